@@ -1,0 +1,52 @@
+import { VERSION } from "../version.ts";
+import { appCommand } from "./app_commands.ts";
+import { CliError, consoleIo, type Io } from "./_output.ts";
+import { serveCommand } from "./serve_command.ts";
+
+export const HELP = `Kiln ${VERSION}: a runtime host for LLM-native applications
+
+Usage: kiln <command> [options]
+
+Commands:
+  serve       Start Kiln (see kiln serve --help)
+  app         Register, list and show apps (see kiln app --help)
+  version     Print the version
+
+Run "kiln <command> --help" for a command's options.`;
+
+/** Runs the CLI and returns its exit code: 0 success, 1 failed operation, 2 misuse. */
+export async function runCli(args: string[], io: Io = consoleIo): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "serve":
+        return await serveCommand(rest, io);
+      case "app":
+        return await appCommand(rest, io);
+      case "version":
+      case "--version":
+        io.out(VERSION);
+        return 0;
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`kiln: unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err(`kiln: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.err(`kiln: ${err.message}`);
+      return 2;
+    }
+    io.err(`kiln: ${(err as Error)?.message ?? err}`);
+    return 1;
+  }
+}

@@ -1,0 +1,3 @@
+export { HELP, runCli } from "./cli.ts";
+export { consoleIo } from "./_output.ts";
+export type { Io } from "./_output.ts";

@@ -1,0 +1,83 @@
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { levelFromEnv, Logger } from "../core/mod.ts";
+import { listen } from "../http/mod.ts";
+import { createKiln } from "../kiln.ts";
+import { VERSION } from "../version.ts";
+import { supportDeskFiles } from "../../examples/support_desk_bundle.ts";
+import { CliError, type Io } from "./_output.ts";
+
+export const SERVE_HELP = `Usage: kiln serve [options]
+
+Starts Kiln: the HTTP API, app ingress and (later) MCP on one port.
+
+Options:
+  --port N         Port to listen on (default $KILN_PORT or 7411; 0 picks a free port)
+  --host HOST      Interface to bind (default $KILN_HOST or 127.0.0.1)
+  --data-dir DIR   Where repos and the embedded store live (default $KILN_DATA_DIR or ./.kiln-data)
+  --store URL      redis://host:port for runtime state on Redis (default $KILN_STORE_URL; embedded)
+  --no-example     Do not register the example app on the first start of an empty data dir
+  -h, --help       Show this help
+
+Environment:
+  KILN_ADMIN_TOKEN  Admin bearer token; if unset, one is generated on first start and printed once
+  KILN_LOG_LEVEL    debug | info | warn | error (default info)`;
+
+/** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
+export async function serveCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      store: { type: "string" },
+      "no-example": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    io.out(SERVE_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`, 2);
+  const portText = values.port ?? Deno.env.get("KILN_PORT") ?? "7411";
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new CliError(`--port must be a number from 0 to 65535, got "${portText}"`, 2);
+  }
+  const hostname = values.host ?? Deno.env.get("KILN_HOST") ?? "127.0.0.1";
+  const dataDir = resolve(values["data-dir"] ?? Deno.env.get("KILN_DATA_DIR") ?? ".kiln-data");
+  const logger = new Logger({ service: "kiln" }, levelFromEnv(Deno.env.get("KILN_LOG_LEVEL")));
+
+  const kiln = await createKiln({
+    dataDir,
+    storeUrl: values.store ?? Deno.env.get("KILN_STORE_URL"),
+    adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
+    logger,
+    firstStartApp: values["no-example"] ? undefined : supportDeskFiles,
+  });
+  const abort = new AbortController();
+  let server;
+  try {
+    server = listen(kiln.handler, { port, hostname, signal: abort.signal });
+  } catch (err) {
+    await kiln.close();
+    throw new CliError(`cannot listen on ${hostname}:${port}: ${(err as Error).message}`);
+  }
+  if (kiln.generatedAdminToken) {
+    io.out(`admin token (shown once, stored hashed): ${kiln.generatedAdminToken}`);
+  }
+  io.out(`data dir: ${dataDir}`);
+  io.out(`Kiln ${VERSION} listening on ${server.url}`);
+  const stop = () => abort.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  await kiln.close();
+  io.out("Kiln stopped");
+  return 0;
+}

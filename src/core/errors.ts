@@ -1,0 +1,78 @@
+/**
+ * Kiln's one error type. Every failure a caller can see carries a stable `code`; the HTTP status
+ * for each code is fixed here and nowhere else, so the API, MCP and CLI agree on what went wrong.
+ */
+
+/** The stable error codes and the HTTP status each maps to. */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  BAD_REQUEST: 400,
+  PATH_NOT_ALLOWED: 400,
+  PATCH_INVALID: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  APP_NOT_FOUND: 404,
+  COMPONENT_NOT_FOUND: 404,
+  FILE_NOT_FOUND: 404,
+  REVISION_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  APP_EXISTS: 409,
+  PATCH_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  OVERLOADED: 429,
+  INTERNAL: 500,
+  NOT_AVAILABLE: 503,
+  UNAVAILABLE: 503,
+} as const;
+
+/** A stable, documented error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The wire form of every error: `{error: {code, message, details}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** A failure with a stable code, a message that quotes the offending value, and optional details. */
+export class KilnError extends Error {
+  override readonly name: string = "KilnError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  /** The HTTP status this error answers with. */
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toJSON(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+/** Turns anything thrown into a KilnError, hiding internals of unexpected failures. */
+export function toKilnError(err: unknown): KilnError {
+  if (err instanceof KilnError) return err;
+  return new KilnError("INTERNAL", "internal error", undefined, { cause: err });
+}
+
+/** Quotes a user-supplied value for an error message, cut to a readable length. */
+export function quote(value: unknown, max = 120): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(cut);
+}

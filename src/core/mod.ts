@@ -1,0 +1,7 @@
+export { ERROR_STATUS, KilnError, quote, toKilnError } from "./errors.ts";
+export type { ErrorBody, ErrorCode } from "./errors.ts";
+export { levelFromEnv, Logger, silentLogger } from "./log.ts";
+export type { LogLevel, LogSink } from "./log.ts";
+export { systemClock } from "./clock.ts";
+export type { Clock } from "./clock.ts";
+export { KeyedMutex } from "./mutex.ts";

@@ -1,0 +1,126 @@
+import { z } from "@hono/zod-openapi";
+import { AppStatus } from "../models/mod.ts";
+import { ErrorEnvelope } from "../models/mod.ts";
+
+export { ErrorEnvelope };
+
+const Revision = z.string().regex(/^[0-9a-f]{40}$/, "a full 40-hex commit id");
+
+export const AppIdParam = z.object({
+  appId: z.string().openapi({ param: { name: "appId", in: "path" }, example: "support-desk" }),
+});
+
+export const RegisterBody = z.union([
+  z.object({ directory: z.string().min(1).describe("a UHLP app directory on the Kiln host") }),
+  z.object({
+    files: z.record(z.string(), z.string()).describe("state-relative path → file content"),
+  }),
+]).openapi("AppSource");
+
+export const IssueSchema = z.object({
+  path: z.string(),
+  field: z.string().optional(),
+  message: z.string(),
+});
+
+export const AppStatusInfo = z.object({
+  appId: z.string(),
+  status: AppStatus,
+  revision: z.string().nullable(),
+  reason: z.string().optional(),
+  invalidRevision: z.object({ revision: z.string(), issues: z.array(IssueSchema) }).optional(),
+}).openapi("AppStatusInfo");
+
+export const AppDetails = AppStatusInfo.extend({
+  displayName: z.string(),
+  version: z.string(),
+  description: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  repository: z.string(),
+  configuration: z.record(z.string(), z.unknown()),
+  sandboxPools: z.array(z.record(z.string(), z.unknown())),
+  components: z.array(z.record(z.string(), z.unknown())),
+}).openapi("AppDetails");
+
+export const FileContent = z.object({
+  found: z.boolean(),
+  content: z.string().optional(),
+  revision: z.string().nullable(),
+}).openapi("FileContent");
+
+export const WriteResult = z.object({
+  success: z.literal(true),
+  resultingRevision: Revision,
+}).openapi("WriteResult");
+
+const WriteMeta = {
+  commitMessage: z.string().min(1).max(4000),
+  author: z.string().max(300).optional().describe('"Name <email>"'),
+};
+
+export const SetFileBody = z.object({
+  path: z.string().min(1),
+  content: z.string(),
+  expectedBaseRevision: Revision.optional(),
+  ...WriteMeta,
+});
+
+export const ApplyDiffBody = z.object({
+  path: z.string().min(1),
+  diff: z.string().min(1).describe("a unified diff against expectedBaseRevision"),
+  expectedBaseRevision: Revision,
+  ...WriteMeta,
+});
+
+export const RevertBody = z.object({
+  revision: z.string().min(4),
+  expectedBaseRevision: Revision.optional(),
+  commitMessage: z.string().min(1).max(4000).optional(),
+  author: z.string().max(300).optional(),
+});
+
+export const CommitInfo = z.object({
+  revision: z.string(),
+  message: z.string(),
+  author: z.object({ name: z.string(), email: z.string() }),
+  timestamp: z.string(),
+  parents: z.array(z.string()),
+}).openapi("CommitInfo");
+
+export const RuntimeKeyParams = AppIdParam.extend({
+  key: z.string().min(1).max(512).openapi({ param: { name: "key", in: "path" } }),
+});
+
+export const RuntimeSetBody = z.object({
+  value: z.unknown(),
+  ttlSeconds: z.number().positive().optional(),
+});
+
+export const KeyCreateBody = z.object({
+  description: z.string().max(500).optional(),
+  permissions: z.array(z.string().min(1)).optional()
+    .describe("e.g. definitions:read, runtime:*, or * (default)"),
+});
+
+export const errorResponses = {
+  400: { description: "invalid input", content: { "application/json": { schema: ErrorEnvelope } } },
+  401: {
+    description: "missing or invalid token",
+    content: { "application/json": { schema: ErrorEnvelope } },
+  },
+  403: { description: "not permitted", content: { "application/json": { schema: ErrorEnvelope } } },
+  404: { description: "not found", content: { "application/json": { schema: ErrorEnvelope } } },
+};
+
+export const conflictResponse = {
+  409: {
+    description: "stale base revision or conflict",
+    content: { "application/json": { schema: ErrorEnvelope } },
+  },
+};
+
+/** A JSON 200 response for the OpenAPI document. */
+export function ok<T extends z.ZodType>(schema: T, description = "OK") {
+  return { 200: { description, content: { "application/json": { schema } } } };
+}

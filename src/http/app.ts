@@ -1,0 +1,70 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { KilnError } from "../core/mod.ts";
+import type { HttpDeps, KilnEnv } from "./types.ts";
+import { errorResponse, validationHook } from "./_errors.ts";
+import { appRoutes } from "./routes/apps.ts";
+import { definitionRoutes } from "./routes/definitions.ts";
+import { keyRoutes } from "./routes/keys.ts";
+import { runtimeRoutes } from "./routes/runtime.ts";
+import { systemRoutes } from "./routes/system.ts";
+
+const MiB = 1 << 20;
+
+/**
+ * Builds Kiln's HTTP app as a pure `(Request) => Response` handler; only the edge (`serve.ts`)
+ * binds it to a socket, so tests call it directly.
+ */
+export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
+  const app = new OpenAPIHono<KilnEnv>({ defaultHook: validationHook });
+  const maxJson = deps.maxJsonBytes ?? 2 * MiB;
+  const maxUpload = deps.maxUploadBytes ?? 32 * MiB;
+
+  app.use("*", async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 128) || crypto.randomUUID();
+    const appId = /^\/v1\/apps\/([^/]+)/.exec(c.req.path)?.[1];
+    const log = deps.logger.with({ requestId, ...(appId ? { appId } : {}) });
+    c.set("requestId", requestId);
+    c.set("log", log);
+    const started = performance.now();
+    await next();
+    c.header("X-Request-ID", requestId);
+    log.info("http request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+  });
+
+  app.use("/v1/*", (c, next) => {
+    const type = c.req.header("content-type") ?? "";
+    const upload = /gzip|x-tar|octet-stream/.test(type);
+    return bodyLimit({
+      maxSize: upload ? maxUpload : maxJson,
+      onError: () => {
+        throw new KilnError(
+          "PAYLOAD_TOO_LARGE",
+          `the request body exceeds ${upload ? maxUpload : maxJson} bytes`,
+        );
+      },
+    })(c, next);
+  });
+
+  app.use("/v1/*", async (c, next) => {
+    c.set("principal", deps.auth.authenticate(c.req.header("authorization")));
+    await next();
+  });
+
+  systemRoutes(app, deps);
+  appRoutes(app, deps);
+  definitionRoutes(app, deps);
+  runtimeRoutes(app, deps);
+  keyRoutes(app, deps);
+
+  app.notFound((c) =>
+    errorResponse(c, new KilnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))
+  );
+  app.onError((err, c) => errorResponse(c, err, c.var.log ?? deps.logger));
+  return app;
+}

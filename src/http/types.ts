@@ -1,0 +1,26 @@
+import type { Authenticator, Principal } from "../auth/mod.ts";
+import type { Logger } from "../core/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import type { StateManager } from "../state/mod.ts";
+
+/** What the HTTP app is built from; everything is passed in, nothing is global. */
+export interface HttpDeps {
+  registry: Registry;
+  state: StateManager;
+  auth: Authenticator;
+  logger: Logger;
+  version: string;
+  /** Largest JSON body accepted, in bytes. */
+  maxJsonBytes?: number;
+  /** Largest app tarball accepted, in bytes. */
+  maxUploadBytes?: number;
+}
+
+/** Hono context variables set by Kiln's middleware. */
+export type KilnEnv = {
+  Variables: {
+    principal: Principal;
+    log: Logger;
+    requestId: string;
+  };
+};

@@ -1,0 +1,119 @@
+import { join } from "node:path";
+import { setupAdminToken } from "./auth/mod.ts";
+import { Authenticator } from "./auth/mod.ts";
+import { systemClock } from "./core/mod.ts";
+import type { Clock } from "./core/mod.ts";
+import { Logger } from "./core/mod.ts";
+import { createHttpApp } from "./http/mod.ts";
+import { Registry } from "./registry/mod.ts";
+import { EmbeddedStore } from "./state/mod.ts";
+import { GitDefinitionStore } from "./state/mod.ts";
+import { RedisStore } from "./state/mod.ts";
+import { RuntimeState } from "./state/mod.ts";
+import { StateManager } from "./state/mod.ts";
+import type { StoreDriver } from "./state/mod.ts";
+import { VERSION } from "./version.ts";
+import { watchRepos } from "./registry/mod.ts";
+
+/** How to assemble one Kiln node. */
+export interface KilnOptions {
+  dataDir: string;
+  /** `redis://…` puts runtime state on Redis; absent means the embedded store in the data dir. */
+  storeUrl?: string;
+  /** The admin token (`KILN_ADMIN_TOKEN`); absent means the stored one, or a new one. */
+  adminToken?: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** The global level of configuration lookups. */
+  configuration?: Record<string, unknown>;
+  /** Files of an app to register when the data dir is new (the example app). */
+  firstStartApp?: Record<string, string>;
+  /** Watch app repos for outside pushes (on by default). */
+  watch?: boolean;
+}
+
+/** A running Kiln core: its HTTP handler and the services behind it. */
+export interface Kiln {
+  handler: (req: Request) => Response | Promise<Response>;
+  registry: Registry;
+  state: StateManager;
+  store: StoreDriver;
+  /** A newly generated admin token, to print once; set only on the first start. */
+  generatedAdminToken?: string;
+  close(): Promise<void>;
+}
+
+const META = "kiln:meta";
+
+/**
+ * The composition root: opens the stores, restores the registry and builds the HTTP handler.
+ * Every runtime part is created here and passed down, so tests can assemble their own.
+ */
+export async function createKiln(opts: KilnOptions): Promise<Kiln> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? new Logger({ service: "kiln" });
+  await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });
+  const store: StoreDriver = opts.storeUrl
+    ? await RedisStore.connect(opts.storeUrl, { clock })
+    : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const admin = await setupAdminToken(store, opts.adminToken);
+    const definitions = new GitDefinitionStore({ dataDir: opts.dataDir, clock });
+    const state = new StateManager(definitions, new RuntimeState(store));
+    const registry = new Registry({
+      state,
+      store,
+      clock,
+      logger,
+      configuration: opts.configuration,
+    });
+    await registry.load();
+    await registerOnFirstStart(store, registry, opts.firstStartApp, logger);
+
+    if (opts.watch ?? true) {
+      const watcher = watchRepos(join(opts.dataDir, "apps"), (appId) => {
+        registry.sync(appId).catch((err) =>
+          logger.warn("sync after repository change failed", { appId, error: String(err) })
+        );
+      });
+      cleanups.unshift(() => watcher.close());
+    }
+    if (store instanceof EmbeddedStore) {
+      const timer = setInterval(() => store.sweep(), 60_000);
+      Deno.unrefTimer(timer);
+      cleanups.unshift(() => clearInterval(timer));
+    }
+
+    const auth = new Authenticator(admin.verifier, (key) => registry.validateApiKey(key));
+    const app = createHttpApp({ registry, state, auth, logger, version: VERSION });
+    return {
+      handler: app.fetch,
+      registry,
+      state,
+      store,
+      generatedAdminToken: admin.generated,
+      close: async () => {
+        for (const cleanup of cleanups) await cleanup();
+      },
+    };
+  } catch (err) {
+    for (const cleanup of cleanups) await cleanup();
+    throw err;
+  }
+}
+
+async function registerOnFirstStart(
+  store: StoreDriver,
+  registry: Registry,
+  files: Record<string, string> | undefined,
+  logger: Logger,
+): Promise<void> {
+  const seen = await store.get(META, "initialized");
+  if (seen.found) return;
+  if (files && registry.listApplications().length === 0) {
+    const details = await registry.registerApplication({ files }, "Kiln <kiln@localhost>");
+    logger.info("registered the example app on first start", { appId: details.appId });
+  }
+  await store.set(META, "initialized", new Date().toISOString());
+}

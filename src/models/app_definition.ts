@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { AppId, Configuration } from "./_common.ts";
+import { SandboxPoolConfig } from "./sandbox_pool.ts";
+
+/** Where an app's runtime values live; `embedded` unless the operator configured Redis. */
+export const StateStoreConfig = z.object({
+  driver: z.enum(["default", "embedded", "redis"]).default("default"),
+}).loose();
+
+/** `state/app_definition.yaml` (SPEC §2). */
+export const AppDefinition = z.object({
+  appId: AppId,
+  displayName: z.string().min(1).max(200),
+  version: z.string().min(1).max(64),
+  description: z.string().max(4000).optional(),
+  sandboxPools: SandboxPoolConfig.optional(),
+  stateStoreConfig: StateStoreConfig.optional(),
+  configuration: Configuration.default({}),
+  optimizationConfig: z.record(z.string(), z.unknown()).optional(),
+});
+export type AppDefinition = z.infer<typeof AppDefinition>;
+
+/** The lifecycle states of a registered app. */
+export const AppStatus = z.enum(["ACTIVE", "INITIALIZING", "INACTIVE", "DEGRADED", "ERROR"]);
+export type AppStatus = z.infer<typeof AppStatus>;

@@ -1,0 +1,42 @@
+/** Kiln's core data model: zod schemas are the source of every type and generated JSON Schema. */
+export { AppId, ComponentId, Configuration, SchemaRef } from "./_common.ts";
+export { AppDefinition, AppStatus, StateStoreConfig } from "./app_definition.ts";
+export {
+  ComponentDefinition,
+  ComponentRegistry,
+  HandlerType,
+  HttpMethod,
+  JitTaskDetails,
+  LlmTaskDetails,
+  RouteMatcher,
+  Runtime,
+  Trust,
+  WorkflowTaskDetails,
+} from "./component.ts";
+export { SandboxPool, SandboxPoolConfig, VolumeMount } from "./sandbox_pool.ts";
+export { ApiKeyEntry, InterAppPermission, SecurityConfig } from "./security.ts";
+export {
+  OptimizationCondition,
+  OptimizationConfig,
+  OptimizationMetric,
+  OptimizationRule,
+} from "./optimization.ts";
+export {
+  RetryPolicy,
+  TransitionList,
+  TransitionRouting,
+  WorkflowDefinition,
+  WorkflowStep,
+} from "./workflow.ts";
+export { LlmParameters, PromptTemplate } from "./prompt.ts";
+export {
+  ErrorData,
+  ExecuteRequest,
+  ExecuteResponse,
+  ExecutionContext,
+  HttpDetails,
+  HttpResponseData,
+  McpCallMetric,
+  RequestData,
+} from "./execute.ts";
+export { ErrorEnvelope } from "./error.ts";

@@ -1,0 +1,496 @@
+import { parse } from "yaml";
+import { systemClock } from "../core/mod.ts";
+import type { Clock } from "../core/mod.ts";
+import { KilnError, quote } from "../core/mod.ts";
+import { silentLogger } from "../core/mod.ts";
+import type { Logger } from "../core/mod.ts";
+import { KeyedMutex } from "../core/mod.ts";
+import { AppDefinition, type AppStatus } from "../models/mod.ts";
+import type { ComponentDefinition } from "../models/mod.ts";
+import type { DefinitionIssue } from "../state/mod.ts";
+import type { StateManager } from "../state/mod.ts";
+import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import { apiKeyMatches, mintApiKey, parseApiKey } from "../auth/mod.ts";
+import type { ApiKeyValidation } from "../auth/mod.ts";
+import type { ApiKeyEntry } from "../models/mod.ts";
+import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
+import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
+import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
+import { addApiKeyEntry, removeApiKeyEntry } from "./_security_file.ts";
+import type { AppDetails, AppRecord, AppStatusInfo, ComponentLookup } from "./types.ts";
+
+const SCOPE = "kiln:apps";
+
+interface LoadedApp {
+  record: AppRecord;
+  snapshot: AppSnapshot | null;
+}
+
+export interface RegistryOptions {
+  state: StateManager;
+  store: StoreDriver;
+  clock?: Clock;
+  logger?: Logger;
+  /** The global level of configuration lookups. */
+  configuration?: Record<string, unknown>;
+  sourceLimits?: SourceLimits;
+}
+
+/**
+ * The application registry of SPEC §4: which apps exist, what status they are in, and the parsed
+ * definitions each serves. Records persist in the store; definitions come from each app's repo,
+ * and only a revision that validates is ever served.
+ */
+export class Registry {
+  readonly #apps = new Map<string, LoadedApp>();
+  readonly #keys = new Map<string, { appId: string; entry: ApiKeyEntry }>();
+  readonly #locks = new KeyedMutex();
+  readonly #state: StateManager;
+  readonly #store: StoreDriver;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #global: Record<string, unknown>;
+  readonly #limits?: SourceLimits;
+
+  constructor(opts: RegistryOptions) {
+    this.#state = opts.state;
+    this.#store = opts.store;
+    this.#clock = opts.clock ?? systemClock;
+    this.#log = opts.logger ?? silentLogger;
+    this.#global = opts.configuration ?? {};
+    this.#limits = opts.sourceLimits;
+    this.#state.onCommit((appId) => this.sync(appId).then(() => {}));
+  }
+
+  /** Restores every persisted app at start-up, serving the newest valid revision of each. */
+  async load(): Promise<void> {
+    for (const { key, value } of await this.#store.list(SCOPE)) {
+      const record = value as unknown as AppRecord;
+      const loaded: LoadedApp = { record, snapshot: null };
+      this.#apps.set(key, loaded);
+      try {
+        if (!(await this.#state.definitions.repoExists(key))) {
+          throw new Error(`repository ${this.#state.definitions.repoPath(key)} is missing`);
+        }
+        if (record.servedRevision) await this.#serve(loaded, record.servedRevision);
+        await this.sync(key);
+      } catch (err) {
+        this.#log.error("app failed to load", { appId: key, error: String(err) });
+        await this.#save({ ...record, status: "ERROR", statusReason: String(err) });
+      }
+    }
+  }
+
+  /** Registers an app from a UHLP directory, a tarball or files (SPEC §4 registerApplication). */
+  async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
+    const files = await readAppSource(source, this.#limits);
+    const appId = appIdOf(files.get("app_definition.yaml")!);
+    return await this.#locks.run(appId, async () => {
+      if (this.#apps.has(appId)) {
+        throw new KilnError("APP_EXISTS", `app ${quote(appId)} is already registered`);
+      }
+      const now = new Date(this.#clock.now()).toISOString();
+      const loaded: LoadedApp = {
+        record: {
+          appId,
+          status: "INITIALIZING",
+          servedRevision: null,
+          createdAt: now,
+          updatedAt: now,
+        },
+        snapshot: null,
+      };
+      this.#apps.set(appId, loaded);
+      const defs = this.#state.definitions;
+      const repoExisted = await defs.repoExists(appId);
+      try {
+        await defs.ensureRepo(appId);
+        const base = await defs.refreshHead(appId);
+        const { resultingRevision } = await defs.replaceTree(appId, files, base, {
+          commitMessage: `Register application ${appId}`,
+          author,
+        });
+        this.#install(loaded, buildSnapshot(files, resultingRevision));
+        await this.#save({ ...loaded.record, status: "ACTIVE", servedRevision: resultingRevision });
+      } catch (err) {
+        this.#apps.delete(appId);
+        this.#dropKeys(appId);
+        if (!repoExisted) await defs.deleteRepo(appId).catch(() => {});
+        throw err;
+      }
+      this.#log.info("app registered", { appId, revision: loaded.record.servedRevision });
+      return this.getApplicationDetails(appId);
+    });
+  }
+
+  /** Replaces an app's definitions with a new source in one validated commit. */
+  async updateApplication(appId: string, source: AppSource, author?: string): Promise<AppDetails> {
+    const files = await readAppSource(source, this.#limits);
+    const declared = appIdOf(files.get("app_definition.yaml")!);
+    if (declared !== appId) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `app_definition.yaml declares appId ${quote(declared)}, but the update targets ${
+          quote(appId)
+        }`,
+      );
+    }
+    return await this.#locks.run(appId, async () => {
+      const loaded = this.#get(appId);
+      const defs = this.#state.definitions;
+      const base = await defs.refreshHead(appId);
+      const { resultingRevision } = await defs.replaceTree(appId, files, base, {
+        commitMessage: `Update application ${appId}`,
+        author,
+      });
+      this.#install(loaded, buildSnapshot(files, resultingRevision));
+      const status = loaded.record.status === "INACTIVE" ? "INACTIVE" : "ACTIVE";
+      await this.#save({
+        ...loaded.record,
+        status,
+        servedRevision: resultingRevision,
+        statusReason: undefined,
+        pendingRevision: undefined,
+      });
+      return this.getApplicationDetails(appId);
+    });
+  }
+
+  /** Removes an app; with `deleteState` its repo and runtime values go too. */
+  async deregisterApplication(appId: string, deleteState = false): Promise<{ deregistered: true }> {
+    return await this.#locks.run(appId, async () => {
+      this.#get(appId);
+      this.#apps.delete(appId);
+      this.#dropKeys(appId);
+      await this.#store.delete(SCOPE, appId);
+      if (deleteState) {
+        await this.#state.definitions.deleteRepo(appId);
+        await this.#state.runtime.deleteAllRuntimeValues(appId);
+      }
+      this.#log.info("app deregistered", { appId, deleteState });
+      return { deregistered: true };
+    });
+  }
+
+  /** Turns serving on (`ACTIVE`) or off (`INACTIVE`). */
+  async setActive(appId: string, active: boolean): Promise<AppStatusInfo> {
+    return await this.#locks.run(appId, async () => {
+      const loaded = this.#get(appId);
+      const pending = loaded.record.pendingRevision;
+      const status: AppStatus = active ? (pending ? "DEGRADED" : "ACTIVE") : "INACTIVE";
+      await this.#save({
+        ...loaded.record,
+        status,
+        statusReason: active ? loaded.record.statusReason : "deactivated",
+      });
+      return this.getApplicationStatus(appId);
+    });
+  }
+
+  /**
+   * Brings the served revision up to the repo's head, e.g. after a `git push`. An invalid head
+   * is reported (status DEGRADED, with its issues) while the last valid revision keeps serving.
+   */
+  async sync(appId: string): Promise<AppStatusInfo> {
+    return await this.#locks.run(`sync:${appId}`, async () => {
+      const loaded = this.#get(appId);
+      const head = await this.#state.definitions.refreshHead(appId);
+      if (!head || head === loaded.record.servedRevision) return this.getApplicationStatus(appId);
+      let issues = await this.#state.definitions.validateRevision(appId, head);
+      if (issues.length === 0) {
+        try {
+          await this.#serve(loaded, head);
+        } catch (err) {
+          issues = [{ path: "app_definition.yaml", message: (err as Error).message }];
+        }
+      }
+      if (this.#apps.get(appId) !== loaded) return this.getApplicationStatus(appId);
+      if (issues.length > 0) {
+        this.#log.warn("repository head is invalid; still serving the last valid revision", {
+          appId,
+          revision: head,
+          servedRevision: loaded.record.servedRevision,
+          issues,
+        });
+        await this.#save({
+          ...loaded.record,
+          status: loaded.record.status === "INACTIVE" ? "INACTIVE" : "DEGRADED",
+          statusReason: `revision ${head.slice(0, 12)} is invalid`,
+          pendingRevision: { revision: head, issues },
+        });
+      } else {
+        await this.#save({
+          ...loaded.record,
+          status: loaded.record.status === "INACTIVE" ? "INACTIVE" : "ACTIVE",
+          servedRevision: head,
+          statusReason: undefined,
+          pendingRevision: undefined,
+        });
+      }
+      return this.getApplicationStatus(appId);
+    });
+  }
+
+  getApplicationStatus(appId: string): AppStatusInfo {
+    const { record } = this.#get(appId);
+    return {
+      appId,
+      status: record.status,
+      revision: record.servedRevision,
+      ...(record.statusReason ? { reason: record.statusReason } : {}),
+      ...(record.pendingRevision ? { invalidRevision: record.pendingRevision } : {}),
+    };
+  }
+
+  /** Apps that serve traffic: ACTIVE and DEGRADED (still serving a valid revision). */
+  listActiveApplications(): AppStatusInfo[] {
+    return this.listApplications().filter((a) => a.status === "ACTIVE" || a.status === "DEGRADED");
+  }
+
+  listApplications(): AppStatusInfo[] {
+    return [...this.#apps.keys()].sort().map((id) => this.getApplicationStatus(id));
+  }
+
+  getApplicationDetails(appId: string): AppDetails {
+    const { record, snapshot } = this.#get(appId);
+    const def = snapshot?.definition;
+    return {
+      ...this.getApplicationStatus(appId),
+      displayName: def?.displayName ?? appId,
+      version: def?.version ?? "",
+      description: def?.description,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      repository: this.#state.definitions.repoPath(appId),
+      configuration: def?.configuration ?? {},
+      sandboxPools: def?.sandboxPools?.pools ?? [],
+      components: [...(snapshot?.components.values() ?? [])].map((c) => ({
+        componentId: c.componentId,
+        handlerType: c.handlerType,
+        runtime: c.runtime,
+        trust: c.trust,
+        ...(c.routeMatcher ? { routeMatcher: c.routeMatcher } : {}),
+        ...(c.description ? { description: c.description } : {}),
+      })),
+    };
+  }
+
+  /** The served snapshot, for the router and MCP; throws when the app serves nothing. */
+  snapshot(appId: string): AppSnapshot {
+    const { snapshot } = this.#get(appId);
+    if (!snapshot) {
+      throw new KilnError("NOT_AVAILABLE", `app ${quote(appId)} has no valid revision to serve`);
+    }
+    return snapshot;
+  }
+
+  /** What an app needs from the sandbox manager (SPEC §4 getSandboxRequirements). */
+  getSandboxRequirements(appId: string) {
+    const snap = this.snapshot(appId);
+    return {
+      appId,
+      pools: snap.definition.sandboxPools?.pools ?? [],
+      components: [...snap.components.values()].map((c) => ({
+        componentId: c.componentId,
+        handlerType: c.handlerType,
+        runtime: c.runtime,
+        trust: c.trust,
+        targetPoolName: c.targetPoolName,
+        language: typeof c.taskDetails.language === "string" ? c.taskDetails.language : undefined,
+        limits: c.limits ?? {},
+      })),
+    };
+  }
+
+  /** Finds a component by id or by an ingress route (SPEC §4 getComponentDefinition). */
+  getComponentDefinition(
+    appId: string,
+    ref: string | { path: string; method: string },
+  ): ComponentLookup {
+    const snap = this.snapshot(appId);
+    if (typeof ref === "string") {
+      const definition = snap.components.get(ref);
+      return definition
+        ? { found: true, definition, extractedPathParameters: {} }
+        : { found: false, extractedPathParameters: {} };
+    }
+    const hit = snap.routes.match(ref.method, ref.path);
+    return hit
+      ? {
+        found: true,
+        definition: hit.component,
+        extractedPathParameters: hit.pathParameters,
+        routePattern: hit.routePattern,
+      }
+      : { found: false, extractedPathParameters: {} };
+  }
+
+  /** Component over app over global (SPEC §4 getAppConfigurationValue). */
+  getAppConfigurationValue(
+    appId: string,
+    key: string,
+    componentId?: string,
+  ): { found: boolean; value?: unknown; source?: ConfigSource } {
+    const snap = this.snapshot(appId);
+    let component: ComponentDefinition | undefined;
+    if (componentId !== undefined) {
+      component = snap.components.get(componentId);
+      if (!component) {
+        throw new KilnError(
+          "COMPONENT_NOT_FOUND",
+          `app ${quote(appId)} has no component ${quote(componentId)}`,
+        );
+      }
+    }
+    return resolveConfig(key, [
+      ["component", component?.configurationOverrides],
+      ["app", snap.definition.configuration],
+      ["global", this.#global],
+    ]);
+  }
+
+  /** Checks an app API key by its public id, then its salted hash (SPEC §4 validateApiKey). */
+  validateApiKey(apiKey: string): ApiKeyValidation {
+    const parsed = parseApiKey(apiKey);
+    const hit = parsed && this.#keys.get(parsed.keyId);
+    if (!parsed || !hit || !hit.entry.enabled || !this.#apps.has(hit.appId)) {
+      return { isValid: false };
+    }
+    if (!apiKeyMatches(parsed.secret, hit.entry.keyHash)) return { isValid: false };
+    return {
+      isValid: true,
+      appId: hit.appId,
+      keyId: hit.entry.keyId,
+      permissions: [...hit.entry.permissions],
+    };
+  }
+
+  /** Who may do what to an app (SPEC §4 getApplicationPermissions); never includes hashes. */
+  getApplicationPermissions(appId: string) {
+    const snap = this.snapshot(appId);
+    return {
+      appId,
+      apiKeys: snap.security.apiKeys.map(({ keyHash: _hash, ...rest }) => rest),
+      interAppPermissions: snap.security.interAppPermissions,
+      userRoles: snap.security.userRoles,
+      components: Object.fromEntries(
+        [...snap.components.values()].map((c) => [c.componentId, c.permissions]),
+      ),
+    };
+  }
+
+  /** Mints a key, commits its hash to `security_config.yaml`, and returns the key once. */
+  async createApiKey(
+    appId: string,
+    input: { description?: string; permissions?: string[] },
+    author?: string,
+  ): Promise<{ keyId: string; apiKey: string; revision: string }> {
+    this.#get(appId);
+    const minted = mintApiKey();
+    const entry: ApiKeyEntry = {
+      keyId: minted.keyId,
+      keyHash: minted.keyHash,
+      description: input.description ?? "",
+      permissions: input.permissions ?? ["*"],
+      enabled: true,
+      createdAt: new Date(this.#clock.now()).toISOString(),
+    };
+    const revision = await this.#editSecurity(appId, (text) => addApiKeyEntry(text, entry), {
+      commitMessage: `Create API key ${minted.keyId}`,
+      author,
+    });
+    return { keyId: minted.keyId, apiKey: minted.apiKey, revision };
+  }
+
+  /** Removes a key from `security_config.yaml`; it stops working at once. */
+  async revokeApiKey(appId: string, keyId: string, author?: string): Promise<{ revision: string }> {
+    this.#get(appId);
+    const revision = await this.#editSecurity(appId, (text) => removeApiKeyEntry(text, keyId), {
+      commitMessage: `Revoke API key ${keyId}`,
+      author,
+    });
+    return { revision };
+  }
+
+  async #editSecurity(
+    appId: string,
+    edit: (text: string | undefined) => string,
+    opts: { commitMessage: string; author?: string },
+  ): Promise<string> {
+    const current = await this.#state.getDefinitionFileContent(appId, "security_config.yaml");
+    const next = edit(current.found ? current.content : undefined);
+    const { resultingRevision } = await this.#state.setDefinitionFileContent(
+      appId,
+      "security_config.yaml",
+      next,
+      current.revision ?? undefined,
+      opts,
+    );
+    return resultingRevision;
+  }
+
+  async #serve(loaded: LoadedApp, revision: string): Promise<void> {
+    const files = await this.#state.definitions.readTree(loaded.record.appId, revision);
+    this.#install(loaded, buildSnapshot(files, revision));
+  }
+
+  #install(loaded: LoadedApp, snapshot: AppSnapshot): void {
+    const appId = loaded.record.appId;
+    loaded.snapshot = snapshot;
+    this.#dropKeys(appId);
+    for (const entry of snapshot.security.apiKeys) {
+      const taken = this.#keys.get(entry.keyId);
+      if (taken && taken.appId !== appId) {
+        this.#log.warn("API key id already belongs to another app; ignored", {
+          appId,
+          keyId: entry.keyId,
+          owner: taken.appId,
+        });
+        continue;
+      }
+      this.#keys.set(entry.keyId, { appId, entry });
+    }
+  }
+
+  #dropKeys(appId: string): void {
+    for (const [keyId, hit] of this.#keys) if (hit.appId === appId) this.#keys.delete(keyId);
+  }
+
+  async #save(record: AppRecord): Promise<void> {
+    const next = { ...record, updatedAt: new Date(this.#clock.now()).toISOString() };
+    const loaded = this.#apps.get(record.appId);
+    if (loaded) loaded.record = next;
+    await this.#store.set(SCOPE, record.appId, JSON.parse(JSON.stringify(next)) as JsonValue);
+  }
+
+  #get(appId: string): LoadedApp {
+    const loaded = this.#apps.get(appId);
+    if (!loaded) throw new KilnError("APP_NOT_FOUND", `no app ${quote(appId)} is registered`);
+    return loaded;
+  }
+}
+
+function appIdOf(text: string): string {
+  let value: unknown;
+  try {
+    value = parse(text, { maxAliasCount: 50, uniqueKeys: true });
+  } catch (err) {
+    throw new KilnError(
+      "VALIDATION_ERROR",
+      `state/app_definition.yaml is not valid YAML: ${(err as Error).message}`,
+    );
+  }
+  const result = AppDefinition.safeParse(value);
+  if (!result.success) {
+    throw new KilnError("VALIDATION_ERROR", "state/app_definition.yaml is invalid", {
+      issues: result.error.issues.map((i) => ({
+        path: "app_definition.yaml",
+        field: i.path.join("."),
+        message: i.message,
+      })),
+    });
+  }
+  return result.data.appId;
+}
+
+export type { DefinitionIssue };

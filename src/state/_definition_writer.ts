@@ -1,0 +1,206 @@
+import git from "isomorphic-git";
+import fs from "node:fs";
+import { KilnError, quote } from "../core/mod.ts";
+import type { DefinitionIssue } from "./definitions.ts";
+import { normalizeDefinitionPath } from "./definition_path.ts";
+import { validateDefinitionFile } from "./validate_definition.ts";
+import { referenceIssues, referenceSources } from "./_definition_refs.ts";
+import { parseYaml } from "./_parse_definition.ts";
+import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
+import {
+  type FileEntry,
+  isSpecialMode,
+  listFiles,
+  withStateTree,
+  writeTreeChanges,
+} from "./_git_tree.ts";
+
+/** The commit a write builds on. */
+export interface BaseState {
+  head: string | null;
+  rootTree: string | null;
+  stateTree: string | null;
+}
+
+/** A new file content, an existing blob to put back, or null to delete. */
+export type FileChange = { content: string } | { entry: FileEntry } | null;
+
+/** What a write does: change some files, or replace the whole `state/` tree. */
+export type WritePlan =
+  | { kind: "changes"; changes: ReadonlyMap<string, FileChange> }
+  | { kind: "replace"; files: ReadonlyMap<string, string> };
+
+const ENCODER = new TextEncoder();
+const TEXT_FILE = /\.(ya?ml|json)$/;
+
+/**
+ * Builds commits: blobs, the trees along the changed paths and the commit object, after
+ * validating the result. Nothing here moves a ref, so an invalid or conflicting write leaves
+ * only unreferenced objects behind.
+ */
+export class DefinitionWriter {
+  constructor(readonly objs: GitObjects, readonly maxFileBytes: number) {}
+
+  /** Refuses content over the size limit with PAYLOAD_TOO_LARGE; returns its bytes. */
+  encode(path: string, content: string): Uint8Array {
+    if (typeof content !== "string") {
+      throw new KilnError("VALIDATION_ERROR", `content of ${quote(path)} must be a string`);
+    }
+    if (content.length > this.maxFileBytes) this.#tooLarge(path, content.length);
+    const bytes = ENCODER.encode(content);
+    if (bytes.length > this.maxFileBytes) this.#tooLarge(path, bytes.length);
+    return bytes;
+  }
+
+  /** Writes and validates the commit for `plan` on `base`; null when the tree would not change. */
+  async commit(
+    repo: Repo,
+    base: BaseState,
+    plan: WritePlan,
+    signature: Signature,
+    message: string,
+  ): Promise<string | null> {
+    const baseFiles = await listFiles(this.objs, repo, base.stateTree);
+    const entries = new Map<string, FileEntry | null>();
+    const texts = new Map<string, string>();
+    const changes: Iterable<[string, FileChange]> = plan.kind === "replace"
+      ? [...plan.files].map(([p, content]) => [normalizeDefinitionPath(p), { content }])
+      : plan.changes;
+    for (const [path, change] of changes) {
+      if (change === null || "entry" in change) {
+        entries.set(path, change === null ? null : change.entry);
+        continue;
+      }
+      const blob = this.encode(path, change.content);
+      const oid = await git.writeBlob({ fs, gitdir: repo.gitdir, blob });
+      const old = baseFiles.get(path)?.mode;
+      entries.set(path, { oid, mode: old === "100755" ? old : "100644" });
+      texts.set(path, change.content);
+    }
+    const stateTree = await writeTreeChanges(
+      this.objs,
+      repo,
+      plan.kind === "replace" ? null : base.stateTree,
+      entries,
+    );
+    const rootTree = await withStateTree(this.objs, repo, base.rootTree, stateTree);
+    if (rootTree === base.rootTree) return null;
+    const files = plan.kind === "replace" ? new Map<string, FileEntry>() : new Map(baseFiles);
+    for (const [path, entry] of entries) {
+      entry === null ? files.delete(path) : files.set(path, entry);
+    }
+    const issues = plan.kind === "replace"
+      ? await this.treeIssues(repo, files, texts)
+      : await this.#changeIssues(repo, baseFiles, files, entries, texts);
+    if (issues.length > 0) {
+      const first = issues[0];
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `${quote(first.path)} is invalid${
+          first.field ? ` at ${first.field}` : ""
+        }: ${first.message}`,
+        { issues },
+      );
+    }
+    return await git.writeCommit({
+      fs,
+      gitdir: repo.gitdir,
+      commit: {
+        tree: rootTree,
+        parent: base.head === null ? [] : [base.head],
+        author: signature,
+        committer: signature,
+        message,
+      },
+    });
+  }
+
+  /** Every problem of a whole tree: each file, symlinks, and cross-file references. */
+  async treeIssues(
+    repo: Repo,
+    files: ReadonlyMap<string, FileEntry>,
+    known = new Map<string, string>(),
+  ): Promise<DefinitionIssue[]> {
+    const issues: DefinitionIssue[] = [];
+    for (const [path, entry] of files) {
+      issues.push(...await this.fileIssues(repo, path, entry, known.get(path)));
+    }
+    issues.push(...await this.#referenceIssues(repo, files, known));
+    return issues;
+  }
+
+  /** One file's problems, cached by (path, blob) since blobs never change. */
+  async fileIssues(
+    repo: Repo,
+    path: string,
+    entry: FileEntry,
+    known?: string,
+  ): Promise<DefinitionIssue[]> {
+    if (isSpecialMode(entry.mode)) {
+      return [{ path, message: "symlinks and submodules are not allowed in state/" }];
+    }
+    const key = `v\0${repo.key}\0${path}\0${entry.oid}`;
+    const hit = this.objs.cache.get(key) as DefinitionIssue[] | undefined;
+    if (hit) return hit;
+    const content = known ?? await this.objs.text(repo, entry.oid);
+    let issues: DefinitionIssue[];
+    if (content === null) {
+      issues = TEXT_FILE.test(path) ? [{ path, message: "the file is not UTF-8 text" }] : [];
+    } else if (ENCODER.encode(content).length > this.maxFileBytes) {
+      issues = [{ path, message: `the file is larger than ${this.maxFileBytes} bytes` }];
+    } else {
+      issues = validateDefinitionFile(repo.appId, path, content);
+    }
+    this.objs.cache.set(key, issues, 200 + JSON.stringify(issues).length * 2);
+    return issues;
+  }
+
+  async #changeIssues(
+    repo: Repo,
+    before: ReadonlyMap<string, FileEntry>,
+    after: ReadonlyMap<string, FileEntry>,
+    entries: ReadonlyMap<string, FileEntry | null>,
+    texts: ReadonlyMap<string, string>,
+  ): Promise<DefinitionIssue[]> {
+    const issues: DefinitionIssue[] = [];
+    for (const [path, entry] of entries) {
+      if (entry !== null) issues.push(...await this.fileIssues(repo, path, entry, texts.get(path)));
+    }
+    const old = new Set((await this.#referenceIssues(repo, before, new Map())).map(issueKey));
+    const now = await this.#referenceIssues(repo, after, texts);
+    return [...issues, ...now.filter((i) => !old.has(issueKey(i)))];
+  }
+
+  async #referenceIssues(
+    repo: Repo,
+    files: ReadonlyMap<string, FileEntry>,
+    known: ReadonlyMap<string, string>,
+  ): Promise<DefinitionIssue[]> {
+    const regular = [...files].filter(([, e]) => !isSpecialMode(e.mode)).map(([p]) => p);
+    const values = new Map<string, unknown>();
+    for (const path of referenceSources(regular)) {
+      const oid = files.get(path)!.oid;
+      const key = `y\0${repo.key}\0${oid}`;
+      let hit = this.objs.cache.get(key) as { value: unknown } | undefined;
+      if (hit === undefined) {
+        const text = known.get(path) ?? await this.objs.text(repo, oid);
+        hit = { value: text === null ? undefined : parseYaml(path, text).value };
+        this.objs.cache.set(key, hit, (text?.length ?? 0) * 4);
+      }
+      values.set(path, hit.value);
+    }
+    return referenceIssues(regular, (p) => values.get(p));
+  }
+
+  #tooLarge(path: string, size: number): never {
+    throw new KilnError(
+      "PAYLOAD_TOO_LARGE",
+      `${quote(path)} is ${size} bytes; the limit is ${this.maxFileBytes}`,
+      { path, size, limit: this.maxFileBytes },
+    );
+  }
+}
+
+function issueKey(i: DefinitionIssue): string {
+  return `${i.path}\0${i.field ?? ""}\0${i.message}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Shared fixtures for the definition-store tests: a temp data dir with one registered app, a
+ * fixed clock, and the stock `git` CLI for interop checks.
+ */
+import { KilnError } from "../core/mod.ts";
+import { GitDefinitionStore } from "./git_definition_store.ts";
+
+export const APP = "shop";
+
+export const APP_DEF = "appId: shop\ndisplayName: Shop\nversion: 1.0.0\n";
+
+export const REGISTRY = `components:
+  - componentId: getUser
+    handlerType: jit
+    taskDetails: { script: code/users.ts, function: getUser, language: typescript }
+    routeMatcher: { pathPattern: /api/users/:id, methods: [GET] }
+`;
+
+export const USERS_TS = "export function getUser() {\n  return 1;\n}\n";
+
+/** The files of a small valid app, relative to `state/`. */
+export function shopFiles(extra: Record<string, string> = {}): Map<string, string> {
+  return new Map(Object.entries({
+    "app_definition.yaml": APP_DEF,
+    "component_registry.yaml": REGISTRY,
+    "code/users.ts": USERS_TS,
+    ...extra,
+  }));
+}
+
+/** A clock stopped at 2026-01-02T03:04:05Z. */
+export const fixedClock = { now: () => Date.UTC(2026, 0, 2, 3, 4, 5) };
+
+export interface Fixture {
+  store: GitDefinitionStore;
+  dir: string;
+  /** The head after registering the app. */
+  head: string;
+}
+
+/** Runs `fn` with a store holding the registered `shop` app; removes everything afterwards. */
+export async function withShop(
+  fn: (f: Fixture) => Promise<void>,
+  opts: { maxFileBytes?: number } = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "kiln-defs-" });
+  try {
+    const store = new GitDefinitionStore({ dataDir: dir, clock: fixedClock, ...opts });
+    await store.ensureRepo(APP);
+    const { resultingRevision } = await store.replaceTree(APP, shopFiles(), null, {
+      commitMessage: "Register shop",
+    });
+    await fn({ store, dir, head: resultingRevision });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs the stock `git` CLI isolated from user and system config; returns stdout. */
+export async function git(args: string[], cwd?: string): Promise<string> {
+  const out = await new Deno.Command("git", {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: {
+      GIT_AUTHOR_NAME: "Tester",
+      GIT_AUTHOR_EMAIL: "tester@example.com",
+      GIT_COMMITTER_NAME: "Tester",
+      GIT_COMMITTER_EMAIL: "tester@example.com",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`git ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return text;
+}
+
+/** Asserts `git fsck --strict` finds nothing wrong with the repo. */
+export async function assertFsckClean(gitdir: string): Promise<void> {
+  const out = await new Deno.Command("git", {
+    args: ["--git-dir", gitdir, "fsck", "--strict", "--no-dangling"],
+    stdout: "piped",
+    stderr: "piped",
+    env: { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success || /error|warning|missing|broken|bad/i.test(text)) {
+    throw new Error(`git fsck --strict is not clean (exit ${out.code}):\n${text}`);
+  }
+}
+
+/** Awaits `p` and returns the KilnError it rejects with; fails if it resolves. */
+export async function kilnError(p: Promise<unknown>): Promise<KilnError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof KilnError) return err;
+    throw err;
+  }
+  throw new Error("expected a KilnError, but the call succeeded");
+}

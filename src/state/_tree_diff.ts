@@ -1,0 +1,33 @@
+import type { GitObjects, Repo } from "./_git_objects.ts";
+import { isSpecialMode, listFiles } from "./_git_tree.ts";
+import { formatFileDiff } from "./_patch.ts";
+
+/**
+ * A git-style unified diff of every file that differs between two `state/` trees (or only
+ * `path`, a file or a folder; `""` for all), each part usable as input to applyDefinitionDiff.
+ */
+export async function stateTreeDiff(
+  objs: GitObjects,
+  repo: Repo,
+  fromTree: string | null,
+  toTree: string | null,
+  path: string,
+): Promise<string> {
+  const [from, to] = await Promise.all([
+    listFiles(objs, repo, fromTree),
+    listFiles(objs, repo, toTree),
+  ]);
+  const inScope = (p: string) => path === "" || p === path || p.startsWith(`${path}/`);
+  const paths = [...new Set([...from.keys(), ...to.keys()])].filter(inScope).sort();
+  const parts: string[] = [];
+  for (const p of paths) {
+    const [a, b] = [from.get(p), to.get(p)];
+    if (a?.oid === b?.oid && a?.mode === b?.mode) continue;
+    if ((a && isSpecialMode(a.mode)) || (b && isSpecialMode(b.mode))) continue;
+    const oldText = a ? await objs.text(repo, a.oid) : undefined;
+    const newText = b ? await objs.text(repo, b.oid) : undefined;
+    if (oldText === newText) continue;
+    parts.push(formatFileDiff(p, oldText, newText));
+  }
+  return parts.join("");
+}

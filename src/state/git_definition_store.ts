@@ -1,0 +1,224 @@
+import { type Clock, systemClock } from "../core/mod.ts";
+import { KilnError, quote } from "../core/mod.ts";
+import type {
+  CommitInfo,
+  DefinitionIssue,
+  DefinitionStore,
+  DirectoryEntry,
+  FileContent,
+  WriteOptions,
+  WriteResult,
+} from "./definitions.ts";
+import { normalizeDefinitionPath } from "./definition_path.ts";
+import { AppRepos } from "./_app_repos.ts";
+import { DefinitionReader } from "./_definition_reader.ts";
+import { CommitRunner } from "./_commit_runner.ts";
+import { DefinitionWriter, type WritePlan } from "./_definition_writer.ts";
+import { applyFilePatch, parseFilePatch } from "./_patch.ts";
+import { initBareRepo, repoDirExists } from "./_repo_init.ts";
+import { planRevert } from "./_revert.ts";
+
+/**
+ * Definition state in one bare Git repository per app (SPEC §3, ADR 0002): commits are built
+ * with isomorphic-git without a worktree, validated, and published with Git's ref lock so stock
+ * `git push` interoperates. Reads go through a byte-bounded cache keyed by commit and path, and
+ * each app's head is kept in memory until `refreshHead` (writes always re-read it from disk).
+ */
+export class GitDefinitionStore implements DefinitionStore {
+  readonly #repos: AppRepos;
+  readonly #writer: DefinitionWriter;
+  readonly #reader: DefinitionReader;
+  readonly #commits: CommitRunner;
+
+  constructor(
+    opts: { dataDir: string; clock?: Clock; maxFileBytes?: number; cacheBytes?: number },
+  ) {
+    this.#repos = new AppRepos(opts.dataDir, opts.cacheBytes ?? 32 * 1024 * 1024);
+    this.#writer = new DefinitionWriter(this.#repos.objs, opts.maxFileBytes ?? 1024 * 1024);
+    this.#reader = new DefinitionReader(this.#repos, this.#writer);
+    this.#commits = new CommitRunner(this.#repos, this.#writer, opts.clock ?? systemClock);
+  }
+
+  repoPath(appId: string): string {
+    return this.#repos.path(appId);
+  }
+
+  async repoExists(appId: string): Promise<boolean> {
+    return await repoDirExists(this.#repos.path(appId));
+  }
+
+  async ensureRepo(appId: string): Promise<void> {
+    const gitdir = this.#repos.path(appId);
+    await this.#commits.mutex.run(appId, () => initBareRepo(gitdir));
+  }
+
+  async deleteRepo(appId: string): Promise<void> {
+    const gitdir = this.#repos.path(appId);
+    await this.#commits.mutex.run(appId, async () => {
+      this.#repos.forget(appId);
+      await Deno.remove(gitdir, { recursive: true }).catch((err) => {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      });
+    });
+  }
+
+  /** Drops every cached object and file content (for benchmarks and memory pressure). */
+  clearCache(): void {
+    this.#repos.clearCache();
+  }
+
+  head(appId: string): Promise<string | null> {
+    return this.#repos.head(appId);
+  }
+
+  refreshHead(appId: string): Promise<string | null> {
+    return this.#repos.refreshHead(appId);
+  }
+
+  getDefinitionFileContent(
+    appId: string,
+    filePath: string,
+    revision?: string,
+  ): Promise<FileContent> {
+    return this.#reader.file(appId, filePath, revision);
+  }
+
+  listDefinitionDirectory(
+    appId: string,
+    directoryPath: string,
+    recursive = false,
+    revision?: string,
+  ): Promise<{ entries: DirectoryEntry[]; revision: string | null }> {
+    return this.#reader.list(appId, directoryPath, recursive, revision);
+  }
+
+  readTree(appId: string, revision: string): Promise<Map<string, string>> {
+    return this.#reader.tree(appId, revision);
+  }
+
+  validateRevision(appId: string, revision: string): Promise<DefinitionIssue[]> {
+    return this.#reader.issues(appId, revision);
+  }
+
+  history(
+    appId: string,
+    opts: { path?: string; limit?: number; revision?: string } = {},
+  ): Promise<CommitInfo[]> {
+    return this.#reader.history(appId, opts);
+  }
+
+  diff(appId: string, fromRevision: string, toRevision: string, path?: string): Promise<string> {
+    return this.#reader.diff(appId, fromRevision, toRevision, path);
+  }
+
+  async applyDefinitionDiff(
+    appId: string,
+    filePath: string,
+    diffContent: string,
+    expectedBaseRevision: string,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const path = normalizeDefinitionPath(filePath);
+    if (typeof diffContent !== "string" || diffContent.length > 4 * this.#writer.maxFileBytes) {
+      throw new KilnError("PAYLOAD_TOO_LARGE", `the diff for ${quote(path)} is too large`, {
+        path,
+      });
+    }
+    const parsed = parseFilePatch(diffContent, path);
+    return await this.#commits.run(
+      appId,
+      expectedBaseRevision ?? "",
+      opts,
+      `Update ${path}`,
+      async (b) => {
+        const next = applyFilePatch(parsed, await this.#commits.fileAt(appId, b, path), path);
+        return {
+          kind: "changes",
+          changes: new Map([[path, next === null ? null : { content: next }]]),
+        };
+      },
+    );
+  }
+
+  async setDefinitionFileContent(
+    appId: string,
+    filePath: string,
+    content: string,
+    expectedBaseRevision: string | undefined,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const path = normalizeDefinitionPath(filePath);
+    this.#writer.encode(path, content);
+    return await this.#commits.run(
+      appId,
+      expectedBaseRevision,
+      opts,
+      `Update ${path}`,
+      async (base) => {
+        await this.#commits.fileAt(appId, base, path);
+        return { kind: "changes", changes: new Map([[path, { content }]]) };
+      },
+    );
+  }
+
+  async deleteDefinitionFile(
+    appId: string,
+    filePath: string,
+    expectedBaseRevision: string | undefined,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const path = normalizeDefinitionPath(filePath);
+    return await this.#commits.run(
+      appId,
+      expectedBaseRevision,
+      opts,
+      `Delete ${path}`,
+      async (base) => {
+        if ((await this.#commits.fileAt(appId, base, path)) === undefined) {
+          const at = base.head ?? "(empty)";
+          throw new KilnError("FILE_NOT_FOUND", `no file ${quote(path)} at ${at}`, {
+            path,
+            revision: base.head,
+          });
+        }
+        return { kind: "changes", changes: new Map([[path, null]]) };
+      },
+    );
+  }
+
+  async revert(
+    appId: string,
+    revision: string,
+    expectedBaseRevision: string | undefined,
+    opts: Partial<WriteOptions>,
+  ): Promise<WriteResult> {
+    const repo = this.#repos.repo(appId);
+    const oid = (await this.#repos.commitOf(appId, revision, true))!;
+    const target = await this.#repos.objs.commit(repo, oid);
+    const subject = target.message.split("\n")[0];
+    const fallback = `Revert "${subject}"\n\nThis reverts commit ${target.oid}.`;
+    return await this.#commits.run(appId, expectedBaseRevision, opts, fallback, async (base) => ({
+      kind: "changes",
+      changes: await planRevert(this.#repos.objs, repo, target, base.stateTree),
+    }));
+  }
+
+  async replaceTree(
+    appId: string,
+    files: ReadonlyMap<string, string>,
+    expectedBaseRevision: string | null | undefined,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    for (const [path, content] of files) {
+      this.#writer.encode(normalizeDefinitionPath(path), content);
+    }
+    const plan: WritePlan = { kind: "replace", files };
+    return await this.#commits.run(
+      appId,
+      expectedBaseRevision,
+      opts,
+      "Replace definitions",
+      () => Promise.resolve(plan),
+    );
+  }
+}

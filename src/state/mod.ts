@@ -1,0 +1,20 @@
+/** The state manager (SPEC §3): Git-backed definitions and runtime values on a store driver. */
+export { StateManager } from "./state_manager.ts";
+export type { CommitListener } from "./state_manager.ts";
+export type {
+  Author,
+  CommitInfo,
+  DefinitionIssue,
+  DefinitionStore,
+  DirectoryEntry,
+  FileContent,
+  WriteOptions,
+  WriteResult,
+} from "./definitions.ts";
+export { GitDefinitionStore } from "./git_definition_store.ts";
+export { validateDefinitionFile, validateDefinitionSet } from "./validate_definition.ts";
+export { normalizeDefinitionPath } from "./definition_path.ts";
+export type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
+export { EmbeddedStore } from "./embedded_store.ts";
+export { RedisStore } from "./redis_store.ts";
+export { RuntimeState } from "./runtime_state.ts";

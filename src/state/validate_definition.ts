@@ -1,0 +1,144 @@
+import { Ajv } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { z } from "zod";
+import {
+  AppDefinition,
+  ComponentRegistry,
+  OptimizationConfig,
+  PromptTemplate,
+  SecurityConfig,
+  WorkflowDefinition,
+} from "../models/mod.ts";
+import type { DefinitionIssue } from "./definitions.ts";
+import { referenceIssues } from "./_definition_refs.ts";
+import { parseJson, parseYaml } from "./_parse_definition.ts";
+
+export { YAML_LIMITS } from "./_parse_definition.ts";
+
+interface Known {
+  schema: z.ZodType;
+  /** What an empty document stands for; undefined means an empty file is an error. */
+  empty?: unknown;
+  check?: (appId: string, path: string, value: Record<string, unknown>) => DefinitionIssue[];
+}
+
+const TOP_LEVEL: Record<string, Known> = {
+  "app_definition.yaml": { schema: AppDefinition, check: checkAppId },
+  "component_registry.yaml": { schema: ComponentRegistry, empty: {} },
+  "security_config.yaml": { schema: SecurityConfig, empty: {} },
+  "optimization_config.yaml": { schema: OptimizationConfig, empty: {} },
+};
+const PROMPT: Known = { schema: PromptTemplate };
+const WORKFLOW: Known = { schema: WorkflowDefinition, check: checkWorkflowId };
+
+/**
+ * Checks one definition file (path relative to `state/`) the way every commit is checked: YAML
+ * parsed safely, known files against their zod schema, JSON Schemas compiled with ajv, any other
+ * `.yaml`/`.yml`/`.json` at least parsed. Returns the problems found; empty means valid.
+ */
+export function validateDefinitionFile(
+  appId: string,
+  path: string,
+  content: string,
+): DefinitionIssue[] {
+  if (/\.schema\.json$/.test(path) && /^schemas\/[^/]+$/.test(path)) {
+    return validateJsonSchema(path, content);
+  }
+  if (path.endsWith(".json")) return parseJson(path, content).issues;
+  if (!/\.ya?ml$/.test(path)) return [];
+  const { value, issues } = parseYaml(path, content);
+  if (issues.length > 0) return issues;
+  const known = knownFile(path);
+  if (!known) return [];
+  const input = value ?? known.empty;
+  if (input === undefined || input === null) return [{ path, message: "the file is empty" }];
+  const result = known.schema.safeParse(input);
+  if (!result.success) {
+    return result.error.issues.map((i) => ({
+      path,
+      field: i.path.map(String).join(".") || undefined,
+      message: i.message,
+    }));
+  }
+  return known.check?.(appId, path, input as Record<string, unknown>) ?? [];
+}
+
+/**
+ * Checks a whole `state/` tree: every file, plus what only the set shows (an app definition
+ * exists; components name scripts, prompts, workflows and schemas that exist).
+ */
+export function validateDefinitionSet(
+  appId: string,
+  files: ReadonlyMap<string, string>,
+): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  for (const [path, content] of files) issues.push(...validateDefinitionFile(appId, path, content));
+  issues.push(...referenceIssues(files.keys(), (p) => {
+    const text = files.get(p);
+    return text === undefined ? undefined : parseYaml(p, text).value;
+  }));
+  return issues;
+}
+
+function validateJsonSchema(path: string, content: string): DefinitionIssue[] {
+  const { value, issues } = parseJson(path, content);
+  if (issues.length > 0) return issues;
+  if (
+    typeof value !== "object" && typeof value !== "boolean" || value === null ||
+    Array.isArray(value)
+  ) {
+    return [{ path, message: "a JSON Schema must be an object or a boolean" }];
+  }
+  const draft = typeof value === "object"
+    ? String((value as { $schema?: unknown }).$schema ?? "")
+    : "";
+  const opts = { strict: false, logger: false, allErrors: false } as const;
+  let ajv: Ajv;
+  if (draft === "" || draft.includes("2020-12")) ajv = new Ajv2020(opts);
+  else if (draft.includes("2019-09")) ajv = new Ajv2019(opts);
+  else if (draft.includes("draft-07")) ajv = new Ajv(opts);
+  else return [{ path, field: "$schema", message: `unsupported $schema "${draft}"` }];
+  try {
+    ajv.compile(value as object);
+    return [];
+  } catch (err) {
+    const missing = (err as { missingRef?: string }).missingRef;
+    if (missing !== undefined && !missing.startsWith("#")) return [];
+    return [{ path, message: `invalid JSON Schema: ${(err as Error).message}` }];
+  }
+}
+
+function knownFile(path: string): Known | undefined {
+  if (path in TOP_LEVEL) return TOP_LEVEL[path];
+  if (/^prompts\/[^/]+\.ya?ml$/.test(path)) return PROMPT;
+  if (/^workflows\/[^/]+\.ya?ml$/.test(path)) return WORKFLOW;
+  return undefined;
+}
+
+function checkAppId(
+  appId: string,
+  path: string,
+  value: Record<string, unknown>,
+): DefinitionIssue[] {
+  if (value.appId === appId) return [];
+  return [{
+    path,
+    field: "appId",
+    message: `appId ${JSON.stringify(value.appId)} does not match the app ${JSON.stringify(appId)}`,
+  }];
+}
+
+function checkWorkflowId(
+  _: string,
+  path: string,
+  value: Record<string, unknown>,
+): DefinitionIssue[] {
+  const base = path.slice(path.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
+  if (value.workflowId === base) return [];
+  return [{
+    path,
+    field: "workflowId",
+    message: `workflowId ${JSON.stringify(value.workflowId)} must equal the file name "${base}"`,
+  }];
+}

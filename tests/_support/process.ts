@@ -1,0 +1,82 @@
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** Runs the kiln CLI to completion; returns its exit code and output. */
+export async function kiln(args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** A `kiln serve` child process, started and waited for until it prints its URL. */
+export interface ServerProcess {
+  url: string;
+  token?: string;
+  lines: string[];
+  stop(): Promise<number>;
+}
+
+/** Starts `kiln serve` with the given Deno permission flags and waits for its URL. */
+export async function spawnServer(
+  serveArgs: string[],
+  opts: { permissions?: string[]; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...(opts.permissions ?? ["--allow-all"]), MAIN, "serve", ...serveArgs],
+    env: { KILN_LOG_LEVEL: "warn", ...opts.env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const errLines: string[] = [];
+  const drain = async (stream: ReadableStream<Uint8Array>, into: string[]) => {
+    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      const parts = buf.split("\n");
+      buf = parts.pop()!;
+      into.push(...parts);
+    }
+  };
+  const outDone = drain(child.stdout, lines);
+  const errDone = drain(child.stderr, errLines);
+  const deadline = Date.now() + 30_000;
+  let url: string | undefined;
+  while (!url) {
+    url = lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean);
+    if (url) break;
+    const status = await Promise.race([
+      child.status,
+      new Promise<null>((r) => setTimeout(() => r(null), 20)),
+    ]);
+    if (status || Date.now() > deadline) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* exited */ }
+      await Promise.all([outDone, errDone, child.status]);
+      throw new Error(`kiln serve did not start:\n${lines.join("\n")}\n${errLines.join("\n")}`);
+    }
+  }
+  const token = lines.map((l) => /admin token[^:]*: (\S+)/.exec(l)?.[1]).find(Boolean);
+  return {
+    url,
+    token,
+    lines,
+    async stop() {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await Promise.all([outDone, errDone]);
+      return status.code;
+    },
+  };
+}

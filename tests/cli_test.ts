@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { kiln, spawnServer } from "./_support/process.ts";
+
+Deno.test("kiln version, help and misuse exit codes", async () => {
+  const version = await kiln(["version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  for (const args of [["--help"], ["serve", "--help"], ["app", "--help"]]) {
+    const help = await kiln(args);
+    assert.equal(help.code, 0, args.join(" "));
+    assert.match(help.stdout, /Usage: kiln/);
+  }
+  const unknown = await kiln(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const badPort = await kiln(["serve", "--port", "http"]);
+  assert.equal(badPort.code, 2);
+  assert.match(badPort.stderr, /--port must be a number/);
+  const badFlag = await kiln(["serve", "--bogus"]);
+  assert.equal(badFlag.code, 2);
+});
+
+Deno.test("kiln serve registers the example on first start; app register/list/show work", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "kiln-cli-" });
+  const server = await spawnServer(["--port", "0", "--data-dir", dataDir]);
+  try {
+    assert.ok(server.token, "a generated admin token is printed on first start");
+    const env = { KILN_URL: server.url, KILN_ADMIN_TOKEN: server.token! };
+    const list = await kiln(["app", "list"], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /support-desk\s+ACTIVE/);
+
+    const appDir = await Deno.makeTempDir();
+    await Deno.mkdir(`${appDir}/state`);
+    await Deno.writeTextFile(
+      `${appDir}/state/app_definition.yaml`,
+      "appId: cli-app\ndisplayName: CLI\nversion: '1'\n",
+    );
+    const reg = await kiln(["app", "register", appDir], env);
+    assert.equal(reg.code, 0, reg.stderr);
+    assert.match(reg.stdout, /registered cli-app \(ACTIVE\)/);
+    const again = await kiln(["app", "register", appDir], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /APP_EXISTS/);
+
+    const show = await kiln(["app", "show", "cli-app"], env);
+    assert.equal(show.code, 0);
+    assert.equal(JSON.parse(show.stdout).displayName, "CLI");
+    const missing = await kiln(["app", "show", "ghost"], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /APP_NOT_FOUND/);
+    const notDir = await kiln(["app", "register", `${appDir}/nope`], env);
+    assert.equal(notDir.code, 1);
+    assert.match(notDir.stderr, /no state\/ folder/);
+    const noToken = await kiln(["app", "list"], { KILN_URL: server.url });
+    assert.equal(noToken.code, 2);
+    await Deno.remove(appDir, { recursive: true });
+  } finally {
+    assert.equal(await server.stop(), 0);
+    await Deno.remove(dataDir, { recursive: true });
+  }
+  const second = await Deno.makeTempDir({ prefix: "kiln-cli-" });
+  await Deno.remove(second, { recursive: true });
+});
+
+Deno.test("a restarted server keeps its token hash and does not print a new token", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "kiln-cli-" });
+  try {
+    const first = await spawnServer(["--port", "0", "--data-dir", dataDir, "--no-example"]);
+    const token = first.token!;
+    await first.stop();
+    const second = await spawnServer(["--port", "0", "--data-dir", dataDir]);
+    try {
+      assert.equal(second.token, undefined);
+      const list = await kiln(["app", "list", "--json"], {
+        KILN_URL: second.url,
+        KILN_ADMIN_TOKEN: token,
+      });
+      assert.equal(list.code, 0, list.stderr);
+      assert.deepEqual(JSON.parse(list.stdout), [], "no example on a non-empty data dir");
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("kiln serve runs with read and write limited to its data dir (deno compile safety)", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "kiln-perm-" });
+  const server = await spawnServer(["--port", "0", "--data-dir", dataDir], {
+    permissions: [
+      `--allow-read=${dataDir}`,
+      `--allow-write=${dataDir}`,
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+    ],
+    env: { KILN_ADMIN_TOKEN: "perm-test-token-0123456789" },
+  });
+  try {
+    const res = await fetch(`${server.url}/v1/apps/support-desk`, {
+      headers: { authorization: "Bearer perm-test-token-0123456789" },
+    });
+    const json = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(json));
+    assert.equal(json.status, "ACTIVE");
+    const docs = await fetch(`${server.url}/docs/assets/swagger-ui.css`);
+    assert.equal(docs.status, 200);
+    await docs.body?.cancel();
+  } finally {
+    await server.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { git, minimalApp, startKiln } from "./_support/kiln.ts";
+
+async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 5_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+Deno.test("stock git clones an app repo, pushes a change, and Kiln serves it", async () => {
+  const t = await startKiln({ watch: true });
+  const work = await Deno.makeTempDir();
+  try {
+    const reg = await t.call("POST", "/v1/apps", { files: minimalApp("shop") });
+    const repo = reg.json.repository as string;
+    await git(["clone", "-q", repo, `${work}/shop`]);
+    assert.match(await git(["log", "--oneline"], `${work}/shop`), /Register application shop/);
+    const path = `${work}/shop/state/app_definition.yaml`;
+    await Deno.writeTextFile(path, (await Deno.readTextFile(path)).replace("1.0.0", "3.0.0"));
+    await git(["commit", "-qam", "Bump from git"], `${work}/shop`);
+    await git(["push", "-q", "origin", "HEAD:main"], `${work}/shop`);
+    const pushed = (await git(["rev-parse", "HEAD"], `${work}/shop`)).trim();
+
+    const details = await waitFor(
+      () => t.call("GET", "/v1/apps/shop"),
+      (r) => r.json.revision === pushed,
+    );
+    assert.equal(details.json.revision, pushed, "the watcher served the pushed revision");
+    assert.equal(details.json.version, "3.0.0");
+    const fsck = await git(["--git-dir", repo, "fsck", "--strict"]);
+    assert.doesNotMatch(fsck, /error|missing|broken/i);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await t.close();
+  }
+});
+
+Deno.test("an invalid pushed revision is reported and the last valid one keeps serving", async () => {
+  const t = await startKiln();
+  const work = await Deno.makeTempDir();
+  try {
+    const reg = await t.call("POST", "/v1/apps", { files: minimalApp("shop") });
+    await git(["clone", "-q", reg.json.repository, `${work}/shop`]);
+    await Deno.writeTextFile(
+      `${work}/shop/state/component_registry.yaml`,
+      "components: [{componentId: 1}]\n",
+    );
+    await git(["commit", "-qam", "Break it"], `${work}/shop`);
+    await git(["push", "-q", "origin", "HEAD:main"], `${work}/shop`);
+
+    const status = await t.call("POST", "/v1/apps/shop/sync");
+    assert.equal(status.json.status, "DEGRADED");
+    assert.equal(status.json.revision, reg.json.revision);
+    assert.ok(status.json.invalidRevision.issues.length > 0);
+    const route = await t.call("GET", "/v1/apps/shop/route?path=/api/users/1&method=GET");
+    assert.equal(route.json.definition.componentId, "getUser", "old revision still serves");
+
+    await git(["revert", "--no-edit", "HEAD"], `${work}/shop`);
+    await git(["push", "-q", "origin", "HEAD:main"], `${work}/shop`);
+    const healed = await t.call("POST", "/v1/apps/shop/sync");
+    assert.equal(healed.json.status, "ACTIVE");
+    assert.equal(healed.json.invalidRevision, undefined);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await t.close();
+  }
+});
+
+Deno.test("after git gc Kiln still reads and writes the repo", async () => {
+  const t = await startKiln();
+  try {
+    const reg = await t.call("POST", "/v1/apps", { files: minimalApp("shop") });
+    await git(["--git-dir", reg.json.repository, "gc", "-q", "--prune=now"]);
+    await t.restart();
+    const file = await t.call("GET", "/v1/apps/shop/definitions/file?path=app_definition.yaml");
+    assert.equal(file.status, 200);
+    const set = await t.call("PUT", "/v1/apps/shop/definitions/file", {
+      path: "more.yaml",
+      content: "x: 1\n",
+      expectedBaseRevision: reg.json.revision,
+      commitMessage: "after gc",
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.json));
+    const fsck = await git(["--git-dir", reg.json.repository, "fsck", "--strict"]);
+    assert.doesNotMatch(fsck, /error|missing|broken/i);
+  } finally {
+    await t.close();
+  }
+});
