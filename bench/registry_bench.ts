@@ -25,6 +25,7 @@ function appFiles(i: number): Record<string, string> {
     "app_definition.yaml": `appId: app-${i}\ndisplayName: App ${i}\nversion: 1.0.0\n` +
       `configuration: { tier: gold, limits: { rpm: 100 } }\n`,
     "component_registry.yaml": `components:\n${comps}`,
+    "code/h.ts": Array.from({ length: 10 }, (_, c) => `export function f${c}() {}\n`).join(""),
   };
 }
 

@@ -1,19 +1,17 @@
 import { join } from "node:path";
-import { setupAdminToken } from "./auth/mod.ts";
-import { Authenticator } from "./auth/mod.ts";
-import { systemClock } from "./core/mod.ts";
-import type { Clock } from "./core/mod.ts";
-import { Logger } from "./core/mod.ts";
+import { Authenticator, setupAdminToken } from "./auth/mod.ts";
+import { type Clock, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
-import { Registry } from "./registry/mod.ts";
-import { EmbeddedStore } from "./state/mod.ts";
-import { GitDefinitionStore } from "./state/mod.ts";
-import { RedisStore } from "./state/mod.ts";
-import { RuntimeState } from "./state/mod.ts";
-import { StateManager } from "./state/mod.ts";
-import type { StoreDriver } from "./state/mod.ts";
+import { Registry, watchRepos } from "./registry/mod.ts";
+import {
+  EmbeddedStore,
+  GitDefinitionStore,
+  RedisStore,
+  RuntimeState,
+  StateManager,
+  type StoreDriver,
+} from "./state/mod.ts";
 import { VERSION } from "./version.ts";
-import { watchRepos } from "./registry/mod.ts";
 
 /** How to assemble one Kiln node. */
 export interface KilnOptions {

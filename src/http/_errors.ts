@@ -1,8 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { HTTPException } from "hono/http-exception";
-import { type ErrorCode, KilnError, toKilnError } from "../core/mod.ts";
-import type { Logger } from "../core/mod.ts";
+import { type ErrorCode, KilnError, type Logger, toKilnError } from "../core/mod.ts";
 
 const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
   401: "UNAUTHORIZED",

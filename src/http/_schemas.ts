@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { AppStatus } from "../models/mod.ts";
-import { ErrorEnvelope } from "../models/mod.ts";
+import { AppStatus, ErrorEnvelope } from "../models/mod.ts";
 
 export { ErrorEnvelope };
 

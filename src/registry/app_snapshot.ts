@@ -1,9 +1,12 @@
 import { parse } from "yaml";
 import { KilnError } from "../core/mod.ts";
-import { AppDefinition } from "../models/mod.ts";
-import { type ComponentDefinition, ComponentRegistry } from "../models/mod.ts";
-import { SecurityConfig } from "../models/mod.ts";
-import { OptimizationConfig } from "../models/mod.ts";
+import {
+  AppDefinition,
+  type ComponentDefinition,
+  ComponentRegistry,
+  OptimizationConfig,
+  SecurityConfig,
+} from "../models/mod.ts";
 import { RouteTable } from "./route_table.ts";
 
 /** An app's parsed definitions at one revision: what the registry serves. Immutable. */

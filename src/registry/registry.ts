@@ -1,18 +1,21 @@
 import { parse } from "yaml";
-import { systemClock } from "../core/mod.ts";
-import type { Clock } from "../core/mod.ts";
-import { KilnError, quote } from "../core/mod.ts";
-import { silentLogger } from "../core/mod.ts";
-import type { Logger } from "../core/mod.ts";
-import { KeyedMutex } from "../core/mod.ts";
-import { AppDefinition, type AppStatus } from "../models/mod.ts";
-import type { ComponentDefinition } from "../models/mod.ts";
-import type { DefinitionIssue } from "../state/mod.ts";
-import type { StateManager } from "../state/mod.ts";
-import type { JsonValue, StoreDriver } from "../state/mod.ts";
-import { apiKeyMatches, mintApiKey, parseApiKey } from "../auth/mod.ts";
-import type { ApiKeyValidation } from "../auth/mod.ts";
-import type { ApiKeyEntry } from "../models/mod.ts";
+import {
+  type Clock,
+  KeyedMutex,
+  KilnError,
+  type Logger,
+  quote,
+  silentLogger,
+  systemClock,
+} from "../core/mod.ts";
+import {
+  type ApiKeyEntry,
+  AppDefinition,
+  type AppStatus,
+  type ComponentDefinition,
+} from "../models/mod.ts";
+import type { DefinitionIssue, JsonValue, StateManager, StoreDriver } from "../state/mod.ts";
+import { apiKeyMatches, type ApiKeyValidation, mintApiKey, parseApiKey } from "../auth/mod.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";

@@ -38,6 +38,9 @@ export class RouteTable {
       }
     }
     this.size = size;
+    // Hono's routers compile lazily on the first match; compile now, when the snapshot is built,
+    // so no request pays for it.
+    if (size > 0) this.#router.match("GET", "/");
   }
 
   /** The first component whose route matches, or null. */

@@ -1,6 +1,4 @@
-import type { AppStatus } from "../models/mod.ts";
-import type { ComponentDefinition } from "../models/mod.ts";
-import type { SandboxPool } from "../models/mod.ts";
+import type { AppStatus, ComponentDefinition, SandboxPool } from "../models/mod.ts";
 import type { DefinitionIssue } from "../state/mod.ts";
 
 /** What the registry persists per app; definitions themselves stay in Git. */

@@ -1,5 +1,4 @@
-import type { Clock } from "../core/mod.ts";
-import { KilnError, quote } from "../core/mod.ts";
+import { type Clock, KilnError, quote } from "../core/mod.ts";
 import type { Author } from "./definitions.ts";
 import type { Signature } from "./_git_objects.ts";
 

@@ -1,6 +1,4 @@
-import type { Clock } from "../core/mod.ts";
-import { KilnError, quote } from "../core/mod.ts";
-import { KeyedMutex } from "../core/mod.ts";
+import { type Clock, KeyedMutex, KilnError, quote } from "../core/mod.ts";
 import type { WriteOptions, WriteResult } from "./definitions.ts";
 import type { AppRepos } from "./_app_repos.ts";
 import { commitMessage, toSignature } from "./_author.ts";

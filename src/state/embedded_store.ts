@@ -1,8 +1,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { Clock } from "../core/mod.ts";
-import { systemClock } from "../core/mod.ts";
-import { KilnError, quote } from "../core/mod.ts";
+import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
 import type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
+import { ttlMillis } from "./_ttl.ts";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS kv (
@@ -207,14 +206,4 @@ function attempt<T>(work: () => T): Promise<T> {
   } catch (err) {
     return Promise.reject(err);
   }
-}
-
-function ttlMillis(ttlSeconds: number): number {
-  if (!(typeof ttlSeconds === "number" && Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
-    throw new KilnError(
-      "VALIDATION_ERROR",
-      `ttlSeconds must be a positive number, got ${quote(ttlSeconds)}`,
-    );
-  }
-  return Math.max(1, Math.ceil(ttlSeconds * 1000));
 }

@@ -1,5 +1,4 @@
-import { type Clock, systemClock } from "../core/mod.ts";
-import { KilnError, quote } from "../core/mod.ts";
+import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
 import type {
   CommitInfo,
   DefinitionIssue,

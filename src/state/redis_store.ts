@@ -1,8 +1,7 @@
 import { createClient, ErrorReply } from "redis";
-import type { Clock } from "../core/mod.ts";
-import { systemClock } from "../core/mod.ts";
-import { KilnError, quote } from "../core/mod.ts";
+import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
 import type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
+import { ttlMillis } from "./_ttl.ts";
 
 type Client = ReturnType<typeof createClient>;
 
@@ -293,16 +292,6 @@ function compareCodePoints(a: string, b: string): number {
     if (x[i] !== y[i]) return x[i].codePointAt(0)! - y[i].codePointAt(0)!;
   }
   return x.length - y.length;
-}
-
-function ttlMillis(ttlSeconds: number): number {
-  if (!(typeof ttlSeconds === "number" && Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
-    throw new KilnError(
-      "VALIDATION_ERROR",
-      `ttlSeconds must be a positive number, got ${quote(ttlSeconds)}`,
-    );
-  }
-  return Math.max(1, Math.ceil(ttlSeconds * 1000));
 }
 
 async function sha1(text: string): Promise<string> {

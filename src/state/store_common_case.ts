@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import type { Clock } from "../core/mod.ts";
-import { KilnError } from "../core/mod.ts";
+import { type Clock, KilnError } from "../core/mod.ts";
 import type { JsonValue, StoreDriver } from "./store.ts";
 
 /** Builds a fresh, empty store that reads time from `clock`; `cleanup` closes and removes it. */

@@ -93,25 +93,4 @@ export function minimalApp(
   };
 }
 
-/** Runs the stock `git` CLI and returns stdout; throws with stderr on failure. */
-export async function git(args: string[], cwd?: string): Promise<string> {
-  const out = await new Deno.Command("git", {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: {
-      GIT_AUTHOR_NAME: "Tester",
-      GIT_AUTHOR_EMAIL: "tester@example.com",
-      GIT_COMMITTER_NAME: "Tester",
-      GIT_COMMITTER_EMAIL: "tester@example.com",
-      GIT_CONFIG_NOSYSTEM: "1",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-    },
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`git ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return text;
-}
+export { assertFsckClean, git } from "./git.ts";

@@ -22,10 +22,14 @@ const TAG = ["definitions"];
  */
 export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const { state } = deps;
+  const guard = (c: { var: KilnEnv["Variables"] }, appId: string, permission: string) => {
+    requirePermission(c.var.principal, appId, permission);
+    deps.registry.getApplicationStatus(appId);
+  };
   const read = (c: { var: KilnEnv["Variables"] }, appId: string) =>
-    requirePermission(c.var.principal, appId, "definitions:read");
+    guard(c, appId, "definitions:read");
   const write = (c: { var: KilnEnv["Variables"] }, appId: string) =>
-    requirePermission(c.var.principal, appId, "definitions:write");
+    guard(c, appId, "definitions:write");
   const author = (c: { var: KilnEnv["Variables"] }, given?: string) =>
     given ??
       (c.var.principal.kind === "admin"
@@ -48,7 +52,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
       const { appId } = c.req.valid("param");
       read(c, appId);
       const { path, revision } = c.req.valid("query");
-      deps.registry.getApplicationStatus(appId);
       const file = await state.getDefinitionFileContent(appId, path, revision);
       if (!file.found) {
         return c.json({
@@ -78,7 +81,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     async (c) => {
       const { appId } = c.req.valid("param");
       write(c, appId);
-      deps.registry.getApplicationStatus(appId);
       const b = c.req.valid("json");
       const result = await state.setDefinitionFileContent(
         appId,
@@ -109,7 +111,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     async (c) => {
       const { appId } = c.req.valid("param");
       write(c, appId);
-      deps.registry.getApplicationStatus(appId);
       const b = c.req.valid("json");
       const result = await state.applyDefinitionDiff(
         appId,
@@ -144,7 +145,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     async (c) => {
       const { appId } = c.req.valid("param");
       write(c, appId);
-      deps.registry.getApplicationStatus(appId);
       const q = c.req.valid("query");
       const result = await state.deleteDefinitionFile(appId, q.path, q.expectedBaseRevision, {
         commitMessage: q.commitMessage ?? `Delete ${q.path}`,
@@ -179,7 +179,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     async (c) => {
       const { appId } = c.req.valid("param");
       read(c, appId);
-      deps.registry.getApplicationStatus(appId);
       const q = c.req.valid("query");
       const listing = await state.listDefinitionDirectory(
         appId,
@@ -210,7 +209,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     async (c) => {
       const { appId } = c.req.valid("param");
       read(c, appId);
-      deps.registry.getApplicationStatus(appId);
       const commits = await state.definitions.history(appId, c.req.valid("query"));
       return c.json({ commits }, 200);
     },
@@ -238,7 +236,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     async (c) => {
       const { appId } = c.req.valid("param");
       read(c, appId);
-      deps.registry.getApplicationStatus(appId);
       const { from, to, path } = c.req.valid("query");
       return c.json({ from, to, diff: await state.definitions.diff(appId, from, to, path) }, 200);
     },
@@ -259,7 +256,6 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     async (c) => {
       const { appId } = c.req.valid("param");
       write(c, appId);
-      deps.registry.getApplicationStatus(appId);
       const b = c.req.valid("json");
       const result = await state.revert(appId, b.revision, b.expectedBaseRevision, {
         commitMessage: b.commitMessage,
