@@ -54,6 +54,7 @@ export class Registry {
   readonly #log: Logger;
   readonly #global: Record<string, unknown>;
   readonly #limits?: SourceLimits;
+  readonly #changeListeners = new Set<(appId: string) => void>();
 
   constructor(opts: RegistryOptions) {
     this.#state = opts.state;
@@ -63,6 +64,25 @@ export class Registry {
     this.#global = opts.configuration ?? {};
     this.#limits = opts.sourceLimits;
     this.#state.onCommit((appId) => this.sync(appId).then(() => {}));
+  }
+
+  /**
+   * Subscribes to changes of what an app serves (registered, deregistered, activated,
+   * deactivated, a new revision served); returns the unsubscribe function.
+   */
+  onAppsChanged(listener: (appId: string) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  #changed(appId: string): void {
+    for (const listener of this.#changeListeners) {
+      try {
+        listener(appId);
+      } catch (err) {
+        this.#log.warn("apps-changed listener failed", { appId, error: String(err) });
+      }
+    }
   }
 
   /** Restores every persisted app at start-up, serving the newest valid revision of each. */
@@ -171,6 +191,7 @@ export class Registry {
         await this.#state.runtime.deleteAllRuntimeValues(appId);
       }
       this.#log.info("app deregistered", { appId, deleteState });
+      this.#changed(appId);
       return { deregistered: true };
     });
   }
@@ -186,6 +207,7 @@ export class Registry {
         status,
         statusReason: active ? loaded.record.statusReason : "deactivated",
       });
+      this.#changed(appId);
       return this.getApplicationStatus(appId);
     });
   }
@@ -440,6 +462,7 @@ export class Registry {
   #install(loaded: LoadedApp, snapshot: AppSnapshot): void {
     const appId = loaded.record.appId;
     loaded.snapshot = snapshot;
+    queueMicrotask(() => this.#changed(appId));
     this.#dropKeys(appId);
     for (const entry of snapshot.security.apiKeys) {
       const taken = this.#keys.get(entry.keyId);
