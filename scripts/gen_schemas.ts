@@ -6,6 +6,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import * as models from "../src/models/mod.ts";
+import { coreToolSchemas } from "../src/mcp/mod.ts";
 
 /** One generated file: where it goes, which model it describes, and its title. */
 export interface SchemaEntry {
@@ -15,6 +16,8 @@ export interface SchemaEntry {
   title: string;
   /** Wire contracts stay open to unknown keys; hand-written files flag them as likely typos. */
   wire?: boolean;
+  /** Which side of a transform to describe: what is accepted (default) or what is produced. */
+  io?: "input" | "output";
 }
 
 /** Base of every `$id`; a file's `$id` is this plus its repository path. */
@@ -80,6 +83,21 @@ export const SCHEMAS: readonly SchemaEntry[] = [
     title: "Sandbox POST /execute 200 response",
     wire: true,
   },
+  ...coreToolSchemas().flatMap(({ name, input, output }): SchemaEntry[] => [
+    {
+      file: `schemas/mcp/${name}.input.schema.json`,
+      schema: input,
+      title: `MCP tool ${name}: arguments`,
+      wire: true,
+    },
+    {
+      file: `schemas/mcp/${name}.output.schema.json`,
+      schema: output,
+      title: `MCP tool ${name}: structuredContent`,
+      wire: true,
+      io: "output",
+    },
+  ]),
 ];
 
 type Json = Record<string, unknown>;
@@ -98,10 +116,10 @@ const TASK_DETAILS_BY_HANDLER: Record<string, z.ZodType> = {
   workflow: models.WorkflowTaskDetails,
 };
 
-function toJsonSchema(schema: z.ZodType, wire: boolean): Json {
+function toJsonSchema(schema: z.ZodType, wire: boolean, io: "input" | "output" = "input"): Json {
   return z.toJSONSchema(schema, {
     target: "draft-2020-12",
-    io: "input",
+    io,
     override(ctx) {
       const json = ctx.jsonSchema as Json;
       const def = (ctx.zodSchema as unknown as { _zod: { def: Json } })._zod.def;
@@ -143,7 +161,7 @@ function withoutMeta(json: Json): Json {
 export function renderSchemas(entries: readonly SchemaEntry[] = SCHEMAS): Map<string, string> {
   const out = new Map<string, string>();
   for (const entry of entries) {
-    const body = toJsonSchema(entry.schema, entry.wire ?? false);
+    const body = toJsonSchema(entry.schema, entry.wire ?? false, entry.io);
     const doc = {
       $schema: body.$schema,
       $id: SCHEMA_ID_BASE + entry.file,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { AppDefinition, ComponentRegistry } from "../src/models/mod.ts";
+import { coreToolSchemas } from "../src/mcp/mod.ts";
 import { findDrift, renderSchemas, SCHEMAS, writeSchemas } from "./gen_schemas.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -37,7 +38,8 @@ Deno.test("renderSchemas() is deterministic and renders stable, pretty JSON", ()
 });
 
 Deno.test("renderSchemas() produces a schema for every model file", () => {
-  assert.deepEqual([...renderSchemas().keys()].sort(), [
+  const files = [...renderSchemas().keys()];
+  assert.deepEqual(files.filter((f) => !f.startsWith("schemas/mcp/")).sort(), [
     "schemas/app_definition.schema.json",
     "schemas/component_definition.schema.json",
     "schemas/component_registry.schema.json",
@@ -52,6 +54,20 @@ Deno.test("renderSchemas() produces a schema for every model file", () => {
   ]);
   assert.equal(new Set(SCHEMAS.map((s) => s.title)).size, SCHEMAS.length, "titles are distinct");
   for (const { file } of SCHEMAS) compile(file);
+});
+
+Deno.test("renderSchemas() writes an input and an output schema for every core MCP tool", () => {
+  const files = new Set(renderSchemas().keys());
+  const tools = coreToolSchemas();
+  assert.ok(tools.length >= 20);
+  for (const { name } of tools) {
+    for (const side of ["input", "output"]) {
+      const file = `schemas/mcp/${name}.${side}.schema.json`;
+      assert.ok(files.has(file), `${file} is rendered`);
+      compile(file);
+    }
+  }
+  assert.equal([...files].filter((f) => f.startsWith("schemas/mcp/")).length, tools.length * 2);
 });
 
 Deno.test("the app_definition schema accepts what the model accepts and rejects typos", () => {

@@ -1,9 +1,11 @@
 import { join } from "node:path";
-import { Authenticator, setupAdminToken } from "./auth/mod.ts";
+import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { type Clock, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
+import { createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
 import {
+  AppVolumes,
   EmbeddedStore,
   GitDefinitionStore,
   RedisStore,
@@ -28,6 +30,12 @@ export interface KilnOptions {
   firstStartApp?: Record<string, string>;
   /** Watch app repos for outside pushes (on by default). */
   watch?: boolean;
+  /** Browser origins `/mcp` accepts besides same-origin and loopback. */
+  mcpAllowedOrigins?: string[];
+  /** Host names `/mcp` accepts besides loopback (DNS-rebinding protection). */
+  mcpAllowedHosts?: string[];
+  /** The URL clients reach Kiln at, for MCP resource metadata behind a proxy. */
+  publicUrl?: string;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -36,6 +44,12 @@ export interface Kiln {
   registry: Registry;
   state: StateManager;
   store: StoreDriver;
+  /** The MCP tool registry every tool caller goes through. */
+  tools: ToolRegistry;
+  /** Mints and verifies the per-execution tokens sandboxed code calls MCP with. */
+  executionTokens: ExecutionTokens;
+  /** `/mcp`; closed first on shutdown so open streams do not hold the server. */
+  mcp: McpEndpoint;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
   close(): Promise<void>;
@@ -58,7 +72,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   try {
     const admin = await setupAdminToken(store, opts.adminToken);
     const definitions = new GitDefinitionStore({ dataDir: opts.dataDir, clock });
-    const state = new StateManager(definitions, new RuntimeState(store));
+    const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
+    const state = new StateManager(definitions, new RuntimeState(store), volumes);
     const registry = new Registry({
       state,
       store,
@@ -83,13 +98,42 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cleanups.unshift(() => clearInterval(timer));
     }
 
-    const auth = new Authenticator(admin.verifier, (key) => registry.validateApiKey(key));
-    const app = createHttpApp({ registry, state, auth, logger, version: VERSION });
+    const executionTokens = await ExecutionTokens.open(store, clock);
+    const tools = new ToolRegistry({ state, registry, logger, clock });
+    cleanups.unshift(() => tools.close());
+    const auth = new Authenticator(
+      admin.verifier,
+      (key) => registry.validateApiKey(key),
+      executionTokens,
+    );
+    const mcp = createMcpEndpoint({
+      catalog: tools,
+      authenticate: (header) => auth.authenticate(header),
+      logger,
+      version: VERSION,
+      clock,
+      allowedOrigins: opts.mcpAllowedOrigins,
+      allowedHosts: opts.mcpAllowedHosts,
+      publicUrl: opts.publicUrl,
+    });
+    cleanups.unshift(() => mcp.close());
+    const app = createHttpApp({
+      registry,
+      state,
+      auth,
+      logger,
+      version: VERSION,
+      executionTokens,
+      mcp,
+    });
     return {
       handler: app.fetch,
       registry,
       state,
       store,
+      tools,
+      executionTokens,
+      mcp,
       generatedAdminToken: admin.generated,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();

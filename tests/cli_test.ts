@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connectV1, within } from "./_support/mcp_clients.ts";
 import { kiln, spawnServer } from "./_support/process.ts";
 
 Deno.test("kiln version, help and misuse exit codes", async () => {
@@ -109,6 +110,24 @@ Deno.test("kiln serve runs with read and write limited to its data dir (deno com
     await docs.body?.cancel();
   } finally {
     await server.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("kiln serve serves /mcp and stops on SIGTERM while a client holds a listen stream", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "kiln-cli-" });
+  const token = "cli-mcp-token-0123456789abcdef";
+  const server = await spawnServer(["--port", "0", "--data-dir", dataDir], {
+    env: { KILN_ADMIN_TOKEN: token },
+  });
+  try {
+    const { client, watch } = await connectV1(new URL(`${server.url}/mcp?app=support-desk`), token);
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((t) => t.name.startsWith("app.support-desk.")));
+    await within(watch.opened, 5_000, "the listen stream");
+    assert.equal(await within(server.stop(), 10_000, "shutdown with an open stream"), 0);
+    await client.close();
+  } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -1,10 +1,21 @@
 import { KilnError, quote } from "../core/mod.ts";
 import type { AdminTokenVerifier } from "./admin_token.ts";
+import { EXECUTION_TOKEN_PREFIX, type ExecutionTokens } from "./execution_token.ts";
 
-/** Who is calling: the operator, or one app through one of its API keys. */
+/**
+ * Who is calling: the operator, one app through one of its API keys, or one execution of one
+ * component through its short-lived execution token (which grants MCP tools only).
+ */
 export type Principal =
   | { kind: "admin" }
-  | { kind: "app"; appId: string; keyId: string; permissions: readonly string[] };
+  | { kind: "app"; appId: string; keyId: string; permissions: readonly string[] }
+  | {
+    kind: "execution";
+    appId: string;
+    componentId: string;
+    tools: readonly string[];
+    expiresAt: number;
+  };
 
 /** What `validateApiKey` answers (SPEC §4). */
 export interface ApiKeyValidation {
@@ -25,6 +36,11 @@ export const APP_PERMISSIONS = [
   "runtime:read",
   "runtime:write",
   "invoke",
+  "log:write",
+  "llm:generate",
+  "linux:execute",
+  "filesystem:read",
+  "filesystem:write",
 ] as const;
 
 /** Turns bearer tokens into principals; one place decides who a token is. */
@@ -32,6 +48,7 @@ export class Authenticator {
   constructor(
     private readonly admin: AdminTokenVerifier,
     private readonly validateApiKey: (apiKey: string) => ApiKeyValidation,
+    private readonly executionTokens?: ExecutionTokens,
   ) {}
 
   /** The principal behind an `Authorization` header; UNAUTHORIZED when missing or invalid. */
@@ -39,6 +56,7 @@ export class Authenticator {
     const token = bearerToken(header);
     if (!token) throw new KilnError("UNAUTHORIZED", "missing bearer token");
     if (this.admin.verify(token)) return { kind: "admin" };
+    if (token.startsWith(EXECUTION_TOKEN_PREFIX)) return this.#execution(token);
     const key = this.validateApiKey(token);
     if (key.isValid && key.appId && key.keyId) {
       return {
@@ -50,6 +68,14 @@ export class Authenticator {
     }
     throw new KilnError("UNAUTHORIZED", "invalid or revoked bearer token");
   }
+
+  #execution(token: string): Principal {
+    const seen = this.executionTokens?.inspect(token);
+    if (!seen) throw new KilnError("UNAUTHORIZED", "invalid execution token");
+    if (seen.expired) throw new KilnError("UNAUTHORIZED", "execution token expired");
+    const { a: appId, c: componentId, t: tools, e: expiresAt } = seen.payload;
+    return { kind: "execution", appId, componentId, tools, expiresAt };
+  }
 }
 
 /** Extracts the token of `Authorization: Bearer <token>`. */
@@ -58,10 +84,13 @@ export function bearerToken(header: string | null | undefined): string | null {
   return m ? m[1] : null;
 }
 
-/** Whether a principal holds `permission` on `appId`. */
+/**
+ * Whether a principal holds `permission` on `appId`. Execution tokens hold no such permissions:
+ * they grant named MCP tools, which the tool registry checks.
+ */
 export function allows(principal: Principal, appId: string, permission: string): boolean {
   if (principal.kind === "admin") return true;
-  if (principal.appId !== appId) return false;
+  if (principal.kind === "execution" || principal.appId !== appId) return false;
   const family = permission.split(":")[0];
   return principal.permissions.some((p) => p === "*" || p === permission || p === `${family}:*`);
 }
@@ -80,5 +109,17 @@ export function requirePermission(principal: Principal, appId: string, permissio
 export function requireAdmin(principal: Principal): void {
   if (principal.kind !== "admin") {
     throw new KilnError("FORBIDDEN", "this operation needs the admin token");
+  }
+}
+
+/** The commit author for writes a principal makes without naming one, so history shows who. */
+export function authorOf(principal: Principal): string {
+  switch (principal.kind) {
+    case "admin":
+      return "Kiln admin <admin@kiln.local>";
+    case "app":
+      return `API key ${principal.keyId} <${principal.keyId}@kiln.local>`;
+    case "execution":
+      return `${principal.componentId} <${principal.componentId}.${principal.appId}@kiln.local>`;
   }
 }

@@ -9,7 +9,7 @@ import { CliError, type Io } from "./_output.ts";
 
 export const SERVE_HELP = `Usage: kiln serve [options]
 
-Starts Kiln: the HTTP API, app ingress and (later) MCP on one port.
+Starts Kiln: the HTTP API, app ingress and the MCP endpoint (/mcp) on one port.
 
 Options:
   --port N         Port to listen on (default $KILN_PORT or 7411; 0 picks a free port)
@@ -21,7 +21,10 @@ Options:
 
 Environment:
   KILN_ADMIN_TOKEN  Admin bearer token; if unset, one is generated on first start and printed once
-  KILN_LOG_LEVEL    debug | info | warn | error (default info)`;
+  KILN_LOG_LEVEL    debug | info | warn | error (default info)
+  KILN_PUBLIC_URL   The URL clients reach Kiln at (behind a proxy); its host is allowed on /mcp
+  KILN_MCP_ALLOWED_ORIGINS  Comma-separated browser origins /mcp accepts besides loopback
+  KILN_MCP_ALLOWED_HOSTS    Comma-separated Host names /mcp accepts besides loopback`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
@@ -57,6 +60,9 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
     logger,
     firstStartApp: values["no-example"] ? undefined : supportDeskFiles,
+    publicUrl: Deno.env.get("KILN_PUBLIC_URL"),
+    mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
+    mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
   });
   const abort = new AbortController();
   let server;
@@ -71,7 +77,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   }
   io.out(`data dir: ${dataDir}`);
   io.out(`Kiln ${VERSION} listening on ${server.url}`);
-  const stop = () => abort.abort();
+  // Open MCP streams would hold `server.finished` forever; end them before the listener.
+  const stop = () => void kiln.mcp.close().finally(() => abort.abort());
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
@@ -80,4 +87,10 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   await kiln.close();
   io.out("Kiln stopped");
   return 0;
+}
+
+function listFromEnv(name: string): string[] | undefined {
+  const text = Deno.env.get(name);
+  if (!text) return undefined;
+  return text.split(",").map((item) => item.trim()).filter(Boolean);
 }

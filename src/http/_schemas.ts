@@ -1,5 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { AppStatus, ErrorEnvelope } from "../models/mod.ts";
+import {
+  AppDetails as ModelAppDetails,
+  AppSource,
+  AppStatusInfo as ModelAppStatusInfo,
+  ErrorEnvelope,
+} from "../models/mod.ts";
 
 export { ErrorEnvelope };
 
@@ -9,38 +14,10 @@ export const AppIdParam = z.object({
   appId: z.string().openapi({ param: { name: "appId", in: "path" }, example: "support-desk" }),
 });
 
-export const RegisterBody = z.union([
-  z.object({ directory: z.string().min(1).describe("a UHLP app directory on the Kiln host") }),
-  z.object({
-    files: z.record(z.string(), z.string()).describe("state-relative path → file content"),
-  }),
-]).openapi("AppSource");
-
-export const IssueSchema = z.object({
-  path: z.string(),
-  field: z.string().optional(),
-  message: z.string(),
-});
-
-export const AppStatusInfo = z.object({
-  appId: z.string(),
-  status: AppStatus,
-  revision: z.string().nullable(),
-  reason: z.string().optional(),
-  invalidRevision: z.object({ revision: z.string(), issues: z.array(IssueSchema) }).optional(),
-}).openapi("AppStatusInfo");
-
-export const AppDetails = AppStatusInfo.extend({
-  displayName: z.string(),
-  version: z.string(),
-  description: z.string().optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  repository: z.string(),
-  configuration: z.record(z.string(), z.unknown()),
-  sandboxPools: z.array(z.record(z.string(), z.unknown())),
-  components: z.array(z.record(z.string(), z.unknown())),
-}).openapi("AppDetails");
+// Rebuilt with the OpenAPI-extended `z`: schemas made before that extension loads lack `.openapi`.
+export const RegisterBody = z.union(AppSource.options).openapi("AppSource");
+export const AppStatusInfo = z.object(ModelAppStatusInfo.shape).openapi("AppStatusInfo");
+export const AppDetails = z.object(ModelAppDetails.shape).openapi("AppDetails");
 
 export const FileContent = z.object({
   found: z.boolean(),

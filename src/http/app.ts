@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { KilnError } from "../core/mod.ts";
+import { MCP_PATHS } from "../mcp/mod.ts";
 import type { HttpDeps, KilnEnv } from "./types.ts";
 import { errorResponse, validationHook } from "./_errors.ts";
 import { appRoutes } from "./routes/apps.ts";
@@ -8,6 +9,7 @@ import { definitionRoutes } from "./routes/definitions.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { runtimeRoutes } from "./routes/runtime.ts";
 import { systemRoutes } from "./routes/system.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 
 const MiB = 1 << 20;
 
@@ -19,6 +21,12 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   const app = new OpenAPIHono<KilnEnv>({ defaultHook: validationHook });
   const maxJson = deps.maxJsonBytes ?? 2 * MiB;
   const maxUpload = deps.maxUploadBytes ?? 32 * MiB;
+
+  // Before the request log: MCP tool calls are the hot path and the endpoint logs its own failures.
+  const mcp = deps.mcp;
+  if (mcp) {
+    for (const path of MCP_PATHS) app.all(path, (c) => mcp.handle(c.req.raw));
+  }
 
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 128) || crypto.randomUUID();
@@ -61,6 +69,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   definitionRoutes(app, deps);
   runtimeRoutes(app, deps);
   keyRoutes(app, deps);
+  tokenRoutes(app, deps);
 
   app.notFound((c) =>
     errorResponse(c, new KilnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))

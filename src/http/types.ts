@@ -1,5 +1,6 @@
-import type { Authenticator, Principal } from "../auth/mod.ts";
+import type { Authenticator, ExecutionTokens, Principal } from "../auth/mod.ts";
 import type { Logger } from "../core/mod.ts";
+import type { McpEndpoint } from "../mcp/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 
@@ -14,6 +15,10 @@ export interface HttpDeps {
   maxJsonBytes?: number;
   /** Largest app tarball accepted, in bytes. */
   maxUploadBytes?: number;
+  /** The MCP endpoint, served at `/mcp` and its protected-resource metadata paths. */
+  mcp?: McpEndpoint;
+  /** Mints execution tokens for `POST /v1/apps/{appId}/execution-tokens`. */
+  executionTokens?: ExecutionTokens;
 }
 
 /** Hono context variables set by Kiln's middleware. */

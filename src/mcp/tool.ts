@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Principal } from "../auth/mod.ts";
 import type { Logger } from "../core/mod.ts";
 
 /**
@@ -7,14 +8,7 @@ import type { Logger } from "../core/mod.ts";
  */
 export type ToolCaller =
   | { kind: "admin"; appId?: string }
-  | { kind: "app"; appId: string; keyId: string; permissions: readonly string[] }
-  | {
-    kind: "execution";
-    appId: string;
-    componentId: string;
-    tools: readonly string[];
-    expiresAt: number;
-  };
+  | Exclude<Principal, { kind: "admin" }>;
 
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {

@@ -1,6 +1,7 @@
 /** Kiln's core data model: zod schemas are the source of every type and generated JSON Schema. */
 export { AppId, ComponentId, Configuration, SchemaRef } from "./_common.ts";
 export { AppDefinition, AppStatus, StateStoreConfig } from "./app_definition.ts";
+export { AppDetails, AppSource, AppStatusInfo, DefinitionIssue } from "./app_info.ts";
 export {
   ComponentDefinition,
   ComponentRegistry,

@@ -179,7 +179,7 @@ export class Registry {
     });
   }
 
-  /** Removes an app; with `deleteState` its repo and runtime values go too. */
+  /** Removes an app; with `deleteState` its repo, runtime values and volume go too. */
   async deregisterApplication(appId: string, deleteState = false): Promise<{ deregistered: true }> {
     return await this.#locks.run(appId, async () => {
       this.#get(appId);
@@ -189,6 +189,7 @@ export class Registry {
       if (deleteState) {
         await this.#state.definitions.deleteRepo(appId);
         await this.#state.runtime.deleteAllRuntimeValues(appId);
+        await this.#state.volumes.remove(appId);
       }
       this.#log.info("app deregistered", { appId, deleteState });
       this.#changed(appId);

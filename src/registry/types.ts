@@ -1,5 +1,4 @@
-import type { AppStatus, ComponentDefinition, SandboxPool } from "../models/mod.ts";
-import type { DefinitionIssue } from "../state/mod.ts";
+import type { AppStatus, ComponentDefinition, DefinitionIssue } from "../models/mod.ts";
 
 /** What the registry persists per app; definitions themselves stay in Git. */
 export interface AppRecord {
@@ -13,34 +12,7 @@ export interface AppRecord {
   pendingRevision?: { revision: string; issues: DefinitionIssue[] };
 }
 
-/** `getApplicationStatus` answer. */
-export interface AppStatusInfo {
-  appId: string;
-  status: AppStatus;
-  revision: string | null;
-  reason?: string;
-  invalidRevision?: { revision: string; issues: DefinitionIssue[] };
-}
-
-/** `getApplicationDetails` answer. */
-export interface AppDetails extends AppStatusInfo {
-  displayName: string;
-  version: string;
-  description?: string;
-  createdAt: string;
-  updatedAt: string;
-  repository: string;
-  configuration: Record<string, unknown>;
-  sandboxPools: SandboxPool[];
-  components: {
-    componentId: string;
-    handlerType: ComponentDefinition["handlerType"];
-    runtime: ComponentDefinition["runtime"];
-    trust: ComponentDefinition["trust"];
-    routeMatcher?: ComponentDefinition["routeMatcher"];
-    description?: string;
-  }[];
-}
+export type { AppDetails, AppStatusInfo } from "../models/mod.ts";
 
 /** `getComponentDefinition` answer (SPEC §4). */
 export interface ComponentLookup {

@@ -3,6 +3,7 @@
  * and change only through validated, optimistic-concurrency commits. Paths are relative to the
  * repo's `state/` folder.
  */
+import type { DefinitionIssue } from "../models/mod.ts";
 
 /** `getDefinitionFileContent` answer; `revision` is the commit read (null for an empty repo). */
 export interface FileContent {
@@ -35,12 +36,7 @@ export interface CommitInfo {
 /** Who a commit is from: `"Name <email>"` or an object; defaults to Kiln itself. */
 export type Author = string | { name: string; email: string };
 
-/** A validation problem in one definition file. */
-export interface DefinitionIssue {
-  path: string;
-  message: string;
-  field?: string;
-}
+export type { DefinitionIssue };
 
 /** Options common to every write. */
 export interface WriteOptions {

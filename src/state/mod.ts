@@ -18,3 +18,4 @@ export type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
 export { EmbeddedStore } from "./embedded_store.ts";
 export { RedisStore } from "./redis_store.ts";
 export { RuntimeState } from "./runtime_state.ts";
+export { AppVolumes, MAX_VOLUME_FILE_BYTES, volumeSegments } from "./app_volumes.ts";

@@ -5,20 +5,26 @@ import type {
   WriteOptions,
   WriteResult,
 } from "./definitions.ts";
+import type { AppVolumes } from "./app_volumes.ts";
 import type { RuntimeState } from "./runtime_state.ts";
 
 /** Called after every commit Kiln makes, so the registry serves the new revision at once. */
 export type CommitListener = (appId: string, revision: string) => Promise<void>;
 
 /**
- * The state manager of SPEC §3: definition state in Git and runtime state in the store, behind
+ * The state manager of SPEC §3: definition state in Git, runtime state in the store and app volumes on disk, behind
  * one object that HTTP, MCP and the CLI share. Every definition write notifies the listeners
  * before it answers, so callers never read a stale served revision after their own write.
  */
 export class StateManager {
   #listeners: CommitListener[] = [];
 
-  constructor(readonly definitions: DefinitionStore, readonly runtime: RuntimeState) {}
+  constructor(
+    readonly definitions: DefinitionStore,
+    readonly runtime: RuntimeState,
+    /** Each app's own volume (mounted by containers, served by `core.filesystem.*`). */
+    readonly volumes: AppVolumes,
+  ) {}
 
   /** Subscribes to commits made through this manager. */
   onCommit(listener: CommitListener): void {

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { requirePermission } from "../../auth/mod.ts";
+import { authorOf, requirePermission } from "../../auth/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import {
   AppIdParam,
@@ -31,10 +31,7 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
   const write = (c: { var: KilnEnv["Variables"] }, appId: string) =>
     guard(c, appId, "definitions:write");
   const author = (c: { var: KilnEnv["Variables"] }, given?: string) =>
-    given ??
-      (c.var.principal.kind === "admin"
-        ? "Kiln admin <admin@kiln.local>"
-        : `API key ${c.var.principal.keyId} <${c.var.principal.keyId}@kiln.local>`);
+    given ?? authorOf(c.var.principal);
 
   app.openapi(
     createRoute({

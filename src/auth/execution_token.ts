@@ -1,0 +1,158 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
+import type { StoreDriver } from "../state/mod.ts";
+import { randomToken } from "./_hash.ts";
+
+const SCOPE = "kiln:auth";
+const SECRET_KEY = "executionTokenSecret";
+const CLAIM_KEY = "executionTokenSecretClaim";
+const SIGNING_CONTEXT = "kiln-exec-v1.";
+const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
+const COMPONENT_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const MAX_TOKEN_LENGTH = 32 * 1024;
+const MAX_TOOLS = 256;
+
+/** Every execution token starts with this, so the authenticator can tell it from other tokens. */
+export const EXECUTION_TOKEN_PREFIX = "kiln_exec_";
+/** Lifetime of a token when the minter names none: one execution, generously. */
+export const DEFAULT_EXECUTION_TTL_SECONDS = 300;
+/** Tokens are for one execution; anything longer-lived should be an app key. */
+export const MAX_EXECUTION_TTL_SECONDS = 3600;
+
+/** The signed claims: app, component, allowed tools, expiry (ms since epoch), nonce. */
+export interface ExecutionTokenPayload {
+  a: string;
+  c: string;
+  t: string[];
+  e: number;
+  n: string;
+}
+
+/** What to bind a token to. */
+export interface ExecutionTokenRequest {
+  appId: string;
+  componentId: string;
+  tools: readonly string[];
+  ttlSeconds?: number;
+}
+
+/**
+ * Short-lived bearer tokens for sandboxed executions calling back through MCP (ADR 0003). They
+ * are HMAC-signed and self-contained, so verifying one needs no store lookup; the secret lives in
+ * the store so tokens survive restarts and every node sharing a Redis store accepts them.
+ */
+export class ExecutionTokens {
+  readonly #secret: Buffer;
+  readonly #clock: Clock;
+
+  private constructor(secret: string, clock: Clock) {
+    this.#secret = Buffer.from(secret, "base64url");
+    this.#clock = clock;
+  }
+
+  /** Loads the signing secret, creating it once (the first node to claim it writes it). */
+  static async open(store: StoreDriver, clock: Clock = systemClock): Promise<ExecutionTokens> {
+    return new ExecutionTokens(await loadOrCreateSecret(store), clock);
+  }
+
+  /** Mints a token for one execution of `componentId`, allowing only `tools`. */
+  mint(req: ExecutionTokenRequest): { token: string; expiresAt: number } {
+    const ttl = req.ttlSeconds ?? DEFAULT_EXECUTION_TTL_SECONDS;
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_EXECUTION_TTL_SECONDS) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `ttlSeconds must be a whole number from 1 to ${MAX_EXECUTION_TTL_SECONDS}, got ${
+          quote(ttl)
+        }`,
+      );
+    }
+    if (!APP_ID.test(req.appId)) {
+      throw new KilnError("VALIDATION_ERROR", `invalid app id ${quote(req.appId)}`);
+    }
+    if (!COMPONENT_ID.test(req.componentId)) {
+      throw new KilnError("VALIDATION_ERROR", `invalid component id ${quote(req.componentId)}`);
+    }
+    if (req.tools.length > MAX_TOOLS || req.tools.some((t) => typeof t !== "string" || !t)) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `tools must be at most ${MAX_TOOLS} non-empty names, got ${quote(req.tools)}`,
+      );
+    }
+    const expiresAt = this.#clock.now() + ttl * 1000;
+    const payload: ExecutionTokenPayload = {
+      a: req.appId,
+      c: req.componentId,
+      t: [...req.tools],
+      e: expiresAt,
+      n: randomToken(12),
+    };
+    const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
+    return { token: `${EXECUTION_TOKEN_PREFIX}${body}.${this.#sign(body)}`, expiresAt };
+  }
+
+  /**
+   * Checks the signature and shape of a token; `expired` tells a stale token from a forged one,
+   * so callers can say which. Null for anything malformed or tampered with.
+   */
+  inspect(token: string): { payload: ExecutionTokenPayload; expired: boolean } | null {
+    if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
+    if (!token.startsWith(EXECUTION_TOKEN_PREFIX)) return null;
+    const [body, signature, ...rest] = token.slice(EXECUTION_TOKEN_PREFIX.length).split(".");
+    if (rest.length > 0 || !body || !signature) return null;
+    const expected = Buffer.from(this.#sign(body));
+    const actual = Buffer.from(signature);
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
+    const payload = parsePayload(body);
+    if (!payload) return null;
+    return { payload, expired: this.#clock.now() >= payload.e };
+  }
+
+  /** The claims of a valid, unexpired token; null otherwise. */
+  verify(token: string): ExecutionTokenPayload | null {
+    const seen = this.inspect(token);
+    return seen && !seen.expired ? seen.payload : null;
+  }
+
+  #sign(body: string): string {
+    return createHmac("sha256", this.#secret).update(SIGNING_CONTEXT + body).digest("base64url");
+  }
+}
+
+function parsePayload(body: string): ExecutionTokenPayload | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+  } catch {
+    return null;
+  }
+  const p = value as Partial<ExecutionTokenPayload> | null;
+  const ok = typeof p === "object" && p !== null &&
+    typeof p.a === "string" && APP_ID.test(p.a) &&
+    typeof p.c === "string" && COMPONENT_ID.test(p.c) &&
+    Array.isArray(p.t) && p.t.every((t) => typeof t === "string") &&
+    typeof p.e === "number" && Number.isFinite(p.e) && typeof p.n === "string";
+  return ok ? { a: p.a!, c: p.c!, t: p.t!, e: p.e!, n: p.n! } : null;
+}
+
+/**
+ * Reads the secret, or creates it. An atomic increment elects one creator when several nodes
+ * start on an empty Redis store at once; the others wait briefly for its write.
+ */
+async function loadOrCreateSecret(store: StoreDriver): Promise<string> {
+  const read = async () => {
+    const stored = await store.get(SCOPE, SECRET_KEY);
+    return stored.found && typeof stored.value === "string" ? stored.value : null;
+  };
+  const existing = await read();
+  if (existing) return existing;
+  if ((await store.increment(SCOPE, CLAIM_KEY, 1)) !== 1) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const written = await read();
+      if (written) return written;
+    }
+  }
+  const secret = randomToken(32);
+  await store.set(SCOPE, SECRET_KEY, secret);
+  return secret;
+}

@@ -1,0 +1,89 @@
+import {
+  type AuthInfo,
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
+  type Tool,
+} from "@modelcontextprotocol/server";
+import { KilnError, type Logger, toKilnError } from "../core/mod.ts";
+import type { ToolCaller, ToolCallResult, ToolCatalog } from "./tool.ts";
+
+/** What every per-request or per-session MCP server is built from. */
+export interface McpServerDeps {
+  catalog: ToolCatalog;
+  version: string;
+  log: Logger;
+}
+
+/** The authenticated caller travels to handlers inside the SDK's `authInfo`. */
+export function callerAuthInfo(caller: ToolCaller, identity: string): AuthInfo {
+  return { token: "", clientId: identity, scopes: [], extra: { caller } };
+}
+
+/**
+ * Builds one low-level SDK `Server` over the tool catalog. The SDK forbids reusing a server
+ * across stateless exchanges, so this runs per stateless request and once per session; it only
+ * wires handlers (a few microseconds), the catalog holds all state.
+ */
+export function buildMcpServer(deps: McpServerDeps, session = false): Server {
+  const server = new Server(
+    { name: "kiln", title: "Kiln", version: deps.version },
+    {
+      capabilities: { tools: { listChanged: true }, logging: {} },
+      ...(session ? { debouncedNotificationMethods: ["notifications/tools/list_changed"] } : {}),
+    },
+  );
+  server.setRequestHandler("tools/list", (_req, ctx) => ({
+    tools: deps.catalog.list(callerOf(ctx)) as Tool[],
+  }));
+  server.setRequestHandler("tools/call", async (req, ctx) => {
+    const { name, arguments: args } = req.params;
+    const result = await callTool(deps, name, args ?? {}, callerOf(ctx), ctx);
+    return server.projectCallToolResult(result as CallToolResult, undefined);
+  });
+  return server;
+}
+
+function callerOf(ctx: ServerContext): ToolCaller {
+  const caller = ctx.http?.authInfo?.extra?.caller as ToolCaller | undefined;
+  if (!caller) throw new ProtocolError(ProtocolErrorCode.InternalError, "no authenticated caller");
+  return caller;
+}
+
+/**
+ * Runs a tool through the catalog. An unknown tool is a protocol error (`-32602`, as the SDK's own
+ * McpServer answers); every other Kiln failure, FORBIDDEN included, is an `isError` result the
+ * model can read; anything unexpected is an internal error that reveals nothing.
+ */
+async function callTool(
+  deps: McpServerDeps,
+  name: string,
+  args: unknown,
+  caller: ToolCaller,
+  ctx: ServerContext,
+): Promise<ToolCallResult> {
+  try {
+    return await deps.catalog.call(name, args, caller, { signal: ctx.mcpReq.signal });
+  } catch (err) {
+    if (err instanceof KilnError && err.code === "NOT_FOUND") {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
+    }
+    const kiln = toKilnError(err);
+    if (kiln.code === "INTERNAL") {
+      deps.log.error("mcp tool call failed", { tool: name, error: String(err) });
+      throw new ProtocolError(ProtocolErrorCode.InternalError, "internal error");
+    }
+    return errorResult(kiln);
+  }
+}
+
+/**
+ * A Kiln error as an MCP tool result: `isError` with the error envelope as text. No
+ * `structuredContent`: SDK 1.x clients validate it against the tool's output schema even on
+ * errors, and the envelope would not match.
+ */
+export function errorResult(err: KilnError): ToolCallResult {
+  return { content: [{ type: "text", text: JSON.stringify(err.toJSON()) }], isError: true };
+}

@@ -1,0 +1,20 @@
+/** Kiln's MCP subsystem (SPEC §6): the `/mcp` endpoint, the tool registry, authorization, results. */
+export { createMcpEndpoint, MCP_PATHS } from "./endpoint.ts";
+export type { McpEndpoint, McpEndpointOptions } from "./endpoint.ts";
+export { ToolRegistry } from "./tool_registry.ts";
+export type { ToolRegistryDeps } from "./tool_registry.ts";
+export { coreTools, coreToolSchemas } from "./tools/core_tools.ts";
+export type { CoreToolDeps } from "./tools/_common.ts";
+export { appToolName, parseAppToolName } from "./tools/app_tools.ts";
+export { toolError } from "./_results.ts";
+export type { ToolErrorContent } from "./_results.ts";
+export type { ToolOutcome, ToolStat } from "./_tool_stats.ts";
+export type {
+  ToolAnnotations,
+  ToolCaller,
+  ToolCallResult,
+  ToolCatalog,
+  ToolContext,
+  ToolDefinition,
+  ToolListing,
+} from "./tool.ts";

@@ -1,0 +1,220 @@
+import type { z } from "zod";
+import {
+  type Clock,
+  KilnError,
+  type Logger,
+  quote,
+  systemClock,
+  toKilnError,
+} from "../core/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import { authorize, type Decision, type ToolGrant } from "./_authorize.ts";
+import { toolJsonSchema } from "./_json_schema.ts";
+import { errorResult, okResult } from "./_results.ts";
+import { type ToolOutcome, type ToolStat, ToolStats } from "./_tool_stats.ts";
+import { AppToolSet } from "./_app_tool_set.ts";
+import { parseAppToolName } from "./tools/app_tools.ts";
+import type { CoreToolDeps } from "./tools/_common.ts";
+import { coreTools } from "./tools/core_tools.ts";
+import type {
+  ToolCaller,
+  ToolCallResult,
+  ToolCatalog,
+  ToolContext,
+  ToolDefinition,
+  ToolListing,
+} from "./tool.ts";
+
+/** What the registry is built from: the services core tools use, plus its own logger and clock. */
+export type ToolRegistryDeps = CoreToolDeps;
+
+interface Resolved {
+  tool: ToolDefinition;
+  grant: ToolGrant;
+}
+
+/**
+ * Kiln's one MCP tool registry (SPEC §6): core tools plus every serving app's components as
+ * `app.<appId>.<componentId>`. Every caller — the `/mcp` endpoint, in-process tiers, the
+ * oracle — goes through `call`, which authorizes, validates, runs, checks the output, logs and
+ * counts, so no path can skip a step.
+ */
+export class ToolRegistry implements ToolCatalog {
+  readonly #tools = new Map<string, ToolDefinition>();
+  readonly #aliases = new Map<string, string>();
+  readonly #listings = new Map<string, ToolListing>();
+  readonly #apps: AppToolSet;
+  readonly #registry: Registry;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #stats = new ToolStats();
+
+  constructor(deps: ToolRegistryDeps, tools: readonly ToolDefinition[] = coreTools(deps)) {
+    this.#registry = deps.registry;
+    this.#log = deps.logger;
+    this.#clock = deps.clock ?? systemClock;
+    for (const tool of tools) {
+      for (const name of [tool.name, ...(tool.aliases ?? [])]) {
+        if (this.#tools.has(name) || this.#aliases.has(name) || parseAppToolName(name)) {
+          throw new Error(`tool name ${quote(name)} is taken`);
+        }
+      }
+      this.#tools.set(tool.name, tool);
+      for (const alias of tool.aliases ?? []) this.#aliases.set(alias, tool.name);
+    }
+    this.#apps = new AppToolSet(deps.registry, deps.logger);
+  }
+
+  list(caller: ToolCaller): ToolListing[] {
+    const now = this.#clock.now();
+    const mayList = (grant: ToolGrant) =>
+      caller.kind === "admin" || authorize(caller, grant, now).ok;
+    const out: ToolListing[] = [];
+    for (const tool of this.#tools.values()) {
+      if (!mayList(tool)) continue;
+      const listing = this.#listing(tool);
+      out.push(listing);
+      for (const alias of tool.aliases ?? []) {
+        out.push({
+          ...listing,
+          name: alias,
+          description: `Alias of ${tool.name}. ${listing.description}`,
+        });
+      }
+    }
+    for (const app of this.#apps.all()) {
+      if (mayList({ ...app.tool, appId: app.appId })) out.push(app.listing);
+    }
+    return out;
+  }
+
+  async call(
+    name: string,
+    args: unknown,
+    caller: ToolCaller,
+    opts: { signal?: AbortSignal; requestId?: string } = {},
+  ): Promise<ToolCallResult> {
+    const started = performance.now();
+    const { tool, grant } = this.#resolve(name, caller, opts.requestId);
+    let appId: string | undefined = grant.appId ?? caller.appId;
+    const finish = (outcome: ToolOutcome, result: ToolCallResult, code?: string) => {
+      const durationMs = Math.round((performance.now() - started) * 100) / 100;
+      this.#stats.record(tool.name, appId, outcome, durationMs);
+      this.#log.info("mcp tool call", {
+        tool: tool.name,
+        appId,
+        callerKind: caller.kind,
+        outcome,
+        ...(code ? { code } : {}),
+        durationMs,
+        ...(opts.requestId ? { requestId: opts.requestId } : {}),
+      });
+      return result;
+    };
+    const forbidden = (d: Decision & { ok: false }) =>
+      finish("forbidden", errorResult(new KilnError("FORBIDDEN", d.message)), "FORBIDDEN");
+
+    let decision = authorize(caller, grant, this.#clock.now());
+    if (!decision.ok) return forbidden(decision);
+    const parsed = tool.inputSchema.safeParse(args ?? {});
+    if (!parsed.success) {
+      return finish("invalid", errorResult(invalidArgs(name, parsed.error)), "VALIDATION_ERROR");
+    }
+    const requested = (parsed.data as { appId?: unknown }).appId;
+    if (tool.scope === "registry-read" && typeof requested === "string") {
+      decision = authorize(caller, grant, this.#clock.now(), requested);
+      if (!decision.ok) return forbidden(decision);
+    }
+    appId = decision.appId;
+
+    const ctx: ToolContext = {
+      caller,
+      ...(appId ? { appId } : {}),
+      log: this.#log.with({
+        tool: tool.name,
+        ...(appId ? { appId } : {}),
+        ...(opts.requestId ? { requestId: opts.requestId } : {}),
+      }),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
+    try {
+      if (tool.scope === "app" && appId) this.#registry.getApplicationStatus(appId);
+      const output = tool.outputSchema.safeParse(await tool.handler(parsed.data, ctx));
+      if (!output.success) {
+        this.#log.error("tool answered outside its output schema", {
+          tool: tool.name,
+          issues: output.error.issues,
+        });
+        throw new KilnError("INTERNAL", `tool ${quote(tool.name)} produced an invalid answer`);
+      }
+      return finish("ok", okResult(output.data as Record<string, unknown>));
+    } catch (err) {
+      const error = toKilnError(err);
+      if (!(err instanceof KilnError)) {
+        this.#log.error("tool failed", {
+          tool: tool.name,
+          error: String(err),
+          stack: (err as Error)?.stack,
+        });
+      }
+      return finish("error", errorResult(error), error.code);
+    }
+  }
+
+  onListChanged(listener: () => void): () => void {
+    return this.#apps.onChanged(listener);
+  }
+
+  /** Call counters per (tool, appId, outcome), for the metric collector. */
+  stats(): ToolStat[] {
+    return this.#stats.snapshot();
+  }
+
+  /** Stops following the app registry. */
+  close(): void {
+    this.#apps.close();
+  }
+
+  #resolve(name: string, caller: ToolCaller, requestId?: string): Resolved {
+    const tool = this.#tools.get(this.#aliases.get(name) ?? name);
+    if (tool) return { tool, grant: tool };
+    const app = parseAppToolName(name) && this.#apps.find(name);
+    if (app) return { tool: app.tool, grant: { ...app.tool, appId: app.appId } };
+    this.#log.info("mcp tool call", {
+      tool: name.slice(0, 200),
+      callerKind: caller.kind,
+      outcome: "error",
+      code: "NOT_FOUND",
+      ...(requestId ? { requestId } : {}),
+    });
+    throw new KilnError("NOT_FOUND", `no tool ${quote(name)}`);
+  }
+
+  #listing(tool: ToolDefinition): ToolListing {
+    let listing = this.#listings.get(tool.name);
+    if (!listing) {
+      listing = {
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        inputSchema: toolJsonSchema(tool.inputSchema, "input"),
+        outputSchema: toolJsonSchema(tool.outputSchema, "output"),
+        annotations: tool.annotations,
+      };
+      this.#listings.set(tool.name, listing);
+    }
+    return listing;
+  }
+}
+
+function invalidArgs(name: string, error: z.ZodError): KilnError {
+  const issues = error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
+  const first = issues[0];
+  return new KilnError(
+    "VALIDATION_ERROR",
+    `invalid arguments for ${quote(name)}: ${
+      first.field ? `${first.field}: ` : ""
+    }${first.message}`,
+    { issues },
+  );
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { authorOf } from "../../auth/mod.ts";
+import { type Clock, KilnError, type Logger } from "../../core/mod.ts";
+import type { Registry } from "../../registry/mod.ts";
+import type { StateManager } from "../../state/mod.ts";
+import type { ToolAnnotations, ToolContext, ToolDefinition } from "../tool.ts";
+
+/** The services core tools act through; handlers read them only when called. */
+export interface CoreToolDeps {
+  state: StateManager;
+  registry: Registry;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Types a tool's handler from its schemas, then widens it for the registry's list. */
+export function defineTool<I extends z.ZodType, O extends z.ZodType>(
+  tool: ToolDefinition<I, O>,
+): ToolDefinition {
+  return tool as unknown as ToolDefinition;
+}
+
+/** The app a call acts on; the registry sets it for every app-scoped tool before the handler. */
+export function appOf(ctx: ToolContext): string {
+  if (!ctx.appId) throw new KilnError("INTERNAL", "an app-scoped tool ran without an app");
+  return ctx.appId;
+}
+
+/** The commit author: the one given, else who the caller is. */
+export function authorFor(ctx: ToolContext, given: string | undefined): string {
+  return given || authorOf(ctx.caller);
+}
+
+/** The thrown error of a tool family whose subsystem lands with a later issue. */
+export function notAvailable(what: string, issue: number): KilnError {
+  return new KilnError("NOT_AVAILABLE", `${what} arrives with issue #${issue}`);
+}
+
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+};
+
+/** Overwrites or removes data; repeating the call changes nothing more. */
+export const OVERWRITES: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: true,
+};
+
+/** Changes data relative to what is there, so a retry is not safe. */
+export const EDITS: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+};
+
+/** Adds without destroying, but every call counts. */
+export const APPENDS: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+};
+
+/** Any JSON value (runtime values and configuration). */
+export const JsonValue = z.json().meta({ id: "JsonValue" });
+
+/** A full commit id, as returned by every write. */
+export const Revision = z.string().regex(/^[0-9a-f]{40}$/, "a full 40-hex commit id");
+
+/** A path relative to the app's `state/` folder. */
+export const StatePath = z.string().min(1).max(512).describe("a path relative to state/");
+
+/** Fields every definition write takes. */
+export const WriteMeta = {
+  commitMessage: z.string().min(1).max(4000),
+  author: z.string().max(300).optional().describe(
+    '"Name <email>"; defaults to who the token belongs to',
+  ),
+};
+
+/** What every definition write answers. */
+export const WriteOutput = z.object({
+  success: z.literal(true),
+  resultingRevision: Revision,
+});

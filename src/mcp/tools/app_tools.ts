@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { KilnError, quote } from "../../core/mod.ts";
+import type { ComponentDefinition } from "../../models/mod.ts";
+import type { AppSnapshot } from "../../registry/mod.ts";
+import { asObjectSchema } from "../_json_schema.ts";
+import type { ToolAnnotations, ToolDefinition, ToolListing } from "../tool.ts";
+
+/** An app endpoint offered as a tool, with the JSON Schemas its component declares. */
+export interface AppTool {
+  appId: string;
+  componentId: string;
+  tool: ToolDefinition;
+  listing: ToolListing;
+}
+
+const NAME = /^app\.([a-z][a-z0-9-]{0,62})\.([A-Za-z][A-Za-z0-9_-]{0,63})$/;
+
+/** App code can do anything its component does, so clients should treat calls as consequential. */
+const ANNOTATIONS: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+
+/** `app.<appId>.<componentId>` (SPEC §6). */
+export function appToolName(appId: string, componentId: string): string {
+  return `app.${appId}.${componentId}`;
+}
+
+/** Splits an app tool name; null when the name is not one. */
+export function parseAppToolName(name: string): { appId: string; componentId: string } | null {
+  const m = NAME.exec(name);
+  return m ? { appId: m[1], componentId: m[2] } : null;
+}
+
+/** The tools of one app's served snapshot: one per component. */
+export function appToolsOf(appId: string, snapshot: AppSnapshot): AppTool[] {
+  return [...snapshot.components.values()].map((c) => appTool(appId, c));
+}
+
+function appTool(appId: string, component: ComponentDefinition): AppTool {
+  const name = appToolName(appId, component.componentId);
+  const description = component.description ??
+    `Invokes component ${component.componentId} (${component.handlerType}) of app ${appId}.`;
+  const title = `${component.componentId} (${appId})`;
+  const tool: ToolDefinition = {
+    name,
+    title,
+    description,
+    scope: "app",
+    permission: "invoke",
+    annotations: ANNOTATIONS,
+    inputSchema: z.record(z.string(), z.unknown()),
+    outputSchema: z.record(z.string(), z.unknown()),
+    handler: () =>
+      Promise.reject(
+        new KilnError(
+          "NOT_AVAILABLE",
+          `invoking ${quote(name)}: invocation arrives with the router (issue #4)`,
+        ),
+      ),
+  };
+  const listing: ToolListing = {
+    name,
+    title,
+    description,
+    inputSchema: inlineSchema(component.inputSchema) ?? { type: "object" },
+    outputSchema: inlineSchema(component.outputSchema) ??
+      { type: "object", additionalProperties: true },
+    annotations: ANNOTATIONS,
+  };
+  return { appId, componentId: component.componentId, tool, listing };
+}
+
+/** A component's inline JSON Schema when it describes an object; file references are not read. */
+function inlineSchema(schema: ComponentDefinition["inputSchema"]): Record<string, unknown> | null {
+  if (!schema || typeof schema !== "object") return null;
+  const { $schema: _, ...rest } = schema as Record<string, unknown>;
+  try {
+    return asObjectSchema(structuredClone(rest));
+  } catch {
+    return null;
+  }
+}
