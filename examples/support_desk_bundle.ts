@@ -147,6 +147,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 `,
+  "code/visits.ts": `import { log, mcp } from "kiln:sdk";
+
+/**
+ * GET /visits: counts calls in the app's runtime state through MCP, the one way sandboxed code
+ * reaches Kiln; the execution token allows exactly the tools listed under \`permissions\`.
+ */
+export async function visits(_requestData: unknown, _context: unknown) {
+  const { value } = await mcp.call("core.state.incrementRuntimeValue", { key: "visits" }) as {
+    value: number;
+  };
+  log.info("visit counted", { visits: value });
+  return { visits: value };
+}
+`,
   "component_registry.yaml": `components:
   - componentId: health
     description: Liveness of the app itself, answered without the LLM.
@@ -162,6 +176,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
     trust: trusted
     limits:
       timeoutMs: 1000
+
+  - componentId: visits
+    description: Counts its own calls in runtime state, through the sandbox SDK's mcp.call.
+    handlerType: jit
+    taskDetails:
+      script: code/visits.ts
+      function: visits
+      language: typescript
+    routeMatcher:
+      pathPattern: /visits
+      methods: [GET]
+    trust: trusted
+    permissions: [core.state.incrementRuntimeValue]
+    limits:
+      timeoutMs: 2000
 
   - componentId: echo
     description: Answers with the request it received, as a raw HTTP response.

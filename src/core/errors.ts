@@ -24,8 +24,13 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   OVERLOADED: 429,
   INTERNAL: 500,
+  SANDBOX_KILLED: 500,
+  COMPONENT_BUILD_FAILED: 500,
+  BAD_GATEWAY: 502,
   NOT_AVAILABLE: 503,
   UNAVAILABLE: 503,
+  TIER_UNAVAILABLE: 503,
+  EXECUTION_TIMEOUT: 504,
 } as const;
 
 /** A stable, documented error code. */
@@ -62,6 +67,35 @@ export class KilnError extends Error {
       },
     };
   }
+}
+
+/** Why a tier killed a sandbox; carried in `details.reason` of SANDBOX_KILLED and EXECUTION_TIMEOUT. */
+export type KillReason =
+  | "timeout"
+  | "memory"
+  | "output"
+  | "stack"
+  | "crash"
+  | "shutdown";
+
+/**
+ * A sandbox ran past its deadline and was terminated. Its own class because callers (the router,
+ * workflow steps, the oracle) catch it to retry or record a timeout rather than a crash.
+ */
+export class SandboxTimeoutError extends KilnError {
+  override readonly name = "SandboxTimeoutError";
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("EXECUTION_TIMEOUT", message, { reason: "timeout", ...details });
+  }
+}
+
+/** A tier killed a sandbox for a reason other than time (memory, output, stack, crash). */
+export function sandboxKilled(
+  reason: Exclude<KillReason, "timeout">,
+  message: string,
+  details: Record<string, unknown> = {},
+): KilnError {
+  return new KilnError("SANDBOX_KILLED", message, { reason, ...details });
 }
 
 /** Turns anything thrown into a KilnError, hiding internals of unexpected failures. */

@@ -1,5 +1,12 @@
-export { ERROR_STATUS, KilnError, quote, toKilnError } from "./errors.ts";
-export type { ErrorBody, ErrorCode } from "./errors.ts";
+export {
+  ERROR_STATUS,
+  KilnError,
+  quote,
+  sandboxKilled,
+  SandboxTimeoutError,
+  toKilnError,
+} from "./errors.ts";
+export type { ErrorBody, ErrorCode, KillReason } from "./errors.ts";
 export { levelFromEnv, Logger, silentLogger } from "./log.ts";
 export type { LogLevel, LogSink } from "./log.ts";
 export { systemClock } from "./clock.ts";

@@ -27,6 +27,9 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   if (mcp) {
     for (const path of MCP_PATHS) app.all(path, (c) => mcp.handle(c.req.raw));
   }
+  // App ingress is the other hot path: the router logs one line per invocation itself.
+  const router = deps.router;
+  if (router) app.all("/apps/*", (c) => router.handle(c.req.raw));
 
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 128) || crypto.randomUUID();

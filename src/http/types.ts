@@ -19,6 +19,8 @@ export interface HttpDeps {
   mcp?: McpEndpoint;
   /** Mints execution tokens for `POST /v1/apps/{appId}/execution-tokens`. */
   executionTokens?: ExecutionTokens;
+  /** The request router, answering app ingress `ANY /apps/{appId}/...` (caps its own bodies). */
+  router?: { handle(req: Request): Promise<Response> };
 }
 
 /** Hono context variables set by Kiln's middleware. */

@@ -1,6 +1,6 @@
 import type { Logger } from "../core/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
-import { type AppTool, appToolsOf, parseAppToolName } from "./tools/app_tools.ts";
+import { type AppInvoker, type AppTool, appToolsOf, parseAppToolName } from "./tools/app_tools.ts";
 
 interface Cached {
   snapshot: AppSnapshot;
@@ -20,7 +20,11 @@ export class AppToolSet {
   readonly #pending = new Set<string>();
   readonly #unsubscribe: () => void;
 
-  constructor(private readonly registry: Registry, private readonly log: Logger) {
+  constructor(
+    private readonly registry: Registry,
+    private readonly log: Logger,
+    private readonly invoke: AppInvoker,
+  ) {
     for (const { appId } of registry.listActiveApplications()) {
       this.#fingerprints.set(appId, fingerprint(this.of(appId)));
     }
@@ -50,7 +54,7 @@ export class AppToolSet {
     }
     const cached = this.#cache.get(appId);
     if (cached?.snapshot === snapshot) return cached.tools;
-    const tools = appToolsOf(appId, snapshot).sort((a, b) =>
+    const tools = appToolsOf(appId, snapshot, this.invoke).sort((a, b) =>
       a.listing.name < b.listing.name ? -1 : 1
     );
     this.#cache.set(appId, { snapshot, tools });

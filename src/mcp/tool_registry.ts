@@ -13,7 +13,7 @@ import { toolJsonSchema } from "./_json_schema.ts";
 import { errorResult, okResult } from "./_results.ts";
 import { type ToolOutcome, type ToolStat, ToolStats } from "./_tool_stats.ts";
 import { AppToolSet } from "./_app_tool_set.ts";
-import { parseAppToolName } from "./tools/app_tools.ts";
+import { type AppInvoker, parseAppToolName } from "./tools/app_tools.ts";
 import type { CoreToolDeps } from "./tools/_common.ts";
 import { coreTools } from "./tools/core_tools.ts";
 import type {
@@ -48,6 +48,7 @@ export class ToolRegistry implements ToolCatalog {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #stats = new ToolStats();
+  #invoker: AppInvoker | null = null;
 
   constructor(deps: ToolRegistryDeps, tools: readonly ToolDefinition[] = coreTools(deps)) {
     this.#registry = deps.registry;
@@ -62,7 +63,15 @@ export class ToolRegistry implements ToolCatalog {
       this.#tools.set(tool.name, tool);
       for (const alias of tool.aliases ?? []) this.#aliases.set(alias, tool.name);
     }
-    this.#apps = new AppToolSet(deps.registry, deps.logger);
+    this.#apps = new AppToolSet(deps.registry, deps.logger, (...args) => this.#invoke(...args));
+  }
+
+  /**
+   * Attaches what runs `app.<appId>.<componentId>` tools (the request router). Late-bound
+   * because the router calls tools through this registry and so is built after it.
+   */
+  setInvoker(invoker: AppInvoker): void {
+    this.#invoker = invoker;
   }
 
   list(caller: ToolCaller): ToolListing[] {
@@ -173,6 +182,17 @@ export class ToolRegistry implements ToolCatalog {
   /** Stops following the app registry. */
   close(): void {
     this.#apps.close();
+  }
+
+  #invoke(...args: Parameters<AppInvoker>): ReturnType<AppInvoker> {
+    if (this.#invoker) return this.#invoker(...args);
+    const name = `app.${args[0]}.${args[1]}`;
+    return Promise.reject(
+      new KilnError(
+        "NOT_AVAILABLE",
+        `invoking ${quote(name)} needs the request router (issue #4), and none is attached`,
+      ),
+    );
   }
 
   #resolve(name: string, caller: ToolCaller, requestId?: string): Resolved {

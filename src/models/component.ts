@@ -25,6 +25,8 @@ const TASK_DETAILS = { jit: JitTaskDetails, llm: LlmTaskDetails, workflow: Workf
 export const RouteMatcher = z.object({
   pathPattern: z.string().regex(/^\/[A-Za-z0-9_\-./:*{}]*$/, "pathPattern must start with '/'"),
   methods: z.array(HttpMethod).min(1).default(["GET"]),
+  auth: z.enum(["public", "apiKey"]).default("public")
+    .describe("`apiKey`: callers need `Authorization: Bearer <app key>` with `invoke`"),
 });
 
 /** One entry of `state/component_registry.yaml` (SPEC §2 ComponentDefinition). */

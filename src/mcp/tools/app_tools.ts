@@ -1,9 +1,20 @@
 import { z } from "zod";
-import { KilnError, quote } from "../../core/mod.ts";
 import type { ComponentDefinition } from "../../models/mod.ts";
 import type { AppSnapshot } from "../../registry/mod.ts";
 import { asObjectSchema } from "../_json_schema.ts";
-import type { ToolAnnotations, ToolDefinition, ToolListing } from "../tool.ts";
+import type { ToolAnnotations, ToolCaller, ToolDefinition, ToolListing } from "../tool.ts";
+
+/**
+ * Runs one component for an app tool call the registry has already authorized (the request
+ * router's `invoke`); answers the tool's structured content or throws a KilnError.
+ */
+export type AppInvoker = (
+  appId: string,
+  componentId: string,
+  input: Record<string, unknown>,
+  caller: ToolCaller,
+  opts: { signal?: AbortSignal },
+) => Promise<Record<string, unknown>>;
 
 /** An app endpoint offered as a tool, with the JSON Schemas its component declares. */
 export interface AppTool {
@@ -34,12 +45,12 @@ export function parseAppToolName(name: string): { appId: string; componentId: st
   return m ? { appId: m[1], componentId: m[2] } : null;
 }
 
-/** The tools of one app's served snapshot: one per component. */
-export function appToolsOf(appId: string, snapshot: AppSnapshot): AppTool[] {
-  return [...snapshot.components.values()].map((c) => appTool(appId, c));
+/** The tools of one app's served snapshot: one per component, each calling `invoke`. */
+export function appToolsOf(appId: string, snapshot: AppSnapshot, invoke: AppInvoker): AppTool[] {
+  return [...snapshot.components.values()].map((c) => appTool(appId, c, invoke));
 }
 
-function appTool(appId: string, component: ComponentDefinition): AppTool {
+function appTool(appId: string, component: ComponentDefinition, invoke: AppInvoker): AppTool {
   const name = appToolName(appId, component.componentId);
   const description = component.description ??
     `Invokes component ${component.componentId} (${component.handlerType}) of app ${appId}.`;
@@ -53,13 +64,10 @@ function appTool(appId: string, component: ComponentDefinition): AppTool {
     annotations: ANNOTATIONS,
     inputSchema: z.record(z.string(), z.unknown()),
     outputSchema: z.record(z.string(), z.unknown()),
-    handler: () =>
-      Promise.reject(
-        new KilnError(
-          "NOT_AVAILABLE",
-          `invoking ${quote(name)}: invocation arrives with the router (issue #4)`,
-        ),
-      ),
+    handler: (input, ctx) =>
+      invoke(appId, component.componentId, input as Record<string, unknown>, ctx.caller, {
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      }),
   };
   const listing: ToolListing = {
     name,

@@ -1,0 +1,66 @@
+import { type ExecutionTokens, MAX_EXECUTION_TTL_SECONDS } from "../auth/mod.ts";
+import type { ComponentDefinition, ExecutionContext } from "../models/mod.ts";
+import type { AppSnapshot } from "../registry/mod.ts";
+import { DEFAULT_LIMITS, type ExecutionLimits } from "../sandbox/mod.ts";
+
+/** What one execution's context is made from. */
+export interface ContextInput {
+  appId: string;
+  snapshot: AppSnapshot;
+  component: ComponentDefinition;
+  tokens: Pick<ExecutionTokens, "mint">;
+  /** Milliseconds since the epoch, from the router's clock. */
+  now: number;
+  mcpEndpoint: string;
+  userInfo?: Record<string, unknown>;
+}
+
+/** The limits a component declares, over the tier defaults. */
+export function limitsOf(component: ComponentDefinition): ExecutionLimits {
+  return {
+    timeoutMs: component.limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs,
+    memoryMb: component.limits?.memoryMb ?? DEFAULT_LIMITS.memoryMb,
+    maxOutputBytes: DEFAULT_LIMITS.maxOutputBytes,
+  };
+}
+
+/**
+ * The `context` of one execution (SPEC §5), with a freshly minted execution token that allows
+ * exactly the component's `permissions` and outlives the deadline only by a margin, so a leaked
+ * token is worth little.
+ */
+export function executionContext(input: ContextInput): {
+  context: ExecutionContext;
+  limits: ExecutionLimits;
+  token: string;
+} {
+  const { appId, snapshot, component } = input;
+  const limits = limitsOf(component);
+  const ttlSeconds = Math.min(
+    MAX_EXECUTION_TTL_SECONDS,
+    Math.ceil(limits.timeoutMs / 1000) + 30,
+  );
+  const { token } = input.tokens.mint({
+    appId,
+    componentId: component.componentId,
+    tools: component.permissions,
+    ttlSeconds,
+  });
+  const definition = snapshot.definition;
+  const context: ExecutionContext = {
+    appId,
+    componentId: component.componentId,
+    mcp_endpoint: input.mcpEndpoint,
+    mcp_token: token,
+    deadline: new Date(input.now + limits.timeoutMs).toISOString(),
+    ...(input.userInfo ? { userInfo: input.userInfo } : {}),
+    configuration: { ...definition.configuration, ...component.configurationOverrides },
+    applicationInfo: {
+      appId,
+      displayName: definition.displayName,
+      version: definition.version,
+      revision: snapshot.revision,
+    },
+  };
+  return { context, limits, token };
+}

@@ -1,0 +1,89 @@
+import type { ExecutionTokens } from "../auth/mod.ts";
+import { KilnError, type Logger } from "../core/mod.ts";
+import { type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
+import type { ExecutionHost, GuestLogLevel } from "../sandbox/mod.ts";
+import { isKilnCode } from "./response_mapping.ts";
+
+/** What the host of in-process executions reaches Kiln through. */
+export interface ExecutionHostDeps {
+  tools: ToolCatalog;
+  executionTokens: Pick<ExecutionTokens, "verify">;
+  logger: Logger;
+}
+
+/** Who the execution is, for its log lines and tool calls. */
+export interface ExecutionMeta {
+  requestId: string;
+  appId: string;
+  componentId: string;
+  token: string;
+  signal?: AbortSignal;
+}
+
+const LEVELS = new Set<GuestLogLevel>(["debug", "info", "warn", "error"]);
+const MAX_MESSAGE = 8 * 1024;
+const MAX_FIELDS_JSON = 16 * 1024;
+
+/**
+ * The host side of one in-process execution. Tool calls go through the same tool registry and
+ * authorization as `/mcp`, as the execution token's principal, and the token is checked on every
+ * call, so an execution that outlives its token loses its tools. Guest log lines are capped and
+ * their fields nested, so guest code cannot pose as Kiln in the logs.
+ */
+export function executionHost(deps: ExecutionHostDeps, meta: ExecutionMeta): ExecutionHost {
+  const log = deps.logger.with({
+    requestId: meta.requestId,
+    appId: meta.appId,
+    componentId: meta.componentId,
+  });
+  return {
+    async callTool(tool: string, params: unknown): Promise<unknown> {
+      const claims = deps.executionTokens.verify(meta.token);
+      if (!claims) {
+        throw new KilnError("UNAUTHORIZED", "the execution token has expired or is invalid");
+      }
+      const caller: ToolCaller = {
+        kind: "execution",
+        appId: claims.a,
+        componentId: claims.c,
+        tools: claims.t,
+        expiresAt: claims.e,
+      };
+      const result = await deps.tools.call(tool, params, caller, {
+        requestId: meta.requestId,
+        ...(meta.signal ? { signal: meta.signal } : {}),
+      });
+      const error = toolError(result);
+      if (error) {
+        throw new KilnError(
+          isKilnCode(error.code) ? error.code : "INTERNAL",
+          error.message,
+          error.details,
+        );
+      }
+      return result.structuredContent ?? {};
+    },
+    log(level: GuestLogLevel, message: string, fields?: Record<string, unknown>, source?) {
+      const text = String(message);
+      log[LEVELS.has(level) ? level : "info"](
+        text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text,
+        {
+          source: source ?? "sdk",
+          ...(fields === undefined ? {} : { fields: safeFields(fields) }),
+        },
+      );
+    },
+  };
+}
+
+function safeFields(fields: unknown): unknown {
+  try {
+    const text = JSON.stringify(fields);
+    if (text === undefined) return null;
+    return text.length > MAX_FIELDS_JSON
+      ? { truncated: true, bytes: text.length }
+      : JSON.parse(text);
+  } catch {
+    return { unserializable: true };
+  }
+}

@@ -1,0 +1,118 @@
+import { KilnError } from "../core/mod.ts";
+import type { RequestData } from "../models/mod.ts";
+
+/** The largest ingress body handed to a component, unless the router is told otherwise. */
+export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+/** Credentials of the caller are Kiln's business, never the component's. */
+const HIDDEN_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+const TEXT_TYPE =
+  /^\s*(text\/|application\/(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|yaml|x-yaml|x-ndjson)\b|[a-z]+\/[^;\s]*\+(json|xml)\b)/i;
+
+/** Where a request landed in an app: its app-relative path and the route that matched it. */
+export interface RouteHit {
+  path: string;
+  routePattern: string;
+  pathParameters: Record<string, string>;
+}
+
+/**
+ * `requestData` for an ingress request (SPEC §5 `httpDetails`). Bodies that are text travel as
+ * UTF-8, anything else as base64, so binary uploads reach the component byte for byte; bodies over
+ * `maxBodyBytes` are refused (413) before they are buffered.
+ */
+export async function httpRequestData(
+  req: Request,
+  url: URL,
+  hit: RouteHit,
+  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<RequestData> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of req.headers) {
+    if (!HIDDEN_HEADERS.has(name)) headers[name] = value;
+  }
+  const queryParameters: Record<string, string | string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    const seen = queryParameters[name];
+    queryParameters[name] = seen === undefined
+      ? value
+      : Array.isArray(seen)
+      ? [...seen, value]
+      : [seen, value];
+  }
+  const bytes = await readBody(req, maxBodyBytes);
+  const { body, bodyEncoding } = encodeBody(bytes, req.headers.get("content-type"));
+  return {
+    source: "http",
+    httpDetails: {
+      method: req.method,
+      path: hit.path,
+      routePattern: hit.routePattern,
+      pathParameters: hit.pathParameters,
+      queryParameters,
+      headers,
+      body,
+      bodyEncoding,
+    },
+  };
+}
+
+/** Reads at most `max` bytes of the body; null when there is none. */
+export async function readBody(req: Request, max: number): Promise<Uint8Array | null> {
+  if (!req.body) return null;
+  const tooLarge = () =>
+    new KilnError("PAYLOAD_TOO_LARGE", `the request body exceeds ${max} bytes`, { max });
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > max) throw tooLarge();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (total === 0) return null;
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Text stays text when it is valid UTF-8; everything else is base64. */
+export function encodeBody(
+  bytes: Uint8Array | null,
+  contentType: string | null,
+): { body: string | null; bodyEncoding: "utf8" | "base64" } {
+  if (bytes === null) return { body: null, bodyEncoding: "utf8" };
+  if (contentType === null || TEXT_TYPE.test(contentType)) {
+    try {
+      return {
+        body: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes),
+        bodyEncoding: "utf8",
+      };
+    } catch {
+      // not UTF-8 after all: carry the bytes
+    }
+  }
+  return { body: toBase64(bytes), bodyEncoding: "base64" };
+}
+
+/** Standard base64 of bytes, chunked so large bodies do not overflow the call stack. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}

@@ -1,0 +1,93 @@
+import { KilnError, type Logger, quote } from "../core/mod.ts";
+import type { ExecuteResponse } from "../models/mod.ts";
+import type { ExecutionJob, TierDriver, TierName, TierStats } from "./tier.ts";
+
+interface CallTally {
+  count: number;
+  total_duration_ms: number;
+}
+
+/**
+ * Holds the tier drivers and runs executions on them. It owns what every tier shares: the
+ * per-execution tally of MCP calls that fills `metrics.mcp_calls`, one log line per execution,
+ * and a clear TIER_UNAVAILABLE when a tier is missing or down — never a silent fallback, since
+ * falling back could lower isolation.
+ */
+export class SandboxManager {
+  readonly #drivers: Map<TierName, TierDriver>;
+  readonly #log: Logger;
+
+  constructor(drivers: TierDriver[], logger: Logger) {
+    this.#drivers = new Map(drivers.map((d) => [d.name, d]));
+    this.#log = logger.with({ component: "sandbox" });
+  }
+
+  /** The driver of `tier`, or why it cannot run anything now. */
+  driver(tier: TierName): { driver: TierDriver } | { unavailable: string } {
+    const driver = this.#drivers.get(tier);
+    if (!driver) return { unavailable: `the ${tier} tier is not configured on this node` };
+    const reason = driver.unavailableReason();
+    return reason ? { unavailable: reason } : { driver };
+  }
+
+  /** Runs one execution on `tier`; throws what the driver throws, or TIER_UNAVAILABLE. */
+  async execute(tier: TierName, job: ExecutionJob): Promise<ExecuteResponse> {
+    const found = this.driver(tier);
+    if ("unavailable" in found) {
+      throw new KilnError(
+        "TIER_UNAVAILABLE",
+        `cannot run on ${quote(tier)}: ${found.unavailable}`,
+        {
+          tier,
+        },
+      );
+    }
+    const tally = new Map<string, CallTally>();
+    const host = {
+      ...job.host,
+      callTool: async (tool: string, params: unknown) => {
+        const started = performance.now();
+        try {
+          return await job.host.callTool(tool, params);
+        } finally {
+          const entry = tally.get(tool) ?? { count: 0, total_duration_ms: 0 };
+          entry.count++;
+          entry.total_duration_ms += performance.now() - started;
+          tally.set(tool, entry);
+        }
+      },
+    };
+    const { appId, componentId } = job.request.context;
+    const started = performance.now();
+    try {
+      const response = await found.driver.execute({ ...job, host });
+      response.metrics.mcp_calls = [...tally].map(([tool, t]) => ({
+        tool,
+        count: t.count,
+        total_duration_ms: Math.round(t.total_duration_ms * 1000) / 1000,
+      }));
+      return response;
+    } catch (err) {
+      const details = err instanceof KilnError ? err.details : undefined;
+      this.#log.warn("execution failed", {
+        appId,
+        componentId,
+        tier,
+        requestId: job.request.requestId,
+        error: err instanceof KilnError ? err.code : String(err),
+        ...(details && typeof details === "object" ? details : {}),
+        durationMs: Math.round(performance.now() - started),
+      });
+      throw err;
+    }
+  }
+
+  /** Per-tier counters, for the metric collector and the bench. */
+  stats(): Partial<Record<TierName, TierStats>> {
+    return Object.fromEntries([...this.#drivers].map(([name, d]) => [name, d.stats()]));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#drivers.values()].map((d) => d.close()));
+  }
+}

@@ -1,0 +1,13 @@
+/** Sandbox tiers (SPEC §5): the driver contract and the manager that runs executions on them. */
+export { SandboxManager } from "./manager.ts";
+export { DEFAULT_LIMITS, TIER_STRENGTH } from "./tier.ts";
+export type {
+  ExecutionCode,
+  ExecutionHost,
+  ExecutionJob,
+  ExecutionLimits,
+  GuestLogLevel,
+  TierDriver,
+  TierName,
+  TierStats,
+} from "./tier.ts";

@@ -1,0 +1,93 @@
+import type { ExecuteRequest, ExecuteResponse } from "../models/mod.ts";
+
+/** The three places Kiln can run a component (SPEC §5), weakest isolation first. */
+export type TierName = "isolate" | "wasm" | "container";
+
+/** Isolation strength, for the router's "never lower isolation" rule. */
+export const TIER_STRENGTH: Record<TierName, number> = { isolate: 1, wasm: 2, container: 3 };
+
+/**
+ * Code ready to run, produced by the JIT runner: JavaScript bundled with the sandbox SDK resolved
+ * (`esm` for isolates, `iife` defining `globalThis.__kilnModule` for QuickJS), or the bytes of a
+ * WebAssembly component. `hash` identifies the content, so tiers can keep warm copies by it.
+ */
+export type ExecutionCode =
+  | { kind: "javascript"; format: "esm" | "iife"; source: string; entry: string; hash: string }
+  | { kind: "wasm-component"; bytes: Uint8Array; entry: string; hash: string }
+  | { kind: "python"; source: string; entry: string; hash: string };
+
+/** What a tier enforces on one execution. */
+export interface ExecutionLimits {
+  /** Wall-clock deadline; past it the sandbox is terminated (EXECUTION_TIMEOUT). */
+  timeoutMs: number;
+  /** Heap ceiling; past it the sandbox is killed (SANDBOX_KILLED, reason `memory`). */
+  memoryMb: number;
+  /** Largest serialized result or log volume accepted (SANDBOX_KILLED, reason `output`). */
+  maxOutputBytes: number;
+}
+
+export const DEFAULT_LIMITS: ExecutionLimits = {
+  timeoutMs: 10_000,
+  memoryMb: 128,
+  maxOutputBytes: 4 << 20,
+};
+
+/** Log levels the sandbox SDK's `log` and captured console output use. */
+export type GuestLogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * The host side of one execution, already bound to its execution token: the only way guest code
+ * reaches Kiln. In-process tiers forward the SDK's `mcp.call` and `log` here; the container tier
+ * calls `/mcp` over its socket with the same token instead.
+ */
+export interface ExecutionHost {
+  /** Runs an MCP tool as this execution; resolves to `structuredContent`, throws KilnError. */
+  callTool(tool: string, params: unknown): Promise<unknown>;
+  /** One guest log line (`source` tells SDK `log` from captured console output). */
+  log(
+    level: GuestLogLevel,
+    message: string,
+    fields?: Record<string, unknown>,
+    source?: "sdk" | "console",
+  ): void;
+}
+
+/** One execution handed to a tier. */
+export interface ExecutionJob {
+  request: ExecuteRequest;
+  code: ExecutionCode;
+  limits: ExecutionLimits;
+  host: ExecutionHost;
+  /** Aborts the execution (the caller went away); the tier kills the sandbox as on a timeout. */
+  signal?: AbortSignal;
+}
+
+/** Counters a tier exposes for the metric collector and the bench. */
+export interface TierStats {
+  /** Sandboxes alive now (workers, QuickJS runtimes, containers). */
+  live: number;
+  /** Executions running now. */
+  busy: number;
+  /** Executions waiting for a free sandbox. */
+  queued: number;
+  /** Sandboxes killed since start, by reason. */
+  kills: Record<string, number>;
+}
+
+/**
+ * A tier driver: runs the `/execute` contract (SPEC §5) in its kind of sandbox. Application errors
+ * come back as `resultType: "error"` responses; the driver throws only for what the caller must
+ * see as a failure of the execution itself: SandboxTimeoutError, SANDBOX_KILLED with a reason,
+ * OVERLOADED (its queue is full or the wait timed out), TIER_UNAVAILABLE.
+ */
+export interface TierDriver {
+  readonly name: TierName;
+  /** Which `ExecutionCode` kinds (and JavaScript format) this tier runs. */
+  readonly accepts: { javascript?: "esm" | "iife"; wasmComponent?: boolean; python?: boolean };
+  /** Null when usable, else why not (e.g. "docker is not reachable"). */
+  unavailableReason(): string | null;
+  execute(job: ExecutionJob): Promise<ExecuteResponse>;
+  stats(): TierStats;
+  /** Stops every sandbox; later executions fail with TIER_UNAVAILABLE. */
+  close(): Promise<void>;
+}

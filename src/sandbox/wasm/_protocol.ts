@@ -1,0 +1,62 @@
+/**
+ * Messages between the wasm tier (Kiln's main thread) and its QuickJS workers. Guest values cross
+ * as JSON text, so the worker never parses what it only forwards and the host parses once.
+ */
+import type { GuestLogLevel } from "../tier.ts";
+
+/** What the worker needs to run one execution in a fresh QuickJS runtime. */
+export interface GuestSpec {
+  /** The `iife` bundle: a script that assigns the module namespace to `globalThis.__kilnModule`. */
+  source: string;
+  entry: string;
+  /** JSON text of `[requestData, context]`. */
+  input: string;
+  timeoutMs: number;
+  memoryMb: number;
+  maxOutputBytes: number;
+}
+
+/** One guest log line, from the SDK `log` or captured `console` output. */
+export interface GuestLogLine {
+  level: GuestLogLevel;
+  message: string;
+  /** JSON text of the SDK log's fields object. */
+  fields?: string;
+  source: "sdk" | "console";
+}
+
+/** Why the worker stopped a guest: the host turns these into EXECUTION_TIMEOUT or SANDBOX_KILLED. */
+export type GuestKillReason = "timeout" | "memory" | "stack" | "output" | "crash";
+
+/**
+ * How one execution ended. `recycle` asks the host to replace the worker: its wasm instance may
+ * be corrupt (a host-level trap) or hold a heap grown by a memory bomb.
+ */
+export type GuestOutcome =
+  | { kind: "ok"; json: string; recycle?: boolean }
+  | { kind: "error"; code: string; message: string; recycle?: boolean }
+  | { kind: "killed"; reason: GuestKillReason; message: string; recycle?: boolean };
+
+/** JSON text the guest's `mcp.call` receives: the tool's result or its Kiln error. */
+export type CallReply = { ok: true; value?: unknown } | {
+  ok: false;
+  code: string;
+  message: string;
+};
+
+export type HostToWorker =
+  | { type: "run"; id: number; spec: GuestSpec }
+  | { type: "reply"; id: number; callId: number; reply: string };
+
+export type WorkerToHost =
+  | { type: "ready" }
+  | { type: "fatal"; message: string }
+  | {
+    type: "call";
+    id: number;
+    callId: number;
+    tool: string;
+    params?: string;
+    logs: GuestLogLine[];
+  }
+  | { type: "done"; id: number; outcome: GuestOutcome; logs: GuestLogLine[] };

@@ -1,0 +1,155 @@
+/**
+ * The main-thread side of one QuickJS worker: starts it with no permissions, runs one execution at
+ * a time on it, answers its MCP calls through the execution's host, forwards its log lines, and
+ * terminates it when it stops answering (a watchdog past the deadline), when the caller aborts,
+ * or when the tier closes. A terminated worker is never reused.
+ */
+import { KilnError, toKilnError } from "../../core/mod.ts";
+import type { ExecutionHost } from "../tier.ts";
+import type {
+  CallReply,
+  GuestLogLine,
+  GuestOutcome,
+  GuestSpec,
+  HostToWorker,
+  WorkerToHost,
+} from "./_protocol.ts";
+
+/** How a run ended: the worker's own verdict, or the host's when it had to stop the worker. */
+export type RunResult =
+  | GuestOutcome
+  | { kind: "killed"; reason: "timeout" | "crash" | "shutdown"; message: string; aborted?: true };
+
+interface ActiveRun {
+  id: number;
+  host: ExecutionHost;
+  finish(result: RunResult): void;
+}
+
+export class QuickJsWorker {
+  #dead = false;
+  #nextId = 1;
+  #active: ActiveRun | null = null;
+  #started: { resolve(): void; reject(err: Error): void } | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.onmessage = (event: MessageEvent<WorkerToHost>) => this.#onMessage(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#stop("crash", `the QuickJS worker failed: ${event.message}`);
+    };
+    worker.onmessageerror = () =>
+      this.#stop("crash", "the QuickJS worker sent an unreadable message");
+  }
+
+  /** Starts a worker and waits until QuickJS is loaded in it. */
+  static spawn(startTimeoutMs: number): Promise<QuickJsWorker> {
+    const url = new URL("./_quickjs_worker.ts", import.meta.url);
+    return new Promise<QuickJsWorker>((resolve, reject) => {
+      const handle = new QuickJsWorker(
+        new Worker(url, { type: "module", deno: { permissions: "none" } }),
+      );
+      const timer = setTimeout(() => {
+        handle.terminate();
+        reject(new KilnError("TIER_UNAVAILABLE", `QuickJS did not load in ${startTimeoutMs} ms`));
+      }, startTimeoutMs);
+      handle.#started = {
+        resolve: () => (clearTimeout(timer), resolve(handle)),
+        reject: (err) => (clearTimeout(timer), handle.terminate(), reject(err)),
+      };
+    });
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Runs one execution; `graceMs` past its deadline the worker is presumed stuck and killed. */
+  run(
+    spec: GuestSpec,
+    host: ExecutionHost,
+    opts: { graceMs: number; signal?: AbortSignal },
+  ): Promise<RunResult> {
+    if (this.#dead || this.#active) throw new Error("the QuickJS worker is not idle");
+    const id = this.#nextId++;
+    return new Promise<RunResult>((resolve) => {
+      const watchdog = setTimeout(
+        () => this.#stop("timeout", "the QuickJS worker did not stop at the deadline"),
+        spec.timeoutMs + opts.graceMs,
+      );
+      const onAbort = () => this.#stop("timeout", "the caller went away", true);
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      this.#active = {
+        id,
+        host,
+        finish: (result) => {
+          clearTimeout(watchdog);
+          opts.signal?.removeEventListener("abort", onAbort);
+          this.#active = null;
+          resolve(result);
+        },
+      };
+      this.#post({ type: "run", id, spec });
+      if (opts.signal?.aborted) onAbort();
+    });
+  }
+
+  /** Kills the worker; a run in progress ends with reason `shutdown`. */
+  terminate(): void {
+    this.#stop("shutdown", "the wasm tier is shutting down");
+  }
+
+  #stop(reason: "timeout" | "crash" | "shutdown", message: string, aborted?: true): void {
+    if (!this.#dead) this.worker.terminate();
+    this.#dead = true;
+    this.#started?.reject(new KilnError("TIER_UNAVAILABLE", `cannot start QuickJS: ${message}`));
+    this.#started = null;
+    this.#active?.finish({ kind: "killed", reason, message, ...(aborted ? { aborted } : {}) });
+  }
+
+  #post(message: HostToWorker): void {
+    if (!this.#dead) this.worker.postMessage(message);
+  }
+
+  #onMessage(message: WorkerToHost): void {
+    if (message.type === "ready") {
+      this.#started?.resolve();
+      this.#started = null;
+      return;
+    }
+    if (message.type === "fatal") return this.#stop("crash", message.message);
+    const active = this.#active;
+    if (!active || active.id !== message.id) return;
+    forwardLogs(active.host, message.logs);
+    if (message.type === "done") return active.finish(message.outcome);
+    const { id, callId } = message;
+    void callTool(active.host, message.tool, message.params).then((reply) => {
+      if (this.#active?.id === id) this.#post({ type: "reply", id, callId, reply });
+    });
+  }
+}
+
+async function callTool(host: ExecutionHost, tool: string, params?: string): Promise<string> {
+  try {
+    const value = await host.callTool(tool, params === undefined ? undefined : JSON.parse(params));
+    return JSON.stringify({ ok: true, value } satisfies CallReply);
+  } catch (err) {
+    const { code, message } = toKilnError(err);
+    return JSON.stringify({ ok: false, code, message } satisfies CallReply);
+  }
+}
+
+function forwardLogs(host: ExecutionHost, lines: GuestLogLine[]): void {
+  for (const line of lines) {
+    try {
+      const parsed = line.fields === undefined ? undefined : JSON.parse(line.fields);
+      const fields = parsed === undefined || (parsed && typeof parsed === "object" &&
+          !Array.isArray(parsed))
+        ? parsed
+        : { fields: parsed };
+      host.log(line.level, line.message, fields, line.source);
+    } catch {
+      // A failing log sink must not fail the execution.
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A bounded set of workers handed out one execution at a time. The size is the tier's
+ * concurrency cap; beyond it executions wait in a bounded queue for a bounded time and are then
+ * refused with OVERLOADED (429), so a burst cannot pile up work Kiln will never finish. Workers
+ * start on demand, and a dead one is replaced when someone is waiting for it.
+ */
+import { KilnError, SandboxTimeoutError } from "../../core/mod.ts";
+
+/** What the pool needs of a worker. */
+export interface PoolMember {
+  readonly dead: boolean;
+  terminate(): void;
+}
+
+export interface PoolOptions<W> {
+  size: number;
+  maxQueue: number;
+  queueTimeoutMs: number;
+  spawn: () => Promise<W>;
+}
+
+interface Waiter<W> {
+  resolve(worker: W): void;
+  reject(err: Error): void;
+}
+
+export class WorkerPool<W extends PoolMember> {
+  readonly #idle: W[] = [];
+  readonly #busy = new Set<W>();
+  readonly #waiters: Waiter<W>[] = [];
+  #spawning = 0;
+  #closed = false;
+  #spawnError: string | null = null;
+
+  constructor(private readonly opts: PoolOptions<W>) {}
+
+  /** Why workers cannot start, while none is alive; null otherwise. */
+  get spawnError(): string | null {
+    return this.#idle.length + this.#busy.size > 0 ? null : this.#spawnError;
+  }
+
+  stats(): { live: number; busy: number; queued: number } {
+    return {
+      live: this.#idle.length + this.#busy.size,
+      busy: this.#busy.size,
+      queued: this.#waiters.length,
+    };
+  }
+
+  /** Starts workers up to the pool size, so the first executions do not pay for it. */
+  warm(): void {
+    while (!this.#closed && this.#live() < this.opts.size) this.#spawn();
+  }
+
+  /** A worker for one execution; give it back with `release`. */
+  acquire(signal?: AbortSignal): Promise<W> {
+    if (this.#closed) return Promise.reject(closedError());
+    for (let worker = this.#idle.pop(); worker; worker = this.#idle.pop()) {
+      if (worker.dead) continue;
+      this.#busy.add(worker);
+      return Promise.resolve(worker);
+    }
+    if (this.#waiters.length >= this.opts.maxQueue) {
+      return Promise.reject(
+        new KilnError(
+          "OVERLOADED",
+          `the wasm tier is busy: ${this.opts.maxQueue} executions are already waiting`,
+          { tier: "wasm", queued: this.#waiters.length },
+        ),
+      );
+    }
+    return new Promise<W>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+      };
+      const waiter: Waiter<W> = {
+        resolve: (worker) => (done(), resolve(worker)),
+        reject: (err) => (done(), reject(err)),
+      };
+      const timer = setTimeout(() =>
+        waiter.reject(
+          new KilnError(
+            "OVERLOADED",
+            `the wasm tier is busy: no worker became free within ${this.opts.queueTimeoutMs} ms`,
+            { tier: "wasm", queueTimeoutMs: this.opts.queueTimeoutMs },
+          ),
+        ), this.opts.queueTimeoutMs);
+      const onAbort = () =>
+        waiter.reject(
+          new SandboxTimeoutError("the caller went away while the execution was queued", {
+            tier: "wasm",
+            aborted: true,
+          }),
+        );
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+      if (this.#live() < this.opts.size) this.#spawn();
+    });
+  }
+
+  /** Takes a worker back; a dead one is dropped and replaced if anyone is waiting. */
+  release(worker: W): void {
+    this.#busy.delete(worker);
+    if (this.#closed) return worker.terminate();
+    if (worker.dead) {
+      if (this.#waiters.length > 0 && this.#live() < this.opts.size) this.#spawn();
+      return;
+    }
+    this.#offer(worker);
+  }
+
+  /** Terminates every worker and refuses the queue. */
+  close(): void {
+    this.#closed = true;
+    for (const waiter of [...this.#waiters]) waiter.reject(closedError());
+    for (const worker of [...this.#idle, ...this.#busy]) worker.terminate();
+    this.#idle.length = 0;
+  }
+
+  #live(): number {
+    return this.#idle.length + this.#busy.size + this.#spawning;
+  }
+
+  #offer(worker: W): void {
+    const waiter = this.#waiters[0];
+    if (!waiter) return void this.#idle.push(worker);
+    this.#busy.add(worker);
+    waiter.resolve(worker);
+  }
+
+  #spawn(): void {
+    this.#spawning++;
+    this.opts.spawn().then(
+      (worker) => {
+        this.#spawning--;
+        this.#spawnError = null;
+        if (this.#closed) return worker.terminate();
+        this.#offer(worker);
+      },
+      (err) => {
+        this.#spawning--;
+        this.#spawnError = err instanceof Error ? err.message : String(err);
+        if (this.#live() > 0) return;
+        const failure = new KilnError(
+          "TIER_UNAVAILABLE",
+          `the wasm tier cannot start QuickJS: ${this.#spawnError}`,
+          { tier: "wasm" },
+        );
+        for (const waiter of [...this.#waiters]) waiter.reject(failure);
+      },
+    );
+  }
+}
+
+function closedError(): KilnError {
+  return new KilnError("TIER_UNAVAILABLE", "the wasm tier is closed", { tier: "wasm" });
+}

@@ -1,0 +1,95 @@
+/**
+ * The component worker, as JavaScript source for a blob: URL worker started with no permissions.
+ * It compiles one transpiled component once, then instantiates it afresh for every execution, so
+ * no guest state survives between requests. Host imports cross to the parent by message: `log`
+ * fire-and-forget, `mcp.call` as a promise the guest awaits suspended (JSPI).
+ *
+ * Parent → worker: `load {js, cores, imports}`, `run {entry, requestJson, contextJson}`,
+ * `callResult {id, ok, value}`. Worker → parent: `loaded`, `log {level, message, source}`,
+ * `call {id, tool, paramsJson}`, `done {ok, value} | {appError} | {trap {kind, message}}`.
+ */
+import { WASI_DENY_SOURCE } from "./_wasi_deny_source.ts";
+
+export const WORKER_SOURCE = String.raw`
+"use strict";
+Object.defineProperty(globalThis, "process", { value: undefined, configurable: false });
+function emitLog(level, message, source) { self.postMessage({ type: "log", level, message, source }); }
+${WASI_DENY_SOURCE}
+let component;
+let modules;
+let nextCall = 0;
+const pendingCalls = new Map();
+let memories = [];
+
+function kilnImports() {
+  return {
+    "kiln:host/log": { log: (level, message) => emitLog(level, message, "sdk") },
+    "kiln:host/mcp": {
+      call: (tool, paramsJson) => new Promise((resolve) => {
+        const id = nextCall++;
+        pendingCalls.set(id, resolve);
+        self.postMessage({ type: "call", id, tool, paramsJson });
+      }),
+    },
+  };
+}
+
+function instantiateCore(module, imports) {
+  return WebAssembly.instantiate(module, imports).then((instance) => {
+    for (const value of Object.values(instance.exports)) {
+      if (value instanceof WebAssembly.Memory) memories.push(value);
+    }
+    return { exports: instance.exports };
+  });
+}
+
+function trapOf(err, memoryLimitBytes) {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError && /call stack/i.test(message)) return { kind: "stack", message };
+  const largest = Math.max(0, ...memories.map((m) => m.buffer.byteLength));
+  if (largest + 65536 * 16 >= memoryLimitBytes) return { kind: "memory", message, bytes: largest };
+  if (err && typeof err.exitCode === "number") return { kind: "exit", message, code: err.exitCode };
+  return { kind: "crash", message };
+}
+
+async function load(msg) {
+  const url = URL.createObjectURL(new Blob([msg.js], { type: "text/javascript" }));
+  component = await import(url);
+  URL.revokeObjectURL(url);
+  modules = {};
+  for (const [name, bytes] of Object.entries(msg.cores)) {
+    modules[name] = await WebAssembly.compile(bytes);
+  }
+}
+
+async function run(msg) {
+  memories = [];
+  try {
+    const imports = { ...wasiImports(), ...kilnImports() };
+    const instance = await component.instantiate((name) => modules[name], imports, instantiateCore);
+    const value = await instance[msg.entry](msg.requestJson, msg.contextJson);
+    return { type: "done", ok: true, value: String(value) };
+  } catch (err) {
+    if (typeof err === "string") return { type: "done", appError: err };
+    return { type: "done", trap: trapOf(err, msg.memoryLimitBytes) };
+  }
+}
+
+self.onmessage = async (event) => {
+  const msg = event.data;
+  if (msg.type === "callResult") {
+    const resolve = pendingCalls.get(msg.id);
+    pendingCalls.delete(msg.id);
+    resolve?.({ tag: msg.ok ? "ok" : "err", val: msg.value });
+  } else if (msg.type === "load") {
+    try {
+      await load(msg);
+      self.postMessage({ type: "loaded" });
+    } catch (err) {
+      self.postMessage({ type: "loaded", error: err instanceof Error ? err.message : String(err) });
+    }
+  } else if (msg.type === "run") {
+    self.postMessage(await run(msg));
+  }
+};
+`;

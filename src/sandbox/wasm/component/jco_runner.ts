@@ -1,0 +1,215 @@
+/**
+ * Runs WebAssembly components (the `kiln:handler` world, see handler_wit.ts) for the wasm tier:
+ * jco transpiles a component once per content hash, and each execution instantiates it afresh in
+ * a permissionless worker that holds only the component's own memory. The worker is what makes
+ * the limits hard: a deadline terminates it, memories are capped at the job's ceiling, and a trap
+ * discards it.
+ *
+ * Outcomes: `ok(json)` → `resultType: "generic"`; `err(text)` → `resultType: "error"` (the
+ * component chose to fail); a trap (unreachable, out-of-bounds, a panic) → SANDBOX_KILLED reason
+ * `crash` (the instance is in an undefined state, so it is killed rather than reported as an
+ * application error), `stack` for stack exhaustion, `memory` when it trapped at its memory cap.
+ */
+import { KilnError, quote, sandboxKilled, SandboxTimeoutError } from "../../../core/mod.ts";
+import type { ExecuteResponse } from "../../../models/mod.ts";
+import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
+import { capCoreMemory, pagesFor } from "./_memory_cap.ts";
+import { ComponentWorker, type RunOutcome } from "./_component_worker.ts";
+import { jsName, transpileComponent, type TranspiledComponent } from "./_transpile.ts";
+import { OFFERED_WASI } from "./_wasi_deny_source.ts";
+import { callHost, GuestOutput, responseFor } from "./_host_bridge.ts";
+import { KILN_HOST_IMPORTS } from "./handler_wit.ts";
+
+type ComponentCode = Extract<ExecutionCode, { kind: "wasm-component" }>;
+
+export interface JcoRunnerOptions {
+  /** Transpiled components kept (by hash and entry). */
+  cacheSize?: number;
+  /** Warm workers kept idle across all components. */
+  maxIdleWorkers?: number;
+}
+
+const OFFERED = new Set<string>([...Object.values(KILN_HOST_IMPORTS), ...OFFERED_WASI]);
+
+export class JcoComponentRunner {
+  readonly #cache = new Map<string, Promise<TranspiledComponent>>();
+  readonly #idle = new Map<string, ComponentWorker[]>();
+  readonly #busy = new Set<ComponentWorker>();
+  readonly #kills: Record<string, number> = {};
+  readonly #cacheSize: number;
+  readonly #maxIdle: number;
+  #closed = false;
+
+  constructor(options: JcoRunnerOptions = {}) {
+    this.#cacheSize = options.cacheSize ?? 64;
+    this.#maxIdle = options.maxIdleWorkers ?? 8;
+  }
+
+  /** Runs one execution of a `wasm-component` job; throws kills, never application errors. */
+  async run(job: ExecutionJob): Promise<ExecuteResponse> {
+    if (this.#closed) throw new KilnError("TIER_UNAVAILABLE", "the component runner is closed");
+    const code = job.code;
+    if (code.kind !== "wasm-component") {
+      throw new KilnError(
+        "BAD_REQUEST",
+        `the component runner cannot run ${quote(code.kind)} code`,
+      );
+    }
+    const started = performance.now();
+    const component = await this.#transpiled(code);
+    const poolKey = `${code.hash}#${code.entry}#${job.limits.memoryMb}`;
+    const worker = this.#idle.get(poolKey)?.pop() ?? this.#spawn(component, job.limits.memoryMb);
+    this.#busy.add(worker);
+    const output = new GuestOutput(job.limits.maxOutputBytes);
+    let stop: ((why: "timeout" | "aborted") => void) | undefined;
+    const stopped = new Promise<"timeout" | "aborted">((resolve) => stop = resolve);
+    const onAbort = () => stop?.("aborted");
+    job.signal?.addEventListener("abort", onAbort);
+    const timer = setTimeout(() => stop?.("timeout"), job.limits.timeoutMs);
+    try {
+      const outcome = await Promise.race([
+        this.#execute(worker, job, output),
+        stopped.then((why): RunOutcome => ({ died: why })),
+      ]);
+      if ("died" in outcome && !worker.dead) worker.terminate();
+      const ms = performance.now() - started;
+      const kill = this.#killFor(outcome, output, job, ms);
+      if (kill) {
+        if (!worker.dead) worker.terminate();
+        this.#kills[kill.reason] = (this.#kills[kill.reason] ?? 0) + 1;
+        throw kill.error;
+      }
+      this.#release(poolKey, worker);
+      return responseFor(job.request.requestId, outcome, ms);
+    } catch (err) {
+      if (!worker.dead) worker.terminate();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      job.signal?.removeEventListener("abort", onAbort);
+      this.#busy.delete(worker);
+    }
+  }
+
+  /** Terminates every worker; later runs fail with TIER_UNAVAILABLE. */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const worker of [...this.#busy, ...[...this.#idle.values()].flat()]) worker.terminate();
+    this.#idle.clear();
+    return Promise.resolve();
+  }
+
+  /** Workers alive, running, and kills by reason, for the tier's `stats()`. */
+  stats(): { live: number; busy: number; kills: Record<string, number> } {
+    const idle = [...this.#idle.values()].reduce((n, list) => n + list.length, 0);
+    return { live: idle + this.#busy.size, busy: this.#busy.size, kills: { ...this.#kills } };
+  }
+
+  async #execute(worker: ComponentWorker, job: ExecutionJob, output: GuestOutput) {
+    try {
+      await worker.ready();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new KilnError(
+        "COMPONENT_BUILD_FAILED",
+        `cannot compile the component: ${quote(message)}`,
+      );
+    }
+    return worker.run({
+      entry: jsName(job.code.entry),
+      requestJson: JSON.stringify(job.request.requestData),
+      contextJson: JSON.stringify(job.request.context),
+      memoryLimitBytes: pagesFor(job.limits.memoryMb) * 65536,
+    }, {
+      log: (level, message, source) => output.log(job.host, level, message, source),
+      call: (tool, paramsJson) => callHost(job.host, tool, paramsJson),
+    });
+  }
+
+  #killFor(outcome: RunOutcome, output: GuestOutput, job: ExecutionJob, ms: number) {
+    const elapsed = { elapsedMs: Math.round(ms) };
+    if ("died" in outcome && outcome.died === "timeout") {
+      const message = `the component ran past its ${job.limits.timeoutMs} ms deadline`;
+      return { reason: "timeout", error: new SandboxTimeoutError(message, elapsed) };
+    }
+    if ("died" in outcome && outcome.died === "aborted") {
+      const message = "the execution was aborted by its caller";
+      return { reason: "timeout", error: new SandboxTimeoutError(message, { aborted: true }) };
+    }
+    if (output.exceeded || ("ok" in outcome && outcome.value.length > job.limits.maxOutputBytes)) {
+      const message = `the component's output exceeded ${job.limits.maxOutputBytes} bytes`;
+      return { reason: "output", error: sandboxKilled("output", message, elapsed) };
+    }
+    if ("died" in outcome) {
+      const message = `the component worker died: ${quote(outcome.died)}`;
+      return { reason: "crash", error: sandboxKilled("crash", message, elapsed) };
+    }
+    if (!("trap" in outcome)) return undefined;
+    const { kind, message: trap } = outcome.trap;
+    if (kind === "memory") {
+      const message = `the component hit its ${job.limits.memoryMb} MB memory limit: ${
+        quote(trap)
+      }`;
+      return { reason: "memory", error: sandboxKilled("memory", message, elapsed) };
+    }
+    if (kind === "stack") {
+      const message = `the component exhausted its stack: ${quote(trap)}`;
+      return { reason: "stack", error: sandboxKilled("stack", message, elapsed) };
+    }
+    const message = kind === "exit"
+      ? `the component exited with code ${outcome.trap.code}`
+      : `the component trapped: ${quote(trap)}`;
+    return { reason: "crash", error: sandboxKilled("crash", message, { ...elapsed, trap }) };
+  }
+
+  #spawn(component: TranspiledComponent, memoryMb: number): ComponentWorker {
+    const pages = pagesFor(memoryMb);
+    const cores: Record<string, Uint8Array> = {};
+    for (const [name, bytes] of Object.entries(component.cores)) {
+      try {
+        cores[name] = capCoreMemory(bytes, pages);
+      } catch (err) {
+        throw sandboxKilled("memory", `the component cannot run in ${memoryMb} MB: ${err}`);
+      }
+    }
+    return new ComponentWorker(component, cores);
+  }
+
+  #release(poolKey: string, worker: ComponentWorker): void {
+    const idle = [...this.#idle.values()].reduce((n, list) => n + list.length, 0);
+    if (this.#closed || worker.dead || idle >= this.#maxIdle) {
+      worker.terminate();
+      return;
+    }
+    const list = this.#idle.get(poolKey) ?? [];
+    list.push(worker);
+    this.#idle.set(poolKey, list);
+  }
+
+  #transpiled(code: ComponentCode): Promise<TranspiledComponent> {
+    const key = `${code.hash}#${code.entry}`;
+    let found = this.#cache.get(key);
+    if (found) {
+      this.#cache.delete(key);
+    } else {
+      found = transpileComponent(code.bytes, code.entry).then(checkImports);
+      found.catch(() => this.#cache.delete(key));
+    }
+    this.#cache.set(key, found);
+    while (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
+    return found;
+  }
+}
+
+function checkImports(component: TranspiledComponent): TranspiledComponent {
+  const refused = component.imports.filter((name) => !OFFERED.has(name.replace(/@.*$/, "")));
+  if (refused.length > 0) {
+    throw new KilnError(
+      "COMPONENT_BUILD_FAILED",
+      `the component imports ${quote(refused.join(", "))}, which the wasm tier does not offer ` +
+        "(components get kiln:host, stdio, clocks and randomness; no filesystem, network or env)",
+      { refused },
+    );
+  }
+  return component;
+}

@@ -1,0 +1,217 @@
+import assert from "node:assert/strict";
+import { KilnError } from "../../../core/mod.ts";
+import { fixtureComponent } from "../../../../tests/fixtures/components/_base64.ts";
+import { buildComponent } from "../../../../tests/fixtures/components/build.ts";
+import { executeRequest, RecordingHost } from "../../tier_common_case.ts";
+import { DEFAULT_LIMITS, type ExecutionHost, type ExecutionLimits } from "../../tier.ts";
+import { JcoComponentRunner } from "./jco_runner.ts";
+
+async function job(name: string, host: ExecutionHost, limits: Partial<ExecutionLimits> = {}) {
+  const bytes = await fixtureComponent(name);
+  return {
+    request: executeRequest("wasmapp", { order: 7 }),
+    code: { kind: "wasm-component" as const, bytes, entry: "handle", hash: `fixture-${name}` },
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    host,
+  };
+}
+
+async function killOf(promise: Promise<unknown>): Promise<KilnError> {
+  const err = await promise.then(() => undefined, (e) => e);
+  assert.ok(err instanceof KilnError, `expected a KilnError, got ${err}`);
+  return err;
+}
+
+Deno.test("JcoComponentRunner runs a component handler and answers generic data", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const host = new RecordingHost();
+    const j = await job("echo", host);
+    const res = await runner.run(j);
+    assert.equal(res.resultType, "generic");
+    assert.equal(res.requestId, j.request.requestId);
+    const data = res.data as { request: unknown; context: { appId: string } };
+    assert.deepEqual(data.request, j.request.requestData);
+    assert.equal(data.context.appId, "wasmapp");
+    assert.deepEqual(host.logs, [{ level: "info", message: "echo start", source: "sdk" }]);
+    const again = await runner.run(await job("echo", host));
+    assert.equal(again.resultType, "generic");
+    assert.equal(runner.stats().live, 1, "the warm worker is reused");
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner round-trips kiln:host/mcp.call through the execution host", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const host = new RecordingHost();
+    const res = await runner.run(await job("mcp", host));
+    assert.deepEqual(host.calls, [{ tool: "core.state.getRuntimeValue", params: { key: "abcd" } }]);
+    assert.equal(res.resultType, "generic");
+    assert.deepEqual(res.data, { tool: { found: true, value: 4 } });
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner hands a failed mcp.call to the guest as err with the Kiln code", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const host: ExecutionHost = {
+      callTool: (tool) => Promise.reject(new KilnError("FORBIDDEN", `may not call "${tool}"`)),
+      log: () => {},
+    };
+    const res = await runner.run(await job("mcp", host));
+    assert.equal(res.resultType, "error");
+    assert.deepEqual(res.data, {
+      code: "FORBIDDEN",
+      message: 'may not call "core.state.getRuntimeValue"',
+    });
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner maps a component's err result to resultType error", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const res = await runner.run(await job("fail", new RecordingHost()));
+    assert.equal(res.resultType, "error");
+    assert.deepEqual(res.data, { code: "NOT_FOUND", message: "no such order" });
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner kills a trapping component as a crash and keeps serving", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const err = await killOf(runner.run(await job("trap", new RecordingHost())));
+    assert.equal(err.code, "SANDBOX_KILLED");
+    assert.equal((err.details as { reason: string }).reason, "crash");
+    assert.match(err.message, /unreachable/);
+    assert.equal((await runner.run(await job("echo", new RecordingHost()))).resultType, "generic");
+    assert.deepEqual(runner.stats().kills, { crash: 1 });
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner terminates an endless loop at the deadline", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const err = await killOf(
+      runner.run(await job("spin", new RecordingHost(), { timeoutMs: 200 })),
+    );
+    assert.equal(err.code, "EXECUTION_TIMEOUT");
+    assert.equal((err.details as { reason: string }).reason, "timeout");
+    assert.equal(runner.stats().live, 0);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner terminates the worker when the caller aborts", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const controller = new AbortController();
+    const j = { ...(await job("spin", new RecordingHost())), signal: controller.signal };
+    const running = killOf(runner.run(j));
+    setTimeout(() => controller.abort(), 50);
+    const err = await running;
+    assert.equal(err.code, "EXECUTION_TIMEOUT");
+    assert.deepEqual(err.details, { reason: "timeout", aborted: true });
+    assert.equal(runner.stats().live, 0);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner caps component memory at the job's limit", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const err = await killOf(runner.run(await job("grow", new RecordingHost(), { memoryMb: 16 })));
+    assert.equal(err.code, "SANDBOX_KILLED");
+    assert.equal((err.details as { reason: string }).reason, "memory");
+    assert.match(err.message, /16 MB/);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner kills unbounded recursion with reason stack", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const err = await killOf(runner.run(await job("recurse", new RecordingHost())));
+    assert.equal((err.details as { reason: string }).reason, "stack");
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner refuses bytes that are not a component", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const j = await job("echo", new RecordingHost());
+    j.code = { ...j.code, bytes: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), hash: "core" };
+    const err = await killOf(runner.run(j));
+    assert.equal(err.code, "COMPONENT_BUILD_FAILED");
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner refuses an entry the component does not export", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const j = await job("echo", new RecordingHost());
+    j.code = { ...j.code, entry: "handle-other" };
+    const err = await killOf(runner.run(j));
+    assert.equal(err.code, "COMPONENT_BUILD_FAILED");
+    assert.match(err.message, /"handle-other".*"handle"/);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner gives WASI components stdout as logs, no env, no preopens", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    const host = new RecordingHost();
+    const res = await runner.run(await job("wasi", host));
+    assert.equal(res.resultType, "generic");
+    assert.deepEqual(res.data, { env: 0, preopens: 0 });
+    assert.deepEqual(host.logs, [{ level: "info", message: "hello from wasi", source: "console" }]);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner refuses a component importing WASI sockets before it runs", async () => {
+  const wit = `package kiln:fixtures@0.1.0 {
+    world net-handler { include kiln:handler/handler@0.1.0; import wasi:sockets/probe@0.2.0; }
+  }
+  package wasi:sockets@0.2.0 { interface probe { connect: func(port: u16) -> bool; } }`;
+  const body =
+    `(import "wasi:sockets/probe@0.2.0" "connect" (func $connect (param i32) (result i32)))
+    ;; ---
+    (func (export "handle") (param i32 i32 i32 i32) (result i32)
+      (drop (call $connect (i32.const 80))) (call $ok))`;
+  const prelude = await Deno.readTextFile(
+    new URL("../../../../tests/fixtures/components/prelude.wat", import.meta.url),
+  );
+  const bytes = await buildComponent(body, prelude, "kiln:fixtures/net-handler@0.1.0", wit);
+  const runner = new JcoComponentRunner();
+  try {
+    const host = new RecordingHost();
+    const j = await job("echo", host);
+    j.code = { ...j.code, bytes, hash: "net" };
+    const err = await killOf(runner.run(j));
+    assert.equal(err.code, "COMPONENT_BUILD_FAILED");
+    assert.match(err.message, /wasi:sockets\/probe/);
+    assert.equal(runner.stats().live, 0);
+  } finally {
+    await runner.close();
+  }
+});

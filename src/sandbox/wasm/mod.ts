@@ -1,0 +1,4 @@
+/** The wasm tier (SPEC §5): QuickJS in WebAssembly for JavaScript, WASI components via a runner. */
+export { WasmTier } from "./wasm_tier.ts";
+export type { WasmTierOptions } from "./wasm_tier.ts";
+export type { ComponentRunner } from "./component_runner.ts";

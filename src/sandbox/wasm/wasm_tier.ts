@@ -1,0 +1,164 @@
+import {
+  type KillReason,
+  KilnError,
+  type Logger,
+  quote,
+  sandboxKilled,
+  SandboxTimeoutError,
+} from "../../core/mod.ts";
+import type { ExecuteResponse } from "../../models/mod.ts";
+import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
+import type { ComponentRunner } from "./component_runner.ts";
+import { QuickJsWorker, type RunResult } from "./_worker_handle.ts";
+import { WorkerPool } from "./_worker_pool.ts";
+
+export interface WasmTierOptions {
+  logger: Logger;
+  /** QuickJS workers, each running one execution at a time: the tier's concurrency cap. */
+  workers?: number;
+  /** How long an execution may wait for a free worker before OVERLOADED. */
+  queueTimeoutMs?: number;
+  /** Executions allowed to wait; beyond it OVERLOADED at once. */
+  maxQueue?: number;
+  /** Runs `wasm-component` jobs; without it they fail with TIER_UNAVAILABLE. */
+  components?: ComponentRunner;
+  /** How long past its deadline a silent worker is left before it is terminated and replaced. */
+  watchdogGraceMs?: number;
+}
+
+const START_TIMEOUT_MS = 15_000;
+
+/**
+ * The wasm tier (SPEC §5): JavaScript bundles (`iife`) run in QuickJS compiled to WebAssembly,
+ * inside permissionless Deno workers off Kiln's main thread, each execution in a fresh QuickJS
+ * runtime and context with a hard memory ceiling, an interrupt deadline, a stack limit and an
+ * output cap. The guest sees only the SDK (`globalThis.__kiln`) and a captured `console`: no
+ * Deno, fetch, timers, modules or host objects. WASI components go to the ComponentRunner.
+ */
+export class WasmTier implements TierDriver {
+  readonly name = "wasm" as const;
+  readonly accepts = { javascript: "iife", wasmComponent: true } as const;
+  readonly #pool: WorkerPool<QuickJsWorker>;
+  readonly #log: Logger;
+  readonly #components?: ComponentRunner;
+  readonly #graceMs: number;
+  readonly #kills: Record<string, number> = {};
+  #closed = false;
+
+  constructor(opts: WasmTierOptions) {
+    this.#log = opts.logger.with({ component: "sandbox", tier: "wasm" });
+    this.#components = opts.components;
+    this.#graceMs = opts.watchdogGraceMs ?? 1_000;
+    this.#pool = new WorkerPool({
+      size: opts.workers ?? Math.max(2, Math.min(8, navigator.hardwareConcurrency ?? 4)),
+      maxQueue: opts.maxQueue ?? 256,
+      queueTimeoutMs: opts.queueTimeoutMs ?? 5_000,
+      spawn: () => QuickJsWorker.spawn(START_TIMEOUT_MS),
+    });
+  }
+
+  unavailableReason(): string | null {
+    if (this.#closed) return "the wasm tier is closed";
+    const error = this.#pool.spawnError;
+    return error ? `the wasm tier cannot start QuickJS: ${error}` : null;
+  }
+
+  /** Starts every worker now rather than on the first executions. */
+  warm(): void {
+    this.#pool.warm();
+  }
+
+  async execute(job: ExecutionJob): Promise<ExecuteResponse> {
+    if (this.#closed) throw new KilnError("TIER_UNAVAILABLE", "the wasm tier is closed");
+    const { code, request, limits } = job;
+    if (code.kind === "wasm-component") {
+      if (!this.#components) {
+        throw new KilnError("TIER_UNAVAILABLE", "WASI components are not enabled", {
+          tier: "wasm",
+        });
+      }
+      return await this.#components.run(job);
+    }
+    if (code.kind !== "javascript" || code.format !== "iife") {
+      const kind = code.kind === "javascript" ? `${code.format} JavaScript` : code.kind;
+      throw new KilnError(
+        "TIER_UNAVAILABLE",
+        `the wasm tier runs iife JavaScript bundles and WASI components, not ${quote(kind)}`,
+        { tier: "wasm" },
+      );
+    }
+    const worker = await this.#pool.acquire(job.signal);
+    const started = performance.now();
+    let result: RunResult;
+    try {
+      result = await worker.run(
+        {
+          source: code.source,
+          entry: code.entry,
+          input: JSON.stringify([request.requestData, request.context]),
+          timeoutMs: limits.timeoutMs,
+          memoryMb: limits.memoryMb,
+          maxOutputBytes: limits.maxOutputBytes,
+        },
+        job.host,
+        { graceMs: this.#graceMs, signal: job.signal },
+      );
+    } finally {
+      this.#pool.release(worker);
+    }
+    const metrics = {
+      execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      mcp_calls: [],
+    };
+    const { requestId } = request;
+    if (result.kind === "ok") {
+      return { requestId, resultType: "generic", data: JSON.parse(result.json), metrics };
+    }
+    if (result.kind === "error") {
+      const data = { code: result.code, message: result.message };
+      return { requestId, resultType: "error", data, metrics };
+    }
+    throw this.#killed(job, result);
+  }
+
+  stats(): TierStats {
+    return { ...this.#pool.stats(), kills: { ...this.#kills } };
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#pool.close();
+    return Promise.resolve();
+  }
+
+  #killed(job: ExecutionJob, result: Extract<RunResult, { kind: "killed" }>): KilnError {
+    const { reason } = result;
+    this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
+    const { limits, request: { requestId, context } } = job;
+    const aborted = "aborted" in result && result.aborted === true;
+    const what = {
+      timeout: aborted
+        ? "was stopped because the caller went away"
+        : `ran past its ${limits.timeoutMs} ms deadline`,
+      memory: `exceeded its ${limits.memoryMb} MB memory limit`,
+      stack: "exceeded the maximum call stack depth",
+      output: `produced more than ${limits.maxOutputBytes} bytes of output`,
+      crash: "crashed the QuickJS runtime",
+      shutdown: "was stopped because the wasm tier is shutting down",
+    }[reason satisfies KillReason];
+    const message = `the execution of ${quote(`${context.appId}/${context.componentId}`)} ${what}`;
+    const details = {
+      tier: "wasm",
+      requestId,
+      detail: result.message,
+      ...(aborted ? { aborted } : {}),
+    };
+    if (reason === "crash") {
+      this.#log.warn("QuickJS worker crashed", { requestId, detail: result.message });
+    }
+    if (reason === "timeout") {
+      return new SandboxTimeoutError(message, { ...details, timeoutMs: limits.timeoutMs });
+    }
+    return sandboxKilled(reason, message, details);
+  }
+}
