@@ -13,6 +13,15 @@ import {
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
+import { JitRunner } from "./jit/mod.ts";
+import { Router } from "./router/mod.ts";
+import {
+  IsolateTier,
+  JcoComponentRunner,
+  SandboxManager,
+  type TierDriver,
+  WasmTier,
+} from "./sandbox/mod.ts";
 import { VERSION } from "./version.ts";
 
 /** How to assemble one Kiln node. */
@@ -36,6 +45,13 @@ export interface KilnOptions {
   mcpAllowedHosts?: string[];
   /** The URL clients reach Kiln at, for MCP resource metadata behind a proxy. */
   publicUrl?: string;
+  /**
+   * The sandbox tiers; default: the isolate tier (host processes on `denoPath`) and the wasm tier.
+   * Passed in so tests and embedders can size them; Kiln closes them on shutdown.
+   */
+  tiers?: TierDriver[];
+  /** The deno binary isolate hosts run on (`KILN_DENO_PATH`; default: the running one). */
+  denoPath?: string;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -50,6 +66,12 @@ export interface Kiln {
   executionTokens: ExecutionTokens;
   /** `/mcp`; closed first on shutdown so open streams do not hold the server. */
   mcp: McpEndpoint;
+  /** Runs components: HTTP ingress under `/apps/...` and `app.<appId>.<id>` MCP tools. */
+  router: Router;
+  /** The sandbox tiers the router dispatches to. */
+  sandbox: SandboxManager;
+  /** Builds component scripts (cached by content hash) for the router. */
+  jit: JitRunner;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
   close(): Promise<void>;
@@ -117,6 +139,25 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
+    const sandbox = new SandboxManager(
+      opts.tiers ?? [
+        new IsolateTier({ logger, denoPath: opts.denoPath }),
+        new WasmTier({ logger, components: new JcoComponentRunner() }),
+      ],
+      logger,
+    );
+    cleanups.unshift(() => sandbox.close());
+    const jit = new JitRunner(state);
+    const router = new Router({
+      registry,
+      sandbox,
+      jit,
+      tools,
+      executionTokens,
+      logger,
+      clock,
+    });
+    tools.setInvoker((...args) => router.invoke(...args));
     const app = createHttpApp({
       registry,
       state,
@@ -125,6 +166,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       version: VERSION,
       executionTokens,
       mcp,
+      router,
     });
     return {
       handler: app.fetch,
@@ -134,6 +176,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       tools,
       executionTokens,
       mcp,
+      router,
+      sandbox,
+      jit,
       generatedAdminToken: admin.generated,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();
