@@ -52,6 +52,8 @@ export interface KilnOptions {
   tiers?: TierDriver[];
   /** The deno binary isolate hosts run on (`KILN_DENO_PATH`; default: the running one). */
   denoPath?: string;
+  /** Start the default tiers' workers now rather than on first use (`kiln serve` does). */
+  warmSandboxes?: boolean;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -139,13 +141,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
-    const sandbox = new SandboxManager(
-      opts.tiers ?? [
-        new IsolateTier({ logger, denoPath: opts.denoPath }),
-        new WasmTier({ logger, components: new JcoComponentRunner() }),
-      ],
-      logger,
-    );
+    const sandbox = new SandboxManager(opts.tiers ?? defaultTiers(logger, opts), logger);
     cleanups.unshift(() => sandbox.close());
     const jit = new JitRunner(state);
     const router = new Router({
@@ -188,6 +184,13 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
+}
+
+/** The isolate and wasm tiers; warm, QuickJS workers start now, in the background. */
+function defaultTiers(logger: Logger, opts: KilnOptions): TierDriver[] {
+  const wasm = new WasmTier({ logger, components: new JcoComponentRunner() });
+  if (opts.warmSandboxes) wasm.warm();
+  return [new IsolateTier({ logger, denoPath: opts.denoPath }), wasm];
 }
 
 async function registerOnFirstStart(

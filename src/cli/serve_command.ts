@@ -65,6 +65,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
     mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
     denoPath: Deno.env.get("KILN_DENO_PATH"),
+    warmSandboxes: true,
   });
   const abort = new AbortController();
   let server;

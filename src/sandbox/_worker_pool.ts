@@ -21,6 +21,11 @@ export interface PoolOptions<W> {
   size: number;
   maxQueue: number;
   queueTimeoutMs: number;
+  /**
+   * How long a waiter that a starting member will serve may wait (default `queueTimeoutMs`): a
+   * cold pool's first executions wait for the start, not for someone else's work.
+   */
+  startTimeoutMs?: number;
   spawn: () => Promise<W>;
 }
 
@@ -76,6 +81,10 @@ export class WorkerPool<W extends PoolMember> {
         ),
       );
     }
+    const willStart = this.#waiters.length < this.opts.size - this.#idle.length - this.#busy.size;
+    const waitMs = willStart
+      ? Math.max(this.opts.queueTimeoutMs, this.opts.startTimeoutMs ?? 0)
+      : this.opts.queueTimeoutMs;
     return new Promise<W>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -91,10 +100,10 @@ export class WorkerPool<W extends PoolMember> {
         waiter.reject(
           new KilnError(
             "OVERLOADED",
-            `the ${this.opts.tier} tier is busy: no sandbox became free within ${this.opts.queueTimeoutMs} ms`,
-            { tier: this.opts.tier, queueTimeoutMs: this.opts.queueTimeoutMs },
+            `the ${this.opts.tier} tier is busy: no sandbox became free within ${waitMs} ms`,
+            { tier: this.opts.tier, queueTimeoutMs: waitMs },
           ),
-        ), this.opts.queueTimeoutMs);
+        ), waitMs);
       const onAbort = () =>
         waiter.reject(
           new SandboxTimeoutError("the caller went away while the execution was queued", {

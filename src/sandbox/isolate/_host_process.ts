@@ -25,6 +25,7 @@ export interface HostProcessOptions {
 
 interface Active {
   host: ExecutionHost;
+  started(): void;
   finish(outcome: RunOutcome): void;
 }
 
@@ -115,18 +116,28 @@ export class IsolateHostProcess {
     }
     const id = this.#nextId++;
     return new Promise<RunOutcome>((resolve) => {
-      const watchdog = setTimeout(() => {
-        this.#active.get(id)?.finish({
-          kind: "killed",
-          reason: "timeout",
-          message: "the isolate host did not stop the execution at its deadline",
-        });
-        this.kill();
-      }, opts.deadlineMs);
+      // Until a worker has the execution (it may still be starting), the wait is bounded by the
+      // start timeout; from then on by the deadline plus the grace.
+      const arm = (ms: number, message: string) =>
+        setTimeout(() => {
+          this.#active.get(id)?.finish({ kind: "killed", reason: "timeout", message });
+          this.kill();
+        }, ms);
+      let watchdog = arm(
+        Math.max(opts.deadlineMs, this.opts.startTimeoutMs),
+        "the isolate host did not start the execution in time",
+      );
       const onAbort = () => this.#send({ t: "cancel", id });
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       this.#active.set(id, {
         host,
+        started: () => {
+          clearTimeout(watchdog);
+          watchdog = arm(
+            opts.deadlineMs,
+            "the isolate host did not stop the execution at its deadline",
+          );
+        },
         finish: (outcome) => {
           clearTimeout(watchdog);
           opts.signal?.removeEventListener("abort", onAbort);
@@ -170,6 +181,7 @@ export class IsolateHostProcess {
     if (frame.t === "ready") return this.#ready.resolve();
     const active = this.#active.get(frame.id);
     if (!active) return;
+    if (frame.t === "started") return active.started();
     if (frame.t === "done") return active.finish(frame.outcome);
     if (frame.t === "log") return forwardLog(active.host, frame);
     const { id, callId } = frame;

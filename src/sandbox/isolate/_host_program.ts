@@ -19,7 +19,7 @@ export function hostMain(nonce: string, workerSource: string, warm: number): voi
     worker: Worker;
     ready: Promise<void>;
     loaded: Set<string>;
-    run: { id: number; timer: ReturnType<typeof setTimeout> } | null;
+    run: { id: number; timer: ReturnType<typeof setTimeout> | undefined } | null;
   }
   const idle: Slot[] = [];
   const byRun = new Map<number, Slot>();
@@ -72,17 +72,18 @@ export function hostMain(nonce: string, workerSource: string, warm: number): voi
   const start = async (frame: any) => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
     const slot = idle.pop() ?? spawn();
-    const timer = setTimeout(() => {
-      const message = `no answer within ${frame.timeoutMs} ms`;
-      end(slot, { kind: "killed", reason: "timeout", message }, true);
-    }, frame.timeoutMs);
-    slot.run = { id: frame.id, timer };
+    slot.run = { id: frame.id, timer: undefined };
     byRun.set(frame.id, slot);
     await slot.ready;
     if (slot.run?.id !== frame.id) return;
     const source = slot.loaded.has(frame.hash) ? undefined : sources.get(frame.hash);
     slot.loaded.add(frame.hash);
+    slot.run.timer = setTimeout(() => {
+      const message = `no answer within ${frame.timeoutMs} ms`;
+      end(slot, { kind: "killed", reason: "timeout", message }, true);
+    }, frame.timeoutMs);
     slot.worker.postMessage({ ...frame, source });
+    send({ t: "started", id: frame.id });
   };
   const onFrame = (frame: any) => {
     if (frame.t === "run") return void start(frame);

@@ -30,6 +30,8 @@ export type ToHost =
 /** Host → Kiln (and worker → host, which forwards `call`, `log` and `done` as they are). */
 export type FromHost =
   | { t: "ready" }
+  /** The worker has the execution; its deadline runs from now. */
+  | { t: "started"; id: number }
   | { t: "call"; id: number; callId: number; tool: string; params?: string }
   | {
     t: "log";

@@ -44,7 +44,7 @@ const START_TIMEOUT_MS = 10_000;
  * with no permissions and a V8 heap limit, holding warm workers that keep the app's modules loaded
  * between requests. Deadlines terminate the worker (and, if the host stops answering, the host);
  * a memory bomb ends the host process only, which the app's next request replaces — Kiln and
- * other apps never notice. See ADR 0006 for why isolates live in child processes.
+ * other apps never notice. See ADR 0009 for why isolates live in child processes.
  */
 export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;

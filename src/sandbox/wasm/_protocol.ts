@@ -44,6 +44,10 @@ export type HostToWorker =
 export type WorkerToHost =
   | { type: "ready" }
   | { type: "fatal"; message: string }
+  /** A QuickJS instance for this run's memory limit is loading (bounded by the start timeout). */
+  | { type: "loading"; id: number }
+  /** The instance is loaded and the guest's deadline clock runs from now. */
+  | { type: "started"; id: number }
   | {
     type: "call";
     id: number;

@@ -18,6 +18,10 @@ export type RunResult =
 interface ActiveRun {
   id: number;
   host: ExecutionHost;
+  /** An instance is loading: the watchdog waits for the start timeout. */
+  loading(): void;
+  /** The guest started: the watchdog now runs from its deadline. */
+  started(): void;
   finish(result: RunResult): void;
 }
 
@@ -67,20 +71,37 @@ export class QuickJsWorker {
   run(
     spec: GuestSpec,
     host: ExecutionHost,
-    opts: { graceMs: number; signal?: AbortSignal },
+    opts: { graceMs: number; startTimeoutMs?: number; signal?: AbortSignal },
   ): Promise<RunResult> {
     if (this.#dead || this.#active) throw new Error("the QuickJS worker is not idle");
     const id = this.#nextId++;
     return new Promise<RunResult>((resolve) => {
-      const watchdog = setTimeout(
-        () => this.#stop("timeout", "the QuickJS worker did not stop at the deadline"),
+      // While a QuickJS instance loads for this run, the wait is bounded by the start timeout;
+      // otherwise by the guest's deadline plus the grace.
+      const arm = (ms: number, why: string) => setTimeout(() => this.#stop("timeout", why), ms);
+      let watchdog = arm(
         spec.timeoutMs + opts.graceMs,
+        "the QuickJS worker did not stop at the deadline",
       );
       const onAbort = () => this.#stop("timeout", "the caller went away", true);
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       this.#active = {
         id,
         host,
+        loading: () => {
+          clearTimeout(watchdog);
+          watchdog = arm(
+            opts.startTimeoutMs ?? spec.timeoutMs + opts.graceMs,
+            "the QuickJS worker did not load an instance in time",
+          );
+        },
+        started: () => {
+          clearTimeout(watchdog);
+          watchdog = arm(
+            spec.timeoutMs + opts.graceMs,
+            "the QuickJS worker did not stop at the deadline",
+          );
+        },
         finish: (result) => {
           clearTimeout(watchdog);
           opts.signal?.removeEventListener("abort", onAbort);
@@ -120,6 +141,8 @@ export class QuickJsWorker {
     if (message.type === "fatal") return this.#stop("crash", message.message);
     const active = this.#active;
     if (!active || active.id !== message.id) return;
+    if (message.type === "loading") return active.loading();
+    if (message.type === "started") return active.started();
     for (const line of message.logs) forwardLog(active.host, line);
     if (message.type === "done") return active.finish(message.outcome);
     const { id, callId } = message;

@@ -50,6 +50,7 @@ export class WasmTier implements TierDriver {
       size: opts.workers ?? Math.max(2, Math.min(8, navigator.hardwareConcurrency ?? 4)),
       maxQueue: opts.maxQueue ?? 256,
       queueTimeoutMs: opts.queueTimeoutMs ?? 5_000,
+      startTimeoutMs: START_TIMEOUT_MS,
       spawn: () => QuickJsWorker.spawn(START_TIMEOUT_MS),
     });
   }
@@ -98,7 +99,7 @@ export class WasmTier implements TierDriver {
           maxOutputBytes: limits.maxOutputBytes,
         },
         job.host,
-        { graceMs: this.#graceMs, signal: job.signal },
+        { graceMs: this.#graceMs, startTimeoutMs: START_TIMEOUT_MS, signal: job.signal },
       );
     } finally {
       this.#pool.release(worker);
