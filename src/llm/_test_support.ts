@@ -71,7 +71,10 @@ export function sse(events: { event?: string; data: unknown }[]): Response {
 }
 
 /** An OpenAI chat completion answering `content`. */
-export function openAiAnswer(content: string, usage = { prompt: 12, completion: 5 }): unknown {
+export function openAiAnswer(
+  content: string,
+  usage = { prompt: 12, completion: 5 },
+): Record<string, unknown> {
   return {
     id: "chatcmpl-test",
     object: "chat.completion",

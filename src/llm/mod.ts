@@ -19,3 +19,17 @@ export type {
   StreamEvent,
   TokenUsage,
 } from "./types.ts";
+export { LlmGateway } from "./gateway.ts";
+export type { GatewayOptions, GenerateRequest, Generation } from "./gateway.ts";
+export { DEFAULT_PROFILE, llmConfigFromEnv, parseLlmConfig, resolveProfile } from "./profiles.ts";
+export type { LlmConfig, ModelProfile, ResolvedProfile } from "./profiles.ts";
+export { costUsd, priceOf } from "./pricing.ts";
+export type { ModelPrice, PriceTable } from "./pricing.ts";
+export { canonicalJson, newCassette, parseCassette, requestKey } from "./cassette.ts";
+export type { Cassette, CassetteEntry } from "./cassette.ts";
+export { ReplayProvider } from "./replay_provider.ts";
+export { RecordingProvider } from "./recording_provider.ts";
+export { checkJson, checkValue, stripFence } from "./structured_output.ts";
+export type { OutputCheck, OutputIssue } from "./structured_output.ts";
+export { UsageMeter } from "./usage_meter.ts";
+export type { UsageStat } from "./usage_meter.ts";
