@@ -33,3 +33,6 @@ export { checkJson, checkValue, stripFence } from "./structured_output.ts";
 export type { OutputCheck, OutputIssue } from "./structured_output.ts";
 export { UsageMeter } from "./usage_meter.ts";
 export type { UsageStat } from "./usage_meter.ts";
+export { formatHint, renderPrompt } from "./prompt_template.ts";
+export type { PromptInput } from "./prompt_template.ts";
+export { parseOutput } from "./output_parsing.ts";
