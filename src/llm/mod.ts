@@ -36,3 +36,5 @@ export type { UsageStat } from "./usage_meter.ts";
 export { formatHint, renderPrompt } from "./prompt_template.ts";
 export type { PromptInput } from "./prompt_template.ts";
 export { parseOutput } from "./output_parsing.ts";
+export { LlmRunner, promptPath } from "./llm_runner.ts";
+export type { LlmRunnerOptions } from "./llm_runner.ts";

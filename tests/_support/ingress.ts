@@ -10,6 +10,7 @@ import { JitRunner } from "../../src/jit/mod.ts";
 import { Router } from "../../src/router/mod.ts";
 import { SandboxManager } from "../../src/sandbox/mod.ts";
 import { InlineTier } from "./inline_tier.ts";
+import type { KilnOptions } from "../../src/kiln.ts";
 import { ADMIN_TOKEN, startKiln, type TestKiln } from "./kiln.ts";
 
 export interface IngressKiln {
@@ -23,9 +24,11 @@ export interface IngressKiln {
 }
 
 /** Starts a Kiln on a temp dir with the router on inline isolate (esm) and wasm (iife) tiers. */
-export async function startIngress(opts: { logger?: Logger } = {}): Promise<IngressKiln> {
+export async function startIngress(
+  opts: { logger?: Logger; llm?: KilnOptions["llm"] } = {},
+): Promise<IngressKiln> {
   const logger = opts.logger ?? silentLogger;
-  const t = await startKiln({ logger });
+  const t = await startKiln({ logger, ...(opts.llm ? { llm: opts.llm } : {}) });
   const { registry, state, tools, executionTokens, mcp } = t.kiln;
   const tiers = {
     isolate: new InlineTier("isolate"),
@@ -33,7 +36,8 @@ export async function startIngress(opts: { logger?: Logger } = {}): Promise<Ingr
   };
   const sandbox = new SandboxManager([tiers.isolate, tiers.wasm], logger);
   const jit = new JitRunner(state);
-  const router = new Router({ registry, sandbox, jit, tools, executionTokens, logger });
+  const llm = t.kiln.llmRunner;
+  const router = new Router({ registry, sandbox, jit, tools, executionTokens, logger, llm });
   tools.setInvoker((...args) => router.invoke(...args));
   const admin = await setupAdminToken(t.kiln.store, ADMIN_TOKEN);
   const auth = new Authenticator(
