@@ -65,7 +65,8 @@ export function resolveProfile(
   appDefault: string | undefined,
 ): ResolvedProfile {
   const asked = requested ?? appDefault ?? DEFAULT_PROFILE;
-  const name = config.apps?.[appId]?.[asked] ?? asked;
+  const remap = config.apps && Object.hasOwn(config.apps, appId) ? config.apps[appId] : {};
+  const name = Object.hasOwn(remap, asked) ? remap[asked] : asked;
   const profile = Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
   if (!profile) {
     const known = Object.keys(config.profiles);
