@@ -1,12 +1,8 @@
-import { join } from "node:path";
-import { KilnError, type Logger, quote, silentLogger } from "../core/mod.ts";
-import { AnthropicProvider } from "./anthropic_provider.ts";
+import { KilnError, type Logger, silentLogger } from "../core/mod.ts";
+import { buildProvider } from "./_provider_factory.ts";
 import type { Cassette } from "./cassette.ts";
-import { OpenAiProvider } from "./openai_provider.ts";
 import { costUsd, priceOf } from "./pricing.ts";
 import { type LlmConfig, type ModelProfile, resolveProfile } from "./profiles.ts";
-import { RecordingProvider } from "./recording_provider.ts";
-import { ReplayProvider } from "./replay_provider.ts";
 import { checkJson, outputInvalid, repairTurns, withInstruction } from "./structured_output.ts";
 import { type LlmTimers, systemTimers } from "./timers.ts";
 import { UsageMeter } from "./usage_meter.ts";
@@ -218,59 +214,15 @@ export class LlmGateway {
   #provider(name: string, profile: ModelProfile): LlmProvider {
     let provider = this.#providers.get(name);
     if (provider) return provider;
-    provider = this.#o.providerFor?.(name, profile) ?? this.#build(name, profile);
+    provider = this.#o.providerFor?.(name, profile) ??
+      buildProvider(name, profile, {
+        cassettes: this.#o.cassettes ?? [],
+        recordDir: this.#o.config.recordDir,
+        secret: this.#o.secret,
+        timers: this.#o.timers ?? systemTimers,
+        log: this.#log,
+      });
     this.#providers.set(name, provider);
     return provider;
-  }
-
-  #build(name: string, profile: ModelProfile): LlmProvider {
-    const timers = this.#o.timers ?? systemTimers;
-    if (profile.provider === "replay") {
-      return new ReplayProvider(this.#o.cassettes ?? [], {
-        latency: profile.replayLatency,
-        timers,
-      });
-    }
-    if (!profile.baseUrl) {
-      throw new KilnError("LLM_NOT_CONFIGURED", `model profile ${quote(name)} has no baseUrl`);
-    }
-    const apiKey = profile.apiKeyEnv ? (this.#o.secret ?? envSecret)(profile.apiKeyEnv) : undefined;
-    if (profile.apiKeyEnv && !apiKey) {
-      throw new KilnError(
-        "LLM_NOT_CONFIGURED",
-        `model profile ${quote(name)} needs an API key in ${
-          quote(profile.apiKeyEnv)
-        }, which is not set`,
-        { profile: name, apiKeyEnv: profile.apiKeyEnv },
-      );
-    }
-    const common = {
-      baseUrl: profile.baseUrl,
-      ...(apiKey ? { apiKey } : {}),
-      ...(profile.timeoutMs ? { timeoutMs: profile.timeoutMs } : {}),
-      ...(profile.retry ? { retry: profile.retry } : {}),
-      timers,
-      onRetry: (r: { attempt: number; status: number | null; delayMs: number }) =>
-        this.#log.warn("llm call retrying", { profile: name, ...r }),
-    };
-    const live = profile.provider === "anthropic"
-      ? new AnthropicProvider(common)
-      : new OpenAiProvider({ ...common, structuredOutput: profile.structuredOutput });
-    const dir = this.#o.config.recordDir;
-    if (!dir) return live;
-    return new RecordingProvider(live, {
-      path: join(dir, `${name}.cassette.json`),
-      name,
-      source: `${profile.provider} ${profile.model}`,
-      timers,
-    });
-  }
-}
-
-function envSecret(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
   }
 }

@@ -259,3 +259,36 @@ Deno.test("OpenAiProvider stops a stream that goes idle longer than timeoutMs", 
     await outcome;
   });
 });
+
+Deno.test("OpenAiProvider retries a refused connection, then names the unreachable URL", async () => {
+  const server = serveWire(() => json({}));
+  const url = server.url;
+  await server.close();
+  const { clock, timers } = fakeTimers();
+  const p = provider(url, {
+    timers,
+    retry: { maxRetries: 1 },
+    onRetry: (r) => queueMicrotask(() => clock.tickAsync(r.delayMs)),
+  }).complete(REQ);
+  const err = await rejects(p, "LLM_PROVIDER_ERROR", /cannot reach provider "openai" at/);
+  assert.equal((err.details as { attempts: number }).attempts, 2);
+});
+
+Deno.test("OpenAiProvider stops when the caller aborts", async () => {
+  const release = deferred();
+  await withServer(async () => {
+    await release.promise;
+    return json(openAiAnswer("late"));
+  }, async (url, _seen, server) => {
+    const ctrl = new AbortController();
+    const outcome = rejects(
+      provider(url).complete(REQ, { signal: ctrl.signal }),
+      "LLM_PROVIDER_ERROR",
+      /was cancelled/,
+    );
+    await server.received(1);
+    ctrl.abort(new Error("client went away"));
+    await outcome;
+    release.resolve();
+  });
+});
