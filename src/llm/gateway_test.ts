@@ -167,8 +167,14 @@ Deno.test("recorded calls replay by request hash, labelled as recordings, with t
       cassettes: [cassette],
       timers,
     });
-    const pending = replay.generate({ appId: "a", messages: USER, outputSchema: SCHEMA });
-    await clock.tickAsync(1500);
+    let settled = false;
+    const pending = replay.generate({ appId: "a", messages: USER, outputSchema: SCHEMA })
+      .finally(() => settled = true);
+    // Hashing the request is real async work: wait for the latency timer before moving time.
+    while (clock.countTimers() === 0) await new Promise((r) => setTimeout(r, 1));
+    await clock.tickAsync(1499);
+    assert.equal(settled, false, "the recorded latency is honoured");
+    await clock.tickAsync(1);
     const replayed = await pending;
     assert.deepEqual(replayed.completion, { category: "billing" });
     assert.equal(replayed.provenance.kind, "recording");
