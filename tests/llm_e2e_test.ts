@@ -32,7 +32,11 @@ Deno.test("classify-ticket answers the example tickets offline from the cassette
     await k.t.kiln.registry.registerApplication({ files: supportDeskFiles });
     for (const { ticket, classification } of EXAMPLE_TICKETS) {
       const { status, body } = await classify(k, ticket);
-      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(
+        status,
+        200,
+        `${JSON.stringify(body)} (prompt changed? rerun scripts/gen_example_cassette.ts)`,
+      );
       assert.deepEqual(body, classification);
     }
     const [usage] = k.t.kiln.llm.meter.snapshot();

@@ -97,7 +97,11 @@ export class LlmRunner {
           ...(jsonSchema ? { outputSchema: jsonSchema } : {}),
         }),
         context.deadline,
-      ) as { completion: unknown; usage: { promptTokens: number; completionTokens: number } };
+      ) as {
+        completion: unknown;
+        usage: { promptTokens: number; completionTokens: number };
+        provenance?: { kind: string };
+      };
       calls.push({
         tool: TOOL,
         count: 1,
@@ -115,6 +119,12 @@ export class LlmRunner {
       if (componentSchema && componentSchema !== jsonSchema) {
         value = parseOutput("json", value, componentSchema);
       }
+      this.#log.info("llm component answered", {
+        appId,
+        componentId: component.componentId,
+        requestId,
+        provenance: result.provenance?.kind ?? "live",
+      });
       return answer("generic", value);
     } catch (err) {
       if (!(err instanceof KilnError)) throw err;
