@@ -75,17 +75,21 @@ async function close(): Promise<void> {
 
 if (import.meta.main) {
   const calls = Number(Deno.args[0] ?? 3000);
-  const p50s: Record<string, number> = {};
-  for (const [name, call] of Object.entries(callers)) {
-    for (let i = 0; i < 500; i++) await call();
-    const latencies: number[] = [];
-    for (let i = 0; i < calls; i++) {
+  const entries = Object.entries(callers);
+  for (let i = 0; i < 500; i++) for (const [, call] of entries) await call();
+  // Round-robin, so machine noise and drift fall on every caller alike.
+  const latencies: Record<string, number[]> = Object.fromEntries(entries.map(([n]) => [n, []]));
+  for (let i = 0; i < calls; i++) {
+    for (const [name, call] of entries) {
       const t0 = performance.now();
       await call();
-      latencies.push(performance.now() - t0);
+      latencies[name].push(performance.now() - t0);
     }
-    latencies.sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * calls))];
+  }
+  const p50s: Record<string, number> = {};
+  for (const [name, list] of Object.entries(latencies)) {
+    list.sort((a, b) => a - b);
+    const at = (q: number) => list[Math.min(list.length - 1, Math.floor(q * calls))];
     p50s[name] = at(0.5);
     console.log(`${name}: p50 ${at(0.5).toFixed(3)} ms, p99 ${at(0.99).toFixed(3)} ms`);
   }
