@@ -231,6 +231,7 @@ export async function visits(_requestData: unknown, _context: unknown) {
     handlerType: llm
     taskDetails:
       promptTemplate: classify_ticket
+      inputVariable: ticket
     routeMatcher:
       pathPattern: /tickets/classify
       methods: [POST]

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { type Clock, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
+import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
 import { createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
 import {
@@ -54,6 +55,8 @@ export interface KilnOptions {
   denoPath?: string;
   /** Start the default tiers' workers now rather than on first use (`kiln serve` does). */
   warmSandboxes?: boolean;
+  /** The LLM gateway's profiles and embedded cassettes; absent, LLM calls are not configured. */
+  llm?: { config: LlmConfig; cassettes?: Cassette[]; timers?: LlmTimers };
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -64,6 +67,10 @@ export interface Kiln {
   store: StoreDriver;
   /** The MCP tool registry every tool caller goes through. */
   tools: ToolRegistry;
+  /** The LLM gateway behind `core.llm.generate` (its meter has usage and cost per app). */
+  llm: LlmGateway;
+  /** Runs `handlerType: llm` components; the router's `llm` option. */
+  llmRunner: LlmRunner;
   /** Mints and verifies the per-execution tokens sandboxed code calls MCP with. */
   executionTokens: ExecutionTokens;
   /** `/mcp`; closed first on shutdown so open streams do not hold the server. */
@@ -123,7 +130,18 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     }
 
     const executionTokens = await ExecutionTokens.open(store, clock);
-    const tools = new ToolRegistry({ state, registry, logger, clock });
+    const llm = new LlmGateway({
+      config: opts.llm?.config ?? { profiles: {} },
+      cassettes: opts.llm?.cassettes,
+      timers: opts.llm?.timers,
+      logger,
+      appModel: (appId, componentId) => {
+        const hit = registry.getAppConfigurationValue(appId, "llm.model", componentId);
+        return typeof hit.value === "string" ? hit.value : undefined;
+      },
+    });
+    const llmRunner = new LlmRunner({ state, logger, timers: opts.llm?.timers });
+    const tools = new ToolRegistry({ state, registry, logger, clock, llm });
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
       admin.verifier,
@@ -152,6 +170,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       executionTokens,
       logger,
       clock,
+      llm: llmRunner,
     });
     tools.setInvoker((...args) => router.invoke(...args));
     const app = createHttpApp({
@@ -170,6 +189,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       state,
       store,
       tools,
+      llm,
+      llmRunner,
       executionTokens,
       mcp,
       router,

@@ -15,7 +15,7 @@ const PERMITTED = `components:
     permissions: [core.state.getRuntimeValue, core.filesystem.readFile]
 `;
 
-Deno.test("every core tool works through /mcp with the SDK client; llm and linux say NOT_AVAILABLE", async () => {
+Deno.test("every core tool works through /mcp with the SDK client; unconfigured llm and linux say why", async () => {
   const k = await startMcpKiln();
   try {
     await adminApi(k.url, "POST", "/v1/apps", { files: minimalApp("shop") });
@@ -128,14 +128,14 @@ Deno.test("every core tool works through /mcp with the SDK client; llm and linux
     assert.deepEqual(apps.apps.map((a: { appId: string }) => a.appId), ["shop"]);
 
     for (
-      const [name, args] of [
-        ["core.llm.generate", { prompt: "hi" }],
-        ["core.linux.executeCommand", { command: "/bin/echo", arguments: ["hi"] }],
+      const [name, args, code] of [
+        ["core.llm.generate", { prompt: "hi" }, /LLM_NOT_CONFIGURED/],
+        ["core.linux.executeCommand", { command: "/bin/echo", arguments: ["hi"] }, /NOT_AVAILABLE/],
       ] as const
     ) {
       const result = await client.callTool({ name, arguments: args });
       assert.equal(result.isError, true);
-      assert.match(JSON.stringify(result.content), /NOT_AVAILABLE/);
+      assert.match(JSON.stringify(result.content), code);
     }
     await client.close();
   } finally {

@@ -5,6 +5,8 @@ import { listen } from "../http/mod.ts";
 import { createKiln } from "../kiln.ts";
 import { VERSION } from "../version.ts";
 import { supportDeskFiles } from "../../examples/support_desk_bundle.ts";
+import { offlineLlmConfig, supportDeskCassettes } from "../../examples/support_desk_cassettes.ts";
+import { llmConfigFromEnv } from "../llm/mod.ts";
 import { CliError, type Io } from "./_output.ts";
 
 export const SERVE_HELP = `Usage: kiln serve [options]
@@ -25,7 +27,11 @@ Environment:
   KILN_PUBLIC_URL   The URL clients reach Kiln at (behind a proxy); its host is allowed on /mcp
   KILN_MCP_ALLOWED_ORIGINS  Comma-separated browser origins /mcp accepts besides loopback
   KILN_MCP_ALLOWED_HOSTS    Comma-separated Host names /mcp accepts besides loopback
-  KILN_DENO_PATH    The deno binary isolate sandboxes run on (default: the running deno)`;
+  KILN_DENO_PATH    The deno binary isolate sandboxes run on (default: the running deno)
+  KILN_LLM_PROVIDER, KILN_LLM_MODEL, KILN_LLM_BASE_URL, KILN_LLM_CODER_MODEL, KILN_LLM_API_KEY_ENV
+                    A live model (openai | anthropic); without them Kiln replays the example's
+                    recordings. KILN_LLM_CONFIG takes full JSON profiles; KILN_LLM_RECORD_DIR
+                    records live calls to cassettes. Keys stay in their own variables.`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
@@ -66,6 +72,10 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
     denoPath: Deno.env.get("KILN_DENO_PATH"),
     warmSandboxes: true,
+    llm: {
+      config: llmConfigFromEnv(Deno.env.toObject()) ?? offlineLlmConfig,
+      cassettes: supportDeskCassettes,
+    },
   });
   const abort = new AbortController();
   let server;

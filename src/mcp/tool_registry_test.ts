@@ -173,7 +173,7 @@ Deno.test("every call logs one line and counts per tool, app and outcome", async
       ["ok", undefined],
       ["invalid", "VALIDATION_ERROR"],
       ["forbidden", "FORBIDDEN"],
-      ["error", "NOT_AVAILABLE"],
+      ["error", "LLM_NOT_CONFIGURED"],
     ]);
     const stats = tools.stats().map(({ totalDurationMs, ...s }) => {
       assert.ok(totalDurationMs >= 0);

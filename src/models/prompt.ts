@@ -14,7 +14,12 @@ export const PromptTemplate = z.object({
   model: z.string().optional(),
   parameters: LlmParameters.default({}),
   template: z.string().min(1),
-  system: z.string().optional(),
+  system: z.string().optional().describe(
+    "instructions; rendered without the caller's input unless inputInSystem is true",
+  ),
+  inputInSystem: z.boolean().default(false).describe(
+    "let `system` use the caller's input variables (off: user data stays in the user turn)",
+  ),
   outputFormat: z.enum(["text", "json", "yaml", "xml"]).default("text"),
   outputSchema: SchemaRef.optional(),
   examples: z.array(z.object({ input: z.unknown(), output: z.unknown() })).default([]),

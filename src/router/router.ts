@@ -1,6 +1,7 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
 import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
 import type { JitRunner, JitTask } from "../jit/mod.ts";
+import type { LlmRunner } from "../llm/mod.ts";
 import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
@@ -41,6 +42,8 @@ export interface RouterOptions {
   mcpEndpoint?: string;
   /** Largest ingress body in bytes (default 1 MiB); larger ones answer 413. */
   maxBodyBytes?: number;
+  /** Runs `handlerType: llm` components (issue #6); absent, they answer NOT_AVAILABLE. */
+  llm?: Pick<LlmRunner, "run">;
 }
 
 interface Trace {
@@ -193,6 +196,29 @@ export class Router {
   ): Promise<ExecuteResponse> {
     const component = trace.component!;
     const { appId, requestId } = trace;
+    // --- issue #6: llm components run on the host; the model call goes through the tool
+    // registry as this execution, whose token always allows core.llm.generate. ---
+    if (component.handlerType === "llm" && this.#o.llm) {
+      const permissions = [...new Set([...component.permissions, "core.llm.generate"])];
+      const { context, token } = executionContext({
+        appId,
+        snapshot,
+        component: { ...component, permissions },
+        tokens: this.#o.executionTokens,
+        now: this.#clock.now(),
+        mcpEndpoint,
+        userInfo,
+      });
+      const host = executionHost(this.#o, {
+        requestId,
+        appId,
+        componentId: component.componentId,
+        token,
+        signal,
+      });
+      return await this.#o.llm.run(component, requestData, context, host, { requestId });
+    }
+    // --- end issue #6 ---
     if (component.handlerType !== "jit") {
       throw new KilnError(
         "NOT_AVAILABLE",

@@ -5,6 +5,7 @@
 import { type Logger, silentLogger } from "../../src/core/mod.ts";
 import type { JitRunner } from "../../src/jit/mod.ts";
 import type { Router } from "../../src/router/mod.ts";
+import type { KilnOptions } from "../../src/kiln.ts";
 import { IsolateTier, JcoComponentRunner, WasmTier } from "../../src/sandbox/mod.ts";
 import { startKiln, type TestKiln } from "./kiln.ts";
 import { RecordingTier } from "./recording_tier.ts";
@@ -20,7 +21,9 @@ export interface IngressKiln {
 }
 
 /** Starts a Kiln on a temp dir with the router on recorded real isolate and wasm tiers. */
-export async function startIngress(opts: { logger?: Logger } = {}): Promise<IngressKiln> {
+export async function startIngress(
+  opts: { logger?: Logger; llm?: KilnOptions["llm"] } = {},
+): Promise<IngressKiln> {
   const logger = opts.logger ?? silentLogger;
   const tiers = {
     isolate: new RecordingTier(new IsolateTier({ logger, workersPerApp: 2 })),
@@ -28,7 +31,11 @@ export async function startIngress(opts: { logger?: Logger } = {}): Promise<Ingr
       new WasmTier({ logger, workers: 2, components: new JcoComponentRunner() }),
     ),
   };
-  const t = await startKiln({ logger, tiers: [tiers.isolate, tiers.wasm] });
+  const t = await startKiln({
+    logger,
+    tiers: [tiers.isolate, tiers.wasm],
+    ...(opts.llm ? { llm: opts.llm } : {}),
+  });
   return {
     t,
     router: t.kiln.router,

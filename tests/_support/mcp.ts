@@ -7,7 +7,7 @@ import { Authenticator, setupAdminToken } from "../../src/auth/mod.ts";
 import { type Clock, silentLogger } from "../../src/core/mod.ts";
 import { createHttpApp } from "../../src/http/mod.ts";
 import { listen } from "../../src/http/serve.ts";
-import { createKiln, type Kiln } from "../../src/kiln.ts";
+import { createKiln, type Kiln, type KilnOptions } from "../../src/kiln.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../src/mcp/mod.ts";
 import { ADMIN_TOKEN } from "./kiln.ts";
 
@@ -24,7 +24,12 @@ export interface McpKiln {
 
 /** Starts Kiln on a temp dir and serves its HTTP app, `/mcp` included, on a loopback port. */
 export async function startMcpKiln(
-  opts: { clock?: Clock; sessionTtlMs?: number; allowedOrigins?: string[] } = {},
+  opts: {
+    clock?: Clock;
+    sessionTtlMs?: number;
+    allowedOrigins?: string[];
+    llm?: KilnOptions["llm"];
+  } = {},
 ): Promise<McpKiln> {
   const dataDir = await Deno.makeTempDir({ prefix: "kiln-mcp-test-" });
   const kiln = await createKiln({
@@ -33,6 +38,7 @@ export async function startMcpKiln(
     logger: silentLogger,
     watch: false,
     clock: opts.clock,
+    llm: opts.llm,
   });
   const custom = opts.sessionTtlMs !== undefined || opts.allowedOrigins !== undefined;
   let endpoint = kiln.mcp;

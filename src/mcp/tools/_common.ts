@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authorOf } from "../../auth/mod.ts";
 import { type Clock, KilnError, type Logger } from "../../core/mod.ts";
+import type { LlmGateway } from "../../llm/mod.ts";
 import type { Registry } from "../../registry/mod.ts";
 import type { StateManager } from "../../state/mod.ts";
 import type { ToolAnnotations, ToolContext, ToolDefinition } from "../tool.ts";
@@ -11,6 +12,8 @@ export interface CoreToolDeps {
   registry: Registry;
   logger: Logger;
   clock?: Clock;
+  /** The LLM gateway behind `core.llm.generate`; absent, the tool answers LLM_NOT_CONFIGURED. */
+  llm?: Pick<LlmGateway, "generate">;
 }
 
 /** Types a tool's handler from its schemas, then widens it for the registry's list. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { LlmParameters } from "../../models/mod.ts";
 import type { ToolDefinition } from "../tool.ts";
-import { type CoreToolDeps, defineTool, notAvailable } from "./_common.ts";
+import { appOf, type CoreToolDeps, defineTool } from "./_common.ts";
+import { KilnError } from "../../core/mod.ts";
 
 const Message = z.strictObject({
   role: z.enum(["system", "user", "assistant"]),
@@ -16,8 +17,18 @@ const Common = {
   ),
 };
 
+const Provenance = z.object({
+  kind: z.enum(["live", "recording"]).describe(
+    "`recording`: replayed from a cassette, not a live model answer",
+  ),
+  provider: z.string().optional(),
+  cassette: z.string().optional(),
+  recordedAt: z.string().optional(),
+  source: z.string().optional(),
+});
+
 /** `core.llm.generate` (SPEC §6): one completion through Kiln's LLM gateway, metered per app. */
-export function llmTools(_deps: CoreToolDeps): ToolDefinition[] {
+export function llmTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({
       name: "core.llm.generate",
@@ -44,8 +55,30 @@ export function llmTools(_deps: CoreToolDeps): ToolDefinition[] {
           completionTokens: z.number().int().min(0),
           costUsd: z.number().min(0),
         }),
+        model: z.string().describe("the model that answered, as the provider named it"),
+        profile: z.string().describe("the model profile the call used"),
+        provenance: Provenance,
       }),
-      handler: () => Promise.reject(notAvailable("the LLM gateway (core.llm.generate)", 6)),
+      handler: async (input, ctx) => {
+        if (!deps.llm) {
+          throw new KilnError("LLM_NOT_CONFIGURED", "this Kiln node has no LLM gateway");
+        }
+        const gen = await deps.llm.generate({
+          appId: appOf(ctx),
+          ...(ctx.caller.kind === "execution" ? { componentId: ctx.caller.componentId } : {}),
+          ...(input.model ? { model: input.model } : {}),
+          messages: "prompt" in input ? [{ role: "user", content: input.prompt }] : input.messages,
+          ...(input.parameters ? { parameters: input.parameters } : {}),
+          ...(input.outputSchema ? { outputSchema: input.outputSchema } : {}),
+        }, ctx.signal ? { signal: ctx.signal } : {});
+        return {
+          completion: gen.completion,
+          usage: gen.usage,
+          model: gen.model,
+          profile: gen.profile,
+          provenance: gen.provenance,
+        };
+      },
     }),
   ];
 }

@@ -1,15 +1,25 @@
 import assert from "node:assert/strict";
 import { failed, withTools } from "../_test_support.ts";
 
-Deno.test("LLM and Linux tools validate, then answer NOT_AVAILABLE until they land", async () => {
+Deno.test("LLM and Linux tools validate, then answer why they cannot run here", async () => {
   await withTools(async ({ tools, admin }) => {
-    const calls: [string, Record<string, unknown>, RegExp][] = [
-      ["core.llm.generate", { prompt: "hi" }, /issue #6/],
-      ["core.llm.generate", { messages: [{ role: "user", content: "hi" }] }, /issue #6/],
-      ["core.linux.executeCommand", { command: "/bin/echo", arguments: ["hi"] }, /issue #5/],
+    const calls: [string, Record<string, unknown>, string, RegExp][] = [
+      ["core.llm.generate", { prompt: "hi" }, "LLM_NOT_CONFIGURED", /"small"/],
+      [
+        "core.llm.generate",
+        { messages: [{ role: "user", content: "hi" }] },
+        "LLM_NOT_CONFIGURED",
+        /"small".*no profiles/,
+      ],
+      [
+        "core.linux.executeCommand",
+        { command: "/bin/echo", arguments: ["hi"] },
+        "NOT_AVAILABLE",
+        /issue #5/,
+      ],
     ];
-    for (const [name, args, why] of calls) {
-      assert.match(failed(await tools.call(name, args, admin), "NOT_AVAILABLE").message, why);
+    for (const [name, args, code, why] of calls) {
+      assert.match(failed(await tools.call(name, args, admin), code).message, why);
     }
     const invalid: [string, Record<string, unknown>][] = [
       ["core.llm.generate", {}],

@@ -1,0 +1,96 @@
+/**
+ * Writes the support-desk example's cassette (`examples/support-desk/cassettes/`), which lets
+ * `classify-ticket` answer offline. The calls go through the real path — router, LlmRunner,
+ * prompt rendering, `core.llm.generate`, the gateway's recording provider — against a stand-in
+ * model on 127.0.0.1 whose answers are written by hand below, and the cassette says so in its
+ * provenance. To record a real model instead, run Kiln with `KILN_LLM_RECORD_DIR` set.
+ *
+ * Run: `deno run --allow-all scripts/gen_example_cassette.ts`
+ */
+import { fileURLToPath } from "node:url";
+import { silentLogger } from "../src/core/mod.ts";
+import { JitRunner } from "../src/jit/mod.ts";
+import { createKiln } from "../src/kiln.ts";
+import { parseCassette } from "../src/llm/mod.ts";
+import { Router } from "../src/router/mod.ts";
+import { SandboxManager } from "../src/sandbox/mod.ts";
+import { supportDeskFiles } from "../examples/support_desk_bundle.ts";
+import { EXAMPLE_MODEL, EXAMPLE_TICKETS } from "../examples/support_desk_cassettes.ts";
+
+const OUT = new URL(
+  "../examples/support-desk/cassettes/classify_ticket.cassette.json",
+  import.meta.url,
+);
+
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+  const body = await req.json();
+  const user = String(body.messages.at(-1).content);
+  const hit = EXAMPLE_TICKETS.find((t) => user.includes(`Subject: ${t.ticket.subject}\n`));
+  if (!hit) return Response.json({ error: { message: "no scripted answer" } }, { status: 400 });
+  const content = JSON.stringify(hit.classification);
+  return Response.json({
+    model: EXAMPLE_MODEL,
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: {
+      prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4),
+      completion_tokens: Math.ceil(content.length / 4),
+    },
+  });
+});
+
+const dataDir = await Deno.makeTempDir({ prefix: "kiln-cassette-" });
+const recordDir = `${dataDir}/cassettes`;
+const kiln = await createKiln({
+  dataDir,
+  logger: silentLogger,
+  watch: false,
+  firstStartApp: supportDeskFiles,
+  llm: {
+    config: {
+      profiles: {
+        default: {
+          provider: "openai",
+          baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
+          model: EXAMPLE_MODEL,
+        },
+      },
+      recordDir,
+    },
+  },
+});
+try {
+  const router = new Router({
+    registry: kiln.registry,
+    sandbox: new SandboxManager([], silentLogger),
+    jit: new JitRunner(kiln.state),
+    tools: kiln.tools,
+    executionTokens: kiln.executionTokens,
+    logger: silentLogger,
+    llm: kiln.llmRunner,
+  });
+  for (const { ticket } of EXAMPLE_TICKETS) {
+    const res = await router.handle(
+      new Request("http://127.0.0.1/apps/support-desk/tickets/classify", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(ticket),
+      }),
+    );
+    if (res.status !== 200) throw new Error(`${ticket.subject}: ${res.status} ${await res.text()}`);
+  }
+  const cassette = parseCassette(
+    JSON.parse(await Deno.readTextFile(`${recordDir}/default.cassette.json`)),
+  );
+  cassette.name = "support-desk/classify_ticket";
+  cassette.provenance = {
+    source: `hand-written answers served by a local stand-in for ${EXAMPLE_MODEL}`,
+    recordedAt: cassette.provenance.recordedAt,
+    note: "Not the output of a real model: example data so the app runs offline.",
+  };
+  await Deno.writeTextFile(OUT, `${JSON.stringify(cassette, null, 2)}\n`);
+  console.log(`wrote ${fileURLToPath(OUT)} (${cassette.entries.length} entries)`);
+} finally {
+  await kiln.close();
+  await server.shutdown();
+  await Deno.remove(dataDir, { recursive: true });
+}

@@ -1,0 +1,131 @@
+// @ts-types="@types/nunjucks"
+import nunjucks from "nunjucks";
+import { KilnError, quote } from "../core/mod.ts";
+
+/**
+ * Nunjucks as Kiln renders prompts with it: no HTML autoescape (prompts are not HTML), undefined
+ * output is an error, no loaders (so no `include`, `import` or `extends`), a `tojson` filter as
+ * in Jinja2, and `range` capped. Nunjucks does not sandbox templates, and templates are app
+ * definitions rendered in the host process, so member lookups that lead to the Function
+ * constructor (`"".constructor.constructor(...)`) are refused.
+ */
+const BLOCKED = new Set([
+  "constructor",
+  "__proto__",
+  "prototype",
+  "__defineGetter__",
+  "__defineSetter__",
+  "__lookupGetter__",
+  "__lookupSetter__",
+]);
+const FUNCTION_CTORS = new Set<unknown>([
+  Function,
+  Object.getPrototypeOf(async function () {}).constructor,
+  Object.getPrototypeOf(function* () {}).constructor,
+  Object.getPrototypeOf(async function* () {}).constructor,
+]);
+export const MAX_RANGE = 10_000;
+
+/** The last name a template looked up and found undefined, to name it in the error. */
+let lastMissing: string | null = null;
+
+const runtime = nunjucks.runtime as unknown as {
+  memberLookup(obj: unknown, name: unknown): unknown;
+  contextOrFrameLookup(ctx: unknown, frame: unknown, name: string): unknown;
+};
+const memberLookup = runtime.memberLookup;
+const contextOrFrameLookup = runtime.contextOrFrameLookup;
+runtime.memberLookup = (obj, name) => {
+  if (BLOCKED.has(String(name))) {
+    throw new KilnError("PROMPT_INVALID", `templates may not read ${quote(String(name))}`);
+  }
+  const value = memberLookup(obj, name);
+  if (obj !== undefined && obj !== null && value === undefined) lastMissing = String(name);
+  if (FUNCTION_CTORS.has((obj as Record<string, unknown> | null)?.[String(name)])) {
+    throw new KilnError("PROMPT_INVALID", "templates may not reach the Function constructor");
+  }
+  return value;
+};
+runtime.contextOrFrameLookup = (ctx, frame, name) => {
+  const value = contextOrFrameLookup(ctx, frame, name);
+  if (value === undefined) lastMissing = name;
+  return value;
+};
+
+const env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true });
+env.addFilter("tojson", (value: unknown) => JSON.stringify(value));
+env.addGlobal("range", (start: number, stop?: number, step = 1) => {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  const count = step === 0 ? Infinity : Math.ceil((to - from) / step);
+  if (!(count <= MAX_RANGE)) {
+    throw new KilnError("PROMPT_INVALID", `range() is limited to ${MAX_RANGE} items`);
+  }
+  return Array.from({ length: Math.max(0, count) }, (_, i) => from + i * step);
+});
+
+const compiled = new Map<string, nunjucks.Template>();
+
+/** Renders `source` with `vars`; names what was undefined or where the syntax broke. */
+export function renderTemplate(
+  source: string,
+  vars: Record<string, unknown>,
+  what: string,
+): string {
+  let template = compiled.get(source);
+  if (!template) {
+    try {
+      template = nunjucks.compile(source, env);
+      // Compile now so syntax errors surface here, not on first render.
+      (template as unknown as { compile(): void }).compile();
+    } catch (err) {
+      throw new KilnError("PROMPT_INVALID", `${what} does not parse: ${clean(err)}`);
+    }
+    if (compiled.size > 512) compiled.delete(compiled.keys().next().value!);
+    compiled.set(source, template);
+  }
+  lastMissing = null;
+  try {
+    return template.render(vars);
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (err instanceof KilnError) throw err;
+    const inner = findKilnError(err);
+    if (inner) throw inner;
+    const message = clean(err);
+    if (/undefined value/.test(message)) {
+      throw new KilnError(
+        "PROMPT_RENDER_FAILED",
+        `${what} uses ${quote(lastMissing ?? "a variable")}, which is undefined ${where(message)}`
+          .trim(),
+        { variable: lastMissing },
+      );
+    }
+    throw new KilnError("PROMPT_RENDER_FAILED", `${what} failed to render: ${message}`, {
+      cause: String(cause ?? ""),
+    });
+  }
+}
+
+function where(message: string): string {
+  const m = /\[Line (\d+), Column (\d+)\]/.exec(message);
+  return m ? `(line ${m[1]})` : "";
+}
+
+function clean(err: unknown): string {
+  return String((err as Error)?.message ?? err).replace(/\(unknown path\)\s*/g, "").replace(
+    /\s+/g,
+    " ",
+  ).trim();
+}
+
+/** Nunjucks wraps errors thrown inside templates; Kiln's own come back out unwrapped. */
+function findKilnError(err: unknown): KilnError | null {
+  for (let e = err, i = 0; e && i < 5; i++) {
+    if (e instanceof KilnError) return e;
+    const msg = (e as Error).message ?? "";
+    const m = /templates may not [^\n]*|range\(\) is limited to \d+ items/.exec(msg);
+    if (m) return new KilnError("PROMPT_INVALID", m[0]);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}
