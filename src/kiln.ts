@@ -14,6 +14,7 @@ import {
   type StoreDriver,
 } from "./state/mod.ts";
 import { VERSION } from "./version.ts";
+import { type ContainerTier, startContainerTier } from "./sandbox/container/kiln_wiring.ts";
 
 /** How to assemble one Kiln node. */
 export interface KilnOptions {
@@ -36,6 +37,8 @@ export interface KilnOptions {
   mcpAllowedHosts?: string[];
   /** The URL clients reach Kiln at, for MCP resource metadata behind a proxy. */
   publicUrl?: string;
+  /** Start the container tier when Docker answers (default false; `kiln serve` turns it on). */
+  containers?: boolean;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -52,6 +55,8 @@ export interface Kiln {
   mcp: McpEndpoint;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
+  /** The container tier, when Docker was reachable at start (issue #5). */
+  containerTier?: ContainerTier;
   close(): Promise<void>;
 }
 
@@ -99,7 +104,26 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     }
 
     const executionTokens = await ExecutionTokens.open(store, clock);
-    const tools = new ToolRegistry({ state, registry, logger, clock });
+    // --- container tier (issue #5): before the tools, which run core.linux in it ---
+    let mcpHandle: (req: Request) => Promise<Response> = () =>
+      Promise.resolve(new Response(null, { status: 503 }));
+    const containers = await startContainerTier({
+      enabled: opts.containers ?? false,
+      dataDir: opts.dataDir,
+      logger,
+      clock,
+      registry,
+      mcpHandler: (req) => mcpHandle(req),
+    });
+    if (containers) cleanups.unshift(() => containers.close());
+    // --- end container tier ---
+    const tools = new ToolRegistry({
+      state,
+      registry,
+      logger,
+      clock,
+      linux: containers?.tier,
+    });
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
       admin.verifier,
@@ -117,6 +141,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
+    mcpHandle = (req) => mcp.handle(req);
     const app = createHttpApp({
       registry,
       state,
@@ -135,6 +160,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       executionTokens,
       mcp,
       generatedAdminToken: admin.generated,
+      containerTier: containers?.tier,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();
       },

@@ -248,8 +248,24 @@ async function execute(request) {
 
 /** `core.linux.executeCommand` inside the container: argv only, no shell, clean env, caps. */
 async function command(req) {
-  const { command, arguments: args = [], stdin, timeoutMs = 30_000, maxOutputBytes = 1 << 20 } =
-    req;
+  const {
+    command,
+    arguments: args = [],
+    stdin,
+    timeoutMs = 30_000,
+    maxOutputBytes = 1 << 20,
+    allowlist = [],
+  } = req;
+  // Kiln checked the allowlist; the runner checks again, and refuses a path that is (or passes
+  // through) a symlink, so an allowlisted name cannot be pointed at another program.
+  if (!allowlist.includes(command)) return { refused: `${command} is not allowlisted` };
+  let real;
+  try {
+    real = Deno.realPathSync(command);
+  } catch (err) {
+    return { exitCode: 127, stdout: "", stderr: String(err.message), timedOut: false };
+  }
+  if (real !== command) return { refused: `${command} resolves through a symlink to ${real}` };
   const child = new Deno.Command(command, {
     args,
     stdin: stdin === undefined ? "null" : "piped",

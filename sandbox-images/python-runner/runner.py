@@ -260,6 +260,12 @@ def execute(request):
 def command(req):
     """core.linux.executeCommand inside the container: argv only, no shell, clean env, caps."""
     cap = int(req.get("maxOutputBytes", 1 << 20))
+    command_path = req.get("command", "")
+    if command_path not in (req.get("allowlist") or []):
+        return {"refused": "%s is not allowlisted" % command_path}
+    if os.path.exists(command_path) and os.path.realpath(command_path) != command_path:
+        return {"refused": "%s resolves through a symlink to %s"
+                % (command_path, os.path.realpath(command_path))}
     try:
         proc = subprocess.run([req["command"]] + list(req.get("arguments", [])),
                               input=(req.get("stdin") or "").encode(), capture_output=True,

@@ -1,9 +1,14 @@
 /** Test helpers for the Docker-backed tests: skip without Docker, fresh socket roots, images. */
 import { requireService } from "../../../tests/_support/services.ts";
 import type { DockerApi } from "./docker_api.ts";
-import { buildRunnerImages, DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE } from "./images.ts";
+import {
+  buildRunnerImages,
+  DENO_RUNNER_IMAGE,
+  imageIsCurrent,
+  PYTHON_RUNNER_IMAGE,
+} from "./images.ts";
 
-/** `{ignore}` for Docker tests; builds the runner images once if they are missing. */
+/** `{ignore}` for Docker tests; (re)builds the runner images when missing or stale. */
 export async function dockerAvailable(docker: DockerApi): Promise<{ ignore: boolean }> {
   const found = await requireService("docker", async () => {
     await docker.ping();
@@ -11,8 +16,8 @@ export async function dockerAvailable(docker: DockerApi): Promise<{ ignore: bool
   }, "/var/run/docker.sock");
   if (found.ignore) return found;
   const missing: ("deno" | "python")[] = [];
-  if (!await docker.imageExists(DENO_RUNNER_IMAGE)) missing.push("deno");
-  if (!await docker.imageExists(PYTHON_RUNNER_IMAGE)) missing.push("python");
+  if (!await imageIsCurrent(docker, DENO_RUNNER_IMAGE)) missing.push("deno");
+  if (!await imageIsCurrent(docker, PYTHON_RUNNER_IMAGE)) missing.push("python");
   if (missing.length) await buildRunnerImages(docker, { only: missing });
   return found;
 }

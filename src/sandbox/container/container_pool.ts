@@ -100,14 +100,20 @@ export class ContainerPool {
     if (this.#closed) return Promise.reject(this.#closedError());
     const ready = this.#takeIdle();
     if (ready) return Promise.resolve(ready);
-    if (this.#waiters.length >= this.#spec.maxQueue) {
+    const live = this.#idle.length + this.#busy.size + this.#starting;
+    const startable = Math.max(0, this.#spec.maxInstances - live) + this.#starting;
+    if (this.#waiters.length >= this.#spec.maxQueue + startable) {
       return Promise.reject(this.#overloaded("its queue is full"));
     }
     return new Promise<ContainerSandbox>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // A waiter a starting container will serve is waiting on a cold start, not a full pool.
+      const expire = () => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0 && at < this.#starting) return void (timer = setTimeout(expire, 250));
         drop();
         reject(this.#overloaded(`no container freed up within ${this.#spec.queueTimeoutMs} ms`));
-      }, this.#spec.queueTimeoutMs);
+      };
+      let timer = setTimeout(expire, this.#spec.queueTimeoutMs);
       const onAbort = () => {
         drop();
         reject(
@@ -210,6 +216,12 @@ export class ContainerPool {
     while (this.#idle.length > 0) {
       const sandbox = this.#idle.shift()!;
       if (sandbox.destroyed) continue;
+      const worn = this.#worn(sandbox);
+      if (worn) {
+        this.#discard(sandbox, worn);
+        this.topUp();
+        continue;
+      }
       this.#busy.add(sandbox);
       return sandbox;
     }

@@ -13,6 +13,14 @@ import type { DockerApi } from "./docker_api.ts";
 import { DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE, type RunnerKind } from "./images.ts";
 import { currentInstance, type KilnInstance, removeOrphans, removeOwn } from "./instance.ts";
 import { ContainerPool, type PoolSpec } from "./container_pool.ts";
+import {
+  allowlistFrom,
+  checkCommand,
+  type CommandInput,
+  type CommandOutput,
+  DEFAULT_COMMAND_TIMEOUT_S,
+  MAX_COMMAND_OUTPUT,
+} from "./command.ts";
 import { forwardTo, hostBridge, type McpHandler } from "./_mcp_bridge.ts";
 import type { ContainerSandbox } from "./_sandbox.ts";
 
@@ -119,6 +127,11 @@ export class ContainerTier implements TierDriver {
       });
       if (removed.length) this.#log.info("removed orphaned sandbox containers", { removed });
     }
+  }
+
+  /** The Docker client the tier uses. */
+  get docker(): DockerApi {
+    return this.#docker;
   }
 
   /** Resolves once start-up (orphan removal) is done. */
@@ -333,6 +346,64 @@ export class ContainerTier implements TierDriver {
       ? reason as typeof known[number]
       : "crash";
     return sandboxKilled(r, message, details);
+  }
+
+  /**
+   * `core.linux.executeCommand` (SPEC §6) in one of the app's containers (its first configured
+   * pool, else its default Deno pool): an exact allowlisted path, no shell, a clean environment,
+   * the sandbox's non-root user, a timeout (exit code 124) and capped stdout and stderr.
+   */
+  async executeCommand(
+    appId: string,
+    input: CommandInput,
+    allowlist: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<CommandOutput> {
+    allowlist = allowlistFrom(allowlist);
+    checkCommand(input, allowlist);
+    const poolName = this.#appPools.get(appId)?.[0]?.poolName ?? "kiln-deno";
+    const timeoutS = input.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_S;
+    const lease = await this.allocate(appId, poolName, signal);
+    let discard: string | undefined;
+    try {
+      const answer = await lease.sandbox.post("/command", {
+        command: input.command,
+        arguments: input.arguments,
+        stdin: input.stdin,
+        timeoutMs: Math.round(timeoutS * 1000),
+        maxOutputBytes: MAX_COMMAND_OUTPUT,
+        allowlist,
+      }, AbortSignal.any([AbortSignal.timeout(timeoutS * 1000 + 5_000), this.#shutdown.signal]))
+        .catch((err) => {
+          discard = "transport failure";
+          throw new KilnError("SANDBOX_KILLED", "the command's container failed", {
+            reason: "crash",
+            detail: String(err),
+          });
+        });
+      const out = answer.body as {
+        refused?: string;
+        exitCode?: number;
+        stdout?: string;
+        stderr?: string;
+        timedOut?: boolean;
+        truncated?: boolean;
+      };
+      if (out.refused) throw new KilnError("FORBIDDEN", out.refused, { command: input.command });
+      let stderr = out.stderr ?? "";
+      if (out.truncated) stderr += `\n[kiln] output cut at ${MAX_COMMAND_OUTPUT} bytes`;
+      if (out.timedOut) {
+        discard = "command timed out";
+        stderr += `\n[kiln] killed after the ${timeoutS} s timeout`;
+      }
+      return {
+        exitCode: out.timedOut ? 124 : out.exitCode ?? 1,
+        stdout: out.stdout ?? "",
+        stderr,
+      };
+    } finally {
+      this.release(lease, discard);
+    }
   }
 
   stats(): TierStats {

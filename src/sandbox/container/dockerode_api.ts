@@ -7,7 +7,7 @@ import type { ContainerSpec, ContainerState, ContainerSummary, DockerApi } from 
 interface DockerodeLike {
   ping(): Promise<unknown>;
   getImage(name: string): {
-    inspect(): Promise<unknown>;
+    inspect(): Promise<{ Config?: { Labels?: Record<string, string> | null } }>;
     remove(o: { force: boolean }): Promise<unknown>;
   };
   getContainer(id: string): {
@@ -55,6 +55,15 @@ export class DockerodeApi implements DockerApi {
       return true;
     } catch (err) {
       if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async imageLabels(image: string): Promise<Record<string, string> | null> {
+    try {
+      return (await this.#docker.getImage(image).inspect()).Config?.Labels ?? {};
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
       throw err;
     }
   }

@@ -14,11 +14,33 @@ export type RunnerKind = "deno" | "python";
 export const SANDBOX_USER = "10001:10001";
 
 /** Small programs copied into both images, for `core.linux.executeCommand`. */
-const TOOLS = ["/bin/echo", "/bin/cat", "/bin/ls", "/bin/sleep", "/usr/bin/id", "/bin/true"];
+const TOOLS = [
+  "/bin/echo",
+  "/bin/cat",
+  "/bin/ls",
+  "/bin/ln",
+  "/bin/sleep",
+  "/usr/bin/id",
+  "/bin/true",
+  "/usr/bin/env",
+];
 
 const PASSWD =
   "root:x:0:0:root:/:/sbin/nologin\nkiln:x:10001:10001:kiln sandbox:/tmp:/sbin/nologin\n";
 const GROUP = "root:x:0:\nkiln:x:10001:\n";
+
+/** A digest of what goes into the images besides system files (runner sources, Deno version). */
+export async function runnerDigest(): Promise<string> {
+  const text = JSON.stringify([RUNNER_SOURCES, Deno.version.deno, VERSION]);
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(hash)].slice(0, 8).map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Whether the image is there and was built from these runner sources. */
+export async function imageIsCurrent(docker: DockerApi, image: string): Promise<boolean> {
+  const labels = await docker.imageLabels(image);
+  return labels !== null && labels["kiln.sources"] === await runnerDigest();
+}
 
 /** Reports progress of an image build, one line at a time. */
 export type Progress = (line: string) => void;
@@ -37,7 +59,10 @@ export async function buildRunnerImages(
       ? await denoRootfs(opts.denoBinary ?? Deno.execPath())
       : await pythonRootfs(opts.python ?? "/usr/bin/python3");
     const context = packTar([
-      { path: "Dockerfile", content: new TextEncoder().encode(dockerfile(kind)) },
+      {
+        path: "Dockerfile",
+        content: new TextEncoder().encode(dockerfile(kind, await runnerDigest())),
+      },
       ...files.map((f) => ({ ...f, path: `rootfs${f.path}` })),
     ]);
     progress(`[${kind}] sending a ${(context.length / 1e6).toFixed(1)} MB build context`);
@@ -48,14 +73,14 @@ export async function buildRunnerImages(
   return built;
 }
 
-function dockerfile(kind: RunnerKind): string {
+function dockerfile(kind: RunnerKind, digest: string): string {
   const entry = kind === "deno"
     ? `["/usr/local/bin/deno", "run", "--no-prompt", "--no-config", "--no-lock", "--allow-all", "/runner/runner.js"]`
     : `["/usr/bin/python3", "-I", "-B", "/runner/runner.py"]`;
   return [
     "FROM scratch",
     "COPY rootfs/ /",
-    `LABEL kiln.managed=true kiln.runner=${kind} kiln.version=${VERSION}`,
+    `LABEL kiln.managed=true kiln.runner=${kind} kiln.version=${VERSION} kiln.sources=${digest}`,
     "ENV KILN_SOCKET_DIR=/kiln TMPDIR=/tmp HOME=/tmp DENO_DIR=/tmp/deno NO_COLOR=1 " +
     "DENO_NO_UPDATE_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PATH=/usr/bin:/bin",
     `USER ${SANDBOX_USER}`,

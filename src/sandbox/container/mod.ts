@@ -8,3 +8,14 @@ export {
   PYTHON_RUNNER_IMAGE,
   type RunnerKind,
 } from "./images.ts";
+export {
+  ContainerTier,
+  type ContainerTierOptions,
+  createContainerTier,
+  type CreateContainerTierOptions,
+  POOL_DEFAULTS,
+} from "./container_tier.ts";
+export { ContainerPool, type PoolSpec } from "./container_pool.ts";
+export { ALLOWLIST_KEY, checkCommand, type CommandInput, type CommandOutput } from "./command.ts";
+export { type AppPoolSource, followApps } from "./follow_apps.ts";
+export { currentInstance, type KilnInstance, removeOrphans } from "./instance.ts";
