@@ -24,7 +24,7 @@ export const MAX_COMMAND_OUTPUT = 1 << 20;
 /** Whether `path` is absolute, normalized (no `.`, `..`, `//`, trailing `/`) and printable. */
 export function isPlainAbsolutePath(path: string): boolean {
   return path.startsWith("/") && path.length > 1 && posix.normalize(path) === path &&
-    !path.endsWith("/") && !/[\0-\x1f\x7f]/.test(path);
+    !path.endsWith("/") && ![...path].some((c) => c.charCodeAt(0) < 0x20 || c === "\x7f");
 }
 
 /** The app's allowlist from its configuration value: well-formed entries only. */
