@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import types
+import urllib.parse
 
 DIR = os.environ.get("KILN_SOCKET_DIR", "/kiln")
 SOCKET = os.path.join(DIR, "runner.sock")
@@ -304,8 +305,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _route(self):
+        # Kiln's client speaks to the socket as to a proxy: the target may be an absolute URL.
+        return urllib.parse.urlsplit(self.path).path
+
     def do_GET(self):
-        if self.path == "/healthz":
+        if self._route() == "/healthz":
             return self._send(200, {"ok": True, "runner": "python", "busy": _busy.locked()})
         self._send(404, {"error": {"code": "NOT_FOUND", "message": self.path}})
 
@@ -315,7 +320,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = json.loads(self.rfile.read(length) or b"null")
         except ValueError as err:
             return self._send(400, {"error": {"code": "BAD_REQUEST", "message": str(err)}})
-        if self.path == "/execute":
+        path = self._route()
+        if path == "/execute":
             if not isinstance(body, dict) or not isinstance(body.get("code"), dict):
                 return self._send(400, {"error": {"code": "BAD_REQUEST",
                                                   "message": "code is required"}})
@@ -326,7 +332,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             finally:
                 _busy.release()
             return self._send(status, out)
-        if self.path == "/command":
+        if path == "/command":
             return self._send(200, command(body))
         self._send(404, {"error": {"code": "NOT_FOUND", "message": self.path}})
 

@@ -101,6 +101,8 @@ export class ContainerTier implements TierDriver {
   #closed = false;
   #unavailable: string | null = null;
   #started: Promise<void>;
+  /** This instance's own directory under `socketRoot`: removed whole on close. */
+  readonly #socketDir: string;
 
   constructor(opts: ContainerTierOptions) {
     this.#opts = opts;
@@ -109,6 +111,7 @@ export class ContainerTier implements TierDriver {
     this.#log = opts.logger.with({ component: "sandbox", tier: "container" });
     this.instance = opts.instance ?? currentInstance();
     this.#mcp = opts.mcpHandler ? forwardTo(opts.mcpHandler) : hostBridge;
+    this.#socketDir = `${opts.socketRoot}/${this.instance.id.slice(0, 8)}`;
     this.#started = this.#start();
     const every = opts.maintenanceIntervalMs ?? 10_000;
     if (every > 0) {
@@ -119,7 +122,7 @@ export class ContainerTier implements TierDriver {
   }
 
   async #start(): Promise<void> {
-    await Deno.mkdir(this.#opts.socketRoot, { recursive: true, mode: 0o755 });
+    await Deno.mkdir(this.#socketDir, { recursive: true, mode: 0o755 });
     if (this.#opts.removeOrphans ?? true) {
       const removed = await removeOrphans(this.#docker, this.instance).catch((err) => {
         this.#log.warn("orphan cleanup failed", { error: String(err) });
@@ -474,7 +477,7 @@ export class ContainerTier implements TierDriver {
     const pool = new ContainerPool(spec, {
       docker: this.#docker,
       instance: this.instance,
-      socketRoot: this.#opts.socketRoot,
+      socketRoot: this.#socketDir,
       mcp: this.#mcp,
       clock: this.#clock,
       logger: this.#log,
@@ -493,6 +496,7 @@ export class ContainerTier implements TierDriver {
     await Promise.all([...this.#pools.values()].map((p) => p.close()));
     this.#pools.clear();
     await removeOwn(this.#docker, this.instance).catch(() => {});
+    await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
     await Deno.remove(this.#opts.socketRoot).catch(() => {}); // only if empty
   }
 }
