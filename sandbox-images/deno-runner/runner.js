@@ -67,6 +67,8 @@ class Guest {
 }
 
 let spare = null;
+let spareTimer = null;
+/** The started spare guest (or a new one when its heap size differs). */
 function takeGuest(memoryMb) {
   let guest = spare;
   spare = null;
@@ -74,8 +76,14 @@ function takeGuest(memoryMb) {
     guest?.kill();
     guest = new Guest(memoryMb);
   }
-  spare = new Guest(memoryMb);
   return guest;
+}
+/** Starts the next spare once the answer is out, so it does not compete with the execution. */
+function refill(memoryMb) {
+  clearTimeout(spareTimer);
+  spareTimer = setTimeout(() => {
+    if (!spare) spare = new Guest(memoryMb);
+  }, 2);
 }
 
 const mcpClient = Deno.createHttpClient({ proxy: { transport: "unix", path: MCP_SOCKET } });
@@ -243,6 +251,7 @@ async function execute(request) {
   const outcome = await done;
   clearTimeout(timer);
   guest.kill();
+  refill(guest.memoryMb);
   return outcome;
 }
 

@@ -46,6 +46,8 @@ export interface DockerApi {
   /** Resolves when the daemon answers; rejects with why not. */
   ping(): Promise<void>;
   imageExists(image: string): Promise<boolean>;
+  /** The id of an image, or null when it is not there. */
+  imageId(image: string): Promise<string | null>;
   /** The labels of an image, or null when it is not there. */
   imageLabels(image: string): Promise<Record<string, string> | null>;
   /** Creates and starts the container; resolves to its id. */

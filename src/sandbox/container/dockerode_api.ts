@@ -7,7 +7,7 @@ import type { ContainerSpec, ContainerState, ContainerSummary, DockerApi } from 
 interface DockerodeLike {
   ping(): Promise<unknown>;
   getImage(name: string): {
-    inspect(): Promise<{ Config?: { Labels?: Record<string, string> | null } }>;
+    inspect(): Promise<{ Id: string; Config?: { Labels?: Record<string, string> | null } }>;
     remove(o: { force: boolean }): Promise<unknown>;
   };
   getContainer(id: string): {
@@ -55,6 +55,15 @@ export class DockerodeApi implements DockerApi {
       return true;
     } catch (err) {
       if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async imageId(image: string): Promise<string | null> {
+    try {
+      return (await this.#docker.getImage(image).inspect()).Id;
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
       throw err;
     }
   }

@@ -66,7 +66,10 @@ export async function buildRunnerImages(
       ...files.map((f) => ({ ...f, path: `rootfs${f.path}` })),
     ]);
     progress(`[${kind}] sending a ${(context.length / 1e6).toFixed(1)} MB build context`);
+    const previous = await docker.imageId(tag);
     await docker.build(context, tag, (line) => progress(`[${kind}] ${line}`));
+    const now = await docker.imageId(tag);
+    if (previous && previous !== now) await docker.removeImage(previous).catch(() => {});
     progress(`[${kind}] built ${tag}`);
     built.push(tag);
   }
