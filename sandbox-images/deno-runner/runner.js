@@ -79,10 +79,12 @@ function takeGuest(memoryMb) {
   return guest;
 }
 /** Starts the next spare once the answer is out, so it does not compete with the execution. */
-function refill(memoryMb) {
+function refill(memoryMb, source) {
   clearTimeout(spareTimer);
   spareTimer = setTimeout(() => {
-    if (!spare) spare = new Guest(memoryMb);
+    if (spare) return;
+    spare = new Guest(memoryMb);
+    spare.write({ t: "preload", source });
   }, 2);
 }
 
@@ -251,7 +253,7 @@ async function execute(request) {
   const outcome = await done;
   clearTimeout(timer);
   guest.kill();
-  refill(guest.memoryMb);
+  refill(guest.memoryMb, code.source);
   return outcome;
 }
 
