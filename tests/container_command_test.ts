@@ -15,6 +15,7 @@ const pool = (dockerImage: string): SandboxPool[] => [{
   maxInstances: 1,
   resourceLimits: { cpuLimit: 1, memoryLimit: "256m" },
   volumeMounts: [],
+  egress: false,
 }];
 
 for (const [runner, image] of [["deno", DENO_RUNNER_IMAGE], ["python", PYTHON_RUNNER_IMAGE]]) {

@@ -24,6 +24,7 @@ const pool = (poolName: string, o: Partial<SandboxPool> = {}): SandboxPool => ({
   maxInstances: 2,
   resourceLimits: { cpuLimit: 0.5, memoryLimit: "192m" },
   volumeMounts: [],
+  egress: false,
   ...o,
 });
 

@@ -466,7 +466,7 @@ export class ContainerTier implements TierDriver {
       maxInstances: configured.maxInstances,
       memoryBytes: parseMemory(configured.resourceLimits.memoryLimit),
       nanoCpus: Math.round(configured.resourceLimits.cpuLimit * 1e9),
-      egress: (configured as { egress?: boolean }).egress ?? false,
+      egress: configured.egress,
       volumes: configured.volumeMounts.map((v) =>
         `kiln-${appId}-${v.name}:${v.target}${v.readOnly ? ":ro" : ""}`
       ),
