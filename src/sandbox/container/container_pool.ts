@@ -1,4 +1,4 @@
-import { type Clock, KilnError, type Logger, quote } from "../../core/mod.ts";
+import { type Clock, KilnError, type Logger, quote, SandboxTimeoutError } from "../../core/mod.ts";
 import type { ContainerSpec, DockerApi } from "./docker_api.ts";
 import { LABEL_INSTANCE, LABEL_MANAGED } from "./docker_api.ts";
 import { type KilnInstance, LABEL_OWNER } from "./instance.ts";
@@ -117,8 +117,8 @@ export class ContainerPool {
       const onAbort = () => {
         drop();
         reject(
-          new KilnError("EXECUTION_TIMEOUT", "the caller went away while queued", {
-            reason: "timeout",
+          new SandboxTimeoutError("the caller went away while the execution was queued", {
+            tier: "container",
             aborted: true,
           }),
         );

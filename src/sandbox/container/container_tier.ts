@@ -192,6 +192,13 @@ export class ContainerTier implements TierDriver {
 
   /** One maintenance pass over every pool (health, recycling, idle stops, minimums). */
   async maintain(): Promise<void> {
+    try {
+      await this.#docker.ping();
+      if (this.#unavailable?.startsWith("docker")) this.#unavailable = null;
+    } catch (err) {
+      this.#unavailable = `docker is not reachable: ${(err as Error).message ?? err}`;
+      return;
+    }
     this.reconcile();
     await Promise.all([...this.#pools.values()].map((p) => p.check()));
   }
