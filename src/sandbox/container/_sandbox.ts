@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { KilnError } from "../../core/mod.ts";
+import { KilnError, sandboxKilled } from "../../core/mod.ts";
 import type { ContainerSpec, DockerApi } from "./docker_api.ts";
 import { type CurrentExecution, type McpHandler, serveMcpSocket } from "./_mcp_bridge.ts";
 
@@ -92,12 +92,17 @@ export class ContainerSandbox {
     return res.ok && body?.ok === true;
   }
 
-  /** POSTs to the runner; while it runs, the MCP socket accepts `current`'s token. */
+  /**
+   * POSTs to the runner; while it runs, the MCP socket accepts `current`'s token. The answer is
+   * read up to `maxBytes` (the container is not trusted to keep to its limits): past it, throws
+   * SANDBOX_KILLED with reason `output`.
+   */
   async post(
     path: "/execute" | "/command",
     body: unknown,
     signal: AbortSignal,
     current: CurrentExecution | null = null,
+    maxBytes = 16 << 20,
   ): Promise<RunnerAnswer> {
     this.#current = current;
     try {
@@ -108,7 +113,7 @@ export class ContainerSandbox {
         body: JSON.stringify(body),
         signal,
       });
-      const text = await res.text();
+      const text = await readCapped(res, maxBytes);
       let parsed: Record<string, unknown>;
       try {
         parsed = JSON.parse(text);
@@ -137,4 +142,31 @@ export class ContainerSandbox {
     this.#client.close();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** The body as text, refusing more than `maxBytes`. */
+export async function readCapped(res: Response, maxBytes: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return "";
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw sandboxKilled("output", `the sandbox runner answered more than ${maxBytes} bytes`, {
+        tier: "container",
+      });
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder().decode(all);
 }

@@ -255,8 +255,13 @@ export class ContainerTier implements TierDriver {
         { ...request, code: { language, source: code.source, entry: code.entry }, limits },
         AbortSignal.any(signals),
         { token: request.context.mcp_token, host: job.host },
+        limits.maxOutputBytes * 2 + (4 << 20),
       ).catch(async (err) => {
         discard = "transport failure";
+        if (err instanceof KilnError) {
+          this.#kills.output = (this.#kills.output ?? 0) + 1;
+          throw err;
+        }
         throw await this.#transportError(job, lease, err, { deadline, started });
       });
       if (answer.status === 200) {
