@@ -1,5 +1,16 @@
 import { KilnError } from "../../core/mod.ts";
 import type { ExecutionHost } from "../tier.ts";
+import { readCapped } from "./_read_capped.ts";
+
+/** The largest request a container may send to `/mcp` (as the endpoint's own limit). */
+const MAX_BODY = 4 << 20;
+
+/** The request with its body read up to MAX_BODY; rejects past it. */
+async function capped(req: Request): Promise<Request> {
+  if (req.method === "GET" || req.method === "HEAD") return req;
+  const body = await readCapped(req, MAX_BODY);
+  return new Request(req.url, { method: req.method, headers: req.headers, body });
+}
 
 /** The execution a container is running now: the only token its MCP socket accepts. */
 export interface CurrentExecution {
@@ -89,6 +100,14 @@ export function serveMcpSocket(
         error: { code: -32001, message: "no execution of this container holds that token" },
       }, 401);
     }
-    return handler(req, running);
+    return capped(req).then(
+      (copy) => handler(copy, running),
+      () =>
+        json({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32600, message: `request bodies are capped at ${MAX_BODY} bytes` },
+        }, 413),
+    );
   });
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { KilnError, sandboxKilled } from "../../core/mod.ts";
+import { KilnError } from "../../core/mod.ts";
+import { readCapped } from "./_read_capped.ts";
 import type { ContainerSpec, DockerApi } from "./docker_api.ts";
 import { type CurrentExecution, type McpHandler, serveMcpSocket } from "./_mcp_bridge.ts";
 
@@ -142,31 +143,4 @@ export class ContainerSandbox {
     this.#client.close();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
-}
-
-/** The body as text, refusing more than `maxBytes`. */
-export async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) return "";
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw sandboxKilled("output", `the sandbox runner answered more than ${maxBytes} bytes`, {
-        tier: "container",
-      });
-    }
-    parts.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return new TextDecoder().decode(all);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KilnError } from "../../core/mod.ts";
-import { readCapped } from "./_sandbox.ts";
+import { readCapped } from "./_read_capped.ts";
 
 Deno.test("readCapped() reads a runner answer up to its cap and refuses a flood", async () => {
   assert.equal(await readCapped(new Response("small"), 10), "small");
