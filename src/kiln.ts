@@ -24,6 +24,7 @@ import {
   WasmTier,
 } from "./sandbox/mod.ts";
 import { VERSION } from "./version.ts";
+import { type ContainerTier, startContainerTier } from "./sandbox/container/kiln_wiring.ts";
 
 /** How to assemble one Kiln node. */
 export interface KilnOptions {
@@ -57,6 +58,8 @@ export interface KilnOptions {
   warmSandboxes?: boolean;
   /** The LLM gateway's profiles and embedded cassettes; absent, LLM calls are not configured. */
   llm?: { config: LlmConfig; cassettes?: Cassette[]; timers?: LlmTimers };
+  /** Start the container tier when Docker answers (default false; `kiln serve` turns it on). */
+  containers?: boolean;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -83,6 +86,8 @@ export interface Kiln {
   jit: JitRunner;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
+  /** The container tier, when Docker was reachable at start (issue #5). */
+  containerTier?: ContainerTier;
   close(): Promise<void>;
 }
 
@@ -130,6 +135,19 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     }
 
     const executionTokens = await ExecutionTokens.open(store, clock);
+    // --- container tier (issue #5): before the tools, which run core.linux in it ---
+    let mcpHandle: (req: Request) => Promise<Response> = () =>
+      Promise.resolve(new Response(null, { status: 503 }));
+    const containers = await startContainerTier({
+      enabled: opts.containers ?? false,
+      dataDir: opts.dataDir,
+      logger,
+      clock,
+      registry,
+      mcpHandler: (req) => mcpHandle(req),
+    });
+    if (containers) cleanups.unshift(() => containers.close());
+    // --- end container tier ---
     const llm = new LlmGateway({
       config: opts.llm?.config ?? { profiles: {} },
       cassettes: opts.llm?.cassettes,
@@ -141,7 +159,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       },
     });
     const llmRunner = new LlmRunner({ state, logger, timers: opts.llm?.timers });
-    const tools = new ToolRegistry({ state, registry, logger, clock, llm });
+    const tools = new ToolRegistry({
+      state,
+      registry,
+      logger,
+      clock,
+      llm,
+      linux: containers?.tier,
+    });
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
       admin.verifier,
@@ -159,7 +184,12 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
-    const sandbox = new SandboxManager(opts.tiers ?? defaultTiers(logger, opts), logger);
+    mcpHandle = (req) => mcp.handle(req);
+    const tiers = opts.tiers ?? defaultTiers(logger, opts);
+    const sandbox = new SandboxManager(
+      containers ? [...tiers, containers.tier] : tiers,
+      logger,
+    );
     cleanups.unshift(() => sandbox.close());
     const jit = new JitRunner(state);
     const router = new Router({
@@ -197,6 +227,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       sandbox,
       jit,
       generatedAdminToken: admin.generated,
+      containerTier: containers?.tier,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();
       },

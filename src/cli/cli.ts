@@ -2,6 +2,7 @@ import { VERSION } from "../version.ts";
 import { appCommand } from "./app_commands.ts";
 import { CliError, consoleIo, type Io } from "./_output.ts";
 import { serveCommand } from "./serve_command.ts";
+import { sandboxCommand } from "./sandbox_commands.ts";
 
 export const HELP = `Kiln ${VERSION}: a runtime host for LLM-native applications
 
@@ -10,6 +11,7 @@ Usage: kiln <command> [options]
 Commands:
   serve       Start Kiln (see kiln serve --help)
   app         Register, list and show apps (see kiln app --help)
+  sandbox     Build the container tier's images (see kiln sandbox --help)
   version     Print the version
 
 Run "kiln <command> --help" for a command's options.`;
@@ -23,6 +25,8 @@ export async function runCli(args: string[], io: Io = consoleIo): Promise<number
         return await serveCommand(rest, io);
       case "app":
         return await appCommand(rest, io);
+      case "sandbox":
+        return await sandboxCommand(rest, io);
       case "version":
       case "--version":
         io.out(VERSION);

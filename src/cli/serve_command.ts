@@ -31,7 +31,8 @@ Environment:
   KILN_LLM_PROVIDER, KILN_LLM_MODEL, KILN_LLM_BASE_URL, KILN_LLM_CODER_MODEL, KILN_LLM_API_KEY_ENV
                     A live model (openai | anthropic); without them Kiln replays the example's
                     recordings. KILN_LLM_CONFIG takes full JSON profiles; KILN_LLM_RECORD_DIR
-                    records live calls to cassettes. Keys stay in their own variables.`;
+                    records live calls to cassettes. Keys stay in their own variables.
+  KILN_CONTAINERS   off disables the container tier (on when Docker answers)`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
@@ -76,6 +77,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       config: llmConfigFromEnv(Deno.env.toObject()) ?? offlineLlmConfig,
       cassettes: supportDeskCassettes,
     },
+    containers: Deno.env.get("KILN_CONTAINERS") !== "off",
   });
   const abort = new AbortController();
   let server;

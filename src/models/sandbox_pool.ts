@@ -19,6 +19,8 @@ export const SandboxPool = z.object({
       .default("256m"),
   }).prefault({}),
   volumeMounts: z.array(VolumeMount).default([]),
+  /** Network access for the pool's containers; without it they have none (issue #5). */
+  egress: z.boolean().default(false),
 }).refine((p) => p.minInstances <= p.maxInstances, {
   message: "minInstances must not exceed maxInstances",
   path: ["minInstances"],

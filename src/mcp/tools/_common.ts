@@ -14,6 +14,18 @@ export interface CoreToolDeps {
   clock?: Clock;
   /** The LLM gateway behind `core.llm.generate`; absent, the tool answers LLM_NOT_CONFIGURED. */
   llm?: Pick<LlmGateway, "generate">;
+  /** Runs `core.linux.executeCommand` in the app's container; absent on nodes without Docker. */
+  linux?: LinuxCommands;
+}
+
+/** The container tier's command runner, as `core.linux.executeCommand` needs it (issue #5). */
+export interface LinuxCommands {
+  executeCommand(
+    appId: string,
+    input: { command: string; arguments: string[]; stdin?: string; timeoutSeconds?: number },
+    allowlist: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
 /** Types a tool's handler from its schemas, then widens it for the registry's list. */

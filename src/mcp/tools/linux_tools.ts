@@ -1,12 +1,15 @@
 import { z } from "zod";
 import type { ToolDefinition } from "../tool.ts";
-import { type CoreToolDeps, defineTool, EDITS, notAvailable } from "./_common.ts";
+import { appOf, type CoreToolDeps, defineTool, EDITS, notAvailable } from "./_common.ts";
+
+/** The app configuration key listing the exact full paths executeCommand may run. */
+export const LINUX_ALLOWLIST_KEY = "linux.allowedCommands";
 
 /**
  * `core.linux.executeCommand` (SPEC §6): an allowlisted binary, by its exact full path, run
  * without a shell inside the app's own container sandbox as a low-privilege user.
  */
-export function linuxTools(_deps: CoreToolDeps): ToolDefinition[] {
+export function linuxTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({
       name: "core.linux.executeCommand",
@@ -28,7 +31,17 @@ export function linuxTools(_deps: CoreToolDeps): ToolDefinition[] {
         stdout: z.string(),
         stderr: z.string(),
       }),
-      handler: () => Promise.reject(notAvailable("the container sandbox (core.linux)", 5)),
+      handler: (input, ctx) => {
+        if (!deps.linux) {
+          return Promise.reject(notAvailable("the container sandbox (core.linux)", 5));
+        }
+        const appId = appOf(ctx);
+        const listed = deps.registry.getAppConfigurationValue(appId, LINUX_ALLOWLIST_KEY);
+        const allowlist = listed.found && Array.isArray(listed.value)
+          ? listed.value.filter((v): v is string => typeof v === "string")
+          : [];
+        return deps.linux.executeCommand(appId, input, allowlist, ctx.signal);
+      },
     }),
   ];
 }

@@ -1,0 +1,113 @@
+import { KilnError } from "../../core/mod.ts";
+import type { ExecutionHost } from "../tier.ts";
+import { readCapped } from "./_read_capped.ts";
+
+/** The largest request a container may send to `/mcp` (as the endpoint's own limit). */
+const MAX_BODY = 4 << 20;
+
+/** The request with its body read up to MAX_BODY; rejects past it. */
+async function capped(req: Request): Promise<Request> {
+  if (req.method === "GET" || req.method === "HEAD") return req;
+  const body = await readCapped(req, MAX_BODY);
+  return new Request(req.url, { method: req.method, headers: req.headers, body });
+}
+
+/** The execution a container is running now: the only token its MCP socket accepts. */
+export interface CurrentExecution {
+  token: string;
+  host: ExecutionHost;
+}
+
+/** What a container's `/mcp` socket hands a request to once its token has been checked. */
+export type McpHandler = (req: Request, current: CurrentExecution) => Promise<Response>;
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/**
+ * The default handler: answers JSON-RPC `tools/call` by running the tool through the execution's
+ * own host (bound to its token, counted by the sandbox manager), and nothing else.
+ */
+export async function hostBridge(req: Request, current: CurrentExecution): Promise<Response> {
+  let message: { id?: unknown; method?: string; params?: { name?: string; arguments?: unknown } };
+  try {
+    message = await req.json();
+  } catch {
+    return json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } }, 400);
+  }
+  const id = message?.id ?? null;
+  if (message?.method !== "tools/call" || typeof message.params?.name !== "string") {
+    return json({
+      jsonrpc: "2.0",
+      id,
+      error: { code: -32601, message: "only tools/call is served on this socket" },
+    });
+  }
+  try {
+    const value = await current.host.callTool(message.params.name, message.params.arguments);
+    const text = JSON.stringify(value ?? null);
+    return json({
+      jsonrpc: "2.0",
+      id,
+      result: { content: [{ type: "text", text }], structuredContent: JSON.parse(text) },
+    });
+  } catch (err) {
+    const e = err instanceof KilnError ? err : new KilnError("INTERNAL", "the tool call failed");
+    return json({
+      jsonrpc: "2.0",
+      id,
+      result: { content: [{ type: "text", text: JSON.stringify(e.toJSON()) }], isError: true },
+    });
+  }
+}
+
+/**
+ * Forwards to Kiln's real `/mcp` handler (`(Request) => Promise<Response>`), as a loopback
+ * request carrying the execution's token, so container tool calls take the same path as any
+ * other MCP client's.
+ */
+export function forwardTo(handler: (req: Request) => Promise<Response>): McpHandler {
+  return async (req) => {
+    const headers = new Headers(req.headers);
+    headers.set("host", "127.0.0.1");
+    headers.delete("origin");
+    return await handler(
+      new Request("http://127.0.0.1/mcp", {
+        method: req.method,
+        headers,
+        body: req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer(),
+      }),
+    );
+  };
+}
+
+/**
+ * Serves a container's `mcp.sock`: refuses any bearer but the running execution's, then hands
+ * the request on. Between executions every request is refused.
+ */
+export function serveMcpSocket(
+  path: string,
+  current: () => CurrentExecution | null,
+  handler: McpHandler,
+): Deno.HttpServer<Deno.UnixAddr> {
+  return Deno.serve({ path, onListen: () => Deno.chmodSync(path, 0o666) }, (req) => {
+    const running = current();
+    const auth = req.headers.get("authorization") ?? "";
+    if (!running || auth !== `Bearer ${running.token}`) {
+      return json({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32001, message: "no execution of this container holds that token" },
+      }, 401);
+    }
+    return capped(req).then(
+      (copy) => handler(copy, running),
+      () =>
+        json({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32600, message: `request bodies are capped at ${MAX_BODY} bytes` },
+        }, 413),
+    );
+  });
+}

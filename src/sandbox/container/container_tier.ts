@@ -1,0 +1,549 @@
+import {
+  type Clock,
+  KilnError,
+  type Logger,
+  quote,
+  sandboxKilled,
+  SandboxTimeoutError,
+  systemClock,
+} from "../../core/mod.ts";
+import type { ExecuteResponse, SandboxPool } from "../../models/mod.ts";
+import type { ExecutionJob, GuestLogLevel, TierDriver, TierStats } from "../tier.ts";
+import type { DockerApi } from "./docker_api.ts";
+import { DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE, type RunnerKind } from "./images.ts";
+import { currentInstance, type KilnInstance, removeOrphans, removeOwn } from "./instance.ts";
+import { ContainerPool, type PoolSpec } from "./container_pool.ts";
+import {
+  allowlistFrom,
+  checkCommand,
+  type CommandInput,
+  type CommandOutput,
+  DEFAULT_COMMAND_TIMEOUT_S,
+  MAX_COMMAND_OUTPUT,
+} from "./command.ts";
+import { forwardTo, hostBridge, type McpHandler } from "./_mcp_bridge.ts";
+import type { ContainerSandbox } from "./_sandbox.ts";
+
+export interface ContainerTierOptions {
+  docker: DockerApi;
+  logger: Logger;
+  /** Where the per-container socket directories go (bind-mounted at `/kiln`); keep it short. */
+  socketRoot: string;
+  clock?: Clock;
+  /**
+   * Kiln's `/mcp` handler; container tool calls are forwarded to it with the execution's token.
+   * Without it they run through the execution's own host (same token, same authorization).
+   */
+  mcpHandler?: (req: Request) => Promise<Response>;
+  /** Defaults for every pool (app pools override image, instances, CPU and memory). */
+  poolDefaults?: Partial<Omit<PoolSpec, "appId" | "poolName">>;
+  images?: Partial<Record<RunnerKind, string>>;
+  /** Health checks, idle stops and reconcile, every this many ms (0 = only when called). */
+  maintenanceIntervalMs?: number;
+  /** How long past its deadline a silent runner is given before its container is removed. */
+  graceMs?: number;
+  readyTimeoutMs?: number;
+  /** Remove containers of dead Kiln instances on start (default true). */
+  removeOrphans?: boolean;
+  instance?: KilnInstance;
+}
+
+const MB = 1 << 20;
+
+/** Pool defaults: small, locked-down containers recycled often. */
+export const POOL_DEFAULTS: Omit<PoolSpec, "appId" | "poolName" | "image"> = {
+  minInstances: 0,
+  maxInstances: 4,
+  memoryBytes: 256 * MB,
+  nanoCpus: 1e9,
+  pidsLimit: 64,
+  tmpfsBytes: 64 * MB,
+  egress: false,
+  volumes: [],
+  maxExecutions: 500,
+  maxAgeMs: 30 * 60_000,
+  idleTimeoutMs: 5 * 60_000,
+  queueTimeoutMs: 5_000,
+  maxQueue: 64,
+};
+
+/** Parses `256m`, `1g`, `512k` or a byte count. */
+export function parseMemory(value: number | string): number {
+  if (typeof value === "number") return value;
+  const m = /^(\d+)([kmg]?)$/i.exec(value);
+  if (!m) throw new KilnError("VALIDATION_ERROR", `not a memory size: ${quote(value)}`);
+  const unit = { "": 1, k: 1 << 10, m: MB, g: 1 << 30 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
+  return Number(m[1]) * unit;
+}
+
+/**
+ * The container tier (SPEC §5): esm JavaScript and Python run in Docker containers from warm
+ * pools, one execution per container at a time, each in a fresh guest process the runner starts.
+ * Kiln talks to a container only over two Unix sockets in its bind-mounted directory: it POSTs
+ * `/execute` to the runner's, and serves `/mcp` on the other for the running execution's token.
+ * Containers have no network (unless the app grants egress), a read-only root, a tmpfs `/tmp`,
+ * CPU, memory and pids limits, no capabilities, no-new-privileges and a non-root user.
+ */
+export class ContainerTier implements TierDriver {
+  readonly name = "container" as const;
+  /** Every task runs in a fresh guest process inside the container. */
+  readonly reuse = "none" as const;
+  readonly accepts = { javascript: "esm", python: true } as const;
+  readonly instance: KilnInstance;
+  readonly #docker: DockerApi;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #pools = new Map<string, ContainerPool>();
+  readonly #appPools = new Map<string, SandboxPool[]>();
+  readonly #opts: ContainerTierOptions;
+  readonly #mcp: McpHandler;
+  readonly #shutdown = new AbortController();
+  readonly #kills: Record<string, number> = {};
+  #timer?: ReturnType<typeof setInterval>;
+  #closed = false;
+  #unavailable: string | null = null;
+  #started: Promise<void>;
+  /** This instance's own directory under `socketRoot`: removed whole on close. */
+  readonly #socketDir: string;
+
+  constructor(opts: ContainerTierOptions) {
+    this.#opts = opts;
+    this.#docker = opts.docker;
+    this.#clock = opts.clock ?? systemClock;
+    this.#log = opts.logger.with({ component: "sandbox", tier: "container" });
+    this.instance = opts.instance ?? currentInstance();
+    this.#mcp = opts.mcpHandler ? forwardTo(opts.mcpHandler) : hostBridge;
+    this.#socketDir = `${opts.socketRoot}/${this.instance.id.slice(0, 8)}`;
+    this.#started = this.#start();
+    const every = opts.maintenanceIntervalMs ?? 10_000;
+    if (every > 0) {
+      const timer = setInterval(() => this.maintain().catch(() => {}), every);
+      Deno.unrefTimer(timer as unknown as number);
+      this.#timer = timer;
+    }
+  }
+
+  async #start(): Promise<void> {
+    await Deno.mkdir(this.#socketDir, { recursive: true, mode: 0o755 });
+    if (this.#opts.removeOrphans ?? true) {
+      const removed = await removeOrphans(this.#docker, this.instance).catch((err) => {
+        this.#log.warn("orphan cleanup failed", { error: String(err) });
+        return [];
+      });
+      if (removed.length) this.#log.info("removed orphaned sandbox containers", { removed });
+    }
+  }
+
+  /** The Docker client the tier uses. */
+  get docker(): DockerApi {
+    return this.#docker;
+  }
+
+  /** Resolves once start-up (orphan removal) is done. */
+  ready(): Promise<void> {
+    return this.#started;
+  }
+
+  unavailableReason(): string | null {
+    if (this.#closed) return "the container tier is closed";
+    return this.#unavailable;
+  }
+
+  /** Marks the tier down (e.g. Docker stopped answering) or up again (null). */
+  setUnavailable(reason: string | null): void {
+    this.#unavailable = reason;
+  }
+
+  /**
+   * The pools an app asks for (its SandboxPoolConfig), or null when the app is gone: its pools
+   * are closed. The reconcile pass creates, resizes and removes pools to match.
+   */
+  setAppPools(appId: string, pools: SandboxPool[] | null): void {
+    if (pools) this.#appPools.set(appId, pools);
+    else {
+      this.#appPools.delete(appId);
+      for (const [k, pool] of this.#pools) {
+        if (pool.spec.appId !== appId) continue;
+        this.#pools.delete(k);
+        pool.close().catch(() => {});
+      }
+    }
+    this.reconcile();
+  }
+
+  /** Makes the running pools follow the configured ones: new pools start, removed ones close. */
+  reconcile(): void {
+    if (this.#closed) return;
+    for (const [appId, pools] of this.#appPools) {
+      for (const p of pools) {
+        const spec = this.#specFor(appId, p.poolName);
+        const existing = this.#pools.get(key(appId, p.poolName));
+        if (existing) existing.update(spec);
+        else this.#pools.set(key(appId, p.poolName), this.#newPool(spec));
+      }
+    }
+    for (const [k, pool] of this.#pools) {
+      const { appId, poolName } = pool.spec;
+      if (poolName.startsWith("kiln-")) continue;
+      if (!this.#appPools.get(appId)?.some((p) => p.poolName === poolName)) {
+        this.#pools.delete(k);
+        pool.close().catch(() => {});
+      }
+    }
+  }
+
+  /** One maintenance pass over every pool (health, recycling, idle stops, minimums). */
+  async maintain(): Promise<void> {
+    try {
+      await this.#docker.ping();
+      if (this.#unavailable?.startsWith("docker")) this.#unavailable = null;
+    } catch (err) {
+      this.#unavailable = `docker is not reachable: ${(err as Error).message ?? err}`;
+      return;
+    }
+    this.reconcile();
+    await Promise.all([...this.#pools.values()].map((p) => p.check()));
+  }
+
+  /** A container of the app's pool for one job (AllocateSandbox); give it back with `release`. */
+  async allocate(
+    appId: string,
+    poolName: string,
+    signal?: AbortSignal,
+  ): Promise<{ sandbox: ContainerSandbox; pool: ContainerPool }> {
+    if (this.#closed) throw new KilnError("TIER_UNAVAILABLE", "the container tier is closed");
+    await this.#started;
+    const pool = this.#poolFor(appId, poolName);
+    return { sandbox: await pool.acquire(signal), pool };
+  }
+
+  /** ReleaseSandbox: `discard` names why the container must not be reused. */
+  release(lease: { sandbox: ContainerSandbox; pool: ContainerPool }, discard?: string): void {
+    lease.pool.release(lease.sandbox, discard);
+  }
+
+  /** The pool a job runs in: the component's `targetPoolName`, else the app's default pool. */
+  poolNameFor(job: ExecutionJob): string {
+    const t = job.request.taskDetails as { targetPoolName?: unknown; poolName?: unknown };
+    const named = typeof t.targetPoolName === "string" ? t.targetPoolName : t.poolName;
+    const configured = this.#appPools.get(job.request.context.appId) ?? [];
+    if (typeof named === "string" && configured.some((p) => p.poolName === named)) return named;
+    return job.code.kind === "python" ? "kiln-python" : "kiln-deno";
+  }
+
+  async execute(job: ExecutionJob): Promise<ExecuteResponse> {
+    if (this.#closed) throw new KilnError("TIER_UNAVAILABLE", "the container tier is closed");
+    const { code, request, limits } = job;
+    let language: "javascript" | "python";
+    if (code.kind === "javascript" && code.format === "esm") language = "javascript";
+    else if (code.kind === "python") language = "python";
+    else {
+      const kind = code.kind === "javascript" ? `${code.format} JavaScript` : code.kind;
+      throw new KilnError(
+        "TIER_UNAVAILABLE",
+        `the container tier runs esm JavaScript bundles and Python, not ${quote(kind)}`,
+        { tier: "container" },
+      );
+    }
+    const lease = await this.allocate(request.context.appId, this.poolNameFor(job), job.signal);
+    const grace = this.#opts.graceMs ?? 2_000;
+    const deadline = AbortSignal.timeout(limits.timeoutMs + grace);
+    const signals = [deadline, this.#shutdown.signal, ...(job.signal ? [job.signal] : [])];
+    const started = performance.now();
+    let discard: string | undefined;
+    try {
+      const answer = await lease.sandbox.post(
+        "/execute",
+        { ...request, code: { language, source: code.source, entry: code.entry }, limits },
+        AbortSignal.any(signals),
+        { token: request.context.mcp_token, host: job.host },
+        limits.maxOutputBytes * 2 + (4 << 20),
+      ).catch(async (err) => {
+        discard = "transport failure";
+        if (err instanceof KilnError) {
+          this.#kills.output = (this.#kills.output ?? 0) + 1;
+          throw err;
+        }
+        throw await this.#transportError(job, lease, err, { deadline, started });
+      });
+      if (answer.status === 200) {
+        const body = answer.body as ExecuteResponse & { logs?: GuestLog[] };
+        for (const l of body.logs ?? []) {
+          job.host.log(l.level, l.message, l.fields ?? undefined, l.source);
+        }
+        delete body.logs;
+        body.requestId = request.requestId;
+        body.metrics = {
+          execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+          mcp_calls: [],
+        };
+        return body;
+      }
+      const error = (answer.body.error ?? {}) as {
+        code?: string;
+        message?: string;
+        details?: { reason?: string };
+      };
+      const reason = error.details?.reason;
+      if (answer.status === 429) {
+        discard = "runner busy";
+        throw new KilnError("OVERLOADED", "the sandbox runner is busy", { tier: "container" });
+      }
+      if (reason) {
+        if (reason !== "output") discard = `killed: ${reason}`;
+        throw this.#killed(job, lease.pool, reason, error.message ?? "");
+      }
+      discard = `runner answered ${answer.status}`;
+      throw new KilnError("BAD_GATEWAY", `the sandbox runner answered ${answer.status}`, {
+        tier: "container",
+        error,
+      });
+    } finally {
+      this.release(lease, discard);
+    }
+  }
+
+  /** Why a POST to the runner failed: deadline, caller gone, shutdown, or the container died. */
+  async #transportError(
+    job: ExecutionJob,
+    lease: { sandbox: ContainerSandbox; pool: ContainerPool },
+    err: unknown,
+    o: { deadline: AbortSignal; started: number },
+  ): Promise<KilnError> {
+    if (this.#closed || this.#shutdown.signal.aborted) {
+      return this.#killed(job, lease.pool, "shutdown", "");
+    }
+    if (job.signal?.aborted) return this.#killed(job, lease.pool, "timeout", "", true);
+    if (o.deadline.aborted) {
+      return this.#killed(job, lease.pool, "timeout", "the runner did not answer by the deadline");
+    }
+    const state = await this.#docker.inspect(lease.sandbox.id).catch(() => null);
+    const reason = state?.oomKilled ? "memory" : "crash";
+    const detail = state
+      ? `the container ${state.running ? "dropped the request" : `exited (${state.exitCode})`}`
+      : "the container is gone";
+    this.#log.warn("sandbox container failed mid-request", {
+      container: lease.sandbox.name,
+      requestId: job.request.requestId,
+      detail,
+      error: String(err),
+    });
+    return this.#killed(job, lease.pool, reason, detail);
+  }
+
+  #killed(
+    job: ExecutionJob,
+    pool: ContainerPool,
+    reason: string,
+    detail: string,
+    aborted = false,
+  ): KilnError {
+    this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
+    pool.countKill(reason);
+    const { limits, request: { requestId, context } } = job;
+    const what: Record<string, string> = {
+      timeout: aborted
+        ? "was stopped because the caller went away"
+        : `ran past its ${limits.timeoutMs} ms deadline`,
+      memory: `exceeded its ${limits.memoryMb} MB memory limit`,
+      output: `produced more than ${limits.maxOutputBytes} bytes of output`,
+      stack: "exceeded the maximum call stack depth",
+      crash: "crashed its sandbox container",
+      shutdown: "was stopped because the container tier is shutting down",
+    };
+    const message = `the execution of ${quote(`${context.appId}/${context.componentId}`)} ${
+      what[reason] ?? `was killed (${reason})`
+    }`;
+    const details = { tier: "container", requestId, detail, ...(aborted ? { aborted } : {}) };
+    if (reason === "timeout") {
+      return new SandboxTimeoutError(message, { ...details, timeoutMs: limits.timeoutMs });
+    }
+    const known = ["memory", "output", "stack", "crash", "shutdown"] as const;
+    const r = (known as readonly string[]).includes(reason)
+      ? reason as typeof known[number]
+      : "crash";
+    return sandboxKilled(r, message, details);
+  }
+
+  /**
+   * `core.linux.executeCommand` (SPEC §6) in one of the app's containers (its first configured
+   * pool, else its default Deno pool): an exact allowlisted path, no shell, a clean environment,
+   * the sandbox's non-root user, a timeout (exit code 124) and capped stdout and stderr.
+   */
+  async executeCommand(
+    appId: string,
+    input: CommandInput,
+    allowlist: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<CommandOutput> {
+    allowlist = allowlistFrom(allowlist);
+    checkCommand(input, allowlist);
+    const poolName = this.#appPools.get(appId)?.[0]?.poolName ?? "kiln-deno";
+    const timeoutS = input.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_S;
+    const lease = await this.allocate(appId, poolName, signal);
+    let discard: string | undefined;
+    try {
+      const answer = await lease.sandbox.post("/command", {
+        command: input.command,
+        arguments: input.arguments,
+        stdin: input.stdin,
+        timeoutMs: Math.round(timeoutS * 1000),
+        maxOutputBytes: MAX_COMMAND_OUTPUT,
+        allowlist,
+      }, AbortSignal.any([AbortSignal.timeout(timeoutS * 1000 + 5_000), this.#shutdown.signal]))
+        .catch((err) => {
+          discard = "transport failure";
+          throw new KilnError("SANDBOX_KILLED", "the command's container failed", {
+            reason: "crash",
+            detail: String(err),
+          });
+        });
+      const out = answer.body as {
+        refused?: string;
+        exitCode?: number;
+        stdout?: string;
+        stderr?: string;
+        timedOut?: boolean;
+        truncated?: boolean;
+      };
+      if (out.refused) throw new KilnError("FORBIDDEN", out.refused, { command: input.command });
+      let stderr = out.stderr ?? "";
+      if (out.truncated) stderr += `\n[kiln] output cut at ${MAX_COMMAND_OUTPUT} bytes`;
+      if (out.timedOut) {
+        discard = "command timed out";
+        stderr += `\n[kiln] killed after the ${timeoutS} s timeout`;
+      }
+      return {
+        exitCode: out.timedOut ? 124 : out.exitCode ?? 1,
+        stdout: out.stdout ?? "",
+        stderr,
+      };
+    } finally {
+      this.release(lease, discard);
+    }
+  }
+
+  stats(): TierStats {
+    let live = 0, busy = 0, queued = 0;
+    for (const p of this.#pools.values()) {
+      const s = p.stats();
+      live += s.live;
+      busy += s.busy;
+      queued += s.queued;
+    }
+    return { live, busy, queued, kills: { ...this.#kills } };
+  }
+
+  /** Per-pool counters, for tests and the admin view. */
+  poolStats(): Record<string, ReturnType<ContainerPool["stats"]>> {
+    return Object.fromEntries([...this.#pools].map(([k, p]) => [k, p.stats()]));
+  }
+
+  /** The pool of (app, pool), created on first use. */
+  #poolFor(appId: string, poolName: string): ContainerPool {
+    const k = key(appId, poolName);
+    let pool = this.#pools.get(k);
+    if (!pool) {
+      const configured = this.#appPools.get(appId)?.some((p) => p.poolName === poolName);
+      if (!configured && !poolName.startsWith("kiln-")) {
+        throw new KilnError(
+          "TIER_UNAVAILABLE",
+          `app ${quote(appId)} has no pool ${quote(poolName)}`,
+          {
+            tier: "container",
+          },
+        );
+      }
+      pool = this.#newPool(this.#specFor(appId, poolName));
+      this.#pools.set(k, pool);
+    }
+    return pool;
+  }
+
+  #specFor(appId: string, poolName: string): PoolSpec {
+    const images = {
+      deno: this.#opts.images?.deno ?? DENO_RUNNER_IMAGE,
+      python: this.#opts.images?.python ?? PYTHON_RUNNER_IMAGE,
+    };
+    const base = { ...POOL_DEFAULTS, ...this.#opts.poolDefaults };
+    const configured = this.#appPools.get(appId)?.find((p) => p.poolName === poolName);
+    if (!configured) {
+      const image = poolName === "kiln-python" ? images.python : images.deno;
+      return { ...base, appId, poolName, image: base.image ?? image };
+    }
+    return {
+      ...base,
+      appId,
+      poolName,
+      image: configured.dockerImage,
+      minInstances: configured.minInstances,
+      maxInstances: configured.maxInstances,
+      memoryBytes: parseMemory(configured.resourceLimits.memoryLimit),
+      nanoCpus: Math.round(configured.resourceLimits.cpuLimit * 1e9),
+      egress: configured.egress,
+      volumes: configured.volumeMounts.map((v) =>
+        `kiln-${appId}-${v.name}:${v.target}${v.readOnly ? ":ro" : ""}`
+      ),
+    };
+  }
+
+  #newPool(spec: PoolSpec): ContainerPool {
+    const pool = new ContainerPool(spec, {
+      docker: this.#docker,
+      instance: this.instance,
+      socketRoot: this.#socketDir,
+      mcp: this.#mcp,
+      clock: this.#clock,
+      logger: this.#log,
+      readyTimeoutMs: this.#opts.readyTimeoutMs ?? 20_000,
+    });
+    pool.topUp();
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#shutdown.abort();
+    await this.#started.catch(() => {});
+    await Promise.all([...this.#pools.values()].map((p) => p.close()));
+    this.#pools.clear();
+    await removeOwn(this.#docker, this.instance).catch(() => {});
+    await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
+    await Deno.remove(this.#opts.socketRoot).catch(() => {}); // only if empty
+  }
+}
+
+interface GuestLog {
+  level: GuestLogLevel;
+  message: string;
+  fields?: Record<string, unknown>;
+  source?: "sdk" | "console";
+}
+
+function key(appId: string, poolName: string): string {
+  return `${appId}/${poolName}`;
+}
+
+/** Options for `createContainerTier`: the tier's, with the Docker client made for you. */
+export type CreateContainerTierOptions = Omit<ContainerTierOptions, "docker"> & {
+  docker?: DockerApi;
+};
+
+/**
+ * Builds the container tier when Docker answers; otherwise resolves to null and says why, so a
+ * node without Docker still starts (its container components answer 503).
+ */
+export async function createContainerTier(
+  opts: CreateContainerTierOptions,
+): Promise<{ tier: ContainerTier } | { unavailable: string }> {
+  const { DockerodeApi } = await import("./dockerode_api.ts");
+  const docker = opts.docker ?? new DockerodeApi();
+  try {
+    await docker.ping();
+  } catch (err) {
+    return { unavailable: `docker is not reachable: ${(err as Error).message ?? err}` };
+  }
+  return { tier: new ContainerTier({ ...opts, docker }) };
+}

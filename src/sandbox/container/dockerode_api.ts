@@ -1,0 +1,193 @@
+import Dockerode from "dockerode";
+import { KilnError } from "../../core/mod.ts";
+import type { ContainerSpec, ContainerState, ContainerSummary, DockerApi } from "./docker_api.ts";
+
+// dockerode ships no types, and @types/dockerode drags in an old @types/node that breaks the
+// project's node:* types; these are the calls used here.
+interface DockerodeLike {
+  ping(): Promise<unknown>;
+  getImage(name: string): {
+    inspect(): Promise<{ Id: string; Config?: { Labels?: Record<string, string> | null } }>;
+    remove(o: { force: boolean }): Promise<unknown>;
+  };
+  getContainer(id: string): {
+    inspect(): Promise<{
+      State: {
+        Running: boolean;
+        ExitCode: number;
+        OOMKilled: boolean;
+        Status: string;
+        Error?: string;
+      };
+    }>;
+    remove(o: { force: boolean; v: boolean }): Promise<unknown>;
+    wait(): Promise<{ StatusCode: number }>;
+  };
+  createContainer(o: Record<string, unknown>): Promise<{ id: string; start(): Promise<unknown> }>;
+  listContainers(o: Record<string, unknown>): Promise<
+    { Id: string; Names: string[]; Labels: Record<string, string> | null; State: string }[]
+  >;
+  buildImage(stream: unknown, o: Record<string, unknown>): Promise<unknown>;
+  modem: {
+    followProgress(
+      stream: unknown,
+      done: (err: Error | null, output: { error?: string }[]) => void,
+      each: (event: { stream?: string; status?: string; error?: string }) => void,
+    ): void;
+  };
+}
+
+/** The Docker Engine over its Unix socket through dockerode (verified under Deno, ADR 0006). */
+export class DockerodeApi implements DockerApi {
+  readonly #docker: DockerodeLike;
+
+  constructor(socketPath = Deno.env.get("DOCKER_SOCKET") ?? "/var/run/docker.sock") {
+    this.#docker = new Dockerode({ socketPath }) as unknown as DockerodeLike;
+  }
+
+  async ping(): Promise<void> {
+    await this.#docker.ping();
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.#docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async imageId(image: string): Promise<string | null> {
+    try {
+      return (await this.#docker.getImage(image).inspect()).Id;
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async imageLabels(image: string): Promise<Record<string, string> | null> {
+    try {
+      return (await this.#docker.getImage(image).inspect()).Config?.Labels ?? {};
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async run(spec: ContainerSpec): Promise<string> {
+    const container = await this.#docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Labels: spec.labels,
+      Env: spec.env,
+      User: spec.user,
+      Cmd: spec.cmd,
+      NetworkDisabled: !spec.network,
+      HostConfig: {
+        NetworkMode: spec.network ? "default" : "none",
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": `rw,nosuid,nodev,noexec,size=${spec.tmpfsBytes},mode=1777` },
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        Memory: spec.memoryBytes,
+        MemorySwap: spec.memoryBytes,
+        NanoCpus: spec.nanoCpus,
+        PidsLimit: spec.pidsLimit,
+        Binds: [`${spec.socketDir}:/kiln:rw`, ...spec.volumes],
+        IpcMode: "private",
+        RestartPolicy: { Name: "no" },
+        LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },
+      },
+    });
+    try {
+      await container.start();
+    } catch (err) {
+      await this.remove(container.id);
+      throw err;
+    }
+    return container.id;
+  }
+
+  async inspect(id: string): Promise<ContainerState | null> {
+    try {
+      const info = await this.#docker.getContainer(id).inspect();
+      const s = info.State;
+      return {
+        running: s.Running,
+        exitCode: s.ExitCode,
+        oomKilled: s.OOMKilled,
+        status: s.Status,
+        error: s.Error ?? "",
+      };
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 409) return; // gone, or removal already in progress
+      throw err;
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    const found = await this.#docker.listContainers({
+      all: true,
+      filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+    });
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      labels: c.Labels ?? {},
+      state: c.State,
+    }));
+  }
+
+  async wait(id: string): Promise<number> {
+    const out = await this.#docker.getContainer(id).wait();
+    return out.StatusCode;
+  }
+
+  async build(context: Uint8Array, tag: string, onLine: (line: string) => void): Promise<void> {
+    const { Readable } = await import("node:stream");
+    const stream = await this.#docker.buildImage(Readable.from([context]), {
+      t: tag,
+      rm: true,
+      forcerm: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.#docker.modem.followProgress(
+        stream,
+        (err: Error | null, output: { error?: string }[]) => {
+          const failed = err ?? output.find((o) => o.error)?.error;
+          if (failed) reject(new KilnError("INTERNAL", `docker build failed: ${failed}`));
+          else resolve();
+        },
+        (event: { stream?: string; status?: string; error?: string }) => {
+          const line = (event.stream ?? event.status ?? event.error ?? "").trimEnd();
+          if (line) onLine(line);
+        },
+      );
+    });
+  }
+
+  async removeImage(image: string): Promise<void> {
+    try {
+      await this.#docker.getImage(image).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
