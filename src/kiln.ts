@@ -14,6 +14,11 @@ import {
   type StoreDriver,
 } from "./state/mod.ts";
 import { VERSION } from "./version.ts";
+import {
+  createWorkflowEngine,
+  type WorkflowEngine,
+  type WorkflowSettings,
+} from "./workflow/mod.ts";
 
 /** How to assemble one Kiln node. */
 export interface KilnOptions {
@@ -36,6 +41,8 @@ export interface KilnOptions {
   mcpAllowedHosts?: string[];
   /** The URL clients reach Kiln at, for MCP resource metadata behind a proxy. */
   publicUrl?: string;
+  /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
+  workflows?: WorkflowSettings;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -50,6 +57,8 @@ export interface Kiln {
   executionTokens: ExecutionTokens;
   /** `/mcp`; closed first on shutdown so open streams do not hold the server. */
   mcp: McpEndpoint;
+  /** The workflow engine (issue #7); attach the router with `setComponentInvoker`. */
+  workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
   close(): Promise<void>;
@@ -117,6 +126,19 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
+    // issue #7: the workflow engine (closed before the store, so in-flight runs stay resumable).
+    const workflows = createWorkflowEngine({
+      store,
+      registry,
+      state,
+      tools,
+      executionTokens,
+      logger,
+      clock,
+      version: VERSION,
+      ...opts.workflows,
+    });
+    cleanups.unshift(() => workflows.close());
     const app = createHttpApp({
       registry,
       state,
@@ -125,7 +147,10 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       version: VERSION,
       executionTokens,
       mcp,
+      workflows,
     });
+    // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
+    await workflows.resume();
     return {
       handler: app.fetch,
       registry,
@@ -134,6 +159,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       tools,
       executionTokens,
       mcp,
+      workflows,
       generatedAdminToken: admin.generated,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();

@@ -24,7 +24,8 @@ Environment:
   KILN_LOG_LEVEL    debug | info | warn | error (default info)
   KILN_PUBLIC_URL   The URL clients reach Kiln at (behind a proxy); its host is allowed on /mcp
   KILN_MCP_ALLOWED_ORIGINS  Comma-separated browser origins /mcp accepts besides loopback
-  KILN_MCP_ALLOWED_HOSTS    Comma-separated Host names /mcp accepts besides loopback`;
+  KILN_MCP_ALLOWED_HOSTS    Comma-separated Host names /mcp accepts besides loopback
+  KILN_WORKFLOW_MCP_COMMANDS  Comma-separated commands apps may start as stdio MCP servers`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
@@ -63,6 +64,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     publicUrl: Deno.env.get("KILN_PUBLIC_URL"),
     mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
     mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
+    workflows: { mcpCommands: listFromEnv("KILN_WORKFLOW_MCP_COMMANDS") },
   });
   const abort = new AbortController();
   let server;

@@ -5,6 +5,7 @@ import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
 import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
+import type { WorkflowComponentRunner } from "../workflow/mod.ts";
 import { chooseTier, type TierDecision, type TierLookup } from "./choose_tier.ts";
 import { executionContext } from "./execution_context.ts";
 import { executionHost } from "./execution_host.ts";
@@ -41,6 +42,8 @@ export interface RouterOptions {
   mcpEndpoint?: string;
   /** Largest ingress body in bytes (default 1 MiB); larger ones answer 413. */
   maxBodyBytes?: number;
+  /** Runs `handlerType: workflow` components (issue #7); absent means not available. */
+  workflows?: WorkflowComponentRunner;
 }
 
 interface Trace {
@@ -193,6 +196,17 @@ export class Router {
   ): Promise<ExecuteResponse> {
     const component = trace.component!;
     const { appId, requestId } = trace;
+    // issue #7: workflow components run on the workflow engine, synchronously.
+    if (component.handlerType === "workflow" && this.#o.workflows) {
+      return await this.#o.workflows.execute({
+        appId,
+        requestId,
+        component,
+        requestData,
+        userInfo,
+        signal,
+      });
+    }
     if (component.handlerType !== "jit") {
       throw new KilnError(
         "NOT_AVAILABLE",

@@ -50,7 +50,10 @@ export async function executeStep(
   const control = step.control!;
   switch (control.subtype) {
     case "formatResponse":
-      return { resultType: control.resultType, data: input };
+      return {
+        resultType: control.resultType,
+        data: control.resultType === "httpResponse" ? httpResponse(input) : input,
+      };
     case "choice":
     case "succeed":
       return input;
@@ -72,4 +75,18 @@ export async function executeStep(
     case "subworkflow":
       return await subworkflowStep(step, input, frame, signal);
   }
+}
+
+/** An `httpResponse` whose `body` is JSON rather than text is sent as JSON. */
+function httpResponse(input: Record<string, JsonValue>): JsonValue {
+  if (input.body === undefined || input.body === null || typeof input.body === "string") {
+    return input;
+  }
+  const headers = (input.headers ?? {}) as Record<string, JsonValue>;
+  const typed = Object.keys(headers).some((h) => h.toLowerCase() === "content-type");
+  return {
+    ...input,
+    headers: typed ? headers : { ...headers, "content-type": "application/json" },
+    body: JSON.stringify(input.body),
+  };
 }

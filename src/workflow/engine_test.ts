@@ -63,7 +63,11 @@ Deno.test("jit, llm and choice steps route by list-form conditions to formatResp
     const calm = await t.runToEnd("triage", { seats: 1, text: "invoice" });
     assert.deepEqual(calm.result, {
       resultType: "httpResponse",
-      data: { statusCode: 201, body: { queue: "general" } },
+      data: {
+        statusCode: 201,
+        headers: { "content-type": "application/json" },
+        body: '{"queue":"general"}',
+      },
     });
     assert.deepEqual(calm.outputs.score, { score: 1 });
   } finally {

@@ -26,3 +26,14 @@ export type {
 } from "./types.ts";
 export { systemTimers } from "./_timers.ts";
 export type { Timers } from "./_timers.ts";
+export { ExternalMcpServers, McpServerDeclaration } from "./mcp_servers.ts";
+export type { ExternalMcpOptions } from "./mcp_servers.ts";
+export { mcpInvoker } from "./mcp_invoker.ts";
+export type { McpInvokerDeps } from "./mcp_invoker.ts";
+export { registryWorkflowSource } from "./workflow_source.ts";
+export { findComponent, routerComponentInvoker } from "./router_invoker.ts";
+export type { ComponentRouter } from "./router_invoker.ts";
+export { triggerOf, workflowComponentRunner } from "./component_runner.ts";
+export type { WorkflowComponentCall, WorkflowComponentRunner } from "./component_runner.ts";
+export { createWorkflowEngine } from "./kiln_engine.ts";
+export type { KilnWorkflowDeps, WorkflowSettings } from "./kiln_engine.ts";
