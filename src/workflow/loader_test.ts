@@ -16,7 +16,8 @@ Deno.test("loadWorkflow() compiles the example triage workflow", async () => {
   );
   const wf = loadWorkflow("workflows/triage.yaml", text);
   assert.equal(wf.workflowId, "triage");
-  assert.equal(wf.startAt, "score");
+  assert.equal(wf.startAt, "count");
+  assert.deepEqual(wf.coreTools, ["core.state.incrementRuntimeValue"]);
   assert.ok(wf.steps.get("escalate")!.terminal);
 });
 
