@@ -237,3 +237,27 @@ Deno.test("the run routes are in /openapi.json", async () => {
     await t.close();
   }
 });
+
+Deno.test("registering an app refuses a workflow that fails the static checks, naming the field", async () => {
+  const t = await startKiln();
+  try {
+    const bad = COUNTER.replace("nextStep: answer", "nextStep: nowhere");
+    const reg = await t.call("POST", "/v1/apps", { files: workflowApp("wf", { counter: bad }) });
+    assert.equal(reg.status, 400, JSON.stringify(reg.json));
+    const issues = reg.json.error.details.issues as {
+      path: string;
+      field?: string;
+      message: string;
+    }[];
+    assert.ok(
+      issues.some((i) =>
+        i.path === "workflows/counter.yaml" && i.field === "steps.pause.transitions[0].nextStep" &&
+        /unknown step "nowhere"/.test(i.message)
+      ),
+      JSON.stringify(issues),
+    );
+    assert.equal((await t.call("GET", "/v1/apps/wf")).status, 404);
+  } finally {
+    await t.close();
+  }
+});

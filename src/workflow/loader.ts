@@ -44,6 +44,17 @@ export function checkWorkflow(
   } catch (err) {
     return { issues: [{ file, message: (err as Error).message.split("\n")[0] }] };
   }
+  return checkWorkflowValue(file, raw);
+}
+
+/**
+ * The checks of {@link checkWorkflow} on an already parsed document, for the definition
+ * validator that refuses invalid workflows at commit time.
+ */
+export function checkWorkflowValue(
+  file: string,
+  raw: unknown,
+): { workflow?: CompiledWorkflow; issues: WorkflowIssue[] } {
   const parsed = WorkflowDefinition.safeParse(raw);
   if (!parsed.success) {
     return {

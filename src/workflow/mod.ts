@@ -1,7 +1,7 @@
 /** The workflow engine (SPEC §7): YAML workflows, CEL expressions, durable runs. */
 export { WorkflowEngine } from "./engine.ts";
 export type { StartOptions, WorkflowEngineOptions } from "./engine.ts";
-export { checkWorkflow, invalidWorkflow, loadWorkflow } from "./loader.ts";
+export { checkWorkflow, checkWorkflowValue, invalidWorkflow, loadWorkflow } from "./loader.ts";
 export type { WorkflowIssue } from "./loader.ts";
 export { compileExpression, EXPRESSION_ROOTS, toJson } from "./expression.ts";
 export type { Expression, Scope } from "./expression.ts";
