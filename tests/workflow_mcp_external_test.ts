@@ -1,4 +1,10 @@
 import assert from "node:assert/strict";
+// The 1.x package maps `./*` types to `*.js.d.ts`, which do not exist: name the types explicitly.
+// @ts-types="@modelcontextprotocol/sdk/server/mcp"
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { z } from "zod";
 import { startKiln } from "./_support/kiln.ts";
 import { pollRun, workflowApp } from "./_support/workflow.ts";
 
@@ -81,5 +87,79 @@ Deno.test("a stdio MCP server command the operator did not allow is refused", as
     assert.match(run.error.message, /not allowed MCP server command "\/bin\/sh"/);
   } finally {
     await t.close();
+  }
+});
+
+/** A Streamable HTTP MCP server on loopback (official SDK, stateless), with two tools. */
+function reverseServer() {
+  const handle = async (req: Request) => {
+    const server = new McpServer({ name: "reverse", version: "1.0.0" });
+    server.registerTool("reverse", {
+      description: "Reverses text",
+      inputSchema: { text: z.string() },
+      outputSchema: { reversed: z.string() },
+    }, ({ text }) => {
+      const reversed = [...text].reverse().join("");
+      return { content: [{ type: "text", text: reversed }], structuredContent: { reversed } };
+    });
+    server.registerTool("refuse", { description: "Always fails" }, () => ({
+      content: [{ type: "text", text: "no thanks" }],
+      isError: true,
+    }));
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await server.connect(transport);
+    return await transport.handleRequest(req);
+  };
+  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handle);
+  return { url: `http://127.0.0.1:${http.addr.port}/mcp`, close: () => http.shutdown() };
+}
+
+const REVERSE = `workflowId: rev
+startAt: flip
+steps:
+  flip:
+    type: mcp
+    target: { server: words, tool: reverse }
+    inputMapping: { text: trigger.body.text }
+    transitions: { onSuccess: refuse, onFailureDefault: broken }
+  refuse:
+    type: mcp
+    target: { server: words, tool: refuse }
+    transitions:
+      onSuccess: broken
+      onFailure:
+        - condition: "step.output.error.code == 'MCP_TOOL_ERROR'"
+          nextStep: answer
+  answer:
+    type: control
+    target: { subtype: formatResponse }
+    inputMapping: { reversed: steps.flip.output.reversed, why: steps.refuse.output.error.message }
+    end: true
+  broken: { type: control, target: { subtype: fail, code: UNEXPECTED } }
+`;
+
+Deno.test("an mcp step calls a Streamable HTTP MCP server; its isError answers route as failures", async () => {
+  const words = reverseServer();
+  const t = await startKiln();
+  try {
+    const files = workflowApp("ext", { rev: REVERSE }, {
+      configuration: { mcpServers: { words: { url: words.url } } },
+    });
+    assert.equal((await t.call("POST", "/v1/apps", { files })).status, 201);
+    const start = await t.call("POST", "/v1/apps/ext/workflows/rev/runs", {
+      input: { text: "kiln" },
+    });
+    const run = await pollRun(async () =>
+      (await t.call("GET", `/v1/apps/ext/runs/${start.json.runId}`)).json
+    );
+    assert.equal(run.status, "succeeded", JSON.stringify(run.error));
+    assert.equal(run.result.data.reversed, "nlik");
+    assert.match(run.result.data.why, /tool "refuse" of MCP server "words" failed: no thanks/);
+  } finally {
+    await t.close();
+    await words.close();
   }
 });
