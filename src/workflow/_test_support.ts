@@ -4,7 +4,7 @@
  */
 import FakeTimers from "@sinonjs/fake-timers";
 import { KilnError, silentLogger } from "../core/mod.ts";
-import { EmbeddedStore, type JsonValue } from "../state/mod.ts";
+import { EmbeddedStore, type JsonValue, type StoreDriver } from "../state/mod.ts";
 import { WorkflowEngine } from "./engine.ts";
 import { loadWorkflow } from "./loader.ts";
 import type { ComponentCall, McpCall, WorkflowSource } from "./seams.ts";
@@ -20,7 +20,7 @@ export type ToolFn = (
 /** A test engine and its knobs. */
 export interface TestEngine {
   engine: WorkflowEngine;
-  store: EmbeddedStore;
+  store: StoreDriver;
   clock: ReturnType<typeof FakeTimers.createClock>;
   timers: Timers;
   /** Calls per component/tool name. */
@@ -32,16 +32,20 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-/** Builds a test engine over `workflows` (`id → YAML`), `components` and `tools`. */
+/**
+ * Builds a test engine over `workflows` (`id → YAML`), `components` and `tools`; `shared` passes
+ * a store (closed by its owner), clock and call counts in, as a restart does.
+ */
 export function testEngine(
   workflows: Record<string, string>,
   components: Record<string, Fn> = {},
   tools: Record<string, ToolFn> = {},
-  shared?: { store: EmbeddedStore; clock: TestEngine["clock"]; calls: Map<string, number> },
+  shared: { store?: StoreDriver; clock?: TestEngine["clock"]; calls?: Map<string, number> } = {},
 ): TestEngine {
-  const store = shared?.store ?? EmbeddedStore.open(":memory:");
-  const clock = shared?.clock ?? FakeTimers.createClock(1_000_000);
-  const calls = shared?.calls ?? new Map<string, number>();
+  const owned = shared.store === undefined;
+  const store = shared.store ?? EmbeddedStore.open(":memory:");
+  const clock = shared.clock ?? FakeTimers.createClock(1_000_000);
+  const calls = shared.calls ?? new Map<string, number>();
   const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
   const timers: Timers = {
     now: () => clock.now,
@@ -102,7 +106,7 @@ export function testEngine(
     restart: () => testEngine(workflows, components, tools, { store, clock, calls }),
     async close() {
       await engine.close();
-      if (!shared) store.close();
+      if (owned) await store.close();
     },
   };
   return self;

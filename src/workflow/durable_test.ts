@@ -74,7 +74,7 @@ Deno.test("a run stopped mid-wait resumes from its checkpoint, each step once, d
     assert.equal(await second.engine.resume(), 0, "nothing is left in flight");
   } finally {
     await second.close();
-    first.store.close();
+    await first.store.close();
   }
 });
 
@@ -108,7 +108,7 @@ Deno.test("a non-repeatable step interrupted by a restart fails with STEP_INTERR
     assert.equal(run.trace[0].status, "interrupted");
   } finally {
     await second.close();
-    first.store.close();
+    await first.store.close();
   }
 });
 
