@@ -261,3 +261,29 @@ Deno.test("registering an app refuses a workflow that fails the static checks, n
     await t.close();
   }
 });
+
+Deno.test("a run keeps the workflow revision it started with when the app changes mid-run", async () => {
+  await withApp(async (t) => {
+    const start = await t.call("POST", "/v1/apps/wf/workflows/counter/runs", {
+      input: { who: "v1" },
+    });
+    const changed = await t.call("PUT", "/v1/apps/wf/definitions/file", {
+      path: "workflows/counter.yaml",
+      content: COUNTER.replace("who: trigger.body.who", "who: \"'changed'\""),
+      commitMessage: "change the answer",
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.json));
+    const old = await pollRun(async () =>
+      (await t.call("GET", `/v1/apps/wf/runs/${start.json.runId}`)).json
+    );
+    assert.equal(old.result.data.who, "v1");
+    assert.notEqual(old.revision, changed.json.resultingRevision);
+    const next = await t.call("POST", "/v1/apps/wf/workflows/counter/runs", {
+      input: { who: "v2" },
+    });
+    const fresh = await pollRun(async () =>
+      (await t.call("GET", `/v1/apps/wf/runs/${next.json.runId}`)).json
+    );
+    assert.equal(fresh.result.data.who, "changed");
+  });
+});
