@@ -12,6 +12,8 @@ import type { CompiledGraph, CompiledStep } from "./types.ts";
 
 /** How deeply subworkflows may nest. */
 export const MAX_SUBWORKFLOW_DEPTH = 8;
+/** The most items one `map` step takes. */
+export const MAX_MAP_ITEMS = 10_000;
 
 /** A nested walk's answer: a formatResponse's `data`, or the terminal step's output. */
 export function endValue(end: WalkEnd): JsonValue {
@@ -82,6 +84,12 @@ export async function mapStep(
     throw new KilnError(
       "EXPRESSION_ERROR",
       `map items ${quote(step.items!.source)} gave ${quote(items)}, not a list`,
+    );
+  }
+  if (items.length > MAX_MAP_ITEMS) {
+    throw new KilnError(
+      "VALIDATION_ERROR",
+      `map step ${quote(step.id)} got ${items.length} items; the limit is ${MAX_MAP_ITEMS}`,
     );
   }
   const graph: CompiledGraph = step.graphs!.get("iterator")!;

@@ -14,6 +14,7 @@ export interface FrameDeps {
   components: ComponentInvoker;
   mcp: McpInvoker;
   source: WorkflowSource;
+  limits: RunLimits;
   emit(event: RunEvent): void;
 }
 
@@ -70,9 +71,21 @@ export function scopeOf(frame: Frame, stepOutput?: JsonValue): Record<string, un
   };
 }
 
+/** Bounds on one run. */
+export interface RunLimits {
+  /** Steps one graph walk may run before it is stopped as a runaway loop (default 10 000). */
+  maxSteps: number;
+  /** Trace entries a run keeps; later ones are counted in `traceDropped` (default 2 000). */
+  maxTrace: number;
+}
+
+/** The default {@link RunLimits}. */
+export const DEFAULT_RUN_LIMITS: RunLimits = { maxSteps: 10_000, maxTrace: 2_000 };
+
 /** Appends a trace entry and tells subscribers. */
 export function record(frame: Frame, entry: TraceEntry): void {
-  frame.run.trace.push(entry);
+  if (frame.run.trace.length < frame.deps.limits.maxTrace) frame.run.trace.push(entry);
+  else frame.run.traceDropped = (frame.run.traceDropped ?? 0) + 1;
   frame.deps.emit({
     type: "step",
     runId: frame.run.runId,

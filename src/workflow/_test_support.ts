@@ -9,6 +9,7 @@ import { WorkflowEngine } from "./engine.ts";
 import { loadWorkflow } from "./loader.ts";
 import type { ComponentCall, McpCall, WorkflowSource } from "./seams.ts";
 import type { Timers } from "./_timers.ts";
+import type { RunLimits } from "./_frame.ts";
 import type { RunRecord } from "./types.ts";
 
 export type Fn = (input: JsonValue, call: ComponentCall) => JsonValue | Promise<JsonValue>;
@@ -40,7 +41,12 @@ export function testEngine(
   workflows: Record<string, string>,
   components: Record<string, Fn> = {},
   tools: Record<string, ToolFn> = {},
-  shared: { store?: StoreDriver; clock?: TestEngine["clock"]; calls?: Map<string, number> } = {},
+  shared: {
+    store?: StoreDriver;
+    clock?: TestEngine["clock"];
+    calls?: Map<string, number>;
+    limits?: Partial<RunLimits>;
+  } = {},
 ): TestEngine {
   const owned = shared.store === undefined;
   const store = shared.store ?? EmbeddedStore.open(":memory:");
@@ -66,6 +72,7 @@ export function testEngine(
     source,
     logger: silentLogger,
     timers,
+    ...(shared.limits ? { limits: shared.limits } : {}),
     components: {
       invoke: async (call) => {
         const name = String(
@@ -103,7 +110,7 @@ export function testEngine(
         await clock.tickAsync(100);
       }
     },
-    restart: () => testEngine(workflows, components, tools, { store, clock, calls }),
+    restart: () => testEngine(workflows, components, tools, { ...shared, store, clock, calls }),
     async close() {
       await engine.close();
       if (owned) await store.close();

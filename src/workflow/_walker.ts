@@ -35,8 +35,14 @@ export async function walk(
 ): Promise<WalkEnd> {
   let id: string | undefined = from;
   let startedAt = resumedStartedAt;
-  for (;;) {
+  for (let count = 1;; count++) {
     if (frame.signal.aborted) throw abortError(frame.signal);
+    if (count > frame.deps.limits.maxSteps) {
+      throw new StepFailed({
+        code: "WORKFLOW_FAILED",
+        message: `the run took more than ${frame.deps.limits.maxSteps} steps; stopped at "${id}"`,
+      }, frame.prefix + id);
+    }
     const step: CompiledStep = graph.steps.get(id!)!;
     const began = startedAt ?? frame.deps.timers.now();
     startedAt = undefined;

@@ -155,3 +155,27 @@ Deno.test("wait waits in fake time; subworkflow runs another workflow on the ste
     await t.close();
   }
 });
+
+const LOOP = `workflowId: loop
+startAt: again
+steps:
+  again:
+    type: control
+    target: { subtype: choice }
+    transitions: [{ condition: "true", nextStep: again }, { nextStep: out }]
+  out: { type: control, target: { subtype: succeed } }
+`;
+
+Deno.test("a runaway loop is stopped after limits.maxSteps steps, its trace capped", async () => {
+  const t = testEngine({ loop: LOOP }, {}, {}, { limits: { maxSteps: 300, maxTrace: 100 } });
+  try {
+    const run = await t.runToEnd("loop");
+    assert.equal(run.status, "failed");
+    assert.equal(run.error?.code, "WORKFLOW_FAILED");
+    assert.match(run.error!.message, /more than 300 steps; stopped at "again"/);
+    assert.equal(run.trace.length, 100);
+    assert.equal(run.traceDropped, 200);
+  } finally {
+    await t.close();
+  }
+});

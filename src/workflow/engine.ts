@@ -6,7 +6,7 @@
 import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
 import type { JsonValue, StoreDriver } from "../state/mod.ts";
 import { driveRun, SHUTDOWN } from "./_driver.ts";
-import type { FrameDeps } from "./_frame.ts";
+import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts";
 import { systemTimers, type Timers } from "./_timers.ts";
 import { type RunFilter, RunStore, type RunSummary } from "./run_store.ts";
 import type { ComponentInvoker, McpInvoker, WorkflowSource } from "./seams.ts";
@@ -27,6 +27,8 @@ export interface WorkflowEngineOptions {
   retentionSeconds?: number;
   /** Runs in flight at once on this node; more are refused with OVERLOADED. Default 1000. */
   maxActiveRuns?: number;
+  /** Bounds on each run: steps per walk, trace entries kept. */
+  limits?: Partial<RunLimits>;
 }
 
 /** How a run is started. */
@@ -267,9 +269,24 @@ export class WorkflowEngine {
       components: { invoke: (call) => this.#components.invoke(call) },
       mcp: this.#o.mcp,
       source: this.#o.source,
+      limits: { ...DEFAULT_RUN_LIMITS, ...this.#o.limits },
       emit: (event) => this.#emit(event),
     };
     const done = driveRun(run, workflow, deps, this.#runs, controller.signal)
+      .then((end) => {
+        if (end.status !== "running") {
+          this.#log.info("workflow run", {
+            appId: end.appId,
+            workflowId: end.workflowId,
+            runId: end.runId,
+            status: end.status,
+            ...(end.error ? { code: end.error.code, stepId: end.error.stepId } : {}),
+            steps: end.trace.length + (end.traceDropped ?? 0),
+            durationMs: (end.endedAt ?? end.updatedAt) - end.createdAt,
+          });
+        }
+        return end;
+      })
       .catch((err) => {
         this.#log.error("workflow run crashed", { runId: run.runId, error: String(err) });
         return run;

@@ -37,3 +37,5 @@ export { triggerOf, workflowComponentRunner } from "./component_runner.ts";
 export type { WorkflowComponentCall, WorkflowComponentRunner } from "./component_runner.ts";
 export { createWorkflowEngine } from "./kiln_engine.ts";
 export type { KilnWorkflowDeps, WorkflowSettings } from "./kiln_engine.ts";
+export { DEFAULT_RUN_LIMITS } from "./_frame.ts";
+export type { RunLimits } from "./_frame.ts";

@@ -108,6 +108,8 @@ export interface RunRecord {
   inFlight?: { stepId: string; startedAt: number };
   outputs: Record<string, JsonValue>;
   trace: TraceEntry[];
+  /** Trace entries left out past the cap (long loops, large maps). */
+  traceDropped?: number;
   result?: RunResult;
   error?: StepError & { stepId?: string };
 }
