@@ -1,8 +1,10 @@
 /**
  * A `handlerType: workflow` component, run synchronously for the router: the request becomes
  * the run's `trigger` (`trigger.body` is the JSON body or the tool input), the run goes to its
- * end, and its result answers as an `/execute` response — `error` for a failed run.
+ * end (within the component's `limits.timeoutMs`, cancelled past it), and its result answers as
+ * an `/execute` response — `error` for a failed run.
  */
+import { quote } from "../core/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { JsonValue } from "../state/mod.ts";
 import type { WorkflowEngine } from "./engine.ts";
@@ -31,6 +33,10 @@ export function workflowComponentRunner(
       const started = performance.now();
       const workflowId = String(call.component.taskDetails.workflowId);
       const idempotencyKey = call.requestData.httpDetails?.headers["idempotency-key"];
+      const limitMs = call.component.limits?.timeoutMs;
+      const deadline = limitMs ? AbortSignal.timeout(limitMs) : undefined;
+      const signals = [call.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
       const run = await engine.run(call.appId, workflowId, triggerOf(call.requestData), {
         ...(idempotencyKey ? { idempotencyKey } : {}),
         context: {
@@ -38,12 +44,23 @@ export function workflowComponentRunner(
           requestId: call.requestId,
           ...(call.userInfo ? { userInfo: call.userInfo as JsonValue } : {}),
         },
-        ...(call.signal ? { signal: call.signal } : {}),
+        ...(signal ? { signal } : {}),
       });
-      const result = run.result ?? {
-        resultType: "error" as const,
-        data: { code: "WORKFLOW_FAILED", message: `run ${run.runId} did not finish` },
-      };
+      const timedOut = deadline?.aborted && run.status === "cancelled";
+      const result = timedOut
+        ? {
+          resultType: "error" as const,
+          data: {
+            code: "EXECUTION_TIMEOUT",
+            message: `workflow component ${
+              quote(call.component.componentId)
+            } ran past its ${limitMs} ms limit`,
+          },
+        }
+        : run.result ?? {
+          resultType: "error" as const,
+          data: { code: "WORKFLOW_FAILED", message: `run ${run.runId} did not finish` },
+        };
       return {
         requestId: call.requestId,
         resultType: result.resultType,

@@ -51,3 +51,30 @@ Deno.test("a failed run answers resultType error with its code, run and step", a
     details: { runId: "r1", stepId: "x" },
   });
 });
+
+Deno.test("a workflow component past its limits.timeoutMs is cancelled and answers EXECUTION_TIMEOUT", async () => {
+  const component = ComponentDefinition.parse({
+    componentId: "w",
+    handlerType: "workflow",
+    taskDetails: { workflowId: "wf" },
+    limits: { timeoutMs: 1 },
+  });
+  const runner = workflowComponentRunner({
+    run: (_a, _w, _i, opts) =>
+      new Promise((resolve) =>
+        opts?.signal?.addEventListener(
+          "abort",
+          () => resolve({ runId: "r2", status: "cancelled" } as unknown as RunRecord),
+        )
+      ),
+  });
+  const res = await runner.execute({
+    appId: "a",
+    requestId: "q",
+    component,
+    requestData: { source: "internal", input: {} },
+  });
+  assert.equal(res.resultType, "error");
+  assert.equal((res.data as { code: string }).code, "EXECUTION_TIMEOUT");
+  assert.match((res.data as { message: string }).message, /"w" ran past its 1 ms limit/);
+});
