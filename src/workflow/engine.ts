@@ -7,6 +7,7 @@ import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/
 import type { JsonValue, StoreDriver } from "../state/mod.ts";
 import { driveRun, SHUTDOWN } from "./_driver.ts";
 import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts";
+import { RunEvents } from "./_events.ts";
 import { systemTimers, type Timers } from "./_timers.ts";
 import { type RunFilter, RunStore, type RunSummary } from "./run_store.ts";
 import type { ComponentInvoker, McpInvoker, WorkflowSource } from "./seams.ts";
@@ -49,7 +50,7 @@ export class WorkflowEngine {
   readonly #timers: Timers;
   readonly #log: Logger;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunRecord> }>();
-  readonly #listeners = new Map<string, Set<(event: RunEvent) => void>>();
+  readonly #events: RunEvents;
   readonly #starting = new Map<string, Promise<RunRecord>>();
   #components: ComponentInvoker;
   #closed = false;
@@ -59,6 +60,7 @@ export class WorkflowEngine {
     this.#timers = opts.timers ?? systemTimers(opts.clock ?? systemClock);
     this.#runs = new RunStore(opts.store, opts.retentionSeconds ?? DEFAULT_RETENTION);
     this.#log = opts.logger.with({ component: "workflow" });
+    this.#events = new RunEvents(this.#log);
     this.#components = opts.components ?? {
       invoke: (call) =>
         Promise.reject(
@@ -159,13 +161,7 @@ export class WorkflowEngine {
 
   /** Calls `listener` with each event of run `runId` until the returned function is called. */
   subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
-    let set = this.#listeners.get(runId);
-    if (!set) this.#listeners.set(runId, set = new Set());
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(runId);
-    };
+    return this.#events.subscribe(runId, listener);
   }
 
   /** Resumes every run left in flight by an earlier process; answers how many. */
@@ -270,7 +266,7 @@ export class WorkflowEngine {
       mcp: this.#o.mcp,
       source: this.#o.source,
       limits: { ...DEFAULT_RUN_LIMITS, ...this.#o.limits },
-      emit: (event) => this.#emit(event),
+      emit: (event) => this.#events.emit(event),
     };
     const done = driveRun(run, workflow, deps, this.#runs, controller.signal)
       .then((end) => {
@@ -293,16 +289,6 @@ export class WorkflowEngine {
       })
       .finally(() => this.#active.delete(run.runId));
     this.#active.set(run.runId, { controller, done });
-  }
-
-  #emit(event: RunEvent): void {
-    for (const listener of this.#listeners.get(event.runId) ?? []) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.#log.warn("run event listener failed", { error: String(err) });
-      }
-    }
   }
 }
 
