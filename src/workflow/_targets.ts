@@ -18,35 +18,38 @@ const Concurrency = z.number().int().min(1).max(64);
 
 /** Control steps, by subtype. */
 export const ControlTargetDef = z.discriminatedUnion("subtype", [
-  z.object({
+  z.strictObject({
     subtype: z.literal("formatResponse"),
     resultType: z.enum(["generic", "httpResponse", "error"]).default("generic"),
   }),
-  z.object({ subtype: z.literal("choice") }),
-  z.object({ subtype: z.literal("wait"), durationMs: z.number().int().min(0).max(86_400_000) }),
-  z.object({
+  z.strictObject({ subtype: z.literal("choice") }),
+  z.strictObject({
+    subtype: z.literal("wait"),
+    durationMs: z.number().int().min(0).max(86_400_000),
+  }),
+  z.strictObject({
     subtype: z.literal("fail"),
     code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/).default("WORKFLOW_FAILED"),
     message: z.string().max(2000).default("the workflow failed"),
   }),
-  z.object({ subtype: z.literal("succeed") }),
-  z.object({
+  z.strictObject({ subtype: z.literal("succeed") }),
+  z.strictObject({
     subtype: z.literal("parallel"),
     branches: z.record(StepId, GraphDef).refine((b) => Object.keys(b).length > 0, "no branches"),
     maxConcurrency: Concurrency.optional(),
   }),
-  z.object({
+  z.strictObject({
     subtype: z.literal("map"),
     items: z.string().min(1),
     iterator: GraphDef,
     maxConcurrency: Concurrency.default(4),
   }),
-  z.object({ subtype: z.literal("subworkflow"), workflowId: StepId }),
+  z.strictObject({ subtype: z.literal("subworkflow"), workflowId: StepId }),
 ]);
 export type ControlTargetDef = z.infer<typeof ControlTargetDef>;
 
 /** `mcp` steps: a core tool, or a tool of an external server the app declares. */
-export const McpTargetDef = z.object({
+export const McpTargetDef = z.strictObject({
   tool: z.string().min(1).max(200),
   server: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/).optional(),
 });
@@ -68,7 +71,7 @@ export const LlmTargetDef = z.union([
   z.object({ prompt: z.string().min(1) }).loose(),
 ]);
 
-/** The target schema of each step type. */
+/** The target schema of each step type (also rendered to `schemas/workflow/<type>_target`). */
 export const TARGETS = {
   control: ControlTargetDef,
   mcp: McpTargetDef,

@@ -97,3 +97,14 @@ Deno.test("checkWorkflow() reports YAML and model errors with their place", () =
     start.join("\n"),
   );
 });
+
+Deno.test("checkWorkflow() refuses unknown keys in control and mcp targets (likely typos)", () => {
+  const issues = issuesOf(`workflowId: w
+startAt: a
+steps:
+  a: { type: control, target: { subtype: wait, durationMs: 5, durationMS: 5 }, transitions: [{ nextStep: b }] }
+  b: { type: mcp, target: { tool: core.x, sever: s }, end: true }
+`);
+  assert.ok(issues.some((i) => /^a target: .*durationMS/.test(i)), issues.join("\n"));
+  assert.ok(issues.some((i) => /^b target: .*sever/.test(i)), issues.join("\n"));
+});

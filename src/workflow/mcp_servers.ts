@@ -7,7 +7,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client";
 // The 1.x package maps `./*` types to `*.js.d.ts`, which do not exist: name the types explicitly.
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { StdioClientTransport as StdioTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
@@ -118,6 +118,10 @@ export class ExternalMcpServers {
           `the operator has not allowed MCP server command ${quote(decl.command)}`,
         );
       }
+      // Loaded on first use: the stdio transport reads the environment as it loads.
+      const { StdioClientTransport } = await import(
+        "@modelcontextprotocol/sdk/client/stdio.js"
+      ) as { StdioClientTransport: typeof StdioTransport };
       const transport = new StdioClientTransport({
         command: decl.command,
         args: decl.args,

@@ -39,3 +39,4 @@ export { createWorkflowEngine } from "./kiln_engine.ts";
 export type { KilnWorkflowDeps, WorkflowSettings } from "./kiln_engine.ts";
 export { DEFAULT_RUN_LIMITS } from "./_frame.ts";
 export type { RunLimits } from "./_frame.ts";
+export { TARGETS as STEP_TARGETS } from "./_targets.ts";
