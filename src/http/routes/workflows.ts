@@ -163,11 +163,26 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
         });
         try {
           for (const e of run.trace) {
-            await stream.writeSSE({ event: "step", data: JSON.stringify({ runId, ...e }) });
+            const event: RunEvent = {
+              type: "step",
+              runId,
+              status: e.status,
+              stepId: e.stepId,
+              attempt: e.attempt,
+              at: e.endedAt,
+              ...(e.error ? { error: e.error } : {}),
+            };
+            await stream.writeSSE({ event: "step", data: JSON.stringify(event) });
           }
           let ended = run.status !== "running";
           if (ended) {
-            const end = { runId, status: run.status, at: run.endedAt, error: run.error };
+            const end: RunEvent = {
+              type: "run",
+              runId,
+              status: run.status,
+              at: run.endedAt ?? run.updatedAt,
+              ...(run.error ? { error: run.error } : {}),
+            };
             await stream.writeSSE({ event: "run", data: JSON.stringify(end) });
           }
           while (!ended && !stream.aborted) {
