@@ -13,9 +13,20 @@ import {
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
+import { JitRunner } from "./jit/mod.ts";
+import { Router } from "./router/mod.ts";
+import {
+  IsolateTier,
+  JcoComponentRunner,
+  SandboxManager,
+  type TierDriver,
+  WasmTier,
+} from "./sandbox/mod.ts";
 import { VERSION } from "./version.ts";
 import {
   createWorkflowEngine,
+  routerComponentInvoker,
+  workflowComponentRunner,
   type WorkflowEngine,
   type WorkflowSettings,
 } from "./workflow/mod.ts";
@@ -41,6 +52,15 @@ export interface KilnOptions {
   mcpAllowedHosts?: string[];
   /** The URL clients reach Kiln at, for MCP resource metadata behind a proxy. */
   publicUrl?: string;
+  /**
+   * The sandbox tiers; default: the isolate tier (host processes on `denoPath`) and the wasm tier.
+   * Passed in so tests and embedders can size them; Kiln closes them on shutdown.
+   */
+  tiers?: TierDriver[];
+  /** The deno binary isolate hosts run on (`KILN_DENO_PATH`; default: the running one). */
+  denoPath?: string;
+  /** Start the default tiers' workers now rather than on first use (`kiln serve` does). */
+  warmSandboxes?: boolean;
   /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
   workflows?: WorkflowSettings;
 }
@@ -57,6 +77,12 @@ export interface Kiln {
   executionTokens: ExecutionTokens;
   /** `/mcp`; closed first on shutdown so open streams do not hold the server. */
   mcp: McpEndpoint;
+  /** Runs components: HTTP ingress under `/apps/...` and `app.<appId>.<id>` MCP tools. */
+  router: Router;
+  /** The sandbox tiers the router dispatches to. */
+  sandbox: SandboxManager;
+  /** Builds component scripts (cached by content hash) for the router. */
+  jit: JitRunner;
   /** The workflow engine (issue #7); attach the router with `setComponentInvoker`. */
   workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
@@ -126,7 +152,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
-    // issue #7: the workflow engine (closed before the store, so in-flight runs stay resumable).
+    // issue #7: the workflow engine; it closes before the sandbox, so in-flight runs stay resumable.
     const workflows = createWorkflowEngine({
       store,
       registry,
@@ -138,6 +164,21 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       version: VERSION,
       ...opts.workflows,
     });
+    const sandbox = new SandboxManager(opts.tiers ?? defaultTiers(logger, opts), logger);
+    cleanups.unshift(() => sandbox.close());
+    const jit = new JitRunner(state);
+    const router = new Router({
+      registry,
+      sandbox,
+      jit,
+      tools,
+      executionTokens,
+      logger,
+      clock,
+      workflows: workflowComponentRunner(workflows),
+    });
+    tools.setInvoker((...args) => router.invoke(...args));
+    workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
     cleanups.unshift(() => workflows.close());
     const app = createHttpApp({
       registry,
@@ -147,6 +188,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       version: VERSION,
       executionTokens,
       mcp,
+      router,
       workflows,
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
@@ -159,6 +201,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       tools,
       executionTokens,
       mcp,
+      router,
+      sandbox,
+      jit,
       workflows,
       generatedAdminToken: admin.generated,
       close: async () => {
@@ -169,6 +214,13 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
+}
+
+/** The isolate and wasm tiers; warm, QuickJS workers start now, in the background. */
+function defaultTiers(logger: Logger, opts: KilnOptions): TierDriver[] {
+  const wasm = new WasmTier({ logger, components: new JcoComponentRunner() });
+  if (opts.warmSandboxes) wasm.warm();
+  return [new IsolateTier({ logger, denoPath: opts.denoPath }), wasm];
 }
 
 async function registerOnFirstStart(

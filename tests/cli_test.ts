@@ -87,7 +87,7 @@ Deno.test("a restarted server keeps its token hash and does not print a new toke
   }
 });
 
-Deno.test("kiln serve runs with read and write limited to its data dir (deno compile safety)", async () => {
+Deno.test("kiln serve runs the example app on every tier with read and write limited to its data dir (deno compile safety)", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "kiln-perm-" });
   const server = await spawnServer(["--port", "0", "--data-dir", dataDir], {
     permissions: [
@@ -95,6 +95,7 @@ Deno.test("kiln serve runs with read and write limited to its data dir (deno com
       `--allow-write=${dataDir}`,
       "--allow-net=127.0.0.1",
       "--allow-env",
+      `--allow-run=${Deno.execPath()}`,
     ],
     env: { KILN_ADMIN_TOKEN: "perm-test-token-0123456789" },
   });
@@ -108,6 +109,37 @@ Deno.test("kiln serve runs with read and write limited to its data dir (deno com
     const docs = await fetch(`${server.url}/docs/assets/swagger-ui.css`);
     assert.equal(docs.status, 200);
     await docs.body?.cancel();
+
+    const app = `${server.url}/apps/support-desk`;
+    const health = await fetch(`${app}/health`);
+    assert.equal(health.status, 200, await health.clone().text());
+    assert.equal(health.headers.get("x-kiln-tier"), "isolate");
+    assert.equal((await health.json()).status, "ok");
+    const counts = [];
+    for (let i = 0; i < 2; i++) {
+      const visits = await fetch(`${app}/visits`);
+      assert.equal(visits.status, 200, await visits.clone().text());
+      counts.push((await visits.json()).visits);
+    }
+    assert.equal(counts[1], counts[0] + 1, "visits counts through mcp.call into runtime state");
+    const echo = await fetch(`${app}/echo?x=1`, { method: "POST", body: "ping" });
+    assert.equal(echo.status, 200);
+    assert.equal(echo.headers.get("x-kiln-tier"), "wasm");
+    assert.equal(echo.headers.get("x-echo-method"), "POST");
+    assert.equal(await echo.text(), "ping");
+    const priority = await fetch(`${app}/tickets/priority`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        subject: "Outage",
+        description: "we cannot log in, urgent",
+        customerTier: "enterprise",
+        affectedUsers: 400,
+      }),
+    });
+    const scored = await priority.json();
+    assert.equal(priority.status, 200, JSON.stringify(scored));
+    assert.equal(scored.priority, "P1");
   } finally {
     await server.stop();
     await Deno.remove(dataDir, { recursive: true });

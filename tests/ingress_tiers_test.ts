@@ -64,18 +64,18 @@ Deno.test("the tier decision is enforced, explained and never lowered", async ()
     assert.match(body.error.message, /container \(trust untrusted\).*not configured/);
     assert.equal(k.tiers.isolate.jobs.length + k.tiers.wasm.jobs.length, 0, "ran nowhere weaker");
 
-    k.tiers.isolate.down = "isolate pool restarting";
+    await k.tiers.isolate.close();
     const moved = await k.fetch("/apps/calc/version");
     assert.equal(moved.status, 200);
     assert.equal(moved.headers.get("x-kiln-tier"), "wasm");
     assert.equal(
       moved.headers.get("x-kiln-tier-reason"),
-      "auto: trust trusted -> isolate unavailable (isolate pool restarting) -> wasm",
+      "auto: trust trusted -> isolate unavailable (the isolate tier is closed) -> wasm",
     );
-    k.tiers.wasm.down = "quickjs crashed";
+    await k.tiers.wasm.close();
     const none = await k.fetch("/apps/calc/version");
     assert.equal(none.status, 503);
-    assert.match((await json(none)).error.message, /quickjs crashed/);
+    assert.match((await json(none)).error.message, /the wasm tier is closed/);
 
     const llm = await k.fetch("/apps/calc/classify", { method: "POST", body: "{}" });
     assert.equal(llm.status, 503);

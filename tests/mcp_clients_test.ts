@@ -73,9 +73,13 @@ Deno.test("a v1 SDK client (2025-11-25) initializes a session, lists and calls t
       ]),
       [["shop", "ACTIVE"]],
     );
-    const app = await client.callTool({ name: "app.shop.getUser", arguments: {} });
-    assert.equal(app.isError, true);
-    assert.match(JSON.stringify(app.content), /NOT_AVAILABLE/);
+    const app = await client.callTool({ name: "app.shop.getUser", arguments: { id: "9" } });
+    assert.equal(app.isError, undefined, JSON.stringify(app.content));
+    assert.deepEqual(
+      (app.structuredContent as { ok: boolean; req: { input: unknown } }).req.input,
+      { id: "9" },
+      "the component ran in a sandbox tier and saw the tool arguments",
+    );
 
     const invalid = await client.callTool({ name: "core.state.getRuntimeValue", arguments: {} });
     assert.equal(invalid.isError, true);

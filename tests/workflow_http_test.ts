@@ -1,10 +1,4 @@
 import assert from "node:assert/strict";
-import { silentLogger } from "../src/core/mod.ts";
-import { JitRunner } from "../src/jit/mod.ts";
-import { Router } from "../src/router/mod.ts";
-import { SandboxManager } from "../src/sandbox/mod.ts";
-import { routerComponentInvoker, workflowComponentRunner } from "../src/workflow/mod.ts";
-import { InlineTier } from "./_support/inline_tier.ts";
 import { startKiln, type TestKiln } from "./_support/kiln.ts";
 import { pollRun, workflowApp } from "./_support/workflow.ts";
 
@@ -175,47 +169,32 @@ const SCORE = `export function score(req: { input: { seats: number } }) {
 }
 `;
 
-Deno.test("a handlerType: workflow component answers over HTTP, jit steps running through the router", async () => {
+Deno.test("a handlerType: workflow component answers over HTTP, its jit step on the isolate tier", async () => {
   const files = workflowApp("wf", { triage: TRIAGE }, {
     components: COMPONENTS,
     code: { "code/score.ts": SCORE },
   });
   await withApp(async (t) => {
-    const { registry, state, tools, executionTokens, workflows } = t.kiln;
-    const tiers = [new InlineTier("isolate"), new InlineTier("wasm", { javascript: "iife" })];
-    const sandbox = new SandboxManager(tiers, silentLogger);
-    const router = new Router({
-      registry,
-      sandbox,
-      jit: new JitRunner(state),
-      tools,
-      executionTokens,
-      logger: silentLogger,
-      workflows: workflowComponentRunner(workflows),
-    });
-    workflows.setComponentInvoker(routerComponentInvoker(router, registry));
-    try {
-      const post = (seats: number) =>
-        router.handle(
-          new Request("http://kiln.test/apps/wf/triage", {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ seats }),
-          }),
-        );
-      const ok = await post(12);
-      assert.equal(ok.status, 201, await ok.clone().text());
-      assert.deepEqual(await ok.json(), { priority: "P1" });
-      const refused = await post(500);
-      assert.equal(refused.status, 500);
-      const body = await refused.json();
-      assert.equal(body.error.code, "TOO_URGENT");
-      assert.equal(body.error.details.stepId, "refuse");
-      const runs = await workflows.list("wf");
-      assert.equal(runs.length, 2);
-    } finally {
-      await sandbox.close();
-    }
+    const post = (seats: number) =>
+      t.raw(
+        new Request("http://kiln.test/apps/wf/triage", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ seats }),
+        }),
+      );
+    const ok = await post(12);
+    assert.equal(ok.status, 201, await ok.clone().text());
+    assert.deepEqual(await ok.json(), { priority: "P1" });
+    const refused = await post(500);
+    assert.equal(refused.status, 500);
+    const body = await refused.json();
+    assert.equal(body.error.code, "TOO_URGENT");
+    assert.equal(body.error.details.stepId, "refuse");
+    const runs = await t.kiln.workflows.list("wf");
+    assert.equal(runs.length, 2);
+    const run = await t.kiln.workflows.get("wf", runs[0].runId);
+    assert.deepEqual(run.outputs.score, { priority: "P1", urgent: true });
   }, files);
 });
 

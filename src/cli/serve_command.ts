@@ -25,6 +25,7 @@ Environment:
   KILN_PUBLIC_URL   The URL clients reach Kiln at (behind a proxy); its host is allowed on /mcp
   KILN_MCP_ALLOWED_ORIGINS  Comma-separated browser origins /mcp accepts besides loopback
   KILN_MCP_ALLOWED_HOSTS    Comma-separated Host names /mcp accepts besides loopback
+  KILN_DENO_PATH    The deno binary isolate sandboxes run on (default: the running deno)
   KILN_WORKFLOW_MCP_COMMANDS  Comma-separated commands apps may start as stdio MCP servers`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
@@ -64,6 +65,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     publicUrl: Deno.env.get("KILN_PUBLIC_URL"),
     mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
     mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
+    denoPath: Deno.env.get("KILN_DENO_PATH"),
+    warmSandboxes: true,
     workflows: { mcpCommands: listFromEnv("KILN_WORKFLOW_MCP_COMMANDS") },
   });
   const abort = new AbortController();

@@ -4,9 +4,9 @@ import { KilnError, quote } from "../core/mod.ts";
 import { normalizeDefinitionPath } from "../state/mod.ts";
 import { sha256 } from "./_hash.ts";
 
-/** The whole source of `kiln:sdk`: every tier defines `globalThis.__kiln` before loading code. */
-export const SDK_MODULE =
-  "const k = globalThis.__kiln; export const mcp = k.mcp; export const log = k.log;";
+/** The source of `kiln:sdk` (TypeScript, embedded): it reads the `globalThis.__kiln` tiers set. */
+export { default as SDK_MODULE } from "../../isolates/sdk.ts" with { type: "text" };
+import SDK_SOURCE from "../../isolates/sdk.ts" with { type: "text" };
 
 /** The global an `iife` bundle assigns its exports to (what the QuickJS tier reads). */
 export const IIFE_GLOBAL = "__kilnModule";
@@ -111,8 +111,8 @@ function appFilesPlugin(read: ReadFile, inputs: Map<string, string>): esbuild.Pl
         return { errors: [{ text: refusal(args.path) }] };
       });
       build.onLoad({ filter: /.*/, namespace: "kiln-sdk" }, () => ({
-        contents: SDK_MODULE,
-        loader: "js",
+        contents: SDK_SOURCE,
+        loader: "ts",
       }));
       build.onLoad({ filter: /.*/, namespace: "app" }, async (args) => {
         const loader = LOADERS[args.path.split(".").pop()!.toLowerCase()];

@@ -16,16 +16,14 @@ async function buildFails(files: Record<string, string>, entry = "code/main.ts")
 }
 
 /** Evaluates an ESM bundle the way the isolate tier does, with `kiln` as the SDK globals. */
+/** Imports an ESM bundle with `globalThis.__kiln` set as a tier sets it; `done` unsets it. */
 async function runEsm(source: string, kiln: unknown) {
   const g = globalThis as Record<string, unknown>;
   g.__kiln = kiln;
-  try {
-    return await import(
-      `data:text/javascript;base64,${btoa(unescape(encodeURIComponent(source)))}`
-    );
-  } finally {
-    delete g.__kiln;
-  }
+  const mod = await import(
+    `data:text/javascript;base64,${btoa(unescape(encodeURIComponent(source)))}`
+  );
+  return { ...mod, done: () => delete g.__kiln };
 }
 
 Deno.test("bundleEsm() resolves kiln:sdk to the SDK globals and bundles relative imports", async () => {
@@ -56,7 +54,8 @@ export async function run(n: number): Promise<unknown> {
   });
   assert.deepEqual(await mod.run(21), { doubled: 42, tool: "called t", label: "from json" });
   assert.deepEqual(logged, ["running"]);
-  assert.ok(SDK_MODULE.startsWith("const k = globalThis.__kiln;"));
+  mod.done();
+  assert.match(SDK_MODULE, /globalThis as \{ __kiln\?: KilnGlobal \}/);
 });
 
 Deno.test("bundleEsm() refuses every import but kiln:sdk and the app's own files", async () => {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { InlineTier } from "../../tests/_support/inline_tier.ts";
-import { KilnError, silentLogger } from "../core/mod.ts";
+import { KilnError } from "../core/mod.ts";
 import { ComponentDefinition } from "../models/mod.ts";
-import { SandboxManager, TIER_STRENGTH, type TierName } from "../sandbox/mod.ts";
-import { chooseTier } from "./choose_tier.ts";
+import { TIER_STRENGTH, type TierDriver, type TierName } from "../sandbox/mod.ts";
+import { chooseTier, type TierLookup } from "./choose_tier.ts";
 
 function component(fields: Record<string, unknown> = {}): ComponentDefinition {
   const { language = "typescript", ...rest } = fields;
@@ -15,19 +14,23 @@ function component(fields: Record<string, unknown> = {}): ComponentDefinition {
   });
 }
 
-/** A node with the named tiers; `down` maps tiers to why they are unavailable. */
-function node(tiers: TierName[], down: Partial<Record<TierName, string>> = {}) {
+/**
+ * A node's tier table with the named tiers; `down` maps tiers to why they are unavailable.
+ * chooseTier reads only `name`, `accepts` and availability, so a table is all it needs.
+ */
+function node(tiers: TierName[], down: Partial<Record<TierName, string>> = {}): TierLookup {
   const accepts = {
     isolate: { javascript: "esm" },
     wasm: { javascript: "iife", wasmComponent: true },
     container: { javascript: "esm", python: true },
   } as const;
-  const drivers = tiers.map((name) => {
-    const tier = new InlineTier(name, accepts[name]);
-    tier.down = down[name] ?? null;
-    return tier;
-  });
-  return new SandboxManager(drivers, silentLogger);
+  return {
+    driver(tier) {
+      if (!tiers.includes(tier)) return { unavailable: `the ${tier} tier is not configured` };
+      if (down[tier]) return { unavailable: down[tier]! };
+      return { driver: { name: tier, accepts: accepts[tier] } as TierDriver };
+    },
+  };
 }
 
 const ALL: TierName[] = ["isolate", "wasm", "container"];

@@ -84,6 +84,12 @@ export interface TierDriver {
   readonly name: TierName;
   /** Which `ExecutionCode` kinds (and JavaScript format) this tier runs. */
   readonly accepts: { javascript?: "esm" | "iife"; wasmComponent?: boolean; python?: boolean };
+  /**
+   * What survives between executions: `app` — a warm sandbox keeps the app's module state and
+   * globals for its next request (isolates); `none` — every execution starts fresh. Nothing ever
+   * crosses from one app to another.
+   */
+  readonly reuse: "app" | "none";
   /** Null when usable, else why not (e.g. "docker is not reachable"). */
   unavailableReason(): string | null;
   execute(job: ExecutionJob): Promise<ExecuteResponse>;

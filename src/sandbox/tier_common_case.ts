@@ -179,16 +179,45 @@ export function runTierConformance(
         `await import("file:///etc/passwd"); return true;`,
         `await import("https://deno.land/x/mod.ts"); return true;`,
         `await import("npm:zod"); return true;`,
-        `await import("node:fs"); return true;`,
       ]
     ) await contained(tier, probe);
   });
 
-  test("escape: prototype pollution stays inside the execution", async (tier) => {
+  test("escape: Node built-ins give no capability", async (tier) => {
+    for (
+      const probe of [
+        `const fs = await import("node:fs"); fs.readFileSync("/etc/passwd"); return true;`,
+        `const fs = await import("node:fs"); fs.writeFileSync("/tmp/kiln-escape", "x"); return true;`,
+        `const cp = await import("node:child_process"); cp.execFileSync("/bin/true"); return true;`,
+        `const os = await import("node:os"); return os.hostname().length > 0;`,
+        `const net = await import("node:net"); await new Promise((ok, no) => ` +
+        `net.connect(1, "127.0.0.1").on("connect", ok).on("error", no)); return true;`,
+      ]
+    ) await contained(tier, probe);
+  });
+
+  test("escape: guest code cannot signal, stop or exit its sandbox host", async (tier) => {
+    for (
+      const probe of [
+        `const p = (await import("node:process")).default; p.kill(p.pid, "SIGKILL"); return true;`,
+        `const p = (await import("node:process")).default; p.exit(3); return true;`,
+        `Deno.kill(Deno.pid, "SIGKILL"); return true;`,
+        `Deno.exit(3); return true;`,
+        `self.close(); return true;`,
+        `new Worker("data:text/javascript,1", { type: "module" }); return true;`,
+      ]
+    ) await contained(tier, probe);
+    assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
+  });
+
+  test("escape: prototype pollution never reaches the host or another app", async (tier) => {
     await run(tier, `Object.prototype.polluted = "yes"; Array.prototype.push = () => 0; return 1;`);
     assert.equal(({} as Record<string, unknown>).polluted, undefined, "the host is polluted");
-    const next = await run(tier, `return { polluted: ({}).polluted ?? null };`);
-    assert.deepEqual(next.data, { polluted: null }, "the next execution sees the pollution");
+    const other = await run(tier, `return { polluted: ({}).polluted ?? null };`, { app: "other" });
+    assert.deepEqual(other.data, { polluted: null }, "another app sees the pollution");
+    const same = await run(tier, `return { polluted: ({}).polluted ?? null };`);
+    const expected = tier.reuse === "app" ? "yes" : null;
+    assert.deepEqual(same.data, { polluted: expected }, `reuse ${tier.reuse} is not what it says`);
   });
 
   test("an infinite loop is killed at the deadline and the tier keeps serving", async (tier) => {

@@ -2,7 +2,6 @@
  * Messages between the wasm tier (Kiln's main thread) and its QuickJS workers. Guest values cross
  * as JSON text, so the worker never parses what it only forwards and the host parses once.
  */
-import type { GuestLogLevel } from "../tier.ts";
 
 /** What the worker needs to run one execution in a fresh QuickJS runtime. */
 export interface GuestSpec {
@@ -16,14 +15,8 @@ export interface GuestSpec {
   maxOutputBytes: number;
 }
 
-/** One guest log line, from the SDK `log` or captured `console` output. */
-export interface GuestLogLine {
-  level: GuestLogLevel;
-  message: string;
-  /** JSON text of the SDK log's fields object. */
-  fields?: string;
-  source: "sdk" | "console";
-}
+export type { GuestLogLine } from "../_guest_io.ts";
+import type { GuestLogLine } from "../_guest_io.ts";
 
 /** Why the worker stopped a guest: the host turns these into EXECUTION_TIMEOUT or SANDBOX_KILLED. */
 export type GuestKillReason = "timeout" | "memory" | "stack" | "output" | "crash";
@@ -51,6 +44,10 @@ export type HostToWorker =
 export type WorkerToHost =
   | { type: "ready" }
   | { type: "fatal"; message: string }
+  /** A QuickJS instance for this run's memory limit is loading (bounded by the start timeout). */
+  | { type: "loading"; id: number }
+  /** The instance is loaded and the guest's deadline clock runs from now. */
+  | { type: "started"; id: number }
   | {
     type: "call";
     id: number;

@@ -17,6 +17,8 @@ const port = self as unknown as {
   postMessage(message: WorkerToHost): void;
 };
 const instances = new Map<number, Promise<QuickJsInstance>>();
+/** Memory limits whose instance has finished loading (a run on them starts at once). */
+const ready = new Set<number>();
 let current: { id: number; guest: GuestRun } | null = null;
 
 function instanceFor(memoryMb: number): Promise<QuickJsInstance> {
@@ -28,10 +30,12 @@ function instanceFor(memoryMb: number): Promise<QuickJsInstance> {
   }
   const created = QuickJsInstance.create(memoryMb);
   created.catch(() => instances.get(memoryMb) === created && instances.delete(memoryMb));
+  ready.delete(memoryMb);
   instances.set(memoryMb, created);
   for (const key of instances.keys()) {
     if (instances.size <= MAX_INSTANCES) break;
     instances.delete(key);
+    ready.delete(key);
   }
   return created;
 }
@@ -40,16 +44,26 @@ async function run(id: number, spec: GuestSpec): Promise<void> {
   let outcome: GuestOutcome;
   let guest: GuestRun | undefined;
   try {
+    const cold = !ready.has(spec.memoryMb);
+    if (cold) port.postMessage({ type: "loading", id });
     const loading = instanceFor(spec.memoryMb);
     const instance = await loading;
+    ready.add(spec.memoryMb);
     guest = new GuestRun(instance, spec, {
       call: (callId, tool, params, logs) =>
         port.postMessage({ type: "call", id, callId, tool, params, logs }),
     });
     current = { id, guest };
+    if (cold) {
+      // The host's watchdog runs from the deadline again only once this message is out; a
+      // guest stuck in one long host call would hold it back otherwise.
+      port.postMessage({ type: "started", id });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     outcome = await guest.run();
     if (outcome.recycle && instances.get(spec.memoryMb) === loading) {
       instances.delete(spec.memoryMb);
+      ready.delete(spec.memoryMb);
     }
   } catch (err) {
     const message = `the QuickJS worker failed: ${err instanceof Error ? err.message : err}`;
@@ -68,6 +82,7 @@ port.onmessage = ({ data }) => {
 
 try {
   await instanceFor(DEFAULT_LIMITS.memoryMb);
+  ready.add(DEFAULT_LIMITS.memoryMb);
   port.postMessage({ type: "ready" });
 } catch (err) {
   port.postMessage({ type: "fatal", message: err instanceof Error ? err.message : String(err) });

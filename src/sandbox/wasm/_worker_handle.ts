@@ -4,16 +4,11 @@
  * terminates it when it stops answering (a watchdog past the deadline), when the caller aborts,
  * or when the tier closes. A terminated worker is never reused.
  */
-import { KilnError, toKilnError } from "../../core/mod.ts";
+import { KilnError } from "../../core/mod.ts";
+import { answerCall, forwardLog } from "../_guest_io.ts";
+import WORKER_BUNDLE from "./_quickjs_worker.bundle.js" with { type: "text" };
 import type { ExecutionHost } from "../tier.ts";
-import type {
-  CallReply,
-  GuestLogLine,
-  GuestOutcome,
-  GuestSpec,
-  HostToWorker,
-  WorkerToHost,
-} from "./_protocol.ts";
+import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
 
 /** How a run ended: the worker's own verdict, or the host's when it had to stop the worker. */
 export type RunResult =
@@ -23,8 +18,15 @@ export type RunResult =
 interface ActiveRun {
   id: number;
   host: ExecutionHost;
+  /** An instance is loading: the watchdog waits for the start timeout. */
+  loading(): void;
+  /** The guest started: the watchdog now runs from its deadline. */
+  started(): void;
   finish(result: RunResult): void;
 }
+
+/** The worker as one script (see scripts/bundle_workers.ts), so it loads with no read access. */
+let workerUrl: string | undefined;
 
 export class QuickJsWorker {
   #dead = false;
@@ -44,7 +46,8 @@ export class QuickJsWorker {
 
   /** Starts a worker and waits until QuickJS is loaded in it. */
   static spawn(startTimeoutMs: number): Promise<QuickJsWorker> {
-    const url = new URL("./_quickjs_worker.ts", import.meta.url);
+    workerUrl ??= URL.createObjectURL(new Blob([WORKER_BUNDLE], { type: "text/javascript" }));
+    const url = workerUrl;
     return new Promise<QuickJsWorker>((resolve, reject) => {
       const handle = new QuickJsWorker(
         new Worker(url, { type: "module", deno: { permissions: "none" } }),
@@ -68,20 +71,37 @@ export class QuickJsWorker {
   run(
     spec: GuestSpec,
     host: ExecutionHost,
-    opts: { graceMs: number; signal?: AbortSignal },
+    opts: { graceMs: number; startTimeoutMs?: number; signal?: AbortSignal },
   ): Promise<RunResult> {
     if (this.#dead || this.#active) throw new Error("the QuickJS worker is not idle");
     const id = this.#nextId++;
     return new Promise<RunResult>((resolve) => {
-      const watchdog = setTimeout(
-        () => this.#stop("timeout", "the QuickJS worker did not stop at the deadline"),
+      // While a QuickJS instance loads for this run, the wait is bounded by the start timeout;
+      // otherwise by the guest's deadline plus the grace.
+      const arm = (ms: number, why: string) => setTimeout(() => this.#stop("timeout", why), ms);
+      let watchdog = arm(
         spec.timeoutMs + opts.graceMs,
+        "the QuickJS worker did not stop at the deadline",
       );
       const onAbort = () => this.#stop("timeout", "the caller went away", true);
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       this.#active = {
         id,
         host,
+        loading: () => {
+          clearTimeout(watchdog);
+          watchdog = arm(
+            opts.startTimeoutMs ?? spec.timeoutMs + opts.graceMs,
+            "the QuickJS worker did not load an instance in time",
+          );
+        },
+        started: () => {
+          clearTimeout(watchdog);
+          watchdog = arm(
+            spec.timeoutMs + opts.graceMs,
+            "the QuickJS worker did not stop at the deadline",
+          );
+        },
         finish: (result) => {
           clearTimeout(watchdog);
           opts.signal?.removeEventListener("abort", onAbort);
@@ -102,8 +122,9 @@ export class QuickJsWorker {
   #stop(reason: "timeout" | "crash" | "shutdown", message: string, aborted?: true): void {
     if (!this.#dead) this.worker.terminate();
     this.#dead = true;
-    this.#started?.reject(new KilnError("TIER_UNAVAILABLE", `cannot start QuickJS: ${message}`));
+    const started = this.#started;
     this.#started = null;
+    started?.reject(new KilnError("TIER_UNAVAILABLE", `cannot start QuickJS: ${message}`));
     this.#active?.finish({ kind: "killed", reason, message, ...(aborted ? { aborted } : {}) });
   }
 
@@ -120,36 +141,13 @@ export class QuickJsWorker {
     if (message.type === "fatal") return this.#stop("crash", message.message);
     const active = this.#active;
     if (!active || active.id !== message.id) return;
-    forwardLogs(active.host, message.logs);
+    if (message.type === "loading") return active.loading();
+    if (message.type === "started") return active.started();
+    for (const line of message.logs) forwardLog(active.host, line);
     if (message.type === "done") return active.finish(message.outcome);
     const { id, callId } = message;
-    void callTool(active.host, message.tool, message.params).then((reply) => {
+    void answerCall(active.host, message.tool, message.params).then((reply) => {
       if (this.#active?.id === id) this.#post({ type: "reply", id, callId, reply });
     });
-  }
-}
-
-async function callTool(host: ExecutionHost, tool: string, params?: string): Promise<string> {
-  try {
-    const value = await host.callTool(tool, params === undefined ? undefined : JSON.parse(params));
-    return JSON.stringify({ ok: true, value } satisfies CallReply);
-  } catch (err) {
-    const { code, message } = toKilnError(err);
-    return JSON.stringify({ ok: false, code, message } satisfies CallReply);
-  }
-}
-
-function forwardLogs(host: ExecutionHost, lines: GuestLogLine[]): void {
-  for (const line of lines) {
-    try {
-      const parsed = line.fields === undefined ? undefined : JSON.parse(line.fields);
-      const fields = parsed === undefined || (parsed && typeof parsed === "object" &&
-          !Array.isArray(parsed))
-        ? parsed
-        : { fields: parsed };
-      host.log(line.level, line.message, fields, line.source);
-    } catch {
-      // A failing log sink must not fail the execution.
-    }
   }
 }

@@ -8,4 +8,5 @@ import type { ExecutionJob } from "../tier.ts";
  */
 export interface ComponentRunner {
   run(job: ExecutionJob): Promise<ExecuteResponse>;
+  close(): Promise<void>;
 }

@@ -2,3 +2,5 @@
 export { WasmTier } from "./wasm_tier.ts";
 export type { WasmTierOptions } from "./wasm_tier.ts";
 export type { ComponentRunner } from "./component_runner.ts";
+export { JcoComponentRunner } from "./component/jco_runner.ts";
+export type { JcoRunnerOptions } from "./component/jco_runner.ts";

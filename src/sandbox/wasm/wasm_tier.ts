@@ -1,16 +1,10 @@
-import {
-  type KillReason,
-  KilnError,
-  type Logger,
-  quote,
-  sandboxKilled,
-  SandboxTimeoutError,
-} from "../../core/mod.ts";
+import { KilnError, type Logger, quote } from "../../core/mod.ts";
+import { responseFor } from "../_outcome.ts";
 import type { ExecuteResponse } from "../../models/mod.ts";
 import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
 import type { ComponentRunner } from "./component_runner.ts";
 import { QuickJsWorker, type RunResult } from "./_worker_handle.ts";
-import { WorkerPool } from "./_worker_pool.ts";
+import { WorkerPool } from "../_worker_pool.ts";
 
 export interface WasmTierOptions {
   logger: Logger;
@@ -37,6 +31,7 @@ const START_TIMEOUT_MS = 15_000;
  */
 export class WasmTier implements TierDriver {
   readonly name = "wasm" as const;
+  readonly reuse = "none" as const;
   readonly accepts = { javascript: "iife", wasmComponent: true } as const;
   readonly #pool: WorkerPool<QuickJsWorker>;
   readonly #log: Logger;
@@ -50,9 +45,12 @@ export class WasmTier implements TierDriver {
     this.#components = opts.components;
     this.#graceMs = opts.watchdogGraceMs ?? 1_000;
     this.#pool = new WorkerPool({
+      tier: "wasm",
+      what: "QuickJS",
       size: opts.workers ?? Math.max(2, Math.min(8, navigator.hardwareConcurrency ?? 4)),
       maxQueue: opts.maxQueue ?? 256,
       queueTimeoutMs: opts.queueTimeoutMs ?? 5_000,
+      startTimeoutMs: START_TIMEOUT_MS,
       spawn: () => QuickJsWorker.spawn(START_TIMEOUT_MS),
     });
   }
@@ -101,64 +99,27 @@ export class WasmTier implements TierDriver {
           maxOutputBytes: limits.maxOutputBytes,
         },
         job.host,
-        { graceMs: this.#graceMs, signal: job.signal },
+        { graceMs: this.#graceMs, startTimeoutMs: START_TIMEOUT_MS, signal: job.signal },
       );
     } finally {
       this.#pool.release(worker);
     }
-    const metrics = {
-      execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      mcp_calls: [],
-    };
-    const { requestId } = request;
-    if (result.kind === "ok") {
-      return { requestId, resultType: "generic", data: JSON.parse(result.json), metrics };
+    if (result.kind === "killed" && result.reason === "crash") {
+      this.#log.warn("QuickJS worker crashed", {
+        requestId: request.requestId,
+        detail: result.message,
+      });
     }
-    if (result.kind === "error") {
-      const data = { code: result.code, message: result.message };
-      return { requestId, resultType: "error", data, metrics };
-    }
-    throw this.#killed(job, result);
+    return responseFor("wasm", job, result, started, this.#kills);
   }
 
   stats(): TierStats {
     return { ...this.#pool.stats(), kills: { ...this.#kills } };
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true;
     this.#pool.close();
-    return Promise.resolve();
-  }
-
-  #killed(job: ExecutionJob, result: Extract<RunResult, { kind: "killed" }>): KilnError {
-    const { reason } = result;
-    this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
-    const { limits, request: { requestId, context } } = job;
-    const aborted = "aborted" in result && result.aborted === true;
-    const what = {
-      timeout: aborted
-        ? "was stopped because the caller went away"
-        : `ran past its ${limits.timeoutMs} ms deadline`,
-      memory: `exceeded its ${limits.memoryMb} MB memory limit`,
-      stack: "exceeded the maximum call stack depth",
-      output: `produced more than ${limits.maxOutputBytes} bytes of output`,
-      crash: "crashed the QuickJS runtime",
-      shutdown: "was stopped because the wasm tier is shutting down",
-    }[reason satisfies KillReason];
-    const message = `the execution of ${quote(`${context.appId}/${context.componentId}`)} ${what}`;
-    const details = {
-      tier: "wasm",
-      requestId,
-      detail: result.message,
-      ...(aborted ? { aborted } : {}),
-    };
-    if (reason === "crash") {
-      this.#log.warn("QuickJS worker crashed", { requestId, detail: result.message });
-    }
-    if (reason === "timeout") {
-      return new SandboxTimeoutError(message, { ...details, timeoutMs: limits.timeoutMs });
-    }
-    return sandboxKilled(reason, message, details);
+    await this.#components?.close();
   }
 }

@@ -116,7 +116,9 @@ test("WasmTier holds the memory limit of each execution", async () => {
 
 test("WasmTier terminates a worker stuck past its deadline and replaces it", async () => {
   await withTier({ watchdogGraceMs: 100 }, async (tier) => {
-    const stuck = `return JSON.stringify(new Array(3e6).fill({ a: 1 })).length;`;
+    const stuck = `return JSON.stringify(new Array(8e6).fill({ a: 1 })).length;`;
+    // Load a 256 MB QuickJS instance first, so the 50 ms deadline is spent inside the guest.
+    await tier.execute(job(`return 0;`, { limits: { memoryMb: 256 } }));
     const started = performance.now();
     await assert.rejects(
       tier.execute(job(stuck, { limits: { timeoutMs: 50, memoryMb: 256 } })),
@@ -136,11 +138,12 @@ test("WasmTier terminates a worker stuck past its deadline and replaces it", asy
 });
 
 test("WasmTier refuses work beyond its workers and queue with OVERLOADED", async () => {
-  await withTier({ workers: 1, maxQueue: 1, queueTimeoutMs: 200 }, async (tier) => {
+  await withTier({ workers: 1, maxQueue: 1, queueTimeoutMs: 1_000 }, async (tier) => {
     const host = new HoldingHost();
     const busy = tier.execute(job(`return await mcp.call("hold", 1);`, { host }));
     await host.waitFor(1);
     const queued = tier.execute(job(`return await mcp.call("hold", 2);`, { host }));
+    queued.catch(() => {}); // awaited below; a late queue timeout must not go unhandled first
     await assert.rejects(tier.execute(job(`return 3;`)), kiln("OVERLOADED"));
     assert.deepEqual({ ...tier.stats(), kills: undefined }, {
       live: 1,
@@ -206,6 +209,7 @@ test("WasmTier hands WASI components to its runner and refuses other code", asyn
         metrics: { execution_time_ms: 1, mcp_calls: [] },
       });
     },
+    close: () => Promise.resolve(),
   };
   await withTier({ components }, async (tier) => {
     assert.equal((await tier.execute(component)).data, "from component");

@@ -4,7 +4,8 @@
  * refused with OVERLOADED (429), so a burst cannot pile up work Kiln will never finish. Workers
  * start on demand, and a dead one is replaced when someone is waiting for it.
  */
-import { KilnError, SandboxTimeoutError } from "../../core/mod.ts";
+import { KilnError, SandboxTimeoutError } from "../core/mod.ts";
+import type { TierName } from "./tier.ts";
 
 /** What the pool needs of a worker. */
 export interface PoolMember {
@@ -13,9 +14,18 @@ export interface PoolMember {
 }
 
 export interface PoolOptions<W> {
+  /** The tier the pool belongs to, for its error messages and details. */
+  tier: TierName;
+  /** What a member is called in messages ("QuickJS", "the isolate host"). */
+  what: string;
   size: number;
   maxQueue: number;
   queueTimeoutMs: number;
+  /**
+   * How long a waiter that a starting member will serve may wait (default `queueTimeoutMs`): a
+   * cold pool's first executions wait for the start, not for someone else's work.
+   */
+  startTimeoutMs?: number;
   spawn: () => Promise<W>;
 }
 
@@ -54,21 +64,27 @@ export class WorkerPool<W extends PoolMember> {
 
   /** A worker for one execution; give it back with `release`. */
   acquire(signal?: AbortSignal): Promise<W> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(closedError(this.opts.tier));
     for (let worker = this.#idle.pop(); worker; worker = this.#idle.pop()) {
       if (worker.dead) continue;
       this.#busy.add(worker);
       return Promise.resolve(worker);
     }
-    if (this.#waiters.length >= this.opts.maxQueue) {
+    // Waiters a starting (or yet to start) member will serve are not queued behind busy ones.
+    const starting = this.opts.size - this.#idle.length - this.#busy.size;
+    if (this.#waiters.length >= this.opts.maxQueue + Math.max(0, starting)) {
       return Promise.reject(
         new KilnError(
           "OVERLOADED",
-          `the wasm tier is busy: ${this.opts.maxQueue} executions are already waiting`,
-          { tier: "wasm", queued: this.#waiters.length },
+          `the ${this.opts.tier} tier is busy: ${this.opts.maxQueue} executions are already waiting`,
+          { tier: this.opts.tier, queued: this.#waiters.length },
         ),
       );
     }
+    const willStart = this.#waiters.length < this.opts.size - this.#idle.length - this.#busy.size;
+    const waitMs = willStart
+      ? Math.max(this.opts.queueTimeoutMs, this.opts.startTimeoutMs ?? 0)
+      : this.opts.queueTimeoutMs;
     return new Promise<W>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -84,14 +100,14 @@ export class WorkerPool<W extends PoolMember> {
         waiter.reject(
           new KilnError(
             "OVERLOADED",
-            `the wasm tier is busy: no worker became free within ${this.opts.queueTimeoutMs} ms`,
-            { tier: "wasm", queueTimeoutMs: this.opts.queueTimeoutMs },
+            `the ${this.opts.tier} tier is busy: no sandbox became free within ${waitMs} ms`,
+            { tier: this.opts.tier, queueTimeoutMs: waitMs },
           ),
-        ), this.opts.queueTimeoutMs);
+        ), waitMs);
       const onAbort = () =>
         waiter.reject(
           new SandboxTimeoutError("the caller went away while the execution was queued", {
-            tier: "wasm",
+            tier: this.opts.tier,
             aborted: true,
           }),
         );
@@ -115,7 +131,7 @@ export class WorkerPool<W extends PoolMember> {
   /** Terminates every worker and refuses the queue. */
   close(): void {
     this.#closed = true;
-    for (const waiter of [...this.#waiters]) waiter.reject(closedError());
+    for (const waiter of [...this.#waiters]) waiter.reject(closedError(this.opts.tier));
     for (const worker of [...this.#idle, ...this.#busy]) worker.terminate();
     this.#idle.length = 0;
   }
@@ -146,8 +162,8 @@ export class WorkerPool<W extends PoolMember> {
         if (this.#live() > 0) return;
         const failure = new KilnError(
           "TIER_UNAVAILABLE",
-          `the wasm tier cannot start QuickJS: ${this.#spawnError}`,
-          { tier: "wasm" },
+          `the ${this.opts.tier} tier cannot start ${this.opts.what}: ${this.#spawnError}`,
+          { tier: this.opts.tier },
         );
         for (const waiter of [...this.#waiters]) waiter.reject(failure);
       },
@@ -155,6 +171,6 @@ export class WorkerPool<W extends PoolMember> {
   }
 }
 
-function closedError(): KilnError {
-  return new KilnError("TIER_UNAVAILABLE", "the wasm tier is closed", { tier: "wasm" });
+function closedError(tier: TierName): KilnError {
+  return new KilnError("TIER_UNAVAILABLE", `the ${tier} tier is closed`, { tier });
 }

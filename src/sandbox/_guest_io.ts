@@ -1,0 +1,43 @@
+/**
+ * The two things every in-process tier does for its guest: answer an `mcp.call` through the
+ * execution's host (as JSON text the guest parses once), and hand a guest log line to the host.
+ */
+import { toKilnError } from "../core/mod.ts";
+import type { ExecutionHost, GuestLogLevel } from "./tier.ts";
+
+/** Runs the tool and answers `{ok, value}` or `{ok: false, code, message}` as JSON text. */
+export async function answerCall(
+  host: ExecutionHost,
+  tool: string,
+  params?: string,
+): Promise<string> {
+  try {
+    const value = await host.callTool(tool, params === undefined ? undefined : JSON.parse(params));
+    return JSON.stringify({ ok: true, value });
+  } catch (err) {
+    const { code, message } = toKilnError(err);
+    return JSON.stringify({ ok: false, code, message });
+  }
+}
+
+/** One guest log line; `fields` is JSON text of what the SDK's `log` was given. */
+export interface GuestLogLine {
+  level: GuestLogLevel;
+  message: string;
+  fields?: string;
+  source: "sdk" | "console";
+}
+
+/** Hands a guest line to the host; non-object fields are wrapped, a failing sink is ignored. */
+export function forwardLog(host: ExecutionHost, line: GuestLogLine): void {
+  try {
+    const parsed = line.fields === undefined ? undefined : JSON.parse(line.fields);
+    const fields = parsed === undefined ||
+        (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+      ? parsed
+      : { fields: parsed };
+    host.log(line.level, line.message, fields, line.source);
+  } catch {
+    // A failing log sink must not fail the execution.
+  }
+}

@@ -1,0 +1,223 @@
+import { KilnError, type Logger, quote } from "../../core/mod.ts";
+import type { ExecuteResponse } from "../../models/mod.ts";
+import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
+import { responseFor } from "../_outcome.ts";
+import { type PoolMember, WorkerPool } from "../_worker_pool.ts";
+import { IsolateHostProcess } from "./_host_process.ts";
+
+export interface IsolateTierOptions {
+  logger: Logger;
+  /** The `deno` binary host processes run on (default: the running one, unless compiled). */
+  denoPath?: string;
+  /** Concurrent executions per app (each on its own warm worker); beyond it they queue. */
+  workersPerApp?: number;
+  /** Workers each host starts before its first execution. */
+  warmWorkers?: number;
+  queueTimeoutMs?: number;
+  maxQueue?: number;
+  /** How long past the deadline a host that does not answer is left before it is killed. */
+  watchdogGraceMs?: number;
+  /** A host with nothing to do for this long is stopped (its app starts a new one on demand). */
+  idleMs?: number;
+}
+
+/** A place in an app's concurrency cap; the pool hands them out and queues beyond them. */
+class Lease implements PoolMember {
+  readonly dead = false;
+  terminate(): void {}
+}
+
+interface AppHost {
+  key: string;
+  heapMb: number;
+  leases: WorkerPool<Lease>;
+  process: IsolateHostProcess | null;
+  starting: Promise<IsolateHostProcess> | null;
+  busy: number;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * The isolate tier (SPEC §5) for trusted JavaScript: each app gets its own host process, started
+ * with no permissions and a V8 heap limit, holding warm workers that keep the app's modules loaded
+ * between requests. Deadlines terminate the worker (and, if the host stops answering, the host);
+ * a memory bomb ends the host process only, which the app's next request replaces — Kiln and
+ * other apps never notice. See ADR 0009 for why isolates live in child processes.
+ */
+export class IsolateTier implements TierDriver {
+  readonly name = "isolate" as const;
+  readonly reuse = "app" as const;
+  readonly accepts = { javascript: "esm" } as const;
+  readonly #o: Required<Omit<IsolateTierOptions, "denoPath" | "logger">>;
+  readonly #denoPath: string | null;
+  readonly #log: Logger;
+  readonly #hosts = new Map<string, AppHost>();
+  readonly #kills: Record<string, number> = {};
+  #queued = 0;
+  #closed = false;
+
+  constructor(opts: IsolateTierOptions) {
+    this.#log = opts.logger.with({ component: "sandbox", tier: "isolate" });
+    this.#denoPath = opts.denoPath ?? (Deno.build.standalone ? null : Deno.execPath());
+    this.#o = {
+      workersPerApp: opts.workersPerApp ?? 4,
+      warmWorkers: opts.warmWorkers ?? 1,
+      queueTimeoutMs: opts.queueTimeoutMs ?? 5_000,
+      maxQueue: opts.maxQueue ?? 256,
+      watchdogGraceMs: opts.watchdogGraceMs ?? 1_000,
+      idleMs: opts.idleMs ?? 300_000,
+    };
+  }
+
+  unavailableReason(): string | null {
+    if (this.#closed) return "the isolate tier is closed";
+    if (!this.#denoPath) {
+      return "a compiled Kiln needs KILN_DENO_PATH (a deno binary) to start isolate hosts";
+    }
+    const run = Deno.permissions.querySync({ name: "run", command: this.#denoPath });
+    if (run.state !== "granted") {
+      return `Kiln may not run ${quote(this.#denoPath)} (grant --allow-run for it)`;
+    }
+    return null;
+  }
+
+  async execute(job: ExecutionJob): Promise<ExecuteResponse> {
+    const down = this.unavailableReason();
+    if (down) throw new KilnError("TIER_UNAVAILABLE", down, { tier: "isolate" });
+    const { code, request, limits } = job;
+    if (code.kind !== "javascript" || code.format !== "esm") {
+      const kind = code.kind === "javascript" ? `${code.format} JavaScript` : code.kind;
+      throw new KilnError(
+        "TIER_UNAVAILABLE",
+        `the isolate tier runs esm JavaScript bundles, not ${quote(kind)}`,
+        { tier: "isolate" },
+      );
+    }
+    const app = this.#hostFor(request.context.appId, limits.memoryMb);
+    this.#queued++;
+    let lease: Lease;
+    try {
+      lease = await app.leases.acquire(job.signal);
+    } finally {
+      this.#queued--;
+    }
+    app.busy++;
+    clearTimeout(app.idleTimer);
+    try {
+      const process = await this.#processOf(app);
+      const started = performance.now();
+      const outcome = await process.run(
+        {
+          hash: code.hash,
+          source: code.source,
+          entry: code.entry,
+          input: JSON.stringify([request.requestData, request.context]),
+          timeoutMs: limits.timeoutMs,
+          maxOutputBytes: limits.maxOutputBytes,
+        },
+        job.host,
+        { deadlineMs: limits.timeoutMs + this.#o.watchdogGraceMs, signal: job.signal },
+      );
+      if (outcome.kind === "killed" && ["memory", "crash"].includes(outcome.reason)) {
+        this.#log.warn("isolate host died", {
+          appId: request.context.appId,
+          requestId: request.requestId,
+          reason: outcome.reason,
+          detail: outcome.message,
+        });
+      }
+      return responseFor("isolate", job, outcome, started, this.#kills);
+    } finally {
+      app.busy--;
+      app.leases.release(lease);
+      this.#scheduleIdle(app);
+    }
+  }
+
+  stats(): TierStats {
+    let live = 0, busy = 0;
+    for (const app of this.#hosts.values()) {
+      if (app.process && !app.process.dead) live += Math.max(this.#o.warmWorkers, app.busy);
+      busy += app.busy;
+    }
+    return { live, busy, queued: this.#queued, kills: { ...this.#kills } };
+  }
+
+  /** Host process ids by app, for the bench's memory figures. */
+  hostPids(): Record<string, number> {
+    const pids: Record<string, number> = {};
+    for (const app of this.#hosts.values()) if (app.process) pids[app.key] = app.process.pid;
+    return pids;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const exits: Promise<void>[] = [];
+    for (const app of this.#hosts.values()) {
+      clearTimeout(app.idleTimer);
+      app.leases.close();
+      if (app.process) (app.process.kill(), exits.push(app.process.exited));
+    }
+    this.#hosts.clear();
+    await Promise.all(exits);
+  }
+
+  #hostFor(appId: string, heapMb: number): AppHost {
+    const key = `${appId}@${heapMb}mb`;
+    let app = this.#hosts.get(key);
+    if (!app) {
+      const leases = new WorkerPool<Lease>({
+        tier: "isolate",
+        what: "an isolate host",
+        size: this.#o.workersPerApp,
+        maxQueue: this.#o.maxQueue,
+        queueTimeoutMs: this.#o.queueTimeoutMs,
+        spawn: () => Promise.resolve(new Lease()),
+      });
+      app = { key, heapMb, leases, process: null, starting: null, busy: 0 };
+      this.#hosts.set(key, app);
+    }
+    return app;
+  }
+
+  #processOf(app: AppHost): Promise<IsolateHostProcess> {
+    if (app.process && !app.process.dead) return Promise.resolve(app.process);
+    app.starting ??= IsolateHostProcess.start({
+      denoPath: this.#denoPath!,
+      heapMb: app.heapMb,
+      warm: this.#o.warmWorkers,
+      startTimeoutMs: START_TIMEOUT_MS,
+      onStray: (line) => this.#log.debug("isolate host output", { app: app.key, line }),
+    }).then(
+      (process) => {
+        app.process = process;
+        app.starting = null;
+        if (this.#closed) process.kill();
+        return process;
+      },
+      (err) => {
+        app.starting = null;
+        throw err instanceof KilnError ? err : new KilnError(
+          "TIER_UNAVAILABLE",
+          `cannot start an isolate host: ${err instanceof Error ? err.message : err}`,
+          { tier: "isolate" },
+        );
+      },
+    );
+    return app.starting;
+  }
+
+  #scheduleIdle(app: AppHost): void {
+    if (app.busy > 0 || this.#closed) return;
+    const timer = setTimeout(() => {
+      if (app.busy > 0) return;
+      this.#hosts.delete(app.key);
+      app.leases.close();
+      app.process?.kill();
+    }, this.#o.idleMs);
+    Deno.unrefTimer(timer);
+    app.idleTimer = timer;
+  }
+}
