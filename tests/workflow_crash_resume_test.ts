@@ -23,15 +23,36 @@ steps:
     target: { tool: core.state.incrementRuntimeValue }
     inputMapping: { key: "'receipts'" }
     safeToRepeat: false
+    transitions: [{ nextStep: words }]
+  words:
+    type: jit
+    target: { language: typescript, script: code/receipt.ts, function: receipt }
+    inputMapping: { n: steps.receipt.output.value }
     transitions: [{ nextStep: answer }]
   answer:
     type: control
     target: { subtype: formatResponse }
-    inputMapping: { charged: steps.charge.output.value, receipts: steps.receipt.output.value }
+    inputMapping:
+      charged: steps.charge.output.value
+      receipts: steps.receipt.output.value
+      text: steps.words.output.text
     end: true
 `;
 
+const COMPONENTS = `components:
+  - componentId: receipt
+    handlerType: jit
+    runtime: isolate
+    trust: trusted
+    taskDetails: { script: code/receipt.ts, function: receipt, language: typescript }
+`;
+const RECEIPT = `export function receipt(req: { input: { n: number } }) {
+  return { text: "receipt #" + req.input.n };
+}
+`;
+
 Deno.test("kill -9 mid-run: after a restart the run completes, each non-repeatable step once", async () => {
+  // mcp (core tools), control (wait) and a jit step on the isolate tier of `kiln serve`.
   const dataDir = await Deno.makeTempDir({ prefix: "kiln-crash-" });
   const args = ["--port", "0", "--data-dir", dataDir, "--no-example"];
   const env = { KILN_ADMIN_TOKEN: TOKEN };
@@ -45,9 +66,11 @@ Deno.test("kill -9 mid-run: after a restart the run completes, each non-repeatab
     return { status: res.status, json: await res.json() };
   };
   try {
-    const reg = await call("POST", "/v1/apps", {
-      files: workflowApp("pay", { billing: WORKFLOW }),
+    const files = workflowApp("pay", { billing: WORKFLOW }, {
+      components: COMPONENTS,
+      code: { "code/receipt.ts": RECEIPT },
     });
+    const reg = await call("POST", "/v1/apps", { files });
     assert.equal(reg.status, 201, JSON.stringify(reg.json));
     const start = await call("POST", "/v1/apps/pay/workflows/billing/runs", { input: {} });
     assert.equal(start.status, 202, JSON.stringify(start.json));
@@ -64,13 +87,13 @@ Deno.test("kill -9 mid-run: after a restart the run completes, each non-repeatab
 
     const run = await pollRun(async () => (await call("GET", runPath)).json);
     assert.equal(run.status, "succeeded", JSON.stringify(run.error));
-    assert.deepEqual(run.result.data, { charged: 1, receipts: 1 });
+    assert.deepEqual(run.result.data, { charged: 1, receipts: 1, text: "receipt #1" });
     for (const key of ["charged", "receipts"]) {
       const value = await call("GET", `/v1/apps/pay/runtime/${key}`);
       assert.equal(value.json.value, 1, `${key} ran exactly once`);
     }
     const steps = run.trace.map((e: { stepId: string }) => e.stepId);
-    assert.deepEqual(steps, ["charge", "settle", "receipt", "answer"]);
+    assert.deepEqual(steps, ["charge", "settle", "receipt", "words", "answer"]);
     const settle = run.trace[1];
     assert.ok(settle.endedAt - settle.startedAt >= 3000, "the wait kept its deadline");
   } finally {
