@@ -87,6 +87,61 @@ Deno.bench("wasm: trivial call in a fresh QuickJS context", { group: "tier" }, a
 });
 
 await printMemoryPerIsolate();
+if (Deno.args.includes("report")) await report();
+
+/**
+ * `deno run -A bench/sandbox_bench.ts report`: the p50 figures the targets name, and throughput
+ * with 16 concurrent keep-alive clients for 3 s each, bare vs Kiln.
+ */
+async function report(): Promise<void> {
+  const p50 = async (fn: () => Promise<unknown>, n = 3000) => {
+    for (let i = 0; i < 300; i++) await fn();
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const started = performance.now();
+      await fn();
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[n >> 1];
+  };
+  const throughput = async (url: string) => {
+    const until = performance.now() + 3_000;
+    let done = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (performance.now() < until) {
+        await (await fetch(url)).arrayBuffer();
+        done++;
+      }
+    }));
+    return done / 3;
+  };
+  const get = (url: string) => async () => await (await fetch(url)).arrayBuffer();
+  const bareP50 = await p50(get(bareUrl));
+  const kilnP50 = await p50(get(kilnUrl));
+  const bareRps = await throughput(bareUrl);
+  const kilnRps = await throughput(kilnUrl);
+  const coldP50 = await p50(() => isolate.execute(job("cold", `return ${++seq};`, "esm")), 500);
+  const wasmP50 = await p50(() => wasm.execute(job("w", "return 0;", "iife")), 2000);
+  const f = (ms: number) => `${ms.toFixed(3)} ms`;
+  console.log(
+    `HTTP p50: bare ${f(bareP50)}, Kiln isolate ${f(kilnP50)} -> overhead ${f(kilnP50 - bareP50)}`,
+  );
+  console.log(
+    `HTTP throughput (16 clients): bare ${bareRps.toFixed(0)}/s, Kiln isolate ${
+      kilnRps.toFixed(0)
+    }/s -> ${(100 * kilnRps / bareRps).toFixed(1)} %`,
+  );
+  console.log(
+    `isolate never-seen component p50 ${f(coldP50)}; wasm fresh-context p50 ${f(wasmP50)}`,
+  );
+  await Promise.all([
+    isolate.close(),
+    wasm.close(),
+    kiln.close(),
+    bare.shutdown(),
+    served.shutdown(),
+  ]);
+}
 
 /** RSS of one app's host with 1 and with 8 warm workers; the difference per worker. */
 async function printMemoryPerIsolate(): Promise<void> {

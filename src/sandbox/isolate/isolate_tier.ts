@@ -57,6 +57,8 @@ export class IsolateTier implements TierDriver {
   readonly #kills: Record<string, number> = {};
   #queued = 0;
   #closed = false;
+  /** Permission to run deno was granted (it is checked once, not on every execution). */
+  #mayRun = false;
 
   constructor(opts: IsolateTierOptions) {
     this.#log = opts.logger.with({ component: "sandbox", tier: "isolate" });
@@ -76,10 +78,12 @@ export class IsolateTier implements TierDriver {
     if (!this.#denoPath) {
       return "a compiled Kiln needs KILN_DENO_PATH (a deno binary) to start isolate hosts";
     }
+    if (this.#mayRun) return null;
     const run = Deno.permissions.querySync({ name: "run", command: this.#denoPath });
     if (run.state !== "granted") {
       return `Kiln may not run ${quote(this.#denoPath)} (grant --allow-run for it)`;
     }
+    this.#mayRun = true;
     return null;
   }
 
