@@ -368,13 +368,24 @@ userRoles: {}
 `,
   "workflows/triage.yaml": `workflowId: triage
 description: >-
-  Scores a ticket with rules, classifies it with the LLM, and routes it: escalations for urgent or
-  security tickets, the usual queue otherwise. A ticket the LLM could not classify goes to the
-  review queue with its score.
+  Counts the ticket, scores it with rules, classifies it with the LLM, and routes it: escalations
+  for urgent or security tickets, the usual queue otherwise. A ticket the LLM could not classify
+  goes to the review queue with its score.
 trigger:
   type: http
-startAt: score
+startAt: count
 steps:
+  count:
+    type: mcp
+    description: Counts triaged tickets in runtime state; a repeat would count twice.
+    target:
+      tool: core.state.incrementRuntimeValue
+    inputMapping:
+      key: "'ticketsTriaged'"
+    safeToRepeat: false
+    transitions:
+      - nextStep: score
+
   score:
     type: jit
     description: Rule-based priority from the ticket's fields.
@@ -398,6 +409,7 @@ steps:
     retryPolicy:
       maxAttempts: 2
       backoffMs: 500
+      retryOn: [BAD_GATEWAY, EXECUTION_TIMEOUT, OVERLOADED]
     timeoutMs: 30000
     transitions:
       onSuccess: route

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import * as models from "../src/models/mod.ts";
 import { coreToolSchemas } from "../src/mcp/mod.ts";
+import { STEP_TARGETS } from "../src/workflow/mod.ts";
 
 /** One generated file: where it goes, which model it describes, and its title. */
 export interface SchemaEntry {
@@ -60,6 +61,11 @@ export const SCHEMAS: readonly SchemaEntry[] = [
     schema: models.WorkflowDefinition,
     title: "Kiln workflow (state/workflows/<id>.yaml)",
   },
+  ...Object.entries(STEP_TARGETS).map(([type, schema]): SchemaEntry => ({
+    file: `schemas/workflow/${type}_target.schema.json`,
+    schema,
+    title: `Kiln workflow step target (type: ${type})`,
+  })),
   {
     file: "schemas/prompt_template.schema.json",
     schema: models.PromptTemplate,

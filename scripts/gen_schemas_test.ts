@@ -51,6 +51,10 @@ Deno.test("renderSchemas() produces a schema for every model file", () => {
     "schemas/sandbox_pool_config.schema.json",
     "schemas/security_config.schema.json",
     "schemas/workflow.schema.json",
+    "schemas/workflow/control_target.schema.json",
+    "schemas/workflow/jit_target.schema.json",
+    "schemas/workflow/llm_target.schema.json",
+    "schemas/workflow/mcp_target.schema.json",
   ]);
   assert.equal(new Set(SCHEMAS.map((s) => s.title)).size, SCHEMAS.length, "titles are distinct");
   for (const { file } of SCHEMAS) compile(file);

@@ -25,6 +25,13 @@ import {
 } from "./sandbox/mod.ts";
 import { VERSION } from "./version.ts";
 import { type ContainerTier, startContainerTier } from "./sandbox/container/kiln_wiring.ts";
+import {
+  createWorkflowEngine,
+  routerComponentInvoker,
+  workflowComponentRunner,
+  type WorkflowEngine,
+  type WorkflowSettings,
+} from "./workflow/mod.ts";
 
 /** How to assemble one Kiln node. */
 export interface KilnOptions {
@@ -60,6 +67,8 @@ export interface KilnOptions {
   llm?: { config: LlmConfig; cassettes?: Cassette[]; timers?: LlmTimers };
   /** Start the container tier when Docker answers (default false; `kiln serve` turns it on). */
   containers?: boolean;
+  /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
+  workflows?: WorkflowSettings;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -84,6 +93,8 @@ export interface Kiln {
   sandbox: SandboxManager;
   /** Builds component scripts (cached by content hash) for the router. */
   jit: JitRunner;
+  /** The workflow engine (issue #7); attach the router with `setComponentInvoker`. */
+  workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
   /** The container tier, when Docker was reachable at start (issue #5). */
@@ -185,6 +196,18 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     cleanups.unshift(() => mcp.close());
     mcpHandle = (req) => mcp.handle(req);
+    // issue #7: the workflow engine; it closes before the sandbox, so in-flight runs stay resumable.
+    const workflows = createWorkflowEngine({
+      store,
+      registry,
+      state,
+      tools,
+      executionTokens,
+      logger,
+      clock,
+      version: VERSION,
+      ...opts.workflows,
+    });
     const tiers = opts.tiers ?? defaultTiers(logger, opts);
     const sandbox = new SandboxManager(
       containers ? [...tiers, containers.tier] : tiers,
@@ -201,8 +224,11 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       logger,
       clock,
       llm: llmRunner,
+      workflows: workflowComponentRunner(workflows),
     });
     tools.setInvoker((...args) => router.invoke(...args));
+    workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
+    cleanups.unshift(() => workflows.close());
     const app = createHttpApp({
       registry,
       state,
@@ -212,7 +238,10 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       executionTokens,
       mcp,
       router,
+      workflows,
     });
+    // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
+    await workflows.resume();
     return {
       handler: app.fetch,
       registry,
@@ -226,6 +255,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       router,
       sandbox,
       jit,
+      workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
       close: async () => {

@@ -32,7 +32,8 @@ Environment:
                     A live model (openai | anthropic); without them Kiln replays the example's
                     recordings. KILN_LLM_CONFIG takes full JSON profiles; KILN_LLM_RECORD_DIR
                     records live calls to cassettes. Keys stay in their own variables.
-  KILN_CONTAINERS   off disables the container tier (on when Docker answers)`;
+  KILN_CONTAINERS   off disables the container tier (on when Docker answers)
+  KILN_WORKFLOW_MCP_COMMANDS  Comma-separated commands apps may start as stdio MCP servers`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
@@ -78,6 +79,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       cassettes: supportDeskCassettes,
     },
     containers: Deno.env.get("KILN_CONTAINERS") !== "off",
+    workflows: { mcpCommands: listFromEnv("KILN_WORKFLOW_MCP_COMMANDS") },
   });
   const abort = new AbortController();
   let server;

@@ -10,6 +10,7 @@ import { keyRoutes } from "./routes/keys.ts";
 import { runtimeRoutes } from "./routes/runtime.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { workflowRoutes } from "./routes/workflows.ts";
 
 const MiB = 1 << 20;
 
@@ -73,6 +74,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   runtimeRoutes(app, deps);
   keyRoutes(app, deps);
   tokenRoutes(app, deps);
+  workflowRoutes(app, deps);
 
   app.notFound((c) =>
     errorResponse(c, new KilnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))

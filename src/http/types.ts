@@ -3,6 +3,7 @@ import type { Logger } from "../core/mod.ts";
 import type { McpEndpoint } from "../mcp/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
+import type { WorkflowEngine } from "../workflow/mod.ts";
 
 /** What the HTTP app is built from; everything is passed in, nothing is global. */
 export interface HttpDeps {
@@ -21,6 +22,8 @@ export interface HttpDeps {
   executionTokens?: ExecutionTokens;
   /** The request router, answering app ingress `ANY /apps/{appId}/...` (caps its own bodies). */
   router?: { handle(req: Request): Promise<Response> };
+  /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
+  workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
 }
 
 /** Hono context variables set by Kiln's middleware. */

@@ -6,6 +6,7 @@ import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
 import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
+import type { WorkflowComponentRunner } from "../workflow/mod.ts";
 import { chooseTier, type TierDecision, type TierLookup } from "./choose_tier.ts";
 import { executionContext } from "./execution_context.ts";
 import { executionHost } from "./execution_host.ts";
@@ -44,6 +45,8 @@ export interface RouterOptions {
   maxBodyBytes?: number;
   /** Runs `handlerType: llm` components (issue #6); absent, they answer NOT_AVAILABLE. */
   llm?: Pick<LlmRunner, "run">;
+  /** Runs `handlerType: workflow` components (issue #7); absent means not available. */
+  workflows?: WorkflowComponentRunner;
 }
 
 interface Trace {
@@ -219,6 +222,17 @@ export class Router {
       return await this.#o.llm.run(component, requestData, context, host, { requestId });
     }
     // --- end issue #6 ---
+    // issue #7: workflow components run on the workflow engine, synchronously.
+    if (component.handlerType === "workflow" && this.#o.workflows) {
+      return await this.#o.workflows.execute({
+        appId,
+        requestId,
+        component,
+        requestData,
+        userInfo,
+        signal,
+      });
+    }
     if (component.handlerType !== "jit") {
       throw new KilnError(
         "NOT_AVAILABLE",

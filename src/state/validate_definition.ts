@@ -13,6 +13,7 @@ import {
 import type { DefinitionIssue } from "./definitions.ts";
 import { referenceIssues } from "./_definition_refs.ts";
 import { parseJson, parseYaml } from "./_parse_definition.ts";
+import { checkWorkflowValue } from "../workflow/loader.ts";
 
 export { YAML_LIMITS } from "./_parse_definition.ts";
 
@@ -30,7 +31,20 @@ const TOP_LEVEL: Record<string, Known> = {
   "optimization_config.yaml": { schema: OptimizationConfig, empty: {} },
 };
 const PROMPT: Known = { schema: PromptTemplate };
-const WORKFLOW: Known = { schema: WorkflowDefinition, check: checkWorkflowId };
+const WORKFLOW: Known = {
+  schema: WorkflowDefinition,
+  // issue #7: the workflow engine's static checks (targets, expressions, paths) run at commit.
+  check: (appId, path, value) => [
+    ...checkWorkflowId(appId, path, value),
+    ...checkWorkflowValue(path, value).issues.map((i) => ({
+      path,
+      ...(i.step || i.field
+        ? { field: [i.step && `steps.${i.step}`, i.field].filter(Boolean).join(".") }
+        : {}),
+      message: i.message,
+    })),
+  ],
+};
 
 /**
  * Checks one definition file (path relative to `state/`) the way every commit is checked: YAML

@@ -10,7 +10,7 @@ const BOMB = [
 ].join("\n");
 
 const WORKFLOW =
-  "workflowId: onboard\nstartAt: done\nsteps:\n  done: { type: control, end: true }\n";
+  "workflowId: onboard\nstartAt: done\nsteps:\n  done: { type: control, target: { subtype: succeed } }\n";
 
 Deno.test("validateDefinitionFile() accepts valid known files", () => {
   assert.deepEqual(

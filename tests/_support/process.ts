@@ -21,6 +21,8 @@ export interface ServerProcess {
   token?: string;
   lines: string[];
   stop(): Promise<number>;
+  /** Sends `signal` (e.g. SIGKILL, for crash tests) and waits for the exit. */
+  kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
 /** Starts `kiln serve` with the given Deno permission flags and waits for its URL. */
@@ -77,6 +79,12 @@ export async function spawnServer(
       const status = await child.status;
       await Promise.all([outDone, errDone]);
       return status.code;
+    },
+    async kill(signal) {
+      child.kill(signal);
+      const status = await child.status;
+      await Promise.all([outDone, errDone]);
+      return status;
     },
   };
 }

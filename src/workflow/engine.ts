@@ -1,0 +1,297 @@
+/**
+ * The workflow engine (SPEC §7): starts runs (durably, with idempotency keys), drives them in
+ * the background or for a synchronous caller, answers runs with their step trace, streams step
+ * progress to subscribers, cancels, and resumes in-flight runs after a restart.
+ */
+import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
+import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import { driveRun, SHUTDOWN } from "./_driver.ts";
+import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts";
+import { RunEvents } from "./_events.ts";
+import { systemTimers, type Timers } from "./_timers.ts";
+import { type RunFilter, RunStore, type RunSummary } from "./run_store.ts";
+import type { ComponentInvoker, McpInvoker, WorkflowSource } from "./seams.ts";
+import type { RunEvent, RunRecord } from "./types.ts";
+
+/** What the engine is built from. */
+export interface WorkflowEngineOptions {
+  store: StoreDriver;
+  source: WorkflowSource;
+  mcp: McpInvoker;
+  /** Runs `jit` and `llm` steps; may be attached later with `setComponentInvoker`. */
+  components?: ComponentInvoker;
+  logger: Logger;
+  clock?: Clock;
+  /** Timers for waits, backoff and timeouts (tests pass a fake clock's). */
+  timers?: Timers;
+  /** How long finished runs and idempotency keys are kept; default 7 days. */
+  retentionSeconds?: number;
+  /** Runs in flight at once on this node; more are refused with OVERLOADED. Default 1000. */
+  maxActiveRuns?: number;
+  /** Bounds on each run: steps per walk, trace entries kept. */
+  limits?: Partial<RunLimits>;
+}
+
+/** How a run is started. */
+export interface StartOptions {
+  /** The same key (per app) answers the run it started instead of starting another. */
+  idempotencyKey?: string;
+  /** Extra `context.*` values (the component, the caller). */
+  context?: Record<string, JsonValue>;
+}
+
+const DEFAULT_RETENTION = 7 * 24 * 3600;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Runs workflows; one per Kiln node. */
+export class WorkflowEngine {
+  readonly #o: WorkflowEngineOptions;
+  readonly #runs: RunStore;
+  readonly #timers: Timers;
+  readonly #log: Logger;
+  readonly #active = new Map<string, { controller: AbortController; done: Promise<RunRecord> }>();
+  readonly #events: RunEvents;
+  readonly #starting = new Map<string, Promise<RunRecord>>();
+  #components: ComponentInvoker;
+  #closed = false;
+
+  constructor(opts: WorkflowEngineOptions) {
+    this.#o = opts;
+    this.#timers = opts.timers ?? systemTimers(opts.clock ?? systemClock);
+    this.#runs = new RunStore(opts.store, opts.retentionSeconds ?? DEFAULT_RETENTION);
+    this.#log = opts.logger.with({ component: "workflow" });
+    this.#events = new RunEvents(this.#log);
+    this.#components = opts.components ?? {
+      invoke: (call) =>
+        Promise.reject(
+          new KilnError(
+            "NOT_AVAILABLE",
+            `step ${quote(call.stepId)} needs a component runner, and none is attached`,
+          ),
+        ),
+    };
+  }
+
+  /** Attaches what runs `jit` and `llm` steps (the router, once it exists). */
+  setComponentInvoker(invoker: ComponentInvoker): void {
+    this.#components = invoker;
+  }
+
+  /** Starts a run and answers its first checkpoint; the run goes on in the background. */
+  async start(
+    appId: string,
+    workflowId: string,
+    input: JsonValue,
+    opts: StartOptions = {},
+  ): Promise<RunRecord> {
+    const key = opts.idempotencyKey;
+    if (key === undefined) return await this.#create(appId, workflowId, input, opts);
+    if (!IDEMPOTENCY_KEY.test(key)) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `an idempotency key is 1-200 printable characters, got ${quote(key)}`,
+      );
+    }
+    const slot = `${appId}\n${key}`;
+    const pending = this.#starting.get(slot);
+    if (pending) return await this.#same(await pending, workflowId, input, key);
+    const started = (async () => {
+      const seen = await this.#runs.idempotent(appId, key);
+      if (seen) {
+        const run = await this.#runs.get(appId, seen.runId);
+        if (run) return run;
+      }
+      return await this.#create(appId, workflowId, input, opts);
+    })();
+    this.#starting.set(slot, started);
+    try {
+      return await this.#same(await started, workflowId, input, key);
+    } finally {
+      this.#starting.delete(slot);
+    }
+  }
+
+  /** Runs a workflow to its end for a synchronous caller (a `handlerType: workflow` component). */
+  async run(
+    appId: string,
+    workflowId: string,
+    input: JsonValue,
+    opts: StartOptions & { signal?: AbortSignal } = {},
+  ): Promise<RunRecord> {
+    const run = await this.start(appId, workflowId, input, opts);
+    const active = this.#active.get(run.runId);
+    if (!active) return run;
+    const onAbort = () => active.controller.abort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await active.done;
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** A run with its step trace; NOT_FOUND when the app has no such run (or it expired). */
+  async get(appId: string, runId: string): Promise<RunRecord> {
+    const run = await this.#runs.get(appId, runId);
+    if (!run) throw new KilnError("NOT_FOUND", `app ${quote(appId)} has no run ${quote(runId)}`);
+    return run;
+  }
+
+  /** The app's runs, newest first, without their traces. */
+  list(appId: string, filter: RunFilter = {}): Promise<RunSummary[]> {
+    return this.#runs.list(appId, filter);
+  }
+
+  /** Cancels a running run; a finished one is answered as it is. */
+  async cancel(appId: string, runId: string): Promise<RunRecord> {
+    const run = await this.get(appId, runId);
+    if (run.status !== "running") return run;
+    const active = this.#active.get(runId);
+    if (active) {
+      active.controller.abort(new KilnError("CANCELLED", `run ${quote(runId)} was cancelled`));
+      return await active.done;
+    }
+    run.status = "cancelled";
+    run.error = { code: "CANCELLED", message: "the run was cancelled" };
+    run.endedAt = run.updatedAt = this.#timers.now();
+    delete run.next;
+    await this.#runs.save(run);
+    return run;
+  }
+
+  /** Calls `listener` with each event of run `runId` until the returned function is called. */
+  subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
+    return this.#events.subscribe(runId, listener);
+  }
+
+  /** Resumes every run left in flight by an earlier process; answers how many. */
+  async resume(): Promise<number> {
+    let resumed = 0;
+    for (const { appId, runId } of await this.#runs.inFlight()) {
+      const run = await this.#runs.get(appId, runId);
+      if (!run || run.status !== "running") {
+        await this.#runs.forget(appId, runId);
+        continue;
+      }
+      if (this.#active.has(runId)) continue;
+      try {
+        const workflow = await this.#o.source.workflow(appId, run.workflowId, run.revision);
+        this.#drive(run, workflow);
+        resumed++;
+      } catch (err) {
+        this.#log.warn("cannot resume run", { appId, runId, error: String(err) });
+      }
+    }
+    return resumed;
+  }
+
+  /** Stops driving runs; they stay in flight in the store and resume on the next start. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const done = [...this.#active.values()].map((a) => {
+      a.controller.abort(SHUTDOWN);
+      return a.done.catch(() => {});
+    });
+    await Promise.all(done);
+  }
+
+  /** How many runs this node is driving. */
+  get activeRuns(): number {
+    return this.#active.size;
+  }
+
+  async #create(
+    appId: string,
+    workflowId: string,
+    input: JsonValue,
+    opts: StartOptions,
+  ): Promise<RunRecord> {
+    if (this.#closed) throw new KilnError("UNAVAILABLE", "the workflow engine is shutting down");
+    if (this.#active.size >= (this.#o.maxActiveRuns ?? 1000)) {
+      throw new KilnError("OVERLOADED", `${this.#active.size} workflow runs are in flight`);
+    }
+    const app = this.#o.source.app(appId);
+    const workflow = await this.#o.source.workflow(appId, workflowId, app.revision);
+    const now = this.#timers.now();
+    const run: RunRecord = {
+      runId: crypto.randomUUID(),
+      appId,
+      workflowId,
+      revision: app.revision,
+      status: "running",
+      trigger: input,
+      context: {
+        appId,
+        configuration: app.configuration as JsonValue,
+        ...opts.context,
+      },
+      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+      createdAt: now,
+      updatedAt: now,
+      next: workflow.startAt,
+      outputs: {},
+      trace: [],
+    };
+    await this.#runs.index(run);
+    await this.#runs.save(run);
+    if (opts.idempotencyKey) {
+      await this.#runs.remember(
+        appId,
+        opts.idempotencyKey,
+        run.runId,
+        fingerprint(workflowId, input),
+      );
+    }
+    const snapshot = structuredClone(run);
+    this.#drive(run, workflow);
+    return snapshot;
+  }
+
+  #same(run: RunRecord, workflowId: string, input: JsonValue, key: string): RunRecord {
+    if (fingerprint(run.workflowId, run.trigger) !== fingerprint(workflowId, input)) {
+      throw new KilnError(
+        "CONFLICT",
+        `idempotency key ${quote(key)} already started run ${quote(run.runId)} with other input`,
+        { runId: run.runId },
+      );
+    }
+    return run;
+  }
+
+  #drive(run: RunRecord, workflow: Parameters<typeof driveRun>[1]): void {
+    const controller = new AbortController();
+    const deps: FrameDeps = {
+      timers: this.#timers,
+      components: { invoke: (call) => this.#components.invoke(call) },
+      mcp: this.#o.mcp,
+      source: this.#o.source,
+      limits: { ...DEFAULT_RUN_LIMITS, ...this.#o.limits },
+      emit: (event) => this.#events.emit(event),
+    };
+    const done = driveRun(run, workflow, deps, this.#runs, controller.signal)
+      .then((end) => {
+        if (end.status !== "running") {
+          this.#log.info("workflow run", {
+            appId: end.appId,
+            workflowId: end.workflowId,
+            runId: end.runId,
+            status: end.status,
+            ...(end.error ? { code: end.error.code, stepId: end.error.stepId } : {}),
+            steps: end.trace.length + (end.traceDropped ?? 0),
+            durationMs: (end.endedAt ?? end.updatedAt) - end.createdAt,
+          });
+        }
+        return end;
+      })
+      .catch((err) => {
+        this.#log.error("workflow run crashed", { runId: run.runId, error: String(err) });
+        return run;
+      })
+      .finally(() => this.#active.delete(run.runId));
+    this.#active.set(run.runId, { controller, done });
+  }
+}
+
+function fingerprint(workflowId: string, input: JsonValue): string {
+  return `${workflowId}\n${JSON.stringify(input)}`;
+}

@@ -1,0 +1,163 @@
+/**
+ * The expression language of SPEC §7 (ADR 0008): CEL through `@marcbachmann/cel-js`, with the
+ * workflow's roots declared and `defined(path)` added as a macro. Expressions are parsed and
+ * type-checked once when a workflow loads; evaluation only walks the compiled tree.
+ */
+import { Environment } from "@marcbachmann/cel-js";
+import { KilnError, quote } from "../core/mod.ts";
+import type { JsonValue } from "../state/mod.ts";
+
+/** The names an expression may start from; `item` and `index` exist inside `map` iterators. */
+export const EXPRESSION_ROOTS = [
+  "trigger",
+  "steps",
+  "step",
+  "context",
+  "workflow",
+  "item",
+  "index",
+];
+
+/** The values an expression sees. */
+export type Scope = Partial<Record<(typeof EXPRESSION_ROOTS)[number], unknown>>;
+
+/** A parsed, checked expression. */
+export interface Expression {
+  readonly source: string;
+  /** Step ids it reads through `steps.<id>` or `steps['<id>']`. */
+  readonly stepRefs: ReadonlySet<string>;
+  /** Evaluates to a JSON value; EXPRESSION_ERROR quoting the expression when it cannot. */
+  evaluate(scope: Scope): JsonValue;
+}
+
+interface Ast {
+  op: string;
+  args: unknown;
+}
+
+interface Checker {
+  check(node: unknown, ctx: unknown): unknown;
+  getType(name: string): unknown;
+}
+interface Macro {
+  arg: unknown;
+  async: false;
+  typeCheck(checker: Checker, macro: Macro, ctx: unknown): unknown;
+  evaluate(evaluator: { run(node: unknown, ctx: unknown): unknown }, m: Macro, c: unknown): unknown;
+}
+
+const env = new Environment({
+  unlistedVariablesAreDyn: false,
+  homogeneousAggregateLiterals: false,
+  limits: { maxAstNodes: 1000, maxDepth: 48, maxListElements: 256, maxMapEntries: 256 },
+});
+for (const root of EXPRESSION_ROOTS) env.registerVariable(root, "dyn");
+env.registerFunction("defined(ast): bool", ({ args }: { args: unknown[] }): Macro => ({
+  arg: args[0],
+  async: false,
+  typeCheck(checker, macro, ctx) {
+    checker.check(macro.arg, ctx);
+    return checker.getType("bool");
+  },
+  evaluate(evaluator, macro, ctx) {
+    try {
+      return evaluator.run(macro.arg, ctx) !== undefined;
+    } catch {
+      return false;
+    }
+  },
+}));
+
+/** Parses and type-checks `source`; VALIDATION_ERROR naming the problem when it is not valid. */
+export function compileExpression(source: string): Expression {
+  if (typeof source !== "string" || source.trim() === "") {
+    throw new KilnError("VALIDATION_ERROR", `an expression must be a non-empty string`);
+  }
+  let run: ((ctx: unknown) => unknown) & { ast: Ast };
+  try {
+    run = env.parse(source) as typeof run;
+  } catch (err) {
+    throw invalid(source, err);
+  }
+  const checked = env.check(source);
+  if (!checked.valid) throw invalid(source, checked.error);
+  const stepRefs = new Set<string>();
+  collectStepRefs(run.ast, stepRefs);
+  return {
+    source,
+    stepRefs,
+    evaluate(scope: Scope): JsonValue {
+      let value: unknown;
+      try {
+        value = run(scope);
+      } catch (err) {
+        throw new KilnError(
+          "EXPRESSION_ERROR",
+          `expression ${quote(source)} failed: ${firstLine(err)}`,
+          { expression: source, reason: firstLine(err) },
+        );
+      }
+      return toJson(value);
+    },
+  };
+}
+
+/** CEL values as JSON: integers arrive as BigInt, maps may be `Map`s, bytes `Uint8Array`s. */
+export function toJson(value: unknown): JsonValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case "bigint":
+      return Number(value);
+    case "number":
+      return Number.isFinite(value) ? value : null;
+    case "string":
+    case "boolean":
+      return value;
+    case "object":
+      break;
+    default:
+      return String(value);
+  }
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value instanceof Map) {
+    return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v)]));
+  }
+  if (value instanceof Uint8Array) return btoa(String.fromCharCode(...value));
+  if (value instanceof Date) return value.toISOString();
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return String(value);
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = toJson(v);
+  return out;
+}
+
+function collectStepRefs(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) return node.forEach((n) => collectStepRefs(n, into));
+  if (!node || typeof node !== "object" || !("op" in node)) return;
+  const { op, args } = node as Ast;
+  if ((op === "." || op === "[]") && Array.isArray(args)) {
+    const [target, key] = args as [Ast, unknown];
+    if (target?.op === "id" && target.args === "steps") {
+      const id = typeof key === "string"
+        ? key
+        : (key as Ast)?.op === "value"
+        ? (key as Ast).args
+        : null;
+      if (typeof id === "string") into.add(id);
+    }
+  }
+  collectStepRefs(args, into);
+}
+
+function invalid(source: string, err: unknown): KilnError {
+  return new KilnError(
+    "VALIDATION_ERROR",
+    `invalid expression ${quote(source)}: ${firstLine(err)}`,
+    { expression: source, reason: firstLine(err) },
+  );
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n")[0];
+}

@@ -1,0 +1,57 @@
+/**
+ * The workflow engine as a Kiln node assembles it: workflows from the registry and the
+ * definition store, `mcp` steps through the tool registry and external servers, runs on the
+ * node's runtime store. `jit`/`llm` steps need the router, attached once it exists.
+ */
+import type { ExecutionTokens } from "../auth/mod.ts";
+import type { Clock, Logger } from "../core/mod.ts";
+import type { ToolCatalog } from "../mcp/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import type { StateManager, StoreDriver } from "../state/mod.ts";
+import { WorkflowEngine } from "./engine.ts";
+import { mcpInvoker } from "./mcp_invoker.ts";
+import { ExternalMcpServers } from "./mcp_servers.ts";
+import { registryWorkflowSource } from "./workflow_source.ts";
+
+/** Operator settings of the workflow engine. */
+export interface WorkflowSettings {
+  /** Commands apps may start as stdio MCP servers (`"*"`: any). Default: none. */
+  mcpCommands?: readonly string[] | "*";
+  /** How long finished runs are kept, in seconds. Default 7 days. */
+  retentionSeconds?: number;
+}
+
+/** What a node's engine is built from. */
+export interface KilnWorkflowDeps extends WorkflowSettings {
+  store: StoreDriver;
+  registry: Registry;
+  state: StateManager;
+  tools: ToolCatalog;
+  executionTokens: Pick<ExecutionTokens, "mint" | "verify">;
+  logger: Logger;
+  clock?: Clock;
+  version: string;
+}
+
+/** Builds the engine of one Kiln node; its `close()` also stops external MCP servers. */
+export function createWorkflowEngine(deps: KilnWorkflowDeps): WorkflowEngine {
+  const servers = new ExternalMcpServers({
+    allowCommands: deps.mcpCommands ?? [],
+    logger: deps.logger,
+    version: deps.version,
+  });
+  const engine = new WorkflowEngine({
+    store: deps.store,
+    source: registryWorkflowSource(deps.registry, deps.state.definitions),
+    mcp: mcpInvoker({ tools: deps.tools, executionTokens: deps.executionTokens, servers }),
+    logger: deps.logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.retentionSeconds ? { retentionSeconds: deps.retentionSeconds } : {}),
+  });
+  const close = engine.close.bind(engine);
+  engine.close = async () => {
+    await close();
+    await servers.close();
+  };
+  return engine;
+}

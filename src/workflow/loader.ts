@@ -1,0 +1,108 @@
+/**
+ * Loads `state/workflows/<id>.yaml`: YAML with the definition limits, the zod model, then the
+ * static checks of `_graph.ts`. A workflow that loads is one the engine can run to an end.
+ */
+import { parseDocument } from "yaml";
+import { KilnError } from "../core/mod.ts";
+import { WorkflowDefinition } from "../models/mod.ts";
+import { compileGraph, type WorkflowIssue } from "./_graph.ts";
+import type { CompiledWorkflow } from "./types.ts";
+
+export type { WorkflowIssue } from "./_graph.ts";
+
+const YAML_LIMITS = { maxAliasCount: 50, strict: true, uniqueKeys: true } as const;
+
+/**
+ * Parses and checks a workflow file; VALIDATION_ERROR whose message names the file, step and
+ * field of the first problem, with every problem in `details.issues`.
+ */
+export function loadWorkflow(file: string, content: string): CompiledWorkflow {
+  const { workflow, issues } = checkWorkflow(file, content);
+  if (!workflow) throw invalidWorkflow(file, issues);
+  return workflow;
+}
+
+/** Like {@link loadWorkflow}, but answers the problems instead of throwing (for validators). */
+export function checkWorkflow(
+  file: string,
+  content: string,
+): { workflow?: CompiledWorkflow; issues: WorkflowIssue[] } {
+  const doc = parseDocument(content, { ...YAML_LIMITS, prettyErrors: true });
+  const yamlProblems = [...doc.errors, ...doc.warnings];
+  if (yamlProblems.length > 0) {
+    return {
+      issues: yamlProblems.map((e) => ({
+        file,
+        ...(e.linePos?.[0] ? { field: `line ${e.linePos[0].line}` } : {}),
+        message: e.message.split("\n")[0],
+      })),
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+  } catch (err) {
+    return { issues: [{ file, message: (err as Error).message.split("\n")[0] }] };
+  }
+  return checkWorkflowValue(file, raw);
+}
+
+/**
+ * The checks of {@link checkWorkflow} on an already parsed document, for the definition
+ * validator that refuses invalid workflows at commit time.
+ */
+export function checkWorkflowValue(
+  file: string,
+  raw: unknown,
+): { workflow?: CompiledWorkflow; issues: WorkflowIssue[] } {
+  const parsed = WorkflowDefinition.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      issues: parsed.error.issues.map((i) => {
+        const [head, id, ...rest] = i.path.map(String);
+        return head === "steps" && id !== undefined
+          ? {
+            file,
+            step: id,
+            ...(rest.length ? { field: rest.join(".") } : {}),
+            message: i.message,
+          }
+          : { file, ...(i.path.length ? { field: i.path.join(".") } : {}), message: i.message };
+      }),
+    };
+  }
+  const issues: WorkflowIssue[] = [];
+  const coreTools = new Set<string>();
+  const graph = compileGraph(parsed.data, {
+    file,
+    issues,
+    outer: new Set(),
+    coreTools,
+    prefix: "",
+  });
+  if (issues.length > 0) return { issues };
+  return {
+    workflow: {
+      ...graph,
+      workflowId: parsed.data.workflowId,
+      file,
+      definition: parsed.data,
+      coreTools: [...coreTools].sort(),
+    },
+    issues,
+  };
+}
+
+/** The error for a workflow that does not load. */
+export function invalidWorkflow(file: string, issues: WorkflowIssue[]): KilnError {
+  const first = issues[0] ?? { file, message: "invalid workflow" };
+  const where = [
+    first.file,
+    first.step ? `step "${first.step}"` : "",
+    first.field ? `field "${first.field}"` : "",
+  ].filter(Boolean).join(", ");
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  return new KilnError("VALIDATION_ERROR", `invalid workflow: ${where}: ${first.message}${more}`, {
+    issues,
+  });
+}

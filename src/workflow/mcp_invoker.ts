@@ -1,0 +1,67 @@
+/**
+ * How `mcp` steps reach tools: core tools through Kiln's one ToolRegistry as an execution
+ * principal — a token minted for the workflow that allows exactly the core tools its steps name
+ * — and external servers through {@link ExternalMcpServers}.
+ */
+import type { ExecutionTokens } from "../auth/mod.ts";
+import { KilnError } from "../core/mod.ts";
+import { type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
+import type { JsonValue } from "../state/mod.ts";
+import { StepFailed } from "./_frame.ts";
+import type { ExternalMcpServers } from "./mcp_servers.ts";
+import type { McpInvoker } from "./seams.ts";
+
+/** What the MCP invoker calls through. */
+export interface McpInvokerDeps {
+  tools: ToolCatalog;
+  executionTokens: Pick<ExecutionTokens, "mint" | "verify">;
+  servers?: ExternalMcpServers;
+}
+
+/** The MCP invoker of a Kiln node. */
+export function mcpInvoker(deps: McpInvokerDeps): McpInvoker {
+  return {
+    async call(call) {
+      if (call.server) {
+        if (!deps.servers) {
+          throw new KilnError("NOT_AVAILABLE", "external MCP servers are not enabled here");
+        }
+        return await deps.servers.call(
+          call.appId,
+          call.configuration,
+          call.server,
+          call.tool,
+          call.args,
+          call.signal,
+        );
+      }
+      const { token } = deps.executionTokens.mint({
+        appId: call.appId,
+        componentId: call.workflowId,
+        tools: call.coreTools,
+        ttlSeconds: 300,
+      });
+      const claims = deps.executionTokens.verify(token)!;
+      const caller: ToolCaller = {
+        kind: "execution",
+        appId: claims.a,
+        componentId: claims.c,
+        tools: claims.t,
+        expiresAt: claims.e,
+      };
+      const result = await deps.tools.call(call.tool, call.args, caller, {
+        signal: call.signal,
+        requestId: call.runId,
+      });
+      const error = toolError(result);
+      if (error) {
+        throw new StepFailed({
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details as JsonValue }),
+        });
+      }
+      return (result.structuredContent ?? {}) as JsonValue;
+    },
+  };
+}

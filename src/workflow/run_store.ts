@@ -1,0 +1,104 @@
+/**
+ * Durable run records on the runtime store (SPEC §3's StoreDriver: embedded SQLite or Redis).
+ * A run's record is its checkpoint: rewritten after every step, before the next one starts.
+ * Finished runs expire after the retention period; running ones are indexed for resume.
+ */
+import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import type { RunRecord, RunStatus } from "./types.ts";
+
+const INDEX_SCOPE = "kiln:workflow";
+
+/** A run in listings: the record without outputs and trace. */
+export type RunSummary = Omit<RunRecord, "outputs" | "trace" | "context" | "trigger"> & {
+  steps: number;
+};
+
+/** Filters of {@link RunStore.list}. */
+export interface RunFilter {
+  workflowId?: string;
+  status?: RunStatus;
+  limit?: number;
+}
+
+/** Where runs, the in-flight index and idempotency keys live. */
+export class RunStore {
+  constructor(
+    private readonly store: StoreDriver,
+    /** How long finished runs (and idempotency keys) are kept. */
+    readonly retentionSeconds: number,
+  ) {}
+
+  /** Writes the checkpoint; a finished run gets its retention TTL and leaves the index. */
+  async save(run: RunRecord): Promise<void> {
+    const done = run.status !== "running";
+    await this.store.set(
+      scopeOf(run.appId),
+      `run:${run.runId}`,
+      run as unknown as JsonValue,
+      done ? this.retentionSeconds : undefined,
+    );
+    const key = `active:${run.appId}:${run.runId}`;
+    if (done) await this.store.delete(INDEX_SCOPE, key);
+  }
+
+  /** Adds a new run to the in-flight index (once, at its start). */
+  async index(run: RunRecord): Promise<void> {
+    await this.store.set(INDEX_SCOPE, `active:${run.appId}:${run.runId}`, true);
+  }
+
+  async get(appId: string, runId: string): Promise<RunRecord | null> {
+    const entry = await this.store.get(scopeOf(appId), `run:${runId}`);
+    return entry.found ? entry.value as unknown as RunRecord : null;
+  }
+
+  /** The app's runs, newest first. */
+  async list(appId: string, filter: RunFilter = {}): Promise<RunSummary[]> {
+    const rows = await this.store.list(scopeOf(appId), "run:");
+    return rows
+      .map((r) => r.value as unknown as RunRecord)
+      .filter((r) => !filter.workflowId || r.workflowId === filter.workflowId)
+      .filter((r) => !filter.status || r.status === filter.status)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, filter.limit ?? 100)
+      .map(({ outputs: _o, trace, context: _c, trigger: _t, ...rest }) => ({
+        ...rest,
+        steps: trace.length,
+      }));
+  }
+
+  /** Runs that were in flight when the process stopped. */
+  async inFlight(): Promise<{ appId: string; runId: string }[]> {
+    const rows = await this.store.list(INDEX_SCOPE, "active:");
+    return rows.map((r) => {
+      const [, appId, runId] = r.key.split(":");
+      return { appId, runId };
+    });
+  }
+
+  /** Drops an index entry whose run is gone. */
+  async forget(appId: string, runId: string): Promise<void> {
+    await this.store.delete(INDEX_SCOPE, `active:${appId}:${runId}`);
+  }
+
+  /** The run an idempotency key started, with the fingerprint of its request. */
+  async idempotent(
+    appId: string,
+    key: string,
+  ): Promise<{ runId: string; fingerprint: string } | null> {
+    const entry = await this.store.get(scopeOf(appId), `idem:${key}`);
+    return entry.found ? entry.value as { runId: string; fingerprint: string } : null;
+  }
+
+  async remember(appId: string, key: string, runId: string, fingerprint: string): Promise<void> {
+    await this.store.set(
+      scopeOf(appId),
+      `idem:${key}`,
+      { runId, fingerprint },
+      this.retentionSeconds,
+    );
+  }
+}
+
+function scopeOf(appId: string): string {
+  return `kiln:workflow:${appId}`;
+}

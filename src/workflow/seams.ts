@@ -1,0 +1,60 @@
+/**
+ * What the workflow engine is handed by the composition root: who runs components, who runs MCP
+ * tools, and where workflow definitions come from. Each is an interface, so unit tests back
+ * them with in-process functions and the engine stays a library (it also runs in the Deno runner
+ * image, where a container executes a whole workflow).
+ */
+import type { JsonValue } from "../state/mod.ts";
+import type { CompiledWorkflow } from "./types.ts";
+
+/** One `jit` or `llm` step's call. */
+export interface ComponentCall {
+  appId: string;
+  revision: string;
+  workflowId: string;
+  runId: string;
+  stepId: string;
+  type: "jit" | "llm";
+  target: Record<string, unknown>;
+  input: JsonValue;
+  signal: AbortSignal;
+}
+
+/** Runs `jit` and `llm` steps; Kiln backs it with `Router.invoke`. */
+export interface ComponentInvoker {
+  invoke(call: ComponentCall): Promise<JsonValue>;
+}
+
+/** One `mcp` step's call. */
+export interface McpCall {
+  appId: string;
+  workflowId: string;
+  runId: string;
+  stepId: string;
+  tool: string;
+  /** An external server the app declares; absent means a core tool. */
+  server?: string;
+  args: Record<string, JsonValue>;
+  /** Core tools the workflow names: exactly what its execution token allows. */
+  coreTools: readonly string[];
+  configuration: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
+/** Runs `mcp` steps (core tools and external servers). */
+export interface McpInvoker {
+  call(call: McpCall): Promise<JsonValue>;
+}
+
+/** An app as a run sees it when it starts. */
+export interface AppView {
+  revision: string;
+  configuration: Record<string, unknown>;
+}
+
+/** Where workflows and app facts come from (the registry and the definition store in Kiln). */
+export interface WorkflowSource {
+  app(appId: string): AppView;
+  /** The workflow at `revision`; NOT_FOUND when there is none, VALIDATION_ERROR when invalid. */
+  workflow(appId: string, workflowId: string, revision: string): Promise<CompiledWorkflow>;
+}

@@ -1,0 +1,39 @@
+/** Helpers for the workflow integration tests: an app with workflows, and polling a run. */
+
+/** The files of an app whose `state/workflows/` holds `workflows` (id → YAML). */
+export function workflowApp(
+  appId: string,
+  workflows: Record<string, string>,
+  opts: {
+    configuration?: Record<string, unknown>;
+    components?: string;
+    code?: Record<string, string>;
+  } = {},
+): Record<string, string> {
+  const files: Record<string, string> = {
+    "app_definition.yaml": `appId: ${appId}\ndisplayName: ${appId}\nversion: 1.0.0\n` +
+      `configuration: ${JSON.stringify(opts.configuration ?? { queue: "general" })}\n`,
+    "component_registry.yaml": opts.components ?? "components: []\n",
+    ...opts.code,
+  };
+  for (const [id, yaml] of Object.entries(workflows)) files[`workflows/${id}.yaml`] = yaml;
+  return files;
+}
+
+// deno-lint-ignore no-explicit-any -- tests index freely into JSON answers
+type Json = any;
+
+/** Polls `get` (every 20 ms, real time) until the run is no longer running or `until` holds. */
+export async function pollRun(
+  get: () => Promise<Json>,
+  until: (run: Json) => boolean = (run) => run.status !== "running",
+  timeoutMs = 30_000,
+): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await get();
+    if (until(run)) return run;
+    if (Date.now() > deadline) throw new Error(`run not there in time: ${JSON.stringify(run)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

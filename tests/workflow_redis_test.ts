@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { createClient } from "redis";
+import { RedisStore } from "../src/state/mod.ts";
+import { testEngine } from "../src/workflow/_test_support.ts";
+import { requireService } from "./_support/services.ts";
+
+const URL = Deno.env.get("KILN_TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
+const { ignore } = await requireService("redis", async () => {
+  await (await RedisStore.connect(URL)).close();
+  return true;
+}, URL);
+
+const WORKFLOW = `workflowId: slow
+startAt: once
+steps:
+  once:
+    type: mcp
+    target: { tool: core.state.incrementRuntimeValue }
+    inputMapping: { key: "'n'" }
+    safeToRepeat: false
+    transitions: [{ nextStep: pause }]
+  pause: { type: control, target: { subtype: wait, durationMs: 60000 }, transitions: [{ nextStep: done }] }
+  done: { type: control, target: { subtype: succeed }, inputMapping: { n: steps.once.output.n } }
+`;
+
+Deno.test({
+  name: "runs checkpoint to Redis and another node's engine resumes them",
+  ignore,
+  async fn() {
+    const prefix = `kiln-test-${crypto.randomUUID()}`;
+    let n = 0;
+    const tools = { "core.state.incrementRuntimeValue": () => ({ n: ++n }) };
+    const storeA = await RedisStore.connect(URL, { prefix });
+    const storeB = await RedisStore.connect(URL, { prefix });
+    const a = testEngine({ slow: WORKFLOW }, {}, tools, { store: storeA });
+    try {
+      const run = await a.engine.start("app", "slow", {});
+      // Redis answers in real time: wait for the first checkpoint, then stop mid-wait.
+      for (let i = 0; i < 200; i++) {
+        const seen = await a.engine.get("app", run.runId);
+        if (seen.inFlight?.stepId === "pause") break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await a.clock.tickAsync(1000);
+      await a.engine.close();
+      const b = testEngine({ slow: WORKFLOW }, {}, tools, { store: storeB, clock: a.clock });
+      assert.equal(await b.engine.resume(), 1);
+      await b.clock.tickAsync(60_000);
+      let done = await b.engine.get("app", run.runId);
+      for (let i = 0; i < 200 && done.status === "running"; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        await b.clock.tickAsync(100);
+        done = await b.engine.get("app", run.runId);
+      }
+      assert.equal(done.status, "succeeded", JSON.stringify(done.error));
+      assert.deepEqual(done.result?.data, { n: 1 });
+      assert.equal(n, 1);
+      assert.equal((await b.engine.list("app")).length, 1);
+      await b.close();
+    } finally {
+      await storeA.close();
+      await storeB.close();
+      const client = createClient({ url: URL });
+      await client.connect();
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
+        if (keys.length > 0) await client.unlink(keys);
+      }
+      await client.close();
+    }
+  },
+});
