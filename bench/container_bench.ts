@@ -113,6 +113,8 @@ if (ready && import.meta.main) {
     console.log(
       `speed-up at p50: ${speedup.toFixed(1)}x (target >= 50x); warm p50 target <= 10 ms`,
     );
+    // The machine's load says how much of the spread is other work competing for the CPU.
+    console.log(`load average after the run: ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   } finally {
     await warm.close();
     await cold.close();
