@@ -113,6 +113,9 @@ export class ContainerTier implements TierDriver {
     this.#mcp = opts.mcpHandler ? forwardTo(opts.mcpHandler) : hostBridge;
     this.#socketDir = `${opts.socketRoot}/${this.instance.id.slice(0, 8)}`;
     this.#started = this.#start();
+    this.#started.catch((err) => {
+      this.#unavailable = `the container tier cannot start: ${(err as Error).message ?? err}`;
+    });
     const every = opts.maintenanceIntervalMs ?? 10_000;
     if (every > 0) {
       const timer = setInterval(() => this.maintain().catch(() => {}), every);
