@@ -184,3 +184,40 @@ test("a container dying mid-request fails that request clearly and the pool heal
   });
   assert.ok(await docker.imageExists(DENO_RUNNER_IMAGE));
 });
+
+test("a pool whose image is missing answers TIER_UNAVAILABLE at once, naming the image", async () => {
+  await withTier({ images: { deno: "kiln/no-such-image:0" } }, async (tier) => {
+    const started = Date.now();
+    await assert.rejects(tier.execute(jsJob(`return 1;`)), (err) => {
+      kilnError("TIER_UNAVAILABLE")(err);
+      assert.match((err as Error).message, /no-such-image/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5_000);
+    assert.deepEqual(await ownContainers(tier), []);
+  });
+});
+
+test("a caller going away while queued or running stops waiting, and the pool keeps serving", async () => {
+  await withTier({ poolDefaults: { minInstances: 1, maxInstances: 1 } }, async (tier) => {
+    const host = new HoldingHost();
+    const running = new AbortController();
+    const busy = tier.execute({
+      ...jsJob(`return await mcp.call("hold", 1);`, { host }),
+      signal: running.signal,
+    });
+    const busyOutcome = busy.then(() => null, (err) => err);
+    await host.waitFor(1);
+    const queued = new AbortController();
+    const waiting = tier.execute({ ...jsJob(`return 2;`), signal: queued.signal });
+    const waitingOutcome = waiting.then(() => null, (err) => err);
+    queued.abort();
+    kilnError("EXECUTION_TIMEOUT", "timeout")(await waitingOutcome);
+    running.abort();
+    const err = await busyOutcome;
+    kilnError("EXECUTION_TIMEOUT", "timeout")(err);
+    assert.equal((err.details as { aborted?: boolean }).aborted, true);
+    host.releaseAll();
+    assert.equal((await tier.execute(jsJob(`return "after";`))).data, "after");
+  });
+});

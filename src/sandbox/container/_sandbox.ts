@@ -138,7 +138,13 @@ export class ContainerSandbox {
     this.#current = null;
     const tasks: Promise<unknown>[] = [];
     if (this.id) tasks.push(this.docker.remove(this.id).catch(() => {}));
-    if (this.#mcp) tasks.push(this.#mcp.shutdown().catch(() => {}));
+    // A tool call still running for the gone execution must not hold the removal up.
+    if (this.#mcp) {
+      tasks.push(Promise.race([
+        this.#mcp.shutdown().catch(() => {}),
+        new Promise((r) => setTimeout(r, 500)),
+      ]));
+    }
     await Promise.all(tasks);
     this.#client.close();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});

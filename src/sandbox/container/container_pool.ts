@@ -61,6 +61,8 @@ export class ContainerPool {
   readonly #busy = new Set<ContainerSandbox>();
   readonly #waiters: Waiter[] = [];
   #starting = 0;
+  /** Starts in flight and removals under way, which close waits for. */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
   #startError: { message: string; at: number } | null = null;
   readonly #log: Logger;
@@ -98,6 +100,7 @@ export class ContainerPool {
   /** A container for one execution; release it with `release`. */
   acquire(signal?: AbortSignal): Promise<ContainerSandbox> {
     if (this.#closed) return Promise.reject(this.#closedError());
+    if (signal?.aborted) return Promise.reject(this.#gone());
     const ready = this.#takeIdle();
     if (ready) return Promise.resolve(ready);
     const live = this.#idle.length + this.#busy.size + this.#starting;
@@ -116,12 +119,7 @@ export class ContainerPool {
       let timer = setTimeout(expire, this.#spec.queueTimeoutMs);
       const onAbort = () => {
         drop();
-        reject(
-          new SandboxTimeoutError("the caller went away while the execution was queued", {
-            tier: "container",
-            aborted: true,
-          }),
-        );
+        reject(this.#gone());
       };
       const waiter: Waiter = {
         resolve: (s) => (cleanup(), resolve(s)),
@@ -195,6 +193,7 @@ export class ContainerPool {
     this.#closed = true;
     for (const w of this.#waiters.splice(0)) w.reject(this.#closedError());
     await Promise.all([...this.#idle.splice(0), ...this.#busy].map((s) => s.destroy()));
+    await Promise.allSettled([...this.#inFlight]);
   }
 
   /** Counts a kill by reason (for the tier's stats). */
@@ -243,7 +242,9 @@ export class ContainerPool {
 
   #discard(sandbox: ContainerSandbox, why: string): void {
     this.#log.debug("removing sandbox container", { container: sandbox.name, why });
-    sandbox.destroy().catch(() => {});
+    const removal = sandbox.destroy().catch(() => {});
+    this.#inFlight.add(removal);
+    removal.finally(() => this.#inFlight.delete(removal));
   }
 
   /** Starts containers for waiters, within `maxInstances`. */
@@ -283,7 +284,7 @@ export class ContainerPool {
       tmpfsBytes: spec.tmpfsBytes,
       network: spec.egress,
     };
-    ContainerSandbox.start(container, {
+    const starting = ContainerSandbox.start(container, {
       docker: this.#ctx.docker,
       root: this.#ctx.socketRoot,
       mcp: this.#ctx.mcp,
@@ -294,7 +295,7 @@ export class ContainerPool {
         this.#starting--;
         this.#startError = null;
         sandbox.image = spec.image;
-        if (this.#closed) return void sandbox.destroy();
+        if (this.#closed) return sandbox.destroy();
         this.#offer(sandbox);
         this.#grow();
       },
@@ -306,6 +307,8 @@ export class ContainerPool {
         this.#failWaiters();
       },
     );
+    this.#inFlight.add(starting);
+    starting.finally(() => this.#inFlight.delete(starting)).catch(() => {});
     return true;
   }
 
@@ -328,6 +331,13 @@ export class ContainerPool {
       } is exhausted: ${why}`,
       { tier: "container", maxInstances: this.#spec.maxInstances },
     );
+  }
+
+  #gone(): KilnError {
+    return new SandboxTimeoutError("the caller went away while the execution was queued", {
+      tier: "container",
+      aborted: true,
+    });
   }
 
   #closedError(): KilnError {

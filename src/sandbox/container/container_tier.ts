@@ -13,6 +13,7 @@ import type { DockerApi } from "./docker_api.ts";
 import { DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE, type RunnerKind } from "./images.ts";
 import { currentInstance, type KilnInstance, removeOrphans, removeOwn } from "./instance.ts";
 import { ContainerPool, type PoolSpec } from "./container_pool.ts";
+import { parseMemory, POOL_DEFAULTS } from "./pool_defaults.ts";
 import {
   allowlistFrom,
   checkCommand,
@@ -46,34 +47,6 @@ export interface ContainerTierOptions {
   /** Remove containers of dead Kiln instances on start (default true). */
   removeOrphans?: boolean;
   instance?: KilnInstance;
-}
-
-const MB = 1 << 20;
-
-/** Pool defaults: small, locked-down containers recycled often. */
-export const POOL_DEFAULTS: Omit<PoolSpec, "appId" | "poolName" | "image"> = {
-  minInstances: 0,
-  maxInstances: 4,
-  memoryBytes: 256 * MB,
-  nanoCpus: 1e9,
-  pidsLimit: 64,
-  tmpfsBytes: 64 * MB,
-  egress: false,
-  volumes: [],
-  maxExecutions: 500,
-  maxAgeMs: 30 * 60_000,
-  idleTimeoutMs: 5 * 60_000,
-  queueTimeoutMs: 5_000,
-  maxQueue: 64,
-};
-
-/** Parses `256m`, `1g`, `512k` or a byte count. */
-export function parseMemory(value: number | string): number {
-  if (typeof value === "number") return value;
-  const m = /^(\d+)([kmg]?)$/i.exec(value);
-  if (!m) throw new KilnError("VALIDATION_ERROR", `not a memory size: ${quote(value)}`);
-  const unit = { "": 1, k: 1 << 10, m: MB, g: 1 << 30 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
-  return Number(m[1]) * unit;
 }
 
 /**
@@ -115,6 +88,9 @@ export class ContainerTier implements TierDriver {
     this.#mcp = opts.mcpHandler ? forwardTo(opts.mcpHandler) : hostBridge;
     this.#socketDir = `${opts.socketRoot}/${this.instance.id.slice(0, 8)}`;
     this.#started = this.#start();
+    this.#started.catch((err) => {
+      this.#unavailable = `the container tier cannot start: ${(err as Error).message ?? err}`;
+    });
     const every = opts.maintenanceIntervalMs ?? 10_000;
     if (every > 0) {
       const timer = setInterval(() => this.maintain().catch(() => {}), every);
@@ -524,26 +500,4 @@ interface GuestLog {
 
 function key(appId: string, poolName: string): string {
   return `${appId}/${poolName}`;
-}
-
-/** Options for `createContainerTier`: the tier's, with the Docker client made for you. */
-export type CreateContainerTierOptions = Omit<ContainerTierOptions, "docker"> & {
-  docker?: DockerApi;
-};
-
-/**
- * Builds the container tier when Docker answers; otherwise resolves to null and says why, so a
- * node without Docker still starts (its container components answer 503).
- */
-export async function createContainerTier(
-  opts: CreateContainerTierOptions,
-): Promise<{ tier: ContainerTier } | { unavailable: string }> {
-  const { DockerodeApi } = await import("./dockerode_api.ts");
-  const docker = opts.docker ?? new DockerodeApi();
-  try {
-    await docker.ping();
-  } catch (err) {
-    return { unavailable: `docker is not reachable: ${(err as Error).message ?? err}` };
-  }
-  return { tier: new ContainerTier({ ...opts, docker }) };
 }

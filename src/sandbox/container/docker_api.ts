@@ -61,7 +61,8 @@ export interface DockerApi {
   wait(id: string): Promise<number>;
   /** Builds `tag` from a tar build context, reporting each output line. */
   build(context: Uint8Array, tag: string, onLine: (line: string) => void): Promise<void>;
-  removeImage(image: string): Promise<void>;
+  /** Removes an image; without `force`, one in use is left alone (rejects). */
+  removeImage(image: string, opts?: { force?: boolean }): Promise<void>;
 }
 
 /** Host-side labels every container Kiln starts carries. */

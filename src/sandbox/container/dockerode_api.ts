@@ -179,9 +179,9 @@ export class DockerodeApi implements DockerApi {
     });
   }
 
-  async removeImage(image: string): Promise<void> {
+  async removeImage(image: string, opts: { force?: boolean } = {}): Promise<void> {
     try {
-      await this.#docker.getImage(image).remove({ force: true });
+      await this.#docker.getImage(image).remove({ force: opts.force ?? false });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
