@@ -404,8 +404,14 @@ steps:
     description: Category, urgency and sentiment from the LLM.
     target:
       promptTemplate: classify_ticket
+    # classify-ticket takes the ticket itself as its input (\`inputVariable: ticket\`); absent
+    # optional fields are mapped to what the prompt renders for them anyway.
     inputMapping:
-      ticket: trigger.body
+      subject: trigger.body.subject
+      description: trigger.body.description
+      customerTier: "defined(trigger.body.customerTier) ? trigger.body.customerTier : 'free'"
+      product: "defined(trigger.body.product) ? trigger.body.product : ''"
+      affectedUsers: "defined(trigger.body.affectedUsers) ? trigger.body.affectedUsers : 0"
     retryPolicy:
       maxAttempts: 2
       backoffMs: 500
