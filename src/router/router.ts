@@ -265,7 +265,15 @@ export class Router {
       signal,
     });
     return await this.#o.sandbox.execute(decision.tier, {
-      request: { requestId, requestData, context, taskDetails: component.taskDetails },
+      request: {
+        requestId,
+        requestData,
+        context,
+        // The container tier picks its pool from the task (SPEC §5 `targetPoolName`).
+        taskDetails: component.targetPoolName
+          ? { ...component.taskDetails, targetPoolName: component.targetPoolName }
+          : component.taskDetails,
+      },
       code,
       limits,
       host,
