@@ -23,7 +23,11 @@ async function classify(k: Awaited<ReturnType<typeof startIngress>>, ticket: unk
     headers: { "content-type": "application/json" },
     body: JSON.stringify(ticket),
   });
-  return { status: res.status, body: await res.json() };
+  return {
+    status: res.status,
+    provenance: res.headers.get("x-kiln-llm-provenance"),
+    body: await res.json(),
+  };
 }
 
 Deno.test("classify-ticket answers the example tickets offline from the cassette", async () => {
@@ -31,13 +35,14 @@ Deno.test("classify-ticket answers the example tickets offline from the cassette
   try {
     await k.t.kiln.registry.registerApplication({ files: supportDeskFiles });
     for (const { ticket, classification } of EXAMPLE_TICKETS) {
-      const { status, body } = await classify(k, ticket);
+      const { status, body, provenance } = await classify(k, ticket);
       assert.equal(
         status,
         200,
         `${JSON.stringify(body)} (prompt changed? rerun scripts/gen_example_cassette.ts)`,
       );
       assert.deepEqual(body, classification);
+      assert.equal(provenance, "recording", "a replayed answer is labelled over HTTP");
     }
     const [usage] = k.t.kiln.llm.meter.snapshot();
     assert.equal(usage.appId, "support-desk");

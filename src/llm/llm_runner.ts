@@ -110,6 +110,7 @@ export class LlmRunner {
           promptTokens: result.usage.promptTokens,
           completionTokens: result.usage.completionTokens,
         },
+        provenance: result.provenance?.kind === "recording" ? "recording" : "live",
       });
       let value = parseOutput(
         template.outputFormat,

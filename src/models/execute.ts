@@ -83,6 +83,8 @@ export const McpCallMetric = z.object({
     promptTokens: z.number().int().min(0),
     completionTokens: z.number().int().min(0),
   }).optional(),
+  /** For `core.llm.generate`: whether the answer came from a model or a recorded cassette. */
+  provenance: z.enum(["live", "recording"]).optional(),
 });
 
 /** `POST /execute` 200 response body (SPEC §5). */

@@ -116,6 +116,10 @@ export class Router {
       const result = await this.#execute(trace, snapshot, requestData, userInfo, endpoint, req);
       outcome = resultOutcome(result);
       response = resultToHttp(result, hit.component);
+      // A replayed LLM answer is a recording, and says so: never presented as live output.
+      if (result.metrics.mcp_calls.some((c) => c.provenance === "recording")) {
+        response.headers.set("x-kiln-llm-provenance", "recording");
+      }
     } catch (err) {
       const error = this.#failure(trace, err);
       outcome = errorOutcome(error);
