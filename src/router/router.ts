@@ -205,24 +205,22 @@ export class Router {
     const { appId, requestId } = trace;
     // --- issue #6: llm components run on the host; the model call goes through the tool
     // registry as this execution, whose token always allows core.llm.generate. ---
-    if (component.handlerType === "llm" && this.#o.llm) {
-      const permissions = [...new Set([...component.permissions, "core.llm.generate"])];
-      const { context, token } = executionContext({
+    const bind = (c: ComponentDefinition) => {
+      const bound = executionContext({
         appId,
         snapshot,
-        component: { ...component, permissions },
+        component: c,
         tokens: this.#o.executionTokens,
         now: this.#clock.now(),
         mcpEndpoint,
         userInfo,
       });
-      const host = executionHost(this.#o, {
-        requestId,
-        appId,
-        componentId: component.componentId,
-        token,
-        signal,
-      });
+      const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
+      return { ...bound, host: executionHost(this.#o, meta) };
+    };
+    if (component.handlerType === "llm" && this.#o.llm) {
+      const permissions = [...new Set([...component.permissions, "core.llm.generate"])];
+      const { context, host } = bind({ ...component, permissions });
       return await this.#o.llm.run(component, requestData, context, host, { requestId });
     }
     // --- end issue #6 ---
@@ -252,22 +250,7 @@ export class Router {
       task: component.taskDetails as unknown as JitTask,
       accepts: decision.accepts,
     });
-    const { context, limits, token } = executionContext({
-      appId,
-      snapshot,
-      component,
-      tokens: this.#o.executionTokens,
-      now: this.#clock.now(),
-      mcpEndpoint,
-      userInfo,
-    });
-    const host = executionHost(this.#o, {
-      requestId,
-      appId,
-      componentId: component.componentId,
-      token,
-      signal,
-    });
+    const { context, limits, host } = bind(component);
     return await this.#o.sandbox.execute(decision.tier, {
       request: {
         requestId,
