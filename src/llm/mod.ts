@@ -38,3 +38,4 @@ export type { PromptInput } from "./prompt_template.ts";
 export { parseOutput } from "./output_parsing.ts";
 export { LlmRunner, promptPath } from "./llm_runner.ts";
 export type { LlmRunnerOptions } from "./llm_runner.ts";
+export { LLM_TASK_TOOLS, llmTaskCode } from "./llm_task_code.ts";

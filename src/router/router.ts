@@ -1,7 +1,7 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
 import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
 import type { JitRunner, JitTask } from "../jit/mod.ts";
-import type { LlmRunner } from "../llm/mod.ts";
+import { LLM_TASK_TOOLS, type LlmRunner, llmTaskCode } from "../llm/mod.ts";
 import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
@@ -203,8 +203,6 @@ export class Router {
   ): Promise<ExecuteResponse> {
     const component = trace.component!;
     const { appId, requestId } = trace;
-    // --- issue #6: llm components run on the host; the model call goes through the tool
-    // registry as this execution, whose token always allows core.llm.generate. ---
     const bind = (c: ComponentDefinition) => {
       const bound = executionContext({
         appId,
@@ -218,10 +216,41 @@ export class Router {
       const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
       return { ...bound, host: executionHost(this.#o, meta) };
     };
+    // --- issue #6: llm components run on the host, or, when their trust or runtime asks for
+    // a container, as the bundled LLM runner in the container tier; either way the model call
+    // goes through the tool registry as this execution, whose token allows what the runner needs.
     if (component.handlerType === "llm" && this.#o.llm) {
-      const permissions = [...new Set([...component.permissions, "core.llm.generate"])];
-      const { context, host } = bind({ ...component, permissions });
-      return await this.#o.llm.run(component, requestData, context, host, { requestId });
+      const permissions = [...new Set([...component.permissions, ...LLM_TASK_TOOLS])];
+      const sandboxed = component.runtime === "container" || component.trust === "untrusted";
+      if (!sandboxed) {
+        const { context, host } = bind({ ...component, permissions });
+        return await this.#o.llm.run(component, requestData, context, host, { requestId });
+      }
+      const found = this.#o.sandbox.driver("container");
+      const why = component.runtime === "container"
+        ? "runtime container pinned"
+        : "trust untrusted";
+      if ("unavailable" in found) {
+        throw new KilnError(
+          "TIER_UNAVAILABLE",
+          `llm component ${quote(component.componentId)} must run in a container (${why}): ` +
+            found.unavailable,
+          { componentId: component.componentId, tier: "container" },
+        );
+      }
+      trace.decision = {
+        tier: "container",
+        reason: `llm: ${why} -> container`,
+        accepts: found.driver.accepts,
+      };
+      const { context, limits, host } = bind({ ...component, permissions });
+      return await this.#o.sandbox.execute("container", {
+        request: { requestId, requestData, context, taskDetails: component.taskDetails },
+        code: llmTaskCode(component),
+        limits,
+        host,
+        ...(signal ? { signal } : {}),
+      });
     }
     // --- end issue #6 ---
     // issue #7: workflow components run on the workflow engine, synchronously.

@@ -5,6 +5,13 @@ import type { ExecutionJob, TierDriver, TierName, TierStats } from "./tier.ts";
 interface CallTally {
   count: number;
   total_duration_ms: number;
+  /** A `core.llm.generate` answer came from a cassette: the response must say so. */
+  recording?: boolean;
+}
+
+function isRecording(result: unknown): boolean {
+  const provenance = (result as { provenance?: { kind?: unknown } } | null)?.provenance;
+  return provenance?.kind === "recording";
 }
 
 /**
@@ -43,19 +50,27 @@ export class SandboxManager {
       );
     }
     const tally = new Map<string, CallTally>();
+    const count = (tool: string, durationMs: number, result: unknown) => {
+      const entry = tally.get(tool) ?? { count: 0, total_duration_ms: 0 };
+      entry.count++;
+      entry.total_duration_ms += durationMs;
+      if (isRecording(result)) entry.recording = true;
+      tally.set(tool, entry);
+    };
     const host = {
       ...job.host,
       callTool: async (tool: string, params: unknown) => {
         const started = performance.now();
+        let result: unknown;
         try {
-          return await job.host.callTool(tool, params);
+          result = await job.host.callTool(tool, params);
+          return result;
         } finally {
-          const entry = tally.get(tool) ?? { count: 0, total_duration_ms: 0 };
-          entry.count++;
-          entry.total_duration_ms += performance.now() - started;
-          tally.set(tool, entry);
+          count(tool, performance.now() - started, result);
         }
       },
+      recordCall: (tool: string, durationMs: number, result?: unknown) =>
+        count(tool, durationMs, result),
     };
     const { appId, componentId } = job.request.context;
     const started = performance.now();
@@ -65,6 +80,7 @@ export class SandboxManager {
         tool,
         count: t.count,
         total_duration_ms: Math.round(t.total_duration_ms * 1000) / 1000,
+        ...(t.recording ? { provenance: "recording" as const } : {}),
       }));
       return response;
     } catch (err) {

@@ -50,6 +50,11 @@ export interface ExecutionHost {
     fields?: Record<string, unknown>,
     source?: "sdk" | "console",
   ): void;
+  /**
+   * Counts a tool call the guest made without going through `callTool` (a container reaching
+   * Kiln's real `/mcp`), so `metrics.mcp_calls` and LLM provenance see it too.
+   */
+  recordCall?(tool: string, durationMs: number, result?: unknown): void;
 }
 
 /** One execution handed to a tier. */

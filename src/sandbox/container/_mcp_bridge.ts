@@ -67,18 +67,49 @@ export async function hostBridge(req: Request, current: CurrentExecution): Promi
  * other MCP client's.
  */
 export function forwardTo(handler: (req: Request) => Promise<Response>): McpHandler {
-  return async (req) => {
+  return async (req, current) => {
     const headers = new Headers(req.headers);
     headers.set("host", "127.0.0.1");
     headers.delete("origin");
-    return await handler(
-      new Request("http://127.0.0.1/mcp", {
-        method: req.method,
-        headers,
-        body: req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer(),
-      }),
+    const body = req.method === "GET" || req.method === "HEAD"
+      ? undefined
+      : await req.arrayBuffer();
+    const tool = toolCalled(body);
+    const started = performance.now();
+    const res = await handler(
+      new Request("http://127.0.0.1/mcp", { method: req.method, headers, body }),
     );
+    if (tool) {
+      const result = await structuredResult(res.clone());
+      current.host.recordCall?.(tool, performance.now() - started, result);
+    }
+    return res;
   };
+}
+
+/** The tool a JSON-RPC `tools/call` body names, if it is one. */
+function toolCalled(body: ArrayBuffer | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const message = JSON.parse(new TextDecoder().decode(body));
+    const name = message?.method === "tools/call" ? message.params?.name : undefined;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `structuredContent` of a JSON (or single-event SSE) `tools/call` answer; else undefined. */
+async function structuredResult(res: Response): Promise<unknown> {
+  try {
+    const text = await res.text();
+    const json = text.trimStart().startsWith("{")
+      ? text
+      : text.split("\n").find((line) => line.startsWith("data:"))?.slice(5);
+    return json ? JSON.parse(json)?.result?.structuredContent : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
