@@ -6,13 +6,26 @@ import BUNDLE from "./_container_task.bundle.js" with { type: "text" };
 /** MCP tools the sandboxed LLM runner needs besides the component's own permissions. */
 export const LLM_TASK_TOOLS = ["core.llm.generate", "core.state.getDefinitionFileContent"];
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+let bundleHash: string | undefined;
+const built = new Map<string, ExecutionCode>();
+
 /**
  * The LLM runner as sandbox code for `component` (see container_task.ts): the embedded bundle with
  * the component declared in front of it, an `esm` module whose `handler` a tier calls like any JIT
  * component's. Its hash names the component definition too, so warm sandboxes key it correctly.
+ * Built once per definition: the bundle is ~800 KB, too much to copy and hash per request.
  */
 export function llmTaskCode(component: ComponentDefinition): ExecutionCode {
-  const source = `const __kilnLlmComponent = ${JSON.stringify(component)};\n${BUNDLE}`;
-  const hash = createHash("sha256").update(source).digest("hex");
-  return { kind: "javascript", format: "esm", source, entry: "handler", hash };
+  const declared = JSON.stringify(component);
+  let code = built.get(declared);
+  if (!code) {
+    bundleHash ??= sha256(BUNDLE);
+    const source = `const __kilnLlmComponent = ${declared};\n${BUNDLE}`;
+    const hash = sha256(`${bundleHash}\0${declared}`);
+    code = { kind: "javascript", format: "esm", source, entry: "handler", hash };
+    if (built.size >= 256) built.delete(built.keys().next().value!);
+    built.set(declared, code);
+  }
+  return code;
 }
