@@ -1,7 +1,8 @@
 import { join } from "node:path";
+import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { type Clock, Logger, systemClock } from "./core/mod.ts";
-import { createHttpApp } from "./http/mod.ts";
+import { createHttpApp, type SandboxOverview } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
 import { createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
@@ -239,6 +240,10 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       mcp,
       router,
       workflows,
+      // issue #9: the admin panel, its tool explorer and sandbox view
+      adminSessions: new AdminSessions(store, { clock }),
+      tools,
+      sandboxes: () => sandboxOverview(sandbox, containers?.tier),
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
@@ -266,6 +271,18 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
+}
+
+/** What the admin panel's sandbox page shows: each tier's availability and counters, and pools. */
+function sandboxOverview(sandbox: SandboxManager, containers?: ContainerTier): SandboxOverview {
+  const stats = sandbox.stats();
+  const tiers = (["isolate", "wasm", "container"] as const).map((tier) => {
+    const found = sandbox.driver(tier);
+    return "unavailable" in found
+      ? { tier, available: false, reason: found.unavailable, stats: stats[tier] }
+      : { tier, available: true, stats: stats[tier] };
+  });
+  return { tiers, pools: containers?.poolDetails() ?? [] };
 }
 
 /** The isolate and wasm tiers; warm, QuickJS workers start now, in the background. */

@@ -2,14 +2,17 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { KilnError } from "../core/mod.ts";
 import { MCP_PATHS } from "../mcp/mod.ts";
+import { adminRoutes, sessionPrincipal } from "../admin/mod.ts";
 import type { HttpDeps, KilnEnv } from "./types.ts";
 import { errorResponse, validationHook } from "./_errors.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { definitionRoutes } from "./routes/definitions.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { runtimeRoutes } from "./routes/runtime.ts";
+import { sandboxRoutes } from "./routes/sandboxes.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { toolRoutes } from "./routes/tools.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 const MiB = 1 << 20;
@@ -64,7 +67,14 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   });
 
   app.use("/v1/*", async (c, next) => {
-    c.set("principal", deps.auth.authenticate(c.req.header("authorization")));
+    const header = c.req.header("authorization");
+    // issue #9: without a bearer token, an admin panel session (cookie + CSRF header) is the admin.
+    c.set(
+      "principal",
+      !header && deps.adminSessions
+        ? await sessionPrincipal(c, deps.adminSessions)
+        : deps.auth.authenticate(header),
+    );
     await next();
   });
 
@@ -75,6 +85,11 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   keyRoutes(app, deps);
   tokenRoutes(app, deps);
   workflowRoutes(app, deps);
+  sandboxRoutes(app, deps);
+  toolRoutes(app, deps);
+  if (deps.adminSessions) {
+    adminRoutes(app, { sessions: deps.adminSessions, auth: deps.auth, version: deps.version });
+  }
 
   app.notFound((c) =>
     errorResponse(c, new KilnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))

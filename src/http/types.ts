@@ -1,6 +1,7 @@
 import type { Authenticator, ExecutionTokens, Principal } from "../auth/mod.ts";
 import type { Logger } from "../core/mod.ts";
-import type { McpEndpoint } from "../mcp/mod.ts";
+import type { AdminSessions } from "../admin/mod.ts";
+import type { McpEndpoint, ToolCatalog } from "../mcp/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 import type { WorkflowEngine } from "../workflow/mod.ts";
@@ -24,6 +25,31 @@ export interface HttpDeps {
   router?: { handle(req: Request): Promise<Response> };
   /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
+  /** Admin panel sessions (issue #9): `/admin`, and a session cookie acting as the admin on `/v1`. */
+  adminSessions?: AdminSessions;
+  /** The tool registry, for the admin `/v1/tools` routes (issue #9). */
+  tools?: ToolCatalog;
+  /** Tiers and container pools for `GET /v1/sandboxes` (issue #9). */
+  sandboxes?: () => SandboxOverview;
+}
+
+/** What `GET /v1/sandboxes` answers. */
+export interface SandboxOverview {
+  tiers: {
+    tier: "isolate" | "wasm" | "container";
+    available: boolean;
+    reason?: string;
+    stats?: { live: number; busy: number; queued: number; kills: Record<string, number> };
+  }[];
+  pools: {
+    appId: string;
+    poolName: string;
+    image: string;
+    minInstances: number;
+    maxInstances: number;
+    stats: Record<string, number>;
+    containers: { name: string; state: "idle" | "busy"; ageMs: number; executions: number }[];
+  }[];
 }
 
 /** Hono context variables set by Kiln's middleware. */

@@ -97,6 +97,21 @@ export class ContainerPool {
     };
   }
 
+  /** Each live container with its state and age, for the admin panel's sandbox page. */
+  containers(): { name: string; state: "idle" | "busy"; ageMs: number; executions: number }[] {
+    const now = this.#ctx.clock.now();
+    const row = (s: ContainerSandbox, state: "idle" | "busy") => ({
+      name: s.name,
+      state,
+      ageMs: Math.max(0, now - s.createdAt),
+      executions: s.executions,
+    });
+    return [
+      ...[...this.#busy].map((s) => row(s, "busy")),
+      ...this.#idle.map((s) => row(s, "idle")),
+    ];
+  }
+
   /** A container for one execution; release it with `release`. */
   acquire(signal?: AbortSignal): Promise<ContainerSandbox> {
     if (this.#closed) return Promise.reject(this.#closedError());

@@ -415,6 +415,27 @@ export class ContainerTier implements TierDriver {
     return Object.fromEntries([...this.#pools].map(([k, p]) => [k, p.stats()]));
   }
 
+  /** Every pool with its spec, counters and containers, for the admin panel. */
+  poolDetails(): {
+    appId: string;
+    poolName: string;
+    image: string;
+    minInstances: number;
+    maxInstances: number;
+    stats: ReturnType<ContainerPool["stats"]>;
+    containers: ReturnType<ContainerPool["containers"]>;
+  }[] {
+    return [...this.#pools.values()].map((p) => ({
+      appId: p.spec.appId,
+      poolName: p.spec.poolName,
+      image: p.spec.image,
+      minInstances: p.spec.minInstances,
+      maxInstances: p.spec.maxInstances,
+      stats: p.stats(),
+      containers: p.containers(),
+    }));
+  }
+
   /** The pool of (app, pool), created on first use. */
   #poolFor(appId: string, poolName: string): ContainerPool {
     const k = key(appId, poolName);

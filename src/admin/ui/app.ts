@@ -1,0 +1,145 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, ApiError, onSessionLost, setCsrfToken } from "./api.ts";
+import { ErrorBox, Link, Loading } from "./common.ts";
+import { html } from "./html.ts";
+import { BASE, navigate, useRoute } from "./router.ts";
+import { SignIn } from "./pages/sign_in.ts";
+import { AppsPage } from "./pages/apps.ts";
+import { AppDetailPage } from "./pages/app_detail.ts";
+import { InvokePage } from "./pages/invoke.ts";
+import { RunsPage } from "./pages/runs.ts";
+import { RunDetailPage } from "./pages/run_detail.ts";
+import { SandboxesPage } from "./pages/sandboxes.ts";
+import { McpPage } from "./pages/mcp.ts";
+import { MetricsPage } from "./pages/metrics.ts";
+import { OptimizationPage } from "./pages/optimization.ts";
+
+const NAV = [
+  ["/apps", "Apps"],
+  ["/invoke", "Invoke"],
+  ["/runs", "Runs"],
+  ["/metrics", "Metrics"],
+  ["/optimization", "Optimization"],
+  ["/sandboxes", "Sandboxes"],
+  ["/mcp", "MCP tools"],
+] as const;
+
+type Session = { state: "unknown" } | { state: "out"; error?: unknown } | {
+  state: "in";
+  version?: string;
+};
+
+/** The panel: restores the session (the cookie is HTTP-only, so ask the server), then routes. */
+export function App() {
+  const [session, setSession] = useState<Session>({ state: "unknown" });
+  useEffect(() => {
+    onSessionLost(() => setSession({ state: "out" }));
+    api("GET", "/admin/session").then(
+      (s) => {
+        setCsrfToken(s.csrfToken);
+        setSession({ state: "in", version: s.version });
+      },
+      (error) =>
+        setSession(
+          error instanceof ApiError && error.status === 401 ? { state: "out" } : {
+            state: "out",
+            error,
+          },
+        ),
+    );
+  }, []);
+
+  if (session.state === "unknown") {
+    return html`
+      <main id="main">
+        <${Loading} what="session" />
+      </main>
+    `;
+  }
+  if (session.state === "out") {
+    return html`<${SignIn} error=${session.error} onSignedIn=${(v?: string) => {
+      setSession({ state: "in", version: v });
+      if (location.pathname === BASE || location.pathname === `${BASE}/`) navigate("/apps", true);
+    }} />`;
+  }
+  return html`<${Shell} version=${session.version} onSignedOut=${() =>
+    setSession({ state: "out" })} />`;
+}
+
+function Shell({ version, onSignedOut }: { version?: string; onSignedOut: () => void }) {
+  const route = useRoute();
+  const main = useRef<HTMLElement>(null);
+  const [signOutError, setSignOutError] = useState<unknown>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    // Focus follows navigation so keyboard and screen-reader users land on the new page.
+    if (first.current) first.current = false;
+    else main.current?.focus();
+  }, [route.path]);
+  const signOut = async () => {
+    try {
+      await api("DELETE", "/admin/session");
+      setCsrfToken("");
+      onSignedOut();
+    } catch (err) {
+      setSignOutError(err);
+    }
+  };
+  const section = "/" + (route.path.split("/")[1] ?? "");
+  return html`
+    <a class="skip" href="#main">Skip to content</a>
+    <header class="top" role="banner">
+      <span class="brand">Kiln admin</span>
+      ${version && html`<span class="muted">v${version}</span>`}
+      <span class="spacer"></span>
+      <button type="button" class="secondary" onClick=${signOut}>Sign out</button>
+    </header>
+    <div class="layout">
+      <nav aria-label="Main" class="side">
+        <ul>
+          ${NAV.map(([href, label]) =>
+            html`
+              <li>
+                <${Link} href=${BASE + href} aria-current=${section === href
+                  ? "page"
+                  : undefined}>${label}<//></li>
+            `
+          )}
+        </ul>
+      </nav>
+      <main id="main" ref=${main} tabindex="-1" aria-labelledby="page-title">
+        <${ErrorBox} error=${signOutError} title="Sign-out failed" />
+        <${Page} path=${route.path} query=${route.query} />
+      </main>
+    </div>
+  `;
+}
+
+function Page({ path, query }: { path: string; query: URLSearchParams }) {
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  switch (parts[0] ?? "apps") {
+    case "apps":
+      return parts[1]
+        ? html`<${AppDetailPage} appId=${parts[1]} query=${query} />`
+        : html`<${AppsPage} />`;
+    case "invoke":
+      return html`<${InvokePage} query=${query} />`;
+    case "runs":
+      return parts[2]
+        ? html`<${RunDetailPage} appId=${parts[1]} runId=${parts[2]} />`
+        : html`<${RunsPage} query=${query} />`;
+    case "metrics":
+      return html`<${MetricsPage} query=${query} />`;
+    case "optimization":
+      return html`<${OptimizationPage} query=${query} />`;
+    case "sandboxes":
+      return html`<${SandboxesPage} />`;
+    case "mcp":
+      return html`<${McpPage} query=${query} />`;
+    default:
+      return html`
+        <h1 id="page-title">Not found</h1>
+        <p>No panel page at <code>${path}</code>.</p>
+      `;
+  }
+}

@@ -1,0 +1,88 @@
+import uPlot from "uplot";
+import { useEffect, useRef } from "preact/hooks";
+import { html } from "./html.ts";
+
+const COLORS = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#9333ea",
+  "#ea580c",
+  "#0891b2",
+  "#4b5563",
+  "#ca8a04",
+];
+
+export interface Series {
+  label: string;
+  /** One value per x (null where the series has no point). */
+  values: (number | null)[];
+}
+
+/**
+ * A time-series chart (uPlot, canvas). The figure carries a text summary (`aria-label` and a
+ * caption) so the numbers are there for screen readers and tests, not only as pixels.
+ */
+export function Chart(
+  { title, xs, series, unit = "", height = 220 }: {
+    title: string;
+    xs: number[];
+    series: Series[];
+    unit?: string;
+    height?: number;
+  },
+) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || xs.length === 0 || series.length === 0) return;
+    const width = Math.max(280, el.clientWidth || 480);
+    const plot = new uPlot(
+      {
+        width,
+        height,
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: COLORS[i % COLORS.length],
+            width: 2,
+            spanGaps: true,
+            value: (_u: uPlot, v: number | null) => (v === null ? "—" : `${round(v)}${unit}`),
+          })),
+        ],
+        axes: [{}, {
+          values: (_u: uPlot, vals: number[]) => vals.map((v) => `${round(v)}${unit}`),
+        }],
+        scales: { x: { time: true } },
+        cursor: { drag: { x: true, y: false } },
+      },
+      [xs.map((x) => x / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData,
+      el,
+    );
+    return () => plot.destroy();
+  }, [xs, series, unit, height]);
+  const totals = series.map((s) => {
+    const vals = s.values.filter((v): v is number => v !== null);
+    return `${s.label}: ${
+      vals.length ? round(vals.reduce((a, b) => a + b, 0) / vals.length) : "—"
+    }${unit} avg`;
+  }).join("; ");
+  const points = series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
+  return html`<figure class="chart" aria-label=${`${title}. ${totals}`} data-points=${points}>
+    <figcaption><strong>${title}</strong> <span class="muted small">${
+    points ? totals : "no data in this range"
+  }</span></figcaption>
+    ${
+    points === 0
+      ? html`<p class="empty">No data in this range.</p>`
+      : html`<div ref=${box} class="plot"></div>`
+  }
+  </figure>`;
+}
+
+function round(v: number): string {
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 1) return v.toFixed(1);
+  return v.toPrecision(2);
+}

@@ -1,0 +1,100 @@
+import { useEffect } from "preact/hooks";
+import { api } from "../api.ts";
+import {
+  ago,
+  Badge,
+  Empty,
+  ErrorBox,
+  Loading,
+  PageHead,
+  useLoad,
+  useLoadedMark,
+} from "../common.ts";
+import { html } from "../html.ts";
+
+/** Sandbox tiers with their counters, container pools and their containers; refreshes every 5 s. */
+export function SandboxesPage() {
+  const view = useLoad(() => api("GET", "/v1/sandboxes"), []);
+  useLoadedMark("sandboxes", !view.loading);
+  useEffect(() => {
+    const timer = setInterval(view.reload, 5000);
+    return () => clearInterval(timer);
+  }, []);
+  const d = view.data;
+  return html`
+    <${PageHead}
+      title="Sandboxes"><button type="button" class="secondary" onClick=${view
+        .reload}>Refresh</button><//>
+    <${ErrorBox} error=${view.error} title="Could not read the sandboxes" />
+    ${!d && view.loading && html`<${Loading} what="tiers" />`}
+    ${d && html`
+      <h2>Tiers</h2>
+          <table class="table">
+        <thead>
+          <tr>
+            <th scope="col">Tier</th>
+            <th scope="col">State</th>
+            <th scope="col">Live</th>
+            <th scope="col">Busy</th>
+            <th scope="col">Queued</th>
+            <th scope="col">Kills</th>
+          </tr>
+        </thead>
+        <tbody>${// deno-lint-ignore no-explicit-any -- tier rows
+        d.tiers.map((t: any) =>
+          html`
+            <tr data-tier=${t.tier}>
+              <th scope="row">${t.tier}</th>
+              <td>${t.available
+                ? html`<${Badge} value="available" />`
+                : html`<${Badge} value="unavailable" /> <span class="muted small wrap">${t.reason}</span>`}</td>
+              <td>${t.stats?.live ?? "—"}</td>
+              <td>${t.stats?.busy ?? "—"}</td>
+              <td>${t.stats?.queued ?? "—"}</td>
+              <td class="wrap">${t.stats && Object.keys(t.stats.kills).length
+                ? Object.entries(t.stats.kills).map(([k, v]) => `${k}: ${v}`).join(", ")
+                : "none"}</td>
+            </tr>
+          `
+        )}</tbody>
+      </table>
+          <h2>Container pools</h2>
+          ${d.pools.length === 0 &&
+            html`<${Empty}>No container pools are running (the container tier starts pools on first use).<//>`}
+          ${// deno-lint-ignore no-explicit-any -- pool rows
+          d.pools.map((p: any) =>
+            html`<section class="card" aria-label=${`Pool ${p.poolName} of ${p.appId}`}>
+        <h3 class="wrap">${p.appId} / ${p.poolName}</h3>
+        <p class="muted wrap"><code>${p.image}</code> · min ${p.minInstances} · max ${p.maxInstances} ·
+          ${Object.entries(p.stats).map(([k, v]) => `${k} ${v}`).join(" · ")}</p>
+        ${
+              p.containers.length === 0 ? html`<p class="empty">No containers.</p>` : html`
+                <table class="table">
+                  <thead>
+                    <tr>
+                      <th scope="col">Container</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Age</th>
+                      <th scope="col">Executions</th>
+                    </tr>
+                  </thead>
+                  <tbody>${// deno-lint-ignore no-explicit-any -- container rows
+                  p.containers.map((c: any) =>
+                    html`
+                      <tr>
+                        <th scope="row" class="wrap"><code>${c.name}</code></th>
+                        <td>
+                          <${Badge} value=${c.state} />
+                        </td>
+                        <td>${ago(c.ageMs)}</td>
+                        <td>${c.executions}</td>
+                      </tr>
+                    `
+                  )}</tbody>
+                </table>
+              `
+            }</section>`
+          )}
+    `}
+  `;
+}
