@@ -98,7 +98,10 @@ export async function launchBrowser(): Promise<PanelBrowser> {
 
 /** Waits until the panel marks `page` as rendered with its data. */
 export async function waitLoaded(page: Page, name: string, timeout = 15_000): Promise<void> {
-  await page.waitForFunction((n) => document.body.dataset.loaded === n, name, { timeout });
+  // A string predicate: it runs in the page, where this file's (non-DOM) types do not apply.
+  await page.waitForFunction(`document.body.dataset.loaded === ${JSON.stringify(name)}`, null, {
+    timeout,
+  });
 }
 
 /** Signs in through the form, as a person would. */
