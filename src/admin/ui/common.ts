@@ -130,10 +130,10 @@ export function AppPicker(
     id?: string;
   },
 ) {
-  return html`<label class="inline" for=${id}>App
+  return html`<span class="field"><label for=${id}>App</label>
     <select id=${id} value=${value} onChange=${(e: Event) =>
     onChange((e.target as HTMLSelectElement).value)}>
       <option value="">— choose an app —</option>
       ${apps.map((a) => html`<option value=${a.appId}>${a.appId}</option>`)}
-    </select></label>`;
+    </select></span>`;
 }

