@@ -14,7 +14,8 @@ import {
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
-import { JitRunner } from "./jit/mod.ts";
+import { JitRunner, JitService, Oracle } from "./jit/mod.ts";
+import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import {
   IsolateTier,
@@ -69,6 +70,10 @@ export interface KilnOptions {
   containers?: boolean;
   /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
   workflows?: WorkflowSettings;
+  /** The optimization oracle (issue #8): global rules, and how often it evaluates (0: never). */
+  optimization?: { globalRules?: OptimizationRule[]; evaluateEveryMs?: number };
+  /** Randomness for sampling and shadow checks (tests pass a seeded one). */
+  random?: () => number;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -99,6 +104,10 @@ export interface Kiln {
   generatedAdminToken?: string;
   /** The container tier, when Docker was reachable at start (issue #5). */
   containerTier?: ContainerTier;
+  /** The JIT loop (issue #8): samples, generations, promote, rollback, shadow checks. */
+  jitService: JitService;
+  /** The optimization oracle (issue #8): rules → TRIGGER_JIT / RECOMMEND_JIT. */
+  oracle: Oracle;
   close(): Promise<void>;
 }
 
@@ -215,6 +224,30 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     );
     cleanups.unshift(() => sandbox.close());
     const jit = new JitRunner(state);
+    const jitService = new JitService({
+      state,
+      registry,
+      store,
+      tools,
+      sandbox,
+      prompts: llmRunner,
+      clock,
+      logger,
+      random: opts.random,
+    });
+    const oracle = new Oracle({
+      registry,
+      jit: jitService,
+      globalRules: opts.optimization?.globalRules,
+      clock,
+      logger,
+    });
+    const every = opts.optimization?.evaluateEveryMs ?? 60_000;
+    if (every > 0) oracle.start(every);
+    cleanups.unshift(async () => {
+      oracle.stop();
+      await jitService.idle();
+    });
     const router = new Router({
       registry,
       sandbox,
@@ -225,6 +258,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       llm: llmRunner,
       workflows: workflowComponentRunner(workflows),
+      optimizer: jitService,
     });
     tools.setInvoker((...args) => router.invoke(...args));
     workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
@@ -239,6 +273,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       mcp,
       router,
       workflows,
+      jitService,
+      oracle,
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
@@ -258,6 +294,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
+      jitService,
+      oracle,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();
       },

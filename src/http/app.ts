@@ -11,6 +11,7 @@ import { runtimeRoutes } from "./routes/runtime.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
+import { jitRoutes } from "./routes/jit.ts";
 
 const MiB = 1 << 20;
 
@@ -75,6 +76,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   keyRoutes(app, deps);
   tokenRoutes(app, deps);
   workflowRoutes(app, deps);
+  jitRoutes(app, deps);
 
   app.notFound((c) =>
     errorResponse(c, new KilnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))

@@ -4,6 +4,7 @@ import type { McpEndpoint } from "../mcp/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 import type { WorkflowEngine } from "../workflow/mod.ts";
+import type { JitService, Oracle } from "../jit/mod.ts";
 
 /** What the HTTP app is built from; everything is passed in, nothing is global. */
 export interface HttpDeps {
@@ -24,6 +25,9 @@ export interface HttpDeps {
   router?: { handle(req: Request): Promise<Response> };
   /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
+  /** The JIT loop and the oracle (issue #8), for `/v1/apps/{appId}/jit` and `/v1/optimization`. */
+  jitService?: JitService;
+  oracle?: Oracle;
 }
 
 /** Hono context variables set by Kiln's middleware. */
