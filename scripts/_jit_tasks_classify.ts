@@ -230,35 +230,185 @@ const KEYWORDS: Record<Queue, string[]> = {
   sales: ["pricing", "quote", "demo", "discount", "seats", "reseller"],
 };
 
-const SUBJECTS = [
-  (k: string) => `Problem with ${k}`,
-  (k: string) => `Question about ${k}`,
-  (k: string) => `${k[0].toUpperCase()}${k.slice(1)} issue`,
-  (k: string) => `Re: ${k}`,
-  (k: string) => `Need help: ${k}`,
-];
-const BODY: Record<Queue, ((k: string) => string)[]> = {
-  technical: [
-    (k) => `Since this morning the dashboard keeps showing the ${k} message.`,
-    (k) => `The app shows a ${k} every time I open the reports page.`,
-    (k) => `Our team keeps running into the ${k} on the mobile client.`,
-  ],
-  billing: [
-    (k) => `I have a question about the last ${k} on our account.`,
-    (k) => `Could you look at the ${k} from last month?`,
-    (k) => `Something looks off with the ${k} we got.`,
-  ],
-  account: [
-    (k) => `I cannot get past the ${k} step.`,
-    (k) => `Please help me with the ${k} for my user.`,
-    (k) => `The ${k} settings page does not load for me.`,
-  ],
-  sales: [
-    (k) => `We would like to know more about ${k} for a team of ${"twenty"}.`,
-    (k) => `Can someone send us details on ${k}?`,
-    (k) => `Our manager asked me to ask about ${k} for next year.`,
-  ],
+/** Per keyword: subjects and body sentences that use it and no other word of the rule. */
+const PHRASES: Record<string, { subjects: string[]; body: string[] }> = {
+  error: {
+    subjects: ["Error when exporting reports", "Getting an error on the dashboard"],
+    body: [
+      "Every export ends with an error saying the file could not be generated.",
+      "The dashboard shows an error after I save a filter.",
+    ],
+  },
+  crash: {
+    subjects: ["Desktop app crash on startup", "Crash when opening the calendar"],
+    body: [
+      "The desktop app has a crash right after the splash screen.",
+      "Since the update we see a crash whenever we open the calendar view.",
+    ],
+  },
+  bug: {
+    subjects: ["Possible bug in the CSV import", "Bug with date formats"],
+    body: [
+      "I think there is a bug in how dates are shown after the CSV import.",
+      "Looks like a bug: totals on the weekly report are doubled.",
+    ],
+  },
+  timeout: {
+    subjects: ["Timeout on the reports page", "Gateway timeout since Monday"],
+    body: [
+      "The reports page hits a timeout after about thirty seconds.",
+      "Our integration gets a gateway timeout on every third request.",
+    ],
+  },
+  api: {
+    subjects: ["API returns 500", "Question on API rate limits"],
+    body: [
+      "Our nightly job calls your API and gets a 500 back since yesterday.",
+      "The API documentation does not mention the new rate limits.",
+    ],
+  },
+  sync: {
+    subjects: ["Calendar sync stopped", "Contacts do not sync"],
+    body: [
+      "The calendar sync stopped on all our phones last night.",
+      "New contacts do not sync between the web app and the mobile app.",
+    ],
+  },
+  upload: {
+    subjects: ["Upload stuck at 99%", "Cannot upload attachments"],
+    body: [
+      "Every upload larger than 20 MB gets stuck at 99%.",
+      "I cannot upload attachments to a task any more.",
+    ],
+  },
+  invoice: {
+    subjects: ["Wrong address on our invoice", "Invoice for October missing"],
+    body: [
+      "The company address on our last invoice is the old one.",
+      "We never received the invoice for October.",
+    ],
+  },
+  charged: {
+    subjects: ["Charged twice this month", "Why was I charged again?"],
+    body: [
+      "Our card was charged twice on the 3rd.",
+      "I was charged for a plan we cancelled in the summer.",
+    ],
+  },
+  refund: {
+    subjects: ["Refund for unused months", "Status of my refund"],
+    body: [
+      "Could you confirm when the refund for the unused months will arrive?",
+      "I was promised a refund two weeks ago and have not seen it.",
+    ],
+  },
+  payment: {
+    subjects: ["Payment failed", "Change payment method"],
+    body: [
+      "The payment failed although the card is valid until 2028.",
+      "We would like to switch our payment method to bank transfer.",
+    ],
+  },
+  receipt: {
+    subjects: ["Receipt with VAT number", "Need a receipt for expenses"],
+    body: [
+      "Our finance team needs a receipt that shows our VAT number.",
+      "Can you send a receipt for the last renewal?",
+    ],
+  },
+  overcharged: {
+    subjects: ["Overcharged on the last renewal", "I think we were overcharged"],
+    body: [
+      "We were overcharged by about 40 dollars on the last renewal.",
+      "It looks like we were overcharged for users that were removed.",
+    ],
+  },
+  password: {
+    subjects: ["Password reset link expired", "Cannot change my password"],
+    body: [
+      "The password reset link says it has expired every time I click it.",
+      "The settings page will not let me change my password.",
+    ],
+  },
+  username: {
+    subjects: ["Change my username", "Username already taken"],
+    body: [
+      "I would like to change my username after my name change.",
+      "Sign-up says my username is taken, but I never had an account.",
+    ],
+  },
+  profile: {
+    subjects: ["Profile photo will not save", "Update company profile"],
+    body: [
+      "My profile photo goes back to the default one after saving.",
+      "Please help us update the company profile with our new name.",
+    ],
+  },
+  locked: {
+    subjects: ["Account locked", "Locked out after travelling"],
+    body: [
+      "My account got locked after a few sign-in attempts from abroad.",
+      "Two of our users are locked out since this morning.",
+    ],
+  },
+  verification: {
+    subjects: ["Verification code never arrives", "Phone verification fails"],
+    body: [
+      "The verification code never arrives by SMS.",
+      "The phone verification step fails with my new number.",
+    ],
+  },
+  deactivate: {
+    subjects: ["Deactivate a former employee", "How do I deactivate my account?"],
+    body: [
+      "Please deactivate the account of a colleague who left last week.",
+      "I would like to deactivate my account until spring.",
+    ],
+  },
+  pricing: {
+    subjects: ["Pricing for nonprofits", "Pricing question for a team of 50"],
+    body: [
+      "Is there special pricing for registered nonprofits?",
+      "We are comparing tools and would like your pricing for 50 people.",
+    ],
+  },
+  quote: {
+    subjects: ["Quote for 3-year contract", "Request for a quote"],
+    body: [
+      "Could you prepare a quote for a three-year contract?",
+      "Our procurement team needs a formal quote before the end of the month.",
+    ],
+  },
+  demo: {
+    subjects: ["Demo for our leadership team", "Book a demo"],
+    body: [
+      "We would love a demo for our leadership team next week.",
+      "Can we book a demo of the reporting features?",
+    ],
+  },
+  discount: {
+    subjects: ["Discount for annual billing?", "Education discount"],
+    body: [
+      "Do you offer a discount if we pay annually?",
+      "Is there a discount for universities?",
+    ],
+  },
+  seats: {
+    subjects: ["Adding 20 seats", "More seats for the sales team"],
+    body: [
+      "We want to add 20 seats for the new hires.",
+      "How fast can you add more seats to our workspace?",
+    ],
+  },
+  reseller: {
+    subjects: ["Reseller partnership", "Becoming a reseller in Poland"],
+    body: [
+      "We are an IT firm interested in becoming a reseller.",
+      "Do you have a reseller programme for Eastern Europe?",
+    ],
+  },
 };
+const GREETINGS = ["Hi team,", "Hello,", "Good morning,", "Hi there,"];
 const FILLER = [
   "Thanks in advance.",
   "We have been customers for two years.",
@@ -317,15 +467,18 @@ export const routeTicket: TaskDef = {
       15,
     ]]);
     const customerTier = rng.weighted([["free", 50], ["pro", 35], ["enterprise", 15]]);
-    const subject = rng.pick(SUBJECTS)(rng.pick(KEYWORDS[queue]));
+    const keyword = rng.pick(KEYWORDS[queue]);
+    const subject = rng.pick(PHRASES[keyword].subjects);
     const body: string[] = [];
-    const topic = rng.sample(KEYWORDS[queue], rng.int(1, 2));
-    for (const k of topic) body.push(rng.pick(BODY[queue])(k));
+    const topic = [keyword, ...rng.sample(KEYWORDS[queue].filter((k) => k !== keyword), 1)]
+      .slice(0, rng.int(1, 2));
+    for (const k of rng.sample(topic, topic.length)) body.push(rng.pick(PHRASES[k].body));
     if (rng.chance(0.35)) {
       const other = rng.pick(QUEUES.filter((q) => q !== queue));
-      const line = rng.pick(BODY[other])(rng.pick(KEYWORDS[other]));
+      const line = rng.pick(PHRASES[rng.pick(KEYWORDS[other])].body);
       body.splice(rng.chance(0.5) ? 0 : body.length, 0, line);
     }
+    const greeting = rng.chance(0.3) ? rng.pick(GREETINGS) + "\n\n" : "";
     const urgent = rng.chance(0.25);
     if (urgent) body.push(rng.pick(URGENT_PHRASES)(rng.chance(0.75)));
     if (rng.chance(0.6)) body.push(rng.pick(FILLER));
@@ -337,7 +490,7 @@ export const routeTicket: TaskDef = {
       ? "low"
       : "normal";
     return {
-      input: { subject, body: body.join(" "), customerTier },
+      input: { subject, body: greeting + body.join(" "), customerTier },
       output: { queue, priority },
     };
   },

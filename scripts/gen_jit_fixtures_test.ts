@@ -95,6 +95,11 @@ Deno.test("the correct handler reproduces the outputs; wrong and constant ones f
         assert.equal(answer.expect, "reject");
         assert.ok(all < 0.95, `${name} agrees on ${all}`);
         if (answer.label !== "constant") assert.ok(all >= 0.5, `${name} matches a fair share`);
+        // Whichever fifth of the traffic becomes the gate slice, the handler stays below 95%.
+        const fifth = Math.floor(f.calls.length / 5);
+        for (let start = 0; start + fifth <= f.calls.length; start += fifth) {
+          assert.ok(agreement(answer.handler, f.calls.slice(start, start + fifth)) < 0.95, name);
+        }
       }
       const handle = loadHandler(answer.handler);
       const cases = parseCases(answer.tests);
