@@ -280,3 +280,219 @@ export function handle(input) {
     },
   ],
 };
+
+type Slot = readonly (readonly [string, string])[];
+/** Title slot values and their slug (accents dropped, apostrophes removed, "&" as "and"). */
+const SLOTS: Record<string, Slot> = {
+  verb: [["Cut", "cut"], ["Plan", "plan"], ["Organize", "organize"], ["Fund", "fund"], [
+    "Automate",
+    "automate",
+  ], ["Rethink", "rethink"]],
+  noun: [
+    ["Cloud Costs", "cloud costs"],
+    ["Remote Teams", "remote teams"],
+    ["Home Office", "home office"],
+    ["Budget Travel", "budget travel"],
+    ["Your Résumé", "your resume"],
+    ["a Café Menu", "a cafe menu"],
+    ["Crème Brûlée", "creme brulee"],
+    ["Open Source", "open source"],
+    ["Kids' Lunches", "kids lunches"],
+    ["Weekend Trips", "weekend trips"],
+    ["Team Offsites", "team offsites"],
+    ["R&D Budgets", "r and d budgets"],
+  ],
+  place: [["Zürich", "zurich"], ["Berlin", "berlin"], ["Austin", "austin"], ["Lisbon", "lisbon"], [
+    "Montréal",
+    "montreal",
+  ], ["Denver", "denver"]],
+  adj: [
+    ["Naïve", "naive"],
+    ["Practical", "practical"],
+    ["Complete", "complete"],
+    ["Lazy", "lazy"],
+    [
+      "Beginner's",
+      "beginners",
+    ],
+    ["No-Nonsense", "no nonsense"],
+  ],
+  season: [["Winter", "winter"], ["Spring", "spring"], ["Summer", "summer"], ["Fall", "fall"]],
+};
+const TITLES = [
+  "{n} Ways to {verb} {noun}",
+  "How to {verb} {noun} in {year}",
+  "{place} on a Budget: {n} Lessons from the First Year",
+  "Why {noun} Matters for Small Business",
+  "{noun} & {noun}: A {adj} Guide",
+  "The {adj} Guide to {noun} in {place}",
+  "{adj} {noun} Ideas for {season} {year}",
+  "What I Learned Running {noun} for {n} Years (and What I'd Change)",
+  "Don't {verb} {noun} Before Reading This",
+  "{season} Is Here... Time to {verb} {noun}?",
+];
+const SUBTITLES = [
+  "Notes from Our Team",
+  "Everything You’re Doing Wrong",
+  "Don't Make These Mistakes",
+  "A Step-by-Step Walkthrough",
+  "Updated for {year}",
+];
+/** Slug tokens of the fixed, ASCII-only parts of a title template. */
+const asciiTokens = (text: string) =>
+  text.toLowerCase().replace(/&/g, " and ").replace(/['’]/g, "").split(/[^a-z0-9]+/)
+    .filter(Boolean);
+
+export const slugifyTitle: TaskDef = {
+  taskId: "slugify-title",
+  kind: "formatting",
+  deterministic: true,
+  description:
+    "Turn a blog post title into a URL slug: ASCII lowercase words joined by dashes, at most 60 characters.",
+  prompt: {
+    description: "Make URL slugs for the CMS.",
+    template: "Write the URL slug for this article title: lowercase ASCII letters and digits, " +
+      "accents dropped, apostrophes removed, '&' as 'and', words joined by single dashes, at most " +
+      "60 characters without cutting a word. Reply with the slug only.\n\nTitle: {{ input.title }}",
+    outputFormat: "text",
+    outputSchema: { type: "string", pattern: "^[a-z0-9]+(-[a-z0-9]+)*$", maxLength: 60 },
+  },
+  inputSchema: {
+    type: "object",
+    properties: { title: { type: "string" } },
+    required: ["title"],
+    additionalProperties: false,
+  },
+  calls: 330,
+  medianLatencyMs: 760,
+  sample(rng) {
+    let template = rng.pick(TITLES);
+    if (rng.chance(0.3)) template += rng.pick([" - ", ": ", " | "]) + rng.pick(SUBTITLES);
+    let text = "";
+    const tokens: string[] = [];
+    for (const piece of template.split(/(\{\w+\})/)) {
+      const slot = piece.match(/^\{(\w+)\}$/)?.[1];
+      let value: readonly [string, string];
+      if (!slot) value = [piece, asciiTokens(piece).join(" ")];
+      else if (slot === "n" || slot === "year") {
+        const n = String(slot === "n" ? rng.int(3, 12) : rng.int(2019, 2027));
+        value = [n, n];
+      } else value = rng.pick(SLOTS[slot]);
+      text += value[0];
+      tokens.push(...value[1].split(" ").filter(Boolean));
+    }
+    if (rng.chance(0.1)) text = text.toLowerCase();
+    if (rng.chance(0.05)) text = ` ${text.replace(/ /g, rng.pick([" ", "  "]))} `;
+    let output = "";
+    for (const token of tokens) {
+      const next = output ? `${output}-${token}` : token;
+      if (next.length > 60) break;
+      output = next;
+    }
+    return { input: { title: text }, output };
+  },
+  correct: String.raw`export function handle(input) {
+  let slug = String(input.title)
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/&/g, " and ")
+    .replace(/['’]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  if (slug.length > 60) {
+    const cut = slug.slice(0, 60);
+    slug = slug[60] === "-" ? cut : cut.slice(0, Math.max(0, cut.lastIndexOf("-")));
+  }
+  return slug.replace(/-+$/, "");
+}
+`,
+  correctTests: [
+    { name: "simple", input: { title: "Better Sleep Habits" }, expected: "better-sleep-habits" },
+    {
+      name: "accents",
+      input: { title: "Crème Brûlée at a Zürich Café" },
+      expected: "creme-brulee-at-a-zurich-cafe",
+    },
+    {
+      name: "apostrophes",
+      input: { title: "Don't Skip the Editor's Notes" },
+      expected: "dont-skip-the-editors-notes",
+    },
+    {
+      name: "ampersand and punctuation",
+      input: { title: "Coffee & Code: Lessons, 2026!" },
+      expected: "coffee-and-code-lessons-2026",
+    },
+    {
+      name: "long title cut at a word",
+      input: {
+        title:
+          "The First Year with Your New Home Office: Lessons from Remote Teams on Budget Travel",
+      },
+      expected: "the-first-year-with-your-new-home-office-lessons-from-remote",
+    },
+    {
+      name: "spaces and slashes",
+      input: { title: "  Garden / Kitchen  Guide  " },
+      expected: "garden-kitchen-guide",
+    },
+  ],
+  wrong: [
+    {
+      label: "wrong-drops-accented-letters",
+      note: "strips non-ASCII characters instead of their accents, so Café becomes caf",
+      source: String.raw`export function handle(input) {
+  let slug = String(input.title)
+    .toLowerCase()
+    .replace(/&/g, " and ")
+    .replace(/['’]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  if (slug.length > 60) {
+    const cut = slug.slice(0, 60);
+    slug = slug[60] === "-" ? cut : cut.slice(0, Math.max(0, cut.lastIndexOf("-")));
+  }
+  return slug.replace(/-+$/, "");
+}
+`,
+    },
+    {
+      label: "wrong-truncates-mid-word",
+      note: "cuts at 60 characters even inside a word",
+      source: String.raw`export function handle(input) {
+  const slug = String(input.title)
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/&/g, " and ")
+    .replace(/['’]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return slug.slice(0, 60).replace(/-+$/, "");
+}
+`,
+    },
+    {
+      label: "wrong-apostrophe-as-separator",
+      note: "turns apostrophes into dashes (don-t) and only knows the straight apostrophe",
+      source: String.raw`export function handle(input) {
+  const words = String(input.title)
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/&/g, " and ")
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  let slug = "";
+  for (const word of words) {
+    const next = slug ? slug + "-" + word : word;
+    if (next.length > 60) break;
+    slug = next;
+  }
+  return slug;
+}
+`,
+    },
+  ],
+};

@@ -13,7 +13,7 @@
  */
 import { Rng } from "./_jit_rng.ts";
 import type { TaskDef, TestCase } from "./_jit_task.ts";
-import { formatDate, formatPhone } from "./_jit_tasks_format.ts";
+import { formatDate, formatPhone, slugifyTitle } from "./_jit_tasks_format.ts";
 import { extractEmails, extractInvoice } from "./_jit_tasks_extract.ts";
 import { classifySentiment, routeTicket } from "./_jit_tasks_classify.ts";
 
@@ -22,6 +22,7 @@ export type { TaskDef } from "./_jit_task.ts";
 export const TASKS: readonly TaskDef[] = [
   formatPhone,
   formatDate,
+  slugifyTitle,
   extractInvoice,
   extractEmails,
   classifySentiment,
