@@ -5,6 +5,7 @@ import type { LlmGateway } from "../../llm/mod.ts";
 import type { Registry } from "../../registry/mod.ts";
 import type { StateManager } from "../../state/mod.ts";
 import type { ToolAnnotations, ToolContext, ToolDefinition } from "../tool.ts";
+import type { JitToolDeps } from "./jit_tools.ts";
 
 /** The services core tools act through; handlers read them only when called. */
 export interface CoreToolDeps {
@@ -16,6 +17,8 @@ export interface CoreToolDeps {
   llm?: Pick<LlmGateway, "generate">;
   /** Runs `core.linux.executeCommand` in the app's container; absent on nodes without Docker. */
   linux?: LinuxCommands;
+  /** The JIT loop (issue #8); set once it is built, since it calls tools itself. */
+  jit?: JitToolDeps;
 }
 
 /** The container tier's command runner, as `core.linux.executeCommand` needs it (issue #5). */
