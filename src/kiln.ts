@@ -17,6 +17,7 @@ import {
   RedisStore,
   RuntimeState,
   StateManager,
+  type JsonValue,
   type StoreDriver,
 } from "./state/mod.ts";
 import { JitRunner, JitService, Oracle } from "./jit/mod.ts";
@@ -241,10 +242,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       logger,
       random: opts.random,
     });
+    const savedRules = await store.get(META, "optimization.globalRules");
     const oracle = new Oracle({
       registry,
       jit: jitService,
-      globalRules: opts.optimization?.globalRules,
+      globalRules: opts.optimization?.globalRules ??
+        (savedRules.found ? savedRules.value as unknown as OptimizationRule[] : []),
+      saveGlobalRules: (rules) =>
+        store.set(META, "optimization.globalRules", rules as unknown as JsonValue),
       clock,
       logger,
     });

@@ -51,6 +51,8 @@ export interface OracleOptions {
   metrics?: OracleMetrics;
   /** Rules of the host (the global level); apps and components refine them by `ruleId`. */
   globalRules?: OptimizationRule[];
+  /** Keeps the global rules across restarts (the runtime store, in Kiln). */
+  saveGlobalRules?: (rules: OptimizationRule[]) => Promise<void>;
   clock?: Clock;
   logger: Logger;
 }
@@ -79,7 +81,9 @@ export class Oracle {
     return structuredClone(this.#globalRules);
   }
 
-  setGlobalRules(rules: OptimizationRule[]): void {
+  /** Replaces the global rules (validated by the caller) and persists them. */
+  async setGlobalRules(rules: OptimizationRule[]): Promise<void> {
+    await this.#o.saveGlobalRules?.(rules);
     this.#globalRules = structuredClone(rules);
   }
 

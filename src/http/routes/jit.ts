@@ -281,9 +281,9 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
         required: true,
       },
     }),
-    (c) => {
+    async (c) => {
       requireAdmin(c.var.principal);
-      oracle().setGlobalRules(c.req.valid("json").rules);
+      await oracle().setGlobalRules(c.req.valid("json").rules);
       return c.json({ rules: oracle().globalRules }, 200);
     },
   );
