@@ -20,7 +20,7 @@ import {
   type JsonValue,
   type StoreDriver,
 } from "./state/mod.ts";
-import { JitRunner, JitService, Oracle } from "./jit/mod.ts";
+import { JitRunner, jitScopes, JitService, Oracle } from "./jit/mod.ts";
 import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import {
@@ -142,6 +142,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       logger,
       configuration: opts.configuration,
+      appScopes: jitScopes,
     });
     await registry.load();
     await registerOnFirstStart(store, registry, opts.firstStartApp, logger);

@@ -108,6 +108,13 @@ Deno.test("global rules persist; preferLlmFlexibility turns their trigger into o
     const after = await t.call("POST", "/v1/optimization/evaluate", { appId: APP });
     assert.equal(after.json.decisions[0].action, "none");
     assert.equal(after.json.decisions[0].level, "app");
+
+    // Deregistering with its state leaves no samples, records or audit behind.
+    const gone = await t.call("DELETE", `/v1/apps/${APP}?deleteState=true`);
+    assert.equal(gone.status, 200, JSON.stringify(gone.json));
+    await t.call("POST", "/v1/apps", { files: phoneAppFiles() });
+    assert.deepEqual((await t.call("GET", `/v1/apps/${APP}/optimization/audit`)).json.entries, []);
+    assert.equal((await t.call("GET", `/v1/apps/${APP}/jit/${COMPONENT}`)).json.samples, 0);
   } finally {
     await t.close();
   }

@@ -67,6 +67,11 @@ export interface AuditEntry {
 }
 
 const scope = (appId: string) => `kiln:jit:${appId}`;
+
+/** The store scopes the JIT loop keeps for an app (samples, records, audit), for deregistration. */
+export function jitScopes(appId: string): string[] {
+  return [scope(appId)];
+}
 const AUDIT_TTL_S = 365 * 86_400;
 
 /** Generations, component records and the audit log, on the runtime store (embedded or Redis). */

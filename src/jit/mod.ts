@@ -15,6 +15,7 @@ export { decide } from "./report.ts";
 export type { GateReport } from "./report.ts";
 export { JitService } from "./jit_service.ts";
 export type { JitComponentStatus, JitMetrics, JitServiceOptions } from "./jit_service.ts";
+export { jitScopes } from "./jit_records.ts";
 export type {
   AuditEntry,
   JitComponentRecord,
