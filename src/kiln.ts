@@ -4,6 +4,7 @@ import { type Clock, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
 import { createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
+import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
 import {
   AppVolumes,
@@ -69,6 +70,8 @@ export interface KilnOptions {
   containers?: boolean;
   /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
   workflows?: WorkflowSettings;
+  /** Metric collector settings (issue #8): flush interval and retention of `<dataDir>/metrics.db`. */
+  metrics?: Omit<MetricCollectorOptions, "path" | "clock" | "logger">;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -99,6 +102,8 @@ export interface Kiln {
   generatedAdminToken?: string;
   /** The container tier, when Docker was reachable at start (issue #5). */
   containerTier?: ContainerTier;
+  /** The metric collector (issue #8) at `<dataDir>/metrics.db`; flushed and closed last. */
+  metrics: MetricCollector;
   close(): Promise<void>;
 }
 
@@ -117,6 +122,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    // issue #8: opened first and closed last, so shutdown's own calls are still counted.
+    const metrics = MetricCollector.open({
+      ...opts.metrics,
+      path: join(opts.dataDir, "metrics.db"),
+      clock,
+      logger,
+    });
+    cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
     const definitions = new GitDefinitionStore({ dataDir: opts.dataDir, clock });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
@@ -164,6 +177,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cassettes: opts.llm?.cassettes,
       timers: opts.llm?.timers,
       logger,
+      metrics,
       appModel: (appId, componentId) => {
         const hit = registry.getAppConfigurationValue(appId, "llm.model", componentId);
         return typeof hit.value === "string" ? hit.value : undefined;
@@ -177,6 +191,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       llm,
       linux: containers?.tier,
+      metrics,
     });
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
@@ -212,6 +227,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const sandbox = new SandboxManager(
       containers ? [...tiers, containers.tier] : tiers,
       logger,
+      metrics,
     );
     cleanups.unshift(() => sandbox.close());
     const jit = new JitRunner(state);
@@ -225,6 +241,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       llm: llmRunner,
       workflows: workflowComponentRunner(workflows),
+      metrics,
     });
     tools.setInvoker((...args) => router.invoke(...args));
     workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
@@ -239,6 +256,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       mcp,
       router,
       workflows,
+      metrics,
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
@@ -258,6 +276,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
+      metrics,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();
       },

@@ -1,6 +1,7 @@
 import type { Authenticator, ExecutionTokens, Principal } from "../auth/mod.ts";
 import type { Logger } from "../core/mod.ts";
 import type { McpEndpoint } from "../mcp/mod.ts";
+import type { MetricCollector } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 import type { WorkflowEngine } from "../workflow/mod.ts";
@@ -24,6 +25,8 @@ export interface HttpDeps {
   router?: { handle(req: Request): Promise<Response> };
   /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
+  /** The metric collector, for `GET /metrics` and `/v1/metrics` (issue #8). */
+  metrics?: Pick<MetricCollector, "query" | "names" | "prometheus">;
 }
 
 /** Hono context variables set by Kiln's middleware. */

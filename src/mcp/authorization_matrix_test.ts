@@ -26,6 +26,9 @@ const PERMISSION: Record<string, string> = {
   "core.framework.getApplicationDetails": "app:read",
   "core.framework.getApplicationStatus": "app:read",
   "core.framework.listActiveApplications": "app:read",
+  "core.metrics.query": "metrics:read",
+  "core.metrics.list": "metrics:read",
+  "core.metrics.record": "metrics:write",
 };
 const ADMIN_ONLY = new Set([
   "core.framework.registerApplication",

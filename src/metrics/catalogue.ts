@@ -20,7 +20,11 @@ export const METRIC_CATALOGUE: readonly MetricInfo[] = [
   m("kiln.mcp.call.duration_ms", "histogram", "MCP tool call latency in ms {appId, tool}"),
   m("kiln.llm.calls", "sum", "LLM gateway calls {appId, componentId, model, provenance}"),
   m("kiln.llm.tokens", "sum", "LLM tokens {appId, componentId, model, kind: prompt|completion}"),
-  m("kiln.llm.cost_usd", "sum", "LLM cost in USD, live calls only {appId, componentId, model}"),
+  m(
+    "kiln.llm.cost_usd",
+    "sum",
+    "LLM cost in USD at list price, replayed calls included {appId, componentId, model}",
+  ),
   m("kiln.llm.duration_ms", "histogram", "LLM call latency in ms {appId, componentId, model}"),
   m("kiln.sandbox.executions", "sum", "Sandbox executions {appId, tier, poolName, outcome}"),
   m(

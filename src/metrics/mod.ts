@@ -16,3 +16,5 @@ export type {
   MetricSelector,
   MetricSink,
 } from "./types.ts";
+export { isLabelKey, resolveQuery } from "./query_input.ts";
+export type { QueryInput } from "./query_input.ts";

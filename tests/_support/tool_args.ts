@@ -30,5 +30,8 @@ export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
   "core.framework.getApplicationStatus": { appId: "shop" },
   "core.framework.listActiveApplications": {},
   "core.framework.deregisterApplication": { appId: "ghost" },
+  "core.metrics.query": { name: "kiln.invocations" },
+  "core.metrics.list": {},
+  "core.metrics.record": { name: "app.matrix.hits", kind: "sum", value: 1 },
 };
 TOOL_ARGS["core.state.applyStateDiff"] = TOOL_ARGS["core.state.applyDefinitionDiff"];
