@@ -60,6 +60,24 @@ export function mergeInto(into: Aggregate, from: Aggregate): void {
   }
 }
 
+/** Adds a stored row into `into` without building an aggregate for it (the query path). */
+export function mergeRowInto(into: Aggregate, row: AggregateRow): void {
+  if (row.count === 0) return;
+  into.count += row.count;
+  into.sum += row.sum;
+  if (row.min < into.min) into.min = row.min;
+  if (row.max > into.max) into.max = row.max;
+  if (row.last_t >= into.lastT) {
+    into.last = row.last;
+    into.lastT = row.last_t;
+  }
+  if (into.buckets !== null && row.buckets) {
+    const stored = JSON.parse(row.buckets) as number[];
+    const n = Math.min(stored.length, into.buckets.length);
+    for (let i = 0; i < n; i++) into.buckets[i] += stored[i];
+  }
+}
+
 /** The public summary of an aggregate, as a point starting at `t`. */
 export function summarize(agg: Aggregate, kind: MetricKind, t: number): MetricPointSummary {
   const has = agg.count > 0;

@@ -1,5 +1,12 @@
 import { KilnError, quote } from "../core/mod.ts";
-import { type Aggregate, emptyAggregate, fromRow, mergeInto, summarize } from "./_aggregate.ts";
+import {
+  type Aggregate,
+  type AggregateRow,
+  emptyAggregate,
+  mergeInto,
+  mergeRowInto,
+  summarize,
+} from "./_aggregate.ts";
 import { labelsMatch, project, type Series, seriesKey } from "./_series.ts";
 import { type MetricStore, MINUTE } from "./_store.ts";
 import type {
@@ -15,8 +22,16 @@ import type {
 export const MAX_POINTS = 1_500;
 export const MAX_GROUPS = 1_000;
 
+/** An aggregate in memory, or a stored row (merged without an intermediate aggregate). */
+type Source = { agg: Aggregate; row?: undefined } | { agg?: undefined; row: AggregateRow };
+
 /** Calls `visit` with every aggregate of the selected series that overlaps [from, to). */
-type Visit = (labels: MetricLabels, t: number, agg: Aggregate) => void;
+type Visit = (labels: MetricLabels, t: number, src: Source) => void;
+
+function mergeSource(into: Aggregate, src: Source): void {
+  if (src.row) mergeRowInto(into, src.row);
+  else mergeInto(into, src.agg);
+}
 
 /**
  * Reads stored rows and the not-yet-flushed minutes together: a query sees a point the moment it
@@ -37,14 +52,16 @@ export function scan(
   for (const s of store.find(q.name, want.appId, want.componentId)) {
     if (!labelsMatch(s.labels, want)) continue;
     for (const row of store.rows(s.id, q.from - 3_600_000, q.to)) {
-      if (row.t + row.res > q.from) visit(s.labels, row.t, fromRow(row, s.kind));
+      if (row.t + row.res > q.from) visit(s.labels, row.t, { row });
     }
   }
   for (const s of memory) {
     if (s.name !== q.name || !labelsMatch(s.labels, want)) continue;
-    for (const p of s.pending) if (p.t + MINUTE > q.from && p.t < q.to) visit(s.labels, p.t, p.agg);
+    for (const p of s.pending) {
+      if (p.t + MINUTE > q.from && p.t < q.to) visit(s.labels, p.t, { agg: p.agg });
+    }
     if (s.current && s.minute + MINUTE > q.from && s.minute < q.to) {
-      visit(s.labels, s.minute, s.current);
+      visit(s.labels, s.minute, { agg: s.current });
     }
   }
 }
@@ -80,7 +97,7 @@ export function rangeQuery(
     );
   }
   const groups = new Map<string, { labels: MetricLabels; aggs: Aggregate[] }>();
-  each((labels, t, agg) => {
+  each((labels, t, src) => {
     const grouped = project(labels, q.groupBy);
     const key = seriesKey("", grouped);
     let g = groups.get(key);
@@ -95,7 +112,7 @@ export function rangeQuery(
       groups.set(key, g);
     }
     const i = Math.min(n - 1, Math.max(0, Math.floor((t - q.from) / step)));
-    mergeInto(g.aggs[i], agg);
+    mergeSource(g.aggs[i], src);
   });
   const series = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map((
     [, g],
@@ -114,6 +131,6 @@ export function windowSummary(
 ): MetricPointSummary {
   checkRange(q.from, q.to);
   const total = emptyAggregate(kind);
-  each((_labels, _t, agg) => mergeInto(total, agg));
+  each((_labels, _t, src) => mergeSource(total, src));
   return summarize(total, kind, q.from);
 }

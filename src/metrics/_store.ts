@@ -73,7 +73,10 @@ export class MetricStore {
         `INSERT OR REPLACE INTO points (series_id, res, t, count, sum, min, max, last, last_t, buckets)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      range: p("SELECT * FROM points WHERE series_id = ? AND t >= ? AND t < ?"),
+      range: p(
+        `SELECT res, t, count, sum, min, max, last, last_t, buckets FROM points
+         WHERE series_id = ? AND t >= ? AND t < ?`,
+      ),
       oldMinutes: p(`SELECT p.*, s.kind FROM points p JOIN series s ON s.id = p.series_id
          WHERE p.res = ${MINUTE} AND p.t < ?`),
       dropMinutes: p(`DELETE FROM points WHERE res = ${MINUTE} AND t < ?`),

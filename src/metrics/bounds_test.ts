@@ -60,7 +60,8 @@ Deno.test("non-finite values, negative sums, kind clashes and unknown names are 
   m.observe("kiln.llm.duration_ms", Infinity, {});
   const text = m.prometheus();
   assert.equal(dropped(text, "value"), 3);
-  assert.equal(dropped(text, "kind"), 4);
+  assert.equal(dropped(text, "kind"), 2);
+  assert.equal(dropped(text, "name"), 2);
   assert.equal(m.summary({ name: "kiln.invocations", from: clock.t, to: clock.t + MIN }).count, 0);
   assert.equal(m.kindOf("app.x"), "sum");
   assert.equal(m.kindOf("made.up"), undefined);
@@ -75,4 +76,18 @@ Deno.test("label values are cut to a bounded length and after close points are i
   m.close();
   m.add("kiln.invocations", 1, {});
   m.flush();
+});
+
+Deno.test("without flushes a series keeps at most an hour of finished minutes in memory", () => {
+  using t = testCollector();
+  const { m, clock } = t;
+  const from = clock.t;
+  for (let i = 0; i < 70; i++) {
+    m.add("kiln.invocations", 1, { appId: "a" });
+    clock.advance(MIN);
+  }
+  const s = m.summary({ name: "kiln.invocations", from, to: clock.t, appId: "a" });
+  assert.equal(s.count, 61, "60 pending minutes plus the current one");
+  assert.equal(dropped(m.prometheus(), "rows"), 9);
+  assert.ok(m.prometheus().includes('kiln_invocations_total{appId="a"} 70'), "totals keep all");
 });

@@ -42,7 +42,7 @@ export const METRIC_CATALOGUE: readonly MetricInfo[] = [
   m(
     "kiln.metrics.dropped",
     "sum",
-    "Points or stored rows the collector dropped to stay bounded {kind: series|rows|kind|value}",
+    "Points or stored rows the collector dropped to stay bounded {kind: series|rows|name|kind|value}",
   ),
 ];
 

@@ -43,9 +43,28 @@ export interface MetricCollectorOptions {
   flushIntervalMs?: number;
   retention?: MetricRetention;
   logger?: Logger;
+  /** The flush timer; default the global one, unref'd so it never keeps the process alive. */
+  timers?: FlushTimers;
 }
 
+/** What the flush timer needs; `@sinonjs/fake-timers` clocks fit. */
+export interface FlushTimers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(id: unknown): void;
+}
+
+const systemTimers: FlushTimers = {
+  setInterval(fn, ms) {
+    const id = setInterval(fn, ms);
+    Deno.unrefTimer(id);
+    return id;
+  },
+  clearInterval: (id) => clearInterval(id as number),
+};
+
 const DROPPED = "kiln.metrics.dropped";
+/** Unflushed finished minutes kept per series. */
+const MAX_PENDING = 60;
 const APP_DESCRIPTION = "Custom metric an app records through core.metrics.record";
 
 /**
@@ -63,7 +82,8 @@ export class MetricCollector implements MetricSink {
   readonly #dirty = new Set<Series>();
   /** Kinds of the `app.*` names seen, in memory or on disk. */
   readonly #appKinds = new Map<string, MetricKind>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #timers: FlushTimers;
+  #timer: unknown;
   #lastMaintenance = -Infinity;
   #closed = false;
 
@@ -80,12 +100,9 @@ export class MetricCollector implements MetricSink {
     for (const { name, kind } of store.names()) {
       if (isAppMetric(name)) this.#appKinds.set(name, kind);
     }
+    this.#timers = opts.timers ?? systemTimers;
     const every = opts.flushIntervalMs ?? 10_000;
-    if (every > 0) {
-      const timer = setInterval(() => this.#flushQuietly(), every);
-      Deno.unrefTimer(timer);
-      this.#timer = timer;
-    }
+    if (every > 0) this.#timer = this.#timers.setInterval(() => this.#flushQuietly(), every);
   }
 
   /** Opens (creating if needed) the metric file and starts the flush timer. */
@@ -166,7 +183,7 @@ export class MetricCollector implements MetricSink {
   /** Stops the timer, flushes, and closes the file; later points are ignored. */
   close(): void {
     if (this.#closed) return;
-    clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearInterval(this.#timer);
     this.#flushQuietly();
     this.#closed = true;
     this.#store.close();
@@ -174,17 +191,17 @@ export class MetricCollector implements MetricSink {
 
   #record(kind: MetricKind, name: string, value: number, labels: MetricLabels): void {
     if (this.#closed) return;
+    if (!Number.isFinite(value) || (kind === "sum" && value < 0)) return this.#drop("value", 1);
     const key = seriesKey(name, labels);
     const s = this.#series.get(key) ?? this.#newSeries(key, kind, name, labels);
     if (s === null) return;
-    if (s.kind !== kind || !Number.isFinite(value) || (kind === "sum" && value < 0)) {
-      if (name !== DROPPED) this.#drop(s.kind !== kind ? "kind" : "value", 1);
-      return;
-    }
+    if (s.kind !== kind) return this.#drop("kind", 1);
     const t = this.#clock.now();
     const minute = t - (t % MINUTE);
     if (minute !== s.minute) {
       if (s.current && s.current.count > 0) s.pending.push({ t: s.minute, agg: s.current });
+      // Flushes failing for an hour: keep the latest hour of minutes, count the rest as dropped.
+      if (s.pending.length > MAX_PENDING) this.#drop("rows", s.pending.splice(0, 1).length);
       s.current = emptyAggregate(kind);
       s.minute = minute;
     }
@@ -196,7 +213,7 @@ export class MetricCollector implements MetricSink {
   #newSeries(key: string, kind: MetricKind, name: string, labels: MetricLabels): Series | null {
     const fixed = fixedMetric(name);
     const known = fixed?.kind ?? this.#appKinds.get(name);
-    if (!fixed && !isAppMetric(name)) return this.#drop("kind", 1), null;
+    if (!fixed && !isAppMetric(name)) return this.#drop("name", 1), null;
     if (known !== undefined && known !== kind) return this.#drop("kind", 1), null;
     if (this.#series.size >= this.#keep.maxSeries && name !== DROPPED) {
       return this.#drop("series", 1), null;

@@ -1,6 +1,6 @@
 /** Kiln's metrics (SPEC §9): the sink everything pushes to and the collector behind it. */
 export { MetricCollector } from "./collector.ts";
-export type { MetricCollectorOptions, MetricRetention } from "./collector.ts";
+export type { FlushTimers, MetricCollectorOptions, MetricRetention } from "./collector.ts";
 export { APP_METRIC, fixedMetric, isAppMetric, METRIC_CATALOGUE } from "./catalogue.ts";
 export { BUCKET_BOUNDS } from "./_histogram.ts";
 export { MAX_LABEL_VALUE } from "./_series.ts";

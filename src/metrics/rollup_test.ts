@@ -24,6 +24,7 @@ Deno.test("minute rows older than 48 h fold into hour rows without losing counts
   for (let i = 0; i < 90; i++) {
     m.observe("kiln.llm.duration_ms", i + 1, { appId: "a", model: "m" });
     clock.advance(MIN);
+    if (i % 30 === 29) m.flush();
   }
   m.flush();
   const before = m.summary({ name: "kiln.llm.duration_ms", from, to: from + 2 * HOUR });
