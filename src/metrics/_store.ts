@@ -1,37 +1,20 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { KilnError, quote } from "../core/mod.ts";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Aggregate, type AggregateRow, fromRow, mergeInto, toRow } from "./_aggregate.ts";
+import { HOUR, MINUTE, Rollup } from "./_rollup.ts";
+import { openMetricDb } from "./_schema.ts";
 import type { MetricKind, MetricLabels } from "./types.ts";
 
-export const MINUTE = 60_000;
-export const HOUR = 3_600_000;
+export { HOUR, MINUTE };
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS series (
-    id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    labels TEXT NOT NULL,
-    app_id TEXT,
-    component_id TEXT
-  );
-  CREATE INDEX IF NOT EXISTS series_name ON series (name, app_id, component_id);
-  CREATE TABLE IF NOT EXISTS points (
-    series_id INTEGER NOT NULL,
-    res INTEGER NOT NULL,
-    t INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    sum REAL NOT NULL,
-    min REAL NOT NULL,
-    max REAL NOT NULL,
-    last REAL NOT NULL,
-    last_t INTEGER NOT NULL,
-    buckets TEXT,
-    PRIMARY KEY (series_id, res, t)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS points_t ON points (t);
-`;
+/** One series' minute aggregate, as a flush writes it. */
+export interface MinuteItem {
+  key: string;
+  name: string;
+  kind: MetricKind;
+  labels: MetricLabels;
+  t: number;
+  agg: Aggregate;
+}
 
 /** A stored series. */
 export interface StoredSeries {
@@ -53,6 +36,7 @@ export class MetricStore {
   readonly #db: DatabaseSync;
   readonly #ids = new Map<string, number>();
   readonly #q: Record<string, StatementSync>;
+  readonly #rollup: Rollup;
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -77,53 +61,20 @@ export class MetricStore {
         `SELECT res, t, count, sum, min, max, last, last_t, buckets FROM points
          WHERE series_id = ? AND t >= ? AND t < ?`,
       ),
-      oldMinutes: p(`SELECT p.*, s.kind FROM points p JOIN series s ON s.id = p.series_id
-         WHERE p.res = ${MINUTE} AND p.t < ?`),
-      dropMinutes: p(`DELETE FROM points WHERE res = ${MINUTE} AND t < ?`),
-      dropHours: p(`DELETE FROM points WHERE res = ${HOUR} AND t < ?`),
-      pruneSeries: p("DELETE FROM series WHERE id NOT IN (SELECT DISTINCT series_id FROM points)"),
-      countRows: p("SELECT count(*) AS n FROM points"),
-      dropOldest: p(`DELETE FROM points WHERE (series_id, res, t) IN
-         (SELECT series_id, res, t FROM points ORDER BY t LIMIT ?)`),
       begin: p("BEGIN IMMEDIATE"),
       commit: p("COMMIT"),
       rollback: p("ROLLBACK"),
     };
+    this.#rollup = new Rollup(db, (...args) => this.#merge(...args));
   }
 
   /** Opens (creating if needed) the file at `path`; `":memory:"` for a throwaway one. */
   static open(path: string): MetricStore {
-    let db: DatabaseSync | undefined;
-    try {
-      db = new DatabaseSync(path);
-      db.exec("PRAGMA busy_timeout = 5000");
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = NORMAL");
-      db.exec(SCHEMA);
-      return new MetricStore(db);
-    } catch (err) {
-      db?.close();
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new KilnError(
-        "UNAVAILABLE",
-        `cannot open the metric store at ${quote(path)}: ${reason}`,
-        undefined,
-        { cause: err },
-      );
-    }
+    return new MetricStore(openMetricDb(path));
   }
 
   /** Merges minute aggregates into their stored rows, in one transaction. */
-  writeMinutes(
-    items: {
-      key: string;
-      name: string;
-      kind: MetricKind;
-      labels: MetricLabels;
-      t: number;
-      agg: Aggregate;
-    }[],
-  ): void {
+  writeMinutes(items: MinuteItem[]): void {
     this.#transaction(() => {
       for (const it of items) {
         const id = this.#seriesId(it.key, it.name, it.kind, it.labels);
@@ -160,32 +111,10 @@ export class MetricStore {
    */
   maintain(minuteCutoff: number, hourCutoff: number, maxRows: number): number {
     return this.#transaction(() => {
-      const old = this.#q.oldMinutes.all(
-        minuteCutoff,
-      ) as unknown as (PointRow & { kind: MetricKind })[];
-      const hours = new Map<string, { id: number; t: number; kind: MetricKind; agg: Aggregate }>();
-      for (const row of old) {
-        const t = row.t - (row.t % HOUR);
-        const k = `${row.series_id}:${t}`;
-        const agg = fromRow(row, row.kind);
-        const hit = hours.get(k);
-        if (hit) mergeInto(hit.agg, agg);
-        else hours.set(k, { id: row.series_id, t, kind: row.kind, agg });
-      }
-      for (const h of hours.values()) this.#merge(h.id, HOUR, h.t, h.kind, h.agg);
-      this.#q.dropMinutes.run(minuteCutoff);
-      this.#q.dropHours.run(hourCutoff);
-      const { n } = this.#q.countRows.get() as { n: number };
-      const over = Math.max(0, n - maxRows);
-      if (over > 0) this.#q.dropOldest.run(over);
-      if (Number(this.#q.pruneSeries.run().changes) > 0) this.#ids.clear();
-      return over;
+      const { dropped, pruned } = this.#rollup.run(minuteCutoff, hourCutoff, maxRows);
+      if (pruned) this.#ids.clear();
+      return dropped;
     });
-  }
-
-  /** Total stored rows. */
-  rowCount(): number {
-    return (this.#q.countRows.get() as { n: number }).n;
   }
 
   close(): void {

@@ -49,3 +49,10 @@ Deno.test("with the default timer, close leaves no interval behind (the op sanit
   m.close();
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("a metric file that cannot be opened answers UNAVAILABLE", () => {
+  assert.throws(
+    () => MetricCollector.open({ path: "/nonexistent-kiln-dir/x/metrics.db", flushIntervalMs: 0 }),
+    (err: unknown) => (err as { code?: string }).code === "UNAVAILABLE",
+  );
+});

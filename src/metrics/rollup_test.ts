@@ -72,3 +72,18 @@ Deno.test("defaults keep minutes 48 h and hours 30 days", () => {
   m.flush();
   assert.deepEqual(rows(file), []);
 });
+
+Deno.test("a node stopped for days folds its backlog of minutes window by window", () => {
+  using t = testCollector();
+  const { m, clock, file } = t;
+  const from = clock.t;
+  for (let i = 0; i < 40; i++) {
+    m.add("kiln.invocations", 1, { appId: "a" });
+    clock.advance(30 * MIN);
+    m.flush();
+  }
+  clock.advance(10 * DAY);
+  m.flush();
+  assert.deepEqual(rows(file), [{ res: HOUR, n: 20 }]);
+  assert.equal(m.summary({ name: "kiln.invocations", from, to: clock.t }).sum, 40);
+});
