@@ -94,6 +94,15 @@ Deno.test("invocations show up in /metrics and /v1/metrics/query; app keys see o
     assert.equal((await q("name=kiln.invocations&stepMs=1000")).status, 400);
     assert.equal((await q("name=kiln.invocations&groupBy=colour")).status, 400);
 
+    const doc = await get(`${k.url}/openapi.json`);
+    for (const path of ["/metrics", "/v1/metrics", "/v1/metrics/query"]) {
+      assert.ok(doc.json.paths[path], `documents ${path}`);
+    }
+    const params = doc.json.paths["/v1/metrics/query"].get.parameters.map((p: { name: string }) =>
+      p.name
+    );
+    assert.ok(params.includes("groupBy") && params.includes("tier"), params.join());
+
     const catalogue = await get(`${k.url}/v1/metrics`, shopKey);
     assert.equal(catalogue.status, 200);
     assert.ok(

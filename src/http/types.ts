@@ -26,7 +26,7 @@ export interface HttpDeps {
   /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
   /** The metric collector, for `GET /metrics` and `/v1/metrics` (issue #8). */
-  metrics?: Pick<MetricCollector, "query" | "names" | "prometheus">;
+  metrics?: Pick<MetricCollector, "query" | "names" | "prometheus" | "now">;
 }
 
 /** Hono context variables set by Kiln's middleware. */

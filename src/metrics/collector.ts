@@ -78,6 +78,11 @@ export class MetricCollector implements MetricSink {
     if (!this.#closed) this.#table.record("histogram", name, value, labels, this.#clock.now());
   }
 
+  /** Now on the collector's clock: what default query windows end at. */
+  now(): number {
+    return this.#clock.now();
+  }
+
   /** The kind `name` has (fixed, or the kind its first `app.*` point gave it), if known. */
   kindOf(name: string): MetricKind | undefined {
     return this.#table.kindOf(name);

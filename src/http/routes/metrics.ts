@@ -50,7 +50,7 @@ const QueryParams = z.object({
  */
 export function metricRoutes(
   app: OpenAPIHono<KilnEnv>,
-  metrics: Pick<MetricCollector, "query" | "names" | "prometheus">,
+  metrics: Pick<MetricCollector, "query" | "names" | "prometheus" | "now">,
   deps: HttpDeps,
 ): void {
   app.openapi(
@@ -123,7 +123,7 @@ export function metricRoutes(
         if (k !== "appId" && k !== "componentId" && typeof v === "string") labels[k] = v;
       }
       const groupBy = q.groupBy?.split(",").map((s) => s.trim()).filter(Boolean);
-      const query = resolveQuery({ ...q, groupBy, labels }, Date.now());
+      const query = resolveQuery({ ...q, groupBy, labels }, metrics.now());
       return c.json(metrics.query(query), 200);
     },
   );

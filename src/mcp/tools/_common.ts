@@ -21,7 +21,10 @@ export interface CoreToolDeps {
    * The metric collector (issue #8): behind `core.metrics.*`, and where the registry counts tool
    * calls. Absent, the metric tools answer NOT_AVAILABLE.
    */
-  metrics?: Pick<MetricCollector, "add" | "gauge" | "observe" | "query" | "names" | "kindOf">;
+  metrics?: Pick<
+    MetricCollector,
+    "add" | "gauge" | "observe" | "query" | "names" | "kindOf" | "now"
+  >;
 }
 
 /** The container tier's command runner, as `core.linux.executeCommand` needs it (issue #5). */

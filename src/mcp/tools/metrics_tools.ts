@@ -77,8 +77,9 @@ export function metricsTools(deps: CoreToolDeps): ToolDefinition[] {
       }),
       handler: (input, ctx) => {
         const { appId: _ignored, ...labels } = (input.labels ?? {}) as MetricLabels;
-        const q = resolveQuery({ ...input, labels, appId: appOf(ctx) }, Date.now());
-        return Promise.resolve(collector(deps).query(q));
+        const m = collector(deps);
+        const q = resolveQuery({ ...input, labels, appId: appOf(ctx) }, m.now());
+        return Promise.resolve(m.query(q));
       },
     }),
     defineTool({
