@@ -15,7 +15,8 @@ import {
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
-import { JitRunner } from "./jit/mod.ts";
+import { JitRunner, JitService, Oracle } from "./jit/mod.ts";
+import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import {
   IsolateTier,
@@ -72,6 +73,10 @@ export interface KilnOptions {
   workflows?: WorkflowSettings;
   /** Metric collector settings (issue #8): flush interval and retention of `<dataDir>/metrics.db`. */
   metrics?: Omit<MetricCollectorOptions, "path" | "clock" | "logger">;
+  /** The optimization oracle (issue #8): global rules, and how often it evaluates (0: never). */
+  optimization?: { globalRules?: OptimizationRule[]; evaluateEveryMs?: number };
+  /** Randomness for sampling and shadow checks (tests pass a seeded one). */
+  random?: () => number;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -104,6 +109,10 @@ export interface Kiln {
   containerTier?: ContainerTier;
   /** The metric collector (issue #8) at `<dataDir>/metrics.db`; flushed and closed last. */
   metrics: MetricCollector;
+  /** The JIT loop (issue #8): samples, generations, promote, rollback, shadow checks. */
+  jitService: JitService;
+  /** The optimization oracle (issue #8): rules → TRIGGER_JIT / RECOMMEND_JIT. */
+  oracle: Oracle;
   close(): Promise<void>;
 }
 
@@ -231,6 +240,32 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     );
     cleanups.unshift(() => sandbox.close());
     const jit = new JitRunner(state);
+    const jitService = new JitService({
+      state,
+      registry,
+      store,
+      tools,
+      sandbox,
+      prompts: llmRunner,
+      clock,
+      logger,
+      random: opts.random,
+      metrics,
+    });
+    const oracle = new Oracle({
+      registry,
+      jit: jitService,
+      globalRules: opts.optimization?.globalRules,
+      metrics,
+      clock,
+      logger,
+    });
+    const every = opts.optimization?.evaluateEveryMs ?? 60_000;
+    if (every > 0) oracle.start(every);
+    cleanups.unshift(async () => {
+      oracle.stop();
+      await jitService.idle();
+    });
     const router = new Router({
       registry,
       sandbox,
@@ -242,6 +277,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       llm: llmRunner,
       workflows: workflowComponentRunner(workflows),
       metrics,
+      optimizer: jitService,
     });
     tools.setInvoker((...args) => router.invoke(...args));
     workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
@@ -257,6 +293,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       router,
       workflows,
       metrics,
+      jitService,
+      oracle,
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
@@ -277,6 +315,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
       metrics,
+      jitService,
+      oracle,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();
       },

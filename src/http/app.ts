@@ -12,6 +12,7 @@ import { runtimeRoutes } from "./routes/runtime.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
+import { jitRoutes } from "./routes/jit.ts";
 
 const MiB = 1 << 20;
 
@@ -77,6 +78,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   tokenRoutes(app, deps);
   workflowRoutes(app, deps);
   if (deps.metrics) metricRoutes(app, deps.metrics, deps);
+  jitRoutes(app, deps);
 
   app.notFound((c) =>
     errorResponse(c, new KilnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))

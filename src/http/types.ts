@@ -5,6 +5,7 @@ import type { MetricCollector } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 import type { WorkflowEngine } from "../workflow/mod.ts";
+import type { JitService, Oracle } from "../jit/mod.ts";
 
 /** What the HTTP app is built from; everything is passed in, nothing is global. */
 export interface HttpDeps {
@@ -27,6 +28,9 @@ export interface HttpDeps {
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
   /** The metric collector, for `GET /metrics` and `/v1/metrics` (issue #8). */
   metrics?: Pick<MetricCollector, "query" | "names" | "prometheus" | "now">;
+  /** The JIT loop and the oracle (issue #8), for `/v1/apps/{appId}/jit` and `/v1/optimization`. */
+  jitService?: JitService;
+  oracle?: Oracle;
 }
 
 /** Hono context variables set by Kiln's middleware. */
