@@ -146,5 +146,6 @@ export function fromRow(row: AggregateRow, kind: MetricKind): Aggregate {
 }
 
 function round(n: number | null): number | null {
-  return n === null ? null : Math.round(n * 1e6) / 1e6;
+  // Float noise only: costs of a fraction of a micro-dollar must survive.
+  return n === null ? null : Math.round(n * 1e9) / 1e9;
 }

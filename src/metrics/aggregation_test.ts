@@ -114,3 +114,14 @@ Deno.test("queries refuse unknown names, empty ranges and too-fine steps", () =>
   const many = { name: "kiln.invocations", from, to: from + 30 * 24 * HOUR, stepMs: MIN };
   assert.equal(codes(() => m.query(many)), "BAD_REQUEST");
 });
+
+Deno.test("tiny sums (fractions of a micro-dollar) survive summarising", () => {
+  using t = testCollector();
+  const { m, clock } = t;
+  m.add("kiln.llm.cost_usd", 3e-8, { appId: "a" });
+  m.add("kiln.llm.cost_usd", 3e-8, { appId: "a" });
+  assert.equal(
+    m.summary({ name: "kiln.llm.cost_usd", from: clock.t, to: clock.t + MIN }).sum,
+    6e-8,
+  );
+});
