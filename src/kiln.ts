@@ -3,7 +3,12 @@ import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { type Clock, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
-import { createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
+import {
+  createMcpEndpoint,
+  type McpEndpoint,
+  ToolRegistry,
+  type ToolRegistryDeps,
+} from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
 import {
@@ -193,7 +198,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       },
     });
     const llmRunner = new LlmRunner({ state, logger, timers: opts.llm?.timers });
-    const tools = new ToolRegistry({
+    const toolDeps: ToolRegistryDeps = {
       state,
       registry,
       logger,
@@ -201,7 +206,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       llm,
       linux: containers?.tier,
       metrics,
-    });
+    };
+    const tools = new ToolRegistry(toolDeps);
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
       admin.verifier,
@@ -260,6 +266,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       logger,
     });
+    toolDeps.jit = { service: jitService, oracle };
     const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     if (every > 0) oracle.start(every);
     cleanups.unshift(async () => {

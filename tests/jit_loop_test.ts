@@ -171,3 +171,73 @@ Deno.test("the JIT loop: rule → generation → gate → activation → shadow 
     await coder.close();
   }
 });
+
+Deno.test("a rejected version promoted by an operator falls back to the LLM where it fails", async () => {
+  const us = usPhones(20, 3);
+  const cassette = await recordTraffic(us);
+  // Right for most notations, but throws on dotted numbers.
+  const fragile = US_HANDLER.replace(
+    "{\n",
+    '{\n  if (input.phone.includes(".")) throw new Error("dots are not supported");\n',
+  );
+  const coder = serveCoder([{ handler: fragile, tests: US_TESTS }]);
+  const t = await startKiln({
+    tiers: [
+      new WasmTier({ logger: silentLogger, workers: 1, components: new JcoComponentRunner() }),
+    ],
+    random: () => 0.99,
+    optimization: { evaluateEveryMs: 0 },
+    llm: {
+      config: {
+        profiles: {
+          default: { provider: "replay", model: WIRE_MODEL },
+          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
+        },
+      },
+      cassettes: [cassette],
+    },
+  });
+  try {
+    await t.call("POST", "/v1/apps", { files: phoneAppFiles() });
+    for (const phone of [...us, ...us]) await postPhone(t.kiln.handler, phone);
+    await t.kiln.jitService.idle();
+    const started = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const busy = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});
+    assert.equal(busy.status, 409);
+    assert.equal(busy.json.error.code, "JIT_BUSY");
+    await t.kiln.jitService.wait(APP, COMPONENT);
+    const gen = await t.call("GET", `/v1/apps/${APP}/jit/generations/${started.json.generationId}`);
+    assert.equal(gen.json.status, "rejected");
+    assert.match(gen.json.report.reasons.join(), /1 of 4 generated tests fail/);
+    assert.ok(gen.json.report.gate.agreement < 0.95);
+    const still = await postPhone(t.kiln.handler, us[0]);
+    assert.equal(still.provenance, "recording", "a rejected version never serves");
+
+    const promoted = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/promote`, {
+      version: "v1",
+    });
+    assert.equal(promoted.status, 200, JSON.stringify(promoted.json));
+    const dotted = us.find((p) => p.includes("."))!;
+    const plain = us.find((p) => !p.includes("."))!;
+    const byCode = await postPhone(t.kiln.handler, plain);
+    assert.equal(byCode.tier, "wasm");
+    assert.equal(byCode.provenance, null);
+    const fallback = await postPhone(t.kiln.handler, dotted);
+    assert.equal(fallback.status, 200, fallback.body);
+    assert.equal(JSON.parse(fallback.body), modelAnswer(dotted), "the LLM answered instead");
+    assert.equal(fallback.provenance, "recording");
+    const status = await t.call("GET", `/v1/apps/${APP}/jit/${COMPONENT}`);
+    assert.equal(status.json.fallbacks, 1);
+    assert.equal(status.json.versions[0].decision, "promoted");
+    const noVersion = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/promote`, {
+      version: "v7",
+    });
+    assert.equal(noVersion.status, 404);
+    const bad = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/promote`, { version: "x" });
+    assert.equal(bad.status, 400);
+  } finally {
+    await t.close();
+    await coder.close();
+  }
+});

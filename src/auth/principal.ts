@@ -43,6 +43,8 @@ export const APP_PERMISSIONS = [
   "filesystem:write",
   "metrics:read",
   "metrics:write",
+  "jit:read",
+  "jit:write",
 ] as const;
 
 /** Turns bearer tokens into principals; one place decides who a token is. */

@@ -34,6 +34,8 @@ export interface GateRun {
   baseline: number;
   /** Whether the handler gave one answer to every gate input. */
   constant: boolean;
+  /** Runs the sandbox ended (timeout, memory, crash), with the reason it gave. */
+  sandboxFailures: string[];
 }
 
 /** Generated sources, by their paths under `state/`. */
@@ -58,36 +60,55 @@ export async function runGate(
   opts: { appId: string; componentId: string; timeoutMs: number; memoryMb?: number },
 ): Promise<GateRun> {
   const code = await buildGateCode(files);
-  const run = async (input: unknown) => {
-    const response = await sandbox.execute("wasm", gateJob(code, input, opts));
-    if (response.resultType === "error") {
+  const sandboxFailures: string[] = [];
+  // A candidate that hangs, exhausts memory or crashes is judged, not an error of the gate:
+  // each of its answers in that run counts as that failure.
+  const run = async (input: unknown, n: number): Promise<Outcome[]> => {
+    try {
+      const response = await sandbox.execute("wasm", gateJob(code, input, opts));
+      if (response.resultType !== "error") return response.data as Outcome[];
       const e = response.data as { code?: string; message?: string };
-      throw new KilnError("JIT_GATE_FAILED", `generated code failed: ${e.message ?? e.code}`, {
-        error: response.data,
-      });
+      sandboxFailures.push(`${e.code ?? "error"}: ${e.message ?? ""}`);
+    } catch (err) {
+      if (!(err instanceof KilnError)) throw err;
+      sandboxFailures.push(`${err.code}: ${err.message}`);
     }
-    return response.data as Outcome[];
+    return Array.from({ length: n }, () => ({ error: sandboxFailures.at(-1)! }));
   };
-  const cases = await run({ mode: "tests" }) as (Outcome & { name: string; expected: unknown })[];
-  const failures = cases.flatMap((c) =>
-    "error" in c
-      ? [{ name: c.name, message: `threw: ${c.error}` }]
-      : sameOutput(c.expected, c.actual)
-      ? []
-      : [{ name: c.name, message: `expected ${short(c.expected)}, got ${short(c.actual)}` }]
+  const caseOut = await run(
+    { mode: "tests" },
+    0,
+  ) as (Outcome & { name: string; expected: unknown })[];
+  const testsCrashed = sandboxFailures.length > 0;
+  const failures = testsCrashed
+    ? [{ name: "(every test)", message: sandboxFailures[0] }]
+    : caseOut.flatMap((c) =>
+      "error" in c
+        ? [{ name: c.name, message: `threw: ${c.error}` }]
+        : sameOutput(c.expected, c.actual)
+        ? []
+        : [{ name: c.name, message: `expected ${short(c.expected)}, got ${short(c.actual)}` }]
+    );
+  const testsTotal = testsCrashed ? 1 : caseOut.length;
+  const gateOut = await run(
+    { mode: "batch", inputs: slices.gate.map((c) => c.input) },
+    slices.gate.length,
   );
-  const gateOut = await run({ mode: "batch", inputs: slices.gate.map((c) => c.input) });
-  const hiddenOut = await run({ mode: "batch", inputs: slices.hidden.map((c) => c.input) });
+  const hiddenOut = await run(
+    { mode: "batch", inputs: slices.hidden.map((c) => c.input) },
+    slices.hidden.length,
+  );
   const gate = compare(slices.gate, gateOut);
   const actuals = new Set(
     gateOut.map((o) => "error" in o ? `!${o.error}` : JSON.stringify(o.actual)),
   );
   return {
-    tests: { total: cases.length, passed: cases.length - failures.length, failures },
+    tests: { total: testsTotal, passed: testsTotal - failures.length, failures },
     gate,
     hidden: compare(slices.hidden, hiddenOut),
     baseline: mostCommonShare(slices.gate.map((c) => c.output)),
     constant: slices.gate.length > 1 && actuals.size === 1,
+    sandboxFailures,
   };
 }
 

@@ -446,7 +446,10 @@ export class JitService {
     const config = snapshot.optimization;
     const key = `${appId}\0${component.componentId}`;
     const inFlight = this.#shadowInFlight.get(key) ?? 0;
-    if (inFlight >= MAX_SHADOW_IN_FLIGHT || this.#random() >= config.shadowSampleRate) return;
+    const probation = this.#shadows.get(key);
+    const proven = probation && probation.snapshot().checks >= probation.window;
+    const rate = proven ? config.activeShadowSampleRate : config.shadowSampleRate;
+    if (inFlight >= MAX_SHADOW_IN_FLIGHT || this.#random() >= rate) return;
     this.#shadowInFlight.set(key, inFlight + 1);
     const check = askLlm().then(async (llm) => {
       if (llm.resultType !== "generic") return;

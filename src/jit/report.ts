@@ -27,6 +27,7 @@ export function decide(
 ): { decision: GateReport["decision"]; reasons: string[] } {
   const reasons: string[] = [];
   const { tests, gate } = run;
+  for (const f of new Set(run.sandboxFailures)) reasons.push(`the sandbox stopped the code: ${f}`);
   if (tests.total === 0) reasons.push("the coder wrote no test cases");
   if (tests.passed < tests.total) {
     reasons.push(`${tests.total - tests.passed} of ${tests.total} generated tests fail`);

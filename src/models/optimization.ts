@@ -82,7 +82,10 @@ export const OptimizationConfig = z.object({
   preferLlmFlexibility: z.boolean().default(false),
   rules: z.array(OptimizationRule).default([]),
   agreementThreshold: z.number().min(0).max(1).default(0.95),
+  /** Share of calls shadowed by the LLM while a new version is on probation (its first window). */
   shadowSampleRate: z.number().min(0).max(1).default(0.1),
+  /** Share shadowed once a full window agreed: drift is still caught, at a fraction of the cost. */
+  activeShadowSampleRate: z.number().min(0).max(1).default(0.01),
   rollbackWindow: z.number().int().min(1).max(10_000).default(50),
   sampling: SamplingConfig.default(SamplingConfig.parse({})),
   generation: GenerationConfig.default(GenerationConfig.parse({})),

@@ -6,6 +6,7 @@ import type { MetricCollector } from "../../metrics/mod.ts";
 import type { Registry } from "../../registry/mod.ts";
 import type { StateManager } from "../../state/mod.ts";
 import type { ToolAnnotations, ToolContext, ToolDefinition } from "../tool.ts";
+import type { JitToolDeps } from "./jit_tools.ts";
 
 /** The services core tools act through; handlers read them only when called. */
 export interface CoreToolDeps {
@@ -25,6 +26,8 @@ export interface CoreToolDeps {
     MetricCollector,
     "add" | "gauge" | "observe" | "query" | "names" | "kindOf" | "now"
   >;
+  /** The JIT loop (issue #8); set once it is built, since it calls tools itself. */
+  jit?: JitToolDeps;
 }
 
 /** The container tier's command runner, as `core.linux.executeCommand` needs it (issue #5). */

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ToolDefinition } from "../tool.ts";
 import type { CoreToolDeps } from "./_common.ts";
 import { filesystemTools } from "./filesystem_tools.ts";
+import { jitTools } from "./jit_tools.ts";
 import { frameworkTools } from "./framework_tools.ts";
 import { linuxTools } from "./linux_tools.ts";
 import { llmTools } from "./llm_tools.ts";
@@ -21,6 +22,7 @@ export function coreTools(deps: CoreToolDeps): ToolDefinition[] {
     ...filesystemTools(deps),
     ...registryTools(deps),
     ...metricsTools(deps),
+    ...jitTools(deps),
   ];
 }
 
