@@ -9,15 +9,16 @@ import {
   ToolRegistry,
   type ToolRegistryDeps,
 } from "./mcp/mod.ts";
+import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
 import {
   AppVolumes,
   EmbeddedStore,
   GitDefinitionStore,
+  type JsonValue,
   RedisStore,
   RuntimeState,
   StateManager,
-  type JsonValue,
   type StoreDriver,
 } from "./state/mod.ts";
 import { JitRunner, jitScopes, JitService, Oracle } from "./jit/mod.ts";
@@ -76,6 +77,8 @@ export interface KilnOptions {
   containers?: boolean;
   /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
   workflows?: WorkflowSettings;
+  /** Metric collector settings (issue #8): flush interval and retention of `<dataDir>/metrics.db`. */
+  metrics?: Omit<MetricCollectorOptions, "path" | "clock" | "logger">;
   /** The optimization oracle (issue #8): global rules, and how often it evaluates (0: never). */
   optimization?: { globalRules?: OptimizationRule[]; evaluateEveryMs?: number };
   /** Randomness for sampling and shadow checks (tests pass a seeded one). */
@@ -110,6 +113,8 @@ export interface Kiln {
   generatedAdminToken?: string;
   /** The container tier, when Docker was reachable at start (issue #5). */
   containerTier?: ContainerTier;
+  /** The metric collector (issue #8) at `<dataDir>/metrics.db`; flushed and closed last. */
+  metrics: MetricCollector;
   /** The JIT loop (issue #8): samples, generations, promote, rollback, shadow checks. */
   jitService: JitService;
   /** The optimization oracle (issue #8): rules → TRIGGER_JIT / RECOMMEND_JIT. */
@@ -132,6 +137,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    // issue #8: opened first and closed last, so shutdown's own calls are still counted.
+    const metrics = MetricCollector.open({
+      ...opts.metrics,
+      path: join(opts.dataDir, "metrics.db"),
+      clock,
+      logger,
+    });
+    cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
     const definitions = new GitDefinitionStore({ dataDir: opts.dataDir, clock });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
@@ -180,6 +193,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cassettes: opts.llm?.cassettes,
       timers: opts.llm?.timers,
       logger,
+      metrics,
       appModel: (appId, componentId) => {
         const hit = registry.getAppConfigurationValue(appId, "llm.model", componentId);
         return typeof hit.value === "string" ? hit.value : undefined;
@@ -193,6 +207,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       llm,
       linux: containers?.tier,
+      metrics,
     };
     const tools = new ToolRegistry(toolDeps);
     cleanups.unshift(() => tools.close());
@@ -229,6 +244,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const sandbox = new SandboxManager(
       containers ? [...tiers, containers.tier] : tiers,
       logger,
+      metrics,
     );
     cleanups.unshift(() => sandbox.close());
     const jit = new JitRunner(state);
@@ -242,6 +258,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       logger,
       random: opts.random,
+      metrics,
     });
     const savedRules = await store.get(META, "optimization.globalRules");
     const oracle = new Oracle({
@@ -251,6 +268,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
         (savedRules.found ? savedRules.value as unknown as OptimizationRule[] : []),
       saveGlobalRules: (rules) =>
         store.set(META, "optimization.globalRules", rules as unknown as JsonValue),
+      metrics,
       clock,
       logger,
     });
@@ -271,6 +289,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       llm: llmRunner,
       workflows: workflowComponentRunner(workflows),
+      metrics,
       optimizer: jitService,
     });
     tools.setInvoker((...args) => router.invoke(...args));
@@ -286,6 +305,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       mcp,
       router,
       workflows,
+      metrics,
       jitService,
       oracle,
     });
@@ -307,6 +327,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
+      metrics,
       jitService,
       oracle,
       close: async () => {

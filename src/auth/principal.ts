@@ -41,6 +41,8 @@ export const APP_PERMISSIONS = [
   "linux:execute",
   "filesystem:read",
   "filesystem:write",
+  "metrics:read",
+  "metrics:write",
   "jit:read",
   "jit:write",
 ] as const;

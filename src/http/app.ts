@@ -7,6 +7,7 @@ import { errorResponse, validationHook } from "./_errors.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { definitionRoutes } from "./routes/definitions.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { metricRoutes } from "./routes/metrics.ts";
 import { runtimeRoutes } from "./routes/runtime.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -76,6 +77,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   keyRoutes(app, deps);
   tokenRoutes(app, deps);
   workflowRoutes(app, deps);
+  if (deps.metrics) metricRoutes(app, deps.metrics, deps);
   jitRoutes(app, deps);
 
   app.notFound((c) =>

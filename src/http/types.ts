@@ -1,6 +1,7 @@
 import type { Authenticator, ExecutionTokens, Principal } from "../auth/mod.ts";
 import type { Logger } from "../core/mod.ts";
 import type { McpEndpoint } from "../mcp/mod.ts";
+import type { MetricCollector } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 import type { WorkflowEngine } from "../workflow/mod.ts";
@@ -25,6 +26,8 @@ export interface HttpDeps {
   router?: { handle(req: Request): Promise<Response> };
   /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
+  /** The metric collector, for `GET /metrics` and `/v1/metrics` (issue #8). */
+  metrics?: Pick<MetricCollector, "query" | "names" | "prometheus" | "now">;
   /** The JIT loop and the oracle (issue #8), for `/v1/apps/{appId}/jit` and `/v1/optimization`. */
   jitService?: JitService;
   oracle?: Oracle;

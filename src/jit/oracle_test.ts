@@ -30,6 +30,7 @@ const run = (over: Partial<GateRun> = {}): GateRun => ({
   hidden: { total: 100, agreed: 99, agreement: 0.99, lowerBound: 0.945, mismatches: [] },
   baseline: 0.4,
   constant: false,
+  sandboxFailures: [],
   ...over,
 });
 

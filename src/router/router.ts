@@ -3,6 +3,7 @@ import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/
 import { generatedTask, type JitRunner, type JitTask, llmDefinition } from "../jit/mod.ts";
 import { LLM_TASK_TOOLS, type LlmRunner, llmTaskCode } from "../llm/mod.ts";
 import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
+import type { MetricSink } from "../metrics/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
 import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
@@ -47,6 +48,8 @@ export interface RouterOptions {
   llm?: Pick<LlmRunner, "run">;
   /** Runs `handlerType: workflow` components (issue #7); absent means not available. */
   workflows?: WorkflowComponentRunner;
+  /** Where each invocation is counted and timed (issue #8); absent, only `stats()` counts. */
+  metrics?: MetricSink;
   /** The JIT loop (issue #8): samples llm answers, checks and shadows generated code. */
   optimizer?: RouterJitHooks;
 }
@@ -416,6 +419,15 @@ export class Router {
         outcome,
         durationMs,
       );
+      const labels = {
+        appId: trace.appId,
+        componentId,
+        handlerType: trace.component!.handlerType,
+        tier: trace.decision?.tier ?? "none",
+        outcome,
+      };
+      this.#o.metrics?.add("kiln.invocations", 1, labels);
+      this.#o.metrics?.observe("kiln.invocation.duration_ms", durationMs, labels);
     }
     this.#log.info("invocation", {
       requestId: trace.requestId,

@@ -48,6 +48,11 @@ rules:
     componentId: ${COMPONENT}
     action: TRIGGER_JIT
     conditions:
+      - metric: call_count
+        operator: ">="
+        value: 40
+        aggregation: sum
+        windowMinutes: 60
       - metric: output_stability
         operator: ">="
         value: 0.95

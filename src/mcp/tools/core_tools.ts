@@ -6,6 +6,7 @@ import { jitTools } from "./jit_tools.ts";
 import { frameworkTools } from "./framework_tools.ts";
 import { linuxTools } from "./linux_tools.ts";
 import { llmTools } from "./llm_tools.ts";
+import { metricsTools } from "./metrics_tools.ts";
 import { registryTools } from "./registry_tools.ts";
 import { runtimeTools } from "./runtime_tools.ts";
 import { stateTools } from "./state_tools.ts";
@@ -20,6 +21,7 @@ export function coreTools(deps: CoreToolDeps): ToolDefinition[] {
     ...linuxTools(deps),
     ...filesystemTools(deps),
     ...registryTools(deps),
+    ...metricsTools(deps),
     ...jitTools(deps),
   ];
 }
