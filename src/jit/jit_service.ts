@@ -400,6 +400,11 @@ export class JitService {
     requestData: RequestData,
     result: ExecuteResponse,
   ): void {
+    this.#o.metrics?.add("kiln.jit.served", 1, {
+      appId,
+      componentId: component.componentId,
+      servedBy: "llm",
+    });
     if (result.resultType !== "generic") return;
     const snapshot = this.#o.registry.snapshot(appId);
     const call = result.metrics.mcp_calls.find((c) => c.tool === "core.llm.generate");
