@@ -63,3 +63,24 @@ export const log: Log = {
   warn: (message, fields) => kiln().log.warn(message, fields),
   error: (message, fields) => kiln().log.error(message, fields),
 };
+
+/**
+ * The caller's data of one execution, the way an llm component's prompt sees it as `input`:
+ * `requestData.input` for internal and workflow calls, else the HTTP body — parsed as JSON
+ * when it is JSON, else the text — else the query parameters. Generated JIT handlers receive
+ * exactly this, so code that replaces a prompt gets what the prompt got.
+ */
+export function payload(requestData: RequestData): unknown {
+  if (requestData.input !== undefined) return requestData.input;
+  const http = requestData.httpDetails;
+  if (!http) return {};
+  if (http.body === null || http.body === "") return { ...http.queryParameters };
+  const text = http.bodyEncoding === "base64"
+    ? new TextDecoder().decode(Uint8Array.from(atob(http.body), (c) => c.charCodeAt(0)))
+    : http.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

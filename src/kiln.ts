@@ -4,18 +4,26 @@ import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { type Clock, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp, type SandboxOverview } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
-import { createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
+import {
+  createMcpEndpoint,
+  type McpEndpoint,
+  ToolRegistry,
+  type ToolRegistryDeps,
+} from "./mcp/mod.ts";
+import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
 import {
   AppVolumes,
   EmbeddedStore,
   GitDefinitionStore,
+  type JsonValue,
   RedisStore,
   RuntimeState,
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
-import { JitRunner } from "./jit/mod.ts";
+import { JitRunner, jitScopes, JitService, Oracle } from "./jit/mod.ts";
+import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import {
   IsolateTier,
@@ -70,6 +78,12 @@ export interface KilnOptions {
   containers?: boolean;
   /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
   workflows?: WorkflowSettings;
+  /** Metric collector settings (issue #8): flush interval and retention of `<dataDir>/metrics.db`. */
+  metrics?: Omit<MetricCollectorOptions, "path" | "clock" | "logger">;
+  /** The optimization oracle (issue #8): global rules, and how often it evaluates (0: never). */
+  optimization?: { globalRules?: OptimizationRule[]; evaluateEveryMs?: number };
+  /** Randomness for sampling and shadow checks (tests pass a seeded one). */
+  random?: () => number;
 }
 
 /** A running Kiln core: its HTTP handler and the services behind it. */
@@ -100,6 +114,12 @@ export interface Kiln {
   generatedAdminToken?: string;
   /** The container tier, when Docker was reachable at start (issue #5). */
   containerTier?: ContainerTier;
+  /** The metric collector (issue #8) at `<dataDir>/metrics.db`; flushed and closed last. */
+  metrics: MetricCollector;
+  /** The JIT loop (issue #8): samples, generations, promote, rollback, shadow checks. */
+  jitService: JitService;
+  /** The optimization oracle (issue #8): rules → TRIGGER_JIT / RECOMMEND_JIT. */
+  oracle: Oracle;
   close(): Promise<void>;
 }
 
@@ -118,6 +138,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    // issue #8: opened first and closed last, so shutdown's own calls are still counted.
+    const metrics = MetricCollector.open({
+      ...opts.metrics,
+      path: join(opts.dataDir, "metrics.db"),
+      clock,
+      logger,
+    });
+    cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
     const definitions = new GitDefinitionStore({ dataDir: opts.dataDir, clock });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
@@ -128,6 +156,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       logger,
       configuration: opts.configuration,
+      appScopes: jitScopes,
     });
     await registry.load();
     await registerOnFirstStart(store, registry, opts.firstStartApp, logger);
@@ -165,20 +194,23 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cassettes: opts.llm?.cassettes,
       timers: opts.llm?.timers,
       logger,
+      metrics,
       appModel: (appId, componentId) => {
         const hit = registry.getAppConfigurationValue(appId, "llm.model", componentId);
         return typeof hit.value === "string" ? hit.value : undefined;
       },
     });
     const llmRunner = new LlmRunner({ state, logger, timers: opts.llm?.timers });
-    const tools = new ToolRegistry({
+    const toolDeps: ToolRegistryDeps = {
       state,
       registry,
       logger,
       clock,
       llm,
       linux: containers?.tier,
-    });
+      metrics,
+    };
+    const tools = new ToolRegistry(toolDeps);
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
       admin.verifier,
@@ -213,9 +245,41 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const sandbox = new SandboxManager(
       containers ? [...tiers, containers.tier] : tiers,
       logger,
+      metrics,
     );
     cleanups.unshift(() => sandbox.close());
     const jit = new JitRunner(state);
+    const jitService = new JitService({
+      state,
+      registry,
+      store,
+      tools,
+      sandbox,
+      prompts: llmRunner,
+      clock,
+      logger,
+      random: opts.random,
+      metrics,
+    });
+    const savedRules = await store.get(META, "optimization.globalRules");
+    const oracle = new Oracle({
+      registry,
+      jit: jitService,
+      globalRules: opts.optimization?.globalRules ??
+        (savedRules.found ? savedRules.value as unknown as OptimizationRule[] : []),
+      saveGlobalRules: (rules) =>
+        store.set(META, "optimization.globalRules", rules as unknown as JsonValue),
+      metrics,
+      clock,
+      logger,
+    });
+    toolDeps.jit = { service: jitService, oracle };
+    const every = opts.optimization?.evaluateEveryMs ?? 60_000;
+    if (every > 0) oracle.start(every);
+    cleanups.unshift(async () => {
+      oracle.stop();
+      await jitService.idle();
+    });
     const router = new Router({
       registry,
       sandbox,
@@ -226,6 +290,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       llm: llmRunner,
       workflows: workflowComponentRunner(workflows),
+      metrics,
+      optimizer: jitService,
     });
     tools.setInvoker((...args) => router.invoke(...args));
     workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
@@ -240,6 +306,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       mcp,
       router,
       workflows,
+      metrics,
+      jitService,
+      oracle,
       // issue #9: the admin panel, its tool explorer and sandbox view
       adminSessions: new AdminSessions(store, { clock }),
       tools,
@@ -263,6 +332,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
+      metrics,
+      jitService,
+      oracle,
       close: async () => {
         for (const cleanup of cleanups) await cleanup();
       },

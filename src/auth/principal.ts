@@ -41,6 +41,10 @@ export const APP_PERMISSIONS = [
   "linux:execute",
   "filesystem:read",
   "filesystem:write",
+  "metrics:read",
+  "metrics:write",
+  "jit:read",
+  "jit:write",
 ] as const;
 
 /** Turns bearer tokens into principals; one place decides who a token is. */

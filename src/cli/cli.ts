@@ -1,5 +1,6 @@
 import { VERSION } from "../version.ts";
 import { appCommand } from "./app_commands.ts";
+import { jitCommand } from "./jit_commands.ts";
 import { CliError, consoleIo, type Io } from "./_output.ts";
 import { serveCommand } from "./serve_command.ts";
 import { sandboxCommand } from "./sandbox_commands.ts";
@@ -11,6 +12,7 @@ Usage: kiln <command> [options]
 Commands:
   serve       Start Kiln (see kiln serve --help)
   app         Register, list and show apps (see kiln app --help)
+  jit         Generated code for llm components: list, generate, status, promote, rollback
   sandbox     Build the container tier's images (see kiln sandbox --help)
   version     Print the version
 
@@ -25,6 +27,8 @@ export async function runCli(args: string[], io: Io = consoleIo): Promise<number
         return await serveCommand(rest, io);
       case "app":
         return await appCommand(rest, io);
+      case "jit":
+        return await jitCommand(rest, io);
       case "sandbox":
         return await sandboxCommand(rest, io);
       case "version":

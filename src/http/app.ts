@@ -8,12 +8,14 @@ import { errorResponse, validationHook } from "./_errors.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { definitionRoutes } from "./routes/definitions.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { metricRoutes } from "./routes/metrics.ts";
 import { runtimeRoutes } from "./routes/runtime.ts";
 import { sandboxRoutes } from "./routes/sandboxes.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { toolRoutes } from "./routes/tools.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
+import { jitRoutes } from "./routes/jit.ts";
 
 const MiB = 1 << 20;
 
@@ -85,6 +87,8 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   keyRoutes(app, deps);
   tokenRoutes(app, deps);
   workflowRoutes(app, deps);
+  if (deps.metrics) metricRoutes(app, deps.metrics, deps);
+  jitRoutes(app, deps);
   sandboxRoutes(app, deps);
   toolRoutes(app, deps);
   if (deps.adminSessions) {

@@ -2,9 +2,11 @@ import type { Authenticator, ExecutionTokens, Principal } from "../auth/mod.ts";
 import type { Logger } from "../core/mod.ts";
 import type { AdminSessions } from "../admin/mod.ts";
 import type { McpEndpoint, ToolCatalog } from "../mcp/mod.ts";
+import type { MetricCollector } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 import type { WorkflowEngine } from "../workflow/mod.ts";
+import type { JitService, Oracle } from "../jit/mod.ts";
 
 /** What the HTTP app is built from; everything is passed in, nothing is global. */
 export interface HttpDeps {
@@ -25,6 +27,11 @@ export interface HttpDeps {
   router?: { handle(req: Request): Promise<Response> };
   /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
+  /** The metric collector, for `GET /metrics` and `/v1/metrics` (issue #8). */
+  metrics?: Pick<MetricCollector, "query" | "names" | "prometheus" | "now">;
+  /** The JIT loop and the oracle (issue #8), for `/v1/apps/{appId}/jit` and `/v1/optimization`. */
+  jitService?: JitService;
+  oracle?: Oracle;
   /** Admin panel sessions (issue #9): `/admin`, and a session cookie acting as the admin on `/v1`. */
   adminSessions?: AdminSessions;
   /** The tool registry, for the admin `/v1/tools` routes (issue #9). */

@@ -1,4 +1,5 @@
 import { KilnError, type Logger, silentLogger } from "../core/mod.ts";
+import type { MetricSink } from "../metrics/mod.ts";
 import { buildProvider } from "./_provider_factory.ts";
 import type { Cassette } from "./cassette.ts";
 import { costUsd, priceOf } from "./pricing.ts";
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Builds a profile's provider; replaceable so tests can count calls. */
   providerFor?: (name: string, profile: ModelProfile) => LlmProvider;
+  /** Where calls, tokens, cost and latency are pushed (issue #8). */
+  metrics?: MetricSink;
 }
 
 /**
@@ -195,6 +198,7 @@ export class LlmGateway {
       attempts,
     };
     this.meter.record(req.appId, name, gen);
+    this.#push(req, profile.model, gen, performance.now() - started);
     this.#log.info("llm call", {
       appId: req.appId,
       ...(req.componentId ? { componentId: req.componentId } : {}),
@@ -209,6 +213,21 @@ export class LlmGateway {
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
     return gen;
+  }
+
+  /**
+   * One successful call into the metric sink. Replayed calls are priced too (what they would have
+   * cost live), so the oracle sees cost on recorded traffic; `kiln.llm.calls` tells them apart.
+   */
+  #push(req: GenerateRequest, model: string, gen: Generation, ms: number): void {
+    const m = this.#o.metrics;
+    if (!m) return;
+    const base = { appId: req.appId, componentId: req.componentId, model };
+    m.add("kiln.llm.calls", 1, { ...base, provenance: gen.provenance.kind });
+    m.add("kiln.llm.tokens", gen.usage.promptTokens, { ...base, kind: "prompt" });
+    m.add("kiln.llm.tokens", gen.usage.completionTokens, { ...base, kind: "completion" });
+    m.add("kiln.llm.cost_usd", gen.usage.costUsd, base);
+    m.observe("kiln.llm.duration_ms", ms, base);
   }
 
   #provider(name: string, profile: ModelProfile): LlmProvider {

@@ -72,9 +72,9 @@ export class LlmRunner {
       const { appId } = context;
       const revision = context.applicationInfo.revision;
       const name = task.promptTemplate;
-      const template = await this.#template(appId, revision, promptPath(name));
-      const schema = await this.#schema(appId, revision, template.outputSchema);
-      const componentSchema = await this.#schema(appId, revision, component.outputSchema);
+      const template = await this.loadTemplate(appId, revision, name);
+      const schema = await this.loadSchema(appId, revision, template.outputSchema);
+      const componentSchema = await this.loadSchema(appId, revision, component.outputSchema);
       const messages = renderPrompt(name, template, {
         variables: templateVariables(requestPayload(requestData), task.inputVariable),
         context: {
@@ -142,7 +142,9 @@ export class LlmRunner {
     }
   }
 
-  async #template(appId: string, revision: string, path: string): Promise<PromptTemplate> {
+  /** A prompt template at a revision, parsed and checked once (the JIT's spec reads it too). */
+  async loadTemplate(appId: string, revision: string, name: string): Promise<PromptTemplate> {
+    const path = promptPath(name);
     const value = await this.#file(appId, revision, path, (text) => parseYaml(text));
     const parsed = PromptTemplate.safeParse(value);
     if (!parsed.success) {
@@ -155,7 +157,8 @@ export class LlmRunner {
     return parsed.data;
   }
 
-  async #schema(
+  /** A schema given inline or as a path under `state/`, compiled once to fail early. */
+  async loadSchema(
     appId: string,
     revision: string,
     ref: string | Record<string, unknown> | undefined,

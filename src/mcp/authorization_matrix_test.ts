@@ -26,6 +26,17 @@ const PERMISSION: Record<string, string> = {
   "core.framework.getApplicationDetails": "app:read",
   "core.framework.getApplicationStatus": "app:read",
   "core.framework.listActiveApplications": "app:read",
+  "core.metrics.query": "metrics:read",
+  "core.metrics.list": "metrics:read",
+  "core.metrics.record": "metrics:write",
+  "core.jit.list": "jit:read",
+  "core.jit.status": "jit:read",
+  "core.jit.generation": "jit:read",
+  "core.jit.generate": "jit:write",
+  "core.jit.promote": "jit:write",
+  "core.jit.rollback": "jit:write",
+  "core.optimization.evaluate": "jit:write",
+  "core.optimization.audit": "jit:read",
 };
 const ADMIN_ONLY = new Set([
   "core.framework.registerApplication",

@@ -7,6 +7,7 @@ import {
   systemClock,
   toKilnError,
 } from "../core/mod.ts";
+import { type MetricSink, noMetrics } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import { authorize, type Decision, type ToolGrant } from "./_authorize.ts";
 import { toolJsonSchema } from "./_json_schema.ts";
@@ -48,12 +49,14 @@ export class ToolRegistry implements ToolCatalog {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #stats = new ToolStats();
+  readonly #metrics: MetricSink;
   #invoker: AppInvoker | null = null;
 
   constructor(deps: ToolRegistryDeps, tools: readonly ToolDefinition[] = coreTools(deps)) {
     this.#registry = deps.registry;
     this.#log = deps.logger;
     this.#clock = deps.clock ?? systemClock;
+    this.#metrics = deps.metrics ?? noMetrics;
     for (const tool of tools) {
       for (const name of [tool.name, ...(tool.aliases ?? [])]) {
         if (this.#tools.has(name) || this.#aliases.has(name) || parseAppToolName(name)) {
@@ -109,6 +112,8 @@ export class ToolRegistry implements ToolCatalog {
     const finish = (outcome: ToolOutcome, result: ToolCallResult, code?: string) => {
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       this.#stats.record(tool.name, appId, outcome, durationMs);
+      this.#metrics.add("kiln.mcp.calls", 1, { appId, tool: tool.name, outcome });
+      this.#metrics.observe("kiln.mcp.call.duration_ms", durationMs, { appId, tool: tool.name });
       this.#log.info("mcp tool call", {
         tool: tool.name,
         appId,

@@ -17,10 +17,13 @@ export {
 export { SandboxPool, SandboxPoolConfig, VolumeMount } from "./sandbox_pool.ts";
 export { ApiKeyEntry, InterAppPermission, SecurityConfig } from "./security.ts";
 export {
+  GenerationConfig,
   OptimizationCondition,
   OptimizationConfig,
   OptimizationMetric,
   OptimizationRule,
+  RedactionRule,
+  SamplingConfig,
 } from "./optimization.ts";
 export {
   RetryPolicy,

@@ -37,6 +37,8 @@ export interface RegistryOptions {
   /** The global level of configuration lookups. */
   configuration?: Record<string, unknown>;
   sourceLimits?: SourceLimits;
+  /** Store scopes other subsystems keep per app (the JIT loop's), removed with its state. */
+  appScopes?: (appId: string) => string[];
 }
 
 /**
@@ -55,6 +57,7 @@ export class Registry {
   readonly #global: Record<string, unknown>;
   readonly #limits?: SourceLimits;
   readonly #changeListeners = new Set<(appId: string) => void>();
+  readonly #appScopes: RegistryOptions["appScopes"];
 
   constructor(opts: RegistryOptions) {
     this.#state = opts.state;
@@ -63,6 +66,7 @@ export class Registry {
     this.#log = opts.logger ?? silentLogger;
     this.#global = opts.configuration ?? {};
     this.#limits = opts.sourceLimits;
+    this.#appScopes = opts.appScopes;
     this.#state.onCommit((appId) => this.sync(appId).then(() => {}));
   }
 
@@ -190,6 +194,9 @@ export class Registry {
         await this.#state.definitions.deleteRepo(appId);
         await this.#state.runtime.deleteAllRuntimeValues(appId);
         await this.#state.volumes.remove(appId);
+        for (const scope of this.#appScopes?.(appId) ?? []) {
+          await this.#store.deleteScope(scope);
+        }
       }
       this.#log.info("app deregistered", { appId, deleteState });
       this.#changed(appId);

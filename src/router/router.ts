@@ -1,8 +1,9 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
 import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
-import type { JitRunner, JitTask } from "../jit/mod.ts";
+import { generatedTask, type JitRunner, type JitTask, llmDefinition } from "../jit/mod.ts";
 import { LLM_TASK_TOOLS, type LlmRunner, llmTaskCode } from "../llm/mod.ts";
 import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
+import type { MetricSink } from "../metrics/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
 import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
@@ -47,6 +48,38 @@ export interface RouterOptions {
   llm?: Pick<LlmRunner, "run">;
   /** Runs `handlerType: workflow` components (issue #7); absent means not available. */
   workflows?: WorkflowComponentRunner;
+  /** Where each invocation is counted and timed (issue #8); absent, only `stats()` counts. */
+  metrics?: MetricSink;
+  /** The JIT loop (issue #8): samples llm answers, checks and shadows generated code. */
+  optimizer?: RouterJitHooks;
+}
+
+/** Binds an execution of a component: its context, limits, token and host. */
+type Bind = (c: ComponentDefinition) => ReturnType<typeof executionContext> & {
+  host: ReturnType<typeof executionHost>;
+};
+
+/** The JIT loop's hooks (issue #8): sampling, fallback, shadow checks. */
+export interface RouterJitHooks {
+  recordLlm(
+    appId: string,
+    component: ComponentDefinition,
+    requestData: RequestData,
+    result: ExecuteResponse,
+  ): void;
+  checkOutput(
+    appId: string,
+    revision: string,
+    llm: ComponentDefinition,
+    data: unknown,
+  ): Promise<string | null>;
+  servedByCode(
+    appId: string,
+    component: ComponentDefinition,
+    result: ExecuteResponse,
+    askLlm: () => Promise<ExecuteResponse>,
+  ): void;
+  fellBack(appId: string, componentId: string, reason: string): void;
 }
 
 interface Trace {
@@ -203,7 +236,7 @@ export class Router {
   ): Promise<ExecuteResponse> {
     const component = trace.component!;
     const { appId, requestId } = trace;
-    const bind = (c: ComponentDefinition) => {
+    const bind: Bind = (c: ComponentDefinition) => {
       const bound = executionContext({
         appId,
         snapshot,
@@ -216,43 +249,11 @@ export class Router {
       const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
       return { ...bound, host: executionHost(this.#o, meta) };
     };
-    // --- issue #6: llm components run on the host, or, when their trust or runtime asks for
-    // a container, as the bundled LLM runner in the container tier; either way the model call
-    // goes through the tool registry as this execution, whose token allows what the runner needs.
     if (component.handlerType === "llm" && this.#o.llm) {
-      const permissions = [...new Set([...component.permissions, ...LLM_TASK_TOOLS])];
-      const sandboxed = component.runtime === "container" || component.trust === "untrusted";
-      if (!sandboxed) {
-        const { context, host } = bind({ ...component, permissions });
-        return await this.#o.llm.run(component, requestData, context, host, { requestId });
-      }
-      const found = this.#o.sandbox.driver("container");
-      const why = component.runtime === "container"
-        ? "runtime container pinned"
-        : "trust untrusted";
-      if ("unavailable" in found) {
-        throw new KilnError(
-          "TIER_UNAVAILABLE",
-          `llm component ${quote(component.componentId)} must run in a container (${why}): ` +
-            found.unavailable,
-          { componentId: component.componentId, tier: "container" },
-        );
-      }
-      trace.decision = {
-        tier: "container",
-        reason: `llm: ${why} -> container`,
-        accepts: found.driver.accepts,
-      };
-      const { context, limits, host } = bind({ ...component, permissions });
-      return await this.#o.sandbox.execute("container", {
-        request: { requestId, requestData, context, taskDetails: component.taskDetails },
-        code: llmTaskCode(component),
-        limits,
-        host,
-        ...(signal ? { signal } : {}),
-      });
+      const result = await this.#runLlm(trace, component, requestData, bind, signal);
+      this.#o.optimizer?.recordLlm(appId, component, requestData, result);
+      return result;
     }
-    // --- end issue #6 ---
     // issue #7: workflow components run on the workflow engine, synchronously.
     if (component.handlerType === "workflow" && this.#o.workflows) {
       return await this.#o.workflows.execute({
@@ -271,6 +272,104 @@ export class Router {
           `running it arrives with ${NOT_YET[component.handlerType]}`,
       );
     }
+    const generated = generatedTask(component);
+    if (generated && this.#o.llm) {
+      return await this.#runGenerated(trace, snapshot, component, requestData, bind, signal);
+    }
+    return await this.#runJit(trace, snapshot, component, requestData, bind, signal);
+  }
+
+  /**
+   * Generated code (issue #8) answers unless it fails or breaks the output schema — then the
+   * LLM definition it replaced answers instead, so a bad generation costs latency, never a
+   * wrong or failed response. Successful answers feed the shadow checks.
+   */
+  async #runGenerated(
+    trace: Trace,
+    snapshot: AppSnapshot,
+    component: ComponentDefinition,
+    requestData: RequestData,
+    bind: Bind,
+    signal: AbortSignal | undefined,
+  ): Promise<ExecuteResponse> {
+    const { appId } = trace;
+    const llm = llmDefinition(component);
+    let why: string;
+    try {
+      const result = await this.#runJit(trace, snapshot, component, requestData, bind, signal);
+      const broken = result.resultType === "error"
+        ? `${(result.data as { code?: string })?.code ?? "error"}`
+        : await this.#o.optimizer?.checkOutput(appId, snapshot.revision, llm, result.data) ?? null;
+      if (!broken) {
+        this.#o.optimizer?.servedByCode(
+          appId,
+          component,
+          result,
+          () => this.#runLlm({ ...trace }, llm, requestData, bind, undefined),
+        );
+        return result;
+      }
+      why = broken;
+    } catch (err) {
+      if (!(err instanceof KilnError)) throw err;
+      why = err.code;
+    }
+    this.#o.optimizer?.fellBack(appId, component.componentId, why);
+    trace.decision = undefined;
+    return await this.#runLlm(trace, llm, requestData, bind, signal);
+  }
+
+  // issue #6: llm components run on the host, or, when their trust or runtime asks for a
+  // container, as the bundled LLM runner in the container tier; either way the model call goes
+  // through the tool registry as this execution, whose token allows what the runner needs.
+  async #runLlm(
+    trace: Trace,
+    component: ComponentDefinition,
+    requestData: RequestData,
+    bind: Bind,
+    signal: AbortSignal | undefined,
+  ): Promise<ExecuteResponse> {
+    const { requestId } = trace;
+    const permissions = [...new Set([...component.permissions, ...LLM_TASK_TOOLS])];
+    const sandboxed = component.runtime === "container" || component.trust === "untrusted";
+    if (!sandboxed) {
+      const { context, host } = bind({ ...component, permissions });
+      return await this.#o.llm!.run(component, requestData, context, host, { requestId });
+    }
+    const found = this.#o.sandbox.driver("container");
+    const why = component.runtime === "container" ? "runtime container pinned" : "trust untrusted";
+    if ("unavailable" in found) {
+      throw new KilnError(
+        "TIER_UNAVAILABLE",
+        `llm component ${quote(component.componentId)} must run in a container (${why}): ` +
+          found.unavailable,
+        { componentId: component.componentId, tier: "container" },
+      );
+    }
+    trace.decision = {
+      tier: "container",
+      reason: `llm: ${why} -> container`,
+      accepts: found.driver.accepts,
+    };
+    const { context, limits, host } = bind({ ...component, permissions });
+    return await this.#o.sandbox.execute("container", {
+      request: { requestId, requestData, context, taskDetails: component.taskDetails },
+      code: llmTaskCode(component),
+      limits,
+      host,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  async #runJit(
+    trace: Trace,
+    snapshot: AppSnapshot,
+    component: ComponentDefinition,
+    requestData: RequestData,
+    bind: Bind,
+    signal: AbortSignal | undefined,
+  ): Promise<ExecuteResponse> {
+    const { appId, requestId } = trace;
     const decision = chooseTier(component, this.#o.sandbox);
     trace.decision = decision;
     const code = await this.#o.jit.load({
@@ -320,6 +419,15 @@ export class Router {
         outcome,
         durationMs,
       );
+      const labels = {
+        appId: trace.appId,
+        componentId,
+        handlerType: trace.component!.handlerType,
+        tier: trace.decision?.tier ?? "none",
+        outcome,
+      };
+      this.#o.metrics?.add("kiln.invocations", 1, labels);
+      this.#o.metrics?.observe("kiln.invocation.duration_ms", durationMs, labels);
     }
     this.#log.info("invocation", {
       requestId: trace.requestId,

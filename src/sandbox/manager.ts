@@ -1,4 +1,5 @@
 import { KilnError, type Logger, quote } from "../core/mod.ts";
+import type { MetricSink } from "../metrics/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
 import type { ExecutionJob, TierDriver, TierName, TierStats } from "./tier.ts";
 
@@ -8,6 +9,14 @@ interface CallTally {
   /** A `core.llm.generate` answer came from a cassette: the response must say so. */
   recording?: boolean;
 }
+
+/** Execution outcomes by failure code, as the metrics name them. */
+const OUTCOMES: Partial<Record<string, string>> = {
+  EXECUTION_TIMEOUT: "timeout",
+  SANDBOX_KILLED: "killed",
+  OVERLOADED: "overloaded",
+  TIER_UNAVAILABLE: "unavailable",
+};
 
 function isRecording(result: unknown): boolean {
   const provenance = (result as { provenance?: { kind?: unknown } } | null)?.provenance;
@@ -23,10 +32,13 @@ function isRecording(result: unknown): boolean {
 export class SandboxManager {
   readonly #drivers: Map<TierName, TierDriver>;
   readonly #log: Logger;
+  readonly #metrics: MetricSink | undefined;
 
-  constructor(drivers: TierDriver[], logger: Logger) {
+  /** `metrics` (issue #8) gets executions, their latency and the tier's live sandboxes. */
+  constructor(drivers: TierDriver[], logger: Logger, metrics?: MetricSink) {
     this.#drivers = new Map(drivers.map((d) => [d.name, d]));
     this.#log = logger.with({ component: "sandbox" });
+    this.#metrics = metrics;
   }
 
   /** The driver of `tier`, or why it cannot run anything now. */
@@ -74,8 +86,10 @@ export class SandboxManager {
     };
     const { appId, componentId } = job.request.context;
     const started = performance.now();
+    let outcome = "failed";
     try {
       const response = await found.driver.execute({ ...job, host });
+      outcome = response.resultType === "error" ? "app_error" : "ok";
       response.metrics.mcp_calls = [...tally].map(([tool, t]) => ({
         tool,
         count: t.count,
@@ -94,8 +108,24 @@ export class SandboxManager {
         ...(details && typeof details === "object" ? details : {}),
         durationMs: Math.round(performance.now() - started),
       });
+      if (err instanceof KilnError) outcome = OUTCOMES[err.code] ?? outcome;
       throw err;
+    } finally {
+      this.#count(found.driver, job, outcome, performance.now() - started);
     }
+  }
+
+  #count(driver: TierDriver, job: ExecutionJob, outcome: string, ms: number): void {
+    const m = this.#metrics;
+    if (!m) return;
+    const task = job.request.taskDetails as { targetPoolName?: unknown } | undefined;
+    const pool = typeof task?.targetPoolName === "string" ? task.targetPoolName : undefined;
+    const labels = { appId: job.request.context.appId, tier: driver.name, poolName: pool };
+    m.add("kiln.sandbox.executions", 1, { ...labels, outcome });
+    m.observe("kiln.sandbox.execution.duration_ms", ms, labels);
+    try {
+      m.gauge("kiln.sandbox.instances", driver.stats().live, { tier: driver.name });
+    } catch { /* a tier that cannot count its sandboxes just has no gauge */ }
   }
 
   /** Per-tier counters, for the metric collector and the bench. */

@@ -94,6 +94,13 @@ export interface DefinitionStore {
     expectedBaseRevision: string | undefined,
     opts: Partial<WriteOptions>,
   ): Promise<WriteResult>;
+  /** Writes several files in one validated commit (generated JIT artifacts). */
+  setDefinitionFiles(
+    appId: string,
+    files: ReadonlyMap<string, string>,
+    expectedBaseRevision: string | undefined,
+    opts: WriteOptions,
+  ): Promise<WriteResult>;
   /** Replaces the whole `state/` tree in one validated commit (registration and update). */
   replaceTree(
     appId: string,

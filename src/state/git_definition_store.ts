@@ -160,6 +160,27 @@ export class GitDefinitionStore implements DefinitionStore {
     );
   }
 
+  async setDefinitionFiles(
+    appId: string,
+    files: ReadonlyMap<string, string>,
+    expectedBaseRevision: string | undefined,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const changes = new Map<string, { content: string }>();
+    for (const [filePath, content] of files) {
+      const path = normalizeDefinitionPath(filePath);
+      this.#writer.encode(path, content);
+      changes.set(path, { content });
+    }
+    return await this.#commits.run(
+      appId,
+      expectedBaseRevision,
+      opts,
+      `Update ${files.size} files`,
+      () => Promise.resolve({ kind: "changes", changes }),
+    );
+  }
+
   async deleteDefinitionFile(
     appId: string,
     filePath: string,

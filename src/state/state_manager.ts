@@ -100,6 +100,19 @@ export class StateManager {
     );
   }
 
+  /** Several files in one commit; same checks as one file. */
+  setDefinitionFiles(
+    appId: string,
+    files: ReadonlyMap<string, string>,
+    expectedBaseRevision: string | undefined,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.#notify(
+      appId,
+      () => this.definitions.setDefinitionFiles(appId, files, expectedBaseRevision, opts),
+    );
+  }
+
   revert(
     appId: string,
     revision: string,

@@ -29,6 +29,8 @@ export async function startMcpKiln(
     sessionTtlMs?: number;
     allowedOrigins?: string[];
     llm?: KilnOptions["llm"];
+    /** Any other Kiln options (tiers, optimization, random). */
+    kiln?: Partial<KilnOptions>;
   } = {},
 ): Promise<McpKiln> {
   const dataDir = await Deno.makeTempDir({ prefix: "kiln-mcp-test-" });
@@ -39,6 +41,7 @@ export async function startMcpKiln(
     watch: false,
     clock: opts.clock,
     llm: opts.llm,
+    ...opts.kiln,
   });
   const custom = opts.sessionTtlMs !== undefined || opts.allowedOrigins !== undefined;
   let endpoint = kiln.mcp;

@@ -30,5 +30,16 @@ export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
   "core.framework.getApplicationStatus": { appId: "shop" },
   "core.framework.listActiveApplications": {},
   "core.framework.deregisterApplication": { appId: "ghost" },
+  "core.metrics.query": { name: "kiln.invocations" },
+  "core.metrics.list": {},
+  "core.metrics.record": { name: "app.matrix.hits", kind: "sum", value: 1 },
+  "core.jit.list": {},
+  "core.jit.status": { componentId: "none" },
+  "core.jit.generation": { generationId: "none" },
+  "core.jit.generate": { componentId: "none" },
+  "core.jit.promote": { componentId: "none", version: "v1" },
+  "core.jit.rollback": { componentId: "none" },
+  "core.optimization.evaluate": {},
+  "core.optimization.audit": {},
 };
 TOOL_ARGS["core.state.applyStateDiff"] = TOOL_ARGS["core.state.applyDefinitionDiff"];

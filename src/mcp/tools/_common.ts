@@ -2,9 +2,11 @@ import { z } from "zod";
 import { authorOf } from "../../auth/mod.ts";
 import { type Clock, KilnError, type Logger } from "../../core/mod.ts";
 import type { LlmGateway } from "../../llm/mod.ts";
+import type { MetricCollector } from "../../metrics/mod.ts";
 import type { Registry } from "../../registry/mod.ts";
 import type { StateManager } from "../../state/mod.ts";
 import type { ToolAnnotations, ToolContext, ToolDefinition } from "../tool.ts";
+import type { JitToolDeps } from "./jit_tools.ts";
 
 /** The services core tools act through; handlers read them only when called. */
 export interface CoreToolDeps {
@@ -16,6 +18,16 @@ export interface CoreToolDeps {
   llm?: Pick<LlmGateway, "generate">;
   /** Runs `core.linux.executeCommand` in the app's container; absent on nodes without Docker. */
   linux?: LinuxCommands;
+  /**
+   * The metric collector (issue #8): behind `core.metrics.*`, and where the registry counts tool
+   * calls. Absent, the metric tools answer NOT_AVAILABLE.
+   */
+  metrics?: Pick<
+    MetricCollector,
+    "add" | "gauge" | "observe" | "query" | "names" | "kindOf" | "now"
+  >;
+  /** The JIT loop (issue #8); set once it is built, since it calls tools itself. */
+  jit?: JitToolDeps;
 }
 
 /** The container tier's command runner, as `core.linux.executeCommand` needs it (issue #5). */

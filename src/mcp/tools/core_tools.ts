@@ -2,9 +2,11 @@ import type { z } from "zod";
 import type { ToolDefinition } from "../tool.ts";
 import type { CoreToolDeps } from "./_common.ts";
 import { filesystemTools } from "./filesystem_tools.ts";
+import { jitTools } from "./jit_tools.ts";
 import { frameworkTools } from "./framework_tools.ts";
 import { linuxTools } from "./linux_tools.ts";
 import { llmTools } from "./llm_tools.ts";
+import { metricsTools } from "./metrics_tools.ts";
 import { registryTools } from "./registry_tools.ts";
 import { runtimeTools } from "./runtime_tools.ts";
 import { stateTools } from "./state_tools.ts";
@@ -19,6 +21,8 @@ export function coreTools(deps: CoreToolDeps): ToolDefinition[] {
     ...linuxTools(deps),
     ...filesystemTools(deps),
     ...registryTools(deps),
+    ...metricsTools(deps),
+    ...jitTools(deps),
   ];
 }
 

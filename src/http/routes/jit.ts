@@ -1,0 +1,313 @@
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import { authorOf, requireAdmin, requirePermission } from "../../auth/mod.ts";
+import { KilnError } from "../../core/mod.ts";
+import { OptimizationRule } from "../../models/mod.ts";
+import type { HttpDeps, KilnEnv } from "../types.ts";
+import { AppIdParam, errorResponses, ok } from "../_schemas.ts";
+
+const TAG = ["jit"];
+type RouteRequest = NonNullable<RouteConfig["request"]>;
+const ComponentParams = AppIdParam.extend({ componentId: z.string().min(1).max(64) });
+const GenerationParams = AppIdParam.extend({ generationId: z.string().min(1).max(64) });
+const Any = z.record(z.string(), z.unknown());
+const json = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: false },
+});
+
+/**
+ * The JIT loop over HTTP (SPEC §9, issue #8): component status, manual generation with progress
+ * over SSE, promote, rollback, the audit log, recommendations, global rules and an on-demand
+ * oracle pass. App keys need `jit:read` / `jit:write` for their own app; rules are admin-only.
+ */
+export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
+  const service = () => {
+    if (!deps.jitService) throw new KilnError("NOT_AVAILABLE", "the JIT loop is not running");
+    return deps.jitService;
+  };
+  const guard = (c: { var: KilnEnv["Variables"] }, appId: string, perm: string) => {
+    requirePermission(c.var.principal, appId, perm);
+    deps.registry.getApplicationStatus(appId);
+  };
+  const route = <const M extends "get" | "post" | "put", const R extends RouteRequest>(
+    method: M,
+    path: string,
+    summary: string,
+    request: R,
+  ) =>
+    createRoute({
+      method,
+      path,
+      tags: TAG,
+      summary,
+      request,
+      responses: { ...ok(Any), 202: ok(Any)[200], ...errorResponses },
+    });
+
+  app.openapi(
+    route("get", "/v1/apps/{appId}/jit", "JIT status of every llm component", {
+      params: AppIdParam,
+    }),
+    async (c) => {
+      const { appId } = c.req.valid("param");
+      guard(c, appId, "jit:read");
+      return c.json({ components: await service().list(appId) }, 200);
+    },
+  );
+
+  app.openapi(
+    route("get", "/v1/apps/{appId}/jit/{componentId}", "JIT status of one component", {
+      params: ComponentParams,
+    }),
+    async (c) => {
+      const { appId, componentId } = c.req.valid("param");
+      guard(c, appId, "jit:read");
+      return c.json(
+        await service().status(appId, componentId) as unknown as Record<string, unknown>,
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    route("get", "/v1/apps/{appId}/jit/{componentId}/samples", "Recorded input/output pairs", {
+      params: ComponentParams,
+      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+    }),
+    async (c) => {
+      const { appId, componentId } = c.req.valid("param");
+      guard(c, appId, "jit:read");
+      const all = await service().samples.list(appId, componentId);
+      return c.json({
+        total: all.length,
+        samples: all.slice(-c.req.valid("query").limit).reverse(),
+      }, 200);
+    },
+  );
+
+  app.openapi(
+    route(
+      "post",
+      "/v1/apps/{appId}/jit/{componentId}/generate",
+      "Start a JIT generation (manual trigger)",
+      {
+        params: ComponentParams,
+        ...json(z.object({ reason: z.string().max(500).optional() })),
+      },
+    ),
+    async (c) => {
+      const { appId, componentId } = c.req.valid("param");
+      guard(c, appId, "jit:write");
+      const body = await c.req.json().catch(() => ({})) as { reason?: string };
+      const gen = await service().generate(appId, componentId, {
+        trigger: "manual",
+        actor: authorOf(c.var.principal),
+        ...(typeof body.reason === "string" ? { reason: body.reason } : {}),
+      });
+      return c.json(gen as unknown as Record<string, unknown>, 202);
+    },
+  );
+
+  app.openapi(
+    route("post", "/v1/apps/{appId}/jit/{componentId}/promote", "Switch to a generated version", {
+      params: ComponentParams,
+      body: {
+        content: {
+          "application/json": { schema: z.object({ version: z.string().regex(/^v\d+$/) }) },
+        },
+        required: true,
+      },
+    }),
+    async (c) => {
+      const { appId, componentId } = c.req.valid("param");
+      guard(c, appId, "jit:write");
+      const { version } = c.req.valid("json");
+      const status = await service().promote(
+        appId,
+        componentId,
+        version,
+        authorOf(c.var.principal),
+      );
+      return c.json(status as unknown as Record<string, unknown>, 200);
+    },
+  );
+
+  app.openapi(
+    route(
+      "post",
+      "/v1/apps/{appId}/jit/{componentId}/rollback",
+      "Put the component back on the LLM",
+      {
+        params: ComponentParams,
+        ...json(z.object({ reason: z.string().max(500).optional() })),
+      },
+    ),
+    async (c) => {
+      const { appId, componentId } = c.req.valid("param");
+      guard(c, appId, "jit:write");
+      const body = await c.req.json().catch(() => ({})) as { reason?: string };
+      const status = await service().rollback(
+        appId,
+        componentId,
+        typeof body.reason === "string" && body.reason ? body.reason : "rolled back by an operator",
+        authorOf(c.var.principal),
+      );
+      return c.json(status as unknown as Record<string, unknown>, 200);
+    },
+  );
+
+  app.openapi(
+    route(
+      "get",
+      "/v1/apps/{appId}/jit/generations/{generationId}",
+      "One generation with its events and report",
+      { params: GenerationParams },
+    ),
+    async (c) => {
+      const { appId, generationId } = c.req.valid("param");
+      guard(c, appId, "jit:read");
+      return c.json(
+        await service().generation(appId, generationId) as unknown as Record<string, unknown>,
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/apps/{appId}/jit/generations/{generationId}/events",
+      tags: TAG,
+      summary: "A generation's progress (server-sent events): `progress` events, then `done`",
+      request: { params: GenerationParams },
+      responses: {
+        200: {
+          description: "`progress` events (JitProgressEvent) and a final `done` (JitGeneration)",
+          content: { "text/event-stream": { schema: z.string() } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { appId, generationId } = c.req.valid("param");
+      guard(c, appId, "jit:read");
+      const jit = service();
+      const live: unknown[] = [];
+      let wake = () => {};
+      let ended = false;
+      const stop = jit.subscribe(generationId, (e) => {
+        live.push(e);
+        wake();
+      });
+      const gen = await jit.generation(appId, generationId).catch((err) => {
+        stop();
+        throw err;
+      });
+      // deno-lint-ignore no-explicit-any -- hono's SSE response is not the route's JSON type
+      return streamSSE(c as any, async (stream) => {
+        stream.onAbort(() => {
+          stop();
+          wake();
+        });
+        try {
+          const written = new Set<string>();
+          const write = async (e: unknown) => {
+            const data = JSON.stringify(e);
+            if (written.has(data)) return;
+            written.add(data);
+            await stream.writeSSE({ event: "progress", data });
+          };
+          for (const e of gen.events) await write(e);
+          ended = gen.status !== "running";
+          if (ended) await stream.writeSSE({ event: "done", data: JSON.stringify(gen) });
+          while (!ended && !stream.aborted) {
+            if (live.length === 0) await new Promise<void>((r) => (wake = r));
+            for (const e of live.splice(0) as { phase: string; generation?: unknown }[]) {
+              if (e.phase !== "end") {
+                await write(e);
+                continue;
+              }
+              ended = true;
+              await stream.writeSSE({ event: "done", data: JSON.stringify(e.generation) });
+            }
+          }
+        } finally {
+          stop();
+        }
+      });
+    },
+  );
+
+  app.openapi(
+    route(
+      "get",
+      "/v1/apps/{appId}/optimization/audit",
+      "The audit log of JIT decisions, newest first",
+      {
+        params: AppIdParam,
+        query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      },
+    ),
+    async (c) => {
+      const { appId } = c.req.valid("param");
+      guard(c, appId, "jit:read");
+      return c.json({ entries: await service().audit(appId, c.req.valid("query").limit) }, 200);
+    },
+  );
+
+  app.openapi(
+    route(
+      "get",
+      "/v1/apps/{appId}/optimization/recommendations",
+      "The oracle's current recommendations",
+      { params: AppIdParam },
+    ),
+    async (c) => {
+      const { appId } = c.req.valid("param");
+      guard(c, appId, "jit:read");
+      return c.json({ recommendations: await service().records.recommendations(appId) }, 200);
+    },
+  );
+
+  app.openapi(route("get", "/v1/optimization/rules", "The global optimization rules", {}), (c) => {
+    requireAdmin(c.var.principal);
+    return c.json({ rules: oracle().globalRules }, 200);
+  });
+
+  app.openapi(
+    route("put", "/v1/optimization/rules", "Replace the global optimization rules", {
+      body: {
+        content: { "application/json": { schema: z.object({ rules: z.array(OptimizationRule) }) } },
+        required: true,
+      },
+    }),
+    async (c) => {
+      requireAdmin(c.var.principal);
+      await oracle().setGlobalRules(c.req.valid("json").rules);
+      return c.json({ rules: oracle().globalRules }, 200);
+    },
+  );
+
+  app.openapi(
+    route("post", "/v1/optimization/evaluate", "Run the oracle now", {
+      ...json(z.object({ appId: z.string().optional() })),
+    }),
+    async (c) => {
+      const body = await c.req.json().catch(() => ({})) as { appId?: string };
+      if (typeof body.appId === "string") guard(c, body.appId, "jit:write");
+      else requireAdmin(c.var.principal);
+      const decisions = await oracle().evaluate({
+        ...(typeof body.appId === "string" ? { appId: body.appId } : {}),
+        actor: authorOf(c.var.principal),
+      });
+      return c.json({ decisions }, 200);
+    },
+  );
+
+  function oracle() {
+    if (!deps.oracle) {
+      throw new KilnError("NOT_AVAILABLE", "the optimization oracle is not running");
+    }
+    return deps.oracle;
+  }
+}

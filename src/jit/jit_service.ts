@@ -1,0 +1,498 @@
+import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
+import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import { payload } from "../../isolates/sdk.ts";
+import { checkValue } from "../llm/mod.ts";
+import { generatedTask, switchToGenerated, switchToLlm } from "./activation.ts";
+import { sameOutput } from "./agreement.ts";
+import { type GeneratorDeps, runGeneration } from "./generator.ts";
+import {
+  type AuditEntry,
+  type JitComponentRecord,
+  type JitGeneration,
+  type JitProgressEvent,
+  JitRecords,
+} from "./jit_records.ts";
+import { SampleStore } from "./sample_store.ts";
+import { ShadowWindow } from "./shadow.ts";
+import type { StoreDriver } from "../state/mod.ts";
+
+/** Where the service counts what served each call (the metric collector's `add`). */
+export interface JitMetrics {
+  add(name: string, value: number, labels: Record<string, string>): void;
+}
+
+/** What the JIT service is built from. */
+export interface JitServiceOptions extends Omit<GeneratorDeps, "samples" | "clock" | "logger"> {
+  registry: Registry;
+  store: StoreDriver;
+  metrics?: JitMetrics;
+  clock?: Clock;
+  logger: Logger;
+  random?: () => number;
+}
+
+/** A component's hardening, as the API, MCP tools, CLI and admin panel show it. */
+export interface JitComponentStatus {
+  appId: string;
+  componentId: string;
+  handlerType: ComponentDefinition["handlerType"];
+  state: "llm" | "generating" | "shadow" | "active" | "rolled_back";
+  activeVersion?: string;
+  versions: JitComponentRecord["versions"];
+  samples: number;
+  shadow?: { checks: number; agreements: number; rollingAgreement: number | null; window: number };
+  fallbacks: number;
+  lastGeneration?: JitGeneration;
+  rolledBackAt?: string;
+  rollbackReason?: string;
+}
+
+type Listener = (event: JitProgressEvent | { phase: "end"; generation: JitGeneration }) => void;
+
+const MAX_SHADOW_IN_FLIGHT = 4;
+
+/**
+ * The JIT loop's owner: records llm components' traffic, runs generations (one per component at
+ * a time, in the background, with progress events), promotes and rolls back versions, and
+ * watches generated code in shadow against the LLM — rolling back on its own when agreement
+ * drops. Every decision goes to the audit log; every switch is a commit in the app's history.
+ */
+export class JitService {
+  readonly samples: SampleStore;
+  readonly records: JitRecords;
+  readonly #o: JitServiceOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #random: () => number;
+  readonly #running = new Map<string, Promise<JitGeneration>>();
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #shadows = new Map<string, ShadowWindow>();
+  readonly #shadowInFlight = new Map<string, number>();
+  readonly #fallbacks = new Map<string, number>();
+  readonly #pending = new Set<Promise<unknown>>();
+
+  constructor(opts: JitServiceOptions) {
+    this.#o = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#log = opts.logger.with({ component: "jit" });
+    this.#random = opts.random ?? Math.random;
+    this.samples = new SampleStore(opts.store, { clock: this.#clock, random: this.#random });
+    this.records = new JitRecords(opts.store, this.#clock);
+  }
+
+  /** Starts a generation in the background; JIT_BUSY while one runs for the component. */
+  async generate(
+    appId: string,
+    componentId: string,
+    by: { trigger: "manual" | "rule"; actor: string; ruleId?: string; reason?: string },
+  ): Promise<JitGeneration> {
+    const key = `${appId}\0${componentId}`;
+    if (this.#running.has(key)) {
+      throw new KilnError("JIT_BUSY", `a generation for ${quote(componentId)} is running`);
+    }
+    const snapshot = this.#o.registry.snapshot(appId);
+    const component = snapshot.components.get(componentId);
+    if (!component) {
+      throw new KilnError("COMPONENT_NOT_FOUND", `no component ${quote(componentId)} in ${appId}`);
+    }
+    if (component.handlerType !== "llm" && !generatedTask(component)) {
+      throw new KilnError(
+        "JIT_NOT_READY",
+        `component ${quote(componentId)} is a ${component.handlerType} component; only llm ` +
+          `components are hardened into code`,
+      );
+    }
+    const now = this.#clock.now();
+    const gen: JitGeneration = {
+      generationId: `${String(now).padStart(14, "0")}-${crypto.randomUUID().slice(0, 8)}`,
+      appId,
+      componentId,
+      status: "running",
+      trigger: by.trigger,
+      ...(by.ruleId ? { ruleId: by.ruleId } : {}),
+      startedAt: new Date(now).toISOString(),
+      events: [],
+    };
+    const record = await this.records.component(appId, componentId);
+    record.lastGenerationId = gen.generationId;
+    await this.records.saveComponent(appId, record);
+    await this.records.saveGeneration(gen);
+    await this.records.audit({
+      appId,
+      componentId,
+      action: "generation_started",
+      actor: by.actor,
+      ...(by.ruleId ? { ruleId: by.ruleId } : {}),
+      reason: by.reason ?? `${by.trigger} trigger`,
+      details: { generationId: gen.generationId },
+    });
+    const work = this.#run(gen, snapshot, record, by.actor).finally(() =>
+      this.#running.delete(key)
+    );
+    this.#running.set(key, work);
+    this.#track(work);
+    return structuredClone(gen);
+  }
+
+  async #run(
+    gen: JitGeneration,
+    snapshot: ReturnType<Registry["snapshot"]>,
+    record: JitComponentRecord,
+    actor: string,
+  ): Promise<JitGeneration> {
+    const emit = async (phase: JitProgressEvent["phase"], message: string, data?: unknown) => {
+      const event: JitProgressEvent = {
+        at: new Date(this.#clock.now()).toISOString(),
+        phase,
+        message,
+        ...(data === undefined ? {} : { data }),
+      };
+      gen.events.push(event);
+      await this.records.saveGeneration(gen);
+      for (const l of this.#listeners.get(gen.generationId) ?? []) l(event);
+    };
+    const { appId, componentId } = gen;
+    try {
+      const report = await runGeneration(
+        { ...this.#o, samples: this.samples, clock: this.#clock, logger: this.#log },
+        gen,
+        snapshot,
+        record,
+        emit,
+      );
+      gen.version = report.version;
+      gen.report = report;
+      gen.status = report.decision === "activate" ? "activated" : "rejected";
+      record.versions.push({
+        version: report.version,
+        createdAt: new Date(this.#clock.now()).toISOString(),
+        generationId: gen.generationId,
+        decision: report.decision === "activate" ? "activated" : "rejected",
+        agreement: report.gate.agreement,
+        lowerBound: report.gate.lowerBound,
+      });
+      if (report.decision === "activate") {
+        record.activeVersion = report.version;
+        this.#shadows.delete(`${appId}\0${componentId}`);
+      }
+      await this.records.saveComponent(appId, record);
+      await this.records.audit({
+        appId,
+        componentId,
+        action: report.decision === "activate" ? "activated" : "gate_rejected",
+        actor,
+        reason: report.reasons.join("; "),
+        details: {
+          generationId: gen.generationId,
+          version: report.version,
+          gate: { agreement: report.gate.agreement, lowerBound: report.gate.lowerBound },
+          hidden: { agreement: report.hidden.agreement, lowerBound: report.hidden.lowerBound },
+          commit: report.commit,
+        },
+      });
+      await emit(
+        "done",
+        `${report.decision === "activate" ? "activated" : "rejected"}: ${
+          report.reasons.join("; ")
+        }`,
+      );
+    } catch (err) {
+      const e = err instanceof KilnError ? err : new KilnError("INTERNAL", String(err));
+      if (!(err instanceof KilnError)) {
+        this.#log.error("generation failed unexpectedly", {
+          appId,
+          componentId,
+          error: String(err),
+        });
+      }
+      gen.status = "failed";
+      gen.error = { code: e.code, message: e.message };
+      await this.records.audit({
+        appId,
+        componentId,
+        action: "generation_failed",
+        actor,
+        reason: `${e.code}: ${e.message}`,
+        details: { generationId: gen.generationId },
+      });
+      await emit("done", `failed: ${e.code}: ${e.message}`);
+    }
+    gen.finishedAt = new Date(this.#clock.now()).toISOString();
+    await this.records.saveGeneration(gen);
+    for (const l of this.#listeners.get(gen.generationId) ?? []) {
+      l({ phase: "end", generation: gen });
+    }
+    this.#listeners.delete(gen.generationId);
+    return gen;
+  }
+
+  async generation(appId: string, generationId: string): Promise<JitGeneration> {
+    const g = await this.records.generation(appId, generationId);
+    if (!g) throw new KilnError("NOT_FOUND", `no generation ${quote(generationId)} in ${appId}`);
+    return g;
+  }
+
+  /** Progress of a running generation; the listener's last call has `phase: "end"`. */
+  subscribe(generationId: string, listener: Listener): () => void {
+    const set = this.#listeners.get(generationId) ?? new Set();
+    set.add(listener);
+    this.#listeners.set(generationId, set);
+    return () => set.delete(listener);
+  }
+
+  /** Waits for a generation of this process to finish. */
+  async wait(appId: string, componentId: string): Promise<void> {
+    await this.#running.get(`${appId}\0${componentId}`);
+  }
+
+  async status(appId: string, componentId: string): Promise<JitComponentStatus> {
+    const component = this.#o.registry.snapshot(appId).components.get(componentId);
+    if (!component) {
+      throw new KilnError("COMPONENT_NOT_FOUND", `no component ${quote(componentId)} in ${appId}`);
+    }
+    return await this.#status(appId, component);
+  }
+
+  async list(appId: string): Promise<JitComponentStatus[]> {
+    const snapshot = this.#o.registry.snapshot(appId);
+    const out: JitComponentStatus[] = [];
+    for (const c of snapshot.components.values()) {
+      if (c.handlerType === "llm" || generatedTask(c)) out.push(await this.#status(appId, c));
+    }
+    return out;
+  }
+
+  async #status(appId: string, c: ComponentDefinition): Promise<JitComponentStatus> {
+    const key = `${appId}\0${c.componentId}`;
+    const record = await this.records.component(appId, c.componentId);
+    const last = record.lastGenerationId
+      ? await this.records.generation(appId, record.lastGenerationId)
+      : undefined;
+    const task = generatedTask(c);
+    const shadow = this.#shadows.get(key)?.snapshot();
+    const state: JitComponentStatus["state"] = this.#running.has(key)
+      ? "generating"
+      : task
+      ? (shadow && shadow.checks >= (shadow.window) ? "active" : "shadow")
+      : record.rolledBackAt
+      ? "rolled_back"
+      : "llm";
+    return {
+      appId,
+      componentId: c.componentId,
+      handlerType: c.handlerType,
+      state,
+      ...(task ? { activeVersion: task.jitVersion } : {}),
+      versions: record.versions,
+      samples: await this.samples.count(appId, c.componentId),
+      ...(shadow ? { shadow } : {}),
+      fallbacks: this.#fallbacks.get(key) ?? 0,
+      ...(last ? { lastGeneration: last } : {}),
+      ...(record.rolledBackAt && !task
+        ? { rolledBackAt: record.rolledBackAt, rollbackReason: record.rollbackReason }
+        : {}),
+    };
+  }
+
+  /** Switches a component to a version generated earlier (an operator's call, gate or not). */
+  async promote(appId: string, componentId: string, version: string, actor: string) {
+    const record = await this.records.component(appId, componentId);
+    const v = record.versions.find((x) => x.version === version);
+    if (!v) {
+      throw new KilnError(
+        "NOT_FOUND",
+        `component ${quote(componentId)} has no version ${quote(version)}`,
+        {
+          versions: record.versions.map((x) => x.version),
+        },
+      );
+    }
+    const snapshot = this.#o.registry.snapshot(appId);
+    const revision = await switchToGenerated(
+      this.#o.state,
+      appId,
+      componentId,
+      version,
+      `_jit_code/${componentId}/${version}`,
+      snapshot.revision,
+      `JIT ${componentId} ${version}: promoted by ${actor}`,
+    );
+    v.decision = "promoted";
+    record.activeVersion = version;
+    delete record.rolledBackAt;
+    delete record.rollbackReason;
+    await this.records.saveComponent(appId, record);
+    this.#shadows.delete(`${appId}\0${componentId}`);
+    await this.records.audit({
+      appId,
+      componentId,
+      action: "promoted",
+      actor,
+      reason: `version ${version} promoted`,
+      details: { version, commit: revision },
+    });
+    return await this.status(appId, componentId);
+  }
+
+  /** Puts a component back on the LLM; `actor` is `kiln` for automatic rollbacks. */
+  async rollback(appId: string, componentId: string, reason: string, actor: string) {
+    const snapshot = this.#o.registry.snapshot(appId);
+    const component = snapshot.components.get(componentId);
+    const task = component && generatedTask(component);
+    if (!task) {
+      throw new KilnError(
+        "JIT_NOT_READY",
+        `component ${quote(componentId)} is not running generated code`,
+      );
+    }
+    const revision = await switchToLlm(
+      this.#o.state,
+      appId,
+      componentId,
+      snapshot.revision,
+      `JIT ${componentId} ${task.jitVersion}: roll back to the LLM (${reason})`,
+    );
+    const record = await this.records.component(appId, componentId);
+    const v = record.versions.find((x) => x.version === task.jitVersion);
+    if (v) v.decision = "rolled_back";
+    delete record.activeVersion;
+    record.rolledBackAt = new Date(this.#clock.now()).toISOString();
+    record.rollbackReason = reason;
+    await this.records.saveComponent(appId, record);
+    await this.records.audit({
+      appId,
+      componentId,
+      action: "rolled_back",
+      actor,
+      reason,
+      details: {
+        version: task.jitVersion,
+        commit: revision,
+        shadow: this.#shadows.get(`${appId}\0${componentId}`)?.snapshot(),
+      },
+    });
+    return await this.status(appId, componentId);
+  }
+
+  async audit(appId: string, limit?: number): Promise<AuditEntry[]> {
+    return await this.records.auditLog(appId, limit);
+  }
+
+  /**
+   * Router hook: whether generated code's answer meets the schema the LLM's answers had to meet
+   * (the component's `outputSchema`, else its prompt's); null when it does, else why not.
+   */
+  async checkOutput(appId: string, revision: string, llm: ComponentDefinition, data: unknown) {
+    const name = (llm.taskDetails as { promptTemplate: string }).promptTemplate;
+    const ref = llm.outputSchema ??
+      (await this.#o.prompts.loadTemplate(appId, revision, name)).outputSchema;
+    const schema = await this.#o.prompts.loadSchema(appId, revision, ref);
+    if (!schema) return null;
+    const check = checkValue(data, schema);
+    return check.ok ? null : check.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+  }
+
+  /** Router hook: an llm component answered; sample the pair per the app's sampling config. */
+  recordLlm(
+    appId: string,
+    component: ComponentDefinition,
+    requestData: RequestData,
+    result: ExecuteResponse,
+  ): void {
+    this.#o.metrics?.add("kiln.jit.served", 1, {
+      appId,
+      componentId: component.componentId,
+      servedBy: "llm",
+    });
+    if (result.resultType !== "generic") return;
+    const snapshot = this.#o.registry.snapshot(appId);
+    const call = result.metrics.mcp_calls.find((c) => c.tool === "core.llm.generate");
+    this.#track(
+      this.samples.record(appId, component.componentId, {
+        input: payload(requestData),
+        output: result.data,
+        latencyMs: call?.total_duration_ms ?? result.metrics.execution_time_ms,
+        costUsd: 0,
+        promptTokens: call?.token_usage?.promptTokens ?? 0,
+        completionTokens: call?.token_usage?.completionTokens ?? 0,
+        provenance: call?.provenance === "recording" ? "recording" : "live",
+      }, snapshot.optimization.sampling).catch((err) =>
+        this.#log.warn("sampling failed", { appId, error: String(err) })
+      ),
+    );
+  }
+
+  /** Router hook: generated code failed and the LLM answered instead. */
+  fellBack(appId: string, componentId: string, reason: string): void {
+    const key = `${appId}\0${componentId}`;
+    this.#fallbacks.set(key, (this.#fallbacks.get(key) ?? 0) + 1);
+    this.#o.metrics?.add("kiln.jit.served", 1, { appId, componentId, servedBy: "llm_fallback" });
+    this.#log.info("generated code fell back to the LLM", { appId, componentId, reason });
+  }
+
+  /**
+   * Router hook: generated code answered. On a sampled share of calls the LLM answers too, in
+   * the background; disagreement beyond the app's threshold over the rolling window rolls the
+   * component back to the LLM on its own.
+   */
+  servedByCode(
+    appId: string,
+    component: ComponentDefinition,
+    result: ExecuteResponse,
+    askLlm: () => Promise<ExecuteResponse>,
+  ): void {
+    this.#o.metrics?.add("kiln.jit.served", 1, {
+      appId,
+      componentId: component.componentId,
+      servedBy: "jit",
+    });
+    const snapshot = this.#o.registry.snapshot(appId);
+    const config = snapshot.optimization;
+    const key = `${appId}\0${component.componentId}`;
+    const inFlight = this.#shadowInFlight.get(key) ?? 0;
+    const probation = this.#shadows.get(key);
+    const proven = probation && probation.snapshot().checks >= probation.window;
+    const rate = proven ? config.activeShadowSampleRate : config.shadowSampleRate;
+    if (inFlight >= MAX_SHADOW_IN_FLIGHT || this.#random() >= rate) return;
+    this.#shadowInFlight.set(key, inFlight + 1);
+    const check = askLlm().then(async (llm) => {
+      if (llm.resultType !== "generic") return;
+      const agreed = sameOutput(llm.data, result.data);
+      let window = this.#shadows.get(key);
+      if (!window || window.window !== config.rollbackWindow) {
+        window = new ShadowWindow(config.rollbackWindow);
+        this.#shadows.set(key, window);
+      }
+      window.push(agreed);
+      this.#o.metrics?.add("kiln.jit.shadow.checks", 1, {
+        appId,
+        componentId: component.componentId,
+        outcome: agreed ? "agree" : "disagree",
+      });
+      const rolling = window.rolling();
+      if (rolling !== null && rolling < config.agreementThreshold) {
+        const reason = `rolling shadow agreement ${(rolling * 100).toFixed(1)}% over the last ` +
+          `${Math.min(window.snapshot().checks, window.window)} checks is below ${
+            (config.agreementThreshold * 100).toFixed(1)
+          }%`;
+        this.#shadows.delete(key);
+        await this.rollback(appId, component.componentId, reason, "kiln").catch((err) =>
+          this.#log.warn("automatic rollback failed", { appId, error: String(err) })
+        );
+      }
+    }).catch((err) => this.#log.warn("shadow check failed", { appId, error: String(err) }))
+      .finally(() => this.#shadowInFlight.set(key, (this.#shadowInFlight.get(key) ?? 1) - 1));
+    this.#track(check);
+  }
+
+  /** Resolves when no generation, sample write or shadow check of this process is in flight. */
+  async idle(): Promise<void> {
+    while (this.#pending.size) await Promise.allSettled([...this.#pending]);
+  }
+
+  #track(p: Promise<unknown>): void {
+    this.#pending.add(p);
+    p.finally(() => this.#pending.delete(p)).catch(() => {});
+  }
+}

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { silentLogger } from "../../core/mod.ts";
+import { failed, withTools } from "../_test_support.ts";
+import { ToolRegistry } from "../tool_registry.ts";
+
+Deno.test("metric tools answer NOT_AVAILABLE on a node without a collector", async () => {
+  await withTools(async ({ t, admin }) => {
+    const bare = new ToolRegistry({
+      state: t.kiln.state,
+      registry: t.kiln.registry,
+      logger: silentLogger,
+    });
+    try {
+      const calls: [string, Record<string, unknown>][] = [
+        ["core.metrics.query", { name: "kiln.invocations" }],
+        ["core.metrics.list", {}],
+        ["core.metrics.record", { name: "app.a", kind: "sum", value: 1 }],
+      ];
+      for (const [name, args] of calls) {
+        assert.match(failed(await bare.call(name, args, admin), "NOT_AVAILABLE").message, /metric/);
+      }
+    } finally {
+      bare.close();
+    }
+  });
+});
+
+Deno.test("an app records and reads only its own app.* metrics; other apps see nothing", async () => {
+  await withTools(async ({ tools, key }) => {
+    const shop = key(["metrics:*"]);
+    const rec = await tools.call("core.metrics.record", {
+      name: "app.signups",
+      kind: "gauge",
+      value: 3,
+      labels: { appId: "bank" },
+    }, shop);
+    assert.ok(!rec.isError, JSON.stringify(rec.content));
+    const mine = await tools.call("core.metrics.query", { name: "app.signups" }, shop);
+    const series = (mine.structuredContent as { series: { labels: unknown }[] }).series;
+    assert.deepEqual(series.map((s) => s.labels), [{ appId: "shop" }]);
+    const theirs = await tools.call(
+      "core.metrics.query",
+      { name: "app.signups" },
+      key(["*"], "bank"),
+    );
+    assert.deepEqual((theirs.structuredContent as { series: unknown[] }).series, []);
+    failed(
+      await tools.call("core.metrics.query", { name: "app.signups" }, key(["runtime:*"])),
+      "FORBIDDEN",
+    );
+    failed(
+      await tools.call(
+        "core.metrics.record",
+        { name: "app.x", kind: "sum", value: 1 },
+        key(["metrics:read"]),
+      ),
+      "FORBIDDEN",
+    );
+    failed(
+      await tools.call("core.metrics.query", { name: "app.signups", stepMs: 1000 }, shop),
+      "VALIDATION_ERROR",
+    );
+  });
+});

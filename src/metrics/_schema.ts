@@ -1,0 +1,56 @@
+import { DatabaseSync } from "node:sqlite";
+import { KilnError, quote } from "../core/mod.ts";
+
+/**
+ * The metric file's tables: `series` (one row per name + labels, with app and component pulled
+ * out for indexed lookups) and `points` (one row per series, resolution and bucket start; hour
+ * rows and minute rows side by side). `points_t` serves retention and the row cap.
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    app_id TEXT,
+    component_id TEXT
+  );
+  CREATE INDEX IF NOT EXISTS series_name ON series (name, app_id, component_id);
+  CREATE TABLE IF NOT EXISTS points (
+    series_id INTEGER NOT NULL,
+    res INTEGER NOT NULL,
+    t INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    sum REAL NOT NULL,
+    min REAL NOT NULL,
+    max REAL NOT NULL,
+    last REAL NOT NULL,
+    last_t INTEGER NOT NULL,
+    buckets TEXT,
+    PRIMARY KEY (series_id, res, t)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS points_t ON points (t);
+`;
+
+/** Opens (creating if needed) the metric database in WAL mode; UNAVAILABLE when it cannot. */
+export function openMetricDb(path: string): DatabaseSync {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec(SCHEMA);
+    return db;
+  } catch (err) {
+    db?.close();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new KilnError(
+      "UNAVAILABLE",
+      `cannot open the metric store at ${quote(path)}: ${reason}`,
+      undefined,
+      { cause: err },
+    );
+  }
+}
