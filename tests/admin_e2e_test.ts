@@ -17,6 +17,7 @@ import {
   waitLoaded,
 } from "./_support/admin_browser.ts";
 import { PANEL_APP_ID, writePanelApp } from "./_support/admin_app.ts";
+import { JIT_APP_ID, JIT_COMPONENT_ID, type JitSetup, prepareJit } from "./_support/admin_jit.ts";
 
 const skip = await browserSkipReason();
 if (skip) console.log(`admin_e2e_test: ${skip}`);
@@ -35,9 +36,12 @@ Deno.test({
   fn: async (t) => {
     let k: PanelKiln | undefined;
     let b: PanelBrowser | undefined;
+    let jit: JitSetup | undefined;
     const dir = await writePanelApp();
     try {
-      k = await startPanelKiln();
+      jit = await prepareJit();
+      k = await startPanelKiln(jit.options);
+      await jit.seed(k.kiln);
       b = await launchBrowser();
       const { page } = b;
       const url = k.url;
@@ -138,6 +142,41 @@ Deno.test({
         assert.match(await page.locator("#live-state").innerText(), /stream ended · \d+ events/);
       });
 
+      await step("read a metrics chart with data", async () => {
+        await page.getByRole("link", { name: "Metrics", exact: true }).click();
+        await waitLoaded(page, "metrics");
+        await page.locator("#app-picker").selectOption(JIT_APP_ID);
+        const chart = page.locator('figure[aria-label^="Invocations per minute"]');
+        await chart.locator("canvas").first().waitFor();
+        const points = Number(await chart.getAttribute("data-points"));
+        assert.ok(points > 0, `the invocations chart has points (${points})`);
+        const label = await chart.getAttribute("aria-label") ?? "";
+        assert.match(label, new RegExp(`${JIT_COMPONENT_ID}: [0-9.]+ avg`), label);
+        const latency = page.locator('figure[aria-label^="Latency percentiles"]');
+        assert.ok(Number(await latency.getAttribute("data-points")) > 0, "latency has points");
+        const tokens = page.locator('figure[aria-label^="LLM tokens"]');
+        assert.ok(Number(await tokens.getAttribute("data-points")) > 0, "tokens have points");
+      });
+
+      await step("trigger a JIT generation and read its gate report", async () => {
+        await page.getByRole("link", { name: "Optimization", exact: true }).click();
+        await waitLoaded(page, "optimization");
+        await page.locator("#app-picker").selectOption(JIT_APP_ID);
+        const card = page.locator(`section.candidate[data-component="${JIT_COMPONENT_ID}"]`);
+        await card.waitFor();
+        await card.getByRole("button", { name: "Generate JIT" }).click();
+        const report = card.locator("section.gate-report");
+        await report.waitFor({ timeout: 60_000 });
+        const text = await report.innerText();
+        assert.match(text, /Gate report v1/);
+        assert.match(text, /activate/);
+        assert.match(text, /Gate slice\s+\d+\/\d+\s+100\.0%/);
+        assert.match(text, /Generated tests\s+4\/4/);
+        const phases = await card.locator("ol.progress li").allInnerTexts();
+        assert.ok(phases.some((p) => p.startsWith("gate")), phases.join(" | "));
+        await card.getByText(/serves jit · active v1/).waitFor(); // the component switched
+      });
+
       await step("revert the definition edit", async () => {
         await page.goto(`${url}/admin/apps/${PANEL_APP_ID}?tab=history`);
         await waitLoaded(page, "history");
@@ -166,6 +205,7 @@ Deno.test({
     } finally {
       await b?.close();
       await k?.close();
+      await jit?.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },

@@ -3,6 +3,19 @@ import { html } from "../html.ts";
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/** The report's one-line footer: threshold, slice sizes, the coder's model, tokens and cost. */
+// deno-lint-ignore no-explicit-any -- GateReport per the contract
+function summary(r: any): string {
+  const parts = [
+    `Threshold ${pct(r.threshold)}`,
+    `slices: ${r.slices.examples} examples, ${r.slices.gate} gate, ${r.slices.hidden} hidden`,
+    `coder ${r.coder.model}: ${r.coder.promptTokens}+${r.coder.completionTokens} tokens, ` +
+    `$${r.coder.costUsd.toFixed(4)}`,
+  ];
+  if (r.commit) parts.push(`commit ${String(r.commit).slice(0, 8)}`);
+  return parts.join(" · ");
+}
+
 /** A JIT gate report: the decision and why, tests, gate and hidden slices, and what the coder cost. */
 // deno-lint-ignore no-explicit-any -- GateReport per the contract
 export function GateReportView({ report: r }: { report: any }) {
@@ -25,17 +38,7 @@ export function GateReportView({ report: r }: { report: any }) {
   }</td><td>${pct(r.hidden.lowerBound)}</td></tr>
       </tbody>
     </table>
-    <p class="muted">Threshold ${
-    pct(r.threshold)
-  } · slices: ${r.slices.examples} examples, ${r.slices.gate} gate, ${r.slices.hidden} hidden ·
-      coder ${r.coder.model}: ${r.coder.promptTokens}+${r.coder.completionTokens} tokens, $${
-    r.coder.costUsd.toFixed(4)
-  }
-      ${
-    r.commit && html`
-      · commit <code>${r.commit.slice(0, 8)}</code>
-    `
-  }</p>
+    <p class="muted">${summary(r)}</p>
     ${
     r.tests.failures?.length > 0 && html`
       <details>

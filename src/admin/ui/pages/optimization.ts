@@ -53,7 +53,7 @@ export function OptimizationPage({ query }: { query: URLSearchParams }) {
   const evaluate = async () => {
     setEvalError(null);
     try {
-      setEvalResult(await api("POST", "/v1/optimization/evaluate"));
+      setEvalResult(await api("POST", "/v1/optimization/evaluate", appId ? { appId } : {}));
       recs.reload();
       jit.reload();
     } catch (err) {
@@ -102,8 +102,7 @@ export function OptimizationPage({ query }: { query: URLSearchParams }) {
               (recs.data?.recommendations ?? []).map((r: any) =>
                 html`<li class="wrap"><strong>${r.componentId ?? ""}</strong> ${r.action ?? ""} ${
                   r.reason ?? r.message ?? ""
-                }
-          ${r.ruleId && html`<span class="muted">(rule ${r.ruleId})</span>`}</li>`
+                }${" "}${r.ruleId && html`<span class="muted">(rule ${r.ruleId})</span>`}</li>`
               )}</ul>
             </section>
         <section aria-labelledby="audit-h"><h2 id="audit-h">Audit log</h2>
@@ -114,8 +113,14 @@ export function OptimizationPage({ query }: { query: URLSearchParams }) {
               (audit.data?.entries ?? []).map((e: any) =>
                 html`<li class="wrap"><span class="muted">${
                   fmtTime(e.at ?? e.timestamp)
-                }</span> <strong>${e.componentId ?? ""}</strong>
-          ${e.decision ?? e.action ?? e.kind ?? ""} ${e.reason ?? e.message ?? ""}</li>`
+                }</span> <strong>${e.componentId ?? ""}</strong>${" "}
+          <${Badge} value=${e.action} />${" "}${e.reason ?? ""}${
+                  e.actor
+                    ? html`
+                      <span class="muted">by ${e.actor}</span>
+                    `
+                    : ""
+                }</li>`
               )}</ol>
             </section>
       </div>

@@ -30,8 +30,8 @@ export function RulesEditor() {
   };
   return html`<section class="card" aria-labelledby="rules-h">
     <h2 id="rules-h">Global rules</h2>
-    <p class="muted">Global &lt; app &lt; component. App and component rules are in each app's
-      <code>optimization_config.yaml</code>.</p>
+    <p class="muted">Rules apply global, then app, then component (the most specific wins). App and
+      component rules are in each app's${" "}<code>optimization_config.yaml</code>.</p>
     <${ErrorBox} error=${rules.error} title="Could not read the global rules" />
     <form onSubmit=${save}>
       <label for="rules-text">Rules (JSON)</label>
