@@ -3,11 +3,9 @@
  * traffic (replay provider) and a stand-in coder, so the panel can show metrics with data,
  * trigger a generation and read its gate report against Kiln's real JIT loop.
  */
-import type { KilnOptions } from "../../src/kiln.ts";
-import type { Kiln } from "../../src/kiln.ts";
+import type { Kiln, KilnOptions } from "../../src/kiln.ts";
 import type { WireServer } from "../../src/llm/_test_support.ts";
 import {
-  APP,
   phoneAppFiles,
   postPhone,
   recordTraffic,
