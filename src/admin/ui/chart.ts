@@ -24,8 +24,10 @@ export interface Series {
  * caption) so the numbers are there for screen readers and tests, not only as pixels.
  */
 export function Chart(
-  { title, xs, series, unit = "", height = 220 }: {
+  { title, xs, series, unit = "", height = 220, total = false }: {
     title: string;
+    /** Caption with each series' total (counts, tokens, cost) rather than its average. */
+    total?: boolean;
     xs: number[];
     series: Series[];
     unit?: string;
@@ -48,10 +50,13 @@ export function Chart(
             stroke: COLORS[i % COLORS.length],
             width: 2,
             spanGaps: true,
+            // Sparse series (a few busy minutes) must still show: draw the points too.
+            points: { show: true, size: 5 },
             value: (_u: uPlot, v: number | null) => (v === null ? "—" : `${round(v)}${unit}`),
           })),
         ],
         axes: [{}, {
+          size: 64,
           values: (_u: uPlot, vals: number[]) => vals.map((v) => `${round(v)}${unit}`),
         }],
         scales: { x: { time: true } },
@@ -64,9 +69,11 @@ export function Chart(
   }, [xs, series, unit, height]);
   const totals = series.map((s) => {
     const vals = s.values.filter((v): v is number => v !== null);
-    return `${s.label}: ${
-      vals.length ? round(vals.reduce((a, b) => a + b, 0) / vals.length) : "—"
-    }${unit} avg`;
+    const sum = vals.reduce((a, b) => a + b, 0);
+    if (!vals.length) return `${s.label}: —`;
+    return total
+      ? `${s.label}: ${round(sum)}${unit} total`
+      : `${s.label}: ${round(sum / vals.length)}${unit} avg`;
   }).join("; ");
   const points = series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
   return html`<figure class="chart" aria-label=${`${title}. ${totals}`} data-points=${points}>
@@ -82,6 +89,7 @@ export function Chart(
 }
 
 function round(v: number): string {
+  if (Number.isInteger(v)) return String(v);
   if (Math.abs(v) >= 100) return v.toFixed(0);
   if (Math.abs(v) >= 1) return v.toFixed(1);
   return v.toPrecision(2);

@@ -92,6 +92,9 @@ function Console({ appId, component }: { appId: string; component: any }) {
           credentials: "omit",
         });
         const text = await res.text();
+        const timing = performance.getEntriesByName(res.url).at(-1) as
+          | PerformanceResourceTiming
+          | undefined;
         let parsed: unknown = text;
         try {
           parsed = text ? JSON.parse(text) : null;
@@ -105,6 +108,10 @@ function Console({ appId, component }: { appId: string; component: any }) {
           requestId: res.headers.get("x-request-id"),
           provenance: res.headers.get("x-kiln-llm-provenance"),
           clientMs: Math.round(performance.now() - started),
+          // Request sent → first byte back: the server's share of the round trip.
+          serverMs: timing && timing.responseStart > 0
+            ? Math.round(timing.responseStart - timing.requestStart)
+            : undefined,
           body: parsed,
         });
       } else {
@@ -151,10 +158,10 @@ function Console({ appId, component }: { appId: string; component: any }) {
                           html`<option>${m}</option>`
                         )}
                       </select></label>
-              <label class="inline grow" for="inv-path">Path under <code>/apps/${appId}</code>
-                      <input id="inv-path" value=${path} onInput=${(e: Event) =>
-                        setPath((e.target as HTMLInputElement).value)} /></label>
             </div>
+            <label for="inv-path">Path under <code>/apps/${appId}</code></label>
+            <input id="inv-path" value=${path} onInput=${(e: Event) =>
+              setPath((e.target as HTMLInputElement).value)} />
           `}
           <label for="inv-input">${via === "ingress"
             ? "Body (JSON; ignored for GET)"
@@ -183,7 +190,7 @@ function Console({ appId, component }: { appId: string; component: any }) {
                       .tierReason ?? "—"}</dd>
                     <dt>Round trip</dt><dd>${outcome.clientMs} ms</dd>
                     ${outcome.serverMs !== undefined && html`
-                      <dt>Server time</dt>
+                      <dt>Server time (to first byte)</dt>
                       <dd>${outcome.serverMs} ms</dd>
                     `}
                     ${outcome.requestId && html`

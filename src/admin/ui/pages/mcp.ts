@@ -106,7 +106,7 @@ function ToolView({ tool, apps }: { tool: Tool; apps: { appId: string }[] }) {
   return html`<section aria-labelledby="tool-h">
     <h2 id="tool-h" class="wrap"><code>${tool.name}</code></h2>
     <p class="wrap">${tool.description}</p>
-    <div class="grid2">
+    <div>
       <details open><summary>Input schema</summary><${Json} value=${tool.inputSchema} label="Input schema" /></details>
       <details><summary>Output schema</summary><${Json} value=${tool.outputSchema} label="Output schema" /></details>
     </div>

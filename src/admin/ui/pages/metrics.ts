@@ -185,18 +185,22 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
     ${data.loading && !d && html`<${Loading} what="metrics" />`}
     ${charts && html`
       <div class="charts">
-        <${Chart} title="Invocations per minute" xs=${charts.invocations.xs} series=${charts
+        <${Chart} title="Invocations per minute" total=${true} xs=${charts.invocations
+          .xs} series=${charts
           .invocations.series} />
         <${Chart} title="Latency percentiles" xs=${charts.lxs} series=${charts
           .latencySeries} unit=" ms" />
         <${Chart} title="Error rate" xs=${charts.exs} series=${charts.errorRate} unit="%" />
-        <${Chart} title="LLM tokens" xs=${charts.tokens.xs} series=${charts.tokens.series} />
-        <${Chart} title="LLM cost" xs=${charts.cost.xs} series=${charts.cost.series} unit=" $" />
+        <${Chart} title="LLM tokens" total=${true} xs=${charts.tokens.xs} series=${charts.tokens
+          .series} />
+        <${Chart} title="LLM cost" total=${true} xs=${charts.cost.xs} series=${charts.cost
+          .series} unit=" $" />
       </div>
       <h2>LLM vs JIT</h2>
       <div class="charts">
-        <${Chart} title="Served by (jit, llm, llm fallback)" xs=${charts.served.xs} series=${charts
-          .served.series} />
+        <${Chart} title="Served by (jit, llm, llm fallback)" total=${true} xs=${charts.served.xs}
+          series=${charts
+            .served.series} />
         <${Chart} title="Latency p95 by handler type" xs=${charts.handler.xs} series=${charts
           .handler.series} unit=" ms" />
       </div>
