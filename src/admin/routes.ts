@@ -90,13 +90,22 @@ export function adminRoutes(app: Hono<any>, deps: AdminDeps): void {
     });
   });
 
-  const shell = (c: Context) =>
-    c.html(shellHtml, 200, {
+  const shell = async (c: Context) => {
+    const s = await sessions.lookup(getCookie(c, SESSION_COOKIE));
+    const session = s
+      ? {
+        csrfToken: s.csrfToken,
+        expiresAt: new Date(s.expiresAt).toISOString(),
+        version: deps.version,
+      }
+      : null;
+    return c.html(shellHtml(session), 200, {
       "Content-Security-Policy": ADMIN_CSP,
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "same-origin",
       ...noStore,
     });
+  };
   app.get("/admin", shell);
   app.get("/admin/*", shell);
 }

@@ -143,6 +143,22 @@ Deno.test("a bearer token still wins over a cookie, and a bad bearer is not resc
   }
 });
 
+Deno.test("the shell carries the CSRF token of a live session only, never the session id", async () => {
+  const t = await startKiln();
+  try {
+    const anon = await (await t.raw(req("/admin/apps"))).text();
+    assert.doesNotMatch(anon, /kiln-session/);
+    const { cookie, csrf } = await signIn(t.kiln.handler);
+    const res = await t.raw(req("/admin/apps", { headers: { cookie } }));
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    const html = await res.text();
+    assert.match(html, new RegExp(`<meta name="kiln-session" content="[^"]*${csrf}`));
+    assert.ok(!html.includes(cookie.split("=")[1]), "the session id is not in the page");
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("/admin answers the shell with a strict CSP, and the embedded assets", async () => {
   const t = await startKiln();
   try {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, onSessionLost, setCsrfToken } from "./api.ts";
+import { api, onSessionLost, setCsrfToken } from "./api.ts";
 import { ErrorBox, Link, Loading } from "./common.ts";
 import { html } from "./html.ts";
 import { BASE, navigate, useRoute } from "./router.ts";
@@ -29,25 +29,26 @@ type Session = { state: "unknown" } | { state: "out"; error?: unknown } | {
   version?: string;
 };
 
-/** The panel: restores the session (the cookie is HTTP-only, so ask the server), then routes. */
+/**
+ * The session as the shell rendered it: the cookie is HTTP-only, so the server says whether it
+ * is live and hands over the CSRF token in a meta tag.
+ */
+function fromShell(): Session {
+  const meta = document.querySelector('meta[name="kiln-session"]')?.getAttribute("content");
+  if (!meta) return { state: "out" };
+  try {
+    const s = JSON.parse(meta) as { csrfToken: string; version?: string };
+    setCsrfToken(s.csrfToken);
+    return { state: "in", version: s.version };
+  } catch {
+    return { state: "out" };
+  }
+}
+
+/** The panel: signed in or not as the shell says, then routes. */
 export function App() {
-  const [session, setSession] = useState<Session>({ state: "unknown" });
-  useEffect(() => {
-    onSessionLost(() => setSession({ state: "out" }));
-    api("GET", "/admin/session").then(
-      (s) => {
-        setCsrfToken(s.csrfToken);
-        setSession({ state: "in", version: s.version });
-      },
-      (error) =>
-        setSession(
-          error instanceof ApiError && error.status === 401 ? { state: "out" } : {
-            state: "out",
-            error,
-          },
-        ),
-    );
-  }, []);
+  const [session, setSession] = useState<Session>(fromShell);
+  useEffect(() => onSessionLost(() => setSession({ state: "out" })), []);
 
   if (session.state === "unknown") {
     return html`

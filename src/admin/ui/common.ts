@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api.ts";
 import { html } from "./html.ts";
 import { linkClick } from "./router.ts";
@@ -15,7 +15,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): {
     loading: true,
   });
   const [tick, setTick] = useState(0);
-  useEffect(() => {
+  // A layout effect, so the request starts right after the render that needs it rather than
+  // after the next paint (Preact runs plain effects a frame later).
+  useLayoutEffect(() => {
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     load().then(
@@ -34,13 +36,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): {
  */
 export function useLoadedMark(page: string, ready: boolean): void {
   const done = useRef(false);
-  useEffect(() => {
+  // Right after the DOM holds the data (a layout effect runs before the browser paints it).
+  useLayoutEffect(() => {
     if (!ready || done.current) return;
     done.current = true;
-    requestAnimationFrame(() => {
-      performance.mark(`kiln:loaded:${page}`);
-      document.body.dataset.loaded = page;
-    });
+    performance.mark(`kiln:loaded:${page}`);
+    document.body.dataset.loaded = page;
   }, [ready]);
   useEffect(() => () => void (document.body.dataset.loaded = ""), []);
 }
