@@ -104,11 +104,29 @@ Deno.test({
         const text = await alert.innerText();
         assert.match(text, /VALIDATION_ERROR|PATCH_INVALID/, text);
         await setEditor(page, original.replace("greeting: hello", "greeting: howdy"));
+        // Meanwhile someone else commits another line: a conflict, shown plainly, then the
+        // same change goes on top of their revision.
+        const theirs = await k!.kiln.state.getDefinitionFileContent(
+          PANEL_APP_ID,
+          "app_definition.yaml",
+        );
+        await k!.kiln.state.setDefinitionFileContent(
+          PANEL_APP_ID,
+          "app_definition.yaml",
+          (theirs.content ?? "").replace("version: 1.0.0", "version: 1.0.1"),
+          theirs.revision!,
+          { commitMessage: "Bump the version", author: "Someone <someone@kiln.local>" },
+        );
         await page.getByRole("button", { name: "Validate & commit" }).click();
+        const conflict = page.getByRole("alert").filter({ hasText: "Conflict" });
+        await conflict.waitFor();
+        assert.match(await conflict.innerText(), /CONFLICT/);
+        await page.getByRole("button", { name: /Apply my change on top/ }).click();
         const ok = page.getByRole("status").filter({ hasText: "Committed" });
         await ok.waitFor();
         editRevision = (await ok.locator("code").innerText()).trim();
         await page.locator(".code-view").getByText("howdy").waitFor();
+        await page.locator(".code-view").getByText("1.0.1").waitFor(); // theirs is kept
       });
 
       await step("invoke a component through the ingress and as an MCP tool", async () => {

@@ -70,6 +70,9 @@ function FileView(
   );
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState("");
+  // What the edit started from: the diff is always base → draft, so after a conflict the same
+  // change can be re-applied on top of a newer revision (a three-way merge by the server).
+  const [base, setBase] = useState<{ content: string; revision: string } | null>(null);
   const [message, setMessage] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [committed, setCommitted] = useState("");
@@ -77,24 +80,26 @@ function FileView(
   useLoadedMark("file", !file.loading);
 
   const startEdit = () => {
-    setDraft(file.data?.content ?? "");
+    if (!file.data) return;
+    setBase({ content: file.data.content, revision: file.data.revision });
+    setDraft(file.data.content);
     setMessage(`Edit ${path}`);
     setError(null);
     setCommitted("");
     setEditing(true);
   };
-  const save = async (e: Event) => {
-    e.preventDefault();
-    if (!file.data) return;
+  const commit = async (onto: string, context = 3) => {
+    if (!base) return;
     setBusy(true);
     setError(null);
     try {
-      if (draft === file.data.content) throw new ApiError(0, "NO_CHANGE", "the file is unchanged");
-      const diff = createTwoFilesPatch(path, path, file.data.content, draft);
+      if (draft === base.content) throw new ApiError(0, "NO_CHANGE", "the file is unchanged");
       const res = await api("PATCH", `/v1/apps/${enc(appId)}/definitions/file`, {
         path,
-        diff,
-        expectedBaseRevision: file.data.revision,
+        diff: createTwoFilesPatch(path, path, base.content, draft, undefined, undefined, {
+          context,
+        }),
+        expectedBaseRevision: onto,
         commitMessage: message || `Edit ${path}`,
       });
       setCommitted(res.resultingRevision);
@@ -105,6 +110,24 @@ function FileView(
       setError(err);
     } finally {
       setBusy(false);
+    }
+  };
+  const save = (e: Event) => {
+    e.preventDefault();
+    if (base) commit(base.revision);
+  };
+  /** After a conflict: the same change (base → draft) applied to the newest revision. */
+  const rebase = async () => {
+    try {
+      const latest = await api<{ revision: string }>(
+        "GET",
+        `/v1/apps/${enc(appId)}/definitions/file${qs({ path })}`,
+      );
+      // No context lines: the hunks apply wherever the lines they remove are still unchanged,
+      // so edits elsewhere in the file survive and a real overlap is still a PATCH_CONFLICT.
+      await commit(latest.revision, 0);
+    } catch (err) {
+      setError(err);
     }
   };
   const conflict = error instanceof ApiError && CONFLICTS.has(error.code);
@@ -146,10 +169,9 @@ function FileView(
       conflict ? "Conflict: the file changed since you opened it" : "Not committed"
     } />
       ${
-      conflict && html`<p>Your text is kept here. <button type="button" class="secondary"
-        onClick=${() => (file.reload(),
-        setError(null))}>Load the latest revision as the base</button>
-        (then re-apply your change).</p>`
+      conflict && html`<p>Your text is kept here.${" "}<button type="button" class="secondary"
+        onClick=${rebase}>Apply my change on top of the latest revision</button>${" "}(it
+        fails again if the same lines changed; then reload the file and redo the edit).</p>`
     }
     </form>`
   }
