@@ -22,6 +22,14 @@ import { JIT_APP_ID, JIT_COMPONENT_ID, type JitSetup, prepareJit } from "./_supp
 const skip = await browserSkipReason();
 if (skip) console.log(`admin_e2e_test: ${skip}`);
 
+/** A second app, uploaded as a tarball. */
+function tarballApp(): Record<string, string> {
+  return {
+    "app_definition.yaml": "appId: tar-app\ndisplayName: From a tarball\nversion: 0.1.0\n",
+    "component_registry.yaml": "components: []\n",
+  };
+}
+
 /** Replaces the editor's text the way a person does: select all, type. */
 async function setEditor(page: Page, text: string) {
   const editor = page.getByLabel(/^Content of/);
@@ -84,6 +92,65 @@ Deno.test({
         await page.getByRole("status").filter({ hasText: `Registered ${PANEL_APP_ID}` }).waitFor();
         const row = page.locator(`tr[data-app="${PANEL_APP_ID}"]`);
         await row.getByText("ACTIVE").waitFor();
+      });
+
+      await step("keyboard: skip link, navigation and focus", async () => {
+        await page.goto(`${url}/admin/apps`);
+        await waitLoaded(page, "apps");
+        await page.keyboard.press("Tab");
+        const first = await page.evaluate(() =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string } } })
+            .document.activeElement.textContent
+        );
+        assert.equal(first, "Skip to content");
+        await page.keyboard.press("Tab"); // Sign out
+        await page.keyboard.press("Tab"); // Apps
+        await page.keyboard.press("Tab"); // Invoke
+        await page.keyboard.press("Enter");
+        await waitLoaded(page, "invoke");
+        const focused = await page.evaluate(() =>
+          (globalThis as unknown as { document: { activeElement: { id: string } } }).document
+            .activeElement.id
+        );
+        assert.equal(focused, "main", "focus moves to the new page");
+        await page.getByRole("link", { name: "Apps", exact: true }).click();
+        await waitLoaded(page, "apps");
+      });
+
+      await step("register from a tarball and with the bootstrap wizard", async () => {
+        const tarDir = await writePanelApp(tarballApp());
+        const tgz = `${tarDir}/app.tgz`;
+        const tar = await new Deno.Command("tar", { args: ["-C", tarDir, "-czf", tgz, "state"] })
+          .output();
+        assert.ok(tar.success, "tar");
+        await page.getByLabel("Tarball upload").check();
+        await page.getByLabel(/^Tarball/).setInputFiles(tgz);
+        await page.getByRole("button", { name: "Register", exact: true }).click();
+        await page.getByRole("status").filter({ hasText: "Registered tar-app" }).waitFor();
+        await Deno.remove(tarDir, { recursive: true });
+
+        await page.getByLabel("App id").fill("wizard-app");
+        await page.getByLabel("Display name").fill("Made by the wizard");
+        await page.getByRole("button", { name: "Preview files" }).click();
+        await page.getByText("workflows/hello.yaml").waitFor();
+        await page.getByRole("button", { name: "Create app" }).click();
+        await waitLoaded(page, "app-detail");
+        await page.getByRole("heading", { name: "wizard-app" }).waitFor();
+        await page.getByText("Made by the wizard").waitFor();
+
+        // API keys: created and shown once, then revoked.
+        await page.getByRole("tab", { name: "API keys" }).click();
+        await waitLoaded(page, "keys");
+        await page.getByLabel("Description").fill("e2e key");
+        await page.getByRole("button", { name: "Create key" }).click();
+        const key = await page.locator("#new-key").inputValue();
+        assert.match(key, /^kiln_[a-z0-9]+_/);
+        const row = page.getByRole("row").filter({ hasText: "e2e key" });
+        await row.getByRole("button", { name: /^Revoke/ }).click();
+        await page.getByText("No API keys.").waitFor();
+        assert.equal(await page.locator("#new-key").count(), 0, "the key is gone from the page");
+        await page.getByRole("link", { name: "Apps", exact: true }).click();
+        await waitLoaded(page, "apps");
       });
 
       let editRevision = "";
