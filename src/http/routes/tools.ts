@@ -64,7 +64,8 @@ export function toolRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
         b.name,
         b.arguments,
         { kind: "admin", ...(b.appId ? { appId: b.appId } : {}) },
-        { requestId: c.var.requestId, signal: c.req.raw.signal },
+        // No abort signal: Deno.serve aborts request.signal after every response (legacy mode).
+        { requestId: c.var.requestId },
       );
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       return c.json({ ...result, durationMs }, 200);
