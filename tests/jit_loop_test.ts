@@ -241,3 +241,61 @@ Deno.test("a rejected version promoted by an operator falls back to the LLM wher
     await coder.close();
   }
 });
+
+Deno.test("generated code whose answer breaks the output schema falls back to the LLM", async () => {
+  const us = usPhones(16, 5);
+  const cassette = await recordTraffic(us, true);
+  const handler = `export function handle(input: { phone: string }) {
+  const d = String(input.phone).replace(/\\D/g, "").slice(-10);
+  const formatted = \`+1-\${d.slice(0, 3)}-\${d.slice(3, 6)}-\${d.slice(6)}\`;
+  return { formatted: input.phone.includes(".") ? formatted.slice(1) : formatted };
+}
+`;
+  const tests = `export const cases = [
+  { name: "plain", input: { phone: "4155550100" }, expected: { formatted: "+1-415-555-0100" } },
+];
+`;
+  const coder = serveCoder([{ handler, tests }]);
+  const t = await startKiln({
+    tiers: [
+      new WasmTier({ logger: silentLogger, workers: 1, components: new JcoComponentRunner() }),
+    ],
+    random: () => 0.99,
+    optimization: { evaluateEveryMs: 0 },
+    llm: {
+      config: {
+        profiles: {
+          default: { provider: "replay", model: WIRE_MODEL },
+          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
+        },
+      },
+      cassettes: [cassette],
+    },
+  });
+  try {
+    await t.call("POST", "/v1/apps", { files: phoneAppFiles(undefined, true) });
+    for (const phone of [...us, ...us]) {
+      const r = await postPhone(t.kiln.handler, phone);
+      assert.equal(r.status, 200, r.body);
+    }
+    await t.kiln.jitService.idle();
+    await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});
+    await t.kiln.jitService.wait(APP, COMPONENT);
+    const rejected = await t.call("GET", `/v1/apps/${APP}/jit/${COMPONENT}`);
+    assert.equal(rejected.json.lastGeneration.status, "rejected");
+    const promoted = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/promote`, {
+      version: "v1",
+    });
+    assert.equal(promoted.status, 200);
+    const dotted = us.find((p) => p.includes("."))!;
+    const r = await postPhone(t.kiln.handler, dotted);
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { formatted: modelAnswer(dotted) });
+    assert.equal(r.provenance, "recording", "the schema violation was not served");
+    const status = await t.call("GET", `/v1/apps/${APP}/jit/${COMPONENT}`);
+    assert.equal(status.json.fallbacks, 1);
+  } finally {
+    await t.close();
+    await coder.close();
+  }
+});
