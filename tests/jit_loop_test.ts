@@ -5,9 +5,6 @@
  * → drift in the traffic → automatic rollback to the LLM.
  */
 import assert from "node:assert/strict";
-import { IsolateTier, JcoComponentRunner, WasmTier } from "../src/sandbox/mod.ts";
-import { silentLogger } from "../src/core/mod.ts";
-import { startKiln } from "./_support/kiln.ts";
 import { git } from "./_support/git.ts";
 import {
   APP,
@@ -17,11 +14,11 @@ import {
   postPhone,
   recordTraffic,
   serveCoder,
+  startJitKiln,
   ukPhones,
   US_HANDLER,
   US_TESTS,
   usPhones,
-  WIRE_MODEL,
 } from "./_support/jit.ts";
 
 async function readSse(res: Response): Promise<{ event: string; data: unknown }[]> {
@@ -38,24 +35,7 @@ Deno.test("the JIT loop: rule → generation → gate → activation → shadow 
   const uk = ukPhones(12);
   const cassette = await recordTraffic([...us, ...uk]);
   const coder = serveCoder([{ handler: US_HANDLER, tests: US_TESTS }]);
-  const tiers = [
-    new IsolateTier({ logger: silentLogger, workersPerApp: 1 }),
-    new WasmTier({ logger: silentLogger, workers: 2, components: new JcoComponentRunner() }),
-  ];
-  const t = await startKiln({
-    tiers,
-    random: () => 0,
-    optimization: { evaluateEveryMs: 0 },
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "replay", model: WIRE_MODEL },
-          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
-        },
-      },
-      cassettes: [cassette],
-    },
-  });
+  const t = await startJitKiln(cassette, coder, { random: () => 0 });
   try {
     const reg = await t.call("POST", "/v1/apps", { files: phoneAppFiles() });
     assert.equal(reg.status, 201, JSON.stringify(reg.json));
@@ -181,22 +161,7 @@ Deno.test("a rejected version promoted by an operator falls back to the LLM wher
     '{\n  if (input.phone.includes(".")) throw new Error("dots are not supported");\n',
   );
   const coder = serveCoder([{ handler: fragile, tests: US_TESTS }]);
-  const t = await startKiln({
-    tiers: [
-      new WasmTier({ logger: silentLogger, workers: 1, components: new JcoComponentRunner() }),
-    ],
-    random: () => 0.99,
-    optimization: { evaluateEveryMs: 0 },
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "replay", model: WIRE_MODEL },
-          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
-        },
-      },
-      cassettes: [cassette],
-    },
-  });
+  const t = await startJitKiln(cassette, coder, { random: () => 0.99 });
   try {
     await t.call("POST", "/v1/apps", { files: phoneAppFiles() });
     for (const phone of [...us, ...us]) await postPhone(t.kiln.handler, phone);
@@ -256,22 +221,7 @@ Deno.test("generated code whose answer breaks the output schema falls back to th
 ];
 `;
   const coder = serveCoder([{ handler, tests }]);
-  const t = await startKiln({
-    tiers: [
-      new WasmTier({ logger: silentLogger, workers: 1, components: new JcoComponentRunner() }),
-    ],
-    random: () => 0.99,
-    optimization: { evaluateEveryMs: 0 },
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "replay", model: WIRE_MODEL },
-          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
-        },
-      },
-      cassettes: [cassette],
-    },
-  });
+  const t = await startJitKiln(cassette, coder, { random: () => 0.99 });
   try {
     await t.call("POST", "/v1/apps", { files: phoneAppFiles(undefined, true) });
     for (const phone of [...us, ...us]) {

@@ -5,7 +5,10 @@
  */
 import { type Cassette, parseCassette } from "../../src/llm/mod.ts";
 import { json, openAiAnswer, serveWire, type WireServer } from "../../src/llm/_test_support.ts";
-import { startKiln } from "./kiln.ts";
+import { silentLogger } from "../../src/core/mod.ts";
+import type { KilnOptions } from "../../src/kiln.ts";
+import { JcoComponentRunner, type TierDriver, WasmTier } from "../../src/sandbox/mod.ts";
+import { startKiln, type TestKiln } from "./kiln.ts";
 
 export const APP = "phones";
 export const COMPONENT = "format-phone";
@@ -186,4 +189,37 @@ export function serveCoder(answers: { handler: string; tests: string }[]): WireS
       completion: 600,
     }))
   );
+}
+
+/** LLM options replaying `cassette` for the app, with `coder` as the coder profile. */
+export function jitLlm(cassette: Cassette, coder: WireServer): NonNullable<KilnOptions["llm"]> {
+  return {
+    config: {
+      profiles: {
+        default: { provider: "replay", model: WIRE_MODEL },
+        coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
+      },
+    },
+    cassettes: [cassette],
+  };
+}
+
+/**
+ * A Kiln for the JIT loop: replayed traffic, the stand-in coder, the real wasm tier (plus any
+ * `tiers` given), no periodic oracle, and `random` deciding samples and shadows.
+ */
+export async function startJitKiln(
+  cassette: Cassette,
+  coder: WireServer,
+  opts: { random: () => number; tiers?: TierDriver[] },
+): Promise<TestKiln> {
+  return await startKiln({
+    tiers: [
+      ...(opts.tiers ?? []),
+      new WasmTier({ logger: silentLogger, workers: 2, components: new JcoComponentRunner() }),
+    ],
+    random: opts.random,
+    optimization: { evaluateEveryMs: 0 },
+    llm: jitLlm(cassette, coder),
+  });
 }
