@@ -164,6 +164,10 @@ Deno.test("a rejected version promoted by an operator falls back to the LLM wher
   const t = await startJitKiln(cassette, coder, { random: () => 0.99 });
   try {
     await t.call("POST", "/v1/apps", { files: phoneAppFiles() });
+    const early = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});
+    assert.equal(early.status, 409);
+    assert.equal(early.json.error.code, "JIT_NOT_READY");
+    assert.match(early.json.error.message, /has 0 recorded calls; a generation needs at least 30/);
     for (const phone of [...us, ...us]) await postPhone(t.kiln.handler, phone);
     await t.kiln.jitService.idle();
     const started = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});

@@ -102,6 +102,16 @@ export class JitService {
           `components are hardened into code`,
       );
     }
+    const { minSamples } = snapshot.optimization.generation;
+    const samples = await this.samples.count(appId, componentId);
+    if (samples < minSamples) {
+      throw new KilnError(
+        "JIT_NOT_READY",
+        `component ${quote(componentId)} has ${samples} recorded calls; a generation needs at ` +
+          `least ${minSamples} (optimization_config.yaml generation.minSamples)`,
+        { samples, minSamples },
+      );
+    }
     const now = this.#clock.now();
     const gen: JitGeneration = {
       generationId: `${String(now).padStart(14, "0")}-${crypto.randomUUID().slice(0, 8)}`,
