@@ -55,43 +55,48 @@ const ACTIVE_SHADOW_RATE = 0.01;
 const WINDOW = 50;
 const DIR = new URL("./jit_fixtures/", import.meta.url);
 
-const fixtures: Fixture[] = [];
-for await (const e of Deno.readDir(DIR)) {
-  if (e.name.endsWith(".json")) {
-    fixtures.push(JSON.parse(await Deno.readTextFile(new URL(e.name, DIR))));
+if (import.meta.main) await main();
+
+/** Every task, then the table. */
+async function main() {
+  const fixtures: Fixture[] = [];
+  for await (const e of Deno.readDir(DIR)) {
+    if (e.name.endsWith(".json")) {
+      fixtures.push(JSON.parse(await Deno.readTextFile(new URL(e.name, DIR))));
+    }
   }
-}
-fixtures.sort((a, b) => a.taskId.localeCompare(b.taskId));
+  fixtures.sort((a, b) => a.taskId.localeCompare(b.taskId));
 
-const rows = [];
-let wrongTotal = 0, wrongRejected = 0;
-for (const f of fixtures) {
-  const r = await runTask(f);
-  wrongTotal += r.wrong.total;
-  wrongRejected += r.wrong.rejected;
-  rows.push(r);
-}
+  const rows = [];
+  let wrongTotal = 0, wrongRejected = 0;
+  for (const f of fixtures) {
+    const r = await runTask(f);
+    wrongTotal += r.wrong.total;
+    wrongRejected += r.wrong.rejected;
+    rows.push(r);
+  }
 
-console.log(
-  `\nJIT benchmark: ${fixtures.length} tasks, stream of ${STREAM} calls each, ` +
-    `first ${TRAIN} recorded as samples; fixtures are ${[
-      ...new Set(fixtures.map((f) => f.provenance)),
-    ]}`,
-);
-console.table(rows.map((r) => ({
-  task: r.task,
-  kind: r.kind,
-  "wrong/const rejected": `${r.wrong.rejected}/${r.wrong.total}`,
-  "correct": r.correct,
-  "hidden agreement": r.hidden,
-  "served by code": r.servedShare,
-  "live agreement": r.live,
-  "p50 code ms": r.p50Code,
-  "p50 LLM ms": r.p50Llm,
-  "speed-up": r.speedup,
-  "cost saved": r.saved,
-})));
-console.log(`wrong and constant handlers rejected: ${wrongRejected}/${wrongTotal}`);
+  console.log(
+    `\nJIT benchmark: ${fixtures.length} tasks, stream of ${STREAM} calls each, ` +
+      `first ${TRAIN} recorded as samples; fixtures are ${[
+        ...new Set(fixtures.map((f) => f.provenance)),
+      ]}`,
+  );
+  console.table(rows.map((r) => ({
+    task: r.task,
+    kind: r.kind,
+    "wrong/const rejected": `${r.wrong.rejected}/${r.wrong.total}`,
+    "correct": r.correct,
+    "hidden agreement": r.hidden,
+    "served by code": r.servedShare,
+    "live agreement": r.live,
+    "p50 code ms": r.p50Code,
+    "p50 LLM ms": r.p50Llm,
+    "speed-up": r.speedup,
+    "cost saved": r.saved,
+  })));
+  console.log(`wrong and constant handlers rejected: ${wrongRejected}/${wrongTotal}`);
+}
 
 async function runTask(f: Fixture) {
   let now = Date.parse(f.calls[0].at);

@@ -291,7 +291,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       llm: llmRunner,
       workflows: workflowComponentRunner(workflows),
       metrics,
-      optimizer: jitService,
+      optimizer: jitService.hooks,
     });
     tools.setInvoker((...args) => router.invoke(...args));
     workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));

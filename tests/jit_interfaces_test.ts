@@ -10,6 +10,7 @@ import { connectV1 } from "./_support/mcp_clients.ts";
 import {
   APP,
   COMPONENT,
+  jitLlm,
   phoneAppFiles,
   postPhone,
   recordTraffic,
@@ -17,7 +18,6 @@ import {
   US_HANDLER,
   US_TESTS,
   usPhones,
-  WIRE_MODEL,
 } from "./_support/jit.ts";
 
 function captureIo() {
@@ -31,15 +31,7 @@ Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line
   const cassette = await recordTraffic(us);
   const coder = serveCoder([{ handler: US_HANDLER, tests: US_TESTS }]);
   const k = await startMcpKiln({
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "replay", model: WIRE_MODEL },
-          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
-        },
-      },
-      cassettes: [cassette],
-    },
+    llm: jitLlm(cassette, coder),
     kiln: { optimization: { evaluateEveryMs: 0 }, random: () => 0.99 },
   });
   try {

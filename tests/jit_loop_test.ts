@@ -5,9 +5,6 @@
  * → drift in the traffic → automatic rollback to the LLM.
  */
 import assert from "node:assert/strict";
-import { IsolateTier, JcoComponentRunner, WasmTier } from "../src/sandbox/mod.ts";
-import { silentLogger } from "../src/core/mod.ts";
-import { startKiln } from "./_support/kiln.ts";
 import { git } from "./_support/git.ts";
 import {
   APP,
@@ -17,11 +14,11 @@ import {
   postPhone,
   recordTraffic,
   serveCoder,
+  startJitKiln,
   ukPhones,
   US_HANDLER,
   US_TESTS,
   usPhones,
-  WIRE_MODEL,
 } from "./_support/jit.ts";
 
 async function readSse(res: Response): Promise<{ event: string; data: unknown }[]> {
@@ -38,24 +35,7 @@ Deno.test("the JIT loop: rule → generation → gate → activation → shadow 
   const uk = ukPhones(12);
   const cassette = await recordTraffic([...us, ...uk]);
   const coder = serveCoder([{ handler: US_HANDLER, tests: US_TESTS }]);
-  const tiers = [
-    new IsolateTier({ logger: silentLogger, workersPerApp: 1 }),
-    new WasmTier({ logger: silentLogger, workers: 2, components: new JcoComponentRunner() }),
-  ];
-  const t = await startKiln({
-    tiers,
-    random: () => 0,
-    optimization: { evaluateEveryMs: 0 },
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "replay", model: WIRE_MODEL },
-          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
-        },
-      },
-      cassettes: [cassette],
-    },
-  });
+  const t = await startJitKiln(cassette, coder, { random: () => 0 });
   try {
     const reg = await t.call("POST", "/v1/apps", { files: phoneAppFiles() });
     assert.equal(reg.status, 201, JSON.stringify(reg.json));
@@ -181,24 +161,13 @@ Deno.test("a rejected version promoted by an operator falls back to the LLM wher
     '{\n  if (input.phone.includes(".")) throw new Error("dots are not supported");\n',
   );
   const coder = serveCoder([{ handler: fragile, tests: US_TESTS }]);
-  const t = await startKiln({
-    tiers: [
-      new WasmTier({ logger: silentLogger, workers: 1, components: new JcoComponentRunner() }),
-    ],
-    random: () => 0.99,
-    optimization: { evaluateEveryMs: 0 },
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "replay", model: WIRE_MODEL },
-          coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
-        },
-      },
-      cassettes: [cassette],
-    },
-  });
+  const t = await startJitKiln(cassette, coder, { random: () => 0.99 });
   try {
     await t.call("POST", "/v1/apps", { files: phoneAppFiles() });
+    const early = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});
+    assert.equal(early.status, 409);
+    assert.equal(early.json.error.code, "JIT_NOT_READY");
+    assert.match(early.json.error.message, /has 0 recorded calls; a generation needs at least 30/);
     for (const phone of [...us, ...us]) await postPhone(t.kiln.handler, phone);
     await t.kiln.jitService.idle();
     const started = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});
@@ -236,6 +205,49 @@ Deno.test("a rejected version promoted by an operator falls back to the LLM wher
     assert.equal(noVersion.status, 404);
     const bad = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/promote`, { version: "x" });
     assert.equal(bad.status, 400);
+  } finally {
+    await t.close();
+    await coder.close();
+  }
+});
+
+Deno.test("generated code whose answer breaks the output schema falls back to the LLM", async () => {
+  const us = usPhones(16, 5);
+  const cassette = await recordTraffic(us, true);
+  const handler = `export function handle(input: { phone: string }) {
+  const d = String(input.phone).replace(/\\D/g, "").slice(-10);
+  const formatted = \`+1-\${d.slice(0, 3)}-\${d.slice(3, 6)}-\${d.slice(6)}\`;
+  return { formatted: input.phone.includes(".") ? formatted.slice(1) : formatted };
+}
+`;
+  const tests = `export const cases = [
+  { name: "plain", input: { phone: "4155550100" }, expected: { formatted: "+1-415-555-0100" } },
+];
+`;
+  const coder = serveCoder([{ handler, tests }]);
+  const t = await startJitKiln(cassette, coder, { random: () => 0.99 });
+  try {
+    await t.call("POST", "/v1/apps", { files: phoneAppFiles(undefined, true) });
+    for (const phone of [...us, ...us]) {
+      const r = await postPhone(t.kiln.handler, phone);
+      assert.equal(r.status, 200, r.body);
+    }
+    await t.kiln.jitService.idle();
+    await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/generate`, {});
+    await t.kiln.jitService.wait(APP, COMPONENT);
+    const rejected = await t.call("GET", `/v1/apps/${APP}/jit/${COMPONENT}`);
+    assert.equal(rejected.json.lastGeneration.status, "rejected");
+    const promoted = await t.call("POST", `/v1/apps/${APP}/jit/${COMPONENT}/promote`, {
+      version: "v1",
+    });
+    assert.equal(promoted.status, 200);
+    const dotted = us.find((p) => p.includes("."))!;
+    const r = await postPhone(t.kiln.handler, dotted);
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { formatted: modelAnswer(dotted) });
+    assert.equal(r.provenance, "recording", "the schema violation was not served");
+    const status = await t.call("GET", `/v1/apps/${APP}/jit/${COMPONENT}`);
+    assert.equal(status.json.fallbacks, 1);
   } finally {
     await t.close();
     await coder.close();

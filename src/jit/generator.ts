@@ -84,7 +84,7 @@ export async function runGeneration(
   }, {
     gate: cases(split.gate),
     hidden: cases(split.hidden),
-  }, { appId, componentId, timeoutMs: 30_000 });
+  }, { appId, componentId, timeoutMs: Math.min(config.generation.timeoutMs, 30_000) });
   await emit("tests", `${run.tests.passed}/${run.tests.total} generated tests pass`, run.tests);
   await emit("gate", `gate agreement ${run.gate.agreed}/${run.gate.total}`, {
     agreement: run.gate.agreement,

@@ -78,6 +78,7 @@ const AUDIT_TTL_S = 365 * 86_400;
 export class JitRecords {
   readonly #store: StoreDriver;
   readonly #clock: Clock;
+  #seq = 0;
 
   constructor(store: StoreDriver, clock: Clock) {
     this.#store = store;
@@ -113,7 +114,9 @@ export class JitRecords {
   async audit(entry: Omit<AuditEntry, "at">): Promise<AuditEntry> {
     const now = this.#clock.now();
     const full = { at: new Date(now).toISOString(), ...entry } as AuditEntry;
-    const key = `audit:${String(now).padStart(14, "0")}-${crypto.randomUUID().slice(0, 8)}`;
+    // Time, then this process's sequence: entries of one millisecond keep their order.
+    const seq = String(this.#seq++ % 1e6).padStart(6, "0");
+    const key = `audit:${String(now).padStart(14, "0")}-${seq}-${crypto.randomUUID().slice(0, 8)}`;
     await this.#store.set(scope(entry.appId), key, full as unknown as JsonValue, AUDIT_TTL_S);
     return full;
   }

@@ -1,10 +1,7 @@
 import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
-import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
+import type { ComponentDefinition } from "../models/mod.ts";
 import type { Registry } from "../registry/mod.ts";
-import { payload } from "../../isolates/sdk.ts";
-import { checkValue } from "../llm/mod.ts";
 import { generatedTask, switchToGenerated, switchToLlm } from "./activation.ts";
-import { sameOutput } from "./agreement.ts";
 import { type GeneratorDeps, runGeneration } from "./generator.ts";
 import {
   type AuditEntry,
@@ -14,13 +11,8 @@ import {
   JitRecords,
 } from "./jit_records.ts";
 import { SampleStore } from "./sample_store.ts";
-import { ShadowWindow } from "./shadow.ts";
+import { type JitMetrics, ServingHooks } from "./serving_hooks.ts";
 import type { StoreDriver } from "../state/mod.ts";
-
-/** Where the service counts what served each call (the metric collector's `add`). */
-export interface JitMetrics {
-  add(name: string, value: number, labels: Record<string, string>): void;
-}
 
 /** What the JIT service is built from. */
 export interface JitServiceOptions extends Omit<GeneratorDeps, "samples" | "clock" | "logger"> {
@@ -50,8 +42,6 @@ export interface JitComponentStatus {
 
 type Listener = (event: JitProgressEvent | { phase: "end"; generation: JitGeneration }) => void;
 
-const MAX_SHADOW_IN_FLIGHT = 4;
-
 /**
  * The JIT loop's owner: records llm components' traffic, runs generations (one per component at
  * a time, in the background, with progress events), promotes and rolls back versions, and
@@ -61,15 +51,14 @@ const MAX_SHADOW_IN_FLIGHT = 4;
 export class JitService {
   readonly samples: SampleStore;
   readonly records: JitRecords;
+  /** What the router calls on every llm and generated-code answer. */
+  readonly hooks: ServingHooks;
   readonly #o: JitServiceOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #running = new Map<string, Promise<JitGeneration>>();
   readonly #listeners = new Map<string, Set<Listener>>();
-  readonly #shadows = new Map<string, ShadowWindow>();
-  readonly #shadowInFlight = new Map<string, number>();
-  readonly #fallbacks = new Map<string, number>();
   readonly #pending = new Set<Promise<unknown>>();
 
   constructor(opts: JitServiceOptions) {
@@ -79,6 +68,16 @@ export class JitService {
     this.#random = opts.random ?? Math.random;
     this.samples = new SampleStore(opts.store, { clock: this.#clock, random: this.#random });
     this.records = new JitRecords(opts.store, this.#clock);
+    this.hooks = new ServingHooks({
+      registry: opts.registry,
+      prompts: opts.prompts,
+      samples: this.samples,
+      metrics: opts.metrics,
+      random: this.#random,
+      logger: this.#log,
+      track: (p) => this.#track(p),
+      rollback: (appId, componentId, reason) => this.rollback(appId, componentId, reason, "kiln"),
+    });
   }
 
   /** Starts a generation in the background; JIT_BUSY while one runs for the component. */
@@ -101,6 +100,16 @@ export class JitService {
         "JIT_NOT_READY",
         `component ${quote(componentId)} is a ${component.handlerType} component; only llm ` +
           `components are hardened into code`,
+      );
+    }
+    const { minSamples } = snapshot.optimization.generation;
+    const samples = await this.samples.count(appId, componentId);
+    if (samples < minSamples) {
+      throw new KilnError(
+        "JIT_NOT_READY",
+        `component ${quote(componentId)} has ${samples} recorded calls; a generation needs at ` +
+          `least ${minSamples} (optimization_config.yaml generation.minSamples)`,
+        { samples, minSamples },
       );
     }
     const now = this.#clock.now();
@@ -174,7 +183,7 @@ export class JitService {
       });
       if (report.decision === "activate") {
         record.activeVersion = report.version;
-        this.#shadows.delete(`${appId}\0${componentId}`);
+        this.hooks.resetShadow(appId, componentId);
       }
       await this.records.saveComponent(appId, record);
       await this.records.audit({
@@ -270,7 +279,7 @@ export class JitService {
       ? await this.records.generation(appId, record.lastGenerationId)
       : undefined;
     const task = generatedTask(c);
-    const shadow = this.#shadows.get(key)?.snapshot();
+    const shadow = this.hooks.shadow(appId, c.componentId);
     const state: JitComponentStatus["state"] = this.#running.has(key)
       ? "generating"
       : task
@@ -287,7 +296,7 @@ export class JitService {
       versions: record.versions,
       samples: await this.samples.count(appId, c.componentId),
       ...(shadow ? { shadow } : {}),
-      fallbacks: this.#fallbacks.get(key) ?? 0,
+      fallbacks: this.hooks.fallbacks(appId, c.componentId),
       ...(last ? { lastGeneration: last } : {}),
       ...(record.rolledBackAt && !task
         ? { rolledBackAt: record.rolledBackAt, rollbackReason: record.rollbackReason }
@@ -323,7 +332,7 @@ export class JitService {
     delete record.rolledBackAt;
     delete record.rollbackReason;
     await this.records.saveComponent(appId, record);
-    this.#shadows.delete(`${appId}\0${componentId}`);
+    this.hooks.resetShadow(appId, componentId);
     await this.records.audit({
       appId,
       componentId,
@@ -369,7 +378,7 @@ export class JitService {
       details: {
         version: task.jitVersion,
         commit: revision,
-        shadow: this.#shadows.get(`${appId}\0${componentId}`)?.snapshot(),
+        shadow: this.hooks.shadow(appId, componentId),
       },
     });
     return await this.status(appId, componentId);
@@ -377,113 +386,6 @@ export class JitService {
 
   async audit(appId: string, limit?: number): Promise<AuditEntry[]> {
     return await this.records.auditLog(appId, limit);
-  }
-
-  /**
-   * Router hook: whether generated code's answer meets the schema the LLM's answers had to meet
-   * (the component's `outputSchema`, else its prompt's); null when it does, else why not.
-   */
-  async checkOutput(appId: string, revision: string, llm: ComponentDefinition, data: unknown) {
-    const name = (llm.taskDetails as { promptTemplate: string }).promptTemplate;
-    const ref = llm.outputSchema ??
-      (await this.#o.prompts.loadTemplate(appId, revision, name)).outputSchema;
-    const schema = await this.#o.prompts.loadSchema(appId, revision, ref);
-    if (!schema) return null;
-    const check = checkValue(data, schema);
-    return check.ok ? null : check.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-  }
-
-  /** Router hook: an llm component answered; sample the pair per the app's sampling config. */
-  recordLlm(
-    appId: string,
-    component: ComponentDefinition,
-    requestData: RequestData,
-    result: ExecuteResponse,
-  ): void {
-    this.#o.metrics?.add("kiln.jit.served", 1, {
-      appId,
-      componentId: component.componentId,
-      servedBy: "llm",
-    });
-    if (result.resultType !== "generic") return;
-    const snapshot = this.#o.registry.snapshot(appId);
-    const call = result.metrics.mcp_calls.find((c) => c.tool === "core.llm.generate");
-    this.#track(
-      this.samples.record(appId, component.componentId, {
-        input: payload(requestData),
-        output: result.data,
-        latencyMs: call?.total_duration_ms ?? result.metrics.execution_time_ms,
-        costUsd: 0,
-        promptTokens: call?.token_usage?.promptTokens ?? 0,
-        completionTokens: call?.token_usage?.completionTokens ?? 0,
-        provenance: call?.provenance === "recording" ? "recording" : "live",
-      }, snapshot.optimization.sampling).catch((err) =>
-        this.#log.warn("sampling failed", { appId, error: String(err) })
-      ),
-    );
-  }
-
-  /** Router hook: generated code failed and the LLM answered instead. */
-  fellBack(appId: string, componentId: string, reason: string): void {
-    const key = `${appId}\0${componentId}`;
-    this.#fallbacks.set(key, (this.#fallbacks.get(key) ?? 0) + 1);
-    this.#o.metrics?.add("kiln.jit.served", 1, { appId, componentId, servedBy: "llm_fallback" });
-    this.#log.info("generated code fell back to the LLM", { appId, componentId, reason });
-  }
-
-  /**
-   * Router hook: generated code answered. On a sampled share of calls the LLM answers too, in
-   * the background; disagreement beyond the app's threshold over the rolling window rolls the
-   * component back to the LLM on its own.
-   */
-  servedByCode(
-    appId: string,
-    component: ComponentDefinition,
-    result: ExecuteResponse,
-    askLlm: () => Promise<ExecuteResponse>,
-  ): void {
-    this.#o.metrics?.add("kiln.jit.served", 1, {
-      appId,
-      componentId: component.componentId,
-      servedBy: "jit",
-    });
-    const snapshot = this.#o.registry.snapshot(appId);
-    const config = snapshot.optimization;
-    const key = `${appId}\0${component.componentId}`;
-    const inFlight = this.#shadowInFlight.get(key) ?? 0;
-    const probation = this.#shadows.get(key);
-    const proven = probation && probation.snapshot().checks >= probation.window;
-    const rate = proven ? config.activeShadowSampleRate : config.shadowSampleRate;
-    if (inFlight >= MAX_SHADOW_IN_FLIGHT || this.#random() >= rate) return;
-    this.#shadowInFlight.set(key, inFlight + 1);
-    const check = askLlm().then(async (llm) => {
-      if (llm.resultType !== "generic") return;
-      const agreed = sameOutput(llm.data, result.data);
-      let window = this.#shadows.get(key);
-      if (!window || window.window !== config.rollbackWindow) {
-        window = new ShadowWindow(config.rollbackWindow);
-        this.#shadows.set(key, window);
-      }
-      window.push(agreed);
-      this.#o.metrics?.add("kiln.jit.shadow.checks", 1, {
-        appId,
-        componentId: component.componentId,
-        outcome: agreed ? "agree" : "disagree",
-      });
-      const rolling = window.rolling();
-      if (rolling !== null && rolling < config.agreementThreshold) {
-        const reason = `rolling shadow agreement ${(rolling * 100).toFixed(1)}% over the last ` +
-          `${Math.min(window.snapshot().checks, window.window)} checks is below ${
-            (config.agreementThreshold * 100).toFixed(1)
-          }%`;
-        this.#shadows.delete(key);
-        await this.rollback(appId, component.componentId, reason, "kiln").catch((err) =>
-          this.#log.warn("automatic rollback failed", { appId, error: String(err) })
-        );
-      }
-    }).catch((err) => this.#log.warn("shadow check failed", { appId, error: String(err) }))
-      .finally(() => this.#shadowInFlight.set(key, (this.#shadowInFlight.get(key) ?? 1) - 1));
-    this.#track(check);
   }
 
   /** Resolves when no generation, sample write or shadow check of this process is in flight. */

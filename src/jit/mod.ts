@@ -14,7 +14,9 @@ export type { CandidateFiles, GateCase, GateRun, GateSandbox, SliceResult } from
 export { decide } from "./report.ts";
 export type { GateReport } from "./report.ts";
 export { JitService } from "./jit_service.ts";
-export type { JitComponentStatus, JitMetrics, JitServiceOptions } from "./jit_service.ts";
+export type { JitComponentStatus, JitServiceOptions } from "./jit_service.ts";
+export { ServingHooks } from "./serving_hooks.ts";
+export type { JitMetrics } from "./serving_hooks.ts";
 export { jitScopes } from "./jit_records.ts";
 export type {
   AuditEntry,

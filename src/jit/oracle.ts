@@ -158,7 +158,11 @@ export class Oracle {
     return first ?? { ...base, action: "none", observed: [], reason: "no rule applies" };
   }
 
-  async #act(d: OracleDecision, config: OptimizationConfig, actor: string) {
+  async #act(
+    d: OracleDecision,
+    config: OptimizationConfig,
+    actor: string,
+  ): Promise<OracleDecision> {
     const jit = this.#o.jit;
     if (d.action === "RECOMMEND_JIT") {
       const last = await jit.records.recommendations(d.appId);
@@ -200,6 +204,15 @@ export class Oracle {
         reason: `${d.reason}; cooling down after the last attempt`,
       };
     }
+    const samples = await jit.samples.count(d.appId, d.componentId);
+    if (samples < config.generation.minSamples) {
+      return {
+        ...d,
+        action: "none" as const,
+        reason: `${d.reason}; only ${samples} of the ${config.generation.minSamples} recorded ` +
+          `calls a generation needs`,
+      };
+    }
     await jit.records.audit({
       appId: d.appId,
       componentId: d.componentId,
@@ -220,6 +233,9 @@ export class Oracle {
     } catch (err) {
       if (err instanceof KilnError && err.code === "JIT_BUSY") {
         return { ...d, reason: `${d.reason}; a generation is already running` };
+      }
+      if (err instanceof KilnError && err.code === "JIT_NOT_READY") {
+        return { ...d, action: "none" as const, reason: `${d.reason}; ${err.message}` };
       }
       throw err;
     }

@@ -36,6 +36,7 @@ export class SampleStore {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #sinceTrim = new Map<string, number>();
+  #seq = 0;
 
   constructor(store: StoreDriver, opts: { clock?: Clock; random?: () => number } = {}) {
     this.#store = store;
@@ -58,7 +59,8 @@ export class SampleStore {
       return false;
     }
     const now = this.#clock.now();
-    const sampleId = `${String(now).padStart(14, "0")}-${crypto.randomUUID().slice(0, 8)}`;
+    const seq = String(this.#seq++ % 1e6).padStart(6, "0");
+    const sampleId = `${String(now).padStart(14, "0")}-${seq}-${crypto.randomUUID().slice(0, 8)}`;
     const sample: Sample = {
       ...pair,
       sampleId,

@@ -5,14 +5,20 @@
  */
 import { type Cassette, parseCassette } from "../../src/llm/mod.ts";
 import { json, openAiAnswer, serveWire, type WireServer } from "../../src/llm/_test_support.ts";
-import { startKiln } from "./kiln.ts";
+import { silentLogger } from "../../src/core/mod.ts";
+import type { KilnOptions } from "../../src/kiln.ts";
+import { JcoComponentRunner, type TierDriver, WasmTier } from "../../src/sandbox/mod.ts";
+import { startKiln, type TestKiln } from "./kiln.ts";
 
 export const APP = "phones";
 export const COMPONENT = "format-phone";
 export const WIRE_MODEL = "phone-model";
 
 /** The app's files; `rules` and gate knobs go into `optimization_config.yaml`. */
-export function phoneAppFiles(optimization: string = DEFAULT_OPTIMIZATION): Record<string, string> {
+export function phoneAppFiles(
+  optimization: string = DEFAULT_OPTIMIZATION,
+  json = false,
+): Record<string, string> {
   return {
     "app_definition.yaml": `appId: ${APP}\ndisplayName: Phones\nversion: 1.0.0\n`,
     "component_registry.yaml": `components:
@@ -32,11 +38,19 @@ parameters:
   temperature: 0
 template: |
   Format this phone number as +1-AAA-BBB-CCCC, or in international form: {{ phone }}
-outputFormat: text
-`,
+${json ? JSON_OUTPUT : "outputFormat: text\n"}`,
     "optimization_config.yaml": optimization,
   };
 }
+
+const JSON_OUTPUT = `outputFormat: json
+outputSchema:
+  type: object
+  additionalProperties: false
+  required: [formatted]
+  properties:
+    formatted: { type: string, pattern: "^\\\\+" }
+`;
 
 export const DEFAULT_OPTIMIZATION = `agreementThreshold: 0.95
 shadowSampleRate: 1
@@ -89,11 +103,12 @@ export function ukPhones(n: number): string[] {
 }
 
 /** A stand-in of the component's model on 127.0.0.1, speaking the OpenAI wire format. */
-export function serveModel(): WireServer {
+export function serveModel(asJson = false): WireServer {
   return serveWire((req) => {
     const user = String(req.body.messages.at(-1).content);
     const phone = user.split(": ").at(-1)!.trim();
-    return json(openAiAnswer(modelAnswer(phone), { prompt: 30, completion: 8 }));
+    const answer = asJson ? JSON.stringify({ formatted: modelAnswer(phone) }) : modelAnswer(phone);
+    return json(openAiAnswer(answer, { prompt: 30, completion: 8 }));
   });
 }
 
@@ -101,8 +116,8 @@ export function serveModel(): WireServer {
  * Records `phones` through Kiln's recording provider (the real router → LlmRunner → gateway
  * path), returning the cassette the replay provider then answers from.
  */
-export async function recordTraffic(phones: string[]): Promise<Cassette> {
-  const model = serveModel();
+export async function recordTraffic(phones: string[], asJson = false): Promise<Cassette> {
+  const model = serveModel(asJson);
   const recordDir = await Deno.makeTempDir({ prefix: "kiln-jit-rec-" });
   const t = await startKiln({
     tiers: [],
@@ -117,7 +132,9 @@ export async function recordTraffic(phones: string[]): Promise<Cassette> {
     },
   });
   try {
-    await t.kiln.registry.registerApplication({ files: phoneAppFiles() });
+    await t.kiln.registry.registerApplication({
+      files: phoneAppFiles(DEFAULT_OPTIMIZATION, asJson),
+    });
     for (const phone of new Set(phones)) {
       const res = await postPhone(t.kiln.handler, phone);
       if (res.status !== 200) throw new Error(`recording ${phone}: ${res.status} ${res.body}`);
@@ -172,4 +189,37 @@ export function serveCoder(answers: { handler: string; tests: string }[]): WireS
       completion: 600,
     }))
   );
+}
+
+/** LLM options replaying `cassette` for the app, with `coder` as the coder profile. */
+export function jitLlm(cassette: Cassette, coder: WireServer): NonNullable<KilnOptions["llm"]> {
+  return {
+    config: {
+      profiles: {
+        default: { provider: "replay", model: WIRE_MODEL },
+        coder: { provider: "openai", baseUrl: `${coder.url}/v1`, model: "coder-model" },
+      },
+    },
+    cassettes: [cassette],
+  };
+}
+
+/**
+ * A Kiln for the JIT loop: replayed traffic, the stand-in coder, the real wasm tier (plus any
+ * `tiers` given), no periodic oracle, and `random` deciding samples and shadows.
+ */
+export async function startJitKiln(
+  cassette: Cassette,
+  coder: WireServer,
+  opts: { random: () => number; tiers?: TierDriver[] },
+): Promise<TestKiln> {
+  return await startKiln({
+    tiers: [
+      ...(opts.tiers ?? []),
+      new WasmTier({ logger: silentLogger, workers: 2, components: new JcoComponentRunner() }),
+    ],
+    random: opts.random,
+    optimization: { evaluateEveryMs: 0 },
+    llm: jitLlm(cassette, coder),
+  });
 }

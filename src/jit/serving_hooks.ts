@@ -1,0 +1,167 @@
+import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
+import type { LlmRunner } from "../llm/mod.ts";
+import { checkValue } from "../llm/mod.ts";
+import type { Logger } from "../core/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import type { RouterJitHooks } from "../router/mod.ts";
+import { payload } from "../../isolates/sdk.ts";
+import { sameOutput } from "./agreement.ts";
+import type { SampleStore } from "./sample_store.ts";
+import { ShadowWindow } from "./shadow.ts";
+
+/** Where the service counts what served each call (the metric collector's `add`). */
+export interface JitMetrics {
+  add(name: string, value: number, labels: Record<string, string>): void;
+}
+
+/** What the hooks act through; `rollback` is the service's, as actor `kiln`. */
+export interface ServingHooksDeps {
+  registry: Registry;
+  prompts: Pick<LlmRunner, "loadTemplate" | "loadSchema">;
+  samples: SampleStore;
+  metrics?: JitMetrics;
+  random: () => number;
+  logger: Logger;
+  track(p: Promise<unknown>): void;
+  rollback(appId: string, componentId: string, reason: string): Promise<unknown>;
+}
+
+const MAX_SHADOW_IN_FLIGHT = 4;
+
+/**
+ * The JIT loop on the request path: samples llm answers, checks generated answers against the
+ * output schema, counts fallbacks, and shadows a share of generated answers with the LLM after
+ * the response — rolling the component back when rolling agreement drops. Windows and counters
+ * are per process.
+ */
+export class ServingHooks implements RouterJitHooks {
+  readonly #o: ServingHooksDeps;
+  readonly #shadows = new Map<string, ShadowWindow>();
+  readonly #shadowInFlight = new Map<string, number>();
+  readonly #fallbacks = new Map<string, number>();
+
+  constructor(deps: ServingHooksDeps) {
+    this.#o = deps;
+  }
+
+  /** The shadow checks of a component since its version went live, if any ran. */
+  shadow(appId: string, componentId: string) {
+    return this.#shadows.get(`${appId}\0${componentId}`)?.snapshot();
+  }
+
+  fallbacks(appId: string, componentId: string): number {
+    return this.#fallbacks.get(`${appId}\0${componentId}`) ?? 0;
+  }
+
+  /** A new version goes on probation: its window starts empty. */
+  resetShadow(appId: string, componentId: string): void {
+    this.#shadows.delete(`${appId}\0${componentId}`);
+  }
+
+  /**
+   * Router hook: whether generated code's answer meets the schema the LLM's answers had to meet
+   * (the component's `outputSchema`, else its prompt's); null when it does, else why not.
+   */
+  async checkOutput(appId: string, revision: string, llm: ComponentDefinition, data: unknown) {
+    const name = (llm.taskDetails as { promptTemplate: string }).promptTemplate;
+    const ref = llm.outputSchema ??
+      (await this.#o.prompts.loadTemplate(appId, revision, name)).outputSchema;
+    const schema = await this.#o.prompts.loadSchema(appId, revision, ref);
+    if (!schema) return null;
+    const check = checkValue(data, schema);
+    return check.ok ? null : check.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+  }
+
+  /** Router hook: an llm component answered; sample the pair per the app's sampling config. */
+  recordLlm(
+    appId: string,
+    component: ComponentDefinition,
+    requestData: RequestData,
+    result: ExecuteResponse,
+  ): void {
+    this.#o.metrics?.add("kiln.jit.served", 1, {
+      appId,
+      componentId: component.componentId,
+      servedBy: "llm",
+    });
+    if (result.resultType !== "generic") return;
+    const snapshot = this.#o.registry.snapshot(appId);
+    const call = result.metrics.mcp_calls.find((c) => c.tool === "core.llm.generate");
+    this.#o.track(
+      this.#o.samples.record(appId, component.componentId, {
+        input: payload(requestData),
+        output: result.data,
+        latencyMs: call?.total_duration_ms ?? result.metrics.execution_time_ms,
+        costUsd: 0,
+        promptTokens: call?.token_usage?.promptTokens ?? 0,
+        completionTokens: call?.token_usage?.completionTokens ?? 0,
+        provenance: call?.provenance === "recording" ? "recording" : "live",
+      }, snapshot.optimization.sampling).catch((err) =>
+        this.#o.logger.warn("sampling failed", { appId, error: String(err) })
+      ),
+    );
+  }
+
+  /** Router hook: generated code failed and the LLM answered instead. */
+  fellBack(appId: string, componentId: string, reason: string): void {
+    const key = `${appId}\0${componentId}`;
+    this.#fallbacks.set(key, (this.#fallbacks.get(key) ?? 0) + 1);
+    this.#o.metrics?.add("kiln.jit.served", 1, { appId, componentId, servedBy: "llm_fallback" });
+    this.#o.logger.info("generated code fell back to the LLM", { appId, componentId, reason });
+  }
+
+  /**
+   * Router hook: generated code answered. On a sampled share of calls the LLM answers too, in
+   * the background; disagreement beyond the app's threshold over the rolling window rolls the
+   * component back to the LLM on its own.
+   */
+  servedByCode(
+    appId: string,
+    component: ComponentDefinition,
+    result: ExecuteResponse,
+    askLlm: () => Promise<ExecuteResponse>,
+  ): void {
+    this.#o.metrics?.add("kiln.jit.served", 1, {
+      appId,
+      componentId: component.componentId,
+      servedBy: "jit",
+    });
+    const snapshot = this.#o.registry.snapshot(appId);
+    const config = snapshot.optimization;
+    const key = `${appId}\0${component.componentId}`;
+    const inFlight = this.#shadowInFlight.get(key) ?? 0;
+    const probation = this.#shadows.get(key);
+    const proven = probation && probation.snapshot().checks >= probation.window;
+    const rate = proven ? config.activeShadowSampleRate : config.shadowSampleRate;
+    if (inFlight >= MAX_SHADOW_IN_FLIGHT || this.#o.random() >= rate) return;
+    this.#shadowInFlight.set(key, inFlight + 1);
+    const check = askLlm().then(async (llm) => {
+      if (llm.resultType !== "generic") return;
+      const agreed = sameOutput(llm.data, result.data);
+      let window = this.#shadows.get(key);
+      if (!window || window.window !== config.rollbackWindow) {
+        window = new ShadowWindow(config.rollbackWindow);
+        this.#shadows.set(key, window);
+      }
+      window.push(agreed);
+      this.#o.metrics?.add("kiln.jit.shadow.checks", 1, {
+        appId,
+        componentId: component.componentId,
+        outcome: agreed ? "agree" : "disagree",
+      });
+      const rolling = window.rolling();
+      if (rolling !== null && rolling < config.agreementThreshold) {
+        const reason = `rolling shadow agreement ${(rolling * 100).toFixed(1)}% over the last ` +
+          `${Math.min(window.snapshot().checks, window.window)} checks is below ${
+            (config.agreementThreshold * 100).toFixed(1)
+          }%`;
+        this.#shadows.delete(key);
+        await this.#o.rollback(appId, component.componentId, reason).catch((err) =>
+          this.#o.logger.warn("automatic rollback failed", { appId, error: String(err) })
+        );
+      }
+    }).catch((err) => this.#o.logger.warn("shadow check failed", { appId, error: String(err) }))
+      .finally(() => this.#shadowInFlight.set(key, (this.#shadowInFlight.get(key) ?? 1) - 1));
+    this.#o.track(check);
+  }
+}
