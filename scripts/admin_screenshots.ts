@@ -4,6 +4,7 @@
  * workflow run, recorded LLM traffic and a JIT generation), into `docs/screenshots/`.
  */
 import type { Page } from "playwright-core";
+import type { Kiln } from "../src/kiln.ts";
 import {
   launchBrowser,
   signIn,
@@ -16,13 +17,35 @@ import { JIT_APP_ID, JIT_COMPONENT_ID, prepareJit } from "../tests/_support/admi
 
 const OUT = new URL("../docs/screenshots/", import.meta.url);
 
+/** An app with a container component, invoked once, so its pool has a container. */
+async function boxedApp(kiln: Kiln): Promise<void> {
+  if (!kiln.containerTier) return;
+  await kiln.registry.registerApplication({
+    files: {
+      "app_definition.yaml": "appId: boxed\ndisplayName: Boxed\nversion: 1.0.0\n",
+      "component_registry.yaml": `components:
+  - componentId: shell
+    handlerType: jit
+    runtime: container
+    taskDetails: { script: code/shell.js, function: shell, language: javascript }
+    routeMatcher: { pathPattern: /shell, methods: [GET] }
+`,
+      "code/shell.js": "export function shell() { return { boxed: true }; }\n",
+    },
+  }, "Kiln <kiln@localhost>");
+  const res = await kiln.handler(new Request("http://kiln.test/apps/boxed/shell"));
+  console.log(`container component: ${res.status} ${await res.text()}`);
+}
+
 const jit = await prepareJit();
-const k = await startPanelKiln(jit.options);
+// The container tier too, when Docker answers, so the sandbox page shows a pool.
+const k = await startPanelKiln({ ...jit.options, containers: true });
 const b = await launchBrowser();
 try {
   await jit.seed(k.kiln);
   await seedApps(k.kiln, 5);
   const runId = await finishedRun(k.kiln);
+  await boxedApp(k.kiln);
   await k.kiln.jitService.generate(JIT_APP_ID, JIT_COMPONENT_ID, {
     trigger: "manual",
     actor: "screenshots",

@@ -266,7 +266,8 @@ steps:
     ${r.loading&&b`<${ke} what="diff" />`}
     ${r.data&&b`<${Vd} text=${r.data.diff} />`}
   </section>`}function Vd({text:e}){return e.trim()?b`<pre class="diff" tabindex="0" aria-label="Unified diff">${e.split(`
-`).map(t=>{let n=t.startsWith("+++")||t.startsWith("---")?"d-file":t.startsWith("+")?"d-add":t.startsWith("-")?"d-del":t.startsWith("@@")?"d-hunk":"";return b`<span class=${n}>${t}\n</span>`})}</pre>`:b`<p class="empty">No changes.</p>`}var jd=["*","app:read","definitions:read","definitions:write","runtime:read","runtime:write","invoke","log:write","llm:generate","metrics:read","jit:read","jit:write"];function Ha({appId:e}){let t=he(()=>Z("GET",`/v1/apps/${te(e)}/keys`),[e]),[n,s]=U(""),[o,r]=U(["invoke"]),[i,l]=U(null),[c,u]=U(null);Me("keys",!t.loading);let d=async $=>{$.preventDefault(),u(null);try{let v=await Z("POST",`/v1/apps/${te(e)}/keys`,{description:n,permissions:o});l({keyId:v.keyId,apiKey:v.apiKey}),s(""),t.reload()}catch(v){u(v)}},p=async $=>{if(u(null),!!confirm(`Revoke key ${$}? Clients using it stop working at once.`))try{await Z("DELETE",`/v1/apps/${te(e)}/keys/${te($)}`),i?.keyId===$&&l(null),t.reload()}catch(v){u(v)}},g=$=>r(o.includes($)?o.filter(v=>v!==$):[...o,$]),_=t.data?.keys??[];return b`
+`).map(t=>{let n=t.startsWith("+++")||t.startsWith("---")?"d-file":t.startsWith("+")?"d-add":t.startsWith("-")?"d-del":t.startsWith("@@")?"d-hunk":"";return b`<span class=${n}>${t+`
+`}</span>`})}</pre>`:b`<p class="empty">No changes.</p>`}var jd=["*","app:read","definitions:read","definitions:write","runtime:read","runtime:write","invoke","log:write","llm:generate","metrics:read","jit:read","jit:write"];function Ha({appId:e}){let t=he(()=>Z("GET",`/v1/apps/${te(e)}/keys`),[e]),[n,s]=U(""),[o,r]=U(["invoke"]),[i,l]=U(null),[c,u]=U(null);Me("keys",!t.loading);let d=async $=>{$.preventDefault(),u(null);try{let v=await Z("POST",`/v1/apps/${te(e)}/keys`,{description:n,permissions:o});l({keyId:v.keyId,apiKey:v.apiKey}),s(""),t.reload()}catch(v){u(v)}},p=async $=>{if(u(null),!!confirm(`Revoke key ${$}? Clients using it stop working at once.`))try{await Z("DELETE",`/v1/apps/${te(e)}/keys/${te($)}`),i?.keyId===$&&l(null),t.reload()}catch(v){u(v)}},g=$=>r(o.includes($)?o.filter(v=>v!==$):[...o,$]),_=t.data?.keys??[];return b`
     <div class="grid2">
       <section aria-labelledby="keys-h">
           <h2 id="keys-h">Keys</h2>
@@ -618,8 +619,7 @@ steps:
           ${t.pools.length===0&&b`<${Ke}>No container pools are running (the container tier starts pools on first use).<//>`}
           ${t.pools.map(n=>b`<section class="card" aria-label=${`Pool ${n.poolName} of ${n.appId}`}>
         <h3 class="wrap">${n.appId} / ${n.poolName}</h3>
-        <p class="muted wrap"><code>${n.image}</code> · min ${n.minInstances} · max ${n.maxInstances} ·
-          ${Object.entries(n.stats).map(([s,o])=>`${s} ${o}`).join(" · ")}</p>
+        <p class="muted wrap"><code>${n.image}</code>${" "}${[`min ${n.minInstances}`,`max ${n.maxInstances}`].concat(Object.entries(n.stats).map(([s,o])=>`${s} ${o}`)).map(s=>`· ${s}`).join(" ")}</p>
         ${n.containers.length===0?b`<p class="empty">No containers.</p>`:b`
                 <table class="table">
                   <thead>
@@ -836,6 +836,7 @@ steps:
       ${t.handlerType==="jit"&&b`<button type="button" class="danger" onClick=${()=>_("rollback")}>Roll back</button>`}
     </div>
     <${re} error=${l} />
+    ${t.rollbackReason&&b`<p class="bad wrap">Rolled back: ${t.rollbackReason}</p>`}
     ${$&&b`<p>Shadow agreement: <strong>${$.rollingAgreement===null?"—":`${($.rollingAgreement*100).toFixed(1)}%`}</strong>
       (${$.agreements}/${$.checks} checks, window ${$.window})</p>`}
     ${(t.versions??[]).length>0&&b`

@@ -154,7 +154,8 @@ export function DiffView({ text }: { text: string }) {
         : line.startsWith("@@")
         ? "d-hunk"
         : "";
-      return html`<span class=${cls}>${line}\n</span>`;
+      // The newline as a value: htm drops whitespace-only text that contains a line break.
+      return html`<span class=${cls}>${line + "\n"}</span>`;
     })
   }</pre>`;
 }

@@ -220,6 +220,7 @@ function Candidate(
   }
     </div>
     <${ErrorBox} error=${error} />
+    ${status.rollbackReason && html`<p class="bad wrap">Rolled back: ${status.rollbackReason}</p>`}
     ${
     shadow &&
     html`<p>Shadow agreement: <strong>${

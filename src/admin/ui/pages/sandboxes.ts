@@ -65,8 +65,11 @@ export function SandboxesPage() {
           d.pools.map((p: any) =>
             html`<section class="card" aria-label=${`Pool ${p.poolName} of ${p.appId}`}>
         <h3 class="wrap">${p.appId} / ${p.poolName}</h3>
-        <p class="muted wrap"><code>${p.image}</code> · min ${p.minInstances} · max ${p.maxInstances} ·
-          ${Object.entries(p.stats).map(([k, v]) => `${k} ${v}`).join(" · ")}</p>
+        <p class="muted wrap"><code>${p.image}</code>${" "}${
+              [`min ${p.minInstances}`, `max ${p.maxInstances}`]
+                .concat(Object.entries(p.stats).map(([k, v]) => `${k} ${v}`)).map((x) => `· ${x}`)
+                .join(" ")
+            }</p>
         ${
               p.containers.length === 0 ? html`<p class="empty">No containers.</p>` : html`
                 <table class="table">
