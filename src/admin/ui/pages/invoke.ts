@@ -120,12 +120,12 @@ function Console({ appId, component }: { appId: string; component: any }) {
           arguments: input ?? {},
           appId,
         });
-        const sc = res.structuredContent ?? {};
         setOutcome({
           via,
           ok: !res.isError,
-          tier: sc.tier ?? sc.metrics?.tier ?? null,
-          tierReason: sc.tierReason ?? null,
+          // Tool results carry the component's answer only; the tier travels in HTTP headers.
+          tier: null,
+          tierReason: "not reported over MCP: run through the app ingress to see the tier",
           clientMs: Math.round(performance.now() - started),
           serverMs: res.durationMs,
           body: res.structuredContent ?? res.content,

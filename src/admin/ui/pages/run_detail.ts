@@ -136,6 +136,12 @@ export function RunDetailPage({ appId, runId }: { appId: string; runId: string }
         <summary>Input (trigger)</summary>
         <${Json} value=${r.trigger} label="Run trigger" />
       </details>
+          ${r.context && Object.keys(r.context).length > 0 && html`
+            <details>
+              <summary>Context (what steps read as <code>context.*</code>)</summary>
+              <${Json} value=${r.context} label="Run context" />
+            </details>
+          `}
           ${r.result && html`
             <h2>Result</h2>
             <${Json} value=${r.result} label="Run result" />
