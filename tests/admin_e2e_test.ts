@@ -56,7 +56,7 @@ Deno.test({
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(e.message));
       page.on("dialog", (d) => d.accept());
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(30_000); // CI runs the suite in parallel on two cores
       // Later steps build on earlier ones: after a failure they are skipped, not timed out.
       let failed = false;
       const step = async (name: string, fn: () => Promise<void>) => {

@@ -1,5 +1,7 @@
 import script from "./_ui.bundle.js" with { type: "text" };
 import css from "./_ui.bundle.css" with { type: "text" };
+import uplot from "./_ui_uplot.bundle.js" with { type: "text" };
+import highlight from "./_ui_highlight.bundle.js" with { type: "text" };
 import { createHash } from "node:crypto";
 
 /**
@@ -9,10 +11,10 @@ import { createHash } from "node:crypto";
 export const ASSETS = {
   "app.js": { body: script, type: "text/javascript; charset=utf-8" },
   "app.css": { body: css, type: "text/css; charset=utf-8" },
+  "uplot.js": { body: uplot, type: "text/javascript; charset=utf-8" },
+  "highlight.js": { body: highlight, type: "text/javascript; charset=utf-8" },
 } as const;
 
 /** A content hash in the asset URLs, so browsers may cache them for good. */
-export const ASSET_VERSION = createHash("sha256").update(script).update(css).digest("hex").slice(
-  0,
-  12,
-);
+export const ASSET_VERSION = createHash("sha256").update(script).update(css).update(uplot)
+  .update(highlight).digest("hex").slice(0, 12);

@@ -97,7 +97,7 @@ export async function launchBrowser(): Promise<PanelBrowser> {
 }
 
 /** Waits until the panel marks `page` as rendered with its data. */
-export async function waitLoaded(page: Page, name: string, timeout = 15_000): Promise<void> {
+export async function waitLoaded(page: Page, name: string, timeout = 30_000): Promise<void> {
   // A function, not a string: the panel's CSP forbids eval, and functions are sent over CDP.
   await page.waitForFunction(
     (n) => (globalThis as unknown as PageGlobals).document.body.dataset.loaded === n,

@@ -1,5 +1,5 @@
-import uPlot from "uplot";
-import { useEffect, useRef } from "preact/hooks";
+import type uPlot from "uplot";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { html } from "./html.ts";
 
 const COLORS = [
@@ -24,8 +24,10 @@ export interface Series {
  * caption) so the numbers are there for screen readers and tests, not only as pixels.
  */
 export function Chart(
-  { title, xs, series, unit = "", height = 220, total = false }: {
+  { title, xs, series, unit = "", height = 220, total = false, uPlot: UPlot }: {
     title: string;
+    /** The uPlot class (`loadUplot()`); the page waits for it, so charts draw before its mark. */
+    uPlot: typeof uPlot;
     /** Caption with each series' total (counts, tokens, cost) rather than its average. */
     total?: boolean;
     xs: number[];
@@ -35,11 +37,11 @@ export function Chart(
   },
 ) {
   const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = box.current;
     if (!el || xs.length === 0 || series.length === 0) return;
     const width = Math.max(280, el.clientWidth || 480);
-    const plot = new uPlot(
+    const plot = new UPlot(
       {
         width,
         height,
@@ -66,7 +68,7 @@ export function Chart(
       el,
     );
     return () => plot.destroy();
-  }, [xs, series, unit, height]);
+  }, [xs, series, unit, height, UPlot]);
   const totals = series.map((s) => {
     const vals = s.values.filter((v): v is number => v !== null);
     const sum = vals.reduce((a, b) => a + b, 0);

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { createTwoFilesPatch } from "diff";
 import { api, ApiError, enc, qs } from "../api.ts";
 import { Empty, ErrorBox, Loading, short, useLoad, useLoadedMark } from "../common.ts";
-import { highlight } from "../highlight.ts";
+import { loadHighlight, useLazy } from "../lazy.ts";
 import { html } from "../html.ts";
 import { setQuery } from "../router.ts";
 
@@ -77,7 +77,8 @@ function FileView(
   const [error, setError] = useState<unknown>(null);
   const [committed, setCommitted] = useState("");
   const [busy, setBusy] = useState(false);
-  useLoadedMark("file", !file.loading);
+  const highlight = useLazy(loadHighlight);
+  useLoadedMark("file", !file.loading && highlight !== undefined);
 
   const startEdit = () => {
     if (!file.data) return;
@@ -146,9 +147,10 @@ function FileView(
   }
     ${file.loading && !file.data && html`<${Loading} what="file" />`}
     ${
-    !editing && file.data &&
-    html`<pre class="code-view" tabindex="0" aria-label=${`Content of ${path}`}><code
+    !editing && file.data && (highlight
+      ? html`<pre class="code-view" tabindex="0" aria-label=${`Content of ${path}`}><code
       dangerouslySetInnerHTML=${{ __html: highlight(path, file.data.content) }}></code></pre>`
+      : html`<pre class="code-view" tabindex="0" aria-label=${`Content of ${path}`}>${file.data.content}</pre>`)
   }
     ${
     editing && html`<form onSubmit=${save} class="editor">

@@ -1,5 +1,6 @@
 import { api, ApiError, qs } from "../api.ts";
 import { Chart, type Series } from "../chart.ts";
+import { loadUplot, useLazy } from "../lazy.ts";
 import { AppPicker, ErrorBox, Loading, PageHead, useLoad, useLoadedMark } from "../common.ts";
 import { html } from "../html.ts";
 import { setQuery } from "../router.ts";
@@ -104,7 +105,8 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
     ]);
     return { inv, outcome, dur, tokens, cost, served, byHandler, catalogue, by };
   }, [appId, componentId, range]);
-  useLoadedMark("metrics", !apps.loading && !data.loading);
+  const uPlot = useLazy(loadUplot);
+  useLoadedMark("metrics", !apps.loading && !data.loading && uPlot !== undefined);
   const d = data.data;
   const details = useLoad(
     () => (appId ? api("GET", `/v1/apps/${encodeURIComponent(appId)}`) : Promise.resolve(null)),
@@ -183,26 +185,34 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
     ${!appId && html`<p class="muted">All apps; choose one to narrow the charts.</p>`}
     <${ErrorBox} error=${data.error} title="Could not query metrics" />
     ${data.loading && !d && html`<${Loading} what="metrics" />`}
-    ${charts && html`
+    ${charts && uPlot && html`
       <div class="charts">
-        <${Chart} title="Invocations per minute" total=${true} xs=${charts.invocations
-          .xs} series=${charts
-          .invocations.series} />
-        <${Chart} title="Latency percentiles" xs=${charts.lxs} series=${charts
-          .latencySeries} unit=" ms" />
-        <${Chart} title="Error rate" xs=${charts.exs} series=${charts.errorRate} unit="%" />
-        <${Chart} title="LLM tokens" total=${true} xs=${charts.tokens.xs} series=${charts.tokens
-          .series} />
-        <${Chart} title="LLM cost" total=${true} xs=${charts.cost.xs} series=${charts.cost
-          .series} unit=" $" />
+        <${Chart} uPlot=${uPlot} title="Invocations per minute" total=${true} xs=${charts
+          .invocations
+          .xs}
+          series=${charts
+            .invocations.series} />
+        <${Chart} uPlot=${uPlot} title="Latency percentiles" xs=${charts.lxs} series=${charts
+          .latencySeries}
+          unit=" ms" />
+        <${Chart} uPlot=${uPlot} title="Error rate" xs=${charts.exs} series=${charts
+          .errorRate} unit="%" />
+        <${Chart} uPlot=${uPlot} title="LLM tokens" total=${true} xs=${charts.tokens.xs}
+          series=${charts.tokens
+            .series} />
+        <${Chart} uPlot=${uPlot} title="LLM cost" total=${true} xs=${charts.cost.xs}
+          series=${charts.cost
+            .series} unit=" $" />
       </div>
       <h2>LLM vs JIT</h2>
       <div class="charts">
-        <${Chart} title="Served by (jit, llm, llm fallback)" total=${true} xs=${charts.served.xs}
+        <${Chart} uPlot=${uPlot} title="Served by (jit, llm, llm fallback)" total=${true}
+          xs=${charts.served.xs}
           series=${charts
             .served.series} />
-        <${Chart} title="Latency p95 by handler type" xs=${charts.handler.xs} series=${charts
-          .handler.series} unit=" ms" />
+        <${Chart} uPlot=${uPlot} title="Latency p95 by handler type" xs=${charts.handler.xs}
+          series=${charts
+            .handler.series} unit=" ms" />
       </div>
       <details>
         <summary>Metric catalogue (${d!.catalogue.metrics.length})</summary>
