@@ -137,6 +137,9 @@ Deno.test({
         await waitLoaded(page, "app-detail");
         await page.getByRole("heading", { name: "wizard-app" }).waitFor();
         await page.getByText("Made by the wizard").waitFor();
+        await page.getByLabel("Key", { exact: true }).fill("greeting");
+        await page.getByRole("button", { name: "Look up" }).click();
+        assert.match(await page.locator("#config-answer").innerText(), /"hello" from/);
 
         // API keys: created and shown once, then revoked.
         await page.getByRole("tab", { name: "API keys" }).click();

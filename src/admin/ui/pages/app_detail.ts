@@ -16,6 +16,7 @@ import { BASE, setQuery } from "../router.ts";
 import { DefinitionsTab } from "./definitions.ts";
 import { HistoryTab } from "./history.ts";
 import { KeysTab } from "./keys.ts";
+import { ConfigLookup } from "./config_lookup.ts";
 
 const TABS = [
   ["overview", "Overview"],
@@ -147,6 +148,7 @@ function Overview({ state }: { state: { data: any; error: unknown; loading: bool
         )}</tbody>
       </table>
     `}
+    <${ConfigLookup} appId=${d.appId} components=${d.components} />
     <h2>Sandbox pools</h2>
     ${d.sandboxPools.length === 0
       ? html`<p class="empty">No pools declared (default pools apply).</p>`
