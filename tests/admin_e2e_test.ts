@@ -76,9 +76,12 @@ Deno.test({
         await page.getByRole("alert").filter({ hasText: "UNAUTHORIZED" }).waitFor();
         await signIn(page, url);
         const cookies = await b!.context.cookies();
-        const session = cookies.find((c) => c.name === "kiln_admin_session");
-        assert.ok(session?.httpOnly, "the session cookie is HTTP-only");
-        assert.equal(session?.sameSite, "Strict");
+        const sessions = cookies.filter((c) => c.name === "kiln_admin_session");
+        assert.deepEqual(sessions.map((c) => c.path).sort(), ["/admin", "/v1"]);
+        for (const session of sessions) {
+          assert.ok(session.httpOnly, "the session cookie is HTTP-only");
+          assert.equal(session.sameSite, "Strict");
+        }
         const seen = await page.evaluate(() => {
           const g = globalThis as unknown as PageGlobals;
           return [g.document.cookie, g.localStorage.length, g.sessionStorage.length];

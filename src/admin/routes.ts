@@ -17,6 +17,13 @@ export interface AdminDeps {
 const MAX_SIGN_IN_BYTES = 4096;
 
 /**
+ * Where the browser sends the session cookie: the panel and the API only. App ingress
+ * (`/apps/…`) and `/mcp` never see it — apps may be untrusted, and although the router hides
+ * cookies from components, the cookie has no business reaching them at all.
+ */
+const COOKIE_PATHS = ["/admin", "/v1"];
+
+/**
  * The admin panel at `/admin`: the HTML shell for every panel path, the embedded assets, and the
  * session API (sign in with the admin token, read the CSRF token back, sign out). The panel
  * itself calls `/v1` with the session cookie.
@@ -49,13 +56,15 @@ export function adminRoutes(app: Hono<any>, deps: AdminDeps): void {
     } catch { /* an invalid token is answered below, the same as a non-admin one */ }
     if (!admin) throw new KilnError("UNAUTHORIZED", "that is not the admin token");
     const s = await sessions.create();
-    setCookie(c, SESSION_COOKIE, s.sessionId, {
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: secure(c.req.raw),
-      path: "/",
-      expires: new Date(s.expiresAt),
-    });
+    for (const path of COOKIE_PATHS) {
+      setCookie(c, SESSION_COOKIE, s.sessionId, {
+        httpOnly: true,
+        sameSite: "Strict",
+        secure: secure(c.req.raw),
+        path,
+        expires: new Date(s.expiresAt),
+      });
+    }
     return c.json({ csrfToken: s.csrfToken, expiresAt: new Date(s.expiresAt).toISOString() }, 201, {
       ...noStore,
     });
@@ -77,7 +86,9 @@ export function adminRoutes(app: Hono<any>, deps: AdminDeps): void {
   app.delete("/admin/session", async (c) => {
     await requireSession(c, sessions);
     await sessions.destroy(getCookie(c, SESSION_COOKIE));
-    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: secure(c.req.raw) });
+    for (const path of COOKIE_PATHS) {
+      deleteCookie(c, SESSION_COOKIE, { path, secure: secure(c.req.raw) });
+    }
     return c.body(null, 204);
   });
 

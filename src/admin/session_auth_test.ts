@@ -29,7 +29,9 @@ Deno.test("sign-in sets an HTTP-only SameSite=Strict cookie and refuses other to
     assert.match(setCookie, /^kiln_admin_session=[A-Za-z0-9_-]{43};/);
     assert.match(setCookie, /HttpOnly/);
     assert.match(setCookie, /SameSite=Strict/);
-    assert.match(setCookie, /Path=\//);
+    assert.match(setCookie, /Path=\/admin/);
+    assert.match(setCookie, /Path=\/v1/);
+    assert.doesNotMatch(setCookie, /Path=\/[;,]|Path=\/$/, "not sent to /apps or /mcp");
     assert.ok(csrf.length > 20);
     const bad = await t.raw(req("/admin/session", {
       method: "POST",
@@ -122,7 +124,9 @@ Deno.test("sign-out ends the session and clears the cookie; it needs the CSRF he
       headers: { cookie, origin: ORIGIN, "x-kiln-csrf": csrf },
     }));
     assert.equal(out.status, 204);
-    assert.match(out.headers.get("set-cookie") ?? "", /kiln_admin_session=;.*Max-Age=0/);
+    const cleared = out.headers.get("set-cookie") ?? "";
+    assert.match(cleared, /kiln_admin_session=;.*Max-Age=0.*Path=\/admin/);
+    assert.match(cleared, /kiln_admin_session=;.*Max-Age=0.*Path=\/v1/);
     const after = await t.raw(req("/v1/apps", { headers: { cookie } }));
     assert.equal(after.status, 401);
   } finally {
