@@ -95,6 +95,10 @@ Deno.test({
         await page.getByRole("status").filter({ hasText: `Registered ${PANEL_APP_ID}` }).waitFor();
         const row = page.locator(`tr[data-app="${PANEL_APP_ID}"]`);
         await row.getByText("ACTIVE").waitFor();
+        await row.getByRole("button", { name: `Deactivate ${PANEL_APP_ID}` }).click();
+        await row.getByText("INACTIVE").waitFor();
+        await row.getByRole("button", { name: `Activate ${PANEL_APP_ID}` }).click();
+        await row.getByText("ACTIVE", { exact: true }).waitFor();
       });
 
       await step("keyboard: skip link, navigation and focus", async () => {
@@ -130,6 +134,8 @@ Deno.test({
         await page.getByLabel(/^Tarball/).setInputFiles(tgz);
         await page.getByRole("button", { name: "Register", exact: true }).click();
         await page.getByRole("status").filter({ hasText: "Registered tar-app" }).waitFor();
+        await page.getByRole("button", { name: "Deregister tar-app" }).click();
+        await page.locator('tr[data-app="tar-app"]').waitFor({ state: "detached" });
         await Deno.remove(tarDir, { recursive: true });
 
         await page.getByLabel("App id").fill("wizard-app");
@@ -266,6 +272,13 @@ Deno.test({
         const phases = await card.locator("ol.progress li").allInnerTexts();
         assert.ok(phases.some((p) => p.startsWith("gate")), phases.join(" | "));
         await card.getByText(/serves jit · active v1/).waitFor(); // the component switched
+        // Roll back to the LLM, then promote v1 again.
+        await card.getByRole("button", { name: "Roll back" }).click();
+        await card.getByText(/serves llm/).waitFor();
+        await card.locator(".badge").getByText("rolled_back").first().waitFor();
+        await card.getByLabel("Version").selectOption("v1");
+        await card.getByRole("button", { name: "Promote" }).click();
+        await card.getByText(/serves jit · active v1/).waitFor();
       });
 
       await step("revert the definition edit", async () => {
