@@ -312,7 +312,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       // issue #9: the admin panel, its tool explorer and sandbox view
       adminSessions: new AdminSessions(store, { clock }),
       tools,
-      sandboxes: () => sandboxOverview(sandbox, containers?.tier),
+      sandboxes: () => sandboxOverview(sandbox, tiers, containers?.tier),
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
@@ -346,15 +346,24 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
 }
 
 /** What the admin panel's sandbox page shows: each tier's availability and counters, and pools. */
-function sandboxOverview(sandbox: SandboxManager, containers?: ContainerTier): SandboxOverview {
+function sandboxOverview(
+  sandbox: SandboxManager,
+  tiers: TierDriver[],
+  containers?: ContainerTier,
+): SandboxOverview {
   const stats = sandbox.stats();
-  const tiers = (["isolate", "wasm", "container"] as const).map((tier) => {
+  const overview = (["isolate", "wasm", "container"] as const).map((tier) => {
     const found = sandbox.driver(tier);
     return "unavailable" in found
       ? { tier, available: false, reason: found.unavailable, stats: stats[tier] }
       : { tier, available: true, stats: stats[tier] };
   });
-  return { tiers, pools: containers?.poolDetails() ?? [] };
+  const isolate = tiers.find((t): t is IsolateTier => t instanceof IsolateTier);
+  return {
+    tiers: overview,
+    pools: containers?.poolDetails() ?? [],
+    isolateHosts: isolate?.hostDetails() ?? [],
+  };
 }
 
 /** The isolate and wasm tiers; warm, QuickJS workers start now, in the background. */

@@ -17,6 +17,14 @@ Deno.test("GET /v1/sandboxes answers each tier's availability and counters, admi
     assert.equal(tiers.container.available, false);
     assert.match(tiers.container.reason, /not configured/);
     assert.deepEqual(res.json.pools, []);
+    assert.deepEqual(res.json.isolateHosts, [], "no isolate host before the first request");
+    const hit = await t.raw(new Request("http://kiln.test/apps/shop/api/users/7"));
+    assert.equal(hit.status, 200, await hit.text());
+    const after = await t.call("GET", "/v1/sandboxes");
+    const [host] = after.json.isolateHosts;
+    assert.equal(host.alive, true);
+    assert.equal(typeof host.pid, "number");
+    assert.ok(host.workers >= 1 && host.workers <= host.maxWorkers);
     const key = await t.call("POST", "/v1/apps/shop/keys", { permissions: ["*"] });
     const denied = await t.call("GET", "/v1/sandboxes", undefined, key.json.apiKey);
     assert.equal(denied.status, 403);

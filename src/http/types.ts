@@ -57,6 +57,16 @@ export interface SandboxOverview {
     stats: Record<string, number>;
     containers: { name: string; state: "idle" | "busy"; ageMs: number; executions: number }[];
   }[];
+  /** The isolate tier's host process per app. */
+  isolateHosts: {
+    key: string;
+    alive: boolean;
+    pid: number | null;
+    heapMb: number;
+    workers: number;
+    busy: number;
+    maxWorkers: number;
+  }[];
 }
 
 /** Hono context variables set by Kiln's middleware. */

@@ -30,7 +30,20 @@ const Pool = z.object({
     executions: z.number(),
   })),
 });
-const Overview = z.object({ tiers: z.array(Tier), pools: z.array(Pool) }).openapi("Sandboxes");
+const IsolateHost = z.object({
+  key: z.string().describe("the app (and heap class) the host process serves"),
+  alive: z.boolean(),
+  pid: z.number().nullable(),
+  heapMb: z.number(),
+  workers: z.number(),
+  busy: z.number(),
+  maxWorkers: z.number(),
+});
+const Overview = z.object({
+  tiers: z.array(Tier),
+  pools: z.array(Pool),
+  isolateHosts: z.array(IsolateHost),
+}).openapi("Sandboxes");
 
 /**
  * `GET /v1/sandboxes` (admin): each tier's availability and counters and the container pools

@@ -149,6 +149,30 @@ export class IsolateTier implements TierDriver {
     return { live, busy, queued: this.#queued, kills: { ...this.#kills } };
   }
 
+  /** Each app's host process: alive, pid, heap limit, warm and busy workers (the admin panel). */
+  hostDetails(): {
+    key: string;
+    alive: boolean;
+    pid: number | null;
+    heapMb: number;
+    workers: number;
+    busy: number;
+    maxWorkers: number;
+  }[] {
+    return [...this.#hosts.values()].map((app) => {
+      const alive = !!app.process && !app.process.dead;
+      return {
+        key: app.key,
+        alive,
+        pid: app.process?.pid ?? null,
+        heapMb: app.heapMb,
+        workers: alive ? Math.max(this.#o.warmWorkers, app.busy) : 0,
+        busy: app.busy,
+        maxWorkers: this.#o.workersPerApp,
+      };
+    });
+  }
+
   /** Host process ids by app, for the bench's memory figures. */
   hostPids(): Record<string, number> {
     const pids: Record<string, number> = {};

@@ -58,7 +58,39 @@ export function SandboxesPage() {
           `
         )}</tbody>
       </table>
-          <h2>Container pools</h2>
+          <h2>Isolate host processes</h2>
+      ${(d.isolateHosts ?? []).length === 0 &&
+        html`<${Empty}>No isolate host is running (each app's starts on its first request).<//>`}
+      ${(d.isolateHosts ?? []).length > 0 && html`
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">App</th>
+              <th scope="col">State</th>
+              <th scope="col">PID</th>
+              <th scope="col">Heap limit</th>
+              <th scope="col">Workers</th>
+              <th scope="col">Busy</th>
+            </tr>
+          </thead>
+          <tbody>${// deno-lint-ignore no-explicit-any -- isolate host rows
+          d.isolateHosts.map((h: any) =>
+            html`
+              <tr>
+                <th scope="row" class="wrap">${h.key}</th>
+                <td>
+                  <${Badge} value=${h.alive ? "alive" : "stopped"} />
+                </td>
+                <td>${h.pid ?? "—"}</td>
+                <td>${h.heapMb} MB</td>
+                <td>${h.workers} of ${h.maxWorkers}</td>
+                <td>${h.busy}</td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+      `}
+      <h2>Container pools</h2>
           ${d.pools.length === 0 &&
             html`<${Empty}>No container pools are running (the container tier starts pools on first use).<//>`}
           ${// deno-lint-ignore no-explicit-any -- pool rows
