@@ -71,3 +71,17 @@ Deno.test("GET /v1/tools lists every tool with schemas; POST /v1/tools/call runs
     await t.close();
   }
 });
+
+Deno.test("the admin routes are in the OpenAPI document", async () => {
+  const t = await startKiln();
+  try {
+    const doc = await t.call("GET", "/openapi.json", undefined, null);
+    assert.equal(doc.status, 200);
+    for (const path of ["/v1/sandboxes", "/v1/tools", "/v1/tools/call"]) {
+      assert.ok(doc.json.paths[path], `${path} documented`);
+    }
+    assert.ok(doc.json.components.schemas.Sandboxes);
+  } finally {
+    await t.close();
+  }
+});
