@@ -233,7 +233,7 @@ Deno.test({
         await waitLoaded(page, "run");
         await page.locator("#live-state").getByText(/live/).waitFor();
         await page.locator(".page-head .badge").getByText("running").waitFor();
-        await page.locator(".page-head .badge").getByText("succeeded").waitFor({ timeout: 15_000 });
+        await page.locator(".page-head .badge").getByText("succeeded").waitFor({ timeout: 30_000 });
         await page.locator('li.step[data-step="pause"]').getByText("succeeded").waitFor();
         await page.locator('li.step[data-step="answer"]').waitFor();
         assert.match(await page.locator("#live-state").innerText(), /stream ended · \d+ events/);

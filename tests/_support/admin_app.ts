@@ -26,7 +26,7 @@ configuration:
 description: Waits, then answers, so a run can be watched live
 startAt: pause
 steps:
-  pause: { type: control, target: { subtype: wait, durationMs: 1500 }, transitions: [{ nextStep: answer }] }
+  pause: { type: control, target: { subtype: wait, durationMs: 4000 }, transitions: [{ nextStep: answer }] }
   answer:
     type: control
     target: { subtype: formatResponse }

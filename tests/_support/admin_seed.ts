@@ -30,7 +30,7 @@ export async function finishedRun(kiln: Kiln): Promise<string> {
     source: "api",
     body: { who: "grace" },
   });
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     const now = await kiln.workflows.get(PANEL_APP_ID, run.runId);
     if (now.status !== "running") break;
     await new Promise((r) => setTimeout(r, 25));
