@@ -150,6 +150,16 @@ Deno.test({
         await page.getByRole("button", { name: "Look up" }).click();
         assert.match(await page.locator("#config-answer").innerText(), /"hello" from/);
 
+        // Empty states say so.
+        await page.goto(`${url}/admin/runs?app=wizard-app&status=failed`);
+        await waitLoaded(page, "runs");
+        await page.getByText("No runs match.").waitFor();
+        await page.goto(`${url}/admin/optimization?app=wizard-app`);
+        await waitLoaded(page, "optimization");
+        await page.getByText("This app has no LLM or JIT components.").waitFor();
+        await page.goto(`${url}/admin/apps/wizard-app`);
+        await waitLoaded(page, "app-detail");
+
         // API keys: created and shown once, then revoked.
         await page.getByRole("tab", { name: "API keys" }).click();
         await waitLoaded(page, "keys");
