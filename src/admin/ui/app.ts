@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, onSessionLost, setCsrfToken } from "./api.ts";
-import { ErrorBox, Link, Loading } from "./common.ts";
+import { ErrorBox, Link } from "./common.ts";
 import { html } from "./html.ts";
 import { BASE, navigate, useRoute } from "./router.ts";
 import { SignIn } from "./pages/sign_in.ts";
@@ -24,7 +24,7 @@ const NAV = [
   ["/mcp", "MCP tools"],
 ] as const;
 
-type Session = { state: "unknown" } | { state: "out"; error?: unknown } | {
+type Session = { state: "out"; error?: unknown } | {
   state: "in";
   version?: string;
 };
@@ -50,13 +50,6 @@ export function App() {
   const [session, setSession] = useState<Session>(fromShell);
   useEffect(() => onSessionLost(() => setSession({ state: "out" })), []);
 
-  if (session.state === "unknown") {
-    return html`
-      <main id="main">
-        <${Loading} what="session" />
-      </main>
-    `;
-  }
   if (session.state === "out") {
     return html`<${SignIn} error=${session.error} onSignedIn=${(v?: string) => {
       setSession({ state: "in", version: v });
