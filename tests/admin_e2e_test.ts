@@ -245,7 +245,11 @@ Deno.test({
         await page.locator(".page-head .badge").getByText("running").waitFor();
         await page.locator(".page-head .badge").getByText("succeeded").waitFor({ timeout: 30_000 });
         await page.locator('li.step[data-step="pause"]').getByText("succeeded").waitFor();
-        await page.locator('li.step[data-step="answer"]').waitFor();
+        const answer = page.locator('li.step[data-step="answer"]');
+        await answer.getByText(/Input mapping of answer/).click();
+        await answer.getByText("trigger.body.who").waitFor();
+        await answer.getByText(/Output of answer/).click();
+        await answer.getByText('"grace"').first().waitFor();
         assert.match(await page.locator("#live-state").innerText(), /stream ended · \d+ events/);
       });
 

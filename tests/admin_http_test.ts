@@ -85,3 +85,25 @@ Deno.test("the admin routes are in the OpenAPI document", async () => {
     await t.close();
   }
 });
+
+Deno.test("GET /v1/apps/{appId}/workflows/{workflowId} answers the definition as JSON", async () => {
+  const t = await startKiln();
+  try {
+    const files = minimalApp("flows", {
+      "workflows/hello.yaml": `workflowId: hello
+startAt: done
+steps:
+  done: { type: control, target: { subtype: succeed }, inputMapping: { who: trigger.body.who } }
+`,
+    });
+    assert.equal((await t.call("POST", "/v1/apps", { files })).status, 201);
+    const res = await t.call("GET", "/v1/apps/flows/workflows/hello");
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.definition.steps.done.inputMapping.who, "trigger.body.who");
+    assert.equal(typeof res.json.revision, "string");
+    const missing = await t.call("GET", "/v1/apps/flows/workflows/nope");
+    assert.equal(missing.status, 404);
+  } finally {
+    await t.close();
+  }
+});

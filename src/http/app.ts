@@ -14,6 +14,7 @@ import { sandboxRoutes } from "./routes/sandboxes.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { toolRoutes } from "./routes/tools.ts";
+import { workflowDefinitionRoutes } from "./routes/workflow_definitions.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 import { jitRoutes } from "./routes/jit.ts";
 
@@ -91,6 +92,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   jitRoutes(app, deps);
   sandboxRoutes(app, deps);
   toolRoutes(app, deps);
+  workflowDefinitionRoutes(app, deps);
   if (deps.adminSessions) {
     adminRoutes(app, { sessions: deps.adminSessions, auth: deps.auth, version: deps.version });
   }

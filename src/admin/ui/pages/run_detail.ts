@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, enc } from "../api.ts";
+import { api, enc, qs } from "../api.ts";
 import {
   Badge,
   ErrorBox,
@@ -34,6 +34,19 @@ export function RunDetailPage({ appId, runId }: { appId: string; runId: string }
     appId,
     runId,
   ]);
+  // The workflow as it was at the run's revision: each step's type and input mapping.
+  const workflowId: string | undefined = run.data?.workflowId;
+  const revision: string | undefined = run.data?.revision;
+  const definition = useLoad(
+    () =>
+      workflowId
+        ? api(
+          "GET",
+          `/v1/apps/${enc(appId)}/workflows/${enc(workflowId)}${qs({ revision })}`,
+        ).catch(() => null)
+        : Promise.resolve(null),
+    [appId, workflowId, revision],
+  );
   const [live, setLive] = useState<"off" | "on" | "ended">("off");
   const [events, setEvents] = useState(0);
   const [cancelError, setCancelError] = useState<unknown>(null);
@@ -111,6 +124,8 @@ export function RunDetailPage({ appId, runId }: { appId: string; runId: string }
               const left = ((t.startedAt - t0) / (t1 - t0)) * 100;
               const width = Math.max(0.5, ((t.endedAt - t.startedAt) / (t1 - t0)) * 100);
               const output = r.outputs?.[t.stepId];
+              const def = definition.data?.definition?.steps?.[t.stepId];
+              const mapping = def?.inputMapping && Object.entries(def.inputMapping);
               return html`<li class="step" data-step=${t.stepId}>
           <div class="row">
             <strong class="wrap">${t.stepId}</strong><${Badge} value=${t.status} />
@@ -121,6 +136,25 @@ export function RunDetailPage({ appId, runId }: { appId: string; runId: string }
           <div class="bar" aria-hidden="true"><span style=${`left:${left}%;width:${width}%`}
             class=${`bar-${t.status}`}></span></div>
           ${t.error && html`<p class="bad"><code>${t.error.code}</code> ${t.error.message}</p>`}
+          ${
+                def && html`
+                  <details>
+                    <summary>Input mapping of ${t.stepId} (${def.type}${def.target?.subtype
+                      ? ` ${def.target.subtype}`
+                      : ""})</summary>
+                    ${mapping && mapping.length > 0
+                      ? html`<dl class="facts">${
+                        mapping.map(([k, v]: [string, unknown]) =>
+                          html`
+                            <dt><code>${k}</code></dt>
+                            <dd class="wrap"><code>${String(v)}</code></dd>
+                          `
+                        )
+                      }</dl>`
+                      : html`<p class="muted">No input mapping.</p>`}
+                  </details>
+                `
+              }
           ${
                 output !== undefined && html`
                   <details>
