@@ -43,7 +43,10 @@ export function useLoadedMark(page: string, ready: boolean): void {
     performance.mark(`kiln:loaded:${page}`);
     document.body.dataset.loaded = page;
   }, [ready]);
-  useEffect(() => () => void (document.body.dataset.loaded = ""), []);
+  // Only this page's own mark: the next page may have set its mark before this one unmounts.
+  useEffect(() => () => {
+    if (document.body.dataset.loaded === page) document.body.dataset.loaded = "";
+  }, []);
 }
 
 /** An API failure with its code and message, announced to screen readers. */
