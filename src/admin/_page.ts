@@ -14,11 +14,16 @@ const escapeAttr = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * caller's CSRF token rides in a meta tag (as server-rendered pages do), so the first render needs
  * no session round trip; the answer is `no-store` and same-origin pages alone can read it.
  */
-export function shellHtml(session: ShellSession | null): string {
+export function shellHtml(session: ShellSession | null, path = "/admin"): string {
   const meta = session
     ? `\n  <meta name="kiln-session" content="${escapeAttr(JSON.stringify(session))}">`
     : "";
-  return SHELL.replace("<!--session-->", meta);
+  // A page's heavy library is fetched alongside the app bundle, not after it has run.
+  const lib = session && /^\/admin\/metrics\b/.test(path) ? "uplot.js" : null;
+  const preload = lib
+    ? `\n  <link rel="modulepreload" href="/admin/assets/${lib}?v=${ASSET_VERSION}">`
+    : "";
+  return SHELL.replace("<!--session-->", meta + preload);
 }
 
 const SHELL = `<!doctype html>

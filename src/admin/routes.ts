@@ -110,7 +110,7 @@ export function adminRoutes(app: Hono<any>, deps: AdminDeps): void {
         version: deps.version,
       }
       : null;
-    return c.html(shellHtml(session), 200, {
+    return c.html(shellHtml(session, c.req.path), 200, {
       "Content-Security-Policy": ADMIN_CSP,
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "same-origin",
