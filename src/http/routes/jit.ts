@@ -98,11 +98,11 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     async (c) => {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:write");
-      const body = await c.req.json().catch(() => ({})) as { reason?: string };
+      const body: { reason?: string } = c.req.valid("json") ?? {};
       const gen = await service().generate(appId, componentId, {
         trigger: "manual",
         actor: authorOf(c.var.principal),
-        ...(typeof body.reason === "string" ? { reason: body.reason } : {}),
+        ...(body.reason ? { reason: body.reason } : {}),
       });
       return c.json(gen as unknown as Record<string, unknown>, 202);
     },
@@ -145,11 +145,11 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     async (c) => {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:write");
-      const body = await c.req.json().catch(() => ({})) as { reason?: string };
+      const body: { reason?: string } = c.req.valid("json") ?? {};
       const status = await service().rollback(
         appId,
         componentId,
-        typeof body.reason === "string" && body.reason ? body.reason : "rolled back by an operator",
+        body.reason || "rolled back by an operator",
         authorOf(c.var.principal),
       );
       return c.json(status as unknown as Record<string, unknown>, 200);
@@ -293,11 +293,11 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       ...json(z.object({ appId: z.string().optional() })),
     }),
     async (c) => {
-      const body = await c.req.json().catch(() => ({})) as { appId?: string };
-      if (typeof body.appId === "string") guard(c, body.appId, "jit:write");
+      const body: { appId?: string } = c.req.valid("json") ?? {};
+      if (body.appId) guard(c, body.appId, "jit:write");
       else requireAdmin(c.var.principal);
       const decisions = await oracle().evaluate({
-        ...(typeof body.appId === "string" ? { appId: body.appId } : {}),
+        ...(body.appId ? { appId: body.appId } : {}),
         actor: authorOf(c.var.principal),
       });
       return c.json({ decisions }, 200);
