@@ -21,12 +21,19 @@ const engines = {
 };
 const compiled = new Map<string, ValidateFunction>();
 const MAX_COMPILED = 256;
+/** The same schema object (a memoized definition file) skips even serializing it. */
+const byObject = new WeakMap<object, ValidateFunction>();
 
 /** A compiled ajv validator for a user-supplied schema, cached by its text. */
 export function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  const known = byObject.get(schema);
+  if (known) return known;
   const key = JSON.stringify(schema);
   let validate = compiled.get(key);
-  if (validate) return validate;
+  if (validate) {
+    byObject.set(schema, validate);
+    return validate;
+  }
   const dialect = String(schema.$schema ?? "");
   const ajv = dialect.includes("2019-09")
     ? engines["2019"]
@@ -43,6 +50,7 @@ export function validatorFor(schema: Record<string, unknown>): ValidateFunction 
   }
   if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
   compiled.set(key, validate);
+  byObject.set(schema, validate);
   return validate;
 }
 
