@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import { streamSSE } from "hono/streaming";
+import { eventStream, type SseEvent } from "../_event_stream.ts";
 import { authorOf, requireAdmin, requirePermission } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
 import { OptimizationRule } from "../../models/mod.ts";
@@ -192,48 +192,25 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       const { appId, generationId } = c.req.valid("param");
       guard(c, appId, "jit:read");
       const jit = service();
-      const live: unknown[] = [];
-      let wake = () => {};
-      let ended = false;
-      const stop = jit.subscribe(generationId, (e) => {
-        live.push(e);
-        wake();
-      });
-      const gen = await jit.generation(appId, generationId).catch((err) => {
-        stop();
-        throw err;
-      });
-      // deno-lint-ignore no-explicit-any -- hono's SSE response is not the route's JSON type
-      return streamSSE(c as any, async (stream) => {
-        stream.onAbort(() => {
-          stop();
-          wake();
-        });
-        try {
-          const written = new Set<string>();
-          const write = async (e: unknown) => {
-            const data = JSON.stringify(e);
-            if (written.has(data)) return;
-            written.add(data);
-            await stream.writeSSE({ event: "progress", data });
-          };
-          for (const e of gen.events) await write(e);
-          ended = gen.status !== "running";
-          if (ended) await stream.writeSSE({ event: "done", data: JSON.stringify(gen) });
-          while (!ended && !stream.aborted) {
-            if (live.length === 0) await new Promise<void>((r) => (wake = r));
-            for (const e of live.splice(0) as { phase: string; generation?: unknown }[]) {
-              if (e.phase !== "end") {
-                await write(e);
-                continue;
-              }
-              ended = true;
-              await stream.writeSSE({ event: "done", data: JSON.stringify(e.generation) });
-            }
-          }
-        } finally {
-          stop();
-        }
+      const seen = new Set<string>();
+      const progress = (e: unknown): SseEvent | null => {
+        const key = JSON.stringify(e);
+        if (seen.has(key)) return null;
+        seen.add(key);
+        return { event: "progress", data: e };
+      };
+      // deno-lint-ignore no-explicit-any -- an SSE response is not the route's JSON type
+      return await eventStream<{ phase: string; generation?: unknown }>(c as any, {
+        subscribe: (listener) => jit.subscribe(generationId, listener),
+        backlog: async () => {
+          const gen = await jit.generation(appId, generationId);
+          const events = gen.events.map(progress).filter((e) => e !== null);
+          return gen.status === "running"
+            ? events
+            : [...events, { event: "done", data: gen, end: true }];
+        },
+        live: (e) =>
+          e.phase === "end" ? { event: "done", data: e.generation, end: true } : progress(e),
       });
     },
   );

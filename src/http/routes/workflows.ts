@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { streamSSE } from "hono/streaming";
+import { eventStream, type SseEvent } from "../_event_stream.ts";
 import { requirePermission } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
 import type { JsonValue } from "../../state/mod.ts";
@@ -142,28 +142,14 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
       const { appId, runId } = c.req.valid("param");
       guard(c, appId, "app:read");
       const wf = engine();
-      const live: RunEvent[] = [];
-      let wake = () => {};
-      const stop = wf.subscribe(runId, (e) => {
-        live.push(e);
-        wake();
-      });
-      let run;
-      try {
-        run = await wf.get(appId, runId);
-      } catch (err) {
-        stop();
-        throw err;
-      }
-      // deno-lint-ignore no-explicit-any -- hono's SSE response is not the route's JSON type
-      return streamSSE(c as any, async (stream) => {
-        stream.onAbort(() => {
-          stop();
-          wake();
-        });
-        try {
-          for (const e of run.trace) {
-            const event: RunEvent = {
+      // deno-lint-ignore no-explicit-any -- an SSE response is not the route's JSON type
+      return await eventStream<RunEvent>(c as any, {
+        subscribe: (listener) => wf.subscribe(runId, listener),
+        backlog: async () => {
+          const run = await wf.get(appId, runId);
+          const steps: SseEvent[] = run.trace.map((e) => ({
+            event: "step",
+            data: {
               type: "step",
               runId,
               status: e.status,
@@ -171,30 +157,19 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
               attempt: e.attempt,
               at: e.endedAt,
               ...(e.error ? { error: e.error } : {}),
-            };
-            await stream.writeSSE({ event: "step", data: JSON.stringify(event) });
-          }
-          let ended = run.status !== "running";
-          if (ended) {
-            const end: RunEvent = {
-              type: "run",
-              runId,
-              status: run.status,
-              at: run.endedAt ?? run.updatedAt,
-              ...(run.error ? { error: run.error } : {}),
-            };
-            await stream.writeSSE({ event: "run", data: JSON.stringify(end) });
-          }
-          while (!ended && !stream.aborted) {
-            if (live.length === 0) await new Promise<void>((r) => (wake = r));
-            for (const e of live.splice(0)) {
-              await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
-              if (e.type === "run") ended = true;
-            }
-          }
-        } finally {
-          stop();
-        }
+            } satisfies RunEvent,
+          }));
+          if (run.status === "running") return steps;
+          const end: RunEvent = {
+            type: "run",
+            runId,
+            status: run.status,
+            at: run.endedAt ?? run.updatedAt,
+            ...(run.error ? { error: run.error } : {}),
+          };
+          return [...steps, { event: "run", data: end, end: true }];
+        },
+        live: (e) => ({ event: e.type, data: e, end: e.type === "run" }),
       });
     },
   );
