@@ -25,27 +25,7 @@ export interface ApiKeyValidation {
   permissions?: string[];
 }
 
-/**
- * Permission names an app key may hold. `*` grants all of them; `definitions:*` grants every
- * `definitions:` permission.
- */
-export const APP_PERMISSIONS = [
-  "app:read",
-  "definitions:read",
-  "definitions:write",
-  "runtime:read",
-  "runtime:write",
-  "invoke",
-  "log:write",
-  "llm:generate",
-  "linux:execute",
-  "filesystem:read",
-  "filesystem:write",
-  "metrics:read",
-  "metrics:write",
-  "jit:read",
-  "jit:write",
-] as const;
+export { APP_PERMISSIONS } from "./app_permissions.ts";
 
 /** Turns bearer tokens into principals; one place decides who a token is. */
 export class Authenticator {

@@ -5,32 +5,20 @@ import type {
   OptimizationConfig,
   OptimizationRule,
 } from "../models/mod.ts";
+import type { MetricCollector, MetricPointSummary } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import { generatedTask } from "./activation.ts";
 import type { JitService } from "./jit_service.ts";
 import { outputStability } from "./sample_store.ts";
 
 /** One aggregate over a window, as the metric collector answers it. */
-export interface WindowSummary {
-  count: number;
-  sum: number;
-  avg: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+export type WindowSummary = Pick<
+  MetricPointSummary,
+  "count" | "sum" | "avg" | "p50" | "p95" | "p99"
+>;
 
 /** The part of the metric collector the oracle reads. */
-export interface OracleMetrics {
-  summary(q: {
-    name: string;
-    appId?: string;
-    componentId?: string;
-    labels?: Record<string, string>;
-    from: number;
-    to: number;
-  }): WindowSummary;
-}
+export type OracleMetrics = Pick<MetricCollector, "summary">;
 
 /** What the oracle concluded about one component in one evaluation. */
 export interface OracleDecision {

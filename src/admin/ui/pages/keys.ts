@@ -2,21 +2,10 @@ import { useState } from "preact/hooks";
 import { api, enc } from "../api.ts";
 import { Empty, ErrorBox, Loading, useLoad, useLoadedMark } from "../common.ts";
 import { html } from "../html.ts";
+import { APP_PERMISSIONS } from "../../../auth/app_permissions.ts";
 
-const PERMISSIONS = [
-  "*",
-  "app:read",
-  "definitions:read",
-  "definitions:write",
-  "runtime:read",
-  "runtime:write",
-  "invoke",
-  "log:write",
-  "llm:generate",
-  "metrics:read",
-  "jit:read",
-  "jit:write",
-];
+/** What a key may be granted: every permission Kiln knows, and `*` for all of them. */
+const PERMISSIONS = ["*", ...APP_PERMISSIONS];
 
 interface Key {
   keyId: string;
