@@ -12,3 +12,6 @@ export type { LogLevel, LogSink } from "./log.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
+export { limitExceeded, LIMITS } from "./limits.ts";
+export type { LimitName } from "./limits.ts";
+export { assertJsonDepth, jsonTextDepth, valueDepth } from "./json_depth.ts";
