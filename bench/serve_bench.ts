@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 
 const args = parseArgs({
-  args: Deno.args,
+  args: import.meta.main ? Deno.args : [],
   options: {
     duration: { type: "string", default: "8" },
     connections: { type: "string", default: "32" },
@@ -130,56 +130,60 @@ async function check(url: string): Promise<void> {
   }
 }
 
-const results: { name: string; rps: number; p50: number; p99: number }[] = [];
-const bareFile = await Deno.makeTempFile({ suffix: ".ts" });
-await Deno.writeTextFile(bareFile, BARE);
-const bare = await spawn(["run", "--allow-net", bareFile]);
-const dataDir = await Deno.makeTempDir({ prefix: "kiln-bench-serve-" });
-const kiln = await spawn(
-  ["run", "--allow-all", MAIN, "serve", "--port", "0", "--data-dir", dataDir, "--no-example"],
-  { KILN_ADMIN_TOKEN: TOKEN, KILN_LOG_LEVEL: "error", KILN_CONTAINERS: "off" },
-);
-try {
-  const reg = await fetch(`${kiln.url}/v1/apps`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      files: {
-        "app_definition.yaml": "appId: bench\ndisplayName: bench\nversion: 1.0.0\n",
-        "component_registry.yaml": registry,
-        "code/words.ts": `export ${wordCount.toString()}\n`,
-      },
-    }),
-  });
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
-  const targets = [
-    { name: "bare Deno.serve", url: `${bare.url}/` },
-    { name: "kiln isolate", url: `${kiln.url}/apps/bench/words-isolate` },
-    { name: "kiln wasm", url: `${kiln.url}/apps/bench/words-wasm` },
-  ].filter((t) => !args.values.only || t.name.includes(args.values.only));
-  for (const t of targets) {
-    await check(t.url);
-    await wrk(t.url); // warm-up
-    results.push({ name: t.name, ...(await wrk(t.url)) });
+async function main(): Promise<void> {
+  const results: { name: string; rps: number; p50: number; p99: number }[] = [];
+  const bareFile = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(bareFile, BARE);
+  const bare = await spawn(["run", "--allow-net", bareFile]);
+  const dataDir = await Deno.makeTempDir({ prefix: "kiln-bench-serve-" });
+  const kiln = await spawn(
+    ["run", "--allow-all", MAIN, "serve", "--port", "0", "--data-dir", dataDir, "--no-example"],
+    { KILN_ADMIN_TOKEN: TOKEN, KILN_LOG_LEVEL: "error", KILN_CONTAINERS: "off" },
+  );
+  try {
+    const reg = await fetch(`${kiln.url}/v1/apps`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        files: {
+          "app_definition.yaml": "appId: bench\ndisplayName: bench\nversion: 1.0.0\n",
+          "component_registry.yaml": registry,
+          "code/words.ts": `export ${wordCount.toString()}\n`,
+        },
+      }),
+    });
+    if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+    const targets = [
+      { name: "bare Deno.serve", url: `${bare.url}/` },
+      { name: "kiln isolate", url: `${kiln.url}/apps/bench/words-isolate` },
+      { name: "kiln wasm", url: `${kiln.url}/apps/bench/words-wasm` },
+    ].filter((t) => !args.values.only || t.name.includes(args.values.only));
+    for (const t of targets) {
+      await check(t.url);
+      await wrk(t.url); // warm-up
+      results.push({ name: t.name, ...(await wrk(t.url)) });
+    }
+  } finally {
+    await kiln.stop();
+    await bare.stop();
+    await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(bareFile);
   }
-} finally {
-  await kiln.stop();
-  await bare.stop();
-  await Deno.remove(dataDir, { recursive: true });
-  await Deno.remove(bareFile);
+
+  const base = results.find((r) => r.name === "bare Deno.serve")?.rps;
+  console.log(
+    `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, POST ${BODY.length} bytes; load average ${
+      Deno.loadavg().map((n) => n.toFixed(2)).join(" ")
+    }`,
+  );
+  console.log("server               req/s      p50 ms   p99 ms   vs bare");
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)}  ${r.p50.toFixed(2).padStart(7)}  ${
+        r.p99.toFixed(2).padStart(7)
+      }   ${base ? (r.rps / base).toFixed(3) : "-"}`,
+    );
+  }
 }
 
-const base = results.find((r) => r.name === "bare Deno.serve")?.rps;
-console.log(
-  `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, POST ${BODY.length} bytes; load average ${
-    Deno.loadavg().map((n) => n.toFixed(2)).join(" ")
-  }`,
-);
-console.log("server               req/s      p50 ms   p99 ms   vs bare");
-for (const r of results) {
-  console.log(
-    `${r.name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)}  ${r.p50.toFixed(2).padStart(7)}  ${
-      r.p99.toFixed(2).padStart(7)
-    }   ${base ? (r.rps / base).toFixed(3) : "-"}`,
-  );
-}
+if (import.meta.main) await main();
