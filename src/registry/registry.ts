@@ -1,4 +1,3 @@
-import { parse } from "yaml";
 import {
   type Clock,
   KeyedMutex,
@@ -7,6 +6,7 @@ import {
   quote,
   silentLogger,
   systemClock,
+  yamlValueOrThrow,
 } from "../core/mod.ts";
 import {
   type ApiKeyEntry,
@@ -15,7 +15,13 @@ import {
   type ComponentDefinition,
 } from "../models/mod.ts";
 import type { DefinitionIssue, JsonValue, StateManager, StoreDriver } from "../state/mod.ts";
-import { apiKeyMatches, type ApiKeyValidation, mintApiKey, parseApiKey } from "../auth/mod.ts";
+import {
+  apiKeyMatches,
+  type ApiKeyValidation,
+  isAppPermission,
+  mintApiKey,
+  parseApiKey,
+} from "../auth/mod.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
@@ -419,6 +425,15 @@ export class Registry {
     author?: string,
   ): Promise<{ keyId: string; apiKey: string; revision: string }> {
     this.#get(appId);
+    const unknown = (input.permissions ?? []).filter((p) => !isAppPermission(p));
+    if (unknown.length > 0) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `unknown permission ${quote(unknown[0])}; an app key may hold the names in ` +
+          "APP_PERMISSIONS, * or family:*",
+        { issues: unknown.map((p) => ({ path: "", field: "permissions", message: quote(p) })) },
+      );
+    }
     const minted = mintApiKey();
     const entry: ApiKeyEntry = {
       keyId: minted.keyId,
@@ -505,15 +520,7 @@ export class Registry {
 }
 
 function appIdOf(text: string): string {
-  let value: unknown;
-  try {
-    value = parse(text, { maxAliasCount: 50, uniqueKeys: true });
-  } catch (err) {
-    throw new KilnError(
-      "VALIDATION_ERROR",
-      `state/app_definition.yaml is not valid YAML: ${(err as Error).message}`,
-    );
-  }
+  const value = yamlValueOrThrow(text, "state/app_definition.yaml");
   const result = AppDefinition.safeParse(value);
   if (!result.success) {
     throw new KilnError("VALIDATION_ERROR", "state/app_definition.yaml is invalid", {
