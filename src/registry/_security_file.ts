@@ -1,5 +1,5 @@
-import { isSeq, parseDocument } from "yaml";
-import { KilnError, quote } from "../core/mod.ts";
+import { isSeq } from "yaml";
+import { KilnError, quote, yamlDocumentOrThrow } from "../core/mod.ts";
 import type { ApiKeyEntry } from "../models/mod.ts";
 
 /**
@@ -7,7 +7,7 @@ import type { ApiKeyEntry } from "../models/mod.ts";
  * survive a key being added or revoked.
  */
 export function addApiKeyEntry(text: string | undefined, entry: ApiKeyEntry): string {
-  const doc = parseDocument(text?.trim() ? text : "apiKeys: []\n");
+  const doc = yamlDocumentOrThrow(text?.trim() ? text : "apiKeys: []\n", "security_config.yaml");
   const keys = doc.get("apiKeys");
   if (isSeq(keys)) keys.add(doc.createNode(entry));
   else doc.set("apiKeys", doc.createNode([entry]));
@@ -16,7 +16,7 @@ export function addApiKeyEntry(text: string | undefined, entry: ApiKeyEntry): st
 
 /** Removes the entry with `keyId`; NOT_FOUND when there is none. */
 export function removeApiKeyEntry(text: string | undefined, keyId: string): string {
-  const doc = parseDocument(text ?? "");
+  const doc = yamlDocumentOrThrow(text ?? "", "security_config.yaml");
   const keys = doc.get("apiKeys");
   if (isSeq(keys)) {
     const index = keys.items.findIndex((item) =>

@@ -1,6 +1,6 @@
 import git from "isomorphic-git";
 import fs from "node:fs";
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
@@ -93,6 +93,13 @@ export class DefinitionWriter {
       ? await this.treeIssues(repo, files, texts)
       : await this.#changeIssues(repo, baseFiles, files, entries, texts);
     if (issues.length > 0) {
+      const over = issues.find((i) => i.limit);
+      if (over) {
+        throw limitExceeded(over.limit!, `${quote(over.path)} is over budget: ${over.message}`, {
+          path: over.path,
+          issues,
+        });
+      }
       const first = issues[0];
       throw new KilnError(
         "VALIDATION_ERROR",
@@ -115,21 +122,28 @@ export class DefinitionWriter {
     });
   }
 
-  /** Every problem of a whole tree: each file, symlinks, and cross-file references. */
+  /** Every problem of a whole tree: budgets, each file, symlinks, cross-file references. */
   async treeIssues(
     repo: Repo,
     files: ReadonlyMap<string, FileEntry>,
     known = new Map<string, string>(),
   ): Promise<DefinitionIssue[]> {
-    const issues: DefinitionIssue[] = [];
+    const issues = await this.#stateIssues(repo, files, known);
+    if (issues.length > 0) return issues;
     for (const [path, entry] of files) {
       issues.push(...await this.fileIssues(repo, path, entry, known.get(path)));
     }
+    // A file over budget is not read again to follow its references.
+    if (issues.some((i) => i.limit)) return issues;
     issues.push(...await this.#referenceIssues(repo, files, known));
     return issues;
   }
 
-  /** One file's problems, cached by (path, blob) since blobs never change. */
+  /**
+   * One file's problems, cached by (path, blob) since blobs never change. The path must be one
+   * Kiln would accept from the API (a pushed tree gets no other rules), and the blob's size is
+   * checked from its header before a byte of it is read.
+   */
   async fileIssues(
     repo: Repo,
     path: string,
@@ -142,17 +156,57 @@ export class DefinitionWriter {
     const key = `v\0${repo.key}\0${path}\0${entry.oid}`;
     const hit = this.objs.cache.get(key) as DefinitionIssue[] | undefined;
     if (hit) return hit;
-    const content = known ?? await this.objs.text(repo, entry.oid);
     let issues: DefinitionIssue[];
-    if (content === null) {
-      issues = TEXT_FILE.test(path) ? [{ path, message: "the file is not UTF-8 text" }] : [];
-    } else if (ENCODER.encode(content).length > this.maxFileBytes) {
-      issues = [{ path, message: `the file is larger than ${this.maxFileBytes} bytes` }];
+    const size = known === undefined
+      ? (await this.objs.header(repo, entry.oid)).size
+      : ENCODER.encode(known).length;
+    const badPath = pathProblem(path);
+    if (badPath) {
+      issues = [{ path, message: badPath }];
+    } else if (size > this.maxFileBytes) {
+      issues = [{
+        path,
+        message: `the file is ${size} bytes; the limit is ${this.maxFileBytes}`,
+        limit: "definition.bytes",
+      }];
     } else {
-      issues = validateDefinitionFile(repo.appId, path, content);
+      const content = known ?? await this.objs.text(repo, entry.oid, path);
+      issues = content === null
+        ? (TEXT_FILE.test(path) ? [{ path, message: "the file is not UTF-8 text" }] : [])
+        : validateDefinitionFile(repo.appId, path, content);
     }
     this.objs.cache.set(key, issues, 200 + JSON.stringify(issues).length * 2);
     return issues;
+  }
+
+  /** The whole state's budgets: files, folder depth, total bytes (from blob headers). */
+  async #stateIssues(
+    repo: Repo,
+    files: ReadonlyMap<string, FileEntry>,
+    known: ReadonlyMap<string, string>,
+  ): Promise<DefinitionIssue[]> {
+    const maxFiles = LIMITS["git.state.files"], maxDepth = LIMITS["git.state.depth"];
+    if (files.size > maxFiles) {
+      const message = `state/ holds ${files.size} files; the limit is ${maxFiles}`;
+      return [{ path: "", message, limit: "git.state.files" }];
+    }
+    let bytes = 0;
+    for (const [path, entry] of files) {
+      if (path.split("/").length > maxDepth) {
+        const message = `the path nests deeper than ${maxDepth} folders`;
+        return [{ path, message, limit: "git.state.depth" }];
+      }
+      const text = known.get(path);
+      bytes += text === undefined
+        ? (await this.objs.header(repo, entry.oid)).size
+        : ENCODER.encode(text).length;
+    }
+    const maxBytes = LIMITS["git.state.bytes"];
+    if (bytes > maxBytes) {
+      const message = `state/ holds ${bytes} bytes; the limit is ${maxBytes}`;
+      return [{ path: "", message, limit: "git.state.bytes" }];
+    }
+    return [];
   }
 
   async #changeIssues(
@@ -162,10 +216,12 @@ export class DefinitionWriter {
     entries: ReadonlyMap<string, FileEntry | null>,
     texts: ReadonlyMap<string, string>,
   ): Promise<DefinitionIssue[]> {
-    const issues: DefinitionIssue[] = [];
+    const issues = await this.#stateIssues(repo, after, texts);
+    if (issues.length > 0) return issues;
     for (const [path, entry] of entries) {
       if (entry !== null) issues.push(...await this.fileIssues(repo, path, entry, texts.get(path)));
     }
+    if (issues.some((i) => i.limit)) return issues;
     const old = new Set((await this.#referenceIssues(repo, before, new Map())).map(issueKey));
     const now = await this.#referenceIssues(repo, after, texts);
     return [...issues, ...now.filter((i) => !old.has(issueKey(i)))];
@@ -195,9 +251,19 @@ export class DefinitionWriter {
   #tooLarge(path: string, size: number): never {
     throw new KilnError(
       "PAYLOAD_TOO_LARGE",
-      `${quote(path)} is ${size} bytes; the limit is ${this.maxFileBytes}`,
-      { path, size, limit: this.maxFileBytes },
+      `${quote(path)} is ${size} bytes; the limit is ${this.maxFileBytes} (definition.bytes)`,
+      { path, size, limit: "definition.bytes", max: this.maxFileBytes },
     );
+  }
+}
+
+/** Why a path in a tree would be refused from the API, or null when it is fine. */
+function pathProblem(path: string): string | null {
+  try {
+    return normalizeDefinitionPath(path) === path ? null : "the path is not in canonical form";
+  } catch (err) {
+    if (err instanceof KilnError) return err.message;
+    throw err;
   }
 }
 

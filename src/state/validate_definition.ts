@@ -15,8 +15,6 @@ import { referenceIssues } from "./_definition_refs.ts";
 import { parseJson, parseYaml } from "./_parse_definition.ts";
 import { checkWorkflowValue } from "../workflow/loader.ts";
 
-export { YAML_LIMITS } from "./_parse_definition.ts";
-
 interface Known {
   schema: z.ZodType;
   /** What an empty document stands for; undefined means an empty file is an error. */
