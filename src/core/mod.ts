@@ -16,10 +16,12 @@ export { limitExceeded, LIMITS } from "./limits.ts";
 export type { LimitName } from "./limits.ts";
 export { assertJsonDepth, jsonTextDepth, valueDepth } from "./json_depth.ts";
 export {
+  assertYamlBudget,
   defaultYamlBudget,
   describeYamlProblem,
   parseYamlDocument,
   parseYamlValue,
+  prescanYaml,
   YAML_OPTIONS,
   yamlDocumentOrThrow,
   yamlValueOrThrow,

@@ -65,6 +65,8 @@ class Crossed extends Error {
 
 const SCALAR_MARK = "\x1f";
 const MAX_SYNTAX_ERRORS = 5;
+/** How long `prescanYaml` holds the event loop at most before yielding it. */
+const SLICE_MS = 5;
 // The parser's stack holds the document and, per level, the collection and the item being built.
 const STACK_BASE = 2;
 
@@ -143,6 +145,12 @@ export function yamlValueOrThrow(text: string, what: string): unknown {
   throw yamlError(parsed.problems, what);
 }
 
+/** Throws LIMIT_EXCEEDED naming `what` when `prescanYaml` finds `text` over a budget. */
+export async function assertYamlBudget(text: string, what: string): Promise<void> {
+  const problem = await prescanYaml(text);
+  if (problem) throw yamlError([problem], what);
+}
+
 function yamlError(problems: YamlProblem[], what: string): KilnError {
   const first = problems[0];
   const message = `${what} is not valid YAML: ${describeYamlProblem(first)}`;
@@ -157,43 +165,106 @@ export function describeYamlProblem(p: YamlProblem): string {
   return p.line === undefined ? p.message : `${p.message} at line ${p.line}, column ${p.column}`;
 }
 
+/**
+ * Feeds lexemes to the CST parser while counting them against the budget: throws `Crossed` at
+ * the first budget crossed, and stops (`stopped`) after a few syntax errors.
+ */
+class Scanner {
+  #count = 0;
+  #anchors = 0;
+  #aliases = 0;
+  #errors = 0;
+  #scalarNext = false;
+  stopped = false;
+
+  constructor(
+    readonly parser: Parser,
+    readonly budget: YamlBudget,
+    readonly lines: LineCounter,
+  ) {
+    lines.addNewLine(0);
+  }
+
+  *feed(lexeme: string): Generator<CST.Token> {
+    const b = this.budget;
+    if (++this.#count > b.tokens) {
+      this.#fail(
+        "yaml.tokens",
+        `the YAML text has more than ${b.tokens} tokens (values, indicators, lines)`,
+      );
+    }
+    if (!this.#scalarNext && lexeme[0] === "*" && ++this.#aliases > b.aliases) {
+      this.#fail("yaml.aliases", `the YAML text has more than ${b.aliases} aliases`);
+    }
+    if (!this.#scalarNext && lexeme[0] === "&" && ++this.#anchors > b.aliases) {
+      this.#fail("yaml.aliases", `the YAML text has more than ${b.aliases} anchors`);
+    }
+    this.#scalarNext = lexeme === SCALAR_MARK;
+    for (const token of this.parser.next(lexeme)) {
+      yield token;
+      // Syntax errors are reported, not recovered from: the first few say enough.
+      if (token.type === "error" && ++this.#errors >= MAX_SYNTAX_ERRORS) {
+        this.stopped = true;
+        return;
+      }
+    }
+    if (this.parser.stack.length - STACK_BASE > b.depth) {
+      this.#fail("yaml.depth", `the YAML text nests deeper than ${b.depth} levels`);
+    }
+  }
+
+  #fail(limit: LimitName, message: string): never {
+    const { line, col } = this.lines.linePos(this.parser.offset);
+    throw new Crossed({ message, line, column: col, limit });
+  }
+}
+
 function* tokens(
   text: string,
   parser: Parser,
   b: YamlBudget,
   lines: LineCounter,
 ): Generator<CST.Token> {
-  lines.addNewLine(0);
-  let count = 0, anchors = 0, aliases = 0, errors = 0, scalarNext = false, offset = 0;
-  const fail = (limit: LimitName, message: string): never => {
-    const { line, col } = lines.linePos(offset);
-    throw new Crossed({ message, line, column: col, limit });
-  };
+  const scanner = new Scanner(parser, b, lines);
   for (const lexeme of new Lexer().lex(text)) {
-    if (++count > b.tokens) {
-      fail(
-        "yaml.tokens",
-        `the YAML text has more than ${b.tokens} tokens (values, indicators, lines)`,
-      );
-    }
-    if (!scalarNext && lexeme[0] === "*" && ++aliases > b.aliases) {
-      fail("yaml.aliases", `the YAML text has more than ${b.aliases} aliases`);
-    }
-    if (!scalarNext && lexeme[0] === "&" && ++anchors > b.aliases) {
-      fail("yaml.aliases", `the YAML text has more than ${b.aliases} anchors`);
-    }
-    scalarNext = lexeme === SCALAR_MARK;
-    for (const token of parser.next(lexeme)) {
-      yield token;
-      // Syntax errors are reported, not recovered from: the first few say enough.
-      if (token.type === "error" && ++errors >= MAX_SYNTAX_ERRORS) return;
-    }
-    offset = parser.offset;
-    if (parser.stack.length - STACK_BASE > b.depth) {
-      fail("yaml.depth", `the YAML text nests deeper than ${b.depth} levels`);
-    }
+    yield* scanner.feed(lexeme);
+    if (scanner.stopped) return;
   }
   yield* parser.end();
+}
+
+/**
+ * The budget check alone (bytes, tokens, aliases, nesting), run in slices that give the event
+ * loop back every few milliseconds: the first problem, or null when the text is within budget.
+ * Kiln runs it before the synchronous parse of YAML it did not write, so a file that crosses a
+ * budget costs other requests nothing, and one within budget is parsed by code this pass has
+ * just made hot.
+ */
+export async function prescanYaml(
+  text: string,
+  budget: Partial<YamlBudget> = {},
+): Promise<YamlProblem | null> {
+  const b = { ...defaultYamlBudget(), ...budget };
+  if (text.length > b.bytes) {
+    return { message: `the YAML text is larger than ${b.bytes} bytes`, limit: "definition.bytes" };
+  }
+  const lines = new LineCounter();
+  const scanner = new Scanner(new Parser(lines.addNewLine), b, lines);
+  let sliceStart = performance.now(), n = 0;
+  try {
+    for (const lexeme of new Lexer().lex(text)) {
+      for (const _ of scanner.feed(lexeme)) { /* only the budget matters here */ }
+      if (scanner.stopped) return null;
+      if ((++n & 255) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        sliceStart = performance.now();
+      }
+    }
+  } catch (err) {
+    if (err instanceof Crossed) return err.problem;
+    throw err;
+  }
+  return null;
 }
 
 /** Keys are plain values, unique per mapping as the JavaScript object will hold them. */

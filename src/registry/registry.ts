@@ -6,6 +6,7 @@ import {
   quote,
   silentLogger,
   systemClock,
+  assertYamlBudget,
   yamlValueOrThrow,
 } from "../core/mod.ts";
 import {
@@ -117,6 +118,7 @@ export class Registry {
   /** Registers an app from a UHLP directory, a tarball or files (SPEC §4 registerApplication). */
   async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
+    await assertYamlBudget(files.get("app_definition.yaml")!, "state/app_definition.yaml");
     const appId = appIdOf(files.get("app_definition.yaml")!);
     return await this.#locks.run(appId, async () => {
       if (this.#apps.has(appId)) {
@@ -159,6 +161,7 @@ export class Registry {
   /** Replaces an app's definitions with a new source in one validated commit. */
   async updateApplication(appId: string, source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
+    await assertYamlBudget(files.get("app_definition.yaml")!, "state/app_definition.yaml");
     const declared = appIdOf(files.get("app_definition.yaml")!);
     if (declared !== appId) {
       throw new KilnError(
@@ -466,6 +469,7 @@ export class Registry {
     opts: { commitMessage: string; author?: string },
   ): Promise<string> {
     const current = await this.#state.getDefinitionFileContent(appId, "security_config.yaml");
+    if (current.found) await assertYamlBudget(current.content!, "state/security_config.yaml");
     const next = edit(current.found ? current.content : undefined);
     const { resultingRevision } = await this.#state.setDefinitionFileContent(
       appId,

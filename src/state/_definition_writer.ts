@@ -5,7 +5,7 @@ import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
 import { referenceIssues, referenceSources } from "./_definition_refs.ts";
-import { parseYaml } from "./_parse_definition.ts";
+import { parseYaml, yamlBudgetIssue } from "./_parse_definition.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
   type FileEntry,
@@ -66,6 +66,23 @@ export class DefinitionWriter {
     const changes: Iterable<[string, FileChange]> = plan.kind === "replace"
       ? [...plan.files].map(([p, content]) => [normalizeDefinitionPath(p), { content }])
       : plan.changes;
+    // New contents are checked before anything is written: a file over a budget costs no blob,
+    // and the issues found are cached for the full validation below.
+    const early = new Map<string, DefinitionIssue[]>();
+    for (const [path, change] of changes) {
+      if (change === null || "entry" in change) continue;
+      this.encode(path, change.content);
+      const budget = await yamlBudgetIssue(path, change.content);
+      const issues = budget ? [budget] : validateDefinitionFile(repo.appId, path, change.content);
+      const over = issues.find((i) => i.limit);
+      if (over) {
+        throw limitExceeded(over.limit!, `${quote(path)} is over budget: ${over.message}`, {
+          path,
+          issues,
+        });
+      }
+      early.set(path, issues);
+    }
     for (const [path, change] of changes) {
       if (change === null || "entry" in change) {
         entries.set(path, change === null ? null : change.entry);
@@ -76,6 +93,8 @@ export class DefinitionWriter {
       const old = baseFiles.get(path)?.mode;
       entries.set(path, { oid, mode: old === "100755" ? old : "100644" });
       texts.set(path, change.content);
+      const issues = early.get(path)!;
+      this.objs.cache.set(issuesKey(repo, path, oid), issues, issuesCost(issues));
     }
     const stateTree = await writeTreeChanges(
       this.objs,
@@ -153,7 +172,7 @@ export class DefinitionWriter {
     if (isSpecialMode(entry.mode)) {
       return [{ path, message: "symlinks and submodules are not allowed in state/" }];
     }
-    const key = `v\0${repo.key}\0${path}\0${entry.oid}`;
+    const key = issuesKey(repo, path, entry.oid);
     const hit = this.objs.cache.get(key) as DefinitionIssue[] | undefined;
     if (hit) return hit;
     let issues: DefinitionIssue[];
@@ -171,11 +190,14 @@ export class DefinitionWriter {
       }];
     } else {
       const content = known ?? await this.objs.text(repo, entry.oid, path);
+      const budget = content === null ? null : await yamlBudgetIssue(path, content);
       issues = content === null
         ? (TEXT_FILE.test(path) ? [{ path, message: "the file is not UTF-8 text" }] : [])
+        : budget
+        ? [budget]
         : validateDefinitionFile(repo.appId, path, content);
     }
-    this.objs.cache.set(key, issues, 200 + JSON.stringify(issues).length * 2);
+    this.objs.cache.set(key, issues, issuesCost(issues));
     return issues;
   }
 
@@ -255,6 +277,14 @@ export class DefinitionWriter {
       { path, size, limit: "definition.bytes", max: this.maxFileBytes },
     );
   }
+}
+
+function issuesKey(repo: Repo, path: string, oid: string): string {
+  return `v\0${repo.key}\0${path}\0${oid}`;
+}
+
+function issuesCost(issues: DefinitionIssue[]): number {
+  return 200 + JSON.stringify(issues).length * 2;
 }
 
 /** Why a path in a tree would be refused from the API, or null when it is fine. */

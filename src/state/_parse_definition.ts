@@ -1,4 +1,10 @@
-import { describeYamlProblem, jsonTextDepth, LIMITS, parseYamlValue } from "../core/mod.ts";
+import {
+  describeYamlProblem,
+  jsonTextDepth,
+  LIMITS,
+  parseYamlValue,
+  prescanYaml,
+} from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 
 /** A parsed file: `value` is undefined when `issues` is not empty. */
@@ -23,6 +29,19 @@ export function parseYaml(path: string, content: string): Parsed {
       ...(p.limit ? { limit: p.limit } : {}),
     })),
   };
+}
+
+/**
+ * The budget problem of a YAML definition, found without holding the event loop (see
+ * `prescanYaml`); null for other files and for YAML within budget.
+ */
+export async function yamlBudgetIssue(
+  path: string,
+  content: string,
+): Promise<DefinitionIssue | null> {
+  if (!/\.ya?ml$/.test(path)) return null;
+  const p = await prescanYaml(content);
+  return p?.limit ? { path, message: describeYamlProblem(p), limit: p.limit } : null;
 }
 
 /** Parses JSON after a one-pass nesting check (JSON Schemas are compiled recursively). */
