@@ -335,6 +335,7 @@ Deno.test("a zip-bomb blob never reaches Kiln whole: the hook refuses it, Kiln s
           })).result,
       );
       assert.deepEqual(issueLimits(degraded), ["definition.bytes"]);
+      assert.match(degraded.reason, /is invalid: zeros\.bin: .*\(definition\.bytes\)/);
       assert.equal(degraded.revision, served);
       if (baseline !== null) {
         const grew = Math.max(peakBig ?? 0, peakSmall ?? 0) - baseline;

@@ -1,4 +1,5 @@
 import {
+  assertYamlBudget,
   type Clock,
   KeyedMutex,
   KilnError,
@@ -6,7 +7,6 @@ import {
   quote,
   silentLogger,
   systemClock,
-  assertYamlBudget,
   yamlValueOrThrow,
 } from "../core/mod.ts";
 import {
@@ -257,7 +257,7 @@ export class Registry {
         await this.#save({
           ...loaded.record,
           status: loaded.record.status === "INACTIVE" ? "INACTIVE" : "DEGRADED",
-          statusReason: `revision ${head.slice(0, 12)} is invalid`,
+          statusReason: `revision ${head.slice(0, 12)} is invalid: ${issueSummary(issues)}`,
           pendingRevision: { revision: head, issues },
         });
       } else {
@@ -521,6 +521,15 @@ export class Registry {
     if (!loaded) throw new KilnError("APP_NOT_FOUND", `no app ${quote(appId)} is registered`);
     return loaded;
   }
+}
+
+/** The first issue in one line (`path: message (budget)`), and how many more there are. */
+function issueSummary(issues: DefinitionIssue[]): string {
+  const [first] = issues;
+  const where = first.path ? `${first.path}: ` : "";
+  const budget = first.limit ? ` (${first.limit})` : "";
+  const more = issues.length > 1 ? `; ${issues.length - 1} more` : "";
+  return `${where}${first.message}${budget}`.slice(0, 300) + more;
 }
 
 function appIdOf(text: string): string {
