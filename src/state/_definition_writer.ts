@@ -213,16 +213,24 @@ export class DefinitionWriter {
       return [{ path: "", message, limit: "git.state.files" }];
     }
     let bytes = 0;
+    const oversized: DefinitionIssue[] = [];
     for (const [path, entry] of files) {
       if (path.split("/").length > maxDepth) {
         const message = `the path nests deeper than ${maxDepth} folders`;
         return [{ path, message, limit: "git.state.depth" }];
       }
       const text = known.get(path);
-      bytes += text === undefined
+      const size = text === undefined
         ? (await this.objs.header(repo, entry.oid)).size
         : ENCODER.encode(text).length;
+      if (size > this.maxFileBytes) {
+        const message = `the file is ${size} bytes; the limit is ${this.maxFileBytes}`;
+        oversized.push({ path, message, limit: "definition.bytes" });
+      }
+      bytes += size;
     }
+    // The files to blame come first: they are what the author can fix.
+    if (oversized.length > 0) return oversized;
     const maxBytes = LIMITS["git.state.bytes"];
     if (bytes > maxBytes) {
       const message = `state/ holds ${bytes} bytes; the limit is ${maxBytes}`;

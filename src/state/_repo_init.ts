@@ -28,7 +28,7 @@ function repoConfig(): [string, boolean | string | undefined][] {
 export function preReceiveHook(): string {
   const max = LIMITS["git.object.bytes"];
   return `#!/bin/sh
-# Written by Kiln (kiln-pre-receive v2). Refuses objects over git.object.bytes (${max} bytes).
+# Written by Kiln (kiln-pre-receive v3). Refuses objects over git.object.bytes (${max} bytes).
 zero=0000000000000000000000000000000000000000
 status=0
 while read old new ref; do
@@ -36,7 +36,7 @@ while read old new ref; do
   git rev-list --objects "$new" --not --all |
     git cat-file --batch-check='%(objecttype) %(objectsize) %(objectname) %(rest)' |
     awk -v max=${max} '$2 + 0 > max {
-      printf "kiln: %s %s is %d bytes; Kiln reads no object over %d bytes (git.object.bytes)\\n",
+      printf "kiln: %s %s is %s bytes; Kiln reads no object over %s bytes (git.object.bytes)\\n",
         $1, $3, $2, max > "/dev/stderr"; bad = 1 }
       END { exit bad }' || status=1
 done
