@@ -88,7 +88,9 @@ Deno.test("normalizeDefinitionPath() refuses look-alike dots, invisible characte
     ".gitattributes",
     "a\ud800b", // lone surrogate
   ];
-  for (const path of bad) assert.equal(refused(path).code, "PATH_NOT_ALLOWED", JSON.stringify(path));
+  for (const path of bad) {
+    assert.equal(refused(path).code, "PATH_NOT_ALLOWED", JSON.stringify(path));
+  }
   assert.match(refused("\u2025/x.yaml").message, /NFKC.*"\.\.\/x\.yaml"/);
   assert.match(refused("a\u202e.yaml").message, /invisible/);
   assert.match(refused(".gitmodules").message, /Git gives meaning/);

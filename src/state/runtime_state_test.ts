@@ -128,7 +128,8 @@ Deno.test("RuntimeState refuses values that are not JSON, naming where", async (
     for (let i = 0; i < 300; i++) deep = [deep];
     await assert.rejects(
       runtime.setRuntimeValue("shop", "deep", deep),
-      (err) => err instanceof KilnError && err.code === "LIMIT_EXCEEDED" && /deeper/.test(err.message),
+      (err) =>
+        err instanceof KilnError && err.code === "LIMIT_EXCEEDED" && /deeper/.test(err.message),
     );
   });
 });
