@@ -16,14 +16,16 @@ export { limitExceeded, LIMITS } from "./limits.ts";
 export type { LimitName } from "./limits.ts";
 export { assertJsonDepth, jsonTextDepth, valueDepth } from "./json_depth.ts";
 export {
-  assertYamlBudget,
   defaultYamlBudget,
   describeYamlProblem,
   parseYamlDocument,
+  parseYamlDocumentAsync,
   parseYamlValue,
-  prescanYaml,
+  parseYamlValueAsync,
   YAML_OPTIONS,
   yamlDocumentOrThrow,
+  yamlDocumentOrThrowAsync,
   yamlValueOrThrow,
+  yamlValueOrThrowAsync,
 } from "./yaml.ts";
 export type { YamlBudget, YamlParse, YamlProblem } from "./yaml.ts";

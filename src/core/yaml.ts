@@ -3,9 +3,11 @@
  * duplicate-key check compares every key with every earlier one, alias resolution walks the
  * whole document per alias, and composition recurses once per nesting level. So every YAML text
  * Kiln reads from an app or a caller goes through here: bytes are checked first, then one pass
- * over the lexer's tokens counts nodes, anchors and aliases and watches the parser's nesting —
+ * over the lexer's tokens counts them, anchors and aliases and watches the parser's nesting —
  * stopping at the first budget crossed, before any document is built — and only then is the
- * document composed, with duplicate keys found through a Set. Time is linear in the text.
+ * document composed, with duplicate keys found through a Set. Time is linear in the text. The
+ * `…Async` forms run that first pass (most of the work) in slices that give the event loop back
+ * every few milliseconds; only composing the document is one synchronous step.
  */
 import {
   Composer,
@@ -65,7 +67,7 @@ class Crossed extends Error {
 
 const SCALAR_MARK = "\x1f";
 const MAX_SYNTAX_ERRORS = 5;
-/** How long `prescanYaml` holds the event loop at most before yielding it. */
+/** How long the `…Async` parses hold the event loop at most before yielding it. */
 const SLICE_MS = 5;
 // The parser's stack holds the document and, per level, the collection and the item being built.
 const STACK_BASE = 2;
@@ -76,25 +78,60 @@ const STACK_BASE = 2;
  */
 export function parseYamlDocument(text: string, budget: Partial<YamlBudget> = {}): YamlParse {
   const b = { ...defaultYamlBudget(), ...budget };
-  if (text.length > b.bytes) {
-    return crossed("definition.bytes", `the YAML text is larger than ${b.bytes} bytes`);
-  }
+  if (text.length > b.bytes) return tooLarge(b);
   const lines = new LineCounter();
   const parser = new Parser(lines.addNewLine);
-  const composer = new Composer(YAML_OPTIONS);
-  let doc: Document.Parsed | undefined;
-  const problems: YamlProblem[] = [];
   try {
-    for (const next of composer.compose(tokens(text, parser, b, lines), true, text.length)) {
-      if (doc) {
-        problems.push({ message: "the text holds multiple YAML documents; one is allowed" });
-        break;
-      }
-      doc = next as Document.Parsed;
-    }
+    return composeDocument(text, tokens(text, parser, b, lines), lines);
   } catch (err) {
     if (err instanceof Crossed) return { problems: [err.problem] };
     throw err;
+  }
+}
+
+/** {@link parseYamlDocument} with its budget pass in event-loop slices (see the module doc). */
+export async function parseYamlDocumentAsync(
+  text: string,
+  budget: Partial<YamlBudget> = {},
+): Promise<YamlParse> {
+  const b = { ...defaultYamlBudget(), ...budget };
+  if (text.length > b.bytes) return tooLarge(b);
+  const lines = new LineCounter();
+  const parser = new Parser(lines.addNewLine);
+  const scanner = new Scanner(parser, b, lines);
+  const cst: CST.Token[] = [];
+  let sliceStart = performance.now(), n = 0;
+  try {
+    for (const lexeme of new Lexer().lex(text)) {
+      for (const token of scanner.feed(lexeme)) cst.push(token);
+      if (scanner.stopped) break;
+      if ((++n & 255) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        sliceStart = performance.now();
+      }
+    }
+    if (!scanner.stopped) for (const token of parser.end()) cst.push(token);
+  } catch (err) {
+    if (err instanceof Crossed) return { problems: [err.problem] };
+    throw err;
+  }
+  return composeDocument(text, cst, lines);
+}
+
+function composeDocument(
+  text: string,
+  cst: Iterable<CST.Token>,
+  lines: LineCounter,
+): YamlParse {
+  const composer = new Composer(YAML_OPTIONS);
+  let doc: Document.Parsed | undefined;
+  const problems: YamlProblem[] = [];
+  for (const next of composer.compose(cst, true, text.length)) {
+    if (doc) {
+      problems.push({ message: "the text holds multiple YAML documents; one is allowed" });
+      break;
+    }
+    doc = next as Document.Parsed;
   }
   if (!doc) return { problems: [{ message: "the text holds no YAML document" }] };
   for (const e of [...doc.errors, ...doc.warnings].slice(0, MAX_SYNTAX_ERRORS)) {
@@ -102,6 +139,10 @@ export function parseYamlDocument(text: string, budget: Partial<YamlBudget> = {}
   }
   if (problems.length === 0) problems.push(...duplicateKeys(doc, lines));
   return problems.length > 0 ? { problems } : { doc, problems: [] };
+}
+
+function tooLarge(b: YamlBudget): { problems: YamlProblem[] } {
+  return crossed("definition.bytes", `the YAML text is larger than ${b.bytes} bytes`);
 }
 
 /**
@@ -112,7 +153,21 @@ export function parseYamlValue(
   text: string,
   budget: Partial<YamlBudget> = {},
 ): { value?: unknown; problems: YamlProblem[] } {
-  const parsed = parseYamlDocument(text, budget);
+  return valueOf(parseYamlDocument(text, budget), budget);
+}
+
+/** {@link parseYamlValue} with its budget pass in event-loop slices. */
+export async function parseYamlValueAsync(
+  text: string,
+  budget: Partial<YamlBudget> = {},
+): Promise<{ value?: unknown; problems: YamlProblem[] }> {
+  return valueOf(await parseYamlDocumentAsync(text, budget), budget);
+}
+
+function valueOf(
+  parsed: YamlParse,
+  budget: Partial<YamlBudget>,
+): { value?: unknown; problems: YamlProblem[] } {
   if (!parsed.doc) return { problems: parsed.problems };
   const aliases = budget.aliases ?? LIMITS["yaml.aliases"];
   try {
@@ -145,10 +200,21 @@ export function yamlValueOrThrow(text: string, what: string): unknown {
   throw yamlError(parsed.problems, what);
 }
 
-/** Throws LIMIT_EXCEEDED naming `what` when `prescanYaml` finds `text` over a budget. */
-export async function assertYamlBudget(text: string, what: string): Promise<void> {
-  const problem = await prescanYaml(text);
-  if (problem) throw yamlError([problem], what);
+/** {@link yamlDocumentOrThrow} with its budget pass in event-loop slices. */
+export async function yamlDocumentOrThrowAsync(
+  text: string,
+  what: string,
+): Promise<Document.Parsed> {
+  const parsed = await parseYamlDocumentAsync(text);
+  if (parsed.doc) return parsed.doc;
+  throw yamlError(parsed.problems, what);
+}
+
+/** {@link yamlValueOrThrow} with its budget pass in event-loop slices. */
+export async function yamlValueOrThrowAsync(text: string, what: string): Promise<unknown> {
+  const parsed = await parseYamlValueAsync(text);
+  if (parsed.problems.length === 0) return parsed.value;
+  throw yamlError(parsed.problems, what);
 }
 
 function yamlError(problems: YamlProblem[], what: string): KilnError {
@@ -231,40 +297,6 @@ function* tokens(
     if (scanner.stopped) return;
   }
   yield* parser.end();
-}
-
-/**
- * The budget check alone (bytes, tokens, aliases, nesting), run in slices that give the event
- * loop back every few milliseconds: the first problem, or null when the text is within budget.
- * Kiln runs it before the synchronous parse of YAML it did not write, so a file that crosses a
- * budget costs other requests nothing, and one within budget is parsed by code this pass has
- * just made hot.
- */
-export async function prescanYaml(
-  text: string,
-  budget: Partial<YamlBudget> = {},
-): Promise<YamlProblem | null> {
-  const b = { ...defaultYamlBudget(), ...budget };
-  if (text.length > b.bytes) {
-    return { message: `the YAML text is larger than ${b.bytes} bytes`, limit: "definition.bytes" };
-  }
-  const lines = new LineCounter();
-  const scanner = new Scanner(new Parser(lines.addNewLine), b, lines);
-  let sliceStart = performance.now(), n = 0;
-  try {
-    for (const lexeme of new Lexer().lex(text)) {
-      for (const _ of scanner.feed(lexeme)) { /* only the budget matters here */ }
-      if (scanner.stopped) return null;
-      if ((++n & 255) === 0 && performance.now() - sliceStart > SLICE_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        sliceStart = performance.now();
-      }
-    }
-  } catch (err) {
-    if (err instanceof Crossed) return err.problem;
-    throw err;
-  }
-  return null;
 }
 
 /** Keys are plain values, unique per mapping as the JavaScript object will hold them. */

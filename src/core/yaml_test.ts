@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { LIMITS } from "./limits.ts";
-import { parseYamlDocument, parseYamlValue, yamlValueOrThrow } from "./yaml.ts";
+import {
+  parseYamlDocument,
+  parseYamlValue,
+  parseYamlValueAsync,
+  yamlValueOrThrow,
+  yamlValueOrThrowAsync,
+} from "./yaml.ts";
 import { KilnError } from "./errors.ts";
 
 /** The best of a few runs, in ms: CI machines are shared, the first run also compiles. */
@@ -111,4 +117,21 @@ Deno.test("parseYamlDocument() keeps documents editable (comments survive toStri
   const { doc } = parseYamlDocument("# keys\napiKeys: []  # none yet\n");
   assert.ok(doc);
   assert.equal(doc.toString(), "# keys\napiKeys: [] # none yet\n");
+});
+
+Deno.test("parseYamlValueAsync() answers as the sync parse and yields the event loop meanwhile", async () => {
+  const big = Array.from({ length: 2_000 }, (_, i) => `k${i}: [${i}, x]`).join("\n");
+  const bomb = Array.from({ length: 40_000 }, (_, i) => `k${i}: ${i}`).join("\n");
+  for (const text of [big, bomb, "a: [", "- ".repeat(10_000) + "x", ""]) {
+    assert.deepEqual(await parseYamlValueAsync(text), parseYamlValue(text));
+  }
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  try {
+    for (let i = 0; i < 3; i++) await parseYamlValueAsync(bomb);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks > 0, "timers ran while the bombs were scanned");
+  await assert.rejects(yamlValueOrThrowAsync(bomb, "x.yaml"), /yaml\.tokens|more than/);
 });

@@ -1,5 +1,4 @@
 import {
-  assertYamlBudget,
   type Clock,
   KeyedMutex,
   KilnError,
@@ -7,7 +6,8 @@ import {
   quote,
   silentLogger,
   systemClock,
-  yamlValueOrThrow,
+  yamlDocumentOrThrowAsync,
+  yamlValueOrThrowAsync,
 } from "../core/mod.ts";
 import {
   type ApiKeyEntry,
@@ -15,6 +15,7 @@ import {
   type AppStatus,
   type ComponentDefinition,
 } from "../models/mod.ts";
+import type { Document } from "yaml";
 import type { DefinitionIssue, JsonValue, StateManager, StoreDriver } from "../state/mod.ts";
 import {
   apiKeyMatches,
@@ -118,8 +119,7 @@ export class Registry {
   /** Registers an app from a UHLP directory, a tarball or files (SPEC §4 registerApplication). */
   async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
-    await assertYamlBudget(files.get("app_definition.yaml")!, "state/app_definition.yaml");
-    const appId = appIdOf(files.get("app_definition.yaml")!);
+    const appId = await appIdOf(files.get("app_definition.yaml")!);
     return await this.#locks.run(appId, async () => {
       if (this.#apps.has(appId)) {
         throw new KilnError("APP_EXISTS", `app ${quote(appId)} is already registered`);
@@ -161,8 +161,7 @@ export class Registry {
   /** Replaces an app's definitions with a new source in one validated commit. */
   async updateApplication(appId: string, source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
-    await assertYamlBudget(files.get("app_definition.yaml")!, "state/app_definition.yaml");
-    const declared = appIdOf(files.get("app_definition.yaml")!);
+    const declared = await appIdOf(files.get("app_definition.yaml")!);
     if (declared !== appId) {
       throw new KilnError(
         "VALIDATION_ERROR",
@@ -446,7 +445,7 @@ export class Registry {
       enabled: true,
       createdAt: new Date(this.#clock.now()).toISOString(),
     };
-    const revision = await this.#editSecurity(appId, (text) => addApiKeyEntry(text, entry), {
+    const revision = await this.#editSecurity(appId, (doc) => addApiKeyEntry(doc, entry), {
       commitMessage: `Create API key ${minted.keyId}`,
       author,
     });
@@ -456,7 +455,7 @@ export class Registry {
   /** Removes a key from `security_config.yaml`; it stops working at once. */
   async revokeApiKey(appId: string, keyId: string, author?: string): Promise<{ revision: string }> {
     this.#get(appId);
-    const revision = await this.#editSecurity(appId, (text) => removeApiKeyEntry(text, keyId), {
+    const revision = await this.#editSecurity(appId, (doc) => removeApiKeyEntry(doc, keyId), {
       commitMessage: `Revoke API key ${keyId}`,
       author,
     });
@@ -465,12 +464,12 @@ export class Registry {
 
   async #editSecurity(
     appId: string,
-    edit: (text: string | undefined) => string,
+    edit: (doc: Document.Parsed) => string,
     opts: { commitMessage: string; author?: string },
   ): Promise<string> {
     const current = await this.#state.getDefinitionFileContent(appId, "security_config.yaml");
-    if (current.found) await assertYamlBudget(current.content!, "state/security_config.yaml");
-    const next = edit(current.found ? current.content : undefined);
+    const text = current.found && current.content!.trim() ? current.content! : "apiKeys: []\n";
+    const next = edit(await yamlDocumentOrThrowAsync(text, "state/security_config.yaml"));
     const { resultingRevision } = await this.#state.setDefinitionFileContent(
       appId,
       "security_config.yaml",
@@ -532,8 +531,8 @@ function issueSummary(issues: DefinitionIssue[]): string {
   return `${where}${first.message}${budget}`.slice(0, 300) + more;
 }
 
-function appIdOf(text: string): string {
-  const value = yamlValueOrThrow(text, "state/app_definition.yaml");
+async function appIdOf(text: string): Promise<string> {
+  const value = await yamlValueOrThrowAsync(text, "state/app_definition.yaml");
   const result = AppDefinition.safeParse(value);
   if (!result.success) {
     throw new KilnError("VALIDATION_ERROR", "state/app_definition.yaml is invalid", {

@@ -5,7 +5,7 @@ import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
 import { referenceIssues, referenceSources } from "./_definition_refs.ts";
-import { parseYaml, yamlBudgetIssue } from "./_parse_definition.ts";
+import { parseYaml, parseYamlAsync } from "./_parse_definition.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
   type FileEntry,
@@ -32,6 +32,7 @@ export type WritePlan =
 
 const ENCODER = new TextEncoder();
 const TEXT_FILE = /\.(ya?ml|json)$/;
+const YAML_FILE = /\.ya?ml$/;
 
 /**
  * Builds commits: blobs, the trees along the changed paths and the commit object, after
@@ -72,8 +73,7 @@ export class DefinitionWriter {
     for (const [path, change] of changes) {
       if (change === null || "entry" in change) continue;
       this.encode(path, change.content);
-      const budget = await yamlBudgetIssue(path, change.content);
-      const issues = budget ? [budget] : validateDefinitionFile(repo.appId, path, change.content);
+      const issues = await this.#validate(repo, path, change.content);
       const over = issues.find((i) => i.limit);
       if (over) {
         throw limitExceeded(over.limit!, `${quote(path)} is over budget: ${over.message}`, {
@@ -190,15 +190,18 @@ export class DefinitionWriter {
       }];
     } else {
       const content = known ?? await this.objs.text(repo, entry.oid, path);
-      const budget = content === null ? null : await yamlBudgetIssue(path, content);
       issues = content === null
         ? (TEXT_FILE.test(path) ? [{ path, message: "the file is not UTF-8 text" }] : [])
-        : budget
-        ? [budget]
-        : validateDefinitionFile(repo.appId, path, content);
+        : await this.#validate(repo, path, content);
     }
     this.objs.cache.set(key, issues, issuesCost(issues));
     return issues;
+  }
+
+  /** One file's content checks; YAML is parsed with its budget pass in event-loop slices. */
+  async #validate(repo: Repo, path: string, content: string): Promise<DefinitionIssue[]> {
+    const yaml = YAML_FILE.test(path) ? await parseYamlAsync(path, content) : undefined;
+    return validateDefinitionFile(repo.appId, path, content, yaml);
   }
 
   /** The whole state's budgets: files, folder depth, total bytes (from blob headers). */
@@ -270,7 +273,7 @@ export class DefinitionWriter {
       let hit = this.objs.cache.get(key) as { value: unknown } | undefined;
       if (hit === undefined) {
         const text = known.get(path) ?? await this.objs.text(repo, oid);
-        hit = { value: text === null ? undefined : parseYaml(path, text).value };
+        hit = { value: text === null ? undefined : (await parseYamlAsync(path, text)).value };
         this.objs.cache.set(key, hit, (text?.length ?? 0) * 4);
       }
       values.set(path, hit.value);

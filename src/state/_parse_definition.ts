@@ -3,7 +3,8 @@ import {
   jsonTextDepth,
   LIMITS,
   parseYamlValue,
-  prescanYaml,
+  parseYamlValueAsync,
+  type YamlProblem,
 } from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 
@@ -19,29 +20,27 @@ export interface Parsed {
  * errors, unknown tags, several documents and duplicate keys are issues with their line.
  */
 export function parseYaml(path: string, content: string): Parsed {
-  const { value, problems } = parseYamlValue(content);
-  if (problems.length === 0) return { value, issues: [] };
+  return parsed(path, parseYamlValue(content));
+}
+
+/**
+ * {@link parseYaml} with the budget pass in event-loop slices: for YAML Kiln did not write, so a
+ * large or hostile file costs other requests nothing.
+ */
+export async function parseYamlAsync(path: string, content: string): Promise<Parsed> {
+  return parsed(path, await parseYamlValueAsync(content));
+}
+
+function parsed(path: string, r: { value?: unknown; problems: YamlProblem[] }): Parsed {
+  if (r.problems.length === 0) return { value: r.value, issues: [] };
   return {
     value: undefined,
-    issues: problems.map((p) => ({
+    issues: r.problems.map((p) => ({
       path,
       message: describeYamlProblem(p),
       ...(p.limit ? { limit: p.limit } : {}),
     })),
   };
-}
-
-/**
- * The budget problem of a YAML definition, found without holding the event loop (see
- * `prescanYaml`); null for other files and for YAML within budget.
- */
-export async function yamlBudgetIssue(
-  path: string,
-  content: string,
-): Promise<DefinitionIssue | null> {
-  if (!/\.ya?ml$/.test(path)) return null;
-  const p = await prescanYaml(content);
-  return p?.limit ? { path, message: describeYamlProblem(p), limit: p.limit } : null;
 }
 
 /** Parses JSON after a one-pass nesting check (JSON Schemas are compiled recursively). */
