@@ -12,7 +12,7 @@ import {
   type AttackKiln,
   fetchJson,
   startAttackKiln,
-  underAttack,
+  underAttack as measureAttack,
 } from "./_support/attack.ts";
 import { git } from "./_support/git.ts";
 import { connectV1 } from "./_support/mcp_clients.ts";
