@@ -110,7 +110,7 @@ export async function parseYamlDocumentAsync(
         sliceStart = performance.now();
       }
     }
-    if (!scanner.stopped) for (const token of parser.end()) cst.push(token);
+    if (!scanner.stopped) { for (const token of parser.end()) cst.push(token); }
   } catch (err) {
     if (err instanceof Crossed) return { problems: [err.problem] };
     throw err;

@@ -12,7 +12,7 @@ import {
 } from "../models/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { referenceIssues } from "./_definition_refs.ts";
-import { parseJson, parseYaml, type Parsed } from "./_parse_definition.ts";
+import { type Parsed, parseJson, parseYaml } from "./_parse_definition.ts";
 import { checkWorkflowValue } from "../workflow/loader.ts";
 
 interface Known {
