@@ -5,7 +5,7 @@ import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
 import { referenceIssues, referenceSources } from "./_definition_refs.ts";
-import { parseYaml, parseYamlAsync } from "./_parse_definition.ts";
+import { parseYamlAsync } from "./_parse_definition.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
   type FileEntry,
