@@ -112,8 +112,11 @@ Deno.test("ingress runs a jit component and hands it requestData and context per
     const ctx = job.request.context;
     assert.equal(ctx.componentId, "hello");
     assert.deepEqual(ctx.configuration, { greeting: "hi", llm: { model: "small" } });
-    const claims = k.t.kiln.executionTokens.verify(ctx.mcp_token)!;
+    const seen = k.t.kiln.executionTokens.inspect(ctx.mcp_token)!;
+    const claims = seen.payload;
     assert.deepEqual([claims.a, claims.c, claims.t], ["shop", "hello", []]);
+    assert.equal(seen.revoked, true, "the token ended with its execution");
+    assert.equal(k.t.kiln.executionTokens.verify(ctx.mcp_token), null);
     const ttl = claims.e - Date.parse(ctx.deadline);
     assert.ok(ttl > 25_000 && ttl <= 31_000, `token outlives the deadline by ~30 s, got ${ttl}`);
     assert.equal(job.request.requestId, "req-1");

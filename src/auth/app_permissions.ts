@@ -21,3 +21,18 @@ export const APP_PERMISSIONS = [
   "jit:read",
   "jit:write",
 ] as const;
+
+/** Families with a `family:*` wildcard: the part before `:` of every permission that has one. */
+const FAMILIES = new Set(
+  APP_PERMISSIONS.filter((p) => p.includes(":")).map((p) => p.split(":")[0]),
+);
+const KNOWN = new Set<string>(APP_PERMISSIONS);
+
+/**
+ * Whether an app key may hold `name`: a listed permission, `*`, or `family:*` for a family
+ * that exists. Anything else would be granted nothing and only mislead whoever reads the key.
+ */
+export function isAppPermission(name: string): boolean {
+  if (name === "*" || KNOWN.has(name)) return true;
+  return name.endsWith(":*") && FAMILIES.has(name.slice(0, -2));
+}

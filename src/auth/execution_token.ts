@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
 import type { StoreDriver } from "../state/mod.ts";
 import { randomToken } from "./_hash.ts";
+import { MemoryRevocations, type TokenRevocations } from "./token_revocations.ts";
 
 const SCOPE = "kiln:auth";
 const SECRET_KEY = "executionTokenSecret";
@@ -39,20 +40,28 @@ export interface ExecutionTokenRequest {
 /**
  * Short-lived bearer tokens for sandboxed executions calling back through MCP (ADR 0003). They
  * are HMAC-signed and self-contained, so verifying one needs no store lookup; the secret lives in
- * the store so tokens survive restarts and every node sharing a Redis store accepts them.
+ * the store so tokens survive restarts and every node sharing a Redis store accepts them. A
+ * token minted for an execution is revoked when the execution ends (`revoke`), so a token that
+ * leaks out of a sandbox is worth nothing once its answer is out.
  */
 export class ExecutionTokens {
   readonly #secret: Buffer;
   readonly #clock: Clock;
+  readonly #revoked: TokenRevocations;
 
-  private constructor(secret: string, clock: Clock) {
+  private constructor(secret: string, clock: Clock, revoked: TokenRevocations) {
     this.#secret = Buffer.from(secret, "base64url");
     this.#clock = clock;
+    this.#revoked = revoked;
   }
 
   /** Loads the signing secret, creating it once (the first node to claim it writes it). */
-  static async open(store: StoreDriver, clock: Clock = systemClock): Promise<ExecutionTokens> {
-    return new ExecutionTokens(await loadOrCreateSecret(store), clock);
+  static async open(
+    store: StoreDriver,
+    clock: Clock = systemClock,
+    revocations: TokenRevocations = new MemoryRevocations({ clock }),
+  ): Promise<ExecutionTokens> {
+    return new ExecutionTokens(await loadOrCreateSecret(store), clock, revocations);
   }
 
   /** Mints a token for one execution of `componentId`, allowing only `tools`. */
@@ -91,10 +100,23 @@ export class ExecutionTokens {
   }
 
   /**
-   * Checks the signature and shape of a token; `expired` tells a stale token from a forged one,
-   * so callers can say which. Null for anything malformed or tampered with.
+   * Ends a token before its expiry: every later verification refuses it. For the end of the
+   * execution it was minted for; a malformed token is ignored.
    */
-  inspect(token: string): { payload: ExecutionTokenPayload; expired: boolean } | null {
+  revoke(token: string): void {
+    const seen = this.inspect(token);
+    if (seen && !seen.expired && !seen.revoked) {
+      this.#revoked.revoke(seen.payload.n, seen.payload.e);
+    }
+  }
+
+  /**
+   * Checks the signature and shape of a token; `expired` and `revoked` tell a stale token from
+   * a forged one, so callers can say which. Null for anything malformed or tampered with.
+   */
+  inspect(
+    token: string,
+  ): { payload: ExecutionTokenPayload; expired: boolean; revoked: boolean } | null {
     if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
     if (!token.startsWith(EXECUTION_TOKEN_PREFIX)) return null;
     const [body, signature, ...rest] = token.slice(EXECUTION_TOKEN_PREFIX.length).split(".");
@@ -104,13 +126,14 @@ export class ExecutionTokens {
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
     const payload = parsePayload(body);
     if (!payload) return null;
-    return { payload, expired: this.#clock.now() >= payload.e };
+    const expired = this.#clock.now() >= payload.e;
+    return { payload, expired, revoked: !expired && this.#revoked.isRevoked(payload.n) };
   }
 
-  /** The claims of a valid, unexpired token; null otherwise. */
+  /** The claims of a valid, unexpired, unrevoked token; null otherwise. */
   verify(token: string): ExecutionTokenPayload | null {
     const seen = this.inspect(token);
-    return seen && !seen.expired ? seen.payload : null;
+    return seen && !seen.expired && !seen.revoked ? seen.payload : null;
   }
 
   #sign(body: string): string {

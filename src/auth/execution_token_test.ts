@@ -153,3 +153,26 @@ Deno.test("nodes opening an empty store at once agree on one secret", async () =
     await store.close();
   }
 });
+
+Deno.test("revoke() ends a token before its expiry; the authenticator says why", async () => {
+  await withTokens((tokens, fake) => {
+    const { token } = tokens.mint({ ...GRANT, ttlSeconds: 60 });
+    const other = tokens.mint(GRANT).token;
+    tokens.revoke(token);
+    assert.equal(tokens.verify(token), null);
+    assert.equal(tokens.inspect(token)?.revoked, true);
+    assert.ok(tokens.verify(other), "only that token is revoked");
+    const auth = new Authenticator(
+      new AdminTokenVerifier("sha256$x$y"),
+      () => ({ isValid: false }),
+      tokens,
+    );
+    assert.throws(
+      () => auth.authenticate(`Bearer ${token}`),
+      (err) => err instanceof KilnError && err.status === 401 && /revoked/.test(err.message),
+    );
+    tokens.revoke("kiln_exec_forged.sig");
+    fake.tick(61_000);
+    assert.equal(tokens.inspect(token)?.expired, true, "past expiry it is simply expired");
+  });
+});

@@ -9,12 +9,15 @@ export {
   MAX_EXECUTION_TTL_SECONDS,
 } from "./execution_token.ts";
 export type { ExecutionTokenPayload, ExecutionTokenRequest } from "./execution_token.ts";
+export { DEFAULT_MAX_REVOCATIONS, MemoryRevocations } from "./token_revocations.ts";
+export type { TokenRevocations } from "./token_revocations.ts";
 export {
   allows,
   APP_PERMISSIONS,
   Authenticator,
   authorOf,
   bearerToken,
+  isAppPermission,
   requireAdmin,
   requirePermission,
 } from "./principal.ts";

@@ -25,7 +25,7 @@ export interface ApiKeyValidation {
   permissions?: string[];
 }
 
-export { APP_PERMISSIONS } from "./app_permissions.ts";
+export { APP_PERMISSIONS, isAppPermission } from "./app_permissions.ts";
 
 /** Turns bearer tokens into principals; one place decides who a token is. */
 export class Authenticator {
@@ -57,6 +57,9 @@ export class Authenticator {
     const seen = this.executionTokens?.inspect(token);
     if (!seen) throw new KilnError("UNAUTHORIZED", "invalid execution token");
     if (seen.expired) throw new KilnError("UNAUTHORIZED", "execution token expired");
+    if (seen.revoked) {
+      throw new KilnError("UNAUTHORIZED", "execution token revoked: its execution has ended");
+    }
     const { a: appId, c: componentId, t: tools, e: expiresAt } = seen.payload;
     return { kind: "execution", appId, componentId, tools, expiresAt };
   }

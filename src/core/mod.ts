@@ -15,3 +15,17 @@ export { KeyedMutex } from "./mutex.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export type { LimitName } from "./limits.ts";
 export { assertJsonDepth, jsonTextDepth, valueDepth } from "./json_depth.ts";
+export {
+  defaultYamlBudget,
+  describeYamlProblem,
+  parseYamlDocument,
+  parseYamlDocumentAsync,
+  parseYamlValue,
+  parseYamlValueAsync,
+  YAML_OPTIONS,
+  yamlDocumentOrThrow,
+  yamlDocumentOrThrowAsync,
+  yamlValueOrThrow,
+  yamlValueOrThrowAsync,
+} from "./yaml.ts";
+export type { YamlBudget, YamlParse, YamlProblem } from "./yaml.ts";

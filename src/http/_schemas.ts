@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import {
   AppDetails as ModelAppDetails,
+  AppPermission,
   AppSource,
   AppStatusInfo as ModelAppStatusInfo,
   ErrorEnvelope,
@@ -75,7 +76,7 @@ export const RuntimeSetBody = z.object({
 
 export const KeyCreateBody = z.object({
   description: z.string().max(500).optional(),
-  permissions: z.array(z.string().min(1)).optional()
+  permissions: z.array(AppPermission).max(64).optional()
     .describe("e.g. definitions:read, runtime:*, or * (default)"),
 });
 

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { KilnError } from "../core/mod.ts";
+import { assertJsonDepth, KilnError, LIMITS } from "../core/mod.ts";
 import { MCP_PATHS } from "../mcp/mod.ts";
 import { adminRoutes, sessionPrincipal } from "../admin/mod.ts";
 import type { HttpDeps, KilnEnv } from "./types.ts";
@@ -67,6 +67,15 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
         );
       },
     })(c, next);
+  });
+
+  // JSON bodies are measured before zod or a handler parses them: the text is read once here and
+  // Hono keeps it, so `c.req.json()` later parses this same text.
+  app.use("/v1/*", async (c, next) => {
+    if (c.req.raw.body && /json/i.test(c.req.header("content-type") ?? "")) {
+      assertJsonDepth(await c.req.text(), "the request body", LIMITS["json.depth"]);
+    }
+    await next();
   });
 
   app.use("/v1/*", async (c, next) => {

@@ -1,6 +1,6 @@
 import { createPatch } from "diff";
-import { type Document, isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
-import { KilnError, quote } from "../core/mod.ts";
+import { type Document, isMap, isSeq, type YAMLMap } from "yaml";
+import { KilnError, quote, yamlDocumentOrThrowAsync } from "../core/mod.ts";
 import { ComponentDefinition } from "../models/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 
@@ -105,7 +105,7 @@ async function editComponent(
 ): Promise<string> {
   const file = await state.getDefinitionFileContent(appId, REGISTRY_FILE, baseRevision);
   if (!file.found) throw new KilnError("FILE_NOT_FOUND", `${REGISTRY_FILE} is missing`);
-  const doc = parseDocument(file.content!);
+  const doc = await yamlDocumentOrThrowAsync(file.content!, REGISTRY_FILE);
   const list = doc.get("components");
   const node = isSeq(list)
     ? list.items.find((n) => isMap(n) && n.get("componentId") === componentId)

@@ -4,7 +4,7 @@ import {
   readRequestBody,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
-import { KilnError } from "../core/mod.ts";
+import { jsonTextDepth, KilnError, limitExceeded, LIMITS } from "../core/mod.ts";
 
 const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 
@@ -23,7 +23,10 @@ export function plainLegacy(req: Request, body: unknown): boolean {
     !("_meta" in params));
 }
 
-/** The JSON-RPC body: JSON only, at most `maxBytes`, parsed once for every later step. */
+/**
+ * The JSON-RPC body: JSON only, at most `maxBytes` and `json.depth` deep (measured on the text,
+ * before anything parses it), parsed once for every later step.
+ */
 export async function readJson(req: Request, maxBytes: number): Promise<unknown> {
   if (!isJsonContentType(req.headers.get("content-type"))) {
     throw new KilnError("UNSUPPORTED_MEDIA_TYPE", "MCP requests must be application/json");
@@ -40,6 +43,12 @@ export async function readJson(req: Request, maxBytes: number): Promise<unknown>
     if (read.tooLarge) throw tooLarge();
     text = read.text;
   }
+  const maxDepth = LIMITS["json.depth"];
+  if (jsonTextDepth(text, maxDepth) > maxDepth) {
+    throw limitExceeded("json.depth", `the request body nests deeper than ${maxDepth} levels`, {
+      max: maxDepth,
+    });
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -47,9 +56,19 @@ export async function readJson(req: Request, maxBytes: number): Promise<unknown>
   }
 }
 
-/** A refusal before JSON-RPC dispatch: the Kiln error envelope inside a JSON-RPC error. */
+/**
+ * A refusal before JSON-RPC dispatch: the Kiln error envelope inside a JSON-RPC error with no
+ * id (the message was not parsed, so its id is unknown). A body over a budget is -32600 Invalid
+ * Request with HTTP 400, as MCP's HTTP transport asks of input the server cannot accept.
+ */
 export function rpcError(err: KilnError, challenge?: string): Response {
-  const code = err.code === "BAD_REQUEST" ? -32700 : err.status === 404 ? -32001 : -32000;
+  const code = err.code === "BAD_REQUEST"
+    ? -32700
+    : err.code === "LIMIT_EXCEEDED"
+    ? -32600
+    : err.status === 404
+    ? -32001
+    : -32000;
   const headers: Record<string, string> = {};
   if (challenge) headers["WWW-Authenticate"] = challenge;
   if (err.code === "METHOD_NOT_ALLOWED") headers["Allow"] = "POST";

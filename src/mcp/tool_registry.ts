@@ -2,10 +2,13 @@ import type { z } from "zod";
 import {
   type Clock,
   KilnError,
+  limitExceeded,
+  LIMITS,
   type Logger,
   quote,
   systemClock,
   toKilnError,
+  valueDepth,
 } from "../core/mod.ts";
 import { type MetricSink, noMetrics } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
@@ -130,6 +133,16 @@ export class ToolRegistry implements ToolCatalog {
 
     let decision = authorize(caller, grant, this.#clock.now());
     if (!decision.ok) return forbidden(decision);
+    // zod and the handlers recurse over arguments: their nesting is measured first, in one pass.
+    const maxDepth = LIMITS["json.depth"];
+    if (valueDepth(args, maxDepth) > maxDepth) {
+      const deep = limitExceeded(
+        "json.depth",
+        `the arguments of ${quote(name)} nest deeper than ${maxDepth} levels`,
+        { max: maxDepth },
+      );
+      return finish("invalid", errorResult(deep), "LIMIT_EXCEEDED");
+    }
     const parsed = tool.inputSchema.safeParse(args ?? {});
     if (!parsed.success) {
       return finish("invalid", errorResult(invalidArgs(name, parsed.error)), "VALIDATION_ERROR");

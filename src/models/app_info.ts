@@ -7,6 +7,8 @@ export const DefinitionIssue = z.object({
   path: z.string(),
   field: z.string().optional(),
   message: z.string(),
+  /** The budget (`LIMITS` name) the file crossed, when that is the problem. */
+  limit: z.string().optional(),
 });
 export type DefinitionIssue = z.infer<typeof DefinitionIssue>;
 

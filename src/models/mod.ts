@@ -15,7 +15,7 @@ export {
   WorkflowTaskDetails,
 } from "./component.ts";
 export { SandboxPool, SandboxPoolConfig, VolumeMount } from "./sandbox_pool.ts";
-export { ApiKeyEntry, InterAppPermission, SecurityConfig } from "./security.ts";
+export { ApiKeyEntry, AppPermission, InterAppPermission, SecurityConfig } from "./security.ts";
 export {
   GenerationConfig,
   OptimizationCondition,

@@ -1,5 +1,12 @@
 import { z } from "zod";
 import { AppId } from "./_common.ts";
+// A leaf file with no imports (the admin panel bundles it too), so models stay at the bottom.
+import { isAppPermission } from "../auth/app_permissions.ts";
+
+/** A permission an app key may hold: a known name, `*`, or `family:*` (see APP_PERMISSIONS). */
+export const AppPermission = z.string().min(1).refine(isAppPermission, {
+  message: "unknown permission; see APP_PERMISSIONS (or use *, or family:*)",
+});
 
 /** A stored API key: only its public id and a salted hash, never the secret. */
 export const ApiKeyEntry = z.object({
@@ -9,7 +16,7 @@ export const ApiKeyEntry = z.object({
     "keyHash must be sha256$salt$hash",
   ),
   description: z.string().max(500).default(""),
-  permissions: z.array(z.string().min(1)).default([]),
+  permissions: z.array(AppPermission).max(64).default([]),
   enabled: z.boolean().default(true),
   createdAt: z.string().optional(),
 });

@@ -1,13 +1,12 @@
-import { isSeq, parseDocument } from "yaml";
+import { type Document, isSeq } from "yaml";
 import { KilnError, quote } from "../core/mod.ts";
 import type { ApiKeyEntry } from "../models/mod.ts";
 
 /**
- * Edits `state/security_config.yaml` as a YAML document, so the operator's comments and layout
- * survive a key being added or revoked.
+ * Edits `state/security_config.yaml` as a YAML document (parsed within budgets by the caller),
+ * so the operator's comments and layout survive a key being added or revoked.
  */
-export function addApiKeyEntry(text: string | undefined, entry: ApiKeyEntry): string {
-  const doc = parseDocument(text?.trim() ? text : "apiKeys: []\n");
+export function addApiKeyEntry(doc: Document.Parsed, entry: ApiKeyEntry): string {
   const keys = doc.get("apiKeys");
   if (isSeq(keys)) keys.add(doc.createNode(entry));
   else doc.set("apiKeys", doc.createNode([entry]));
@@ -15,8 +14,7 @@ export function addApiKeyEntry(text: string | undefined, entry: ApiKeyEntry): st
 }
 
 /** Removes the entry with `keyId`; NOT_FOUND when there is none. */
-export function removeApiKeyEntry(text: string | undefined, keyId: string): string {
-  const doc = parseDocument(text ?? "");
+export function removeApiKeyEntry(doc: Document.Parsed, keyId: string): string {
   const keys = doc.get("apiKeys");
   if (isSeq(keys)) {
     const index = keys.items.findIndex((item) =>

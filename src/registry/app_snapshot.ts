@@ -1,5 +1,4 @@
-import { parse } from "yaml";
-import { KilnError } from "../core/mod.ts";
+import { KilnError, yamlValueOrThrow } from "../core/mod.ts";
 import {
   AppDefinition,
   type ComponentDefinition,
@@ -18,8 +17,6 @@ export interface AppSnapshot {
   optimization: OptimizationConfig;
   routes: RouteTable;
 }
-
-const YAML_OPTS = { maxAliasCount: 50, uniqueKeys: true, strict: true } as const;
 
 /**
  * Builds a snapshot from the `state/` files of a revision that already passed validation;
@@ -55,7 +52,7 @@ function parseFile<T>(
   if (text === undefined && fallback === undefined) {
     throw new KilnError("VALIDATION_ERROR", `the app has no state/${path}`);
   }
-  const value = text === undefined ? fallback : parse(text, YAML_OPTS) ?? fallback;
+  const value = text === undefined ? fallback : yamlValueOrThrow(text, `state/${path}`) ?? fallback;
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new KilnError("VALIDATION_ERROR", `state/${path} is invalid`, {

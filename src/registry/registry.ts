@@ -1,4 +1,3 @@
-import { parse } from "yaml";
 import {
   type Clock,
   KeyedMutex,
@@ -7,6 +6,8 @@ import {
   quote,
   silentLogger,
   systemClock,
+  yamlDocumentOrThrowAsync,
+  yamlValueOrThrowAsync,
 } from "../core/mod.ts";
 import {
   type ApiKeyEntry,
@@ -14,8 +15,15 @@ import {
   type AppStatus,
   type ComponentDefinition,
 } from "../models/mod.ts";
+import type { Document } from "yaml";
 import type { DefinitionIssue, JsonValue, StateManager, StoreDriver } from "../state/mod.ts";
-import { apiKeyMatches, type ApiKeyValidation, mintApiKey, parseApiKey } from "../auth/mod.ts";
+import {
+  apiKeyMatches,
+  type ApiKeyValidation,
+  isAppPermission,
+  mintApiKey,
+  parseApiKey,
+} from "../auth/mod.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
@@ -111,7 +119,7 @@ export class Registry {
   /** Registers an app from a UHLP directory, a tarball or files (SPEC §4 registerApplication). */
   async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
-    const appId = appIdOf(files.get("app_definition.yaml")!);
+    const appId = await appIdOf(files.get("app_definition.yaml")!);
     return await this.#locks.run(appId, async () => {
       if (this.#apps.has(appId)) {
         throw new KilnError("APP_EXISTS", `app ${quote(appId)} is already registered`);
@@ -153,7 +161,7 @@ export class Registry {
   /** Replaces an app's definitions with a new source in one validated commit. */
   async updateApplication(appId: string, source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
-    const declared = appIdOf(files.get("app_definition.yaml")!);
+    const declared = await appIdOf(files.get("app_definition.yaml")!);
     if (declared !== appId) {
       throw new KilnError(
         "VALIDATION_ERROR",
@@ -248,7 +256,7 @@ export class Registry {
         await this.#save({
           ...loaded.record,
           status: loaded.record.status === "INACTIVE" ? "INACTIVE" : "DEGRADED",
-          statusReason: `revision ${head.slice(0, 12)} is invalid`,
+          statusReason: `revision ${head.slice(0, 12)} is invalid: ${issueSummary(issues)}`,
           pendingRevision: { revision: head, issues },
         });
       } else {
@@ -419,6 +427,15 @@ export class Registry {
     author?: string,
   ): Promise<{ keyId: string; apiKey: string; revision: string }> {
     this.#get(appId);
+    const unknown = (input.permissions ?? []).filter((p) => !isAppPermission(p));
+    if (unknown.length > 0) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `unknown permission ${quote(unknown[0])}; an app key may hold the names in ` +
+          "APP_PERMISSIONS, * or family:*",
+        { issues: unknown.map((p) => ({ path: "", field: "permissions", message: quote(p) })) },
+      );
+    }
     const minted = mintApiKey();
     const entry: ApiKeyEntry = {
       keyId: minted.keyId,
@@ -428,7 +445,7 @@ export class Registry {
       enabled: true,
       createdAt: new Date(this.#clock.now()).toISOString(),
     };
-    const revision = await this.#editSecurity(appId, (text) => addApiKeyEntry(text, entry), {
+    const revision = await this.#editSecurity(appId, (doc) => addApiKeyEntry(doc, entry), {
       commitMessage: `Create API key ${minted.keyId}`,
       author,
     });
@@ -438,7 +455,7 @@ export class Registry {
   /** Removes a key from `security_config.yaml`; it stops working at once. */
   async revokeApiKey(appId: string, keyId: string, author?: string): Promise<{ revision: string }> {
     this.#get(appId);
-    const revision = await this.#editSecurity(appId, (text) => removeApiKeyEntry(text, keyId), {
+    const revision = await this.#editSecurity(appId, (doc) => removeApiKeyEntry(doc, keyId), {
       commitMessage: `Revoke API key ${keyId}`,
       author,
     });
@@ -447,11 +464,12 @@ export class Registry {
 
   async #editSecurity(
     appId: string,
-    edit: (text: string | undefined) => string,
+    edit: (doc: Document.Parsed) => string,
     opts: { commitMessage: string; author?: string },
   ): Promise<string> {
     const current = await this.#state.getDefinitionFileContent(appId, "security_config.yaml");
-    const next = edit(current.found ? current.content : undefined);
+    const text = current.found && current.content!.trim() ? current.content! : "apiKeys: []\n";
+    const next = edit(await yamlDocumentOrThrowAsync(text, "state/security_config.yaml"));
     const { resultingRevision } = await this.#state.setDefinitionFileContent(
       appId,
       "security_config.yaml",
@@ -504,16 +522,17 @@ export class Registry {
   }
 }
 
-function appIdOf(text: string): string {
-  let value: unknown;
-  try {
-    value = parse(text, { maxAliasCount: 50, uniqueKeys: true });
-  } catch (err) {
-    throw new KilnError(
-      "VALIDATION_ERROR",
-      `state/app_definition.yaml is not valid YAML: ${(err as Error).message}`,
-    );
-  }
+/** The first issue in one line (`path: message (budget)`), and how many more there are. */
+function issueSummary(issues: DefinitionIssue[]): string {
+  const [first] = issues;
+  const where = first.path ? `${first.path}: ` : "";
+  const budget = first.limit ? ` (${first.limit})` : "";
+  const more = issues.length > 1 ? `; ${issues.length - 1} more` : "";
+  return `${where}${first.message}${budget}`.slice(0, 300) + more;
+}
+
+async function appIdOf(text: string): Promise<string> {
+  const value = await yamlValueOrThrowAsync(text, "state/app_definition.yaml");
   const result = AppDefinition.safeParse(value);
   if (!result.success) {
     throw new KilnError("VALIDATION_ERROR", "state/app_definition.yaml is invalid", {

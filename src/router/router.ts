@@ -33,7 +33,7 @@ export interface RouterOptions {
   jit: JitRunner;
   /** The tool registry in-process executions call MCP tools through. */
   tools: ToolCatalog;
-  executionTokens: Pick<ExecutionTokens, "mint" | "verify">;
+  executionTokens: Pick<ExecutionTokens, "mint" | "verify" | "revoke">;
   logger: Logger;
   clock?: Clock;
   /**
@@ -54,10 +54,14 @@ export interface RouterOptions {
   optimizer?: RouterJitHooks;
 }
 
-/** Binds an execution of a component: its context, limits, token and host. */
-type Bind = (c: ComponentDefinition) => ReturnType<typeof executionContext> & {
-  host: ReturnType<typeof executionHost>;
-};
+/**
+ * Binds an execution of a component: its context, limits, token and host. Disposing the binding
+ * (`using`) revokes the token, so it dies with the execution rather than at its expiry.
+ */
+type Bind = (c: ComponentDefinition) =>
+  & ReturnType<typeof executionContext>
+  & { host: ReturnType<typeof executionHost> }
+  & Disposable;
 
 /** The JIT loop's hooks (issue #8): sampling, fallback, shadow checks. */
 export interface RouterJitHooks {
@@ -247,7 +251,8 @@ export class Router {
         userInfo,
       });
       const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
-      return { ...bound, host: executionHost(this.#o, meta) };
+      const revoke = () => this.#o.executionTokens.revoke(bound.token);
+      return { ...bound, host: executionHost(this.#o, meta), [Symbol.dispose]: revoke };
     };
     if (component.handlerType === "llm" && this.#o.llm) {
       const result = await this.#runLlm(trace, component, requestData, bind, signal);
@@ -333,8 +338,10 @@ export class Router {
     const permissions = [...new Set([...component.permissions, ...LLM_TASK_TOOLS])];
     const sandboxed = component.runtime === "container" || component.trust === "untrusted";
     if (!sandboxed) {
-      const { context, host } = bind({ ...component, permissions });
-      return await this.#o.llm!.run(component, requestData, context, host, { requestId });
+      using bound = bind({ ...component, permissions });
+      return await this.#o.llm!.run(component, requestData, bound.context, bound.host, {
+        requestId,
+      });
     }
     const found = this.#o.sandbox.driver("container");
     const why = component.runtime === "container" ? "runtime container pinned" : "trust untrusted";
@@ -351,7 +358,8 @@ export class Router {
       reason: `llm: ${why} -> container`,
       accepts: found.driver.accepts,
     };
-    const { context, limits, host } = bind({ ...component, permissions });
+    using bound = bind({ ...component, permissions });
+    const { context, limits, host } = bound;
     return await this.#o.sandbox.execute("container", {
       request: { requestId, requestData, context, taskDetails: component.taskDetails },
       code: llmTaskCode(component),
@@ -378,7 +386,8 @@ export class Router {
       task: component.taskDetails as unknown as JitTask,
       accepts: decision.accepts,
     });
-    const { context, limits, host } = bind(component);
+    using bound = bind(component);
+    const { context, limits, host } = bound;
     return await this.#o.sandbox.execute(decision.tier, {
       request: {
         requestId,

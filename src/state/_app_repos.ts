@@ -1,8 +1,9 @@
 import { KilnError, quote } from "../core/mod.ts";
 import { GitObjects, type Repo } from "./_git_objects.ts";
+import { ObjectReader } from "./_object_reader.ts";
 import { stateTreeOf } from "./_git_tree.ts";
 import { ByteLru } from "./_lru.ts";
-import { repoDirExists } from "./_repo_init.ts";
+import { configureRepo, repoDirExists } from "./_repo_init.ts";
 
 const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -17,6 +18,7 @@ export class AppRepos {
   readonly #appsDir: string;
   readonly #heads = new Map<string, string | null>();
   readonly #repos = new Map<string, Repo>();
+  readonly #configured = new Set<string>();
   #generation = 0;
 
   constructor(dataDir: string, cacheBytes: number) {
@@ -38,7 +40,12 @@ export class AppRepos {
     let repo = this.#repos.get(appId);
     if (repo === undefined) {
       const gitdir = this.path(appId);
-      repo = { appId, gitdir, key: `${appId}#${++this.#generation}`, packCache: {} };
+      repo = {
+        appId,
+        gitdir,
+        key: `${appId}#${++this.#generation}`,
+        reader: new ObjectReader(gitdir),
+      };
       this.#repos.set(appId, repo);
     }
     return repo;
@@ -52,7 +59,7 @@ export class AppRepos {
 
   clearCache(): void {
     this.cache.clear();
-    for (const repo of this.#repos.values()) repo.packCache = {};
+    for (const repo of this.#repos.values()) repo.reader = new ObjectReader(repo.gitdir);
   }
 
   async head(appId: string): Promise<string | null> {
@@ -65,6 +72,11 @@ export class AppRepos {
     if (!(await repoDirExists(repo.gitdir))) {
       this.#heads.delete(appId);
       throw new KilnError("APP_NOT_FOUND", `no repository for app ${quote(appId)}`, { appId });
+    }
+    if (!this.#configured.has(repo.key)) {
+      // A repo from an older Kiln gets today's receive limits and hook when first opened.
+      await configureRepo(repo.gitdir);
+      this.#configured.add(repo.key);
     }
     const head = await this.objs.headFromDisk(repo);
     this.#heads.set(appId, head);
@@ -98,7 +110,7 @@ export class AppRepos {
 
   /** A blob's text; a binary file is UNSUPPORTED_MEDIA_TYPE. */
   async text(repo: Repo, oid: string, path: string): Promise<string> {
-    const text = await this.objs.text(repo, oid);
+    const text = await this.objs.text(repo, oid, path);
     if (text === null) {
       throw new KilnError("UNSUPPORTED_MEDIA_TYPE", `${quote(path)} is not UTF-8 text`, { path });
     }

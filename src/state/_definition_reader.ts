@@ -1,4 +1,5 @@
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, LIMITS, quote } from "../core/mod.ts";
+import { GitCorrupt } from "./_git_errors.ts";
 import type { CommitInfo, DefinitionIssue, DirectoryEntry, FileContent } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import type { AppRepos } from "./_app_repos.ts";
@@ -63,24 +64,44 @@ export class DefinitionReader {
     const out = new Map<string, string>();
     for (const [path, entry] of files) {
       if (isSpecialMode(entry.mode)) continue;
-      const text = await this.repos.objs.text(repo, entry.oid);
+      const text = await this.repos.objs.text(repo, entry.oid, path);
       if (text !== null) out.set(path, text);
     }
     return out;
   }
 
-  /** Problems of the tree at `revision`; a tree Kiln cannot even walk is one problem, not a throw. */
+  /**
+   * Problems of the tree at `revision`. A commit over `git.commit.bytes`, a tree Kiln cannot
+   * walk (over budget, unsafe names, malformed objects) is one problem, not a throw, so the app
+   * goes DEGRADED with the reason while its last valid revision keeps serving.
+   */
   async issues(appId: string, revision: string): Promise<DefinitionIssue[]> {
     const repo = this.repos.repo(appId);
     const commit = (await this.repos.commitOf(appId, revision, true))!;
-    let files;
     try {
-      files = await listFiles(this.repos.objs, repo, await this.repos.stateTree(repo, commit));
+      const data = await this.repos.objs.commit(repo, commit);
+      const maxCommit = LIMITS["git.commit.bytes"];
+      if (data.size > maxCommit) {
+        return [{
+          path: "",
+          message: `commit ${commit} is ${data.size} bytes; the limit is ${maxCommit}`,
+          limit: "git.commit.bytes",
+        }];
+      }
+      const files = await listFiles(
+        this.repos.objs,
+        repo,
+        await this.repos.stateTree(repo, commit),
+      );
+      return await this.writer.treeIssues(repo, files);
     } catch (err) {
-      if (!(err instanceof KilnError) || err.code !== "PATH_NOT_ALLOWED") throw err;
-      return [{ path: "", message: err.message }];
+      if (err instanceof GitCorrupt) {
+        return [{ path: "", message: `the revision cannot be read: ${err.message}` }];
+      }
+      if (!(err instanceof KilnError) || err.status >= 500) throw err;
+      const limit = (err.details as { limit?: unknown } | undefined)?.limit;
+      return [{ path: "", message: err.message, ...(typeof limit === "string" ? { limit } : {}) }];
     }
-    return await this.writer.treeIssues(repo, files);
   }
 
   async history(

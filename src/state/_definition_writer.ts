@@ -1,11 +1,11 @@
 import git from "isomorphic-git";
 import fs from "node:fs";
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
 import { referenceIssues, referenceSources } from "./_definition_refs.ts";
-import { parseYaml } from "./_parse_definition.ts";
+import { parseYamlAsync } from "./_parse_definition.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
   type FileEntry,
@@ -32,6 +32,7 @@ export type WritePlan =
 
 const ENCODER = new TextEncoder();
 const TEXT_FILE = /\.(ya?ml|json)$/;
+const YAML_FILE = /\.ya?ml$/;
 
 /**
  * Builds commits: blobs, the trees along the changed paths and the commit object, after
@@ -66,6 +67,22 @@ export class DefinitionWriter {
     const changes: Iterable<[string, FileChange]> = plan.kind === "replace"
       ? [...plan.files].map(([p, content]) => [normalizeDefinitionPath(p), { content }])
       : plan.changes;
+    // New contents are checked before anything is written: a file over a budget costs no blob,
+    // and the issues found are cached for the full validation below.
+    const early = new Map<string, DefinitionIssue[]>();
+    for (const [path, change] of changes) {
+      if (change === null || "entry" in change) continue;
+      this.encode(path, change.content);
+      const issues = await this.#validate(repo, path, change.content);
+      const over = issues.find((i) => i.limit);
+      if (over) {
+        throw limitExceeded(over.limit!, `${quote(path)} is over budget: ${over.message}`, {
+          path,
+          issues,
+        });
+      }
+      early.set(path, issues);
+    }
     for (const [path, change] of changes) {
       if (change === null || "entry" in change) {
         entries.set(path, change === null ? null : change.entry);
@@ -76,6 +93,8 @@ export class DefinitionWriter {
       const old = baseFiles.get(path)?.mode;
       entries.set(path, { oid, mode: old === "100755" ? old : "100644" });
       texts.set(path, change.content);
+      const issues = early.get(path)!;
+      this.objs.cache.set(issuesKey(repo, path, oid), issues, issuesCost(issues));
     }
     const stateTree = await writeTreeChanges(
       this.objs,
@@ -93,6 +112,13 @@ export class DefinitionWriter {
       ? await this.treeIssues(repo, files, texts)
       : await this.#changeIssues(repo, baseFiles, files, entries, texts);
     if (issues.length > 0) {
+      const over = issues.find((i) => i.limit);
+      if (over) {
+        throw limitExceeded(over.limit!, `${quote(over.path)} is over budget: ${over.message}`, {
+          path: over.path,
+          issues,
+        });
+      }
       const first = issues[0];
       throw new KilnError(
         "VALIDATION_ERROR",
@@ -115,21 +141,28 @@ export class DefinitionWriter {
     });
   }
 
-  /** Every problem of a whole tree: each file, symlinks, and cross-file references. */
+  /** Every problem of a whole tree: budgets, each file, symlinks, cross-file references. */
   async treeIssues(
     repo: Repo,
     files: ReadonlyMap<string, FileEntry>,
     known = new Map<string, string>(),
   ): Promise<DefinitionIssue[]> {
-    const issues: DefinitionIssue[] = [];
+    const issues = await this.#stateIssues(repo, files, known);
+    if (issues.length > 0) return issues;
     for (const [path, entry] of files) {
       issues.push(...await this.fileIssues(repo, path, entry, known.get(path)));
     }
+    // A file over budget is not read again to follow its references.
+    if (issues.some((i) => i.limit)) return issues;
     issues.push(...await this.#referenceIssues(repo, files, known));
     return issues;
   }
 
-  /** One file's problems, cached by (path, blob) since blobs never change. */
+  /**
+   * One file's problems, cached by (path, blob) since blobs never change. The path must be one
+   * Kiln would accept from the API (a pushed tree gets no other rules), and the blob's size is
+   * checked from its header before a byte of it is read.
+   */
   async fileIssues(
     repo: Repo,
     path: string,
@@ -139,20 +172,74 @@ export class DefinitionWriter {
     if (isSpecialMode(entry.mode)) {
       return [{ path, message: "symlinks and submodules are not allowed in state/" }];
     }
-    const key = `v\0${repo.key}\0${path}\0${entry.oid}`;
+    const key = issuesKey(repo, path, entry.oid);
     const hit = this.objs.cache.get(key) as DefinitionIssue[] | undefined;
     if (hit) return hit;
-    const content = known ?? await this.objs.text(repo, entry.oid);
     let issues: DefinitionIssue[];
-    if (content === null) {
-      issues = TEXT_FILE.test(path) ? [{ path, message: "the file is not UTF-8 text" }] : [];
-    } else if (ENCODER.encode(content).length > this.maxFileBytes) {
-      issues = [{ path, message: `the file is larger than ${this.maxFileBytes} bytes` }];
+    const size = known === undefined
+      ? (await this.objs.header(repo, entry.oid)).size
+      : ENCODER.encode(known).length;
+    const badPath = pathProblem(path);
+    if (badPath) {
+      issues = [{ path, message: badPath }];
+    } else if (size > this.maxFileBytes) {
+      issues = [{
+        path,
+        message: `the file is ${size} bytes; the limit is ${this.maxFileBytes}`,
+        limit: "definition.bytes",
+      }];
     } else {
-      issues = validateDefinitionFile(repo.appId, path, content);
+      const content = known ?? await this.objs.text(repo, entry.oid, path);
+      issues = content === null
+        ? (TEXT_FILE.test(path) ? [{ path, message: "the file is not UTF-8 text" }] : [])
+        : await this.#validate(repo, path, content);
     }
-    this.objs.cache.set(key, issues, 200 + JSON.stringify(issues).length * 2);
+    this.objs.cache.set(key, issues, issuesCost(issues));
     return issues;
+  }
+
+  /** One file's content checks; YAML is parsed with its budget pass in event-loop slices. */
+  async #validate(repo: Repo, path: string, content: string): Promise<DefinitionIssue[]> {
+    const yaml = YAML_FILE.test(path) ? await parseYamlAsync(path, content) : undefined;
+    return validateDefinitionFile(repo.appId, path, content, yaml);
+  }
+
+  /** The whole state's budgets: files, folder depth, total bytes (from blob headers). */
+  async #stateIssues(
+    repo: Repo,
+    files: ReadonlyMap<string, FileEntry>,
+    known: ReadonlyMap<string, string>,
+  ): Promise<DefinitionIssue[]> {
+    const maxFiles = LIMITS["git.state.files"], maxDepth = LIMITS["git.state.depth"];
+    if (files.size > maxFiles) {
+      const message = `state/ holds ${files.size} files; the limit is ${maxFiles}`;
+      return [{ path: "", message, limit: "git.state.files" }];
+    }
+    let bytes = 0;
+    const oversized: DefinitionIssue[] = [];
+    for (const [path, entry] of files) {
+      if (path.split("/").length > maxDepth) {
+        const message = `the path nests deeper than ${maxDepth} folders`;
+        return [{ path, message, limit: "git.state.depth" }];
+      }
+      const text = known.get(path);
+      const size = text === undefined
+        ? (await this.objs.header(repo, entry.oid)).size
+        : ENCODER.encode(text).length;
+      if (size > this.maxFileBytes) {
+        const message = `the file is ${size} bytes; the limit is ${this.maxFileBytes}`;
+        oversized.push({ path, message, limit: "definition.bytes" });
+      }
+      bytes += size;
+    }
+    // The files to blame come first: they are what the author can fix.
+    if (oversized.length > 0) return oversized;
+    const maxBytes = LIMITS["git.state.bytes"];
+    if (bytes > maxBytes) {
+      const message = `state/ holds ${bytes} bytes; the limit is ${maxBytes}`;
+      return [{ path: "", message, limit: "git.state.bytes" }];
+    }
+    return [];
   }
 
   async #changeIssues(
@@ -162,10 +249,12 @@ export class DefinitionWriter {
     entries: ReadonlyMap<string, FileEntry | null>,
     texts: ReadonlyMap<string, string>,
   ): Promise<DefinitionIssue[]> {
-    const issues: DefinitionIssue[] = [];
+    const issues = await this.#stateIssues(repo, after, texts);
+    if (issues.length > 0) return issues;
     for (const [path, entry] of entries) {
       if (entry !== null) issues.push(...await this.fileIssues(repo, path, entry, texts.get(path)));
     }
+    if (issues.some((i) => i.limit)) return issues;
     const old = new Set((await this.#referenceIssues(repo, before, new Map())).map(issueKey));
     const now = await this.#referenceIssues(repo, after, texts);
     return [...issues, ...now.filter((i) => !old.has(issueKey(i)))];
@@ -184,7 +273,7 @@ export class DefinitionWriter {
       let hit = this.objs.cache.get(key) as { value: unknown } | undefined;
       if (hit === undefined) {
         const text = known.get(path) ?? await this.objs.text(repo, oid);
-        hit = { value: text === null ? undefined : parseYaml(path, text).value };
+        hit = { value: text === null ? undefined : (await parseYamlAsync(path, text)).value };
         this.objs.cache.set(key, hit, (text?.length ?? 0) * 4);
       }
       values.set(path, hit.value);
@@ -195,9 +284,27 @@ export class DefinitionWriter {
   #tooLarge(path: string, size: number): never {
     throw new KilnError(
       "PAYLOAD_TOO_LARGE",
-      `${quote(path)} is ${size} bytes; the limit is ${this.maxFileBytes}`,
-      { path, size, limit: this.maxFileBytes },
+      `${quote(path)} is ${size} bytes; the limit is ${this.maxFileBytes} (definition.bytes)`,
+      { path, size, limit: "definition.bytes", max: this.maxFileBytes },
     );
+  }
+}
+
+function issuesKey(repo: Repo, path: string, oid: string): string {
+  return `v\0${repo.key}\0${path}\0${oid}`;
+}
+
+function issuesCost(issues: DefinitionIssue[]): number {
+  return 200 + JSON.stringify(issues).length * 2;
+}
+
+/** Why a path in a tree would be refused from the API, or null when it is fine. */
+function pathProblem(path: string): string | null {
+  try {
+    return normalizeDefinitionPath(path) === path ? null : "the path is not in canonical form";
+  } catch (err) {
+    if (err instanceof KilnError) return err.message;
+    throw err;
   }
 }
 

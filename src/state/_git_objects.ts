@@ -1,7 +1,18 @@
 import git from "isomorphic-git";
 import fs from "node:fs";
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { ByteLru } from "./_lru.ts";
+import { GitCorrupt } from "./_git_errors.ts";
+import {
+  type CommitData,
+  parseCommit,
+  parseTree,
+  tagTarget,
+  type TreeEntry,
+} from "./_git_parse.ts";
+import type { ObjectHeader, ObjectReader } from "./_object_reader.ts";
+
+export type { CommitData, Signature, TreeEntry } from "./_git_parse.ts";
 
 /** The branch every app repo serves. */
 export const MAIN_REF = "refs/heads/main";
@@ -11,34 +22,12 @@ export interface Repo {
   appId: string;
   gitdir: string;
   key: string;
-  /** isomorphic-git's pack-index cache for this repo. */
-  packCache: Record<string, unknown>;
+  /** Reads its objects, sizes first. */
+  reader: ObjectReader;
 }
 
-/** A Git tree entry as isomorphic-git reports it (`mode` is six digits, `040000` for trees). */
-export interface TreeEntry {
-  mode: string;
-  path: string;
-  oid: string;
-  type: "blob" | "tree" | "commit";
-}
-
-/** A person line of a commit. */
-export interface Signature {
-  name: string;
-  email: string;
-  timestamp: number;
-  timezoneOffset: number;
-}
-
-/** A parsed commit. */
-export interface CommitData {
-  oid: string;
-  tree: string;
-  parents: string[];
-  message: string;
-  author: Signature;
-}
+/** Bytes one tree entry can take: mode, space, a name of up to 255 bytes, NUL, the id. */
+const TREE_ENTRY_BYTES = 6 + 1 + 255 + 1 + 20;
 
 const FULL_OID = /^[0-9a-f]{40}$/;
 const SHORT_OID = /^[0-9a-f]{7,39}$/;
@@ -52,47 +41,66 @@ export function gitErrorCode(err: unknown): string | undefined {
 }
 
 /**
- * Reads Git objects through isomorphic-git with a shared byte-bounded cache. Objects are
- * immutable, so everything read by object id is cached without invalidation; only refs are
- * always read from disk.
+ * Reads Git objects, sizes first (see `ObjectReader`), with a shared byte-bounded cache. Objects
+ * are immutable, so everything read by object id is cached without invalidation; only refs are
+ * always read from disk (through isomorphic-git).
  */
 export class GitObjects {
   constructor(readonly cache: ByteLru<unknown>) {}
 
+  /** A tree's entries; one over `git.tree.entries` is refused before it is inflated. */
   async tree(repo: Repo, oid: string): Promise<readonly TreeEntry[]> {
     const key = `t\0${repo.key}\0${oid}`;
     const hit = this.cache.get(key) as TreeEntry[] | undefined;
     if (hit) return hit;
-    let entries: TreeEntry[];
-    try {
-      ({ tree: entries } = await git.readTree({
-        fs,
-        gitdir: repo.gitdir,
-        oid,
-        cache: repo.packCache,
-      }));
-    } catch (err) {
-      if (gitErrorCode(err) === "UnsafeFilepathError") {
-        throw new KilnError("PATH_NOT_ALLOWED", `tree ${oid} contains an unsafe entry name`, {
-          tree: oid,
-        });
-      }
-      throw err;
-    }
+    const max = LIMITS["git.tree.entries"];
+    const tooMany = (size: number) =>
+      limitExceeded(
+        "git.tree.entries",
+        `tree ${oid} has more than ${max} entries; Kiln reads no larger trees`,
+        { tree: oid, size, max },
+      );
+    const { type, data } = await repo.reader.read(
+      oid,
+      max * TREE_ENTRY_BYTES,
+      (h) => tooMany(h.size),
+    );
+    if (type !== "tree") throw new GitCorrupt(`${oid} is a ${type}, not a tree`);
+    const entries = parseTree(oid, data);
+    if (entries.length > max) throw tooMany(data.length);
     Object.freeze(entries);
     this.cache.set(key, entries, entries.reduce((n, e) => n + e.path.length * 2 + 120, 0));
     return entries;
   }
 
-  /** A blob's text, or null when it is not UTF-8 (binary files are kept, never decoded). */
-  async text(repo: Repo, oid: string): Promise<string | null> {
+  /** An object's type and size, from its header alone. */
+  async header(repo: Repo, oid: string): Promise<ObjectHeader> {
+    const key = `h\0${repo.key}\0${oid}`;
+    const hit = this.cache.get(key) as ObjectHeader | undefined;
+    if (hit) return hit;
+    const header = await repo.reader.header(oid);
+    this.cache.set(key, header, 64);
+    return header;
+  }
+
+  /**
+   * A blob's text, or null when it is not UTF-8 (binary files are kept, never decoded). A blob
+   * over `definition.bytes` is refused from its header, unread.
+   */
+  async text(repo: Repo, oid: string, path = oid): Promise<string | null> {
     const key = `b\0${repo.key}\0${oid}`;
     const hit = this.cache.get(key) as string | typeof NOT_TEXT | undefined;
     if (hit !== undefined) return hit === NOT_TEXT ? null : hit;
-    const { blob } = await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.packCache });
+    const max = LIMITS["definition.bytes"];
+    const { data } = await repo.reader.read(oid, max, (h) =>
+      limitExceeded(
+        "definition.bytes",
+        `${quote(path)} is ${h.size} bytes; the limit is ${max} (definition.bytes)`,
+        { path, size: h.size, max },
+      ));
     let text: string | null;
     try {
-      text = UTF8.decode(blob);
+      text = UTF8.decode(data);
     } catch {
       text = null;
     }
@@ -100,27 +108,37 @@ export class GitObjects {
     return text;
   }
 
-  /** A commit (annotated tags peeled); REVISION_NOT_FOUND when `oid` names no commit. */
-  async commit(repo: Repo, oid: string): Promise<CommitData> {
+  /**
+   * A commit (annotated tags peeled); REVISION_NOT_FOUND when `oid` names no commit. Of a commit
+   * over `git.commit.bytes` only that much is read: its headers and the start of its message
+   * (`cut`).
+   */
+  async commit(repo: Repo, oid: string, peel = 0): Promise<CommitData> {
     const key = `c\0${repo.key}\0${oid}`;
     const hit = this.cache.get(key) as CommitData | undefined;
     if (hit) return hit;
+    const max = LIMITS["git.commit.bytes"];
     let read;
     try {
-      read = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.packCache });
+      read = await repo.reader.readPrefix(
+        oid,
+        max,
+        (h) =>
+          limitExceeded("git.commit.bytes", `${h.type} ${oid} is ${h.size} bytes`, {
+            size: h.size,
+            max,
+          }),
+      );
     } catch (err) {
-      const code = gitErrorCode(err);
-      if (code === "NotFoundError" || code === "ObjectTypeError") throw notFound(oid);
+      if (gitErrorCode(err) === "NotFoundError") throw notFound(oid);
       throw err;
     }
-    const c = read.commit;
-    const data: CommitData = Object.freeze({
-      oid: read.oid,
-      tree: c.tree,
-      parents: c.parent,
-      message: c.message,
-      author: c.author,
-    });
+    if (read.header.type === "tag" && peel < 5) {
+      const target = tagTarget(read.data);
+      if (target) return await this.commit(repo, target, peel + 1);
+    }
+    if (read.header.type !== "commit") throw notFound(oid);
+    const data = Object.freeze(parseCommit(oid, read.data, read.header.size));
     this.cache.set(key, data, data.message.length * 2 + 400);
     return data;
   }
@@ -164,18 +182,13 @@ export class GitObjects {
   }
 
   async #expand(repo: Repo, short: string): Promise<string | null> {
-    try {
-      return await git.expandOid({ fs, gitdir: repo.gitdir, oid: short, cache: repo.packCache });
-    } catch (err) {
-      const code = gitErrorCode(err);
-      if (code === "AmbiguousError") {
-        throw new KilnError("REVISION_NOT_FOUND", `revision ${quote(short)} is ambiguous`, {
-          revision: short,
-        });
-      }
-      if (code === "NotFoundError") return null;
-      throw err;
+    const found = await repo.reader.startingWith(short.toLowerCase(), 2);
+    if (found.length > 1) {
+      throw new KilnError("REVISION_NOT_FOUND", `revision ${quote(short)} is ambiguous`, {
+        revision: short,
+      });
     }
+    return found[0] ?? null;
   }
 }
 

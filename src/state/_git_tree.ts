@@ -1,6 +1,6 @@
 import git from "isomorphic-git";
 import fs from "node:fs";
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { DirectoryEntry } from "./definitions.ts";
 import type { GitObjects, Repo, TreeEntry } from "./_git_objects.ts";
 
@@ -74,21 +74,54 @@ export async function lookupPath(
   return { kind: "none" };
 }
 
-/** Every blob under `tree` (specials included), keyed by path relative to it. */
+/**
+ * Every blob under `tree` (specials included), keyed by path relative to it. The walk is held
+ * to `git.state.files` (files and folders met, so trees of nothing but trees count too) and
+ * `git.state.depth`, whatever a pushed tree looks like.
+ */
 export async function listFiles(
   objs: GitObjects,
   repo: Repo,
   tree: string | null,
-  prefix = "",
-  into = new Map<string, FileEntry>(),
 ): Promise<Map<string, FileEntry>> {
+  const into = new Map<string, FileEntry>();
   if (tree === null) return into;
+  const walk = { entries: 0 };
+  await walkFiles(objs, repo, tree, "", 0, into, walk);
+  return into;
+}
+
+async function walkFiles(
+  objs: GitObjects,
+  repo: Repo,
+  tree: string,
+  prefix: string,
+  depth: number,
+  into: Map<string, FileEntry>,
+  walk: { entries: number },
+): Promise<void> {
+  const maxEntries = LIMITS["git.state.files"], maxDepth = LIMITS["git.state.depth"];
   for (const e of await objs.tree(repo, tree)) {
     const path = prefix + e.path;
-    if (e.type === "tree") await listFiles(objs, repo, e.oid, `${path}/`, into);
-    else into.set(path, { oid: e.oid, mode: e.mode });
+    if (++walk.entries > maxEntries) {
+      throw limitExceeded(
+        "git.state.files",
+        `state/ holds more than ${maxEntries} files and folders`,
+        { max: maxEntries },
+      );
+    }
+    if (e.type !== "tree") {
+      into.set(path, { oid: e.oid, mode: e.mode });
+    } else if (depth + 1 >= maxDepth) {
+      throw limitExceeded(
+        "git.state.depth",
+        `${quote(path)} nests deeper than ${maxDepth} folders`,
+        { path, max: maxDepth },
+      );
+    } else {
+      await walkFiles(objs, repo, e.oid, `${path}/`, depth + 1, into, walk);
+    }
   }
-  return into;
 }
 
 /** The entries of directory `tree` at `dir`, sorted, recursive or not; specials are left out. */

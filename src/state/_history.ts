@@ -1,4 +1,4 @@
-import { KilnError } from "../core/mod.ts";
+import { KilnError, LIMITS } from "../core/mod.ts";
 import type { CommitInfo } from "./definitions.ts";
 import type { CommitData, GitObjects, Repo } from "./_git_objects.ts";
 import { stateTreeOf } from "./_git_tree.ts";
@@ -30,8 +30,7 @@ export async function walkHistory(
     for (const p of parents) {
       if (seen.has(p.oid)) continue;
       seen.add(p.oid);
-      const at = queue.findIndex((q) => q.author.timestamp < p.author.timestamp);
-      queue.splice(at < 0 ? queue.length : at, 0, p);
+      queue.splice(insertionPoint(queue, p.author.timestamp), 0, p);
     }
   }
   return out;
@@ -73,10 +72,35 @@ async function idAt(
   return null;
 }
 
+/** The first index whose commit is older than `timestamp` (the queue is newest first). */
+function insertionPoint(queue: CommitData[], timestamp: number): number {
+  let lo = 0, hi = queue.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (queue[mid].author.timestamp < timestamp) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
+/** A commit message for an answer: at most `history.message.bytes`, a marker where cut. */
+export function messageForHistory(c: CommitData): string {
+  const max = LIMITS["history.message.bytes"];
+  const message = c.message.replace(/\n$/, "");
+  if (!c.cut && message.length * 3 <= max) return message;
+  const bytes = ENCODER.encode(message);
+  if (!c.cut && bytes.length <= max) return message;
+  const kept = DECODER.decode(bytes.subarray(0, max)).replace(/\uFFFD$/, "");
+  return `${kept}\n[… message cut: the commit is ${c.size} bytes; history shows ${max} bytes]`;
+}
+
 function info(c: CommitData): CommitInfo {
   return {
     revision: c.oid,
-    message: c.message.replace(/\n$/, ""),
+    message: messageForHistory(c),
     author: { name: c.author.name, email: c.author.email },
     timestamp: new Date(c.author.timestamp * 1000).toISOString(),
     parents: [...c.parents],

@@ -1,8 +1,12 @@
-import { parseDocument } from "yaml";
+import {
+  describeYamlProblem,
+  jsonTextDepth,
+  LIMITS,
+  parseYamlValue,
+  parseYamlValueAsync,
+  type YamlProblem,
+} from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
-
-/** YAML limits for definitions: alias bombs, duplicate keys and sloppy syntax are errors. */
-export const YAML_LIMITS = { maxAliasCount: 50, strict: true, uniqueKeys: true } as const;
 
 /** A parsed file: `value` is undefined when `issues` is not empty. */
 export interface Parsed {
@@ -11,30 +15,43 @@ export interface Parsed {
 }
 
 /**
- * Parses YAML with the safety limits. Errors and warnings (unknown tags included) are issues; an
- * alias bomb fails on expansion, before it can use real memory or time.
+ * Parses YAML within the definition budgets (size, tokens, nesting, aliases): a bomb is refused
+ * before it costs real time or memory, and the issue names the budget it crossed. Syntax
+ * errors, unknown tags, several documents and duplicate keys are issues with their line.
  */
 export function parseYaml(path: string, content: string): Parsed {
-  const doc = parseDocument(content, { ...YAML_LIMITS, prettyErrors: true });
-  const problems = [...doc.errors, ...doc.warnings];
-  if (problems.length > 0) {
-    return {
-      value: undefined,
-      issues: problems.map((e) => ({ path, message: firstLine(e.message) })),
-    };
-  }
-  try {
-    return { value: doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount }), issues: [] };
-  } catch (err) {
-    const message = err instanceof ReferenceError && /alias/i.test(err.message)
-      ? `too many YAML alias expansions (limit ${YAML_LIMITS.maxAliasCount}): ${err.message}`
-      : firstLine((err as Error).message);
-    return { value: undefined, issues: [{ path, message }] };
-  }
+  return parsed(path, parseYamlValue(content));
 }
 
-/** Parses JSON; a syntax error is an issue. */
+/**
+ * {@link parseYaml} with the budget pass in event-loop slices: for YAML Kiln did not write, so a
+ * large or hostile file costs other requests nothing.
+ */
+export async function parseYamlAsync(path: string, content: string): Promise<Parsed> {
+  return parsed(path, await parseYamlValueAsync(content));
+}
+
+function parsed(path: string, r: { value?: unknown; problems: YamlProblem[] }): Parsed {
+  if (r.problems.length === 0) return { value: r.value, issues: [] };
+  return {
+    value: undefined,
+    issues: r.problems.map((p) => ({
+      path,
+      message: describeYamlProblem(p),
+      ...(p.limit ? { limit: p.limit } : {}),
+    })),
+  };
+}
+
+/** Parses JSON after a one-pass nesting check (JSON Schemas are compiled recursively). */
 export function parseJson(path: string, content: string): Parsed {
+  const max = LIMITS["json.depth"];
+  if (jsonTextDepth(content, max) > max) {
+    return {
+      value: undefined,
+      issues: [{ path, message: `the JSON nests deeper than ${max} levels`, limit: "json.depth" }],
+    };
+  }
   try {
     return { value: JSON.parse(content), issues: [] };
   } catch (err) {
@@ -43,8 +60,4 @@ export function parseJson(path: string, content: string): Parsed {
       issues: [{ path, message: `invalid JSON: ${(err as Error).message}` }],
     };
   }
-}
-
-function firstLine(message: string): string {
-  return message.split("\n")[0].replace(/:\s*$/, "");
 }

@@ -1,5 +1,5 @@
 import { applyPatch, formatPatch, parsePatch, type StructuredPatch, structuredPatch } from "diff";
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, LIMITS, quote } from "../core/mod.ts";
 import { STATE_DIR } from "./_git_tree.ts";
 
 /** A parsed single-file patch and what it does to the file. */
@@ -101,7 +101,7 @@ export function formatFileDiff(
   }
   const oldName = oldContent === undefined ? DEV_NULL : `a/${path}`;
   const newName = newContent === undefined ? DEV_NULL : `b/${path}`;
-  const patch = structuredPatch(oldName, newName, oldContent ?? "", newContent ?? "");
+  const patch = boundedPatch(oldName, newName, oldContent ?? "", newContent ?? "");
   return formatPatch({
     ...patch,
     isGit: true,
@@ -112,7 +112,57 @@ export function formatFileDiff(
 
 /** The patch that turns `from` into `to`, for reverting. */
 export function reverseChange(path: string, from: string, to: string): FilePatch {
-  return { kind: "modify", patch: structuredPatch(path, path, from, to) };
+  return { kind: "modify", patch: boundedPatch(path, path, from, to) };
+}
+
+/**
+ * A line diff that searches at most `diff.edits` edits: Myers' algorithm costs edits × lines,
+ * so two very different large files would hold the event loop for seconds. Past the bound the
+ * file is shown replaced whole — still a correct patch, computed in linear time.
+ */
+export function boundedPatch(
+  oldName: string,
+  newName: string,
+  oldText: string,
+  newText: string,
+): StructuredPatch {
+  const maxEditLength = LIMITS["diff.edits"];
+  return structuredPatch(oldName, newName, oldText, newText, undefined, undefined, {
+    maxEditLength,
+  }) ?? wholeFilePatch(oldName, newName, oldText, newText);
+}
+
+function wholeFilePatch(
+  oldName: string,
+  newName: string,
+  oldText: string,
+  newText: string,
+): StructuredPatch {
+  const side = (text: string, sign: string) => {
+    if (text === "") return [];
+    const lines = text.split("\n");
+    const ended = lines.at(-1) === "";
+    if (ended) lines.pop();
+    const out = lines.map((l) => sign + l);
+    if (!ended) out.push("\\ No newline at end of file");
+    return out;
+  };
+  const removed = side(oldText, "-"), added = side(newText, "+");
+  const count = (lines: string[]) => lines.filter((l) => !l.startsWith("\\")).length;
+  const [oldLines, newLines] = [count(removed), count(added)];
+  return {
+    oldFileName: oldName,
+    newFileName: newName,
+    oldHeader: undefined,
+    newHeader: undefined,
+    hunks: [{
+      oldStart: oldLines === 0 ? 0 : 1,
+      oldLines,
+      newStart: newLines === 0 ? 0 : 1,
+      newLines,
+      lines: [...removed, ...added],
+    }],
+  };
 }
 
 function namesPath(name: string, prefix: string, filePath: string): boolean {

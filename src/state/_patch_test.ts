@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { createTwoFilesPatch } from "diff";
 import { KilnError } from "../core/mod.ts";
-import { applyFilePatch, formatFileDiff, parseFilePatch } from "./_patch.ts";
+import { LIMITS } from "../core/mod.ts";
+import { applyFilePatch, boundedPatch, formatFileDiff, parseFilePatch } from "./_patch.ts";
+import { applyPatch } from "diff";
 
 function code(fn: () => unknown): string {
   try {
@@ -87,4 +89,24 @@ Deno.test("formatFileDiff() output round-trips through parseFilePatch", () => {
     formatFileDiff("logo.png", null, undefined),
     /^Binary files a\/logo.png and \/dev\/null differ$/m,
   );
+});
+
+Deno.test("boundedPatch() shows very different files as replaced whole, in linear time", () => {
+  const lines = (seed: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${seed} ${i}`).join("\n");
+  const a = lines("a", 20_000) + "\n", b = lines("b", 20_000);
+  const started = performance.now();
+  const patch = boundedPatch("a/x", "b/x", a, b);
+  assert.ok(performance.now() - started < 2_000, "no quadratic search");
+  assert.equal(patch.hunks.length, 1);
+  assert.equal(applyPatch(a, patch), b, "the whole-file patch applies");
+  // Small edits keep their minimal hunks.
+  const edited = a.replace("a 500\n", "a 500!\n");
+  const small = boundedPatch("a/x", "b/x", a, edited);
+  assert.ok(small.hunks[0].lines.length <= 10, `${small.hunks[0].lines.length} lines`);
+  assert.ok(LIMITS["diff.edits"] > 0);
+  // Creation and deletion patches apply too.
+  assert.equal(applyPatch("", boundedPatch("a/x", "b/x", "", "x\ny")), "x\ny");
+  const text = formatFileDiff("big.txt", a, b);
+  assert.equal(applyFilePatch(parseFilePatch(text, "big.txt"), a, "big.txt"), b);
 });

@@ -1,17 +1,48 @@
 import git from "isomorphic-git";
 import fs from "node:fs";
+import { LIMITS } from "../core/mod.ts";
 
 /**
  * Config Kiln gives every app repo: stock Git must treat it as a normal case-sensitive bare
- * repo (isomorphic-git's defaults assume a case-insensitive worktree), and must refuse pushes of
- * malformed objects (`.git` entries, broken trees) before they reach Kiln.
+ * repo (isomorphic-git's defaults assume a case-insensitive worktree), must refuse pushes of
+ * malformed objects (`.git` entries, broken trees) and pushes larger than `git.push.bytes`
+ * before they reach Kiln, and must stream rather than buffer objects larger than Kiln reads.
  */
-const CONFIG: [string, boolean | undefined][] = [
-  ["core.filemode", true],
-  ["core.ignorecase", false],
-  ["core.symlinks", undefined],
-  ["receive.fsckObjects", true],
-];
+function repoConfig(): [string, boolean | string | undefined][] {
+  return [
+    ["core.filemode", true],
+    ["core.ignorecase", false],
+    ["core.symlinks", undefined],
+    ["core.bigFileThreshold", String(LIMITS["git.object.bytes"])],
+    ["receive.fsckObjects", true],
+    ["receive.maxInputSize", String(LIMITS["git.push.bytes"])],
+  ];
+}
+
+/**
+ * The `pre-receive` hook: Git keeps pushed objects in quarantine until this accepts them, so a
+ * push holding an object larger than Kiln ever reads (`git.object.bytes`, any type) is refused
+ * with a message and its objects never enter the repository. `cat-file --batch-check` reads
+ * only object headers. Kiln's own reader checks every size again; this spares it the objects.
+ */
+export function preReceiveHook(): string {
+  const max = LIMITS["git.object.bytes"];
+  return `#!/bin/sh
+# Written by Kiln (kiln-pre-receive v3). Refuses objects over git.object.bytes (${max} bytes).
+zero=0000000000000000000000000000000000000000
+status=0
+while read old new ref; do
+  [ "$new" = "$zero" ] && continue
+  git rev-list --objects "$new" --not --all |
+    git cat-file --batch-check='%(objecttype) %(objectsize) %(objectname) %(rest)' |
+    awk -v max=${max} '$2 + 0 > max {
+      printf "kiln: %s %s is %s bytes; Kiln reads no object over %s bytes (git.object.bytes)\\n",
+        $1, $3, $2, max > "/dev/stderr"; bad = 1 }
+      END { exit bad }' || status=1
+done
+exit $status
+`;
+}
 
 /** Whether a bare repo lives at `gitdir`. */
 export async function repoDirExists(gitdir: string): Promise<boolean> {
@@ -37,9 +68,35 @@ export async function initBareRepo(gitdir: string): Promise<void> {
   const tmp = `${parent}/.${gitdir.slice(slash + 1)}.init-${crypto.randomUUID()}`;
   try {
     await git.init({ fs, gitdir: tmp, bare: true, defaultBranch: "main" });
-    for (const [path, value] of CONFIG) await git.setConfig({ fs, gitdir: tmp, path, value });
+    await configureRepo(tmp);
     await Deno.rename(tmp, gitdir);
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Brings a repo's config and hook to what this Kiln expects: at creation, and when Kiln first
+ * opens a repo an older Kiln (or an operator) set up. Writes only what differs.
+ */
+export async function configureRepo(gitdir: string): Promise<void> {
+  for (const [path, value] of repoConfig()) {
+    const current = await git.getConfig({ fs, gitdir, path });
+    if (current !== value && String(current) !== String(value)) {
+      await git.setConfig({ fs, gitdir, path, value });
+    }
+  }
+  const hook = `${gitdir}/hooks/pre-receive`;
+  const text = preReceiveHook();
+  let existing: string | null = null;
+  try {
+    existing = await Deno.readTextFile(hook);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  if (existing === text) return;
+  await Deno.mkdir(`${gitdir}/hooks`, { recursive: true });
+  const tmp = `${hook}.${crypto.randomUUID()}`;
+  await Deno.writeTextFile(tmp, text, { mode: 0o755 });
+  await Deno.rename(tmp, hook);
 }

@@ -163,7 +163,8 @@ Deno.test("writes refuse malformed YAML, alias bombs, duplicate keys and oversiz
       store.setDefinitionFileContent(APP, "bomb.yaml", bomb, head, MSG),
     );
     assert.ok(performance.now() - started < 1_000);
-    assert.equal(refused.code, "VALIDATION_ERROR");
+    assert.equal(refused.code, "LIMIT_EXCEEDED");
+    assert.equal((refused.details as { limit?: string }).limit, "yaml.aliases");
     assert.match(refused.message, /alias/i);
     for (const bad of ["a: [1\n", "a: 1\na: 2\n"]) {
       assert.equal(

@@ -1,4 +1,4 @@
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, limitExceeded, LIMITS, quote, valueDepth } from "../core/mod.ts";
 import type { JsonValue, StoreDriver } from "./store.ts";
 
 /** The longest runtime key, in UTF-16 code units (the HTTP route allows the same). */
@@ -7,8 +7,6 @@ export const MAX_KEY_LENGTH = 512;
 export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
 /** The default cap on one serialized value. */
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
-/** How deeply a value may nest; deeper values are refused instead of overflowing the stack. */
-export const MAX_VALUE_DEPTH = 256;
 
 /** Tuning for {@link RuntimeState}. */
 export interface RuntimeStateOptions {
@@ -96,6 +94,19 @@ export class RuntimeState {
   }
 
   #checkValue(key: string, value: unknown): void {
+    // Measured without recursion first, so the walks below (and the store's JSON.stringify)
+    // never meet a value deeper than the budget.
+    const max = LIMITS["json.depth"];
+    if (valueDepth(value, max) > max) {
+      throw limitExceeded(
+        "json.depth",
+        `the value of ${quote(key)} nests deeper than ${max} levels`,
+        {
+          key,
+          max,
+        },
+      );
+    }
     checkJson(value, "$", new Set(), 0);
     const text = JSON.stringify(value);
     if (text.length * 3 <= this.#maxValueBytes) return;
@@ -166,7 +177,6 @@ function checkJson(value: unknown, path: string, parents: Set<object>, depth: nu
       return fail(`is a ${typeof value}`);
   }
   if (value === null) return;
-  if (depth >= MAX_VALUE_DEPTH) fail(`nests deeper than ${MAX_VALUE_DEPTH} levels`);
   if (parents.has(value)) fail("refers back to itself");
   parents.add(value);
   if (Array.isArray(value)) {

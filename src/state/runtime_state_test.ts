@@ -126,7 +126,11 @@ Deno.test("RuntimeState refuses values that are not JSON, naming where", async (
     });
     let deep: JsonValue = 0;
     for (let i = 0; i < 300; i++) deep = [deep];
-    await assert.rejects(runtime.setRuntimeValue("shop", "deep", deep), rejectsWith(/deeper/));
+    await assert.rejects(
+      runtime.setRuntimeValue("shop", "deep", deep),
+      (err) =>
+        err instanceof KilnError && err.code === "LIMIT_EXCEEDED" && /deeper/.test(err.message),
+    );
   });
 });
 
@@ -194,5 +198,24 @@ Deno.test("RuntimeState refuses an empty app id and an overlong prefix", async (
       runtime.listRuntimeKeys("shop", "p".repeat(MAX_KEY_LENGTH + 1)),
       rejectsWith(/prefix/),
     );
+  });
+});
+
+Deno.test("RuntimeState refuses a value nested past json.depth without recursing into it", async () => {
+  await withRuntime(async (runtime) => {
+    let value: JsonValue = "leaf";
+    for (let i = 0; i < 50_000; i++) value = [value];
+    const started = performance.now();
+    await assert.rejects(runtime.setRuntimeValue("shop", "deep", value), (err) => {
+      assert.ok(err instanceof KilnError);
+      assert.equal(err.code, "LIMIT_EXCEEDED");
+      assert.equal((err.details as { limit: string }).limit, "json.depth");
+      return true;
+    });
+    assert.ok(performance.now() - started < 500);
+    let ok: JsonValue = 1;
+    for (let i = 0; i < 100; i++) ok = [ok];
+    await runtime.setRuntimeValue("shop", "fine", ok);
+    assert.deepEqual((await runtime.getRuntimeValue("shop", "fine")).value, ok);
   });
 });

@@ -12,10 +12,8 @@ import {
 } from "../models/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { referenceIssues } from "./_definition_refs.ts";
-import { parseJson, parseYaml } from "./_parse_definition.ts";
+import { type Parsed, parseJson, parseYaml } from "./_parse_definition.ts";
 import { checkWorkflowValue } from "../workflow/loader.ts";
-
-export { YAML_LIMITS } from "./_parse_definition.ts";
 
 interface Known {
   schema: z.ZodType;
@@ -49,19 +47,21 @@ const WORKFLOW: Known = {
 /**
  * Checks one definition file (path relative to `state/`) the way every commit is checked: YAML
  * parsed safely, known files against their zod schema, JSON Schemas compiled with ajv, any other
- * `.yaml`/`.yml`/`.json` at least parsed. Returns the problems found; empty means valid.
+ * `.yaml`/`.yml`/`.json` at least parsed. Returns the problems found; empty means valid. A YAML
+ * file already parsed (with `parseYamlAsync`) is passed as `yaml` and not parsed again.
  */
 export function validateDefinitionFile(
   appId: string,
   path: string,
   content: string,
+  yaml?: Parsed,
 ): DefinitionIssue[] {
   if (/\.schema\.json$/.test(path) && /^schemas\/[^/]+$/.test(path)) {
     return validateJsonSchema(path, content);
   }
   if (path.endsWith(".json")) return parseJson(path, content).issues;
   if (!/\.ya?ml$/.test(path)) return [];
-  const { value, issues } = parseYaml(path, content);
+  const { value, issues } = yaml ?? parseYaml(path, content);
   if (issues.length > 0) return issues;
   const known = knownFile(path);
   if (!known) return [];

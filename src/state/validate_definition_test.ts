@@ -127,3 +127,23 @@ Deno.test("validateDefinitionSet() reports a missing app definition and dangling
   files.set("workflows/onboard.yaml", WORKFLOW);
   assert.deepEqual(validateDefinitionSet("shop", files), []);
 });
+
+Deno.test("validateDefinitionFile() refuses key permissions that grant nothing", () => {
+  const key = (permissions: string) =>
+    `apiKeys:\n  - keyId: abcdefghijkl\n    keyHash: sha256$c2FsdA$aGFzaA\n    permissions: ${permissions}\n`;
+  for (const bad of ["[app:write]", "[state:read]", "[runtime:read, bogus:*]", "['']"]) {
+    const issues = validateDefinitionFile("shop", "security_config.yaml", key(bad));
+    assert.ok(issues.length > 0, bad);
+    assert.match(issues[0].field ?? "", /^apiKeys\.0\.permissions\.\d$/);
+  }
+  for (const good of ["['*']", "[runtime:*, invoke]", "[definitions:read, metrics:read]"]) {
+    assert.deepEqual(validateDefinitionFile("shop", "security_config.yaml", key(good)), [], good);
+  }
+});
+
+Deno.test("validateDefinitionFile() refuses a JSON Schema nested past json.depth", () => {
+  const deep = '{"items":'.repeat(5_000) + "true" + "}".repeat(5_000);
+  const issues = validateDefinitionFile("shop", "schemas/deep.schema.json", deep);
+  assert.equal(issues[0].limit, "json.depth");
+  assert.equal(validateDefinitionFile("shop", "data/deep.json", deep)[0].limit, "json.depth");
+});

@@ -27,7 +27,7 @@ export interface KilnWorkflowDeps extends WorkflowSettings {
   registry: Registry;
   state: StateManager;
   tools: ToolCatalog;
-  executionTokens: Pick<ExecutionTokens, "mint" | "verify">;
+  executionTokens: Pick<ExecutionTokens, "mint" | "verify" | "revoke">;
   logger: Logger;
   clock?: Clock;
   version: string;

@@ -2,15 +2,12 @@
  * Loads `state/workflows/<id>.yaml`: YAML with the definition limits, the zod model, then the
  * static checks of `_graph.ts`. A workflow that loads is one the engine can run to an end.
  */
-import { parseDocument } from "yaml";
-import { KilnError } from "../core/mod.ts";
+import { KilnError, parseYamlValue } from "../core/mod.ts";
 import { WorkflowDefinition } from "../models/mod.ts";
 import { compileGraph, type WorkflowIssue } from "./_graph.ts";
 import type { CompiledWorkflow } from "./types.ts";
 
 export type { WorkflowIssue } from "./_graph.ts";
-
-const YAML_LIMITS = { maxAliasCount: 50, strict: true, uniqueKeys: true } as const;
 
 /**
  * Parses and checks a workflow file; VALIDATION_ERROR whose message names the file, step and
@@ -27,22 +24,16 @@ export function checkWorkflow(
   file: string,
   content: string,
 ): { workflow?: CompiledWorkflow; issues: WorkflowIssue[] } {
-  const doc = parseDocument(content, { ...YAML_LIMITS, prettyErrors: true });
-  const yamlProblems = [...doc.errors, ...doc.warnings];
-  if (yamlProblems.length > 0) {
+  // The definition budgets (size, tokens, nesting, aliases) hold here too.
+  const { value: raw, problems } = parseYamlValue(content);
+  if (problems.length > 0) {
     return {
-      issues: yamlProblems.map((e) => ({
+      issues: problems.map((p) => ({
         file,
-        ...(e.linePos?.[0] ? { field: `line ${e.linePos[0].line}` } : {}),
-        message: e.message.split("\n")[0],
+        ...(p.line !== undefined ? { field: `line ${p.line}` } : {}),
+        message: p.message,
       })),
     };
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
-  } catch (err) {
-    return { issues: [{ file, message: (err as Error).message.split("\n")[0] }] };
   }
   return checkWorkflowValue(file, raw);
 }

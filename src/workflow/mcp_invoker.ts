@@ -14,7 +14,7 @@ import type { McpInvoker } from "./seams.ts";
 /** What the MCP invoker calls through. */
 export interface McpInvokerDeps {
   tools: ToolCatalog;
-  executionTokens: Pick<ExecutionTokens, "mint" | "verify">;
+  executionTokens: Pick<ExecutionTokens, "mint" | "verify" | "revoke">;
   servers?: ExternalMcpServers;
 }
 
@@ -49,10 +49,16 @@ export function mcpInvoker(deps: McpInvokerDeps): McpInvoker {
         tools: claims.t,
         expiresAt: claims.e,
       };
-      const result = await deps.tools.call(call.tool, call.args, caller, {
-        signal: call.signal,
-        requestId: call.runId,
-      });
+      let result;
+      try {
+        result = await deps.tools.call(call.tool, call.args, caller, {
+          signal: call.signal,
+          requestId: call.runId,
+        });
+      } finally {
+        // The token was for this one call: it ends with it.
+        deps.executionTokens.revoke(token);
+      }
       const error = toolError(result);
       if (error) {
         throw new StepFailed({

@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { parse } from "yaml";
 import { requirePermission } from "../../auth/mod.ts";
-import { KilnError, quote } from "../../core/mod.ts";
+import { KilnError, quote, yamlValueOrThrowAsync } from "../../core/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import { AppIdParam, errorResponses, ok } from "../_schemas.ts";
 
@@ -41,7 +40,10 @@ export function workflowDefinitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDe
         const path = `workflows/${workflowId}.${ext}`;
         const file = await deps.state.getDefinitionFileContent(appId, path, revision);
         if (!file.found) continue;
-        const definition = parse(file.content ?? "") as Record<string, unknown>;
+        const definition = await yamlValueOrThrowAsync(file.content ?? "", path) as Record<
+          string,
+          unknown
+        >;
         return c.json({ workflowId, revision: file.revision, definition }, 200);
       }
       throw new KilnError("NOT_FOUND", `app ${quote(appId)} has no workflow ${quote(workflowId)}`);
