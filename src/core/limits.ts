@@ -9,6 +9,31 @@ import { KilnError } from "./errors.ts";
 export const LIMITS = {
   /** Nesting of any JSON value Kiln accepts or hands on (bodies, tool arguments, guest output). */
   "json.depth": 128,
+  /** Longest a prompt template may render for (ms); the component's own timeout when shorter. */
+  "template.ms": 2_000,
+  /** Characters one rendered prompt part may have. */
+  "template.output": 1 << 20,
+  /** V8 heap of each app's template renderer (MB); crossing it ends that app's renderer only. */
+  "template.memoryMb": 128,
+  /** Renders one app runs at once; more wait (within their deadline) for a free one. */
+  "template.concurrency": 2,
+  /** Expression nodes one CEL evaluation may visit (comprehension steps included). */
+  "expression.steps": 50_000,
+  /** Characters (and scalar values) one CEL evaluation may produce or pass to its functions. */
+  "expression.bytes": 4 << 20,
+  /** List elements and map entries one CEL evaluation may materialise. */
+  "expression.elements": 100_000,
+  /** Length of a string a CEL expression may parse as a duration or use as a regex. */
+  "expression.argument": 1_024,
+  /**
+   * Work of app-defined regular expressions per evaluation, schema check or redacted sample:
+   * characters scanned times the pattern's compiled size (the linear engine's cost bound).
+   */
+  "regex.work": 4_000_000,
+  /** Size (bytes of JSON) of a JSON Schema an app may have compiled. */
+  "schema.bytes": 256 << 10,
+  /** Nesting depth of a JSON Schema an app may have compiled. */
+  "schema.depth": 32,
 } as const;
 
 /** A budget's name, as errors and docs spell it (the keys of `LIMITS`, and per-subsystem ones). */

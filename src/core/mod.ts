@@ -15,3 +15,5 @@ export { KeyedMutex } from "./mutex.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export type { LimitName } from "./limits.ts";
 export { assertJsonDepth, jsonTextDepth, valueDepth } from "./json_depth.ts";
+export { linearRegex, RegexBudgetError, RegexMeter } from "./linear_regex.ts";
+export type { LinearRegex, RegexDialect } from "./linear_regex.ts";
