@@ -19,12 +19,14 @@ export const LIMITS = {
   "template.concurrency": 2,
   /** Expression nodes one CEL evaluation may visit (comprehension steps included). */
   "expression.steps": 50_000,
-  /** Characters (and scalar values) one CEL evaluation may produce or pass to its functions. */
+  /** Data one CEL evaluation may produce or hand its functions (string characters, 8 a scalar). */
   "expression.bytes": 4 << 20,
   /** List elements and map entries one CEL evaluation may materialise. */
   "expression.elements": 100_000,
-  /** Length of a string a CEL expression may parse as a duration or use as a regex. */
-  "expression.argument": 1_024,
+  /** Length of a string a CEL expression may parse as a duration (its parser backtracks). */
+  "expression.argument": 64,
+  /** Length of a pattern a CEL expression may match with `matches()`. */
+  "expression.pattern": 1_024,
   /**
    * Work of app-defined regular expressions per evaluation, schema check or redacted sample:
    * characters scanned times the pattern's compiled size (the linear engine's cost bound).
