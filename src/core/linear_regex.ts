@@ -35,9 +35,12 @@ export class RegexMeter {
     return this.#left;
   }
 
-  /** Charges a match of `re` over `length` characters; false (nothing charged) when it would overrun. */
-  tryCharge(re: LinearRegex, length: number): boolean {
-    const cost = (length + 1) * re.size;
+  /**
+   * Charges a scan of `re` over `length` characters (`factor` times over for a scan that tracks
+   * where matches are); false, with nothing charged, when it would overrun.
+   */
+  tryCharge(re: LinearRegex, length: number, factor = 1): boolean {
+    const cost = (length + 1) * re.size * factor;
     if (cost > this.#left) return false;
     this.#left -= cost;
     return true;
@@ -56,6 +59,12 @@ export class RegexBudgetError extends KilnError {
     );
   }
 }
+
+/**
+ * Finding where matches are (for replacing) runs re2js's capturing engine, measured at up to ~8
+ * times the cost of only testing for a match; it is charged that much more.
+ */
+const REPLACE_FACTOR = 8;
 
 const FLAG_BITS: Record<string, number> = {
   i: RE2JS.CASE_INSENSITIVE,
@@ -89,8 +98,8 @@ export function linearRegex(
     );
   }
   const size = Math.max(1, re.programSize());
-  const charge = (self: LinearRegex, text: string, meter?: RegexMeter) => {
-    if (meter && !meter.tryCharge(self, text.length)) {
+  const charge = (self: LinearRegex, text: string, meter?: RegexMeter, factor = 1) => {
+    if (meter && !meter.tryCharge(self, text.length, factor)) {
       throw new RegexBudgetError(self, text.length, meter);
     }
   };
@@ -102,7 +111,7 @@ export function linearRegex(
       return re.test(text);
     },
     replace(text, replacement, meter) {
-      charge(self, text, meter);
+      charge(self, text, meter, REPLACE_FACTOR);
       const m = re.matcher(text);
       let out = "";
       let from = 0;
