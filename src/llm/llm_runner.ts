@@ -12,7 +12,7 @@ import type { StateManager } from "../state/mod.ts";
 import { renderPrompt, type TemplateRenderer } from "../template/mod.ts";
 import { parseOutput } from "./output_parsing.ts";
 import { formatHint } from "./prompt_template.ts";
-import { checkValue } from "./structured_output.ts";
+import { validatorFor } from "../schema/mod.ts";
 import { type LlmTimers, systemTimers } from "./timers.ts";
 import { requestPayload, templateVariables } from "./_request_input.ts";
 
@@ -123,13 +123,15 @@ export class LlmRunner {
         },
         provenance: result.provenance?.kind === "recording" ? "recording" : "live",
       });
+      const scope = { appId, revision };
       let value = parseOutput(
         template.outputFormat,
         result.completion,
         jsonSchema ? undefined : schema,
+        scope,
       );
       if (componentSchema && componentSchema !== jsonSchema) {
-        value = parseOutput("json", value, componentSchema);
+        value = parseOutput("json", value, componentSchema, scope);
       }
       this.#log.info("llm component answered", {
         appId,
@@ -176,7 +178,7 @@ export class LlmRunner {
   ): Promise<Record<string, unknown> | undefined> {
     if (ref === undefined || typeof ref === "object") return ref;
     const schema = await this.#file(appId, revision, ref, (text) => JSON.parse(text));
-    checkValue(null, schema as Record<string, unknown>); // compiles it, so a bad schema fails here
+    validatorFor(appId, revision, schema as Record<string, unknown>); // a bad schema fails here
     return schema as Record<string, unknown>;
   }
 

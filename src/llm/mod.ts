@@ -30,7 +30,7 @@ export type { Cassette, CassetteEntry } from "./cassette.ts";
 export { ReplayProvider } from "./replay_provider.ts";
 export { RecordingProvider } from "./recording_provider.ts";
 export { checkJson, checkValue, stripFence } from "./structured_output.ts";
-export type { OutputCheck, OutputIssue } from "./structured_output.ts";
+export type { OutputCheck, OutputIssue, SchemaScope } from "./structured_output.ts";
 export { UsageMeter } from "./usage_meter.ts";
 export type { UsageStat } from "./usage_meter.ts";
 export { formatHint } from "./prompt_template.ts";
