@@ -18,7 +18,7 @@ export const LIMITS = {
   /** Renders one app runs at once; more wait (within their deadline) for a free one. */
   "template.concurrency": 2,
   /** Expression nodes one CEL evaluation may visit (comprehension steps included). */
-  "expression.steps": 50_000,
+  "expression.steps": 25_000,
   /** Data one CEL evaluation may produce or hand its functions (string characters, 8 a scalar). */
   "expression.bytes": 4 << 20,
   /** List elements and map entries one CEL evaluation may materialise. */

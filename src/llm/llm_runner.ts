@@ -83,10 +83,11 @@ export class LlmRunner {
       const template = await this.loadTemplate(appId, revision, name);
       const schema = await this.loadSchema(appId, revision, template.outputSchema);
       const componentSchema = await this.loadSchema(appId, revision, component.outputSchema);
-      // The render gets what is left of the component's deadline, capped by `template.ms`.
-      const left = Date.parse(context.deadline) - this.#timers.now();
-      const timeoutMs = Math.max(1, Math.min(LIMITS["template.ms"], left));
-      const messages = await renderPrompt(this.#renderer, { appId, name, template, timeoutMs }, {
+      // The render may take what is left of the component's deadline, capped by `template.ms`.
+      const waitMs = Math.max(1, Date.parse(context.deadline) - this.#timers.now());
+      const timeoutMs = Math.min(LIMITS["template.ms"], waitMs);
+      const job = { appId, name, template, timeoutMs, waitMs };
+      const messages = await renderPrompt(this.#renderer, job, {
         variables: templateVariables(requestPayload(requestData), task.inputVariable),
         context: {
           appId,

@@ -23,6 +23,8 @@ export interface RendererProcessOptions {
   onStray(line: string): void;
 }
 
+/** The renderer's scheduling priority (nice value) relative to Kiln's 0. */
+const NICE = 10;
 const OOM = /out of memory|heap limit|allocation failed/i;
 
 function hostScriptUrl(nonce: string, keepIdle: number): string {
@@ -43,7 +45,10 @@ export class RendererProcess {
   /** Resolves once the process has exited and every job in it has been answered. */
   readonly exited: Promise<void>;
 
-  private constructor(readonly opts: RendererProcessOptions) {
+  private constructor(
+    readonly opts: RendererProcessOptions,
+    setPriority: (pid: number, priority: number) => void,
+  ) {
     this.#child = new Deno.Command(opts.denoPath, {
       args: [
         "run",
@@ -62,6 +67,11 @@ export class RendererProcess {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    // Renders are short; a template that spins should lose the CPU to Kiln and the other apps,
+    // not share it. Set before the first worker starts, so every worker thread inherits it.
+    try {
+      setPriority(this.#child.pid, NICE);
+    } catch { /* not permitted: the renderer runs at Kiln's priority */ }
     this.#stdin = this.#child.stdin.getWriter();
     this.#stdin.closed.catch(() => {});
     this.#ready.promise.catch(() => {});
@@ -87,7 +97,9 @@ export class RendererProcess {
 
   /** Starts a renderer process and waits until its first worker is on its way. */
   static async start(opts: RendererProcessOptions): Promise<RendererProcess> {
-    const host = new RendererProcess(opts);
+    // Loaded on demand: code that only renders locally (the container task) never imports it.
+    const { setPriority } = await import("node:os");
+    const host = new RendererProcess(opts, setPriority);
     const timer = setTimeout(() => host.kill(), opts.startTimeoutMs);
     try {
       await host.#ready.promise;

@@ -31,3 +31,6 @@ scope.onmessage = (event) => {
     scope.postMessage({ error });
   }
 };
+
+// Loaded: the host starts a job's clock only from here.
+scope.postMessage({ loaded: true });

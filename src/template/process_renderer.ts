@@ -58,7 +58,7 @@ export class ProcessRenderer implements TemplateRenderer {
     this.#heapMb = opts.heapMb ?? LIMITS["template.memoryMb"];
     this.#concurrency = opts.concurrency ?? LIMITS["template.concurrency"];
     this.#idleMs = opts.idleMs ?? 300_000;
-    this.#graceMs = opts.graceMs ?? 1_000;
+    this.#graceMs = opts.graceMs ?? 5_000;
   }
 
   async render(job: RenderJob): Promise<string[]> {
@@ -69,19 +69,21 @@ export class ProcessRenderer implements TemplateRenderer {
         "a compiled Kiln needs KILN_DENO_PATH (a deno binary) to render prompt templates",
       );
     }
-    const deadline = performance.now() + job.timeoutMs;
+    const waitMs = job.waitMs ?? job.timeoutMs;
+    const deadline = performance.now() + waitMs;
     const app = this.#app(job.appId);
-    await this.#acquire(app, deadline, job.timeoutMs);
+    await this.#acquire(app, deadline, waitMs);
     try {
-      const process = await this.#processOf(app);
-      const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
+      const process = await this.#processOf(app, deadline, waitMs);
+      // The render's own clock starts when a loaded worker has it (in the process).
+      const timeoutMs = Math.max(1, Math.min(job.timeoutMs, Math.round(deadline - performance.now())));
       const answer = await process.run({
         parts: job.parts,
         vars: job.vars,
         maxChars: LIMITS["template.output"],
         timeoutMs,
       }, this.#graceMs);
-      return this.#result(job, answer);
+      return this.#result(job, timeoutMs, answer);
     } finally {
       this.#release(app);
     }
@@ -109,7 +111,7 @@ export class ProcessRenderer implements TemplateRenderer {
     await Promise.all(exits);
   }
 
-  #result(job: RenderJob, answer: HostAnswer): string[] {
+  #result(job: RenderJob, timeoutMs: number, answer: HostAnswer): string[] {
     if ("texts" in answer) return answer.texts;
     const what = `the prompt template of app ${quote(job.appId)}`;
     if ("error" in answer) {
@@ -118,10 +120,10 @@ export class ProcessRenderer implements TemplateRenderer {
     }
     const details = { stage: RENDER_STAGE };
     if (answer.killed === "timeout") {
-      throw new SandboxTimeoutError(`${what} did not render within ${job.timeoutMs} ms`, {
+      throw new SandboxTimeoutError(`${what} did not render within ${timeoutMs} ms`, {
         ...details,
         limit: "template.ms",
-        timeoutMs: job.timeoutMs,
+        timeoutMs,
       });
     }
     this.#log.warn("renderer process died", { appId: job.appId, detail: answer.message });
@@ -145,8 +147,8 @@ export class ProcessRenderer implements TemplateRenderer {
     return app;
   }
 
-  /** A place in the app's concurrency cap; waiting for one counts against the render's deadline. */
-  #acquire(app: AppRenderer, deadline: number, timeoutMs: number): Promise<void> {
+  /** A place in the app's concurrency cap, waited for until `deadline` at most. */
+  #acquire(app: AppRenderer, deadline: number, waitMs: number): Promise<void> {
     if (app.busy < this.#concurrency) {
       app.busy++;
       return Promise.resolve();
@@ -162,8 +164,8 @@ export class ProcessRenderer implements TemplateRenderer {
         reject(
           new SandboxTimeoutError(
             `the prompt template of app ${quote(app.appId)} did not get to render within ` +
-              `${timeoutMs} ms (the app's renders are busy)`,
-            { stage: RENDER_STAGE, limit: "template.ms", timeoutMs },
+              `${waitMs} ms (the app's renders are busy)`,
+            { stage: RENDER_STAGE, limit: "template.ms", timeoutMs: waitMs },
           ),
         );
       }, Math.max(0, deadline - performance.now()));
@@ -186,8 +188,27 @@ export class ProcessRenderer implements TemplateRenderer {
     }
   }
 
-  #processOf(app: AppRenderer): Promise<RendererProcess> {
-    if (app.process && !app.process.dead) return Promise.resolve(app.process);
+  /** The app's process, started if need be; waited for until `deadline` at most. */
+  async #processOf(app: AppRenderer, deadline: number, waitMs: number): Promise<RendererProcess> {
+    if (app.process && !app.process.dead) return app.process;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() =>
+        reject(
+          new SandboxTimeoutError(
+            `the renderer of app ${quote(app.appId)} did not start within ${waitMs} ms`,
+            { stage: RENDER_STAGE, limit: "template.ms", timeoutMs: waitMs },
+          ),
+        ), Math.max(0, deadline - performance.now()));
+    });
+    try {
+      return await Promise.race([this.#start(app), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #start(app: AppRenderer): Promise<RendererProcess> {
     app.starting ??= RendererProcess.start({
       denoPath: this.#denoPath!,
       heapMb: this.#heapMb,

@@ -88,8 +88,10 @@ Deno.test("ProcessRenderer refuses output past template.output without copying i
 Deno.test("ProcessRenderer ends a template that exhausts its heap, and only that app's process", async () => {
   await withRenderer(async (r) => {
     await r.render(job("warm", { appId: "other" }));
-    const hog = "{% set l = [] %}{% for a in range(10000) %}" +
-      "{% set _ = l.push(range(10000)) %}{% endfor %}{{ l | length }}";
+    // A megabyte string, copied flat on every push: the heap fills in a few dozen steps.
+    const hog = "{% set l = [] %}{% set s = 'xx' %}{% for i in range(19) %}{% set s = s ~ s %}" +
+      "{% endfor %}{% for a in range(10000) %}{% set _ = l.push(s | upper) %}{% endfor %}" +
+      "{{ l | length }}";
     await rejectsWith(r.render(job(hog, { timeoutMs: 10_000 })), "SANDBOX_KILLED", {
       reason: "memory",
       limit: "template.memoryMb",

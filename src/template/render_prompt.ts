@@ -27,7 +27,7 @@ export interface PromptMessage {
  */
 export async function renderPrompt(
   renderer: TemplateRenderer,
-  job: { appId: string; name: string; template: PromptTemplate; timeoutMs: number },
+  job: { appId: string; name: string; template: PromptTemplate; timeoutMs: number; waitMs?: number },
   input: PromptInput,
 ): Promise<PromptMessage[]> {
   const { name, template } = job;
@@ -54,7 +54,13 @@ export async function renderPrompt(
     });
   });
   parts.push({ source: template.template, vars: 1, what: `prompt ${name}` });
-  const texts = await renderer.render({ appId: job.appId, parts, vars, timeoutMs: job.timeoutMs });
+  const texts = await renderer.render({
+    appId: job.appId,
+    parts,
+    vars,
+    timeoutMs: job.timeoutMs,
+    ...(job.waitMs === undefined ? {} : { waitMs: job.waitMs }),
+  });
   let next = 0;
   const messages: PromptMessage[] = [];
   if (template.system) messages.push({ role: "system", content: texts[next++] });

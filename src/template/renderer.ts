@@ -20,8 +20,13 @@ export interface RenderJob {
   appId: string;
   parts: RenderPart[];
   vars: Record<string, unknown>[];
-  /** The render's deadline (ms from now), already capped by `template.ms`. */
+  /** How long the render itself may take (ms), already capped by `template.ms`. */
   timeoutMs: number;
+  /**
+   * How long the caller can wait in all (ms), including for a free renderer and for a renderer
+   * process to start; default `timeoutMs`.
+   */
+  waitMs?: number;
 }
 
 /** Renders jobs; answers each part's text in order, or throws a KilnError. */
