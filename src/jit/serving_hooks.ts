@@ -69,7 +69,9 @@ export class ServingHooks implements RouterJitHooks {
     const schema = await this.#o.prompts.loadSchema(appId, revision, ref);
     if (!schema) return null;
     const check = validatorFor(appId, revision, schema).validate(data);
-    return check.ok ? null : check.issues.map((i) => `${i.pointer || "/"}: ${i.message}`).join("; ");
+    return check.ok
+      ? null
+      : check.issues.map((i) => `${i.pointer || "/"}: ${i.message}`).join("; ");
   }
 
   /** Router hook: an llm component answered; sample the pair per the app's sampling config. */

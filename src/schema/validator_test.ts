@@ -62,9 +62,11 @@ Deno.test("validatorFor() stops pattern work at regex.work and reports it as an 
 Deno.test("validatorFor() refuses schemas over schema.bytes or schema.depth before compiling", () => {
   let deep: Record<string, unknown> = { type: "string" };
   for (let i = 0; i < 40; i++) deep = { type: "array", items: deep };
-  for (const [schema, limit] of [[deep, "schema.depth"], [{
-    enum: Array.from({ length: 40_000 }, (_, i) => `value-${i}`),
-  }, "schema.bytes"]] as const) {
+  for (
+    const [schema, limit] of [[deep, "schema.depth"], [{
+      enum: Array.from({ length: 40_000 }, (_, i) => `value-${i}`),
+    }, "schema.bytes"]] as const
+  ) {
     assert.throws(
       () => validatorFor("a", "r1", schema),
       (err: unknown) =>
@@ -79,6 +81,9 @@ Deno.test("schemaIssues() names why a schema does not compile", () => {
   assert.match(schemaIssues({ type: "strang" })[0].message, /invalid|type/);
   assert.match(schemaIssues({ pattern: "(?=a)" })[0].message, /not supported/);
   assert.deepEqual(schemaIssues({ $ref: "other.schema.json" }), [], "outside refs are left alone");
-  assert.equal(schemaIssues({ $schema: "http://json-schema.org/draft-03/schema#" })[0].pointer, "/$schema");
+  assert.equal(
+    schemaIssues({ $schema: "http://json-schema.org/draft-03/schema#" })[0].pointer,
+    "/$schema",
+  );
   assert.equal(schemaIssues([])[0].pointer, "");
 });

@@ -76,7 +76,10 @@ export class ProcessRenderer implements TemplateRenderer {
     try {
       const process = await this.#processOf(app, deadline, waitMs);
       // The render's own clock starts when a loaded worker has it (in the process).
-      const timeoutMs = Math.max(1, Math.min(job.timeoutMs, Math.round(deadline - performance.now())));
+      const timeoutMs = Math.max(
+        1,
+        Math.min(job.timeoutMs, Math.round(deadline - performance.now())),
+      );
       const answer = await process.run({
         parts: job.parts,
         vars: job.vars,

@@ -50,7 +50,11 @@ Deno.test("ProcessRenderer renders in a child process and keeps template errors 
     });
     await assert.rejects(r.render(job("Hi\n{{ nope }}")), /undefined \(line 2\)/);
     await rejectsWith(r.render(job('{{ "".constructor }}')), "PROMPT_INVALID", {});
-    await rejectsWith(r.render(job("{% for i in range(1000000) %}{% endfor %}")), "PROMPT_INVALID", {});
+    await rejectsWith(
+      r.render(job("{% for i in range(1000000) %}{% endfor %}")),
+      "PROMPT_INVALID",
+      {},
+    );
     const [pid] = r.processes().map((p) => p.pid);
     assert.ok(pid && pid !== Deno.pid, "the render ran in another process");
   });

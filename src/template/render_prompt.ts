@@ -27,7 +27,13 @@ export interface PromptMessage {
  */
 export async function renderPrompt(
   renderer: TemplateRenderer,
-  job: { appId: string; name: string; template: PromptTemplate; timeoutMs: number; waitMs?: number },
+  job: {
+    appId: string;
+    name: string;
+    template: PromptTemplate;
+    timeoutMs: number;
+    waitMs?: number;
+  },
   input: PromptInput,
 ): Promise<PromptMessage[]> {
   const { name, template } = job;

@@ -68,18 +68,30 @@ Deno.test("renderPrompt() keeps injection-like input verbatim inside the user tu
 Deno.test("renderPrompt() keeps user variables out of the system turn unless allowed", async () => {
   const leaky = PromptTemplate.parse({ system: "Customer: {{ ticket.subject }}", template: "x" });
   const input = { variables: { ticket: { subject: "s" } } };
-  await code(() => renderPrompt("leaky", leaky, input), "PROMPT_RENDER_FAILED", /system uses "ticket"/);
+  await code(
+    () => renderPrompt("leaky", leaky, input),
+    "PROMPT_RENDER_FAILED",
+    /system uses "ticket"/,
+  );
   const allowed = await renderPrompt("leaky", { ...leaky, inputInSystem: true }, input);
   assert.equal(allowed[0].content, "Customer: s");
 });
 
 Deno.test("renderPrompt() refuses templates that reach for the Function constructor", async () => {
   const evil = PromptTemplate.parse({ template: '{{ "".constructor.constructor("return 1")() }}' });
-  await code(() => renderPrompt("evil", evil, { variables: {} }), "PROMPT_INVALID", /"constructor"/);
+  await code(
+    () => renderPrompt("evil", evil, { variables: {} }),
+    "PROMPT_INVALID",
+    /"constructor"/,
+  );
   const loop = PromptTemplate.parse({ template: "{% for i in range(1000000) %}{% endfor %}" });
   await code(() => renderPrompt("loop", loop, { variables: {} }), "PROMPT_INVALID", /range\(\)/);
   const broken = PromptTemplate.parse({ template: "{% if %}" });
-  await code(() => renderPrompt("broken", broken, { variables: {} }), "PROMPT_INVALID", /does not parse/);
+  await code(
+    () => renderPrompt("broken", broken, { variables: {} }),
+    "PROMPT_INVALID",
+    /does not parse/,
+  );
   const include = PromptTemplate.parse({ template: '{% include "/etc/passwd" %}' });
   await assert.rejects(() => renderPrompt("include", include, { variables: {} }), /not found/);
 });

@@ -7,7 +7,12 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { KilnError, quote } from "../core/mod.ts";
 import type { JsonValue } from "../state/mod.ts";
-import { BudgetExceeded, ExpressionMeter, metered, meterEvaluator } from "./_expression_budget.ts";
+import {
+  type BudgetExceeded,
+  ExpressionMeter,
+  metered,
+  meterEvaluator,
+} from "./_expression_budget.ts";
 
 /** The names an expression may start from; `item` and `index` exist inside `map` iterators. */
 export const EXPRESSION_ROOTS = [
