@@ -96,9 +96,9 @@ export class ExpressionMeter {
   }
 }
 
-/** Roughly what a scalar and a container cost, in bytes: the unit of `expression.bytes`. */
+/** Roughly what a scalar and an object or list cost in memory: the unit of `expression.bytes`. */
 const SCALAR = 8;
-const CONTAINER = 16;
+const CONTAINER = 64;
 
 /** What a value costs to read once: a string's characters, a list's or map's slots, a scalar's 8. */
 export function shallowWeight(value: unknown): number {
