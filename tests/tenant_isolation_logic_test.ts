@@ -83,13 +83,17 @@ Deno.test("a prompt template that loops or doubles a string costs only its own a
         "prompts/fine.yaml": `template: "Say {{ word }}"\n`,
       },
     ));
-    assert.equal((await post(kiln, "/apps/templ/fine", { word: "hi" })).status, 200, "warm");
-    const { result } = await underAttack(kiln, () =>
-      Promise.all([
+    const warm = await post(kiln, "/apps/templ/fine", { word: "hi" });
+    assert.equal(warm.status, 200, `warm: ${JSON.stringify(warm.json)} ${warm.ms.toFixed(0)} ms`);
+    // The app renders one template at a time: the second loop waits its turn, then times out.
+    const { result } = await underAttack(kiln, async () => {
+      const doubling = await post(kiln, "/apps/templ/doubling", {});
+      const loops = await Promise.all([
         post(kiln, "/apps/templ/loops", {}),
         post(kiln, "/apps/templ/loops", {}),
-        post(kiln, "/apps/templ/doubling", {}),
-      ]));
+      ]);
+      return [...loops, doubling];
+    });
     const [loop1, loop2, doubling] = result;
     for (const loop of [loop1, loop2]) {
       assertError(loop, 504, "EXECUTION_TIMEOUT", {
@@ -148,7 +152,12 @@ Deno.test("workflow expressions run under budgets: exploding comprehensions, reg
           "splitjoin",
           "size(trigger.body.s.split('').join(trigger.body.s))",
         ),
-        "workflows/ok.yaml": answerWorkflow("ok", "size(trigger.body.l)"),
+        // Benign use of the same functions: comprehensions, matches(), split() and join().
+        "workflows/ok.yaml": answerWorkflow(
+          "ok",
+          "trigger.body.l.filter(x, x >= 10.0).map(x, x).size() + " +
+            "size('a,b'.split(',').join('-')) + ('ab'.matches('^a') ? 1 : 0)",
+        ),
         "workflows/routed.yaml": `workflowId: routed
 trigger: { type: http }
 startAt: compute
@@ -183,7 +192,8 @@ steps:
     const { result } = await underAttack(kiln, async () => [
       await post(kiln, "/apps/calc/explode", list),
       await post(kiln, "/apps/calc/match", { s: "a".repeat(30) + "!" }),
-      await post(kiln, "/apps/calc/splitjoin", { s: "x".repeat(46_000) }),
+      // 10,000 characters joined with themselves would be 100 million.
+      await post(kiln, "/apps/calc/splitjoin", { s: "x".repeat(10_000) }),
       await post(kiln, "/apps/calc/routed", list),
     ], { minProbes: 3 });
     const [explode, match, splitjoin, routed] = result;
@@ -197,7 +207,7 @@ steps:
     assert.deepEqual(routed.json, { code: "EXPRESSION_ERROR", limit: "expression.steps" });
     for (const r of result) assert.ok(r.ms < 2_000, `answered in ${r.ms.toFixed(0)} ms`);
     const ok = await post(kiln, "/apps/calc/ok", list);
-    assert.deepEqual([ok.status, ok.json], [200, { value: 400 }]);
+    assert.deepEqual([ok.status, ok.json], [200, { value: 394 }]);
   } finally {
     await kiln.stop();
   }

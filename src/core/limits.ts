@@ -16,7 +16,7 @@ export const LIMITS = {
   /** V8 heap of each app's template renderer (MB); crossing it ends that app's renderer only. */
   "template.memoryMb": 128,
   /** Renders one app runs at once; more wait (within their deadline) for a free one. */
-  "template.concurrency": 2,
+  "template.concurrency": 1,
   /** Expression nodes one CEL evaluation may visit (comprehension steps included). */
   "expression.steps": 25_000,
   /** Data one CEL evaluation may produce or hand its functions (string characters, 8 a scalar). */

@@ -208,13 +208,15 @@ function rcall(ev: Evaluator, m: ExpressionMeter, ast: Node, ctx: unknown): unkn
   if (name === "split" && typeof receiver === "string" && typeof first === "string") {
     const left = m.elementsLeft();
     // Splitting stops one past what is left, so the list never grows beyond the budget.
-    if (receiver.split(first, left + 1).length > left) {
+    const parts = receiver.split(first, left + 1);
+    if (parts.length > left) {
       m.fail(
         "expression.elements",
         LIMITS["expression.elements"],
         `split() would build more than the ${left} list elements left`,
       );
     }
+    if (args.length === 2) return chargeResult(m, parts); // what cel-js's split() answers
   }
   return chargeResult(m, ast.handle(args, ev, ast));
 }
