@@ -166,7 +166,7 @@ steps:
     type: control
     target: { subtype: wait, durationMs: 0 }
     inputMapping:
-      value: ${JSON.stringify(EXPLODE)}
+      value: "size(trigger.body.s.split('').join(trigger.body.s))"
     transitions:
       onSuccess: done
       onFailureDefault: fallback
@@ -194,7 +194,7 @@ steps:
       await post(kiln, "/apps/calc/match", { s: "a".repeat(30) + "!" }),
       // 10,000 characters joined with themselves would be 100 million.
       await post(kiln, "/apps/calc/splitjoin", { s: "x".repeat(10_000) }),
-      await post(kiln, "/apps/calc/routed", list),
+      await post(kiln, "/apps/calc/routed", { s: "x".repeat(3_000) }),
     ], { minProbes: 3 });
     const [explode, match, splitjoin, routed] = result;
     assertError(explode, 500, "EXPRESSION_ERROR");
@@ -204,7 +204,7 @@ steps:
     assertError(splitjoin, 500, "EXPRESSION_ERROR");
     assert.match(splitjoin.json.error.message, /budget expression\.bytes/);
     assert.equal(routed.status, 200, JSON.stringify(routed.json));
-    assert.deepEqual(routed.json, { code: "EXPRESSION_ERROR", limit: "expression.steps" });
+    assert.deepEqual(routed.json, { code: "EXPRESSION_ERROR", limit: "expression.bytes" });
     for (const r of result) assert.ok(r.ms < 2_000, `answered in ${r.ms.toFixed(0)} ms`);
     const ok = await post(kiln, "/apps/calc/ok", list);
     assert.deepEqual([ok.status, ok.json], [200, { value: 394 }]);
