@@ -95,7 +95,7 @@ export class RendererProcess {
     this.#write(JSON.stringify(WORKER));
   }
 
-  /** Starts a renderer process and waits until its first worker is on its way. */
+  /** Starts a renderer process and waits until its first worker has loaded. */
   static async start(opts: RendererProcessOptions): Promise<RendererProcess> {
     // Loaded on demand: code that only renders locally (the container task) never imports it.
     const { setPriority } = await import("node:os");
