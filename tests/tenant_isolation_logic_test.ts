@@ -50,6 +50,18 @@ async function withModel(
   }
 }
 
+/**
+ * Repeats an attack back to back for `ms` (at least once) and answers every round's results: a
+ * sustained attack, and enough bystander calls (100+) that its p99 is a percentile rather than
+ * the one slowest call.
+ */
+async function sustained<T>(ms: number, attack: () => Promise<T>): Promise<T[]> {
+  const all: T[] = [];
+  const end = performance.now() + ms;
+  do all.push(await attack()); while (performance.now() < end);
+  return all;
+}
+
 function app(appId: string, components: string, files: Record<string, string>) {
   return {
     "app_definition.yaml": `appId: ${appId}\ndisplayName: ${appId}\nversion: 1.0.0\n`,
@@ -86,27 +98,29 @@ Deno.test("a prompt template that loops or doubles a string costs only its own a
     const warm = await post(kiln, "/apps/templ/fine", { word: "hi" });
     assert.equal(warm.status, 200, `warm: ${JSON.stringify(warm.json)} ${warm.ms.toFixed(0)} ms`);
     // The app renders one template at a time: the second loop waits its turn, then times out.
-    const { result } = await underAttack(kiln, async () => {
-      const doubling = await post(kiln, "/apps/templ/doubling", {});
-      const loops = await Promise.all([
-        post(kiln, "/apps/templ/loops", {}),
-        post(kiln, "/apps/templ/loops", {}),
-      ]);
-      return [...loops, doubling];
-    });
-    const [loop1, loop2, doubling] = result;
-    for (const loop of [loop1, loop2]) {
-      assertError(loop, 504, "EXECUTION_TIMEOUT", {
-        reason: "timeout",
-        stage: "prompt template",
-        limit: "template.ms",
-      });
-      assert.ok(loop.ms < 3_000, `the loop was stopped after ${loop.ms.toFixed(0)} ms`);
+    const { result } = await underAttack(kiln, () =>
+      sustained(2_000, async () => {
+        const doubling = await post(kiln, "/apps/templ/doubling", {});
+        const loops = await Promise.all([
+          post(kiln, "/apps/templ/loops", {}),
+          post(kiln, "/apps/templ/loops", {}),
+        ]);
+        return [...loops, doubling];
+      }));
+    for (const [loop1, loop2, doubling] of result) {
+      for (const loop of [loop1, loop2]) {
+        assertError(loop, 504, "EXECUTION_TIMEOUT", {
+          reason: "timeout",
+          stage: "prompt template",
+          limit: "template.ms",
+        });
+        assert.ok(loop.ms < 3_000, `the loop was stopped after ${loop.ms.toFixed(0)} ms`);
+      }
+      assert.equal(doubling.status, 500, JSON.stringify(doubling.json));
+      assert.equal(doubling.json.error.code, "SANDBOX_KILLED");
+      assert.ok(["output", "memory"].includes(doubling.json.error.details.reason));
+      assert.equal(doubling.json.error.details.stage, "prompt template");
     }
-    assert.equal(doubling.status, 500, JSON.stringify(doubling.json));
-    assert.equal(doubling.json.error.code, "SANDBOX_KILLED");
-    assert.ok(["output", "memory"].includes(doubling.json.error.details.reason));
-    assert.equal(doubling.json.error.details.stage, "prompt template");
     const after = await post(kiln, "/apps/templ/fine", { word: "hi" });
     assert.equal(after.status, 200, JSON.stringify(after.json));
     assert.equal(after.json, "fine");
@@ -189,23 +203,27 @@ steps:
     assert.equal((await post(kiln, "/apps/calc/ok", list)).status, 200, "warm");
     // One after another: each evaluation is bounded, so what the bystander may wait for is one
     // evaluation's budget, not the attacker's concurrency.
-    const { result } = await underAttack(kiln, async () => [
-      await post(kiln, "/apps/calc/explode", list),
-      await post(kiln, "/apps/calc/match", { s: "a".repeat(30) + "!" }),
-      // 10,000 characters joined with themselves would be 100 million.
-      await post(kiln, "/apps/calc/splitjoin", { s: "x".repeat(10_000) }),
-      await post(kiln, "/apps/calc/routed", { s: "x".repeat(3_000) }),
-    ], { minProbes: 3 });
-    const [explode, match, splitjoin, routed] = result;
-    assertError(explode, 500, "EXPRESSION_ERROR");
-    assert.match(explode.json.error.message, /budget expression\.steps/);
-    assert.equal(match.status, 200, JSON.stringify(match.json));
-    assert.deepEqual(match.json, { value: false }, "RE2 answers, and quickly");
-    assertError(splitjoin, 500, "EXPRESSION_ERROR");
-    assert.match(splitjoin.json.error.message, /budget expression\.bytes/);
-    assert.equal(routed.status, 200, JSON.stringify(routed.json));
-    assert.deepEqual(routed.json, { code: "EXPRESSION_ERROR", limit: "expression.bytes" });
-    for (const r of result) assert.ok(r.ms < 2_000, `answered in ${r.ms.toFixed(0)} ms`);
+    const { result } = await underAttack(kiln, () =>
+      sustained(2_000, async () => [
+        await post(kiln, "/apps/calc/explode", list),
+        await post(kiln, "/apps/calc/match", { s: "a".repeat(30) + "!" }),
+        // 10,000 characters joined with themselves would be 100 million.
+        await post(kiln, "/apps/calc/splitjoin", { s: "x".repeat(10_000) }),
+        await post(kiln, "/apps/calc/routed", { s: "x".repeat(3_000) }),
+      ]));
+    for (const [explode, match, splitjoin, routed] of result) {
+      assertError(explode, 500, "EXPRESSION_ERROR");
+      assert.match(explode.json.error.message, /budget expression\.steps/);
+      assert.equal(match.status, 200, JSON.stringify(match.json));
+      assert.deepEqual(match.json, { value: false }, "RE2 answers, and quickly");
+      assertError(splitjoin, 500, "EXPRESSION_ERROR");
+      assert.match(splitjoin.json.error.message, /budget expression\.bytes/);
+      assert.equal(routed.status, 200, JSON.stringify(routed.json));
+      assert.deepEqual(routed.json, { code: "EXPRESSION_ERROR", limit: "expression.bytes" });
+      for (const r of [explode, match, splitjoin, routed]) {
+        assert.ok(r.ms < 2_000, `answered in ${r.ms.toFixed(0)} ms`);
+      }
+    }
     const ok = await post(kiln, "/apps/calc/ok", list);
     assert.deepEqual([ok.status, ok.json], [200, { value: 394 }]);
   } finally {
@@ -228,11 +246,14 @@ Deno.test("a JSON Schema pattern that backtracks catastrophically is checked in 
         `outputSchema: schemas/shape.schema.json\n`,
       "schemas/shape.schema.json": SHAPE_SCHEMA,
     }));
+    // The app has served before: its renderer is up, as it would be for an app under attack.
+    assert.equal((await post(kiln, "/apps/shapes/shape", { word: "good" })).status, 200, "warm");
+    const evilCall = () => post(kiln, "/apps/shapes/shape", { word: "EVIL" });
     const { result } = await underAttack(
       kiln,
-      () => Promise.all([1, 2, 3].map(() => post(kiln, "/apps/shapes/shape", { word: "EVIL" }))),
+      () => sustained(2_000, () => Promise.all([evilCall(), evilCall(), evilCall()])),
     );
-    for (const res of result) {
+    for (const res of result.flat()) {
       assertError(res, 502, "LLM_OUTPUT_INVALID");
       assert.match(res.json.error.message, /must match pattern/);
     }
@@ -262,12 +283,15 @@ Deno.test("apps with the same schema $id do not collide, and an edited $id schem
   await withModel((p) => p.includes("ida") ? '{"v":"x"}' : '{"v":1}', async (kiln) => {
     await kiln.register(itemApp("ida", "string"));
     await kiln.register(itemApp("idb", "number"));
-    const { result } = await underAttack(kiln, async () => {
-      const a = await post(kiln, "/apps/ida/item", { word: "w" });
-      const b = await post(kiln, "/apps/idb/item", { word: "w" });
-      return [a, b];
-    });
-    assert.deepEqual(result.map((r) => [r.status, r.json]), [[200, { v: "x" }], [200, { v: 1 }]]);
+    const { result } = await underAttack(kiln, () =>
+      sustained(2_000, async () => {
+        const a = await post(kiln, "/apps/ida/item", { word: "w" });
+        const b = await post(kiln, "/apps/idb/item", { word: "w" });
+        return [a, b];
+      }));
+    for (const round of result) {
+      assert.deepEqual(round.map((r) => [r.status, r.json]), [[200, { v: "x" }], [200, { v: 1 }]]);
+    }
 
     const details = await kiln.api("GET", "/v1/apps/idb");
     const edit = await kiln.api("PUT", "/v1/apps/idb/definitions/file", {
@@ -307,19 +331,23 @@ Deno.test("sampled pairs are size-checked before redaction, and redaction runs i
     await kiln.register(greedy);
     const ticket = EXAMPLE_TICKETS[0].ticket;
     const { result } = await underAttack(kiln, () =>
-      Promise.all([
-        // Unauthenticated; the extra field does not change the prompt, so the recording answers.
-        post(kiln, "/apps/support-desk/tickets/classify", {
-          ...ticket,
-          notes: "-eyJ".repeat(20_000),
-        }),
-        post(kiln, "/apps/greedy-desk/tickets/classify", { ...ticket, notes: "x".repeat(30_000) }),
-        post(kiln, "/apps/greedy-desk/tickets/classify", {
-          ...ticket,
-          notes: "Bearer abcdefghijklmnopqrstuvwx",
-        }),
-      ]));
-    for (const res of result) {
+      sustained(2_000, () =>
+        Promise.all([
+          // Unauthenticated; the extra field does not change the prompt, so the recording answers.
+          post(kiln, "/apps/support-desk/tickets/classify", {
+            ...ticket,
+            notes: "-eyJ".repeat(20_000),
+          }),
+          post(kiln, "/apps/greedy-desk/tickets/classify", {
+            ...ticket,
+            notes: "x".repeat(30_000),
+          }),
+          post(kiln, "/apps/greedy-desk/tickets/classify", {
+            ...ticket,
+            notes: "Bearer abcdefghijklmnopqrstuvwx",
+          }),
+        ])));
+    for (const res of result.flat()) {
       assert.equal(res.status, 200, JSON.stringify(res.json));
       assert.deepEqual(res.json, EXAMPLE_TICKETS[0].classification);
     }
@@ -328,7 +356,7 @@ Deno.test("sampled pairs are size-checked before redaction, and redaction runs i
         input: { notes: string };
       }[];
     assert.deepEqual(await samples("support-desk"), [], "the oversize pair was not sampled");
-    const notes = (await samples("greedy-desk")).map((s) => s.input.notes).sort();
+    const notes = [...new Set((await samples("greedy-desk")).map((s) => s.input.notes))].sort();
     assert.deepEqual(notes, ["[redacted]", "x".repeat(30_000)]);
     const again = await post(kiln, "/apps/support-desk/tickets/classify", ticket);
     assert.equal(again.status, 200);
