@@ -24,6 +24,12 @@ const WORKERS: Bundle[] = [
     prefix: "delete globalThis.process;",
   },
   {
+    // Prompt templates render in each app's renderer process, on workers started from this.
+    entry: "src/template/_render_worker.ts",
+    target: "src/template/_render_worker.bundle.js",
+    platform: "browser",
+  },
+  {
     // The LLM runner as a sandbox program: no Node built-ins (browser builds of its packages).
     entry: "src/llm/container_task.ts",
     target: "src/llm/_container_task.bundle.js",

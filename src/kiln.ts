@@ -25,6 +25,7 @@ import {
 import { JitRunner, jitScopes, JitService, Oracle } from "./jit/mod.ts";
 import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
+import { ProcessRenderer } from "./template/mod.ts";
 import {
   IsolateTier,
   JcoComponentRunner,
@@ -98,6 +99,8 @@ export interface Kiln {
   llm: LlmGateway;
   /** Runs `handlerType: llm` components; the router's `llm` option. */
   llmRunner: LlmRunner;
+  /** Renders apps' prompt templates, each app in its own renderer process. */
+  templates: ProcessRenderer;
   /** Mints and verifies the per-execution tokens sandboxed code calls MCP with. */
   executionTokens: ExecutionTokens;
   /** `/mcp`; closed first on shutdown so open streams do not hold the server. */
@@ -200,7 +203,15 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
         return typeof hit.value === "string" ? hit.value : undefined;
       },
     });
-    const llmRunner = new LlmRunner({ state, logger, timers: opts.llm?.timers });
+    // App templates never render on Kiln's thread: each app has its own renderer process.
+    const templates = new ProcessRenderer({ logger, denoPath: opts.denoPath });
+    cleanups.unshift(() => templates.close());
+    const llmRunner = new LlmRunner({
+      state,
+      renderer: templates,
+      logger,
+      timers: opts.llm?.timers,
+    });
     const toolDeps: ToolRegistryDeps = {
       state,
       registry,
@@ -324,6 +335,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       tools,
       llm,
       llmRunner,
+      templates,
       executionTokens,
       mcp,
       router,

@@ -29,3 +29,5 @@ export {
   yamlValueOrThrowAsync,
 } from "./yaml.ts";
 export type { YamlBudget, YamlParse, YamlProblem } from "./yaml.ts";
+export { linearRegex, RegexBudgetError, RegexMeter } from "./linear_regex.ts";
+export type { LinearRegex, RegexDialect } from "./linear_regex.ts";

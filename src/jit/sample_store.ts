@@ -1,5 +1,5 @@
 import type { Clock } from "../core/mod.ts";
-import { systemClock } from "../core/mod.ts";
+import { KilnError, RegexMeter, systemClock } from "../core/mod.ts";
 import { canonicalJson } from "../llm/mod.ts";
 import type { SamplingConfig } from "../models/mod.ts";
 import type { JsonValue, StoreDriver } from "../state/mod.ts";
@@ -27,9 +27,10 @@ const prefix = (componentId: string) => `sample:${componentId}:`;
 
 /**
  * Sampled pairs per component on the runtime store (embedded or Redis), keyed by time so a
- * prefix listing is already in time order. Every pair is redacted before it is written, pairs
- * past the size caps are skipped, each expires after the retention period, and the oldest go
- * once a component holds more than `maxSamples`.
+ * prefix listing is already in time order. Pairs past the size caps are skipped before any other
+ * work, every other pair is redacted before it is written (skipped too when redacting it would
+ * cost more than `regex.work`: an unredacted pair is never stored), each expires after the
+ * retention period, and the oldest go once a component holds more than `maxSamples`.
  */
 export class SampleStore {
   readonly #store: StoreDriver;
@@ -52,9 +53,17 @@ export class SampleStore {
     config: SamplingConfig,
   ): Promise<boolean> {
     if (!config.enabled || config.rate <= 0 || this.#random() >= config.rate) return false;
-    const { input, output } = redactPair(pair.input, pair.output, config.redact);
-    const inputText = JSON.stringify(input) ?? "null";
-    const outputText = JSON.stringify(output) ?? "null";
+    if (!fits(pair.input, pair.output, config)) return false;
+    let redacted: { input: unknown; output: unknown };
+    try {
+      redacted = redactPair(pair.input, pair.output, config.redact, new RegexMeter());
+    } catch (err) {
+      if (err instanceof KilnError) return false; // over the regex budget, or a refused pattern
+      throw err;
+    }
+    const inputText = JSON.stringify(redacted.input) ?? "null";
+    const outputText = JSON.stringify(redacted.output) ?? "null";
+    // Masks can be longer than what they replace, so the caps hold for what is stored too.
     if (inputText.length > config.maxInputBytes || outputText.length > config.maxOutputBytes) {
       return false;
     }
@@ -111,6 +120,12 @@ export class SampleStore {
     );
     for (const row of rows) await this.#store.delete(scope(appId), row.key);
   }
+}
+
+/** Whether a pair is within the size caps as it came in, before any redaction work. */
+function fits(input: unknown, output: unknown, config: SamplingConfig): boolean {
+  return (JSON.stringify(input) ?? "null").length <= config.maxInputBytes &&
+    (JSON.stringify(output) ?? "null").length <= config.maxOutputBytes;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { LlmRunner } from "../llm/mod.ts";
-import { checkValue } from "../llm/mod.ts";
+import { validatorFor } from "../schema/mod.ts";
 import type { Logger } from "../core/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { RouterJitHooks } from "../router/mod.ts";
@@ -68,8 +68,10 @@ export class ServingHooks implements RouterJitHooks {
       (await this.#o.prompts.loadTemplate(appId, revision, name)).outputSchema;
     const schema = await this.#o.prompts.loadSchema(appId, revision, ref);
     if (!schema) return null;
-    const check = checkValue(data, schema);
-    return check.ok ? null : check.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+    const check = validatorFor(appId, revision, schema).validate(data);
+    return check.ok
+      ? null
+      : check.issues.map((i) => `${i.pointer || "/"}: ${i.message}`).join("; ");
   }
 
   /** Router hook: an llm component answered; sample the pair per the app's sampling config. */

@@ -7,9 +7,12 @@
  */
 import { log, mcp } from "kiln:sdk";
 import type { ComponentDefinition, ExecutionContext, RequestData } from "../models/mod.ts";
+import { localRenderer } from "../template/mod.ts";
 import { LlmRunner } from "./llm_runner.ts";
 
+// Inside the container the sandbox already bounds time and memory, so templates render here.
 const runner = new LlmRunner({
+  renderer: localRenderer,
   state: {
     getDefinitionFileContent: async (_appId: string, filePath: string, revision?: string) => {
       const file = await mcp.call("core.state.getDefinitionFileContent", { filePath, revision });

@@ -18,6 +18,12 @@ import type {
   ResponseFormat,
 } from "./types.ts";
 
+/**
+ * The revision schemas passed to `core.llm.generate` are scoped under: they come with the call,
+ * not from a definition, but still compile apart from every other app's.
+ */
+const CALL_SCHEMAS = "core.llm.generate";
+
 /** One `core.llm.generate` call, already authorized for `appId`. */
 export interface GenerateRequest {
   appId: string;
@@ -101,6 +107,7 @@ export class LlmGateway {
         const check = checkJson(
           result.text,
           request.format.type === "json_schema" ? request.format.schema : undefined,
+          { appId: req.appId, revision: CALL_SCHEMAS },
         );
         if (check.ok) {
           completion = check.value;
@@ -144,6 +151,7 @@ export class LlmGateway {
         const check = checkJson(
           result.text,
           request.format.type === "json_schema" ? request.format.schema : undefined,
+          { appId: req.appId, revision: CALL_SCHEMAS },
         );
         if (!check.ok) throw outputInvalid(result.text, check.issues, 1);
         completion = check.value;

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from "yaml";
-import { KilnError, type Logger, quote, silentLogger } from "../core/mod.ts";
+import { KilnError, LIMITS, type Logger, quote, silentLogger } from "../core/mod.ts";
 import {
   type ComponentDefinition,
   type ExecuteResponse,
@@ -9,15 +9,21 @@ import {
 } from "../models/mod.ts";
 import type { ExecutionHost } from "../sandbox/mod.ts";
 import type { StateManager } from "../state/mod.ts";
+import { renderPrompt, type TemplateRenderer } from "../template/mod.ts";
 import { parseOutput } from "./output_parsing.ts";
-import { formatHint, renderPrompt } from "./prompt_template.ts";
-import { checkValue } from "./structured_output.ts";
+import { formatHint } from "./prompt_template.ts";
+import { validatorFor } from "../schema/mod.ts";
 import { type LlmTimers, systemTimers } from "./timers.ts";
 import { requestPayload, templateVariables } from "./_request_input.ts";
 
 /** What the runner reads definitions through and keeps time with. */
 export interface LlmRunnerOptions {
   state: Pick<StateManager, "getDefinitionFileContent">;
+  /**
+   * Where prompt templates render: Kiln passes its per-app renderer processes, so a template
+   * that loops or allocates costs only its own app; code already in a sandbox renders locally.
+   */
+  renderer: TemplateRenderer;
   timers?: LlmTimers;
   logger?: Logger;
 }
@@ -40,12 +46,14 @@ const TOOL = "core.llm.generate";
  */
 export class LlmRunner {
   readonly #state: LlmRunnerOptions["state"];
+  readonly #renderer: TemplateRenderer;
   readonly #timers: LlmTimers;
   readonly #log: Logger;
   readonly #files = new Map<string, Promise<unknown>>();
 
   constructor(opts: LlmRunnerOptions) {
     this.#state = opts.state;
+    this.#renderer = opts.renderer;
     this.#timers = opts.timers ?? systemTimers;
     this.#log = (opts.logger ?? silentLogger).with({ component: "llm-runner" });
   }
@@ -75,7 +83,11 @@ export class LlmRunner {
       const template = await this.loadTemplate(appId, revision, name);
       const schema = await this.loadSchema(appId, revision, template.outputSchema);
       const componentSchema = await this.loadSchema(appId, revision, component.outputSchema);
-      const messages = renderPrompt(name, template, {
+      // The render may take what is left of the component's deadline, capped by `template.ms`.
+      const waitMs = Math.max(1, Date.parse(context.deadline) - this.#timers.now());
+      const timeoutMs = Math.min(LIMITS["template.ms"], waitMs);
+      const job = { appId, name, template, timeoutMs, waitMs };
+      const messages = await renderPrompt(this.#renderer, job, {
         variables: templateVariables(requestPayload(requestData), task.inputVariable),
         context: {
           appId,
@@ -112,13 +124,15 @@ export class LlmRunner {
         },
         provenance: result.provenance?.kind === "recording" ? "recording" : "live",
       });
+      const scope = { appId, revision };
       let value = parseOutput(
         template.outputFormat,
         result.completion,
         jsonSchema ? undefined : schema,
+        scope,
       );
       if (componentSchema && componentSchema !== jsonSchema) {
-        value = parseOutput("json", value, componentSchema);
+        value = parseOutput("json", value, componentSchema, scope);
       }
       this.#log.info("llm component answered", {
         appId,
@@ -165,7 +179,7 @@ export class LlmRunner {
   ): Promise<Record<string, unknown> | undefined> {
     if (ref === undefined || typeof ref === "object") return ref;
     const schema = await this.#file(appId, revision, ref, (text) => JSON.parse(text));
-    checkValue(null, schema as Record<string, unknown>); // compiles it, so a bad schema fails here
+    validatorFor(appId, revision, schema as Record<string, unknown>); // a bad schema fails here
     return schema as Record<string, unknown>;
   }
 

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { KilnError, quote } from "../core/mod.ts";
 import type { PromptTemplate } from "../models/mod.ts";
-import { checkValue, stripFence } from "./structured_output.ts";
+import { checkValue, type SchemaScope, stripFence } from "./structured_output.ts";
 
 /**
  * Turns a completion into the component's result per the template's `outputFormat`: `json`
@@ -13,6 +13,7 @@ export function parseOutput(
   format: PromptTemplate["outputFormat"],
   completion: unknown,
   schema?: Record<string, unknown>,
+  scope: SchemaScope = { appId: "", revision: "" },
 ): unknown {
   let value = completion;
   if (format === "yaml" || format === "xml" || format === "text") {
@@ -29,7 +30,7 @@ export function parseOutput(
     }
   }
   if (schema) {
-    const check = checkValue(value, schema);
+    const check = checkValue(value, schema, scope);
     if (!check.ok) {
       const first = check.issues[0];
       throw invalid(

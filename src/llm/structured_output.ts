@@ -1,10 +1,8 @@
-import { Ajv, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { KilnError, quote } from "../core/mod.ts";
+import { type JsonSchema, validatorFor } from "../schema/mod.ts";
 import type { ChatMessage, ResponseFormat } from "./types.ts";
 
-/** One way an answer missed its schema, in ajv's terms. */
+/** One way an answer missed its schema: a JSON pointer into the answer, and why. */
 export interface OutputIssue {
   path: string;
   message: string;
@@ -14,44 +12,10 @@ export type OutputCheck =
   | { ok: true; value: unknown }
   | { ok: false; issues: OutputIssue[] };
 
-const engines = {
-  "2020": new Ajv2020({ strict: false, allErrors: true }),
-  "2019": new Ajv2019({ strict: false, allErrors: true }),
-  "07": new Ajv({ strict: false, allErrors: true }),
-};
-const compiled = new Map<string, ValidateFunction>();
-const MAX_COMPILED = 256;
-/** The same schema object (a memoized definition file) skips even serializing it. */
-const byObject = new WeakMap<object, ValidateFunction>();
-
-/** A compiled ajv validator for a user-supplied schema, cached by its text. */
-export function validatorFor(schema: Record<string, unknown>): ValidateFunction {
-  const known = byObject.get(schema);
-  if (known) return known;
-  const key = JSON.stringify(schema);
-  let validate = compiled.get(key);
-  if (validate) {
-    byObject.set(schema, validate);
-    return validate;
-  }
-  const dialect = String(schema.$schema ?? "");
-  const ajv = dialect.includes("2019-09")
-    ? engines["2019"]
-    : /draft-0[4-7]/.test(dialect)
-    ? engines["07"]
-    : engines["2020"];
-  try {
-    validate = ajv.compile(schema);
-  } catch (err) {
-    throw new KilnError(
-      "VALIDATION_ERROR",
-      `outputSchema does not compile: ${(err as Error).message}`,
-    );
-  }
-  if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
-  compiled.set(key, validate);
-  byObject.set(schema, validate);
-  return validate;
+/** Whose schema it is: validators are never shared between apps or revisions. */
+export interface SchemaScope {
+  appId: string;
+  revision: string;
 }
 
 /** Removes a Markdown code fence models like to wrap JSON in. */
@@ -61,26 +25,27 @@ export function stripFence(text: string): string {
 }
 
 /** Parses a JSON answer and checks it against `schema` (when given). */
-export function checkJson(text: string, schema?: Record<string, unknown>): OutputCheck {
+export function checkJson(
+  text: string,
+  schema: Record<string, unknown> | undefined,
+  scope: SchemaScope,
+): OutputCheck {
   let value: unknown;
   try {
     value = JSON.parse(stripFence(text));
   } catch (err) {
     return { ok: false, issues: [{ path: "", message: `not JSON: ${(err as Error).message}` }] };
   }
-  return schema ? checkValue(value, schema) : { ok: true, value };
+  return schema ? checkValue(value, schema, scope) : { ok: true, value };
 }
 
-/** Checks an already parsed value against `schema`. */
-export function checkValue(value: unknown, schema: Record<string, unknown>): OutputCheck {
-  const validate = validatorFor(schema);
-  if (validate(value)) return { ok: true, value };
+/** Checks an already parsed value against `schema`, as the scope's app has it. */
+export function checkValue(value: unknown, schema: JsonSchema, scope: SchemaScope): OutputCheck {
+  const check = validatorFor(scope.appId, scope.revision, schema).validate(value);
+  if (check.ok) return { ok: true, value };
   return {
     ok: false,
-    issues: (validate.errors ?? []).map((e) => ({
-      path: e.instancePath || "/",
-      message: e.message ?? e.keyword,
-    })),
+    issues: check.issues.map((i) => ({ path: i.pointer || "/", message: i.message })),
   };
 }
 

@@ -7,9 +7,10 @@ const SCHEMA = {
   required: ["category"],
   additionalProperties: false,
 };
+const SCOPE = { appId: "a", revision: "r1" };
 
 Deno.test("checkJson() accepts fenced JSON that satisfies the schema", () => {
-  assert.deepEqual(checkJson('```json\n{"category":"billing"}\n```', SCHEMA), {
+  assert.deepEqual(checkJson('```json\n{"category":"billing"}\n```', SCHEMA, SCOPE), {
     ok: true,
     value: { category: "billing" },
   });
@@ -17,12 +18,12 @@ Deno.test("checkJson() accepts fenced JSON that satisfies the schema", () => {
 });
 
 Deno.test("checkJson() names the path and rule an answer breaks", () => {
-  const bad = checkJson('{"category":"cooking","extra":1}', SCHEMA);
+  const bad = checkJson('{"category":"cooking","extra":1}', SCHEMA, SCOPE);
   assert.equal(bad.ok, false);
   if (bad.ok) return;
   assert.ok(bad.issues.some((i) => i.path === "/category" && /allowed values/.test(i.message)));
   assert.ok(bad.issues.some((i) => /additional properties/.test(i.message)));
-  const prose = checkJson("Sure! Here it is.", SCHEMA);
+  const prose = checkJson("Sure! Here it is.", SCHEMA, SCOPE);
   assert.ok(!prose.ok && /not JSON/.test(prose.issues[0].message));
 });
 

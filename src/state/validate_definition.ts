@@ -1,7 +1,5 @@
-import { Ajv } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import type { z } from "zod";
+import { linearRegex } from "../core/mod.ts";
 import {
   AppDefinition,
   ComponentRegistry,
@@ -10,6 +8,7 @@ import {
   SecurityConfig,
   WorkflowDefinition,
 } from "../models/mod.ts";
+import { schemaIssues } from "../schema/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { referenceIssues } from "./_definition_refs.ts";
 import { type Parsed, parseJson, parseYaml } from "./_parse_definition.ts";
@@ -26,7 +25,7 @@ const TOP_LEVEL: Record<string, Known> = {
   "app_definition.yaml": { schema: AppDefinition, check: checkAppId },
   "component_registry.yaml": { schema: ComponentRegistry, empty: {} },
   "security_config.yaml": { schema: SecurityConfig, empty: {} },
-  "optimization_config.yaml": { schema: OptimizationConfig, empty: {} },
+  "optimization_config.yaml": { schema: OptimizationConfig, empty: {}, check: checkRedaction },
 };
 const PROMPT: Known = { schema: PromptTemplate };
 const WORKFLOW: Known = {
@@ -98,29 +97,11 @@ export function validateDefinitionSet(
 function validateJsonSchema(path: string, content: string): DefinitionIssue[] {
   const { value, issues } = parseJson(path, content);
   if (issues.length > 0) return issues;
-  if (
-    typeof value !== "object" && typeof value !== "boolean" || value === null ||
-    Array.isArray(value)
-  ) {
-    return [{ path, message: "a JSON Schema must be an object or a boolean" }];
-  }
-  const draft = typeof value === "object"
-    ? String((value as { $schema?: unknown }).$schema ?? "")
-    : "";
-  const opts = { strict: false, logger: false, allErrors: false } as const;
-  let ajv: Ajv;
-  if (draft === "" || draft.includes("2020-12")) ajv = new Ajv2020(opts);
-  else if (draft.includes("2019-09")) ajv = new Ajv2019(opts);
-  else if (draft.includes("draft-07")) ajv = new Ajv(opts);
-  else return [{ path, field: "$schema", message: `unsupported $schema "${draft}"` }];
-  try {
-    ajv.compile(value as object);
-    return [];
-  } catch (err) {
-    const missing = (err as { missingRef?: string }).missingRef;
-    if (missing !== undefined && !missing.startsWith("#")) return [];
-    return [{ path, message: `invalid JSON Schema: ${(err as Error).message}` }];
-  }
+  return schemaIssues(value).map((issue) => ({
+    path,
+    ...(issue.pointer ? { field: issue.pointer.slice(1).replaceAll("/", ".") } : {}),
+    message: issue.message,
+  }));
 }
 
 function knownFile(path: string): Known | undefined {
@@ -141,6 +122,24 @@ function checkAppId(
     field: "appId",
     message: `appId ${JSON.stringify(value.appId)} does not match the app ${JSON.stringify(appId)}`,
   }];
+}
+
+/** Redaction patterns run on the linear engine; one it cannot compile is refused at commit. */
+function checkRedaction(
+  _: string,
+  path: string,
+  value: Record<string, unknown>,
+): DefinitionIssue[] {
+  const rules = OptimizationConfig.parse(value).sampling.redact;
+  return rules.flatMap((rule, i) => {
+    if (!("pattern" in rule)) return [];
+    try {
+      linearRegex(rule.pattern, { flags: rule.flags });
+      return [];
+    } catch (err) {
+      return [{ path, field: `sampling.redact.${i}.pattern`, message: (err as Error).message }];
+    }
+  });
 }
 
 function checkWorkflowId(

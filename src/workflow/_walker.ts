@@ -118,11 +118,12 @@ function condition(
   try {
     return expr.evaluate(scopeOf(frame, output)) === true;
   } catch (err) {
-    const e = err as { code?: string; message: string };
+    const e = err as { code?: string; message: string; details?: JsonValue };
     throw new StepFailed(
       {
         code: e.code ?? "EXPRESSION_ERROR",
         message: `step "${frame.prefix + step.id}": ${e.message}`,
+        ...(e.details === undefined ? {} : { details: e.details }),
       },
       frame.prefix + step.id,
     );

@@ -1,11 +1,18 @@
 /**
  * The expression language of SPEC §7 (ADR 0008): CEL through `@marcbachmann/cel-js`, with the
  * workflow's roots declared and `defined(path)` added as a macro. Expressions are parsed and
- * type-checked once when a workflow loads; evaluation only walks the compiled tree.
+ * type-checked once when a workflow loads; evaluation only walks the compiled tree, under the
+ * budgets of `_expression_budget.ts` (steps, characters, elements, regex work).
  */
 import { Environment } from "@marcbachmann/cel-js";
 import { KilnError, quote } from "../core/mod.ts";
 import type { JsonValue } from "../state/mod.ts";
+import {
+  type BudgetExceeded,
+  ExpressionMeter,
+  metered,
+  meterEvaluator,
+} from "./_expression_budget.ts";
 
 /** The names an expression may start from; `item` and `index` exist inside `map` iterators. */
 export const EXPRESSION_ROOTS = [
@@ -52,6 +59,7 @@ const env = new Environment({
   limits: { maxAstNodes: 1000, maxDepth: 48, maxListElements: 256, maxMapEntries: 256 },
 });
 for (const root of EXPRESSION_ROOTS) env.registerVariable(root, "dyn");
+let evaluatorOf: ((ev: unknown) => void) | null = null;
 env.registerFunction("defined(ast): bool", ({ args }: { args: unknown[] }): Macro => ({
   arg: args[0],
   async: false,
@@ -60,6 +68,7 @@ env.registerFunction("defined(ast): bool", ({ args }: { args: unknown[] }): Macr
     return checker.getType("bool");
   },
   evaluate(evaluator, macro, ctx) {
+    evaluatorOf?.(evaluator);
     try {
       return evaluator.run(macro.arg, ctx) !== undefined;
     } catch {
@@ -67,6 +76,12 @@ env.registerFunction("defined(ast): bool", ({ args }: { args: unknown[] }): Macr
     }
   },
 }));
+
+// The environment's evaluator is private to cel-js; a macro is handed it, so one evaluation of
+// `defined()` here reaches it and puts the meter on it before any workflow expression runs.
+evaluatorOf = (ev) => meterEvaluator(ev as Parameters<typeof meterEvaluator>[0]);
+env.evaluate("defined(trigger)", {});
+evaluatorOf = null;
 
 /** Parses and type-checks `source`; VALIDATION_ERROR naming the problem when it is not valid. */
 export function compileExpression(source: string): Expression {
@@ -83,18 +98,29 @@ export function compileExpression(source: string): Expression {
   if (!checked.valid) throw invalid(source, checked.error);
   const stepRefs = new Set<string>();
   collectStepRefs(run.ast, stepRefs);
+  // cel-js evaluates the root node without `evaluator.run`, so the metered walk would miss it:
+  // the expression is evaluated as the argument of an identity call instead.
+  run = env.parse(`dyn(\n${source}\n)`) as typeof run;
   return {
     source,
     stepRefs,
     evaluate(scope: Scope): JsonValue {
+      const meter = new ExpressionMeter();
       let value: unknown;
+      let failure: unknown = null;
       try {
-        value = run(scope);
+        value = metered(meter, () => run(scope));
       } catch (err) {
+        failure = err;
+      }
+      // A budget crossed inside `||`, `exists()` or `defined()` is caught by CEL's own error
+      // handling; the evaluation is over all the same.
+      if (meter.exceeded) throw overBudget(source, meter.exceeded);
+      if (failure !== null) {
         throw new KilnError(
           "EXPRESSION_ERROR",
-          `expression ${quote(source)} failed: ${firstLine(err)}`,
-          { expression: source, reason: firstLine(err) },
+          `expression ${quote(source)} failed: ${firstLine(failure)}`,
+          { expression: source, reason: firstLine(failure) },
         );
       }
       return toJson(value);
@@ -147,6 +173,14 @@ function collectStepRefs(node: unknown, into: Set<string>): void {
     }
   }
   collectStepRefs(args, into);
+}
+
+function overBudget(source: string, err: BudgetExceeded): KilnError {
+  return new KilnError(
+    "EXPRESSION_ERROR",
+    `expression ${quote(source)} was stopped: ${err.message} (budget ${err.limit})`,
+    { expression: source, reason: err.message, limit: err.limit, budget: err.budget },
+  );
 }
 
 function invalid(source: string, err: unknown): KilnError {

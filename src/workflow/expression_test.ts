@@ -57,3 +57,126 @@ Deno.test("compileExpression() lists the steps an expression reads", () => {
   const refs = compileExpression("steps.a.output.x == 1 && steps['b-c'].output[0] == 2").stepRefs;
   assert.deepEqual([...refs].sort(), ["a", "b-c"]);
 });
+
+const LIST = Array.from({ length: 400 }, (_, i) => i);
+
+function stopped(source: string, body: unknown, limit: string): number {
+  const started = performance.now();
+  assert.throws(
+    () => compileExpression(source).evaluate({ trigger: { body } }),
+    (err: unknown) => {
+      assert.ok(err instanceof KilnError, String(err));
+      assert.equal(err.code, "EXPRESSION_ERROR", err.message);
+      assert.equal((err.details as { limit?: string }).limit, limit, err.message);
+      assert.match(err.message, new RegExp(`budget ${limit.replace(".", "\\.")}`));
+      return true;
+    },
+  );
+  return performance.now() - started;
+}
+
+Deno.test("evaluation stops nested comprehensions at expression.steps", () => {
+  stopped(
+    "trigger.body.l.exists(a, trigger.body.l.exists(b, trigger.body.l.map(c, c).size() > 1000))",
+    { l: LIST },
+    "expression.steps",
+  );
+  stopped(
+    "trigger.body.l.map(a, trigger.body.l.map(b, trigger.body.l))",
+    { l: LIST },
+    "expression.steps",
+  );
+});
+
+Deno.test("join() and split() are refused before they build past the budget", () => {
+  const s = "x".repeat(46_000);
+  stopped("size(trigger.body.s.split('').join(trigger.body.s))", { s }, "expression.bytes");
+  stopped("trigger.body.s.split('').size()", { s: "y".repeat(200_000) }, "expression.elements");
+  stopped(
+    "size(trigger.body.s.split('', 200000))",
+    { s: "y".repeat(200_000) },
+    "expression.elements",
+  );
+  assert.equal(compileExpression("'a,b,c'.split(',').join('-')").evaluate({}), "a-b-c");
+});
+
+Deno.test("string and list concatenation are charged before they run", () => {
+  const s = "z".repeat(20_000);
+  stopped(
+    "trigger.body.l.map(a, trigger.body.s + trigger.body.s).size()",
+    { l: LIST, s },
+    "expression.bytes",
+  );
+  stopped(
+    "trigger.body.l.map(a, trigger.body.l + trigger.body.l).size()",
+    { l: LIST },
+    "expression.elements",
+  );
+  assert.equal(compileExpression("'a' + 'b'").evaluate({}), "ab");
+  assert.deepEqual(compileExpression("[1] + [2]").evaluate({}), [1, 2]);
+});
+
+Deno.test("functions are charged for what they read", () => {
+  stopped(
+    "trigger.body.l.all(x, !trigger.body.s.contains('zzz'))",
+    { l: LIST, s: "y".repeat(1_000_000) },
+    "expression.bytes",
+  );
+});
+
+Deno.test("a budget crossed inside ||, exists() or defined() still ends the evaluation", () => {
+  const deep =
+    "trigger.body.l.exists(a, trigger.body.l.exists(b, trigger.body.l.exists(c, false)))";
+  stopped(`${deep} || true`, { l: LIST }, "expression.steps");
+  stopped(
+    `defined(trigger.body.l.map(a, trigger.body.l.map(b, trigger.body.l)))`,
+    { l: LIST },
+    "expression.steps",
+  );
+});
+
+Deno.test("matches() runs on a linear-time engine with RE2 syntax", () => {
+  const e = compileExpression("trigger.body.s.matches('^(a+)+$')");
+  const started = performance.now();
+  assert.equal(e.evaluate({ trigger: { body: { s: "a".repeat(30) + "!" } } }), false);
+  assert.equal(e.evaluate({ trigger: { body: { s: "a".repeat(100_000) + "!" } } }), false);
+  assert.ok(performance.now() - started < 1_000, "no catastrophic backtracking");
+  assert.equal(compileExpression("'Ab'.matches('(?i)^aB$')").evaluate({}), true);
+  assert.throws(
+    () => compileExpression("'a'.matches('(?=a)')").evaluate({}),
+    /EXPRESSION_ERROR|not supported/,
+  );
+  stopped("'a'.matches(trigger.body.p)", { p: "a".repeat(2_000) }, "expression.pattern");
+});
+
+Deno.test("duration() refuses strings its parser would backtrack on", () => {
+  stopped("duration(trigger.body.s)", { s: "1".repeat(65) }, "expression.argument");
+  assert.equal(compileExpression("duration('90s') == duration('1m30s')").evaluate({}), true);
+});
+
+Deno.test("the worst expressions found stop within tens of milliseconds", () => {
+  const worst: [string, unknown, string][] = [
+    ["trigger.body.l.exists(a, trigger.body.l.exists(b, trigger.body.l.exists(c, false)))", {
+      l: LIST,
+    }, "expression.steps"],
+    [
+      "trigger.body.l.map(a, trigger.body.l.map(b, trigger.body.l.map(c, [c, c, c])))",
+      { l: LIST },
+      "expression.steps",
+    ],
+    [
+      "size(trigger.body.s.split('').join(trigger.body.s))",
+      { s: "x".repeat(46_000) },
+      "expression.bytes",
+    ],
+    ["trigger.body.l.all(x, trigger.body.s.matches('(.*a){20}'))", {
+      l: LIST,
+      s: "a".repeat(60_000),
+    }, "regex.work"],
+  ];
+  for (const [source, body, limit] of worst) {
+    stopped(source, body, limit); // warm
+    const ms = Math.min(...[1, 2, 3].map(() => stopped(source, body, limit)));
+    assert.ok(ms < 150, `${source} took ${ms.toFixed(1)} ms`);
+  }
+});

@@ -1,13 +1,17 @@
 // @ts-types="@types/nunjucks"
 import nunjucks from "nunjucks";
-import { KilnError, quote } from "../core/mod.ts";
+// errors.ts rather than core's mod.ts: this file is bundled into the render worker, which would
+// otherwise carry the whole of core (the regex engine included).
+import { KilnError, quote, sandboxKilled } from "../core/errors.ts";
+import type { RenderPart } from "./renderer.ts";
 
 /**
  * Nunjucks as Kiln renders prompts with it: no HTML autoescape (prompts are not HTML), undefined
  * output is an error, no loaders (so no `include`, `import` or `extends`), a `tojson` filter as
- * in Jinja2, and `range` capped. Nunjucks does not sandbox templates, and templates are app
- * definitions rendered in the host process, so member lookups that lead to the Function
- * constructor (`"".constructor.constructor(...)`) are refused.
+ * in Jinja2, and `range` capped. Nunjucks does not sandbox templates: they compile to JavaScript,
+ * so member lookups that lead to the Function constructor (`"".constructor.constructor(...)`)
+ * are refused. Time, memory and output are bounded by where this runs (an app's renderer
+ * process), not here.
  */
 const BLOCKED = new Set([
   "constructor",
@@ -92,6 +96,14 @@ export function renderTemplate(
     const inner = findKilnError(err);
     if (inner) throw inner;
     const message = clean(err);
+    if (/Maximum call stack size exceeded/.test(message)) {
+      throw sandboxKilled("stack", `${what} recursed too deeply`, { stage: "prompt template" });
+    }
+    if (/Invalid string length|Array buffer allocation failed|Invalid array length/.test(message)) {
+      throw sandboxKilled("memory", `${what} built a value too large to hold`, {
+        stage: "prompt template",
+      });
+    }
     if (/undefined value/.test(message)) {
       throw new KilnError(
         "PROMPT_RENDER_FAILED",
@@ -128,4 +140,29 @@ function findKilnError(err: unknown): KilnError | null {
     e = (e as { cause?: unknown }).cause;
   }
   return null;
+}
+
+/**
+ * Renders every part of a job, in order, holding the total to `maxChars` characters (checked on
+ * each part's length, before anything is copied): a template that builds a huge string is
+ * stopped with SANDBOX_KILLED reason `output` rather than handed on.
+ */
+export function renderParts(
+  parts: readonly RenderPart[],
+  vars: readonly Record<string, unknown>[],
+  maxChars: number,
+): string[] {
+  let total = 0;
+  return parts.map((part) => {
+    const text = renderTemplate(part.source, vars[part.vars] ?? {}, part.what);
+    total += text.length;
+    if (total > maxChars) {
+      throw sandboxKilled(
+        "output",
+        `${part.what} rendered to more than ${maxChars} characters (budget template.output)`,
+        { stage: "prompt template", limit: "template.output", maxChars },
+      );
+    }
+    return text;
+  });
 }
