@@ -9,6 +9,8 @@ import { KilnError } from "./errors.ts";
 export const LIMITS = {
   /** Nesting of any JSON value Kiln accepts or hands on (bodies, tool arguments, guest output). */
   "json.depth": 128,
+  /** Output a sandbox host writes outside its frames (a guest writing to fd 1/2) in its life. */
+  "sandbox.stray_bytes": 1 << 20,
 } as const;
 
 /** A budget's name, as errors and docs spell it (the keys of `LIMITS`, and per-subsystem ones). */
