@@ -393,6 +393,7 @@ export class Router {
       limits,
       host,
       ...(signal ? { signal } : {}),
+      ...(snapshot.definition.isolateReuse === "app" ? { isolateReuse: "app" as const } : {}),
     });
   }
 
