@@ -140,6 +140,25 @@ Deno.test("JcoComponentRunner caps component memory at the job's limit", async (
   }
 });
 
+Deno.test("JcoComponentRunner refuses a result nested deeper than json.depth for output", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    let nested: unknown = 0;
+    for (let i = 0; i < 300; i++) nested = [nested];
+    const j = await job("echo", new RecordingHost());
+    j.request.requestData = { source: "internal", input: nested };
+    const err = await killOf(runner.run(j));
+    assert.equal(err.code, "SANDBOX_KILLED");
+    assert.deepEqual(
+      [(err.details as { reason: string }).reason, (err.details as { limit: string }).limit],
+      ["output", "json.depth"],
+    );
+    assert.equal((await runner.run(await job("echo", new RecordingHost()))).resultType, "generic");
+  } finally {
+    await runner.close();
+  }
+});
+
 Deno.test("JcoComponentRunner kills unbounded recursion with reason stack", async () => {
   const runner = new JcoComponentRunner();
   try {
