@@ -127,8 +127,10 @@ export class JcoComponentRunner {
       requestJson: JSON.stringify(job.request.requestData),
       contextJson: JSON.stringify(job.request.context),
       memoryLimitBytes: pagesFor(job.limits.memoryMb) * 65536,
+      maxOutputBytes: job.limits.maxOutputBytes,
     }, {
       log: (level, message, source) => output.log(job.host, level, message, source),
+      overflow: () => (output.exceeded = true),
       call: (tool, paramsJson) => callHost(job.host, tool, paramsJson),
     });
   }
