@@ -399,6 +399,11 @@ export function runTierConformance(
       try { proc = (await import(["node", "process"].join(":"))).default; } catch { /* none */ }
       if (timers) {
         timers.setTimeout(hit("node:timers setTimeout"), 200);
+        timers.setInterval(hit("node:timers setInterval"), 200);
+        try {
+          const later = await import(["node", "timers/promises"].join(":"));
+          later.setTimeout(200).then(hit("node:timers/promises"));
+        } catch { /* none */ }
         timers.setTimeout(() => timers.setImmediate(hit("setImmediate")), 200);
         timers.setTimeout(() => proc && proc.nextTick(hit("process.nextTick")), 200);
         const target = new EventTarget();
