@@ -87,14 +87,17 @@ export async function workerMain(): Promise<void> {
   // (created or exported) are tracked and added; a module's unexported memory is left to the
   // host's resident memory cap.
   const memories: WeakRef<WebAssembly.Memory>[] = [];
+  const known = new WeakSet<object>();
   const wasm = g.WebAssembly;
   const NativeMemory = wasm.Memory;
-  const remember = (value: unknown) => {
-    if (value instanceof NativeMemory) memories.push(new WeakRef(value as WebAssembly.Memory));
+  const NativeInstance = wasm.Instance;
+  const remember = (value: any) => {
+    if (!(value instanceof NativeMemory) || known.has(value)) return;
+    known.add(value);
+    memories.push(new WeakRef(value as WebAssembly.Memory));
   };
   const rememberExports = (instance: any) => {
     for (const value of Object.values(instance?.exports ?? {})) remember(value);
-    return instance;
   };
   const wasmBytes = () => {
     let bytes = 0;
@@ -105,25 +108,22 @@ export async function workerMain(): Promise<void> {
     }
     return bytes;
   };
-  wasm.Memory = class Memory extends NativeMemory {
-    constructor(descriptor: WebAssembly.MemoryDescriptor) {
-      super(descriptor);
-      remember(this);
-    }
-    static [Symbol.hasInstance](value: unknown) {
-      return value instanceof NativeMemory;
-    }
+  // Plain functions sharing the native prototype (whose `constructor` now points at them), so
+  // neither `instanceof` nor the prototype chain leads back to an untracked constructor.
+  const tracked = (Native: any, after: (value: any) => void) => {
+    const Wrapped = function (...args: unknown[]) {
+      if (!new.target) throw new TypeError(`WebAssembly.${Native.name} must be called with new`);
+      const value = Reflect.construct(Native, args, new.target);
+      after(value);
+      return value;
+    };
+    Object.defineProperty(Wrapped, "name", { value: Native.name });
+    Wrapped.prototype = Native.prototype;
+    Object.defineProperty(Native.prototype, "constructor", { value: Wrapped, writable: false });
+    return Wrapped;
   };
-  const NativeInstance = wasm.Instance;
-  wasm.Instance = class Instance extends NativeInstance {
-    constructor(module: WebAssembly.Module, imports?: WebAssembly.Imports) {
-      super(module, imports);
-      rememberExports(this);
-    }
-    static [Symbol.hasInstance](value: unknown) {
-      return value instanceof NativeInstance;
-    }
-  };
+  wasm.Memory = tracked(NativeMemory, remember);
+  wasm.Instance = tracked(NativeInstance, rememberExports);
   for (const name of ["instantiate", "instantiateStreaming"]) {
     const original = wasm[name];
     wasm[name] = function (...args: unknown[]) {

@@ -214,3 +214,31 @@ Deno.test("IsolateTier: guest listeners on self never see a later execution's fr
     assert.deepEqual(res.data, []);
   });
 });
+
+Deno.test("IsolateTier counts WebAssembly memories however the guest makes them", async () => {
+  await withTier({}, async (tier) => {
+    const grow = (make: string) =>
+      `const memory = ${make};
+      memory.grow(2400);
+      new Uint8Array(memory.buffer).fill(1);
+      globalThis.keep = memory;
+      return memory instanceof WebAssembly.Memory;`;
+    for (
+      const make of [
+        `new WebAssembly.Memory({ initial: 1, maximum: 65536 })`,
+        `new (Object.getPrototypeOf(new WebAssembly.Memory({ initial: 1 })).constructor)(
+          { initial: 1, maximum: 65536 })`,
+        `new (class extends WebAssembly.Memory {})({ initial: 1, maximum: 65536 })`,
+        // A module that exports its own memory: (module (memory (export "m") 1 65536))
+        `new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0,
+          0, 0, 5, 6, 1, 1, 1, 128, 128, 4, 7, 5, 1, 1, 109, 2, 0]))).exports.m`,
+      ]
+    ) {
+      await assert.rejects(
+        run(tier, grow(make), { limits: { memoryMb: 128 } }),
+        reason("memory"),
+        make,
+      );
+    }
+  });
+});
