@@ -49,7 +49,6 @@ export async function workerMain(): Promise<void> {
     memoryBytes: number;
     counts: Map<string, number>;
     clocks: Map<string, number>;
-    watch: number;
     ended: boolean;
     /** Bytes held at the last memory check. */
     held?: number;
@@ -73,7 +72,6 @@ export async function workerMain(): Promise<void> {
   const finish = (r: Run, outcome: unknown) => {
     if (r.ended) return;
     r.ended = true;
-    native.clearInterval(r.watch);
     for (const h of r.timers) (native.clearTimeout(h), native.clearInterval(h));
     for (const pending of r.calls.values()) pending.reject(new Error("the execution has ended"));
     if (run === r) run = null;
@@ -149,6 +147,17 @@ export async function workerMain(): Promise<void> {
     if (!overMemory(r)) return false;
     kill(r, "memory", "its heap and array buffers exceeded the limit");
     return true;
+  };
+  // Checked every 25 ms whenever the guest yields to the event loop; a guest that never yields
+  // meets the host's resident memory cap or its deadline instead. One timer for back-to-back
+  // runs: it stops itself once it finds the worker idle.
+  let watch: number | undefined;
+  const watchMemory = () => {
+    watch ??= native.setInterval(() => {
+      if (run) return void checkMemory(run);
+      native.clearInterval(watch);
+      watch = undefined;
+    }, 25);
   };
 
   /** Counts `size` against the log budget; past it the execution is killed for `output`. */
@@ -387,13 +396,10 @@ export async function workerMain(): Promise<void> {
       memoryBytes: spec.memoryMb * 1048576,
       counts: new Map(),
       clocks: new Map(),
-      watch: 0,
       ended: false,
     };
     run = r;
-    // Checked whenever the guest yields to the event loop; a guest that never yields meets the
-    // host's resident memory cap or its deadline instead.
-    r.watch = native.setInterval(() => run === r && checkMemory(r), 25);
+    watchMemory();
     return context.run(r, async () => {
       try {
         let ns = modules.get(spec.hash);

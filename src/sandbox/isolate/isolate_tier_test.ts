@@ -242,3 +242,21 @@ Deno.test("IsolateTier counts WebAssembly memories however the guest makes them"
     }
   });
 });
+
+Deno.test("IsolateTier stops a guest holding too much memory as soon as it yields", async () => {
+  await withTier({}, async (tier) => {
+    const started = performance.now();
+    await assert.rejects(
+      run(
+        tier,
+        `globalThis.keep = [];
+        for (let i = 0; i < 19; i++) globalThis.keep.push(new Uint8Array(8 << 20).fill(1));
+        await new Promise((r) => setTimeout(r, 8_000));
+        return "held";`,
+        { limits: { memoryMb: 128, timeoutMs: 10_000 } },
+      ),
+      reason("memory"),
+    );
+    assert.ok(performance.now() - started < 5_000, "the check waited for the end of the run");
+  });
+});
