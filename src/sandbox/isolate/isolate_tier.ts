@@ -131,7 +131,7 @@ export class IsolateTier implements TierDriver {
         { deadlineMs: limits.timeoutMs + this.#o.watchdogGraceMs, signal: job.signal },
       );
       if (outcome.kind === "killed" && ["memory", "crash", "output"].includes(outcome.reason)) {
-        this.#log.warn("isolate host died", {
+        this.#log.warn("isolate sandbox killed", {
           appId: request.context.appId,
           requestId: request.requestId,
           reason: outcome.reason,
