@@ -64,6 +64,8 @@ export const LIMITS = {
   "schema.bytes": 256 << 10,
   /** Nesting depth of a JSON Schema an app may have compiled. */
   "schema.depth": 32,
+  /** Output a sandbox host writes outside its frames (a guest writing to fd 1/2) in its life. */
+  "sandbox.stray_bytes": 1 << 20,
 } as const;
 
 /** A budget's name, as errors and docs spell it (the keys of `LIMITS`, and per-subsystem ones). */

@@ -17,6 +17,13 @@ export const AppDefinition = z.object({
   stateStoreConfig: StateStoreConfig.optional(),
   configuration: Configuration.default({}),
   optimizationConfig: z.record(z.string(), z.unknown()).optional(),
+  isolateReuse: z.enum(["component", "app"]).default("component").describe(
+    "Who may reuse a warm isolate worker (and so its globals and module state). `component` " +
+      "(default): only the component that first ran on it; no component can see or tamper " +
+      "with another's requests. `app`: any component of this app, saving the cold start when " +
+      "components alternate, at the price of one shared realm: a component can replace a " +
+      "built-in or leave work behind that sees every other component's requests and tokens.",
+  ),
 });
 export type AppDefinition = z.infer<typeof AppDefinition>;
 

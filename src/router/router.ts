@@ -402,6 +402,7 @@ export class Router {
       limits,
       host,
       ...(signal ? { signal } : {}),
+      ...(snapshot.definition.isolateReuse === "app" ? { isolateReuse: "app" as const } : {}),
     });
   }
 

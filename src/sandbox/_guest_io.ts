@@ -2,15 +2,23 @@
  * The two things every in-process tier does for its guest: answer an `mcp.call` through the
  * execution's host (as JSON text the guest parses once), and hand a guest log line to the host.
  */
-import { toKilnError } from "../core/mod.ts";
+import { jsonTextDepth, LIMITS, toKilnError } from "../core/mod.ts";
 import type { ExecutionHost, GuestLogLevel } from "./tier.ts";
 
-/** Runs the tool and answers `{ok, value}` or `{ok: false, code, message}` as JSON text. */
+/**
+ * Runs the tool and answers `{ok, value}` or `{ok: false, code, message}` as JSON text. Parameters
+ * nested deeper than `json.depth` are refused before anything walks them.
+ */
 export async function answerCall(
   host: ExecutionHost,
   tool: string,
   params?: string,
 ): Promise<string> {
+  const max = LIMITS["json.depth"];
+  if (params !== undefined && jsonTextDepth(params, max) > max) {
+    const message = `the parameters of ${JSON.stringify(tool)} nest deeper than ${max} levels`;
+    return JSON.stringify({ ok: false, code: "LIMIT_EXCEEDED", message });
+  }
   try {
     const value = await host.callTool(tool, params === undefined ? undefined : JSON.parse(params));
     return JSON.stringify({ ok: true, value });
@@ -28,10 +36,18 @@ export interface GuestLogLine {
   source: "sdk" | "console";
 }
 
-/** Hands a guest line to the host; non-object fields are wrapped, a failing sink is ignored. */
+/**
+ * Hands a guest line to the host; non-object fields are wrapped, fields nested deeper than
+ * `json.depth` replaced by a note, and a failing sink is ignored.
+ */
 export function forwardLog(host: ExecutionHost, line: GuestLogLine): void {
   try {
-    const parsed = line.fields === undefined ? undefined : JSON.parse(line.fields);
+    const max = LIMITS["json.depth"];
+    const parsed = line.fields === undefined
+      ? undefined
+      : jsonTextDepth(line.fields, max) > max
+      ? { fields: `nested deeper than ${max} levels` }
+      : JSON.parse(line.fields);
     const fields = parsed === undefined ||
         (parsed && typeof parsed === "object" && !Array.isArray(parsed))
       ? parsed

@@ -4,8 +4,10 @@
  * kill or an output overflow reads the same whichever tier ran the code.
  */
 import {
+  jsonTextDepth,
   type KillReason,
   type KilnError,
+  LIMITS,
   quote,
   sandboxKilled,
   SandboxTimeoutError,
@@ -17,14 +19,22 @@ import type { ExecutionJob, TierName } from "./tier.ts";
 export type RunOutcome =
   | { kind: "ok"; json: string }
   | { kind: "error"; code: string; message: string }
-  | { kind: "killed"; reason: KillReason; message: string; aborted?: true };
+  | {
+    kind: "killed";
+    reason: KillReason;
+    message: string;
+    aborted?: true;
+    /** The named budget an `output` kill crossed, when it was not the byte cap. */
+    limit?: "json.depth";
+  };
 
 /** Counts kills by reason, for `TierStats.kills`. */
 export type KillTally = Record<string, number>;
 
 /**
  * The `/execute` response for an outcome; a `killed` outcome is thrown instead, as
- * SandboxTimeoutError or SANDBOX_KILLED with its reason, and counted in `kills`.
+ * SandboxTimeoutError or SANDBOX_KILLED with its reason, and counted in `kills`. A result nested
+ * deeper than `json.depth` is killed for `output` here, before anything walks it recursively.
  */
 export function responseFor(
   tier: TierName,
@@ -39,7 +49,12 @@ export function responseFor(
   };
   const { requestId } = job.request;
   if (outcome.kind === "ok") {
-    return { requestId, resultType: "generic", data: JSON.parse(outcome.json), metrics };
+    const max = LIMITS["json.depth"];
+    if (jsonTextDepth(outcome.json, max) <= max) {
+      return { requestId, resultType: "generic", data: JSON.parse(outcome.json), metrics };
+    }
+    const message = `the result nests deeper than ${max} levels`;
+    outcome = { kind: "killed", reason: "output", message, limit: "json.depth" };
   }
   if (outcome.kind === "error") {
     const data = { code: outcome.code, message: outcome.message };
@@ -64,12 +79,20 @@ export function killError(
       : `ran past its ${limits.timeoutMs} ms deadline`,
     memory: `exceeded its ${limits.memoryMb} MB memory limit`,
     stack: "exceeded the maximum call stack depth",
-    output: `produced more than ${limits.maxOutputBytes} bytes of output`,
+    output: outcome.limit === "json.depth"
+      ? `returned a result nested more than ${LIMITS["json.depth"]} levels deep`
+      : `produced more than ${limits.maxOutputBytes} bytes of output`,
     crash: `crashed its ${tier} sandbox`,
     shutdown: `was stopped because the ${tier} tier is shutting down`,
   }[reason satisfies KillReason];
   const message = `the execution of ${quote(`${context.appId}/${context.componentId}`)} ${what}`;
-  const details = { tier, requestId, detail: outcome.message, ...(aborted ? { aborted } : {}) };
+  const details = {
+    tier,
+    requestId,
+    detail: outcome.message,
+    ...(aborted ? { aborted } : {}),
+    ...(outcome.limit ? { limit: outcome.limit } : {}),
+  };
   if (reason === "timeout") {
     return new SandboxTimeoutError(message, { ...details, timeoutMs: limits.timeoutMs });
   }

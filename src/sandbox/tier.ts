@@ -20,7 +20,10 @@ export type ExecutionCode =
 export interface ExecutionLimits {
   /** Wall-clock deadline; past it the sandbox is terminated (EXECUTION_TIMEOUT). */
   timeoutMs: number;
-  /** Heap ceiling; past it the sandbox is killed (SANDBOX_KILLED, reason `memory`). */
+  /**
+   * Memory ceiling — heap, array buffers and WebAssembly memories alike; past it the sandbox is
+   * killed (SANDBOX_KILLED, reason `memory`).
+   */
   memoryMb: number;
   /** Largest serialized result or log volume accepted (SANDBOX_KILLED, reason `output`). */
   maxOutputBytes: number;
@@ -65,6 +68,11 @@ export interface ExecutionJob {
   host: ExecutionHost;
   /** Aborts the execution (the caller went away); the tier kills the sandbox as on a timeout. */
   signal?: AbortSignal;
+  /**
+   * The app's `isolateReuse`: `app` lets a tier that keeps warm sandboxes reuse one across the
+   * app's components; absent or `component`, a warm sandbox serves one component only.
+   */
+  isolateReuse?: "component" | "app";
 }
 
 /** Counters a tier exposes for the metric collector and the bench. */
@@ -90,11 +98,12 @@ export interface TierDriver {
   /** Which `ExecutionCode` kinds (and JavaScript format) this tier runs. */
   readonly accepts: { javascript?: "esm" | "iife"; wasmComponent?: boolean; python?: boolean };
   /**
-   * What survives between executions: `app` — a warm sandbox keeps the app's module state and
-   * globals for its next request (isolates); `none` — every execution starts fresh. Nothing ever
-   * crosses from one app to another.
+   * What survives between executions: `component` — a warm sandbox keeps a component's module
+   * state and globals for that component's next request, and never serves another component
+   * unless the app opted into sharing (`ExecutionJob.isolateReuse`; isolates); `none` — every
+   * execution starts fresh. Nothing ever crosses from one app to another.
    */
-  readonly reuse: "app" | "none";
+  readonly reuse: "component" | "none";
   /** Null when usable, else why not (e.g. "docker is not reachable"). */
   unavailableReason(): string | null;
   execute(job: ExecutionJob): Promise<ExecuteResponse>;

@@ -4,7 +4,7 @@
  * Guest code is written once as a function body and wrapped in the bundle format the tier accepts.
  */
 import assert from "node:assert/strict";
-import { KilnError } from "../core/mod.ts";
+import { KilnError, LIMITS, valueDepth } from "../core/mod.ts";
 import type { ExecuteRequest, ExecuteResponse } from "../models/mod.ts";
 import {
   DEFAULT_LIMITS,
@@ -49,14 +49,14 @@ export class RecordingHost implements ExecutionHost {
   }
 }
 
-/** A minimal valid `/execute` request for app `appId`. */
-export function executeRequest(appId = "conf", input?: unknown): ExecuteRequest {
+/** A minimal valid `/execute` request for component `componentId` of app `appId`. */
+export function executeRequest(appId = "conf", input?: unknown, componentId = "c"): ExecuteRequest {
   return {
     requestId: crypto.randomUUID(),
     requestData: { source: "internal", input },
     context: {
       appId,
-      componentId: "c",
+      componentId,
       mcp_endpoint: "http://127.0.0.1/mcp",
       mcp_token: "kiln_exec_test",
       deadline: new Date(Date.now() + 60_000).toISOString(),
@@ -92,11 +92,16 @@ export function runTierConformance(
   const run = (
     tier: TierDriver,
     body: string,
-    o: { host?: RecordingHost; limits?: Partial<ExecutionLimits>; app?: string; input?: unknown } =
-      {},
+    o: {
+      host?: RecordingHost;
+      limits?: Partial<ExecutionLimits>;
+      app?: string;
+      component?: string;
+      input?: unknown;
+    } = {},
   ): Promise<ExecuteResponse> =>
     tier.execute({
-      request: executeRequest(o.app, o.input),
+      request: executeRequest(o.app, o.input, o.component),
       code: guestCode(body, format),
       limits: { ...DEFAULT_LIMITS, timeoutMs: 3_000, memoryMb: 64, ...o.limits },
       host: o.host ?? new RecordingHost(),
@@ -224,7 +229,7 @@ export function runTierConformance(
     const other = await run(tier, `return { polluted: ({}).polluted ?? null };`, { app: "other" });
     assert.deepEqual(other.data, { polluted: null }, "another app sees the pollution");
     const same = await run(tier, `return { polluted: ({}).polluted ?? null };`);
-    const expected = tier.reuse === "app" ? "yes" : null;
+    const expected = tier.reuse === "component" ? "yes" : null;
     assert.deepEqual(same.data, { polluted: expected }, `reuse ${tier.reuse} is not what it says`);
   });
 
@@ -289,5 +294,235 @@ export function runTierConformance(
         `return (await Deno.permissions.query({ name: "read" })).state === "granted";`,
       );
     }
+  });
+
+  test("a stdout or stderr flood is killed for output and the tier keeps serving", async (tier) => {
+    const flood = `const chunk = "x".repeat(1 << 16);
+      let proc = null;
+      try { proc = (await import(["node", "process"].join(":"))).default; } catch { /* none */ }
+      for (let i = 0; i < 512; i++) {
+        if (proc) { proc.stdout.write(chunk); proc.stderr.write(chunk); } else console.log(chunk);
+      }
+      return "flooded";`;
+    await assert.rejects(
+      run(tier, flood, { limits: { maxOutputBytes: 1 << 20, timeoutMs: 10_000 } }),
+      killed("output"),
+    );
+    const host = new RecordingHost();
+    const printed = await run(
+      tier,
+      `try { const p = (await import(["node", "process"].join(":"))).default;
+        p.stdout.write("plain print\\n"); } catch { console.log("plain print"); }
+      return "printed";`,
+      { host },
+    );
+    assert.equal(printed.data, "printed", "an ordinary print still works");
+    assert.ok(host.logs.some((l) => l.message === "plain print"), JSON.stringify(host.logs));
+    assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
+  });
+
+  test("output written straight to file descriptors is bounded and the tier keeps serving", async (tier) => {
+    const started = performance.now();
+    const outcome = await run(
+      tier,
+      `let fs = null;
+      try { fs = await import(["node", "fs"].join(":")); } catch { return "no descriptors"; }
+      const chunk = "y".repeat(1 << 16);
+      for (let i = 0; i < 256; i++) { fs.writeSync(1, chunk); fs.writeSync(2, chunk); }
+      return "wrote";`,
+      { limits: { maxOutputBytes: 1 << 20, timeoutMs: 10_000 } },
+    ).then((res) => String(res.data), (err) => (killed("output")(err), "killed"));
+    assert.ok(["no descriptors", "wrote", "killed"].includes(outcome), outcome);
+    assert.ok(performance.now() - started < 8_000, "the flood held the tier up");
+    assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
+  });
+
+  test("array buffers and WebAssembly memories count against memoryMb", async (tier) => {
+    const limits = { memoryMb: 64, timeoutMs: 20_000 };
+    // Held past the end of the run: a heap limit alone would let this one answer.
+    await assert.rejects(
+      run(
+        tier,
+        `globalThis.keep = [];
+        for (let i = 0; i < 40; i++) globalThis.keep.push(new Uint8Array(4 << 20).fill(1));
+        return globalThis.keep.length;`,
+        { limits },
+      ),
+      killed("memory"),
+    );
+    // A loop that never yields to the sandbox's own checks.
+    await assert.rejects(
+      run(tier, `const keep = []; for (;;) keep.push(new Uint8Array(1 << 20).fill(1));`, {
+        limits,
+      }),
+      killed("memory"),
+    );
+    await assert.rejects(
+      run(
+        tier,
+        `if (typeof WebAssembly !== "object") {
+          globalThis.keep = [];
+          for (let i = 0; i < 40; i++) globalThis.keep.push(new ArrayBuffer(4 << 20));
+          return "array buffers";
+        }
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+        for (let i = 0; i < 40; i++) {
+          const at = memory.buffer.byteLength;
+          memory.grow(64);
+          new Uint8Array(memory.buffer, at).fill(1);
+        }
+        globalThis.keepWasm = memory;
+        return memory.buffer.byteLength;`,
+        { limits },
+      ),
+      killed("memory"),
+    );
+    assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
+  });
+
+  test("a callback left over from an ended execution cannot act as a later one", async (tier) => {
+    const arm = `const hit = (via) => () => {
+        mcp.call("core.state.getRuntimeValue", { key: "stale " + via }).catch(() => {});
+        log.info("stale " + via);
+      };
+      if (typeof AbortSignal === "function" && AbortSignal.timeout) {
+        AbortSignal.timeout(200).addEventListener("abort", hit("AbortSignal.timeout"));
+      }
+      if (typeof setTimeout === "function") setTimeout(hit("setTimeout"), 200);
+      if (typeof queueMicrotask === "function") {
+        let n = 0;
+        const spin = () => (++n < 20000 ? queueMicrotask(spin) : hit("queueMicrotask")());
+        queueMicrotask(spin);
+      }
+      let timers = null, proc = null;
+      try { timers = await import(["node", "timers"].join(":")); } catch { /* none */ }
+      try { proc = (await import(["node", "process"].join(":"))).default; } catch { /* none */ }
+      if (timers) {
+        timers.setTimeout(hit("node:timers setTimeout"), 200);
+        timers.setInterval(hit("node:timers setInterval"), 200);
+        try {
+          const later = await import(["node", "timers/promises"].join(":"));
+          later.setTimeout(200).then(hit("node:timers/promises"));
+        } catch { /* none */ }
+        timers.setTimeout(() => timers.setImmediate(hit("setImmediate")), 200);
+        timers.setTimeout(() => proc && proc.nextTick(hit("process.nextTick")), 200);
+        const target = new EventTarget();
+        target.addEventListener("ping", hit("EventTarget"));
+        timers.setTimeout(() => target.dispatchEvent(new Event("ping")), 200);
+        if (typeof MessageChannel === "function") {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = hit("MessageChannel");
+          timers.setTimeout(() => channel.port2.postMessage(1), 200);
+        }
+      }
+      return "armed";`;
+    assert.equal((await run(tier, arm)).data, "armed");
+    const later = new RecordingHost();
+    const wait =
+      `if (typeof setTimeout === "function") await new Promise((r) => setTimeout(r, 600));
+      else { const until = Date.now() + 600; while (Date.now() < until) { /* no timers here */ } }
+      await mcp.call("core.state.getRuntimeValue", { key: "mine" });
+      return "waited";`;
+    assert.equal((await run(tier, wait, { host: later })).data, "waited");
+    const acted = [
+      ...later.calls.map((c) => (c.params as { key: string }).key),
+      ...later.logs.map((l) => l.message),
+    ].filter((text) => text.startsWith("stale"));
+    assert.deepEqual(acted, [], "left-over callbacks acted as the later execution");
+    assert.deepEqual(later.calls.map((c) => c.params), [{ key: "mine" }]);
+    assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
+  });
+
+  test("components of one app never share mutable globals", async (tier) => {
+    const tamper = `const parse = JSON.parse;
+      JSON.parse = (text, reviver) => {
+        (globalThis.stolen ??= []).push(String(text).slice(0, 100));
+        return parse(text, reviver);
+      };
+      Object.prototype.tampered = "yes";
+      globalThis.shared = "from a";
+      return "tampered";`;
+    assert.equal((await run(tier, tamper, { component: "a" })).data, "tampered");
+    const probe = `const seen = {
+        stolen: globalThis.stolen ?? null,
+        shared: globalThis.shared ?? null,
+        tampered: ({}).tampered ?? null,
+      };
+      JSON.parse('{"secret":"s3cr3t"}');
+      return seen;`;
+    // Several at once, so a tier with more than one warm sandbox has to use them.
+    const seen = await Promise.all([1, 2, 3].map(() => run(tier, probe, { component: "b" })));
+    for (const res of seen) {
+      assert.deepEqual(res.data, { stolen: null, shared: null, tampered: null });
+    }
+    const again = await run(tier, probe, { component: "a" });
+    const data = again.data as { shared: string | null; stolen: string[] | null };
+    if (tier.reuse === "component") {
+      assert.equal(data.shared, "from a", "a warm component keeps its own globals");
+      assert.ok(!JSON.stringify(data.stolen).includes("s3cr3t"), "b's parse reached a's hook");
+    } else assert.equal(data.shared, null);
+  });
+
+  test("escape: no channel between sandboxes (BroadcastChannel, locks, caches)", async (tier) => {
+    const listen = `const sleep = (ms) => typeof setTimeout === "function"
+        ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+      const heard = [];
+      const channels = [];
+      if (typeof BroadcastChannel === "function") channels.push(new BroadcastChannel("kiln"));
+      try {
+        const wt = await import(["node", "worker_threads"].join(":"));
+        if (wt.BroadcastChannel) channels.push(new wt.BroadcastChannel("kiln"));
+      } catch { /* none */ }
+      for (const c of channels) c.onmessage = (e) => heard.push(String(e.data));
+      let held = false;
+      try {
+        if (typeof navigator === "object" && navigator.locks) {
+          navigator.locks.request("kiln", () => sleep(600));
+          held = true;
+        }
+      } catch { /* refused */ }
+      await sleep(600);
+      for (const c of channels) c.close();
+      let cached = null;
+      try { cached = await (await (await caches.open("kiln")).match("http://kiln/x"))?.text(); }
+      catch { /* refused */ }
+      return { heard, held, cached: cached ?? null };`;
+    const speak = `const said = [];
+      try { new BroadcastChannel("kiln").postMessage("hello"); said.push("global"); } catch { /* no */ }
+      try {
+        const wt = await import(["node", "worker_threads"].join(":"));
+        new wt.BroadcastChannel("kiln").postMessage("hello"); said.push("worker_threads");
+      } catch { /* no */ }
+      let locked = null;
+      try {
+        locked = await navigator.locks.request("kiln", { ifAvailable: true }, (l) => l === null);
+      } catch { /* refused */ }
+      try { await (await caches.open("kiln")).put("http://kiln/x", new Response("leak")); }
+      catch { /* refused */ }
+      return { said, lockedByOther: locked };`;
+    const listening = run(tier, listen, { component: "a" });
+    await new Promise((r) => setTimeout(r, 200));
+    const spoke = await run(tier, speak, { component: "b" });
+    const heard = (await listening).data as { heard: string[]; cached: string | null };
+    assert.deepEqual(heard.heard, [], "a message crossed between sandboxes");
+    assert.equal(heard.cached, null, "a cache entry crossed between sandboxes");
+    assert.notEqual(
+      (spoke.data as { lockedByOther: boolean | null }).lockedByOther,
+      true,
+      "a lock held in one sandbox was visible in another",
+    );
+  });
+
+  test("a result nested deeper than json.depth is refused for output", async (tier) => {
+    const nest = (n: number) => `let v = 0; for (let i = 0; i < ${n}; i++) v = [v]; return v;`;
+    const max = LIMITS["json.depth"];
+    assert.equal(valueDepth((await run(tier, nest(max))).data), max);
+    await assert.rejects(run(tier, nest(max * 3)), (err) => {
+      killed("output")(err);
+      assert.match((err as Error).message, /nested more than 128 levels/);
+      assert.equal(((err as KilnError).details as { limit?: string }).limit, "json.depth");
+      return true;
+    });
+    assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
   });
 }

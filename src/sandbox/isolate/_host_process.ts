@@ -1,26 +1,44 @@
 /**
  * Kiln's handle on one isolate host process: starts it (`deno run` with no permissions, no remote
  * or npm modules and a V8 heap limit), sends it executions, answers their MCP calls through each
- * execution's host, forwards their logs, and notices when the process dies — a heap overflow
- * (reason `memory`), a crash, or a kill by the watchdog when it stopped answering.
+ * execution's host, forwards their logs, and notices when the process dies — past its memory cap
+ * or a heap overflow (reason `memory`), a crash, or a kill by the watchdog when it stopped
+ * answering.
+ *
+ * Its output is read in constant work per byte (`_line_reader.ts`): frames are bounded by the
+ * largest a worker can legitimately send, and everything else on stdout or stderr is stray output
+ * (a guest writing to fd 1/2 behind the SDK's back), counted against the host's
+ * `sandbox.stray_bytes` budget and never buffered. A host over that budget, or one whose frames
+ * were corrupted, is killed and its runs end with reason `output`.
  */
-import { KilnError } from "../../core/mod.ts";
+import { KilnError, LIMITS } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
-import type { ExecutionHost } from "../tier.ts";
+import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
 import type { RunOutcome } from "../_outcome.ts";
-import type { FromHost, RunSpec, ToHost } from "./_protocol.ts";
+import { lineReader } from "./_line_reader.ts";
+import {
+  type FromHost,
+  HOST_MEMORY_CAP,
+  MEMORY_EXIT_CODE,
+  type RunSpec,
+  type ToHost,
+} from "./_protocol.ts";
 import { hostScriptUrl } from "./_sources.ts";
 
 export interface HostProcessOptions {
   /** The `deno` binary that runs the host. */
   denoPath: string;
-  /** The V8 heap limit of the whole host, in MB. */
-  heapMb: number;
+  /** Each worker's memory limit, in MB (also its V8 heap limit). */
+  memoryMb: number;
   /** Workers started with the process. */
   warm: number;
+  /** Workers alive at most: the app's concurrency cap. */
+  maxWorkers: number;
   startTimeoutMs: number;
-  /** Where lines the host writes that are not frames go (stderr, stray output). */
-  onStray(line: string): void;
+  /** Stray bytes the host may write in its life (default `LIMITS["sandbox.stray_bytes"]`). */
+  strayBytes?: number;
+  /** The last stray output when the host exits, for the debug log. */
+  onStray(tail: string, bytes: number): void;
 }
 
 interface Active {
@@ -30,15 +48,24 @@ interface Active {
 }
 
 const OOM = /out of memory|heap limit|allocation failed/i;
+/** Stray output kept for the exit message (the tail of a V8 out-of-memory report). */
+const TAIL_BYTES = 4096;
+/** A frame embeds guest text as JSON inside JSON: escaping can grow it up to 6×. */
+const FRAME_GROWTH = 6;
 
 export class IsolateHostProcess {
   readonly #child: Deno.ChildProcess;
   readonly #nonce = crypto.randomUUID().replaceAll("-", "");
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   readonly #encoder = new TextEncoder();
+  readonly #decoder = new TextDecoder();
   readonly #active = new Map<number, Active>();
   readonly #sent = new Set<string>();
-  readonly #stderr: string[] = [];
+  readonly #strayBudget: number;
+  readonly #tail = new Uint8Array(TAIL_BYTES);
+  #tailAt = 0;
+  #strayBytes = 0;
+  #maxFrameBytes = FRAME_GROWTH * DEFAULT_LIMITS.maxOutputBytes + 65_536;
   #nextId = 1;
   #dead: string | null = null;
   #ready: PromiseWithResolvers<void> = Promise.withResolvers();
@@ -46,6 +73,14 @@ export class IsolateHostProcess {
   readonly exited: Promise<void>;
 
   private constructor(readonly opts: HostProcessOptions) {
+    this.#strayBudget = opts.strayBytes ?? LIMITS["sandbox.stray_bytes"];
+    const config = {
+      nonce: this.#nonce,
+      warm: opts.warm,
+      maxWorkers: opts.maxWorkers,
+      memoryMb: opts.memoryMb,
+      ...HOST_MEMORY_CAP,
+    };
     this.#child = new Deno.Command(opts.denoPath, {
       args: [
         "run",
@@ -55,8 +90,8 @@ export class IsolateHostProcess {
         "--no-config",
         "--no-lock",
         "--quiet",
-        `--v8-flags=--max-old-space-size=${opts.heapMb}`,
-        hostScriptUrl(this.#nonce, opts.warm),
+        `--v8-flags=--max-old-space-size=${opts.memoryMb},--expose-gc`,
+        hostScriptUrl(config),
       ],
       clearEnv: true,
       env: { NO_COLOR: "1" },
@@ -66,16 +101,22 @@ export class IsolateHostProcess {
     }).spawn();
     this.#stdin = this.#child.stdin.getWriter();
     this.#stdin.closed.catch(() => {});
-    void this.#readLines(this.#child.stdout, (line) => this.#onLine(line));
-    const stderrDone = this.#readLines(this.#child.stderr, (line) => {
-      this.#stderr.push(line);
-      if (this.#stderr.length > 20) this.#stderr.shift();
-      opts.onStray(line);
+    const frames = lineReader({
+      prefix: this.#encoder.encode(this.#nonce),
+      maxFrameBytes: () => this.#maxFrameBytes,
+      frame: (bytes) => this.#onFrame(bytes),
+      stray: (bytes) => this.#onStray(bytes),
+      oversize: () =>
+        this.#fault(`a frame of the isolate host exceeded ${this.#maxFrameBytes} bytes`),
     });
+    void this.#pump(this.#child.stdout, frames);
+    const stderrDone = this.#pump(this.#child.stderr, (bytes) => this.#onStray(bytes));
     this.exited = this.#child.status.then(async (status) => {
       await stderrDone;
-      const tail = this.#stderr.join("\n");
-      const memory = OOM.test(tail) || status.signal === "SIGTRAP";
+      const tail = this.#tailText();
+      if (this.#strayBytes > 0) opts.onStray(tail, this.#strayBytes);
+      const memory = status.code === MEMORY_EXIT_CODE || OOM.test(tail) ||
+        status.signal === "SIGTRAP";
       this.#die(
         memory ? "memory" : "crash",
         `the isolate host exited (${status.signal ?? `code ${status.code}`})${
@@ -115,6 +156,8 @@ export class IsolateHostProcess {
       return Promise.resolve({ kind: "killed", reason: "crash", message: this.#dead });
     }
     const id = this.#nextId++;
+    const frameBytes = FRAME_GROWTH * spec.maxOutputBytes + 65_536;
+    if (frameBytes > this.#maxFrameBytes) this.#maxFrameBytes = frameBytes;
     return new Promise<RunOutcome>((resolve) => {
       // Until a worker has the execution (it may still be starting), the wait is bounded by the
       // start timeout; from then on by the deadline plus the grace.
@@ -164,7 +207,7 @@ export class IsolateHostProcess {
     this.#stdin.write(this.#encoder.encode(`${JSON.stringify(frame)}\n`)).catch(() => {});
   }
 
-  #die(reason: "memory" | "crash", message: string): void {
+  #die(reason: "memory" | "crash" | "output", message: string): void {
     this.#dead ??= message;
     this.#ready.reject(
       new KilnError("TIER_UNAVAILABLE", `cannot start an isolate host: ${message}`),
@@ -175,9 +218,44 @@ export class IsolateHostProcess {
     }
   }
 
-  #onLine(line: string): void {
-    if (!line.startsWith(this.#nonce)) return this.opts.onStray(line);
-    const frame = JSON.parse(line.slice(this.#nonce.length)) as FromHost;
+  /** The host broke the output contract: its runs end with reason `output`, it is killed. */
+  #fault(message: string): void {
+    if (this.#dead) return;
+    this.#die("output", message);
+    this.kill();
+  }
+
+  #onStray(bytes: Uint8Array): void {
+    this.#strayBytes += bytes.length;
+    // A ring: each byte is copied at most once, however the output is cut into pieces.
+    const keep = bytes.length > TAIL_BYTES ? bytes.subarray(bytes.length - TAIL_BYTES) : bytes;
+    const first = Math.min(keep.length, TAIL_BYTES - this.#tailAt);
+    this.#tail.set(keep.subarray(0, first), this.#tailAt);
+    this.#tail.set(keep.subarray(first), 0);
+    this.#tailAt = (this.#tailAt + keep.length) % TAIL_BYTES;
+    if (this.#strayBytes > this.#strayBudget) {
+      this.#fault(
+        `the isolate host wrote more than ${this.#strayBudget} bytes outside its frames ` +
+          `(guest code writing to stdout or stderr directly)`,
+      );
+    }
+  }
+
+  #tailText(): string {
+    const t = this.#tail, at = this.#tailAt;
+    const ordered = this.#strayBytes < TAIL_BYTES
+      ? t.subarray(0, at)
+      : new Uint8Array([...t.subarray(at), ...t.subarray(0, at)]);
+    return this.#decoder.decode(ordered).trim();
+  }
+
+  #onFrame(bytes: Uint8Array): void {
+    let frame: FromHost;
+    try {
+      frame = JSON.parse(this.#decoder.decode(bytes));
+    } catch {
+      return this.#fault("a frame of the isolate host was corrupted by stray output");
+    }
     if (frame.t === "ready") return this.#ready.resolve();
     const active = this.#active.get(frame.id);
     if (!active) return;
@@ -190,17 +268,9 @@ export class IsolateHostProcess {
     });
   }
 
-  async #readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
-    let buffered = "";
+  async #pump(stream: ReadableStream<Uint8Array>, feed: (chunk: Uint8Array) => void) {
     try {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        buffered += chunk;
-        for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-          onLine(buffered.slice(0, nl));
-          buffered = buffered.slice(nl + 1);
-        }
-      }
+      for await (const chunk of stream) feed(chunk);
     } catch { /* the process went away */ }
-    if (buffered) onLine(buffered);
   }
 }

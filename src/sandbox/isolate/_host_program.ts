@@ -1,31 +1,83 @@
+// deno-lint-ignore-file no-explicit-any
 /**
  * The isolate host: a Deno process Kiln starts with no permissions at all and a V8 heap limit,
  * holding one app's warm workers. It reads frames from stdin, runs each execution on an idle
- * worker (starting one if none is idle; Kiln never sends more than the app's concurrency cap),
+ * worker of the same realm (a component, unless the app shares one realm across components),
  * enforces the deadline by terminating the worker, and writes the workers' frames to stdout.
- * A memory bomb in any worker takes this whole process down, never Kiln; Kiln sees the exit and
- * starts a fresh host. Shipped as source (`hostSource()`): nothing from module scope is used.
+ *
+ * Memory: V8's heap limit does not cover array buffers or WebAssembly memories, so while workers
+ * run the main thread samples the process's resident memory every 10 ms (every 250 ms when idle)
+ * and ends the whole process past a cap derived from its workers' limits (`HOST_MEMORY_CAP`), with
+ * an exit code that tells Kiln to report its runs as killed for `memory`. A heap overflow in any worker also
+ * takes the process down. Either way the blast radius is this app's process, never Kiln; Kiln sees
+ * the exit and starts a fresh host.
+ *
+ * Shipped as source (`_sources.ts`): nothing from module scope is used.
  */
+import type { HostConfig } from "./_protocol.ts";
+import type { lineReader as LineReader } from "./_line_reader.ts";
 
-// deno-lint-ignore-file no-explicit-any
-export function hostMain(nonce: string, workerSource: string, warm: number): void {
+export function hostMain(
+  config: HostConfig,
+  workerSource: string,
+  lineReader: typeof LineReader,
+  memoryExitCode: number,
+): void {
   const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const memoryUsage = Deno.memoryUsage;
   const stdout = Deno.stdout.writable.getWriter();
+  // The leading newline ends any stray bytes a guest wrote to fd 1 without one.
   const send = (frame: unknown) =>
-    void stdout.write(encoder.encode(`${nonce}${JSON.stringify(frame)}\n`));
+    void stdout.write(encoder.encode(`\n${config.nonce}${JSON.stringify(frame)}\n`));
   const workerUrl = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
   const sources = new Map<string, string>();
   interface Slot {
     worker: Worker;
     ready: Promise<void>;
     loaded: Set<string>;
+    /** The realm whose executions this worker has run; null while it is fresh. */
+    realm: string | null;
     run: { id: number; timer: ReturnType<typeof setTimeout> | undefined } | null;
+    /** It ran work left over from an ended execution: retire it once idle. */
+    tainted: boolean;
+    /** MB its last execution left it holding (its share of the cap while idle). */
+    heldMb: number;
   }
+  const slots = new Set<Slot>();
+  /** Idle workers, least recently used first. */
   const idle: Slot[] = [];
   const byRun = new Map<number, Slot>();
 
+  let sampler: ReturnType<typeof setInterval> | undefined;
+  let fast = false;
+  let quietSamples = 0;
+  const sample = () => {
+    const { rss } = memoryUsage();
+    let capMb = config.capBaseMb;
+    for (const slot of slots) {
+      capMb += config.capWorkerMb + (slot.run ? config.memoryMb : slot.heldMb);
+    }
+    if (rss > capMb * 1048576) {
+      const line = `kiln isolate host: resident memory ${Math.round(rss / 1048576)} MB ` +
+        `passed its cap of ${Math.round(capMb)} MB (${slots.size} workers, ${byRun.size} busy, ` +
+        `limit ${config.memoryMb} MB)\n`;
+      Deno.stderr.writeSync(encoder.encode(line));
+      Deno.exit(memoryExitCode);
+    }
+    if (fast && byRun.size === 0 && ++quietSamples >= 20) pace(false);
+  };
+  const pace = (busy: boolean) => {
+    quietSamples = 0;
+    if (sampler !== undefined && busy === fast) return;
+    clearInterval(sampler);
+    fast = busy;
+    sampler = setInterval(sample, busy ? 10 : 250);
+  };
+
   const retire = (slot: Slot) => {
     slot.worker.terminate();
+    slots.delete(slot);
     const at = idle.indexOf(slot);
     if (at >= 0) idle.splice(at, 1);
   };
@@ -36,9 +88,9 @@ export function hostMain(nonce: string, workerSource: string, warm: number): voi
     slot.run = null;
     byRun.delete(current.id);
     send({ t: "done", id: current.id, outcome });
-    if (dead) {
+    if (dead || slot.tainted) {
       retire(slot);
-      if (idle.length === 0) idle.push(spawn());
+      if (slots.size === 0) idle.push(spawn());
     } else idle.push(slot);
   };
   const spawn = (): Slot => {
@@ -48,15 +100,25 @@ export function hostMain(nonce: string, workerSource: string, warm: number): voi
       worker,
       ready: new Promise((r) => (ready = r)),
       loaded: new Set(),
+      realm: null,
       run: null,
+      tainted: false,
+      heldMb: 0,
     };
+    slots.add(slot);
     worker.onmessage = (event: MessageEvent) => {
       const frame = event.data;
       if (frame.t === "ready") return ready();
+      if (frame.t === "stale") {
+        slot.tainted = true;
+        if (!slot.run) retire(slot);
+        return;
+      }
       if (!slot.run || frame.id !== slot.run.id) return;
       if (frame.t === "done") {
-        const killed = frame.outcome.kind === "killed";
-        return end(slot, frame.outcome, killed);
+        if (frame.retire) slot.tainted = true;
+        slot.heldMb = (frame.held ?? config.memoryMb * 1048576) / 1048576;
+        return end(slot, frame.outcome, frame.outcome.kind === "killed");
       }
       send(frame);
     };
@@ -68,12 +130,24 @@ export function hostMain(nonce: string, workerSource: string, warm: number): voi
     };
     return slot;
   };
+  /** An idle worker of `realm`, else a fresh one; at the cap, the least recently used goes. */
+  const claim = (realm: string): Slot => {
+    for (const wanted of [realm, null]) {
+      for (let i = idle.length - 1; i >= 0; i--) {
+        if (idle[i].realm === wanted) return idle.splice(i, 1)[0];
+      }
+    }
+    if (slots.size >= config.maxWorkers && idle.length > 0) retire(idle[0]);
+    return spawn();
+  };
 
   const start = async (frame: any) => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
-    const slot = idle.pop() ?? spawn();
+    const slot = claim(frame.realm);
+    slot.realm = frame.realm;
     slot.run = { id: frame.id, timer: undefined };
     byRun.set(frame.id, slot);
+    pace(true);
     await slot.ready;
     if (slot.run?.id !== frame.id) return;
     const source = slot.loaded.has(frame.hash) ? undefined : sources.get(frame.hash);
@@ -95,17 +169,17 @@ export function hostMain(nonce: string, workerSource: string, warm: number): voi
     }
   };
 
-  for (let i = 0; i < warm; i++) idle.push(spawn());
+  for (let i = 0; i < config.warm; i++) idle.push(spawn());
+  pace(false);
+  const push = lineReader({
+    prefix: new Uint8Array(0),
+    maxFrameBytes: () => Infinity,
+    frame: (bytes) => onFrame(JSON.parse(decoder.decode(bytes))),
+    stray: () => {},
+    oversize: () => {},
+  });
   (async () => {
-    let buffered = "";
-    for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line) onFrame(JSON.parse(line));
-      }
-    }
+    for await (const chunk of Deno.stdin.readable) push(chunk);
     Deno.exit(0);
   })();
   send({ t: "ready" });

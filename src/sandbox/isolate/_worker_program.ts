@@ -1,10 +1,20 @@
 /**
  * The bootstrap every isolate worker runs before any guest code: it installs the sandbox SDK
- * (`globalThis.__kiln`), captures `console`, tracks the timers an execution starts so none outlive
- * it, and takes away what a guest could use to reach or stop its host (`Deno`, `process.kill`,
- * nested workers, the message port). The host process already has no permissions; this closes
- * what needs none. The function is shipped as source (`workerSource()`), so it must not use
- * anything from its module scope.
+ * (`globalThis.__kiln`), captures `console` and `process.stdout`/`stderr` into the execution's log
+ * budget, holds the execution's memory limit, and takes away what a guest could use to reach or
+ * stop its host (`Deno`, `process.kill`, nested workers, the message port) or to reach other
+ * workers of the process (`BroadcastChannel`, `navigator.locks`, `caches`). The host process
+ * already has no permissions; this closes what needs none.
+ *
+ * Work left over from an ended execution: every execution runs inside its own async context
+ * (`AsyncLocalStorage`, which Deno carries through promises, timers, `node:timers`,
+ * `process.nextTick`, `queueMicrotask`, message ports and stream callbacks). The SDK acts only for
+ * the execution whose context is current and still running, so a callback an earlier execution
+ * scheduled can never call a tool or log as a later one; it is refused, and the worker is retired
+ * once idle, since it carries stray work. `setTimeout`, `setInterval` and `AbortSignal.timeout`
+ * (whose native timer loses the context) are tracked and cancelled when the execution ends.
+ *
+ * Shipped as source (`_sources.ts`), so it must not use anything from its module scope.
  */
 
 // deno-lint-ignore-file no-explicit-any
@@ -13,12 +23,22 @@ export async function workerMain(): Promise<void> {
   const scope = self as any;
   const post = scope.postMessage.bind(scope) as (message: unknown) => void;
   const inspect = g.Deno.inspect as (v: unknown, o?: unknown) => string;
-  const timers = {
+  const { parse, stringify } = JSON;
+  const { AsyncLocalStorage } = await import("node:async_hooks");
+  const heapStatistics = (await import("node:v8")).getHeapStatistics;
+  const collectGarbage = typeof g.gc === "function" ? g.gc as () => void : null;
+  const native = {
     setTimeout: g.setTimeout,
     clearTimeout: g.clearTimeout,
     setInterval: g.setInterval,
     clearInterval: g.clearInterval,
   };
+  const MAX_CALLS_IN_FLIGHT = 32;
+  // What one log line carries to Kiln (Kiln keeps no more); the budget counts the whole line.
+  const MAX_LOG_MESSAGE = 8 * 1024;
+  const MAX_LOG_FIELDS = 16 * 1024;
+  const clip = (text: string) =>
+    text.length > MAX_LOG_MESSAGE ? `${text.slice(0, MAX_LOG_MESSAGE)}…` : text;
   interface Run {
     id: number;
     timers: Set<number>;
@@ -26,63 +46,273 @@ export async function workerMain(): Promise<void> {
     nextCall: number;
     logBytes: number;
     maxOutputBytes: number;
-    overflow: boolean;
+    memoryBytes: number;
+    counts: Map<string, number>;
+    clocks: Map<string, number>;
+    ended: boolean;
+    /** Bytes held at the last memory check. */
+    held?: number;
   }
+  const context = new AsyncLocalStorage<Run>();
   let run: Run | null = null;
-  const modules = new Map<string, Record<string, unknown>>();
+  /** Work from an ended execution ran here: the host retires this worker once it is idle. */
+  let stale = false;
 
+  const codeError = (code: string, message: string) => Object.assign(new Error(message), { code });
+  /** The execution the caller acts for, or null (and the worker marked) for left-over work. */
+  const current = (): Run | null => {
+    const r = context.getStore();
+    if (r && r === run) return r;
+    if (!stale) {
+      stale = true;
+      if (!run) post({ t: "stale" });
+    }
+    return null;
+  };
+  const finish = (r: Run, outcome: unknown) => {
+    if (r.ended) return;
+    r.ended = true;
+    for (const h of r.timers) (native.clearTimeout(h), native.clearInterval(h));
+    for (const pending of r.calls.values()) pending.reject(new Error("the execution has ended"));
+    if (run === r) run = null;
+    const extra = { ...(stale ? { retire: true } : {}), ...(r.held ? { held: r.held } : {}) };
+    post({ t: "done", id: r.id, outcome, ...extra });
+  };
+  const kill = (r: Run, reason: string, message: string) =>
+    finish(r, { kind: "killed", reason, message });
+
+  // WebAssembly memories are not in V8's external memory count: the ones a guest can reach
+  // (created or exported) are tracked and added; a module's unexported memory is left to the
+  // host's resident memory cap.
+  const memories: WeakRef<WebAssembly.Memory>[] = [];
+  const known = new WeakSet<object>();
+  const wasm = g.WebAssembly;
+  const NativeMemory = wasm.Memory;
+  const NativeInstance = wasm.Instance;
+  const remember = (value: any) => {
+    if (!(value instanceof NativeMemory) || known.has(value)) return;
+    known.add(value);
+    memories.push(new WeakRef(value as WebAssembly.Memory));
+  };
+  const rememberExports = (instance: any) => {
+    for (const value of Object.values(instance?.exports ?? {})) remember(value);
+  };
+  const wasmBytes = () => {
+    let bytes = 0;
+    for (let i = memories.length - 1; i >= 0; i--) {
+      const memory = memories[i].deref();
+      if (memory) bytes += memory.buffer.byteLength;
+      else memories.splice(i, 1);
+    }
+    return bytes;
+  };
+  // Plain functions sharing the native prototype (whose `constructor` now points at them), so
+  // neither `instanceof` nor the prototype chain leads back to an untracked constructor.
+  const tracked = (Native: any, after: (value: any) => void) => {
+    const Wrapped = function (...args: unknown[]) {
+      if (!new.target) throw new TypeError(`WebAssembly.${Native.name} must be called with new`);
+      const value = Reflect.construct(Native, args, new.target);
+      after(value);
+      return value;
+    };
+    Object.defineProperty(Wrapped, "name", { value: Native.name });
+    Wrapped.prototype = Native.prototype;
+    Object.defineProperty(Native.prototype, "constructor", { value: Wrapped, writable: false });
+    return Wrapped;
+  };
+  wasm.Memory = tracked(NativeMemory, remember);
+  wasm.Instance = tracked(NativeInstance, rememberExports);
+  for (const name of ["instantiate", "instantiateStreaming"]) {
+    const original = wasm[name];
+    wasm[name] = function (...args: unknown[]) {
+      return original.apply(wasm, args).then((result: any) => {
+        rememberExports(result instanceof NativeInstance ? result : result?.instance);
+        return result;
+      });
+    };
+  }
+
+  /** Heap, array buffers and wasm memories over the limit, after a full collection if any. */
+  const overMemory = (r: Run): boolean => {
+    let h = heapStatistics();
+    r.held = h.used_heap_size + h.external_memory + (memories.length > 0 ? wasmBytes() : 0);
+    if (r.held <= r.memoryBytes) return false;
+    if (!collectGarbage) return true;
+    collectGarbage();
+    h = heapStatistics();
+    r.held = h.used_heap_size + h.external_memory + wasmBytes();
+    return r.held > r.memoryBytes;
+  };
+  const checkMemory = (r: Run): boolean => {
+    if (!overMemory(r)) return false;
+    kill(r, "memory", "its heap and array buffers exceeded the limit");
+    return true;
+  };
+  // Checked every 25 ms whenever the guest yields to the event loop; a guest that never yields
+  // meets the host's resident memory cap or its deadline instead. One timer for back-to-back
+  // runs: it stops itself once it finds the worker idle.
+  let watch: number | undefined;
+  const watchMemory = () => {
+    watch ??= native.setInterval(() => {
+      if (run) return void checkMemory(run);
+      native.clearInterval(watch);
+      watch = undefined;
+    }, 25);
+  };
+
+  /** Counts `size` against the log budget; past it the execution is killed for `output`. */
+  const charge = (r: Run, size: number): boolean => {
+    r.logBytes += size;
+    if (r.logBytes <= r.maxOutputBytes) return true;
+    kill(r, "output", "its logs exceeded the cap");
+    return false;
+  };
   const emit = (level: string, message: string, fields: unknown, source: string) => {
-    const r = run;
-    if (!r || r.overflow) return;
+    const r = current();
+    if (!r) return;
     let text: string | undefined;
     try {
-      text = fields === undefined ? undefined : JSON.stringify(fields);
+      text = fields === undefined ? undefined : stringify(fields);
     } catch {
-      text = JSON.stringify({ unserializable: String(fields) });
+      text = stringify({ unserializable: String(fields) });
     }
-    r.logBytes += message.length + (text?.length ?? 0);
-    if (r.logBytes > r.maxOutputBytes) {
-      r.overflow = true;
-      return;
+    if (!charge(r, message.length + (text?.length ?? 0))) return;
+    if (text !== undefined && text.length > MAX_LOG_FIELDS) {
+      text = stringify({ truncated: true, bytes: text.length });
     }
-    post({ t: "log", id: r.id, level, message, fields: text, source });
+    post({ t: "log", id: r.id, level, message: clip(message), fields: text, source });
   };
   const format = (args: unknown[]) =>
     args.map((a) => typeof a === "string" ? a : inspect(a, { depth: 4 })).join(" ");
-  const consoleLevels: Record<string, string> = {
-    log: "info",
-    info: "info",
-    debug: "debug",
-    trace: "debug",
-    warn: "warn",
-    error: "error",
+  const say = (level: string) => (...args: unknown[]) =>
+    emit(level, format(args), undefined, "console");
+  const label = (name: unknown) => name === undefined ? "default" : String(name);
+  const clock = (end: boolean) => (name?: unknown, ...args: unknown[]) => {
+    const r = current();
+    const started = r?.clocks.get(label(name));
+    if (!r || started === undefined) return;
+    if (end) r.clocks.delete(label(name));
+    const ms = (performance.now() - started).toFixed(3);
+    emit("info", format([`${label(name)}: ${ms}ms`, ...args]), undefined, "console");
   };
-  for (const [method, level] of Object.entries(consoleLevels)) {
-    g.console[method] = (...args: unknown[]) => emit(level, format(args), undefined, "console");
+  const noop = () => {};
+  const kilnConsole: Record<string, unknown> = {
+    log: say("info"),
+    info: say("info"),
+    debug: say("debug"),
+    trace: say("debug"),
+    warn: say("warn"),
+    error: say("error"),
+    dir: (value: unknown) => say("info")(value),
+    dirxml: say("info"),
+    table: (data: unknown) => say("info")(data),
+    group: say("info"),
+    groupCollapsed: say("info"),
+    groupEnd: noop,
+    assert: (ok: unknown, ...args: unknown[]) =>
+      ok ? undefined : say("error")("Assertion failed:", ...args),
+    count: (name?: unknown) => {
+      const r = current();
+      if (!r) return;
+      const n = (r.counts.get(label(name)) ?? 0) + 1;
+      r.counts.set(label(name), n);
+      say("info")(`${label(name)}: ${n}`);
+    },
+    countReset: (name?: unknown) => void current()?.counts.delete(label(name)),
+    time: (name?: unknown) => void current()?.clocks.set(label(name), performance.now()),
+    timeLog: clock(false),
+    timeEnd: clock(true),
+    clear: noop,
+    profile: noop,
+    profileEnd: noop,
+    timeStamp: noop,
+  };
+  kilnConsole.context = () => kilnConsole;
+  g.console = kilnConsole;
+
+  // `process.stdout.write` and friends land in the same budget; whatever still reaches fd 1 or
+  // 2 (e.g. `node:fs` writeSync) is stray output Kiln budgets per host on its side.
+  const proc = (await import("node:process")).default as any;
+  for (const [name, level] of [["stdout", "info"], ["stderr", "error"]]) {
+    const stream = proc[name];
+    const write = (chunk: unknown, ...rest: unknown[]) => {
+      const done = rest.find((a) => typeof a === "function") as (() => void) | undefined;
+      const r = current();
+      const size = typeof chunk === "string" ? chunk.length : (chunk as Uint8Array)?.byteLength;
+      if (r && charge(r, size ?? 0)) {
+        const text = typeof chunk === "string"
+          ? chunk.slice(0, MAX_LOG_MESSAGE + 1)
+          : chunk instanceof Uint8Array
+          ? new TextDecoder().decode(chunk.subarray(0, MAX_LOG_MESSAGE + 1))
+          : String(chunk);
+        const message = clip(text.replace(/\n$/, ""));
+        post({ t: "log", id: r.id, level, message, source: "console" });
+      }
+      if (done) queueMicrotask(done);
+      return true;
+    };
+    stream.write = write;
+    stream._write = (
+      chunk: unknown,
+      _encoding: unknown,
+      done: () => void,
+    ) => (write(chunk), done());
   }
 
-  const track = (start: any) => (fn: unknown, ms?: number, ...args: unknown[]) => {
-    const r = run;
+  const track = (start: any, repeat: boolean) => (fn: unknown, ms?: number, ...args: unknown[]) => {
+    const r = current();
     if (!r || typeof fn !== "function") return 0;
     const handle: number = start(() => {
-      if (start === timers.setTimeout) r.timers.delete(handle);
+      if (!repeat) r.timers.delete(handle);
       if (run === r) fn(...args);
     }, ms);
     r.timers.add(handle);
     return handle;
   };
-  g.setTimeout = track(timers.setTimeout);
-  g.setInterval = track(timers.setInterval);
-  g.clearTimeout = (h: number) => (run?.timers.delete(h), timers.clearTimeout(h));
-  g.clearInterval = (h: number) => (run?.timers.delete(h), timers.clearInterval(h));
+  const setTimer = track(native.setTimeout, false);
+  g.setTimeout = setTimer;
+  g.setInterval = track(native.setInterval, true);
+  g.clearTimeout = (h: number) => (run?.timers.delete(h), native.clearTimeout(h));
+  g.clearInterval = (h: number) => (run?.timers.delete(h), native.clearInterval(h));
+  const AbortCtl = AbortController;
+  Object.defineProperty(AbortSignal, "timeout", {
+    value: function timeout(ms: number) {
+      if (typeof ms !== "number" || !(ms >= 0) || ms > Number.MAX_SAFE_INTEGER) {
+        throw new TypeError(`AbortSignal.timeout: ${ms} is not a valid number of milliseconds`);
+      }
+      const controller = new AbortCtl();
+      const reason = () => new DOMException("Signal timed out.", "TimeoutError");
+      setTimer(() => controller.abort(reason()), ms);
+      return controller.signal;
+    },
+    writable: true,
+    configurable: true,
+  });
 
   const call = (tool: unknown, params: unknown) => {
-    const r = run;
-    if (!r) return Promise.reject(new Error("mcp.call outside an execution"));
+    const r = current();
+    if (!r) {
+      const why = "mcp.call from work left over from an ended execution is refused";
+      return Promise.reject(codeError("FORBIDDEN", why));
+    }
+    if (r.calls.size >= MAX_CALLS_IN_FLIGHT) {
+      const why = `more than ${MAX_CALLS_IN_FLIGHT} MCP calls are in flight`;
+      return Promise.reject(codeError("OVERLOADED", why));
+    }
+    let body: string | undefined;
+    try {
+      body = params === undefined ? undefined : stringify(params);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (body !== undefined && body.length > r.maxOutputBytes) {
+      const why = `mcp.call parameters of ${body.length} bytes exceed ${r.maxOutputBytes}`;
+      return Promise.reject(codeError("LIMIT_EXCEEDED", why));
+    }
+    if (checkMemory(r)) return Promise.reject(new Error("the execution has ended"));
     const callId = r.nextCall++;
     return new Promise((resolve, reject) => {
       r.calls.set(callId, { resolve, reject });
-      const body = params === undefined ? undefined : JSON.stringify(params);
       post({ t: "call", id: r.id, callId, tool: String(tool), params: body });
     });
   };
@@ -102,29 +332,60 @@ export async function workerMain(): Promise<void> {
   const refuse = (name: string) => () => {
     throw new Error(`${name} is not available in a Kiln isolate`);
   };
-  const proc = (await import("node:process")).default as any;
-  for (const name of ["kill", "exit", "abort", "reallyExit", "dlopen", "chdir"]) {
+  const lock = (target: any, name: string, what: string) => {
     try {
-      Object.defineProperty(proc, name, { value: refuse(`process.${name}`), configurable: false });
+      Object.defineProperty(target, name, {
+        value: refuse(what),
+        writable: false,
+        configurable: false,
+      });
     } catch { /* already locked */ }
+  };
+  for (const name of ["kill", "exit", "abort", "reallyExit", "dlopen", "chdir"]) {
+    lock(proc, name, `process.${name}`);
   }
-  for (const name of ["Deno", "process", "Worker", "require", "Buffer", "global", "setImmediate"]) {
+  // Channels shared by every worker of the process (so across components): `node:worker_threads`
+  // still exports BroadcastChannel, so its prototype is disarmed as well as the global removed.
+  if (g.BroadcastChannel) lock(g.BroadcastChannel.prototype, "postMessage", "BroadcastChannel");
+  const locks = g.navigator?.locks;
+  if (locks) {
+    for (const name of ["request", "query"]) {
+      lock(Object.getPrototypeOf(locks), name, "navigator.locks");
+    }
+  }
+  const caches = g.caches;
+  if (caches) {
+    for (const name of ["open", "has", "delete", "match", "keys"]) {
+      lock(Object.getPrototypeOf(caches), name, "caches");
+    }
+  }
+  for (
+    const name of [
+      "Deno",
+      "process",
+      "Worker",
+      "require",
+      "Buffer",
+      "global",
+      "setImmediate",
+      "BroadcastChannel",
+      "caches",
+      "gc",
+    ]
+  ) {
     try {
       delete g[name];
     } catch { /* not configurable */ }
   }
   scope.addEventListener("unhandledrejection", (event: any) => {
     event.preventDefault();
+    const r = context.getStore();
+    if (!r || r !== run) return;
     emit("error", `unhandled rejection: ${format([event.reason])}`, undefined, "console");
   });
 
-  const finish = (r: Run, outcome: unknown) => {
-    for (const h of r.timers) (timers.clearTimeout(h), timers.clearInterval(h));
-    for (const pending of r.calls.values()) pending.reject(new Error("the execution has ended"));
-    if (run === r) run = null;
-    post({ t: "done", id: r.id, outcome });
-  };
-  const execute = async (spec: any) => {
+  const modules = new Map<string, Record<string, unknown>>();
+  const execute = (spec: any) => {
     const r: Run = {
       id: spec.id,
       timers: new Set(),
@@ -132,40 +393,52 @@ export async function workerMain(): Promise<void> {
       nextCall: 0,
       logBytes: 0,
       maxOutputBytes: spec.maxOutputBytes,
-      overflow: false,
+      memoryBytes: spec.memoryMb * 1048576,
+      counts: new Map(),
+      clocks: new Map(),
+      ended: false,
     };
     run = r;
-    try {
-      let ns = modules.get(spec.hash);
-      if (!ns) {
-        ns = await import(`data:text/javascript,${encodeURIComponent(spec.source)}`);
-        modules.set(spec.hash, ns!);
+    watchMemory();
+    return context.run(r, async () => {
+      try {
+        let ns = modules.get(spec.hash);
+        if (!ns) {
+          ns = await import(`data:text/javascript,${encodeURIComponent(spec.source)}`);
+          modules.set(spec.hash, ns!);
+        }
+        const fn = ns![spec.entry];
+        if (typeof fn !== "function") throw new Error(`the bundle has no function ${spec.entry}`);
+        const [requestData, ctx] = parse(spec.input);
+        const value = await fn(requestData, ctx);
+        if (r.ended) return;
+        const json = stringify(value === undefined ? null : value) ?? "null";
+        if (json.length > spec.maxOutputBytes) {
+          const message = `a ${json.length}-byte result exceeded the cap`;
+          return kill(r, "output", message);
+        }
+        if (checkMemory(r)) return;
+        finish(r, { kind: "ok", json });
+      } catch (err: any) {
+        if (r.ended) return;
+        if (checkMemory(r)) return;
+        const code = typeof err?.code === "string" ? err.code : "APPLICATION_ERROR";
+        finish(r, { kind: "error", code, message: String(err?.message ?? err).slice(0, 4096) });
       }
-      const fn = ns![spec.entry];
-      if (typeof fn !== "function") throw new Error(`the bundle has no function ${spec.entry}`);
-      const [requestData, context] = JSON.parse(spec.input);
-      const value = await fn(requestData, context);
-      const json = JSON.stringify(value === undefined ? null : value) ?? "null";
-      if (r.overflow || json.length > spec.maxOutputBytes) {
-        const what = r.overflow ? "its logs" : `a ${json.length}-byte result`;
-        return finish(r, { kind: "killed", reason: "output", message: `${what} exceeded the cap` });
-      }
-      finish(r, { kind: "ok", json });
-    } catch (err: any) {
-      const code = typeof err?.code === "string" ? err.code : "APPLICATION_ERROR";
-      finish(r, { kind: "error", code, message: String(err?.message ?? err).slice(0, 4096) });
-    }
+    });
   };
   const onMessage = (event: MessageEvent) => {
+    // Guest listeners on `self` never see the frames of later executions.
+    event.stopImmediatePropagation();
     const m = event.data;
     if (m.t === "run") return void execute(m);
     const r = run;
     const pending = r && r.id === m.id ? r.calls.get(m.callId) : undefined;
     if (!r || !pending) return;
     r.calls.delete(m.callId);
-    const reply = JSON.parse(m.reply);
+    const reply = parse(m.reply);
     if (reply.ok) return pending.resolve(reply.value);
-    pending.reject(Object.assign(new Error(reply.message), { code: reply.code }));
+    pending.reject(codeError(reply.code, reply.message));
   };
   scope.addEventListener("message", onMessage);
   for (const name of ["postMessage", "close"]) {

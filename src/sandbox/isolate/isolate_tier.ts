@@ -41,14 +41,17 @@ const START_TIMEOUT_MS = 10_000;
 
 /**
  * The isolate tier (SPEC §5) for trusted JavaScript: each app gets its own host process, started
- * with no permissions and a V8 heap limit, holding warm workers that keep the app's modules loaded
- * between requests. Deadlines terminate the worker (and, if the host stops answering, the host);
- * a memory bomb ends the host process only, which the app's next request replaces — Kiln and
- * other apps never notice. See ADR 0009 for why isolates live in child processes.
+ * with no permissions and a V8 heap limit, holding warm workers that keep a component's modules
+ * loaded between its requests. A warm worker serves only the component that first ran on it (or
+ * any component of an app that set `isolateReuse: app`), so components never share a realm.
+ * Deadlines terminate the worker (and, if the host stops answering, the host); memory past the
+ * limit (heap, array buffers, WebAssembly memories) ends the worker or the host process only,
+ * which the app's next request replaces — Kiln and other apps never notice. See ADR 0009 for why
+ * isolates live in child processes.
  */
 export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;
-  readonly reuse = "app" as const;
+  readonly reuse = "component" as const;
   readonly accepts = { javascript: "esm" } as const;
   readonly #o: Required<Omit<IsolateTierOptions, "denoPath" | "logger">>;
   readonly #denoPath: string | null;
@@ -117,15 +120,18 @@ export class IsolateTier implements TierDriver {
           hash: code.hash,
           source: code.source,
           entry: code.entry,
+          // Components share a warm realm only when their app asked for it (`isolateReuse`).
+          realm: job.isolateReuse === "app" ? "" : `c:${request.context.componentId}`,
           input: JSON.stringify([request.requestData, request.context]),
           timeoutMs: limits.timeoutMs,
+          memoryMb: limits.memoryMb,
           maxOutputBytes: limits.maxOutputBytes,
         },
         job.host,
         { deadlineMs: limits.timeoutMs + this.#o.watchdogGraceMs, signal: job.signal },
       );
-      if (outcome.kind === "killed" && ["memory", "crash"].includes(outcome.reason)) {
-        this.#log.warn("isolate host died", {
+      if (outcome.kind === "killed" && ["memory", "crash", "output"].includes(outcome.reason)) {
+        this.#log.warn("isolate sandbox killed", {
           appId: request.context.appId,
           requestId: request.requestId,
           reason: outcome.reason,
@@ -214,10 +220,12 @@ export class IsolateTier implements TierDriver {
     if (app.process && !app.process.dead) return Promise.resolve(app.process);
     app.starting ??= IsolateHostProcess.start({
       denoPath: this.#denoPath!,
-      heapMb: app.heapMb,
+      memoryMb: app.heapMb,
       warm: this.#o.warmWorkers,
+      maxWorkers: this.#o.workersPerApp,
       startTimeoutMs: START_TIMEOUT_MS,
-      onStray: (line) => this.#log.debug("isolate host output", { app: app.key, line }),
+      onStray: (tail, bytes) =>
+        this.#log.debug("isolate host stray output", { app: app.key, bytes, tail }),
     }).then(
       (process) => {
         app.process = process;

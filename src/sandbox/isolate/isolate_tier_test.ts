@@ -27,15 +27,28 @@ async function withTier(opts: Partial<IsolateTierOptions>, fn: (t: IsolateTier) 
 function run(
   tier: IsolateTier,
   body: string,
-  o: { app?: string; host?: RecordingHost; limits?: Partial<ExecutionLimits> } = {},
+  o: {
+    app?: string;
+    component?: string;
+    host?: RecordingHost;
+    limits?: Partial<ExecutionLimits>;
+    isolateReuse?: "component" | "app";
+  } = {},
 ) {
   return tier.execute({
-    request: executeRequest(o.app ?? "iso"),
+    request: executeRequest(o.app ?? "iso", undefined, o.component),
     code: guestCode(body, "esm"),
     limits: { ...DEFAULT_LIMITS, timeoutMs: 5_000, memoryMb: 64, ...o.limits },
     host: o.host ?? new RecordingHost(),
+    ...(o.isolateReuse ? { isolateReuse: o.isolateReuse } : {}),
   });
 }
+
+const reason = (expected: string) => (err: unknown) => {
+  code("SANDBOX_KILLED")(err);
+  assert.equal((err as KilnError & { details: { reason: string } }).details.reason, expected);
+  return true;
+};
 
 const code = (expected: string) => (err: unknown) => {
   assert.ok(err instanceof KilnError, String(err));
@@ -103,5 +116,147 @@ Deno.test("IsolateTier says why it cannot run without permission to start deno",
     if (why === null) {
       await assert.rejects(run(tier, `return 1;`), code("TIER_UNAVAILABLE"));
     } else assert.match(why, /nonexistent\/deno/);
+  });
+});
+
+Deno.test("IsolateTier kills a host whose guest writes past the stray output budget to fd 1/2", async () => {
+  await withTier({}, async (tier) => {
+    const started = performance.now();
+    await assert.rejects(
+      run(
+        tier,
+        `const fs = await import(["node", "fs"].join(":"));
+        const chunk = "y".repeat(1 << 16);
+        for (let i = 0; i < 512; i++) fs.writeSync(i % 2 + 1, chunk);
+        await new Promise((r) => setTimeout(r, 3_000));
+        return "wrote";`,
+        { limits: { timeoutMs: 10_000 } },
+      ),
+      (err) => {
+        reason("output")(err);
+        assert.match((err as KilnError).message, /produced more than/);
+        assert.match(JSON.stringify((err as KilnError).details), /outside its frames/);
+        return true;
+      },
+    );
+    assert.ok(performance.now() - started < 2_500, "the host was not stopped at the budget");
+    assert.equal((await run(tier, `return "back";`)).data, "back");
+  });
+});
+
+Deno.test("IsolateTier: at the worker cap another component's idle worker is retired, never reused", async () => {
+  await withTier({ workersPerApp: 1 }, async (tier) => {
+    const mark = `const before = globalThis.owner ?? null; globalThis.owner = context.componentId;
+      return before;`;
+    assert.equal((await run(tier, mark, { component: "a" })).data, null);
+    assert.equal((await run(tier, mark, { component: "a" })).data, "a", "a stays warm");
+    assert.equal((await run(tier, mark, { component: "b" })).data, null, "b got a fresh realm");
+    assert.equal((await run(tier, mark, { component: "a" })).data, null, "a's worker was retired");
+  });
+});
+
+Deno.test("IsolateTier shares one warm realm across components only for isolateReuse app", async () => {
+  await withTier({ workersPerApp: 1 }, async (tier) => {
+    const mark = `const before = globalThis.owner ?? null; globalThis.owner = context.componentId;
+      return before;`;
+    const shared = { isolateReuse: "app" as const };
+    assert.equal((await run(tier, mark, { component: "a", ...shared })).data, null);
+    assert.equal((await run(tier, mark, { component: "b", ...shared })).data, "a");
+  });
+});
+
+Deno.test("IsolateTier retires a worker that ran work left over from an ended execution", async () => {
+  await withTier({}, async (tier) => {
+    const host = new RecordingHost();
+    // A leftover firing during a later execution: refused there, the worker retired after it.
+    await run(
+      tier,
+      `globalThis.marker = "warm";
+      const timers = await import(["node", "timers"].join(":"));
+      timers.setTimeout(() => mcp.call("core.state.getRuntimeValue", { key: "stale" })
+        .catch((e) => { globalThis.refused = e.code; }), 100);
+      return 1;`,
+    );
+    const during = await run(
+      tier,
+      `await new Promise((r) => setTimeout(r, 300));
+      return { marker: globalThis.marker ?? null, refused: globalThis.refused ?? null };`,
+      { host },
+    );
+    assert.deepEqual(during.data, { marker: "warm", refused: "FORBIDDEN" });
+    assert.deepEqual(host.calls, []);
+    const after = await run(tier, `return globalThis.marker ?? null;`);
+    assert.equal(after.data, null, "the worker that carried stray work was reused");
+
+    // A leftover firing while the worker is idle: the worker goes at once.
+    await run(
+      tier,
+      `globalThis.marker = "warm";
+      const timers = await import(["node", "timers"].join(":"));
+      timers.setTimeout(() => log.info("stale"), 50);
+      return 1;`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await run(tier, `return globalThis.marker ?? null;`)).data, null);
+  });
+});
+
+Deno.test("IsolateTier: guest listeners on self never see a later execution's frame", async () => {
+  await withTier({}, async (tier) => {
+    await run(
+      tier,
+      `globalThis.sniffed = [];
+      self.addEventListener("message", (e) => globalThis.sniffed.push(e.data));
+      self.onmessage = (e) => globalThis.sniffed.push(e.data);
+      return 1;`,
+    );
+    const res = await run(tier, `return globalThis.sniffed;`);
+    assert.deepEqual(res.data, []);
+  });
+});
+
+Deno.test("IsolateTier counts WebAssembly memories however the guest makes them", async () => {
+  await withTier({}, async (tier) => {
+    const grow = (make: string) =>
+      `const memory = ${make};
+      memory.grow(2400);
+      new Uint8Array(memory.buffer).fill(1);
+      globalThis.keep = memory;
+      return memory instanceof WebAssembly.Memory;`;
+    for (
+      const make of [
+        `new WebAssembly.Memory({ initial: 1, maximum: 65536 })`,
+        `new (Object.getPrototypeOf(new WebAssembly.Memory({ initial: 1 })).constructor)(
+          { initial: 1, maximum: 65536 })`,
+        `new (class extends WebAssembly.Memory {})({ initial: 1, maximum: 65536 })`,
+        // A module that exports its own memory: (module (memory (export "m") 1 65536))
+        `new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0,
+          0, 0, 5, 6, 1, 1, 1, 128, 128, 4, 7, 5, 1, 1, 109, 2, 0]))).exports.m`,
+      ]
+    ) {
+      await assert.rejects(
+        run(tier, grow(make), { limits: { memoryMb: 128 } }),
+        reason("memory"),
+        make,
+      );
+    }
+  });
+});
+
+Deno.test("IsolateTier stops a guest holding too much memory as soon as it yields", async () => {
+  await withTier({}, async (tier) => {
+    const started = performance.now();
+    await assert.rejects(
+      run(
+        tier,
+        `globalThis.keep = [];
+        for (let i = 0; i < 19; i++) globalThis.keep.push(new Uint8Array(8 << 20).fill(1));
+        await new Promise((r) => setTimeout(r, 8_000));
+        return "held";`,
+        { limits: { memoryMb: 128, timeoutMs: 10_000 } },
+      ),
+      reason("memory"),
+    );
+    assert.ok(performance.now() - started < 5_000, "the check waited for the end of the run");
   });
 });

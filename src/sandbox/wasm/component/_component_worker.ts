@@ -16,6 +16,8 @@ export type RunOutcome =
 /** The host side of one run. */
 export interface RunHandlers {
   log(level: string, message: string, source: "sdk" | "console"): void;
+  /** The run wrote past its output budget (the worker stopped it). */
+  overflow(): void;
   call(tool: string, paramsJson: string): Promise<{ ok: boolean; value: string }>;
 }
 
@@ -25,6 +27,7 @@ export interface RunInput {
   requestJson: string;
   contextJson: string;
   memoryLimitBytes: number;
+  maxOutputBytes: number;
 }
 
 let workerUrl: string | undefined;
@@ -47,6 +50,7 @@ export class ComponentWorker {
       const msg = event.data;
       if (msg.type === "loaded") loaded(msg.error);
       else if (msg.type === "log") this.#handlers?.log(msg.level, msg.message, msg.source);
+      else if (msg.type === "overflow") this.#handlers?.overflow();
       else if (msg.type === "call") this.#call(msg.id, msg.tool, msg.paramsJson);
       else if (msg.type === "done") this.#finish(msg);
     };

@@ -1,7 +1,9 @@
 /**
- * Caps the linear memories a core WebAssembly module defines. A component's memory lives in the
- * Kiln process (workers share it), so an uncapped `memory.grow` loop could take gigabytes; with a
- * declared maximum, growth past the ceiling fails inside the guest instead.
+ * Caps the linear memories a component's core WebAssembly modules define. A component's memory
+ * lives in the Kiln process (workers share it), so an uncapped `memory.grow` loop could take
+ * gigabytes; with a declared maximum, growth past the ceiling fails inside the guest instead. The
+ * limit is shared out across every memory the component defines, so defining more memories never
+ * buys more memory.
  */
 
 const PAGE_BYTES = 65536;
@@ -13,11 +15,44 @@ export function pagesFor(memoryMb: number): number {
 }
 
 /**
- * Returns `core` with every defined 32-bit memory's maximum lowered to `maxPages`. Throws a
- * RangeError when a memory's minimum is already above it: such a module can never run within the
- * limit. Memories the module imports are left alone; they are defined (and capped) elsewhere.
+ * Returns `cores` with the maxima of all the memories they define adding up to at most `maxPages`:
+ * memories declaring a small maximum keep it, the rest share what is left equally. Throws a
+ * RangeError when a memory's minimum is above its share: the component can never run within the
+ * limit.
  */
-export function capCoreMemory(core: Uint8Array, maxPages: number): Uint8Array {
+export function capComponentMemory(
+  cores: Record<string, Uint8Array>,
+  maxPages: number,
+): Record<string, Uint8Array> {
+  const memories = Object.entries(cores).flatMap(([name, core]) =>
+    definedMemories(core).map((m, index) => ({ name, index, ...m, cap: 0 }))
+  );
+  let left = maxPages;
+  const byMaximum = [...memories].sort((a, b) => (a.max ?? Infinity) - (b.max ?? Infinity));
+  byMaximum.forEach((memory, i) => {
+    memory.cap = Math.min(memory.max ?? Infinity, Math.floor(left / (byMaximum.length - i)));
+    if (memory.min > memory.cap) {
+      const of = memories.length > 1 ? `its ${memory.cap}-page share of ` : "";
+      throw new RangeError(
+        `memory starts at ${memory.min} pages, above ${of}the ${maxPages}-page limit`,
+      );
+    }
+    left -= memory.cap;
+  });
+  return Object.fromEntries(
+    Object.entries(cores).map(([name, core]) => {
+      const caps = memories.filter((m) => m.name === name).map((m) => m.cap);
+      return [name, caps.length === 0 ? core : capCoreMemory(core, caps)];
+    }),
+  );
+}
+
+/**
+ * Returns `core` with every defined 32-bit memory's maximum lowered to `maxPages` (or, given one
+ * number per defined memory, to its own). Throws a RangeError when a memory's minimum is already
+ * above it. Memories the module imports are left alone; they are defined (and capped) elsewhere.
+ */
+export function capCoreMemory(core: Uint8Array, maxPages: number | number[]): Uint8Array {
   if (core.length < 8 || core[0] !== 0 || core[1] !== 0x61 || core[4] !== 1) return core;
   const chunks: Uint8Array[] = [core.subarray(0, 8)];
   let at = 8;
@@ -43,27 +78,43 @@ export function capCoreMemory(core: Uint8Array, maxPages: number): Uint8Array {
   return out;
 }
 
-function capMemorySection(body: Uint8Array, maxPages: number): number[] {
+/** The memories a core module defines (its memory section), with their limits in pages. */
+function definedMemories(core: Uint8Array): { min: number; max?: number }[] {
+  if (core.length < 8 || core[0] !== 0 || core[1] !== 0x61 || core[4] !== 1) return [];
+  for (let at = 8; at < core.length;) {
+    const [size, sizeEnd] = readU32(core, at + 1);
+    if (core[at] === MEMORY_SECTION) return readMemories(core.subarray(sizeEnd, sizeEnd + size));
+    at = sizeEnd + size;
+  }
+  return [];
+}
+
+function readMemories(body: Uint8Array): { min: number; max?: number; end: number }[] {
   const [count, start] = readU32(body, 0);
-  const out = writeU32(count);
+  const memories = [];
   let at = start;
   for (let i = 0; i < count; i++) {
     const flags = body[at];
-    const [min, minEnd] = readU32(body, at + 1);
     if (flags > 1) throw new RangeError(`memory with limit flags ${flags} is not supported`);
-    let end = minEnd;
-    let max = maxPages;
-    if (flags === 1) {
-      const [declared, maxEnd] = readU32(body, minEnd);
-      max = Math.min(declared, maxPages);
-      end = maxEnd;
-    }
-    if (min > max) {
-      throw new RangeError(`memory starts at ${min} pages, above the ${maxPages}-page limit`);
-    }
-    out.push(1, ...writeU32(min), ...writeU32(max));
+    const [min, minEnd] = readU32(body, at + 1);
+    const [max, end] = flags === 1 ? readU32(body, minEnd) : [undefined, minEnd];
+    memories.push({ min, max, end });
     at = end;
   }
+  return memories;
+}
+
+function capMemorySection(body: Uint8Array, maxPages: number | number[]): number[] {
+  const memories = readMemories(body);
+  const out = writeU32(memories.length);
+  memories.forEach(({ min, max: declared }, i) => {
+    const limit = typeof maxPages === "number" ? maxPages : maxPages[i];
+    const max = Math.min(declared ?? Infinity, limit);
+    if (min > max) {
+      throw new RangeError(`memory starts at ${min} pages, above the ${limit}-page limit`);
+    }
+    out.push(1, ...writeU32(min), ...writeU32(max));
+  });
   return out;
 }
 

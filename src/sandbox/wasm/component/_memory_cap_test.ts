@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { capCoreMemory, pagesFor } from "./_memory_cap.ts";
+import { capComponentMemory, capCoreMemory, pagesFor } from "./_memory_cap.ts";
 
 const HEADER = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
 const TYPE_SECTION = [1, 1, 0];
@@ -50,4 +50,29 @@ Deno.test("capCoreMemory() leaves a module without a memory section unchanged", 
 Deno.test("pagesFor() converts megabytes to 64 KiB pages", () => {
   assert.equal(pagesFor(128), 2048);
   assert.equal(pagesFor(0), 1);
+});
+
+Deno.test("capComponentMemory() shares the limit across every memory the cores define", () => {
+  const capped = capComponentMemory({
+    a: moduleWith([1, 0, 1]),
+    b: moduleWith([1, 1, 1, 2]),
+    c: moduleWith([1, 0, 1]),
+    d: moduleWith([1, 0, 1]),
+  }, 10);
+  // b declares 2 pages and keeps them; a, c and d share the other 8.
+  assert.equal(maximumOf(capped.b), 2);
+  const shares = [capped.a, capped.c, capped.d].map(maximumOf);
+  assert.equal(shares.reduce((sum, n) => sum + n, 0), 8, String(shares));
+  assert.ok(shares.every((n) => n >= 2 && n <= 3), String(shares));
+  const twoInOne = capComponentMemory({ a: moduleWith([2, 0, 1, 0, 1]) }, 10);
+  assert.deepEqual([...twoInOne.a.subarray(-7)], [2, 1, 1, 5, 1, 1, 5]);
+});
+
+Deno.test("capComponentMemory() refuses a memory whose minimum is above its share", () => {
+  assert.throws(
+    () => capComponentMemory({ a: moduleWith([1, 0, 3]), b: moduleWith([1, 0, 1]) }, 4),
+    /3 pages, above its 2-page share of the 4-page limit/,
+  );
+  const alone = capComponentMemory({ a: moduleWith([1, 0, 3]), none: new Uint8Array(HEADER) }, 4);
+  assert.equal(maximumOf(alone.a), 4);
 });

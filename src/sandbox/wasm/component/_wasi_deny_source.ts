@@ -22,8 +22,8 @@ class OutputStream {
   blockingWriteAndFlush(bytes) { this.sink(bytes); }
   flush() {}
   blockingFlush() {}
-  writeZeroes(n) { this.sink(new Uint8Array(Number(n))); }
-  blockingWriteZeroesAndFlush(n) { this.sink(new Uint8Array(Number(n))); }
+  writeZeroes(n) { spendOutput(Number(n)); this.sink(new Uint8Array(Number(n))); }
+  blockingWriteZeroesAndFlush(n) { this.writeZeroes(n); }
   splice() { throw { tag: "closed" }; }
   blockingSplice() { throw { tag: "closed" }; }
   subscribe() { return new Pollable(); }
@@ -35,14 +35,22 @@ class TerminalOutput {}
 class ComponentExit extends Error {
   constructor(code) { super("component called exit(" + code + ")"); this.exitCode = code; }
 }
+// Each write is charged to the run's output budget first and scanned once; a line longer than
+// MAX_LINE keeps only its start, so no write pattern buffers or rescans more than that.
+const MAX_LINE = 8192;
 function lineSink(level) {
   const decoder = new TextDecoder();
   let pending = "";
   return (bytes) => {
-    pending += decoder.decode(bytes, { stream: true });
-    const lines = pending.split("\n");
-    pending = lines.pop();
-    for (const line of lines) emitLog(level, line, "console");
+    spendOutput(bytes.length);
+    const text = decoder.decode(bytes, { stream: true });
+    let at = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", at)) {
+      postLog(level, pending + text.slice(at, Math.min(nl, at + MAX_LINE)), "console");
+      pending = "";
+      at = nl + 1;
+    }
+    if (pending.length < MAX_LINE) pending += text.slice(at, at + MAX_LINE - pending.length);
   };
 }
 function wasiImports() {

@@ -13,7 +13,20 @@ import { WASI_DENY_SOURCE } from "./_wasi_deny_source.ts";
 export const WORKER_SOURCE = String.raw`
 "use strict";
 Object.defineProperty(globalThis, "process", { value: undefined, configurable: false });
-function emitLog(level, message, source) { self.postMessage({ type: "log", level, message, source }); }
+function postLog(level, message, source) { self.postMessage({ type: "log", level, message, source }); }
+// What a run may still write (logs, stdout, stderr); past it the guest traps and the parent
+// reports the run as killed for output.
+let outputLeft = Infinity;
+function spendOutput(bytes) {
+  outputLeft -= bytes;
+  if (outputLeft >= 0) return;
+  if (outputLeft + bytes >= 0) self.postMessage({ type: "overflow" });
+  throw new Error("the component's output exceeded its budget");
+}
+function emitLog(level, message, source) {
+  spendOutput(message.length);
+  postLog(level, message, source);
+}
 ${WASI_DENY_SOURCE}
 let component;
 let modules;
@@ -64,6 +77,7 @@ async function load(msg) {
 
 async function run(msg) {
   memories = [];
+  outputLeft = msg.maxOutputBytes;
   try {
     const imports = { ...wasiImports(), ...kilnImports() };
     const instance = await component.instantiate((name) => modules[name], imports, instantiateCore);

@@ -10,10 +10,17 @@
  * `crash` (the instance is in an undefined state, so it is killed rather than reported as an
  * application error), `stack` for stack exhaustion, `memory` when it trapped at its memory cap.
  */
-import { KilnError, quote, sandboxKilled, SandboxTimeoutError } from "../../../core/mod.ts";
+import {
+  jsonTextDepth,
+  KilnError,
+  LIMITS,
+  quote,
+  sandboxKilled,
+  SandboxTimeoutError,
+} from "../../../core/mod.ts";
 import type { ExecuteResponse } from "../../../models/mod.ts";
 import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
-import { capCoreMemory, pagesFor } from "./_memory_cap.ts";
+import { capComponentMemory, pagesFor } from "./_memory_cap.ts";
 import { ComponentWorker, type RunOutcome } from "./_component_worker.ts";
 import { jsName, transpileComponent, type TranspiledComponent } from "./_transpile.ts";
 import { OFFERED_WASI } from "./_wasi_deny_source.ts";
@@ -120,8 +127,10 @@ export class JcoComponentRunner {
       requestJson: JSON.stringify(job.request.requestData),
       contextJson: JSON.stringify(job.request.context),
       memoryLimitBytes: pagesFor(job.limits.memoryMb) * 65536,
+      maxOutputBytes: job.limits.maxOutputBytes,
     }, {
       log: (level, message, source) => output.log(job.host, level, message, source),
+      overflow: () => (output.exceeded = true),
       call: (tool, paramsJson) => callHost(job.host, tool, paramsJson),
     });
   }
@@ -139,6 +148,12 @@ export class JcoComponentRunner {
     if (output.exceeded || ("ok" in outcome && outcome.value.length > job.limits.maxOutputBytes)) {
       const message = `the component's output exceeded ${job.limits.maxOutputBytes} bytes`;
       return { reason: "output", error: sandboxKilled("output", message, elapsed) };
+    }
+    const depth = LIMITS["json.depth"];
+    if ("ok" in outcome && jsonTextDepth(outcome.value, depth) > depth) {
+      const message = `the component returned a result nested more than ${depth} levels deep`;
+      const details = { ...elapsed, limit: "json.depth" };
+      return { reason: "output", error: sandboxKilled("output", message, details) };
     }
     if ("died" in outcome) {
       const message = `the component worker died: ${quote(outcome.died)}`;
@@ -163,14 +178,11 @@ export class JcoComponentRunner {
   }
 
   #spawn(component: TranspiledComponent, memoryMb: number): ComponentWorker {
-    const pages = pagesFor(memoryMb);
-    const cores: Record<string, Uint8Array> = {};
-    for (const [name, bytes] of Object.entries(component.cores)) {
-      try {
-        cores[name] = capCoreMemory(bytes, pages);
-      } catch (err) {
-        throw sandboxKilled("memory", `the component cannot run in ${memoryMb} MB: ${err}`);
-      }
+    let cores: Record<string, Uint8Array>;
+    try {
+      cores = capComponentMemory(component.cores, pagesFor(memoryMb));
+    } catch (err) {
+      throw sandboxKilled("memory", `the component cannot run in ${memoryMb} MB: ${err}`);
     }
     return new ComponentWorker(component, cores);
   }

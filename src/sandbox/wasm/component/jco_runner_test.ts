@@ -140,6 +140,25 @@ Deno.test("JcoComponentRunner caps component memory at the job's limit", async (
   }
 });
 
+Deno.test("JcoComponentRunner refuses a result nested deeper than json.depth for output", async () => {
+  const runner = new JcoComponentRunner();
+  try {
+    let nested: unknown = 0;
+    for (let i = 0; i < 300; i++) nested = [nested];
+    const j = await job("echo", new RecordingHost());
+    j.request.requestData = { source: "internal", input: nested };
+    const err = await killOf(runner.run(j));
+    assert.equal(err.code, "SANDBOX_KILLED");
+    assert.deepEqual(
+      [(err.details as { reason: string }).reason, (err.details as { limit: string }).limit],
+      ["output", "json.depth"],
+    );
+    assert.equal((await runner.run(await job("echo", new RecordingHost()))).resultType, "generic");
+  } finally {
+    await runner.close();
+  }
+});
+
 Deno.test("JcoComponentRunner kills unbounded recursion with reason stack", async () => {
   const runner = new JcoComponentRunner();
   try {
@@ -183,6 +202,44 @@ Deno.test("JcoComponentRunner gives WASI components stdout as logs, no env, no p
     assert.equal(res.resultType, "generic");
     assert.deepEqual(res.data, { env: 0, preopens: 0 });
     assert.deepEqual(host.logs, [{ level: "info", message: "hello from wasi", source: "console" }]);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner kills a component flooding WASI stdout for output, unbuffered", async () => {
+  const wit = await Deno.readTextFile(
+    new URL("../../../../tests/fixtures/components/wasi.wit", import.meta.url),
+  );
+  // 2,000 writes of 60,000 zero bytes (no newline): 120 MB unless the budget stops it.
+  const body = `(import "wasi:cli/stdout@0.2.0" "get-stdout" (func $stdout (result i32)))
+    (import "wasi:io/streams@0.2.0" "[method]output-stream.blocking-write-and-flush"
+      (func $write (param i32 i32 i32 i32)))
+    ;; ---
+    (func (export "handle") (param i32 i32 i32 i32) (result i32)
+      (local $i i32) (local $out i32)
+      (local.set $out (call $stdout))
+      (loop $more
+        (call $write (local.get $out) (i32.const 0) (i32.const 60000) (i32.const 32))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $more (i32.lt_u (local.get $i) (i32.const 2000))))
+      (call $ok))`;
+  const prelude = await Deno.readTextFile(
+    new URL("../../../../tests/fixtures/components/prelude.wat", import.meta.url),
+  );
+  const bytes = await buildComponent(body, prelude, "kiln:fixtures/wasi-handler@0.1.0", wit);
+  const runner = new JcoComponentRunner();
+  try {
+    const host = new RecordingHost();
+    const j = await job("echo", host, { maxOutputBytes: 1 << 20 });
+    j.code = { ...j.code, bytes, hash: "stdout-flood" };
+    const started = performance.now();
+    const err = await killOf(runner.run(j));
+    assert.equal(err.code, "SANDBOX_KILLED");
+    assert.equal((err.details as { reason: string }).reason, "output");
+    assert.ok(performance.now() - started < 3_000, "the flood was not stopped at the budget");
+    assert.deepEqual(host.logs, [], "no line ended, so none was logged");
+    assert.equal((await runner.run(await job("echo", new RecordingHost()))).resultType, "generic");
   } finally {
     await runner.close();
   }
