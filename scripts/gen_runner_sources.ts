@@ -8,6 +8,7 @@ const FILES = [
   "sandbox-images/deno-runner/runner.js",
   "sandbox-images/deno-runner/guest.js",
   "sandbox-images/python-runner/runner.py",
+  "sandbox-images/python-runner/guest.py",
 ];
 const OUT = "src/sandbox/container/_runner_sources.ts";
 const root = fileURLToPath(new URL("../", import.meta.url));

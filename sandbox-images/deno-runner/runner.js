@@ -1,20 +1,52 @@
-// Kiln Deno runner: the `/execute` server of the container tier (SPEC §5). It listens on a Unix
-// socket in the bind-mounted directory Kiln shares with the container and runs each JIT task in a
-// fresh, permissionless Deno process (one spare is kept started, so a warm execution pays no
-// start-up). Tool calls go to Kiln's `/mcp` over the second socket with the execution's token.
+// Kiln Deno runner: the `/execute` server of the container tier (SPEC §5), the container's pid 1.
+// It listens on a Unix socket in the bind-mounted directory Kiln shares with the container and runs
+// each JIT task in a fresh, permissionless Deno process (one spare is kept started, holding no
+// one's code, so a warm execution pays no start-up). The container runs one task at a time: when
+// a task ends every other process is killed and reaped, /tmp, /dev/shm and System V IPC are
+// emptied and only then does the answer go out, so nothing of one execution is there for the next;
+// a container that cannot be brought back says so (`recycle`) and Kiln replaces it. The runner is
+// non-dumpable, so nothing of the same uid can read its memory (past requests, their tokens) or
+// trace it. Tool calls go to Kiln's `/mcp` over the second socket with the execution's token.
 import { builtinModules } from "node:module";
 
 const DIR = Deno.env.get("KILN_SOCKET_DIR") ?? "/kiln";
 const GUEST = Deno.env.get("KILN_GUEST_SCRIPT") ?? new URL("./guest.js", import.meta.url).pathname;
 const TMP = Deno.env.get("TMPDIR") ?? "/tmp";
+/** The runner's own files under /tmp: the only entry the wipe after each task keeps. */
+const OWN = `${TMP}/.kiln-runner`;
 const SOCKET = `${DIR}/runner.sock`;
 const MCP_SOCKET = `${DIR}/mcp.sock`;
 const LOG_CAP = 1 << 20;
+/** Framing and console bytes allowed on top of the result and log budgets. */
+const SLACK = 64 << 10;
+const CLEANUP_MS = 2_000;
+/** Past these, replacing the container is cheaper than cleaning up after the guest. */
+const MAX_LEFTOVERS = 10_000;
+const MAX_LEFTOVER_DEPTH = 64;
+const RSS_POLL_MS = 20;
+const MB = 1 << 20;
+const PAGE = 4096;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+const libc = Deno.dlopen("libc.so.6", {
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  waitpid: { parameters: ["i32", "pointer", "i32"], result: "i32" },
+  shmctl: { parameters: ["i32", "i32", "pointer"], result: "i32" },
+  msgctl: { parameters: ["i32", "i32", "pointer"], result: "i32" },
+  semctl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+}).symbols;
+// PR_SET_DUMPABLE 0: /proc/<runner>/{mem,environ,fd,maps} and ptrace are refused to its uid.
+if (libc.prctl(4, 0, 0, 0, 0) !== 0) throw new Error("prctl(PR_SET_DUMPABLE, 0) failed");
+
+Deno.mkdirSync(`${OWN}/deno-guest`, { recursive: true });
+const KEEP = new Set([".kiln-runner"]);
+const denoDir = Deno.env.get("DENO_DIR") ?? "";
+if (denoDir.startsWith(`${TMP}/`)) KEEP.add(denoDir.slice(TMP.length + 1).split("/")[0]);
+
 // Node built-ins are importable without permissions; the guests' import map turns each into a throw.
-const importMap = `${TMP}/kiln-guest-imports.json`;
+const importMap = `${OWN}/guest-imports.json`;
 const refuse = "data:text/javascript,throw new Error('node built-in modules are not available')";
 const builtins = builtinModules.flatMap((m) => m.startsWith("node:") ? [m] : [m, `node:${m}`]);
 Deno.writeTextFileSync(
@@ -37,6 +69,9 @@ function guestArgs(memoryMb) {
   ];
 }
 
+/** Children Deno itself spawned (and reaps); any other child is an orphan the runner reaps. */
+const ours = new Set();
+
 class Guest {
   constructor(memoryMb) {
     this.memoryMb = memoryMb;
@@ -46,46 +81,69 @@ class Guest {
       stdout: "piped",
       stderr: "piped",
       clearEnv: true,
-      env: { DENO_DIR: `${TMP}/deno-guest`, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      env: { DENO_DIR: `${OWN}/deno-guest`, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     }).spawn();
+    this.pid = this.child.pid;
+    this.exited = false;
+    track(this.child, () => (this.exited = true));
+    oomFirst(this.pid);
     this.stdin = this.child.stdin.getWriter();
-    this.stderr = "";
-    (async () => {
-      for await (const chunk of this.child.stderr) {
-        if (this.stderr.length < 65536) this.stderr += decoder.decode(chunk);
-      }
-    })().catch(() => {});
   }
   write(message) {
     return this.stdin.write(encoder.encode(JSON.stringify(message) + "\n")).catch(() => {});
   }
-  kill() {
+}
+
+function stop(child) {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* exited */ }
+}
+
+function track(child, onExit) {
+  ours.add(child.pid);
+  child.status.then(() => {
+    ours.delete(child.pid);
+    onExit?.();
+  });
+}
+
+/** The guest, not the runner, is what the kernel kills when the container runs out of memory. */
+function oomFirst(pid) {
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/oom_score_adj`, "1000");
+  } catch { /* gone already */ }
+}
+
+/** The container's cgroup OOM-kill count (cgroup v1 or v2), or null when unreadable. */
+function oomKills() {
+  for (const path of ["/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"]) {
     try {
-      this.child.kill("SIGKILL");
-    } catch { /* already gone */ }
+      const m = /^oom_kill (\d+)$/m.exec(Deno.readTextFileSync(path));
+      if (m) return Number(m[1]);
+    } catch { /* the other cgroup version */ }
+  }
+  return null;
+}
+
+function rssOf(pid) {
+  try {
+    return Number(Deno.readTextFileSync(`/proc/${pid}/statm`).split(" ")[1]) * PAGE;
+  } catch {
+    return null;
   }
 }
 
 let spare = null;
-let spareTimer = null;
 /** The started spare guest (or a new one when its heap size differs). */
 function takeGuest(memoryMb) {
   let guest = spare;
   spare = null;
-  if (!guest || guest.memoryMb !== memoryMb) {
-    guest?.kill();
+  if (!guest || guest.exited || guest.memoryMb !== memoryMb) {
+    if (guest) stop(guest.child);
     guest = new Guest(memoryMb);
   }
   return guest;
-}
-/** Starts the next spare once the answer is out, so it does not compete with the execution. */
-function refill(memoryMb, source) {
-  clearTimeout(spareTimer);
-  spareTimer = setTimeout(() => {
-    if (spare) return;
-    spare = new Guest(memoryMb);
-    spare.write({ t: "preload", source });
-  }, 2);
 }
 
 const mcpClient = Deno.createHttpClient({ proxy: { transport: "unix", path: MCP_SOCKET } });
@@ -140,18 +198,89 @@ async function callTool(token, tool, params) {
   return result.structuredContent ?? null;
 }
 
-function killed(reason, message) {
+function killed(reason, message, details = {}) {
   return {
     status: reason === "timeout" ? 504 : 500,
     body: {
       error: {
         code: reason === "timeout" ? "EXECUTION_TIMEOUT" : "SANDBOX_KILLED",
         message,
-        details: { reason },
+        details: { ...details, reason },
       },
     },
   };
 }
+
+/** Splits a byte stream into lines, touching each byte once; `pending` is the open line's size. */
+class Lines {
+  parts = [];
+  pending = 0;
+  feed(chunk) {
+    const lines = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) break;
+      this.parts.push(chunk.subarray(start, nl));
+      lines.push(concat(this.parts));
+      this.parts = [];
+      this.pending = 0;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      this.parts.push(chunk.subarray(start));
+      this.pending += chunk.length - start;
+    }
+    return lines;
+  }
+}
+
+function concat(parts) {
+  if (parts.length === 1) return parts[0];
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
+}
+
+/** Whether JSON text nests deeper than `max` (strings skipped), in one pass. */
+function nestsDeeper(bytes, max) {
+  let depth = 0, inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+/** The last `size` bytes of a stream, kept in amortized constant work per byte. */
+class Tail {
+  constructor(size) {
+    this.size = size;
+    this.bytes = new Uint8Array(0);
+  }
+  push(chunk) {
+    const keep = chunk.length >= this.size ? chunk.subarray(chunk.length - this.size) : chunk;
+    this.bytes = concat([
+      this.bytes.subarray(Math.max(0, this.bytes.length + keep.length - this.size)),
+      keep,
+    ]);
+  }
+  text() {
+    return decoder.decode(this.bytes);
+  }
+}
+
+const LEVELS = new Set(["debug", "info", "warn", "error"]);
 
 /** Runs one JIT task in a fresh guest; resolves to {status, body}. */
 async function execute(request) {
@@ -159,88 +288,143 @@ async function execute(request) {
   const { code, limits = {} } = request;
   const timeoutMs = limits.timeoutMs ?? 10_000;
   const maxOutput = limits.maxOutputBytes ?? 4 << 20;
+  const maxDepth = request.maxJsonDepth ?? 128;
   const guest = takeGuest(limits.memoryMb ?? 128);
   const token = request.context?.mcp_token ?? "";
+  const ooms = oomKills();
   const logs = [];
   let logBytes = 0;
+  let total = 0;
+  const budget = maxOutput + LOG_CAP + SLACK;
+  let settled = false;
   let settle;
   const done = new Promise((resolve) => (settle = resolve));
+  const finish = (outcome) => {
+    if (settled) return;
+    settled = true;
+    settle(outcome);
+  };
   const timer = setTimeout(
-    () => settle(killed("timeout", `ran past its ${timeoutMs} ms deadline`)),
+    () => finish(killed("timeout", `ran past its ${timeoutMs} ms deadline`)),
     timeoutMs,
   );
-  const reader = (async () => {
-    let buffered = "";
-    for await (const chunk of guest.child.stdout) {
-      buffered += decoder.decode(chunk, { stream: true });
-      if (buffered.length > maxOutput + 65536) {
-        return settle(killed("output", `produced more than ${maxOutput} bytes of output`));
+  const baseline = rssOf(guest.pid) ?? 0;
+  const memoryLimit = guest.memoryMb * MB;
+  const poll = setInterval(() => {
+    const rss = rssOf(guest.pid);
+    if (rss !== null && rss - baseline > memoryLimit) {
+      finish(
+        killed("memory", `grew by more than ${guest.memoryMb} MB`, { governedBy: "component" }),
+      );
+    }
+  }, RSS_POLL_MS);
+  const count = (n) => {
+    total += n;
+    if (total > budget) finish(killed("output", `wrote more than ${budget} bytes`));
+  };
+  const logged = (n) => {
+    logBytes += n;
+    if (logBytes > LOG_CAP) finish(killed("output", `logged more than ${LOG_CAP} bytes`));
+  };
+  const answer = (body) => {
+    body.requestId = request.requestId;
+    body.metrics = {
+      execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      mcp_calls: [],
+    };
+    body.logs = logs;
+    finish({ status: 200, body });
+  };
+  let result = null;
+  const onLine = (line) => {
+    if (result?.ok) {
+      if (line.length > maxOutput) {
+        return finish(killed("output", `returned more than ${maxOutput} bytes`));
       }
-      let nl;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let m;
-        try {
-          m = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (m.t === "log") {
-          logBytes += line.length;
-          if (logBytes > LOG_CAP) {
-            return settle(killed("output", `logged more than ${LOG_CAP} bytes`));
-          }
-          logs.push({ level: m.level, message: m.message, fields: m.fields, source: m.source });
-        } else if (m.t === "call") {
-          callTool(token, m.tool, m.params).then(
-            (value) => guest.write({ t: "reply", id: m.id, value }),
-            (err) =>
-              guest.write({
-                t: "reply",
-                id: m.id,
-                error: { code: err?.code ?? "INTERNAL", message: String(err?.message ?? err) },
-              }),
-          );
-        } else if (m.t === "result") {
-          if (m.ok && m.json.length > maxOutput) {
-            return settle(killed("output", `produced more than ${maxOutput} bytes of output`));
-          }
-          const metrics = {
-            execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-            mcp_calls: [],
-          };
-          const body = m.ok
-            ? {
-              requestId: request.requestId,
-              resultType: "generic",
-              data: JSON.parse(m.json),
-              metrics,
-              logs,
-            }
-            : {
-              requestId: request.requestId,
-              resultType: "error",
-              data: { code: m.code, message: m.message },
-              metrics,
-              logs,
-            };
-          return settle({ status: 200, body });
-        }
+      if (nestsDeeper(line, maxDepth)) {
+        return finish(
+          killed("output", `returned a result nested deeper than ${maxDepth}`, {
+            limit: "json.depth",
+          }),
+        );
+      }
+      return answer({ resultType: "generic", data: JSON.parse(decoder.decode(line)) });
+    }
+    let m;
+    try {
+      m = JSON.parse(decoder.decode(line));
+    } catch {
+      return;
+    }
+    if (m?.t === "log") {
+      logged(line.length);
+      logs.push({
+        level: LEVELS.has(m.level) ? m.level : "info",
+        message: String(m.message),
+        fields: m.fields && typeof m.fields === "object" ? m.fields : undefined,
+        source: m.source === "console" ? "console" : "sdk",
+      });
+    } else if (m?.t === "call") {
+      callTool(token, m.tool, m.params).then(
+        (value) => guest.write({ t: "reply", id: m.id, value }),
+        (err) =>
+          guest.write({
+            t: "reply",
+            id: m.id,
+            error: { code: err?.code ?? "INTERNAL", message: String(err?.message ?? err) },
+          }),
+      );
+    } else if (m?.t === "result") {
+      result = m;
+      if (!m.ok) {
+        answer({
+          resultType: "error",
+          data: { code: String(m.code), message: String(m.message) },
+        });
+      }
+    } else if (m?.t === "killed" && m.reason === "output") {
+      const limit = m.limit === "json.depth" ? { limit: "json.depth" } : {};
+      finish(killed("output", "returned a result too large or nested too deeply", limit));
+    }
+  };
+  const stdout = (async () => {
+    const lines = new Lines();
+    for await (const chunk of guest.child.stdout) {
+      count(chunk.length);
+      if (settled) return;
+      for (const line of lines.feed(chunk)) {
+        onLine(line);
+        if (settled) return;
+      }
+      if (lines.pending > maxOutput + SLACK) {
+        return finish(killed("output", `wrote a line longer than ${maxOutput + SLACK} bytes`));
       }
     }
   })();
-  reader.catch(() => {});
+  const stderr = new Tail(8192);
+  const errors = (async () => {
+    for await (const chunk of guest.child.stderr) {
+      count(chunk.length);
+      if (settled) return;
+      stderr.push(chunk);
+    }
+  })();
+  stdout.catch(() => {});
+  errors.catch(() => {});
   guest.child.status.then(async (status) => {
-    await reader.catch(() => {});
-    await new Promise((r) => setTimeout(r, 5));
-    const oom = /out of memory|heap limit|allocation failed/i.test(guest.stderr);
-    if (oom) return settle(killed("memory", `exceeded its ${guest.memoryMb} MB memory limit`));
-    settle(
-      killed(
-        "crash",
-        `the guest exited with ${status.signal ?? status.code}: ${guest.stderr.slice(-300)}`,
-      ),
+    await Promise.allSettled([stdout, errors]);
+    const tail = stderr.text();
+    if (/out of memory|heap limit|allocation failed/i.test(tail)) {
+      return finish(
+        killed("memory", `exceeded its ${guest.memoryMb} MB heap`, { governedBy: "component" }),
+      );
+    }
+    const now = oomKills();
+    if (status.signal === "SIGKILL" && ooms !== null && now !== null && now > ooms) {
+      return finish(killed("memory", "the container ran out of memory", { governedBy: "pool" }));
+    }
+    finish(
+      killed("crash", `the guest exited with ${status.signal ?? status.code}: ${tail.slice(-300)}`),
     );
   });
   await guest.write({
@@ -252,8 +436,8 @@ async function execute(request) {
   });
   const outcome = await done;
   clearTimeout(timer);
-  guest.kill();
-  refill(guest.memoryMb, code.source);
+  clearInterval(poll);
+  stop(guest.child);
   return outcome;
 }
 
@@ -286,13 +470,12 @@ async function command(req) {
     env: { PATH: "/usr/bin:/bin", HOME: TMP, LANG: "C.UTF-8" },
     cwd: TMP,
   }).spawn();
+  track(child);
   let timedOut = false;
   let truncated = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
+    stop(child);
   }, timeoutMs);
   const collect = async (stream) => {
     const parts = [];
@@ -307,24 +490,19 @@ async function command(req) {
       parts.push(chunk.subarray(0, room));
       size += Math.min(room, chunk.length);
     }
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return decoder.decode(all);
+    return decoder.decode(concat(parts.length ? parts : [new Uint8Array(0)]));
   };
   if (stdin !== undefined) {
     const w = child.stdin.getWriter();
     w.write(encoder.encode(stdin)).then(() => w.close()).catch(() => {});
   }
-  const [stdout, stderr, status] = await Promise.all([
-    collect(child.stdout),
-    collect(child.stderr),
-    child.status,
-  ]);
+  const outputs = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  // A command's descendants may hold its pipes open: its own exit (or the timeout) ends the wait,
+  // and killing everything else closes them.
+  const status = await child.status;
   clearTimeout(timer);
+  libc.kill(-1, 9);
+  const [stdout, stderr] = await outputs;
   return {
     exitCode: status.code ?? 128,
     signal: status.signal,
@@ -335,6 +513,133 @@ async function command(req) {
   };
 }
 
+/** Pids in the container other than the runner's. */
+function others() {
+  const left = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const pid = Number(e.name);
+    if (pid !== Deno.pid && pid !== 1) left.push(pid);
+  }
+  return left;
+}
+
+/** Reaps exited children Deno did not spawn (orphans reparented to pid 1). */
+function reapOrphans(pids) {
+  for (const pid of pids) {
+    if (ours.has(pid)) continue;
+    let stat;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" && Number(fields[1]) === Deno.pid) libc.waitpid(pid, null, 1);
+  }
+}
+
+/** Empties `root` (but `keep`), or says why it will not: too much, too deep, not removable. */
+function wipe(root, keep = new Set()) {
+  let count = 0;
+  const dirs = [];
+  const stack = [[root, 0]];
+  try {
+    while (stack.length) {
+      const [path, depth] = stack.pop();
+      if (depth > MAX_LEFTOVER_DEPTH) {
+        return `the guest left directories more than ${MAX_LEFTOVER_DEPTH} deep`;
+      }
+      let entries;
+      try {
+        entries = [...Deno.readDirSync(path)];
+      } catch (err) {
+        if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+        Deno.chmodSync(path, 0o700);
+        entries = [...Deno.readDirSync(path)];
+      }
+      for (const e of entries) {
+        if (depth === 0 && keep.has(e.name)) continue;
+        if (++count > MAX_LEFTOVERS) return `the guest left more than ${MAX_LEFTOVERS} files`;
+        const full = `${path}/${e.name}`;
+        if (e.isDirectory) {
+          Deno.chmodSync(full, 0o700);
+          stack.push([full, depth + 1]);
+          dirs.push(full);
+        } else Deno.removeSync(full);
+      }
+    }
+    for (const d of dirs.reverse()) Deno.removeSync(d);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound && count === 0) return null;
+    return `cannot empty ${root}: ${err.message}`;
+  }
+  return null;
+}
+
+/** Removes System V shared memory, queues and semaphores left behind. */
+function removeIpc() {
+  const kinds = {
+    shm: (id) => libc.shmctl(id, 0, null),
+    msg: (id) => libc.msgctl(id, 0, null),
+    sem: (id) => libc.semctl(id, 0, 0),
+  };
+  for (const [kind, remove] of Object.entries(kinds)) {
+    let text;
+    try {
+      text = Deno.readTextFileSync(`/proc/sysvipc/${kind}`);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const id = Number(line.trim().split(/\s+/)[1]);
+      if (line.trim() && remove(id) !== 0) return `cannot remove System V ${kind} ${id}`;
+    }
+  }
+  return null;
+}
+
+let unhealthy = null;
+let socketInode = null;
+let lastMemoryMb = Number(Deno.env.get("KILN_GUEST_MEMORY_MB") ?? 128);
+
+/**
+ * Kills and reaps every other process, empties the shared places, starts the next spare.
+ * Resolves to why the container cannot be trusted with another execution, or null.
+ */
+async function cleanup() {
+  spare = null;
+  const until = Date.now() + CLEANUP_MS;
+  for (;;) {
+    libc.kill(-1, 9);
+    const left = others();
+    if (!left.length) break;
+    reapOrphans(left);
+    if (Date.now() > until) return `processes survived the cleanup: ${left.slice(0, 8)}`;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const why = wipe(TMP, KEEP) ?? wipe("/dev/shm") ?? removeIpc();
+  if (why) return why;
+  try {
+    if (Deno.statSync(SOCKET).ino !== socketInode) return "the runner's socket was replaced";
+  } catch (err) {
+    return `the runner's socket is gone: ${err.message}`;
+  }
+  try {
+    spare = new Guest(lastMemoryMb);
+  } catch (err) {
+    return `cannot start a guest: ${err.message}`;
+  }
+  return null;
+}
+
+/** Cleans up, then answers; a container that could not be cleaned asks to be replaced. */
+async function after(outcome) {
+  unhealthy ??= await cleanup();
+  if (unhealthy) outcome.body.recycle = unhealthy;
+  return outcome;
+}
+
 let busy = 0;
 const json = (status, body) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -342,15 +647,19 @@ const json = (status, body) =>
 try {
   Deno.removeSync(SOCKET);
 } catch { /* none */ }
-spare = new Guest(Number(Deno.env.get("KILN_GUEST_MEMORY_MB") ?? 128));
+spare = new Guest(lastMemoryMb);
 Deno.serve({
   path: SOCKET,
   onListen() {
     Deno.chmodSync(SOCKET, 0o666);
+    socketInode = Deno.statSync(SOCKET).ino;
   },
 }, async (req) => {
   const { pathname } = new URL(req.url);
-  if (pathname === "/healthz") return json(200, { ok: true, runner: "deno", busy });
+  if (pathname === "/healthz") {
+    if (unhealthy) return json(503, { ok: false, runner: "deno", why: unhealthy });
+    return json(200, { ok: true, runner: "deno", busy });
+  }
   if (req.method !== "POST") {
     return json(405, { error: { code: "METHOD_NOT_ALLOWED", message: req.method } });
   }
@@ -360,38 +669,40 @@ Deno.serve({
   } catch (err) {
     return json(400, { error: { code: "BAD_REQUEST", message: `malformed JSON: ${err.message}` } });
   }
-  if (pathname === "/execute") {
-    if (
-      !body?.code || typeof body.code.source !== "string" || typeof body.code.entry !== "string"
-    ) {
-      return json(400, {
-        error: { code: "BAD_REQUEST", message: "code.source and code.entry are required" },
-      });
-    }
-    if (busy > 0) {
-      return json(429, { error: { code: "OVERLOADED", message: "this runner is busy" } });
-    }
-    busy++;
-    try {
-      const { status, body: out } = await execute(body);
-      return json(status, out);
-    } finally {
-      busy--;
-    }
+  if (pathname !== "/execute" && pathname !== "/command") {
+    return json(404, { error: { code: "NOT_FOUND", message: pathname } });
   }
-  if (pathname === "/command") {
+  if (
+    pathname === "/execute" &&
+    (!body?.code || typeof body.code.source !== "string" || typeof body.code.entry !== "string")
+  ) {
+    return json(400, {
+      error: { code: "BAD_REQUEST", message: "code.source and code.entry are required" },
+    });
+  }
+  if (busy > 0) return json(429, { error: { code: "OVERLOADED", message: "this runner is busy" } });
+  busy++;
+  try {
+    if (pathname === "/execute") {
+      lastMemoryMb = body.limits?.memoryMb ?? lastMemoryMb;
+      const { status, body: out } = await after(await execute(body));
+      return json(status, out);
+    }
+    let out;
     try {
-      return json(200, await command(body));
+      out = await command(body);
     } catch (err) {
-      return json(200, {
+      out = {
         exitCode: 127,
         stdout: "",
         stderr: String(err.message ?? err),
         timedOut: false,
         truncated: false,
         spawnError: true,
-      });
+      };
     }
+    return json(200, (await after({ status: 200, body: out })).body);
+  } finally {
+    busy--;
   }
-  return json(404, { error: { code: "NOT_FOUND", message: pathname } });
 });

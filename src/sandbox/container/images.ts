@@ -185,5 +185,6 @@ async function pythonRootfs(python: string): Promise<TarFile[]> {
     await file("/usr/bin/python3", real, 0o755),
     ...files,
     text("/runner/runner.py", RUNNER_SOURCES["sandbox-images/python-runner/runner.py"]),
+    text("/runner/guest.py", RUNNER_SOURCES["sandbox-images/python-runner/guest.py"]),
   ];
 }

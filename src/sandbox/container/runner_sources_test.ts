@@ -6,6 +6,7 @@ Deno.test("the embedded runner sources match sandbox-images/ (run scripts/gen_ru
   assert.deepEqual(Object.keys(RUNNER_SOURCES).sort(), [
     "sandbox-images/deno-runner/guest.js",
     "sandbox-images/deno-runner/runner.js",
+    "sandbox-images/python-runner/guest.py",
     "sandbox-images/python-runner/runner.py",
   ]);
   for (const [path, text] of Object.entries(RUNNER_SOURCES)) {
