@@ -1,11 +1,14 @@
 import {
   type Clock,
+  jsonTextDepth,
   KilnError,
+  LIMITS,
   type Logger,
   quote,
   sandboxKilled,
   SandboxTimeoutError,
   systemClock,
+  valueDepth,
 } from "../../core/mod.ts";
 import type { ExecuteResponse, SandboxPool } from "../../models/mod.ts";
 import type { ExecutionJob, GuestLogLevel, TierDriver, TierStats } from "../tier.ts";
@@ -23,7 +26,11 @@ import {
   MAX_COMMAND_OUTPUT,
 } from "./command.ts";
 import { forwardTo, hostBridge, type McpHandler } from "./_mcp_bridge.ts";
-import type { ContainerSandbox } from "./_sandbox.ts";
+import { type ContainerSandbox, parseAnswer } from "./_sandbox.ts";
+import { guestMemory, memoryKillText } from "./guest_memory.ts";
+
+/** How deep a result (and a log's fields) may nest, as everywhere Kiln hands JSON on. */
+const MAX_DEPTH = LIMITS["json.depth"];
 
 export interface ContainerTierOptions {
   docker: DockerApi;
@@ -222,15 +229,21 @@ export class ContainerTier implements TierDriver {
       );
     }
     const lease = await this.allocate(request.context.appId, this.poolNameFor(job), job.signal);
+    const memory = guestMemory(limits.memoryMb, lease.pool.spec.memoryBytes, language);
     const grace = this.#opts.graceMs ?? 2_000;
     const deadline = AbortSignal.timeout(limits.timeoutMs + grace);
     const signals = [deadline, this.#shutdown.signal, ...(job.signal ? [job.signal] : [])];
     const started = performance.now();
     let discard: string | undefined;
     try {
-      const answer = await lease.sandbox.post(
+      const raw = await lease.sandbox.postRaw(
         "/execute",
-        { ...request, code: { language, source: code.source, entry: code.entry }, limits },
+        {
+          ...request,
+          code: { language, source: code.source, entry: code.entry },
+          limits: { ...limits, memoryMb: memory.memoryMb },
+          maxJsonDepth: MAX_DEPTH,
+        },
         AbortSignal.any(signals),
         { token: request.context.mcp_token, host: job.host },
         limits.maxOutputBytes * 2 + (4 << 20),
@@ -242,23 +255,26 @@ export class ContainerTier implements TierDriver {
         }
         throw await this.#transportError(job, lease, err, { deadline, started });
       });
-      if (answer.status === 200) {
-        const body = answer.body as ExecuteResponse & { logs?: GuestLog[] };
-        for (const l of body.logs ?? []) {
-          job.host.log(l.level, l.message, l.fields ?? undefined, l.source);
-        }
-        delete body.logs;
-        body.requestId = request.requestId;
-        body.metrics = {
-          execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-          mcp_calls: [],
-        };
-        return body;
+      // Parsing is iterative but slow on deep text; what nests past the budget is refused unread.
+      if (jsonTextDepth(raw.text, MAX_DEPTH + 3) > MAX_DEPTH + 3) {
+        throw this.#killed(job, lease.pool, "output", "the runner's answer nests too deeply", {
+          limit: "json.depth",
+        });
       }
+      const answer = { status: raw.status, body: parseAnswer(raw.text) };
+      if (typeof answer.body.recycle === "string") {
+        discard = `unhealthy: ${answer.body.recycle}`;
+        lease.pool.countKill("unhealthy");
+        this.#log.warn("sandbox container could not be cleaned; replacing it", {
+          container: lease.sandbox.name,
+          why: answer.body.recycle,
+        });
+      }
+      if (answer.status === 200) return this.#result(job, answer.body, lease.pool, started);
       const error = (answer.body.error ?? {}) as {
         code?: string;
         message?: string;
-        details?: { reason?: string };
+        details?: { reason?: string; limit?: string; governedBy?: "component" | "pool" };
       };
       const reason = error.details?.reason;
       if (answer.status === 429) {
@@ -266,8 +282,22 @@ export class ContainerTier implements TierDriver {
         throw new KilnError("OVERLOADED", "the sandbox runner is busy", { tier: "container" });
       }
       if (reason) {
-        if (reason !== "output") discard = `killed: ${reason}`;
-        throw this.#killed(job, lease.pool, reason, error.message ?? "");
+        // The runner answered, so it has cleaned up after the guest: the container is reusable.
+        const { limit, governedBy } = error.details ?? {};
+        const extra: Record<string, unknown> = limit === "json.depth" ? { limit } : {};
+        if (reason === "memory") {
+          const by = governedBy === "pool" || memory.governedBy === "pool" ? "pool" : "component";
+          Object.assign(extra, {
+            governedBy: by,
+            memoryMb: memory.memoryMb,
+            containerMemoryMb: memory.containerMb,
+          });
+          const pool = quote(`${lease.pool.spec.appId}/${lease.pool.spec.poolName}`);
+          throw this.#killed(job, lease.pool, reason, error.message ?? "", extra, {
+            memory: memoryKillText(memory, pool, by),
+          });
+        }
+        throw this.#killed(job, lease.pool, reason, error.message ?? "", extra);
       }
       discard = `runner answered ${answer.status}`;
       throw new KilnError("BAD_GATEWAY", `the sandbox runner answered ${answer.status}`, {
@@ -277,6 +307,35 @@ export class ContainerTier implements TierDriver {
     } finally {
       this.release(lease, discard);
     }
+  }
+
+  /** A runner's 200 answer as the `/execute` response; its logs go to the execution's host. */
+  #result(
+    job: ExecutionJob,
+    body: Record<string, unknown>,
+    pool: ContainerPool,
+    started: number,
+  ): ExecuteResponse {
+    const response = body as unknown as ExecuteResponse & { logs?: GuestLog[] };
+    if (valueDepth(response.data, MAX_DEPTH) > MAX_DEPTH) {
+      throw this.#killed(job, pool, "output", `the result nests deeper than ${MAX_DEPTH}`, {
+        limit: "json.depth",
+      });
+    }
+    for (const l of Array.isArray(response.logs) ? response.logs : []) {
+      const fields = l.fields && valueDepth(l.fields, MAX_DEPTH) <= MAX_DEPTH
+        ? l.fields
+        : undefined;
+      job.host.log(l.level, String(l.message), fields, l.source);
+    }
+    delete response.logs;
+    delete (response as { recycle?: unknown }).recycle;
+    response.requestId = job.request.requestId;
+    response.metrics = {
+      execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      mcp_calls: [],
+    };
+    return response;
   }
 
   /** Why a POST to the runner failed: deadline, caller gone, shutdown, or the container died. */
@@ -289,7 +348,9 @@ export class ContainerTier implements TierDriver {
     if (this.#closed || this.#shutdown.signal.aborted) {
       return this.#killed(job, lease.pool, "shutdown", "");
     }
-    if (job.signal?.aborted) return this.#killed(job, lease.pool, "timeout", "", true);
+    if (job.signal?.aborted) {
+      return this.#killed(job, lease.pool, "timeout", "", { aborted: true });
+    }
     if (o.deadline.aborted) {
       return this.#killed(job, lease.pool, "timeout", "the runner did not answer by the deadline");
     }
@@ -312,8 +373,10 @@ export class ContainerTier implements TierDriver {
     pool: ContainerPool,
     reason: string,
     detail: string,
-    aborted = false,
+    extra: Record<string, unknown> & { aborted?: boolean } = {},
+    texts: Record<string, string> = {},
   ): KilnError {
+    const aborted = extra.aborted === true;
     this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
     pool.countKill(reason);
     const { limits, request: { requestId, context } } = job;
@@ -326,11 +389,12 @@ export class ContainerTier implements TierDriver {
       stack: "exceeded the maximum call stack depth",
       crash: "crashed its sandbox container",
       shutdown: "was stopped because the container tier is shutting down",
+      ...texts,
     };
     const message = `the execution of ${quote(`${context.appId}/${context.componentId}`)} ${
       what[reason] ?? `was killed (${reason})`
     }`;
-    const details = { tier: "container", requestId, detail, ...(aborted ? { aborted } : {}) };
+    const details = { tier: "container", requestId, detail, ...extra };
     if (reason === "timeout") {
       return new SandboxTimeoutError(message, { ...details, timeoutMs: limits.timeoutMs });
     }
