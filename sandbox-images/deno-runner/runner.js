@@ -24,6 +24,8 @@ const CLEANUP_MS = 2_000;
 const MAX_LEFTOVERS = 10_000;
 const MAX_LEFTOVER_DEPTH = 64;
 const RSS_POLL_MS = 20;
+/** About what an idle guest (Deno and guest.js loaded) holds resident. */
+const GUEST_IDLE_RSS = 40 << 20;
 const MB = 1 << 20;
 const PAGE = 4096;
 const encoder = new TextEncoder();
@@ -308,7 +310,8 @@ async function execute(request) {
     () => finish(killed("timeout", `ran past its ${timeoutMs} ms deadline`)),
     timeoutMs,
   );
-  const baseline = rssOf(guest.pid) ?? 0;
+  // A spare still starting up has not reached its idle size; growth is counted from that size.
+  const baseline = Math.max(rssOf(guest.pid) ?? 0, GUEST_IDLE_RSS);
   const memoryLimit = guest.memoryMb * MB;
   const poll = setInterval(() => {
     const rss = rssOf(guest.pid);
@@ -513,30 +516,27 @@ async function command(req) {
   };
 }
 
-/** Pids in the container other than the runner's. */
-function others() {
+/**
+ * Live processes in the container other than the runner. Zombies are not alive: the runner's own
+ * children Deno reaps, and orphans (reparented to the runner, pid 1) are reaped here.
+ */
+function survivors() {
   const left = [];
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
     const pid = Number(e.name);
-    if (pid !== Deno.pid && pid !== 1) left.push(pid);
-  }
-  return left;
-}
-
-/** Reaps exited children Deno did not spawn (orphans reparented to pid 1). */
-function reapOrphans(pids) {
-  for (const pid of pids) {
-    if (ours.has(pid)) continue;
+    if (pid === Deno.pid || pid === 1) continue;
     let stat;
     try {
       stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     } catch {
-      continue;
+      continue; // gone
     }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z" && Number(fields[1]) === Deno.pid) libc.waitpid(pid, null, 1);
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (state !== "Z") left.push(pid);
+    else if (Number(ppid) === Deno.pid && !ours.has(pid)) libc.waitpid(pid, null, 1);
   }
+  return left;
 }
 
 /** Empties `root` (but `keep`), or says why it will not: too much, too deep, not removable. */
@@ -612,11 +612,16 @@ async function cleanup() {
   const until = Date.now() + CLEANUP_MS;
   for (;;) {
     libc.kill(-1, 9);
-    const left = others();
+    const left = survivors();
     if (!left.length) break;
-    reapOrphans(left);
     if (Date.now() > until) return `processes survived the cleanup: ${left.slice(0, 8)}`;
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  // The next spare starts while the rest is checked; it touches none of it.
+  try {
+    spare = new Guest(lastMemoryMb);
+  } catch (err) {
+    return `cannot start a guest: ${err.message}`;
   }
   const why = wipe(TMP, KEEP) ?? wipe("/dev/shm") ?? removeIpc();
   if (why) return why;
@@ -624,11 +629,6 @@ async function cleanup() {
     if (Deno.statSync(SOCKET).ino !== socketInode) return "the runner's socket was replaced";
   } catch (err) {
     return `the runner's socket is gone: ${err.message}`;
-  }
-  try {
-    spare = new Guest(lastMemoryMb);
-  } catch (err) {
-    return `cannot start a guest: ${err.message}`;
   }
   return null;
 }

@@ -267,12 +267,20 @@ def execute(request):
                 if run.outcome is not None:
                     break
             _reap(guest)
-            # The result is in; what the guest printed before it is already in the pipes, and
-            # whatever a descendant keeps writing is not waited for.
-            if run.complete() and not guest.alive() and not ready:
+            if run.complete() or (not readers and not guest.alive()):
                 break
-            if not readers and not guest.alive():
+        # What the guest printed before its result is in the pipes already; whatever a
+        # descendant keeps writing is not waited for.
+        while run.outcome is None and readers:
+            ready = select.select(readers, [], [], 0)[0]
+            if not ready:
                 break
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    run.feed(fd, chunk)
+                else:
+                    readers.remove(fd)
         run.finish()
         return _answer(request, run, guest, ooms, started)
     finally:
@@ -424,6 +432,11 @@ def _cleanup():
         if time.monotonic() > until:
             return "processes survived the cleanup: %s" % left[:8]
         time.sleep(0.005)
+    # The next spare starts while the rest is checked; it touches none of it.
+    try:
+        _spare = Guest()
+    except OSError as err:
+        return "cannot start a guest: %s" % err
     why = _wipe(TMP) or _wipe("/dev/shm") or _remove_ipc()
     if why:
         return why
@@ -432,10 +445,6 @@ def _cleanup():
             return "the runner's socket was replaced"
     except OSError as err:
         return "the runner's socket is gone: %s" % err
-    try:
-        _spare = Guest()
-    except OSError as err:
-        return "cannot start a guest: %s" % err
     return None
 
 

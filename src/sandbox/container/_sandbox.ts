@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { KilnError } from "../../core/mod.ts";
 import { readCapped } from "./_read_capped.ts";
+import { parseAnswer } from "./_answer.ts";
 import type { ContainerSpec, DockerApi } from "./docker_api.ts";
 import { type CurrentExecution, type McpHandler, serveMcpSocket } from "./_mcp_bridge.ts";
 
@@ -157,13 +158,4 @@ export class ContainerSandbox {
     this.#client.close();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
-}
-
-/** A runner's answer as JSON; anything else becomes a BAD_GATEWAY error body. */
-export function parseAnswer(text: string): Record<string, unknown> {
-  try {
-    const parsed = JSON.parse(text);
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
-  } catch { /* below */ }
-  return { error: { code: "BAD_GATEWAY", message: text.slice(0, 300) } };
 }

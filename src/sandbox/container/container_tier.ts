@@ -1,17 +1,6 @@
-import {
-  type Clock,
-  jsonTextDepth,
-  KilnError,
-  LIMITS,
-  type Logger,
-  quote,
-  sandboxKilled,
-  SandboxTimeoutError,
-  systemClock,
-  valueDepth,
-} from "../../core/mod.ts";
+import { type Clock, KilnError, type Logger, quote, systemClock } from "../../core/mod.ts";
 import type { ExecuteResponse, SandboxPool } from "../../models/mod.ts";
-import type { ExecutionJob, GuestLogLevel, TierDriver, TierStats } from "../tier.ts";
+import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
 import type { DockerApi } from "./docker_api.ts";
 import { DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE, type RunnerKind } from "./images.ts";
 import { currentInstance, type KilnInstance, removeOrphans, removeOwn } from "./instance.ts";
@@ -26,11 +15,9 @@ import {
   MAX_COMMAND_OUTPUT,
 } from "./command.ts";
 import { forwardTo, hostBridge, type McpHandler } from "./_mcp_bridge.ts";
-import { type ContainerSandbox, parseAnswer } from "./_sandbox.ts";
+import type { ContainerSandbox } from "./_sandbox.ts";
+import { executeResponse, killError, MAX_DEPTH, readExecuteAnswer } from "./_answer.ts";
 import { guestMemory, memoryKillText } from "./guest_memory.ts";
-
-/** How deep a result (and a log's fields) may nest, as everywhere Kiln hands JSON on. */
-const MAX_DEPTH = LIMITS["json.depth"];
 
 export interface ContainerTierOptions {
   docker: DockerApi;
@@ -249,93 +236,63 @@ export class ContainerTier implements TierDriver {
         limits.maxOutputBytes * 2 + (4 << 20),
       ).catch(async (err) => {
         discard = "transport failure";
-        if (err instanceof KilnError) {
-          this.#kills.output = (this.#kills.output ?? 0) + 1;
-          throw err;
-        }
+        if (err instanceof KilnError) throw err;
         throw await this.#transportError(job, lease, err, { deadline, started });
       });
-      // Parsing is iterative but slow on deep text; what nests past the budget is refused unread.
-      if (jsonTextDepth(raw.text, MAX_DEPTH + 3) > MAX_DEPTH + 3) {
-        throw this.#killed(job, lease.pool, "output", "the runner's answer nests too deeply", {
-          limit: "json.depth",
-        });
-      }
-      const answer = { status: raw.status, body: parseAnswer(raw.text) };
-      if (typeof answer.body.recycle === "string") {
-        discard = `unhealthy: ${answer.body.recycle}`;
+      const body = readExecuteAnswer(job, raw.text);
+      if (typeof body.recycle === "string") {
+        discard = `unhealthy: ${body.recycle}`;
         lease.pool.countKill("unhealthy");
         this.#log.warn("sandbox container could not be cleaned; replacing it", {
           container: lease.sandbox.name,
-          why: answer.body.recycle,
+          why: body.recycle,
         });
       }
-      if (answer.status === 200) return this.#result(job, answer.body, lease.pool, started);
-      const error = (answer.body.error ?? {}) as {
+      if (raw.status === 200) return executeResponse(job, body, started);
+      const error = (body.error ?? {}) as {
         code?: string;
         message?: string;
         details?: { reason?: string; limit?: string; governedBy?: "component" | "pool" };
       };
       const reason = error.details?.reason;
-      if (answer.status === 429) {
+      if (raw.status === 429) {
         discard = "runner busy";
         throw new KilnError("OVERLOADED", "the sandbox runner is busy", { tier: "container" });
       }
       if (reason) {
         // The runner answered, so it has cleaned up after the guest: the container is reusable.
         const { limit, governedBy } = error.details ?? {};
-        const extra: Record<string, unknown> = limit === "json.depth" ? { limit } : {};
-        if (reason === "memory") {
-          const by = governedBy === "pool" || memory.governedBy === "pool" ? "pool" : "component";
-          Object.assign(extra, {
-            governedBy: by,
-            memoryMb: memory.memoryMb,
-            containerMemoryMb: memory.containerMb,
-          });
-          const pool = quote(`${lease.pool.spec.appId}/${lease.pool.spec.poolName}`);
-          throw this.#killed(job, lease.pool, reason, error.message ?? "", extra, {
-            memory: memoryKillText(memory, pool, by),
+        if (limit === "json.depth") {
+          throw killError(job, reason, error.message ?? "", { limit }, {
+            output: `returned a result nesting deeper than ${MAX_DEPTH} levels`,
           });
         }
-        throw this.#killed(job, lease.pool, reason, error.message ?? "", extra);
+        if (reason !== "memory") throw killError(job, reason, error.message ?? "");
+        const by = governedBy === "pool" || memory.governedBy === "pool" ? "pool" : "component";
+        const pool = quote(`${lease.pool.spec.appId}/${lease.pool.spec.poolName}`);
+        throw killError(job, reason, error.message ?? "", {
+          governedBy: by,
+          memoryMb: memory.memoryMb,
+          containerMemoryMb: memory.containerMb,
+        }, { memory: memoryKillText(memory, pool, by) });
       }
-      discard = `runner answered ${answer.status}`;
-      throw new KilnError("BAD_GATEWAY", `the sandbox runner answered ${answer.status}`, {
+      discard = `runner answered ${raw.status}`;
+      throw new KilnError("BAD_GATEWAY", `the sandbox runner answered ${raw.status}`, {
         tier: "container",
         error,
       });
+    } catch (err) {
+      const reason = (err as { details?: { reason?: unknown } }).details?.reason;
+      const killed = err instanceof KilnError &&
+        (err.code === "SANDBOX_KILLED" || err.code === "EXECUTION_TIMEOUT");
+      if (killed && typeof reason === "string") {
+        this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
+        lease.pool.countKill(reason);
+      }
+      throw err;
     } finally {
       this.release(lease, discard);
     }
-  }
-
-  /** A runner's 200 answer as the `/execute` response; its logs go to the execution's host. */
-  #result(
-    job: ExecutionJob,
-    body: Record<string, unknown>,
-    pool: ContainerPool,
-    started: number,
-  ): ExecuteResponse {
-    const response = body as unknown as ExecuteResponse & { logs?: GuestLog[] };
-    if (valueDepth(response.data, MAX_DEPTH) > MAX_DEPTH) {
-      throw this.#killed(job, pool, "output", `the result nests deeper than ${MAX_DEPTH}`, {
-        limit: "json.depth",
-      });
-    }
-    for (const l of Array.isArray(response.logs) ? response.logs : []) {
-      const fields = l.fields && valueDepth(l.fields, MAX_DEPTH) <= MAX_DEPTH
-        ? l.fields
-        : undefined;
-      job.host.log(l.level, String(l.message), fields, l.source);
-    }
-    delete response.logs;
-    delete (response as { recycle?: unknown }).recycle;
-    response.requestId = job.request.requestId;
-    response.metrics = {
-      execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      mcp_calls: [],
-    };
-    return response;
   }
 
   /** Why a POST to the runner failed: deadline, caller gone, shutdown, or the container died. */
@@ -346,13 +303,13 @@ export class ContainerTier implements TierDriver {
     o: { deadline: AbortSignal; started: number },
   ): Promise<KilnError> {
     if (this.#closed || this.#shutdown.signal.aborted) {
-      return this.#killed(job, lease.pool, "shutdown", "");
+      return killError(job, "shutdown", "");
     }
     if (job.signal?.aborted) {
-      return this.#killed(job, lease.pool, "timeout", "", { aborted: true });
+      return killError(job, "timeout", "", { aborted: true });
     }
     if (o.deadline.aborted) {
-      return this.#killed(job, lease.pool, "timeout", "the runner did not answer by the deadline");
+      return killError(job, "timeout", "the runner did not answer by the deadline");
     }
     const state = await this.#docker.inspect(lease.sandbox.id).catch(() => null);
     const reason = state?.oomKilled ? "memory" : "crash";
@@ -365,44 +322,7 @@ export class ContainerTier implements TierDriver {
       detail,
       error: String(err),
     });
-    return this.#killed(job, lease.pool, reason, detail);
-  }
-
-  #killed(
-    job: ExecutionJob,
-    pool: ContainerPool,
-    reason: string,
-    detail: string,
-    extra: Record<string, unknown> & { aborted?: boolean } = {},
-    texts: Record<string, string> = {},
-  ): KilnError {
-    const aborted = extra.aborted === true;
-    this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
-    pool.countKill(reason);
-    const { limits, request: { requestId, context } } = job;
-    const what: Record<string, string> = {
-      timeout: aborted
-        ? "was stopped because the caller went away"
-        : `ran past its ${limits.timeoutMs} ms deadline`,
-      memory: `exceeded its ${limits.memoryMb} MB memory limit`,
-      output: `produced more than ${limits.maxOutputBytes} bytes of output`,
-      stack: "exceeded the maximum call stack depth",
-      crash: "crashed its sandbox container",
-      shutdown: "was stopped because the container tier is shutting down",
-      ...texts,
-    };
-    const message = `the execution of ${quote(`${context.appId}/${context.componentId}`)} ${
-      what[reason] ?? `was killed (${reason})`
-    }`;
-    const details = { tier: "container", requestId, detail, ...extra };
-    if (reason === "timeout") {
-      return new SandboxTimeoutError(message, { ...details, timeoutMs: limits.timeoutMs });
-    }
-    const known = ["memory", "output", "stack", "crash", "shutdown"] as const;
-    const r = (known as readonly string[]).includes(reason)
-      ? reason as typeof known[number]
-      : "crash";
-    return sandboxKilled(r, message, details);
+    return killError(job, reason, detail);
   }
 
   /**
@@ -445,7 +365,12 @@ export class ContainerTier implements TierDriver {
         stderr?: string;
         timedOut?: boolean;
         truncated?: boolean;
+        recycle?: unknown;
       };
+      if (typeof out.recycle === "string") {
+        discard = `unhealthy: ${out.recycle}`;
+        lease.pool.countKill("unhealthy");
+      }
       if (out.refused) throw new KilnError("FORBIDDEN", out.refused, { command: input.command });
       let stderr = out.stderr ?? "";
       if (out.truncated) stderr += `\n[kiln] output cut at ${MAX_COMMAND_OUTPUT} bytes`;
@@ -574,13 +499,6 @@ export class ContainerTier implements TierDriver {
     await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
     await Deno.remove(this.#opts.socketRoot).catch(() => {}); // only if empty
   }
-}
-
-interface GuestLog {
-  level: GuestLogLevel;
-  message: string;
-  fields?: Record<string, unknown>;
-  source?: "sdk" | "console";
 }
 
 function key(appId: string, poolName: string): string {

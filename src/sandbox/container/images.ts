@@ -100,7 +100,13 @@ function text(path: string, body: string, mode = 0o644): TarFile {
 async function file(path: string, from = path, mode?: number): Promise<TarFile> {
   const real = await Deno.realPath(from);
   const info = await Deno.stat(real);
-  return { path, content: await Deno.readFile(real), mode: mode ?? (info.mode ?? 0o644) & 0o777 };
+  return {
+    path,
+    content: await Deno.readFile(real),
+    mode: mode ?? (info.mode ?? 0o644) & 0o777,
+    // Compiled modules are valid only next to sources of the mtime they were compiled from.
+    mtime: (info.mtime?.getTime() ?? 0) / 1000,
+  };
 }
 
 /** The shared libraries a binary needs, by the paths the loader looks them up at. */
@@ -150,16 +156,20 @@ async function denoRootfs(deno: string): Promise<TarFile[]> {
 }
 
 const PY_SKIP =
-  /^(test|tests|idlelib|tkinter|turtledemo|ensurepip|lib2to3|site-packages|dist-packages|config-[^/]*|__pycache__)$/;
+  /^(test|tests|idlelib|tkinter|turtledemo|ensurepip|lib2to3|site-packages|dist-packages|config-[^/]*)$/;
 const PY_DYNLOAD_SKIP =
   /^(_test|_ctypes_test|_curses|readline|_dbm|_gdbm|nis|ossaudiodev|xxlimited|_tkinter)/;
 
 async function pythonRootfs(python: string): Promise<TarFile[]> {
   const real = await Deno.realPath(python);
   const probe = await new Deno.Command(real, {
-    args: ["-I", "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"],
+    args: [
+      "-I",
+      "-c",
+      "import sys, sysconfig; print(sysconfig.get_paths()['stdlib']); print(sys.implementation.cache_tag)",
+    ],
   }).output();
-  const stdlib = new TextDecoder().decode(probe.stdout).trim();
+  const [stdlib, tag] = new TextDecoder().decode(probe.stdout).trim().split("\n");
   if (!stdlib) throw new KilnError("INTERNAL", `cannot find the stdlib of ${python}`);
   const files: TarFile[] = [];
   const extensions: string[] = [];
@@ -174,7 +184,9 @@ async function pythonRootfs(python: string): Promise<TarFile[]> {
           if (PY_DYNLOAD_SKIP.test(entry.name)) continue;
           extensions.push(path);
         }
-        if (entry.name.endsWith(".pyc")) continue;
+        // Each guest is a fresh interpreter: without the stdlib's compiled modules (this
+        // interpreter's, unoptimized) every guest would compile what it imports from source.
+        if (entry.name.endsWith(".pyc") && !entry.name.endsWith(`.${tag}.pyc`)) continue;
         files.push(await file(path));
       }
     }
