@@ -12,7 +12,7 @@ import { builtinModules } from "node:module";
 const DIR = Deno.env.get("KILN_SOCKET_DIR") ?? "/kiln";
 const GUEST = Deno.env.get("KILN_GUEST_SCRIPT") ?? new URL("./guest.js", import.meta.url).pathname;
 const TMP = Deno.env.get("TMPDIR") ?? "/tmp";
-/** The runner's own files under /tmp: the only entry the wipe after each task keeps. */
+/** The runner's own files under /tmp, written afresh after each task's wipe. */
 const OWN = `${TMP}/.kiln-runner`;
 const SOCKET = `${DIR}/runner.sock`;
 const MCP_SOCKET = `${DIR}/mcp.sock`;
@@ -42,19 +42,23 @@ const libc = Deno.dlopen("libc.so.6", {
 // PR_SET_DUMPABLE 0: /proc/<runner>/{mem,environ,fd,maps} and ptrace are refused to its uid.
 if (libc.prctl(4, 0, 0, 0, 0) !== 0) throw new Error("prctl(PR_SET_DUMPABLE, 0) failed");
 
-Deno.mkdirSync(`${OWN}/deno-guest`, { recursive: true });
-const KEEP = new Set([".kiln-runner"]);
-const denoDir = Deno.env.get("DENO_DIR") ?? "";
-if (denoDir.startsWith(`${TMP}/`)) KEEP.add(denoDir.slice(TMP.length + 1).split("/")[0]);
-
 // Node built-ins are importable without permissions; the guests' import map turns each into a throw.
 const importMap = `${OWN}/guest-imports.json`;
 const refuse = "data:text/javascript,throw new Error('node built-in modules are not available')";
 const builtins = builtinModules.flatMap((m) => m.startsWith("node:") ? [m] : [m, `node:${m}`]);
-Deno.writeTextFileSync(
-  importMap,
-  JSON.stringify({ imports: Object.fromEntries(builtins.map((m) => [m, refuse])) }),
-);
+const importMapText = JSON.stringify({
+  imports: Object.fromEntries(builtins.map((m) => [m, refuse])),
+});
+
+/**
+ * (Re)creates the runner's files in /tmp after the wipe: whatever ran before (a command's
+ * descendants) may have replaced them, so they are written afresh rather than kept.
+ */
+function ownFiles() {
+  Deno.mkdirSync(`${OWN}/deno-guest`, { recursive: true });
+  Deno.writeTextFileSync(importMap, importMapText);
+}
+ownFiles();
 
 function guestArgs(memoryMb) {
   return [
@@ -64,6 +68,7 @@ function guestArgs(memoryMb) {
     "--no-lock",
     "--no-remote",
     "--no-npm",
+    "--no-code-cache",
     "--quiet",
     `--import-map=${importMap}`,
     `--v8-flags=--max-old-space-size=${memoryMb}`,
@@ -539,8 +544,8 @@ function survivors() {
   return left;
 }
 
-/** Empties `root` (but `keep`), or says why it will not: too much, too deep, not removable. */
-function wipe(root, keep = new Set()) {
+/** Empties `root`, or says why it will not: too much, too deep, not removable. */
+function wipe(root) {
   let count = 0;
   const dirs = [];
   const stack = [[root, 0]];
@@ -559,7 +564,6 @@ function wipe(root, keep = new Set()) {
         entries = [...Deno.readDirSync(path)];
       }
       for (const e of entries) {
-        if (depth === 0 && keep.has(e.name)) continue;
         if (++count > MAX_LEFTOVERS) return `the guest left more than ${MAX_LEFTOVERS} files`;
         const full = `${path}/${e.name}`;
         if (e.isDirectory) {
@@ -617,14 +621,14 @@ async function cleanup() {
     if (Date.now() > until) return `processes survived the cleanup: ${left.slice(0, 8)}`;
     await new Promise((r) => setTimeout(r, 1));
   }
-  // The next spare starts while the rest is checked; it touches none of it.
+  const why = wipe(TMP) ?? wipe("/dev/shm") ?? removeIpc();
+  if (why) return why;
   try {
+    ownFiles();
     spare = new Guest(lastMemoryMb);
   } catch (err) {
     return `cannot start a guest: ${err.message}`;
   }
-  const why = wipe(TMP, KEEP) ?? wipe("/dev/shm") ?? removeIpc();
-  if (why) return why;
   try {
     if (Deno.statSync(SOCKET).ino !== socketInode) return "the runner's socket was replaced";
   } catch (err) {
