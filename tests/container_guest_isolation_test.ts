@@ -44,22 +44,38 @@ test("Deno guests: stdout, stderr and console floods are cut with reason output"
   });
 });
 
-test("Deno guests: ArrayBuffers past memoryMb are reason memory, not a crash", async () => {
+test("Deno guests: ArrayBuffers past memoryMb, touched or not, are reason memory", async () => {
   await withTier(one, async (tier) => {
-    await assert.rejects(
-      tier.execute(jsJob(
+    const limits = { memoryMb: 64, timeoutMs: 20_000 };
+    for (
+      const bomb of [
         `const keep = []; for (;;) keep.push(new Uint8Array(8 << 20).fill(1));`,
-        { limits: { memoryMb: 64, timeoutMs: 20_000 } },
-      )),
-      (err) => {
+        `const keep = []; for (;;) keep.push(new ArrayBuffer(16 << 20));`,
+      ]
+    ) {
+      await assert.rejects(tier.execute(jsJob(bomb, { limits })), (err) => {
         kilnError("SANDBOX_KILLED", "memory")(err);
         const e = err as { message: string; details: Record<string, unknown> };
         assert.match(e.message, /exceeded its 64 MB memory limit/);
         assert.equal(e.details.governedBy, "component");
         return true;
-      },
-    );
-    assert.equal((await tier.execute(jsJob(`return "alive";`))).data, "alive");
+      });
+    }
+    // Within the limit: 32 MB of buffers, a heap of objects, wasm memory (whose guard regions
+    // reserve gigabytes of address space) and a Worker (a thread reserving hundreds of MB).
+    const fits = await tier.execute(jsJob(
+      `const keep = [new Uint8Array(16 << 20).fill(1), new ArrayBuffer(16 << 20)];
+       const objs = []; for (let i = 0; i < 2e5; i++) objs.push({ i });
+       const wasm = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
+       const w = new Worker("data:text/javascript,self.onmessage = (e) => self.postMessage(e.data * 2)",
+         { type: "module" });
+       const doubled = await new Promise((r) => { w.onmessage = (e) => r(e.data); w.postMessage(21); });
+       await new Promise((r) => setTimeout(r, 100));
+       w.terminate();
+       return keep.length + objs.length + wasm.buffer.byteLength + doubled;`,
+      { limits },
+    ));
+    assert.equal(fits.data, 2 + 2e5 + 16 * 65536 + 42);
   });
 });
 

@@ -92,6 +92,8 @@ globalThis.addEventListener("unhandledrejection", (event) => {
 });
 
 const { source, entry, requestData, context } = await job;
+// From here on the runner counts the guest's memory growth against its limit.
+send({ t: "started" });
 try {
   const namespace = await load(source);
   const fn = namespace[entry];

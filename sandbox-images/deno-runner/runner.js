@@ -23,9 +23,9 @@ const CLEANUP_MS = 2_000;
 /** Past these, replacing the container is cheaper than cleaning up after the guest. */
 const MAX_LEFTOVERS = 10_000;
 const MAX_LEFTOVER_DEPTH = 64;
-const RSS_POLL_MS = 20;
-/** About what an idle guest (Deno and guest.js loaded) holds resident. */
-const GUEST_IDLE_RSS = 40 << 20;
+const MEMORY_POLL_MS = 20;
+/** Writable address space a new thread (a Worker's isolate) reserves without using it. */
+const THREAD_DATA = 1 << 30;
 const MB = 1 << 20;
 const PAGE = 4096;
 const encoder = new TextEncoder();
@@ -133,9 +133,18 @@ function oomKills() {
   return null;
 }
 
-function rssOf(pid) {
+/**
+ * A guest's resident and writable private memory (statm `resident`, `data`) and its threads.
+ * `data` counts what is allocated even when untouched (ArrayBuffers are outside the V8 heap limit)
+ * and leaves out the inaccessible reservations V8 makes for its heap cage and wasm guard regions;
+ * each thread (a Worker) adds a large writable reservation of its own, allowed for below.
+ */
+function memoryOf(pid) {
   try {
-    return Number(Deno.readTextFileSync(`/proc/${pid}/statm`).split(" ")[1]) * PAGE;
+    const fields = Deno.readTextFileSync(`/proc/${pid}/statm`).split(" ");
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const threads = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[17]);
+    return { rss: Number(fields[1]) * PAGE, data: Number(fields[5]) * PAGE, threads };
   } catch {
     return null;
   }
@@ -315,17 +324,21 @@ async function execute(request) {
     () => finish(killed("timeout", `ran past its ${timeoutMs} ms deadline`)),
     timeoutMs,
   );
-  // A spare still starting up has not reached its idle size; growth is counted from that size.
-  const baseline = Math.max(rssOf(guest.pid) ?? 0, GUEST_IDLE_RSS);
+  // Growth is counted from when the guest has its job (a spare may still be starting before).
+  let baseline = null;
   const memoryLimit = guest.memoryMb * MB;
   const poll = setInterval(() => {
-    const rss = rssOf(guest.pid);
-    if (rss !== null && rss - baseline > memoryLimit) {
+    const now = memoryOf(guest.pid);
+    if (!baseline || !now) return;
+    const threads = Math.max(0, now.threads - baseline.threads);
+    const allocated = now.data - baseline.data - threads * THREAD_DATA;
+    const grown = Math.max(now.rss - baseline.rss, allocated);
+    if (grown > memoryLimit) {
       finish(
         killed("memory", `grew by more than ${guest.memoryMb} MB`, { governedBy: "component" }),
       );
     }
-  }, RSS_POLL_MS);
+  }, MEMORY_POLL_MS);
   const count = (n) => {
     total += n;
     if (total > budget) finish(killed("output", `wrote more than ${budget} bytes`));
@@ -382,6 +395,8 @@ async function execute(request) {
             error: { code: err?.code ?? "INTERNAL", message: String(err?.message ?? err) },
           }),
       );
+    } else if (m?.t === "started") {
+      baseline ??= memoryOf(guest.pid);
     } else if (m?.t === "result") {
       result = m;
       if (!m.ok) {
