@@ -477,6 +477,9 @@ async function command(req) {
   // Kiln checked the allowlist; the runner checks again, and refuses a path that is (or passes
   // through) a symlink, so an allowlisted name cannot be pointed at another program.
   if (!allowlist.includes(command)) return { refused: `${command} is not allowlisted` };
+  // No spare lives beside a command: a command's code could trace it and wait for a job.
+  if (spare) stop(spare.child);
+  spare = null;
   let real;
   try {
     real = Deno.realPathSync(command);
@@ -704,7 +707,13 @@ Deno.serve({
   try {
     if (pathname === "/execute") {
       lastMemoryMb = body.limits?.memoryMb ?? lastMemoryMb;
-      const { status, body: out } = await after(await execute(body));
+      let outcome;
+      try {
+        outcome = await execute(body);
+      } catch (err) { // no guest could be started: fork or pipes failed
+        outcome = killed("crash", `cannot start a guest: ${err.message ?? err}`);
+      }
+      const { status, body: out } = await after(outcome);
       return json(status, out);
     }
     let out;

@@ -416,9 +416,7 @@ def _cleanup():
     Returns why the container cannot be trusted with another execution, or None.
     """
     global _spare
-    if _spare is not None:
-        _spare.close()
-        _spare = None
+    _drop_spare()
     until = time.monotonic() + CLEANUP_S
     while True:
         try:
@@ -460,8 +458,21 @@ def _after(answer):
     return status, body
 
 
+def _drop_spare():
+    """No spare lives beside a command: a command's code could trace it and wait for a job."""
+    global _spare
+    if _spare is not None:
+        try:
+            os.kill(_spare.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _spare.close()
+        _spare = None
+
+
 def command(req):
     """core.linux.executeCommand inside the container: argv only, no shell, clean env, caps."""
+    _drop_spare()
     cap = int(req.get("maxOutputBytes", 1 << 20))
     command_path = req.get("command", "")
     if command_path not in (req.get("allowlist") or []):
@@ -595,7 +606,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(429, {"error": {"code": "OVERLOADED", "message": "busy"}})
         try:
             if path == "/execute":
-                status, out = _after(execute(body))
+                try:
+                    answer = execute(body)
+                except OSError as err:  # no guest could be started: fork or pipes failed
+                    answer = _killed("crash", "cannot start a guest: %s" % err)
+                status, out = _after(answer)
             else:
                 status, out = _after((200, command(body)))
         finally:
