@@ -29,6 +29,7 @@ const COMPONENTS: [id: string, pool: "py" | "js", extra?: string][] = [
   ["deepResult", "py"],
   ["pyMemory", "py", "limits: { memoryMb: 64, timeoutMs: 20000 }"],
   ["deepTree", "py"],
+  ["mcpDeep", "py"],
   ["jsOk", "js"],
   ["jsPreload", "js"],
   ["jsVictim", "js", "permissions: [core.state.setRuntimeValue]"],
@@ -158,6 +159,27 @@ def deepTree(request_data, context):
     return {"deep": 100}
 `;
 
+const PY_MCP_DEEP = `
+def mcpDeep(request_data, context):
+    body = ("[" * (2 << 20) + "]" * (2 << 20)).encode()
+    head = ("POST /mcp HTTP/1.1\\r\\nHost: kiln\\r\\nAuthorization: Bearer %s\\r\\n"
+            "Content-Type: application/json\\r\\nContent-Length: %d\\r\\n"
+            "Connection: close\\r\\n\\r\\n" % (context["mcp_token"], len(body))).encode()
+    seen = []
+    for _ in range(8):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect("/kiln/mcp.sock")
+        s.sendall(head + body)
+        answer = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        seen.append(answer.split(b"\\r\\n")[0].decode())
+    return seen
+`;
+
 const JS: Record<string, string> = {
   jsOk: `export function jsOk() { return { ok: true }; }`,
   // Top-level code: in a spare preloaded with this module it would keep running into the next
@@ -219,7 +241,7 @@ sandboxPools:
     - { poolName: js, dockerImage: "kiln/deno-runner:0.1.0", minInstances: 1, maxInstances: 1 }
 `,
     "component_registry.yaml": `components:\n${entries.join("")}`,
-    "code/attacks.py": PY,
+    "code/attacks.py": PY + PY_MCP_DEEP,
     ...Object.fromEntries(Object.entries(JS).map(([id, src]) => [`code/${id}.ts`, src + "\n"])),
   };
 }
@@ -333,6 +355,11 @@ Deno.test({
         assert.match(huge.json.error.message, /256 MB containers of pool "attacker\/js"/);
         await ok(kiln, "ok");
         await ok(kiln, "jsOk");
+      });
+
+      await t.step("deep JSON sent to the MCP socket is refused unparsed", async () => {
+        const { result } = await underAttack(kiln, () => ok(kiln, "mcpDeep"));
+        assert.deepEqual(result, Array(8).fill("HTTP/1.1 400 Bad Request"));
       });
 
       await t.step("a container that cannot be cleaned is replaced, not reused", async () => {
