@@ -156,6 +156,26 @@ test("a result nested past json.depth is SANDBOX_KILLED output, in both runners"
       jsJob(`let v = []; for (let i = 0; i < 100; i++) v = [v]; return v;`),
     );
     assert.equal(ok.resultType, "generic");
+    // A log whose fields nest too deeply keeps its message; the fields are dropped.
+    for (
+      const job of [
+        (host: RecordingHost) =>
+          jsJob(
+            `let v = {}; for (let i = 0; i < 127; i++) v = { v }; log.info("deep", v); return 1;`,
+            { host },
+          ),
+        (host: RecordingHost) =>
+          pyJob(
+            `from kiln import log\ndef handle_request(r, c):\n    v = {}\n    for _ in range(127):\n        v = {"v": v}\n    log.info("deep", v)\n    return 1\n`,
+            { host },
+          ),
+      ]
+    ) {
+      const host = new RecordingHost();
+      assert.equal((await tier.execute(job(host))).data, 1);
+      const logged = host.logs.find((l) => l.message === "deep");
+      assert.ok(logged, JSON.stringify(host.logs));
+    }
   });
 });
 

@@ -382,7 +382,10 @@ async function execute(request) {
       logs.push({
         level: LEVELS.has(m.level) ? m.level : "info",
         message: String(m.message),
-        fields: m.fields && typeof m.fields === "object" ? m.fields : undefined,
+        // A log's fields sit three levels down in the answer: two less than a result may nest.
+        fields: m.fields && typeof m.fields === "object" && !nestsDeeper(line, maxDepth - 1)
+          ? m.fields
+          : undefined,
         source: m.source === "console" ? "console" : "sdk",
       });
     } else if (m?.t === "call") {

@@ -151,8 +151,9 @@ _LEVELS = ("debug", "info", "warn", "error")
 class _Run:
     """One execution's reading loop: every channel of the guest against one output budget."""
 
-    def __init__(self, guest, limits):
+    def __init__(self, guest, limits, max_depth):
         self.guest = guest
+        self.max_depth = max_depth
         self.max_output = int(limits.get("maxOutputBytes", 4 << 20))
         self.memory_mb = int(limits.get("memoryMb", 128))
         self.budget = self.max_output + LOG_CAP + SLACK
@@ -188,9 +189,11 @@ class _Run:
         if m.get("t") == "log":
             self._log_bytes(len(line))
             fields = m.get("fields")
+            # A log's fields sit three levels down in the answer: two less than a result.
+            if not isinstance(fields, dict) or _depth(fields) > self.max_depth - 2:
+                fields = None
             self.logs.append({"level": m.get("level") if m.get("level") in _LEVELS else "info",
-                              "message": str(m.get("message", "")),
-                              "fields": fields if isinstance(fields, dict) else None,
+                              "message": str(m.get("message", "")), "fields": fields,
                               "source": "sdk"})
         elif m.get("t") == "result" and self.result is None:
             self.result = m
@@ -233,7 +236,7 @@ def execute(request):
     timeout = float(limits.get("timeoutMs", 10000)) / 1000.0
     guest = _take_guest()
     ooms = _oom_kills()
-    run = _Run(guest, limits)
+    run = _Run(guest, limits, int(request.get("maxJsonDepth") or 128))
     job = json.dumps({"code": request["code"], "requestData": request.get("requestData"),
                       "context": request.get("context"), "memoryMb": run.memory_mb}).encode()
     pending = memoryview(job)
@@ -319,6 +322,18 @@ def _answer(request, run, guest, ooms, started):
         body["data"] = {"code": str(m.get("code", "APPLICATION_ERROR")),
                         "message": str(m.get("message", ""))}
     return 200, body
+
+
+def _depth(value):
+    """How deep a parsed JSON value nests, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in
+                         (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _not_json(name):

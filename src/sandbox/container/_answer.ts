@@ -10,7 +10,6 @@ import {
   quote,
   sandboxKilled,
   SandboxTimeoutError,
-  valueDepth,
 } from "../../core/mod.ts";
 import type { ExecuteResponse } from "../../models/mod.ts";
 import type { ExecutionJob, GuestLogLevel } from "../tier.ts";
@@ -39,10 +38,11 @@ export function parseAnswer(text: string): Record<string, unknown> {
 /**
  * The body of an `/execute` answer. V8 parses deep JSON iteratively but slowly (a second for a
  * few megabytes of brackets), so text nesting past the budget is refused without being parsed.
+ * The result sits one level down in the answer, so the answer may nest one level more; a log's
+ * fields sit three levels down and so get two levels less than a result.
  */
 export function readExecuteAnswer(job: ExecutionJob, text: string): Record<string, unknown> {
-  // The result sits two levels down in the answer, a log's fields three.
-  if (jsonTextDepth(text, MAX_DEPTH + 3) > MAX_DEPTH + 3) {
+  if (jsonTextDepth(text, MAX_DEPTH + 1) > MAX_DEPTH + 1) {
     throw killError(job, "output", "the runner's answer nests too deeply", {
       limit: "json.depth",
     }, TOO_DEEP);
@@ -50,20 +50,18 @@ export function readExecuteAnswer(job: ExecutionJob, text: string): Record<strin
   return parseAnswer(text);
 }
 
-/** A runner's 200 answer as the `/execute` response; its logs go to the execution's host. */
+/**
+ * A runner's 200 answer, read by `readExecuteAnswer`, as the `/execute` response; its logs go to
+ * the execution's host.
+ */
 export function executeResponse(
   job: ExecutionJob,
   body: Record<string, unknown>,
   started: number,
 ): ExecuteResponse {
   const response = body as unknown as ExecuteResponse & { logs?: GuestLog[]; recycle?: unknown };
-  if (valueDepth(response.data, MAX_DEPTH) > MAX_DEPTH) {
-    throw killError(job, "output", `the result nests deeper than ${MAX_DEPTH}`, {
-      limit: "json.depth",
-    }, TOO_DEEP);
-  }
   for (const l of Array.isArray(response.logs) ? response.logs : []) {
-    const fields = l.fields && valueDepth(l.fields, MAX_DEPTH) <= MAX_DEPTH ? l.fields : undefined;
+    const fields = l.fields && typeof l.fields === "object" ? l.fields : undefined;
     job.host.log(l.level, String(l.message), fields, l.source);
   }
   delete response.logs;
