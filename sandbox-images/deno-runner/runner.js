@@ -8,6 +8,20 @@
 // non-dumpable, so nothing of the same uid can read its memory (past requests, their tokens) or
 // trace it. Tool calls go to Kiln's `/mcp` over the second socket with the execution's token.
 import { builtinModules } from "node:module";
+import {
+  killAll,
+  memoryOf,
+  oomFirst,
+  oomKills,
+  removeIpc,
+  survivors,
+  undumpable,
+  wipe,
+} from "./container.js";
+import { runCommand } from "./command.js";
+import { Lines, nestsDeeper, Tail } from "./output.js";
+
+undumpable();
 
 const DIR = Deno.env.get("KILN_SOCKET_DIR") ?? "/kiln";
 const GUEST = Deno.env.get("KILN_GUEST_SCRIPT") ?? new URL("./guest.js", import.meta.url).pathname;
@@ -20,27 +34,12 @@ const LOG_CAP = 1 << 20;
 /** Framing and console bytes allowed on top of the result and log budgets. */
 const SLACK = 64 << 10;
 const CLEANUP_MS = 2_000;
-/** Past these, replacing the container is cheaper than cleaning up after the guest. */
-const MAX_LEFTOVERS = 10_000;
-const MAX_LEFTOVER_DEPTH = 64;
 const MEMORY_POLL_MS = 20;
 /** Writable address space a new thread (a Worker's isolate) reserves without using it. */
 const THREAD_DATA = 1 << 30;
 const MB = 1 << 20;
-const PAGE = 4096;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-const libc = Deno.dlopen("libc.so.6", {
-  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
-  kill: { parameters: ["i32", "i32"], result: "i32" },
-  waitpid: { parameters: ["i32", "pointer", "i32"], result: "i32" },
-  shmctl: { parameters: ["i32", "i32", "pointer"], result: "i32" },
-  msgctl: { parameters: ["i32", "i32", "pointer"], result: "i32" },
-  semctl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-}).symbols;
-// PR_SET_DUMPABLE 0: /proc/<runner>/{mem,environ,fd,maps} and ptrace are refused to its uid.
-if (libc.prctl(4, 0, 0, 0, 0) !== 0) throw new Error("prctl(PR_SET_DUMPABLE, 0) failed");
 
 // Node built-ins are importable without permissions; the guests' import map turns each into a throw.
 const importMap = `${OWN}/guest-imports.json`;
@@ -113,41 +112,6 @@ function track(child, onExit) {
     ours.delete(child.pid);
     onExit?.();
   });
-}
-
-/** The guest, not the runner, is what the kernel kills when the container runs out of memory. */
-function oomFirst(pid) {
-  try {
-    Deno.writeTextFileSync(`/proc/${pid}/oom_score_adj`, "1000");
-  } catch { /* gone already */ }
-}
-
-/** The container's cgroup OOM-kill count (cgroup v1 or v2), or null when unreadable. */
-function oomKills() {
-  for (const path of ["/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"]) {
-    try {
-      const m = /^oom_kill (\d+)$/m.exec(Deno.readTextFileSync(path));
-      if (m) return Number(m[1]);
-    } catch { /* the other cgroup version */ }
-  }
-  return null;
-}
-
-/**
- * A guest's resident and writable private memory (statm `resident`, `data`) and its threads.
- * `data` counts what is allocated even when untouched (ArrayBuffers are outside the V8 heap limit)
- * and leaves out the inaccessible reservations V8 makes for its heap cage and wasm guard regions;
- * each thread (a Worker) adds a large writable reservation of its own, allowed for below.
- */
-function memoryOf(pid) {
-  try {
-    const fields = Deno.readTextFileSync(`/proc/${pid}/statm`).split(" ");
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const threads = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[17]);
-    return { rss: Number(fields[1]) * PAGE, data: Number(fields[5]) * PAGE, threads };
-  } catch {
-    return null;
-  }
 }
 
 let spare = null;
@@ -225,75 +189,6 @@ function killed(reason, message, details = {}) {
       },
     },
   };
-}
-
-/** Splits a byte stream into lines, touching each byte once; `pending` is the open line's size. */
-class Lines {
-  parts = [];
-  pending = 0;
-  feed(chunk) {
-    const lines = [];
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, start);
-      if (nl < 0) break;
-      this.parts.push(chunk.subarray(start, nl));
-      lines.push(concat(this.parts));
-      this.parts = [];
-      this.pending = 0;
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      this.parts.push(chunk.subarray(start));
-      this.pending += chunk.length - start;
-    }
-    return lines;
-  }
-}
-
-function concat(parts) {
-  if (parts.length === 1) return parts[0];
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
-}
-
-/** Whether JSON text nests deeper than `max` (strings skipped), in one pass. */
-function nestsDeeper(bytes, max) {
-  let depth = 0, inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) return true;
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return false;
-}
-
-/** The last `size` bytes of a stream, kept in amortized constant work per byte. */
-class Tail {
-  constructor(size) {
-    this.size = size;
-    this.bytes = new Uint8Array(0);
-  }
-  push(chunk) {
-    const keep = chunk.length >= this.size ? chunk.subarray(chunk.length - this.size) : chunk;
-    this.bytes = concat([
-      this.bytes.subarray(Math.max(0, this.bytes.length + keep.length - this.size)),
-      keep,
-    ]);
-  }
-  text() {
-    return decoder.decode(this.bytes);
-  }
 }
 
 const LEVELS = new Set(["debug", "info", "warn", "error"]);
@@ -467,163 +362,6 @@ async function execute(request) {
   return outcome;
 }
 
-/** `core.linux.executeCommand` inside the container: argv only, no shell, clean env, caps. */
-async function command(req) {
-  const {
-    command,
-    arguments: args = [],
-    stdin,
-    timeoutMs = 30_000,
-    maxOutputBytes = 1 << 20,
-    allowlist = [],
-  } = req;
-  // Kiln checked the allowlist; the runner checks again, and refuses a path that is (or passes
-  // through) a symlink, so an allowlisted name cannot be pointed at another program.
-  if (!allowlist.includes(command)) return { refused: `${command} is not allowlisted` };
-  // No spare lives beside a command: a command's code could trace it and wait for a job.
-  if (spare) stop(spare.child);
-  spare = null;
-  let real;
-  try {
-    real = Deno.realPathSync(command);
-  } catch (err) {
-    return { exitCode: 127, stdout: "", stderr: String(err.message), timedOut: false };
-  }
-  if (real !== command) return { refused: `${command} resolves through a symlink to ${real}` };
-  const child = new Deno.Command(command, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    clearEnv: true,
-    env: { PATH: "/usr/bin:/bin", HOME: TMP, LANG: "C.UTF-8" },
-    cwd: TMP,
-  }).spawn();
-  track(child);
-  let timedOut = false;
-  let truncated = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop(child);
-  }, timeoutMs);
-  const collect = async (stream) => {
-    const parts = [];
-    let size = 0;
-    for await (const chunk of stream) {
-      if (size >= maxOutputBytes) {
-        truncated = true;
-        continue;
-      }
-      const room = maxOutputBytes - size;
-      if (chunk.length > room) truncated = true;
-      parts.push(chunk.subarray(0, room));
-      size += Math.min(room, chunk.length);
-    }
-    return decoder.decode(concat(parts.length ? parts : [new Uint8Array(0)]));
-  };
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    w.write(encoder.encode(stdin)).then(() => w.close()).catch(() => {});
-  }
-  const outputs = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  // A command's descendants may hold its pipes open: its own exit (or the timeout) ends the wait,
-  // and killing everything else closes them.
-  const status = await child.status;
-  clearTimeout(timer);
-  libc.kill(-1, 9);
-  const [stdout, stderr] = await outputs;
-  return {
-    exitCode: status.code ?? 128,
-    signal: status.signal,
-    stdout,
-    stderr,
-    timedOut,
-    truncated,
-  };
-}
-
-/**
- * Live processes in the container other than the runner. Zombies are not alive: the runner's own
- * children Deno reaps, and orphans (reparented to the runner, pid 1) are reaped here.
- */
-function survivors() {
-  const left = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    const pid = Number(e.name);
-    if (pid === Deno.pid || pid === 1) continue;
-    let stat;
-    try {
-      stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    } catch {
-      continue; // gone
-    }
-    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (state !== "Z") left.push(pid);
-    else if (Number(ppid) === Deno.pid && !ours.has(pid)) libc.waitpid(pid, null, 1);
-  }
-  return left;
-}
-
-/** Empties `root`, or says why it will not: too much, too deep, not removable. */
-function wipe(root) {
-  let count = 0;
-  const dirs = [];
-  const stack = [[root, 0]];
-  try {
-    while (stack.length) {
-      const [path, depth] = stack.pop();
-      if (depth > MAX_LEFTOVER_DEPTH) {
-        return `the guest left directories more than ${MAX_LEFTOVER_DEPTH} deep`;
-      }
-      let entries;
-      try {
-        entries = [...Deno.readDirSync(path)];
-      } catch (err) {
-        if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
-        Deno.chmodSync(path, 0o700);
-        entries = [...Deno.readDirSync(path)];
-      }
-      for (const e of entries) {
-        if (++count > MAX_LEFTOVERS) return `the guest left more than ${MAX_LEFTOVERS} files`;
-        const full = `${path}/${e.name}`;
-        if (e.isDirectory) {
-          Deno.chmodSync(full, 0o700);
-          stack.push([full, depth + 1]);
-          dirs.push(full);
-        } else Deno.removeSync(full);
-      }
-    }
-    for (const d of dirs.reverse()) Deno.removeSync(d);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound && count === 0) return null;
-    return `cannot empty ${root}: ${err.message}`;
-  }
-  return null;
-}
-
-/** Removes System V shared memory, queues and semaphores left behind. */
-function removeIpc() {
-  const kinds = {
-    shm: (id) => libc.shmctl(id, 0, null),
-    msg: (id) => libc.msgctl(id, 0, null),
-    sem: (id) => libc.semctl(id, 0, 0),
-  };
-  for (const [kind, remove] of Object.entries(kinds)) {
-    let text;
-    try {
-      text = Deno.readTextFileSync(`/proc/sysvipc/${kind}`);
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const id = Number(line.trim().split(/\s+/)[1]);
-      if (line.trim() && remove(id) !== 0) return `cannot remove System V ${kind} ${id}`;
-    }
-  }
-  return null;
-}
-
 let unhealthy = null;
 let socketInode = null;
 let lastMemoryMb = Number(Deno.env.get("KILN_GUEST_MEMORY_MB") ?? 128);
@@ -636,8 +374,8 @@ async function cleanup() {
   spare = null;
   const until = Date.now() + CLEANUP_MS;
   for (;;) {
-    libc.kill(-1, 9);
-    const left = survivors();
+    killAll();
+    const left = survivors(ours);
     if (!left.length) break;
     if (Date.now() > until) return `processes survived the cleanup: ${left.slice(0, 8)}`;
     await new Promise((r) => setTimeout(r, 1));
@@ -719,9 +457,12 @@ Deno.serve({
       const { status, body: out } = await after(outcome);
       return json(status, out);
     }
+    // No spare lives beside a command: a command's code could trace it and wait for a job.
+    if (spare) stop(spare.child);
+    spare = null;
     let out;
     try {
-      out = await command(body);
+      out = await runCommand(body, { track, stop });
     } catch (err) {
       out = {
         exitCode: 127,

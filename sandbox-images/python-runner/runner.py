@@ -9,8 +9,6 @@ next. A container that cannot be brought back to that state says so (`recycle`) 
 replaces it. The runner makes itself non-dumpable, so guests of the same uid can neither read
 its memory (past requests, their tokens) nor trace it, and being pid 1 no guest can signal it.
 """
-import ctypes
-import fcntl
 import http.server
 import json
 import os
@@ -24,6 +22,12 @@ import threading
 import time
 import urllib.parse
 
+# Run with -I, the runner's own directory is not on the path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from command import command  # noqa: E402
+from container import (  # noqa: E402
+    high_fd, oom_first, oom_kills, others, remove_ipc, undumpable, wipe)
+
 DIR = os.environ.get("KILN_SOCKET_DIR", "/kiln")
 SOCKET = os.path.join(DIR, "runner.sock")
 GUEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest.py")
@@ -32,33 +36,16 @@ LOG_CAP = 1 << 20
 # Framing and console bytes allowed on top of the result and log budgets.
 SLACK = 64 << 10
 CLEANUP_S = 2.0
-# Past these, replacing the container is cheaper than cleaning up after the guest.
-MAX_LEFTOVERS = 10000
-MAX_LEFTOVER_DEPTH = 64
 GUEST_ENV = {"PATH": "/usr/bin:/bin", "HOME": TMP, "TMPDIR": TMP, "LANG": "C.UTF-8",
              "KILN_SOCKET_DIR": DIR}
 
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _undumpable():
-    """prctl(PR_SET_DUMPABLE, 0): /proc/<runner>/{mem,environ,fd,maps} and ptrace are refused."""
-    if _libc.prctl(4, 0, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
-
-
-def _high_fd(fd):
-    """The fd moved above the 0-3 a guest gets, close-on-exec (dup2 in the child clears it)."""
-    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-    os.close(fd)
-    return moved
 
 
 class Guest:
     """A started guest interpreter: job in on stdin, stdout and stderr, JSON lines on fd 3."""
 
     def __init__(self):
-        pipes = [tuple(_high_fd(fd) for fd in os.pipe()) for _ in range(4)]
+        pipes = [tuple(high_fd(fd) for fd in os.pipe()) for _ in range(4)]
         (in_r, in_w), (out_r, out_w), (err_r, err_w), (msg_r, msg_w) = pipes
         actions = [(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1),
                    (os.POSIX_SPAWN_DUP2, err_w, 2), (os.POSIX_SPAWN_DUP2, msg_w, 3)]
@@ -73,7 +60,7 @@ class Guest:
             os.close(fd)
         self.stdin, self.stdout, self.stderr, self.messages = in_w, out_r, err_r, msg_r
         self.status = None
-        _oom_first(self.pid)
+        oom_first(self.pid)
 
     def alive(self):
         if self.status is None:
@@ -88,28 +75,6 @@ class Guest:
                 os.close(fd)
             except OSError:
                 pass
-
-
-def _oom_first(pid):
-    """The guest, not the runner, is what the kernel kills when the container runs out."""
-    try:
-        with open("/proc/%d/oom_score_adj" % pid, "w") as f:
-            f.write("1000")
-    except OSError:
-        pass
-
-
-def _oom_kills():
-    """The container's cgroup OOM-kill count (cgroup v1 or v2), or None when unreadable."""
-    for path in ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"):
-        try:
-            with open(path) as f:
-                for line in f:
-                    if line.startswith("oom_kill "):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            continue
-    return None
 
 
 class _Lines:
@@ -235,7 +200,7 @@ def execute(request):
     limits = request.get("limits") or {}
     timeout = float(limits.get("timeoutMs", 10000)) / 1000.0
     guest = _take_guest()
-    ooms = _oom_kills()
+    ooms = oom_kills()
     run = _Run(guest, limits, int(request.get("maxJsonDepth") or 128))
     job = json.dumps({"code": request["code"], "requestData": request.get("requestData"),
                       "context": request.get("context"), "memoryMb": run.memory_mb}).encode()
@@ -300,7 +265,7 @@ def _answer(request, run, guest, ooms, started):
         guest.alive()
         status = guest.status or 0
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
-            now = _oom_kills()
+            now = oom_kills()
             if ooms is not None and now is not None and now > ooms:
                 return _killed("memory", "the container ran out of memory", governedBy="pool")
         return _killed("crash", "the guest exited with status %d without a result" % status)
@@ -355,61 +320,6 @@ def _reap(guest=None):
             _spare.status = status
 
 
-def _others():
-    me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (me, 1)]
-
-
-def _wipe(root):
-    """Empties `root`, or says why it will not: too much, too deep, or not removable."""
-    count, dirs, stack = 0, [], [(root, 0)]
-    try:
-        while stack:
-            path, depth = stack.pop()
-            if depth > MAX_LEFTOVER_DEPTH:
-                return "the guest left directories more than %d deep" % MAX_LEFTOVER_DEPTH
-            try:
-                entries = list(os.scandir(path))
-            except PermissionError:
-                os.chmod(path, 0o700)
-                entries = list(os.scandir(path))
-            for entry in entries:
-                count += 1
-                if count > MAX_LEFTOVERS:
-                    return "the guest left more than %d files" % MAX_LEFTOVERS
-                if entry.is_dir(follow_symlinks=False):
-                    os.chmod(entry.path, 0o700)
-                    stack.append((entry.path, depth + 1))
-                    dirs.append(entry.path)
-                else:
-                    os.unlink(entry.path)
-        for path in reversed(dirs):
-            os.rmdir(path)
-    except FileNotFoundError as err:
-        if err.filename == root:
-            return None
-        return "cannot empty %s: %s" % (root, err)
-    except OSError as err:
-        return "cannot empty %s: %s" % (root, err)
-    return None
-
-
-def _remove_ipc():
-    """Removes System V shared memory, queues and semaphores a guest created."""
-    for kind, remove in (("shm", lambda i: _libc.shmctl(i, 0, None)),
-                         ("msg", lambda i: _libc.msgctl(i, 0, None)),
-                         ("sem", lambda i: _libc.semctl(i, 0, 0))):
-        try:
-            with open("/proc/sysvipc/" + kind) as f:
-                ids = [int(line.split()[1]) for line in f.readlines()[1:] if line.strip()]
-        except OSError:
-            continue
-        for ipc_id in ids:
-            if remove(ipc_id) != 0:
-                return "cannot remove System V %s %d" % (kind, ipc_id)
-    return None
-
-
 _spare = None
 _unhealthy = None
 _socket_inode = None
@@ -439,7 +349,7 @@ def _cleanup():
         except ProcessLookupError:
             pass
         _reap()
-        left = _others()
+        left = others()
         if not left:
             break
         if time.monotonic() > until:
@@ -450,7 +360,7 @@ def _cleanup():
         _spare = Guest()
     except OSError as err:
         return "cannot start a guest: %s" % err
-    why = _wipe(TMP) or _wipe("/dev/shm") or _remove_ipc()
+    why = wipe(TMP) or wipe("/dev/shm") or remove_ipc()
     if why:
         return why
     try:
@@ -483,88 +393,6 @@ def _drop_spare():
             pass
         _spare.close()
         _spare = None
-
-
-def command(req):
-    """core.linux.executeCommand inside the container: argv only, no shell, clean env, caps."""
-    _drop_spare()
-    cap = int(req.get("maxOutputBytes", 1 << 20))
-    command_path = req.get("command", "")
-    if command_path not in (req.get("allowlist") or []):
-        return {"refused": "%s is not allowlisted" % command_path}
-    if os.path.exists(command_path) and os.path.realpath(command_path) != command_path:
-        return {"refused": "%s resolves through a symlink to %s"
-                % (command_path, os.path.realpath(command_path))}
-    pipes = [tuple(_high_fd(fd) for fd in os.pipe()) for _ in range(3)]
-    (in_r, in_w), (out_r, out_w), (err_r, err_w) = pipes
-    actions = [(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1),
-               (os.POSIX_SPAWN_DUP2, err_w, 2)]
-    try:
-        pid = os.posix_spawn(command_path, [command_path] + [str(a) for a in
-                                                             req.get("arguments", [])],
-                             {"PATH": "/usr/bin:/bin", "HOME": TMP, "LANG": "C.UTF-8"},
-                             file_actions=actions)
-    except OSError as exc:
-        for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
-            os.close(fd)
-        return {"exitCode": 127, "stdout": "", "stderr": str(exc), "timedOut": False,
-                "truncated": False, "spawnError": True}
-    for fd in (in_r, out_w, err_w):
-        os.close(fd)
-    pending = memoryview((req.get("stdin") or "").encode())
-    os.set_blocking(in_w, False)
-    if not pending:
-        in_w = os.close(in_w) or -1
-    out, truncated, timed_out, status = {out_r: [], err_r: []}, False, False, None
-    sizes = {out_r: 0, err_r: 0}
-    readers = [out_r, err_r]
-    deadline = time.monotonic() + float(req.get("timeoutMs", 30000)) / 1000.0
-    while readers or status is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            timed_out = True
-            break
-        ready, writable, _ = select.select(readers, [in_w] if in_w != -1 else [], [],
-                                           min(left, 0.05))
-        if writable:
-            try:
-                pending = pending[os.write(in_w, pending):]
-            except BlockingIOError:
-                pass
-            except OSError:
-                pending = memoryview(b"")
-            if not pending:
-                in_w = os.close(in_w) or -1
-        for fd in ready:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                readers.remove(fd)
-                continue
-            room = cap - sizes[fd]
-            if len(chunk) > room:
-                truncated = True
-            if room > 0:
-                out[fd].append(chunk[:room])
-                sizes[fd] += min(room, len(chunk))
-        if status is None:
-            try:
-                got, st = os.waitpid(pid, os.WNOHANG)
-                if got:
-                    status = st
-            except ChildProcessError:
-                status = 0
-    for fd in (in_w, out_r, err_r):
-        if fd != -1:
-            os.close(fd)
-    if status is None:
-        code = 124
-    elif os.WIFSIGNALED(status):
-        code = 128 + os.WTERMSIG(status)
-    else:
-        code = os.WEXITSTATUS(status)
-    return {"exitCode": code, "stdout": b"".join(out[out_r]).decode("utf-8", "replace"),
-            "stderr": b"".join(out[err_r]).decode("utf-8", "replace"), "timedOut": timed_out,
-            "truncated": truncated}
 
 
 _busy = threading.Lock()
@@ -627,6 +455,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     answer = _killed("crash", "cannot start a guest: %s" % err)
                 status, out = _after(answer)
             else:
+                # No spare lives beside a command: its code could trace it and wait for a job.
+                _drop_spare()
                 status, out = _after((200, command(body)))
         finally:
             _busy.release()
@@ -645,7 +475,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
 def main():
     global _spare, _socket_inode
-    _undumpable()
+    undumpable()
     # As pid 1, a signal without a handler is not delivered from inside the container.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:

@@ -93,6 +93,14 @@ function dockerfile(kind: RunnerKind, digest: string): string {
   ].join("\n");
 }
 
+/** A runner's sources, at `/runner/<file>`. */
+function runnerFiles(runner: "deno-runner" | "python-runner"): TarFile[] {
+  const prefix = `sandbox-images/${runner}/`;
+  return Object.entries(RUNNER_SOURCES)
+    .filter(([path]) => path.startsWith(prefix))
+    .map(([path, body]) => text(`/runner/${path.slice(prefix.length)}`, body));
+}
+
 function text(path: string, body: string, mode = 0o644): TarFile {
   return { path, content: new TextEncoder().encode(body), mode };
 }
@@ -150,8 +158,7 @@ async function denoRootfs(deno: string): Promise<TarFile[]> {
     { path: "/usr/local" },
     { path: "/usr/local/bin" },
     await file("/usr/local/bin/deno", deno, 0o755),
-    text("/runner/runner.js", RUNNER_SOURCES["sandbox-images/deno-runner/runner.js"]),
-    text("/runner/guest.js", RUNNER_SOURCES["sandbox-images/deno-runner/guest.js"]),
+    ...runnerFiles("deno-runner"),
   ];
 }
 
@@ -196,7 +203,6 @@ async function pythonRootfs(python: string): Promise<TarFile[]> {
     ...await base([real, ...extensions]),
     await file("/usr/bin/python3", real, 0o755),
     ...files,
-    text("/runner/runner.py", RUNNER_SOURCES["sandbox-images/python-runner/runner.py"]),
-    text("/runner/guest.py", RUNNER_SOURCES["sandbox-images/python-runner/guest.py"]),
+    ...runnerFiles("python-runner"),
   ];
 }
