@@ -237,8 +237,16 @@ displayName: attacker
 version: 1.0.0
 sandboxPools:
   pools:
-    - { poolName: py, dockerImage: "kiln/python-runner:0.1.0", minInstances: 1, maxInstances: 1 }
-    - { poolName: js, dockerImage: "kiln/deno-runner:0.1.0", minInstances: 1, maxInstances: 1 }
+    - poolName: py
+      dockerImage: "kiln/python-runner:0.1.0"
+      minInstances: 1
+      maxInstances: 1
+      resourceLimits: { cpuLimit: 0.5 }
+    - poolName: js
+      dockerImage: "kiln/deno-runner:0.1.0"
+      minInstances: 1
+      maxInstances: 1
+      resourceLimits: { cpuLimit: 0.5 }
 `,
     "component_registry.yaml": `components:\n${entries.join("")}`,
     "code/attacks.py": PY + PY_MCP_DEEP,
