@@ -7,7 +7,13 @@ import { fileURLToPath } from "node:url";
 const FILES = [
   "sandbox-images/deno-runner/runner.js",
   "sandbox-images/deno-runner/guest.js",
+  "sandbox-images/deno-runner/container.js",
+  "sandbox-images/deno-runner/output.js",
+  "sandbox-images/deno-runner/command.js",
   "sandbox-images/python-runner/runner.py",
+  "sandbox-images/python-runner/guest.py",
+  "sandbox-images/python-runner/container.py",
+  "sandbox-images/python-runner/command.py",
 ];
 const OUT = "src/sandbox/container/_runner_sources.ts";
 const root = fileURLToPath(new URL("../", import.meta.url));

@@ -126,43 +126,29 @@ def handle_request(request_data, context):
   });
 });
 
-test("a guest that hijacks its runner's socket cannot flood Kiln; the container is replaced", async () => {
+test("a guest cannot replace its runner's socket or plant one of its own", async () => {
   await withTier({ poolDefaults: { maxInstances: 1 } }, async (tier) => {
     const hijack = `import os, socket
 def handle_request(request_data, context):
-    if os.fork() == 0:
-        os.setsid()
-        if os.fork() != 0:
-            os._exit(0)
-        os.closerange(3, 1024)
+    out = {}
+    try:
         os.unlink("/kiln/runner.sock")
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind("/kiln/runner.sock")
-        s.listen(4)
-        while True:
-            c, _ = s.accept()
-            c.recv(65536)
-            c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n"
-                      b"Content-Length: 268435456\\r\\n\\r\\n")
-            try:
-                chunk = b"x" * (1 << 20)
-                for _ in range(256):
-                    c.sendall(chunk)
-            except OSError:
-                pass
-            c.close()
-    import time
-    time.sleep(0.5)
-    return "planted"
+        out["unlink"] = "done"
+    except OSError as e:
+        out["unlink"] = e.strerror
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind("/kiln/impostor.sock")
+        out["bind"] = "done"
+    except OSError as e:
+        out["bind"] = e.strerror
+    return out
 `;
-    assert.equal((await tier.execute(pyJob(hijack))).data, "planted");
-    // Kiln's pooled connection still reaches the real runner; should it reconnect to the
-    // impostor, the answer is cut at the cap (reason output) and the container replaced.
-    const next = await tier.execute(pyJob(ALIVE)).then(
-      (res) => res.data,
-      (err) => (kilnError("SANDBOX_KILLED", "output")(err), "cut"),
-    );
-    assert.ok(next === "alive" || next === "cut", String(next));
+    // The socket directory is on the host's disk: once the runner is up, Kiln makes it read-only
+    // to the sandbox user, so the runner's socket stays the runner's.
+    assert.deepEqual((await tier.execute(pyJob(hijack))).data, {
+      unlink: "Permission denied",
+      bind: "Permission denied",
+    });
     assert.equal((await tier.execute(pyJob(ALIVE))).data, "alive");
   });
 });

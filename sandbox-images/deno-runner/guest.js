@@ -1,5 +1,7 @@
-// Kiln Deno runner: one guest execution. Spawned by runner.js with no permissions; reads its job
-// as the first line of stdin, talks to the runner in JSON lines (stdout out, stdin in) and exits.
+// Kiln Deno runner: one guest execution. Spawned by runner.js with no permissions before there is
+// a job (a spare, holding no one's code); reads its job as the first line of stdin, talks to the
+// runner in JSON lines (stdout out, stdin in) and exits. A result's JSON follows its `result`
+// line as the next line, unescaped (JSON text never holds a raw newline).
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const stdout = Deno.stdout;
@@ -7,8 +9,9 @@ const stringify = JSON.stringify;
 const parse = JSON.parse;
 const GuestError = Error;
 
-function send(message) {
-  let bytes = encoder.encode(stringify(message) + "\n");
+function send(message, payload) {
+  const line = stringify(message) + "\n";
+  let bytes = encoder.encode(payload === undefined ? line : line + payload + "\n");
   while (bytes.length > 0) bytes = bytes.subarray(stdout.writeSync(bytes));
 }
 
@@ -17,9 +20,6 @@ let nextId = 1;
 let buffered = "";
 let onJob;
 const job = new Promise((resolve) => (onJob = resolve));
-// The runner may hand a spare the code it expects next (the last component it ran); importing it
-// now, before any request, takes module loading off the request's path.
-let preloaded = null;
 const load = (source) => import(`data:text/javascript,${encodeURIComponent(source)}`);
 
 (async () => {
@@ -31,11 +31,7 @@ const load = (source) => import(`data:text/javascript,${encodeURIComponent(sourc
       buffered = buffered.slice(nl + 1);
       const message = parse(line);
       if (message.t === "job") onJob(message);
-      else if (message.t === "preload") {
-        const namespace = load(message.source);
-        namespace.catch(() => {});
-        preloaded = { source: message.source, namespace };
-      } else if (message.t === "reply") {
+      else if (message.t === "reply") {
         const pending = waiting.get(message.id);
         waiting.delete(message.id);
         if (!pending) continue;
@@ -96,14 +92,24 @@ globalThis.addEventListener("unhandledrejection", (event) => {
 });
 
 const { source, entry, requestData, context } = await job;
+// From here on the runner counts the guest's memory growth against its limit.
+send({ t: "started" });
 try {
-  const namespace = await (preloaded?.source === source ? preloaded.namespace : load(source));
+  const namespace = await load(source);
   const fn = namespace[entry];
   if (typeof fn !== "function") {
     throw new GuestError(`the bundle does not export ${stringify(entry)} as a function`);
   }
   const value = await fn(requestData, context);
-  send({ t: "result", ok: true, json: stringify(value) ?? "null" });
+  let json;
+  try {
+    json = stringify(value) ?? "null";
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const deep = /call stack/i.test(String(err.message));
+    send({ t: "killed", reason: "output", ...(deep ? { limit: "json.depth" } : {}) });
+  }
+  if (json !== undefined) send({ t: "result", ok: true }, json);
 } catch (err) {
   const isObject = err !== null && (typeof err === "object" || typeof err === "function");
   const code = isObject && typeof err.code === "string" ? err.code : "APPLICATION_ERROR";

@@ -1,26 +1,63 @@
-// Kiln Deno runner: the `/execute` server of the container tier (SPEC §5). It listens on a Unix
-// socket in the bind-mounted directory Kiln shares with the container and runs each JIT task in a
-// fresh, permissionless Deno process (one spare is kept started, so a warm execution pays no
-// start-up). Tool calls go to Kiln's `/mcp` over the second socket with the execution's token.
+// Kiln Deno runner: the `/execute` server of the container tier (SPEC §5), the container's pid 1.
+// It listens on a Unix socket in the bind-mounted directory Kiln shares with the container and runs
+// each JIT task in a fresh, permissionless Deno process (one spare is kept started, holding no
+// one's code, so a warm execution pays no start-up). The container runs one task at a time: when
+// a task ends every other process is killed and reaped, /tmp, /dev/shm and System V IPC are
+// emptied and only then does the answer go out, so nothing of one execution is there for the next;
+// a container that cannot be brought back says so (`recycle`) and Kiln replaces it. The runner is
+// non-dumpable, so nothing of the same uid can read its memory (past requests, their tokens) or
+// trace it. Tool calls go to Kiln's `/mcp` over the second socket with the execution's token.
 import { builtinModules } from "node:module";
+import {
+  killAll,
+  memoryOf,
+  oomFirst,
+  oomKills,
+  removeIpc,
+  survivors,
+  undumpable,
+  wipe,
+} from "./container.js";
+import { runCommand } from "./command.js";
+import { Lines, nestsDeeper, Tail } from "./output.js";
+
+undumpable();
 
 const DIR = Deno.env.get("KILN_SOCKET_DIR") ?? "/kiln";
 const GUEST = Deno.env.get("KILN_GUEST_SCRIPT") ?? new URL("./guest.js", import.meta.url).pathname;
 const TMP = Deno.env.get("TMPDIR") ?? "/tmp";
+/** The runner's own files under /tmp, written afresh after each task's wipe. */
+const OWN = `${TMP}/.kiln-runner`;
 const SOCKET = `${DIR}/runner.sock`;
 const MCP_SOCKET = `${DIR}/mcp.sock`;
 const LOG_CAP = 1 << 20;
+/** Framing and console bytes allowed on top of the result and log budgets. */
+const SLACK = 64 << 10;
+const CLEANUP_MS = 2_000;
+const MEMORY_POLL_MS = 20;
+/** Writable address space a new thread (a Worker's isolate) reserves without using it. */
+const THREAD_DATA = 1 << 30;
+const MB = 1 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 // Node built-ins are importable without permissions; the guests' import map turns each into a throw.
-const importMap = `${TMP}/kiln-guest-imports.json`;
+const importMap = `${OWN}/guest-imports.json`;
 const refuse = "data:text/javascript,throw new Error('node built-in modules are not available')";
 const builtins = builtinModules.flatMap((m) => m.startsWith("node:") ? [m] : [m, `node:${m}`]);
-Deno.writeTextFileSync(
-  importMap,
-  JSON.stringify({ imports: Object.fromEntries(builtins.map((m) => [m, refuse])) }),
-);
+const importMapText = JSON.stringify({
+  imports: Object.fromEntries(builtins.map((m) => [m, refuse])),
+});
+
+/**
+ * (Re)creates the runner's files in /tmp after the wipe: whatever ran before (a command's
+ * descendants) may have replaced them, so they are written afresh rather than kept.
+ */
+function ownFiles() {
+  Deno.mkdirSync(`${OWN}/deno-guest`, { recursive: true });
+  Deno.writeTextFileSync(importMap, importMapText);
+}
+ownFiles();
 
 function guestArgs(memoryMb) {
   return [
@@ -30,12 +67,16 @@ function guestArgs(memoryMb) {
     "--no-lock",
     "--no-remote",
     "--no-npm",
+    "--no-code-cache",
     "--quiet",
     `--import-map=${importMap}`,
     `--v8-flags=--max-old-space-size=${memoryMb}`,
     GUEST,
   ];
 }
+
+/** Children Deno itself spawned (and reaps); any other child is an orphan the runner reaps. */
+const ours = new Set();
 
 class Guest {
   constructor(memoryMb) {
@@ -46,46 +87,43 @@ class Guest {
       stdout: "piped",
       stderr: "piped",
       clearEnv: true,
-      env: { DENO_DIR: `${TMP}/deno-guest`, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      env: { DENO_DIR: `${OWN}/deno-guest`, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     }).spawn();
+    this.pid = this.child.pid;
+    this.exited = false;
+    track(this.child, () => (this.exited = true));
+    oomFirst(this.pid);
     this.stdin = this.child.stdin.getWriter();
-    this.stderr = "";
-    (async () => {
-      for await (const chunk of this.child.stderr) {
-        if (this.stderr.length < 65536) this.stderr += decoder.decode(chunk);
-      }
-    })().catch(() => {});
   }
   write(message) {
     return this.stdin.write(encoder.encode(JSON.stringify(message) + "\n")).catch(() => {});
   }
-  kill() {
-    try {
-      this.child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }
+}
+
+function stop(child) {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* exited */ }
+}
+
+function track(child, onExit) {
+  ours.add(child.pid);
+  child.status.then(() => {
+    ours.delete(child.pid);
+    onExit?.();
+  });
 }
 
 let spare = null;
-let spareTimer = null;
 /** The started spare guest (or a new one when its heap size differs). */
 function takeGuest(memoryMb) {
   let guest = spare;
   spare = null;
-  if (!guest || guest.memoryMb !== memoryMb) {
-    guest?.kill();
+  if (!guest || guest.exited || guest.memoryMb !== memoryMb) {
+    if (guest) stop(guest.child);
     guest = new Guest(memoryMb);
   }
   return guest;
-}
-/** Starts the next spare once the answer is out, so it does not compete with the execution. */
-function refill(memoryMb, source) {
-  clearTimeout(spareTimer);
-  spareTimer = setTimeout(() => {
-    if (spare) return;
-    spare = new Guest(memoryMb);
-    spare.write({ t: "preload", source });
-  }, 2);
 }
 
 const mcpClient = Deno.createHttpClient({ proxy: { transport: "unix", path: MCP_SOCKET } });
@@ -140,18 +178,20 @@ async function callTool(token, tool, params) {
   return result.structuredContent ?? null;
 }
 
-function killed(reason, message) {
+function killed(reason, message, details = {}) {
   return {
     status: reason === "timeout" ? 504 : 500,
     body: {
       error: {
         code: reason === "timeout" ? "EXECUTION_TIMEOUT" : "SANDBOX_KILLED",
         message,
-        details: { reason },
+        details: { ...details, reason },
       },
     },
   };
 }
+
+const LEVELS = new Set(["debug", "info", "warn", "error"]);
 
 /** Runs one JIT task in a fresh guest; resolves to {status, body}. */
 async function execute(request) {
@@ -159,88 +199,153 @@ async function execute(request) {
   const { code, limits = {} } = request;
   const timeoutMs = limits.timeoutMs ?? 10_000;
   const maxOutput = limits.maxOutputBytes ?? 4 << 20;
+  const maxDepth = request.maxJsonDepth ?? 128;
   const guest = takeGuest(limits.memoryMb ?? 128);
   const token = request.context?.mcp_token ?? "";
+  const ooms = oomKills();
   const logs = [];
   let logBytes = 0;
+  let total = 0;
+  const budget = maxOutput + LOG_CAP + SLACK;
+  let settled = false;
   let settle;
   const done = new Promise((resolve) => (settle = resolve));
+  const finish = (outcome) => {
+    if (settled) return;
+    settled = true;
+    settle(outcome);
+  };
   const timer = setTimeout(
-    () => settle(killed("timeout", `ran past its ${timeoutMs} ms deadline`)),
+    () => finish(killed("timeout", `ran past its ${timeoutMs} ms deadline`)),
     timeoutMs,
   );
-  const reader = (async () => {
-    let buffered = "";
-    for await (const chunk of guest.child.stdout) {
-      buffered += decoder.decode(chunk, { stream: true });
-      if (buffered.length > maxOutput + 65536) {
-        return settle(killed("output", `produced more than ${maxOutput} bytes of output`));
+  // Growth is counted from when the guest has its job (a spare may still be starting before).
+  let baseline = null;
+  const memoryLimit = guest.memoryMb * MB;
+  const poll = setInterval(() => {
+    const now = memoryOf(guest.pid);
+    if (!baseline || !now) return;
+    const threads = Math.max(0, now.threads - baseline.threads);
+    const allocated = now.data - baseline.data - threads * THREAD_DATA;
+    const grown = Math.max(now.rss - baseline.rss, allocated);
+    if (grown > memoryLimit) {
+      finish(
+        killed("memory", `grew by more than ${guest.memoryMb} MB`, { governedBy: "component" }),
+      );
+    }
+  }, MEMORY_POLL_MS);
+  const count = (n) => {
+    total += n;
+    if (total > budget) finish(killed("output", `wrote more than ${budget} bytes`));
+  };
+  const logged = (n) => {
+    logBytes += n;
+    if (logBytes > LOG_CAP) finish(killed("output", `logged more than ${LOG_CAP} bytes`));
+  };
+  const answer = (body) => {
+    body.requestId = request.requestId;
+    body.metrics = {
+      execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      mcp_calls: [],
+    };
+    body.logs = logs;
+    finish({ status: 200, body });
+  };
+  let result = null;
+  const onLine = (line) => {
+    if (result?.ok) {
+      if (line.length > maxOutput) {
+        return finish(killed("output", `returned more than ${maxOutput} bytes`));
       }
-      let nl;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let m;
-        try {
-          m = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (m.t === "log") {
-          logBytes += line.length;
-          if (logBytes > LOG_CAP) {
-            return settle(killed("output", `logged more than ${LOG_CAP} bytes`));
-          }
-          logs.push({ level: m.level, message: m.message, fields: m.fields, source: m.source });
-        } else if (m.t === "call") {
-          callTool(token, m.tool, m.params).then(
-            (value) => guest.write({ t: "reply", id: m.id, value }),
-            (err) =>
-              guest.write({
-                t: "reply",
-                id: m.id,
-                error: { code: err?.code ?? "INTERNAL", message: String(err?.message ?? err) },
-              }),
-          );
-        } else if (m.t === "result") {
-          if (m.ok && m.json.length > maxOutput) {
-            return settle(killed("output", `produced more than ${maxOutput} bytes of output`));
-          }
-          const metrics = {
-            execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-            mcp_calls: [],
-          };
-          const body = m.ok
-            ? {
-              requestId: request.requestId,
-              resultType: "generic",
-              data: JSON.parse(m.json),
-              metrics,
-              logs,
-            }
-            : {
-              requestId: request.requestId,
-              resultType: "error",
-              data: { code: m.code, message: m.message },
-              metrics,
-              logs,
-            };
-          return settle({ status: 200, body });
-        }
+      if (nestsDeeper(line, maxDepth)) {
+        return finish(
+          killed("output", `returned a result nested deeper than ${maxDepth}`, {
+            limit: "json.depth",
+          }),
+        );
+      }
+      return answer({ resultType: "generic", data: JSON.parse(decoder.decode(line)) });
+    }
+    let m;
+    try {
+      m = JSON.parse(decoder.decode(line));
+    } catch {
+      return;
+    }
+    if (m?.t === "log") {
+      logged(line.length);
+      logs.push({
+        level: LEVELS.has(m.level) ? m.level : "info",
+        message: String(m.message),
+        // A log's fields sit three levels down in the answer: two less than a result may nest.
+        fields: m.fields && typeof m.fields === "object" && !nestsDeeper(line, maxDepth - 1)
+          ? m.fields
+          : undefined,
+        source: m.source === "console" ? "console" : "sdk",
+      });
+    } else if (m?.t === "call") {
+      callTool(token, m.tool, m.params).then(
+        (value) => guest.write({ t: "reply", id: m.id, value }),
+        (err) =>
+          guest.write({
+            t: "reply",
+            id: m.id,
+            error: { code: err?.code ?? "INTERNAL", message: String(err?.message ?? err) },
+          }),
+      );
+    } else if (m?.t === "started") {
+      baseline ??= memoryOf(guest.pid);
+    } else if (m?.t === "result") {
+      result = m;
+      if (!m.ok) {
+        answer({
+          resultType: "error",
+          data: { code: String(m.code), message: String(m.message) },
+        });
+      }
+    } else if (m?.t === "killed" && m.reason === "output") {
+      const limit = m.limit === "json.depth" ? { limit: "json.depth" } : {};
+      finish(killed("output", "returned a result too large or nested too deeply", limit));
+    }
+  };
+  const stdout = (async () => {
+    const lines = new Lines();
+    for await (const chunk of guest.child.stdout) {
+      count(chunk.length);
+      if (settled) return;
+      for (const line of lines.feed(chunk)) {
+        onLine(line);
+        if (settled) return;
+      }
+      if (lines.pending > maxOutput + SLACK) {
+        return finish(killed("output", `wrote a line longer than ${maxOutput + SLACK} bytes`));
       }
     }
   })();
-  reader.catch(() => {});
+  const stderr = new Tail(8192);
+  const errors = (async () => {
+    for await (const chunk of guest.child.stderr) {
+      count(chunk.length);
+      if (settled) return;
+      stderr.push(chunk);
+    }
+  })();
+  stdout.catch(() => {});
+  errors.catch(() => {});
   guest.child.status.then(async (status) => {
-    await reader.catch(() => {});
-    await new Promise((r) => setTimeout(r, 5));
-    const oom = /out of memory|heap limit|allocation failed/i.test(guest.stderr);
-    if (oom) return settle(killed("memory", `exceeded its ${guest.memoryMb} MB memory limit`));
-    settle(
-      killed(
-        "crash",
-        `the guest exited with ${status.signal ?? status.code}: ${guest.stderr.slice(-300)}`,
-      ),
+    await Promise.allSettled([stdout, errors]);
+    const tail = stderr.text();
+    if (/out of memory|heap limit|allocation failed/i.test(tail)) {
+      return finish(
+        killed("memory", `exceeded its ${guest.memoryMb} MB heap`, { governedBy: "component" }),
+      );
+    }
+    const now = oomKills();
+    if (status.signal === "SIGKILL" && ooms !== null && now !== null && now > ooms) {
+      return finish(killed("memory", "the container ran out of memory", { governedBy: "pool" }));
+    }
+    finish(
+      killed("crash", `the guest exited with ${status.signal ?? status.code}: ${tail.slice(-300)}`),
     );
   });
   await guest.write({
@@ -252,87 +357,50 @@ async function execute(request) {
   });
   const outcome = await done;
   clearTimeout(timer);
-  guest.kill();
-  refill(guest.memoryMb, code.source);
+  clearInterval(poll);
+  stop(guest.child);
   return outcome;
 }
 
-/** `core.linux.executeCommand` inside the container: argv only, no shell, clean env, caps. */
-async function command(req) {
-  const {
-    command,
-    arguments: args = [],
-    stdin,
-    timeoutMs = 30_000,
-    maxOutputBytes = 1 << 20,
-    allowlist = [],
-  } = req;
-  // Kiln checked the allowlist; the runner checks again, and refuses a path that is (or passes
-  // through) a symlink, so an allowlisted name cannot be pointed at another program.
-  if (!allowlist.includes(command)) return { refused: `${command} is not allowlisted` };
-  let real;
+let unhealthy = null;
+let socketInode = null;
+let lastMemoryMb = Number(Deno.env.get("KILN_GUEST_MEMORY_MB") ?? 128);
+
+/**
+ * Kills and reaps every other process, empties the shared places, starts the next spare.
+ * Resolves to why the container cannot be trusted with another execution, or null.
+ */
+async function cleanup() {
+  spare = null;
+  const until = Date.now() + CLEANUP_MS;
+  for (;;) {
+    killAll();
+    const left = survivors(ours);
+    if (!left.length) break;
+    if (Date.now() > until) return `processes survived the cleanup: ${left.slice(0, 8)}`;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const why = wipe(TMP) ?? wipe("/dev/shm") ?? removeIpc();
+  if (why) return why;
   try {
-    real = Deno.realPathSync(command);
+    ownFiles();
+    spare = new Guest(lastMemoryMb);
   } catch (err) {
-    return { exitCode: 127, stdout: "", stderr: String(err.message), timedOut: false };
+    return `cannot start a guest: ${err.message}`;
   }
-  if (real !== command) return { refused: `${command} resolves through a symlink to ${real}` };
-  const child = new Deno.Command(command, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    clearEnv: true,
-    env: { PATH: "/usr/bin:/bin", HOME: TMP, LANG: "C.UTF-8" },
-    cwd: TMP,
-  }).spawn();
-  let timedOut = false;
-  let truncated = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, timeoutMs);
-  const collect = async (stream) => {
-    const parts = [];
-    let size = 0;
-    for await (const chunk of stream) {
-      if (size >= maxOutputBytes) {
-        truncated = true;
-        continue;
-      }
-      const room = maxOutputBytes - size;
-      if (chunk.length > room) truncated = true;
-      parts.push(chunk.subarray(0, room));
-      size += Math.min(room, chunk.length);
-    }
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return decoder.decode(all);
-  };
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    w.write(encoder.encode(stdin)).then(() => w.close()).catch(() => {});
+  try {
+    if (Deno.statSync(SOCKET).ino !== socketInode) return "the runner's socket was replaced";
+  } catch (err) {
+    return `the runner's socket is gone: ${err.message}`;
   }
-  const [stdout, stderr, status] = await Promise.all([
-    collect(child.stdout),
-    collect(child.stderr),
-    child.status,
-  ]);
-  clearTimeout(timer);
-  return {
-    exitCode: status.code ?? 128,
-    signal: status.signal,
-    stdout,
-    stderr,
-    timedOut,
-    truncated,
-  };
+  return null;
+}
+
+/** Cleans up, then answers; a container that could not be cleaned asks to be replaced. */
+async function after(outcome) {
+  unhealthy ??= await cleanup();
+  if (unhealthy) outcome.body.recycle = unhealthy;
+  return outcome;
 }
 
 let busy = 0;
@@ -342,15 +410,19 @@ const json = (status, body) =>
 try {
   Deno.removeSync(SOCKET);
 } catch { /* none */ }
-spare = new Guest(Number(Deno.env.get("KILN_GUEST_MEMORY_MB") ?? 128));
+spare = new Guest(lastMemoryMb);
 Deno.serve({
   path: SOCKET,
   onListen() {
     Deno.chmodSync(SOCKET, 0o666);
+    socketInode = Deno.statSync(SOCKET).ino;
   },
 }, async (req) => {
   const { pathname } = new URL(req.url);
-  if (pathname === "/healthz") return json(200, { ok: true, runner: "deno", busy });
+  if (pathname === "/healthz") {
+    if (unhealthy) return json(503, { ok: false, runner: "deno", why: unhealthy });
+    return json(200, { ok: true, runner: "deno", busy });
+  }
   if (req.method !== "POST") {
     return json(405, { error: { code: "METHOD_NOT_ALLOWED", message: req.method } });
   }
@@ -360,38 +432,49 @@ Deno.serve({
   } catch (err) {
     return json(400, { error: { code: "BAD_REQUEST", message: `malformed JSON: ${err.message}` } });
   }
-  if (pathname === "/execute") {
-    if (
-      !body?.code || typeof body.code.source !== "string" || typeof body.code.entry !== "string"
-    ) {
-      return json(400, {
-        error: { code: "BAD_REQUEST", message: "code.source and code.entry are required" },
-      });
-    }
-    if (busy > 0) {
-      return json(429, { error: { code: "OVERLOADED", message: "this runner is busy" } });
-    }
-    busy++;
-    try {
-      const { status, body: out } = await execute(body);
-      return json(status, out);
-    } finally {
-      busy--;
-    }
+  if (pathname !== "/execute" && pathname !== "/command") {
+    return json(404, { error: { code: "NOT_FOUND", message: pathname } });
   }
-  if (pathname === "/command") {
+  if (
+    pathname === "/execute" &&
+    (!body?.code || typeof body.code.source !== "string" || typeof body.code.entry !== "string")
+  ) {
+    return json(400, {
+      error: { code: "BAD_REQUEST", message: "code.source and code.entry are required" },
+    });
+  }
+  if (busy > 0) return json(429, { error: { code: "OVERLOADED", message: "this runner is busy" } });
+  busy++;
+  try {
+    if (pathname === "/execute") {
+      lastMemoryMb = body.limits?.memoryMb ?? lastMemoryMb;
+      let outcome;
+      try {
+        outcome = await execute(body);
+      } catch (err) { // no guest could be started: fork or pipes failed
+        outcome = killed("crash", `cannot start a guest: ${err.message ?? err}`);
+      }
+      const { status, body: out } = await after(outcome);
+      return json(status, out);
+    }
+    // No spare lives beside a command: a command's code could trace it and wait for a job.
+    if (spare) stop(spare.child);
+    spare = null;
+    let out;
     try {
-      return json(200, await command(body));
+      out = await runCommand(body, { track, stop });
     } catch (err) {
-      return json(200, {
+      out = {
         exitCode: 127,
         stdout: "",
         stderr: String(err.message ?? err),
         timedOut: false,
         truncated: false,
         spawnError: true,
-      });
+      };
     }
+    return json(200, (await after({ status: 200, body: out })).body);
+  } finally {
+    busy--;
   }
-  return json(404, { error: { code: "NOT_FOUND", message: pathname } });
 });

@@ -1,288 +1,398 @@
 """Kiln Python runner: the `/execute` server of the container tier (SPEC 5), stdlib only.
 
-It listens on a Unix socket in the directory Kiln bind-mounts at /kiln and runs each task in a
-forked process of its own (new session, address-space limit, deadline), calling the component's
-`handle_request(request_data, context)`. Guest code reaches Kiln's /mcp through the second socket
-with its execution token: `from kiln import mcp, log`, then `mcp.call(tool, params)`.
+It is the container's pid 1 and listens on a Unix socket in the directory Kiln bind-mounts at
+/kiln. Each task runs in a fresh interpreter (`guest.py`, started ahead as a spare that holds
+nothing) under an address-space limit and a deadline. The container runs one task at a time, so
+when a task ends every other process in it is killed and reaped, /tmp, /dev/shm and System V IPC
+are emptied, and only then does the answer go out: nothing of one execution is there for the
+next. A container that cannot be brought back to that state says so (`recycle`) and Kiln
+replaces it. The runner makes itself non-dumpable, so guests of the same uid can neither read
+its memory (past requests, their tokens) nor trace it, and being pid 1 no guest can signal it.
 """
-import http.client
 import http.server
-import io
 import json
 import os
-import resource
 import select
 import signal
 import socket
 import socketserver
-import subprocess
+import struct
 import sys
 import threading
 import time
-import types
 import urllib.parse
+
+# Run with -I, the runner's own directory is not on the path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from command import command  # noqa: E402
+from container import (  # noqa: E402
+    high_fd, oom_first, oom_kills, others, remove_ipc, undumpable, wipe)
 
 DIR = os.environ.get("KILN_SOCKET_DIR", "/kiln")
 SOCKET = os.path.join(DIR, "runner.sock")
-MCP_SOCKET = os.path.join(DIR, "mcp.sock")
+GUEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest.py")
+TMP = os.environ.get("TMPDIR", "/tmp")
 LOG_CAP = 1 << 20
+# Framing and console bytes allowed on top of the result and log budgets.
+SLACK = 64 << 10
+CLEANUP_S = 2.0
+GUEST_ENV = {"PATH": "/usr/bin:/bin", "HOME": TMP, "TMPDIR": TMP, "LANG": "C.UTF-8",
+             "KILN_SOCKET_DIR": DIR}
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=60):
-        super().__init__("kiln", timeout=timeout)
-        self._path = path
 
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self._path)
+class Guest:
+    """A started guest interpreter: job in on stdin, stdout and stderr, JSON lines on fd 3."""
 
-
-class McpError(Exception):
-    """A tool call Kiln refused or that failed; `code` is Kiln's error code."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-
-
-class McpClient:
-    """Calls tools on Kiln's /mcp over the container's socket, as one execution (its token)."""
-
-    def __init__(self, token, path=MCP_SOCKET):
-        self._token = token
-        self._path = path
-        self._id = 0
-
-    def call(self, tool, params=None):
-        self._id += 1
-        body = json.dumps({"jsonrpc": "2.0", "id": self._id, "method": "tools/call",
-                           "params": {"name": tool, "arguments": params or {}}})
-        conn = _UnixConnection(self._path)
+    def __init__(self):
+        pipes = [tuple(high_fd(fd) for fd in os.pipe()) for _ in range(4)]
+        (in_r, in_w), (out_r, out_w), (err_r, err_w), (msg_r, msg_w) = pipes
+        actions = [(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1),
+                   (os.POSIX_SPAWN_DUP2, err_w, 2), (os.POSIX_SPAWN_DUP2, msg_w, 3)]
         try:
-            conn.request("POST", "/mcp", body, {
-                "Content-Type": "application/json",
-                "Accept": "application/json, text/event-stream",
-                "Authorization": "Bearer " + self._token,
-                "MCP-Protocol-Version": "2025-11-25",
-            })
-            res = conn.getresponse()
-            text = res.read().decode("utf-8", "replace")
-            kind = res.getheader("Content-Type", "")
-        finally:
-            conn.close()
-        if "text/event-stream" in kind:
-            lines = [l[5:] for l in text.split("\n") if l.startswith("data:")]
-            found = [json.loads(l) for l in lines]
-            message = next((m for m in found if "result" in m or "error" in m), None)
-        else:
-            message = json.loads(text)
-        if not message:
-            raise McpError("INTERNAL", "MCP answered without a result")
-        if "error" in message:
-            data = message["error"].get("data") or {}
-            raise McpError(data.get("code", "INTERNAL"), message["error"].get("message", ""))
-        result = message["result"]
-        if result.get("isError"):
-            text = next((c.get("text", "") for c in result.get("content", [])
-                         if c.get("type") == "text"), "")
+            self.pid = os.posix_spawn(sys.executable, [sys.executable, "-I", "-B", GUEST],
+                                      GUEST_ENV, file_actions=actions)
+        except OSError:
+            for fd in (in_r, in_w, out_r, out_w, err_r, err_w, msg_r, msg_w):
+                os.close(fd)
+            raise
+        for fd in (in_r, out_w, err_w, msg_w):
+            os.close(fd)
+        self.stdin, self.stdout, self.stderr, self.messages = in_w, out_r, err_r, msg_r
+        self.status = None
+        oom_first(self.pid)
+
+    def alive(self):
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+        return self.status is None
+
+    def close(self):
+        for fd in (self.stdin, self.stdout, self.stderr, self.messages):
             try:
-                err = json.loads(text)["error"]
-                raise McpError(str(err["code"]), str(err["message"]))
-            except (ValueError, KeyError, TypeError):
-                raise McpError("INTERNAL", text)
-        return result.get("structuredContent")
+                os.close(fd)
+            except OSError:
+                pass
 
 
-class _Log:
-    def __init__(self, sink):
-        self._sink = sink
+class _Lines:
+    """Splits a byte stream into lines, touching each byte once; `pending` is the open line."""
 
-    def _emit(self, level, message, fields=None, source="sdk"):
-        self._sink.append({"level": level, "message": str(message), "fields": fields,
-                           "source": source})
+    def __init__(self):
+        self._parts = []
+        self.pending = 0
 
-    def debug(self, message, fields=None):
-        self._emit("debug", message, fields)
+    def feed(self, chunk):
+        lines, start = [], 0
+        while True:
+            nl = chunk.find(b"\n", start)
+            if nl < 0:
+                break
+            self._parts.append(chunk[start:nl])
+            lines.append(b"".join(self._parts))
+            self._parts, self.pending = [], 0
+            start = nl + 1
+        if start < len(chunk):
+            self._parts.append(chunk[start:])
+            self.pending += len(chunk) - start
+        return lines
 
-    def info(self, message, fields=None):
-        self._emit("info", message, fields)
-
-    def warn(self, message, fields=None):
-        self._emit("warn", message, fields)
-
-    warning = warn
-
-    def error(self, message, fields=None):
-        self._emit("error", message, fields)
-
-
-class _Console(io.TextIOBase):
-    def __init__(self, log, level):
-        self._log = log
-        self._level = level
-        self._line = ""
-
-    def write(self, text):
-        self._line += text
-        while "\n" in self._line:
-            line, self._line = self._line.split("\n", 1)
-            self._log._emit(self._level, line, source="console")
-        return len(text)
-
-    def flush(self):
-        if self._line:
-            self._log._emit(self._level, self._line, source="console")
-            self._line = ""
+    def rest(self):
+        return b"".join(self._parts)
 
 
-def _run_guest(request, out_fd):
-    """In the forked child: run the component, write one JSON outcome to out_fd, exit."""
-    limits = request.get("limits") or {}
-    memory = int(limits.get("memoryMb", 128)) << 20
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (memory + (64 << 20), memory + (64 << 20)))
-    except (ValueError, OSError):
-        pass
-    logs = []
-    log = _Log(logs)
-    context = request.get("context") or {}
-    module = types.ModuleType("kiln")
-    module.mcp = McpClient(context.get("mcp_token", ""))
-    module.log = log
-    module.McpError = McpError
-    sys.modules["kiln"] = module
-    sys.stdout = _Console(log, "info")
-    sys.stderr = _Console(log, "error")
-    code = request["code"]
-    try:
-        namespace = {"__name__": "component", "mcp": module.mcp, "log": log}
-        exec(compile(code["source"], "<component>", "exec"), namespace)
-        fn = namespace.get(code.get("entry") or "handle_request")
-        if not callable(fn):
-            raise NameError("the component does not define %r" % code.get("entry"))
-        value = fn(request.get("requestData"), context)
-        sys.stdout.flush()
-        outcome = {"t": "result", "ok": True, "json": json.dumps(value), "logs": logs}
-    except MemoryError:
-        outcome = {"t": "killed", "reason": "memory", "logs": logs}
-    except RecursionError as err:
-        outcome = {"t": "result", "ok": False, "code": "APPLICATION_ERROR",
-                   "message": "RecursionError: %s" % err, "logs": logs}
-    except BaseException as err:  # noqa: BLE001 - every guest failure is an application error
-        code_ = getattr(err, "code", None)
-        outcome = {"t": "result", "ok": False,
-                   "code": code_ if isinstance(code_, str) else "APPLICATION_ERROR",
-                   "message": "%s: %s" % (type(err).__name__, err), "logs": logs}
-    try:
-        data = json.dumps(outcome).encode()
-    except (TypeError, ValueError) as err:
-        data = json.dumps({"t": "result", "ok": False, "code": "APPLICATION_ERROR",
-                           "message": "the result is not JSON: %s" % err}).encode()
-    view = memoryview(data)
-    while view:
-        n = os.write(out_fd, view)
-        view = view[n:]
-    os._exit(0)
-
-
-def _killed(reason, message):
+def _killed(reason, message, **details):
     code = "EXECUTION_TIMEOUT" if reason == "timeout" else "SANDBOX_KILLED"
     status = 504 if reason == "timeout" else 500
-    return status, {"error": {"code": code, "message": message, "details": {"reason": reason}}}
+    details["reason"] = reason
+    return status, {"error": {"code": code, "message": message, "details": details}}
+
+
+_LEVELS = ("debug", "info", "warn", "error")
+
+
+class _Run:
+    """One execution's reading loop: every channel of the guest against one output budget."""
+
+    def __init__(self, guest, limits, max_depth):
+        self.guest = guest
+        self.max_depth = max_depth
+        self.max_output = int(limits.get("maxOutputBytes", 4 << 20))
+        self.memory_mb = int(limits.get("memoryMb", 128))
+        self.budget = self.max_output + LOG_CAP + SLACK
+        self.total = 0
+        self.log_bytes = 0
+        self.logs = []
+        self.result = None
+        self.payload = None
+        self.outcome = None
+        self.lines = {guest.messages: _Lines(), guest.stdout: _Lines(), guest.stderr: _Lines()}
+
+    def _console(self, fd, line):
+        self._log_bytes(len(line))
+        level = "info" if fd == self.guest.stdout else "error"
+        self.logs.append({"level": level, "message": line.decode("utf-8", "replace"),
+                          "source": "console"})
+
+    def _log_bytes(self, n):
+        self.log_bytes += n
+        if self.log_bytes > LOG_CAP and self.outcome is None:
+            self.outcome = _killed("output", "logged more than %d bytes" % LOG_CAP)
+
+    def _message(self, line):
+        if self.result is not None and self.result.get("ok") and self.payload is None:
+            self.payload = line
+            return
+        try:
+            m = json.loads(line, parse_constant=_not_json)
+        except (ValueError, RecursionError):
+            return
+        if not isinstance(m, dict):
+            return
+        if m.get("t") == "log":
+            self._log_bytes(len(line))
+            fields = m.get("fields")
+            # A log's fields sit three levels down in the answer: two less than a result.
+            if not isinstance(fields, dict) or _depth(fields) > self.max_depth - 2:
+                fields = None
+            self.logs.append({"level": m.get("level") if m.get("level") in _LEVELS else "info",
+                              "message": str(m.get("message", "")), "fields": fields,
+                              "source": "sdk"})
+        elif m.get("t") == "result" and self.result is None:
+            self.result = m
+        elif m.get("t") == "killed" and self.outcome is None:
+            if m.get("reason") == "memory":
+                self.outcome = _killed("memory", "exceeded its %d MB memory limit"
+                                       % self.memory_mb, governedBy="component")
+            elif m.get("reason") == "output":
+                self.outcome = _killed("output", "returned a result nested too deeply",
+                                       limit="json.depth")
+
+    def feed(self, fd, chunk):
+        self.total += len(chunk)
+        if self.total > self.budget:
+            self.outcome = _killed("output", "wrote more than %d bytes" % self.budget)
+            return
+        lines = self.lines[fd]
+        for line in lines.feed(chunk):
+            if fd == self.guest.messages:
+                self._message(line)
+            else:
+                self._console(fd, line)
+        longest = self.max_output + SLACK if fd == self.guest.messages else LOG_CAP
+        if lines.pending > longest and self.outcome is None:
+            self.outcome = _killed("output", "wrote a line longer than %d bytes" % longest)
+
+    def complete(self):
+        return self.result is not None and (not self.result.get("ok") or self.payload is not None)
+
+    def finish(self):
+        for fd in (self.guest.stdout, self.guest.stderr):
+            rest = self.lines[fd].rest()
+            if rest and self.outcome is None:
+                self._console(fd, rest)
 
 
 def execute(request):
     started = time.monotonic()
     limits = request.get("limits") or {}
     timeout = float(limits.get("timeoutMs", 10000)) / 1000.0
-    max_output = int(limits.get("maxOutputBytes", 4 << 20))
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        os.setsid()
-        try:
-            _run_guest(request, write_fd)
-        finally:
-            os._exit(70)
-    os.close(write_fd)
-    chunks, size, outcome = [], 0, None
+    guest = _take_guest()
+    ooms = oom_kills()
+    run = _Run(guest, limits, int(request.get("maxJsonDepth") or 128))
+    job = json.dumps({"code": request["code"], "requestData": request.get("requestData"),
+                      "context": request.get("context"), "memoryMb": run.memory_mb}).encode()
+    pending = memoryview(job)
+    os.set_blocking(guest.stdin, False)
+    readers = [guest.messages, guest.stdout, guest.stderr]
     deadline = started + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            outcome = _killed("timeout", "ran past its %d ms deadline" % (timeout * 1000))
-            break
-        ready, _, _ = select.select([read_fd], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(read_fd, 1 << 16)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > max_output + LOG_CAP:
-            outcome = _killed("output", "produced more than %d bytes of output" % max_output)
-            break
-        chunks.append(chunk)
-    os.close(read_fd)
     try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    _, status = os.waitpid(pid, 0)
-    if outcome is not None:
-        return outcome
-    raw = b"".join(chunks)
-    if not raw:
+        while run.outcome is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                run.outcome = _killed("timeout", "ran past its %d ms deadline" % (timeout * 1000))
+                break
+            writers = [guest.stdin] if pending else []
+            ready, writable, _ = select.select(readers, writers, [], min(left, 0.05))
+            if writable:
+                try:
+                    pending = pending[os.write(guest.stdin, pending):]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pending = memoryview(b"")
+                if not pending:
+                    os.close(guest.stdin)
+                    guest.stdin = -1
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    readers.remove(fd)
+                    continue
+                run.feed(fd, chunk)
+                if run.outcome is not None:
+                    break
+            _reap(guest)
+            if run.complete() or (not readers and not guest.alive()):
+                break
+        # What the guest printed before its result is in the pipes already; whatever a
+        # descendant keeps writing is not waited for.
+        while run.outcome is None and readers:
+            ready = select.select(readers, [], [], 0)[0]
+            if not ready:
+                break
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    run.feed(fd, chunk)
+                else:
+                    readers.remove(fd)
+        run.finish()
+        return _answer(request, run, guest, ooms, started)
+    finally:
+        if guest.stdin != -1:
+            guest.stdin = os.close(guest.stdin) or -1
+        guest.close()
+
+
+def _answer(request, run, guest, ooms, started):
+    if run.outcome is not None:
+        return run.outcome
+    m = run.result
+    if not run.complete():
+        guest.alive()
+        status = guest.status or 0
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
-            return _killed("memory", "was killed (out of memory)")
-        return _killed("crash", "the guest exited with status %d" % status)
-    message = json.loads(raw)
-    if message["t"] == "killed":
-        return _killed(message["reason"], "exceeded its %s MB memory limit"
-                       % limits.get("memoryMb", 128))
+            now = oom_kills()
+            if ooms is not None and now is not None and now > ooms:
+                return _killed("memory", "the container ran out of memory", governedBy="pool")
+        return _killed("crash", "the guest exited with status %d without a result" % status)
     metrics = {"execution_time_ms": round((time.monotonic() - started) * 1000, 3),
                "mcp_calls": []}
-    logs = message.get("logs", [])
-    if message["ok"]:
-        if len(message["json"]) > max_output:
-            return _killed("output", "produced more than %d bytes of output" % max_output)
-        body = {"requestId": request.get("requestId"), "resultType": "generic",
-                "data": json.loads(message["json"]), "metrics": metrics, "logs": logs}
+    body = {"requestId": request.get("requestId"), "metrics": metrics, "logs": run.logs}
+    if m.get("ok"):
+        if len(run.payload) > run.max_output:
+            return _killed("output", "returned more than %d bytes" % run.max_output)
+        try:
+            body["data"] = json.loads(run.payload, parse_constant=_not_json)
+        except RecursionError:
+            return _killed("output", "returned a result nested too deeply", limit="json.depth")
+        except ValueError:
+            return _killed("crash", "the guest sent a result that is not JSON")
+        body["resultType"] = "generic"
     else:
-        body = {"requestId": request.get("requestId"), "resultType": "error",
-                "data": {"code": message["code"], "message": message["message"]},
-                "metrics": metrics, "logs": logs}
+        body["resultType"] = "error"
+        body["data"] = {"code": str(m.get("code", "APPLICATION_ERROR")),
+                        "message": str(m.get("message", ""))}
     return 200, body
 
 
-def command(req):
-    """core.linux.executeCommand inside the container: argv only, no shell, clean env, caps."""
-    cap = int(req.get("maxOutputBytes", 1 << 20))
-    command_path = req.get("command", "")
-    if command_path not in (req.get("allowlist") or []):
-        return {"refused": "%s is not allowlisted" % command_path}
-    if os.path.exists(command_path) and os.path.realpath(command_path) != command_path:
-        return {"refused": "%s resolves through a symlink to %s"
-                % (command_path, os.path.realpath(command_path))}
+def _depth(value):
+    """How deep a parsed JSON value nests, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in
+                         (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _not_json(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _reap(guest=None):
+    """Reaps every exited child (the runner is pid 1: orphans are its children too)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if guest is not None and pid == guest.pid:
+            guest.status = status
+        elif _spare is not None and pid == _spare.pid:
+            _spare.status = status
+
+
+_spare = None
+_unhealthy = None
+_socket_inode = None
+
+
+def _take_guest():
+    global _spare
+    guest, _spare = _spare, None
+    if guest is not None and guest.alive():
+        return guest
+    if guest is not None:
+        guest.close()
+    return Guest()
+
+
+def _cleanup():
+    """Kills and reaps every other process, empties the shared places, starts the next spare.
+
+    Returns why the container cannot be trusted with another execution, or None.
+    """
+    global _spare
+    _drop_spare()
+    until = time.monotonic() + CLEANUP_S
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _reap()
+        left = others()
+        if not left:
+            break
+        if time.monotonic() > until:
+            return "processes survived the cleanup: %s" % left[:8]
+        time.sleep(0.005)
+    # The next spare starts while the rest is checked; it touches none of it.
     try:
-        proc = subprocess.run([req["command"]] + list(req.get("arguments", [])),
-                              input=(req.get("stdin") or "").encode(), capture_output=True,
-                              timeout=float(req.get("timeoutMs", 30000)) / 1000.0, shell=False,
-                              env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"},
-                              cwd="/tmp", start_new_session=True)
-        out, err, code, timed_out = proc.stdout, proc.stderr, proc.returncode, False
-    except subprocess.TimeoutExpired as exc:
-        out, err, code, timed_out = exc.stdout or b"", exc.stderr or b"", 124, True
-    except OSError as exc:
-        return {"exitCode": 127, "stdout": "", "stderr": str(exc), "timedOut": False,
-                "truncated": False, "spawnError": True}
-    truncated = len(out) > cap or len(err) > cap
-    return {"exitCode": code if code >= 0 else 128 - code, "stdout": out[:cap].decode("utf-8", "replace"),
-            "stderr": err[:cap].decode("utf-8", "replace"), "timedOut": timed_out,
-            "truncated": truncated}
+        _spare = Guest()
+    except OSError as err:
+        return "cannot start a guest: %s" % err
+    why = wipe(TMP) or wipe("/dev/shm") or remove_ipc()
+    if why:
+        return why
+    try:
+        if os.stat(SOCKET).st_ino != _socket_inode:
+            return "the runner's socket was replaced"
+    except OSError as err:
+        return "the runner's socket is gone: %s" % err
+    return None
+
+
+def _after(answer):
+    """Cleans up, then answers; a container that could not be cleaned asks to be replaced."""
+    global _unhealthy
+    why = _cleanup()
+    if why:
+        _unhealthy = why
+    status, body = answer
+    if _unhealthy:
+        body["recycle"] = _unhealthy
+    return status, body
+
+
+def _drop_spare():
+    """No spare lives beside a command: a command's code could trace it and wait for a job."""
+    global _spare
+    if _spare is not None:
+        try:
+            os.kill(_spare.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _spare.close()
+        _spare = None
 
 
 _busy = threading.Lock()
@@ -298,7 +408,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return "kiln"
 
     def _send(self, status, body):
-        data = json.dumps(body).encode()
+        try:
+            data = json.dumps(body).encode()
+        except RecursionError:
+            status, out = _killed("output", "returned a result nested too deeply",
+                                  limit="json.depth")
+            if "recycle" in body:
+                out["recycle"] = body["recycle"]
+            data = json.dumps(out).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -311,6 +428,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self._route() == "/healthz":
+            if _unhealthy:
+                return self._send(503, {"ok": False, "runner": "python", "why": _unhealthy})
             return self._send(200, {"ok": True, "runner": "python", "busy": _busy.locked()})
         self._send(404, {"error": {"code": "NOT_FOUND", "message": self.path}})
 
@@ -318,37 +437,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         try:
             body = json.loads(self.rfile.read(length) or b"null")
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             return self._send(400, {"error": {"code": "BAD_REQUEST", "message": str(err)}})
         path = self._route()
-        if path == "/execute":
-            if not isinstance(body, dict) or not isinstance(body.get("code"), dict):
-                return self._send(400, {"error": {"code": "BAD_REQUEST",
-                                                  "message": "code is required"}})
-            if not _busy.acquire(blocking=False):
-                return self._send(429, {"error": {"code": "OVERLOADED", "message": "busy"}})
-            try:
-                status, out = execute(body)
-            finally:
-                _busy.release()
-            return self._send(status, out)
-        if path == "/command":
-            return self._send(200, command(body))
-        self._send(404, {"error": {"code": "NOT_FOUND", "message": self.path}})
+        if path not in ("/execute", "/command"):
+            return self._send(404, {"error": {"code": "NOT_FOUND", "message": self.path}})
+        if path == "/execute" and (not isinstance(body, dict) or
+                                   not isinstance(body.get("code"), dict)):
+            return self._send(400, {"error": {"code": "BAD_REQUEST", "message": "code is required"}})
+        if not _busy.acquire(blocking=False):
+            return self._send(429, {"error": {"code": "OVERLOADED", "message": "busy"}})
+        try:
+            if path == "/execute":
+                try:
+                    answer = execute(body)
+                except OSError as err:  # no guest could be started: fork or pipes failed
+                    answer = _killed("crash", "cannot start a guest: %s" % err)
+                status, out = _after(answer)
+            else:
+                # No spare lives beside a command: its code could trace it and wait for a job.
+                _drop_spare()
+                status, out = _after((200, command(body)))
+        finally:
+            _busy.release()
+        return self._send(status, out)
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
+    def verify_request(self, request, client_address):
+        # Kiln connects from outside the container's pid namespace, where the peer's pid reads
+        # as 0; a process inside (a guest) is refused.
+        creds = request.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        return struct.unpack("3i", creds)[0] == 0
+
 
 def main():
+    global _spare, _socket_inode
+    undumpable()
+    # As pid 1, a signal without a handler is not delivered from inside the container.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         os.unlink(SOCKET)
     except OSError:
         pass
     server = Server(SOCKET, Handler)
     os.chmod(SOCKET, 0o666)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    _socket_inode = os.stat(SOCKET).st_ino
+    _spare = Guest()
     server.serve_forever()
 
 

@@ -1,14 +1,20 @@
-import { KilnError } from "../../core/mod.ts";
+import { jsonTextDepth, KilnError, LIMITS } from "../../core/mod.ts";
 import type { ExecutionHost } from "../tier.ts";
 import { readCapped } from "./_read_capped.ts";
 
 /** The largest request a container may send to `/mcp` (as the endpoint's own limit). */
 const MAX_BODY = 4 << 20;
+const MAX_DEPTH = LIMITS["json.depth"];
 
-/** The request with its body read up to MAX_BODY; rejects past it. */
-async function capped(req: Request): Promise<Request> {
+/**
+ * The request with its body read up to MAX_BODY (rejects past it), or null when the body nests
+ * past the JSON depth budget: V8 parses deep JSON slowly (about a second for 4 MB of brackets), on
+ * the thread that serves every app, so such a body is refused unparsed.
+ */
+async function capped(req: Request): Promise<Request | null> {
   if (req.method === "GET" || req.method === "HEAD") return req;
   const body = await readCapped(req, MAX_BODY);
+  if (jsonTextDepth(body, MAX_DEPTH) > MAX_DEPTH) return null;
   return new Request(req.url, { method: req.method, headers: req.headers, body });
 }
 
@@ -132,7 +138,16 @@ export function serveMcpSocket(
       }, 401);
     }
     return capped(req).then(
-      (copy) => handler(copy, running),
+      (copy) =>
+        copy ? handler(copy, running) : json({
+          jsonrpc: "2.0",
+          id: null,
+          error: {
+            code: -32600,
+            message: `request bodies may nest at most ${MAX_DEPTH} levels`,
+            data: { code: "LIMIT_EXCEEDED", limit: "json.depth", max: MAX_DEPTH },
+          },
+        }, 400),
       () =>
         json({
           jsonrpc: "2.0",

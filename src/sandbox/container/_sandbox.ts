@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { KilnError } from "../../core/mod.ts";
 import { readCapped } from "./_read_capped.ts";
+import { parseAnswer } from "./_answer.ts";
 import type { ContainerSpec, DockerApi } from "./docker_api.ts";
 import { type CurrentExecution, type McpHandler, serveMcpSocket } from "./_mcp_bridge.ts";
 
@@ -55,6 +56,9 @@ export class ContainerSandbox {
       sandbox.#mcp = serveMcpSocket(join(dir, "mcp.sock"), () => sandbox.#current, o.mcp);
       sandbox.id = await o.docker.run({ ...spec, socketDir: dir });
       await sandbox.#waitReady(o.readyTimeoutMs);
+      // Both sockets are there: from now on nothing in the container may create, replace or
+      // fill files in the directory, which lives on the host's disk.
+      await Deno.chmod(dir, 0o755);
       return sandbox;
     } catch (err) {
       await sandbox.destroy();
@@ -105,6 +109,18 @@ export class ContainerSandbox {
     current: CurrentExecution | null = null,
     maxBytes = 16 << 20,
   ): Promise<RunnerAnswer> {
+    const { status, text } = await this.postRaw(path, body, signal, current, maxBytes);
+    return { status, body: parseAnswer(text) };
+  }
+
+  /** `post` with the answer as text, for callers that check it before parsing. */
+  async postRaw(
+    path: "/execute" | "/command",
+    body: unknown,
+    signal: AbortSignal,
+    current: CurrentExecution | null = null,
+    maxBytes = 16 << 20,
+  ): Promise<{ status: number; text: string }> {
     this.#current = current;
     try {
       const res = await fetch(`http://runner${path}`, {
@@ -114,14 +130,7 @@ export class ContainerSandbox {
         body: JSON.stringify(body),
         signal,
       });
-      const text = await readCapped(res, maxBytes);
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = { error: { code: "BAD_GATEWAY", message: text.slice(0, 300) } };
-      }
-      return { status: res.status, body: parsed };
+      return { status: res.status, text: await readCapped(res, maxBytes) };
     } finally {
       this.#current = null;
     }

@@ -4,6 +4,8 @@ export interface TarFile {
   /** Absent for a directory. */
   content?: Uint8Array;
   mode?: number;
+  /** Modification time in seconds (0 when absent). */
+  mtime?: number;
 }
 
 const encoder = new TextEncoder();
@@ -32,7 +34,7 @@ function header(file: TarFile): Uint8Array {
   field(h, 108, 8, octal(0, 8));
   field(h, 116, 8, octal(0, 8));
   field(h, 124, 12, octal(dir ? 0 : file.content!.length, 12));
-  field(h, 136, 12, octal(0, 12));
+  field(h, 136, 12, octal(Math.max(0, Math.floor(file.mtime ?? 0)), 12));
   field(h, 148, 8, "        ");
   field(h, 156, 1, dir ? "5" : "0");
   field(h, 257, 6, "ustar\0");

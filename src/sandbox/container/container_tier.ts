@@ -1,14 +1,6 @@
-import {
-  type Clock,
-  KilnError,
-  type Logger,
-  quote,
-  sandboxKilled,
-  SandboxTimeoutError,
-  systemClock,
-} from "../../core/mod.ts";
+import { type Clock, KilnError, type Logger, quote, systemClock } from "../../core/mod.ts";
 import type { ExecuteResponse, SandboxPool } from "../../models/mod.ts";
-import type { ExecutionJob, GuestLogLevel, TierDriver, TierStats } from "../tier.ts";
+import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
 import type { DockerApi } from "./docker_api.ts";
 import { DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE, type RunnerKind } from "./images.ts";
 import { currentInstance, type KilnInstance, removeOrphans, removeOwn } from "./instance.ts";
@@ -24,6 +16,8 @@ import {
 } from "./command.ts";
 import { forwardTo, hostBridge, type McpHandler } from "./_mcp_bridge.ts";
 import type { ContainerSandbox } from "./_sandbox.ts";
+import { executeResponse, killError, MAX_DEPTH, readExecuteAnswer } from "./_answer.ts";
+import { guestMemory, memoryKillText } from "./guest_memory.ts";
 
 export interface ContainerTierOptions {
   docker: DockerApi;
@@ -222,58 +216,80 @@ export class ContainerTier implements TierDriver {
       );
     }
     const lease = await this.allocate(request.context.appId, this.poolNameFor(job), job.signal);
+    const memory = guestMemory(limits.memoryMb, lease.pool.spec.memoryBytes, language);
     const grace = this.#opts.graceMs ?? 2_000;
     const deadline = AbortSignal.timeout(limits.timeoutMs + grace);
     const signals = [deadline, this.#shutdown.signal, ...(job.signal ? [job.signal] : [])];
     const started = performance.now();
     let discard: string | undefined;
     try {
-      const answer = await lease.sandbox.post(
+      const raw = await lease.sandbox.postRaw(
         "/execute",
-        { ...request, code: { language, source: code.source, entry: code.entry }, limits },
+        {
+          ...request,
+          code: { language, source: code.source, entry: code.entry },
+          limits: { ...limits, memoryMb: memory.memoryMb },
+          maxJsonDepth: MAX_DEPTH,
+        },
         AbortSignal.any(signals),
         { token: request.context.mcp_token, host: job.host },
         limits.maxOutputBytes * 2 + (4 << 20),
       ).catch(async (err) => {
         discard = "transport failure";
-        if (err instanceof KilnError) {
-          this.#kills.output = (this.#kills.output ?? 0) + 1;
-          throw err;
-        }
+        if (err instanceof KilnError) throw err;
         throw await this.#transportError(job, lease, err, { deadline, started });
       });
-      if (answer.status === 200) {
-        const body = answer.body as ExecuteResponse & { logs?: GuestLog[] };
-        for (const l of body.logs ?? []) {
-          job.host.log(l.level, l.message, l.fields ?? undefined, l.source);
-        }
-        delete body.logs;
-        body.requestId = request.requestId;
-        body.metrics = {
-          execution_time_ms: Math.round((performance.now() - started) * 1000) / 1000,
-          mcp_calls: [],
-        };
-        return body;
+      const body = readExecuteAnswer(job, raw.text);
+      if (typeof body.recycle === "string") {
+        discard = `unhealthy: ${body.recycle}`;
+        lease.pool.countKill("unhealthy");
+        this.#log.warn("sandbox container could not be cleaned; replacing it", {
+          container: lease.sandbox.name,
+          why: body.recycle,
+        });
       }
-      const error = (answer.body.error ?? {}) as {
+      if (raw.status === 200) return executeResponse(job, body, started);
+      const error = (body.error ?? {}) as {
         code?: string;
         message?: string;
-        details?: { reason?: string };
+        details?: { reason?: string; limit?: string; governedBy?: "component" | "pool" };
       };
       const reason = error.details?.reason;
-      if (answer.status === 429) {
+      if (raw.status === 429) {
         discard = "runner busy";
         throw new KilnError("OVERLOADED", "the sandbox runner is busy", { tier: "container" });
       }
       if (reason) {
-        if (reason !== "output") discard = `killed: ${reason}`;
-        throw this.#killed(job, lease.pool, reason, error.message ?? "");
+        // The runner answered, so it has cleaned up after the guest: the container is reusable.
+        const { limit, governedBy } = error.details ?? {};
+        if (limit === "json.depth") {
+          throw killError(job, reason, error.message ?? "", { limit }, {
+            output: `returned a result nesting deeper than ${MAX_DEPTH} levels`,
+          });
+        }
+        if (reason !== "memory") throw killError(job, reason, error.message ?? "");
+        const by = governedBy === "pool" || memory.governedBy === "pool" ? "pool" : "component";
+        const pool = quote(`${lease.pool.spec.appId}/${lease.pool.spec.poolName}`);
+        throw killError(job, reason, error.message ?? "", {
+          governedBy: by,
+          memoryMb: memory.memoryMb,
+          containerMemoryMb: memory.containerMb,
+        }, { memory: memoryKillText(memory, pool, by) });
       }
-      discard = `runner answered ${answer.status}`;
-      throw new KilnError("BAD_GATEWAY", `the sandbox runner answered ${answer.status}`, {
+      discard = `runner answered ${raw.status}`;
+      throw new KilnError("BAD_GATEWAY", `the sandbox runner answered ${raw.status}`, {
         tier: "container",
         error,
       });
+    } catch (err) {
+      const reason = (err as { details?: { reason?: unknown } }).details?.reason;
+      const killed = err instanceof KilnError &&
+        (err.code === "SANDBOX_KILLED" || err.code === "EXECUTION_TIMEOUT");
+      if (killed && typeof reason === "string") {
+        this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
+        lease.pool.countKill(reason);
+      }
+      throw err;
     } finally {
       this.release(lease, discard);
     }
@@ -287,11 +303,13 @@ export class ContainerTier implements TierDriver {
     o: { deadline: AbortSignal; started: number },
   ): Promise<KilnError> {
     if (this.#closed || this.#shutdown.signal.aborted) {
-      return this.#killed(job, lease.pool, "shutdown", "");
+      return killError(job, "shutdown", "");
     }
-    if (job.signal?.aborted) return this.#killed(job, lease.pool, "timeout", "", true);
+    if (job.signal?.aborted) {
+      return killError(job, "timeout", "", { aborted: true });
+    }
     if (o.deadline.aborted) {
-      return this.#killed(job, lease.pool, "timeout", "the runner did not answer by the deadline");
+      return killError(job, "timeout", "the runner did not answer by the deadline");
     }
     const state = await this.#docker.inspect(lease.sandbox.id).catch(() => null);
     const reason = state?.oomKilled ? "memory" : "crash";
@@ -304,41 +322,7 @@ export class ContainerTier implements TierDriver {
       detail,
       error: String(err),
     });
-    return this.#killed(job, lease.pool, reason, detail);
-  }
-
-  #killed(
-    job: ExecutionJob,
-    pool: ContainerPool,
-    reason: string,
-    detail: string,
-    aborted = false,
-  ): KilnError {
-    this.#kills[reason] = (this.#kills[reason] ?? 0) + 1;
-    pool.countKill(reason);
-    const { limits, request: { requestId, context } } = job;
-    const what: Record<string, string> = {
-      timeout: aborted
-        ? "was stopped because the caller went away"
-        : `ran past its ${limits.timeoutMs} ms deadline`,
-      memory: `exceeded its ${limits.memoryMb} MB memory limit`,
-      output: `produced more than ${limits.maxOutputBytes} bytes of output`,
-      stack: "exceeded the maximum call stack depth",
-      crash: "crashed its sandbox container",
-      shutdown: "was stopped because the container tier is shutting down",
-    };
-    const message = `the execution of ${quote(`${context.appId}/${context.componentId}`)} ${
-      what[reason] ?? `was killed (${reason})`
-    }`;
-    const details = { tier: "container", requestId, detail, ...(aborted ? { aborted } : {}) };
-    if (reason === "timeout") {
-      return new SandboxTimeoutError(message, { ...details, timeoutMs: limits.timeoutMs });
-    }
-    const known = ["memory", "output", "stack", "crash", "shutdown"] as const;
-    const r = (known as readonly string[]).includes(reason)
-      ? reason as typeof known[number]
-      : "crash";
-    return sandboxKilled(r, message, details);
+    return killError(job, reason, detail);
   }
 
   /**
@@ -381,7 +365,12 @@ export class ContainerTier implements TierDriver {
         stderr?: string;
         timedOut?: boolean;
         truncated?: boolean;
+        recycle?: unknown;
       };
+      if (typeof out.recycle === "string") {
+        discard = `unhealthy: ${out.recycle}`;
+        lease.pool.countKill("unhealthy");
+      }
       if (out.refused) throw new KilnError("FORBIDDEN", out.refused, { command: input.command });
       let stderr = out.stderr ?? "";
       if (out.truncated) stderr += `\n[kiln] output cut at ${MAX_COMMAND_OUTPUT} bytes`;
@@ -510,13 +499,6 @@ export class ContainerTier implements TierDriver {
     await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
     await Deno.remove(this.#opts.socketRoot).catch(() => {}); // only if empty
   }
-}
-
-interface GuestLog {
-  level: GuestLogLevel;
-  message: string;
-  fields?: Record<string, unknown>;
-  source?: "sdk" | "console";
 }
 
 function key(appId: string, poolName: string): string {

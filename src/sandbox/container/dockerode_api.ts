@@ -96,6 +96,10 @@ export class DockerodeApi implements DockerApi {
         MemorySwap: spec.memoryBytes,
         NanoCpus: spec.nanoCpus,
         PidsLimit: spec.pidsLimit,
+        // The runner is pid 1: non-dumpable, so no guest can trace it, and it reaps orphans
+        // and kills every other process after each task. docker-init as pid 1 would run as the
+        // sandbox user, traceable by any guest and spared by kill(-1): a place to persist in.
+        Init: false,
         Binds: [`${spec.socketDir}:/kiln:rw`, ...spec.volumes],
         IpcMode: "private",
         RestartPolicy: { Name: "no" },

@@ -93,6 +93,14 @@ function dockerfile(kind: RunnerKind, digest: string): string {
   ].join("\n");
 }
 
+/** A runner's sources, at `/runner/<file>`. */
+function runnerFiles(runner: "deno-runner" | "python-runner"): TarFile[] {
+  const prefix = `sandbox-images/${runner}/`;
+  return Object.entries(RUNNER_SOURCES)
+    .filter(([path]) => path.startsWith(prefix))
+    .map(([path, body]) => text(`/runner/${path.slice(prefix.length)}`, body));
+}
+
 function text(path: string, body: string, mode = 0o644): TarFile {
   return { path, content: new TextEncoder().encode(body), mode };
 }
@@ -100,7 +108,13 @@ function text(path: string, body: string, mode = 0o644): TarFile {
 async function file(path: string, from = path, mode?: number): Promise<TarFile> {
   const real = await Deno.realPath(from);
   const info = await Deno.stat(real);
-  return { path, content: await Deno.readFile(real), mode: mode ?? (info.mode ?? 0o644) & 0o777 };
+  return {
+    path,
+    content: await Deno.readFile(real),
+    mode: mode ?? (info.mode ?? 0o644) & 0o777,
+    // Compiled modules are valid only next to sources of the mtime they were compiled from.
+    mtime: (info.mtime?.getTime() ?? 0) / 1000,
+  };
 }
 
 /** The shared libraries a binary needs, by the paths the loader looks them up at. */
@@ -144,22 +158,25 @@ async function denoRootfs(deno: string): Promise<TarFile[]> {
     { path: "/usr/local" },
     { path: "/usr/local/bin" },
     await file("/usr/local/bin/deno", deno, 0o755),
-    text("/runner/runner.js", RUNNER_SOURCES["sandbox-images/deno-runner/runner.js"]),
-    text("/runner/guest.js", RUNNER_SOURCES["sandbox-images/deno-runner/guest.js"]),
+    ...runnerFiles("deno-runner"),
   ];
 }
 
 const PY_SKIP =
-  /^(test|tests|idlelib|tkinter|turtledemo|ensurepip|lib2to3|site-packages|dist-packages|config-[^/]*|__pycache__)$/;
+  /^(test|tests|idlelib|tkinter|turtledemo|ensurepip|lib2to3|site-packages|dist-packages|config-[^/]*)$/;
 const PY_DYNLOAD_SKIP =
   /^(_test|_ctypes_test|_curses|readline|_dbm|_gdbm|nis|ossaudiodev|xxlimited|_tkinter)/;
 
 async function pythonRootfs(python: string): Promise<TarFile[]> {
   const real = await Deno.realPath(python);
   const probe = await new Deno.Command(real, {
-    args: ["-I", "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"],
+    args: [
+      "-I",
+      "-c",
+      "import sys, sysconfig; print(sysconfig.get_paths()['stdlib']); print(sys.implementation.cache_tag)",
+    ],
   }).output();
-  const stdlib = new TextDecoder().decode(probe.stdout).trim();
+  const [stdlib, tag] = new TextDecoder().decode(probe.stdout).trim().split("\n");
   if (!stdlib) throw new KilnError("INTERNAL", `cannot find the stdlib of ${python}`);
   const files: TarFile[] = [];
   const extensions: string[] = [];
@@ -174,7 +191,9 @@ async function pythonRootfs(python: string): Promise<TarFile[]> {
           if (PY_DYNLOAD_SKIP.test(entry.name)) continue;
           extensions.push(path);
         }
-        if (entry.name.endsWith(".pyc")) continue;
+        // Each guest is a fresh interpreter: without the stdlib's compiled modules (this
+        // interpreter's, unoptimized) every guest would compile what it imports from source.
+        if (entry.name.endsWith(".pyc") && !entry.name.endsWith(`.${tag}.pyc`)) continue;
         files.push(await file(path));
       }
     }
@@ -184,6 +203,6 @@ async function pythonRootfs(python: string): Promise<TarFile[]> {
     ...await base([real, ...extensions]),
     await file("/usr/bin/python3", real, 0o755),
     ...files,
-    text("/runner/runner.py", RUNNER_SOURCES["sandbox-images/python-runner/runner.py"]),
+    ...runnerFiles("python-runner"),
   ];
 }
