@@ -241,6 +241,27 @@ Deno.test("malformed requests are refused before any tool runs", async () => {
   }
 });
 
+Deno.test("bad params of spec methods are invalid params (-32602) with one readable line", async () => {
+  const k = await startMcpKiln();
+  try {
+    for (
+      const [method, params, field] of [
+        ["logging/setLevel", { level: "loud" }, /params\.level|level/],
+        ["tools/list", { cursor: 42 }, /cursor/],
+      ] as const
+    ) {
+      const res = await rawCall(k.mcpUrl, { jsonrpc: "2.0", id: 7, method, params });
+      assert.equal(res.status, 200);
+      assert.equal(res.json.error?.code, -32602, JSON.stringify(res.json));
+      assert.match(res.json.error.message, new RegExp(`^invalid params for ${method}: `));
+      assert.match(res.json.error.message, field);
+      assert.ok(!res.json.error.message.includes("\n"), "one line, not zod's dump");
+    }
+  } finally {
+    await k.close();
+  }
+});
+
 Deno.test("closing the endpoint ends its sessions and refuses later requests", async () => {
   const k = await startMcpKiln();
   try {

@@ -28,22 +28,64 @@ export function callerAuthInfo(caller: ToolCaller, identity: string): AuthInfo {
  * wires handlers (a few microseconds), the catalog holds all state.
  */
 export function buildMcpServer(deps: McpServerDeps, session = false): Server {
-  const server = new Server(
+  const server = new KilnServer(
     { name: "kiln", title: "Kiln", version: deps.version },
     {
       capabilities: { tools: { listChanged: true }, logging: {} },
       ...(session ? { debouncedNotificationMethods: ["notifications/tools/list_changed"] } : {}),
     },
   );
-  server.setRequestHandler("tools/list", (_req, ctx) => ({
-    tools: deps.catalog.list(callerOf(ctx)) as Tool[],
-  }));
+  server.setRequestHandler("tools/list", (_req, ctx) => {
+    try {
+      return { tools: deps.catalog.list(callerOf(ctx)) as Tool[] };
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      deps.log.error("mcp tools/list failed", { error: String(err) });
+      throw new ProtocolError(ProtocolErrorCode.InternalError, "internal error");
+    }
+  });
   server.setRequestHandler("tools/call", async (req, ctx) => {
     const { name, arguments: args } = req.params;
     const result = await callTool(deps, name, args ?? {}, callerOf(ctx), ctx);
     return server.projectCallToolResult(result as CallToolResult, undefined);
   });
   return server;
+}
+
+/**
+ * The SDK validates the params of spec methods before their handler runs, but reports a mismatch
+ * as a plain Error — an internal error (-32603) carrying zod's raw dump. Every handler Kiln
+ * registers throws only ProtocolErrors, so a plain Error is that validation: answered here as
+ * invalid params (-32602) with one readable line.
+ */
+class KilnServer extends Server {
+  protected override _wrapHandler(
+    method: string,
+    handler: Parameters<Server["_wrapHandler"]>[1],
+  ): ReturnType<Server["_wrapHandler"]> {
+    const wrapped = super._wrapHandler(method, handler);
+    return async (request, ctx) => {
+      try {
+        return await wrapped(request, ctx);
+      } catch (err) {
+        if (err instanceof ProtocolError || !(err instanceof Error)) throw err;
+        if (typeof (err as { code?: unknown }).code === "number") throw err;
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, invalidParams(method, err));
+      }
+    };
+  }
+}
+
+/** `invalid params for logging/setLevel: params.level: Invalid option …` from zod's dump. */
+function invalidParams(method: string, err: Error): string {
+  let detail = err.message;
+  try {
+    const issues = JSON.parse(err.message) as { path?: unknown[]; message?: string }[];
+    detail = issues.slice(0, 3).map((i) =>
+      `${(i.path ?? []).map(String).join(".") || "params"}: ${i.message ?? "invalid"}`
+    ).join("; ");
+  } catch { /* not zod's JSON: keep the message */ }
+  return `invalid params for ${method}: ${detail.slice(0, 300)}`;
 }
 
 function callerOf(ctx: ServerContext): ToolCaller {
