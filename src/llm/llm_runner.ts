@@ -179,7 +179,20 @@ export class LlmRunner {
   ): Promise<Record<string, unknown> | undefined> {
     if (ref === undefined || typeof ref === "object") return ref;
     const schema = await this.#file(appId, revision, ref, (text) => JSON.parse(text));
-    validatorFor(appId, revision, schema as Record<string, unknown>); // a bad schema fails here
+    try {
+      validatorFor(appId, revision, schema as Record<string, unknown>);
+    } catch (err) {
+      // The app's own schema is broken: the component's fault, never the caller's.
+      const cause = err instanceof KilnError ? err : null;
+      throw new KilnError(
+        "PROMPT_INVALID",
+        `state/${ref} cannot be used: ${cause?.message ?? String(err)}`,
+        {
+          path: ref,
+          ...(cause?.details && typeof cause.details === "object" ? cause.details : {}),
+        },
+      );
+    }
     return schema as Record<string, unknown>;
   }
 

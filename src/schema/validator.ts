@@ -77,7 +77,7 @@ export function validatorFor(
 
 /**
  * The problems that keep `schema` from compiling (empty: it compiles), for definition checks.
- * A `$ref` to another document is left to whoever resolves it.
+ * Every `$ref` must resolve inside the document: what is accepted here compiles when it is used.
  */
 export function schemaIssues(schema: unknown): SchemaIssue[] {
   if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null)) {
@@ -96,7 +96,12 @@ export function schemaIssues(schema: unknown): SchemaIssue[] {
     return [];
   } catch (err) {
     const missing = (err as { missingRef?: string }).missingRef;
-    if (missing !== undefined && !missing.startsWith("#")) return [];
+    if (missing !== undefined) {
+      return [{
+        pointer: "",
+        message: `the $ref ${quote(missing)} does not resolve inside the schema`,
+      }];
+    }
     const limit = err instanceof KilnError ? (err.details as { limit?: string })?.limit : undefined;
     return [{
       pointer: "",

@@ -80,7 +80,12 @@ Deno.test("schemaIssues() names why a schema does not compile", () => {
   assert.deepEqual(schemaIssues({ type: "string" }), []);
   assert.match(schemaIssues({ type: "strang" })[0].message, /invalid|type/);
   assert.match(schemaIssues({ pattern: "(?=a)" })[0].message, /not supported/);
-  assert.deepEqual(schemaIssues({ $ref: "other.schema.json" }), [], "outside refs are left alone");
+  assert.match(schemaIssues({ $ref: "other.schema.json" })[0].message, /does not resolve/);
+  assert.match(
+    schemaIssues({ $id: "https://example.com/a.json", $ref: "#/$defs/none" })[0].message,
+    /"https:\/\/example.com\/a.json#\/\$defs\/none" does not resolve/,
+  );
+  assert.deepEqual(schemaIssues({ $defs: { a: { type: "string" } }, $ref: "#/$defs/a" }), []);
   assert.equal(
     schemaIssues({ $schema: "http://json-schema.org/draft-03/schema#" })[0].pointer,
     "/$schema",
