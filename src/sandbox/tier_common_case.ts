@@ -58,7 +58,7 @@ export function executeRequest(appId = "conf", input?: unknown, componentId = "c
       appId,
       componentId,
       mcp_endpoint: "http://127.0.0.1/mcp",
-      mcp_token: "kiln_exec_test",
+      mcp_token: `kiln_exec_test_${crypto.randomUUID()}`,
       deadline: new Date(Date.now() + 60_000).toISOString(),
       configuration: { greeting: "hi" },
       applicationInfo: { appId, displayName: appId, version: "1", revision: "0".repeat(40) },

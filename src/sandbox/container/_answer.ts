@@ -17,7 +17,7 @@ import type { ExecutionJob, GuestLogLevel } from "../tier.ts";
 /** How deep a result (and a log's fields) may nest, as everywhere Kiln hands JSON on. */
 export const MAX_DEPTH = LIMITS["json.depth"];
 
-const TOO_DEEP = { output: `returned a result nesting deeper than ${MAX_DEPTH} levels` };
+const TOO_DEEP = { output: `returned a result nested more than ${MAX_DEPTH} levels deep` };
 
 interface GuestLog {
   level: GuestLogLevel;

@@ -16,7 +16,7 @@ const depthKill = (err: unknown) => {
   assert.equal(err.code, "SANDBOX_KILLED");
   const details = err.details as { reason?: string; limit?: string };
   assert.deepEqual([details.reason, details.limit], ["output", "json.depth"]);
-  assert.match(err.message, /nesting deeper than 128 levels/);
+  assert.match(err.message, /nested more than 128 levels deep/);
   return true;
 };
 

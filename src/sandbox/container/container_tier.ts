@@ -264,7 +264,7 @@ export class ContainerTier implements TierDriver {
         const { limit, governedBy } = error.details ?? {};
         if (limit === "json.depth") {
           throw killError(job, reason, error.message ?? "", { limit }, {
-            output: `returned a result nesting deeper than ${MAX_DEPTH} levels`,
+            output: `returned a result nested more than ${MAX_DEPTH} levels deep`,
           });
         }
         if (reason !== "memory") throw killError(job, reason, error.message ?? "");
