@@ -117,7 +117,10 @@ export interface ProbeResult {
 }
 
 /** Calls `path` back to back until stopped; answers the latency figures. */
-export function probe(url: string, path = BYSTANDER_PATH): { stop(): Promise<ProbeResult> } {
+export function probe(
+  url: string,
+  path = BYSTANDER_PATH,
+): { readonly count: number; stop(): Promise<ProbeResult> } {
   const latencies: number[] = [];
   const failures: string[] = [];
   let running = true;
@@ -136,6 +139,9 @@ export function probe(url: string, path = BYSTANDER_PATH): { stop(): Promise<Pro
     }
   })();
   return {
+    get count() {
+      return latencies.length;
+    },
     async stop() {
       running = false;
       await loop;
@@ -166,8 +172,13 @@ export async function underAttack<T>(
   try {
     result = await attack();
   } finally {
-    // A short tail, so an attack that returns early but leaves work behind still shows up.
+    // A tail, so an attack that returns early but leaves work behind still shows up, and a quick
+    // attack still has enough probes to judge by.
+    const until = Date.now() + 5_000;
     await new Promise((r) => setTimeout(r, 300));
+    while (p.count < (opts.minProbes ?? 5) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
   const bystander = await p.stop();
   assert.deepEqual(bystander.failures, [], "the bystander failed during the attack");
