@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KilnError } from "./errors.ts";
-import { assertJsonDepth, jsonTextDepth, valueDepth } from "./json_depth.ts";
+import { assertJsonDepth, jsonTextDepth, jsonTextShape, valueDepth } from "./json_depth.ts";
 
 Deno.test("jsonTextDepth() counts nesting and ignores brackets inside strings", () => {
   assert.equal(jsonTextDepth('{"a":[1,{"b":"[[[{{{"}]}'), 3);
@@ -32,4 +32,23 @@ Deno.test("assertJsonDepth() names the json.depth budget", () => {
     return true;
   });
   assertJsonDepth({ fine: [[1]] }, "a value", 128);
+});
+
+Deno.test("jsonTextShape() counts items and names the first budget crossed", () => {
+  assert.deepEqual(jsonTextShape('[1,2,{"a":[3]}]'), { depth: 3, items: 5, over: null });
+  assert.deepEqual(jsonTextShape('"[,,,]"'), { depth: 0, items: 0, over: null });
+  const many = `[${"[],".repeat(300_000)}[]]`;
+  assert.equal(jsonTextShape(many).over, "json.items");
+  assert.equal(jsonTextShape(many, 128, Infinity).over, null);
+  assert.equal(jsonTextShape("[".repeat(500)).over, "json.depth");
+});
+
+Deno.test("assertJsonDepth() on text also refuses too many items, naming json.items", () => {
+  assert.throws(() => assertJsonDepth(`[${"1,".repeat(250_000)}1]`, "the body", 128), (err) => {
+    assert.ok(err instanceof KilnError);
+    assert.equal(err.code, "LIMIT_EXCEEDED");
+    assert.equal((err.details as { limit: string }).limit, "json.items");
+    assert.match(err.message, /the body holds more than 200000 items/);
+    return true;
+  });
 });

@@ -9,6 +9,11 @@ import { KilnError } from "./errors.ts";
 export const LIMITS = {
   /** Nesting of any JSON value Kiln accepts or hands on (bodies, tool arguments, guest output). */
   "json.depth": 128,
+  /**
+   * Items (arrays, objects, separated elements) of one JSON text Kiln parses from a caller or a
+   * guest: about the values a parse would build on the thread that serves every app.
+   */
+  "json.items": 200_000,
   /** One file under an app's `state/`, however it arrives (API, registration, `git push`). */
   "definition.bytes": 1 << 20,
   /** Nesting of a YAML definition (collections inside collections). */

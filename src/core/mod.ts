@@ -14,7 +14,14 @@ export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export type { LimitName } from "./limits.ts";
-export { assertJsonDepth, jsonTextDepth, valueDepth } from "./json_depth.ts";
+export {
+  assertJsonDepth,
+  jsonTextDepth,
+  jsonTextShape,
+  shapeMessage,
+  valueDepth,
+} from "./json_depth.ts";
+export type { JsonShape } from "./json_depth.ts";
 export {
   defaultYamlBudget,
   describeYamlProblem,

@@ -4,7 +4,7 @@ import {
   readRequestBody,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/server";
-import { jsonTextDepth, KilnError, limitExceeded, LIMITS } from "../core/mod.ts";
+import { jsonTextShape, KilnError, limitExceeded, LIMITS, shapeMessage } from "../core/mod.ts";
 
 const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 
@@ -43,11 +43,9 @@ export async function readJson(req: Request, maxBytes: number): Promise<unknown>
     if (read.tooLarge) throw tooLarge();
     text = read.text;
   }
-  const maxDepth = LIMITS["json.depth"];
-  if (jsonTextDepth(text, maxDepth) > maxDepth) {
-    throw limitExceeded("json.depth", `the request body nests deeper than ${maxDepth} levels`, {
-      max: maxDepth,
-    });
+  const { over } = jsonTextShape(text);
+  if (over) {
+    throw limitExceeded(over, shapeMessage("the request body", over), { max: LIMITS[over] });
   }
   try {
     return JSON.parse(text);

@@ -2,7 +2,7 @@
  * The two things every in-process tier does for its guest: answer an `mcp.call` through the
  * execution's host (as JSON text the guest parses once), and hand a guest log line to the host.
  */
-import { jsonTextDepth, LIMITS, toKilnError } from "../core/mod.ts";
+import { jsonTextShape, shapeMessage, toKilnError } from "../core/mod.ts";
 import type { ExecutionHost, GuestLogLevel } from "./tier.ts";
 
 /**
@@ -14,9 +14,9 @@ export async function answerCall(
   tool: string,
   params?: string,
 ): Promise<string> {
-  const max = LIMITS["json.depth"];
-  if (params !== undefined && jsonTextDepth(params, max) > max) {
-    const message = `the parameters of ${JSON.stringify(tool)} nest deeper than ${max} levels`;
+  const over = params === undefined ? null : jsonTextShape(params).over;
+  if (over) {
+    const message = shapeMessage(`the parameters of ${JSON.stringify(tool)}`, over);
     return JSON.stringify({ ok: false, code: "LIMIT_EXCEEDED", message });
   }
   try {
@@ -42,11 +42,11 @@ export interface GuestLogLine {
  */
 export function forwardLog(host: ExecutionHost, line: GuestLogLine): void {
   try {
-    const max = LIMITS["json.depth"];
+    const over = line.fields === undefined ? null : jsonTextShape(line.fields).over;
     const parsed = line.fields === undefined
       ? undefined
-      : jsonTextDepth(line.fields, max) > max
-      ? { fields: `nested deeper than ${max} levels` }
+      : over
+      ? { fields: shapeMessage("the fields", over) }
       : JSON.parse(line.fields);
     const fields = parsed === undefined ||
         (parsed && typeof parsed === "object" && !Array.isArray(parsed))

@@ -4,12 +4,13 @@
  * kill or an output overflow reads the same whichever tier ran the code.
  */
 import {
-  jsonTextDepth,
+  jsonTextShape,
   type KillReason,
   type KilnError,
   LIMITS,
   quote,
   sandboxKilled,
+  shapeMessage,
   SandboxTimeoutError,
 } from "../core/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
@@ -25,7 +26,7 @@ export type RunOutcome =
     message: string;
     aborted?: true;
     /** The named budget an `output` kill crossed, when it was not the byte cap. */
-    limit?: "json.depth";
+    limit?: "json.depth" | "json.items";
   };
 
 /** Counts kills by reason, for `TierStats.kills`. */
@@ -49,12 +50,12 @@ export function responseFor(
   };
   const { requestId } = job.request;
   if (outcome.kind === "ok") {
-    const max = LIMITS["json.depth"];
-    if (jsonTextDepth(outcome.json, max) <= max) {
+    const { over } = jsonTextShape(outcome.json);
+    if (!over) {
       return { requestId, resultType: "generic", data: JSON.parse(outcome.json), metrics };
     }
-    const message = `the result nests deeper than ${max} levels`;
-    outcome = { kind: "killed", reason: "output", message, limit: "json.depth" };
+    const message = shapeMessage("the result", over);
+    outcome = { kind: "killed", reason: "output", message, limit: over };
   }
   if (outcome.kind === "error") {
     const data = { code: outcome.code, message: outcome.message };
@@ -81,6 +82,8 @@ export function killError(
     stack: "exceeded the maximum call stack depth",
     output: outcome.limit === "json.depth"
       ? `returned a result nested more than ${LIMITS["json.depth"]} levels deep`
+      : outcome.limit === "json.items"
+      ? `returned a result of more than ${LIMITS["json.items"]} items`
       : `produced more than ${limits.maxOutputBytes} bytes of output`,
     crash: `crashed its ${tier} sandbox`,
     shutdown: `was stopped because the ${tier} tier is shutting down`,

@@ -525,4 +525,17 @@ export function runTierConformance(
     });
     assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
   });
+
+  test("a result of more than json.items items is refused for output", async (tier) => {
+    const many = (n: number) => `return Array.from({ length: ${n} }, () => []);`;
+    const max = LIMITS["json.items"];
+    assert.equal(((await run(tier, many(max / 4))).data as unknown[]).length, max / 4);
+    await assert.rejects(run(tier, many(max * 2)), (err) => {
+      killed("output")(err);
+      assert.match((err as Error).message, /more than 200000 items/);
+      assert.equal(((err as KilnError).details as { limit?: string }).limit, "json.items");
+      return true;
+    });
+    assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
+  });
 }

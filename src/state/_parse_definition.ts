@@ -1,6 +1,7 @@
 import {
   describeYamlProblem,
-  jsonTextDepth,
+  jsonTextShape,
+  shapeMessage,
   LIMITS,
   parseYamlValue,
   parseYamlValueAsync,
@@ -45,11 +46,11 @@ function parsed(path: string, r: { value?: unknown; problems: YamlProblem[] }): 
 
 /** Parses JSON after a one-pass nesting check (JSON Schemas are compiled recursively). */
 export function parseJson(path: string, content: string): Parsed {
-  const max = LIMITS["json.depth"];
-  if (jsonTextDepth(content, max) > max) {
+  const { over } = jsonTextShape(content);
+  if (over) {
     return {
       value: undefined,
-      issues: [{ path, message: `the JSON nests deeper than ${max} levels`, limit: "json.depth" }],
+      issues: [{ path, message: shapeMessage("the JSON", over), limit: over }],
     };
   }
   try {

@@ -4,7 +4,7 @@
  * end (within the component's `limits.timeoutMs`, cancelled past it), and its result answers as
  * an `/execute` response — `error` for a failed run.
  */
-import { jsonTextDepth, limitExceeded, LIMITS, quote } from "../core/mod.ts";
+import { jsonTextShape, limitExceeded, LIMITS, quote, shapeMessage } from "../core/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { JsonValue } from "../state/mod.ts";
 import type { WorkflowEngine } from "./engine.ts";
@@ -94,11 +94,9 @@ export function triggerOf(requestData: RequestData): JsonValue {
   let body: JsonValue = http.body;
   if (http.body !== null && http.bodyEncoding === "utf8") {
     // The run is stored and walked as JSON: its input is held to the nesting budget first.
-    const max = LIMITS["json.depth"];
-    if (jsonTextDepth(http.body, max) > max) {
-      throw limitExceeded("json.depth", `the request body nests deeper than ${max} levels`, {
-        max,
-      });
+    const { over } = jsonTextShape(http.body);
+    if (over) {
+      throw limitExceeded(over, shapeMessage("the request body", over), { max: LIMITS[over] });
     }
     try {
       body = JSON.parse(http.body);

@@ -4,7 +4,7 @@
  * the error callers see, naming the limit the component broke.
  */
 import {
-  jsonTextDepth,
+  jsonTextShape,
   type KilnError,
   LIMITS,
   quote,
@@ -16,6 +16,9 @@ import type { ExecutionJob, GuestLogLevel } from "../tier.ts";
 
 /** How deep a result (and a log's fields) may nest, as everywhere Kiln hands JSON on. */
 export const MAX_DEPTH = LIMITS["json.depth"];
+
+/** Room in an answer's item budget for its logs (each a few items). */
+const LOG_ITEMS = 10_000;
 
 const TOO_DEEP = { output: `returned a result nested more than ${MAX_DEPTH} levels deep` };
 
@@ -42,10 +45,17 @@ export function parseAnswer(text: string): Record<string, unknown> {
  * fields sit three levels down and so get two levels less than a result.
  */
 export function readExecuteAnswer(job: ExecutionJob, text: string): Record<string, unknown> {
-  if (jsonTextDepth(text, MAX_DEPTH + 1) > MAX_DEPTH + 1) {
+  // Logs ride in the answer too, so it may hold a little more than a result may.
+  const { over } = jsonTextShape(text, MAX_DEPTH + 1, LIMITS["json.items"] + 2 * LOG_ITEMS);
+  if (over === "json.depth") {
     throw killError(job, "output", "the runner's answer nests too deeply", {
       limit: "json.depth",
     }, TOO_DEEP);
+  }
+  if (over) {
+    throw killError(job, "output", "the runner's answer holds too many items", {
+      limit: "json.items",
+    }, { output: `returned a result of more than ${LIMITS["json.items"]} items` });
   }
   return parseAnswer(text);
 }

@@ -1,4 +1,4 @@
-import { jsonTextDepth, KilnError, LIMITS } from "../../core/mod.ts";
+import { jsonTextShape, KilnError, LIMITS } from "../../core/mod.ts";
 import type { ExecutionHost } from "../tier.ts";
 import { readCapped } from "./_read_capped.ts";
 
@@ -14,7 +14,7 @@ const MAX_DEPTH = LIMITS["json.depth"];
 async function capped(req: Request): Promise<Request | null> {
   if (req.method === "GET" || req.method === "HEAD") return req;
   const body = await readCapped(req, MAX_BODY);
-  if (jsonTextDepth(body, MAX_DEPTH) > MAX_DEPTH) return null;
+  if (jsonTextShape(body, MAX_DEPTH).over) return null;
   return new Request(req.url, { method: req.method, headers: req.headers, body });
 }
 

@@ -2,7 +2,7 @@
  * The host side of `kiln:host`: what a component's `mcp.call` and `log` do, and how its answer
  * becomes an `/execute` response. Strings cross the component boundary, so values cross as JSON.
  */
-import { jsonTextDepth, LIMITS } from "../../../core/mod.ts";
+import { jsonTextShape, shapeMessage } from "../../../core/mod.ts";
 import type { ExecuteResponse } from "../../../models/mod.ts";
 import type { ExecutionHost, GuestLogLevel } from "../../tier.ts";
 import type { RunOutcome } from "./_component_worker.ts";
@@ -18,9 +18,9 @@ export async function callHost(
   tool: string,
   paramsJson: string,
 ): Promise<{ ok: boolean; value: string }> {
-  const depth = LIMITS["json.depth"];
-  if (jsonTextDepth(paramsJson, depth) > depth) {
-    const message = `mcp.call params for "${tool}" nest deeper than ${depth} levels`;
+  const { over } = jsonTextShape(paramsJson);
+  if (over) {
+    const message = shapeMessage(`mcp.call params for "${tool}"`, over);
     return { ok: false, value: JSON.stringify({ code: "LIMIT_EXCEEDED", message }) };
   }
   let params: unknown;

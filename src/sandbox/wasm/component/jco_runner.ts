@@ -11,7 +11,7 @@
  * application error), `stack` for stack exhaustion, `memory` when it trapped at its memory cap.
  */
 import {
-  jsonTextDepth,
+  jsonTextShape,
   KilnError,
   LIMITS,
   quote,
@@ -149,10 +149,12 @@ export class JcoComponentRunner {
       const message = `the component's output exceeded ${job.limits.maxOutputBytes} bytes`;
       return { reason: "output", error: sandboxKilled("output", message, elapsed) };
     }
-    const depth = LIMITS["json.depth"];
-    if ("ok" in outcome && jsonTextDepth(outcome.value, depth) > depth) {
-      const message = `the component returned a result nested more than ${depth} levels deep`;
-      const details = { ...elapsed, limit: "json.depth" };
+    const over = "ok" in outcome ? jsonTextShape(outcome.value).over : null;
+    if (over) {
+      const message = over === "json.depth"
+        ? `the component returned a result nested more than ${LIMITS["json.depth"]} levels deep`
+        : `the component returned a result of more than ${LIMITS["json.items"]} items`;
+      const details = { ...elapsed, limit: over };
       return { reason: "output", error: sandboxKilled("output", message, details) };
     }
     if ("died" in outcome) {
