@@ -14,7 +14,7 @@ const APP = {
     handlerType: llm
     taskDetails: { promptTemplate: tags }
     routeMatcher: { pathPattern: /tags, methods: [POST] }
-    limits: { timeoutMs: 1000 }
+    limits: { timeoutMs: 5000 }
   - componentId: echo
     handlerType: llm
     taskDetails: { promptTemplate: prompts/echo.yaml }
@@ -129,7 +129,7 @@ Deno.test("LlmRunner ends a call that outlives the component's deadline", async 
     const pending = s.post("/tags", { note: "slow" });
     await s.server.received(1);
     // The deadline is on the router's wall clock, set a little after the fake clock started.
-    await clock.tickAsync(5000);
+    await clock.tickAsync(10_000);
     const late = await pending;
     assert.equal(late.status, 504);
     assert.equal(late.body.error.code, "EXECUTION_TIMEOUT");

@@ -2,7 +2,7 @@
  * The two things every in-process tier does for its guest: answer an `mcp.call` through the
  * execution's host (as JSON text the guest parses once), and hand a guest log line to the host.
  */
-import { jsonTextShape, shapeMessage, toKilnError } from "../core/mod.ts";
+import { jsonTextShape, LIMITS, shapeMessage, toKilnError } from "../core/mod.ts";
 import type { ExecutionHost, GuestLogLevel } from "./tier.ts";
 
 /**
@@ -46,7 +46,7 @@ export function forwardLog(host: ExecutionHost, line: GuestLogLine): void {
     const parsed = line.fields === undefined
       ? undefined
       : over
-      ? { fields: shapeMessage("the fields", over) }
+      ? { fields: over === "json.depth" ? `nested deeper than ${LIMITS[over]} levels` : `more than ${LIMITS[over]} items` }
       : JSON.parse(line.fields);
     const fields = parsed === undefined ||
         (parsed && typeof parsed === "object" && !Array.isArray(parsed))

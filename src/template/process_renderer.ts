@@ -50,6 +50,12 @@ export class ProcessRenderer implements TemplateRenderer {
   readonly #idleMs: number;
   readonly #graceMs: number;
   readonly #apps = new Map<string, AppRenderer>();
+  /**
+   * A started process no app owns yet, handed to the next app that needs one, so an app's first
+   * render does not wait for a process to start (and is not timed out by it under load). Kept
+   * only once templates are in use; it holds no app's data.
+   */
+  #spare: Promise<RendererProcess> | null = null;
   #closed = false;
 
   constructor(opts: ProcessRendererOptions) {
@@ -111,6 +117,9 @@ export class ProcessRenderer implements TemplateRenderer {
       if (process) (process.kill(), exits.push(process.exited));
     }
     this.#apps.clear();
+    const spare = await this.#spare?.catch(() => null);
+    this.#spare = null;
+    if (spare) (spare.kill(), exits.push(spare.exited));
     await Promise.all(exits);
   }
 
@@ -211,14 +220,29 @@ export class ProcessRenderer implements TemplateRenderer {
     }
   }
 
-  #start(app: AppRenderer): Promise<RendererProcess> {
-    app.starting ??= RendererProcess.start({
+  /** Takes the spare if there is a live one (and starts the next), else starts a process. */
+  async #takeProcess(appId: string): Promise<RendererProcess> {
+    const spare = this.#spare;
+    this.#spare = null;
+    const ready = await spare?.catch(() => null);
+    if (!this.#closed) this.#spare = this.#launch("spare");
+    this.#spare?.catch(() => {});
+    if (ready && !ready.dead) return ready;
+    return await this.#launch(appId);
+  }
+
+  #launch(owner: string): Promise<RendererProcess> {
+    return RendererProcess.start({
       denoPath: this.#denoPath!,
       heapMb: this.#heapMb,
       keepIdle: this.#concurrency,
       startTimeoutMs: START_TIMEOUT_MS,
-      onStray: (line) => this.#log.debug("renderer output", { appId: app.appId, line }),
-    }).then(
+      onStray: (line) => this.#log.debug("renderer output", { appId: owner, line }),
+    });
+  }
+
+  #start(app: AppRenderer): Promise<RendererProcess> {
+    app.starting ??= this.#takeProcess(app.appId).then(
       (process) => {
         app.process = process;
         app.starting = null;
