@@ -6,7 +6,7 @@
  * serves every app. These checks run where values enter, in one pass over the text (or one walk
  * of a value) without recursion, and stop as soon as a budget is crossed.
  */
-import { LIMITS, limitExceeded } from "./limits.ts";
+import { limitExceeded, LIMITS } from "./limits.ts";
 
 const OPEN_BRACE = 0x7b, OPEN_BRACKET = 0x5b, CLOSE_BRACE = 0x7d, CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c;

@@ -43,10 +43,12 @@ export interface GuestLogLine {
 export function forwardLog(host: ExecutionHost, line: GuestLogLine): void {
   try {
     const over = line.fields === undefined ? null : jsonTextShape(line.fields).over;
-    const parsed = line.fields === undefined
-      ? undefined
-      : over
-      ? { fields: over === "json.depth" ? `nested deeper than ${LIMITS[over]} levels` : `more than ${LIMITS[over]} items` }
+    const parsed = line.fields === undefined ? undefined : over
+      ? {
+        fields: over === "json.depth"
+          ? `nested deeper than ${LIMITS[over]} levels`
+          : `more than ${LIMITS[over]} items`,
+      }
       : JSON.parse(line.fields);
     const fields = parsed === undefined ||
         (parsed && typeof parsed === "object" && !Array.isArray(parsed))

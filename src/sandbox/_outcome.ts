@@ -10,8 +10,8 @@ import {
   LIMITS,
   quote,
   sandboxKilled,
-  shapeMessage,
   SandboxTimeoutError,
+  shapeMessage,
 } from "../core/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
 import type { ExecutionJob, TierName } from "./tier.ts";

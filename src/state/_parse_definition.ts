@@ -1,10 +1,10 @@
 import {
   describeYamlProblem,
   jsonTextShape,
-  shapeMessage,
   LIMITS,
   parseYamlValue,
   parseYamlValueAsync,
+  shapeMessage,
   type YamlProblem,
 } from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
