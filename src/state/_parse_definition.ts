@@ -1,7 +1,6 @@
 import {
   describeYamlProblem,
   jsonTextShape,
-  LIMITS,
   parseYamlValue,
   parseYamlValueAsync,
   shapeMessage,

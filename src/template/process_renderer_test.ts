@@ -65,6 +65,7 @@ Deno.test("ProcessRenderer renders in a child process and keeps template errors 
 
 Deno.test("ProcessRenderer stops a template at its deadline and the app renders again", async () => {
   await withRenderer(async (r) => {
+    await r.render(job("warm")); // the process start is not what this measures
     const started = performance.now();
     await rejectsWith(r.render(job(NESTED_LOOPS, { timeoutMs: 300 })), "EXECUTION_TIMEOUT", {
       reason: "timeout",
@@ -72,7 +73,9 @@ Deno.test("ProcessRenderer stops a template at its deadline and the app renders 
       limit: "template.ms",
     });
     const took = performance.now() - started;
-    assert.ok(took < 1_500, `stopped after ${took.toFixed(0)} ms`);
+    // 16 million iterations run for tens of seconds; the deadline ends them (with slack for a
+    // loaded machine).
+    assert.ok(took < 3_000, `stopped after ${took.toFixed(0)} ms`);
     assert.deepEqual(await r.render(job("Hello {{ name }}")), ["Hello Ada"]);
   });
 });
@@ -118,7 +121,8 @@ Deno.test("ProcessRenderer keeps other apps rendering while one app's template l
     const started = performance.now();
     for (let i = 0; i < 5; i++) await r.render(job("Hello {{ name }}", { appId: "b" }));
     const took = performance.now() - started;
-    assert.ok(took < 500, `app b waited ${took.toFixed(0)} ms`);
+    // Queued behind app a's loops it would wait at least their 1 s deadline.
+    assert.ok(took < 900, `app b waited ${took.toFixed(0)} ms`);
     const errors = await Promise.all(loops);
     assert.ok(errors.every((e) => e instanceof KilnError && e.code === "EXECUTION_TIMEOUT"));
   });
