@@ -12,6 +12,7 @@ export type { LogLevel, LogSink } from "./log.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
+export { Lazy } from "./lazy.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export type { LimitName } from "./limits.ts";
 export {
