@@ -6,7 +6,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import * as models from "../src/models/mod.ts";
-import { coreToolSchemas } from "../src/mcp/mod.ts";
+import { coreToolSchemas } from "../src/tools/mod.ts";
 import { STEP_TARGETS } from "../src/workflow/mod.ts";
 
 /** One generated file: where it goes, which model it describes, and its title. */

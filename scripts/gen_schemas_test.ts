@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { AppDefinition, ComponentRegistry } from "../src/models/mod.ts";
-import { coreToolSchemas } from "../src/mcp/mod.ts";
+import { coreToolSchemas } from "../src/tools/mod.ts";
 import { findDrift, renderSchemas, SCHEMAS, writeSchemas } from "./gen_schemas.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -1,15 +1,10 @@
 import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
-import { type Clock, Logger, systemClock } from "./core/mod.ts";
+import { type Clock, Lazy, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp, type SandboxOverview } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
-import {
-  createMcpEndpoint,
-  type McpEndpoint,
-  ToolRegistry,
-  type ToolRegistryDeps,
-} from "./mcp/mod.ts";
+import { type AppInvoker, createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
 import {
@@ -26,6 +21,7 @@ import { JitRunner, jitScopes, JitService, Oracle } from "./jit/mod.ts";
 import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import { ProcessRenderer } from "./template/mod.ts";
+import { coreTools, type JitToolDeps } from "./tools/mod.ts";
 import {
   IsolateTier,
   JcoComponentRunner,
@@ -212,16 +208,13 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       logger,
       timers: opts.llm?.timers,
     });
-    const toolDeps: ToolRegistryDeps = {
-      state,
-      registry,
-      logger,
-      clock,
-      llm,
-      linux: containers?.tier,
-      metrics,
-    };
-    const tools = new ToolRegistry(toolDeps);
+    // The router and the JIT loop call tools, so both are built after the registry: set below.
+    const appInvoker = new Lazy<AppInvoker>("the tool registry's app invoker (the router)");
+    const jitLoop = new Lazy<JitToolDeps>("the JIT loop behind core.jit.*");
+    const tools = new ToolRegistry(
+      { registry, logger, clock, metrics, invoker: appInvoker },
+      coreTools({ state, registry, llm, linux: containers?.tier, metrics, jit: jitLoop }),
+    );
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
       admin.verifier,
@@ -284,7 +277,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       logger,
     });
-    toolDeps.jit = { service: jitService, oracle };
+    jitLoop.set({ service: jitService, oracle });
     const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     if (every > 0) oracle.start(every);
     cleanups.unshift(async () => {
@@ -304,7 +297,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       metrics,
       optimizer: jitService.hooks,
     });
-    tools.setInvoker((...args) => router.invoke(...args));
+    appInvoker.set((...args) => router.invoke(...args));
     workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
     cleanups.unshift(() => workflows.close());
     const app = createHttpApp({

@@ -63,7 +63,6 @@ Deno.test({
       executionTokens,
       logger: silentLogger,
     });
-    tools.setInvoker((...args) => router.invoke(...args));
     const admin = await setupAdminToken(t.kiln.store, ADMIN_TOKEN);
     const auth = new Authenticator(
       admin.verifier,

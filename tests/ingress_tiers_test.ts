@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { failed, ok } from "../src/mcp/_test_support.ts";
+import { failed, ok } from "./_support/tools.ts";
 import type { ToolCaller } from "../src/mcp/mod.ts";
 import { startIngress } from "./_support/ingress.ts";
 import { minimalApp } from "./_support/kiln.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { coreToolSchemas } from "../src/mcp/mod.ts";
+import { coreToolSchemas } from "../src/tools/mod.ts";
 import { minimalApp } from "./_support/kiln.ts";
 import { startMcpKiln } from "./_support/mcp.ts";
 import { connectV1, connectV2, rawCall, within } from "./_support/mcp_clients.ts";

@@ -1,6 +1,6 @@
 import type { Logger } from "../core/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
-import { type AppInvoker, type AppTool, appToolsOf, parseAppToolName } from "./tools/app_tools.ts";
+import { type AppInvoker, type AppTool, appToolsOf, parseAppToolName } from "./app_tools.ts";
 
 interface Cached {
   snapshot: AppSnapshot;

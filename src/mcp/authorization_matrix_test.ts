@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { TOOL_ARGS as ARGS } from "../../tests/_support/tool_args.ts";
 import { toolError } from "./_results.ts";
-import { withTools } from "./_test_support.ts";
+import { withTools } from "../../tests/_support/tools.ts";
 import type { ToolCaller } from "./tool.ts";
 
 /** The app-key permission each core tool needs: the contract, written out independently. */

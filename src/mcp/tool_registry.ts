@@ -2,6 +2,7 @@ import type { z } from "zod";
 import {
   type Clock,
   KilnError,
+  type Lazy,
   limitExceeded,
   LIMITS,
   type Logger,
@@ -17,9 +18,7 @@ import { toolJsonSchema } from "./_json_schema.ts";
 import { errorResult, okResult } from "./_results.ts";
 import { type ToolOutcome, type ToolStat, ToolStats } from "./_tool_stats.ts";
 import { AppToolSet } from "./_app_tool_set.ts";
-import { type AppInvoker, parseAppToolName } from "./tools/app_tools.ts";
-import type { CoreToolDeps } from "./tools/_common.ts";
-import { coreTools } from "./tools/core_tools.ts";
+import { type AppInvoker, parseAppToolName } from "./app_tools.ts";
 import type {
   ToolCaller,
   ToolCallResult,
@@ -29,8 +28,20 @@ import type {
   ToolListing,
 } from "./tool.ts";
 
-/** What the registry is built from: the services core tools use, plus its own logger and clock. */
-export type ToolRegistryDeps = CoreToolDeps;
+/** What the registry itself uses; the tools it serves are handed in beside these. */
+export interface ToolRegistryDeps {
+  /** Whose serving apps become `app.<appId>.<componentId>` tools. */
+  registry: Registry;
+  logger: Logger;
+  clock?: Clock;
+  /** Where calls are counted (`kiln.mcp.calls`, `kiln.mcp.call.duration_ms`). */
+  metrics?: MetricSink;
+  /**
+   * What runs app tools (the request router). A `Lazy` because the router calls tools through
+   * this registry and so is built after it; the composition root sets it once.
+   */
+  invoker: Lazy<AppInvoker>;
+}
 
 interface Resolved {
   tool: ToolDefinition;
@@ -38,10 +49,10 @@ interface Resolved {
 }
 
 /**
- * Kiln's one MCP tool registry (SPEC §6): core tools plus every serving app's components as
- * `app.<appId>.<componentId>`. Every caller — the `/mcp` endpoint, in-process tiers, the
- * oracle — goes through `call`, which authorizes, validates, runs, checks the output, logs and
- * counts, so no path can skip a step.
+ * Kiln's one MCP tool registry (SPEC §6): the tools it is given (Kiln's core tools) plus every
+ * serving app's components as `app.<appId>.<componentId>`. Every caller — the `/mcp` endpoint,
+ * in-process tiers, the oracle — goes through `call`, which authorizes, validates, runs, checks
+ * the output, logs and counts, so no path can skip a step.
  */
 export class ToolRegistry implements ToolCatalog {
   readonly #tools = new Map<string, ToolDefinition>();
@@ -53,10 +64,12 @@ export class ToolRegistry implements ToolCatalog {
   readonly #clock: Clock;
   readonly #stats = new ToolStats();
   readonly #metrics: MetricSink;
-  #invoker: AppInvoker | null = null;
+  readonly #invoker: Lazy<AppInvoker>;
 
-  constructor(deps: ToolRegistryDeps, tools: readonly ToolDefinition[] = coreTools(deps)) {
+  /** Serves `tools` (names and aliases must be unique and outside `app.*`) and the app tools. */
+  constructor(deps: ToolRegistryDeps, tools: readonly ToolDefinition[]) {
     this.#registry = deps.registry;
+    this.#invoker = deps.invoker;
     this.#log = deps.logger;
     this.#clock = deps.clock ?? systemClock;
     this.#metrics = deps.metrics ?? noMetrics;
@@ -69,15 +82,11 @@ export class ToolRegistry implements ToolCatalog {
       this.#tools.set(tool.name, tool);
       for (const alias of tool.aliases ?? []) this.#aliases.set(alias, tool.name);
     }
-    this.#apps = new AppToolSet(deps.registry, deps.logger, (...args) => this.#invoke(...args));
-  }
-
-  /**
-   * Attaches what runs `app.<appId>.<componentId>` tools (the request router). Late-bound
-   * because the router calls tools through this registry and so is built after it.
-   */
-  setInvoker(invoker: AppInvoker): void {
-    this.#invoker = invoker;
+    this.#apps = new AppToolSet(
+      deps.registry,
+      deps.logger,
+      (...args) => this.#invoker.get()(...args),
+    );
   }
 
   list(caller: ToolCaller): ToolListing[] {
@@ -200,17 +209,6 @@ export class ToolRegistry implements ToolCatalog {
   /** Stops following the app registry. */
   close(): void {
     this.#apps.close();
-  }
-
-  #invoke(...args: Parameters<AppInvoker>): ReturnType<AppInvoker> {
-    if (this.#invoker) return this.#invoker(...args);
-    const name = `app.${args[0]}.${args[1]}`;
-    return Promise.reject(
-      new KilnError(
-        "NOT_AVAILABLE",
-        `invoking ${quote(name)} needs the request router (issue #4), and none is attached`,
-      ),
-    );
   }
 
   #resolve(name: string, caller: ToolCaller, requestId?: string): Resolved {

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { z } from "zod";
-import { KilnError, Logger } from "../core/mod.ts";
-import { failed, ok, withTools } from "./_test_support.ts";
+import { KilnError, Lazy, Logger } from "../core/mod.ts";
+import { failed, ok, withTools } from "../../tests/_support/tools.ts";
+import type { AppInvoker } from "./app_tools.ts";
 import type { ToolDefinition } from "./tool.ts";
-import { ToolRegistry } from "./tool_registry.ts";
+import { ToolRegistry, type ToolRegistryDeps } from "./tool_registry.ts";
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
 
@@ -113,9 +114,9 @@ Deno.test("call() needs an app for app tools, and the app must be registered", a
 Deno.test("call() turns handler failures into isError results and never leaks internals", async () => {
   await withTools(async ({ t, tools: _, admin }) => {
     const tools = new ToolRegistry({
-      state: t.kiln.state,
       registry: t.kiln.registry,
       logger: new Logger({}, "error", () => {}),
+      invoker: new Lazy("app invoker"),
     }, [
       custom("test.double", (i) => Promise.resolve({ doubled: (i as { n: number }).n * 2 })),
       custom("test.wrong", () => Promise.resolve({ doubled: "two" } as never)),
@@ -145,15 +146,47 @@ Deno.test("call() turns handler failures into isError results and never leaks in
 
 Deno.test("ToolRegistry refuses duplicate names and the reserved app.* names", async () => {
   await withTools(({ t }) => {
-    const deps = {
-      state: t.kiln.state,
+    const deps: ToolRegistryDeps = {
       registry: t.kiln.registry,
       logger: new Logger(),
+      invoker: new Lazy("app invoker"),
     };
     const tool = custom("test.a", () => Promise.resolve({ doubled: 0 }));
     assert.throws(() => new ToolRegistry(deps, [tool, tool]), /taken/);
     assert.throws(() => new ToolRegistry(deps, [{ ...tool, aliases: ["app.x.y"] }]), /taken/);
     return Promise.resolve();
+  });
+});
+
+Deno.test("app tools run through the invoker set after construction, and fail INTERNAL before", async () => {
+  await withTools(async ({ t, key }) => {
+    const records: Record<string, unknown>[] = [];
+    const invoker = new Lazy<AppInvoker>("app invoker");
+    const tools = new ToolRegistry({
+      registry: t.kiln.registry,
+      logger: new Logger({}, "error", (r) => records.push(r)),
+      invoker,
+    }, []);
+    try {
+      const caller = key(["invoke"]);
+      const early = failed(await tools.call("app.shop.getUser", { id: "7" }, caller), "INTERNAL");
+      assert.doesNotMatch(early.message, /invoker/, "the wiring fault stays out of the answer");
+      const logged = records.find((r) => r.msg === "tool failed")!;
+      assert.match(String(logged.error), /app invoker is used before it is set/);
+      assert.match(String(logged.stack), /lazy\.ts/);
+
+      const seen: unknown[][] = [];
+      invoker.set((appId, componentId, input, who) => {
+        seen.push([appId, componentId, input, who]);
+        return Promise.resolve({ ran: `${appId}.${componentId}` });
+      });
+      assert.deepEqual(ok(await tools.call("app.shop.getUser", { id: "7" }, caller)), {
+        ran: "shop.getUser",
+      });
+      assert.deepEqual(seen, [["shop", "getUser", { id: "7" }, caller]]);
+    } finally {
+      tools.close();
+    }
   });
 });
 

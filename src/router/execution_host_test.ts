@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ExecutionTokens } from "../auth/mod.ts";
 import { KilnError, Logger, silentLogger } from "../core/mod.ts";
-import { withTools } from "../mcp/_test_support.ts";
+import { withTools } from "../../tests/_support/tools.ts";
 import { executionHost } from "./execution_host.ts";
 
 const isCode = (code: string) => (err: unknown) => err instanceof KilnError && err.code === code;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ComponentId } from "../../models/mod.ts";
-import type { ToolDefinition } from "../tool.ts";
+import { ComponentId } from "../models/mod.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import { APPENDS, appOf, type CoreToolDeps, defineTool, JsonValue, READ_ONLY } from "./_common.ts";
 
 /** The largest log message, in characters. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { minimalApp } from "../../../tests/_support/kiln.ts";
-import { failed, SHOP_COMPONENTS, withTools } from "../_test_support.ts";
-import type { ToolCaller, ToolCatalog } from "../tool.ts";
+import { minimalApp } from "../../tests/_support/kiln.ts";
+import { failed, SHOP_COMPONENTS, withTools } from "../../tests/_support/tools.ts";
+import type { ToolCaller, ToolCatalog } from "./tool.ts";
 import { appToolName, parseAppToolName } from "./app_tools.ts";
 
 const appNames = (tools: ToolCatalog, caller: ToolCaller) =>

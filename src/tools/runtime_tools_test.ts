@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { failed, ok, withTools } from "../_test_support.ts";
+import { failed, ok, withTools } from "../../tests/_support/tools.ts";
 
 Deno.test("runtime tools set, read, count and delete values of the caller's app only", async () => {
   await withTools(async ({ tools, admin, key }) => {

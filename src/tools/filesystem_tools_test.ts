@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { failed, ok, withTools } from "../_test_support.ts";
+import { failed, ok, withTools } from "../../tests/_support/tools.ts";
 
 Deno.test("filesystem tools read and write the caller's own app volume only", async () => {
   await withTools(async ({ t, tools, admin, key, exec }) => {

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { ComponentDefinition } from "../../models/mod.ts";
-import type { AppSnapshot } from "../../registry/mod.ts";
-import { asObjectSchema } from "../_json_schema.ts";
-import type { ToolAnnotations, ToolCaller, ToolDefinition, ToolListing } from "../tool.ts";
+import type { ComponentDefinition } from "../models/mod.ts";
+import type { AppSnapshot } from "../registry/mod.ts";
+import { asObjectSchema } from "./_json_schema.ts";
+import type { ToolAnnotations, ToolCaller, ToolDefinition, ToolListing } from "./tool.ts";
 
 /**
  * Runs one component for an app tool call the registry has already authorized (the request

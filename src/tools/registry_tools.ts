@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { authorOf } from "../../auth/mod.ts";
-import { AppDetails, AppId, AppSource, AppStatusInfo } from "../../models/mod.ts";
-import type { ToolDefinition } from "../tool.ts";
+import { authorOf } from "../auth/mod.ts";
+import { AppDetails, AppId, AppSource, AppStatusInfo } from "../models/mod.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import { APPENDS, appOf, type CoreToolDeps, defineTool, OVERWRITES, READ_ONLY } from "./_common.ts";
 
 const AppIdInput = z.strictObject({ appId: AppId });

@@ -1,33 +1,31 @@
 import { z } from "zod";
-import { authorOf } from "../../auth/mod.ts";
-import { type Clock, KilnError, type Logger } from "../../core/mod.ts";
-import type { LlmGateway } from "../../llm/mod.ts";
-import type { MetricCollector } from "../../metrics/mod.ts";
-import type { Registry } from "../../registry/mod.ts";
-import type { StateManager } from "../../state/mod.ts";
-import type { ToolAnnotations, ToolContext, ToolDefinition } from "../tool.ts";
+import { authorOf } from "../auth/mod.ts";
+import { KilnError, type Lazy } from "../core/mod.ts";
+import type { LlmGateway } from "../llm/mod.ts";
+import type { ToolAnnotations, ToolContext, ToolDefinition } from "../mcp/mod.ts";
+import type { MetricCollector } from "../metrics/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import type { StateManager } from "../state/mod.ts";
 import type { JitToolDeps } from "./jit_tools.ts";
 
 /** The services core tools act through; handlers read them only when called. */
 export interface CoreToolDeps {
   state: StateManager;
   registry: Registry;
-  logger: Logger;
-  clock?: Clock;
   /** The LLM gateway behind `core.llm.generate`; absent, the tool answers LLM_NOT_CONFIGURED. */
   llm?: Pick<LlmGateway, "generate">;
   /** Runs `core.linux.executeCommand` in the app's container; absent on nodes without Docker. */
   linux?: LinuxCommands;
-  /**
-   * The metric collector (issue #8): behind `core.metrics.*`, and where the registry counts tool
-   * calls. Absent, the metric tools answer NOT_AVAILABLE.
-   */
+  /** The metric collector behind `core.metrics.*`; absent, those tools answer NOT_AVAILABLE. */
   metrics?: Pick<
     MetricCollector,
     "add" | "gauge" | "observe" | "query" | "names" | "kindOf" | "now"
   >;
-  /** The JIT loop (issue #8); set once it is built, since it calls tools itself. */
-  jit?: JitToolDeps;
+  /**
+   * The JIT loop behind `core.jit.*` and `core.optimization.*`. A `Lazy` because the loop calls
+   * tools itself, so it is built after the registry serving these; the composition root sets it.
+   */
+  jit: Lazy<JitToolDeps>;
 }
 
 /** The container tier's command runner, as `core.linux.executeCommand` needs it (issue #5). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Logger } from "../../core/mod.ts";
-import { failed, ok, withTools } from "../_test_support.ts";
+import { Logger } from "../core/mod.ts";
+import { failed, ok, withTools } from "../../tests/_support/tools.ts";
 
 Deno.test("getConfigValue() resolves component over app, defaulting to the token's component", async () => {
   await withTools(async ({ tools, admin, exec }) => {

@@ -1,19 +1,11 @@
 import { z } from "zod";
-import { authorOf } from "../../auth/mod.ts";
-import { ComponentId } from "../../models/mod.ts";
-import type { JitService, Oracle } from "../../jit/mod.ts";
-import type { ToolDefinition } from "../tool.ts";
-import {
-  APPENDS,
-  appOf,
-  type CoreToolDeps,
-  defineTool,
-  EDITS,
-  notAvailable,
-  READ_ONLY,
-} from "./_common.ts";
+import { authorOf } from "../auth/mod.ts";
+import { ComponentId } from "../models/mod.ts";
+import type { JitService, Oracle } from "../jit/mod.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
+import { APPENDS, appOf, type CoreToolDeps, defineTool, EDITS, READ_ONLY } from "./_common.ts";
 
-/** The JIT loop as the tools reach it; bound after the registry is built (it calls tools). */
+/** The JIT loop as the tools reach it. */
 export interface JitToolDeps {
   service: JitService;
   oracle: Oracle;
@@ -28,10 +20,7 @@ const Reason = z.string().max(500).optional();
  * oracle pass and audit log as `/v1/apps/{appId}/jit`, for the caller's own app.
  */
 export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
-  const jit = () => {
-    if (!deps.jit) throw notAvailable("the JIT loop", 8);
-    return deps.jit;
-  };
+  const jit = () => deps.jit.get();
   return [
     defineTool({
       name: "core.jit.list",

@@ -3,11 +3,15 @@
  * every kind, and readers for tool results.
  */
 import assert from "node:assert/strict";
-import { minimalApp, startKiln, type TestKiln } from "../../tests/_support/kiln.ts";
-import type { Logger } from "../core/mod.ts";
-import { toolError, type ToolErrorContent } from "./_results.ts";
-import type { ToolCaller, ToolCallResult } from "./tool.ts";
-import type { ToolRegistry } from "./tool_registry.ts";
+import type { Logger } from "../../src/core/mod.ts";
+import {
+  type ToolCaller,
+  type ToolCallResult,
+  toolError,
+  type ToolErrorContent,
+  type ToolRegistry,
+} from "../../src/mcp/mod.ts";
+import { minimalApp, startKiln, type TestKiln } from "./kiln.ts";
 
 /** A component registry for `shop`: an inline-schema component and one with tool permissions. */
 export const SHOP_COMPONENTS = `components:

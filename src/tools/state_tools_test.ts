@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { failed, ok, withTools } from "../_test_support.ts";
+import { failed, ok, withTools } from "../../tests/_support/tools.ts";
 
 const PROMPT = "template: Hello {{ name }}\n";
 

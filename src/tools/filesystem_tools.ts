@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { z } from "zod";
-import { KilnError, quote } from "../../core/mod.ts";
-import type { ToolDefinition } from "../tool.ts";
+import { KilnError, quote } from "../core/mod.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import { appOf, type CoreToolDeps, defineTool, OVERWRITES, READ_ONLY } from "./_common.ts";
 
 const VolumePath = z.string().min(1).max(4096).describe(

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { LlmParameters } from "../../models/mod.ts";
-import type { ToolDefinition } from "../tool.ts";
+import { LlmParameters } from "../models/mod.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import { appOf, type CoreToolDeps, defineTool } from "./_common.ts";
-import { KilnError } from "../../core/mod.ts";
+import { KilnError } from "../core/mod.ts";
 
 const Message = z.strictObject({
   role: z.enum(["system", "user", "assistant"]),

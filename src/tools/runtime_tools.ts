@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { JsonValue as Json } from "../../state/mod.ts";
-import type { ToolDefinition } from "../tool.ts";
+import type { JsonValue as Json } from "../state/mod.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import {
   APPENDS,
   appOf,

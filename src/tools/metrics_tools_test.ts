@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { silentLogger } from "../../core/mod.ts";
-import { failed, withTools } from "../_test_support.ts";
-import { ToolRegistry } from "../tool_registry.ts";
+import { Lazy, silentLogger } from "../core/mod.ts";
+import { failed, withTools } from "../../tests/_support/tools.ts";
+import { ToolRegistry } from "../mcp/mod.ts";
+import { coreTools } from "./core_tools.ts";
 
 Deno.test("metric tools answer NOT_AVAILABLE on a node without a collector", async () => {
   await withTools(async ({ t, admin }) => {
-    const bare = new ToolRegistry({
-      state: t.kiln.state,
-      registry: t.kiln.registry,
-      logger: silentLogger,
-    });
+    const { state, registry } = t.kiln;
+    const bare = new ToolRegistry(
+      { registry, logger: silentLogger, invoker: new Lazy("app invoker") },
+      coreTools({ state, registry, jit: new Lazy("jit") }),
+    );
     try {
       const calls: [string, Record<string, unknown>][] = [
         ["core.metrics.query", { name: "kiln.invocations" }],

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { failed, withTools } from "../_test_support.ts";
+import { failed, withTools } from "../../tests/_support/tools.ts";
 
 Deno.test("LLM and Linux tools validate, then answer why they cannot run here", async () => {
   await withTools(async ({ tools, admin }) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ToolDefinition } from "../tool.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import { appOf, type CoreToolDeps, defineTool, EDITS, notAvailable } from "./_common.ts";
 
 /** The app configuration key listing the exact full paths executeCommand may run. */

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ToolDefinition } from "../tool.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import type { CoreToolDeps } from "./_common.ts";
 import { filesystemTools } from "./filesystem_tools.ts";
 import { jitTools } from "./jit_tools.ts";

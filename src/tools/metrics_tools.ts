@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { KilnError, quote } from "../../core/mod.ts";
+import { KilnError, quote } from "../core/mod.ts";
 import {
   APP_METRIC,
   isAppMetric,
   LABEL_KEYS,
   type MetricLabels,
   resolveQuery,
-} from "../../metrics/mod.ts";
-import type { ToolDefinition } from "../tool.ts";
+} from "../metrics/mod.ts";
+import type { ToolDefinition } from "../mcp/mod.ts";
 import { APPENDS, appOf, type CoreToolDeps, defineTool, READ_ONLY } from "./_common.ts";
 
 /** Most labels one recorded point may carry, and the longest value. */

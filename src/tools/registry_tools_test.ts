@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { minimalApp } from "../../../tests/_support/kiln.ts";
-import { failed, ok, withTools } from "../_test_support.ts";
+import { minimalApp } from "../../tests/_support/kiln.ts";
+import { failed, ok, withTools } from "../../tests/_support/tools.ts";
 
 Deno.test("registry tools read apps; app tokens see only their own app", async () => {
   await withTools(async ({ tools, admin, key }) => {
