@@ -6,6 +6,7 @@ export { BUCKET_BOUNDS } from "./_histogram.ts";
 export { MAX_LABEL_VALUE } from "./_series.ts";
 export { PROMETHEUS_CONTENT_TYPE } from "./_prometheus.ts";
 export { LABEL_KEYS, noMetrics } from "./types.ts";
+export { MetricPoint } from "./metric_point.ts";
 export type {
   MetricInfo,
   MetricKind,

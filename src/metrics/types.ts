@@ -3,6 +3,8 @@
  * labels. Everything that measures Kiln pushes through `MetricSink`, so the router, the sandboxes,
  * MCP and the LLM gateway never depend on how metrics are stored.
  */
+import type { z } from "zod";
+import type { MetricPoint } from "./metric_point.ts";
 
 /** A sum is a monotonic counter; a gauge keeps its last value; a histogram keeps a distribution. */
 export type MetricKind = "sum" | "gauge" | "histogram";
@@ -57,23 +59,7 @@ export const noMetrics: MetricSink = Object.freeze({
 });
 
 /** One aggregate: a bucket of a range query, or the whole window of `summary()`. */
-export interface MetricPointSummary {
-  /** Bucket start (epoch ms); for `summary()`: `from`. */
-  t: number;
-  /** Observations (histogram), sets (gauge) or number of adds (sum). */
-  count: number;
-  /** Sum of values. */
-  sum: number;
-  min: number | null;
-  max: number | null;
-  avg: number | null;
-  /** Histograms only, interpolated within the fixed buckets. */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  /** Gauges: the latest value in the window. */
-  last: number | null;
-}
+export type MetricPointSummary = z.infer<typeof MetricPoint>;
 
 /** Which series a query reads: one name, narrowed by labels (appId and componentId included). */
 export interface MetricSelector {

@@ -5,6 +5,7 @@ import {
   isAppMetric,
   LABEL_KEYS,
   type MetricLabels,
+  MetricPoint,
   resolveQuery,
 } from "../metrics/mod.ts";
 import type { ToolDefinition } from "../mcp/mod.ts";
@@ -17,19 +18,6 @@ export const MAX_RECORD_LABEL_LENGTH = 100;
 const Kind = z.enum(["sum", "gauge", "histogram"]);
 const LabelKey = z.enum(LABEL_KEYS);
 const LabelValue = z.string().min(1).max(200);
-const Num = z.number().nullable();
-const Point = z.object({
-  t: z.number(),
-  count: z.number(),
-  sum: z.number(),
-  min: Num,
-  max: Num,
-  avg: Num,
-  p50: Num,
-  p95: Num,
-  p99: Num,
-  last: Num,
-});
 const SeriesLabels = z.object(
   Object.fromEntries(LABEL_KEYS.map((k) => [k, z.string().optional()])) as Record<
     (typeof LABEL_KEYS)[number],
@@ -72,7 +60,7 @@ export function metricsTools(deps: CoreToolDeps): ToolDefinition[] {
         name: z.string(),
         kind: Kind,
         series: z.array(
-          z.object({ labels: SeriesLabels, points: z.array(Point) }),
+          z.object({ labels: SeriesLabels, points: z.array(MetricPoint) }),
         ),
       }),
       handler: (input, ctx) => {

@@ -4,6 +4,7 @@ import { KilnError } from "../../core/mod.ts";
 import {
   LABEL_KEYS,
   type MetricCollector,
+  MetricPoint,
   PROMETHEUS_CONTENT_TYPE,
   resolveQuery,
 } from "../../metrics/mod.ts";
@@ -13,19 +14,8 @@ import { errorResponses, ok } from "../_schemas.ts";
 const TAG = ["metrics"];
 const Kind = z.enum(["sum", "gauge", "histogram"]);
 const Labels = z.object(Object.fromEntries(LABEL_KEYS.map((k) => [k, z.string().optional()])));
-const Num = z.number().nullable();
-const Point = z.object({
-  t: z.number(),
-  count: z.number(),
-  sum: z.number(),
-  min: Num,
-  max: Num,
-  avg: Num,
-  p50: Num,
-  p95: Num,
-  p99: Num,
-  last: Num,
-}).openapi("MetricPoint");
+// Rebuilt with the OpenAPI-extended `z` (see `_schemas.ts`) to name it in the document.
+const Point = z.object(MetricPoint.shape).openapi("MetricPoint");
 const EpochMs = z.string().regex(/^\d{1,16}$/, "epoch milliseconds").transform(Number);
 
 const QueryParams = z.object({
