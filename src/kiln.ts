@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { type Clock, Logger, systemClock } from "./core/mod.ts";
-import { createHttpApp, type SandboxOverview } from "./http/mod.ts";
+import { createHttpApp } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
 import {
   createMcpEndpoint,
@@ -323,7 +323,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       // issue #9: the admin panel, its tool explorer and sandbox view
       adminSessions: new AdminSessions(store, { clock }),
       tools,
-      sandboxes: () => sandboxOverview(sandbox, tiers, containers?.tier),
+      sandboxes: () => sandbox.overview(),
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
@@ -355,27 +355,6 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
-}
-
-/** What the admin panel's sandbox page shows: each tier's availability and counters, and pools. */
-function sandboxOverview(
-  sandbox: SandboxManager,
-  tiers: TierDriver[],
-  containers?: ContainerTier,
-): SandboxOverview {
-  const stats = sandbox.stats();
-  const overview = (["isolate", "wasm", "container"] as const).map((tier) => {
-    const found = sandbox.driver(tier);
-    return "unavailable" in found
-      ? { tier, available: false, reason: found.unavailable, stats: stats[tier] }
-      : { tier, available: true, stats: stats[tier] };
-  });
-  const isolate = tiers.find((t): t is IsolateTier => t instanceof IsolateTier);
-  return {
-    tiers: overview,
-    pools: containers?.poolDetails() ?? [],
-    isolateHosts: isolate?.hostDetails() ?? [],
-  };
 }
 
 /** The isolate and wasm tiers; warm, QuickJS workers start now, in the background. */

@@ -1,4 +1,5 @@
 import type { ExecuteRequest, ExecuteResponse } from "../models/mod.ts";
+import type { TierDetails } from "./overview.ts";
 
 /** The three places Kiln can run a component (SPEC §5), weakest isolation first. */
 export type TierName = "isolate" | "wasm" | "container";
@@ -108,6 +109,8 @@ export interface TierDriver {
   unavailableReason(): string | null;
   execute(job: ExecutionJob): Promise<ExecuteResponse>;
   stats(): TierStats;
+  /** Its sandboxes as the admin panel shows them (pools, host processes); absent, nothing. */
+  details?(): TierDetails;
   /** Stops every sandbox; later executions fail with TIER_UNAVAILABLE. */
   close(): Promise<void>;
 }
