@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
-import { type Clock, Logger, systemClock } from "./core/mod.ts";
+import { type Clock, Lazy, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
 import {
@@ -36,6 +36,7 @@ import {
 import { VERSION } from "./version.ts";
 import { type ContainerTier, startContainerTier } from "./sandbox/container/kiln_wiring.ts";
 import {
+  type ComponentInvoker,
   createWorkflowEngine,
   routerComponentInvoker,
   workflowComponentRunner,
@@ -111,7 +112,7 @@ export interface Kiln {
   sandbox: SandboxManager;
   /** Builds component scripts (cached by content hash) for the router. */
   jit: JitRunner;
-  /** The workflow engine (issue #7); attach the router with `setComponentInvoker`. */
+  /** The workflow engine (issue #7); its `jit`/`llm` steps run through the router. */
   workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
@@ -180,15 +181,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
 
     const executionTokens = await ExecutionTokens.open(store, clock);
     // --- container tier (issue #5): before the tools, which run core.linux in it ---
-    let mcpHandle: (req: Request) => Promise<Response> = () =>
-      Promise.resolve(new Response(null, { status: 503 }));
+    const mcpRef = new Lazy<McpEndpoint>("the /mcp endpoint (container tier)");
     const containers = await startContainerTier({
       enabled: opts.containers ?? false,
       dataDir: opts.dataDir,
       logger,
       clock,
       registry,
-      mcpHandler: (req) => mcpHandle(req),
+      mcp: mcpRef,
     });
     if (containers) cleanups.unshift(() => containers.close());
     // --- end container tier ---
@@ -239,14 +239,17 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
-    mcpHandle = (req) => mcp.handle(req);
+    mcpRef.set(mcp);
     // issue #7: the workflow engine; it closes before the sandbox, so in-flight runs stay resumable.
+    // Its `jit`/`llm` steps go through the router, which runs workflow components on it.
+    const componentInvoker = new Lazy<ComponentInvoker>("the workflow engine's component invoker");
     const workflows = createWorkflowEngine({
       store,
       registry,
       state,
       tools,
       executionTokens,
+      components: componentInvoker,
       logger,
       clock,
       version: VERSION,
@@ -305,7 +308,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       optimizer: jitService.hooks,
     });
     tools.setInvoker((...args) => router.invoke(...args));
-    workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
+    componentInvoker.set(routerComponentInvoker(router, registry, () => clock.now()));
     cleanups.unshift(() => workflows.close());
     const app = createHttpApp({
       registry,
