@@ -1,9 +1,17 @@
 import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
+import { CodeBundler, codeHandler } from "./bundler/mod.ts";
 import { type Clock, Lazy, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
-import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
+import {
+  type Cassette,
+  type LlmConfig,
+  LlmGateway,
+  llmHandler,
+  LlmRunner,
+  type LlmTimers,
+} from "./llm/mod.ts";
 import {
   createMcpEndpoint,
   type McpEndpoint,
@@ -22,7 +30,7 @@ import {
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
-import { JitRunner, jitScopes, JitService, Oracle } from "./jit/mod.ts";
+import { generatedCode, jitScopes, JitService, Oracle, sampled } from "./jit/mod.ts";
 import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import { ProcessRenderer } from "./template/mod.ts";
@@ -39,8 +47,8 @@ import {
   type ComponentInvoker,
   createWorkflowEngine,
   routerComponentInvoker,
-  workflowComponentRunner,
   type WorkflowEngine,
+  workflowHandler,
   type WorkflowSettings,
 } from "./workflow/mod.ts";
 
@@ -98,7 +106,7 @@ export interface Kiln {
   tools: ToolRegistry;
   /** The LLM gateway behind `core.llm.generate` (its meter has usage and cost per app). */
   llm: LlmGateway;
-  /** Runs `handlerType: llm` components; the router's `llm` option. */
+  /** Runs `handlerType: llm` components (the router's llm handler kind runs it). */
   llmRunner: LlmRunner;
   /** Renders apps' prompt templates, each app in its own renderer process. */
   templates: ProcessRenderer;
@@ -108,10 +116,10 @@ export interface Kiln {
   mcp: McpEndpoint;
   /** Runs components: HTTP ingress under `/apps/...` and `app.<appId>.<id>` MCP tools. */
   router: Router;
-  /** The sandbox tiers the router dispatches to. */
+  /** The sandbox tiers components run on. */
   sandbox: SandboxManager;
-  /** Builds component scripts (cached by content hash) for the router. */
-  jit: JitRunner;
+  /** Bundles component scripts (cached by content hash) for the code handler kind. */
+  bundler: CodeBundler;
   /** The workflow engine (issue #7); its `jit`/`llm` steps run through the router. */
   workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
@@ -262,7 +270,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       metrics,
     );
     cleanups.unshift(() => sandbox.close());
-    const jit = new JitRunner(state);
+    const bundler = new CodeBundler(state);
     const jitService = new JitService({
       state,
       registry,
@@ -294,18 +302,22 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       oracle.stop();
       await jitService.idle();
     });
+    // Each handlerType is a kind; the JIT loop wraps the code and llm kinds (fallback, shadow
+    // checks, sampling).
+    const code = codeHandler({ bundler, sandbox });
+    const llmKind = llmHandler({ runner: llmRunner, sandbox });
     const router = new Router({
       registry,
-      sandbox,
-      jit,
+      handlers: {
+        jit: generatedCode({ code, llm: llmKind, hooks: jitService.hooks }),
+        llm: sampled(llmKind, jitService.hooks),
+        workflow: workflowHandler(workflows),
+      },
       tools,
       executionTokens,
       logger,
       clock,
-      llm: llmRunner,
-      workflows: workflowComponentRunner(workflows),
       metrics,
-      optimizer: jitService.hooks,
     });
     tools.setInvoker((...args) => router.invoke(...args));
     componentInvoker.set(routerComponentInvoker(router, registry, () => clock.now()));
@@ -343,7 +355,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       mcp,
       router,
       sandbox,
-      jit,
+      bundler,
       workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
