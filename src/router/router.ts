@@ -67,8 +67,9 @@ const INTERNAL_MCP_ENDPOINT = "http://127.0.0.1/mcp";
  * The request router of SPEC §5: ingress under `/apps/{appId}/...` and `app.<appId>.<id>` MCP
  * tools both come here; it finds the component, checks its route's auth, builds `requestData`,
  * hands the invocation to the component's handler kind (which binds its context and execution
- * token and picks the tier, never lowering isolation) and maps the result. Every invocation leaves one log line, a counter and, over
- * HTTP, `X-Kiln-Tier`/`X-Kiln-Tier-Reason` headers saying where it ran and why.
+ * token and picks the tier, never lowering isolation) and maps the result. Every invocation
+ * leaves one log line, a counter and, over HTTP, `X-Kiln-Tier`/`X-Kiln-Tier-Reason` headers
+ * saying where it ran and why.
  */
 export class Router {
   readonly #o: RouterOptions;
