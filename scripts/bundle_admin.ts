@@ -8,7 +8,7 @@
  * `nodeModulesDir: auto`) through the package's `exports`, nothing is fetched.
  */
 import * as esbuild from "esbuild-wasm/esm/browser.js";
-import esbuildWasm from "../src/jit/_esbuild_wasm.js";
+import esbuildWasm from "../src/bundler/_esbuild_wasm.js";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 

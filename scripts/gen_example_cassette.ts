@@ -9,9 +9,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { silentLogger } from "../src/core/mod.ts";
-import { JitRunner } from "../src/jit/mod.ts";
 import { createKiln } from "../src/kiln.ts";
-import { parseCassette } from "../src/llm/mod.ts";
+import { llmHandler, parseCassette } from "../src/llm/mod.ts";
 import { Router } from "../src/router/mod.ts";
 import { SandboxManager } from "../src/sandbox/mod.ts";
 import { supportDeskFiles } from "../examples/support_desk_bundle.ts";
@@ -61,12 +60,12 @@ const kiln = await createKiln({
 try {
   const router = new Router({
     registry: kiln.registry,
-    sandbox: new SandboxManager([], silentLogger),
-    jit: new JitRunner(kiln.state),
+    handlers: {
+      llm: llmHandler({ runner: kiln.llmRunner, sandbox: new SandboxManager([], silentLogger) }),
+    },
     tools: kiln.tools,
     executionTokens: kiln.executionTokens,
     logger: silentLogger,
-    llm: kiln.llmRunner,
   });
   for (const { ticket } of EXAMPLE_TICKETS) {
     const res = await router.handle(

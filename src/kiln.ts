@@ -1,9 +1,17 @@
 import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
+import { CodeBundler, codeHandler } from "./bundler/mod.ts";
 import { type Clock, Lazy, Logger, systemClock } from "./core/mod.ts";
-import { createHttpApp, type SandboxOverview } from "./http/mod.ts";
-import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
+import { createHttpApp } from "./http/mod.ts";
+import {
+  type Cassette,
+  type LlmConfig,
+  LlmGateway,
+  llmHandler,
+  LlmRunner,
+  type LlmTimers,
+} from "./llm/mod.ts";
 import { type AppInvoker, createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
 import { Registry, watchRepos } from "./registry/mod.ts";
@@ -17,7 +25,7 @@ import {
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
-import { JitRunner, jitScopes, JitService, Oracle } from "./jit/mod.ts";
+import { generatedCode, jitScopes, JitService, Oracle, sampled } from "./jit/mod.ts";
 import type { OptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import { ProcessRenderer } from "./template/mod.ts";
@@ -32,10 +40,11 @@ import {
 import { VERSION } from "./version.ts";
 import { type ContainerTier, startContainerTier } from "./sandbox/container/kiln_wiring.ts";
 import {
+  type ComponentInvoker,
   createWorkflowEngine,
   routerComponentInvoker,
-  workflowComponentRunner,
   type WorkflowEngine,
+  workflowHandler,
   type WorkflowSettings,
 } from "./workflow/mod.ts";
 
@@ -93,7 +102,7 @@ export interface Kiln {
   tools: ToolRegistry;
   /** The LLM gateway behind `core.llm.generate` (its meter has usage and cost per app). */
   llm: LlmGateway;
-  /** Runs `handlerType: llm` components; the router's `llm` option. */
+  /** Runs `handlerType: llm` components (the router's llm handler kind runs it). */
   llmRunner: LlmRunner;
   /** Renders apps' prompt templates, each app in its own renderer process. */
   templates: ProcessRenderer;
@@ -103,11 +112,11 @@ export interface Kiln {
   mcp: McpEndpoint;
   /** Runs components: HTTP ingress under `/apps/...` and `app.<appId>.<id>` MCP tools. */
   router: Router;
-  /** The sandbox tiers the router dispatches to. */
+  /** The sandbox tiers components run on. */
   sandbox: SandboxManager;
-  /** Builds component scripts (cached by content hash) for the router. */
-  jit: JitRunner;
-  /** The workflow engine (issue #7); attach the router with `setComponentInvoker`. */
+  /** Bundles component scripts (cached by content hash) for the code handler kind. */
+  bundler: CodeBundler;
+  /** The workflow engine (issue #7); its `jit`/`llm` steps run through the router. */
   workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
@@ -176,15 +185,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
 
     const executionTokens = await ExecutionTokens.open(store, clock);
     // --- container tier (issue #5): before the tools, which run core.linux in it ---
-    let mcpHandle: (req: Request) => Promise<Response> = () =>
-      Promise.resolve(new Response(null, { status: 503 }));
+    const mcpRef = new Lazy<McpEndpoint>("the /mcp endpoint (container tier)");
     const containers = await startContainerTier({
       enabled: opts.containers ?? false,
       dataDir: opts.dataDir,
       logger,
       clock,
       registry,
-      mcpHandler: (req) => mcpHandle(req),
+      mcp: mcpRef,
     });
     if (containers) cleanups.unshift(() => containers.close());
     // --- end container tier ---
@@ -232,14 +240,17 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       publicUrl: opts.publicUrl,
     });
     cleanups.unshift(() => mcp.close());
-    mcpHandle = (req) => mcp.handle(req);
+    mcpRef.set(mcp);
     // issue #7: the workflow engine; it closes before the sandbox, so in-flight runs stay resumable.
+    // Its `jit`/`llm` steps go through the router, which runs workflow components on it.
+    const componentInvoker = new Lazy<ComponentInvoker>("the workflow engine's component invoker");
     const workflows = createWorkflowEngine({
       store,
       registry,
       state,
       tools,
       executionTokens,
+      components: componentInvoker,
       logger,
       clock,
       version: VERSION,
@@ -252,7 +263,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       metrics,
     );
     cleanups.unshift(() => sandbox.close());
-    const jit = new JitRunner(state);
+    const bundler = new CodeBundler(state);
     const jitService = new JitService({
       state,
       registry,
@@ -284,21 +295,25 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       oracle.stop();
       await jitService.idle();
     });
+    // Each handlerType is a kind; the JIT loop wraps the code and llm kinds (fallback, shadow
+    // checks, sampling).
+    const code = codeHandler({ bundler, sandbox });
+    const llmKind = llmHandler({ runner: llmRunner, sandbox });
     const router = new Router({
       registry,
-      sandbox,
-      jit,
+      handlers: {
+        jit: generatedCode({ code, llm: llmKind, hooks: jitService.hooks }),
+        llm: sampled(llmKind, jitService.hooks),
+        workflow: workflowHandler(workflows),
+      },
       tools,
       executionTokens,
       logger,
       clock,
-      llm: llmRunner,
-      workflows: workflowComponentRunner(workflows),
       metrics,
-      optimizer: jitService.hooks,
     });
     appInvoker.set((...args) => router.invoke(...args));
-    workflows.setComponentInvoker(routerComponentInvoker(router, registry, () => clock.now()));
+    componentInvoker.set(routerComponentInvoker(router, registry, () => clock.now()));
     cleanups.unshift(() => workflows.close());
     const app = createHttpApp({
       registry,
@@ -316,7 +331,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       // issue #9: the admin panel, its tool explorer and sandbox view
       adminSessions: new AdminSessions(store, { clock }),
       tools,
-      sandboxes: () => sandboxOverview(sandbox, tiers, containers?.tier),
+      sandboxes: () => sandbox.overview(),
     });
     // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
@@ -333,7 +348,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       mcp,
       router,
       sandbox,
-      jit,
+      bundler,
       workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
@@ -348,27 +363,6 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
-}
-
-/** What the admin panel's sandbox page shows: each tier's availability and counters, and pools. */
-function sandboxOverview(
-  sandbox: SandboxManager,
-  tiers: TierDriver[],
-  containers?: ContainerTier,
-): SandboxOverview {
-  const stats = sandbox.stats();
-  const overview = (["isolate", "wasm", "container"] as const).map((tier) => {
-    const found = sandbox.driver(tier);
-    return "unavailable" in found
-      ? { tier, available: false, reason: found.unavailable, stats: stats[tier] }
-      : { tier, available: true, stats: stats[tier] };
-  });
-  const isolate = tiers.find((t): t is IsolateTier => t instanceof IsolateTier);
-  return {
-    tiers: overview,
-    pools: containers?.poolDetails() ?? [],
-    isolateHosts: isolate?.hostDetails() ?? [],
-  };
 }
 
 /** The isolate and wasm tiers; warm, QuickJS workers start now, in the background. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Authenticator, setupAdminToken } from "../src/auth/mod.ts";
+import { CodeBundler, codeHandler } from "../src/bundler/mod.ts";
 import { silentLogger } from "../src/core/mod.ts";
 import { createHttpApp } from "../src/http/mod.ts";
-import { JitRunner } from "../src/jit/mod.ts";
 import { Router } from "../src/router/mod.ts";
 import { SandboxManager } from "../src/sandbox/mod.ts";
 import { dockerTests } from "./_support/containers.ts";
@@ -57,8 +57,7 @@ Deno.test({
     const sandbox = new SandboxManager([tier], silentLogger);
     const router = new Router({
       registry,
-      sandbox,
-      jit: new JitRunner(state),
+      handlers: { jit: codeHandler({ bundler: new CodeBundler(state), sandbox }) },
       tools,
       executionTokens,
       logger: silentLogger,

@@ -142,12 +142,12 @@ Deno.test("a new revision's code answers the very next request, without a restar
       { commitMessage: "v2" },
     );
     assert.deepEqual(await json(await k.fetch("/apps/calc/version")), { version: "two" });
-    const builds = k.jit.stats().builds;
+    const builds = k.bundler.stats().builds;
     await k.t.kiln.state.setDefinitionFileContent("calc", "notes.md", "hi\n", undefined, {
       commitMessage: "unrelated",
     });
     assert.deepEqual(await json(await k.fetch("/apps/calc/version")), { version: "two" });
-    assert.equal(k.jit.stats().builds, builds, "an untouched script is not rebuilt");
+    assert.equal(k.bundler.stats().builds, builds, "an untouched script is not rebuilt");
   } finally {
     await k.close();
   }

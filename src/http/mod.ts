@@ -1,4 +1,4 @@
 export { createHttpApp } from "./app.ts";
 export { listen } from "./serve.ts";
 export type { Listening } from "./serve.ts";
-export type { HttpDeps, KilnEnv, SandboxOverview } from "./types.ts";
+export type { HttpDeps, KilnEnv } from "./types.ts";

@@ -4,6 +4,7 @@ import type { AdminSessions } from "../admin/mod.ts";
 import type { McpEndpoint, ToolCatalog } from "../mcp/mod.ts";
 import type { MetricCollector } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
+import type { SandboxOverview } from "../sandbox/mod.ts";
 import type { StateManager } from "../state/mod.ts";
 import type { WorkflowEngine } from "../workflow/mod.ts";
 import type { JitService, Oracle } from "../jit/mod.ts";
@@ -38,35 +39,6 @@ export interface HttpDeps {
   tools?: ToolCatalog;
   /** Tiers and container pools for `GET /v1/sandboxes` (issue #9). */
   sandboxes?: () => SandboxOverview;
-}
-
-/** What `GET /v1/sandboxes` answers. */
-export interface SandboxOverview {
-  tiers: {
-    tier: "isolate" | "wasm" | "container";
-    available: boolean;
-    reason?: string;
-    stats?: { live: number; busy: number; queued: number; kills: Record<string, number> };
-  }[];
-  pools: {
-    appId: string;
-    poolName: string;
-    image: string;
-    minInstances: number;
-    maxInstances: number;
-    stats: Record<string, number>;
-    containers: { name: string; state: "idle" | "busy"; ageMs: number; executions: number }[];
-  }[];
-  /** The isolate tier's host process per app. */
-  isolateHosts: {
-    key: string;
-    alive: boolean;
-    pid: number | null;
-    heapMb: number;
-    workers: number;
-    busy: number;
-    maxWorkers: number;
-  }[];
 }
 
 /** Hono context variables set by Kiln's middleware. */

@@ -1,7 +1,7 @@
 import { KilnError } from "../core/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
 import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
-import { bundleEsm, esmToIife } from "./_bundler.ts";
+import { bundleEsm, esmToIife } from "../bundler/mod.ts";
 import { sha256 } from "./_hash.ts";
 import { sameOutput, share, wilsonLowerBound } from "./agreement.ts";
 

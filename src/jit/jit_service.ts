@@ -1,4 +1,11 @@
-import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
+import {
+  type Clock,
+  KilnError,
+  type Logger,
+  quote,
+  systemClock,
+  toKilnError,
+} from "../core/mod.ts";
 import type { ComponentDefinition } from "../models/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import { generatedTask, switchToGenerated, switchToLlm } from "./activation.ts";
@@ -11,7 +18,7 @@ import {
   JitRecords,
 } from "./jit_records.ts";
 import { SampleStore } from "./sample_store.ts";
-import { type JitMetrics, ServingHooks } from "./serving_hooks.ts";
+import { JitHooks, type JitMetrics } from "./jit_hooks.ts";
 import type { StoreDriver } from "../state/mod.ts";
 
 /** What the JIT service is built from. */
@@ -51,8 +58,8 @@ type Listener = (event: JitProgressEvent | { phase: "end"; generation: JitGenera
 export class JitService {
   readonly samples: SampleStore;
   readonly records: JitRecords;
-  /** What the router calls on every llm and generated-code answer. */
-  readonly hooks: ServingHooks;
+  /** What the jit handler kinds call on every llm and generated-code answer. */
+  readonly hooks: JitHooks;
   readonly #o: JitServiceOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -68,7 +75,7 @@ export class JitService {
     this.#random = opts.random ?? Math.random;
     this.samples = new SampleStore(opts.store, { clock: this.#clock, random: this.#random });
     this.records = new JitRecords(opts.store, this.#clock);
-    this.hooks = new ServingHooks({
+    this.hooks = new JitHooks({
       registry: opts.registry,
       prompts: opts.prompts,
       samples: this.samples,
@@ -207,12 +214,13 @@ export class JitService {
         }`,
       );
     } catch (err) {
-      const e = err instanceof KilnError ? err : new KilnError("INTERNAL", String(err));
-      if (!(err instanceof KilnError)) {
+      const e = toKilnError(err);
+      if (e !== err) {
         this.#log.error("generation failed unexpectedly", {
           appId,
           componentId,
           error: String(err),
+          stack: (err as Error)?.stack,
         });
       }
       gen.status = "failed";

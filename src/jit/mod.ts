@@ -1,11 +1,8 @@
 /**
- * The JIT (SPEC §9): component scripts to code a sandbox tier runs (the runner), and the loop
- * that hardens hot, stable llm components into generated code — sampling, the oracle, generation,
- * the gate, activation, shadow checks and rollback.
+ * The JIT loop (SPEC §9): hardens hot, stable llm components into generated code — sampling,
+ * the oracle, generation, the gate, activation, shadow checks and rollback — and the handler
+ * kinds that serve generated code with LLM fallback and sample llm answers.
  */
-export { JitRunner } from "./jit_runner.ts";
-export type { CodeRequest, JitStats, JitTask } from "./jit_runner.ts";
-export { IIFE_GLOBAL, SDK_MODULE } from "./_bundler.ts";
 export { generatedTask } from "./activation.ts";
 export type { GeneratedTask } from "./activation.ts";
 export { sameOutput, wilsonLowerBound } from "./agreement.ts";
@@ -15,8 +12,11 @@ export { decide } from "./report.ts";
 export type { GateReport } from "./report.ts";
 export { JitService } from "./jit_service.ts";
 export type { JitComponentStatus, JitServiceOptions } from "./jit_service.ts";
-export { ServingHooks } from "./serving_hooks.ts";
-export type { JitMetrics } from "./serving_hooks.ts";
+export { JitHooks } from "./jit_hooks.ts";
+export type { JitHooksDeps, JitMetrics } from "./jit_hooks.ts";
+export { generatedCode } from "./generated_handler.ts";
+export type { GeneratedCodeDeps } from "./generated_handler.ts";
+export { sampled } from "./sampled_handler.ts";
 export { jitScopes } from "./jit_records.ts";
 export type {
   AuditEntry,

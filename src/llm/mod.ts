@@ -38,3 +38,5 @@ export { parseOutput } from "./output_parsing.ts";
 export { LlmRunner, promptPath } from "./llm_runner.ts";
 export type { LlmRunnerOptions } from "./llm_runner.ts";
 export { LLM_TASK_TOOLS, llmTaskCode } from "./llm_task_code.ts";
+export { llmHandler } from "./llm_handler.ts";
+export type { LlmHandlerDeps } from "./llm_handler.ts";

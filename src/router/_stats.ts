@@ -43,6 +43,7 @@ export function errorOutcome(err: KilnError): InvocationOutcome {
       return "overloaded";
     case "TIER_UNAVAILABLE":
     case "NOT_AVAILABLE":
+    case "UNAVAILABLE":
       return "unavailable";
     case "COMPONENT_BUILD_FAILED":
       return "build_failed";

@@ -1,6 +1,7 @@
 /** The request router (SPEC §5): ingress and app tools to the tier that fits each component. */
 export { Router } from "./router.ts";
-export type { RouterJitHooks, RouterOptions } from "./router.ts";
+export type { RouterOptions } from "./router.ts";
+export type { BoundExecution, HandlerKind, HandlerKinds, Invocation } from "./handler_kind.ts";
 export { chooseTier, TIER_MEMORY_CEILING_MB, TRUST_FLOOR } from "./choose_tier.ts";
 export type { TierDecision, TierLookup } from "./choose_tier.ts";
 export { executionHost } from "./execution_host.ts";

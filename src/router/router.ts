@@ -1,16 +1,20 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
-import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
-import { generatedTask, type JitRunner, type JitTask, llmDefinition } from "../jit/mod.ts";
-import { LLM_TASK_TOOLS, type LlmRunner, llmTaskCode } from "../llm/mod.ts";
+import {
+  type Clock,
+  KilnError,
+  type Logger,
+  quote,
+  systemClock,
+  toKilnError,
+} from "../core/mod.ts";
 import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
-import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
-import type { WorkflowComponentRunner } from "../workflow/mod.ts";
-import { chooseTier, type TierDecision, type TierLookup } from "./choose_tier.ts";
+import type { TierDecision } from "./choose_tier.ts";
 import { executionContext } from "./execution_context.ts";
 import { executionHost } from "./execution_host.ts";
+import type { BoundExecution, HandlerKinds, Invocation } from "./handler_kind.ts";
 import { DEFAULT_MAX_BODY_BYTES, httpRequestData } from "./request_data.ts";
 import { errorToHttp, resultToHttp, resultToToolOutput } from "./response_mapping.ts";
 import { componentById, matchRoute, servingSnapshot } from "./_lookup.ts";
@@ -26,11 +30,11 @@ import {
 /** What the router is built from; the composition root passes every part in. */
 export interface RouterOptions {
   registry: Registry;
-  /** The sandbox manager (or anything that looks up tiers and runs jobs on them). */
-  sandbox: TierLookup & {
-    execute(tier: TierName, job: ExecutionJob): Promise<ExecuteResponse>;
-  };
-  jit: JitRunner;
+  /**
+   * What runs each `handlerType` (hand-written code, llm, workflow); a component whose kind is
+   * absent answers UNAVAILABLE.
+   */
+  handlers: HandlerKinds;
   /** The tool registry in-process executions call MCP tools through. */
   tools: ToolCatalog;
   executionTokens: Pick<ExecutionTokens, "mint" | "verify" | "revoke">;
@@ -44,46 +48,8 @@ export interface RouterOptions {
   mcpEndpoint?: string;
   /** Largest ingress body in bytes (default 1 MiB); larger ones answer 413. */
   maxBodyBytes?: number;
-  /** Runs `handlerType: llm` components (issue #6); absent, they answer NOT_AVAILABLE. */
-  llm?: Pick<LlmRunner, "run">;
-  /** Runs `handlerType: workflow` components (issue #7); absent means not available. */
-  workflows?: WorkflowComponentRunner;
   /** Where each invocation is counted and timed (issue #8); absent, only `stats()` counts. */
   metrics?: MetricSink;
-  /** The JIT loop (issue #8): samples llm answers, checks and shadows generated code. */
-  optimizer?: RouterJitHooks;
-}
-
-/**
- * Binds an execution of a component: its context, limits, token and host. Disposing the binding
- * (`using`) revokes the token, so it dies with the execution rather than at its expiry.
- */
-type Bind = (c: ComponentDefinition) =>
-  & ReturnType<typeof executionContext>
-  & { host: ReturnType<typeof executionHost> }
-  & Disposable;
-
-/** The JIT loop's hooks (issue #8): sampling, fallback, shadow checks. */
-export interface RouterJitHooks {
-  recordLlm(
-    appId: string,
-    component: ComponentDefinition,
-    requestData: RequestData,
-    result: ExecuteResponse,
-  ): void;
-  checkOutput(
-    appId: string,
-    revision: string,
-    llm: ComponentDefinition,
-    data: unknown,
-  ): Promise<string | null>;
-  servedByCode(
-    appId: string,
-    component: ComponentDefinition,
-    result: ExecuteResponse,
-    askLlm: () => Promise<ExecuteResponse>,
-  ): void;
-  fellBack(appId: string, componentId: string, reason: string): void;
 }
 
 interface Trace {
@@ -96,14 +62,14 @@ interface Trace {
 
 const INGRESS = /^\/apps\/([^/]+)(\/.*)?$/;
 const INTERNAL_MCP_ENDPOINT = "http://127.0.0.1/mcp";
-const NOT_YET = { llm: "the LLM runner (issue #6)", workflow: "the workflow engine (issue #7)" };
 
 /**
  * The request router of SPEC §5: ingress under `/apps/{appId}/...` and `app.<appId>.<id>` MCP
- * tools both come here; it finds the component, checks its route's auth, builds `requestData`
- * and `context`, mints the execution token, picks the tier (never lowering isolation), runs the
- * JIT code there and maps the result. Every invocation leaves one log line, a counter and, over
- * HTTP, `X-Kiln-Tier`/`X-Kiln-Tier-Reason` headers saying where it ran and why.
+ * tools both come here; it finds the component, checks its route's auth, builds `requestData`,
+ * hands the invocation to the component's handler kind (which binds its context and execution
+ * token and picks the tier, never lowering isolation) and maps the result. Every invocation
+ * leaves one log line, a counter and, over HTTP, `X-Kiln-Tier`/`X-Kiln-Tier-Reason` headers
+ * saying where it ran and why.
  */
 export class Router {
   readonly #o: RouterOptions;
@@ -240,182 +206,55 @@ export class Router {
   ): Promise<ExecuteResponse> {
     const component = trace.component!;
     const { appId, requestId } = trace;
-    const bind: Bind = (c: ComponentDefinition) => {
-      const bound = executionContext({
-        appId,
-        snapshot,
-        component: c,
-        tokens: this.#o.executionTokens,
-        now: this.#clock.now(),
-        mcpEndpoint,
-        userInfo,
-      });
-      const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
-      const revoke = () => this.#o.executionTokens.revoke(bound.token);
-      return { ...bound, host: executionHost(this.#o, meta), [Symbol.dispose]: revoke };
-    };
-    if (component.handlerType === "llm" && this.#o.llm) {
-      const result = await this.#runLlm(trace, component, requestData, bind, signal);
-      this.#o.optimizer?.recordLlm(appId, component, requestData, result);
-      return result;
-    }
-    // issue #7: workflow components run on the workflow engine, synchronously.
-    if (component.handlerType === "workflow" && this.#o.workflows) {
-      return await this.#o.workflows.execute({
-        appId,
-        requestId,
-        component,
-        requestData,
-        userInfo,
-        signal,
-      });
-    }
-    if (component.handlerType !== "jit") {
+    const kind = this.#o.handlers[component.handlerType];
+    if (!kind) {
       throw new KilnError(
-        "NOT_AVAILABLE",
-        `component ${quote(component.componentId)} is a ${component.handlerType} component; ` +
-          `running it arrives with ${NOT_YET[component.handlerType]}`,
+        "UNAVAILABLE",
+        `component ${quote(component.componentId)} is a ${component.handlerType} component, ` +
+          `and this node runs no ${component.handlerType} handler`,
+        { componentId: component.componentId, handlerType: component.handlerType },
       );
     }
-    const generated = generatedTask(component);
-    if (generated && this.#o.llm) {
-      return await this.#runGenerated(trace, snapshot, component, requestData, bind, signal);
-    }
-    return await this.#runJit(trace, snapshot, component, requestData, bind, signal);
-  }
-
-  /**
-   * Generated code (issue #8) answers unless it fails or breaks the output schema — then the
-   * LLM definition it replaced answers instead, so a bad generation costs latency, never a
-   * wrong or failed response. Successful answers feed the shadow checks.
-   */
-  async #runGenerated(
-    trace: Trace,
-    snapshot: AppSnapshot,
-    component: ComponentDefinition,
-    requestData: RequestData,
-    bind: Bind,
-    signal: AbortSignal | undefined,
-  ): Promise<ExecuteResponse> {
-    const { appId } = trace;
-    const llm = llmDefinition(component);
-    let why: string;
-    try {
-      const result = await this.#runJit(trace, snapshot, component, requestData, bind, signal);
-      const broken = result.resultType === "error"
-        ? `${(result.data as { code?: string })?.code ?? "error"}`
-        : await this.#o.optimizer?.checkOutput(appId, snapshot.revision, llm, result.data) ?? null;
-      if (!broken) {
-        this.#o.optimizer?.servedByCode(
-          appId,
-          component,
-          result,
-          () => this.#runLlm({ ...trace }, llm, requestData, bind, undefined),
-        );
-        return result;
-      }
-      why = broken;
-    } catch (err) {
-      if (!(err instanceof KilnError)) throw err;
-      why = err.code;
-    }
-    this.#o.optimizer?.fellBack(appId, component.componentId, why);
-    trace.decision = undefined;
-    return await this.#runLlm(trace, llm, requestData, bind, signal);
-  }
-
-  // issue #6: llm components run on the host, or, when their trust or runtime asks for a
-  // container, as the bundled LLM runner in the container tier; either way the model call goes
-  // through the tool registry as this execution, whose token allows what the runner needs.
-  async #runLlm(
-    trace: Trace,
-    component: ComponentDefinition,
-    requestData: RequestData,
-    bind: Bind,
-    signal: AbortSignal | undefined,
-  ): Promise<ExecuteResponse> {
-    const { requestId } = trace;
-    const permissions = [...new Set([...component.permissions, ...LLM_TASK_TOOLS])];
-    const sandboxed = component.runtime === "container" || component.trust === "untrusted";
-    if (!sandboxed) {
-      using bound = bind({ ...component, permissions });
-      return await this.#o.llm!.run(component, requestData, bound.context, bound.host, {
-        requestId,
-      });
-    }
-    const found = this.#o.sandbox.driver("container");
-    const why = component.runtime === "container" ? "runtime container pinned" : "trust untrusted";
-    if ("unavailable" in found) {
-      throw new KilnError(
-        "TIER_UNAVAILABLE",
-        `llm component ${quote(component.componentId)} must run in a container (${why}): ` +
-          found.unavailable,
-        { componentId: component.componentId, tier: "container" },
-      );
-    }
-    trace.decision = {
-      tier: "container",
-      reason: `llm: ${why} -> container`,
-      accepts: found.driver.accepts,
-    };
-    using bound = bind({ ...component, permissions });
-    const { context, limits, host } = bound;
-    return await this.#o.sandbox.execute("container", {
-      request: { requestId, requestData, context, taskDetails: component.taskDetails },
-      code: llmTaskCode(component),
-      limits,
-      host,
-      ...(signal ? { signal } : {}),
-    });
-  }
-
-  async #runJit(
-    trace: Trace,
-    snapshot: AppSnapshot,
-    component: ComponentDefinition,
-    requestData: RequestData,
-    bind: Bind,
-    signal: AbortSignal | undefined,
-  ): Promise<ExecuteResponse> {
-    const { appId, requestId } = trace;
-    const decision = chooseTier(component, this.#o.sandbox);
-    trace.decision = decision;
-    const code = await this.#o.jit.load({
+    const invocation: Invocation = {
       appId,
-      revision: snapshot.revision,
-      task: component.taskDetails as unknown as JitTask,
-      accepts: decision.accepts,
-    });
-    using bound = bind(component);
-    const { context, limits, host } = bound;
-    return await this.#o.sandbox.execute(decision.tier, {
-      request: {
-        requestId,
-        requestData,
-        context,
-        // The container tier picks its pool from the task (SPEC §5 `targetPoolName`).
-        taskDetails: component.targetPoolName
-          ? { ...component.taskDetails, targetPoolName: component.targetPoolName }
-          : component.taskDetails,
-      },
-      code,
-      limits,
-      host,
+      requestId,
+      snapshot,
+      requestData,
+      ...(userInfo ? { userInfo } : {}),
       ...(signal ? { signal } : {}),
-      ...(snapshot.definition.isolateReuse === "app" ? { isolateReuse: "app" as const } : {}),
-    });
+      bind: (c: ComponentDefinition): BoundExecution => {
+        const bound = executionContext({
+          appId,
+          snapshot,
+          component: c,
+          tokens: this.#o.executionTokens,
+          now: this.#clock.now(),
+          mcpEndpoint,
+          userInfo,
+        });
+        const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
+        const revoke = () => this.#o.executionTokens.revoke(bound.token);
+        return { ...bound, host: executionHost(this.#o, meta), [Symbol.dispose]: revoke };
+      },
+      decide: (decision: TierDecision | undefined) => {
+        trace.decision = decision;
+      },
+    };
+    return await kind.run(component, invocation);
   }
 
   #failure(trace: Trace, err: unknown): KilnError {
-    if (err instanceof KilnError) return err;
-    this.#log.error("invocation failed unexpectedly", {
-      requestId: trace.requestId,
-      appId: trace.appId,
-      componentId: trace.component?.componentId,
-      error: String(err),
-      stack: (err as Error)?.stack,
-    });
-    return new KilnError("INTERNAL", "internal error", undefined, { cause: err });
+    const error = toKilnError(err);
+    if (error !== err) {
+      this.#log.error("invocation failed unexpectedly", {
+        requestId: trace.requestId,
+        appId: trace.appId,
+        componentId: trace.component?.componentId,
+        error: String(err),
+        stack: (err as Error)?.stack,
+      });
+    }
+    return error;
   }
 
   #finish(trace: Trace, outcome: InvocationOutcome, status: number, started: number): void {

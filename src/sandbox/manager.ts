@@ -1,6 +1,7 @@
 import { KilnError, type Logger, quote } from "../core/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
+import type { SandboxOverview } from "./overview.ts";
 import type { ExecutionJob, TierDriver, TierName, TierStats } from "./tier.ts";
 
 interface CallTally {
@@ -131,6 +132,23 @@ export class SandboxManager {
   /** Per-tier counters, for the metric collector and the bench. */
   stats(): Partial<Record<TierName, TierStats>> {
     return Object.fromEntries([...this.#drivers].map(([name, d]) => [name, d.stats()]));
+  }
+
+  /** What the admin panel's sandbox page shows: each tier's availability and counters, pools. */
+  overview(): SandboxOverview {
+    const stats = this.stats();
+    const tiers = (["isolate", "wasm", "container"] as const).map((tier) => {
+      const found = this.driver(tier);
+      return "unavailable" in found
+        ? { tier, available: false, reason: found.unavailable, stats: stats[tier] }
+        : { tier, available: true, stats: stats[tier] };
+    });
+    const details = [...this.#drivers.values()].map((d) => d.details?.() ?? {});
+    return {
+      tiers,
+      pools: details.flatMap((d) => d.pools ?? []),
+      isolateHosts: details.flatMap((d) => d.isolateHosts ?? []),
+    };
   }
 
   async close(): Promise<void> {

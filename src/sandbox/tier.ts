@@ -1,4 +1,5 @@
 import type { ExecuteRequest, ExecuteResponse } from "../models/mod.ts";
+import type { TierDetails } from "./overview.ts";
 
 /** The three places Kiln can run a component (SPEC §5), weakest isolation first. */
 export type TierName = "isolate" | "wasm" | "container";
@@ -7,9 +8,10 @@ export type TierName = "isolate" | "wasm" | "container";
 export const TIER_STRENGTH: Record<TierName, number> = { isolate: 1, wasm: 2, container: 3 };
 
 /**
- * Code ready to run, produced by the JIT runner: JavaScript bundled with the sandbox SDK resolved
- * (`esm` for isolates, `iife` defining `globalThis.__kilnModule` for QuickJS), or the bytes of a
- * WebAssembly component. `hash` identifies the content, so tiers can keep warm copies by it.
+ * Code ready to run, produced by the code bundler: JavaScript bundled with the sandbox SDK
+ * resolved (`esm` for isolates, `iife` defining `globalThis.__kilnModule` for QuickJS), or the
+ * bytes of a WebAssembly component. `hash` identifies the content, so tiers can keep warm copies
+ * by it.
  */
 export type ExecutionCode =
   | { kind: "javascript"; format: "esm" | "iife"; source: string; entry: string; hash: string }
@@ -108,6 +110,8 @@ export interface TierDriver {
   unavailableReason(): string | null;
   execute(job: ExecutionJob): Promise<ExecuteResponse>;
   stats(): TierStats;
+  /** Its sandboxes as the admin panel shows them (pools, host processes); absent, nothing. */
+  details?(): TierDetails;
   /** Stops every sandbox; later executions fail with TIER_UNAVAILABLE. */
   close(): Promise<void>;
 }

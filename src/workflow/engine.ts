@@ -18,7 +18,7 @@ export interface WorkflowEngineOptions {
   store: StoreDriver;
   source: WorkflowSource;
   mcp: McpInvoker;
-  /** Runs `jit` and `llm` steps; may be attached later with `setComponentInvoker`. */
+  /** Runs `jit` and `llm` steps; absent, such steps fail with NOT_AVAILABLE. */
   components?: ComponentInvoker;
   logger: Logger;
   clock?: Clock;
@@ -52,7 +52,7 @@ export class WorkflowEngine {
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunRecord> }>();
   readonly #events: RunEvents;
   readonly #starting = new Map<string, Promise<RunRecord>>();
-  #components: ComponentInvoker;
+  readonly #components: ComponentInvoker;
   #closed = false;
 
   constructor(opts: WorkflowEngineOptions) {
@@ -70,11 +70,6 @@ export class WorkflowEngine {
           ),
         ),
     };
-  }
-
-  /** Attaches what runs `jit` and `llm` steps (the router, once it exists). */
-  setComponentInvoker(invoker: ComponentInvoker): void {
-    this.#components = invoker;
   }
 
   /** Starts a run and answers its first checkpoint; the run goes on in the background. */

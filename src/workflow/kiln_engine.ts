@@ -1,16 +1,18 @@
 /**
  * The workflow engine as a Kiln node assembles it: workflows from the registry and the
  * definition store, `mcp` steps through the tool registry and external servers, runs on the
- * node's runtime store. `jit`/`llm` steps need the router, attached once it exists.
+ * node's runtime store. `jit`/`llm` steps go through the router, which is built after the engine
+ * (it runs workflow components on it): the engine holds a `Lazy` reference the node fills once.
  */
 import type { ExecutionTokens } from "../auth/mod.ts";
-import type { Clock, Logger } from "../core/mod.ts";
+import type { Clock, Lazy, Logger } from "../core/mod.ts";
 import type { ToolCatalog } from "../mcp/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager, StoreDriver } from "../state/mod.ts";
 import { WorkflowEngine } from "./engine.ts";
 import { mcpInvoker } from "./mcp_invoker.ts";
 import { ExternalMcpServers } from "./mcp_servers.ts";
+import type { ComponentInvoker } from "./seams.ts";
 import { registryWorkflowSource } from "./workflow_source.ts";
 
 /** Operator settings of the workflow engine. */
@@ -28,6 +30,8 @@ export interface KilnWorkflowDeps extends WorkflowSettings {
   state: StateManager;
   tools: ToolCatalog;
   executionTokens: Pick<ExecutionTokens, "mint" | "verify" | "revoke">;
+  /** What runs `jit` and `llm` steps (the router), set once the router exists. */
+  components: Lazy<ComponentInvoker>;
   logger: Logger;
   clock?: Clock;
   version: string;
@@ -44,6 +48,7 @@ export function createWorkflowEngine(deps: KilnWorkflowDeps): WorkflowEngine {
     store: deps.store,
     source: registryWorkflowSource(deps.registry, deps.state.definitions),
     mcp: mcpInvoker({ tools: deps.tools, executionTokens: deps.executionTokens, servers }),
+    components: { invoke: (call) => deps.components.get().invoke(call) },
     logger: deps.logger,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.retentionSeconds ? { retentionSeconds: deps.retentionSeconds } : {}),

@@ -42,6 +42,7 @@ export { findComponent, routerComponentInvoker } from "./router_invoker.ts";
 export type { ComponentRouter } from "./router_invoker.ts";
 export { triggerOf, workflowComponentRunner } from "./component_runner.ts";
 export type { WorkflowComponentCall, WorkflowComponentRunner } from "./component_runner.ts";
+export { workflowHandler } from "./workflow_handler.ts";
 export { mcpInvoker } from "./mcp_invoker.ts";
 export type { McpInvokerDeps } from "./mcp_invoker.ts";
 export { ExternalMcpServers, McpServerDeclaration } from "./mcp_servers.ts";

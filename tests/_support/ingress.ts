@@ -3,7 +3,7 @@
  * RecordingTier so ingress tests can see the `/execute` jobs the router built.
  */
 import { type Logger, silentLogger } from "../../src/core/mod.ts";
-import type { JitRunner } from "../../src/jit/mod.ts";
+import type { CodeBundler } from "../../src/bundler/mod.ts";
 import type { Router } from "../../src/router/mod.ts";
 import type { KilnOptions } from "../../src/kiln.ts";
 import { IsolateTier, JcoComponentRunner, WasmTier } from "../../src/sandbox/mod.ts";
@@ -13,7 +13,7 @@ import { RecordingTier } from "./recording_tier.ts";
 export interface IngressKiln {
   t: TestKiln;
   router: Router;
-  jit: JitRunner;
+  bundler: CodeBundler;
   tiers: { isolate: RecordingTier; wasm: RecordingTier };
   /** Calls the HTTP handler (router mounted) with a path under the Kiln origin. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -39,7 +39,7 @@ export async function startIngress(
   return {
     t,
     router: t.kiln.router,
-    jit: t.kiln.jit,
+    bundler: t.kiln.bundler,
     tiers,
     fetch: async (path, init) => await t.kiln.handler(new Request(`http://kiln.test${path}`, init)),
     close: () => t.close(),

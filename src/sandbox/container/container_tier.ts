@@ -1,5 +1,6 @@
 import { type Clock, KilnError, type Logger, quote, systemClock } from "../../core/mod.ts";
 import type { ExecuteResponse, SandboxPool } from "../../models/mod.ts";
+import type { PoolDetails, TierDetails } from "../overview.ts";
 import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
 import type { DockerApi } from "./docker_api.ts";
 import { DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE, type RunnerKind } from "./images.ts";
@@ -405,15 +406,7 @@ export class ContainerTier implements TierDriver {
   }
 
   /** Every pool with its spec, counters and containers, for the admin panel. */
-  poolDetails(): {
-    appId: string;
-    poolName: string;
-    image: string;
-    minInstances: number;
-    maxInstances: number;
-    stats: ReturnType<ContainerPool["stats"]>;
-    containers: ReturnType<ContainerPool["containers"]>;
-  }[] {
+  poolDetails(): PoolDetails[] {
     return [...this.#pools.values()].map((p) => ({
       appId: p.spec.appId,
       poolName: p.spec.poolName,
@@ -423,6 +416,10 @@ export class ContainerTier implements TierDriver {
       stats: p.stats(),
       containers: p.containers(),
     }));
+  }
+
+  details(): TierDetails {
+    return { pools: this.poolDetails() };
   }
 
   /** The pool of (app, pool), created on first use. */

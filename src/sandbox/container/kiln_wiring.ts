@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Clock, Logger } from "../../core/mod.ts";
+import type { Clock, Lazy, Logger } from "../../core/mod.ts";
 import { ContainerTier } from "./container_tier.ts";
 import { DockerodeApi } from "./dockerode_api.ts";
 import { type AppPoolSource, followApps } from "./follow_apps.ts";
@@ -17,7 +17,8 @@ export async function startContainerTier(o: {
   logger: Logger;
   clock: Clock;
   registry: AppPoolSource;
-  mcpHandler: (req: Request) => Promise<Response>;
+  /** `/mcp`, which containers call back; built after the tier, so set once it exists. */
+  mcp: Lazy<{ handle(req: Request): Promise<Response> }>;
 }): Promise<{ tier: ContainerTier; close(): Promise<void> } | null> {
   if (!o.enabled) return null;
   const log = o.logger.with({ component: "sandbox", tier: "container" });
@@ -32,7 +33,11 @@ export async function startContainerTier(o: {
       socketRoot,
       logger: o.logger,
       clock: o.clock,
-      mcpHandler: o.mcpHandler,
+      // Before `/mcp` exists no component runs, so nothing calls back; answer 503 all the same.
+      mcpHandler: (req) =>
+        o.mcp.ready
+          ? o.mcp.get().handle(req)
+          : Promise.resolve(new Response(null, { status: 503 })),
     });
     await tier.ready();
   } catch (err) {

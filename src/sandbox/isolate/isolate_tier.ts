@@ -1,5 +1,6 @@
 import { KilnError, type Logger, quote } from "../../core/mod.ts";
 import type { ExecuteResponse } from "../../models/mod.ts";
+import type { IsolateHostDetails, TierDetails } from "../overview.ts";
 import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
 import { responseFor } from "../_outcome.ts";
 import { type PoolMember, WorkerPool } from "../_worker_pool.ts";
@@ -156,15 +157,7 @@ export class IsolateTier implements TierDriver {
   }
 
   /** Each app's host process: alive, pid, heap limit, warm and busy workers (the admin panel). */
-  hostDetails(): {
-    key: string;
-    alive: boolean;
-    pid: number | null;
-    heapMb: number;
-    workers: number;
-    busy: number;
-    maxWorkers: number;
-  }[] {
+  hostDetails(): IsolateHostDetails[] {
     return [...this.#hosts.values()].map((app) => {
       const alive = !!app.process && !app.process.dead;
       return {
@@ -177,6 +170,10 @@ export class IsolateTier implements TierDriver {
         maxWorkers: this.#o.workersPerApp,
       };
     });
+  }
+
+  details(): TierDetails {
+    return { isolateHosts: this.hostDetails() };
   }
 
   /** Host process ids by app, for the bench's memory figures. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KilnError } from "../core/mod.ts";
-import { bundleEsm, esmToIife, IIFE_GLOBAL, type ReadFile, SDK_MODULE } from "./_bundler.ts";
+import { bundleEsm, esmToIife, IIFE_GLOBAL, type ReadFile, SDK_MODULE } from "./_esbuild.ts";
 
 const reader = (files: Record<string, string>): ReadFile => (path) =>
   Promise.resolve(path in files ? files[path] : null);

@@ -1,7 +1,7 @@
 import { KilnError, quote } from "../core/mod.ts";
 import type { ExecutionCode, TierDriver } from "../sandbox/mod.ts";
 import type { StateManager } from "../state/mod.ts";
-import { bundleEsm, type EsmBundle, esmToIife, type ReadFile } from "./_bundler.ts";
+import { bundleEsm, type EsmBundle, esmToIife, type ReadFile } from "./_esbuild.ts";
 import { sha256 } from "./_hash.ts";
 import { Lru } from "./_lru.ts";
 
@@ -21,7 +21,7 @@ export interface CodeRequest {
 }
 
 /** Counters for tests and the metric collector. */
-export interface JitStats {
+export interface BundlerStats {
   /** esbuild bundles made (a new script content, or new content of a file it imports). */
   builds: number;
   /** Loads answered from an earlier revision's bundle because no input changed. */
@@ -37,17 +37,17 @@ interface CachedBuild extends EsmBundle {
 const MAX_VARIANTS = 4;
 
 /**
- * The JIT runner in interpreter mode: turns a component's script, read through the state manager
- * at the revision the app serves, into `ExecutionCode` for the chosen tier. Bundles are cached by
+ * The code loader: turns a component's script, read through the state manager at the revision
+ * the app serves, into `ExecutionCode` for the chosen tier. Bundles are cached by
  * the content hash of every file that went in, so a new revision takes effect on its first
  * request without a restart while a script no commit touched is never rebuilt.
  */
-export class JitRunner {
+export class CodeBundler {
   readonly #state: Pick<StateManager, "getDefinitionFileContent">;
   readonly #byRevision: Lru<string, Promise<ExecutionCode>>;
   readonly #byContent: Lru<string, CachedBuild[]>;
   readonly #iife = new Lru<string, Promise<string>>(256);
-  readonly #stats: JitStats = { builds: 0, contentHits: 0, revisionHits: 0 };
+  readonly #stats: BundlerStats = { builds: 0, contentHits: 0, revisionHits: 0 };
 
   constructor(
     state: Pick<StateManager, "getDefinitionFileContent">,
@@ -84,7 +84,7 @@ export class JitRunner {
     return loading;
   }
 
-  stats(): JitStats {
+  stats(): BundlerStats {
     return { ...this.#stats };
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { minimalApp, startKiln, type TestKiln } from "../../tests/_support/kiln.ts";
 import { KilnError } from "../core/mod.ts";
-import { type CodeRequest, JitRunner, type JitTask } from "./mod.ts";
+import { CodeBundler, type CodeRequest, type JitTask } from "./mod.ts";
 
 const ESM = { javascript: "esm" } as const;
 
@@ -9,7 +9,7 @@ async function withApp(
   files: Record<string, string>,
   fn: (
     t: TestKiln,
-    jit: JitRunner,
+    bundler: CodeBundler,
     commit: (path: string, text: string) => Promise<string>,
   ) => Promise<void>,
 ) {
@@ -22,7 +22,7 @@ async function withApp(
       });
       return r.resultingRevision;
     };
-    await fn(t, new JitRunner(t.kiln.state), commit);
+    await fn(t, new CodeBundler(t.kiln.state), commit);
   } finally {
     await t.close();
   }
@@ -43,8 +43,8 @@ function request(
   };
 }
 
-async function loadFails(jit: JitRunner, req: CodeRequest, code: string): Promise<KilnError> {
-  const err = await jit.load(req).then(() => assert.fail("expected a failure"), (e) => e);
+async function loadFails(bundler: CodeBundler, req: CodeRequest, code: string): Promise<KilnError> {
+  const err = await bundler.load(req).then(() => assert.fail("expected a failure"), (e) => e);
   assert.ok(err instanceof KilnError, String(err));
   assert.equal(err.code, code, err.message);
   return err;
@@ -56,56 +56,56 @@ const CALC = {
   "code/offset.ts": "export const offset = 0;\n",
 };
 
-Deno.test("JitRunner loads a script at the served revision as an ESM bundle", async () => {
-  await withApp(CALC, async (t, jit) => {
-    const code = await jit.load(request(served(t)));
+Deno.test("CodeBundler loads a script at the served revision as an ESM bundle", async () => {
+  await withApp(CALC, async (t, bundler) => {
+    const code = await bundler.load(request(served(t)));
     assert.equal(code.kind, "javascript");
     if (code.kind !== "javascript") return;
     assert.equal(code.format, "esm");
     assert.equal(code.entry, "add");
     assert.match(code.hash, /^[0-9a-f]{64}$/);
-    const again = await jit.load(request(served(t)));
+    const again = await bundler.load(request(served(t)));
     assert.equal(again, code, "the same revision is answered from memory");
-    assert.deepEqual(jit.stats(), { builds: 1, contentHits: 0, revisionHits: 1 });
-    const iife = await jit.load(request(served(t), {}, { javascript: "iife" }));
+    assert.deepEqual(bundler.stats(), { builds: 1, contentHits: 0, revisionHits: 1 });
+    const iife = await bundler.load(request(served(t), {}, { javascript: "iife" }));
     assert.ok(iife.kind === "javascript" && iife.format === "iife");
     assert.match(iife.source, /globalThis\.__kilnModule = __kilnModule;/);
     assert.notEqual(iife.hash, code.hash);
-    assert.equal(jit.stats().builds, 1, "the iife is derived from the same bundle");
+    assert.equal(bundler.stats().builds, 1, "the iife is derived from the same bundle");
   });
 });
 
-Deno.test("JitRunner rebuilds only when a file that went into the bundle changed", async () => {
-  await withApp(CALC, async (t, jit, commit) => {
+Deno.test("CodeBundler rebuilds only when a file that went into the bundle changed", async () => {
+  await withApp(CALC, async (t, bundler, commit) => {
     const original = served(t);
-    const first = await jit.load(request(original));
+    const first = await bundler.load(request(original));
     const unrelated = await commit("notes.md", "nothing to do with code\n");
-    const same = await jit.load(request(unrelated));
-    assert.equal(jit.stats().builds, 1, "a commit that leaves the inputs alone builds nothing");
-    assert.equal(jit.stats().contentHits, 1);
+    const same = await bundler.load(request(unrelated));
+    assert.equal(bundler.stats().builds, 1, "a commit that leaves the inputs alone builds nothing");
+    assert.equal(bundler.stats().contentHits, 1);
     assert.equal(same.hash, first.hash);
 
     const changed = await commit("code/offset.ts", "export const offset = 100;\n");
-    const rebuilt = await jit.load(request(changed));
-    assert.equal(jit.stats().builds, 2, "an imported file changed");
+    const rebuilt = await bundler.load(request(changed));
+    assert.equal(bundler.stats().builds, 2, "an imported file changed");
     assert.ok(rebuilt.kind === "javascript" && rebuilt.source.includes("100"));
 
-    const old = await jit.load(request(original));
+    const old = await bundler.load(request(original));
     assert.equal(old.hash, first.hash, "an older revision still answers with its own code");
-    assert.equal(jit.stats().builds, 2);
+    assert.equal(bundler.stats().builds, 2);
   });
 });
 
-Deno.test("JitRunner explains a script that does not build or lacks its function", async () => {
-  await withApp(CALC, async (t, jit, commit) => {
+Deno.test("CodeBundler explains a script that does not build or lacks its function", async () => {
+  await withApp(CALC, async (t, bundler, commit) => {
     const missing = await loadFails(
-      jit,
+      bundler,
       request(served(t), { function: "sub" }),
       "COMPONENT_BUILD_FAILED",
     );
     assert.match(missing.message, /has no export named "sub" \(it exports add\)/);
     const absent = await loadFails(
-      jit,
+      bundler,
       request(served(t), { script: "code/none.ts" }),
       "COMPONENT_BUILD_FAILED",
     );
@@ -114,23 +114,23 @@ Deno.test("JitRunner explains a script that does not build or lacks its function
       "code/calc.ts",
       'import x from "npm:lodash";\nexport const add = x;\n',
     );
-    const err = await loadFails(jit, request(broken), "COMPONENT_BUILD_FAILED");
+    const err = await loadFails(bundler, request(broken), "COMPONENT_BUILD_FAILED");
     assert.match(err.message, /npm: imports are refused/);
-    const builds = jit.stats().builds;
-    await loadFails(jit, request(broken), "COMPONENT_BUILD_FAILED");
-    assert.equal(jit.stats().builds, builds, "a failed build of a revision is remembered");
+    const builds = bundler.stats().builds;
+    await loadFails(bundler, request(broken), "COMPONENT_BUILD_FAILED");
+    assert.equal(bundler.stats().builds, builds, "a failed build of a revision is remembered");
   });
 });
 
-Deno.test("JitRunner serves wasm components and python as the tier needs them", async () => {
+Deno.test("CodeBundler serves wasm components and python as the tier needs them", async () => {
   const wasm = new Uint8Array([0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]);
   const b64 = btoa(String.fromCharCode(...wasm));
   await withApp({
     "code/hello.wasm.b64": `${b64.slice(0, 4)}\n${b64.slice(4)}\n`,
     "code/bad.wasm.b64": btoa("not wasm at all"),
     "code/handler.py": "def handle_request(request_data, context):\n    return {}\n",
-  }, async (t, jit) => {
-    const component = await jit.load(
+  }, async (t, bundler) => {
+    const component = await bundler.load(
       request(served(t), { script: "code/hello.wasm.b64", function: "handle", language: "wasm" }, {
         javascript: "iife",
         wasmComponent: true,
@@ -139,14 +139,14 @@ Deno.test("JitRunner serves wasm components and python as the tier needs them", 
     assert.ok(component.kind === "wasm-component");
     assert.deepEqual(component.bytes, wasm);
     const bad = await loadFails(
-      jit,
+      bundler,
       request(served(t), { script: "code/bad.wasm.b64", language: "wasm" }, {
         wasmComponent: true,
       }),
       "COMPONENT_BUILD_FAILED",
     );
     assert.match(bad.message, /does not decode to WebAssembly/);
-    const py = await jit.load(
+    const py = await bundler.load(
       request(served(t), {
         script: "code/handler.py",
         function: "handle_request",
@@ -155,7 +155,7 @@ Deno.test("JitRunner serves wasm components and python as the tier needs them", 
     );
     assert.ok(py.kind === "python" && py.source.startsWith("def handle_request"));
     const refused = await loadFails(
-      jit,
+      bundler,
       request(served(t), { script: "code/handler.py", language: "python" }, ESM),
       "TIER_UNAVAILABLE",
     );

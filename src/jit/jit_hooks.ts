@@ -3,7 +3,6 @@ import type { LlmRunner } from "../llm/mod.ts";
 import { validatorFor } from "../schema/mod.ts";
 import type { Logger } from "../core/mod.ts";
 import type { Registry } from "../registry/mod.ts";
-import type { RouterJitHooks } from "../router/mod.ts";
 import { payload } from "../../isolates/sdk.ts";
 import { sameOutput } from "./agreement.ts";
 import type { SampleStore } from "./sample_store.ts";
@@ -15,7 +14,7 @@ export interface JitMetrics {
 }
 
 /** What the hooks act through; `rollback` is the service's, as actor `kiln`. */
-export interface ServingHooksDeps {
+export interface JitHooksDeps {
   registry: Registry;
   prompts: Pick<LlmRunner, "loadTemplate" | "loadSchema">;
   samples: SampleStore;
@@ -29,18 +28,18 @@ export interface ServingHooksDeps {
 const MAX_SHADOW_IN_FLIGHT = 4;
 
 /**
- * The JIT loop on the request path: samples llm answers, checks generated answers against the
- * output schema, counts fallbacks, and shadows a share of generated answers with the LLM after
- * the response — rolling the component back when rolling agreement drops. Windows and counters
- * are per process.
+ * The JIT loop on the request path, as the jit handler kinds call it: samples llm answers, checks
+ * generated answers against the output schema, counts fallbacks, and shadows a share of generated
+ * answers with the LLM after the response — rolling the component back when rolling agreement
+ * drops. Windows and counters are per process.
  */
-export class ServingHooks implements RouterJitHooks {
-  readonly #o: ServingHooksDeps;
+export class JitHooks {
+  readonly #o: JitHooksDeps;
   readonly #shadows = new Map<string, ShadowWindow>();
   readonly #shadowInFlight = new Map<string, number>();
   readonly #fallbacks = new Map<string, number>();
 
-  constructor(deps: ServingHooksDeps) {
+  constructor(deps: JitHooksDeps) {
     this.#o = deps;
   }
 
@@ -59,7 +58,7 @@ export class ServingHooks implements RouterJitHooks {
   }
 
   /**
-   * Router hook: whether generated code's answer meets the schema the LLM's answers had to meet
+   * Whether generated code's answer meets the schema the LLM's answers had to meet
    * (the component's `outputSchema`, else its prompt's); null when it does, else why not.
    */
   async checkOutput(appId: string, revision: string, llm: ComponentDefinition, data: unknown) {
@@ -74,7 +73,7 @@ export class ServingHooks implements RouterJitHooks {
       : check.issues.map((i) => `${i.pointer || "/"}: ${i.message}`).join("; ");
   }
 
-  /** Router hook: an llm component answered; sample the pair per the app's sampling config. */
+  /** An llm component answered; sample the pair per the app's sampling config. */
   recordLlm(
     appId: string,
     component: ComponentDefinition,
@@ -104,7 +103,7 @@ export class ServingHooks implements RouterJitHooks {
     );
   }
 
-  /** Router hook: generated code failed and the LLM answered instead. */
+  /** Generated code failed and the LLM answered instead. */
   fellBack(appId: string, componentId: string, reason: string): void {
     const key = `${appId}\0${componentId}`;
     this.#fallbacks.set(key, (this.#fallbacks.get(key) ?? 0) + 1);
@@ -113,7 +112,7 @@ export class ServingHooks implements RouterJitHooks {
   }
 
   /**
-   * Router hook: generated code answered. On a sampled share of calls the LLM answers too, in
+   * Generated code answered. On a sampled share of calls the LLM answers too, in
    * the background; disagreement beyond the app's threshold over the rolling window rolls the
    * component back to the LLM on its own.
    */

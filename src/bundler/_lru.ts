@@ -1,6 +1,6 @@
 /**
- * A bounded map that forgets the least recently used entry first, so the JIT's caches stay small
- * however many revisions an app goes through.
+ * A bounded map that forgets the least recently used entry first, so the bundler's caches stay
+ * small however many revisions an app goes through.
  */
 export class Lru<K, V> {
   readonly #map = new Map<K, V>();

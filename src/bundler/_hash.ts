@@ -1,0 +1,6 @@
+import { createHash } from "node:crypto";
+
+/** Hex SHA-256 of text or bytes: the content identity bundles are cached and tiers keep code by. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { minimalApp, startKiln, type TestKiln } from "../../tests/_support/kiln.ts";
+import { phoneAppFiles } from "../../tests/_support/jit.ts";
+import { codeHandler } from "../bundler/mod.ts";
+import { KilnError, Logger, silentLogger } from "../core/mod.ts";
+import type { ToolCaller } from "../mcp/mod.ts";
+import { type HandlerKinds, type Invocation, Router } from "./mod.ts";
+
+const ADMIN: ToolCaller = { kind: "admin" };
+
+/** A Kiln with a `shop` app (jit components) and a `phones` app (an llm component). */
+async function withApps(fn: (t: TestKiln) => Promise<void>): Promise<void> {
+  const t = await startKiln({ optimization: { evaluateEveryMs: 0 } });
+  try {
+    await t.kiln.registry.registerApplication({ files: minimalApp("shop") });
+    await t.kiln.registry.registerApplication({ files: phoneAppFiles() });
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+function routerOf(t: TestKiln, handlers: HandlerKinds, logger: Logger = silentLogger): Router {
+  const { registry, tools, executionTokens } = t.kiln;
+  return new Router({ registry, handlers, tools, executionTokens, logger });
+}
+
+const postPhone = (router: Router) =>
+  router.handle(
+    new Request("http://kiln.test/apps/phones/phones/format", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ phone: "4155550100" }),
+    }),
+  );
+
+Deno.test("Router answers UNAVAILABLE naming the handler type no kind runs", async () => {
+  await withApps(async (t) => {
+    const router = routerOf(t, {
+      jit: codeHandler({ bundler: t.kiln.bundler, sandbox: t.kiln.sandbox }),
+    });
+    const res = await postPhone(router);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("x-kiln-tier"), null, "nothing ran, so no tier is reported");
+    const { error } = await res.json();
+    assert.equal(error.code, "UNAVAILABLE");
+    assert.match(error.message, /"format-phone" is a llm component, and this node runs no llm/);
+    assert.deepEqual(error.details, { componentId: "format-phone", handlerType: "llm" });
+
+    const err = await router.invoke("phones", "format-phone", { phone: "1" }, ADMIN).then(
+      () => assert.fail("expected UNAVAILABLE"),
+      (e) => e,
+    );
+    assert.ok(err instanceof KilnError);
+    assert.equal(err.code, "UNAVAILABLE");
+    assert.equal(err.status, 503);
+    const [stat] = router.stats().filter((s) => s.componentId === "format-phone");
+    assert.equal(stat.outcome, "unavailable");
+    assert.equal(stat.count, 2);
+
+    // The kind that is there still runs its components.
+    const ok = await router.handle(new Request("http://kiln.test/apps/shop/api/users/7"));
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal(ok.headers.get("x-kiln-tier"), "isolate");
+  });
+});
+
+Deno.test("Router hands a kind its invocation: decide() sets the tier headers, bind() a token", async () => {
+  await withApps(async (t) => {
+    const seen: { token?: string; valid?: boolean; tools?: string[]; inv?: Invocation } = {};
+    const router = routerOf(t, {
+      llm: {
+        run(component, inv) {
+          seen.inv = inv;
+          inv.decide({ tier: "wasm", reason: "test kind: \u00e9 wasm", accepts: {} });
+          using bound = inv.bind({ ...component, permissions: ["core.state.getRuntimeValue"] });
+          seen.token = bound.token;
+          const claims = t.kiln.executionTokens.verify(bound.token);
+          seen.valid = claims !== null;
+          seen.tools = claims?.t;
+          return Promise.resolve({
+            requestId: inv.requestId,
+            resultType: "generic",
+            data: { answered: bound.context.componentId },
+            metrics: { execution_time_ms: 1, mcp_calls: [] },
+          });
+        },
+      },
+    });
+    const res = await postPhone(router);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { answered: "format-phone" });
+    assert.equal(res.headers.get("x-kiln-tier"), "wasm");
+    assert.equal(res.headers.get("x-kiln-tier-reason"), "test kind: ? wasm");
+    assert.equal(seen.inv?.appId, "phones");
+    assert.equal(seen.inv?.snapshot.definition.appId, "phones");
+    assert.equal(seen.inv?.requestData.httpDetails?.method, "POST");
+    assert.equal(seen.valid, true, "the token is live while the execution runs");
+    assert.deepEqual(seen.tools, ["core.state.getRuntimeValue"], "the kind widened permissions");
+    assert.equal(t.kiln.executionTokens.verify(seen.token!), null, "revoked once it ends");
+    const [stat] = router.stats().filter((s) => s.componentId === "format-phone");
+    assert.equal(stat.tier, "wasm");
+    assert.equal(stat.outcome, "ok");
+  });
+});
+
+Deno.test("Router answers an unexpected failure of a kind as INTERNAL and logs its stack", async () => {
+  await withApps(async (t) => {
+    const records: Record<string, unknown>[] = [];
+    const logger = new Logger({}, "info", (r) => records.push(r));
+    const router = routerOf(t, {
+      llm: { run: () => Promise.reject(new TypeError("kind bug")) },
+    }, logger);
+    const res = await postPhone(router);
+    assert.equal(res.status, 500);
+    const { error } = await res.json();
+    assert.deepEqual([error.code, error.message], ["INTERNAL", "internal error"]);
+    const failed = records.filter((r) => r.msg === "invocation failed unexpectedly");
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].error, "TypeError: kind bug");
+    assert.match(String(failed[0].stack), /kind bug/);
+    assert.equal(failed[0].componentId, "format-phone");
+  });
+});

@@ -1,0 +1,42 @@
+import type { TierName, TierStats } from "./tier.ts";
+
+/** One container pool: its spec, counters and containers (the container tier). */
+export interface PoolDetails {
+  appId: string;
+  poolName: string;
+  image: string;
+  minInstances: number;
+  maxInstances: number;
+  stats: Record<string, number>;
+  containers: { name: string; state: "idle" | "busy"; ageMs: number; executions: number }[];
+}
+
+/** One app's isolate host process (the isolate tier). */
+export interface IsolateHostDetails {
+  key: string;
+  alive: boolean;
+  pid: number | null;
+  heapMb: number;
+  workers: number;
+  busy: number;
+  maxWorkers: number;
+}
+
+/** What a tier shows of its sandboxes, as plain data; each tier fills what it has. */
+export interface TierDetails {
+  pools?: PoolDetails[];
+  isolateHosts?: IsolateHostDetails[];
+}
+
+/** What the admin panel's sandbox page shows (`GET /v1/sandboxes`). */
+export interface SandboxOverview {
+  tiers: {
+    tier: TierName;
+    available: boolean;
+    reason?: string;
+    stats?: TierStats;
+  }[];
+  pools: PoolDetails[];
+  /** The isolate tier's host process per app. */
+  isolateHosts: IsolateHostDetails[];
+}
