@@ -1,5 +1,5 @@
 /**
- * `deno task admin`: bundles the admin panel's client with esbuild — `src/admin/ui/main.ts`
+ * `deno task admin`: bundles the admin panel's client with esbuild — `web/admin/main.ts`
  * (Preact + htm, every page) into `src/generated/admin_ui.bundle.js`, uPlot and highlight.js into
  * bundles of their own that the pages needing them import at run time — and its styles (the
  * panel's and uPlot's) into `src/generated/admin_ui.bundle.css`. Kiln embeds them with text
@@ -16,12 +16,12 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** The panel, and the two heavy libraries it loads only on the pages that need them. */
 const ENTRIES: [entry: string, target: string][] = [
-  ["src/admin/ui/main.ts", "src/generated/admin_ui.bundle.js"],
-  ["src/admin/ui/uplot_entry.ts", "src/generated/admin_uplot.bundle.js"],
-  ["src/admin/ui/highlight.ts", "src/generated/admin_highlight.bundle.js"],
+  ["web/admin/main.ts", "src/generated/admin_ui.bundle.js"],
+  ["web/admin/uplot_entry.ts", "src/generated/admin_uplot.bundle.js"],
+  ["web/admin/highlight.ts", "src/generated/admin_highlight.bundle.js"],
 ];
 const CSS_TARGET = "src/generated/admin_ui.bundle.css";
-const CSS_SOURCES = ["node_modules/uplot/dist/uPlot.min.css", "src/admin/ui/admin.css"];
+const CSS_SOURCES = ["node_modules/uplot/dist/uPlot.min.css", "web/admin/admin.css"];
 
 const LOADERS: Record<string, esbuild.Loader> = { ts: "ts", js: "js", mjs: "js", json: "json" };
 

@@ -35,7 +35,7 @@ async function* walk(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
     const path = join(dir, e.name);
     if (e.isDirectory) {
-      if (e.name === "node_modules" || e.name === "ui") continue; // the admin client is a browser workspace
+      if (e.name === "node_modules") continue;
       yield* walk(path);
     } else if (/\.tsx?$/.test(e.name) && !/_test\.tsx?$/.test(e.name)) yield path;
     else if (/\.js$/.test(e.name) && relative(SRC, dir) === GENERATED) yield path;
