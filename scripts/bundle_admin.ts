@@ -1,11 +1,12 @@
 /**
- * `deno task admin`: bundles the admin panel's client with esbuild — `src/admin/ui/main.ts`
- * (Preact + htm, every page) into `src/admin/_ui.bundle.js`, uPlot and highlight.js into bundles
- * of their own that the pages needing them import at run time — and its styles (the panel's and
- * uPlot's) into `src/admin/_ui.bundle.css`. Kiln embeds both with text imports, so the panel
- * works offline and inside `deno compile`. `--check` (CI: `admin:check`) fails when either is
- * stale. esbuild's wasm build runs in-process; packages resolve from `node_modules/` (Deno's
- * `nodeModulesDir: auto`) through the package's `exports`, nothing is fetched.
+ * `deno task admin`: bundles the admin panel's client with esbuild — `web/admin/main.ts`
+ * (Preact + htm, every page) into `src/generated/admin_ui.bundle.js`, uPlot and highlight.js into
+ * bundles of their own that the pages needing them import at run time — and its styles (the
+ * panel's and uPlot's) into `src/generated/admin_ui.bundle.css`. Kiln embeds them with text
+ * imports, so the panel works offline and inside `deno compile`. `--check` (CI: `admin:check`)
+ * fails when any is stale. esbuild's wasm build runs in-process; packages resolve from
+ * `node_modules/` (Deno's `nodeModulesDir: auto`) through the package's `exports`, nothing is
+ * fetched.
  */
 import * as esbuild from "esbuild-wasm/esm/browser.js";
 import esbuildWasm from "../src/bundler/_esbuild_wasm.js";
@@ -15,12 +16,12 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** The panel, and the two heavy libraries it loads only on the pages that need them. */
 const ENTRIES: [entry: string, target: string][] = [
-  ["src/admin/ui/main.ts", "src/admin/_ui.bundle.js"],
-  ["src/admin/ui/uplot_entry.ts", "src/admin/_ui_uplot.bundle.js"],
-  ["src/admin/ui/highlight.ts", "src/admin/_ui_highlight.bundle.js"],
+  ["web/admin/main.ts", "src/generated/admin_ui.bundle.js"],
+  ["web/admin/uplot_entry.ts", "src/generated/admin_uplot.bundle.js"],
+  ["web/admin/highlight.ts", "src/generated/admin_highlight.bundle.js"],
 ];
-const CSS_TARGET = "src/admin/_ui.bundle.css";
-const CSS_SOURCES = ["node_modules/uplot/dist/uPlot.min.css", "src/admin/ui/admin.css"];
+const CSS_TARGET = "src/generated/admin_ui.bundle.css";
+const CSS_SOURCES = ["node_modules/uplot/dist/uPlot.min.css", "web/admin/admin.css"];
 
 const LOADERS: Record<string, esbuild.Loader> = { ts: "ts", js: "js", mjs: "js", json: "json" };
 

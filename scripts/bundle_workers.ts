@@ -1,8 +1,9 @@
 /**
- * `deno task workers`: bundles each sandbox worker entry point into one self-contained script that
- * Kiln embeds with a text import and starts from a blob: URL. A worker started from a file: URL
- * needs read access to Kiln's source tree (which a compiled or locked-down Kiln does not have),
- * so workers that import npm code ship this way. `--check` (CI) fails when a bundle is stale.
+ * `deno task workers`: bundles each sandbox worker entry point into one self-contained script in
+ * `src/generated/` that Kiln embeds with a text import and starts from a blob: URL. A worker
+ * started from a file: URL needs read access to Kiln's source tree (which a compiled or
+ * locked-down Kiln does not have), so workers that import npm code ship this way. `--check` (CI:
+ * `workers:check`) fails when a bundle is stale.
  */
 import { fileURLToPath } from "node:url";
 
@@ -17,7 +18,7 @@ interface Bundle {
 const WORKERS: Bundle[] = [
   {
     entry: "src/sandbox/wasm/_quickjs_worker.ts",
-    target: "src/sandbox/wasm/_quickjs_worker.bundle.js",
+    target: "src/generated/quickjs_worker.bundle.js",
     platform: "deno",
     // Emscripten loaders take their Node path when `process` exists, and that path needs a file:
     // URL; a blob: worker has none, and the sandbox has no use for `process` anyway.
@@ -26,13 +27,13 @@ const WORKERS: Bundle[] = [
   {
     // Prompt templates render in each app's renderer process, on workers started from this.
     entry: "src/template/_render_worker.ts",
-    target: "src/template/_render_worker.bundle.js",
+    target: "src/generated/render_worker.bundle.js",
     platform: "browser",
   },
   {
     // The LLM runner as a sandbox program: no Node built-ins (browser builds of its packages).
     entry: "src/llm/container_task.ts",
-    target: "src/llm/_container_task.bundle.js",
+    target: "src/generated/llm_container_task.bundle.js",
     platform: "browser",
   },
 ];

@@ -4,6 +4,9 @@
  * (or reaches a `_private` file), and any `src/` import of `tests/`. In the spirit of Deno std's
  * `_tools/check_circular_package_dependencies.ts` and `check_mod_exports.ts`.
  *
+ * `src/generated/` (the committed bundles and embedded sources) is a leaf: any folder may import
+ * its files directly, and its files may import nothing from `src/`.
+ *
  * `--graph` prints the folder graph instead (who imports whom), for `docs/architecture.md`.
  */
 import { dirname, join, relative, resolve } from "node:path";
@@ -12,6 +15,8 @@ const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const SRC = join(ROOT, "src");
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/g;
 const DYNAMIC = /import\(\s*["']([^"']+)["']\s*\)/g;
+/** Generated files: imported directly by anyone, importing nothing. */
+const GENERATED = "generated";
 
 /** The folder a file belongs to: `src/<folder>/…`, nested folders count as their own. */
 function folderOf(file: string): string {
@@ -30,9 +35,10 @@ async function* walk(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
     const path = join(dir, e.name);
     if (e.isDirectory) {
-      if (e.name === "node_modules" || e.name === "ui") continue; // the admin client is a browser workspace
+      if (e.name === "node_modules") continue;
       yield* walk(path);
     } else if (/\.tsx?$/.test(e.name) && !/_test\.tsx?$/.test(e.name)) yield path;
+    else if (/\.js$/.test(e.name) && relative(SRC, dir) === GENERATED) yield path;
   }
 }
 
@@ -64,6 +70,14 @@ export async function checkBoundaries(): Promise<
       if (to === from) continue;
       const base = target.slice(target.lastIndexOf("/") + 1);
       const fromSub = subsystemOf(from), toSub = subsystemOf(to);
+      if (fromSub === GENERATED) {
+        problems.push({
+          file: relative(ROOT, file),
+          message: `imports ${relative(SRC, target)}: src/generated/ imports nothing from src/`,
+        });
+        continue;
+      }
+      if (toSub === GENERATED) continue;
       // Inside one subsystem (a top-level folder) files may use each other, private ones too,
       // as in Deno std's packages; across subsystems only a folder's door, mod.ts.
       if (fromSub === toSub) continue;

@@ -1,6 +1,7 @@
 /**
- * Embeds the sandbox runners (sandbox-images/*) into Kiln as a generated module, so image builds
- * work from a compiled binary that cannot read the source tree. `--check` fails when stale.
+ * Embeds the sandbox runners (sandbox-images/*) into Kiln as a generated module,
+ * `src/generated/runner_sources.ts`, so image builds work from a compiled binary that cannot read
+ * the source tree. `--check` fails when it is stale (so does `runner_sources_test.ts`).
  */
 import { fileURLToPath } from "node:url";
 
@@ -15,7 +16,7 @@ const FILES = [
   "sandbox-images/python-runner/container.py",
   "sandbox-images/python-runner/command.py",
 ];
-const OUT = "src/sandbox/container/_runner_sources.ts";
+const OUT = "src/generated/runner_sources.ts";
 const root = fileURLToPath(new URL("../", import.meta.url));
 
 export async function renderRunnerSources(): Promise<string> {

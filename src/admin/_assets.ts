@@ -1,7 +1,7 @@
-import script from "./_ui.bundle.js" with { type: "text" };
-import css from "./_ui.bundle.css" with { type: "text" };
-import uplot from "./_ui_uplot.bundle.js" with { type: "text" };
-import highlight from "./_ui_highlight.bundle.js" with { type: "text" };
+import script from "../generated/admin_ui.bundle.js" with { type: "text" };
+import css from "../generated/admin_ui.bundle.css" with { type: "text" };
+import uplot from "../generated/admin_uplot.bundle.js" with { type: "text" };
+import highlight from "../generated/admin_highlight.bundle.js" with { type: "text" };
 import { createHash } from "node:crypto";
 
 /**

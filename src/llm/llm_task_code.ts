@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ComponentDefinition } from "../models/mod.ts";
 import type { ExecutionCode } from "../sandbox/mod.ts";
-import BUNDLE from "./_container_task.bundle.js" with { type: "text" };
+import BUNDLE from "../generated/llm_container_task.bundle.js" with { type: "text" };
 
 /** MCP tools the sandboxed LLM runner needs besides the component's own permissions. */
 export const LLM_TASK_TOOLS = ["core.llm.generate", "core.state.getDefinitionFileContent"];

@@ -6,7 +6,7 @@
  */
 import { KilnError } from "../core/mod.ts";
 import { hostMain } from "./_host_program.ts";
-import WORKER from "./_render_worker.bundle.js" with { type: "text" };
+import WORKER from "../generated/render_worker.bundle.js" with { type: "text" };
 
 /** What a job came back as: the worker's answer, or why the host gave up on it. */
 export type HostAnswer =

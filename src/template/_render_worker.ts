@@ -2,8 +2,8 @@
  * The render worker: one per concurrent render inside an app's renderer process (see
  * `_host_program.ts`). It renders one job at a time with the hardened nunjucks and answers the
  * texts or the error; the host terminates it at the job's deadline. Bundled into
- * `_render_worker.bundle.js` (`deno task workers`) so the permissionless host can start it from
- * a blob: URL.
+ * `src/generated/render_worker.bundle.js` (`deno task workers`) so the permissionless host can
+ * start it from a blob: URL.
  */
 import { KilnError } from "../core/errors.ts";
 import { renderParts } from "./_nunjucks_env.ts";

@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import { KilnError } from "../../core/mod.ts";
 import { VERSION } from "../../version.ts";
 import type { DockerApi } from "./docker_api.ts";
-import { RUNNER_SOURCES } from "./_runner_sources.ts";
+import { RUNNER_SOURCES } from "../../generated/runner_sources.ts";
 import { packTar, type TarFile } from "./_tar.ts";
 
 /** The runner images Kiln builds and its default pools use. */

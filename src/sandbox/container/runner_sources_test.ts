@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RUNNER_SOURCES } from "./_runner_sources.ts";
+import { RUNNER_SOURCES } from "../../generated/runner_sources.ts";
 
 Deno.test("the embedded runner sources match sandbox-images/ (run scripts/gen_runner_sources.ts)", async () => {
   const root = new URL("../../../", import.meta.url);

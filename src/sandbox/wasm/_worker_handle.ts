@@ -6,7 +6,7 @@
  */
 import { KilnError } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
-import WORKER_BUNDLE from "./_quickjs_worker.bundle.js" with { type: "text" };
+import WORKER_BUNDLE from "../../generated/quickjs_worker.bundle.js" with { type: "text" };
 import type { ExecutionHost } from "../tier.ts";
 import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
 
