@@ -1,8 +1,14 @@
 /**
- * Keeps the layers one-way (`deno task check` runs it): reads every import under `src/` and fails
- * on an import cycle between folders, a cross-folder import that bypasses the folder's `mod.ts`
- * (or reaches a `_private` file), and any `src/` import of `tests/`. In the spirit of Deno std's
- * `_tools/check_circular_package_dependencies.ts` and `check_mod_exports.ts`.
+ * Keeps the layers one-way (`deno task check` runs it). Reads every import under `src/` and fails
+ * on:
+ * - an import between folders that the folder's layer does not allow (`LAYERS`), or a folder
+ *   with no declared layer;
+ * - an import cycle between folders, or between files of one folder;
+ * - a cross-folder import that bypasses the folder's door, `mod.ts`;
+ * - any `src/` import of `tests/`;
+ * - a name a `mod.ts` exports that nothing outside its folder imports (a door wider than its use).
+ * In the spirit of Deno std's `_tools/check_circular_package_dependencies.ts` and
+ * `check_mod_exports.ts`.
  *
  * `src/generated/` (the committed bundles and embedded sources) is a leaf: any folder may import
  * its files directly, and its files may import nothing from `src/`.
@@ -11,69 +17,157 @@
  */
 import { dirname, join, relative, resolve } from "node:path";
 
-const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
-const SRC = join(ROOT, "src");
+/**
+ * Each top-level folder of `src/`, bottom to top, with the folders it may import. The order is
+ * the layer diagram of `docs/architecture.md`; keep the two together.
+ */
+export const LAYERS: Record<string, readonly string[]> = {
+  core: [],
+  models: ["core"],
+  metrics: ["core", "models"],
+  schema: ["core", "models"],
+  template: ["core", "models"],
+  state: ["core", "models", "schema"],
+  auth: ["core", "models", "state"],
+  registry: ["core", "models", "schema", "state", "auth"],
+  sandbox: ["core", "models", "metrics"],
+  mcp: ["core", "models", "metrics", "auth", "registry"],
+  router: ["core", "models", "metrics", "auth", "registry", "sandbox", "mcp"],
+  bundler: ["core", "models", "state", "sandbox", "router"],
+  llm: ["core", "models", "metrics", "schema", "template", "state", "sandbox", "mcp", "router"],
+  workflow: ["core", "models", "schema", "auth", "state", "registry", "mcp", "router"],
+  jit: [
+    "core",
+    "models",
+    "metrics",
+    "schema",
+    "state",
+    "auth",
+    "registry",
+    "sandbox",
+    "mcp",
+    "router",
+    "bundler",
+    "llm",
+  ],
+  tools: [
+    "core",
+    "models",
+    "metrics",
+    "schema",
+    "state",
+    "auth",
+    "registry",
+    "sandbox",
+    "mcp",
+    "router",
+    "llm",
+    "workflow",
+    "jit",
+  ],
+  admin: ["core", "models", "auth", "state"],
+  http: [
+    "core",
+    "models",
+    "metrics",
+    "schema",
+    "state",
+    "auth",
+    "registry",
+    "sandbox",
+    "mcp",
+    "router",
+    "llm",
+    "workflow",
+    "jit",
+    "tools",
+    "admin",
+  ],
+  cli: [
+    "core",
+    "models",
+    "metrics",
+    "schema",
+    "state",
+    "auth",
+    "registry",
+    "sandbox",
+    "mcp",
+    "router",
+    "llm",
+    "workflow",
+    "jit",
+    "tools",
+    "admin",
+    "http",
+  ],
+};
+
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/g;
 const DYNAMIC = /import\(\s*["']([^"']+)["']\s*\)/g;
+/** `import { a, type b, c as d } from "…"` and `export { … } from "…"`, with their names. */
+const NAMED = /(?:^|\n)\s*(import|export)\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g;
 /** Generated files: imported directly by anyone, importing nothing. */
 const GENERATED = "generated";
-
-/** The folder a file belongs to: `src/<folder>/…`, nested folders count as their own. */
-function folderOf(file: string): string {
-  const rel = relative(SRC, file);
-  const parts = rel.split("/");
-  if (parts.length === 1) return "."; // src/kiln.ts, src/main.ts: the composition root
-  return parts.slice(0, -1).join("/");
-}
-
-/** The top-level subsystem of a folder (`sandbox/isolate` → `sandbox`). */
-function subsystemOf(folder: string): string {
-  return folder.split("/")[0];
-}
-
-async function* walk(dir: string): AsyncGenerator<string> {
-  for await (const e of Deno.readDir(dir)) {
-    const path = join(dir, e.name);
-    if (e.isDirectory) {
-      if (e.name === "node_modules") continue;
-      yield* walk(path);
-    } else if (/\.tsx?$/.test(e.name) && !/_test\.tsx?$/.test(e.name)) yield path;
-    else if (/\.js$/.test(e.name) && relative(SRC, dir) === GENERATED) yield path;
-  }
-}
 
 export interface Problem {
   file: string;
   message: string;
 }
 
-/** Every boundary problem in `src/`, plus the subsystem graph. */
-export async function checkBoundaries(): Promise<
-  { problems: Problem[]; graph: Map<string, Set<string>> }
-> {
+export interface BoundaryReport {
+  problems: Problem[];
+  /** Top-level folder → the top-level folders it imports. */
+  graph: Map<string, Set<string>>;
+}
+
+/** Every boundary problem in `<root>/src/`, plus the folder graph. */
+export async function checkBoundaries(
+  root: string,
+  layers: Record<string, readonly string[]> = LAYERS,
+): Promise<BoundaryReport> {
+  const src = join(root, "src");
   const problems: Problem[] = [];
   const graph = new Map<string, Set<string>>();
-  for await (const file of walk(SRC)) {
+  const files = new Map<string, Set<string>>(); // file → files of the same folder it imports
+  const rel = (file: string) => relative(root, file);
+  const folderOf = (file: string) => {
+    const parts = relative(src, file).split("/");
+    return parts.length === 1 ? "." : parts.slice(0, -1).join("/");
+  };
+  const sources = await collect(
+    src,
+    (dir, name) =>
+      (/\.tsx?$/.test(name) || (/\.js$/.test(name) && relative(src, dir) === GENERATED)) &&
+      !/_test\.tsx?$/.test(name),
+  );
+  for (const file of sources) {
     const text = await Deno.readTextFile(file);
     const from = folderOf(file);
-    const specifiers = [...text.matchAll(IMPORT), ...text.matchAll(DYNAMIC)].map((m) => m[1]);
-    for (const spec of specifiers) {
+    const fromSub = from.split("/")[0];
+    files.set(file, new Set());
+    if (from !== "." && !(fromSub in layers) && fromSub !== GENERATED) {
+      problems.push({ file: rel(file), message: `src/${fromSub}/ has no layer in LAYERS` });
+    }
+    for (const spec of specifiers(text)) {
       if (!spec.startsWith(".")) continue;
       const target = resolve(dirname(file), spec);
-      const relTarget = relative(ROOT, target);
-      if (relTarget.startsWith("tests/")) {
-        problems.push({ file: relative(ROOT, file), message: `imports ${relTarget} from tests/` });
+      if (relative(root, target).startsWith("tests/")) {
+        problems.push({ file: rel(file), message: `imports ${rel(target)} from tests/` });
         continue;
       }
-      if (!target.startsWith(SRC + "/")) continue;
+      if (!target.startsWith(src + "/")) continue;
       const to = folderOf(target);
-      if (to === from) continue;
+      if (to === from) {
+        files.get(file)!.add(target);
+        continue;
+      }
       const base = target.slice(target.lastIndexOf("/") + 1);
-      const fromSub = subsystemOf(from), toSub = subsystemOf(to);
+      const toSub = to.split("/")[0];
       if (fromSub === GENERATED) {
         problems.push({
-          file: relative(ROOT, file),
-          message: `imports ${relative(SRC, target)}: src/generated/ imports nothing from src/`,
+          file: rel(file),
+          message: `imports ${relative(src, target)}: src/generated/ imports nothing from src/`,
         });
         continue;
       }
@@ -84,17 +178,25 @@ export async function checkBoundaries(): Promise<
       if (to === ".") {
         // The composition root is reached only by the CLI that starts it.
         if (!(fromSub === "cli" && base === "kiln.ts")) {
-          problems.push({ file: relative(ROOT, file), message: `imports src/${base}` });
+          problems.push({ file: rel(file), message: `imports src/${base}` });
         }
         continue;
       }
       if (base !== "mod.ts") {
         problems.push({
-          file: relative(ROOT, file),
-          message: `imports ${relative(SRC, target)} instead of ${to}/mod.ts`,
+          file: rel(file),
+          message: `imports ${relative(src, target)} instead of ${to}/mod.ts`,
         });
       }
       if (from === ".") continue;
+      if (fromSub in layers && !layers[fromSub].includes(toSub)) {
+        problems.push({
+          file: rel(file),
+          message: `imports ${toSub}/, which the ${fromSub} layer may not (it may import: ${
+            layers[fromSub].join(", ") || "nothing in src/"
+          })`,
+        });
+      }
       if (!graph.has(fromSub)) graph.set(fromSub, new Set());
       graph.get(fromSub)!.add(toSub);
     }
@@ -102,7 +204,79 @@ export async function checkBoundaries(): Promise<
   for (const cycle of cycles(graph)) {
     problems.push({ file: "src/", message: `folder cycle: ${cycle.join(" → ")}` });
   }
+  const fileGraph = new Map(
+    [...files].map(([f, tos]) => [rel(f), new Set([...tos].map(rel))]),
+  );
+  for (const cycle of cycles(fileGraph)) {
+    problems.push({ file: cycle[0], message: `file cycle: ${cycle.join(" → ")}` });
+  }
+  problems.push(...await unusedExports(root, src));
   return { problems, graph };
+}
+
+/** Names a `mod.ts` exports that no file outside its folder imports from it. */
+async function unusedExports(root: string, src: string): Promise<Problem[]> {
+  const doors = await collect(src, (_dir, name) => name === "mod.ts");
+  const users = await collect(root, (_dir, name) => /\.tsx?$/.test(name));
+  const exported = new Map<string, Set<string>>();
+  for (const door of doors) {
+    const names = new Set<string>();
+    for (const m of (await Deno.readTextFile(door)).matchAll(NAMED)) {
+      if (m[1] === "export") { for (const n of names_(m[2])) names.add(n.public); }
+    }
+    exported.set(door, names);
+  }
+  const used = new Map<string, Set<string>>([...doors].map((d) => [d, new Set()]));
+  for (const file of users) {
+    const text = await Deno.readTextFile(file);
+    for (const m of text.matchAll(NAMED)) {
+      if (!m[3].startsWith(".")) continue;
+      const target = resolve(dirname(file), m[3]);
+      const seen = used.get(target);
+      // A folder's own files (and its mod.ts) do not count as use from outside it.
+      if (!seen || dirname(file) === dirname(target)) continue;
+      for (const n of names_(m[2])) seen.add(n.imported);
+    }
+  }
+  const problems: Problem[] = [];
+  for (const [door, names] of exported) {
+    const unused = [...names].filter((n) => !used.get(door)!.has(n)).sort();
+    if (unused.length > 0) {
+      problems.push({
+        file: relative(root, door),
+        message: `exports what nothing outside its folder imports: ${unused.join(", ")}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** The names of a `{ … }` import/export list: as imported (left of `as`) and as exposed. */
+function names_(list: string): { imported: string; public: string }[] {
+  return list.split(",").map((s) => s.trim().replace(/^type\s+/, "")).filter(Boolean).map(
+    (s) => {
+      const [imported, alias] = s.split(/\s+as\s+/);
+      return { imported, public: alias ?? imported };
+    },
+  );
+}
+
+function specifiers(text: string): string[] {
+  return [...text.matchAll(IMPORT), ...text.matchAll(DYNAMIC)].map((m) => m[1]);
+}
+
+async function collect(
+  dir: string,
+  keep: (dir: string, name: string) => boolean,
+  out: string[] = [],
+): Promise<string[]> {
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name === "node_modules" || e.name.startsWith(".")) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory) await collect(path, keep, out);
+    else if (e.isFile && keep(dir, e.name)) out.push(path);
+  }
+  return out.sort();
 }
 
 /** One representative cycle per strongly connected component (Tarjan). */
@@ -150,7 +324,8 @@ function pathThrough(graph: Map<string, Set<string>>, scc: string[]): string[] {
 }
 
 if (import.meta.main) {
-  const { problems, graph } = await checkBoundaries();
+  const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
+  const { problems, graph } = await checkBoundaries(root);
   if (Deno.args.includes("--graph")) {
     for (const [from, tos] of [...graph].sort()) {
       console.log(`${from} → ${[...tos].sort().join(", ")}`);
@@ -162,5 +337,5 @@ if (import.meta.main) {
     console.error(`\n${problems.length} boundary problem(s); see docs/architecture.md (layers).`);
     Deno.exit(1);
   }
-  console.log("boundaries: no folder cycles, imports go through mod.ts");
+  console.log("boundaries: layers one-way, no cycles, imports through mod.ts, doors no wider");
 }
