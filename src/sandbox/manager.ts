@@ -1,7 +1,7 @@
 import { KilnError, type Logger, quote } from "../core/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
-import type { SandboxOverview } from "./overview.ts";
+import type { SandboxOverview } from "./tier.ts";
 import type { ExecutionJob, TierDriver, TierName, TierStats } from "./tier.ts";
 
 interface CallTally {

@@ -5,7 +5,8 @@ export type { IsolateTierOptions } from "./isolate/mod.ts";
 export { JcoComponentRunner, WasmTier } from "./wasm/mod.ts";
 export type { JcoRunnerOptions, WasmTierOptions } from "./wasm/mod.ts";
 export { DEFAULT_LIMITS, TIER_STRENGTH } from "./tier.ts";
-export type { IsolateHostDetails, PoolDetails, SandboxOverview, TierDetails } from "./overview.ts";
+export type { IsolateHostDetails, PoolDetails, TierDetails } from "./overview.ts";
+export type { SandboxOverview } from "./tier.ts";
 export type {
   ExecutionCode,
   ExecutionHost,

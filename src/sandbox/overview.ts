@@ -1,5 +1,3 @@
-import type { TierName, TierStats } from "./tier.ts";
-
 /** One container pool: its spec, counters and containers (the container tier). */
 export interface PoolDetails {
   appId: string;
@@ -26,17 +24,4 @@ export interface IsolateHostDetails {
 export interface TierDetails {
   pools?: PoolDetails[];
   isolateHosts?: IsolateHostDetails[];
-}
-
-/** What the admin panel's sandbox page shows (`GET /v1/sandboxes`). */
-export interface SandboxOverview {
-  tiers: {
-    tier: TierName;
-    available: boolean;
-    reason?: string;
-    stats?: TierStats;
-  }[];
-  pools: PoolDetails[];
-  /** The isolate tier's host process per app. */
-  isolateHosts: IsolateHostDetails[];
 }

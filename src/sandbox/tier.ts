@@ -1,5 +1,5 @@
 import type { ExecuteRequest, ExecuteResponse } from "../models/mod.ts";
-import type { TierDetails } from "./overview.ts";
+import type { IsolateHostDetails, PoolDetails, TierDetails } from "./overview.ts";
 
 /** The three places Kiln can run a component (SPEC §5), weakest isolation first. */
 export type TierName = "isolate" | "wasm" | "container";
@@ -114,4 +114,17 @@ export interface TierDriver {
   details?(): TierDetails;
   /** Stops every sandbox; later executions fail with TIER_UNAVAILABLE. */
   close(): Promise<void>;
+}
+
+/** What the admin panel's sandbox page shows (`GET /v1/sandboxes`). */
+export interface SandboxOverview {
+  tiers: {
+    tier: TierName;
+    available: boolean;
+    reason?: string;
+    stats?: TierStats;
+  }[];
+  pools: PoolDetails[];
+  /** The isolate tier's host process per app. */
+  isolateHosts: IsolateHostDetails[];
 }

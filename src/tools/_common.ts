@@ -6,9 +6,15 @@ import type { ToolAnnotations, ToolContext, ToolDefinition } from "../mcp/mod.ts
 import type { MetricCollector } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { StateManager } from "../state/mod.ts";
-import type { JitToolDeps } from "./jit_tools.ts";
+import type { JitService, Oracle } from "../jit/mod.ts";
 
 /** The services core tools act through; handlers read them only when called. */
+/** The JIT loop, as the jit tools reach it. */
+export interface JitToolDeps {
+  service: JitService;
+  oracle: Oracle;
+}
+
 export interface CoreToolDeps {
   state: StateManager;
   registry: Registry;

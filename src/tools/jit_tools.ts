@@ -1,16 +1,17 @@
 import { z } from "zod";
 import { authorOf } from "../auth/mod.ts";
 import { ComponentId } from "../models/mod.ts";
-import type { JitService, Oracle } from "../jit/mod.ts";
 import type { ToolDefinition } from "../mcp/mod.ts";
-import { APPENDS, appOf, type CoreToolDeps, defineTool, EDITS, READ_ONLY } from "./_common.ts";
+import {
+  APPENDS,
+  appOf,
+  type CoreToolDeps,
+  defineTool,
+  EDITS,
+  READ_ONLY,
+} from "./_common.ts";
 
 /** The JIT loop as the tools reach it. */
-export interface JitToolDeps {
-  service: JitService;
-  oracle: Oracle;
-}
-
 const Obj = z.record(z.string(), z.unknown());
 const ComponentInput = z.strictObject({ componentId: ComponentId });
 const Reason = z.string().max(500).optional();
