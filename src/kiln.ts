@@ -39,6 +39,7 @@ import {
   createWorkflowEngine,
   routerComponentInvoker,
   workflowComponentRunner,
+  workflowDefinitionIssues,
   type WorkflowEngine,
   type WorkflowSettings,
 } from "./workflow/mod.ts";
@@ -150,7 +151,11 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
-    const definitions = new GitDefinitionStore({ dataDir: opts.dataDir, clock });
+    const definitions = new GitDefinitionStore({
+      dataDir: opts.dataDir,
+      clock,
+      checkers: { workflow: workflowDefinitionIssues },
+    });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
     const state = new StateManager(definitions, new RuntimeState(store), volumes);
     const registry = new Registry({

@@ -13,6 +13,8 @@ export type {
 } from "./definitions.ts";
 export { GitDefinitionStore } from "./git_definition_store.ts";
 export { validateDefinitionFile, validateDefinitionSet } from "./validate_definition.ts";
+export type { ValidateOptions } from "./validate_definition.ts";
+export type { DefinitionChecker, DefinitionCheckers } from "./definition_checkers.ts";
 export { normalizeDefinitionPath } from "./definition_path.ts";
 export type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
 export { EmbeddedStore } from "./embedded_store.ts";
