@@ -14,16 +14,11 @@ import {
   AppDefinition,
   type AppStatus,
   type ComponentDefinition,
+  isAppPermission,
 } from "../models/mod.ts";
 import type { Document } from "yaml";
 import type { DefinitionIssue, JsonValue, StateManager, StoreDriver } from "../state/mod.ts";
-import {
-  apiKeyMatches,
-  type ApiKeyValidation,
-  isAppPermission,
-  mintApiKey,
-  parseApiKey,
-} from "../auth/mod.ts";
+import { apiKeyMatches, type ApiKeyValidation, mintApiKey, parseApiKey } from "../auth/mod.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
