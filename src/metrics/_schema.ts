@@ -1,5 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import { KilnError, quote } from "../core/mod.ts";
+import type { AggregateRow } from "./_aggregate.ts";
 
 /**
  * The metric file's tables: `series` (one row per name + labels, with app and component pulled
@@ -32,6 +33,9 @@ const SCHEMA = `
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS points_t ON points (t);
 `;
+
+/** A stored row: one series over one minute (`res` 60 000) or one hour (`res` 3 600 000). */
+export type PointRow = AggregateRow & { series_id: number; res: number; t: number };
 
 /** Opens (creating if needed) the metric database in WAL mode; UNAVAILABLE when it cannot. */
 export function openMetricDb(path: string): DatabaseSync {

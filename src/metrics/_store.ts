@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { type Aggregate, type AggregateRow, fromRow, mergeInto, toRow } from "./_aggregate.ts";
+import { type Aggregate, fromRow, mergeInto, toRow } from "./_aggregate.ts";
 import { HOUR, MINUTE, Rollup } from "./_rollup.ts";
-import { openMetricDb } from "./_schema.ts";
+import { openMetricDb, type PointRow } from "./_schema.ts";
 import type { MetricKind, MetricLabels } from "./types.ts";
 
 export { HOUR, MINUTE };
@@ -23,9 +23,6 @@ export interface StoredSeries {
   kind: MetricKind;
   labels: MetricLabels;
 }
-
-/** A stored row: one series over one minute (`res` 60 000) or one hour (`res` 3 600 000). */
-export type PointRow = AggregateRow & { series_id: number; res: number; t: number };
 
 /**
  * The metric file: one SQLite database (WAL) with a `series` table (name, kind, labels) and a
