@@ -4,10 +4,10 @@
  */
 import { KilnError, parseYamlValue } from "../core/mod.ts";
 import { type DefinitionIssue, WorkflowDefinition } from "../models/mod.ts";
-import { compileGraph, type WorkflowIssue } from "./_graph.ts";
-import type { CompiledWorkflow } from "./types.ts";
+import { compileGraph } from "./_graph.ts";
+import type { CompiledWorkflow, WorkflowIssue } from "./types.ts";
 
-export type { WorkflowIssue } from "./_graph.ts";
+export type { WorkflowIssue } from "./types.ts";
 
 /**
  * Parses and checks a workflow file; VALIDATION_ERROR whose message names the file, step and

@@ -124,3 +124,11 @@ export interface RunEvent {
   at: number;
   error?: StepError;
 }
+
+/** One problem in a workflow file. */
+export interface WorkflowIssue {
+  file: string;
+  step?: string;
+  field?: string;
+  message: string;
+}
