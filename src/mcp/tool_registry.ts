@@ -207,7 +207,7 @@ export class ToolRegistry implements ToolCatalog {
     const name = `app.${args[0]}.${args[1]}`;
     return Promise.reject(
       new KilnError(
-        "NOT_AVAILABLE",
+        "UNAVAILABLE",
         `invoking ${quote(name)} needs the request router (issue #4), and none is attached`,
       ),
     );

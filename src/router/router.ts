@@ -44,7 +44,7 @@ export interface RouterOptions {
   mcpEndpoint?: string;
   /** Largest ingress body in bytes (default 1 MiB); larger ones answer 413. */
   maxBodyBytes?: number;
-  /** Runs `handlerType: llm` components (issue #6); absent, they answer NOT_AVAILABLE. */
+  /** Runs `handlerType: llm` components (issue #6); absent, they answer UNAVAILABLE. */
   llm?: Pick<LlmRunner, "run">;
   /** Runs `handlerType: workflow` components (issue #7); absent means not available. */
   workflows?: WorkflowComponentRunner;
@@ -272,7 +272,7 @@ export class Router {
     }
     if (component.handlerType !== "jit") {
       throw new KilnError(
-        "NOT_AVAILABLE",
+        "UNAVAILABLE",
         `component ${quote(component.componentId)} is a ${component.handlerType} component; ` +
           `running it arrives with ${NOT_YET[component.handlerType]}`,
       );

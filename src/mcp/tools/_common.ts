@@ -20,7 +20,7 @@ export interface CoreToolDeps {
   linux?: LinuxCommands;
   /**
    * The metric collector (issue #8): behind `core.metrics.*`, and where the registry counts tool
-   * calls. Absent, the metric tools answer NOT_AVAILABLE.
+   * calls. Absent, the metric tools answer UNAVAILABLE.
    */
   metrics?: Pick<
     MetricCollector,
@@ -60,7 +60,7 @@ export function authorFor(ctx: ToolContext, given: string | undefined): string {
 
 /** The thrown error of a tool family whose subsystem lands with a later issue. */
 export function notAvailable(what: string, issue: number): KilnError {
-  return new KilnError("NOT_AVAILABLE", `${what} arrives with issue #${issue}`);
+  return new KilnError("UNAVAILABLE", `${what} arrives with issue #${issue}`);
 }
 
 export const READ_ONLY: ToolAnnotations = {

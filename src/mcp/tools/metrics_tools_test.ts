@@ -3,7 +3,7 @@ import { silentLogger } from "../../core/mod.ts";
 import { failed, withTools } from "../_test_support.ts";
 import { ToolRegistry } from "../tool_registry.ts";
 
-Deno.test("metric tools answer NOT_AVAILABLE on a node without a collector", async () => {
+Deno.test("metric tools answer UNAVAILABLE on a node without a collector", async () => {
   await withTools(async ({ t, admin }) => {
     const bare = new ToolRegistry({
       state: t.kiln.state,
@@ -17,7 +17,7 @@ Deno.test("metric tools answer NOT_AVAILABLE on a node without a collector", asy
         ["core.metrics.record", { name: "app.a", kind: "sum", value: 1 }],
       ];
       for (const [name, args] of calls) {
-        assert.match(failed(await bare.call(name, args, admin), "NOT_AVAILABLE").message, /metric/);
+        assert.match(failed(await bare.call(name, args, admin), "UNAVAILABLE").message, /metric/);
       }
     } finally {
       bare.close();
