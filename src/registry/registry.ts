@@ -315,7 +315,7 @@ export class Registry {
   snapshot(appId: string): AppSnapshot {
     const { snapshot } = this.#get(appId);
     if (!snapshot) {
-      throw new KilnError("NOT_AVAILABLE", `app ${quote(appId)} has no valid revision to serve`);
+      throw new KilnError("UNAVAILABLE", `app ${quote(appId)} has no valid revision to serve`);
     }
     return snapshot;
   }

@@ -65,7 +65,7 @@ export class WorkflowEngine {
       invoke: (call) =>
         Promise.reject(
           new KilnError(
-            "NOT_AVAILABLE",
+            "UNAVAILABLE",
             `step ${quote(call.stepId)} needs a component runner, and none is attached`,
           ),
         ),

@@ -24,7 +24,7 @@ export function mcpInvoker(deps: McpInvokerDeps): McpInvoker {
     async call(call) {
       if (call.server) {
         if (!deps.servers) {
-          throw new KilnError("NOT_AVAILABLE", "external MCP servers are not enabled here");
+          throw new KilnError("UNAVAILABLE", "external MCP servers are not enabled here");
         }
         return await deps.servers.call(
           call.appId,

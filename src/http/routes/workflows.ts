@@ -36,7 +36,7 @@ const ListQuery = z.object({
  */
 export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const engine = () => {
-    if (!deps.workflows) throw new KilnError("NOT_AVAILABLE", "no workflow engine on this node");
+    if (!deps.workflows) throw new KilnError("UNAVAILABLE", "no workflow engine on this node");
     return deps.workflows;
   };
   const guard = (c: { var: KilnEnv["Variables"] }, appId: string, perm: string) => {
