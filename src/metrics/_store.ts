@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { sqliteTransaction, type Transaction } from "../core/sqlite/mod.ts";
 import { type Aggregate, fromRow, mergeInto, toRow } from "./_aggregate.ts";
 import { HOUR, MINUTE, Rollup } from "./_rollup.ts";
 import { openMetricDb, type PointRow } from "./_schema.ts";
@@ -34,6 +35,7 @@ export class MetricStore {
   readonly #ids = new Map<string, number>();
   readonly #q: Record<string, StatementSync>;
   readonly #rollup: Rollup;
+  readonly #transaction: Transaction;
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -58,10 +60,8 @@ export class MetricStore {
         `SELECT res, t, count, sum, min, max, last, last_t, buckets FROM points
          WHERE series_id = ? AND t >= ? AND t < ?`,
       ),
-      begin: p("BEGIN IMMEDIATE"),
-      commit: p("COMMIT"),
-      rollback: p("ROLLBACK"),
     };
+    this.#transaction = sqliteTransaction(db);
     this.#rollup = new Rollup(db, (...args) => this.#merge(...args));
   }
 
@@ -143,17 +143,5 @@ export class MetricStore {
     id = row.id;
     this.#ids.set(key, id);
     return id;
-  }
-
-  #transaction<T>(work: () => T): T {
-    this.#q.begin.run();
-    try {
-      const result = work();
-      this.#q.commit.run();
-      return result;
-    } catch (err) {
-      this.#q.rollback.run();
-      throw err;
-    }
   }
 }
