@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
-import { type Clock, Logger, systemClock } from "./core/mod.ts";
+import { type Clock, type JsonValue, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp, type SandboxOverview } from "./http/mod.ts";
 import { type Cassette, type LlmConfig, LlmGateway, LlmRunner, type LlmTimers } from "./llm/mod.ts";
 import {
@@ -16,7 +16,6 @@ import {
   AppVolumes,
   EmbeddedStore,
   GitDefinitionStore,
-  type JsonValue,
   RedisStore,
   RuntimeState,
   StateManager,

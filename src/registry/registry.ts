@@ -1,5 +1,6 @@
 import {
   type Clock,
+  type JsonValue,
   KeyedMutex,
   KilnError,
   type Logger,
@@ -9,7 +10,7 @@ import {
   yamlValueOrThrowAsync,
 } from "../core/mod.ts";
 import { AppDefinition, type AppStatus, type ComponentDefinition } from "../models/mod.ts";
-import type { DefinitionIssue, JsonValue, StateManager, StoreDriver } from "../state/mod.ts";
+import type { DefinitionIssue, StateManager, StoreDriver } from "../state/mod.ts";
 import type { ApiKeyValidation } from "../auth/mod.ts";
 import { ApiKeys } from "./api_keys.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";

@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
+import { type Clock, type JsonValue, KilnError, quote, systemClock } from "../core/mod.ts";
 import { openSqlite, sqliteTransaction, type Transaction } from "../core/sqlite/mod.ts";
-import type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
+import type { StoreDriver, StoreEntry } from "./store.ts";
 import { ttlMillis } from "./_ttl.ts";
 
 const SCHEMA = `

@@ -5,7 +5,7 @@
  * interrupted non-repeatable step fails with STEP_INTERRUPTED (and may be routed), anything else
  * continues at the next step.
  */
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import {
   type Frame,
   type FrameDeps,

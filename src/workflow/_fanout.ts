@@ -4,8 +4,7 @@
  * once) and `subworkflow` (another workflow of the app, at the run's revision). The first
  * failing branch or item fails the step and cancels the rest.
  */
-import { KilnError, quote } from "../core/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
+import { type JsonValue, KilnError, quote } from "../core/mod.ts";
 import { childFrame, type Frame, scopeOf, type WalkEnd, type WalkGraph } from "./_frame.ts";
 import type { CompiledGraph, CompiledStep } from "./types.ts";
 

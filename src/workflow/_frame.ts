@@ -2,8 +2,7 @@
  * The state one graph walk runs in: the values expressions see, the run it belongs to, and the
  * parts it calls. Nested graphs (branches, iterators, subworkflows) get child frames.
  */
-import { KilnError } from "../core/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
+import { type JsonValue, KilnError } from "../core/mod.ts";
 import type { ComponentInvoker, McpInvoker, WorkflowSource } from "./seams.ts";
 import type { Timers } from "./_timers.ts";
 import type {

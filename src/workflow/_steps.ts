@@ -2,7 +2,7 @@
  * What each step type does once its inputs are known: `jit` and `llm` go to the component
  * invoker, `mcp` to the MCP invoker, and `control` subtypes run here or fan out (`_fanout.ts`).
  */
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import { type Frame, StepFailed, type WalkGraph } from "./_frame.ts";
 import { mapStep, parallelStep, subworkflowStep } from "./_fanout.ts";
 import { sleep } from "./_timers.ts";

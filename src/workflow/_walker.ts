@@ -4,7 +4,7 @@
  * condition) or the routing form (`onSuccess`, conditional `onFailure`, `onFailureDefault`).
  * A failure no transition handles ends the walk with a StepFailed naming the step.
  */
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import { attempts } from "./_attempts.ts";
 import { type Frame, scopeOf, StepFailed, type WalkEnd } from "./_frame.ts";
 import { executeStep } from "./_steps.ts";

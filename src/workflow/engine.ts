@@ -3,8 +3,15 @@
  * the background or for a synchronous caller, answers runs with their step trace, streams step
  * progress to subscribers, cancels, and resumes in-flight runs after a restart.
  */
-import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
-import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import {
+  type Clock,
+  type JsonValue,
+  KilnError,
+  type Logger,
+  quote,
+  systemClock,
+} from "../core/mod.ts";
+import type { StoreDriver } from "../state/mod.ts";
 import { driveRun, SHUTDOWN } from "./_driver.ts";
 import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts";
 import { RunEvents } from "./_events.ts";
