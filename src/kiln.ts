@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler } from "./bundler/mod.ts";
-import { type Clock, Lazy, Logger, systemClock } from "./core/mod.ts";
+import { type Clock, type JsonValue, Lazy, Logger, systemClock } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
 import {
   type Cassette,
@@ -19,7 +19,6 @@ import {
   AppVolumes,
   EmbeddedStore,
   GitDefinitionStore,
-  type JsonValue,
   RedisStore,
   RuntimeState,
   StateManager,
@@ -43,6 +42,7 @@ import {
   type ComponentInvoker,
   createWorkflowEngine,
   routerComponentInvoker,
+  workflowDefinitionIssues,
   type WorkflowEngine,
   workflowHandler,
   type WorkflowSettings,
@@ -155,7 +155,11 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
-    const definitions = new GitDefinitionStore({ dataDir: opts.dataDir, clock });
+    const definitions = new GitDefinitionStore({
+      dataDir: opts.dataDir,
+      clock,
+      checkers: { workflow: workflowDefinitionIssues },
+    });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
     const state = new StateManager(definitions, new RuntimeState(store), volumes);
     const registry = new Registry({

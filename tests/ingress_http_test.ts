@@ -251,7 +251,7 @@ Deno.test("ingress answers clear errors for unknown apps, routes, methods and bi
       "PAYLOAD_TOO_LARGE",
     );
     await k.t.kiln.registry.setActive("shop", false);
-    const inactive = await expect(await k.fetch("/apps/shop/hello/x"), 503, "NOT_AVAILABLE");
+    const inactive = await expect(await k.fetch("/apps/shop/hello/x"), 503, "UNAVAILABLE");
     assert.match(inactive.json.error.message, /"shop" is INACTIVE/);
   } finally {
     await k.close();

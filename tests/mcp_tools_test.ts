@@ -130,7 +130,7 @@ Deno.test("every core tool works through /mcp with the SDK client; unconfigured 
     for (
       const [name, args, code] of [
         ["core.llm.generate", { prompt: "hi" }, /LLM_NOT_CONFIGURED/],
-        ["core.linux.executeCommand", { command: "/bin/echo", arguments: ["hi"] }, /NOT_AVAILABLE/],
+        ["core.linux.executeCommand", { command: "/bin/echo", arguments: ["hi"] }, /UNAVAILABLE/],
       ] as const
     ) {
       const result = await client.callTool({ name, arguments: args });

@@ -13,11 +13,9 @@ export { DEFAULT_MAX_REVOCATIONS, MemoryRevocations } from "./token_revocations.
 export type { TokenRevocations } from "./token_revocations.ts";
 export {
   allows,
-  APP_PERMISSIONS,
   Authenticator,
   authorOf,
   bearerToken,
-  isAppPermission,
   requireAdmin,
   requirePermission,
 } from "./principal.ts";

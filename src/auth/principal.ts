@@ -25,8 +25,6 @@ export interface ApiKeyValidation {
   permissions?: string[];
 }
 
-export { APP_PERMISSIONS, isAppPermission } from "./app_permissions.ts";
-
 /** Turns bearer tokens into principals; one place decides who a token is. */
 export class Authenticator {
   constructor(

@@ -7,6 +7,7 @@ export {
   toKilnError,
 } from "./errors.ts";
 export type { ErrorBody, ErrorCode, KillReason } from "./errors.ts";
+export type { JsonArray, JsonObject, JsonPrimitive, JsonValue } from "./json.ts";
 export { levelFromEnv, Logger, silentLogger } from "./log.ts";
 export type { LogLevel, LogSink } from "./log.ts";
 export { systemClock } from "./clock.ts";

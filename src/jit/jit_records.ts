@@ -1,5 +1,5 @@
-import type { Clock } from "../core/mod.ts";
-import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import type { Clock, JsonValue } from "../core/mod.ts";
+import type { StoreDriver } from "../state/mod.ts";
 import type { GateReport } from "./report.ts";
 
 /** One step of a running generation, for progress displays and SSE. */

@@ -1,8 +1,8 @@
-import type { Clock } from "../core/mod.ts";
+import type { Clock, JsonValue } from "../core/mod.ts";
 import { KilnError, RegexMeter, systemClock } from "../core/mod.ts";
 import { canonicalJson } from "../llm/mod.ts";
 import type { SamplingConfig } from "../models/mod.ts";
-import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import type { StoreDriver } from "../state/mod.ts";
 import { redactPair } from "./_redact.ts";
 
 /** One recorded input/output pair of an llm component: the JIT's training and test data. */

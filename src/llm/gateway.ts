@@ -10,9 +10,9 @@ import { UsageMeter } from "./usage_meter.ts";
 import type {
   CallOptions,
   ChatMessage,
+  Generation,
   LlmParams,
   LlmProvider,
-  Provenance,
   ProviderRequest,
   ProviderResult,
   ResponseFormat,
@@ -36,18 +36,6 @@ export interface GenerateRequest {
   outputSchema?: Record<string, unknown>;
   /** The answer must be JSON (of any shape). */
   json?: boolean;
-}
-
-/** What a call produced: the completion (parsed JSON when asked for), usage, cost, provenance. */
-export interface Generation {
-  completion: unknown;
-  text: string;
-  usage: { promptTokens: number; completionTokens: number; costUsd: number };
-  profile: string;
-  model: string;
-  provenance: Provenance;
-  /** 2 when the first answer failed its schema and the repair retry was used. */
-  attempts: number;
 }
 
 /** What the gateway is built from. */

@@ -10,6 +10,7 @@ export type { LlmTimers } from "./timers.ts";
 export type {
   CallOptions,
   ChatMessage,
+  Generation,
   LlmParams,
   LlmProvider,
   Provenance,
@@ -20,7 +21,7 @@ export type {
   TokenUsage,
 } from "./types.ts";
 export { LlmGateway } from "./gateway.ts";
-export type { GatewayOptions, GenerateRequest, Generation } from "./gateway.ts";
+export type { GatewayOptions, GenerateRequest } from "./gateway.ts";
 export { DEFAULT_PROFILE, llmConfigFromEnv, parseLlmConfig, resolveProfile } from "./profiles.ts";
 export type { LlmConfig, ModelProfile, ResolvedProfile } from "./profiles.ts";
 export { costUsd, priceOf } from "./pricing.ts";

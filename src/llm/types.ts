@@ -76,3 +76,15 @@ export interface LlmProvider {
   complete(req: ProviderRequest, opts?: CallOptions): Promise<ProviderResult>;
   stream(req: ProviderRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
 }
+
+/** What a call produced: the completion (parsed JSON when asked for), usage, cost, provenance. */
+export interface Generation {
+  completion: unknown;
+  text: string;
+  usage: { promptTokens: number; completionTokens: number; costUsd: number };
+  profile: string;
+  model: string;
+  provenance: Provenance;
+  /** 2 when the first answer failed its schema and the repair retry was used. */
+  attempts: number;
+}

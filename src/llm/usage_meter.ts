@@ -1,4 +1,4 @@
-import type { Generation } from "./gateway.ts";
+import type { Generation } from "./types.ts";
 
 /** Totals for one (app, profile, provenance). */
 export interface UsageStat {

@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Aggregate, fromRow, mergeInto } from "./_aggregate.ts";
-import type { PointRow } from "./_store.ts";
+import type { PointRow } from "./_schema.ts";
 import type { MetricKind } from "./types.ts";
 
 export const MINUTE = 60_000;

@@ -1,5 +1,6 @@
-import { DatabaseSync } from "node:sqlite";
-import { KilnError, quote } from "../core/mod.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { openSqlite } from "../core/sqlite/mod.ts";
+import type { AggregateRow } from "./_aggregate.ts";
 
 /**
  * The metric file's tables: `series` (one row per name + labels, with app and component pulled
@@ -33,24 +34,10 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS points_t ON points (t);
 `;
 
+/** A stored row: one series over one minute (`res` 60 000) or one hour (`res` 3 600 000). */
+export type PointRow = AggregateRow & { series_id: number; res: number; t: number };
+
 /** Opens (creating if needed) the metric database in WAL mode; UNAVAILABLE when it cannot. */
 export function openMetricDb(path: string): DatabaseSync {
-  let db: DatabaseSync | undefined;
-  try {
-    db = new DatabaseSync(path);
-    db.exec("PRAGMA busy_timeout = 5000");
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");
-    db.exec(SCHEMA);
-    return db;
-  } catch (err) {
-    db?.close();
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new KilnError(
-      "UNAVAILABLE",
-      `cannot open the metric store at ${quote(path)}: ${reason}`,
-      undefined,
-      { cause: err },
-    );
-  }
+  return openSqlite(path, SCHEMA, "the metric store");
 }

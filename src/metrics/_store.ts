@@ -1,7 +1,8 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { type Aggregate, type AggregateRow, fromRow, mergeInto, toRow } from "./_aggregate.ts";
+import { sqliteTransaction, type Transaction } from "../core/sqlite/mod.ts";
+import { type Aggregate, fromRow, mergeInto, toRow } from "./_aggregate.ts";
 import { HOUR, MINUTE, Rollup } from "./_rollup.ts";
-import { openMetricDb } from "./_schema.ts";
+import { openMetricDb, type PointRow } from "./_schema.ts";
 import type { MetricKind, MetricLabels } from "./types.ts";
 
 export { HOUR, MINUTE };
@@ -24,9 +25,6 @@ export interface StoredSeries {
   labels: MetricLabels;
 }
 
-/** A stored row: one series over one minute (`res` 60 000) or one hour (`res` 3 600 000). */
-export type PointRow = AggregateRow & { series_id: number; res: number; t: number };
-
 /**
  * The metric file: one SQLite database (WAL) with a `series` table (name, kind, labels) and a
  * `points` table of per-minute and per-hour aggregates. Writes merge into an existing row, so
@@ -37,6 +35,7 @@ export class MetricStore {
   readonly #ids = new Map<string, number>();
   readonly #q: Record<string, StatementSync>;
   readonly #rollup: Rollup;
+  readonly #transaction: Transaction;
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -61,10 +60,8 @@ export class MetricStore {
         `SELECT res, t, count, sum, min, max, last, last_t, buckets FROM points
          WHERE series_id = ? AND t >= ? AND t < ?`,
       ),
-      begin: p("BEGIN IMMEDIATE"),
-      commit: p("COMMIT"),
-      rollback: p("ROLLBACK"),
     };
+    this.#transaction = sqliteTransaction(db);
     this.#rollup = new Rollup(db, (...args) => this.#merge(...args));
   }
 
@@ -146,17 +143,5 @@ export class MetricStore {
     id = row.id;
     this.#ids.set(key, id);
     return id;
-  }
-
-  #transaction<T>(work: () => T): T {
-    this.#q.begin.run();
-    try {
-      const result = work();
-      this.#q.commit.run();
-      return result;
-    } catch (err) {
-      this.#q.rollback.run();
-      throw err;
-    }
   }
 }

@@ -16,6 +16,7 @@ export {
 } from "./component.ts";
 export { SandboxPool, SandboxPoolConfig, VolumeMount } from "./sandbox_pool.ts";
 export { ApiKeyEntry, AppPermission, InterAppPermission, SecurityConfig } from "./security.ts";
+export { APP_PERMISSIONS, isAppPermission } from "./app_permissions.ts";
 export {
   GenerationConfig,
   OptimizationCondition,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppId } from "./_common.ts";
-// A leaf file with no imports (the admin panel bundles it too), so models stay at the bottom.
-import { isAppPermission } from "../auth/app_permissions.ts";
+// A leaf file with no imports: the admin panel bundles it too.
+import { isAppPermission } from "./app_permissions.ts";
 
 /** A permission an app key may hold: a known name, `*`, or `family:*` (see APP_PERMISSIONS). */
 export const AppPermission = z.string().min(1).refine(isAppPermission, {

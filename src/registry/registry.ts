@@ -1,33 +1,21 @@
 import {
   type Clock,
+  type JsonValue,
   KeyedMutex,
   KilnError,
   type Logger,
   quote,
   silentLogger,
   systemClock,
-  yamlDocumentOrThrowAsync,
   yamlValueOrThrowAsync,
 } from "../core/mod.ts";
-import {
-  type ApiKeyEntry,
-  AppDefinition,
-  type AppStatus,
-  type ComponentDefinition,
-} from "../models/mod.ts";
-import type { Document } from "yaml";
-import type { DefinitionIssue, JsonValue, StateManager, StoreDriver } from "../state/mod.ts";
-import {
-  apiKeyMatches,
-  type ApiKeyValidation,
-  isAppPermission,
-  mintApiKey,
-  parseApiKey,
-} from "../auth/mod.ts";
+import { AppDefinition, type AppStatus, type ComponentDefinition } from "../models/mod.ts";
+import type { DefinitionIssue, StateManager, StoreDriver } from "../state/mod.ts";
+import type { ApiKeyValidation } from "../auth/mod.ts";
+import { ApiKeys } from "./api_keys.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
-import { addApiKeyEntry, removeApiKeyEntry } from "./_security_file.ts";
 import type { AppDetails, AppRecord, AppStatusInfo, ComponentLookup } from "./types.ts";
 
 const SCOPE = "kiln:apps";
@@ -56,7 +44,7 @@ export interface RegistryOptions {
  */
 export class Registry {
   readonly #apps = new Map<string, LoadedApp>();
-  readonly #keys = new Map<string, { appId: string; entry: ApiKeyEntry }>();
+  readonly #keys: ApiKeys;
   readonly #locks = new KeyedMutex();
   readonly #state: StateManager;
   readonly #store: StoreDriver;
@@ -75,6 +63,12 @@ export class Registry {
     this.#global = opts.configuration ?? {};
     this.#limits = opts.sourceLimits;
     this.#appScopes = opts.appScopes;
+    this.#keys = new ApiKeys({
+      state: this.#state,
+      clock: this.#clock,
+      logger: this.#log,
+      isRegistered: (appId) => this.#apps.has(appId),
+    });
     this.#state.onCommit((appId) => this.sync(appId).then(() => {}));
   }
 
@@ -149,7 +143,7 @@ export class Registry {
         await this.#save({ ...loaded.record, status: "ACTIVE", servedRevision: resultingRevision });
       } catch (err) {
         this.#apps.delete(appId);
-        this.#dropKeys(appId);
+        this.#keys.drop(appId);
         if (!repoExisted) await defs.deleteRepo(appId).catch(() => {});
         throw err;
       }
@@ -196,7 +190,7 @@ export class Registry {
     return await this.#locks.run(appId, async () => {
       this.#get(appId);
       this.#apps.delete(appId);
-      this.#dropKeys(appId);
+      this.#keys.drop(appId);
       await this.#store.delete(SCOPE, appId);
       if (deleteState) {
         await this.#state.definitions.deleteRepo(appId);
@@ -320,7 +314,7 @@ export class Registry {
   snapshot(appId: string): AppSnapshot {
     const { snapshot } = this.#get(appId);
     if (!snapshot) {
-      throw new KilnError("NOT_AVAILABLE", `app ${quote(appId)} has no valid revision to serve`);
+      throw new KilnError("UNAVAILABLE", `app ${quote(appId)} has no valid revision to serve`);
     }
     return snapshot;
   }
@@ -392,18 +386,7 @@ export class Registry {
 
   /** Checks an app API key by its public id, then its salted hash (SPEC §4 validateApiKey). */
   validateApiKey(apiKey: string): ApiKeyValidation {
-    const parsed = parseApiKey(apiKey);
-    const hit = parsed && this.#keys.get(parsed.keyId);
-    if (!parsed || !hit || !hit.entry.enabled || !this.#apps.has(hit.appId)) {
-      return { isValid: false };
-    }
-    if (!apiKeyMatches(parsed.secret, hit.entry.keyHash)) return { isValid: false };
-    return {
-      isValid: true,
-      appId: hit.appId,
-      keyId: hit.entry.keyId,
-      permissions: [...hit.entry.permissions],
-    };
+    return this.#keys.validate(apiKey);
   }
 
   /** Who may do what to an app (SPEC §4 getApplicationPermissions); never includes hashes. */
@@ -427,57 +410,13 @@ export class Registry {
     author?: string,
   ): Promise<{ keyId: string; apiKey: string; revision: string }> {
     this.#get(appId);
-    const unknown = (input.permissions ?? []).filter((p) => !isAppPermission(p));
-    if (unknown.length > 0) {
-      throw new KilnError(
-        "VALIDATION_ERROR",
-        `unknown permission ${quote(unknown[0])}; an app key may hold the names in ` +
-          "APP_PERMISSIONS, * or family:*",
-        { issues: unknown.map((p) => ({ path: "", field: "permissions", message: quote(p) })) },
-      );
-    }
-    const minted = mintApiKey();
-    const entry: ApiKeyEntry = {
-      keyId: minted.keyId,
-      keyHash: minted.keyHash,
-      description: input.description ?? "",
-      permissions: input.permissions ?? ["*"],
-      enabled: true,
-      createdAt: new Date(this.#clock.now()).toISOString(),
-    };
-    const revision = await this.#editSecurity(appId, (doc) => addApiKeyEntry(doc, entry), {
-      commitMessage: `Create API key ${minted.keyId}`,
-      author,
-    });
-    return { keyId: minted.keyId, apiKey: minted.apiKey, revision };
+    return await this.#keys.create(appId, input, author);
   }
 
   /** Removes a key from `security_config.yaml`; it stops working at once. */
   async revokeApiKey(appId: string, keyId: string, author?: string): Promise<{ revision: string }> {
     this.#get(appId);
-    const revision = await this.#editSecurity(appId, (doc) => removeApiKeyEntry(doc, keyId), {
-      commitMessage: `Revoke API key ${keyId}`,
-      author,
-    });
-    return { revision };
-  }
-
-  async #editSecurity(
-    appId: string,
-    edit: (doc: Document.Parsed) => string,
-    opts: { commitMessage: string; author?: string },
-  ): Promise<string> {
-    const current = await this.#state.getDefinitionFileContent(appId, "security_config.yaml");
-    const text = current.found && current.content!.trim() ? current.content! : "apiKeys: []\n";
-    const next = edit(await yamlDocumentOrThrowAsync(text, "state/security_config.yaml"));
-    const { resultingRevision } = await this.#state.setDefinitionFileContent(
-      appId,
-      "security_config.yaml",
-      next,
-      current.revision ?? undefined,
-      opts,
-    );
-    return resultingRevision;
+    return await this.#keys.revoke(appId, keyId, author);
   }
 
   async #serve(loaded: LoadedApp, revision: string): Promise<void> {
@@ -489,23 +428,7 @@ export class Registry {
     const appId = loaded.record.appId;
     loaded.snapshot = snapshot;
     queueMicrotask(() => this.#changed(appId));
-    this.#dropKeys(appId);
-    for (const entry of snapshot.security.apiKeys) {
-      const taken = this.#keys.get(entry.keyId);
-      if (taken && taken.appId !== appId) {
-        this.#log.warn("API key id already belongs to another app; ignored", {
-          appId,
-          keyId: entry.keyId,
-          owner: taken.appId,
-        });
-        continue;
-      }
-      this.#keys.set(entry.keyId, { appId, entry });
-    }
-  }
-
-  #dropKeys(appId: string): void {
-    for (const [keyId, hit] of this.#keys) if (hit.appId === appId) this.#keys.delete(keyId);
+    this.#keys.index(appId, snapshot.security.apiKeys);
   }
 
   async #save(record: AppRecord): Promise<void> {

@@ -7,7 +7,7 @@ export function servingSnapshot(registry: Registry, appId: string): AppSnapshot 
   const { status, reason } = registry.getApplicationStatus(appId);
   if (status !== "ACTIVE" && status !== "DEGRADED") {
     throw new KilnError(
-      "NOT_AVAILABLE",
+      "UNAVAILABLE",
       `app ${quote(appId)} is ${status}${reason ? ` (${reason})` : ""} and serves no traffic`,
       { status },
     );

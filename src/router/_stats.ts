@@ -42,7 +42,6 @@ export function errorOutcome(err: KilnError): InvocationOutcome {
     case "OVERLOADED":
       return "overloaded";
     case "TIER_UNAVAILABLE":
-    case "NOT_AVAILABLE":
     case "UNAVAILABLE":
       return "unavailable";
     case "COMPONENT_BUILD_FAILED":

@@ -4,6 +4,7 @@ import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
+import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { referenceIssues, referenceSources } from "./_definition_refs.ts";
 import { parseYamlAsync } from "./_parse_definition.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
@@ -40,7 +41,11 @@ const YAML_FILE = /\.ya?ml$/;
  * only unreferenced objects behind.
  */
 export class DefinitionWriter {
-  constructor(readonly objs: GitObjects, readonly maxFileBytes: number) {}
+  constructor(
+    readonly objs: GitObjects,
+    readonly maxFileBytes: number,
+    readonly checkers: DefinitionCheckers = {},
+  ) {}
 
   /** Refuses content over the size limit with PAYLOAD_TOO_LARGE; returns its bytes. */
   encode(path: string, content: string): Uint8Array {
@@ -201,7 +206,7 @@ export class DefinitionWriter {
   /** One file's content checks; YAML is parsed with its budget pass in event-loop slices. */
   async #validate(repo: Repo, path: string, content: string): Promise<DefinitionIssue[]> {
     const yaml = YAML_FILE.test(path) ? await parseYamlAsync(path, content) : undefined;
-    return validateDefinitionFile(repo.appId, path, content, yaml);
+    return validateDefinitionFile(repo.appId, path, content, { yaml, checkers: this.checkers });
   }
 
   /** The whole state's budgets: files, folder depth, total bytes (from blob headers). */

@@ -5,6 +5,7 @@
 import { KilnError } from "../core/mod.ts";
 export { assertFsckClean, git } from "../../tests/_support/git.ts";
 import { GitDefinitionStore } from "./git_definition_store.ts";
+import type { DefinitionCheckers } from "./definition_checkers.ts";
 
 export const APP = "shop";
 
@@ -42,7 +43,7 @@ export interface Fixture {
 /** Runs `fn` with a store holding the registered `shop` app; removes everything afterwards. */
 export async function withShop(
   fn: (f: Fixture) => Promise<void>,
-  opts: { maxFileBytes?: number } = {},
+  opts: { maxFileBytes?: number; checkers?: DefinitionCheckers } = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "kiln-defs-" });
   try {

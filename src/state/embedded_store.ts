@@ -1,6 +1,7 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
-import type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { type Clock, type JsonValue, KilnError, quote, systemClock } from "../core/mod.ts";
+import { openSqlite, sqliteTransaction, type Transaction } from "../core/sqlite/mod.ts";
+import type { StoreDriver, StoreEntry } from "./store.ts";
 import { ttlMillis } from "./_ttl.ts";
 
 const SCHEMA = `
@@ -39,12 +40,10 @@ export class EmbeddedStore implements StoreDriver {
     | "list"
     | "countLive"
     | "deleteScope"
-    | "sweep"
-    | "begin"
-    | "commit"
-    | "rollback",
+    | "sweep",
     StatementSync
   >;
+  readonly #transaction: Transaction;
 
   private constructor(db: DatabaseSync, clock: Clock) {
     this.#db = db;
@@ -65,32 +64,14 @@ export class EmbeddedStore implements StoreDriver {
       countLive: p(`SELECT count(*) AS n FROM kv WHERE scope = :scope AND ${LIVE}`),
       deleteScope: p("DELETE FROM kv WHERE scope = ?"),
       sweep: p("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?"),
-      begin: p("BEGIN IMMEDIATE"),
-      commit: p("COMMIT"),
-      rollback: p("ROLLBACK"),
     };
+    this.#transaction = sqliteTransaction(db);
   }
 
   /** Opens (creating if needed) the store at `path`; `":memory:"` gives a throwaway store. */
   static open(path: string, opts: { clock?: Clock } = {}): EmbeddedStore {
-    let db: DatabaseSync | undefined;
-    try {
-      db = new DatabaseSync(path);
-      db.exec("PRAGMA busy_timeout = 5000");
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = NORMAL");
-      db.exec(SCHEMA);
-      return new EmbeddedStore(db, opts.clock ?? systemClock);
-    } catch (err) {
-      db?.close();
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new KilnError(
-        "UNAVAILABLE",
-        `cannot open the embedded store at ${quote(path)}: ${reason}`,
-        undefined,
-        { cause: err },
-      );
-    }
+    const db = openSqlite(path, SCHEMA, "the embedded store");
+    return new EmbeddedStore(db, opts.clock ?? systemClock);
   }
 
   get(scope: string, key: string): Promise<StoreEntry> {
@@ -185,18 +166,6 @@ export class EmbeddedStore implements StoreDriver {
     return attempt(() => {
       if (this.#db.isOpen) this.#db.close();
     });
-  }
-
-  #transaction<T>(work: () => T): T {
-    this.#q.begin.run();
-    try {
-      const result = work();
-      this.#q.commit.run();
-      return result;
-    } catch (err) {
-      this.#q.rollback.run();
-      throw err;
-    }
   }
 }
 

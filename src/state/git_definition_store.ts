@@ -13,6 +13,7 @@ import { AppRepos } from "./_app_repos.ts";
 import { DefinitionReader } from "./_definition_reader.ts";
 import { CommitRunner } from "./_commit_runner.ts";
 import { DefinitionWriter, type WritePlan } from "./_definition_writer.ts";
+import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { applyFilePatch, parseFilePatch } from "./_patch.ts";
 import { initBareRepo, repoDirExists } from "./_repo_init.ts";
 import { planRevert } from "./_revert.ts";
@@ -29,11 +30,20 @@ export class GitDefinitionStore implements DefinitionStore {
   readonly #reader: DefinitionReader;
   readonly #commits: CommitRunner;
 
-  constructor(
-    opts: { dataDir: string; clock?: Clock; maxFileBytes?: number; cacheBytes?: number },
-  ) {
+  constructor(opts: {
+    dataDir: string;
+    clock?: Clock;
+    maxFileBytes?: number;
+    cacheBytes?: number;
+    /** The checks of the layers above, run on every commit (`kiln.ts` hands the workflow one). */
+    checkers?: DefinitionCheckers;
+  }) {
     this.#repos = new AppRepos(opts.dataDir, opts.cacheBytes ?? 32 * 1024 * 1024);
-    this.#writer = new DefinitionWriter(this.#repos.objs, opts.maxFileBytes ?? 1024 * 1024);
+    this.#writer = new DefinitionWriter(
+      this.#repos.objs,
+      opts.maxFileBytes ?? 1024 * 1024,
+      opts.checkers,
+    );
     this.#reader = new DefinitionReader(this.#repos, this.#writer);
     this.#commits = new CommitRunner(this.#repos, this.#writer, opts.clock ?? systemClock);
   }

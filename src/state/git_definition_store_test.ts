@@ -123,6 +123,54 @@ Deno.test("writes with a stale base are CONFLICT; writing the same content makes
   });
 });
 
+Deno.test("a commit runs the workflow checker the store was handed; its issues refuse the write", async () => {
+  const workflow = (id: string, start: string) =>
+    `workflowId: ${id}\nstartAt: ${start}\nsteps:\n  ${start}: { type: control, target: { subtype: succeed } }\n`;
+  const seen: string[] = [];
+  const checkers = {
+    workflow: (path: string, value: Record<string, unknown>) => {
+      seen.push(path);
+      return value.startAt === "forbidden" ? [{ path, field: "startAt", message: "no" }] : [];
+    },
+  };
+  await withShop(async ({ store, head }) => {
+    const err = await kilnError(
+      store.setDefinitionFileContent(
+        APP,
+        "workflows/w.yaml",
+        workflow("w", "forbidden"),
+        head,
+        MSG,
+      ),
+    );
+    assert.equal(err.code, "VALIDATION_ERROR");
+    assert.match(JSON.stringify(err.details), /"field":"startAt"/);
+    assert.equal(await store.head(APP), head);
+    const ok = await store.setDefinitionFileContent(
+      APP,
+      "workflows/v.yaml",
+      workflow("v", "d"),
+      head,
+      MSG,
+    );
+    assert.notEqual(ok.resultingRevision, head);
+    // Only workflow files reach the workflow checker.
+    await store.setDefinitionFileContent(APP, "a.yaml", "a: 1\n", undefined, MSG);
+    assert.deepEqual(seen, ["workflows/w.yaml", "workflows/v.yaml"]);
+  }, { checkers });
+  // Without a checker the schema checks alone decide.
+  await withShop(async ({ store, head }) => {
+    const ok = await store.setDefinitionFileContent(
+      APP,
+      "workflows/w.yaml",
+      workflow("w", "forbidden"),
+      head,
+      MSG,
+    );
+    assert.notEqual(ok.resultingRevision, head);
+  });
+});
+
 Deno.test("commits carry the author, the clock's time and the message", async () => {
   await withShop(async ({ store, head }) => {
     await store.setDefinitionFileContent(APP, "a.yaml", "a: 1\n", head, {

@@ -13,8 +13,10 @@ export type {
 } from "./definitions.ts";
 export { GitDefinitionStore } from "./git_definition_store.ts";
 export { validateDefinitionFile, validateDefinitionSet } from "./validate_definition.ts";
+export type { ValidateOptions } from "./validate_definition.ts";
+export type { DefinitionChecker, DefinitionCheckers } from "./definition_checkers.ts";
 export { normalizeDefinitionPath } from "./definition_path.ts";
-export type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
+export type { StoreDriver, StoreEntry } from "./store.ts";
 export { EmbeddedStore } from "./embedded_store.ts";
 export { RedisStore } from "./redis_store.ts";
 export { RuntimeState } from "./runtime_state.ts";

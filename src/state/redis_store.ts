@@ -1,6 +1,6 @@
 import { createClient, ErrorReply } from "redis";
-import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
-import type { JsonValue, StoreDriver, StoreEntry } from "./store.ts";
+import { type Clock, type JsonValue, KilnError, quote, systemClock } from "../core/mod.ts";
+import type { StoreDriver, StoreEntry } from "./store.ts";
 import { ttlMillis } from "./_ttl.ts";
 
 type Client = ReturnType<typeof createClient>;

@@ -1,5 +1,12 @@
-import { KilnError, limitExceeded, LIMITS, quote, valueDepth } from "../core/mod.ts";
-import type { JsonValue, StoreDriver } from "./store.ts";
+import {
+  type JsonValue,
+  KilnError,
+  limitExceeded,
+  LIMITS,
+  quote,
+  valueDepth,
+} from "../core/mod.ts";
+import type { StoreDriver } from "./store.ts";
 
 /** The longest runtime key, in UTF-16 code units (the HTTP route allows the same). */
 export const MAX_KEY_LENGTH = 512;

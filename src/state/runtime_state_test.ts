@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { KilnError } from "../core/mod.ts";
+import { type JsonValue, KilnError } from "../core/mod.ts";
 import { EmbeddedStore } from "./embedded_store.ts";
 import { MAX_KEY_LENGTH, MAX_TTL_SECONDS, RuntimeState } from "./runtime_state.ts";
-import type { JsonValue } from "./store.ts";
 
 type Fake = ReturnType<typeof FakeTimers.createClock>;
 

@@ -4,14 +4,7 @@
  * without their callers changing. Every driver passes `store_common_case.ts`.
  */
 
-/** Any JSON value. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+import type { JsonValue } from "../core/mod.ts";
 
 /** The answer of a read: `value` is present only when `found`. */
 export interface StoreEntry {

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { type Clock, KilnError } from "../core/mod.ts";
-import type { JsonValue, StoreDriver } from "./store.ts";
+import { type Clock, type JsonValue, KilnError } from "../core/mod.ts";
+import type { StoreDriver } from "./store.ts";
 
 /** Builds a fresh, empty store that reads time from `clock`; `cleanup` closes and removes it. */
 export type StoreFactory = (

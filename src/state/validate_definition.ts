@@ -12,13 +12,15 @@ import { schemaIssues } from "../schema/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { referenceIssues } from "./_definition_refs.ts";
 import { type Parsed, parseJson, parseYaml } from "./_parse_definition.ts";
-import { checkWorkflowValue } from "../workflow/loader.ts";
+import type { DefinitionCheckers } from "./definition_checkers.ts";
 
 interface Known {
   schema: z.ZodType;
   /** What an empty document stands for; undefined means an empty file is an error. */
   empty?: unknown;
   check?: (appId: string, path: string, value: Record<string, unknown>) => DefinitionIssue[];
+  /** The kind whose handed-in checker runs after `check`. */
+  kind?: keyof DefinitionCheckers;
 }
 
 const TOP_LEVEL: Record<string, Known> = {
@@ -28,39 +30,34 @@ const TOP_LEVEL: Record<string, Known> = {
   "optimization_config.yaml": { schema: OptimizationConfig, empty: {}, check: checkRedaction },
 };
 const PROMPT: Known = { schema: PromptTemplate };
-const WORKFLOW: Known = {
-  schema: WorkflowDefinition,
-  // issue #7: the workflow engine's static checks (targets, expressions, paths) run at commit.
-  check: (appId, path, value) => [
-    ...checkWorkflowId(appId, path, value),
-    ...checkWorkflowValue(path, value).issues.map((i) => ({
-      path,
-      ...(i.step || i.field
-        ? { field: [i.step && `steps.${i.step}`, i.field].filter(Boolean).join(".") }
-        : {}),
-      message: i.message,
-    })),
-  ],
-};
+const WORKFLOW: Known = { schema: WorkflowDefinition, check: checkWorkflowId, kind: "workflow" };
+
+/** What {@link validateDefinitionFile} may be handed besides the content. */
+export interface ValidateOptions {
+  /** The YAML document already parsed (with `parseYamlAsync`), so it is not parsed again. */
+  yaml?: Parsed;
+  /** The checks of the layers above, by definition kind (the workflow engine's, at commit). */
+  checkers?: DefinitionCheckers;
+}
 
 /**
  * Checks one definition file (path relative to `state/`) the way every commit is checked: YAML
  * parsed safely, known files against their zod schema, JSON Schemas compiled with ajv, any other
- * `.yaml`/`.yml`/`.json` at least parsed. Returns the problems found; empty means valid. A YAML
- * file already parsed (with `parseYamlAsync`) is passed as `yaml` and not parsed again.
+ * `.yaml`/`.yml`/`.json` at least parsed, then the handed-in checker of the file's kind. Returns
+ * the problems found; empty means valid.
  */
 export function validateDefinitionFile(
   appId: string,
   path: string,
   content: string,
-  yaml?: Parsed,
+  opts: ValidateOptions = {},
 ): DefinitionIssue[] {
   if (/\.schema\.json$/.test(path) && /^schemas\/[^/]+$/.test(path)) {
     return validateJsonSchema(path, content);
   }
   if (path.endsWith(".json")) return parseJson(path, content).issues;
   if (!/\.ya?ml$/.test(path)) return [];
-  const { value, issues } = yaml ?? parseYaml(path, content);
+  const { value, issues } = opts.yaml ?? parseYaml(path, content);
   if (issues.length > 0) return issues;
   const known = knownFile(path);
   if (!known) return [];
@@ -74,7 +71,9 @@ export function validateDefinitionFile(
       message: i.message,
     }));
   }
-  return known.check?.(appId, path, input as Record<string, unknown>) ?? [];
+  const own = known.check?.(appId, path, input as Record<string, unknown>) ?? [];
+  const kindCheck = known.kind && opts.checkers?.[known.kind];
+  return [...own, ...(kindCheck?.(path, input as Record<string, unknown>) ?? [])];
 }
 
 /**
@@ -84,9 +83,12 @@ export function validateDefinitionFile(
 export function validateDefinitionSet(
   appId: string,
   files: ReadonlyMap<string, string>,
+  checkers: DefinitionCheckers = {},
 ): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
-  for (const [path, content] of files) issues.push(...validateDefinitionFile(appId, path, content));
+  for (const [path, content] of files) {
+    issues.push(...validateDefinitionFile(appId, path, content, { checkers }));
+  }
   issues.push(...referenceIssues(files.keys(), (p) => {
     const text = files.get(p);
     return text === undefined ? undefined : parseYaml(p, text).value;

@@ -147,3 +147,25 @@ Deno.test("validateDefinitionFile() refuses a JSON Schema nested past json.depth
   assert.equal(issues[0].limit, "json.depth");
   assert.equal(validateDefinitionFile("shop", "data/deep.json", deep)[0].limit, "json.depth");
 });
+
+Deno.test("validateDefinitionFile() adds the issues of the handed-in workflow checker", () => {
+  const checkers = {
+    workflow: (path: string, value: Record<string, unknown>) => [
+      { path, field: "startAt", message: `checked ${value.startAt}` },
+    ],
+  };
+  assert.deepEqual(
+    validateDefinitionFile("shop", "workflows/onboard.yaml", WORKFLOW, { checkers }),
+    [{ path: "workflows/onboard.yaml", field: "startAt", message: "checked done" }],
+  );
+  // A workflow that fails its own schema or id check is not handed on; other kinds never are.
+  const renamed = validateDefinitionFile("shop", "workflows/welcome.yaml", WORKFLOW, { checkers });
+  assert.deepEqual(renamed.map((i) => i.field), ["workflowId", "startAt"]);
+  assert.deepEqual(
+    validateDefinitionFile("shop", "prompts/p.yaml", "template: hi\n", { checkers }),
+    [],
+  );
+  const files = new Map([["app_definition.yaml", "appId: shop\ndisplayName: S\nversion: 1.0.0\n"]]);
+  files.set("workflows/onboard.yaml", WORKFLOW);
+  assert.deepEqual(validateDefinitionSet("shop", files, checkers).map((i) => i.field), ["startAt"]);
+});

@@ -22,7 +22,7 @@ export interface CoreToolDeps {
   llm?: Pick<LlmGateway, "generate">;
   /** Runs `core.linux.executeCommand` in the app's container; absent on nodes without Docker. */
   linux?: LinuxCommands;
-  /** The metric collector behind `core.metrics.*`; absent, those tools answer NOT_AVAILABLE. */
+  /** The metric collector behind `core.metrics.*`; absent, those tools answer UNAVAILABLE. */
   metrics?: Pick<
     MetricCollector,
     "add" | "gauge" | "observe" | "query" | "names" | "kindOf" | "now"
@@ -64,7 +64,7 @@ export function authorFor(ctx: ToolContext, given: string | undefined): string {
 
 /** The thrown error of a tool family whose subsystem lands with a later issue. */
 export function notAvailable(what: string, issue: number): KilnError {
-  return new KilnError("NOT_AVAILABLE", `${what} arrives with issue #${issue}`);
+  return new KilnError("UNAVAILABLE", `${what} arrives with issue #${issue}`);
 }
 
 export const READ_ONLY: ToolAnnotations = {

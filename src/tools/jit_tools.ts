@@ -2,14 +2,7 @@ import { z } from "zod";
 import { authorOf } from "../auth/mod.ts";
 import { ComponentId } from "../models/mod.ts";
 import type { ToolDefinition } from "../mcp/mod.ts";
-import {
-  APPENDS,
-  appOf,
-  type CoreToolDeps,
-  defineTool,
-  EDITS,
-  READ_ONLY,
-} from "./_common.ts";
+import { APPENDS, appOf, type CoreToolDeps, defineTool, EDITS, READ_ONLY } from "./_common.ts";
 
 /** The JIT loop as the tools reach it. */
 const Obj = z.record(z.string(), z.unknown());

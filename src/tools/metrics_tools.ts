@@ -27,7 +27,7 @@ const SeriesLabels = z.object(
 const CatalogueEntry = z.object({ name: z.string(), kind: Kind, description: z.string() });
 
 function collector(deps: CoreToolDeps) {
-  if (!deps.metrics) throw new KilnError("NOT_AVAILABLE", "this Kiln node has no metric collector");
+  if (!deps.metrics) throw new KilnError("UNAVAILABLE", "this Kiln node has no metric collector");
   return deps.metrics;
 }
 

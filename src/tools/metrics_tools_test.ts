@@ -4,7 +4,7 @@ import { failed, withTools } from "../../tests/_support/tools.ts";
 import { ToolRegistry } from "../mcp/mod.ts";
 import { coreTools } from "./core_tools.ts";
 
-Deno.test("metric tools answer NOT_AVAILABLE on a node without a collector", async () => {
+Deno.test("metric tools answer UNAVAILABLE on a node without a collector", async () => {
   await withTools(async ({ t, admin }) => {
     const { state, registry } = t.kiln;
     const bare = new ToolRegistry(
@@ -18,7 +18,7 @@ Deno.test("metric tools answer NOT_AVAILABLE on a node without a collector", asy
         ["core.metrics.record", { name: "app.a", kind: "sum", value: 1 }],
       ];
       for (const [name, args] of calls) {
-        assert.match(failed(await bare.call(name, args, admin), "NOT_AVAILABLE").message, /metric/);
+        assert.match(failed(await bare.call(name, args, admin), "UNAVAILABLE").message, /metric/);
       }
     } finally {
       bare.close();

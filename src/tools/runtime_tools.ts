@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { JsonValue as Json } from "../state/mod.ts";
+import type { JsonValue as Json } from "../core/mod.ts";
 import type { ToolDefinition } from "../mcp/mod.ts";
 import {
   APPENDS,

@@ -14,7 +14,7 @@ Deno.test("LLM and Linux tools validate, then answer why they cannot run here", 
       [
         "core.linux.executeCommand",
         { command: "/bin/echo", arguments: ["hi"] },
-        "NOT_AVAILABLE",
+        "UNAVAILABLE",
         /issue #5/,
       ],
     ];

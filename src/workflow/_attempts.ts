@@ -4,7 +4,7 @@
  * attempt so retries are counted where users see them.
  */
 import type { RetryPolicy } from "../models/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import { type Frame, record, stepError, StepFailed } from "./_frame.ts";
 import { sleep, type Timers, withTimeout } from "./_timers.ts";
 import type { CompiledStep, StepError } from "./types.ts";

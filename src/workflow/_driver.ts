@@ -5,9 +5,16 @@
  * interrupted non-repeatable step fails with STEP_INTERRUPTED (and may be routed), anything else
  * continues at the next step.
  */
-import type { JsonValue } from "../state/mod.ts";
-import { type Frame, type FrameDeps, record, stepError, StepFailed } from "./_frame.ts";
-import { routeFailure, walk, type WalkEnd } from "./_walker.ts";
+import type { JsonValue } from "../core/mod.ts";
+import {
+  type Frame,
+  type FrameDeps,
+  record,
+  stepError,
+  StepFailed,
+  type WalkEnd,
+} from "./_frame.ts";
+import { routeFailure, walk } from "./_walker.ts";
 import type { RunStore } from "./run_store.ts";
 import type { CompiledStep, CompiledWorkflow, RunRecord } from "./types.ts";
 

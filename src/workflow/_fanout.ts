@@ -4,10 +4,8 @@
  * once) and `subworkflow` (another workflow of the app, at the run's revision). The first
  * failing branch or item fails the step and cancels the rest.
  */
-import { KilnError, quote } from "../core/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
-import { childFrame, type Frame, scopeOf } from "./_frame.ts";
-import { walk, type WalkEnd } from "./_walker.ts";
+import { type JsonValue, KilnError, quote } from "../core/mod.ts";
+import { childFrame, type Frame, scopeOf, type WalkEnd, type WalkGraph } from "./_frame.ts";
 import type { CompiledGraph, CompiledStep } from "./types.ts";
 
 /** How deeply subworkflows may nest. */
@@ -58,6 +56,7 @@ export async function parallelStep(
   step: CompiledStep,
   frame: Frame,
   signal: AbortSignal,
+  walk: WalkGraph,
 ): Promise<JsonValue> {
   const graphs = [...step.graphs!];
   const limit = step.control?.subtype === "parallel" && step.control.maxConcurrency
@@ -78,6 +77,7 @@ export async function mapStep(
   step: CompiledStep,
   frame: Frame,
   signal: AbortSignal,
+  walk: WalkGraph,
 ): Promise<JsonValue> {
   const items = step.items!.evaluate(scopeOf(frame));
   if (!Array.isArray(items)) {
@@ -110,6 +110,7 @@ export async function subworkflowStep(
   input: Record<string, JsonValue>,
   frame: Frame,
   signal: AbortSignal,
+  walk: WalkGraph,
 ): Promise<JsonValue> {
   if (step.control?.subtype !== "subworkflow") throw new Error("not a subworkflow step");
   if (frame.depth >= MAX_SUBWORKFLOW_DEPTH) {

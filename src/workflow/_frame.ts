@@ -2,11 +2,18 @@
  * The state one graph walk runs in: the values expressions see, the run it belongs to, and the
  * parts it calls. Nested graphs (branches, iterators, subworkflows) get child frames.
  */
-import { KilnError } from "../core/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
+import { type JsonValue, KilnError } from "../core/mod.ts";
 import type { ComponentInvoker, McpInvoker, WorkflowSource } from "./seams.ts";
 import type { Timers } from "./_timers.ts";
-import type { CompiledWorkflow, RunEvent, RunRecord, StepError, TraceEntry } from "./types.ts";
+import type {
+  CompiledGraph,
+  CompiledStep,
+  CompiledWorkflow,
+  RunEvent,
+  RunRecord,
+  StepError,
+  TraceEntry,
+} from "./types.ts";
 
 /** The engine's parts every frame reaches. */
 export interface FrameDeps {
@@ -33,6 +40,18 @@ export interface Frame {
   signal: AbortSignal;
   depth: number;
 }
+
+/** Where a walk ended: the terminal step and its output. */
+export interface WalkEnd {
+  step: CompiledStep;
+  output: JsonValue;
+}
+
+/**
+ * Walks a nested graph (a branch, an iterator, a subworkflow) to its end. `_walker.ts` hands its
+ * own `walk` down to the steps that fan out, so the recursion is a call, not an import cycle.
+ */
+export type WalkGraph = (graph: CompiledGraph, frame: Frame) => Promise<WalkEnd>;
 
 /** A step failed with this error (app codes allowed, unlike KilnError). */
 export class StepFailed extends Error {

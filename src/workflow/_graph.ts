@@ -7,15 +7,13 @@ import type { WorkflowStep } from "../models/mod.ts";
 import { compileExpression, type Expression } from "./expression.ts";
 import { type GraphDef, TARGETS } from "./_targets.ts";
 import { checkPaths } from "./_paths.ts";
-import type { CompiledGraph, CompiledStep, CompiledTransitions, ControlTarget } from "./types.ts";
-
-/** One problem in a workflow file. */
-export interface WorkflowIssue {
-  file: string;
-  step?: string;
-  field?: string;
-  message: string;
-}
+import type {
+  CompiledGraph,
+  CompiledStep,
+  CompiledTransitions,
+  ControlTarget,
+  WorkflowIssue,
+} from "./types.ts";
 
 /** What compiling one graph needs: where problems go, and what surrounds it. */
 export interface GraphContext {

@@ -2,8 +2,7 @@
  * The path checks of a compiled graph, over its success and failure edges: known targets,
  * reachability from `startAt`, and a way to an end from everywhere reachable.
  */
-import type { GraphContext } from "./_graph.ts";
-import type { CompiledStep } from "./types.ts";
+import type { CompiledStep, WorkflowIssue } from "./types.ts";
 
 /** Every edge of a step as [field, target]. */
 function edges(step: CompiledStep): [string, string][] {
@@ -24,7 +23,7 @@ function edges(step: CompiledStep): [string, string][] {
 export function checkPaths(
   startAt: string,
   steps: Map<string, CompiledStep>,
-  ctx: Pick<GraphContext, "file" | "issues" | "prefix">,
+  ctx: { file: string; issues: WorkflowIssue[]; prefix: string },
 ): void {
   const push = (step: string, field: string | undefined, message: string) =>
     ctx.issues.push({

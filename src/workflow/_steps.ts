@@ -2,19 +2,23 @@
  * What each step type does once its inputs are known: `jit` and `llm` go to the component
  * invoker, `mcp` to the MCP invoker, and `control` subtypes run here or fan out (`_fanout.ts`).
  */
-import type { JsonValue } from "../state/mod.ts";
-import { type Frame, StepFailed } from "./_frame.ts";
+import type { JsonValue } from "../core/mod.ts";
+import { type Frame, StepFailed, type WalkGraph } from "./_frame.ts";
 import { mapStep, parallelStep, subworkflowStep } from "./_fanout.ts";
 import { sleep } from "./_timers.ts";
 import type { CompiledStep } from "./types.ts";
 
-/** Runs one attempt of `step` with `input`; `startedAt` lets a resumed `wait` keep its deadline. */
+/**
+ * Runs one attempt of `step` with `input`; `startedAt` lets a resumed `wait` keep its deadline,
+ * and `walk` runs the graphs a fan-out step holds.
+ */
 export async function executeStep(
   step: CompiledStep,
   input: Record<string, JsonValue>,
   frame: Frame,
   signal: AbortSignal,
   startedAt: number,
+  walk: WalkGraph,
 ): Promise<JsonValue> {
   const { run, workflow } = frame;
   const target = step.def.target;
@@ -69,11 +73,11 @@ export async function executeStep(
         ...(Object.keys(input).length ? { details: input } : {}),
       }, stepId);
     case "parallel":
-      return await parallelStep(step, frame, signal);
+      return await parallelStep(step, frame, signal, walk);
     case "map":
-      return await mapStep(step, frame, signal);
+      return await mapStep(step, frame, signal, walk);
     case "subworkflow":
-      return await subworkflowStep(step, input, frame, signal);
+      return await subworkflowStep(step, input, frame, signal, walk);
   }
 }
 

@@ -3,8 +3,8 @@
  * clock, and components and tools backed by real in-process functions the test supplies.
  */
 import FakeTimers from "@sinonjs/fake-timers";
-import { KilnError, silentLogger } from "../core/mod.ts";
-import { EmbeddedStore, type JsonValue, type StoreDriver } from "../state/mod.ts";
+import { type JsonValue, KilnError, silentLogger } from "../core/mod.ts";
+import { EmbeddedStore, type StoreDriver } from "../state/mod.ts";
 import { WorkflowEngine } from "./engine.ts";
 import { loadWorkflow } from "./loader.ts";
 import type { ComponentCall, McpCall, WorkflowSource } from "./seams.ts";

@@ -4,9 +4,9 @@
  * condition) or the routing form (`onSuccess`, conditional `onFailure`, `onFailureDefault`).
  * A failure no transition handles ends the walk with a StepFailed naming the step.
  */
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import { attempts } from "./_attempts.ts";
-import { type Frame, scopeOf, StepFailed } from "./_frame.ts";
+import { type Frame, scopeOf, StepFailed, type WalkEnd } from "./_frame.ts";
 import { executeStep } from "./_steps.ts";
 import { abortError } from "./_timers.ts";
 import type { CompiledGraph, CompiledStep, StepError } from "./types.ts";
@@ -17,12 +17,6 @@ export interface WalkHooks {
   started?(step: CompiledStep, startedAt: number): Promise<void>;
   /** After a step settled and before the next starts: `next` absent means the walk ends. */
   settled?(step: CompiledStep, next: string | undefined): Promise<void>;
-}
-
-/** Where a walk ended: the terminal step and its output. */
-export interface WalkEnd {
-  step: CompiledStep;
-  output: JsonValue;
 }
 
 /** Walks `graph` from `from` (default `startAt`) to a terminal step. */
@@ -51,7 +45,7 @@ export async function walk(
     try {
       const run = (signal: AbortSignal) => {
         const input = evaluateInputs(step, frame);
-        return executeStep(step, input, frame, signal, began);
+        return executeStep(step, input, frame, signal, began, walk);
       };
       output = step.control?.subtype === "fail"
         ? await run(frame.signal)

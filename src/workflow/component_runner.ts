@@ -4,9 +4,15 @@
  * end (within the component's `limits.timeoutMs`, cancelled past it), and its result answers as
  * an `/execute` response — `error` for a failed run.
  */
-import { jsonTextShape, limitExceeded, LIMITS, quote, shapeMessage } from "../core/mod.ts";
+import {
+  jsonTextShape,
+  type JsonValue,
+  limitExceeded,
+  LIMITS,
+  quote,
+  shapeMessage,
+} from "../core/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
 import type { WorkflowEngine } from "./engine.ts";
 
 /** What the router hands a workflow component. */

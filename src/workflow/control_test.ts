@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import { testEngine } from "./_test_support.ts";
 
 /** A component that waits `ms` of fake time and reports how many ran at once. */

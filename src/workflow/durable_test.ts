@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import { settle, testEngine } from "./_test_support.ts";
 import type { RunEvent } from "./types.ts";
 

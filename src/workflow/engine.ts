@@ -3,8 +3,15 @@
  * the background or for a synchronous caller, answers runs with their step trace, streams step
  * progress to subscribers, cancels, and resumes in-flight runs after a restart.
  */
-import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
-import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import {
+  type Clock,
+  type JsonValue,
+  KilnError,
+  type Logger,
+  quote,
+  systemClock,
+} from "../core/mod.ts";
+import type { StoreDriver } from "../state/mod.ts";
 import { driveRun, SHUTDOWN } from "./_driver.ts";
 import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts";
 import { RunEvents } from "./_events.ts";
@@ -18,7 +25,7 @@ export interface WorkflowEngineOptions {
   store: StoreDriver;
   source: WorkflowSource;
   mcp: McpInvoker;
-  /** Runs `jit` and `llm` steps; absent, such steps fail with NOT_AVAILABLE. */
+  /** Runs `jit` and `llm` steps; absent, such steps fail with UNAVAILABLE. */
   components?: ComponentInvoker;
   logger: Logger;
   clock?: Clock;
@@ -65,7 +72,7 @@ export class WorkflowEngine {
       invoke: (call) =>
         Promise.reject(
           new KilnError(
-            "NOT_AVAILABLE",
+            "UNAVAILABLE",
             `step ${quote(call.stepId)} needs a component runner, and none is attached`,
           ),
         ),

@@ -5,8 +5,7 @@
  * budgets of `_expression_budget.ts` (steps, characters, elements, regex work).
  */
 import { Environment } from "@marcbachmann/cel-js";
-import { KilnError, quote } from "../core/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
+import { type JsonValue, KilnError, quote } from "../core/mod.ts";
 import {
   type BudgetExceeded,
   ExpressionMeter,

@@ -3,11 +3,11 @@
  * static checks of `_graph.ts`. A workflow that loads is one the engine can run to an end.
  */
 import { KilnError, parseYamlValue } from "../core/mod.ts";
-import { WorkflowDefinition } from "../models/mod.ts";
-import { compileGraph, type WorkflowIssue } from "./_graph.ts";
-import type { CompiledWorkflow } from "./types.ts";
+import { type DefinitionIssue, WorkflowDefinition } from "../models/mod.ts";
+import { compileGraph } from "./_graph.ts";
+import type { CompiledWorkflow, WorkflowIssue } from "./types.ts";
 
-export type { WorkflowIssue } from "./_graph.ts";
+export type { WorkflowIssue } from "./types.ts";
 
 /**
  * Parses and checks a workflow file; VALIDATION_ERROR whose message names the file, step and
@@ -82,6 +82,23 @@ export function checkWorkflowValue(
     },
     issues,
   };
+}
+
+/**
+ * The engine's static checks (targets, expressions, paths) as definition issues, the checker
+ * `kiln.ts` hands the definition store so an invalid workflow is refused at commit.
+ */
+export function workflowDefinitionIssues(
+  path: string,
+  value: Record<string, unknown>,
+): DefinitionIssue[] {
+  return checkWorkflowValue(path, value).issues.map((i) => ({
+    path,
+    ...(i.step || i.field
+      ? { field: [i.step && `steps.${i.step}`, i.field].filter(Boolean).join(".") }
+      : {}),
+    message: i.message,
+  }));
 }
 
 /** The error for a workflow that does not load. */

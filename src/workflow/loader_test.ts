@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { KilnError } from "../core/mod.ts";
-import { checkWorkflow, loadWorkflow } from "./loader.ts";
+import { parse } from "yaml";
+import { checkWorkflow, loadWorkflow, workflowDefinitionIssues } from "./loader.ts";
 
 const FILE = "workflows/w.yaml";
 
@@ -107,4 +108,22 @@ steps:
 `);
   assert.ok(issues.some((i) => /^a target: .*durationMS/.test(i)), issues.join("\n"));
   assert.ok(issues.some((i) => /^b target: .*sever/.test(i)), issues.join("\n"));
+});
+
+Deno.test("workflowDefinitionIssues() names the step field of a bad target for the commit check", () => {
+  const value = parse(`workflowId: w
+startAt: a
+steps:
+  a: { type: control, target: { subtype: choice }, transitions: [{ nextStep: nowhere }] }
+`) as Record<string, unknown>;
+  const issues = workflowDefinitionIssues(FILE, value);
+  assert.equal(issues.length, 2, JSON.stringify(issues));
+  assert.ok(issues.every((i) => i.path === FILE));
+  assert.equal(issues[0].field, "steps.a.transitions[0].nextStep");
+  assert.match(issues[0].message, /unknown step "nowhere"/);
+  assert.equal(issues[1].field, "steps.a");
+  const ok = parse(
+    "workflowId: w\nstartAt: d\nsteps:\n  d: { type: control, target: { subtype: succeed } }\n",
+  );
+  assert.deepEqual(workflowDefinitionIssues(FILE, ok as Record<string, unknown>), []);
 });

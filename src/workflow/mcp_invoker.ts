@@ -4,9 +4,8 @@
  * — and external servers through {@link ExternalMcpServers}.
  */
 import type { ExecutionTokens } from "../auth/mod.ts";
-import { KilnError } from "../core/mod.ts";
+import { type JsonValue, KilnError } from "../core/mod.ts";
 import { type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
 import { StepFailed } from "./_frame.ts";
 import type { ExternalMcpServers } from "./mcp_servers.ts";
 import type { McpInvoker } from "./seams.ts";
@@ -24,7 +23,7 @@ export function mcpInvoker(deps: McpInvokerDeps): McpInvoker {
     async call(call) {
       if (call.server) {
         if (!deps.servers) {
-          throw new KilnError("NOT_AVAILABLE", "external MCP servers are not enabled here");
+          throw new KilnError("UNAVAILABLE", "external MCP servers are not enabled here");
         }
         return await deps.servers.call(
           call.appId,

@@ -11,8 +11,7 @@ import type { StdioClientTransport as StdioTransport } from "@modelcontextprotoc
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
-import { KilnError, type Logger, quote } from "../core/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
+import { type JsonValue, KilnError, type Logger, quote } from "../core/mod.ts";
 import { StepFailed } from "./_frame.ts";
 
 /** One declared server. `env` is added to a minimal default environment, never Kiln's own. */

@@ -20,7 +20,13 @@ export type {
 } from "./types.ts";
 
 // Loading and checking workflows; the expression language.
-export { checkWorkflow, checkWorkflowValue, invalidWorkflow, loadWorkflow } from "./loader.ts";
+export {
+  checkWorkflow,
+  checkWorkflowValue,
+  invalidWorkflow,
+  loadWorkflow,
+  workflowDefinitionIssues,
+} from "./loader.ts";
 export type { WorkflowIssue } from "./loader.ts";
 export { compileExpression, EXPRESSION_ROOTS, toJson } from "./expression.ts";
 export type { Expression, Scope } from "./expression.ts";

@@ -3,11 +3,10 @@
  * component, with its limits and permissions. A step names a component (`target.componentId`)
  * or the code or prompt one runs (`script` + `function`, `promptTemplate`), which finds it.
  */
-import { KilnError, quote } from "../core/mod.ts";
+import { type JsonValue, KilnError, quote } from "../core/mod.ts";
 import type { ToolCaller } from "../mcp/mod.ts";
 import type { ComponentDefinition } from "../models/mod.ts";
 import type { Registry } from "../registry/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
 import type { ComponentCall, ComponentInvoker } from "./seams.ts";
 
 /** The part of the router a workflow needs. */

@@ -3,7 +3,8 @@
  * A run's record is its checkpoint: rewritten after every step, before the next one starts.
  * Finished runs expire after the retention period; running ones are indexed for resume.
  */
-import type { JsonValue, StoreDriver } from "../state/mod.ts";
+import type { StoreDriver } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import type { RunRecord, RunStatus } from "./types.ts";
 
 const INDEX_SCOPE = "kiln:workflow";

@@ -4,7 +4,7 @@
  * them with in-process functions and the engine stays a library (it also runs in the Deno runner
  * image, where a container executes a whole workflow).
  */
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import type { CompiledWorkflow } from "./types.ts";
 
 /** One `jit` or `llm` step's call. */

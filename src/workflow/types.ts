@@ -3,7 +3,7 @@
  * produces), run records (what the store keeps) and the seams the composition root fills in.
  */
 import type { WorkflowDefinition, WorkflowStep } from "../models/mod.ts";
-import type { JsonValue } from "../state/mod.ts";
+import type { JsonValue } from "../core/mod.ts";
 import type { Expression } from "./expression.ts";
 
 /** How a step leaves, compiled: the ordered list form or the success/failure form. */
@@ -123,4 +123,12 @@ export interface RunEvent {
   attempt?: number;
   at: number;
   error?: StepError;
+}
+
+/** One problem in a workflow file. */
+export interface WorkflowIssue {
+  file: string;
+  step?: string;
+  field?: string;
+  message: string;
 }

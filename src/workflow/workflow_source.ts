@@ -33,7 +33,7 @@ export function registryWorkflowSource(
     app(appId) {
       const { status } = registry.getApplicationStatus(appId);
       if (status !== "ACTIVE" && status !== "DEGRADED") {
-        throw new KilnError("NOT_AVAILABLE", `app ${quote(appId)} is ${status} and runs nothing`);
+        throw new KilnError("UNAVAILABLE", `app ${quote(appId)} is ${status} and runs nothing`);
       }
       const snapshot = registry.snapshot(appId);
       return { revision: snapshot.revision, configuration: snapshot.definition.configuration };

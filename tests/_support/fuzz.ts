@@ -241,7 +241,7 @@ export async function fuzzFor(
 /** Not a server error: below 500, or a 503 that says which service is not configured. */
 export function noServerError(r: CaseResult): boolean {
   if (r.status < 500) return true;
-  if (r.status === 503) return /LLM_NOT_CONFIGURED|NOT_AVAILABLE|TIER_UNAVAILABLE/.test(r.body);
+  if (r.status === 503) return /LLM_NOT_CONFIGURED|UNAVAILABLE|TIER_UNAVAILABLE/.test(r.body);
   return false;
 }
 

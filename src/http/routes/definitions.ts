@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { authorOf, requirePermission } from "../../auth/mod.ts";
+import type { WriteOptions, WriteResult as WriteResultValue } from "../../state/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import {
   AppIdParam,
@@ -63,61 +64,61 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     },
   );
 
-  app.openapi(
+  // PUT (the whole content) and PATCH (a unified diff against `expectedBaseRevision`) differ only
+  // in their body and the state call; the route, guard, commit options and answer are shared.
+  const fileWriteRoute = <M extends "put" | "patch", B extends z.ZodType>(
+    method: M,
+    summary: string,
+    body: B,
+  ) =>
     createRoute({
-      method: "put",
+      method,
       path: "/v1/apps/{appId}/definitions/file",
       tags: TAG,
-      summary: "setDefinitionFileContent",
+      summary,
       request: {
         params: AppIdParam,
-        body: { content: { "application/json": { schema: SetFileBody } }, required: true },
+        body: { content: { "application/json": { schema: body } }, required: true },
       },
       responses: { ...ok(WriteResult), ...errorResponses, ...conflictResponse },
-    }),
-    async (c) => {
-      const { appId } = c.req.valid("param");
-      write(c, appId);
-      const b = c.req.valid("json");
-      const result = await state.setDefinitionFileContent(
-        appId,
-        b.path,
-        b.content,
-        b.expectedBaseRevision,
-        {
-          commitMessage: b.commitMessage,
-          author: author(c, b.author),
-        },
-      );
-      return c.json(result, 200);
-    },
-  );
+    });
+  const fileWrite = async (
+    c: { var: KilnEnv["Variables"] },
+    appId: string,
+    b: { commitMessage: string; author?: string },
+    commit: (opts: WriteOptions) => Promise<WriteResultValue>,
+  ) => {
+    write(c, appId);
+    return await commit({ commitMessage: b.commitMessage, author: author(c, b.author) });
+  };
+
+  app.openapi(fileWriteRoute("put", "setDefinitionFileContent", SetFileBody), async (c) => {
+    const { appId } = c.req.valid("param");
+    const b = c.req.valid("json");
+    const result = await fileWrite(
+      c,
+      appId,
+      b,
+      (opts) =>
+        state.setDefinitionFileContent(appId, b.path, b.content, b.expectedBaseRevision, opts),
+    );
+    return c.json(result, 200);
+  });
 
   app.openapi(
-    createRoute({
-      method: "patch",
-      path: "/v1/apps/{appId}/definitions/file",
-      tags: TAG,
-      summary: "applyDefinitionDiff: apply a unified diff to expectedBaseRevision",
-      request: {
-        params: AppIdParam,
-        body: { content: { "application/json": { schema: ApplyDiffBody } }, required: true },
-      },
-      responses: { ...ok(WriteResult), ...errorResponses, ...conflictResponse },
-    }),
+    fileWriteRoute(
+      "patch",
+      "applyDefinitionDiff: apply a unified diff to expectedBaseRevision",
+      ApplyDiffBody,
+    ),
     async (c) => {
       const { appId } = c.req.valid("param");
-      write(c, appId);
       const b = c.req.valid("json");
-      const result = await state.applyDefinitionDiff(
+      const result = await fileWrite(
+        c,
         appId,
-        b.path,
-        b.diff,
-        b.expectedBaseRevision,
-        {
-          commitMessage: b.commitMessage,
-          author: author(c, b.author),
-        },
+        b,
+        (opts) => state.applyDefinitionDiff(appId, b.path, b.diff, b.expectedBaseRevision, opts),
       );
       return c.json(result, 200);
     },

@@ -22,7 +22,7 @@ const json = <T extends z.ZodType>(schema: T) => ({
  */
 export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const service = () => {
-    if (!deps.jitService) throw new KilnError("NOT_AVAILABLE", "the JIT loop is not running");
+    if (!deps.jitService) throw new KilnError("UNAVAILABLE", "the JIT loop is not running");
     return deps.jitService;
   };
   const guard = (c: { var: KilnEnv["Variables"] }, appId: string, perm: string) => {
@@ -283,7 +283,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
 
   function oracle() {
     if (!deps.oracle) {
-      throw new KilnError("NOT_AVAILABLE", "the optimization oracle is not running");
+      throw new KilnError("UNAVAILABLE", "the optimization oracle is not running");
     }
     return deps.oracle;
   }

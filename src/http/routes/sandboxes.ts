@@ -60,7 +60,7 @@ export function sandboxRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     }),
     (c) => {
       requireAdmin(c.var.principal);
-      if (!deps.sandboxes) throw new KilnError("NOT_AVAILABLE", "no sandbox manager on this node");
+      if (!deps.sandboxes) throw new KilnError("UNAVAILABLE", "no sandbox manager on this node");
       return c.json(deps.sandboxes(), 200);
     },
   );

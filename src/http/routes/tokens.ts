@@ -43,7 +43,7 @@ export function tokenRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       const { componentId, ttlSeconds } = c.req.valid("json");
       requireAdmin(c.var.principal);
       if (!deps.executionTokens) {
-        throw new KilnError("NOT_AVAILABLE", "execution tokens are not enabled on this node");
+        throw new KilnError("UNAVAILABLE", "execution tokens are not enabled on this node");
       }
       const hit = deps.registry.getComponentDefinition(appId, componentId);
       if (!hit.found || !hit.definition) {

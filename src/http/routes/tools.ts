@@ -26,7 +26,7 @@ const CallBody = z.object({
  */
 export function toolRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const catalog = () => {
-    if (!deps.tools) throw new KilnError("NOT_AVAILABLE", "no tool registry on this node");
+    if (!deps.tools) throw new KilnError("UNAVAILABLE", "no tool registry on this node");
     return deps.tools;
   };
 

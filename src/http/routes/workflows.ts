@@ -1,8 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { eventStream, type SseEvent } from "../_event_stream.ts";
 import { requirePermission } from "../../auth/mod.ts";
-import { KilnError } from "../../core/mod.ts";
-import type { JsonValue } from "../../state/mod.ts";
+import { type JsonValue, KilnError } from "../../core/mod.ts";
 import type { RunEvent } from "../../workflow/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import { AppIdParam, errorResponses, ok } from "../_schemas.ts";
@@ -36,7 +35,7 @@ const ListQuery = z.object({
  */
 export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const engine = () => {
-    if (!deps.workflows) throw new KilnError("NOT_AVAILABLE", "no workflow engine on this node");
+    if (!deps.workflows) throw new KilnError("UNAVAILABLE", "no workflow engine on this node");
     return deps.workflows;
   };
   const guard = (c: { var: KilnEnv["Variables"] }, appId: string, perm: string) => {

@@ -3,10 +3,10 @@ import type { ExecuteResponse, SandboxPool } from "../../models/mod.ts";
 import type { PoolDetails, TierDetails } from "../overview.ts";
 import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
 import type { DockerApi } from "./docker_api.ts";
-import { DENO_RUNNER_IMAGE, PYTHON_RUNNER_IMAGE, type RunnerKind } from "./images.ts";
+import type { RunnerKind } from "./images.ts";
 import { currentInstance, type KilnInstance, removeOrphans, removeOwn } from "./instance.ts";
 import { ContainerPool, type PoolSpec } from "./container_pool.ts";
-import { parseMemory, POOL_DEFAULTS } from "./pool_defaults.ts";
+import { PoolSet } from "./pool_set.ts";
 import {
   allowlistFrom,
   checkCommand,
@@ -61,8 +61,7 @@ export class ContainerTier implements TierDriver {
   readonly #docker: DockerApi;
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #pools = new Map<string, ContainerPool>();
-  readonly #appPools = new Map<string, SandboxPool[]>();
+  readonly #pools: PoolSet;
   readonly #opts: ContainerTierOptions;
   readonly #mcp: McpHandler;
   readonly #shutdown = new AbortController();
@@ -82,6 +81,20 @@ export class ContainerTier implements TierDriver {
     this.instance = opts.instance ?? currentInstance();
     this.#mcp = opts.mcpHandler ? forwardTo(opts.mcpHandler) : hostBridge;
     this.#socketDir = `${opts.socketRoot}/${this.instance.id.slice(0, 8)}`;
+    this.#pools = new PoolSet({
+      poolDefaults: opts.poolDefaults,
+      images: opts.images,
+      create: (spec) =>
+        new ContainerPool(spec, {
+          docker: this.#docker,
+          instance: this.instance,
+          socketRoot: this.#socketDir,
+          mcp: this.#mcp,
+          clock: this.#clock,
+          logger: this.#log,
+          readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+        }),
+    });
     this.#started = this.#start();
     this.#started.catch((err) => {
       this.#unavailable = `the container tier cannot start: ${(err as Error).message ?? err}`;
@@ -130,37 +143,14 @@ export class ContainerTier implements TierDriver {
    * are closed. The reconcile pass creates, resizes and removes pools to match.
    */
   setAppPools(appId: string, pools: SandboxPool[] | null): void {
-    if (pools) this.#appPools.set(appId, pools);
-    else {
-      this.#appPools.delete(appId);
-      for (const [k, pool] of this.#pools) {
-        if (pool.spec.appId !== appId) continue;
-        this.#pools.delete(k);
-        pool.close().catch(() => {});
-      }
-    }
+    this.#pools.setAppPools(appId, pools);
     this.reconcile();
   }
 
   /** Makes the running pools follow the configured ones: new pools start, removed ones close. */
   reconcile(): void {
     if (this.#closed) return;
-    for (const [appId, pools] of this.#appPools) {
-      for (const p of pools) {
-        const spec = this.#specFor(appId, p.poolName);
-        const existing = this.#pools.get(key(appId, p.poolName));
-        if (existing) existing.update(spec);
-        else this.#pools.set(key(appId, p.poolName), this.#newPool(spec));
-      }
-    }
-    for (const [k, pool] of this.#pools) {
-      const { appId, poolName } = pool.spec;
-      if (poolName.startsWith("kiln-")) continue;
-      if (!this.#appPools.get(appId)?.some((p) => p.poolName === poolName)) {
-        this.#pools.delete(k);
-        pool.close().catch(() => {});
-      }
-    }
+    this.#pools.reconcile();
   }
 
   /** One maintenance pass over every pool (health, recycling, idle stops, minimums). */
@@ -173,7 +163,7 @@ export class ContainerTier implements TierDriver {
       return;
     }
     this.reconcile();
-    await Promise.all([...this.#pools.values()].map((p) => p.check()));
+    await Promise.all([...this.#pools.pools()].map((p) => p.check()));
   }
 
   /** A container of the app's pool for one job (AllocateSandbox); give it back with `release`. */
@@ -184,7 +174,7 @@ export class ContainerTier implements TierDriver {
   ): Promise<{ sandbox: ContainerSandbox; pool: ContainerPool }> {
     if (this.#closed) throw new KilnError("TIER_UNAVAILABLE", "the container tier is closed");
     await this.#started;
-    const pool = this.#poolFor(appId, poolName);
+    const pool = this.#pools.poolFor(appId, poolName);
     return { sandbox: await pool.acquire(signal), pool };
   }
 
@@ -197,7 +187,7 @@ export class ContainerTier implements TierDriver {
   poolNameFor(job: ExecutionJob): string {
     const t = job.request.taskDetails as { targetPoolName?: unknown; poolName?: unknown };
     const named = typeof t.targetPoolName === "string" ? t.targetPoolName : t.poolName;
-    const configured = this.#appPools.get(job.request.context.appId) ?? [];
+    const configured = this.#pools.configured(job.request.context.appId);
     if (typeof named === "string" && configured.some((p) => p.poolName === named)) return named;
     return job.code.kind === "python" ? "kiln-python" : "kiln-deno";
   }
@@ -339,7 +329,7 @@ export class ContainerTier implements TierDriver {
   ): Promise<CommandOutput> {
     allowlist = allowlistFrom(allowlist);
     checkCommand(input, allowlist);
-    const poolName = this.#appPools.get(appId)?.[0]?.poolName ?? "kiln-deno";
+    const poolName = this.#pools.configured(appId)[0]?.poolName ?? "kiln-deno";
     const timeoutS = input.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_S;
     const lease = await this.allocate(appId, poolName, signal);
     let discard: string | undefined;
@@ -391,7 +381,7 @@ export class ContainerTier implements TierDriver {
 
   stats(): TierStats {
     let live = 0, busy = 0, queued = 0;
-    for (const p of this.#pools.values()) {
+    for (const p of this.#pools.pools()) {
       const s = p.stats();
       live += s.live;
       busy += s.busy;
@@ -402,86 +392,16 @@ export class ContainerTier implements TierDriver {
 
   /** Per-pool counters, for tests and the admin view. */
   poolStats(): Record<string, ReturnType<ContainerPool["stats"]>> {
-    return Object.fromEntries([...this.#pools].map(([k, p]) => [k, p.stats()]));
+    return this.#pools.stats();
   }
 
   /** Every pool with its spec, counters and containers, for the admin panel. */
   poolDetails(): PoolDetails[] {
-    return [...this.#pools.values()].map((p) => ({
-      appId: p.spec.appId,
-      poolName: p.spec.poolName,
-      image: p.spec.image,
-      minInstances: p.spec.minInstances,
-      maxInstances: p.spec.maxInstances,
-      stats: p.stats(),
-      containers: p.containers(),
-    }));
+    return this.#pools.details();
   }
 
   details(): TierDetails {
     return { pools: this.poolDetails() };
-  }
-
-  /** The pool of (app, pool), created on first use. */
-  #poolFor(appId: string, poolName: string): ContainerPool {
-    const k = key(appId, poolName);
-    let pool = this.#pools.get(k);
-    if (!pool) {
-      const configured = this.#appPools.get(appId)?.some((p) => p.poolName === poolName);
-      if (!configured && !poolName.startsWith("kiln-")) {
-        throw new KilnError(
-          "TIER_UNAVAILABLE",
-          `app ${quote(appId)} has no pool ${quote(poolName)}`,
-          {
-            tier: "container",
-          },
-        );
-      }
-      pool = this.#newPool(this.#specFor(appId, poolName));
-      this.#pools.set(k, pool);
-    }
-    return pool;
-  }
-
-  #specFor(appId: string, poolName: string): PoolSpec {
-    const images = {
-      deno: this.#opts.images?.deno ?? DENO_RUNNER_IMAGE,
-      python: this.#opts.images?.python ?? PYTHON_RUNNER_IMAGE,
-    };
-    const base = { ...POOL_DEFAULTS, ...this.#opts.poolDefaults };
-    const configured = this.#appPools.get(appId)?.find((p) => p.poolName === poolName);
-    if (!configured) {
-      const image = poolName === "kiln-python" ? images.python : images.deno;
-      return { ...base, appId, poolName, image: base.image ?? image };
-    }
-    return {
-      ...base,
-      appId,
-      poolName,
-      image: configured.dockerImage,
-      minInstances: configured.minInstances,
-      maxInstances: configured.maxInstances,
-      memoryBytes: parseMemory(configured.resourceLimits.memoryLimit),
-      nanoCpus: Math.round(configured.resourceLimits.cpuLimit * 1e9),
-      egress: configured.egress,
-      volumes: configured.volumeMounts.map((v) =>
-        `kiln-${appId}-${v.name}:${v.target}${v.readOnly ? ":ro" : ""}`
-      ),
-    };
-  }
-
-  #newPool(spec: PoolSpec): ContainerPool {
-    const pool = new ContainerPool(spec, {
-      docker: this.#docker,
-      instance: this.instance,
-      socketRoot: this.#socketDir,
-      mcp: this.#mcp,
-      clock: this.#clock,
-      logger: this.#log,
-      readyTimeoutMs: this.#opts.readyTimeoutMs ?? 20_000,
-    });
-    pool.topUp();
-    return pool;
   }
 
   async close(): Promise<void> {
@@ -490,14 +410,9 @@ export class ContainerTier implements TierDriver {
     clearInterval(this.#timer);
     this.#shutdown.abort();
     await this.#started.catch(() => {});
-    await Promise.all([...this.#pools.values()].map((p) => p.close()));
-    this.#pools.clear();
+    await this.#pools.close();
     await removeOwn(this.#docker, this.instance).catch(() => {});
     await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
     await Deno.remove(this.#opts.socketRoot).catch(() => {}); // only if empty
   }
-}
-
-function key(appId: string, poolName: string): string {
-  return `${appId}/${poolName}`;
 }

@@ -9,7 +9,6 @@ export {
   type RunnerKind,
 } from "./images.ts";
 export { ContainerTier, type ContainerTierOptions } from "./container_tier.ts";
-export { createContainerTier, type CreateContainerTierOptions } from "./create_container_tier.ts";
 export { parseMemory, POOL_DEFAULTS } from "./pool_defaults.ts";
 export { ContainerPool, type PoolSpec } from "./container_pool.ts";
 export { ALLOWLIST_KEY, checkCommand, type CommandInput, type CommandOutput } from "./command.ts";

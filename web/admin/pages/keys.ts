@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, enc } from "../api.ts";
 import { Empty, ErrorBox, Loading, useLoad, useLoadedMark } from "../common.ts";
 import { html } from "../html.ts";
-import { APP_PERMISSIONS } from "../../../src/auth/app_permissions.ts";
+import { APP_PERMISSIONS } from "../../../src/models/app_permissions.ts";
 
 /** What a key may be granted: every permission Kiln knows, and `*` for all of them. */
 const PERMISSIONS = ["*", ...APP_PERMISSIONS];

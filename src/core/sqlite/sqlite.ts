@@ -1,0 +1,58 @@
+/**
+ * The SQLite handling the embedded runtime store and the metric store share: one file in WAL
+ * mode through the built-in `node:sqlite`, and write transactions that take the lock up front.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { KilnError, quote } from "../errors.ts";
+
+/**
+ * Opens (creating if needed) the database at `path` (`":memory:"` for a throwaway one) in WAL
+ * mode and applies `schema`. UNAVAILABLE naming `what` when it cannot; nothing is left open.
+ */
+export function openSqlite(path: string, schema: string, what: string): DatabaseSync {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    // Another process holding the write lock is waited for, not failed on.
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec(schema);
+    return db;
+  } catch (err) {
+    db?.close();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new KilnError(
+      "UNAVAILABLE",
+      `cannot open ${what} at ${quote(path)}: ${reason}`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+export type Transaction = <T>(work: () => T) => T;
+
+/**
+ * A {@link Transaction} on `db`, its statements prepared once. `BEGIN IMMEDIATE` takes the write
+ * lock at the start, so two writers queue on `busy_timeout` instead of failing mid-way.
+ */
+export function sqliteTransaction(db: DatabaseSync): Transaction {
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  const rollback = db.prepare("ROLLBACK");
+  return <T>(work: () => T): T => {
+    begin.run();
+    try {
+      const result = work();
+      commit.run();
+      return result;
+    } catch (err) {
+      rollback.run();
+      throw err;
+    }
+  };
+}
