@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler } from "./bundler/mod.ts";
-import { type Clock, type JsonValue, Lazy, Logger, systemClock } from "./core/mod.ts";
+import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
 import {
   type Cassette,
@@ -36,8 +36,7 @@ import {
   type TierDriver,
   WasmTier,
 } from "./sandbox/mod.ts";
-import { VERSION } from "./version.ts";
-import { type ContainerTier, startContainerTier } from "./sandbox/container/kiln_wiring.ts";
+import { type ContainerTier, startContainerTier } from "./sandbox/container/mod.ts";
 import {
   type ComponentInvoker,
   createWorkflowEngine,

@@ -1,4 +1,4 @@
-import { VERSION } from "../version.ts";
+import { VERSION } from "../core/mod.ts";
 import { appCommand } from "./app_commands.ts";
 import { jitCommand } from "./jit_commands.ts";
 import { CliError, consoleIo, type Io } from "./_output.ts";

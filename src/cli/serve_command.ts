@@ -1,9 +1,8 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { levelFromEnv, Logger } from "../core/mod.ts";
+import { levelFromEnv, Logger, VERSION } from "../core/mod.ts";
 import { listen } from "../http/mod.ts";
 import { createKiln } from "../kiln.ts";
-import { VERSION } from "../version.ts";
 import { supportDeskFiles } from "../../examples/support_desk_bundle.ts";
 import { offlineLlmConfig, supportDeskCassettes } from "../../examples/support_desk_cassettes.ts";
 import { llmConfigFromEnv } from "../llm/mod.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KilnError } from "./errors.ts";
+import { KilnError } from "./errors/mod.ts";
 import { assertJsonDepth, jsonTextDepth, jsonTextShape, valueDepth } from "./json_depth.ts";
 
 Deno.test("jsonTextDepth() counts nesting and ignores brackets inside strings", () => {

@@ -3,7 +3,7 @@
  * one table, so operators and the docs see every limit in one place, and one error for crossing
  * any of them. A budget is checked before the expensive work it guards, never after.
  */
-import { KilnError } from "./errors.ts";
+import { KilnError } from "./errors/mod.ts";
 
 /** Every named budget and its default. Sizes are bytes unless the name says otherwise. */
 export const LIMITS = {

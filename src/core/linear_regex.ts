@@ -6,7 +6,7 @@
  * charged to a `RegexMeter` before it runs, and a meter that would overrun refuses the match.
  */
 import { RE2JS } from "re2js";
-import { KilnError, quote } from "./errors.ts";
+import { KilnError, quote } from "./errors/mod.ts";
 import { LIMITS } from "./limits.ts";
 
 /** A compiled pattern: test or replace, each charged to a meter first. */

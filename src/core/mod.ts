@@ -5,14 +5,15 @@ export {
   sandboxKilled,
   SandboxTimeoutError,
   toKilnError,
-} from "./errors.ts";
-export type { ErrorBody, ErrorCode, KillReason } from "./errors.ts";
+} from "./errors/mod.ts";
+export type { ErrorBody, ErrorCode, KillReason } from "./errors/mod.ts";
 export type { JsonArray, JsonObject, JsonPrimitive, JsonValue } from "./json.ts";
 export { levelFromEnv, Logger, silentLogger } from "./log.ts";
 export type { LogLevel, LogSink } from "./log.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
+export { VERSION } from "./version.ts";
 export { Lazy } from "./lazy.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export type { LimitName } from "./limits.ts";

@@ -22,7 +22,7 @@ import {
   Parser,
   type YAMLError,
 } from "yaml";
-import { KilnError } from "./errors.ts";
+import { KilnError } from "./errors/mod.ts";
 import { limitExceeded, type LimitName, LIMITS } from "./limits.ts";
 
 /** One problem with a YAML text; `limit` names the budget when the text crossed one. */

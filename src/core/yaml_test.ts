@@ -7,7 +7,7 @@ import {
   yamlValueOrThrow,
   yamlValueOrThrowAsync,
 } from "./yaml.ts";
-import { KilnError } from "./errors.ts";
+import { KilnError } from "./errors/mod.ts";
 
 /** The best of a few runs, in ms: CI machines are shared, the first run also compiles. */
 function fastest(run: () => void, times = 3): number {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { APP, assertFsckClean, kilnError, USERS_TS, withShop } from "./_store_test_support.ts";
+import {
+  APP,
+  assertFsckClean,
+  kilnError,
+  USERS_TS,
+  withShop,
+} from "../../tests/_support/definition_store.ts";
 
 const MSG = { commitMessage: "test" };
 

@@ -9,7 +9,7 @@ import {
   kilnError,
   shopFiles,
   withShop,
-} from "./_store_test_support.ts";
+} from "../../tests/_support/definition_store.ts";
 
 const MSG = { commitMessage: "test" };
 

@@ -7,7 +7,12 @@
 import assert from "node:assert/strict";
 import { LIMITS } from "../core/mod.ts";
 import type { GitDefinitionStore } from "./git_definition_store.ts";
-import { APP, assertFsckClean, kilnError, withShop } from "./_store_test_support.ts";
+import {
+  APP,
+  assertFsckClean,
+  kilnError,
+  withShop,
+} from "../../tests/_support/definition_store.ts";
 
 async function plumb(gitdir: string, args: string[], stdin = ""): Promise<string> {
   const child = new Deno.Command("git", {

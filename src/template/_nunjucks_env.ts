@@ -2,7 +2,7 @@
 import nunjucks from "nunjucks";
 // errors.ts rather than core's mod.ts: this file is bundled into the render worker, which would
 // otherwise carry the whole of core (the regex engine included).
-import { KilnError, quote, sandboxKilled } from "../core/errors.ts";
+import { KilnError, quote, sandboxKilled } from "../core/errors/mod.ts";
 import type { RenderPart } from "./renderer.ts";
 
 /**

@@ -5,7 +5,7 @@
  * `src/generated/render_worker.bundle.js` (`deno task workers`) so the permissionless host can
  * start it from a blob: URL.
  */
-import { KilnError } from "../core/errors.ts";
+import { KilnError } from "../core/errors/mod.ts";
 import { renderParts } from "./_nunjucks_env.ts";
 import type { RenderPart } from "./renderer.ts";
 

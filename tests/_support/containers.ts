@@ -10,7 +10,7 @@ import {
   type ContainerTierOptions,
   DockerodeApi,
 } from "../../src/sandbox/container/mod.ts";
-import { dockerAvailable } from "../../src/sandbox/container/_test_docker.ts";
+import { dockerAvailable } from "./docker.ts";
 import { DEFAULT_LIMITS, type ExecutionJob, type ExecutionLimits } from "../../src/sandbox/mod.ts";
 import { executeRequest, guestCode, RecordingHost } from "../../src/sandbox/tier_common_case.ts";
 

@@ -3,7 +3,7 @@
  * mode through the built-in `node:sqlite`, and write transactions that take the lock up front.
  */
 import { DatabaseSync } from "node:sqlite";
-import { KilnError, quote } from "../errors.ts";
+import { KilnError, quote } from "../errors/mod.ts";
 
 /**
  * Opens (creating if needed) the database at `path` (`":memory:"` for a throwaway one) in WAL

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KilnError } from "../errors.ts";
+import { KilnError } from "../errors/mod.ts";
 import { openSqlite, sqliteTransaction } from "./mod.ts";
 
 const SCHEMA = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)";

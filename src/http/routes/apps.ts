@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAdmin, requirePermission } from "../../auth/mod.ts";
 import type { HonoRequest } from "hono";
-import { KilnError } from "../../core/errors.ts";
+import { KilnError } from "../../core/mod.ts";
 import type { AppSource } from "../../registry/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import {

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requirePermission } from "../../auth/mod.ts";
-import { KilnError } from "../../core/errors.ts";
+import { KilnError } from "../../core/mod.ts";
 import type { JsonValue } from "../../core/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import { AppIdParam, errorResponses, ok, RuntimeKeyParams, RuntimeSetBody } from "../_schemas.ts";

@@ -2,7 +2,7 @@ import { silentLogger } from "../../core/mod.ts";
 import { runTierConformance } from "../tier_common_case.ts";
 import { ContainerTier } from "./container_tier.ts";
 import { DockerodeApi } from "./dockerode_api.ts";
-import { dockerAvailable, testSocketRoot } from "./_test_docker.ts";
+import { dockerAvailable, testSocketRoot } from "../../../tests/_support/docker.ts";
 
 const docker = new DockerodeApi();
 const { ignore } = await dockerAvailable(docker);

@@ -1,6 +1,5 @@
 import { dirname } from "node:path";
-import { KilnError } from "../../core/mod.ts";
-import { VERSION } from "../../version.ts";
+import { KilnError, VERSION } from "../../core/mod.ts";
 import type { DockerApi } from "./docker_api.ts";
 import { RUNNER_SOURCES } from "../../generated/runner_sources.ts";
 import { packTar, type TarFile } from "./_tar.ts";

@@ -14,3 +14,4 @@ export { ContainerPool, type PoolSpec } from "./container_pool.ts";
 export { ALLOWLIST_KEY, checkCommand, type CommandInput, type CommandOutput } from "./command.ts";
 export { type AppPoolSource, followApps } from "./follow_apps.ts";
 export { currentInstance, type KilnInstance, removeOrphans } from "./instance.ts";
+export { startContainerTier } from "./kiln_wiring.ts";

@@ -1,12 +1,12 @@
 /** Test helpers for the Docker-backed tests: skip without Docker, fresh socket roots, images. */
-import { requireService } from "../../../tests/_support/services.ts";
-import type { DockerApi } from "./docker_api.ts";
+import { requireService } from "./services.ts";
+import type { DockerApi } from "../../src/sandbox/container/docker_api.ts";
 import {
   buildRunnerImages,
   DENO_RUNNER_IMAGE,
   imageIsCurrent,
   PYTHON_RUNNER_IMAGE,
-} from "./images.ts";
+} from "../../src/sandbox/container/images.ts";
 
 /** `{ignore}` for Docker tests; (re)builds the runner images when missing or stale. */
 export async function dockerAvailable(docker: DockerApi): Promise<{ ignore: boolean }> {

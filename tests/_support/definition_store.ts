@@ -2,10 +2,10 @@
  * Shared fixtures for the definition-store tests: a temp data dir with one registered app, a
  * fixed clock, and the stock `git` CLI for interop checks.
  */
-import { KilnError } from "../core/mod.ts";
-export { assertFsckClean, git } from "../../tests/_support/git.ts";
-import { GitDefinitionStore } from "./git_definition_store.ts";
-import type { DefinitionCheckers } from "./definition_checkers.ts";
+import { KilnError } from "../../src/core/mod.ts";
+export { assertFsckClean, git } from "./git.ts";
+import { GitDefinitionStore } from "../../src/state/git_definition_store.ts";
+import type { DefinitionCheckers } from "../../src/state/definition_checkers.ts";
 
 export const APP = "shop";
 

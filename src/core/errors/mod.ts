@@ -1,0 +1,13 @@
+/**
+ * Kiln's one error type and its codes. A door of its own (besides `core/mod.ts`) so programs
+ * bundled apart from Kiln — the template renderer's worker — take errors without the rest of core.
+ */
+export {
+  ERROR_STATUS,
+  KilnError,
+  quote,
+  sandboxKilled,
+  SandboxTimeoutError,
+  toKilnError,
+} from "./errors.ts";
+export type { ErrorBody, ErrorCode, KillReason } from "./errors.ts";
