@@ -1,5 +1,5 @@
 /**
- * The admin panel's first render, measured in the browser (issue #9): with 100 apps registered
+ * The admin panel's first render, measured in the browser: with 100 apps registered
  * (plus the demo app, recorded LLM traffic and a JIT generation), each page is loaded fresh in
  * headless Chromium and timed from navigation start to its `kiln:loaded:<page>` performance
  * mark — set once the page's DOM holds its data. Per page, one load with the browser's HTTP cache

@@ -1,5 +1,5 @@
 /**
- * Container tier (issue #5 targets: warm p50 ≤ 10 ms, ≥ 50× faster than a container per request).
+ * Container tier (targets: warm p50 ≤ 10 ms, ≥ 50× faster than a container per request).
  * Side by side, on the same runner image and the same /execute request: a warm pool (allocate,
  * POST /execute over the Unix socket, release) against `docker run` per request (create and start
  * a container, wait for its runner, execute, remove it).

@@ -1,5 +1,5 @@
 /**
- * The JIT benchmark (issue #8, `deno task bench:jit`). For each fixture task in
+ * The JIT benchmark (`deno task bench:jit`). For each fixture task in
  * `bench/jit_fixtures/` (authored traffic: ≥ 300 calls each, labelled as such): the first
  * `TRAIN` calls are recorded as the component's samples, then every recorded coder answer —
  * deliberately wrong handlers and a constant "most common answer" handler first, the correct

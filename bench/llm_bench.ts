@@ -1,5 +1,5 @@
 /**
- * LLM gateway overhead per call (issue #6 target: p50 ≤ 1 ms on top of the provider's own
+ * LLM gateway overhead per call (target: p50 ≤ 1 ms on top of the provider's own
  * latency). One local stand-in provider on 127.0.0.1 speaking the OpenAI wire format; four
  * callers: `fetch` straight to it (the baseline), `LlmGateway.generate` for text, the gateway
  * with a JSON Schema checked by ajv, and `core.llm.generate` through the tool registry

@@ -1,5 +1,5 @@
 /**
- * `core.state.getRuntimeValue` through `/mcp` over loopback on one connection (issue #3 target:
+ * `core.state.getRuntimeValue` through `/mcp` over loopback on one connection (target:
  * p50 ≤ 1 ms and ≥ 3,000 calls/s). Three callers: a sandbox's raw stateless JSON-RPC POST, the
  * v1 SDK client in a 2025-11-25 session, and the v2 SDK client on 2026-07-28.
  *

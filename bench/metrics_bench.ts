@@ -1,5 +1,5 @@
 /**
- * Metric collector (issue #8): the hot path (`add`, `observe`) must stay around 2 µs per call,
+ * Metric collector: the hot path (`add`, `observe`) must stay around 2 µs per call,
  * and a chart query over a day of stored minutes must stay interactive.
  *
  *   deno bench -A bench/metrics_bench.ts

@@ -1,5 +1,5 @@
 /**
- * Registry lookups with 1,000 apps registered (issue #2 target: route match ≤ 20 µs).
+ * Registry lookups with 1,000 apps registered (target: route match ≤ 20 µs).
  * Apps are registered for real (a Git repo each), then looked up through the Registry API.
  */
 import { createKiln } from "../src/kiln.ts";

@@ -1,5 +1,5 @@
 /**
- * Runtime state get/set on both store drivers (issue #2 target: embedded get ≤ 100 µs).
+ * Runtime state get/set on both store drivers (target: embedded get ≤ 100 µs).
  * The Redis cases run when Redis answers at KILN_TEST_REDIS_URL (default redis://127.0.0.1:6379).
  */
 import { EmbeddedStore } from "../src/state/embedded_store.ts";

@@ -1,5 +1,5 @@
 /**
- * Issue #4 targets, side by side in one run (`deno task bench`):
+ * Targets, side by side in one run (`deno task bench`):
  * - HTTP: a trivial component over loopback on the isolate tier vs a bare `Deno.serve` handler
  *   calling the same function in-process (≥ 40 % of its throughput, p50 overhead ≤ 0.5 ms);
  * - isolate cold start for a never-seen component (≤ 20 ms p50): new code on a warm app host,

@@ -4,7 +4,7 @@
 /** The support-desk example app's `state/` files (path relative to `state/` → content). */
 // deno-fmt-ignore
 export const supportDeskFiles: Record<string, string> = {
-  "app_definition.yaml": `# The example app Kiln registers on the first start of an empty data dir (SPEC §2 layout).
+  "app_definition.yaml": `# The example app Kiln registers on the first start of an empty data dir (contract §2 layout).
 appId: support-desk
 displayName: Support Desk
 version: 0.1.0
@@ -26,7 +26,7 @@ sandboxPools:
         cpuLimit: 0.5
         memoryLimit: 256m
 `,
-  "code/echo.ts": `/** The HTTP request as Kiln hands it to a component (SPEC §5 \`httpDetails\`). */
+  "code/echo.ts": `/** The HTTP request as Kiln hands it to a component (contract §5 \`httpDetails\`). */
 interface HttpDetails {
   method: string;
   path: string;
@@ -55,7 +55,7 @@ export function echo(requestData: { httpDetails?: HttpDetails }, _context: unkno
   };
 }
 `,
-  "code/health.ts": `/** The parts of the execution context this handler reads (SPEC §5). */
+  "code/health.ts": `/** The parts of the execution context this handler reads (contract §5). */
 interface Context {
   appId: string;
   applicationInfo: { version: string; revision: string };

@@ -17,9 +17,11 @@
  */
 import type { ExecutionContext, RequestData as Data } from "../src/models/mod.ts";
 
-/** What started this execution (`requestData` of SPEC §5): HTTP details, trigger, cron, ... */
+/** What started this execution (`requestData` of contract §5): HTTP details, trigger, cron, ... */
 export type RequestData = Data;
-/** Who and where this execution is (`context` of SPEC §5): app, component, configuration, ... */
+/**
+ * Who and where this execution is (`context` of contract §5): app, component, configuration, ...
+ */
 export type Context = ExecutionContext;
 
 /** An MCP tool failure as the guest sees it: `code` is Kiln's (`FORBIDDEN`, `NOT_FOUND`, ...). */

@@ -107,6 +107,8 @@ const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?
 const DYNAMIC = /import\(\s*["']([^"']+)["']\s*\)/g;
 /** `import { a, type b, c as d } from "…"` and `export { … } from "…"`, with their names. */
 const NAMED = /(?:^|\n)\s*(import|export)\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g;
+/** `import * as name from "…"`: every name of that module counts as used. */
+const NAMESPACE = /(?:^|\n)\s*import\s+(?:type\s+)?\*\s+as\s+\w+\s+from\s*["']([^"']+)["']/g;
 /** Generated files: imported directly by anyone, importing nothing. */
 const GENERATED = "generated";
 
@@ -236,6 +238,13 @@ async function unusedExports(root: string, src: string): Promise<Problem[]> {
       // A folder's own files (and its mod.ts) do not count as use from outside it.
       if (!seen || dirname(file) === dirname(target)) continue;
       for (const n of names_(m[2])) seen.add(n.imported);
+    }
+    for (const m of text.matchAll(NAMESPACE)) {
+      if (!m[1].startsWith(".")) continue;
+      const target = resolve(dirname(file), m[1]);
+      if (used.has(target) && dirname(file) !== dirname(target)) {
+        for (const n of exported.get(target)!) used.get(target)!.add(n);
+      }
     }
   }
   const problems: Problem[] = [];

@@ -24,7 +24,7 @@ export interface SchemaEntry {
 /** Base of every `$id`; a file's `$id` is this plus its repository path. */
 export const SCHEMA_ID_BASE = "https://kiln.dev/";
 
-/** Every generated schema. Later issues add rows (e.g. `schemas/mcp/*`). */
+/** Every generated schema, one row per file under `schemas/`. */
 export const SCHEMAS: readonly SchemaEntry[] = [
   {
     file: "schemas/app_definition.schema.json",

@@ -81,11 +81,11 @@ export interface KilnOptions {
   llm?: { config: LlmConfig; cassettes?: Cassette[]; timers?: LlmTimers };
   /** Start the container tier when Docker answers (default false; `kiln serve` turns it on). */
   containers?: boolean;
-  /** Workflow engine settings (issue #7): stdio MCP commands allowed, run retention. */
+  /** Workflow engine settings: stdio MCP commands allowed, run retention. */
   workflows?: WorkflowSettings;
-  /** Metric collector settings (issue #8): flush interval and retention of `<dataDir>/metrics.db`. */
+  /** Metric collector settings: flush interval and retention of `<dataDir>/metrics.db`. */
   metrics?: Omit<MetricCollectorOptions, "path" | "clock" | "logger">;
-  /** The optimization oracle (issue #8): global rules, and how often it evaluates (0: never). */
+  /** The optimization oracle: global rules, and how often it evaluates (0: never). */
   optimization?: { globalRules?: OptimizationRule[]; evaluateEveryMs?: number };
   /** Randomness for sampling and shadow checks (tests pass a seeded one). */
   random?: () => number;
@@ -115,17 +115,17 @@ export interface Kiln {
   sandbox: SandboxManager;
   /** Bundles component scripts (cached by content hash) for the code handler kind. */
   bundler: CodeBundler;
-  /** The workflow engine (issue #7); its `jit`/`llm` steps run through the router. */
+  /** The workflow engine; its `jit`/`llm` steps run through the router. */
   workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
-  /** The container tier, when Docker was reachable at start (issue #5). */
+  /** The container tier, when Docker was reachable at start. */
   containerTier?: ContainerTier;
-  /** The metric collector (issue #8) at `<dataDir>/metrics.db`; flushed and closed last. */
+  /** The metric collector at `<dataDir>/metrics.db`; flushed and closed last. */
   metrics: MetricCollector;
-  /** The JIT loop (issue #8): samples, generations, promote, rollback, shadow checks. */
+  /** The JIT loop: samples, generations, promote, rollback, shadow checks. */
   jitService: JitService;
-  /** The optimization oracle (issue #8): rules → TRIGGER_JIT / RECOMMEND_JIT. */
+  /** The optimization oracle: rules → TRIGGER_JIT / RECOMMEND_JIT. */
   oracle: Oracle;
   close(): Promise<void>;
 }
@@ -145,7 +145,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
-    // issue #8: opened first and closed last, so shutdown's own calls are still counted.
+    // Opened first and closed last, so shutdown's own calls are still counted.
     const metrics = MetricCollector.open({
       ...opts.metrics,
       path: join(opts.dataDir, "metrics.db"),
@@ -187,7 +187,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     }
 
     const executionTokens = await ExecutionTokens.open(store, clock);
-    // --- container tier (issue #5): before the tools, which run core.linux in it ---
+    // --- container tier: before the tools, which run core.linux in it ---
     const mcpRef = new Lazy<McpEndpoint>("the /mcp endpoint (container tier)");
     const containers = await startContainerTier({
       enabled: opts.containers ?? false,
@@ -244,7 +244,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     cleanups.unshift(() => mcp.close());
     mcpRef.set(mcp);
-    // issue #7: the workflow engine; it closes before the sandbox, so in-flight runs stay resumable.
+    // The workflow engine; it closes before the sandbox, so in-flight runs stay resumable.
     // Its `jit`/`llm` steps go through the router, which runs workflow components on it.
     const componentInvoker = new Lazy<ComponentInvoker>("the workflow engine's component invoker");
     const workflows = createWorkflowEngine({
@@ -331,12 +331,12 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       metrics,
       jitService,
       oracle,
-      // issue #9: the admin panel, its tool explorer and sandbox view
+      // The admin panel, its tool explorer and sandbox view
       adminSessions: new AdminSessions(store, { clock }),
       tools,
       sandboxes: () => sandbox.overview(),
     });
-    // issue #7: runs a crashed or stopped process left in flight go on from their checkpoints.
+    // Runs a crashed or stopped process left in flight go on from their checkpoints.
     await workflows.resume();
     return {
       handler: app.fetch,

@@ -108,7 +108,7 @@ Deno.test("kiln serve runs the example app on every tier with read and write lim
     assert.equal(json.status, "ACTIVE");
     const docs = await fetch(`${server.url}/docs/assets/swagger-ui.css`);
     assert.equal(docs.status, 200);
-    // issue #9: the admin panel's shell and embedded bundle, with no read access to the source.
+    // The admin panel's shell and embedded bundle, with no read access to the source.
     const panel = await fetch(`${server.url}/admin/apps`);
     const shell = await panel.text();
     assert.equal(panel.status, 200);

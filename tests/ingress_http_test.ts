@@ -76,7 +76,7 @@ async function body(res: Response) {
   return text ? JSON.parse(text) : null;
 }
 
-Deno.test("ingress runs a jit component and hands it requestData and context per SPEC §5", async () => {
+Deno.test("ingress runs a jit component and hands it requestData and context per contract §5", async () => {
   const k = await startIngress();
   try {
     await k.t.kiln.registry.registerApplication({ files: minimalApp("shop", SHOP) });

@@ -1,5 +1,5 @@
 /**
- * The JIT loop's other faces (issue #8): the MCP tools with the official SDK client and an app
+ * The JIT loop's other faces: the MCP tools with the official SDK client and an app
  * key, and `kiln jit list|generate|status|promote|rollback` against a listening Kiln.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Issue #8's whole loop through Kiln's public faces, on the replay provider: recorded traffic
+ * The JIT loop whole, through Kiln's public faces, on the replay provider: recorded traffic
  * → the oracle's rule fires → generation (coder through `core.llm.generate`) → gate in the
  * wasm tier → activation (a commit in the app's history, visible to stock git) → shadow checks
  * → drift in the traffic → automatic rollback to the LLM.

@@ -1,5 +1,5 @@
 /**
- * The optimization oracle through HTTP (issue #8): global rules kept across restarts, app
+ * The optimization oracle through HTTP: global rules kept across restarts, app
  * rules overriding them by id, `preferLlmFlexibility` turning a trigger into a recommendation,
  * and every decision that acts in the audit log once.
  */

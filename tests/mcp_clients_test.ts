@@ -6,7 +6,7 @@ import { minimalApp } from "./_support/kiln.ts";
 import { startMcpKiln } from "./_support/mcp.ts";
 import { connectV1, connectV2, rawCall, within } from "./_support/mcp_clients.ts";
 
-/** Every core tool name, aliases included (SPEC §6). */
+/** Every core tool name, aliases included (contract §6). */
 const CORE_TOOL_NAMES = [
   ...coreToolSchemas().map((t) => t.name),
   "core.state.applyStateDiff",

@@ -1,5 +1,5 @@
 /**
- * Every SPEC §6 tool, end to end: the official SDK client over `/mcp` on a real socket, against
+ * Every contract §6 tool, end to end: the official SDK client over `/mcp` on a real socket, against
  * Kiln's own tool registry, with tokens minted through the HTTP API.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Metrics end to end (issue #8): a real Kiln on a socket serves a component a few times, then
+ * Metrics end to end: a real Kiln on a socket serves a component a few times, then
  * `GET /metrics` (Prometheus), `/v1/metrics/query` (admin and app keys) and the `core.metrics.*`
  * tools through the official MCP SDK client answer from the same collector.
  */

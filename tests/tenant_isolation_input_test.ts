@@ -1,5 +1,5 @@
 /**
- * Input-sized attacks on a real `kiln serve` (issue #16): YAML bombs, Git objects from pushes,
+ * Input-sized attacks on a real `kiln serve`: YAML bombs, Git objects from pushes,
  * deep JSON, look-alike names, unknown key permissions and execution tokens used after their
  * execution. Each test performs one attack class through a public surface (`/v1`, `/mcp`,
  * stock `git push`) and shows the attacker gets a structured error naming the budget, the

@@ -1,4 +1,4 @@
-// Kiln Deno runner: the `/execute` server of the container tier (SPEC §5), the container's pid 1.
+// Kiln Deno runner: the `/execute` server of the container tier (contract §5), the container's pid 1.
 // It listens on a Unix socket in the bind-mounted directory Kiln shares with the container and runs
 // each JIT task in a fresh, permissionless Deno process (one spare is kept started, holding no
 // one's code, so a warm execution pays no start-up). The container runs one task at a time: when

@@ -1,4 +1,4 @@
-"""Kiln Python runner: the `/execute` server of the container tier (SPEC 5), stdlib only.
+"""Kiln Python runner: the `/execute` server of the container tier (contract §5), stdlib only.
 
 It is the container's pid 1 and listens on a Unix socket in the directory Kiln bind-mounts at
 /kiln. Each task runs in a fresh interpreter (`guest.py`, started ahead as a spare that holds

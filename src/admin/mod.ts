@@ -1,11 +1,3 @@
 export { adminRoutes } from "./routes.ts";
-export type { AdminDeps } from "./routes.ts";
-export { AdminSessions, csrfTokenFor, DEFAULT_SESSION_TTL_SECONDS } from "./sessions.ts";
-export type { NewSession, SessionInfo } from "./sessions.ts";
-export {
-  checkOrigin,
-  CSRF_HEADER,
-  isUnsafe,
-  SESSION_COOKIE,
-  sessionPrincipal,
-} from "./session_auth.ts";
+export { AdminSessions } from "./sessions.ts";
+export { sessionPrincipal } from "./session_auth.ts";

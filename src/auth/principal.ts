@@ -17,7 +17,7 @@ export type Principal =
     expiresAt: number;
   };
 
-/** What `validateApiKey` answers (SPEC §4). */
+/** What `validateApiKey` answers (contract §4). */
 export interface ApiKeyValidation {
   isValid: boolean;
   appId?: string;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { minimalApp, startKiln, type TestKiln } from "../../tests/_support/kiln.ts";
 import { KilnError } from "../core/mod.ts";
-import { CodeBundler, type CodeRequest, type JitTask } from "./mod.ts";
+import { CodeBundler, type CodeRequest, type JitTask } from "./code_bundler.ts";
 
 const ESM = { javascript: "esm" } as const;
 

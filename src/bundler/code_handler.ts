@@ -37,7 +37,7 @@ export function codeHandler(deps: CodeHandlerDeps): HandlerKind {
           requestId,
           requestData,
           context,
-          // The container tier picks its pool from the task (SPEC §5 `targetPoolName`).
+          // The container tier picks its pool from the task (contract §5 `targetPoolName`).
           taskDetails: component.targetPoolName
             ? { ...component.taskDetails, targetPoolName: component.targetPoolName }
             : component.taskDetails,

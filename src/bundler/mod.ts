@@ -1,11 +1,8 @@
 /**
- * The code loader (SPEC §9 interpreter mode): component scripts bundled with esbuild into the
+ * The code loader (contract §9 interpreter mode): component scripts bundled with esbuild into the
  * code a sandbox tier runs, cached by content; and the `handlerType: jit` kind that runs
  * hand-written code on the tier that fits it.
  */
 export { CodeBundler } from "./code_bundler.ts";
-export type { BundlerStats, CodeRequest, JitTask } from "./code_bundler.ts";
 export { codeHandler } from "./code_handler.ts";
-export type { CodeHandlerDeps, CodeSandbox } from "./code_handler.ts";
-export { bundleEsm, esmToIife, IIFE_GLOBAL, SDK_MODULE } from "./_esbuild.ts";
-export type { EsmBundle, ReadFile } from "./_esbuild.ts";
+export { bundleEsm, esmToIife } from "./_esbuild.ts";

@@ -1,3 +1,1 @@
-export { HELP, runCli } from "./cli.ts";
-export { consoleIo } from "./_output.ts";
-export type { Io } from "./_output.ts";
+export { runCli } from "./cli.ts";

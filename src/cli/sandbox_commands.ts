@@ -17,7 +17,7 @@ Options:
 Environment:
   DOCKER_SOCKET   The Docker Engine socket (default /var/run/docker.sock)`;
 
-/** `kiln sandbox …`: container-tier maintenance (issue #5). */
+/** `kiln sandbox …`: container-tier maintenance. */
 export async function sandboxCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,

@@ -80,7 +80,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
 
   app.use("/v1/*", async (c, next) => {
     const header = c.req.header("authorization");
-    // issue #9: without a bearer token, an admin panel session (cookie + CSRF header) is the admin.
+    // Without a bearer token, an admin panel session (cookie + CSRF header) is the admin.
     c.set(
       "principal",
       !header && deps.adminSessions

@@ -1,4 +1,3 @@
 export { createHttpApp } from "./app.ts";
 export { listen } from "./serve.ts";
 export type { Listening } from "./serve.ts";
-export type { HttpDeps, KilnEnv } from "./types.ts";

@@ -26,18 +26,18 @@ export interface HttpDeps {
   executionTokens?: ExecutionTokens;
   /** The request router, answering app ingress `ANY /apps/{appId}/...` (caps its own bodies). */
   router?: { handle(req: Request): Promise<Response> };
-  /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs (issue #7). */
+  /** The workflow engine, for `/v1/apps/{appId}/runs` and starting runs. */
   workflows?: Pick<WorkflowEngine, "start" | "get" | "list" | "cancel" | "subscribe">;
-  /** The metric collector, for `GET /metrics` and `/v1/metrics` (issue #8). */
+  /** The metric collector, for `GET /metrics` and `/v1/metrics`. */
   metrics?: Pick<MetricCollector, "query" | "names" | "prometheus" | "now">;
-  /** The JIT loop and the oracle (issue #8), for `/v1/apps/{appId}/jit` and `/v1/optimization`. */
+  /** The JIT loop and the oracle, for `/v1/apps/{appId}/jit` and `/v1/optimization`. */
   jitService?: JitService;
   oracle?: Oracle;
-  /** Admin panel sessions (issue #9): `/admin`, and a session cookie acting as the admin on `/v1`. */
+  /** Admin panel sessions: `/admin`, and a session cookie acting as the admin on `/v1`. */
   adminSessions?: AdminSessions;
-  /** The tool registry, for the admin `/v1/tools` routes (issue #9). */
+  /** The tool registry, for the admin `/v1/tools` routes. */
   tools?: ToolCatalog;
-  /** Tiers and container pools for `GET /v1/sandboxes` (issue #9). */
+  /** Tiers and container pools for `GET /v1/sandboxes`. */
   sandboxes?: () => SandboxOverview;
 }
 

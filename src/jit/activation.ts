@@ -32,10 +32,11 @@ export function generatedTask(c: ComponentDefinition): GeneratedTask | undefined
 }
 
 /**
- * Switches an llm component to a generated version (SPEC §9: `handlerType: jit`, `taskDetails`,
+ * Switches an llm component to a generated version (contract §9: `handlerType: jit`, `taskDetails`,
  * `targetPoolName` left as it was) with one `applyDefinitionDiff` against the revision the
  * decision was made on — so a concurrent edit makes it a conflict, never an overwrite. The llm
- * definition travels inside `taskDetails.generatedFrom`, so fallback and rollback need nothing else.
+ * definition travels inside `taskDetails.generatedFrom`, so fallback and rollback need nothing
+ * else.
  */
 export async function switchToGenerated(
   state: StateManager,

@@ -14,7 +14,7 @@ export interface GeneratedCodeDeps {
 }
 
 /**
- * The `handlerType: jit` kind with the JIT loop around it (issue #8). Hand-written code runs as
+ * The `handlerType: jit` kind with the JIT loop around it. Hand-written code runs as
  * the code kind runs it. Generated code answers unless it fails or breaks the output schema —
  * then the LLM definition it replaced answers instead, so a bad generation costs latency, never
  * a wrong or failed response. Successful answers feed the shadow checks.

@@ -15,7 +15,7 @@ import { codeHandler } from "../bundler/mod.ts";
 import { silentLogger } from "../core/mod.ts";
 import { llmHandler } from "../llm/mod.ts";
 import { Router } from "../router/mod.ts";
-import { generatedCode } from "./mod.ts";
+import { generatedCode } from "./generated_handler.ts";
 
 // Generated code as activation commits it: `handlerType: jit` carrying the llm definition it
 // replaced. This version throws on dotted numbers.

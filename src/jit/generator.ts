@@ -26,7 +26,7 @@ export interface GeneratorDeps {
 type Emit = (phase: JitProgressEvent["phase"], message: string, data?: unknown) => Promise<void>;
 
 /**
- * One JIT generation (SPEC §9), start to verdict: spec from the prompt template, schemas and
+ * One JIT generation (contract §9), start to verdict: spec from the prompt template, schemas and
  * recorded traffic split in time order → the coder profile through `core.llm.generate`, asked
  * for a handler AND tests → artifacts committed under `_jit_code/<componentId>/<version>/` →
  * the tests and the gate and hidden slices run in the wasm tier → activation through

@@ -46,7 +46,9 @@ export interface JitComponentRecord {
   rollbackReason?: string;
 }
 
-/** One decision of the oracle, the generator or an operator (SPEC §9: every decision recorded). */
+/**
+ * One decision of the oracle, the generator or an operator (contract §9: every decision recorded).
+ */
 export interface AuditEntry {
   at: string;
   appId: string;

@@ -46,8 +46,8 @@ export interface OracleOptions {
 }
 
 /**
- * The optimization oracle (SPEC §9): rules at global < app < component level over latency, cost,
- * frequency, counts, error rate and output stability decide, per llm component, to trigger a
+ * The optimization oracle (contract §9): rules at global < app < component level over latency,
+ * cost, frequency, counts, error rate and output stability decide, per llm component, to trigger a
  * JIT generation or recommend one. `preferLlmFlexibility` turns triggers into recommendations;
  * after a rejection or a rollback, rules wait out the cooldown. Decisions that act are audited.
  */

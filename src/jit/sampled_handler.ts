@@ -2,7 +2,7 @@ import type { HandlerKind } from "../router/mod.ts";
 import type { JitHooks } from "./jit_hooks.ts";
 
 /**
- * The llm kind with the JIT loop watching (issue #8): every answer of an llm component is
+ * The llm kind with the JIT loop watching: every answer of an llm component is
  * counted and, per the app's sampling config, recorded as a sample the oracle and generation
  * learn from.
  */

@@ -51,7 +51,7 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Builds a profile's provider; replaceable so tests can count calls. */
   providerFor?: (name: string, profile: ModelProfile) => LlmProvider;
-  /** Where calls, tokens, cost and latency are pushed (issue #8). */
+  /** Where calls, tokens, cost and latency are pushed. */
   metrics?: MetricSink;
 }
 

@@ -13,7 +13,7 @@ export interface LlmHandlerDeps {
 }
 
 /**
- * The `handlerType: llm` kind (issue #6): the component runs on the host, or, when its trust or
+ * The `handlerType: llm` kind: the component runs on the host, or, when its trust or
  * runtime asks for a container, as the bundled LLM runner in the container tier; either way the
  * model call goes through the tool registry as this execution, whose token allows what the
  * runner needs.

@@ -10,7 +10,7 @@ export interface ChatMessage {
   content: string;
 }
 
-/** Sampling parameters (SPEC §8); unknown keys pass through to OpenAI-compatible servers. */
+/** Sampling parameters (contract §8); unknown keys pass through to OpenAI-compatible servers. */
 export interface LlmParams {
   temperature?: number;
   max_tokens?: number;

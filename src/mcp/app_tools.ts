@@ -34,7 +34,7 @@ const ANNOTATIONS: ToolAnnotations = {
   openWorldHint: true,
 };
 
-/** `app.<appId>.<componentId>` (SPEC §6). */
+/** `app.<appId>.<componentId>` (contract §6). */
 export function appToolName(appId: string, componentId: string): string {
   return `app.${appId}.${componentId}`;
 }

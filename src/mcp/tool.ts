@@ -43,7 +43,7 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   scope: "app" | "admin" | "registry-read";
   /** The app-key permission that grants this tool (e.g. `definitions:read`). */
   permission: string;
-  /** Other names the tool answers to (SPEC §6 aliases). */
+  /** Other names the tool answers to (contract §6 aliases). */
   aliases?: readonly string[];
   handler(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>>;
 }

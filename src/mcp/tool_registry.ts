@@ -49,7 +49,7 @@ interface Resolved {
 }
 
 /**
- * Kiln's one MCP tool registry (SPEC §6): the tools it is given (Kiln's core tools) plus every
+ * Kiln's one MCP tool registry (contract §6): the tools it is given (Kiln's core tools) plus every
  * serving app's components as `app.<appId>.<componentId>`. Every caller — the `/mcp` endpoint,
  * in-process tiers, the oracle — goes through `call`, which authorizes, validates, runs, checks
  * the output, logs and counts, so no path can skip a step.

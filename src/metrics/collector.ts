@@ -34,7 +34,7 @@ export type { FlushTimers, MetricCollectorOptions, MetricRetention };
 const APP_DESCRIPTION = "Custom metric an app records through core.metrics.record";
 
 /**
- * Kiln's metric collector (SPEC §9). The hot path only updates in-memory aggregates: the minute
+ * Kiln's metric collector (contract §9). The hot path only updates in-memory aggregates: the minute
  * being filled and an all-time total per series. A timer flushes finished and current minutes to
  * SQLite, where old minutes fold into hours and old hours expire (ADR 0010). Queries read stored
  * rows and unflushed memory together; Prometheus renders the all-time totals.

@@ -1,5 +1,5 @@
 /**
- * The metric model of SPEC §9: OTLP-shaped points (sum, gauge, histogram) with a fixed set of
+ * The metric model of contract §9: OTLP-shaped points (sum, gauge, histogram) with a fixed set of
  * labels. Everything that measures Kiln pushes through `MetricSink`, so the router, the sandboxes,
  * MCP and the LLM gateway never depend on how metrics are stored.
  */
@@ -9,7 +9,7 @@ import type { MetricPoint } from "./metric_point.ts";
 /** A sum is a monotonic counter; a gauge keeps its last value; a histogram keeps a distribution. */
 export type MetricKind = "sum" | "gauge" | "histogram";
 
-/** SPEC §9 labels plus a few fixed extra ones. Absent label = not set. */
+/** Contract §9 labels plus a few fixed extra ones. Absent label = not set. */
 export interface MetricLabels {
   appId?: string;
   componentId?: string;

@@ -7,7 +7,7 @@ export const StateStoreConfig = z.object({
   driver: z.enum(["default", "embedded", "redis"]).default("default"),
 }).loose();
 
-/** `state/app_definition.yaml` (SPEC §2). */
+/** `state/app_definition.yaml` (contract §2). */
 export const AppDefinition = z.object({
   appId: AppId,
   displayName: z.string().min(1).max(200),

@@ -12,7 +12,7 @@ export const DefinitionIssue = z.object({
 });
 export type DefinitionIssue = z.infer<typeof DefinitionIssue>;
 
-/** `getApplicationStatus` (SPEC §4): the HTTP API and the MCP registry tools answer this. */
+/** `getApplicationStatus` (contract §4): the HTTP API and the MCP registry tools answer this. */
 export const AppStatusInfo = z.object({
   appId: z.string(),
   status: AppStatus,
@@ -22,7 +22,7 @@ export const AppStatusInfo = z.object({
 });
 export type AppStatusInfo = z.infer<typeof AppStatusInfo>;
 
-/** `getApplicationDetails` (SPEC §4): status plus what the served revision defines. */
+/** `getApplicationDetails` (contract §4): status plus what the served revision defines. */
 export const AppDetails = AppStatusInfo.extend({
   displayName: z.string(),
   version: z.string(),

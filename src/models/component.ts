@@ -29,7 +29,7 @@ export const RouteMatcher = z.object({
     .describe("`apiKey`: callers need `Authorization: Bearer <app key>` with `invoke`"),
 });
 
-/** One entry of `state/component_registry.yaml` (SPEC §2 ComponentDefinition). */
+/** One entry of `state/component_registry.yaml` (contract §2 ComponentDefinition). */
 export const ComponentDefinition = z.object({
   componentId: ComponentId,
   description: z.string().max(4000).optional(),

@@ -13,7 +13,7 @@ export const HttpDetails = z.object({
   bodyEncoding: z.enum(["utf8", "base64"]).default("utf8"),
 });
 
-/** What caused an execution and its source-specific details (SPEC §5). */
+/** What caused an execution and its source-specific details (contract §5). */
 export const RequestData = z.object({
   source: z.enum(["http", "trigger", "callback", "queue", "cron", "internal"]),
   httpDetails: HttpDetails.optional(),
@@ -50,7 +50,7 @@ export const ExecutionContext = z.object({
 });
 export type ExecutionContext = z.infer<typeof ExecutionContext>;
 
-/** `POST /execute` request body, the same for every tier (SPEC §5). */
+/** `POST /execute` request body, the same for every tier (contract §5). */
 export const ExecuteRequest = z.object({
   requestId: z.string().min(1),
   requestData: RequestData,
@@ -87,7 +87,7 @@ export const McpCallMetric = z.object({
   provenance: z.enum(["live", "recording"]).optional(),
 });
 
-/** `POST /execute` 200 response body (SPEC §5). */
+/** `POST /execute` 200 response body (contract §5). */
 export const ExecuteResponse = z.object({
   requestId: z.string(),
   resultType: z.enum(["generic", "httpResponse", "error", "workflowStep"]),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ComponentId } from "./_common.ts";
 
-/** Metrics the optimization oracle can reason about (SPEC §9). */
+/** Metrics the optimization oracle can reason about (contract §9). */
 export const OptimizationMetric = z.enum([
   "latency_ms",
   "cost_usd",
@@ -21,7 +21,7 @@ export const OptimizationCondition = z.object({
 });
 export type OptimizationCondition = z.infer<typeof OptimizationCondition>;
 
-/** A rule: when all conditions hold, take the action (SPEC §9). */
+/** A rule: when all conditions hold, take the action (contract §9). */
 export const OptimizationRule = z.object({
   ruleId: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/),
   description: z.string().optional(),
@@ -46,7 +46,7 @@ export const RedactionRule = z.union([
   }),
 ]);
 
-/** How an app's llm components' input/output pairs are sampled (the JIT's data, SPEC §9). */
+/** How an app's llm components' input/output pairs are sampled (the JIT's data, contract §9). */
 export const SamplingConfig = z.object({
   enabled: z.boolean().default(true),
   /** Share of calls recorded, 0–1. */

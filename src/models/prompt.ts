@@ -8,7 +8,7 @@ export const LlmParameters = z.object({
   top_p: z.number().min(0).max(1).optional(),
 }).loose();
 
-/** `state/prompts/<name>.yaml` (SPEC §8). */
+/** `state/prompts/<name>.yaml` (contract §8). */
 export const PromptTemplate = z.object({
   description: z.string().optional(),
   model: z.string().optional(),

@@ -7,7 +7,7 @@ export const VolumeMount = z.object({
   readOnly: z.boolean().default(false),
 });
 
-/** One warm pool of sandbox containers for an app (SPEC §2 SandboxPoolConfig). */
+/** One warm pool of sandbox containers for an app (contract §2 SandboxPoolConfig). */
 export const SandboxPool = z.object({
   poolName: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
   dockerImage: z.string().min(1),
@@ -19,7 +19,7 @@ export const SandboxPool = z.object({
       .default("256m"),
   }).prefault({}),
   volumeMounts: z.array(VolumeMount).default([]),
-  /** Network access for the pool's containers; without it they have none (issue #5). */
+  /** Network access for the pool's containers; without it they have none. */
   egress: z.boolean().default(false),
 }).refine((p) => p.minInstances <= p.maxInstances, {
   message: "minInstances must not exceed maxInstances",

@@ -28,7 +28,7 @@ export const InterAppPermission = z.object({
   allowedEvents: z.array(z.string().min(1)).default([]),
 });
 
-/** `state/security_config.yaml` (SPEC §2). */
+/** `state/security_config.yaml` (contract §2). */
 export const SecurityConfig = z.object({
   apiKeys: z.array(ApiKeyEntry).default([]),
   interAppPermissions: z.array(InterAppPermission).default([]),

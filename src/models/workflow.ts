@@ -25,7 +25,7 @@ export const RetryPolicy = z.object({
   retryOn: z.array(z.string()).optional(),
 });
 
-/** One step of a workflow (SPEC §7). */
+/** One step of a workflow (contract §7). */
 export const WorkflowStep = z.object({
   type: z.enum(["jit", "llm", "mcp", "control"]),
   description: z.string().optional(),
@@ -39,7 +39,7 @@ export const WorkflowStep = z.object({
 });
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 
-/** `state/workflows/<id>.yaml` (SPEC §7). */
+/** `state/workflows/<id>.yaml` (contract §7). */
 export const WorkflowDefinition = z.object({
   workflowId: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/),
   description: z.string().optional(),

@@ -14,7 +14,7 @@ export function lookupPath(config: unknown, key: string): { found: boolean; valu
   return { found: true, value: node };
 }
 
-/** Component over app over global (SPEC §4). */
+/** Component over app over global (contract §4). */
 export function resolveConfig(
   key: string,
   levels: [ConfigSource, unknown][],

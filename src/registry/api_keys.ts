@@ -20,7 +20,7 @@ export interface ApiKeysOptions {
 }
 
 /**
- * App API keys (SPEC §4): an index of the keys each app's served revision holds, by public key
+ * App API keys (contract §4): an index of the keys each app's served revision holds, by public key
  * id, and minting or revoking a key as a commit to the app's `security_config.yaml`. The index
  * follows what is served: a key works once the revision holding it is served, and stops when
  * a revision without it is.
@@ -58,7 +58,7 @@ export class ApiKeys {
     for (const [keyId, hit] of this.#keys) if (hit.appId === appId) this.#keys.delete(keyId);
   }
 
-  /** Checks a key by its public id, then its salted hash (SPEC §4 validateApiKey). */
+  /** Checks a key by its public id, then its salted hash (contract §4 validateApiKey). */
   validate(apiKey: string): ApiKeyValidation {
     const parsed = parseApiKey(apiKey);
     const hit = parsed && this.#keys.get(parsed.keyId);

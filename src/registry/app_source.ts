@@ -64,7 +64,7 @@ async function readDirectory(dir: string, budget: Budget): Promise<StateFiles> {
   } catch {
     throw new KilnError(
       "VALIDATION_ERROR",
-      `${quote(dir)} is not an app directory: it has no state/ folder (SPEC §2 layout)`,
+      `${quote(dir)} is not an app directory: it has no state/ folder`,
     );
   }
   const files = new Map<string, string>();

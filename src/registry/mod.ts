@@ -1,10 +1,6 @@
 export { Registry } from "./registry.ts";
-export type { RegistryOptions } from "./registry.ts";
-export { DEFAULT_SOURCE_LIMITS, readAppSource } from "./app_source.ts";
-export type { AppSource, SourceLimits, StateFiles } from "./app_source.ts";
+export { readAppSource } from "./app_source.ts";
+export type { AppSource } from "./app_source.ts";
 export type { AppSnapshot } from "./app_snapshot.ts";
-export { RouteTable } from "./route_table.ts";
 export type { RouteMatch } from "./route_table.ts";
-export type { AppDetails, AppRecord, AppStatusInfo, ComponentLookup } from "./types.ts";
 export { watchRepos } from "./repo_watcher.ts";
-export type { RepoWatcher } from "./repo_watcher.ts";

@@ -38,9 +38,9 @@ export interface RegistryOptions {
 }
 
 /**
- * The application registry of SPEC §4: which apps exist, what status they are in, and the parsed
- * definitions each serves. Records persist in the store; definitions come from each app's repo,
- * and only a revision that validates is ever served.
+ * The application registry of contract §4: which apps exist, what status they are in, and the
+ * parsed definitions each serves. Records persist in the store; definitions come from each app's
+ * repo, and only a revision that validates is ever served.
  */
 export class Registry {
   readonly #apps = new Map<string, LoadedApp>();
@@ -110,7 +110,9 @@ export class Registry {
     }
   }
 
-  /** Registers an app from a UHLP directory, a tarball or files (SPEC §4 registerApplication). */
+  /**
+   * Registers an app from a UHLP directory, a tarball or files (contract §4 registerApplication).
+   */
   async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
     const appId = await appIdOf(files.get("app_definition.yaml")!);
@@ -319,7 +321,7 @@ export class Registry {
     return snapshot;
   }
 
-  /** What an app needs from the sandbox manager (SPEC §4 getSandboxRequirements). */
+  /** What an app needs from the sandbox manager (contract §4 getSandboxRequirements). */
   getSandboxRequirements(appId: string) {
     const snap = this.snapshot(appId);
     return {
@@ -337,7 +339,7 @@ export class Registry {
     };
   }
 
-  /** Finds a component by id or by an ingress route (SPEC §4 getComponentDefinition). */
+  /** Finds a component by id or by an ingress route (contract §4 getComponentDefinition). */
   getComponentDefinition(
     appId: string,
     ref: string | { path: string; method: string },
@@ -360,7 +362,7 @@ export class Registry {
       : { found: false, extractedPathParameters: {} };
   }
 
-  /** Component over app over global (SPEC §4 getAppConfigurationValue). */
+  /** Component over app over global (contract §4 getAppConfigurationValue). */
   getAppConfigurationValue(
     appId: string,
     key: string,
@@ -384,12 +386,12 @@ export class Registry {
     ]);
   }
 
-  /** Checks an app API key by its public id, then its salted hash (SPEC §4 validateApiKey). */
+  /** Checks an app API key by its public id, then its salted hash (contract §4 validateApiKey). */
   validateApiKey(apiKey: string): ApiKeyValidation {
     return this.#keys.validate(apiKey);
   }
 
-  /** Who may do what to an app (SPEC §4 getApplicationPermissions); never includes hashes. */
+  /** Who may do what to an app (contract §4 getApplicationPermissions); never includes hashes. */
   getApplicationPermissions(appId: string) {
     const snap = this.snapshot(appId);
     return {

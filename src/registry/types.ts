@@ -14,7 +14,7 @@ export interface AppRecord {
 
 export type { AppDetails, AppStatusInfo } from "../models/mod.ts";
 
-/** `getComponentDefinition` answer (SPEC §4). */
+/** `getComponentDefinition` answer (contract §4). */
 export interface ComponentLookup {
   found: boolean;
   definition?: ComponentDefinition;

@@ -25,7 +25,7 @@ export function limitsOf(component: ComponentDefinition): ExecutionLimits {
 }
 
 /**
- * The `context` of one execution (SPEC §5), with a freshly minted execution token that allows
+ * The `context` of one execution (contract §5), with a freshly minted execution token that allows
  * exactly the component's `permissions` and outlives the deadline only by a margin, so a leaked
  * token is worth little.
  */

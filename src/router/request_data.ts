@@ -18,7 +18,7 @@ export interface RouteHit {
 }
 
 /**
- * `requestData` for an ingress request (SPEC §5 `httpDetails`). Bodies that are text travel as
+ * `requestData` for an ingress request (contract §5 `httpDetails`). Bodies that are text travel as
  * UTF-8, anything else as base64, so binary uploads reach the component byte for byte; bodies over
  * `maxBodyBytes` are refused (413) before they are buffered.
  */

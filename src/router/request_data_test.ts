@@ -9,7 +9,7 @@ function request(init: RequestInit = {}, query = ""): [Request, URL] {
   return [new Request(url, init), url];
 }
 
-Deno.test("httpRequestData() carries method, route, query, headers and body per SPEC §5", async () => {
+Deno.test("httpRequestData() carries method, route, query, headers and body per contract §5", async () => {
   const [req, url] = request({
     method: "POST",
     headers: {

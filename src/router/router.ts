@@ -48,7 +48,7 @@ export interface RouterOptions {
   mcpEndpoint?: string;
   /** Largest ingress body in bytes (default 1 MiB); larger ones answer 413. */
   maxBodyBytes?: number;
-  /** Where each invocation is counted and timed (issue #8); absent, only `stats()` counts. */
+  /** Where each invocation is counted and timed; absent, only `stats()` counts. */
   metrics?: MetricSink;
 }
 
@@ -64,7 +64,7 @@ const INGRESS = /^\/apps\/([^/]+)(\/.*)?$/;
 const INTERNAL_MCP_ENDPOINT = "http://127.0.0.1/mcp";
 
 /**
- * The request router of SPEC §5: ingress under `/apps/{appId}/...` and `app.<appId>.<id>` MCP
+ * The request router of contract §5: ingress under `/apps/{appId}/...` and `app.<appId>.<id>` MCP
  * tools both come here; it finds the component, checks its route's auth, builds `requestData`,
  * hands the invocation to the component's handler kind (which binds its context and execution
  * token and picks the tier, never lowering isolation) and maps the result. Every invocation

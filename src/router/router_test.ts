@@ -4,7 +4,8 @@ import { phoneAppFiles } from "../../tests/_support/jit.ts";
 import { codeHandler } from "../bundler/mod.ts";
 import { KilnError, Logger, silentLogger } from "../core/mod.ts";
 import type { ToolCaller } from "../mcp/mod.ts";
-import { type HandlerKinds, type Invocation, Router } from "./mod.ts";
+import type { HandlerKinds, Invocation } from "./handler_kind.ts";
+import { Router } from "./router.ts";
 
 const ADMIN: ToolCaller = { kind: "admin" };
 

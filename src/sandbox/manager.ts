@@ -35,7 +35,7 @@ export class SandboxManager {
   readonly #log: Logger;
   readonly #metrics: MetricSink | undefined;
 
-  /** `metrics` (issue #8) gets executions, their latency and the tier's live sandboxes. */
+  /** `metrics` gets executions, their latency and the tier's live sandboxes. */
   constructor(drivers: TierDriver[], logger: Logger, metrics?: MetricSink) {
     this.#drivers = new Map(drivers.map((d) => [d.name, d]));
     this.#log = logger.with({ component: "sandbox" });

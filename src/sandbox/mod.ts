@@ -1,11 +1,10 @@
-/** Sandbox tiers (SPEC §5): the driver contract and the manager that runs executions on them. */
+/**
+ * Sandbox tiers (contract §5): the driver contract and the manager that runs executions on them.
+ */
 export { SandboxManager } from "./manager.ts";
 export { IsolateTier } from "./isolate/mod.ts";
-export type { IsolateTierOptions } from "./isolate/mod.ts";
 export { JcoComponentRunner, WasmTier } from "./wasm/mod.ts";
-export type { JcoRunnerOptions, WasmTierOptions } from "./wasm/mod.ts";
 export { DEFAULT_LIMITS, TIER_STRENGTH } from "./tier.ts";
-export type { IsolateHostDetails, PoolDetails, TierDetails } from "./overview.ts";
 export type { SandboxOverview } from "./tier.ts";
 export type {
   ExecutionCode,

@@ -1,7 +1,7 @@
 import type { ExecuteRequest, ExecuteResponse } from "../models/mod.ts";
 import type { IsolateHostDetails, PoolDetails, TierDetails } from "./overview.ts";
 
-/** The three places Kiln can run a component (SPEC §5), weakest isolation first. */
+/** The three places Kiln can run a component (contract §5), weakest isolation first. */
 export type TierName = "isolate" | "wasm" | "container";
 
 /** Isolation strength, for the router's "never lower isolation" rule. */
@@ -90,7 +90,7 @@ export interface TierStats {
 }
 
 /**
- * A tier driver: runs the `/execute` contract (SPEC §5) in its kind of sandbox. Application errors
+ * A tier driver: runs the `/execute` contract (§5) in its kind of sandbox. Application errors
  * come back as `resultType: "error"` responses; the driver throws only for what the caller must
  * see as a failure of the execution itself: SandboxTimeoutError, SANDBOX_KILLED with a reason,
  * OVERLOADED (its queue is full or the wait timed out), TIER_UNAVAILABLE.

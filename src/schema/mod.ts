@@ -4,4 +4,4 @@
  * compile-time size limits.
  */
 export { schemaIssues, validatorFor } from "./validator.ts";
-export type { JsonSchema, SchemaCheck, SchemaIssue, SchemaValidator } from "./validator.ts";
+export type { JsonSchema } from "./validator.ts";

@@ -1,5 +1,5 @@
 /**
- * The definition-state contract of SPEC §3: an app's definitions live in its own Git repository
+ * The definition-state contract in §3: an app's definitions live in its own Git repository
  * and change only through validated, optimistic-concurrency commits. Paths are relative to the
  * repo's `state/` folder.
  */
@@ -44,7 +44,7 @@ export interface WriteOptions {
   author?: Author;
 }
 
-/** The definition half of the state manager (SPEC §3). */
+/** The definition half of the state manager (contract §3). */
 export interface DefinitionStore {
   /** The current head of the app's `main` branch, or null when the repo has no commit yet. */
   head(appId: string): Promise<string | null>;

@@ -19,7 +19,7 @@ import { initBareRepo, repoDirExists } from "./_repo_init.ts";
 import { planRevert } from "./_revert.ts";
 
 /**
- * Definition state in one bare Git repository per app (SPEC §3, ADR 0002): commits are built
+ * Definition state in one bare Git repository per app (contract §3, ADR 0002): commits are built
  * with isomorphic-git without a worktree, validated, and published with Git's ref lock so stock
  * `git push` interoperates. Reads go through a byte-bounded cache keyed by commit and path, and
  * each app's head is kept in memory until `refreshHead` (writes always re-read it from disk).

@@ -26,9 +26,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const encoder = new TextEncoder();
 
 /**
- * SPEC §3 runtime state: JSON values per app, with TTL and atomic increments. Every key lives in
- * its app's scope (`app:<appId>`), so one app can never read or clear another's values, and every
- * input is checked here once, whichever driver sits below.
+ * Contract §3 runtime state: JSON values per app, with TTL and atomic increments. Every key lives
+ * in its app's scope (`app:<appId>`), so one app can never read or clear another's values, and
+ * every input is checked here once, whichever driver sits below.
  */
 export class RuntimeState {
   readonly #store: StoreDriver;

@@ -12,9 +12,10 @@ import type { RuntimeState } from "./runtime_state.ts";
 export type CommitListener = (appId: string, revision: string) => Promise<void>;
 
 /**
- * The state manager of SPEC §3: definition state in Git, runtime state in the store and app volumes on disk, behind
- * one object that HTTP, MCP and the CLI share. Every definition write notifies the listeners
- * before it answers, so callers never read a stale served revision after their own write.
+ * The state manager of contract §3: definition state in Git, runtime state in the store and app
+ * volumes on disk, behind one object that HTTP, MCP and the CLI share. Every definition write
+ * notifies the listeners before it answers, so callers never read a stale served revision after
+ * their own write.
  */
 export class StateManager {
   #listeners: CommitListener[] = [];

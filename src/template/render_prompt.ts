@@ -17,7 +17,7 @@ export interface PromptMessage {
 }
 
 /**
- * Renders a prompt template (SPEC §8) into chat turns through `renderer`, as one job. The rule
+ * Renders a prompt template (contract §8) into chat turns through `renderer`, as one job. The rule
  * that keeps user data apart from instructions: `template` is the user turn and sees the caller's
  * variables; `system` is the instruction turn and sees only `context` unless the template sets
  * `inputInSystem: true`. Variable values are inserted as text and never evaluated as template

@@ -34,7 +34,7 @@ export interface CoreToolDeps {
   jit: Lazy<JitToolDeps>;
 }
 
-/** The container tier's command runner, as `core.linux.executeCommand` needs it (issue #5). */
+/** The container tier's command runner, as `core.linux.executeCommand` needs it. */
 export interface LinuxCommands {
   executeCommand(
     appId: string,
@@ -62,9 +62,9 @@ export function authorFor(ctx: ToolContext, given: string | undefined): string {
   return given || authorOf(ctx.caller);
 }
 
-/** The thrown error of a tool family whose subsystem lands with a later issue. */
-export function notAvailable(what: string, issue: number): KilnError {
-  return new KilnError("UNAVAILABLE", `${what} arrives with issue #${issue}`);
+/** The thrown error of a tool family whose subsystem this node does not run. */
+export function notAvailable(what: string, why: string): KilnError {
+  return new KilnError("UNAVAILABLE", `${what} is not available on this node: ${why}`);
 }
 
 export const READ_ONLY: ToolAnnotations = {

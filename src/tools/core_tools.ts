@@ -11,7 +11,7 @@ import { registryTools } from "./registry_tools.ts";
 import { runtimeTools } from "./runtime_tools.ts";
 import { stateTools } from "./state_tools.ts";
 
-/** Every core tool of SPEC §6, bound to the services they act through. */
+/** Every core tool of contract §6, bound to the services they act through. */
 export function coreTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     ...frameworkTools(deps),

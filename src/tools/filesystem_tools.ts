@@ -11,7 +11,9 @@ const Encoding = z.enum(["utf8", "base64"]).default("utf8").describe(
   "utf8 for text, base64 for bytes",
 );
 
-/** `core.filesystem.*` (SPEC §6): files in the app's own volume, the one its containers mount. */
+/**
+ * `core.filesystem.*` (contract §6): files in the app's own volume, the one its containers mount.
+ */
 export function filesystemTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({

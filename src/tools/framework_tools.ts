@@ -8,7 +8,7 @@ export const MAX_LOG_MESSAGE = 8 * 1024;
 /** The largest log `fields` object, as JSON characters. */
 export const MAX_LOG_FIELDS = 16 * 1024;
 
-/** Framework tools (SPEC §6): configuration lookup and logging on behalf of app code. */
+/** Framework tools (contract §6): configuration lookup and logging on behalf of app code. */
 export function frameworkTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({

@@ -10,7 +10,7 @@ const ComponentInput = z.strictObject({ componentId: ComponentId });
 const Reason = z.string().max(500).optional();
 
 /**
- * The JIT loop over MCP (SPEC §9, issue #8): the same status, manual trigger, promote, rollback,
+ * The JIT loop over MCP (contract §9): the same status, manual trigger, promote, rollback,
  * oracle pass and audit log as `/v1/apps/{appId}/jit`, for the caller's own app.
  */
 export function jitTools(deps: CoreToolDeps): ToolDefinition[] {

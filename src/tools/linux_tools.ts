@@ -6,7 +6,7 @@ import { appOf, type CoreToolDeps, defineTool, EDITS, notAvailable } from "./_co
 export const LINUX_ALLOWLIST_KEY = "linux.allowedCommands";
 
 /**
- * `core.linux.executeCommand` (SPEC §6): an allowlisted binary, by its exact full path, run
+ * `core.linux.executeCommand` (contract §6): an allowlisted binary, by its exact full path, run
  * without a shell inside the app's own container sandbox as a low-privilege user.
  */
 export function linuxTools(deps: CoreToolDeps): ToolDefinition[] {
@@ -33,7 +33,10 @@ export function linuxTools(deps: CoreToolDeps): ToolDefinition[] {
       }),
       handler: (input, ctx) => {
         if (!deps.linux) {
-          return Promise.reject(notAvailable("the container sandbox (core.linux)", 5));
+          return Promise.reject(notAvailable(
+            "core.linux",
+            "the container tier is not running (Docker unreachable or containers disabled)",
+          ));
         }
         const appId = appOf(ctx);
         const listed = deps.registry.getAppConfigurationValue(appId, LINUX_ALLOWLIST_KEY);

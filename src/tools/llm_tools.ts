@@ -27,7 +27,9 @@ const Provenance = z.object({
   source: z.string().optional(),
 });
 
-/** `core.llm.generate` (SPEC §6): one completion through Kiln's LLM gateway, metered per app. */
+/**
+ * `core.llm.generate` (contract §6): one completion through Kiln's LLM gateway, metered per app.
+ */
 export function llmTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({

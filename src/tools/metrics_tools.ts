@@ -32,7 +32,7 @@ function collector(deps: CoreToolDeps) {
 }
 
 /**
- * `core.metrics.*` (issue #8): an app reads its own metrics and records custom `app.*` ones.
+ * `core.metrics.*`: an app reads its own metrics and records custom `app.*` ones.
  * The appId always comes from the caller, never from the arguments.
  */
 export function metricsTools(deps: CoreToolDeps): ToolDefinition[] {

@@ -6,7 +6,7 @@ import { APPENDS, appOf, type CoreToolDeps, defineTool, OVERWRITES, READ_ONLY } 
 
 const AppIdInput = z.strictObject({ appId: AppId });
 
-/** Registry tools (SPEC §4, §6): apps as MCP clients see them. */
+/** Registry tools (contract §4, §6): apps as MCP clients see them. */
 export function registryTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({

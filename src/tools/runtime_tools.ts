@@ -14,7 +14,7 @@ import {
 const Key = z.string().min(1).max(512).describe("a key of the app's runtime state");
 const Ttl = z.number().positive().max(10 * 365 * 24 * 3600).describe("seconds until it expires");
 
-/** Runtime-state tools (SPEC §3): JSON values per app, with TTL and atomic increments. */
+/** Runtime-state tools (contract §3): JSON values per app, with TTL and atomic increments. */
 export function runtimeTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({

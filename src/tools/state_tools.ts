@@ -16,7 +16,7 @@ import {
 
 const RevisionRef = z.string().min(1).max(200).describe("a commit id or ref; default: the head");
 
-/** Definition-state tools (SPEC §3, §6): read, diff, write, delete and list the app's files. */
+/** Definition-state tools (contract §3, §6): read, diff, write, delete and list the app's files. */
 export function stateTools(deps: CoreToolDeps): ToolDefinition[] {
   return [
     defineTool({

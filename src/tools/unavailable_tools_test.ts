@@ -15,7 +15,7 @@ Deno.test("LLM and Linux tools validate, then answer why they cannot run here", 
         "core.linux.executeCommand",
         { command: "/bin/echo", arguments: ["hi"] },
         "UNAVAILABLE",
-        /issue #5/,
+        /core\.linux is not available on this node: the container tier is not running/,
       ],
     ];
     for (const [name, args, code, why] of calls) {

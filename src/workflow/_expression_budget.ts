@@ -1,5 +1,5 @@
 /**
- * The budget every CEL evaluation runs under (SPEC §7 promises a safe, non-Turing-complete
+ * The budget every CEL evaluation runs under (contract §7 promises a safe, non-Turing-complete
  * subset; on its own, cel-js will happily build a 27-million-element list from a 2 KB body, or a
  * 529-million-character string from `s.split('').join(s)`). cel-js evaluates by walking the tree,
  * each node through `evaluator.run(node, ctx)`; `meterEvaluator` replaces `run` on Kiln's

@@ -1,6 +1,6 @@
 /**
  * The `target` of each step type, checked by the loader (the workflow model keeps `target` open
- * so one JSON Schema covers every type; these schemas are the per-type contract of SPEC §7).
+ * so one JSON Schema covers every type; these schemas are the per-type contract in §7).
  */
 import { z } from "zod";
 import { WorkflowStep } from "../models/mod.ts";

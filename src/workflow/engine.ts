@@ -1,5 +1,5 @@
 /**
- * The workflow engine (SPEC §7): starts runs (durably, with idempotency keys), drives them in
+ * The workflow engine (contract §7): starts runs (durably, with idempotency keys), drives them in
  * the background or for a synchronous caller, answers runs with their step trace, streams step
  * progress to subscribers, cancels, and resumes in-flight runs after a restart.
  */

@@ -1,5 +1,5 @@
 /**
- * The expression language of SPEC §7 (ADR 0008): CEL through `@marcbachmann/cel-js`, with the
+ * The expression language of contract §7 (ADR 0008): CEL through `@marcbachmann/cel-js`, with the
  * workflow's roots declared and `defined(path)` added as a macro. Expressions are parsed and
  * type-checked once when a workflow loads; evaluation only walks the compiled tree, under the
  * budgets of `_expression_budget.ts` (steps, characters, elements, regex work).

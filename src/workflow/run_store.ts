@@ -1,5 +1,5 @@
 /**
- * Durable run records on the runtime store (SPEC §3's StoreDriver: embedded SQLite or Redis).
+ * Durable run records on the runtime store (contract §3's StoreDriver: embedded SQLite or Redis).
  * A run's record is its checkpoint: rewritten after every step, before the next one starts.
  * Finished runs expire after the retention period; running ones are indexed for resume.
  */

@@ -2,7 +2,7 @@ import type { HandlerKind } from "../router/mod.ts";
 import { workflowComponentRunner } from "./component_runner.ts";
 import type { WorkflowEngine } from "./engine.ts";
 
-/** The `handlerType: workflow` kind (issue #7): the workflow runs to its end on the engine. */
+/** The `handlerType: workflow` kind: the workflow runs to its end on the engine. */
 export function workflowHandler(engine: Pick<WorkflowEngine, "run">): HandlerKind {
   const runner = workflowComponentRunner(engine);
   return {

@@ -10,4 +10,4 @@ export {
   SandboxTimeoutError,
   toKilnError,
 } from "./errors.ts";
-export type { ErrorBody, ErrorCode, KillReason } from "./errors.ts";
+export type { ErrorCode, KillReason } from "./errors.ts";

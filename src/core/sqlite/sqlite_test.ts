@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KilnError } from "../errors/mod.ts";
-import { openSqlite, sqliteTransaction } from "./mod.ts";
+import { openSqlite, sqliteTransaction } from "./sqlite.ts";
 
 const SCHEMA = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)";
 

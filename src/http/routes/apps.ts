@@ -32,7 +32,7 @@ const sourceBody = {
   required: false,
 };
 
-/** Registry routes (SPEC §4): register, list, details, status, update, activate, deregister. */
+/** Registry routes (contract §4): register, list, details, status, update, activate, deregister. */
 export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const { registry } = deps;
 

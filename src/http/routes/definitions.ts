@@ -18,7 +18,7 @@ import {
 const TAG = ["definitions"];
 
 /**
- * Definition state routes (SPEC §3). File paths travel in the `path` query or body field, since
+ * Definition state routes (contract §3). File paths travel in the `path` query or body field, since
  * they contain slashes; all are relative to the app's `state/` folder.
  */
 export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {

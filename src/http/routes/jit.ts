@@ -16,7 +16,7 @@ const json = <T extends z.ZodType>(schema: T) => ({
 });
 
 /**
- * The JIT loop over HTTP (SPEC §9, issue #8): component status, manual generation with progress
+ * The JIT loop over HTTP (contract §9): component status, manual generation with progress
  * over SSE, promote, rollback, the audit log, recommendations, global rules and an on-demand
  * oracle pass. App keys need `jit:read` / `jit:write` for their own app; rules are admin-only.
  */

@@ -35,7 +35,7 @@ const QueryParams = z.object({
 });
 
 /**
- * Metrics (issue #8): `GET /metrics` for Prometheus (admin bearer token), the catalogue and range
+ * Metrics: `GET /metrics` for Prometheus (admin bearer token), the catalogue and range
  * queries under `/v1/metrics` for the admin and for app keys with `metrics:read` on their app.
  */
 export function metricRoutes(

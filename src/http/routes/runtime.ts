@@ -7,7 +7,7 @@ import { AppIdParam, errorResponses, ok, RuntimeKeyParams, RuntimeSetBody } from
 
 const TAG = ["runtime"];
 
-/** Runtime state routes (SPEC §3): JSON values per app, with TTL and atomic increments. */
+/** Runtime state routes (contract §3): JSON values per app, with TTL and atomic increments. */
 export function runtimeRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const runtime = deps.state.runtime;
   const guard = (c: { var: KilnEnv["Variables"] }, appId: string, perm: string) => {

@@ -30,7 +30,7 @@ const ListQuery = z.object({
 });
 
 /**
- * Workflow runs (SPEC §7, issue #7): start a run (answers its id at once), read it with its
+ * Workflow runs (contract §7): start a run (answers its id at once), read it with its
  * step trace, follow its steps as server-sent events, list the app's runs, cancel.
  */
 export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {

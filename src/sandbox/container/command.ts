@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { KilnError, quote } from "../../core/mod.ts";
 
-/** `core.linux.executeCommand` input (SPEC §6). */
+/** `core.linux.executeCommand` input (contract §6). */
 export interface CommandInput {
   command: string;
   arguments: string[];

@@ -45,7 +45,7 @@ export interface ContainerTierOptions {
 }
 
 /**
- * The container tier (SPEC §5): esm JavaScript and Python run in Docker containers from warm
+ * The container tier (contract §5): esm JavaScript and Python run in Docker containers from warm
  * pools, one execution per container at a time, each in a fresh guest process the runner starts.
  * Kiln talks to a container only over two Unix sockets in its bind-mounted directory: it POSTs
  * `/execute` to the runner's, and serves `/mcp` on the other for the running execution's token.
@@ -317,7 +317,7 @@ export class ContainerTier implements TierDriver {
   }
 
   /**
-   * `core.linux.executeCommand` (SPEC §6) in one of the app's containers (its first configured
+   * `core.linux.executeCommand` (contract §6) in one of the app's containers (its first configured
    * pool, else its default Deno pool): an exact allowlisted path, no shell, a clean environment,
    * the sandbox's non-root user, a timeout (exit code 124) and capped stdout and stderr.
    */

@@ -41,14 +41,14 @@ interface AppHost {
 const START_TIMEOUT_MS = 10_000;
 
 /**
- * The isolate tier (SPEC §5) for trusted JavaScript: each app gets its own host process, started
- * with no permissions and a V8 heap limit, holding warm workers that keep a component's modules
- * loaded between its requests. A warm worker serves only the component that first ran on it (or
- * any component of an app that set `isolateReuse: app`), so components never share a realm.
+ * The isolate tier (contract §5) for trusted JavaScript: each app gets its own host process,
+ * started with no permissions and a V8 heap limit, holding warm workers that keep a component's
+ * modules loaded between its requests. A warm worker serves only the component that first ran on it
+ * (or any component of an app that set `isolateReuse: app`), so components never share a realm.
  * Deadlines terminate the worker (and, if the host stops answering, the host); memory past the
- * limit (heap, array buffers, WebAssembly memories) ends the worker or the host process only,
- * which the app's next request replaces — Kiln and other apps never notice. See ADR 0009 for why
- * isolates live in child processes.
+ * limit (heap, array buffers, WebAssembly memories) ends the worker or the host process only, which
+ * the app's next request replaces — Kiln and other apps never notice. See ADR 0009 for why isolates
+ * live in child processes.
  */
 export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;

@@ -1,3 +1,2 @@
 /** The isolate tier: trusted JavaScript in permissionless, heap-limited host processes. */
 export { IsolateTier } from "./isolate_tier.ts";
-export type { IsolateTierOptions } from "./isolate_tier.ts";

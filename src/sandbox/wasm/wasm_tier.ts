@@ -23,7 +23,7 @@ export interface WasmTierOptions {
 const START_TIMEOUT_MS = 15_000;
 
 /**
- * The wasm tier (SPEC §5): JavaScript bundles (`iife`) run in QuickJS compiled to WebAssembly,
+ * The wasm tier (contract §5): JavaScript bundles (`iife`) run in QuickJS compiled to WebAssembly,
  * inside permissionless Deno workers off Kiln's main thread, each execution in a fresh QuickJS
  * runtime and context with a hard memory ceiling, an interrupt deadline, a stack limit and an
  * output cap. The guest sees only the SDK (`globalThis.__kiln`) and a captured `console`: no

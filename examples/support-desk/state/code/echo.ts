@@ -1,4 +1,4 @@
-/** The HTTP request as Kiln hands it to a component (SPEC §5 `httpDetails`). */
+/** The HTTP request as Kiln hands it to a component (contract §5 `httpDetails`). */
 interface HttpDetails {
   method: string;
   path: string;

@@ -1,4 +1,4 @@
-/** The parts of the execution context this handler reads (SPEC §5). */
+/** The parts of the execution context this handler reads (contract §5). */
 interface Context {
   appId: string;
   applicationInfo: { version: string; revision: string };
