@@ -47,7 +47,7 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const current = await Deno.readTextFile(root + OUT).catch(() => "");
     if (current !== text) {
-      console.error(`${OUT} is stale: run `deno task runners``);
+      console.error(`${OUT} is stale: run \`deno task runners\``);
       Deno.exit(1);
     }
   } else {
