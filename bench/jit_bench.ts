@@ -12,7 +12,8 @@
  * Shadow checks are off while timing (they run after the response anyway); their LLM cost is
  * added at Kiln's default rates. Costs are the fixtures' recorded prices.
  *
- * Run: `deno run -A bench/jit_bench.ts [STREAM=30000] [TRAIN=150]`
+ * Run: `deno run -A bench/jit_bench.ts [STREAM=30000] [TRAIN=150] [--json]` (`--json`: the rows
+ * as JSON on stdout instead of the table, for `bench/serve_bench.ts`).
  */
 import { stringify } from "yaml";
 import { silentLogger } from "../src/core/mod.ts";
@@ -47,8 +48,10 @@ interface Fixture {
   }[];
 }
 
-const STREAM = Number(Deno.args[0] ?? 30_000);
-const TRAIN = Number(Deno.args[1] ?? 150);
+const POSITIONAL = Deno.args.filter((a) => !a.startsWith("--"));
+const JSON_OUT = Deno.args.includes("--json");
+const STREAM = Number(POSITIONAL[0] ?? 30_000);
+const TRAIN = Number(POSITIONAL[1] ?? 150);
 // Kiln's defaults: probation shadows 10% until a 50-check window agrees, then 1%.
 const SHADOW_RATE = 0.1;
 const ACTIVE_SHADOW_RATE = 0.01;
@@ -74,6 +77,10 @@ async function main() {
     wrongTotal += r.wrong.total;
     wrongRejected += r.wrong.rejected;
     rows.push(r);
+  }
+  if (JSON_OUT) {
+    console.log(JSON.stringify(rows));
+    return;
   }
 
   console.log(

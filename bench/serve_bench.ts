@@ -1,16 +1,64 @@
 /**
- * The serving path side by side, in one run, measured by `wrk` (a native load generator: a client
- * in the same runtime would cap the server it measures). Every server answers the same POST of a
- * small JSON body with the same word count:
+ * The serving path side by side, in one run (`deno task bench:serve`). Throughput is measured by
+ * `wrk` (a native load generator: a client in the same runtime would cap the server it measures);
+ * every server answers the same POST of a small JSON body with the same word count:
  *
- * - bare `Deno.serve` in its own process (the limit);
- * - `kiln serve` in its own process, the function as a component on the isolate tier and on the
- *   wasm tier.
+ * - `bare`: `Deno.serve` in its own process (the limit);
+ * - `workerd`: the same function as a workerd module worker (pinned npm release, fetched once);
+ * - `isolate`, `wasm`, `container`: `kiln serve` in its own process, the function as a component
+ *   on each tier (container: a warm pool of two `kiln/deno-runner` containers; skipped without
+ *   Docker or the image).
  *
- * `deno task bench:serve [--duration 8] [--connections 32]`; needs `wrk` on the PATH. Prints
- * req/s, p50 and p99 per server, the ratios against bare Deno, and the load average.
+ * and, for Kiln: `startup` (spawn → first 200 from `/healthz`, median of 5), `memory` (RSS of
+ * Kiln and its child processes idle, after the first request, and per extra active app),
+ * `first` (first request to a just-registered app, median of 5), `jit` (`bench/jit_bench.ts`:
+ * served p50 against the recorded LLM's) and `mcp` (`tools/call` calls/s over one connection).
+ *
+ *   deno task bench:serve [--only isolate,workerd] [--duration 8] [--connections 32] [--json]
+ *                         [--jit-stream 2000] [--log-level error]
+ *                         [--cpu-prof DIR] [--perf DIR]
+ *
+ * `--cpu-prof DIR` runs Kiln and its isolate hosts under V8's profiler (summarise with
+ * `bench/_serve/profile_summary.ts DIR`); `--perf DIR` records `perf` on Kiln's process tree during
+ * each measured Kiln load. Needs `wrk` on the PATH. CI does not run it.
  */
 import { parseArgs } from "node:util";
+import {
+  BARE_SOURCE,
+  BODY,
+  check,
+  CONTAINER_POOL_SIZE,
+  wordsApp,
+  WORKERD_SOURCE,
+} from "./_serve/apps.ts";
+import { dockerReady, perfDuring, register, startKiln } from "./_serve/kiln.ts";
+import type { LoadWindow } from "./_serve/profile_summary.ts";
+import { jitLatency, mcpCalls } from "./_serve/probes.ts";
+import {
+  loadavg,
+  median,
+  monotonicUs,
+  type Server,
+  spawnServer,
+  treeRssMb,
+} from "./_serve/procs.ts";
+import { addRatios, printSummary, type Summary } from "./_serve/report.ts";
+import { startWorkerd, WORKERD_VERSION, workerdBinary } from "./_serve/workerd.ts";
+import { wrk } from "./_serve/wrk.ts";
+
+const SECTIONS = [
+  "bare",
+  "workerd",
+  "isolate",
+  "wasm",
+  "container",
+  "startup",
+  "memory",
+  "first",
+  "jit",
+  "mcp",
+] as const;
+type Section = typeof SECTIONS[number];
 
 const args = parseArgs({
   args: import.meta.main ? Deno.args : [],
@@ -18,172 +66,205 @@ const args = parseArgs({
     duration: { type: "string", default: "8" },
     connections: { type: "string", default: "32" },
     only: { type: "string" },
+    json: { type: "boolean", default: false },
+    "jit-stream": { type: "string", default: "2000" },
+    "log-level": { type: "string", default: "error" },
+    "cpu-prof": { type: "string" },
+    perf: { type: "string" },
   },
 });
 const DURATION = Number(args.values.duration);
 const CONNECTIONS = Number(args.values.connections);
-const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
-const TOKEN = "bench-admin-token-0123456789abcdef";
-const BODY = JSON.stringify({ text: "the quick brown fox jumps over the lazy dog" });
+const only = args.values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+for (const s of only ?? []) {
+  if (!SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section "${s}"`);
+}
+const want = (s: Section) => !only || only.includes(s);
+const log = (line: string) => console.error(line);
 
-function wordCount(requestData: { httpDetails?: { body?: string } }) {
-  const { text } = JSON.parse(requestData.httpDetails?.body ?? "{}");
-  return { words: String(text ?? "").split(/\s+/).filter(Boolean).length };
+/** When each measured load ran, for cutting it out of CPU profiles (`--cpu-prof`). */
+const windows: LoadWindow[] = [];
+
+const summary: Summary = {
+  loadStart: loadavg(),
+  wrk: `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, POST ${BODY.length} bytes`,
+  servers: [],
+  notes: [],
+};
+
+/** Checks the answer, warms up for a short while, then measures. */
+async function load(
+  name: string,
+  url: string,
+  connections = CONNECTIONS,
+  during?: () => Promise<() => Promise<void>>,
+) {
+  await check(url);
+  await wrk(url, { body: BODY, connections, durationS: Math.min(2, DURATION) });
+  // wrk's end drops the requests in flight; Kiln ends those executions' workers (an aborted run
+  // leaves none behind to reuse). Refill them at full concurrency before measuring.
+  await Promise.all(Array.from({ length: connections }, () => check(url)));
+  const stop = await during?.();
+  const startUs = monotonicUs();
+  const r = await wrk(url, { body: BODY, connections, durationS: DURATION });
+  const endUs = monotonicUs();
+  await stop?.();
+  summary.servers.push({ name, connections, ...r });
+  windows.push({ name, startUs, endUs, requests: r.requests });
+  log(`  ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
 }
 
-const BARE = `
-const wordCount = ${wordCount.toString()};
-Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => console.log("listening on http://127.0.0.1:" + port) },
-  async (req) => Response.json(wordCount({ httpDetails: { body: await req.text() } })));
-`;
-
-const registry = `components:
-${
-  ["isolate", "wasm"].map((runtime) =>
-    `  - componentId: words-${runtime}
-    handlerType: jit
-    runtime: ${runtime}
-    trust: trusted
-    taskDetails: { script: code/words.ts, function: wordCount, language: typescript }
-    routeMatcher: { pathPattern: /words-${runtime}, methods: [POST] }
-`
-  ).join("")
-}`;
-
-interface Server {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function spawn(args: string[], env: Record<string, string> = {}): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    env,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += value;
-    const url = /listening on (\S+)/.exec(seen)?.[1];
-    if (url) {
-      (async () => {
-        while (!(await reader.read()).done) { /* drain */ }
-      })();
-      return {
-        url,
-        pid: child.pid,
-        async stop() {
-          child.kill("SIGTERM");
-          await child.status;
-        },
-      };
-    }
+async function startup(): Promise<void> {
+  const runsMs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const kiln = await startKiln({ logLevel: args.values["log-level"] });
+    runsMs.push(kiln.readyMs);
+    await kiln.stop();
   }
-  child.kill("SIGKILL");
-  throw new Error(`server did not start: ${seen}`);
-}
-
-async function wrk(url: string): Promise<{ rps: number; p50: number; p99: number }> {
-  const script = await Deno.makeTempFile({ suffix: ".lua" });
-  await Deno.writeTextFile(
-    script,
-    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(BODY)}\n` +
-      `wrk.headers["Content-Type"] = "application/json"\n`,
+  summary.startup = { medianMs: median(runsMs), runsMs: runsMs.map((n) => Math.round(n)) };
+  log(
+    `  startup: median ${summary.startup.medianMs.toFixed(0)} ms (${
+      summary.startup.runsMs.join(", ")
+    })`,
   );
-  const out = await new Deno.Command("wrk", {
-    args: ["-t1", `-c${CONNECTIONS}`, `-d${DURATION}s`, "--latency", "-s", script, url],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  await Deno.remove(script);
-  const text = new TextDecoder().decode(out.stdout);
-  const ms = (label: string) => {
-    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
-    if (!m) return NaN;
-    const v = Number(m[1]);
-    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
-  };
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
-  if (non2xx) throw new Error(`${url}: ${non2xx[1]} failed responses\n${text}`);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN),
-    p50: ms("50"),
-    p99: ms("99"),
-  };
 }
 
-async function check(url: string): Promise<void> {
-  const res = await fetch(url, {
-    method: "POST",
-    body: BODY,
-    headers: { "content-type": "application/json" },
+async function kilnSections(containerSkip: string | null): Promise<void> {
+  const tiers = (["isolate", "wasm", "container"] as const).filter((t) =>
+    want(t) && (t !== "container" || !containerSkip)
+  );
+  const kiln = await startKiln({
+    cpuProfDir: args.values["cpu-prof"],
+    perfMap: !!args.values.perf,
+    logLevel: args.values["log-level"],
   });
-  const body = await res.text();
-  if (res.status !== 200 || !body.includes('"words":9')) {
-    throw new Error(`${url}: ${res.status} ${body}`);
+  try {
+    // Settled idle memory: nothing but the health check has been served.
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = treeRssMb(kiln.pid);
+    await register(kiln, wordsApp("bench", tiers.length ? [...tiers] : ["isolate"]));
+    await check(`${kiln.url}/apps/bench/words-${tiers[0] ?? "isolate"}`);
+    await new Promise((r) => setTimeout(r, 500));
+    const afterFirst = treeRssMb(kiln.pid);
+
+    if (want("memory") || want("first")) {
+      // Never-seen apps: registered, then their first request timed. Memory counts the first 3.
+      const runsMs: number[] = [];
+      const registerMs: number[] = [];
+      const n = want("first") ? 5 : 3;
+      let perApp = NaN;
+      for (let i = 1; i <= n; i++) {
+        const t0 = performance.now();
+        await register(kiln, wordsApp(`extra${i}`, ["isolate"]));
+        const t1 = performance.now();
+        await check(`${kiln.url}/apps/extra${i}/words-isolate`);
+        registerMs.push(t1 - t0);
+        runsMs.push(performance.now() - t1);
+        if (i === 3) {
+          await new Promise((r) => setTimeout(r, 500));
+          perApp = (treeRssMb(kiln.pid).total - afterFirst.total) / 3;
+        }
+      }
+      if (want("memory")) {
+        summary.memory = {
+          idleMb: idle.total,
+          afterFirstRequestMb: afterFirst.total,
+          perAppMb: perApp,
+          apps: 3,
+          processes: treeRssMb(kiln.pid).processes,
+        };
+        log(
+          `  memory: idle ${idle.total.toFixed(0)} MB, after first request ${
+            afterFirst.total.toFixed(0)
+          } MB, +${perApp.toFixed(1)} MB per app`,
+        );
+      }
+      if (want("first")) {
+        summary.firstRequest = {
+          medianMs: median(runsMs),
+          runsMs: runsMs.map((n) => Math.round(n)),
+          registerMedianMs: median(registerMs),
+        };
+        log(
+          `  first request: median ${summary.firstRequest.medianMs.toFixed(0)} ms (${
+            summary.firstRequest.runsMs.join(", ")
+          })`,
+        );
+      }
+    }
+
+    for (const tier of tiers) {
+      const connections = tier === "container"
+        ? Math.min(CONNECTIONS, CONTAINER_POOL_SIZE)
+        : CONNECTIONS;
+      await load(
+        `kiln ${tier}`,
+        `${kiln.url}/apps/bench/words-${tier}`,
+        connections,
+        perfDuring(args.values.perf, kiln, tier),
+      );
+    }
+
+    if (want("mcp")) {
+      const r = summary.mcp = await mcpCalls(kiln, DURATION);
+      log(`  mcp: ${r.rps.toFixed(0)} calls/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+    }
+  } finally {
+    await kiln.stop();
   }
 }
 
 async function main(): Promise<void> {
-  const results: { name: string; rps: number; p50: number; p99: number }[] = [];
-  const bareFile = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(bareFile, BARE);
-  const bare = await spawn(["run", "--allow-net", bareFile]);
-  const dataDir = await Deno.makeTempDir({ prefix: "kiln-bench-serve-" });
-  const kiln = await spawn(
-    ["run", "--allow-all", MAIN, "serve", "--port", "0", "--data-dir", dataDir, "--no-example"],
-    { KILN_ADMIN_TOKEN: TOKEN, KILN_LOG_LEVEL: "error", KILN_CONTAINERS: "off" },
-  );
+  log(`load average ${summary.loadStart}`);
+  const servers: Server[] = [];
   try {
-    const reg = await fetch(`${kiln.url}/v1/apps`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        files: {
-          "app_definition.yaml": "appId: bench\ndisplayName: bench\nversion: 1.0.0\n",
-          "component_registry.yaml": registry,
-          "code/words.ts": `export ${wordCount.toString()}\n`,
-        },
-      }),
-    });
-    if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
-    const targets = [
-      { name: "bare Deno.serve", url: `${bare.url}/` },
-      { name: "kiln isolate", url: `${kiln.url}/apps/bench/words-isolate` },
-      { name: "kiln wasm", url: `${kiln.url}/apps/bench/words-wasm` },
-    ].filter((t) => !args.values.only || t.name.includes(args.values.only));
-    for (const t of targets) {
-      await check(t.url);
-      await wrk(t.url); // warm-up
-      results.push({ name: t.name, ...(await wrk(t.url)) });
+    if (want("bare")) {
+      const file = await Deno.makeTempFile({ suffix: ".ts" });
+      await Deno.writeTextFile(file, BARE_SOURCE);
+      const bare = await spawnServer({ cmd: Deno.execPath(), args: ["run", "--allow-net", file] });
+      servers.push(bare);
+      await load("bare Deno.serve", `${bare.url}/`);
+      await bare.stop();
+      await Deno.remove(file);
+    }
+    if (want("workerd")) {
+      const bin = await workerdBinary();
+      if ("skip" in bin) summary.notes.push(`workerd skipped: ${bin.skip}`);
+      else {
+        const w = await startWorkerd(bin.path, WORKERD_SOURCE);
+        servers.push(w);
+        await load(`workerd ${WORKERD_VERSION}`, `${w.url}/`);
+        await w.stop();
+      }
+    }
+    if (want("startup")) await startup();
+    const containerSkip = want("container") ? await dockerReady() : null;
+    if (containerSkip) summary.notes.push(`container skipped: ${containerSkip}`);
+    if (
+      ["isolate", "wasm", "container", "memory", "first", "mcp"].some((s) => want(s as Section))
+    ) {
+      await kilnSections(containerSkip);
+    }
+    if (want("jit")) {
+      summary.jit = await jitLatency(args.values["jit-stream"]!);
+      log(`  jit: min speed-up ${Math.min(...summary.jit.map((r) => r.speedup)).toFixed(0)}×`);
     }
   } finally {
-    await kiln.stop();
-    await bare.stop();
-    await Deno.remove(dataDir, { recursive: true });
-    await Deno.remove(bareFile);
+    for (const s of servers) await s.stop().catch(() => {});
   }
-
-  const base = results.find((r) => r.name === "bare Deno.serve")?.rps;
-  console.log(
-    `wrk -t1 -c${CONNECTIONS} -d${DURATION}s, POST ${BODY.length} bytes; load average ${
-      Deno.loadavg().map((n) => n.toFixed(2)).join(" ")
-    }`,
-  );
-  console.log("server               req/s      p50 ms   p99 ms   vs bare");
-  for (const r of results) {
-    console.log(
-      `${r.name.padEnd(20)} ${r.rps.toFixed(0).padStart(8)}  ${r.p50.toFixed(2).padStart(7)}  ${
-        r.p99.toFixed(2).padStart(7)
-      }   ${base ? (r.rps / base).toFixed(3) : "-"}`,
+  summary.loadEnd = loadavg();
+  if (args.values["cpu-prof"]) {
+    await Deno.writeTextFile(
+      `${args.values["cpu-prof"]}/windows.json`,
+      JSON.stringify(windows, null, 2),
     );
   }
+  addRatios(summary);
+  if (args.values.json) console.log(JSON.stringify(summary, null, 2));
+  else printSummary(summary);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await main();
+  Deno.exit(0); // the signal listeners that stop servers on an interrupt would keep it alive
+}

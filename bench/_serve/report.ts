@@ -1,0 +1,101 @@
+/** The serve benchmark's results: one summary object, printed as a table or as JSON. */
+import type { WrkResult } from "./wrk.ts";
+
+export interface Row extends WrkResult {
+  name: string;
+  connections: number;
+  vsBare?: number;
+  vsWorkerd?: number;
+}
+
+export interface Summary {
+  loadStart: string;
+  loadEnd?: string;
+  wrk: string;
+  servers: Row[];
+  startup?: { medianMs: number; runsMs: number[] };
+  memory?: {
+    idleMb: number;
+    afterFirstRequestMb: number;
+    perAppMb: number;
+    apps: number;
+    processes: number;
+  };
+  firstRequest?: { medianMs: number; runsMs: number[]; registerMedianMs: number };
+  jit?: { task: string; p50CodeMs: number; p50LlmMs: number; speedup: number }[];
+  mcp?: WrkResult & { client: string };
+  notes: string[];
+}
+
+/** Fills in the ratios against bare Deno and workerd measured in the same run. */
+export function addRatios(s: Summary): void {
+  const bare = s.servers.find((r) => r.name.startsWith("bare"));
+  const workerd = s.servers.find((r) => r.name.startsWith("workerd"));
+  for (const r of s.servers) {
+    if (bare) r.vsBare = r.rps / bare.rps;
+    if (workerd) r.vsWorkerd = r.rps / workerd.rps;
+  }
+}
+
+export function printSummary(s: Summary): void {
+  const f = (n: number | undefined, d = 2) =>
+    n === undefined || Number.isNaN(n) ? "-" : n.toFixed(d);
+  console.log(`${s.wrk}; load average at start ${s.loadStart}, at end ${s.loadEnd}`);
+  if (s.servers.length) {
+    console.log(
+      "server                      conns     req/s   p50 ms   p99 ms  vs bare  vs workerd",
+    );
+    for (const r of s.servers) {
+      console.log(
+        `${r.name.padEnd(26)} ${String(r.connections).padStart(6)} ${
+          r.rps.toFixed(0).padStart(9)
+        } ${f(r.p50).padStart(8)} ${f(r.p99).padStart(8)} ${f(r.vsBare, 3).padStart(8)} ${
+          f(r.vsWorkerd, 3).padStart(11)
+        }`,
+      );
+    }
+  }
+  if (s.startup) {
+    console.log(
+      `kiln serve → /healthz 200: median ${f(s.startup.medianMs, 0)} ms (${
+        s.startup.runsMs.join(", ")
+      })`,
+    );
+  }
+  if (s.memory) {
+    console.log(
+      `RSS (Kiln + children): idle ${f(s.memory.idleMb, 0)} MB, after the first request ${
+        f(s.memory.afterFirstRequestMb, 0)
+      } MB, ` +
+        `+${
+          f(s.memory.perAppMb, 1)
+        } MB per active app (${s.memory.apps} apps; ${s.memory.processes} processes at the end)`,
+    );
+  }
+  if (s.firstRequest) {
+    console.log(
+      `first request to a never-seen app: median ${f(s.firstRequest.medianMs, 0)} ms (${
+        s.firstRequest.runsMs.join(", ")
+      }); ` +
+        `registration median ${f(s.firstRequest.registerMedianMs, 0)} ms`,
+    );
+  }
+  if (s.jit) {
+    console.log("JIT task                 p50 code ms  p50 LLM ms   speed-up");
+    for (const r of s.jit) {
+      console.log(
+        `${r.task.padEnd(24)} ${f(r.p50CodeMs, 3).padStart(11)} ${f(r.p50LlmMs, 0).padStart(11)} ${
+          (r.speedup.toFixed(0) + "×").padStart(10)
+        }`,
+      );
+    }
+  }
+  if (s.mcp) {
+    console.log(
+      `/mcp tools/call: ${f(s.mcp.rps, 0)} calls/s, p50 ${f(s.mcp.p50)} ms, p99 ${
+        f(s.mcp.p99)
+      } ms (${s.mcp.client})`,
+    );
+  }
+  for (const n of s.notes) console.log(`note: ${n}`);
+}
