@@ -72,9 +72,9 @@ function tree(root: number): number[] {
 }
 
 /** Summed VmRSS and PSS of a process tree, in MB. */
-function memory(root: number): { rss: number; pss: number; procs: number } {
+function memory(root: number, pids = tree(root)): { rss: number; pss: number; procs: number } {
   let rss = 0, pss = 0, procs = 0;
-  for (const pid of tree(root)) {
+  for (const pid of pids) {
     try {
       const status = Deno.readTextFileSync(`/proc/${pid}/status`);
       rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -188,6 +188,11 @@ async function endToEnd(): Promise<void> {
           now.pss.toFixed(0).padStart(4)
         } (${(now.pss - last.pss).toFixed(1).padStart(5)})  ${now.procs}`,
       );
+      const each = tree(kiln.pid).map((pid) => {
+        const m = memory(pid, [pid]);
+        return `${m.rss.toFixed(0)}/${m.pss.toFixed(0)}`;
+      });
+      console.log(`      RSS/PSS MB by process, Kiln first: ${each.join(" ")}`);
       last = now;
       if (i === 1) afterFirst = now;
     }
