@@ -63,7 +63,8 @@ const SPARE_REFILL_MS = 200;
  * Deadlines terminate the worker (and, if the host stops answering, the host); memory past the
  * limit (heap, array buffers, WebAssembly memories) ends the worker or the host process only, which
  * the app's next request replaces — Kiln and other apps never notice. See ADR 0009 for why isolates
- * live in child processes.
+ * live in child processes. While the tier is in use it keeps a spare host started that has run
+ * nothing: the next app that needs a host takes it whole, so its first request skips the start.
  */
 export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;
