@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
-import { CodeBundler, codeHandler } from "./bundler/mod.ts";
+import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
 import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
 import {
@@ -131,6 +131,8 @@ export interface Kiln {
 }
 
 const META = "kiln:meta";
+/** How long after an app changed its code starts building (see `prepareCode`). */
+const PREPARE_DELAY_MS = 20;
 
 /**
  * The composition root: opens the stores, restores the registry and builds the HTTP handler.
@@ -301,6 +303,26 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // Each handlerType is a kind; the JIT loop wraps the code and llm kinds (fallback, shadow
     // checks, sampling).
     const code = codeHandler({ bundler, sandbox });
+    // A registered or updated app's code is built, and its tier readied, before its first request.
+    const preparing = new Set<Promise<void>>();
+    const prepareTimers = new Set<ReturnType<typeof setTimeout>>();
+    const unprepare = registry.onAppsChanged((appId) => {
+      // After the change's own response is on its way: builds hold the event loop.
+      const timer = setTimeout(() => {
+        prepareTimers.delete(timer);
+        if (!registry.listActiveApplications().some((a) => a.appId === appId)) return;
+        const { revision, components } = registry.snapshot(appId);
+        const done = prepareCode({ bundler, sandbox }, appId, revision, components.values());
+        preparing.add(done);
+        void done.finally(() => preparing.delete(done));
+      }, PREPARE_DELAY_MS);
+      prepareTimers.add(timer);
+    });
+    cleanups.unshift(async () => {
+      unprepare();
+      for (const timer of prepareTimers) clearTimeout(timer);
+      await Promise.all(preparing);
+    });
     const llmKind = llmHandler({ runner: llmRunner, sandbox });
     const router = new Router({
       registry,

@@ -153,6 +153,27 @@ Deno.test("a new revision's code answers the very next request, without a restar
   }
 });
 
+Deno.test("a registered app's code is built before its first request, which reuses the build", async () => {
+  const k = await startIngress();
+  try {
+    await k.t.kiln.registry.registerApplication({ files: minimalApp("calc", APP) });
+    const deadline = Date.now() + 20_000;
+    // Eight scripts build with no request made (`broken` does not build, `untrusted` has no tier).
+    while (k.bundler.stats().builds < 8 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const before = k.bundler.stats();
+    assert.equal(before.builds, 8, "built before any request");
+    assert.equal(k.tiers.isolate.jobs.length, 0, "nothing ran");
+    assert.deepEqual(await json(await k.fetch("/apps/calc/version")), { version: "one" });
+    const after = k.bundler.stats();
+    assert.equal(after.builds, before.builds, "the first request did not build again");
+    assert.equal(after.revisionHits, before.revisionHits + 1);
+  } finally {
+    await k.close();
+  }
+});
+
 Deno.test("apiKey routes need a key of this app with invoke, and tell the component which", async () => {
   const k = await startIngress();
   try {

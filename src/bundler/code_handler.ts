@@ -1,4 +1,4 @@
-import type { ExecuteResponse } from "../models/mod.ts";
+import type { ComponentDefinition, ExecuteResponse } from "../models/mod.ts";
 import { chooseTier, type HandlerKind, type TierLookup } from "../router/mod.ts";
 import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
 import type { CodeBundler, JitTask } from "./code_bundler.ts";
@@ -50,4 +50,38 @@ export function codeHandler(deps: CodeHandlerDeps): HandlerKind {
       });
     },
   };
+}
+
+/** Components one `prepareCode` call builds at most (the rest build on their first request). */
+const MAX_PREPARED = 32;
+
+/**
+ * Gets an app's hand-written code ready before its first request (the app was registered or
+ * serves a new revision): each jit component's bundle is built for the tier it will run on, one at
+ * a time, and that tier is told to get ready. A request arriving meanwhile shares the build in
+ * flight. Never rejects: what fails here fails again, with its error, on the request.
+ */
+export async function prepareCode(
+  deps: CodeHandlerDeps,
+  appId: string,
+  revision: string,
+  components: Iterable<ComponentDefinition>,
+): Promise<void> {
+  let left = MAX_PREPARED;
+  for (const component of components) {
+    const task = component.taskDetails as unknown as Partial<JitTask> | undefined;
+    if (component.handlerType !== "jit" || typeof task?.script !== "string") continue;
+    if (left-- <= 0) return;
+    try {
+      const decision = chooseTier(component, deps.sandbox);
+      const found = deps.sandbox.driver(decision.tier);
+      if ("driver" in found) found.driver.prepare?.();
+      await deps.bundler.load({
+        appId,
+        revision,
+        task: task as JitTask,
+        accepts: decision.accepts,
+      });
+    } catch { /* the component's first request reports it */ }
+  }
 }

@@ -4,5 +4,5 @@
  * hand-written code on the tier that fits it.
  */
 export { CodeBundler } from "./code_bundler.ts";
-export { codeHandler } from "./code_handler.ts";
+export { codeHandler, prepareCode } from "./code_handler.ts";
 export { bundleEsm, esmToIife } from "./_esbuild.ts";

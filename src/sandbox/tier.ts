@@ -109,6 +109,11 @@ export interface TierDriver {
   /** Null when usable, else why not (e.g. "docker is not reachable"). */
   unavailableReason(): string | null;
   execute(job: ExecutionJob): Promise<ExecuteResponse>;
+  /**
+   * An app will likely run here soon (registered, or serving a new revision): get ready in the
+   * background, holding nothing of any app before its first execution.
+   */
+  prepare?(): void;
   stats(): TierStats;
   /** Its sandboxes as the admin panel shows them (pools, host processes); absent, nothing. */
   details?(): TierDetails;

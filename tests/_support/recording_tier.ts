@@ -25,6 +25,9 @@ export class RecordingTier implements TierDriver {
     this.jobs.push(job);
     return this.inner.execute(job);
   }
+  prepare(): void {
+    this.inner.prepare?.();
+  }
   stats(): TierStats {
     return this.inner.stats();
   }

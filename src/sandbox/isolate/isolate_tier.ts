@@ -1,7 +1,7 @@
 import { KilnError, type Logger, quote } from "../../core/mod.ts";
 import type { ExecuteResponse } from "../../models/mod.ts";
 import type { IsolateHostDetails, TierDetails } from "../overview.ts";
-import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
+import { DEFAULT_LIMITS, type ExecutionJob, type TierDriver, type TierStats } from "../tier.ts";
 import { responseFor } from "../_outcome.ts";
 import { type PoolMember, WorkerPool } from "../_worker_pool.ts";
 import { IsolateHostProcess } from "./_host_process.ts";
@@ -20,6 +20,12 @@ export interface IsolateTierOptions {
   watchdogGraceMs?: number;
   /** A host with nothing to do for this long is stopped (its app starts a new one on demand). */
   idleMs?: number;
+  /**
+   * App-less hosts kept started ahead, so a never-seen app's first execution does not wait for a
+   * process to start: the first app to need a host takes one, and another starts in the
+   * background. Kept only while the tier is in use (see `prepare`); 0 turns them off.
+   */
+  spareHosts?: number;
 }
 
 /** A place in an app's concurrency cap; the pool hands them out and queues beyond them. */
@@ -38,7 +44,16 @@ interface AppHost {
   idleTimer?: ReturnType<typeof setTimeout>;
 }
 
+interface Spare {
+  host: Promise<IsolateHostProcess>;
+  ready: IsolateHostProcess | null;
+}
+
 const START_TIMEOUT_MS = 10_000;
+/** Spares are started for the default memory limit, which most components run with. */
+const SPARE_HEAP_MB = DEFAULT_LIMITS.memoryMb;
+/** A taken spare is replaced this long after, so its start does not compete with the first run. */
+const SPARE_REFILL_MS = 200;
 
 /**
  * The isolate tier (contract §5) for trusted JavaScript: each app gets its own host process,
@@ -48,7 +63,8 @@ const START_TIMEOUT_MS = 10_000;
  * Deadlines terminate the worker (and, if the host stops answering, the host); memory past the
  * limit (heap, array buffers, WebAssembly memories) ends the worker or the host process only, which
  * the app's next request replaces — Kiln and other apps never notice. See ADR 0009 for why isolates
- * live in child processes.
+ * live in child processes. While the tier is in use it keeps a spare host started that has run
+ * nothing: the next app that needs a host takes it whole, so its first request skips the start.
  */
 export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;
@@ -58,6 +74,11 @@ export class IsolateTier implements TierDriver {
   readonly #denoPath: string | null;
   readonly #log: Logger;
   readonly #hosts = new Map<string, AppHost>();
+  /** Started, or starting, app-less hosts (`spareHosts`). */
+  readonly #spares: Spare[] = [];
+  readonly #spareStarts = new Set<Promise<IsolateHostProcess>>();
+  #spareFill?: ReturnType<typeof setTimeout>;
+  #spareExpiry?: ReturnType<typeof setTimeout>;
   readonly #kills: Record<string, number> = {};
   #queued = 0;
   #closed = false;
@@ -74,6 +95,7 @@ export class IsolateTier implements TierDriver {
       maxQueue: opts.maxQueue ?? 256,
       watchdogGraceMs: opts.watchdogGraceMs ?? 1_000,
       idleMs: opts.idleMs ?? 300_000,
+      spareHosts: opts.spareHosts ?? 1,
     };
   }
 
@@ -183,8 +205,21 @@ export class IsolateTier implements TierDriver {
     return pids;
   }
 
+  /**
+   * An app will likely run here soon (it was registered, or serves a new revision): have a spare
+   * host started for its first execution, and keep one for `idleMs`.
+   */
+  prepare(): void {
+    if (this.unavailableReason()) return;
+    this.#keepSpares(0);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#spareExpiry);
+    const starts = [...this.#spareStarts];
+    this.#dropSpares();
+    await Promise.allSettled(starts.map((s) => s.then((host) => host.exited)));
     const exits: Promise<void>[] = [];
     for (const app of this.#hosts.values()) {
       clearTimeout(app.idleTimer);
@@ -215,31 +250,95 @@ export class IsolateTier implements TierDriver {
 
   #processOf(app: AppHost): Promise<IsolateHostProcess> {
     if (app.process && !app.process.dead) return Promise.resolve(app.process);
-    app.starting ??= IsolateHostProcess.start({
+    if (!app.starting) {
+      const starting = this.#takeSpare(app.heapMb) ?? this.#startHost(app.heapMb, app.key);
+      this.#keepSpares(SPARE_REFILL_MS);
+      app.starting = starting.then(
+        (process) => {
+          app.process = process;
+          app.starting = null;
+          if (this.#closed) process.kill();
+          return process;
+        },
+        (err) => {
+          app.starting = null;
+          throw err;
+        },
+      );
+    }
+    return app.starting;
+  }
+
+  #startHost(heapMb: number, label: string): Promise<IsolateHostProcess> {
+    return IsolateHostProcess.start({
       denoPath: this.#denoPath!,
-      memoryMb: app.heapMb,
+      memoryMb: heapMb,
       warm: this.#o.warmWorkers,
       maxWorkers: this.#o.workersPerApp,
       startTimeoutMs: START_TIMEOUT_MS,
       onStray: (tail, bytes) =>
-        this.#log.debug("isolate host stray output", { app: app.key, bytes, tail }),
-    }).then(
-      (process) => {
-        app.process = process;
-        app.starting = null;
-        if (this.#closed) process.kill();
-        return process;
+        this.#log.debug("isolate host stray output", { app: label, bytes, tail }),
+    }).catch((err) => {
+      throw err instanceof KilnError ? err : new KilnError(
+        "TIER_UNAVAILABLE",
+        `cannot start an isolate host: ${err instanceof Error ? err.message : err}`,
+        { tier: "isolate" },
+      );
+    });
+  }
+
+  /**
+   * A spare host for an app whose workers get `heapMb` (a started one if there is, else one still
+   * starting), or null. Taken, it is the app's alone: it ran nothing before.
+   */
+  #takeSpare(heapMb: number): Promise<IsolateHostProcess> | null {
+    if (heapMb !== SPARE_HEAP_MB) return null;
+    let at = this.#spares.findIndex((s) => s.ready && !s.ready.dead);
+    if (at < 0) at = this.#spares.findIndex((s) => !s.ready);
+    if (at < 0) return null;
+    return this.#spares.splice(at, 1)[0].host;
+  }
+
+  /** Keeps `spareHosts` spares started (after `delayMs`) for the next `idleMs`. */
+  #keepSpares(delayMs: number): void {
+    if (this.#closed || this.#o.spareHosts <= 0) return;
+    clearTimeout(this.#spareExpiry);
+    this.#spareExpiry = setTimeout(() => this.#dropSpares(), this.#o.idleMs);
+    Deno.unrefTimer(this.#spareExpiry);
+    if (this.#spareFill !== undefined) return;
+    this.#spareFill = setTimeout(() => {
+      this.#spareFill = undefined;
+      while (!this.#closed && this.#spares.length < this.#o.spareHosts) this.#startSpare();
+    }, delayMs);
+  }
+
+  #startSpare(): void {
+    const spare: Spare = { host: this.#startHost(SPARE_HEAP_MB, "spare"), ready: null };
+    this.#spares.push(spare);
+    this.#spareStarts.add(spare.host);
+    const forget = () => {
+      const at = this.#spares.indexOf(spare);
+      if (at >= 0) this.#spares.splice(at, 1);
+    };
+    spare.host.then(
+      (host) => {
+        spare.ready = host;
+        if (this.#closed) host.kill();
+        void host.exited.then(forget);
       },
       (err) => {
-        app.starting = null;
-        throw err instanceof KilnError ? err : new KilnError(
-          "TIER_UNAVAILABLE",
-          `cannot start an isolate host: ${err instanceof Error ? err.message : err}`,
-          { tier: "isolate" },
-        );
+        forget();
+        this.#log.debug("a spare isolate host did not start", { error: String(err) });
       },
-    );
-    return app.starting;
+    ).finally(() => this.#spareStarts.delete(spare.host));
+  }
+
+  #dropSpares(): void {
+    clearTimeout(this.#spareFill);
+    this.#spareFill = undefined;
+    for (const spare of this.#spares.splice(0)) {
+      void spare.host.then((host) => host.kill(), () => {});
+    }
   }
 
   #scheduleIdle(app: AppHost): void {

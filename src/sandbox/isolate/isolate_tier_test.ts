@@ -66,6 +66,48 @@ Deno.test("IsolateTier keeps an app's module warm: module state survives between
   });
 });
 
+/** Pids of this process's children. */
+function children(): Set<number> {
+  const pids = new Set<number>();
+  for (const task of Deno.readDirSync("/proc/self/task")) {
+    const text = Deno.readTextFileSync(`/proc/self/task/${task.name}/children`).trim();
+    for (const pid of text ? text.split(/\s+/) : []) pids.add(Number(pid));
+  }
+  return pids;
+}
+
+async function newChild(known: Set<number>): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const fresh = [...children()].find((pid) => !known.has(pid));
+    if (fresh !== undefined) return fresh;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("no host process was started");
+}
+
+Deno.test("IsolateTier: a never-seen app takes a spare host started ahead; each app its own", async () => {
+  const before = children();
+  await withTier({}, async (tier) => {
+    const limits = { memoryMb: DEFAULT_LIMITS.memoryMb };
+    tier.prepare();
+    const spare = await newChild(before);
+    const body =
+      `const seen = globalThis.mark; globalThis.mark = context.appId; return seen ?? null;`;
+    assert.equal((await run(tier, body, { app: "a", limits })).data, null);
+    assert.equal(tier.hostPids()[`a@${limits.memoryMb}mb`], spare, "app a runs on the spare");
+    // Another spare replaces the taken one; the next new app gets it, never app a's.
+    const next = await newChild(new Set([...before, spare]));
+    assert.equal((await run(tier, body, { app: "b", limits })).data, null, "b never sees a");
+    assert.equal(tier.hostPids()[`b@${limits.memoryMb}mb`], next);
+    assert.equal((await run(tier, body, { app: "a", limits })).data, "a");
+    // A limit other than the spares' starts a host of its own.
+    await run(tier, body, { app: "c", limits: { memoryMb: 64 } });
+    assert.ok(![spare, next].includes(tier.hostPids()["c@64mb"]));
+  });
+  assert.deepEqual([...children()].filter((pid) => !before.has(pid)), [], "close ends spares");
+});
+
 Deno.test("IsolateTier queues beyond an app's workers and refuses with OVERLOADED", async () => {
   await withTier({ workersPerApp: 1, maxQueue: 1, queueTimeoutMs: 1_500 }, async (tier) => {
     const slow = `await new Promise((r) => setTimeout(r, 600)); return "slow";`;
