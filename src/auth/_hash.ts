@@ -31,3 +31,11 @@ export function verifySecret(secret: string, stored: string): boolean {
   const actual = createHash("sha256").update(salt).update("\0").update(secret).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
+
+/** String equality whose time does not depend on where the strings differ. */
+export function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

@@ -1,5 +1,5 @@
 import type { StoreDriver } from "../state/mod.ts";
-import { hashSecret, randomToken, verifySecret } from "./_hash.ts";
+import { hashSecret, randomToken, sameText, verifySecret } from "./_hash.ts";
 
 const SCOPE = "kiln:auth";
 const KEY = "adminTokenHash";
@@ -10,11 +10,21 @@ export interface AdminTokenSetup {
   generated?: string;
 }
 
-/** Checks bearer tokens against the stored admin token hash. */
+/**
+ * Checks bearer tokens against the stored admin token hash. The token once verified is kept and
+ * later ones are compared with it in constant time, so the admin's calls (every `/mcp` call of an
+ * admin client) do not hash the token again; anything else is still checked against the hash.
+ */
 export class AdminTokenVerifier {
+  #verified: string | undefined;
+
   constructor(private readonly hash: string) {}
+
   verify(token: string): boolean {
-    return verifySecret(token, this.hash);
+    if (this.#verified !== undefined && sameText(this.#verified, token)) return true;
+    if (!verifySecret(token, this.hash)) return false;
+    this.#verified = token;
+    return true;
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
 import type { StoreDriver } from "../state/mod.ts";
-import { randomToken } from "./_hash.ts";
+import { randomToken, sameText } from "./_hash.ts";
 import { MemoryRevocations, type TokenRevocations } from "./token_revocations.ts";
 
 const SCOPE = "kiln:auth";
@@ -35,7 +35,32 @@ export interface ExecutionTokenRequest {
   componentId: string;
   tools: readonly string[];
   ttlSeconds?: number;
+  /**
+   * A token only this process accepts, for an execution whose guest reaches Kiln through this
+   * process alone (the in-process tiers): an unguessable handle on claims held here, so minting
+   * and revoking cost no signature, and no other node would take it even if it leaked.
+   */
+  local?: boolean;
 }
+
+/** What `inspect` makes of a token; `payload` is null for a local token whose execution ended. */
+export interface TokenInspection {
+  payload: ExecutionTokenPayload | null;
+  expired: boolean;
+  revoked: boolean;
+}
+
+interface LocalToken {
+  secret: string;
+  payload: ExecutionTokenPayload;
+}
+
+const LOCAL_MARK = "l";
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const LOCAL_ID = /^[A-Za-z0-9_-]{16}$/;
+const LOCAL_SECRET = /^[A-Za-z0-9_-]{24}$/;
+/** Live local tokens past which expired ones (never revoked) are swept, at most once a second. */
+const LOCAL_SWEEP_SIZE = 4096;
 
 /**
  * Short-lived bearer tokens for sandboxed executions calling back through MCP (ADR 0003). They
@@ -48,6 +73,9 @@ export class ExecutionTokens {
   readonly #secret: Buffer;
   readonly #clock: Clock;
   readonly #revoked: TokenRevocations;
+  /** Local tokens of running executions, by id. */
+  readonly #local = new Map<string, LocalToken>();
+  #localSweptAt = 0;
 
   private constructor(secret: string, clock: Clock, revoked: TokenRevocations) {
     this.#secret = Buffer.from(secret, "base64url");
@@ -87,7 +115,9 @@ export class ExecutionTokens {
         `tools must be at most ${MAX_TOOLS} non-empty names, got ${quote(req.tools)}`,
       );
     }
-    const expiresAt = this.#clock.now() + ttl * 1000;
+    const now = this.#clock.now();
+    const expiresAt = now + ttl * 1000;
+    if (req.local) return this.#mintLocal(req, expiresAt, now);
     const payload: ExecutionTokenPayload = {
       a: req.appId,
       c: req.componentId,
@@ -104,8 +134,14 @@ export class ExecutionTokens {
    * execution it was minted for; a malformed token is ignored.
    */
   revoke(token: string): void {
+    const local = this.#findLocal(token);
+    if (local) {
+      this.#local.delete(local.payload.n);
+      this.#revoked.revoke(local.payload.n, local.payload.e);
+      return;
+    }
     const seen = this.inspect(token);
-    if (seen && !seen.expired && !seen.revoked) {
+    if (seen?.payload && !seen.expired && !seen.revoked) {
       this.#revoked.revoke(seen.payload.n, seen.payload.e);
     }
   }
@@ -114,12 +150,11 @@ export class ExecutionTokens {
    * Checks the signature and shape of a token; `expired` and `revoked` tell a stale token from
    * a forged one, so callers can say which. Null for anything malformed or tampered with.
    */
-  inspect(
-    token: string,
-  ): { payload: ExecutionTokenPayload; expired: boolean; revoked: boolean } | null {
+  inspect(token: string): TokenInspection | null {
     if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return null;
     if (!token.startsWith(EXECUTION_TOKEN_PREFIX)) return null;
     const [body, signature, ...rest] = token.slice(EXECUTION_TOKEN_PREFIX.length).split(".");
+    if (body === LOCAL_MARK) return this.#inspectLocal(token, signature);
     if (rest.length > 0 || !body || !signature) return null;
     const expected = Buffer.from(this.#sign(body));
     const actual = Buffer.from(signature);
@@ -136,9 +171,87 @@ export class ExecutionTokens {
     return seen && !seen.expired && !seen.revoked ? seen.payload : null;
   }
 
+  /** Local tokens of executions still running (for tests and the bench). */
+  get liveLocalTokens(): number {
+    return this.#local.size;
+  }
+
+  #mintLocal(
+    req: ExecutionTokenRequest,
+    expiresAt: number,
+    now: number,
+  ): { token: string; expiresAt: number } {
+    if (this.#local.size >= LOCAL_SWEEP_SIZE && now - this.#localSweptAt >= 1000) {
+      this.#localSweptAt = now;
+      for (const [id, t] of this.#local) if (t.payload.e <= now) this.#local.delete(id);
+    }
+    let id: string;
+    do id = encode(randomBytes(16)); while (this.#local.has(id));
+    const secret = encode(randomBytes(24));
+    const payload: ExecutionTokenPayload = Object.freeze({
+      a: req.appId,
+      c: req.componentId,
+      t: Object.freeze([...req.tools]) as string[],
+      e: expiresAt,
+      n: id,
+    });
+    this.#local.set(id, { secret, payload });
+    return { token: `${EXECUTION_TOKEN_PREFIX}${LOCAL_MARK}.${id}.${secret}`, expiresAt };
+  }
+
+  /** The live local token `token` is, if it is one (its secret compared in constant time). */
+  #findLocal(token: string): LocalToken | undefined {
+    if (!token.startsWith(`${EXECUTION_TOKEN_PREFIX}${LOCAL_MARK}.`)) return undefined;
+    const [, id, secret] = token.slice(EXECUTION_TOKEN_PREFIX.length).split(".");
+    const live = id === undefined ? undefined : this.#local.get(id);
+    return live && secret !== undefined && sameText(live.secret, secret) ? live : undefined;
+  }
+
+  /**
+   * A local token: live (expired once past its expiry), or revoked when its id names an ended
+   * execution of this process. The secret of an ended one is gone, so a forged secret under such
+   * an id also reads as revoked; either way it verifies nothing.
+   */
+  #inspectLocal(token: string, id: string | undefined): TokenInspection | null {
+    const parts = token.slice(EXECUTION_TOKEN_PREFIX.length).split(".");
+    if (parts.length !== 3 || !id || !LOCAL_ID.test(id) || !LOCAL_SECRET.test(parts[2])) {
+      return null;
+    }
+    const live = this.#findLocal(token);
+    if (live) {
+      return {
+        payload: live.payload,
+        expired: this.#clock.now() >= live.payload.e,
+        revoked: false,
+      };
+    }
+    if (this.#local.has(id) || !this.#revoked.isRevoked(id)) return null;
+    return { payload: null, expired: false, revoked: true };
+  }
+
   #sign(body: string): string {
     return createHmac("sha256", this.#secret).update(SIGNING_CONTEXT + body).digest("base64url");
   }
+}
+
+/** CSPRNG bytes drawn in blocks, each byte handed out once: one system call per 100 tokens. */
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
+function randomBytes(n: number): Uint8Array {
+  if (poolAt + n > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  poolAt += n;
+  return pool.subarray(poolAt - n, poolAt);
+}
+
+/** 6 random bits per character: 16 bytes make a 96-bit id, 24 a 144-bit secret. */
+function encode(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += ALPHABET[bytes[i] & 63];
+  return out;
 }
 
 function parsePayload(body: string): ExecutionTokenPayload | null {

@@ -176,3 +176,60 @@ Deno.test("revoke() ends a token before its expiry; the authenticator says why",
     assert.equal(tokens.inspect(token)?.expired, true, "past expiry it is simply expired");
   });
 });
+
+Deno.test("a local token verifies in its process only, with no signature, until it is revoked", async () => {
+  await withTokens(async (tokens, fake, store) => {
+    const { token, expiresAt } = tokens.mint({ ...GRANT, ttlSeconds: 60, local: true });
+    assert.match(token, /^kiln_exec_l\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{24}$/);
+    const payload = tokens.verify(token);
+    assert.deepEqual([payload?.a, payload?.c, payload?.t, payload?.e], [
+      "shop",
+      "getUser",
+      ["core.state.getRuntimeValue"],
+      expiresAt,
+    ]);
+    assert.equal(tokens.liveLocalTokens, 1);
+    const other = await ExecutionTokens.open(store, { now: () => fake.now });
+    assert.equal(other.verify(token), null, "another process (sharing the secret) refuses it");
+    const [, id, secret] = token.slice("kiln_exec_".length).split(".");
+    const flipped = secret.slice(0, -1) + (secret.endsWith("A") ? "B" : "A");
+    for (const bad of [`kiln_exec_l.${id}.${flipped}`, `kiln_exec_l.${id}`, `${token}.x`]) {
+      assert.equal(tokens.verify(bad), null, bad);
+    }
+    tokens.revoke(token);
+    assert.equal(tokens.verify(token), null);
+    assert.equal(
+      tokens.inspect(token)?.revoked,
+      true,
+      "an ended execution's token reads as revoked",
+    );
+    assert.equal(tokens.liveLocalTokens, 0, "revoking forgets the claims");
+    const auth = new Authenticator(
+      new AdminTokenVerifier("sha256$x$y"),
+      () => ({ isValid: false }),
+      tokens,
+    );
+    assert.throws(
+      () => auth.authenticate(`Bearer ${token}`),
+      (err) => err instanceof KilnError && err.status === 401 && /revoked/.test(err.message),
+    );
+  });
+});
+
+Deno.test("a local token expires like any other, and the authenticator says so", async () => {
+  await withTokens((tokens, fake) => {
+    const { token } = tokens.mint({ ...GRANT, ttlSeconds: 60, local: true });
+    const auth = new Authenticator(
+      new AdminTokenVerifier("sha256$x$y"),
+      () => ({ isValid: false }),
+      tokens,
+    );
+    assert.equal(auth.authenticate(`Bearer ${token}`).kind, "execution");
+    fake.tick(60_000);
+    assert.equal(tokens.verify(token), null);
+    assert.throws(
+      () => auth.authenticate(`Bearer ${token}`),
+      (err) => err instanceof KilnError && err.status === 401 && /expired/.test(err.message),
+    );
+  });
+});

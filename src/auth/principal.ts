@@ -58,6 +58,7 @@ export class Authenticator {
     if (seen.revoked) {
       throw new KilnError("UNAUTHORIZED", "execution token revoked: its execution has ended");
     }
+    if (!seen.payload) throw new KilnError("UNAUTHORIZED", "invalid execution token");
     const { a: appId, c: componentId, t: tools, e: expiresAt } = seen.payload;
     return { kind: "execution", appId, componentId, tools, expiresAt };
   }

@@ -10,8 +10,12 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 /** Where log records go; tests pass a collecting sink. */
 export type LogSink = (record: Record<string, unknown>) => void;
 
+const encoder = new TextEncoder();
+
+/** Straight to the file descriptor: `console.error` would format the line once more first. */
 const stderrSink: LogSink = (record) => {
-  console.error(JSON.stringify(record));
+  const bytes = encoder.encode(JSON.stringify(record) + "\n");
+  for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
 };
 
 /** A logger bound to a set of fields (e.g. `{requestId, appId}`). */

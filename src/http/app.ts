@@ -110,5 +110,27 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
     errorResponse(c, new KilnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`))
   );
   app.onError((err, c) => errorResponse(c, err, c.var.log ?? deps.logger));
+
+  // The two hot paths skip Hono's routing and context: the handlers above would be the first and
+  // only ones to run for these paths anyway. Anything else (a percent-encoded or bare `/apps`
+  // path included) takes Hono's way as before.
+  const viaHono = app.fetch;
+  const mcpPaths = new Set(MCP_PATHS);
+  app.fetch = (req, ...rest) => {
+    const path = pathOf(req.url);
+    if (router && path.startsWith("/apps/")) return router.handle(req);
+    if (mcp && mcpPaths.has(path)) return mcp.handle(req);
+    return viaHono(req, ...rest);
+  };
   return app;
+}
+
+/** The path of an absolute request URL, as sent (no decoding), without the query. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  if (start < 0) return "/";
+  const query = url.indexOf("?", start);
+  const hash = url.indexOf("#", start);
+  const end = query < 0 ? hash : hash < 0 ? query : Math.min(query, hash);
+  return end < 0 ? url.slice(start) : url.slice(start, end);
 }

@@ -13,6 +13,11 @@ export interface ContextInput {
   now: number;
   mcpEndpoint: string;
   userInfo?: Record<string, unknown>;
+  /**
+   * The guest reaches Kiln only through this process (an in-process tier): its token is a
+   * local one, which costs no signature and no other node accepts.
+   */
+  localToken?: boolean;
 }
 
 /** The limits a component declares, over the tier defaults. */
@@ -45,6 +50,7 @@ export function executionContext(input: ContextInput): {
     componentId: component.componentId,
     tools: component.permissions,
     ttlSeconds,
+    ...(input.localToken ? { local: true } : {}),
   });
   const definition = snapshot.definition;
   const context: ExecutionContext = {

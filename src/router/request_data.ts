@@ -10,6 +10,9 @@ const HIDDEN_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"
 const TEXT_TYPE =
   /^\s*(text\/|application\/(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|yaml|x-yaml|x-ndjson)\b|[a-z]+\/[^;\s]*\+(json|xml)\b)/i;
 
+/** Stateless between calls (no `stream` option), so one decoder serves every request. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /** Where a request landed in an app: its app-relative path and the route that matched it. */
 export interface RouteHit {
   path: string;
@@ -65,6 +68,12 @@ export async function readBody(req: Request, max: number): Promise<Uint8Array | 
     new KilnError("PAYLOAD_TOO_LARGE", `the request body exceeds ${max} bytes`, { max });
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > max) throw tooLarge();
+  // A declared length is enforced by the HTTP layer, so the body is read in one go.
+  if (Number.isFinite(declared)) {
+    const bytes = await req.bytes();
+    if (bytes.byteLength > max) throw tooLarge();
+    return bytes.byteLength === 0 ? null : bytes;
+  }
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -98,7 +107,7 @@ export function encodeBody(
   if (contentType === null || TEXT_TYPE.test(contentType)) {
     try {
       return {
-        body: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes),
+        body: UTF8.decode(bytes),
         bodyEncoding: "utf8",
       };
     } catch {

@@ -62,6 +62,11 @@ interface Trace {
 
 const INGRESS = /^\/apps\/([^/]+)(\/.*)?$/;
 const INTERNAL_MCP_ENDPOINT = "http://127.0.0.1/mcp";
+/**
+ * Tiers whose guests reach Kiln only through this process's host (no network, no socket to
+ * `/mcp`): their executions get local tokens.
+ */
+const IN_PROCESS_TIERS: ReadonlySet<string> = new Set(["isolate", "wasm"]);
 
 /**
  * The request router of contract §5: ingress under `/apps/{appId}/...` and `app.<appId>.<id>` MCP
@@ -231,6 +236,7 @@ export class Router {
           now: this.#clock.now(),
           mcpEndpoint,
           userInfo,
+          localToken: trace.decision !== undefined && IN_PROCESS_TIERS.has(trace.decision.tier),
         });
         const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
         const revoke = () => this.#o.executionTokens.revoke(bound.token);

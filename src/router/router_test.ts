@@ -97,11 +97,46 @@ Deno.test("Router hands a kind its invocation: decide() sets the tier headers, b
     assert.equal(seen.inv?.snapshot.definition.appId, "phones");
     assert.equal(seen.inv?.requestData.httpDetails?.method, "POST");
     assert.equal(seen.valid, true, "the token is live while the execution runs");
+    assert.match(
+      seen.token!,
+      /^kiln_exec_l\./,
+      "an in-process tier's execution gets a local token",
+    );
     assert.deepEqual(seen.tools, ["core.state.getRuntimeValue"], "the kind widened permissions");
     assert.equal(t.kiln.executionTokens.verify(seen.token!), null, "revoked once it ends");
     const [stat] = router.stats().filter((s) => s.componentId === "format-phone");
     assert.equal(stat.tier, "wasm");
     assert.equal(stat.outcome, "ok");
+  });
+});
+
+Deno.test("Router gives a signed token to executions outside the in-process tiers", async () => {
+  await withApps(async (t) => {
+    const tokens: string[] = [];
+    const router = routerOf(t, {
+      llm: {
+        run(component, inv) {
+          for (const tier of [undefined, "container"] as const) {
+            inv.decide(tier && { tier, reason: "test", accepts: {} });
+            using bound = inv.bind(component);
+            assert.ok(t.kiln.executionTokens.verify(bound.token));
+            tokens.push(bound.token);
+          }
+          return Promise.resolve({
+            requestId: inv.requestId,
+            resultType: "generic",
+            data: {},
+            metrics: { execution_time_ms: 1, mcp_calls: [] },
+          });
+        },
+      },
+    });
+    assert.equal((await postPhone(router)).status, 200);
+    assert.equal(tokens.length, 2);
+    for (const token of tokens) {
+      assert.match(token, /^kiln_exec_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/, "signed");
+      assert.equal(t.kiln.executionTokens.inspect(token)?.revoked, true, "revoked at the end");
+    }
   });
 });
 

@@ -8,6 +8,8 @@ import type { ExecutionJob, TierDriver, TierStats } from "../../src/sandbox/mod.
 
 export class RecordingTier implements TierDriver {
   readonly jobs: ExecutionJob[] = [];
+  /** Called with each job as it starts, while its token is live. */
+  onExecute?: (job: ExecutionJob) => void;
   constructor(readonly inner: TierDriver) {}
   get name() {
     return this.inner.name;
@@ -23,6 +25,7 @@ export class RecordingTier implements TierDriver {
   }
   execute(job: ExecutionJob): Promise<ExecuteResponse> {
     this.jobs.push(job);
+    this.onExecute?.(job);
     return this.inner.execute(job);
   }
   prepare(): void {
