@@ -43,15 +43,24 @@ export interface HostProcessOptions {
 
 interface Active {
   host: ExecutionHost;
+  /** When the watchdog kills the host if the run has not ended (performance.now() time). */
+  watchAt: number;
+  watchWhy: string;
+  /** The host has the run: from now on the watchdog allows its deadline. */
   started(): void;
+  /** The run waits for a worker to start: the watchdog allows for the start. */
+  waiting(): void;
   finish(outcome: RunOutcome): void;
 }
 
 const OOM = /out of memory|heap limit|allocation failed/i;
 /** Stray output kept for the exit message (the tail of a V8 out-of-memory report). */
 const TAIL_BYTES = 4096;
-/** A frame embeds guest text as JSON inside JSON: escaping can grow it up to 6×. */
-const FRAME_GROWTH = 6;
+/**
+ * A result's cap counts UTF-16 units, its frame carries UTF-8 (up to 3 bytes a unit); log lines
+ * and call parameters are smaller.
+ */
+const FRAME_GROWTH = 3;
 
 export class IsolateHostProcess {
   readonly #child: Deno.ChildProcess;
@@ -67,6 +76,11 @@ export class IsolateHostProcess {
   #strayBytes = 0;
   #maxFrameBytes = FRAME_GROWTH * DEFAULT_LIMITS.maxOutputBytes + 65_536;
   #nextId = 1;
+  /** Frames queued while a write to stdin is in flight; they go out together in the next. */
+  #queue: string[] = [];
+  #writing = false;
+  #watchTimer: ReturnType<typeof setTimeout> | undefined;
+  #watchAt = Infinity;
   #dead: string | null = null;
   #ready: PromiseWithResolvers<void> = Promise.withResolvers();
   /** Resolves when the process has exited and every run in it has ended. */
@@ -159,40 +173,72 @@ export class IsolateHostProcess {
     const frameBytes = FRAME_GROWTH * spec.maxOutputBytes + 65_536;
     if (frameBytes > this.#maxFrameBytes) this.#maxFrameBytes = frameBytes;
     return new Promise<RunOutcome>((resolve) => {
-      // Until a worker has the execution (it may still be starting), the wait is bounded by the
-      // start timeout; from then on by the deadline plus the grace.
-      const arm = (ms: number, message: string) =>
-        setTimeout(() => {
-          this.#active.get(id)?.finish({ kind: "killed", reason: "timeout", message });
-          this.kill();
-        }, ms);
-      let watchdog = arm(
-        Math.max(opts.deadlineMs, this.opts.startTimeoutMs),
-        "the isolate host did not start the execution in time",
-      );
       const onAbort = () => this.#send({ t: "cancel", id });
       opts.signal?.addEventListener("abort", onAbort, { once: true });
-      this.#active.set(id, {
+      const watch = (ms: number, why: string) => {
+        active.watchAt = performance.now() + ms;
+        active.watchWhy = why;
+        this.#watch(active.watchAt);
+      };
+      // A warm worker takes the run at once, so its deadline (plus the grace) bounds the wait; a
+      // host that says the run waits for a worker to start is allowed the start timeout first.
+      const active: Active = {
         host,
-        started: () => {
-          clearTimeout(watchdog);
-          watchdog = arm(
-            opts.deadlineMs,
-            "the isolate host did not stop the execution at its deadline",
-          );
-        },
+        watchAt: 0,
+        watchWhy: "",
+        started: () =>
+          watch(opts.deadlineMs, "the isolate host did not stop the execution at its deadline"),
+        waiting: () =>
+          watch(
+            Math.max(opts.deadlineMs, this.opts.startTimeoutMs),
+            "the isolate host did not start the execution in time",
+          ),
         finish: (outcome) => {
-          clearTimeout(watchdog);
           opts.signal?.removeEventListener("abort", onAbort);
           this.#active.delete(id);
+          if (this.#active.size === 0) this.#unwatch();
           resolve(outcome);
         },
-      });
+      };
+      this.#active.set(id, active);
+      active.started();
+      const { input, ...header } = spec;
       const source = this.#sent.has(spec.hash) ? undefined : spec.source;
       this.#sent.add(spec.hash);
-      this.#send({ t: "run", id, ...spec, source });
+      this.#send({ t: "run", id, ...header, source }, input);
       if (opts.signal?.aborted) onAbort();
     });
+  }
+
+  /**
+   * One watchdog timer per host, set for the earliest limit: runs that end early leave it armed,
+   * and it re-arms for the next when it fires, so runs set no timer of their own.
+   */
+  #watch(at: number): void {
+    if (at >= this.#watchAt) return;
+    clearTimeout(this.#watchTimer);
+    this.#watchAt = at;
+    this.#watchTimer = setTimeout(() => this.#sweep(), Math.max(0, at - performance.now()));
+  }
+
+  #unwatch(): void {
+    clearTimeout(this.#watchTimer);
+    this.#watchTimer = undefined;
+    this.#watchAt = Infinity;
+  }
+
+  #sweep(): void {
+    this.#watchTimer = undefined;
+    this.#watchAt = Infinity;
+    const now = performance.now();
+    for (const active of this.#active.values()) {
+      if (active.watchAt > now) {
+        this.#watch(active.watchAt);
+        continue;
+      }
+      active.finish({ kind: "killed", reason: "timeout", message: active.watchWhy });
+      this.kill();
+    }
   }
 
   /** Stops the process at once; runs in it end with reason `crash` (or what was set before). */
@@ -202,9 +248,25 @@ export class IsolateHostProcess {
     } catch { /* already gone */ }
   }
 
-  #send(frame: ToHost): void {
+  /** Sends a frame; `payload` is JSON text, which holds no raw newline or tab. */
+  #send(frame: ToHost, payload?: string): void {
     if (this.#dead) return;
-    this.#stdin.write(this.#encoder.encode(`${JSON.stringify(frame)}\n`)).catch(() => {});
+    const head = JSON.stringify(frame);
+    this.#queue.push(payload === undefined ? `${head}\n` : `${head}\t${payload}\n`);
+    if (!this.#writing) void this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#dead) {
+        const text = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("");
+        this.#queue = [];
+        await this.#stdin.write(this.#encoder.encode(text));
+      }
+    } catch { /* the process went away: its runs end with it */ }
+    this.#queue = [];
+    this.#writing = false;
   }
 
   #die(reason: "memory" | "crash" | "output", message: string): void {
@@ -250,21 +312,31 @@ export class IsolateHostProcess {
   }
 
   #onFrame(bytes: Uint8Array): void {
+    const tab = bytes.indexOf(9);
     let frame: FromHost;
     try {
-      frame = JSON.parse(this.#decoder.decode(bytes));
+      frame = JSON.parse(this.#decoder.decode(tab < 0 ? bytes : bytes.subarray(0, tab)));
     } catch {
       return this.#fault("a frame of the isolate host was corrupted by stray output");
     }
+    const payload = tab < 0 ? undefined : this.#decoder.decode(bytes.subarray(tab + 1));
     if (frame.t === "ready") return this.#ready.resolve();
     const active = this.#active.get(frame.id);
     if (!active) return;
+    if (frame.t === "done") {
+      if (!("n" in frame)) return active.finish(frame.outcome);
+      // Stray bytes that landed inside the result change its length.
+      if (bytes.length - tab - 1 !== frame.n) {
+        return this.#fault("a frame of the isolate host was corrupted by stray output");
+      }
+      return active.finish({ kind: "ok", json: payload! });
+    }
     if (frame.t === "started") return active.started();
-    if (frame.t === "done") return active.finish(frame.outcome);
-    if (frame.t === "log") return forwardLog(active.host, frame);
+    if (frame.t === "wait") return active.waiting();
+    if (frame.t === "log") return forwardLog(active.host, { ...frame, fields: payload });
     const { id, callId } = frame;
-    void answerCall(active.host, frame.tool, frame.params).then((reply) => {
-      if (this.#active.has(id)) this.#send({ t: "reply", id, callId, reply });
+    void answerCall(active.host, frame.tool, payload).then((reply) => {
+      if (this.#active.has(id)) this.#send({ t: "reply", id, callId }, reply);
     });
   }
 

@@ -26,10 +26,44 @@ export function hostMain(
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const memoryUsage = Deno.memoryUsage;
-  const stdout = Deno.stdout.writable.getWriter();
-  // The leading newline ends any stray bytes a guest wrote to fd 1 without one.
-  const send = (frame: unknown) =>
-    void stdout.write(encoder.encode(`\n${config.nonce}${JSON.stringify(frame)}\n`));
+  const stdout = Deno.stdout;
+  // Frames queued while a write is in flight go out in the next one: one write per turn under load.
+  let queue: Uint8Array[] = [];
+  let writing = false;
+  const flush = async () => {
+    writing = true;
+    while (queue.length > 0) {
+      const parts = queue;
+      queue = [];
+      let bytes = parts[0];
+      if (parts.length > 1) {
+        let size = 0;
+        for (const part of parts) size += part.length;
+        bytes = new Uint8Array(size);
+        let at = 0;
+        for (const part of parts) (bytes.set(part, at), at += part.length);
+      }
+      for (let at = 0; at < bytes.length;) at += await stdout.write(bytes.subarray(at));
+    }
+    writing = false;
+  };
+  // The leading newline ends any stray bytes a guest wrote to fd 1 without one. A payload is
+  // JSON text (no raw newline or tab), as a string or as UTF-8 bytes.
+  const send = (header: unknown, payload?: string | Uint8Array) => {
+    const head = `\n${config.nonce}${JSON.stringify(header)}`;
+    let bytes: Uint8Array;
+    if (payload instanceof Uint8Array) {
+      const h = encoder.encode(`${head}\t`);
+      bytes = new Uint8Array(h.length + payload.length + 1);
+      bytes.set(h);
+      bytes.set(payload, h.length);
+      bytes[bytes.length - 1] = 10;
+    } else {
+      bytes = encoder.encode(payload === undefined ? `${head}\n` : `${head}\t${payload}\n`);
+    }
+    queue.push(bytes);
+    if (!writing) void flush().catch(() => Deno.exit(0));
+  };
   const workerUrl = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
   const sources = new Map<string, string>();
   interface Slot {
@@ -38,7 +72,10 @@ export function hostMain(
     loaded: Set<string>;
     /** The realm whose executions this worker has run; null while it is fresh. */
     realm: string | null;
-    run: { id: number; timer: ReturnType<typeof setTimeout> | undefined } | null;
+    /** The execution it runs; `deadline` (performance.now() time) is set once the worker has it. */
+    run: { id: number; deadline: number; timeoutMs: number } | null;
+    /** Its bootstrap has finished. */
+    started: boolean;
     /** It ran work left over from an ended execution: retire it once idle. */
     tainted: boolean;
     /** MB its last execution left it holding (its share of the cap while idle). */
@@ -81,13 +118,37 @@ export function hostMain(
     const at = idle.indexOf(slot);
     if (at >= 0) idle.splice(at, 1);
   };
-  const end = (slot: Slot, outcome: unknown, dead: boolean) => {
+  // One timer for every deadline, set for the earliest: runs that end early leave it armed, and
+  // it re-arms for the next when it fires, so back-to-back runs set no timer of their own.
+  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  let deadlineAt = Infinity;
+  const watchDeadline = (at: number) => {
+    if (at >= deadlineAt) return;
+    clearTimeout(deadlineTimer);
+    deadlineAt = at;
+    deadlineTimer = setTimeout(sweepDeadlines, Math.max(0, at - performance.now()));
+  };
+  const sweepDeadlines = () => {
+    deadlineTimer = undefined;
+    deadlineAt = Infinity;
+    const now = performance.now();
+    for (const slot of byRun.values()) {
+      const run = slot.run!;
+      if (run.deadline === 0) continue;
+      if (run.deadline > now) watchDeadline(run.deadline);
+      else {
+        const message = `no answer within ${run.timeoutMs} ms`;
+        end(slot, { kind: "killed", reason: "timeout", message }, true);
+      }
+    }
+  };
+  const end = (slot: Slot, outcome: any, dead: boolean, json?: Uint8Array) => {
     const current = slot.run;
     if (!current) return;
-    clearTimeout(current.timer);
     slot.run = null;
     byRun.delete(current.id);
-    send({ t: "done", id: current.id, outcome });
+    if (outcome.kind === "ok") send({ t: "done", id: current.id, n: json!.length }, json);
+    else send({ t: "done", id: current.id, outcome });
     if (dead || slot.tainted) {
       retire(slot);
       if (slots.size === 0) idle.push(spawn());
@@ -99,6 +160,7 @@ export function hostMain(
     const slot: Slot = {
       worker,
       ready: new Promise((r) => (ready = r)),
+      started: false,
       loaded: new Set(),
       realm: null,
       run: null,
@@ -108,7 +170,7 @@ export function hostMain(
     slots.add(slot);
     worker.onmessage = (event: MessageEvent) => {
       const frame = event.data;
-      if (frame.t === "ready") return ready();
+      if (frame.t === "ready") return (slot.started = true, ready());
       if (frame.t === "stale") {
         slot.tainted = true;
         if (!slot.run) retire(slot);
@@ -118,9 +180,14 @@ export function hostMain(
       if (frame.t === "done") {
         if (frame.retire) slot.tainted = true;
         slot.heldMb = (frame.held ?? config.memoryMb * 1048576) / 1048576;
-        return end(slot, frame.outcome, frame.outcome.kind === "killed");
+        return end(slot, frame.outcome, frame.outcome.kind === "killed", frame.json);
       }
-      send(frame);
+      if (frame.t === "call") {
+        const { id, callId, tool } = frame;
+        return send({ t: "call", id, callId, tool }, frame.params);
+      }
+      const { id, level, message, source } = frame;
+      send({ t: "log", id, level, message, source }, frame.fields);
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
@@ -141,29 +208,41 @@ export function hostMain(
     return spawn();
   };
 
-  const start = async (frame: any) => {
+  /** Hands the execution to its worker; its deadline runs from now. */
+  const begin = (slot: Slot, frame: any, input: Uint8Array) => {
+    const source = slot.loaded.has(frame.hash) ? undefined : sources.get(frame.hash);
+    slot.loaded.add(frame.hash);
+    slot.run!.deadline = performance.now() + frame.timeoutMs;
+    watchDeadline(slot.run!.deadline);
+    // The input goes over as bytes, moved rather than copied, and is decoded by the worker.
+    slot.worker.postMessage({ ...frame, source, input }, [input.buffer as ArrayBuffer]);
+  };
+  const start = (frame: any, input: Uint8Array) => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
     const slot = claim(frame.realm);
     slot.realm = frame.realm;
-    slot.run = { id: frame.id, timer: undefined };
+    slot.run = { id: frame.id, deadline: 0, timeoutMs: frame.timeoutMs };
     byRun.set(frame.id, slot);
     pace(true);
-    await slot.ready;
-    if (slot.run?.id !== frame.id) return;
-    const source = slot.loaded.has(frame.hash) ? undefined : sources.get(frame.hash);
-    slot.loaded.add(frame.hash);
-    slot.run.timer = setTimeout(() => {
-      const message = `no answer within ${frame.timeoutMs} ms`;
-      end(slot, { kind: "killed", reason: "timeout", message }, true);
-    }, frame.timeoutMs);
-    slot.worker.postMessage({ ...frame, source });
-    send({ t: "started", id: frame.id });
+    if (slot.started) return begin(slot, frame, input);
+    // A worker still starting: Kiln allows for the start until `started`.
+    send({ t: "wait", id: frame.id });
+    slot.ready.then(() => {
+      if (slot.run?.id !== frame.id) return;
+      begin(slot, frame, input);
+      send({ t: "started", id: frame.id });
+    });
   };
-  const onFrame = (frame: any) => {
-    if (frame.t === "run") return void start(frame);
+  const onFrame = (bytes: Uint8Array) => {
+    const tab = bytes.indexOf(9);
+    const frame = JSON.parse(decoder.decode(tab < 0 ? bytes : bytes.subarray(0, tab)));
+    if (frame.t === "run") return start(frame, bytes.slice(tab + 1));
     const slot = byRun.get(frame.id);
     if (!slot) return;
-    if (frame.t === "reply") return slot.worker.postMessage(frame);
+    if (frame.t === "reply") {
+      const reply = decoder.decode(bytes.subarray(tab + 1));
+      return slot.worker.postMessage({ t: "reply", id: frame.id, callId: frame.callId, reply });
+    }
     if (frame.t === "cancel") {
       end(slot, { kind: "killed", reason: "timeout", message: "cancelled", aborted: true }, true);
     }
@@ -174,7 +253,7 @@ export function hostMain(
   const push = lineReader({
     prefix: new Uint8Array(0),
     maxFrameBytes: () => Infinity,
-    frame: (bytes) => onFrame(JSON.parse(decoder.decode(bytes))),
+    frame: onFrame,
     stray: () => {},
     oversize: () => {},
   });
