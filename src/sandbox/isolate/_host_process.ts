@@ -5,12 +5,14 @@
  * or a heap overflow (reason `memory`), a crash, or a kill by the watchdog when it stopped
  * answering.
  *
- * Its output is read in constant work per byte (`_line_reader.ts`): frames are bounded by the
- * largest a worker can legitimately send, and everything else on stdout or stderr is stray output
- * (a guest writing to fd 1/2 behind the SDK's back), counted against the host's
- * `sandbox.stray_bytes` budget and never buffered. A host over that budget, or one whose frames
- * were corrupted, is killed and its runs end with reason `output`.
+ * Frames travel on a channel only the host's main thread holds (see `_protocol.ts`), read in
+ * constant work per byte (`_line_reader.ts`) and bounded by the largest a worker can legitimately
+ * send. Everything on stdout or stderr is stray output (a guest writing to fd 1/2 behind the SDK's
+ * back), counted against the host's `sandbox.stray_bytes` budget and never buffered. A host over
+ * that budget, or one whose frames break the protocol, is killed and its runs end with reason
+ * `output`.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { KilnError, LIMITS } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
@@ -56,17 +58,12 @@ interface Active {
 const OOM = /out of memory|heap limit|allocation failed/i;
 /** Stray output kept for the exit message (the tail of a V8 out-of-memory report). */
 const TAIL_BYTES = 4096;
-/**
- * A result's cap counts UTF-16 units, its frame carries UTF-8 (up to 3 bytes a unit); log lines
- * and call parameters are smaller.
- */
-const FRAME_GROWTH = 3;
+/** A frame embeds guest text as JSON inside JSON: escaping can grow it up to 6×. */
+const FRAME_GROWTH = 6;
 
 export class IsolateHostProcess {
-  readonly #child: Deno.ChildProcess;
-  readonly #nonce = crypto.randomUUID().replaceAll("-", "");
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #encoder = new TextEncoder();
+  readonly #child: ChildProcess;
+  readonly #channel: NodeJS.WritableStream;
   readonly #decoder = new TextDecoder();
   readonly #active = new Map<number, Active>();
   readonly #sent = new Set<string>();
@@ -76,7 +73,7 @@ export class IsolateHostProcess {
   #strayBytes = 0;
   #maxFrameBytes = FRAME_GROWTH * DEFAULT_LIMITS.maxOutputBytes + 65_536;
   #nextId = 1;
-  /** Frames queued while a write to stdin is in flight; they go out together in the next. */
+  /** Frames queued while a write is in flight; they go out together in the next. */
   #queue: string[] = [];
   #writing = false;
   #watchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -89,44 +86,55 @@ export class IsolateHostProcess {
   private constructor(readonly opts: HostProcessOptions) {
     this.#strayBudget = opts.strayBytes ?? LIMITS["sandbox.stray_bytes"];
     const config = {
-      nonce: this.#nonce,
       warm: opts.warm,
       maxWorkers: opts.maxWorkers,
       memoryMb: opts.memoryMb,
       ...HOST_MEMORY_CAP,
     };
-    this.#child = new Deno.Command(opts.denoPath, {
-      args: [
-        "run",
-        "--no-prompt",
-        "--no-remote",
-        "--no-npm",
-        "--no-config",
-        "--no-lock",
-        "--quiet",
-        `--v8-flags=--max-old-space-size=${opts.memoryMb},--expose-gc`,
-        hostScriptUrl(config),
-      ],
-      clearEnv: true,
-      env: { NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    this.#stdin.closed.catch(() => {});
+    // Node's `spawn` of Deno's own binary path rewrites the arguments and grants the child every
+    // permission; the same binary under a path spelled differently is left alone (and the host
+    // refuses to run with any permission, see `_host_program.ts`).
+    const file = opts.denoPath === Deno.execPath()
+      ? opts.denoPath.replace(/\/([^/]+)$/, "/./$1")
+      : opts.denoPath;
+    this.#child = spawn(file, [
+      "run",
+      "--no-prompt",
+      "--no-remote",
+      "--no-npm",
+      "--no-config",
+      "--no-lock",
+      "--quiet",
+      `--v8-flags=--max-old-space-size=${opts.memoryMb},--expose-gc`,
+      hostScriptUrl(config),
+    ], {
+      // Nothing of Kiln's environment; fd 3 is the frame channel.
+      env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3" },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
+    const status = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      this.#child.on("error", (err) => {
+        this.#onStray(new TextEncoder().encode(err.message));
+        resolve({ code: null, signal: null });
+      });
+      // `close`: the process has exited and its stdout and stderr are drained.
+      this.#child.on("close", (code, signal) => resolve({ code, signal }));
+    });
+    const channel = this.#child.stdio[3] as (NodeJS.ReadWriteStream & { destroy(): void }) | null;
+    this.#channel = channel!;
     const frames = lineReader({
-      prefix: this.#encoder.encode(this.#nonce),
+      prefix: new Uint8Array(0),
       maxFrameBytes: () => this.#maxFrameBytes,
       frame: (bytes) => this.#onFrame(bytes),
-      stray: (bytes) => this.#onStray(bytes),
+      stray: () => {},
       oversize: () =>
         this.#fault(`a frame of the isolate host exceeded ${this.#maxFrameBytes} bytes`),
     });
-    void this.#pump(this.#child.stdout, frames);
-    const stderrDone = this.#pump(this.#child.stderr, (bytes) => this.#onStray(bytes));
-    this.exited = this.#child.status.then(async (status) => {
-      await stderrDone;
+    channel?.on("error", () => {});
+    channel?.on("data", frames);
+    this.#child.stdout?.on("data", (bytes: Uint8Array) => this.#onStray(bytes));
+    this.#child.stderr?.on("data", (bytes: Uint8Array) => this.#onStray(bytes));
+    this.exited = status.then((status) => {
       const tail = this.#tailText();
       if (this.#strayBytes > 0) opts.onStray(tail, this.#strayBytes);
       const memory = status.code === MEMORY_EXIT_CODE || OOM.test(tail) ||
@@ -157,7 +165,7 @@ export class IsolateHostProcess {
   }
 
   get pid(): number {
-    return this.#child.pid;
+    return this.#child.pid ?? 0;
   }
 
   /** Runs one execution; past `deadlineMs` without an answer the whole host is killed. */
@@ -202,10 +210,9 @@ export class IsolateHostProcess {
       };
       this.#active.set(id, active);
       active.started();
-      const { input, ...header } = spec;
       const source = this.#sent.has(spec.hash) ? undefined : spec.source;
       this.#sent.add(spec.hash);
-      this.#send({ t: "run", id, ...header, source }, input);
+      this.#send({ t: "run", id, ...spec, source });
       if (opts.signal?.aborted) onAbort();
     });
   }
@@ -248,25 +255,22 @@ export class IsolateHostProcess {
     } catch { /* already gone */ }
   }
 
-  /** Sends a frame; `payload` is JSON text, which holds no raw newline or tab. */
-  #send(frame: ToHost, payload?: string): void {
+  #send(frame: ToHost): void {
     if (this.#dead) return;
-    const head = JSON.stringify(frame);
-    this.#queue.push(payload === undefined ? `${head}\n` : `${head}\t${payload}\n`);
-    if (!this.#writing) void this.#flush();
+    this.#queue.push(`${JSON.stringify(frame)}\n`);
+    if (!this.#writing) this.#flush();
   }
 
-  async #flush(): Promise<void> {
-    this.#writing = true;
-    try {
-      while (this.#queue.length > 0 && !this.#dead) {
-        const text = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("");
-        this.#queue = [];
-        await this.#stdin.write(this.#encoder.encode(text));
-      }
-    } catch { /* the process went away: its runs end with it */ }
+  #flush(): void {
+    if (this.#queue.length === 0 || this.#dead) {
+      this.#queue = [];
+      this.#writing = false;
+      return;
+    }
+    const text = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("");
     this.#queue = [];
-    this.#writing = false;
+    this.#writing = true;
+    this.#channel.write(text, () => this.#flush());
   }
 
   #die(reason: "memory" | "crash" | "output", message: string): void {
@@ -312,37 +316,22 @@ export class IsolateHostProcess {
   }
 
   #onFrame(bytes: Uint8Array): void {
-    const tab = bytes.indexOf(9);
     let frame: FromHost;
     try {
-      frame = JSON.parse(this.#decoder.decode(tab < 0 ? bytes : bytes.subarray(0, tab)));
+      frame = JSON.parse(this.#decoder.decode(bytes));
     } catch {
-      return this.#fault("a frame of the isolate host was corrupted by stray output");
+      return this.#fault("the isolate host sent a frame that is not JSON");
     }
-    const payload = tab < 0 ? undefined : this.#decoder.decode(bytes.subarray(tab + 1));
     if (frame.t === "ready") return this.#ready.resolve();
     const active = this.#active.get(frame.id);
     if (!active) return;
-    if (frame.t === "done") {
-      if (!("n" in frame)) return active.finish(frame.outcome);
-      // Stray bytes that landed inside the result change its length.
-      if (bytes.length - tab - 1 !== frame.n) {
-        return this.#fault("a frame of the isolate host was corrupted by stray output");
-      }
-      return active.finish({ kind: "ok", json: payload! });
-    }
+    if (frame.t === "done") return active.finish(frame.outcome);
     if (frame.t === "started") return active.started();
     if (frame.t === "wait") return active.waiting();
-    if (frame.t === "log") return forwardLog(active.host, { ...frame, fields: payload });
+    if (frame.t === "log") return forwardLog(active.host, frame);
     const { id, callId } = frame;
-    void answerCall(active.host, frame.tool, payload).then((reply) => {
-      if (this.#active.has(id)) this.#send({ t: "reply", id, callId }, reply);
+    void answerCall(active.host, frame.tool, frame.params).then((reply) => {
+      if (this.#active.has(id)) this.#send({ t: "reply", id, callId, reply });
     });
-  }
-
-  async #pump(stream: ReadableStream<Uint8Array>, feed: (chunk: Uint8Array) => void) {
-    try {
-      for await (const chunk of stream) feed(chunk);
-    } catch { /* the process went away */ }
   }
 }

@@ -1,9 +1,10 @@
 // deno-lint-ignore-file no-explicit-any
 /**
  * The isolate host: a Deno process Kiln starts with no permissions at all and a V8 heap limit,
- * holding one app's warm workers. It reads frames from stdin, runs each execution on an idle
- * worker of the same realm (a component, unless the app shares one realm across components),
- * enforces the deadline by terminating the worker, and writes the workers' frames to stdout.
+ * holding one app's warm workers. It takes frames from Kiln on its frame channel (see
+ * `_protocol.ts`), runs each execution on an idle worker of the same realm (a component, unless the
+ * app shares one realm across components), enforces the deadline by terminating the worker, and
+ * sends the workers' frames back on the channel.
  *
  * Memory: V8's heap limit does not cover array buffers or WebAssembly memories, so while workers
  * run the main thread samples the process's resident memory every 10 ms (every 250 ms when idle)
@@ -15,55 +16,25 @@
  * Shipped as source (`_sources.ts`): nothing from module scope is used.
  */
 import type { HostConfig } from "./_protocol.ts";
-import type { lineReader as LineReader } from "./_line_reader.ts";
 
-export function hostMain(
+export async function hostMain(
   config: HostConfig,
   workerSource: string,
-  lineReader: typeof LineReader,
   memoryExitCode: number,
-): void {
+): Promise<void> {
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   const memoryUsage = Deno.memoryUsage;
-  const stdout = Deno.stdout;
-  // Frames queued while a write is in flight go out in the next one: one write per turn under load.
-  let queue: Uint8Array[] = [];
-  let writing = false;
-  const flush = async () => {
-    writing = true;
-    while (queue.length > 0) {
-      const parts = queue;
-      queue = [];
-      let bytes = parts[0];
-      if (parts.length > 1) {
-        let size = 0;
-        for (const part of parts) size += part.length;
-        bytes = new Uint8Array(size);
-        let at = 0;
-        for (const part of parts) (bytes.set(part, at), at += part.length);
-      }
-      for (let at = 0; at < bytes.length;) at += await stdout.write(bytes.subarray(at));
-    }
-    writing = false;
-  };
-  // The leading newline ends any stray bytes a guest wrote to fd 1 without one. A payload is
-  // JSON text (no raw newline or tab), as a string or as UTF-8 bytes.
-  const send = (header: unknown, payload?: string | Uint8Array) => {
-    const head = `\n${config.nonce}${JSON.stringify(header)}`;
-    let bytes: Uint8Array;
-    if (payload instanceof Uint8Array) {
-      const h = encoder.encode(`${head}\t`);
-      bytes = new Uint8Array(h.length + payload.length + 1);
-      bytes.set(h);
-      bytes.set(payload, h.length);
-      bytes[bytes.length - 1] = 10;
-    } else {
-      bytes = encoder.encode(payload === undefined ? `${head}\n` : `${head}\t${payload}\n`);
-    }
-    queue.push(bytes);
-    if (!writing) void flush().catch(() => Deno.exit(0));
-  };
+  // Fail closed: a host started with any permission (a changed launcher, a wrong flag) stops here.
+  for (const name of ["read", "write", "net", "env", "run", "ffi", "sys"] as const) {
+    if (Deno.permissions.querySync({ name }).state !== "granted") continue;
+    Deno.stderr.writeSync(
+      encoder.encode(`kiln isolate host: refusing to run with ${name} access\n`),
+    );
+    Deno.exit(1);
+  }
+  // The frame channel: Node's IPC on the fd Kiln opened for it. Only this thread has it.
+  const channel = (await import("node:process")).default as any;
+  const send = (frame: unknown) => channel.send(frame);
   const workerUrl = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
   const sources = new Map<string, string>();
   interface Slot {
@@ -142,13 +113,12 @@ export function hostMain(
       }
     }
   };
-  const end = (slot: Slot, outcome: any, dead: boolean, json?: Uint8Array) => {
+  const end = (slot: Slot, outcome: unknown, dead: boolean) => {
     const current = slot.run;
     if (!current) return;
     slot.run = null;
     byRun.delete(current.id);
-    if (outcome.kind === "ok") send({ t: "done", id: current.id, n: json!.length }, json);
-    else send({ t: "done", id: current.id, outcome });
+    send({ t: "done", id: current.id, outcome });
     if (dead || slot.tainted) {
       retire(slot);
       if (slots.size === 0) idle.push(spawn());
@@ -180,14 +150,9 @@ export function hostMain(
       if (frame.t === "done") {
         if (frame.retire) slot.tainted = true;
         slot.heldMb = (frame.held ?? config.memoryMb * 1048576) / 1048576;
-        return end(slot, frame.outcome, frame.outcome.kind === "killed", frame.json);
+        return end(slot, frame.outcome, frame.outcome.kind === "killed");
       }
-      if (frame.t === "call") {
-        const { id, callId, tool } = frame;
-        return send({ t: "call", id, callId, tool }, frame.params);
-      }
-      const { id, level, message, source } = frame;
-      send({ t: "log", id, level, message, source }, frame.fields);
+      send(frame);
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
@@ -209,40 +174,34 @@ export function hostMain(
   };
 
   /** Hands the execution to its worker; its deadline runs from now. */
-  const begin = (slot: Slot, frame: any, input: Uint8Array) => {
+  const begin = (slot: Slot, frame: any) => {
     const source = slot.loaded.has(frame.hash) ? undefined : sources.get(frame.hash);
     slot.loaded.add(frame.hash);
     slot.run!.deadline = performance.now() + frame.timeoutMs;
     watchDeadline(slot.run!.deadline);
-    // The input goes over as bytes, moved rather than copied, and is decoded by the worker.
-    slot.worker.postMessage({ ...frame, source, input }, [input.buffer as ArrayBuffer]);
+    slot.worker.postMessage({ ...frame, source });
   };
-  const start = (frame: any, input: Uint8Array) => {
+  const start = (frame: any) => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
     const slot = claim(frame.realm);
     slot.realm = frame.realm;
     slot.run = { id: frame.id, deadline: 0, timeoutMs: frame.timeoutMs };
     byRun.set(frame.id, slot);
     pace(true);
-    if (slot.started) return begin(slot, frame, input);
+    if (slot.started) return begin(slot, frame);
     // A worker still starting: Kiln allows for the start until `started`.
     send({ t: "wait", id: frame.id });
     slot.ready.then(() => {
       if (slot.run?.id !== frame.id) return;
-      begin(slot, frame, input);
+      begin(slot, frame);
       send({ t: "started", id: frame.id });
     });
   };
-  const onFrame = (bytes: Uint8Array) => {
-    const tab = bytes.indexOf(9);
-    const frame = JSON.parse(decoder.decode(tab < 0 ? bytes : bytes.subarray(0, tab)));
-    if (frame.t === "run") return start(frame, bytes.slice(tab + 1));
+  const onFrame = (frame: any) => {
+    if (frame.t === "run") return start(frame);
     const slot = byRun.get(frame.id);
     if (!slot) return;
-    if (frame.t === "reply") {
-      const reply = decoder.decode(bytes.subarray(tab + 1));
-      return slot.worker.postMessage({ t: "reply", id: frame.id, callId: frame.callId, reply });
-    }
+    if (frame.t === "reply") return slot.worker.postMessage(frame);
     if (frame.t === "cancel") {
       end(slot, { kind: "killed", reason: "timeout", message: "cancelled", aborted: true }, true);
     }
@@ -250,16 +209,8 @@ export function hostMain(
 
   for (let i = 0; i < config.warm; i++) idle.push(spawn());
   pace(false);
-  const push = lineReader({
-    prefix: new Uint8Array(0),
-    maxFrameBytes: () => Infinity,
-    frame: onFrame,
-    stray: () => {},
-    oversize: () => {},
-  });
-  (async () => {
-    for await (const chunk of Deno.stdin.readable) push(chunk);
-    Deno.exit(0);
-  })();
+  channel.on("message", onFrame);
+  // Kiln went away (or closed the channel): nothing is left to serve.
+  channel.on("disconnect", () => Deno.exit(0));
   send({ t: "ready" });
 }

@@ -1,13 +1,12 @@
 /**
  * Frames between the isolate tier (in Kiln) and an isolate host process, and between that host and
- * its workers. A frame is one line: a JSON header, then, for frames that carry guest JSON text (an
- * execution's input, a result, a reply, call parameters, log fields), a tab and that text as it
- * is. JSON text never holds a raw tab or newline, so neither needs escaping and no guest value is
- * encoded twice. Kiln writes frames to the host's stdin; the host answers on stdout, each frame
- * prefixed with the nonce Kiln gave it (and preceded by a newline, so stray bytes a guest wrote
- * without one end before the frame starts), so stray output a guest manages to write to the
- * shared stdout can never be mistaken for a frame. A result carries its byte length, so stray
- * bytes that land inside one are caught. Writes queued while one is in flight go out together.
+ * its workers. Kiln and the host exchange one JSON object per line on a channel of their own: a
+ * socket at the host's fd 3 that its Deno runtime takes as Node's IPC channel (`process.send`,
+ * `process.on("message")`, served by the event loop, not by the blocking-I/O threads stdio uses).
+ * Only the host's main thread holds it: workers have no IPC (`process.send` throws there) and fd 3
+ * is no resource of theirs, so a guest can neither forge nor corrupt a frame. Its stdout and stderr
+ * carry nothing but stray output, which Kiln counts against a budget and never buffers. Guest values
+ * cross as JSON text.
  */
 import type { GuestLogLevel } from "../tier.ts";
 import type { RunOutcome } from "../_outcome.ts";
@@ -25,7 +24,7 @@ export interface RunSpec {
   /** The `esm` bundle; omitted when Kiln already sent this hash to this host. */
   source?: string;
   entry: string;
-  /** JSON text of `[requestData, context]` (the frame's payload). */
+  /** JSON text of `[requestData, context]`. */
   input: string;
   timeoutMs: number;
   memoryMb: number;
@@ -34,7 +33,6 @@ export interface RunSpec {
 
 /** What a host process is started with (the argument of `hostMain`). */
 export interface HostConfig {
-  nonce: string;
   /** Workers started with the process. */
   warm: number;
   /** Workers alive at most (the app's concurrency cap); beyond it idle ones are retired. */
@@ -61,13 +59,13 @@ export const MEMORY_EXIT_CODE = 86;
  */
 export const HOST_MEMORY_CAP = { capBaseMb: 64, capWorkerMb: 64 } as const;
 
-/** Kiln → host headers; `run` carries the input as payload, `reply` the reply's JSON text. */
+/** Kiln → host. */
 export type ToHost =
-  | ({ t: "run" } & Omit<RunSpec, "input">)
-  | { t: "reply"; id: number; callId: number }
+  | ({ t: "run" } & RunSpec)
+  | { t: "reply"; id: number; callId: number; reply: string }
   | { t: "cancel"; id: number };
 
-/** Host → Kiln headers. */
+/** Host → Kiln (and worker → host, which forwards `call`, `log` and `done` as they are). */
 export type FromHost =
   | { t: "ready" }
   /**
@@ -76,19 +74,6 @@ export type FromHost =
    */
   | { t: "wait"; id: number }
   | { t: "started"; id: number }
-  /** Payload: the parameters' JSON text, if any. */
-  | { t: "call"; id: number; callId: number; tool: string }
-  /** Payload: the fields' JSON text, if any. */
-  | { t: "log"; id: number; level: GuestLogLevel; message: string; source: "sdk" | "console" }
-  /** An `ok` result is the payload, `n` its length in bytes; any other outcome is in the header. */
-  | { t: "done"; id: number; n: number }
-  | { t: "done"; id: number; outcome: Exclude<RunOutcome, { kind: "ok" }> };
-
-/** Worker → host: `call` and `log` as Kiln gets them, with their JSON text beside the header. */
-export type FromWorker =
-  | { t: "ready" }
-  /** Work left over from an ended execution ran on the idle worker: retire it. */
-  | { t: "stale" }
   | { t: "call"; id: number; callId: number; tool: string; params?: string }
   | {
     t: "log";
@@ -99,15 +84,7 @@ export type FromWorker =
     source: "sdk" | "console";
   }
   /**
-   * `json`: an `ok` result as UTF-8 (transferred, not copied). `retire`: the worker ran work left
-   * over from an earlier execution; it must not be reused. `held`: bytes of heap, array buffers
-   * and wasm memories the worker held when the run ended.
+   * `retire`: the worker ran work left over from an earlier execution; it must not be reused.
+   * `held`: bytes of heap, array buffers and wasm memories the worker held when the run ended.
    */
-  | {
-    t: "done";
-    id: number;
-    outcome: { kind: "ok" } | Exclude<RunOutcome, { kind: "ok" }>;
-    json?: Uint8Array;
-    retire?: true;
-    held?: number;
-  };
+  | { t: "done"; id: number; outcome: RunOutcome; retire?: true; held?: number };

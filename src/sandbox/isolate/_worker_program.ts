@@ -21,10 +21,7 @@
 export async function workerMain(): Promise<void> {
   const g = globalThis as any;
   const scope = self as any;
-  const post = scope.postMessage.bind(scope) as (message: unknown, transfer?: unknown[]) => void;
-  // Bound now: a guest replacing the prototypes' methods must not reach later executions' frames.
-  const encode = TextEncoder.prototype.encode.bind(new TextEncoder());
-  const decode = TextDecoder.prototype.decode.bind(new TextDecoder());
+  const post = scope.postMessage.bind(scope) as (message: unknown) => void;
   const inspect = g.Deno.inspect as (v: unknown, o?: unknown) => string;
   const { parse, stringify } = JSON;
   const { AsyncLocalStorage } = await import("node:async_hooks");
@@ -72,17 +69,14 @@ export async function workerMain(): Promise<void> {
     }
     return null;
   };
-  const finish = (r: Run, outcome: unknown, json?: Uint8Array) => {
+  const finish = (r: Run, outcome: unknown) => {
     if (r.ended) return;
     r.ended = true;
     for (const h of r.timers) (native.clearTimeout(h), native.clearInterval(h));
     for (const pending of r.calls.values()) pending.reject(new Error("the execution has ended"));
     if (run === r) run = null;
-    const done: Record<string, unknown> = { t: "done", id: r.id, outcome };
-    if (stale) done.retire = true;
-    if (r.held) done.held = r.held;
-    if (json) (done.json = json, post(done, [json.buffer]));
-    else post(done);
+    const extra = { ...(stale ? { retire: true } : {}), ...(r.held ? { held: r.held } : {}) };
+    post({ t: "done", id: r.id, outcome, ...extra });
   };
   const kill = (r: Run, reason: string, message: string) =>
     finish(r, { kind: "killed", reason, message });
@@ -415,7 +409,7 @@ export async function workerMain(): Promise<void> {
         }
         const fn = ns![spec.entry];
         if (typeof fn !== "function") throw new Error(`the bundle has no function ${spec.entry}`);
-        const [requestData, ctx] = parse(decode(spec.input));
+        const [requestData, ctx] = parse(spec.input);
         const value = await fn(requestData, ctx);
         if (r.ended) return;
         const json = stringify(value === undefined ? null : value) ?? "null";
@@ -424,7 +418,7 @@ export async function workerMain(): Promise<void> {
           return kill(r, "output", message);
         }
         if (checkMemory(r)) return;
-        finish(r, { kind: "ok" }, encode(json));
+        finish(r, { kind: "ok", json });
       } catch (err: any) {
         if (r.ended) return;
         if (checkMemory(r)) return;
