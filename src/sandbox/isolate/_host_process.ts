@@ -5,12 +5,14 @@
  * or a heap overflow (reason `memory`), a crash, or a kill by the watchdog when it stopped
  * answering.
  *
- * Its output is read in constant work per byte (`_line_reader.ts`): frames are bounded by the
- * largest a worker can legitimately send, and everything else on stdout or stderr is stray output
- * (a guest writing to fd 1/2 behind the SDK's back), counted against the host's
- * `sandbox.stray_bytes` budget and never buffered. A host over that budget, or one whose frames
- * were corrupted, is killed and its runs end with reason `output`.
+ * Frames travel on a channel only the host's main thread holds (see `_protocol.ts`), read in
+ * constant work per byte (`_line_reader.ts`) and bounded by the largest a worker can legitimately
+ * send. Everything on stdout or stderr is stray output (a guest writing to fd 1/2 behind the SDK's
+ * back), counted against the host's `sandbox.stray_bytes` budget and never buffered. A host over
+ * that budget, or one whose frames break the protocol, is killed and its runs end with reason
+ * `output`.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { KilnError, LIMITS } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
@@ -43,7 +45,13 @@ export interface HostProcessOptions {
 
 interface Active {
   host: ExecutionHost;
+  /** When the watchdog kills the host if the run has not ended (performance.now() time). */
+  watchAt: number;
+  watchWhy: string;
+  /** The host has the run: from now on the watchdog allows its deadline. */
   started(): void;
+  /** The run waits for a worker to start: the watchdog allows for the start. */
+  waiting(): void;
   finish(outcome: RunOutcome): void;
 }
 
@@ -54,10 +62,8 @@ const TAIL_BYTES = 4096;
 const FRAME_GROWTH = 6;
 
 export class IsolateHostProcess {
-  readonly #child: Deno.ChildProcess;
-  readonly #nonce = crypto.randomUUID().replaceAll("-", "");
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #encoder = new TextEncoder();
+  readonly #child: ChildProcess;
+  readonly #channel: NodeJS.WritableStream;
   readonly #decoder = new TextDecoder();
   readonly #active = new Map<number, Active>();
   readonly #sent = new Set<string>();
@@ -67,6 +73,11 @@ export class IsolateHostProcess {
   #strayBytes = 0;
   #maxFrameBytes = FRAME_GROWTH * DEFAULT_LIMITS.maxOutputBytes + 65_536;
   #nextId = 1;
+  /** Frames queued while a write is in flight; they go out together in the next. */
+  #queue: string[] = [];
+  #writing = false;
+  #watchTimer: ReturnType<typeof setTimeout> | undefined;
+  #watchAt = Infinity;
   #dead: string | null = null;
   #ready: PromiseWithResolvers<void> = Promise.withResolvers();
   /** Resolves when the process has exited and every run in it has ended. */
@@ -75,44 +86,55 @@ export class IsolateHostProcess {
   private constructor(readonly opts: HostProcessOptions) {
     this.#strayBudget = opts.strayBytes ?? LIMITS["sandbox.stray_bytes"];
     const config = {
-      nonce: this.#nonce,
       warm: opts.warm,
       maxWorkers: opts.maxWorkers,
       memoryMb: opts.memoryMb,
       ...HOST_MEMORY_CAP,
     };
-    this.#child = new Deno.Command(opts.denoPath, {
-      args: [
-        "run",
-        "--no-prompt",
-        "--no-remote",
-        "--no-npm",
-        "--no-config",
-        "--no-lock",
-        "--quiet",
-        `--v8-flags=--max-old-space-size=${opts.memoryMb},--expose-gc`,
-        hostScriptUrl(config),
-      ],
-      clearEnv: true,
-      env: { NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    this.#stdin.closed.catch(() => {});
+    // Node's `spawn` of Deno's own binary path rewrites the arguments and grants the child every
+    // permission; the same binary under a path spelled differently is left alone (and the host
+    // refuses to run with any permission, see `_host_program.ts`).
+    const file = opts.denoPath === Deno.execPath()
+      ? opts.denoPath.replace(/\/([^/]+)$/, "/./$1")
+      : opts.denoPath;
+    this.#child = spawn(file, [
+      "run",
+      "--no-prompt",
+      "--no-remote",
+      "--no-npm",
+      "--no-config",
+      "--no-lock",
+      "--quiet",
+      `--v8-flags=--max-old-space-size=${opts.memoryMb},--expose-gc`,
+      hostScriptUrl(config),
+    ], {
+      // Nothing of Kiln's environment; fd 3 is the frame channel.
+      env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3" },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
+    const status = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      this.#child.on("error", (err) => {
+        this.#onStray(new TextEncoder().encode(err.message));
+        resolve({ code: null, signal: null });
+      });
+      // `close`: the process has exited and its stdout and stderr are drained.
+      this.#child.on("close", (code, signal) => resolve({ code, signal }));
+    });
+    const channel = this.#child.stdio[3] as (NodeJS.ReadWriteStream & { destroy(): void }) | null;
+    this.#channel = channel!;
     const frames = lineReader({
-      prefix: this.#encoder.encode(this.#nonce),
+      prefix: new Uint8Array(0),
       maxFrameBytes: () => this.#maxFrameBytes,
       frame: (bytes) => this.#onFrame(bytes),
-      stray: (bytes) => this.#onStray(bytes),
+      stray: () => {},
       oversize: () =>
         this.#fault(`a frame of the isolate host exceeded ${this.#maxFrameBytes} bytes`),
     });
-    void this.#pump(this.#child.stdout, frames);
-    const stderrDone = this.#pump(this.#child.stderr, (bytes) => this.#onStray(bytes));
-    this.exited = this.#child.status.then(async (status) => {
-      await stderrDone;
+    channel?.on("error", () => {});
+    channel?.on("data", frames);
+    this.#child.stdout?.on("data", (bytes: Uint8Array) => this.#onStray(bytes));
+    this.#child.stderr?.on("data", (bytes: Uint8Array) => this.#onStray(bytes));
+    this.exited = status.then((status) => {
       const tail = this.#tailText();
       if (this.#strayBytes > 0) opts.onStray(tail, this.#strayBytes);
       const memory = status.code === MEMORY_EXIT_CODE || OOM.test(tail) ||
@@ -143,7 +165,7 @@ export class IsolateHostProcess {
   }
 
   get pid(): number {
-    return this.#child.pid;
+    return this.#child.pid ?? 0;
   }
 
   /** Runs one execution; past `deadlineMs` without an answer the whole host is killed. */
@@ -159,40 +181,71 @@ export class IsolateHostProcess {
     const frameBytes = FRAME_GROWTH * spec.maxOutputBytes + 65_536;
     if (frameBytes > this.#maxFrameBytes) this.#maxFrameBytes = frameBytes;
     return new Promise<RunOutcome>((resolve) => {
-      // Until a worker has the execution (it may still be starting), the wait is bounded by the
-      // start timeout; from then on by the deadline plus the grace.
-      const arm = (ms: number, message: string) =>
-        setTimeout(() => {
-          this.#active.get(id)?.finish({ kind: "killed", reason: "timeout", message });
-          this.kill();
-        }, ms);
-      let watchdog = arm(
-        Math.max(opts.deadlineMs, this.opts.startTimeoutMs),
-        "the isolate host did not start the execution in time",
-      );
       const onAbort = () => this.#send({ t: "cancel", id });
       opts.signal?.addEventListener("abort", onAbort, { once: true });
-      this.#active.set(id, {
+      const watch = (ms: number, why: string) => {
+        active.watchAt = performance.now() + ms;
+        active.watchWhy = why;
+        this.#watch(active.watchAt);
+      };
+      // A warm worker takes the run at once, so its deadline (plus the grace) bounds the wait; a
+      // host that says the run waits for a worker to start is allowed the start timeout first.
+      const active: Active = {
         host,
-        started: () => {
-          clearTimeout(watchdog);
-          watchdog = arm(
-            opts.deadlineMs,
-            "the isolate host did not stop the execution at its deadline",
-          );
-        },
+        watchAt: 0,
+        watchWhy: "",
+        started: () =>
+          watch(opts.deadlineMs, "the isolate host did not stop the execution at its deadline"),
+        waiting: () =>
+          watch(
+            Math.max(opts.deadlineMs, this.opts.startTimeoutMs),
+            "the isolate host did not start the execution in time",
+          ),
         finish: (outcome) => {
-          clearTimeout(watchdog);
           opts.signal?.removeEventListener("abort", onAbort);
           this.#active.delete(id);
+          if (this.#active.size === 0) this.#unwatch();
           resolve(outcome);
         },
-      });
+      };
+      this.#active.set(id, active);
+      active.started();
       const source = this.#sent.has(spec.hash) ? undefined : spec.source;
       this.#sent.add(spec.hash);
       this.#send({ t: "run", id, ...spec, source });
       if (opts.signal?.aborted) onAbort();
     });
+  }
+
+  /**
+   * One watchdog timer per host, set for the earliest limit: runs that end early leave it armed,
+   * and it re-arms for the next when it fires, so runs set no timer of their own.
+   */
+  #watch(at: number): void {
+    if (at >= this.#watchAt) return;
+    clearTimeout(this.#watchTimer);
+    this.#watchAt = at;
+    this.#watchTimer = setTimeout(() => this.#sweep(), Math.max(0, at - performance.now()));
+  }
+
+  #unwatch(): void {
+    clearTimeout(this.#watchTimer);
+    this.#watchTimer = undefined;
+    this.#watchAt = Infinity;
+  }
+
+  #sweep(): void {
+    this.#watchTimer = undefined;
+    this.#watchAt = Infinity;
+    const now = performance.now();
+    for (const active of this.#active.values()) {
+      if (active.watchAt > now) {
+        this.#watch(active.watchAt);
+        continue;
+      }
+      active.finish({ kind: "killed", reason: "timeout", message: active.watchWhy });
+      this.kill();
+    }
   }
 
   /** Stops the process at once; runs in it end with reason `crash` (or what was set before). */
@@ -204,7 +257,20 @@ export class IsolateHostProcess {
 
   #send(frame: ToHost): void {
     if (this.#dead) return;
-    this.#stdin.write(this.#encoder.encode(`${JSON.stringify(frame)}\n`)).catch(() => {});
+    this.#queue.push(`${JSON.stringify(frame)}\n`);
+    if (!this.#writing) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#queue.length === 0 || this.#dead) {
+      this.#queue = [];
+      this.#writing = false;
+      return;
+    }
+    const text = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("");
+    this.#queue = [];
+    this.#writing = true;
+    this.#channel.write(text, () => this.#flush());
   }
 
   #die(reason: "memory" | "crash" | "output", message: string): void {
@@ -254,23 +320,18 @@ export class IsolateHostProcess {
     try {
       frame = JSON.parse(this.#decoder.decode(bytes));
     } catch {
-      return this.#fault("a frame of the isolate host was corrupted by stray output");
+      return this.#fault("the isolate host sent a frame that is not JSON");
     }
     if (frame.t === "ready") return this.#ready.resolve();
     const active = this.#active.get(frame.id);
     if (!active) return;
-    if (frame.t === "started") return active.started();
     if (frame.t === "done") return active.finish(frame.outcome);
+    if (frame.t === "started") return active.started();
+    if (frame.t === "wait") return active.waiting();
     if (frame.t === "log") return forwardLog(active.host, frame);
     const { id, callId } = frame;
     void answerCall(active.host, frame.tool, frame.params).then((reply) => {
       if (this.#active.has(id)) this.#send({ t: "reply", id, callId, reply });
     });
-  }
-
-  async #pump(stream: ReadableStream<Uint8Array>, feed: (chunk: Uint8Array) => void) {
-    try {
-      for await (const chunk of stream) feed(chunk);
-    } catch { /* the process went away */ }
   }
 }

@@ -1,9 +1,10 @@
 // deno-lint-ignore-file no-explicit-any
 /**
  * The isolate host: a Deno process Kiln starts with no permissions at all and a V8 heap limit,
- * holding one app's warm workers. It reads frames from stdin, runs each execution on an idle
- * worker of the same realm (a component, unless the app shares one realm across components),
- * enforces the deadline by terminating the worker, and writes the workers' frames to stdout.
+ * holding one app's warm workers. It takes frames from Kiln on its frame channel (see
+ * `_protocol.ts`), runs each execution on an idle worker of the same realm (a component, unless the
+ * app shares one realm across components), enforces the deadline by terminating the worker, and
+ * sends the workers' frames back on the channel.
  *
  * Memory: V8's heap limit does not cover array buffers or WebAssembly memories, so while workers
  * run the main thread samples the process's resident memory every 10 ms (every 250 ms when idle)
@@ -15,21 +16,25 @@
  * Shipped as source (`_sources.ts`): nothing from module scope is used.
  */
 import type { HostConfig } from "./_protocol.ts";
-import type { lineReader as LineReader } from "./_line_reader.ts";
 
-export function hostMain(
+export async function hostMain(
   config: HostConfig,
   workerSource: string,
-  lineReader: typeof LineReader,
   memoryExitCode: number,
-): void {
+): Promise<void> {
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   const memoryUsage = Deno.memoryUsage;
-  const stdout = Deno.stdout.writable.getWriter();
-  // The leading newline ends any stray bytes a guest wrote to fd 1 without one.
-  const send = (frame: unknown) =>
-    void stdout.write(encoder.encode(`\n${config.nonce}${JSON.stringify(frame)}\n`));
+  // Fail closed: a host started with any permission (a changed launcher, a wrong flag) stops here.
+  for (const name of ["read", "write", "net", "env", "run", "ffi", "sys"] as const) {
+    if (Deno.permissions.querySync({ name }).state !== "granted") continue;
+    Deno.stderr.writeSync(
+      encoder.encode(`kiln isolate host: refusing to run with ${name} access\n`),
+    );
+    Deno.exit(1);
+  }
+  // The frame channel: Node's IPC on the fd Kiln opened for it. Only this thread has it.
+  const channel = (await import("node:process")).default as any;
+  const send = (frame: unknown) => channel.send(frame);
   const workerUrl = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
   const sources = new Map<string, string>();
   interface Slot {
@@ -38,7 +43,10 @@ export function hostMain(
     loaded: Set<string>;
     /** The realm whose executions this worker has run; null while it is fresh. */
     realm: string | null;
-    run: { id: number; timer: ReturnType<typeof setTimeout> | undefined } | null;
+    /** The execution it runs; `deadline` (performance.now() time) is set once the worker has it. */
+    run: { id: number; deadline: number; timeoutMs: number } | null;
+    /** Its bootstrap has finished. */
+    started: boolean;
     /** It ran work left over from an ended execution: retire it once idle. */
     tainted: boolean;
     /** MB its last execution left it holding (its share of the cap while idle). */
@@ -81,10 +89,33 @@ export function hostMain(
     const at = idle.indexOf(slot);
     if (at >= 0) idle.splice(at, 1);
   };
+  // One timer for every deadline, set for the earliest: runs that end early leave it armed, and
+  // it re-arms for the next when it fires, so back-to-back runs set no timer of their own.
+  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  let deadlineAt = Infinity;
+  const watchDeadline = (at: number) => {
+    if (at >= deadlineAt) return;
+    clearTimeout(deadlineTimer);
+    deadlineAt = at;
+    deadlineTimer = setTimeout(sweepDeadlines, Math.max(0, at - performance.now()));
+  };
+  const sweepDeadlines = () => {
+    deadlineTimer = undefined;
+    deadlineAt = Infinity;
+    const now = performance.now();
+    for (const slot of byRun.values()) {
+      const run = slot.run!;
+      if (run.deadline === 0) continue;
+      if (run.deadline > now) watchDeadline(run.deadline);
+      else {
+        const message = `no answer within ${run.timeoutMs} ms`;
+        end(slot, { kind: "killed", reason: "timeout", message }, true);
+      }
+    }
+  };
   const end = (slot: Slot, outcome: unknown, dead: boolean) => {
     const current = slot.run;
     if (!current) return;
-    clearTimeout(current.timer);
     slot.run = null;
     byRun.delete(current.id);
     send({ t: "done", id: current.id, outcome });
@@ -99,6 +130,7 @@ export function hostMain(
     const slot: Slot = {
       worker,
       ready: new Promise((r) => (ready = r)),
+      started: false,
       loaded: new Set(),
       realm: null,
       run: null,
@@ -108,7 +140,7 @@ export function hostMain(
     slots.add(slot);
     worker.onmessage = (event: MessageEvent) => {
       const frame = event.data;
-      if (frame.t === "ready") return ready();
+      if (frame.t === "ready") return (slot.started = true, ready());
       if (frame.t === "stale") {
         slot.tainted = true;
         if (!slot.run) retire(slot);
@@ -141,26 +173,32 @@ export function hostMain(
     return spawn();
   };
 
-  const start = async (frame: any) => {
+  /** Hands the execution to its worker; its deadline runs from now. */
+  const begin = (slot: Slot, frame: any) => {
+    const source = slot.loaded.has(frame.hash) ? undefined : sources.get(frame.hash);
+    slot.loaded.add(frame.hash);
+    slot.run!.deadline = performance.now() + frame.timeoutMs;
+    watchDeadline(slot.run!.deadline);
+    slot.worker.postMessage({ ...frame, source });
+  };
+  const start = (frame: any) => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
     const slot = claim(frame.realm);
     slot.realm = frame.realm;
-    slot.run = { id: frame.id, timer: undefined };
+    slot.run = { id: frame.id, deadline: 0, timeoutMs: frame.timeoutMs };
     byRun.set(frame.id, slot);
     pace(true);
-    await slot.ready;
-    if (slot.run?.id !== frame.id) return;
-    const source = slot.loaded.has(frame.hash) ? undefined : sources.get(frame.hash);
-    slot.loaded.add(frame.hash);
-    slot.run.timer = setTimeout(() => {
-      const message = `no answer within ${frame.timeoutMs} ms`;
-      end(slot, { kind: "killed", reason: "timeout", message }, true);
-    }, frame.timeoutMs);
-    slot.worker.postMessage({ ...frame, source });
-    send({ t: "started", id: frame.id });
+    if (slot.started) return begin(slot, frame);
+    // A worker still starting: Kiln allows for the start until `started`.
+    send({ t: "wait", id: frame.id });
+    slot.ready.then(() => {
+      if (slot.run?.id !== frame.id) return;
+      begin(slot, frame);
+      send({ t: "started", id: frame.id });
+    });
   };
   const onFrame = (frame: any) => {
-    if (frame.t === "run") return void start(frame);
+    if (frame.t === "run") return start(frame);
     const slot = byRun.get(frame.id);
     if (!slot) return;
     if (frame.t === "reply") return slot.worker.postMessage(frame);
@@ -171,16 +209,8 @@ export function hostMain(
 
   for (let i = 0; i < config.warm; i++) idle.push(spawn());
   pace(false);
-  const push = lineReader({
-    prefix: new Uint8Array(0),
-    maxFrameBytes: () => Infinity,
-    frame: (bytes) => onFrame(JSON.parse(decoder.decode(bytes))),
-    stray: () => {},
-    oversize: () => {},
-  });
-  (async () => {
-    for await (const chunk of Deno.stdin.readable) push(chunk);
-    Deno.exit(0);
-  })();
+  channel.on("message", onFrame);
+  // Kiln went away (or closed the channel): nothing is left to serve.
+  channel.on("disconnect", () => Deno.exit(0));
   send({ t: "ready" });
 }

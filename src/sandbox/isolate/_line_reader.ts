@@ -6,9 +6,8 @@
  * that writes a gigabyte without a newline costs a counter, not memory. A frame longer than
  * `maxFrameBytes()` is dropped as soon as it crosses the limit and reported once.
  *
- * Both ends of the isolate host protocol use it: Kiln reading the host's stdout, and the host
- * (shipped as source, see `_sources.ts`) reading Kiln's stdin. So it uses nothing from its
- * module scope.
+ * Kiln reads the isolate host's frame channel with it (every line a frame, bounded), so a host
+ * that went rogue cannot make Kiln buffer without limit.
  */
 export interface LineReaderOptions {
   /** Lines starting with these bytes are frames (the prefix stripped); empty: every line is. */

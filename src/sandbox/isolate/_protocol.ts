@@ -1,10 +1,12 @@
 /**
  * Frames between the isolate tier (in Kiln) and an isolate host process, and between that host and
- * its workers. Kiln writes one JSON object per line to the host's stdin; the host answers one per
- * line on stdout, each prefixed with the nonce Kiln gave it (and preceded by a newline, so stray
- * bytes a guest wrote without one end before the frame starts), so stray output a guest manages
- * to write to the shared stdout can never be mistaken for a frame. Guest values cross as JSON
- * text.
+ * its workers. Kiln and the host exchange one JSON object per line on a channel of their own: a
+ * socket at the host's fd 3 that its Deno runtime takes as Node's IPC channel (`process.send`,
+ * `process.on("message")`, served by the event loop, not by the blocking-I/O threads stdio uses).
+ * Only the host's main thread holds it: workers have no IPC (`process.send` throws there) and fd 3
+ * is no resource of theirs, so a guest can neither forge nor corrupt a frame. Its stdout and stderr
+ * carry nothing but stray output, which Kiln counts against a budget and never buffers. Guest values
+ * cross as JSON text.
  */
 import type { GuestLogLevel } from "../tier.ts";
 import type { RunOutcome } from "../_outcome.ts";
@@ -31,7 +33,6 @@ export interface RunSpec {
 
 /** What a host process is started with (the argument of `hostMain`). */
 export interface HostConfig {
-  nonce: string;
   /** Workers started with the process. */
   warm: number;
   /** Workers alive at most (the app's concurrency cap); beyond it idle ones are retired. */
@@ -67,7 +68,11 @@ export type ToHost =
 /** Host → Kiln (and worker → host, which forwards `call`, `log` and `done` as they are). */
 export type FromHost =
   | { t: "ready" }
-  /** The worker has the execution; its deadline runs from now. */
+  /**
+   * The execution waits for a worker to start: until `started`, Kiln's watchdog allows the start
+   * timeout. An execution given a warm worker has neither frame: its deadline runs from `run`.
+   */
+  | { t: "wait"; id: number }
   | { t: "started"; id: number }
   | { t: "call"; id: number; callId: number; tool: string; params?: string }
   | {

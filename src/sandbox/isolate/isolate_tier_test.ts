@@ -8,6 +8,8 @@ import {
 } from "../tier_common_case.ts";
 import { DEFAULT_LIMITS, type ExecutionLimits } from "../tier.ts";
 import { IsolateTier, type IsolateTierOptions } from "./isolate_tier.ts";
+import { HOST_MEMORY_CAP } from "./_protocol.ts";
+import { hostScriptUrl } from "./_sources.ts";
 
 runTierConformance(
   "isolate tier",
@@ -184,6 +186,42 @@ Deno.test("IsolateTier kills a host whose guest writes past the stray output bud
     assert.ok(performance.now() - started < 2_500, "the host was not stopped at the budget");
     assert.equal((await run(tier, `return "back";`)).data, "back");
   });
+});
+
+Deno.test("IsolateTier: a guest can neither forge nor send frames; fd 1 is stray output only", async () => {
+  await withTier({}, async (tier) => {
+    const res = await run(
+      tier,
+      `const fs = await import(["node", "fs"].join(":"));
+      const forged = Array.from({ length: 64 }, (_, i) =>
+        JSON.stringify({ t: "done", id: i + 1, outcome: { kind: "ok", json: '"forged"' } }));
+      fs.writeSync(1, "\\n" + forged.join("\\n") + "\\n");
+      let send = "sent";
+      try {
+        (await import(["node", "process"].join(":"))).default.send(JSON.parse(forged[0]));
+      } catch { send = "refused"; }
+      let fd3 = "written";
+      try { fs.writeSync(3, forged.join("\\n") + "\\n"); } catch { fd3 = "refused"; }
+      await new Promise((r) => setTimeout(r, 50));
+      return { send, fd3 };`,
+    );
+    assert.deepEqual(res.data, { send: "refused", fd3: "refused" });
+    assert.equal((await run(tier, `return "next";`)).data, "next");
+  });
+});
+
+Deno.test("the isolate host refuses to start with any permission", async () => {
+  const url = hostScriptUrl({ warm: 0, maxWorkers: 1, memoryMb: 64, ...HOST_MEMORY_CAP });
+  for (const flag of ["--allow-read", "--allow-net", "--allow-env", "--allow-run"]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--quiet", flag, url],
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 1, flag);
+    assert.match(new TextDecoder().decode(out.stderr), /refusing to run with/, flag);
+  }
 });
 
 Deno.test("IsolateTier: at the worker cap another component's idle worker is retired, never reused", async () => {
