@@ -1,10 +1,15 @@
 /**
- * The script every fresh QuickJS context runs before the component bundle. It evaluates to a
- * function taking the two host functions (`call`, `log`), installs `globalThis.__kiln` and
- * `console` on top of them, and returns the helpers the worker drives the execution with. The
- * intrinsics it needs (JSON, String, Error) are captured here, before guest code can replace them,
- * and the host functions stay in this closure, so the only globals added are `__kiln` and
- * `console`.
+ * The script the prepared QuickJS context runs once, before the memory image every execution
+ * starts from is taken (see `_guest_snapshot.ts`). It evaluates to a function taking the two host
+ * functions (`call`, `log`), installs `globalThis.__kiln` and `console` on top of them, and returns
+ * the helpers the worker drives each execution with. The intrinsics it needs (JSON, String, Error,
+ * Math.imul) are captured here, before guest code can replace them, and the host functions stay in
+ * this closure, so the only globals added are `__kiln` and `console`.
+ *
+ * `Math.random` is replaced by xoshiro128**, which `reseed` seeds from the host's CSPRNG before each
+ * execution's code runs: QuickJS
+ * seeds its own generator once per context, and every execution starting from one image would
+ * otherwise draw the same numbers.
  */
 export const GUEST_PRELUDE = `(function (hostCall, hostLog) {
   "use strict";
@@ -13,6 +18,27 @@ export const GUEST_PRELUDE = `(function (hostCall, hostLog) {
   const str = String;
   const freeze = Object.freeze;
   const GuestError = Error;
+  const imul = Math.imul;
+
+  let s0 = 1, s1 = 2, s2 = 3, s3 = 4;
+  const rotl = (x, k) => (x << k) | (x >>> (32 - k));
+  const next = () => {
+    const out = imul(rotl(imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+    return out;
+  };
+  const { random } = {
+    random() {
+      return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
+    },
+  };
+  Object.defineProperty(Math, "random", { value: random, writable: true, configurable: true });
 
   const text = (value) => {
     if (typeof value === "string") return value;
@@ -60,6 +86,14 @@ export const GUEST_PRELUDE = `(function (hostCall, hostLog) {
     trace: consoleLog("debug"),
   };
 
+  const reseed = (seed) => {
+    const words = parse(seed);
+    s0 = words[0] | 0;
+    s1 = words[1] | 0;
+    s2 = words[2] | 0;
+    s3 = words[3] | 0;
+    if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+  };
   const invoke = async (entry, input) => {
     const namespace = globalThis.__kilnModule;
     const fn = namespace === null || namespace === undefined ? undefined : namespace[entry];
@@ -88,5 +122,5 @@ export const GUEST_PRELUDE = `(function (hostCall, hostLog) {
       return '{"name":"","message":"the thrown value cannot be read"}';
     }
   };
-  return [invoke, encode, describe];
+  return [invoke, encode, describe, reseed];
 })`;

@@ -1,6 +1,7 @@
 /**
- * One execution inside a fresh QuickJS runtime and context: limits, the SDK globals, the bundle,
- * the entry call, and the promise loop that feeds MCP replies back in until the handler settles.
+ * One execution on a prepared QuickJS context restored from its snapshot (`_guest_snapshot.ts`):
+ * the bundle, the entry call, and the promise loop that feeds MCP replies back in until the
+ * handler settles.
  *
  * Memory: see `_quickjs_instance.ts`. The heap size is checked in the interrupt handler, in the
  * host functions and after every call into the guest; past the limit the run ends with reason
@@ -15,15 +16,12 @@ import type {
   QuickJSContext,
   QuickJSDeferredPromise,
   QuickJSHandle,
-  QuickJSRuntime,
 } from "quickjs-emscripten-core";
-import { GUEST_PRELUDE } from "./_guest_prelude.ts";
 import type { GuestKillReason, GuestLogLine, GuestOutcome, GuestSpec } from "./_protocol.ts";
+import type { GuestSnapshot } from "./_guest_snapshot.ts";
 import type { QuickJsInstance } from "./_quickjs_instance.ts";
 
-export const GUEST_STACK_BYTES = 256 * 1024;
 export const MAX_CALLS_IN_FLIGHT = 32;
-const MB = 1024 * 1024;
 type Result = { value: QuickJSHandle; error?: undefined } | { error: QuickJSHandle };
 
 /** Where a run sends its MCP calls, with the log lines gathered since the last message. */
@@ -35,25 +33,30 @@ class Stop {
   constructor(readonly outcome: GuestOutcome) {}
 }
 
-/** Runs `spec` once; `deliver` feeds it the host's replies to its MCP calls. */
+/**
+ * Runs `spec` once; `deliver` feeds it the host's replies to its MCP calls. Handles made during the
+ * run are never disposed: the snapshot's reset reclaims all of them at once.
+ */
 export class GuestRun {
-  #rt!: QuickJSRuntime;
+  readonly #instance: QuickJsInstance;
+  readonly #ctx: QuickJSContext;
   #kill: GuestKillReason | null = null;
   #deadline = 0;
   #logs: GuestLogLine[] = [];
   #logBytes = 0;
   #nextCallId = 1;
-  #describe: QuickJSHandle | null = null;
   #wake: (() => void) | null = null;
   readonly #inflight = new Map<number, QuickJSDeferredPromise>();
   readonly #replies: { callId: number; reply: string }[] = [];
-  readonly #handles: QuickJSHandle[] = [];
 
   constructor(
-    private readonly instance: QuickJsInstance,
+    private readonly snapshot: GuestSnapshot,
     private readonly spec: GuestSpec,
     private readonly port: GuestPort,
-  ) {}
+  ) {
+    this.#instance = snapshot.instance;
+    this.#ctx = snapshot.context;
+  }
 
   /** Log lines not yet handed to the host. */
   takeLogs(): GuestLogLine[] {
@@ -67,32 +70,28 @@ export class GuestRun {
     this.#wake?.();
   }
 
+  /**
+   * Runs the execution. The snapshot is left dirty; the caller resets it (or recycles the instance
+   * when the outcome says so) once the outcome is out of the way.
+   */
   async run(): Promise<GuestOutcome> {
     this.#deadline = performance.now() + this.spec.timeoutMs;
-    if (!this.instance.fits(3 * (this.spec.source.length + this.spec.input.length))) {
+    if (!this.#instance.fits(3 * (this.spec.source.length + this.spec.input.length))) {
       return this.#killed("memory");
     }
-    const rt = this.#rt = this.instance.module.newRuntime();
-    rt.setMemoryLimit(this.spec.memoryMb * MB);
-    rt.setMaxStackSize(GUEST_STACK_BYTES);
-    rt.setInterruptHandler(() => this.#interrupted());
-    const ctx = rt.newContext();
     let outcome: GuestOutcome;
     try {
-      outcome = await this.#execute(ctx);
+      this.snapshot.begin({
+        interrupted: () => this.#interrupted(),
+        call: (tool, params) => this.#hostCall(tool, params),
+        log: (args) => this.#hostLog(args),
+      });
+      outcome = await this.#execute(this.#ctx);
     } catch (err) {
+      // Something threw out of wasm: the stack pointer may be off, so the image cannot be trusted.
       return { ...(this.#kill ? this.#killed(this.#kill) : hostFailure(err)), recycle: true };
     }
-    if (this.instance.exceeded()) return { ...outcome, recycle: true };
-    try {
-      for (const deferred of this.#inflight.values()) deferred.dispose();
-      for (const handle of this.#handles) if (handle.alive) handle.dispose();
-      ctx.dispose();
-      rt.dispose();
-      return outcome;
-    } catch {
-      return { ...outcome, recycle: true };
-    }
+    return this.#instance.exceeded() ? { ...outcome, recycle: true } : outcome;
   }
 
   #interrupted(): boolean {
@@ -104,42 +103,29 @@ export class GuestRun {
 
   /** The kill reason once the run must stop, checking the heap first. */
   #stopped(): GuestKillReason | null {
-    if (!this.#kill && this.instance.exceeded()) this.#kill = "memory";
+    if (!this.#kill && this.#instance.exceeded()) this.#kill = "memory";
     return this.#kill;
   }
 
   async #execute(ctx: QuickJSContext): Promise<GuestOutcome> {
+    const { invoke, encode } = this.snapshot.api;
+    const rt = this.snapshot.runtime;
     try {
-      const prelude = this.#take(
-        ctx,
-        ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" }),
-      );
-      const call = this.#keep(ctx.newFunction("call", (t, p) => this.#hostCall(ctx, t, p)));
-      const log = this.#keep(ctx.newFunction("log", (...a) => this.#hostLog(ctx, a)));
-      const api = this.#take(ctx, ctx.callFunction(prelude, ctx.undefined, call, log));
-      const [invoke, encode, describe] = [0, 1, 2].map((i) => this.#keep(ctx.getProp(api, i)));
-      this.#describe = describe;
       this.#take(ctx, ctx.evalCode(this.spec.source, "component.js", { type: "global" }));
       const args = [ctx.newString(this.spec.entry), ctx.newString(this.spec.input)];
-      const promise = this.#take(
-        ctx,
-        ctx.callFunction(invoke, ctx.undefined, args.map(this.#keep)),
-      );
+      const promise = this.#take(ctx, ctx.callFunction(invoke, ctx.undefined, args));
       for (;;) {
-        const jobs = this.#rt.executePendingJobs();
-        if (jobs.error) return this.#fromError(ctx, this.#keep(jobs.error));
+        const jobs = rt.executePendingJobs();
+        if (jobs.error) return this.#fromError(ctx, jobs.error);
         const kill = this.#stopped();
         if (kill) return this.#killed(kill);
         const state = ctx.getPromiseState(promise);
         if (state.type === "fulfilled") {
-          const json = this.#take(
-            ctx,
-            ctx.callFunction(encode, ctx.undefined, this.#keep(state.value)),
-          );
+          const json = this.#take(ctx, ctx.callFunction(encode, ctx.undefined, state.value));
           return { kind: "ok", json: this.#read(ctx, json) };
         }
-        if (state.type === "rejected") return this.#fromError(ctx, this.#keep(state.error));
-        if (this.#inflight.size === 0 && !this.#rt.hasPendingJob()) {
+        if (state.type === "rejected") return this.#fromError(ctx, state.error);
+        if (this.#inflight.size === 0 && !rt.hasPendingJob()) {
           return { kind: "error", code: "APPLICATION_ERROR", message: NEVER_SETTLES };
         }
         await this.#nextEvent();
@@ -153,14 +139,8 @@ export class GuestRun {
     }
   }
 
-  readonly #keep = (handle: QuickJSHandle): QuickJSHandle => {
-    this.#handles.push(handle);
-    return handle;
-  };
-
   #take(ctx: QuickJSContext, result: Result): QuickJSHandle {
-    if (result.error) throw new Stop(this.#fromError(ctx, this.#keep(result.error)));
-    this.#keep(result.value);
+    if (result.error) throw new Stop(this.#fromError(ctx, result.error));
     const kill = this.#stopped();
     if (kill) throw new Stop(this.#killed(kill));
     return result.value;
@@ -178,13 +158,10 @@ export class GuestRun {
 
   #fromError(ctx: QuickJSContext, error: QuickJSHandle): GuestOutcome {
     const kill = this.#stopped();
-    if (kill || !this.#describe) return this.#killed(kill ?? "memory");
-    const described = ctx.callFunction(this.#describe, ctx.undefined, error);
-    if (described.error) {
-      described.error.dispose();
-      return this.#killed(this.#kill ?? "memory");
-    }
-    const info = JSON.parse(this.#read(ctx, this.#keep(described.value))) as GuestErrorInfo;
+    if (kill) return this.#killed(kill);
+    const described = ctx.callFunction(this.snapshot.api.describe, ctx.undefined, error);
+    if (described.error) return this.#killed(this.#kill ?? "memory");
+    const info = JSON.parse(this.#read(ctx, described.value)) as GuestErrorInfo;
     if (info.name === "InternalError" && info.message === "out of memory") {
       return this.#killed("memory");
     }
@@ -206,7 +183,8 @@ export class GuestRun {
     return { kind: "killed", reason, message };
   }
 
-  #hostCall(ctx: QuickJSContext, tool: QuickJSHandle, params: QuickJSHandle): QuickJSHandle {
+  #hostCall(tool: QuickJSHandle, params: QuickJSHandle): QuickJSHandle {
+    const ctx = this.#ctx;
     if (this.#stopped()) return ctx.undefined;
     const deferred = ctx.newPromise();
     if (this.#inflight.size >= MAX_CALLS_IN_FLIGHT) {
@@ -221,7 +199,8 @@ export class GuestRun {
     return deferred.handle;
   }
 
-  #hostLog(ctx: QuickJSContext, [level, message, fields, source]: QuickJSHandle[]): void {
+  #hostLog([level, message, fields, source]: QuickJSHandle[]): void {
+    const ctx = this.#ctx;
     if (this.#stopped()) return;
     const max = this.spec.maxOutputBytes;
     const length = lengthOf(ctx, message);
@@ -258,7 +237,7 @@ export class GuestRun {
       const deferred = this.#inflight.get(callId);
       if (!deferred || this.#stopped()) continue;
       this.#inflight.delete(callId);
-      if (!this.instance.fits(3 * reply.length)) {
+      if (!this.#instance.fits(3 * reply.length)) {
         this.#kill = "memory";
         continue;
       }

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { guestCode } from "../tier_common_case.ts";
 import { GuestRun, MAX_CALLS_IN_FLIGHT, utf8Length } from "./_guest_run.ts";
 import type { GuestLogLine, GuestOutcome, GuestSpec } from "./_protocol.ts";
-import { QuickJsInstance } from "./_quickjs_instance.ts";
+import { GuestSnapshot } from "./_guest_snapshot.ts";
 
-let instance = await QuickJsInstance.create(32);
+let snapshot = await GuestSnapshot.create(32);
 
 interface Sent {
   callId: number;
@@ -32,7 +32,7 @@ async function run(
     maxOutputBytes: 1 << 20,
     ...o.spec,
   };
-  const guest: GuestRun = new GuestRun(instance, spec, {
+  const guest: GuestRun = new GuestRun(snapshot, spec, {
     call(callId, tool, params, batch) {
       calls.push({ callId, tool, params });
       logs.push(...batch);
@@ -42,7 +42,8 @@ async function run(
   });
   const outcome = await guest.run();
   logs.push(...guest.takeLogs());
-  if (outcome.recycle) instance = await QuickJsInstance.create(32);
+  if (outcome.recycle) snapshot = await GuestSnapshot.create(32);
+  else snapshot.reset();
   return { outcome, calls, logs };
 }
 
@@ -190,6 +191,77 @@ Deno.test("GuestRun leaves nothing behind across many executions", async () => {
     );
     assert.deepEqual(outcome, { kind: "ok", json: String(i) });
   }
+});
+
+Deno.test("GuestRun starts every execution from the snapshot: nothing a guest leaves carries over", async () => {
+  const left = await run(
+    `globalThis.leak = "secret";
+     Object.prototype.polluted = 1;
+     Array.prototype.push = null;
+     JSON.stringify = () => '"hijacked"';
+     Math.random = () => 0.5;
+     globalThis.__kiln = { hijacked: true };
+     console.log = null;
+     Promise.resolve().then(() => { globalThis.late = 1; });
+     mcp.call("never").then(() => { globalThis.late = 2; });
+     return "left";`,
+  );
+  assert.deepEqual(left.outcome, { kind: "ok", json: '"left"' });
+  const { outcome } = await run(
+    `return [typeof leak, ({}).polluted ?? null, typeof [].push, JSON.stringify(1),
+      Math.random() === 0.5, typeof __kiln.mcp.call, typeof console.log, typeof late];`,
+  );
+  assert.deepEqual(JSON.parse((outcome as { json: string }).json), [
+    "undefined",
+    null,
+    "function",
+    "1",
+    false,
+    "function",
+    "function",
+    "undefined",
+  ]);
+});
+
+Deno.test("GuestRun draws a fresh Math.random sequence in every execution", async () => {
+  const draws = async () => {
+    const { outcome } = await run(`return [Math.random(), Math.random(), Math.random.name];`);
+    return JSON.parse((outcome as { json: string }).json) as [number, number, string];
+  };
+  const [a, b] = [await draws(), await draws()];
+  assert.notDeepEqual(a.slice(0, 2), b.slice(0, 2));
+  for (const x of [...a.slice(0, 2), ...b.slice(0, 2)] as number[]) assert.ok(x >= 0 && x < 1);
+  assert.equal(a[2], "random");
+});
+
+Deno.test("GuestSnapshot.reset() puts the memory back to the image byte for byte", async () => {
+  const fresh = await GuestSnapshot.create(32);
+  assert.ok(fresh.pristine());
+  const spec: GuestSpec = {
+    source: (guestCode(
+      `globalThis.keep = "x".repeat(1 << 20) + requestData.input; return keep.length;`,
+      "iife",
+    ) as { source: string }).source,
+    entry: "handler",
+    input: JSON.stringify([{ input: 7 }, {}]),
+    timeoutMs: 2_000,
+    memoryMb: 32,
+    maxOutputBytes: 1 << 20,
+  };
+  const guest = new GuestRun(fresh, spec, { call() {} });
+  assert.deepEqual(await guest.run(), { kind: "ok", json: String((1 << 20) + 1) });
+  assert.ok(!fresh.pristine(), "the run changed nothing");
+  assert.equal(fresh.reset(), true);
+  assert.ok(fresh.pristine(), "the memory differs from the image after reset()");
+  // The deepest stack QuickJS allows stays inside the restored window.
+  const deep = new GuestRun(fresh, {
+    ...spec,
+    source: (guestCode(`const f = (n) => f(n + 1) + 1; return f(0);`, "iife") as { source: string })
+      .source,
+  }, { call() {} });
+  assert.equal((await deep.run()).kind, "killed");
+  assert.equal(fresh.reset(), true);
+  assert.ok(fresh.pristine(), "a deep stack left bytes the reset did not put back");
 });
 
 Deno.test("utf8Length() counts UTF-8 bytes, surrogate pairs as four", () => {

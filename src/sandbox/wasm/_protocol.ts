@@ -3,7 +3,7 @@
  * as JSON text, so the worker never parses what it only forwards and the host parses once.
  */
 
-/** What the worker needs to run one execution in a fresh QuickJS runtime. */
+/** What the worker needs to run one execution from its QuickJS snapshot. */
 export interface GuestSpec {
   /** The `iife` bundle: a script that assigns the module namespace to `globalThis.__kilnModule`. */
   source: string;
@@ -22,8 +22,9 @@ import type { GuestLogLine } from "../_guest_io.ts";
 export type GuestKillReason = "timeout" | "memory" | "stack" | "output" | "crash";
 
 /**
- * How one execution ended. `recycle` asks the host to replace the worker: its wasm instance may
- * be corrupt (a host-level trap) or hold a heap grown by a memory bomb.
+ * How one execution ended. `recycle` says the worker dropped the run's wasm instance instead of
+ * restoring its snapshot: it may be corrupt (a host-level trap) or hold a heap grown by a memory
+ * bomb.
  */
 export type GuestOutcome =
   | { kind: "ok"; json: string; recycle?: boolean }

@@ -15,6 +15,7 @@ import {
   newVariant,
   type QuickJSWASMModule,
 } from "quickjs-emscripten-core";
+import { MemoryImage } from "./_memory_image.ts";
 
 const MB = 1024 * 1024;
 const PAGE_BYTES = 65_536;
@@ -54,5 +55,20 @@ export class QuickJsInstance {
   /** Whether copying `bytes` into the guest is sure to leave the heap within the limit. */
   fits(bytes: number): boolean {
     return this.memory.buffer.byteLength + bytes <= this.limitBytes;
+  }
+
+  /** An image of the linear memory as it is now (see `_memory_image.ts`). */
+  capture(): MemoryImage {
+    return MemoryImage.capture(this.memory);
+  }
+
+  /** Puts `image` back; false when the instance must be dropped instead (see `MemoryImage`). */
+  restore(image: MemoryImage): boolean {
+    return image.restore(this.memory);
+  }
+
+  /** Whether the memory holds exactly `image`. */
+  holds(image: MemoryImage): boolean {
+    return image.matches(this.memory);
   }
 }

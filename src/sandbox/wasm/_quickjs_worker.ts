@@ -1,13 +1,14 @@
 /**
  * Entry point of a wasm-tier worker (a Deno worker with no permissions). It keeps QuickJS wasm
- * instances loaded, one per memory limit in use, and runs one execution at a time, each in a
- * fresh QuickJS runtime and context. MCP calls go out to the main thread as messages and their
- * replies come back the same way.
+ * instances loaded, one per memory limit in use, each with a prepared runtime and context and the
+ * memory image it is reset to (`_guest_snapshot.ts`), and runs one execution at a time, each from
+ * that image. MCP calls go out to the main thread as messages and their replies come back the
+ * same way.
  */
 import { DEFAULT_LIMITS } from "../tier.ts";
 import { GuestRun } from "./_guest_run.ts";
 import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
-import { QuickJsInstance } from "./_quickjs_instance.ts";
+import { GuestSnapshot } from "./_guest_snapshot.ts";
 
 /** Instances kept per worker; each holds a linear memory sized for one memory limit. */
 const MAX_INSTANCES = 3;
@@ -16,19 +17,19 @@ const port = self as unknown as {
   onmessage: ((event: MessageEvent<HostToWorker>) => void) | null;
   postMessage(message: WorkerToHost): void;
 };
-const instances = new Map<number, Promise<QuickJsInstance>>();
+const instances = new Map<number, Promise<GuestSnapshot>>();
 /** Memory limits whose instance has finished loading (a run on them starts at once). */
 const ready = new Set<number>();
 let current: { id: number; guest: GuestRun } | null = null;
 
-function instanceFor(memoryMb: number): Promise<QuickJsInstance> {
+function instanceFor(memoryMb: number): Promise<GuestSnapshot> {
   const found = instances.get(memoryMb);
   if (found) {
     instances.delete(memoryMb);
     instances.set(memoryMb, found);
     return found;
   }
-  const created = QuickJsInstance.create(memoryMb);
+  const created = GuestSnapshot.create(memoryMb);
   created.catch(() => instances.get(memoryMb) === created && instances.delete(memoryMb));
   ready.delete(memoryMb);
   instances.set(memoryMb, created);
@@ -40,16 +41,24 @@ function instanceFor(memoryMb: number): Promise<QuickJsInstance> {
   return created;
 }
 
+/** Forgets the instance for `memoryMb` if it is still `which`: the next run loads a fresh one. */
+function drop(memoryMb: number, which: Promise<GuestSnapshot>): void {
+  if (instances.get(memoryMb) !== which) return;
+  instances.delete(memoryMb);
+  ready.delete(memoryMb);
+}
+
 async function run(id: number, spec: GuestSpec): Promise<void> {
   let outcome: GuestOutcome;
   let guest: GuestRun | undefined;
+  let snapshot: GuestSnapshot | undefined;
+  const cold = !ready.has(spec.memoryMb);
+  if (cold) port.postMessage({ type: "loading", id });
+  const loading = instanceFor(spec.memoryMb);
   try {
-    const cold = !ready.has(spec.memoryMb);
-    if (cold) port.postMessage({ type: "loading", id });
-    const loading = instanceFor(spec.memoryMb);
-    const instance = await loading;
+    snapshot = await loading;
     ready.add(spec.memoryMb);
-    guest = new GuestRun(instance, spec, {
+    guest = new GuestRun(snapshot, spec, {
       call: (callId, tool, params, logs) =>
         port.postMessage({ type: "call", id, callId, tool, params, logs }),
     });
@@ -61,16 +70,18 @@ async function run(id: number, spec: GuestSpec): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     outcome = await guest.run();
-    if (outcome.recycle && instances.get(spec.memoryMb) === loading) {
-      instances.delete(spec.memoryMb);
-      ready.delete(spec.memoryMb);
-    }
   } catch (err) {
     const message = `the QuickJS worker failed: ${err instanceof Error ? err.message : err}`;
-    outcome = { kind: "killed", reason: "crash", message };
+    outcome = { kind: "killed", reason: "crash", message, recycle: true };
+  }
+  if (outcome.recycle) {
+    snapshot = undefined;
+    drop(spec.memoryMb, loading);
   }
   current = null;
   port.postMessage({ type: "done", id, outcome, logs: guest?.takeLogs() ?? [] });
+  // Off the response's path, and before the worker idles: nothing of this run stays in memory.
+  if (snapshot && !snapshot.reset()) drop(spec.memoryMb, loading);
 }
 
 port.onmessage = ({ data }) => {

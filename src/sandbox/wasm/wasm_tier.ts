@@ -24,9 +24,9 @@ const START_TIMEOUT_MS = 15_000;
 
 /**
  * The wasm tier (contract §5): JavaScript bundles (`iife`) run in QuickJS compiled to WebAssembly,
- * inside permissionless Deno workers off Kiln's main thread, each execution in a fresh QuickJS
- * runtime and context with a hard memory ceiling, an interrupt deadline, a stack limit and an
- * output cap. The guest sees only the SDK (`globalThis.__kiln`) and a captured `console`: no
+ * inside permissionless Deno workers off Kiln's main thread, each execution on a fresh guest state
+ * (a prepared QuickJS runtime and context restored from its memory image, `_guest_snapshot.ts`)
+ * with a hard memory ceiling, an interrupt deadline, a stack limit and an output cap. The guest sees only the SDK (`globalThis.__kiln`) and a captured `console`: no
  * Deno, fetch, timers, modules or host objects. WASI components go to the ComponentRunner.
  */
 export class WasmTier implements TierDriver {

@@ -1,0 +1,134 @@
+/**
+ * A QuickJS runtime and context prepared once per instance (limits set, interrupt handler and host
+ * functions installed, the prelude evaluated) and an image of the linear memory taken right after.
+ * Every execution starts from that image, and the memory is put back to it as soon as the
+ * execution ends, so no execution sees what an earlier one left (globals, patched builtins,
+ * pending jobs, heap contents) and none pays for building a runtime and a context.
+ *
+ * Why putting the linear memory back is a full reset: QuickJS keeps all of its state (runtime,
+ * context, atoms, shapes, job queue, GC lists, the malloc heap and its free lists, the stack
+ * limit's counters) in that memory, and so does the C library (the sbrk break is a static). What
+ * lives outside it:
+ * - the wasm globals: the shadow-stack pointer, balanced again whenever a call returns normally;
+ *   a call that throws out of wasm (a trap, V8's own stack overflow) may leave it moved, so such
+ *   a run recycles the instance instead of restoring it;
+ * - the memory's size: it only grows. Pages past the image are not copied back; the restored
+ *   allocator treats them as unused and QuickJS initialises what it allocates there. A run that
+ *   grew the heap past the limit recycles the instance;
+ * - quickjs-emscripten's JS side: the runtime and context objects, the handles kept here (all
+ *   created before the image, never disposed, so the guest cannot free what they point to) and
+ *   the host-function table (the two functions below, made once: an execution creates none).
+ *   Handles an execution creates point into memory that the restore reclaims; they are dropped
+ *   with the execution, never disposed after it;
+ * - emscripten's JS glue: heap views (refreshed on growth), stdio buffers and timers, which
+ *   QuickJS without its std library never uses.
+ */
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { GUEST_PRELUDE } from "./_guest_prelude.ts";
+import type { MemoryImage } from "./_memory_image.ts";
+import { QuickJsInstance } from "./_quickjs_instance.ts";
+
+const GUEST_STACK_BYTES = 256 * 1024;
+const MB = 1024 * 1024;
+
+/** What the running execution answers for the snapshot's host functions and interrupt handler. */
+export interface GuestHooks {
+  interrupted(): boolean;
+  call(tool: QuickJSHandle, params: QuickJSHandle): QuickJSHandle;
+  log(args: QuickJSHandle[]): void;
+}
+
+export class GuestSnapshot {
+  #dirty = false;
+  readonly #image: MemoryImage;
+
+  private constructor(
+    /** The running execution's hooks, read by the host functions and the interrupt handler. */
+    private readonly slot: { hooks: GuestHooks | null },
+    readonly instance: QuickJsInstance,
+    readonly runtime: QuickJSRuntime,
+    readonly context: QuickJSContext,
+    /** The prelude's helpers: invoke, encode, describe, reseed. */
+    readonly api: { invoke: QuickJSHandle; encode: QuickJSHandle; describe: QuickJSHandle },
+    private readonly reseedFn: QuickJSHandle,
+  ) {
+    this.#image = instance.capture();
+  }
+
+  /** Loads an instance for `memoryMb`, prepares its runtime and context, and takes the image. */
+  static async create(memoryMb: number): Promise<GuestSnapshot> {
+    const instance = await QuickJsInstance.create(memoryMb);
+    const rt = instance.module.newRuntime();
+    rt.setMemoryLimit(memoryMb * MB);
+    rt.setMaxStackSize(GUEST_STACK_BYTES);
+    const ctx = rt.newContext();
+    const slot: { hooks: GuestHooks | null } = { hooks: null };
+    rt.setInterruptHandler(() => slot.hooks?.interrupted() ?? false);
+    const call = ctx.newFunction(
+      "call",
+      (tool, params) => slot.hooks?.call(tool, params) ?? ctx.undefined,
+    );
+    const log = ctx.newFunction("log", (...args) => slot.hooks?.log(args));
+    const prelude = ctx.unwrapResult(
+      ctx.evalCode(GUEST_PRELUDE, "kiln:prelude", { type: "global" }),
+    );
+    const api = ctx.unwrapResult(ctx.callFunction(prelude, ctx.undefined, call, log));
+    const [invoke, encode, describe, reseed] = [0, 1, 2, 3].map((i) => ctx.getProp(api, i));
+    prelude.dispose();
+    api.dispose();
+    // Settles the lazily cached handles the library keeps, so none is first made mid-execution.
+    void ctx.undefined;
+    return new GuestSnapshot(slot, instance, rt, ctx, { invoke, encode, describe }, reseed);
+  }
+
+  /** Bytes copied back after each execution. */
+  get imageBytes(): number {
+    return this.#image.copiedBytes;
+  }
+
+  /** Whether the memory is exactly the image (no execution ran since the last reset). */
+  pristine(): boolean {
+    return this.instance.holds(this.#image);
+  }
+
+  /**
+   * Starts an execution on the pristine state: the memory is put back first if an execution ran
+   * since, and the guest's `Math.random` gets a fresh seed.
+   */
+  begin(hooks: GuestHooks): void {
+    if (this.#dirty && !this.reset()) throw new Error("the snapshot could not be restored");
+    this.#dirty = true;
+    this.slot.hooks = hooks;
+    const seed = `[${nextSeedWords()}]`;
+    const ctx = this.context;
+    const result = ctx.newString(seed).consume((text) =>
+      ctx.callFunction(this.reseedFn, ctx.undefined, text)
+    );
+    ctx.unwrapResult(result).dispose();
+  }
+
+  /**
+   * Ends the execution in progress, if any, and puts the memory back to the image. False when
+   * that cannot be trusted to be complete: the snapshot must then be dropped.
+   */
+  reset(): boolean {
+    this.slot.hooks = null;
+    if (!this.#dirty) return true;
+    this.#dirty = false;
+    return this.instance.restore(this.#image);
+  }
+}
+
+/** CSPRNG words drawn in batches: one `getRandomValues` per 256 executions. */
+const seeds = new Uint32Array(1024);
+let seedAt = seeds.length;
+
+function nextSeedWords(): string {
+  if (seedAt >= seeds.length) {
+    crypto.getRandomValues(seeds);
+    seedAt = 0;
+  }
+  const words = seeds.subarray(seedAt, seedAt + 4);
+  seedAt += 4;
+  return words.join(",");
+}
