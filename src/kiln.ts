@@ -79,7 +79,7 @@ export interface KilnOptions {
   tiers?: TierDriver[];
   /** The deno binary isolate hosts run on (`KILN_DENO_PATH`; default: the running one). */
   denoPath?: string;
-  /** Start the default tiers' workers now rather than on first use (`kiln serve` does). */
+  /** Start the default tiers' workers ahead of first use (after `start()` with `deferStart`). */
   warmSandboxes?: boolean;
   /** The LLM gateway's profiles and embedded cassettes; absent, LLM calls are not configured. */
   llm?: { config: LlmConfig; cassettes?: Cassette[]; timers?: LlmTimers };

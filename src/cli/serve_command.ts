@@ -72,7 +72,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
     mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
     denoPath: Deno.env.get("KILN_DENO_PATH"),
-    warmSandboxes: true,
+    // QuickJS workers start with the first wasm execution: warm, they hold ~35 MB from the start.
+    warmSandboxes: false,
     llm: {
       config: llmConfigFromEnv(Deno.env.toObject()) ?? offlineLlmConfig,
       cassettes: supportDeskCassettes,
