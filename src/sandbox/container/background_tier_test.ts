@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KilnError, Lazy, silentLogger, systemClock } from "../../core/mod.ts";
+import { type KilnError, Lazy, silentLogger, systemClock } from "../../core/mod.ts";
 import type { ExecutionJob } from "../tier.ts";
 import { BackgroundContainerTier } from "./background_tier.ts";
 import { startContainerTier } from "./kiln_wiring.ts";
