@@ -36,7 +36,11 @@ import {
   type TierDriver,
   WasmTier,
 } from "./sandbox/mod.ts";
-import { type ContainerTier, startContainerTier } from "./sandbox/container/mod.ts";
+import {
+  BackgroundContainerTier,
+  type ContainerTier,
+  startContainerTier,
+} from "./sandbox/container/mod.ts";
 import {
   type ComponentInvoker,
   createWorkflowEngine,
@@ -75,12 +79,19 @@ export interface KilnOptions {
   tiers?: TierDriver[];
   /** The deno binary isolate hosts run on (`KILN_DENO_PATH`; default: the running one). */
   denoPath?: string;
-  /** Start the default tiers' workers now rather than on first use (`kiln serve` does). */
+  /** Start the default tiers' workers ahead of first use (after `start()` with `deferStart`). */
   warmSandboxes?: boolean;
   /** The LLM gateway's profiles and embedded cassettes; absent, LLM calls are not configured. */
   llm?: { config: LlmConfig; cassettes?: Cassette[]; timers?: LlmTimers };
   /** Start the container tier when Docker answers (default false; `kiln serve` turns it on). */
   containers?: boolean;
+  /**
+   * Leave what the first requests do not need to `kiln.start()`, called once the server listens
+   * (`kiln serve` does): the container tier, the example app's registration on a new data dir,
+   * resuming workflow runs, and warming the sandboxes. Until it is done, requests wait for it;
+   * only `GET /healthz` answers at once. Executions on the container tier wait for it to start.
+   */
+  deferStart?: boolean;
   /** Workflow engine settings: stdio MCP commands allowed, run retention. */
   workflows?: WorkflowSettings;
   /** Metric collector settings: flush interval and retention of `<dataDir>/metrics.db`. */
@@ -119,7 +130,7 @@ export interface Kiln {
   workflows: WorkflowEngine;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
-  /** The container tier, when Docker was reachable at start. */
+  /** The container tier, when Docker was reachable at start (not with `deferStart`). */
   containerTier?: ContainerTier;
   /** The metric collector at `<dataDir>/metrics.db`; flushed and closed last. */
   metrics: MetricCollector;
@@ -127,6 +138,11 @@ export interface Kiln {
   jitService: JitService;
   /** The optimization oracle: rules → TRIGGER_JIT / RECOMMEND_JIT. */
   oracle: Oracle;
+  /**
+   * Runs the start-up `deferStart` left (at once otherwise: a no-op). Resolves when requests no
+   * longer wait; the container tier and sandbox warm-up go on in the background.
+   */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -172,7 +188,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       appScopes: jitScopes,
     });
     await registry.load();
-    await registerOnFirstStart(store, registry, opts.firstStartApp, logger);
+    const deferred = opts.deferStart ?? false;
+    const go = Promise.withResolvers<void>();
+    if (!deferred) await registerOnFirstStart(store, registry, opts.firstStartApp, logger);
 
     if (opts.watch ?? true) {
       const watcher = watchRepos(join(opts.dataDir, "apps"), (appId) => {
@@ -191,15 +209,22 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const executionTokens = await ExecutionTokens.open(store, clock);
     // --- container tier: before the tools, which run core.linux in it ---
     const mcpRef = new Lazy<McpEndpoint>("the /mcp endpoint (container tier)");
-    const containers = await startContainerTier({
-      enabled: opts.containers ?? false,
-      dataDir: opts.dataDir,
-      logger,
-      clock,
-      registry,
-      mcp: mcpRef,
-    });
+    const startContainers = () =>
+      startContainerTier({
+        enabled: opts.containers ?? false,
+        dataDir: opts.dataDir,
+        logger,
+        clock,
+        registry,
+        mcp: mcpRef,
+      });
+    // Deferred, the tier starts after `start()`; the sandbox manager closes it.
+    const background = deferred && opts.containers
+      ? new BackgroundContainerTier(startContainers)
+      : undefined;
+    const containers = deferred ? null : await startContainers();
     if (containers) cleanups.unshift(() => containers.close());
+    const containerTier = background ?? containers?.tier;
     // --- end container tier ---
     const llm = new LlmGateway({
       config: opts.llm?.config ?? { profiles: {} },
@@ -226,7 +251,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const jitLoop = new Lazy<JitToolDeps>("the JIT loop behind core.jit.*");
     const tools = new ToolRegistry(
       { registry, logger, clock, metrics, invoker: appInvoker },
-      coreTools({ state, registry, llm, linux: containers?.tier, metrics, jit: jitLoop }),
+      coreTools({ state, registry, llm, linux: containerTier, metrics, jit: jitLoop }),
     );
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(
@@ -261,9 +286,12 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       version: VERSION,
       ...opts.workflows,
     });
-    const tiers = opts.tiers ?? defaultTiers(logger, opts);
+    const { tiers, warm } = opts.tiers ? { tiers: opts.tiers, warm: () => {} } : defaultTiers(
+      logger,
+      opts,
+    );
     const sandbox = new SandboxManager(
-      containers ? [...tiers, containers.tier] : tiers,
+      containerTier ? [...tiers, containerTier] : tiers,
       logger,
       metrics,
     );
@@ -359,9 +387,32 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       sandboxes: () => sandbox.overview(),
     });
     // Runs a crashed or stopped process left in flight go on from their checkpoints.
-    await workflows.resume();
+    const resume = () => workflows.resume();
+    if (opts.warmSandboxes && !deferred) warm();
+    let starting: Promise<void> | null = null;
+    if (deferred) {
+      starting = go.promise.then(async () => {
+        background?.begin();
+        await registerOnFirstStart(store, registry, opts.firstStartApp, logger).catch((err) =>
+          logger.error("registering the example app failed", { error: String(err) })
+        );
+        await resume().catch((err) =>
+          logger.error("resuming workflow runs failed", { error: String(err) })
+        );
+      }).finally(() => {
+        starting = null;
+        if (opts.warmSandboxes) warm();
+      });
+    } else {
+      await resume();
+    }
+    const fetch = app.fetch;
     return {
-      handler: app.fetch,
+      // While deferred start-up runs, requests wait for it; the liveness probe does not.
+      handler: (req) =>
+        starting === null || new URL(req.url).pathname === "/healthz"
+          ? fetch(req)
+          : starting.then(() => fetch(req)),
       registry,
       state,
       store,
@@ -377,6 +428,10 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       workflows,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
+      start: () => {
+        go.resolve();
+        return starting ?? Promise.resolve();
+      },
       metrics,
       jitService,
       oracle,
@@ -390,11 +445,13 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   }
 }
 
-/** The isolate and wasm tiers; warm, QuickJS workers start now, in the background. */
-function defaultTiers(logger: Logger, opts: KilnOptions): TierDriver[] {
+/** The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. */
+function defaultTiers(logger: Logger, opts: KilnOptions): { tiers: TierDriver[]; warm(): void } {
   const wasm = new WasmTier({ logger, components: new JcoComponentRunner() });
-  if (opts.warmSandboxes) wasm.warm();
-  return [new IsolateTier({ logger, denoPath: opts.denoPath }), wasm];
+  return {
+    tiers: [new IsolateTier({ logger, denoPath: opts.denoPath }), wasm],
+    warm: () => wasm.warm(),
+  };
 }
 
 async function registerOnFirstStart(

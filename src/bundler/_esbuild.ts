@@ -1,5 +1,4 @@
-import esbuildWasm from "./_esbuild_wasm.js";
-import * as esbuild from "esbuild-wasm/esm/browser.js";
+import type { BuildResult, Loader, Plugin } from "esbuild-wasm/esm/browser.js";
 import { KilnError, quote } from "../core/mod.ts";
 import { normalizeDefinitionPath } from "../state/mod.ts";
 import { sha256 } from "./_hash.ts";
@@ -23,7 +22,7 @@ export interface EsmBundle {
   inputs: Map<string, string>;
 }
 
-const LOADERS: Record<string, esbuild.Loader> = {
+const LOADERS: Record<string, Loader> = {
   ts: "ts",
   mts: "ts",
   tsx: "tsx",
@@ -33,14 +32,23 @@ const LOADERS: Record<string, esbuild.Loader> = {
   json: "json",
 };
 
-let ready: Promise<void> | null = null;
+type Esbuild = typeof import("esbuild-wasm/esm/browser.js");
+let ready: Promise<Esbuild> | null = null;
 
-/** esbuild's wasm build starts once per process, on the first build (~100 ms), never at import. */
-function initialize(): Promise<void> {
-  ready ??= esbuild.initialize({ wasmModule: esbuildWasm, worker: false }).catch((err) => {
-    ready = null;
-    throw err;
-  });
+/**
+ * esbuild's wasm build starts once per process, on the first build (~100 ms), never at import:
+ * its code and its compiled module (tens of MB resident) load only when something is built.
+ * The specifiers stay literal so `deno compile` embeds them.
+ */
+function initialize(): Promise<Esbuild> {
+  ready ??= Promise.all([import("esbuild-wasm/esm/browser.js"), import("./_esbuild_wasm.js")])
+    .then(async ([esbuild, wasm]) => {
+      await esbuild.initialize({ wasmModule: wasm.default, worker: false });
+      return esbuild;
+    }).catch((err) => {
+      ready = null;
+      throw err;
+    });
   return ready;
 }
 
@@ -50,9 +58,9 @@ function initialize(): Promise<void> {
  * no packages, no network modules and no host files, so what runs is exactly what Git holds.
  */
 export async function bundleEsm(entry: string, read: ReadFile): Promise<EsmBundle> {
-  await initialize();
+  const esbuild = await initialize();
   const inputs = new Map<string, string>();
-  let result: esbuild.BuildResult<{ metafile: true; write: false }>;
+  let result: BuildResult<{ metafile: true; write: false }>;
   try {
     result = await esbuild.build({
       entryPoints: [entry],
@@ -79,7 +87,7 @@ export async function bundleEsm(entry: string, read: ReadFile): Promise<EsmBundl
  * for tiers that evaluate scripts rather than modules.
  */
 export async function esmToIife(entry: string, esm: string): Promise<string> {
-  await initialize();
+  const esbuild = await initialize();
   try {
     const out = await esbuild.transform(esm, {
       format: "iife",
@@ -95,7 +103,7 @@ export async function esmToIife(entry: string, esm: string): Promise<string> {
   }
 }
 
-function appFilesPlugin(read: ReadFile, inputs: Map<string, string>): esbuild.Plugin {
+function appFilesPlugin(read: ReadFile, inputs: Map<string, string>): Plugin {
   return {
     name: "kiln-app-files",
     setup(build) {

@@ -1,9 +1,5 @@
 import { VERSION } from "../core/mod.ts";
-import { appCommand } from "./app_commands.ts";
-import { jitCommand } from "./jit_commands.ts";
 import { CliError, consoleIo, type Io } from "./_output.ts";
-import { serveCommand } from "./serve_command.ts";
-import { sandboxCommand } from "./sandbox_commands.ts";
 
 export const HELP = `Kiln ${VERSION}: a runtime host for LLM-native applications
 
@@ -22,15 +18,18 @@ Run "kiln <command> --help" for a command's options.`;
 export async function runCli(args: string[], io: Io = consoleIo): Promise<number> {
   const [command, ...rest] = args;
   try {
+    // Each command's module loads only when it runs: `kiln app list` needs no sandbox tiers, and
+    // `kiln serve` no Docker client for image builds. The specifiers stay literal so
+    // `deno compile` embeds them.
     switch (command) {
       case "serve":
-        return await serveCommand(rest, io);
+        return await (await import("./serve_command.ts")).serveCommand(rest, io);
       case "app":
-        return await appCommand(rest, io);
+        return await (await import("./app_commands.ts")).appCommand(rest, io);
       case "jit":
-        return await jitCommand(rest, io);
+        return await (await import("./jit_commands.ts")).jitCommand(rest, io);
       case "sandbox":
-        return await sandboxCommand(rest, io);
+        return await (await import("./sandbox_commands.ts")).sandboxCommand(rest, io);
       case "version":
       case "--version":
         io.out(VERSION);

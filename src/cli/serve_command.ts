@@ -72,12 +72,15 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
     mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
     denoPath: Deno.env.get("KILN_DENO_PATH"),
-    warmSandboxes: true,
+    // QuickJS workers start with the first wasm execution: warm, they hold ~35 MB from the start.
+    warmSandboxes: false,
     llm: {
       config: llmConfigFromEnv(Deno.env.toObject()) ?? offlineLlmConfig,
       cassettes: supportDeskCassettes,
     },
     containers: Deno.env.get("KILN_CONTAINERS") !== "off",
+    // Listen first: Docker, the example app and workflow runs start once the port is open.
+    deferStart: true,
     workflows: { mcpCommands: listFromEnv("KILN_WORKFLOW_MCP_COMMANDS") },
   });
   const abort = new AbortController();
@@ -93,11 +96,13 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   }
   io.out(`data dir: ${dataDir}`);
   io.out(`Kiln ${VERSION} listening on ${server.url}`);
+  const started = kiln.start();
   // Open MCP streams would hold `server.finished` forever; end them before the listener.
   const stop = () => void kiln.mcp.close().finally(() => abort.abort());
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+  await started;
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   await kiln.close();

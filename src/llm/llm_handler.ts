@@ -51,7 +51,7 @@ export function llmHandler(deps: LlmHandlerDeps): HandlerKind {
       const { context, limits, host } = bound;
       return await deps.sandbox.execute("container", {
         request: { requestId, requestData, context, taskDetails: component.taskDetails },
-        code: llmTaskCode(component),
+        code: await llmTaskCode(component),
         limits,
         host,
         ...(signal ? { signal } : {}),

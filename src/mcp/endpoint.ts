@@ -26,9 +26,6 @@ import { SessionTable } from "./_sessions.ts";
 import { plainLegacy, readJson, rpcError, withHeaders } from "./_wire.ts";
 import type { ToolCatalog } from "./tool.ts";
 
-/** The paths the HTTP app hands to the MCP endpoint. */
-export const MCP_PATHS = ["/mcp", RESOURCE_METADATA_PATH, `${RESOURCE_METADATA_PATH}/mcp`];
-
 /** What `/mcp` is built from. */
 export interface McpEndpointOptions {
   catalog: ToolCatalog;

@@ -1,6 +1,5 @@
 import { gunzipSync } from "node:zlib";
 import { Buffer } from "node:buffer";
-import tar from "tar-stream";
 import { KilnError, quote } from "../core/mod.ts";
 
 /** One tar entry; content is empty for anything but regular files. */
@@ -23,6 +22,9 @@ export async function readTarball(bytes: Uint8Array, maxBytes: number): Promise<
       `the upload is not a readable gzip stream: ${(err as Error).message}`,
     );
   }
+  // tar-stream (and its stream stack) loads on the first upload; the specifier stays literal
+  // so `deno compile` embeds it.
+  const { default: tar } = await import("tar-stream");
   const extract = tar.extract();
   const entries: TarEntry[] = [];
   const done = new Promise<void>((resolve, reject) => {

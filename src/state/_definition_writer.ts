@@ -1,5 +1,5 @@
-import git from "isomorphic-git";
 import fs from "node:fs";
+import { isoGit } from "./_isogit.ts";
 import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
@@ -94,7 +94,7 @@ export class DefinitionWriter {
         continue;
       }
       const blob = this.encode(path, change.content);
-      const oid = await git.writeBlob({ fs, gitdir: repo.gitdir, blob });
+      const oid = await (await isoGit()).writeBlob({ fs, gitdir: repo.gitdir, blob });
       const old = baseFiles.get(path)?.mode;
       entries.set(path, { oid, mode: old === "100755" ? old : "100644" });
       texts.set(path, change.content);
@@ -133,7 +133,7 @@ export class DefinitionWriter {
         { issues },
       );
     }
-    return await git.writeCommit({
+    return await (await isoGit()).writeCommit({
       fs,
       gitdir: repo.gitdir,
       commit: {

@@ -1,5 +1,5 @@
-import git from "isomorphic-git";
 import fs from "node:fs";
+import { isoGit } from "./_isogit.ts";
 import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { ByteLru } from "./_lru.ts";
 import { GitCorrupt } from "./_git_errors.ts";
@@ -145,8 +145,10 @@ export class GitObjects {
 
   /** The branch head as it is on disk now (loose or packed ref), null for an empty repo. */
   async headFromDisk(repo: Repo): Promise<string | null> {
+    const plain = await plainHead(repo.gitdir);
+    if (plain !== undefined) return plain;
     try {
-      return await git.resolveRef({ fs, gitdir: repo.gitdir, ref: MAIN_REF });
+      return await (await isoGit()).resolveRef({ fs, gitdir: repo.gitdir, ref: MAIN_REF });
     } catch (err) {
       if (gitErrorCode(err) === "NotFoundError") return null;
       throw err;
@@ -171,7 +173,7 @@ export class GitObjects {
     for (const ref of candidates) {
       let oid: string;
       try {
-        oid = await git.resolveRef({ fs, gitdir: repo.gitdir, ref });
+        oid = await (await isoGit()).resolveRef({ fs, gitdir: repo.gitdir, ref });
       } catch (err) {
         if (gitErrorCode(err) === "NotFoundError") continue;
         throw err;
@@ -196,4 +198,33 @@ function notFound(revision: string): KilnError {
   return new KilnError("REVISION_NOT_FOUND", `no commit ${quote(revision)} in the repository`, {
     revision,
   });
+}
+
+/**
+ * `refs/heads/main` read directly when it is a plain loose or packed ref (what Kiln and stock Git
+ * write), so starting and syncing need no Git library; undefined for anything else (a symbolic
+ * ref, an unreadable file), which isomorphic-git resolves.
+ */
+async function plainHead(gitdir: string): Promise<string | null | undefined> {
+  const loose = await readIfExists(`${gitdir}/${MAIN_REF}`);
+  if (loose !== null) {
+    const oid = loose.trim();
+    return FULL_OID.test(oid) ? oid : undefined;
+  }
+  const packed = await readIfExists(`${gitdir}/packed-refs`);
+  if (packed === null) return null;
+  for (const line of packed.split("\n")) {
+    const [oid, name] = line.trim().split(" ");
+    if (name === MAIN_REF) return FULL_OID.test(oid) ? oid : undefined;
+  }
+  return null;
+}
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
 }

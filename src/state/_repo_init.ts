@@ -1,5 +1,5 @@
-import git from "isomorphic-git";
 import fs from "node:fs";
+import { isoGit } from "./_isogit.ts";
 import { LIMITS } from "../core/mod.ts";
 
 /**
@@ -67,7 +67,7 @@ export async function initBareRepo(gitdir: string): Promise<void> {
   await Deno.mkdir(parent, { recursive: true });
   const tmp = `${parent}/.${gitdir.slice(slash + 1)}.init-${crypto.randomUUID()}`;
   try {
-    await git.init({ fs, gitdir: tmp, bare: true, defaultBranch: "main" });
+    await (await isoGit()).init({ fs, gitdir: tmp, bare: true, defaultBranch: "main" });
     await configureRepo(tmp);
     await Deno.rename(tmp, gitdir);
   } finally {
@@ -80,10 +80,13 @@ export async function initBareRepo(gitdir: string): Promise<void> {
  * opens a repo an older Kiln (or an operator) set up. Writes only what differs.
  */
 export async function configureRepo(gitdir: string): Promise<void> {
-  for (const [path, value] of repoConfig()) {
-    const current = await git.getConfig({ fs, gitdir, path });
-    if (current !== value && String(current) !== String(value)) {
-      await git.setConfig({ fs, gitdir, path, value });
+  if (!(await configIsCurrent(gitdir))) {
+    const git = await isoGit();
+    for (const [path, value] of repoConfig()) {
+      const current = await git.getConfig({ fs, gitdir, path });
+      if (current !== value && String(current) !== String(value)) {
+        await git.setConfig({ fs, gitdir, path, value });
+      }
     }
   }
   const hook = `${gitdir}/hooks/pre-receive`;
@@ -99,4 +102,39 @@ export async function configureRepo(gitdir: string): Promise<void> {
   const tmp = `${hook}.${crypto.randomUUID()}`;
   await Deno.writeTextFile(tmp, text, { mode: 0o755 });
   await Deno.rename(tmp, hook);
+}
+
+/**
+ * True when the repo's config already holds exactly `repoConfig()`, read from plain
+ * `key = value` lines (what Git and Kiln write), so opening a configured repo needs no Git
+ * library. Anything unusual (subsections, quoting, comments after values) answers false, and
+ * isomorphic-git reads and writes the config as before.
+ */
+async function configIsCurrent(gitdir: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${gitdir}/config`);
+  } catch {
+    return false;
+  }
+  const values = new Map<string, string>();
+  let section = "";
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
+    const header = /^\[([A-Za-z0-9-]+)\]$/.exec(line);
+    if (header) {
+      section = header[1].toLowerCase();
+      continue;
+    }
+    const entry = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*([^\s"#;\\]*)$/.exec(line);
+    if (!entry || section === "") return false;
+    const key = `${section}.${entry[1].toLowerCase()}`;
+    if (values.has(key)) return false;
+    values.set(key, entry[2]);
+  }
+  return repoConfig().every(([path, value]) => {
+    const got = values.get(path.toLowerCase());
+    return value === undefined ? got === undefined : got === String(value);
+  });
 }

@@ -40,3 +40,28 @@ Deno.test("configureRepo() brings an older repo up to date and leaves a current 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("configureRepo() repairs a config stock git changed, and reads a current one as is", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kiln-init-" });
+  try {
+    const gitdir = `${dir}/shop.git`;
+    await initBareRepo(gitdir);
+    const stock = (...args: string[]) =>
+      new Deno.Command("git", { args: ["--git-dir", gitdir, "config", ...args] }).output();
+    await stock("receive.fsckObjects", "false");
+    await stock("core.symlinks", "true");
+    await configureRepo(gitdir);
+    const config = (path: string) => git.getConfig({ fs, gitdir, path });
+    assert.equal(String(await config("receive.fsckObjects")), "true");
+    assert.equal(await config("core.symlinks"), undefined);
+    const text = await Deno.readTextFile(`${gitdir}/config`);
+    await configureRepo(gitdir);
+    assert.equal(
+      await Deno.readTextFile(`${gitdir}/config`),
+      text,
+      "a current config is left as is",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,9 +1,20 @@
-import { createClient, ErrorReply } from "redis";
+import type { createClient } from "redis";
 import { type Clock, type JsonValue, KilnError, quote, systemClock } from "../core/mod.ts";
 import type { StoreDriver, StoreEntry } from "./store.ts";
 import { ttlMillis } from "./_ttl.ts";
 
 type Client = ReturnType<typeof createClient>;
+
+/**
+ * The Redis client library, loaded by the first `connect`: a node on the embedded store never
+ * holds it (it is tens of MB resident). The specifier stays literal so `deno compile` embeds it.
+ */
+let redis: typeof import("redis") | undefined;
+
+/** A Redis error reply; false before any connection (no reply can exist yet). */
+function isErrorReply(err: unknown): err is Error {
+  return redis !== undefined && err instanceof redis.ErrorReply;
+}
 
 /** Shortest `%.Ng` form that reads back as the same double, so JSON numbers keep full precision. */
 const LUA_FMT = `
@@ -97,8 +108,9 @@ export class RedisStore implements StoreDriver {
     }
     let connected = false;
     let client: Client;
+    redis ??= await import("redis");
     try {
-      client = createClient({
+      client = redis.createClient({
         url,
         disableOfflineQueue: true,
         socket: {
@@ -234,7 +246,7 @@ export class RedisStore implements StoreDriver {
     try {
       return await this.#client.evalSha(this.#shas[name], { keys, arguments: args });
     } catch (err) {
-      if (!(err instanceof ErrorReply && err.message.startsWith("NOSCRIPT"))) throw err;
+      if (!(isErrorReply(err) && err.message.startsWith("NOSCRIPT"))) throw err;
       return await this.#client.eval(SCRIPTS[name], { keys, arguments: args });
     }
   }
@@ -247,7 +259,7 @@ export class RedisStore implements StoreDriver {
       if (err instanceof SyntaxError) {
         throw new KilnError("INTERNAL", `Redis at ${this.#where} holds a value Kiln did not write`);
       }
-      if (err instanceof ErrorReply) {
+      if (isErrorReply(err)) {
         throw new KilnError(
           "INTERNAL",
           `Redis at ${this.#where} refused a command: ${err.message}`,

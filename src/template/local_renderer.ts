@@ -1,6 +1,8 @@
 import { LIMITS } from "../core/mod.ts";
-import { renderParts } from "./_nunjucks_env.ts";
 import type { TemplateRenderer } from "./renderer.ts";
+
+/** nunjucks loads on the first local render: Kiln's own process never renders locally. */
+let env: Promise<typeof import("./_nunjucks_env.ts")> | undefined;
 
 /**
  * Renders on the calling thread, with the output cap but no deadline or heap limit: only for code
@@ -8,11 +10,8 @@ import type { TemplateRenderer } from "./renderer.ts";
  * process renders through `ProcessRenderer`.
  */
 export const localRenderer: TemplateRenderer = {
-  render(job) {
-    try {
-      return Promise.resolve(renderParts(job.parts, job.vars, LIMITS["template.output"]));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async render(job) {
+    const { renderParts } = await (env ??= import("./_nunjucks_env.ts"));
+    return renderParts(job.parts, job.vars, LIMITS["template.output"]);
   },
 };

@@ -4,12 +4,12 @@
  * declaration and closed when the declaration changes. Running a command on the host is the
  * operator's decision: only commands on the allowlist start.
  */
-import { Client } from "@modelcontextprotocol/sdk/client";
+import type { Client } from "@modelcontextprotocol/sdk/client";
 // The 1.x package maps `./*` types to `*.js.d.ts`, which do not exist: name the types explicitly.
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import type { StdioClientTransport as StdioTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { StreamableHTTPClientTransport as HttpTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
 import { type JsonValue, KilnError, type Logger, quote } from "../core/mod.ts";
 import { StepFailed } from "./_frame.ts";
@@ -108,6 +108,8 @@ export class ExternalMcpServers {
   }
 
   async #connect(decl: McpServerDeclaration): Promise<Client> {
+    // The SDK client loads on the first connection: most Kiln nodes never make one.
+    const { Client } = await import("@modelcontextprotocol/sdk/client");
     const client = new Client({ name: "kiln-workflow", version: this.#o.version });
     if ("command" in decl) {
       const allow = this.#o.allowCommands ?? [];
@@ -129,6 +131,9 @@ export class ExternalMcpServers {
       });
       await client.connect(transport);
     } else {
+      const { StreamableHTTPClientTransport } = await import(
+        "@modelcontextprotocol/sdk/client/streamableHttp.js"
+      ) as { StreamableHTTPClientTransport: typeof HttpTransport };
       const transport = new StreamableHTTPClientTransport(new URL(decl.url), {
         requestInit: { headers: decl.headers ?? {} },
       });

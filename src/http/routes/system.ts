@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { docsAssets, docsHtml, docsInit } from "../docs_page.ts";
+import { docsAsset, docsHtml, docsInit } from "../docs_page.ts";
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
 
@@ -29,8 +29,8 @@ export function systemRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     "/docs/assets/init.js",
     (c) => c.body(docsInit, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
   );
-  app.get("/docs/assets/:name", (c) => {
-    const asset = docsAssets[c.req.param("name") as keyof typeof docsAssets];
+  app.get("/docs/assets/:name", async (c) => {
+    const asset = await docsAsset(c.req.param("name"));
     if (!asset) return c.notFound();
     return c.body(asset.body, 200, {
       "Content-Type": asset.type,

@@ -1,4 +1,3 @@
-import Dockerode from "dockerode";
 import { KilnError } from "../../core/mod.ts";
 import type { ContainerSpec, ContainerState, ContainerSummary, DockerApi } from "./docker_api.ts";
 
@@ -39,19 +38,31 @@ interface DockerodeLike {
 
 /** The Docker Engine over its Unix socket through dockerode (verified under Deno, ADR 0006). */
 export class DockerodeApi implements DockerApi {
-  readonly #docker: DockerodeLike;
+  readonly #socketPath: string;
+  #client?: Promise<DockerodeLike>;
 
   constructor(socketPath = Deno.env.get("DOCKER_SOCKET") ?? "/var/run/docker.sock") {
-    this.#docker = new Dockerode({ socketPath }) as unknown as DockerodeLike;
+    this.#socketPath = socketPath;
+  }
+
+  /**
+   * dockerode (and its HTTP and stream dependencies) loads on the first call, so a node that never
+   * reaches Docker never holds it. The specifier stays literal so `deno compile` embeds it.
+   */
+  get #docker(): Promise<DockerodeLike> {
+    this.#client ??= import("dockerode").then((m) =>
+      new m.default({ socketPath: this.#socketPath }) as unknown as DockerodeLike
+    );
+    return this.#client;
   }
 
   async ping(): Promise<void> {
-    await this.#docker.ping();
+    await (await this.#docker).ping();
   }
 
   async imageExists(image: string): Promise<boolean> {
     try {
-      await this.#docker.getImage(image).inspect();
+      await (await this.#docker).getImage(image).inspect();
       return true;
     } catch (err) {
       if (statusOf(err) === 404) return false;
@@ -61,7 +72,7 @@ export class DockerodeApi implements DockerApi {
 
   async imageId(image: string): Promise<string | null> {
     try {
-      return (await this.#docker.getImage(image).inspect()).Id;
+      return (await (await this.#docker).getImage(image).inspect()).Id;
     } catch (err) {
       if (statusOf(err) === 404) return null;
       throw err;
@@ -70,7 +81,7 @@ export class DockerodeApi implements DockerApi {
 
   async imageLabels(image: string): Promise<Record<string, string> | null> {
     try {
-      return (await this.#docker.getImage(image).inspect()).Config?.Labels ?? {};
+      return (await (await this.#docker).getImage(image).inspect()).Config?.Labels ?? {};
     } catch (err) {
       if (statusOf(err) === 404) return null;
       throw err;
@@ -78,7 +89,7 @@ export class DockerodeApi implements DockerApi {
   }
 
   async run(spec: ContainerSpec): Promise<string> {
-    const container = await this.#docker.createContainer({
+    const container = await (await this.#docker).createContainer({
       name: spec.name,
       Image: spec.image,
       Labels: spec.labels,
@@ -117,7 +128,7 @@ export class DockerodeApi implements DockerApi {
 
   async inspect(id: string): Promise<ContainerState | null> {
     try {
-      const info = await this.#docker.getContainer(id).inspect();
+      const info = await (await this.#docker).getContainer(id).inspect();
       const s = info.State;
       return {
         running: s.Running,
@@ -134,7 +145,7 @@ export class DockerodeApi implements DockerApi {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.#docker.getContainer(id).remove({ force: true, v: true });
+      await (await this.#docker).getContainer(id).remove({ force: true, v: true });
     } catch (err) {
       const status = statusOf(err);
       if (status === 404 || status === 409) return; // gone, or removal already in progress
@@ -143,7 +154,7 @@ export class DockerodeApi implements DockerApi {
   }
 
   async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
-    const found = await this.#docker.listContainers({
+    const found = await (await this.#docker).listContainers({
       all: true,
       filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
     });
@@ -156,19 +167,20 @@ export class DockerodeApi implements DockerApi {
   }
 
   async wait(id: string): Promise<number> {
-    const out = await this.#docker.getContainer(id).wait();
+    const out = await (await this.#docker).getContainer(id).wait();
     return out.StatusCode;
   }
 
   async build(context: Uint8Array, tag: string, onLine: (line: string) => void): Promise<void> {
     const { Readable } = await import("node:stream");
-    const stream = await this.#docker.buildImage(Readable.from([context]), {
+    const docker = await this.#docker;
+    const stream = await docker.buildImage(Readable.from([context]), {
       t: tag,
       rm: true,
       forcerm: true,
     });
     await new Promise<void>((resolve, reject) => {
-      this.#docker.modem.followProgress(
+      docker.modem.followProgress(
         stream,
         (err: Error | null, output: { error?: string }[]) => {
           const failed = err ?? output.find((o) => o.error)?.error;
@@ -185,7 +197,7 @@ export class DockerodeApi implements DockerApi {
 
   async removeImage(image: string, opts: { force?: boolean } = {}): Promise<void> {
     try {
-      await this.#docker.getImage(image).remove({ force: opts.force ?? false });
+      await (await this.#docker).getImage(image).remove({ force: opts.force ?? false });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }

@@ -6,7 +6,6 @@
  */
 import { KilnError } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
-import WORKER_BUNDLE from "../../generated/quickjs_worker.bundle.js" with { type: "text" };
 import type { ExecutionHost } from "../tier.ts";
 import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
 
@@ -26,7 +25,11 @@ interface ActiveRun {
 }
 
 /** The worker as one script (see scripts/bundle_workers.ts), so it loads with no read access. */
-let workerUrl: string | undefined;
+/**
+ * The worker's script as a blob URL. The bundle (QuickJS and its wasm, ~0.9 MB of source) loads
+ * with the first worker, not with Kiln; the specifier stays literal so `deno compile` embeds it.
+ */
+let workerUrl: Promise<string> | undefined;
 
 export class QuickJsWorker {
   #dead = false;
@@ -45,9 +48,10 @@ export class QuickJsWorker {
   }
 
   /** Starts a worker and waits until QuickJS is loaded in it. */
-  static spawn(startTimeoutMs: number): Promise<QuickJsWorker> {
-    workerUrl ??= URL.createObjectURL(new Blob([WORKER_BUNDLE], { type: "text/javascript" }));
-    const url = workerUrl;
+  static async spawn(startTimeoutMs: number): Promise<QuickJsWorker> {
+    workerUrl ??= import("../../generated/quickjs_worker.bundle.js", { with: { type: "text" } })
+      .then((m) => URL.createObjectURL(new Blob([m.default], { type: "text/javascript" })));
+    const url = await workerUrl;
     return new Promise<QuickJsWorker>((resolve, reject) => {
       const handle = new QuickJsWorker(
         new Worker(url, { type: "module", deno: { permissions: "none" } }),

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { minimalApp, startKiln } from "./_support/kiln.ts";
+
+const settled = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms))]);
+
+Deno.test("with deferStart, /healthz answers at once and other requests wait for start()", async () => {
+  const t = await startKiln({ deferStart: true, firstStartApp: minimalApp("shop") });
+  try {
+    const health = await t.call("GET", "/healthz", undefined, null);
+    assert.equal(health.status, 200);
+    const pending = t.call("GET", "/v1/apps/shop");
+    assert.equal(await settled(pending, 200), false, "a request waits for the deferred start-up");
+    await t.kiln.start();
+    const app = await pending;
+    assert.equal(app.status, 200, JSON.stringify(app.json));
+    assert.equal(app.json.appId, "shop", "the first-start app is registered before it answers");
+    assert.equal((await t.call("GET", "/v1/apps/shop")).status, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("without deferStart, createKiln() has done its start-up when it returns", async () => {
+  const t = await startKiln({ firstStartApp: minimalApp("shop") });
+  try {
+    assert.equal((await t.call("GET", "/v1/apps/shop")).status, 200);
+    await t.kiln.start();
+  } finally {
+    await t.close();
+  }
+});
