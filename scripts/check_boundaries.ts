@@ -21,7 +21,22 @@ import { dirname, join, relative, resolve } from "node:path";
  * Each top-level folder of `src/`, bottom to top, with the folders it may import. The order is
  * the layer diagram of `docs/architecture.md`; keep the two together.
  */
-export const LAYERS: Record<string, readonly string[]> = {
+export const LAYERS: Record<string, readonly string[]> = {};
+/** The engines' layers, and everything serving code may build on. */
+const ENGINES = [
+  "core",
+  "models",
+  "metrics",
+  "schema",
+  "state",
+  "auth",
+  "registry",
+  "sandbox",
+  "mcp",
+  "router",
+  "llm",
+];
+Object.assign(LAYERS, {
   core: [],
   models: ["core"],
   metrics: ["core", "models"],
@@ -36,72 +51,12 @@ export const LAYERS: Record<string, readonly string[]> = {
   bundler: ["core", "models", "state", "sandbox", "router"],
   llm: ["core", "models", "metrics", "schema", "template", "state", "sandbox", "mcp", "router"],
   workflow: ["core", "models", "schema", "auth", "state", "registry", "mcp", "router"],
-  jit: [
-    "core",
-    "models",
-    "metrics",
-    "schema",
-    "state",
-    "auth",
-    "registry",
-    "sandbox",
-    "mcp",
-    "router",
-    "bundler",
-    "llm",
-  ],
-  tools: [
-    "core",
-    "models",
-    "metrics",
-    "schema",
-    "state",
-    "auth",
-    "registry",
-    "sandbox",
-    "mcp",
-    "router",
-    "llm",
-    "workflow",
-    "jit",
-  ],
+  jit: [...ENGINES, "bundler"],
+  tools: [...ENGINES, "workflow", "jit"],
   admin: ["core", "models", "auth", "state"],
-  http: [
-    "core",
-    "models",
-    "metrics",
-    "schema",
-    "state",
-    "auth",
-    "registry",
-    "sandbox",
-    "mcp",
-    "router",
-    "llm",
-    "workflow",
-    "jit",
-    "tools",
-    "admin",
-  ],
-  cli: [
-    "core",
-    "models",
-    "metrics",
-    "schema",
-    "state",
-    "auth",
-    "registry",
-    "sandbox",
-    "mcp",
-    "router",
-    "llm",
-    "workflow",
-    "jit",
-    "tools",
-    "admin",
-    "http",
-  ],
-};
+  http: [...ENGINES, "workflow", "jit", "tools", "admin"],
+  cli: [...ENGINES, "workflow", "jit", "tools", "admin", "http"],
+});
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/g;
 const DYNAMIC = /import\(\s*["']([^"']+)["']\s*\)/g;
