@@ -17,12 +17,7 @@
  */
 import { dirname, join, relative, resolve } from "node:path";
 
-/**
- * Each top-level folder of `src/`, bottom to top, with the folders it may import. The order is
- * the layer diagram of `docs/architecture.md`; keep the two together.
- */
-export const LAYERS: Record<string, readonly string[]> = {};
-/** The engines' layers, and everything serving code may build on. */
+/** The engines' layers: what the JIT loop, the tool sets and the edges build on. */
 const ENGINES = [
   "core",
   "models",
@@ -36,7 +31,11 @@ const ENGINES = [
   "router",
   "llm",
 ];
-Object.assign(LAYERS, {
+/**
+ * Each top-level folder of `src/`, bottom to top, with the folders it may import. The order is
+ * the layer diagram of `docs/architecture.md`; keep the two together.
+ */
+export const LAYERS: Record<string, readonly string[]> = {
   core: [],
   models: ["core"],
   metrics: ["core", "models"],
@@ -56,7 +55,7 @@ Object.assign(LAYERS, {
   admin: ["core", "models", "auth", "state"],
   http: [...ENGINES, "workflow", "jit", "tools", "admin"],
   cli: [...ENGINES, "workflow", "jit", "tools", "admin", "http"],
-});
+};
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/g;
 const DYNAMIC = /import\(\s*["']([^"']+)["']\s*\)/g;
