@@ -217,9 +217,10 @@ export class IsolateTier implements TierDriver {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#spareExpiry);
-    const starts = [...this.#spareStarts];
+    // Started spares as well as starting ones: a killed process is gone only once it is reaped.
+    const spares = new Set([...this.#spares.map((s) => s.host), ...this.#spareStarts]);
     this.#dropSpares();
-    await Promise.allSettled(starts.map((s) => s.then((host) => host.exited)));
+    await Promise.allSettled([...spares].map((s) => s.then((host) => host.exited)));
     const exits: Promise<void>[] = [];
     for (const app of this.#hosts.values()) {
       clearTimeout(app.idleTimer);
