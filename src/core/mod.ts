@@ -12,6 +12,7 @@ export { levelFromEnv, Logger, silentLogger } from "./log.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
+export { removeTree } from "./remove_tree.ts";
 export { VERSION } from "./version.ts";
 export { Lazy } from "./lazy.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";

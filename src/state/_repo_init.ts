@@ -98,7 +98,10 @@ export async function configureRepo(gitdir: string): Promise<void> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   if (existing === text) return;
-  await Deno.mkdir(`${gitdir}/hooks`, { recursive: true });
+  // Not recursive: a repo removed meanwhile must stay removed, not come back as `hooks/`.
+  await Deno.mkdir(`${gitdir}/hooks`).catch((err) => {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  });
   const tmp = `${hook}.${crypto.randomUUID()}`;
   await Deno.writeTextFile(tmp, text, { mode: 0o755 });
   await Deno.rename(tmp, hook);

@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import { KilnError, quote } from "../core/mod.ts";
+import { KilnError, quote, removeTree } from "../core/mod.ts";
 import { AppId } from "../models/mod.ts";
 
 /** Largest file `core.filesystem.*` reads or writes in one call. */
@@ -59,9 +59,7 @@ export class AppVolumes {
 
   /** Removes `appId`'s volume and everything in it (when the app is deregistered). */
   async remove(appId: string): Promise<void> {
-    await Deno.remove(this.dirOf(appId), { recursive: true }).catch((err) => {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-    });
+    await removeTree(this.dirOf(appId));
   }
 
   /** Resolves `path` inside the volume, refusing escapes and any symlinked component. */

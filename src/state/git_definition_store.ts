@@ -1,4 +1,4 @@
-import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
+import { type Clock, KilnError, quote, removeTree, systemClock } from "../core/mod.ts";
 import type {
   CommitInfo,
   DefinitionIssue,
@@ -65,9 +65,7 @@ export class GitDefinitionStore implements DefinitionStore {
     const gitdir = this.#repos.path(appId);
     await this.#commits.mutex.run(appId, async () => {
       this.#repos.forget(appId);
-      await Deno.remove(gitdir, { recursive: true }).catch((err) => {
-        if (!(err instanceof Deno.errors.NotFound)) throw err;
-      });
+      await removeTree(gitdir);
     });
   }
 
