@@ -99,7 +99,9 @@ export async function jitCommand(args: string[], io: Io): Promise<number> {
         return 0;
       }
       let shown = 0;
-      const path = `${base()}/generations/${encodeURIComponent(gen.generationId)}`;
+      const path = `/v1/apps/${encodeURIComponent(appId)}/optimization/generations/${
+        encodeURIComponent(gen.generationId)
+      }`;
       while (true) {
         gen = await callApi(remote, "GET", path) as Generation;
         if (!values.json) {
