@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { callApi, DEFAULT_URL, type Remote } from "./_client.ts";
+import { callApi, DEFAULT_URL } from "./_client.ts";
+import { resolveRemote } from "./_command.ts";
 import { CliError, type Io } from "./_output.ts";
 
 export const JIT_HELP = `Usage: kiln jit <command> APP [COMPONENT] [options]
@@ -15,7 +16,8 @@ Options:
   --reason TEXT  Why (generate, rollback; kept in the audit log)
   --wait         generate: print progress until the gate decides
   --url URL      Kiln's address (default $KILN_URL or ${DEFAULT_URL})
-  --token TOKEN  Admin token or app key (default $KILN_ADMIN_TOKEN)
+  --token TOKEN  Admin token or app key (default $KILN_ADMIN_TOKEN, the profile)
+  --profile NAME A profile saved by kiln login
   --json         Print raw JSON
   -h, --help     Show this help`;
 
@@ -47,6 +49,7 @@ export async function jitCommand(args: string[], io: Io): Promise<number> {
       wait: { type: "boolean", default: false },
       url: { type: "string" },
       token: { type: "string" },
+      profile: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -56,10 +59,7 @@ export async function jitCommand(args: string[], io: Io): Promise<number> {
     io.out(JIT_HELP);
     return values.help ? 0 : 2;
   }
-  const remote: Remote = {
-    url: values.url ?? Deno.env.get("KILN_URL") ?? DEFAULT_URL,
-    token: values.token ?? Deno.env.get("KILN_ADMIN_TOKEN"),
-  };
+  const remote = await resolveRemote(values);
   const need = (ok: unknown, usage: string) => {
     if (!ok) throw new CliError(`usage: kiln jit ${usage}`, 2);
   };
