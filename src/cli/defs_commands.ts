@@ -102,7 +102,7 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   revert: {
     args: "APP REVISION",
-    summary: "Commit the state of REVISION on top of the head",
+    summary: "Undo REVISION with a new commit on top of the head (like git revert)",
     options: {
       message: { type: "string", short: "m", help: "Commit message" },
       base: { type: "string", help: "Expected base revision" },
