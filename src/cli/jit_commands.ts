@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
-import { callApi, DEFAULT_URL } from "./_client.ts";
+import { callApi, DEFAULT_URL, failure, request } from "./_client.ts";
 import { resolveRemote } from "./_command.ts";
 import { CliError, type Io } from "./_output.ts";
+import { readEvents } from "./_sse.ts";
 
 export const JIT_HELP = `Usage: kiln jit <command> APP [COMPONENT] [options]
 
@@ -14,7 +15,7 @@ Commands:
 
 Options:
   --reason TEXT  Why (generate, rollback; kept in the audit log)
-  --wait         generate: print progress until the gate decides
+  --wait         generate: stream its progress until the gate decides
   --url URL      Kiln's address (default $KILN_URL or ${DEFAULT_URL})
   --token TOKEN  Admin token or app key (default $KILN_ADMIN_TOKEN, the profile)
   --profile NAME A profile saved by kiln login
@@ -98,19 +99,23 @@ export async function jitCommand(args: string[], io: Io): Promise<number> {
         );
         return 0;
       }
-      let shown = 0;
+      // The generation's events as they happen (server-sent), ending with `done`.
       const path = `/v1/apps/${encodeURIComponent(appId)}/optimization/generations/${
         encodeURIComponent(gen.generationId)
-      }`;
-      while (true) {
-        gen = await callApi(remote, "GET", path) as Generation;
-        if (!values.json) {
-          for (const e of gen.events.slice(shown)) io.out(`[${e.phase}] ${e.message}`);
+      }/events`;
+      const res = await request(remote, "GET", path, { accept: "text/event-stream" });
+      if (!res.ok || !res.body) throw await failure(res);
+      let done = false;
+      for await (const { event, data } of readEvents(res.body)) {
+        if (event === "done") {
+          gen = data as Generation;
+          done = true;
+          break;
         }
-        shown = gen.events.length;
-        if (gen.status !== "running") break;
-        await new Promise((r) => setTimeout(r, 250));
+        const e = data as Generation["events"][number];
+        if (!values.json) io.out(`[${e.phase}] ${e.message}`);
       }
+      if (!done) throw new CliError(`the events of ${gen.generationId} ended before it did`);
       if (values.json) io.out(JSON.stringify(gen, null, 2));
       return gen.status === "failed" ? 1 : 0;
     }

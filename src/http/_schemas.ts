@@ -103,6 +103,11 @@ export const bodyResponses = {
   413: envelope("the request body exceeds its budget (PAYLOAD_TOO_LARGE)"),
 };
 
+/** Routes that take either JSON or a tarball and check the media type themselves. */
+export const mediaTypeResponse = {
+  415: envelope("neither JSON nor a tarball (UNSUPPORTED_MEDIA_TYPE)"),
+};
+
 /** Routes served by a subsystem that may not run on this node or may be shutting down. */
 export const unavailableResponse = {
   503: envelope("the subsystem is not running on this node (UNAVAILABLE)"),

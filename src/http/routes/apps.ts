@@ -11,6 +11,7 @@ import {
   bodyResponses,
   conflictResponse,
   errorResponses,
+  mediaTypeResponse,
   ok,
   RegisterBody,
 } from "../_schemas.ts";
@@ -49,6 +50,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
         201: { description: "registered", content: { "application/json": { schema: AppDetails } } },
         ...errorResponses,
         ...bodyResponses,
+        ...mediaTypeResponse,
         409: conflictResponse[409],
       },
     }),
@@ -122,7 +124,13 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       tags: ["apps"],
       summary: "Replace an application's definitions in one validated commit",
       request: { params: AppIdParam, body: sourceBody },
-      responses: { ...ok(AppDetails), ...errorResponses, ...bodyResponses, ...conflictResponse },
+      responses: {
+        ...ok(AppDetails),
+        ...errorResponses,
+        ...bodyResponses,
+        ...mediaTypeResponse,
+        ...conflictResponse,
+      },
     }),
     async (c) => {
       const { appId } = c.req.valid("param");
