@@ -77,7 +77,7 @@ export const COMMANDS: CommandInfo[] = [
     name: "sandbox",
     summary: "Build the container tier's images (see kiln sandbox --help)",
     words: ["build-images"],
-    options: ["python", "deno", "help"],
+    options: ["python", "deno", "json", "help"],
   },
   {
     name: "completions",
