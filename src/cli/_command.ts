@@ -133,15 +133,19 @@ export async function runGroup(
  */
 export async function resolveRemote(values: Record<string, unknown>): Promise<Remote> {
   const explicit = values.profile as string | undefined;
-  const name = explicit ?? Deno.env.get("KILN_PROFILE") ?? "default";
+  if (!explicit && typeof values.url === "string" && typeof values.token === "string") {
+    return { url: values.url, token: values.token };
+  }
+  const name = explicit ?? (Deno.env.get("KILN_PROFILE") || "default");
   const profiles = await readProfiles();
   const saved = Object.hasOwn(profiles, name) ? profiles[name] : undefined;
   if (explicit && !saved) {
     throw new CliError(`no profile "${explicit}": save one with kiln login --profile`, EXIT.USAGE);
   }
   const env = explicit ? {} : {
-    url: Deno.env.get("KILN_URL"),
-    token: Deno.env.get("KILN_ADMIN_TOKEN"),
+    // An empty variable counts as unset.
+    url: Deno.env.get("KILN_URL") || undefined,
+    token: Deno.env.get("KILN_ADMIN_TOKEN") || undefined,
   };
   return {
     url: (values.url as string | undefined) ?? env.url ?? saved?.url ?? DEFAULT_URL,

@@ -43,8 +43,8 @@ export async function loginCommand(args: string[], io: Io): Promise<number> {
     print(profiles, () => profiles.map((p) => `${p.profile}\t${p.url}`).join("\n") || "none");
     return EXIT.OK;
   }
-  const url = values.url ?? Deno.env.get("KILN_URL") ?? DEFAULT_URL;
-  let token = values.token ?? Deno.env.get("KILN_ADMIN_TOKEN");
+  const url = values.url ?? (Deno.env.get("KILN_URL") || DEFAULT_URL);
+  let token = values.token ?? (Deno.env.get("KILN_ADMIN_TOKEN") || undefined);
   if (token === "-") token = (await new Response(Deno.stdin.readable).text()).trim();
   if (!token) throw new CliError("kiln login needs --token or KILN_ADMIN_TOKEN", EXIT.USAGE);
   // Any authenticated read proves the pair works: the admin and app keys may both list apps.
