@@ -41,19 +41,22 @@ Deno.test("kiln serve registers the example on first start; app register/list/sh
     assert.equal(reg.code, 0, reg.stderr);
     assert.match(reg.stdout, /registered cli-app \(ACTIVE\)/);
     const again = await kiln(["app", "register", appDir], env);
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 5, "a conflict");
     assert.match(again.stderr, /APP_EXISTS/);
 
-    const show = await kiln(["app", "show", "cli-app"], env);
+    const show = await kiln(["app", "show", "cli-app", "--json"], env);
     assert.equal(show.code, 0);
     assert.equal(JSON.parse(show.stdout).displayName, "CLI");
     const missing = await kiln(["app", "show", "ghost"], env);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 4, "not found");
     assert.match(missing.stderr, /APP_NOT_FOUND/);
     const notDir = await kiln(["app", "register", `${appDir}/nope`], env);
     assert.equal(notDir.code, 1);
     assert.match(notDir.stderr, /no state\/ folder/);
-    const noToken = await kiln(["app", "list"], { KILN_URL: server.url });
+    const noToken = await kiln(["app", "list"], {
+      KILN_URL: server.url,
+      KILN_CONFIG_DIR: `${dataDir}/no-profiles`,
+    });
     assert.equal(noToken.code, 2);
     await Deno.remove(appDir, { recursive: true });
   } finally {

@@ -119,7 +119,7 @@ Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line
     assert.match(status.out, /v1\s+promoted/);
     assert.match(status.out, /v2\s+activated/);
     const missing = await cli("promote", APP, COMPONENT, "v9");
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 4, "not found");
     assert.match(missing.err, /NOT_FOUND.*v9/);
     assert.equal((await cli("status", APP)).code, 2, "a missing argument is misuse");
   } finally {

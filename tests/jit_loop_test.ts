@@ -178,7 +178,10 @@ Deno.test("a rejected version promoted by an operator falls back to the LLM wher
     assert.equal(busy.status, 409);
     assert.equal(busy.json.error.code, "JIT_BUSY");
     await t.kiln.jitService.wait(APP, COMPONENT);
-    const gen = await t.call("GET", `/v1/apps/${APP}/jit/generations/${started.json.generationId}`);
+    const gen = await t.call(
+      "GET",
+      `/v1/apps/${APP}/optimization/generations/${started.json.generationId}`,
+    );
     assert.equal(gen.json.status, "rejected");
     assert.match(gen.json.report.reasons.join(), /1 of 4 generated tests fail/);
     assert.ok(gen.json.report.gate.agreement < 0.95);

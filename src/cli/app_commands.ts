@@ -1,49 +1,24 @@
-import { parseArgs } from "node:util";
 import { readAppSource } from "../registry/mod.ts";
 import { KilnError } from "../core/mod.ts";
-import { callApi, DEFAULT_URL, type Remote } from "./_client.ts";
-import { CliError, type Io } from "./_output.ts";
+import { appPath } from "./_client.ts";
+import { runGroup, type Subcommand } from "./_command.ts";
+import { CliError, fields, type Io, table } from "./_output.ts";
 
-export const APP_HELP = `Usage: kiln app <command> [options]
+interface Status {
+  appId: string;
+  status: string;
+  revision: string | null;
+  [k: string]: unknown;
+}
 
-Commands:
-  register DIR   Register the app in DIR (UHLP layout: DIR/state/app_definition.yaml)
-  list           List registered apps and their status
-  show ID        Show an app's details
+const summary = (s: Status) => `${s.appId}: ${s.status} at ${s.revision?.slice(0, 12) ?? "-"}`;
 
-Options:
-  --url URL      Kiln's address (default $KILN_URL or ${DEFAULT_URL})
-  --token TOKEN  Admin token (default $KILN_ADMIN_TOKEN)
-  --json         Print raw JSON
-  -h, --help     Show this help`;
-
-/** `kiln app …`: talks to a running Kiln over its HTTP API. */
-export async function appCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      url: { type: "string" },
-      token: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  const [sub, ...rest] = positionals;
-  if (values.help || !sub) {
-    io.out(APP_HELP);
-    return values.help ? 0 : 2;
-  }
-  const remote: Remote = {
-    url: values.url ?? Deno.env.get("KILN_URL") ?? DEFAULT_URL,
-    token: values.token ?? Deno.env.get("KILN_ADMIN_TOKEN"),
-  };
-  const print = (value: unknown, human: () => string) =>
-    io.out(values.json ? JSON.stringify(value, null, 2) : human());
-
-  switch (sub) {
-    case "register": {
-      const dir = one(rest, "kiln app register DIR");
+/** The subcommands, their arguments and options (also read by `kiln completions`). */
+export const SUBCOMMANDS: Record<string, Subcommand> = {
+  register: {
+    args: "DIR",
+    summary: "Register the app in DIR (DIR/state/app_definition.yaml)",
+    async run({ args: [dir], api, print }) {
       let files: Map<string, string>;
       try {
         files = await readAppSource({ directory: dir });
@@ -51,44 +26,79 @@ export async function appCommand(args: string[], io: Io): Promise<number> {
         if (err instanceof KilnError) throw new CliError(`${err.code}: ${err.message}`);
         throw err;
       }
-      const app = await callApi(remote, "POST", "/v1/apps", {
-        files: Object.fromEntries(files),
-      }) as { appId: string; status: string; revision: string };
+      const app = await api("POST", "/v1/apps", { files: Object.fromEntries(files) }) as Status;
       print(app, () => `registered ${app.appId} (${app.status}) at revision ${app.revision}`);
       return 0;
-    }
-    case "list": {
-      none(rest, "kiln app list");
-      const { apps } = await callApi(remote, "GET", "/v1/apps") as {
-        apps: { appId: string; status: string; revision: string | null }[];
-      };
+    },
+  },
+  list: {
+    args: "",
+    summary: "List registered apps and their status",
+    async run({ api, print }) {
+      const { apps } = await api("GET", "/v1/apps") as { apps: Status[] };
       print(apps, () =>
-        apps.length === 0 ? "no apps registered" : [
-          pad("APP", "STATUS", "REVISION"),
-          ...apps.map((a) => pad(a.appId, a.status, a.revision?.slice(0, 12) ?? "-")),
-        ].join("\n"));
+        apps.length === 0 ? "no apps registered" : table(
+          ["APP", "STATUS", "REVISION"],
+          apps.map((a) => [a.appId, a.status, a.revision?.slice(0, 12) ?? "-"]),
+        ));
       return 0;
-    }
-    case "show": {
-      const id = one(rest, "kiln app show ID");
-      const app = await callApi(remote, "GET", `/v1/apps/${encodeURIComponent(id)}`);
-      io.out(JSON.stringify(app, null, 2));
+    },
+  },
+  show: {
+    args: "APP",
+    summary: "An app's details",
+    async run({ args: [appId], api, print }) {
+      const app = await api("GET", appPath(appId)) as Record<string, unknown>;
+      print(app, () => fields(app));
       return 0;
-    }
-    default:
-      throw new CliError(`unknown command "app ${sub}"; see kiln app --help`, 2);
-  }
-}
+    },
+  },
+  status: {
+    args: "APP",
+    summary: "An app's status and served revision",
+    async run({ args: [appId], api, print }) {
+      const s = await api("GET", appPath(appId, "/status")) as Status;
+      print(s, () => fields(s));
+      return 0;
+    },
+  },
+  activate: {
+    args: "APP",
+    summary: "Serve the app again",
+    async run({ args: [appId], api, print }) {
+      const s = await api("POST", appPath(appId, "/activate")) as Status;
+      print(s, () => summary(s));
+      return 0;
+    },
+  },
+  deactivate: {
+    args: "APP",
+    summary: "Stop serving the app (its definitions and state stay)",
+    async run({ args: [appId], api, print }) {
+      const s = await api("POST", appPath(appId, "/deactivate")) as Status;
+      print(s, () => summary(s));
+      return 0;
+    },
+  },
+  deregister: {
+    args: "APP",
+    summary: "Remove the app from the registry",
+    options: {
+      "delete-state": {
+        type: "boolean",
+        help: "Also delete its repository and runtime values (irreversible)",
+      },
+    },
+    async run({ args: [appId], opts, api, print }) {
+      const query = opts["delete-state"] ? "?deleteState=true" : "";
+      const r = await api("DELETE", appPath(appId, query));
+      print(r, () => `deregistered ${appId}${query ? " and deleted its state" : ""}`);
+      return 0;
+    },
+  },
+};
 
-function one(rest: string[], usage: string): string {
-  if (rest.length !== 1) throw new CliError(`usage: ${usage}`, 2);
-  return rest[0];
-}
-
-function none(rest: string[], usage: string): void {
-  if (rest.length !== 0) throw new CliError(`usage: ${usage}`, 2);
-}
-
-function pad(a: string, b: string, c: string): string {
-  return `${a.padEnd(24)} ${b.padEnd(13)} ${c}`;
+/** `kiln app …`: the registry of a running Kiln. */
+export function appCommand(args: string[], io: Io): Promise<number> {
+  return runGroup("app", "Register, inspect and switch apps on and off.", SUBCOMMANDS, args, io);
 }

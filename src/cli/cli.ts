@@ -1,48 +1,63 @@
 import { VERSION } from "../core/mod.ts";
-import { CliError, consoleIo, type Io } from "./_output.ts";
+import { COMMANDS } from "./_catalog.ts";
+import { CliError, consoleIo, EXIT, type Io } from "./_output.ts";
 
 export const HELP = `Kiln ${VERSION}: a runtime host for LLM-native applications
 
 Usage: kiln <command> [options]
 
 Commands:
-  serve       Start Kiln (see kiln serve --help)
-  app         Register, list and show apps (see kiln app --help)
-  jit         Generated code for llm components: list, generate, status, promote, rollback
-  sandbox     Build the container tier's images (see kiln sandbox --help)
-  version     Print the version
+${COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join("\n")}
 
+Every command that talks to Kiln takes --url, --token, --profile and --json.
+Exit codes: 0 ok, 1 failed, 2 misuse, 3 token refused, 4 not found, 5 conflict (docs/cli.md).
 Run "kiln <command> --help" for a command's options.`;
 
-/** Runs the CLI and returns its exit code: 0 success, 1 failed operation, 2 misuse. */
+type Run = (args: string[], io: Io) => Promise<number>;
+
+/** Loads a command's module only when it runs; the specifiers stay literal for `deno compile`. */
+const LOADERS: Record<string, () => Promise<Run>> = {
+  serve: async () => (await import("./serve_command.ts")).serveCommand,
+  login: async () => (await import("./login_command.ts")).loginCommand,
+  app: async () => (await import("./app_commands.ts")).appCommand,
+  keys: async () => (await import("./keys_commands.ts")).keysCommand,
+  tokens: async () => (await import("./tokens_commands.ts")).tokensCommand,
+  defs: async () => (await import("./defs_commands.ts")).defsCommand,
+  state: async () => (await import("./state_commands.ts")).stateCommand,
+  runs: async () => (await import("./runs_commands.ts")).runsCommand,
+  metrics: async () => (await import("./metrics_commands.ts")).metricsCommand,
+  tools: async () => (await import("./tools_commands.ts")).toolsCommand,
+  jit: async () => (await import("./jit_commands.ts")).jitCommand,
+  sandbox: async () => (await import("./sandbox_commands.ts")).sandboxCommand,
+  completions: async () => (await import("./completions_command.ts")).completionsCommand,
+};
+
+/** Runs the CLI and returns its exit code (see EXIT in `_output.ts` and docs/cli.md). */
 export async function runCli(args: string[], io: Io = consoleIo): Promise<number> {
   const [command, ...rest] = args;
   try {
-    // Each command's module loads only when it runs: `kiln app list` needs no sandbox tiers, and
-    // `kiln serve` no Docker client for image builds. The specifiers stay literal so
-    // `deno compile` embeds them.
+    if (command !== undefined && Object.hasOwn(LOADERS, command)) {
+      return await (await LOADERS[command]())(rest, io);
+    }
     switch (command) {
-      case "serve":
-        return await (await import("./serve_command.ts")).serveCommand(rest, io);
-      case "app":
-        return await (await import("./app_commands.ts")).appCommand(rest, io);
-      case "jit":
-        return await (await import("./jit_commands.ts")).jitCommand(rest, io);
-      case "sandbox":
-        return await (await import("./sandbox_commands.ts")).sandboxCommand(rest, io);
       case "version":
       case "--version":
-        io.out(VERSION);
-        return 0;
+        if (rest.some((a) => a !== "--json")) {
+          throw new CliError(`usage: kiln version [--json]`, EXIT.USAGE);
+        }
+        if (rest.includes("--json")) {
+          io.out(JSON.stringify({ version: VERSION, deno: Deno.version.deno }, null, 2));
+        } else io.out(VERSION);
+        return EXIT.OK;
       case undefined:
       case "help":
       case "--help":
       case "-h":
         io.out(HELP);
-        return command === undefined ? 2 : 0;
+        return command === undefined ? EXIT.USAGE : EXIT.OK;
       default:
         io.err(`kiln: unknown command "${command}"\n\n${HELP}`);
-        return 2;
+        return EXIT.USAGE;
     }
   } catch (err) {
     if (err instanceof CliError) {
@@ -51,9 +66,9 @@ export async function runCli(args: string[], io: Io = consoleIo): Promise<number
     }
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.err(`kiln: ${err.message}`);
-      return 2;
+      return EXIT.USAGE;
     }
     io.err(`kiln: ${(err as Error)?.message ?? err}`);
-    return 1;
+    return EXIT.FAILED;
   }
 }

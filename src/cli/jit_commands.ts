@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
-import { callApi, DEFAULT_URL, type Remote } from "./_client.ts";
+import { callApi, DEFAULT_URL, failure, request } from "./_client.ts";
+import { resolveRemote } from "./_command.ts";
 import { CliError, type Io } from "./_output.ts";
+import { readEvents } from "./_sse.ts";
 
 export const JIT_HELP = `Usage: kiln jit <command> APP [COMPONENT] [options]
 
@@ -13,9 +15,10 @@ Commands:
 
 Options:
   --reason TEXT  Why (generate, rollback; kept in the audit log)
-  --wait         generate: print progress until the gate decides
+  --wait         generate: stream its progress until the gate decides
   --url URL      Kiln's address (default $KILN_URL or ${DEFAULT_URL})
-  --token TOKEN  Admin token or app key (default $KILN_ADMIN_TOKEN)
+  --token TOKEN  Admin token or app key (default $KILN_ADMIN_TOKEN, the profile)
+  --profile NAME A profile saved by kiln login
   --json         Print raw JSON
   -h, --help     Show this help`;
 
@@ -47,6 +50,7 @@ export async function jitCommand(args: string[], io: Io): Promise<number> {
       wait: { type: "boolean", default: false },
       url: { type: "string" },
       token: { type: "string" },
+      profile: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -56,10 +60,7 @@ export async function jitCommand(args: string[], io: Io): Promise<number> {
     io.out(JIT_HELP);
     return values.help ? 0 : 2;
   }
-  const remote: Remote = {
-    url: values.url ?? Deno.env.get("KILN_URL") ?? DEFAULT_URL,
-    token: values.token ?? Deno.env.get("KILN_ADMIN_TOKEN"),
-  };
+  const remote = await resolveRemote(values);
   const need = (ok: unknown, usage: string) => {
     if (!ok) throw new CliError(`usage: kiln jit ${usage}`, 2);
   };
@@ -98,17 +99,23 @@ export async function jitCommand(args: string[], io: Io): Promise<number> {
         );
         return 0;
       }
-      let shown = 0;
-      const path = `${base()}/generations/${encodeURIComponent(gen.generationId)}`;
-      while (true) {
-        gen = await callApi(remote, "GET", path) as Generation;
-        if (!values.json) {
-          for (const e of gen.events.slice(shown)) io.out(`[${e.phase}] ${e.message}`);
+      // The generation's events as they happen (server-sent), ending with `done`.
+      const path = `/v1/apps/${encodeURIComponent(appId)}/optimization/generations/${
+        encodeURIComponent(gen.generationId)
+      }/events`;
+      const res = await request(remote, "GET", path, { accept: "text/event-stream" });
+      if (!res.ok || !res.body) throw await failure(res);
+      let done = false;
+      for await (const { event, data } of readEvents(res.body)) {
+        if (event === "done") {
+          gen = data as Generation;
+          done = true;
+          break;
         }
-        shown = gen.events.length;
-        if (gen.status !== "running") break;
-        await new Promise((r) => setTimeout(r, 250));
+        const e = data as Generation["events"][number];
+        if (!values.json) io.out(`[${e.phase}] ${e.message}`);
       }
+      if (!done) throw new CliError(`the events of ${gen.generationId} ended before it did`);
       if (values.json) io.out(JSON.stringify(gen, null, 2));
       return gen.status === "failed" ? 1 : 0;
     }

@@ -12,6 +12,7 @@ Commands:
 Options:
   --python PATH   The python3 to copy into the Python image (default /usr/bin/python3)
   --deno PATH     The Deno binary to copy into the Deno image (default: the one running Kiln)
+  --json          Print {"built": [...], "seconds": N} on stdout; progress goes to stderr
   -h, --help      Show this help
 
 Environment:
@@ -25,6 +26,7 @@ export async function sandboxCommand(args: string[], io: Io): Promise<number> {
     options: {
       python: { type: "string" },
       deno: { type: "string" },
+      json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -47,8 +49,14 @@ export async function sandboxCommand(args: string[], io: Io): Promise<number> {
     only: rest.length ? rest as RunnerKind[] : undefined,
     python: values.python,
     denoBinary: values.deno,
-    progress: (line) => io.out(line),
+    // With --json, stdout carries only the result, so progress goes to stderr.
+    progress: (line) => values.json ? io.err(line) : io.out(line),
   });
-  io.out(`built ${built.join(", ")} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  io.out(
+    values.json
+      ? JSON.stringify({ built, seconds }, null, 2)
+      : `built ${built.join(", ")} in ${seconds.toFixed(1)} s`,
+  );
   return 0;
 }

@@ -80,21 +80,42 @@ export const KeyCreateBody = z.object({
     .describe("e.g. definitions:read, runtime:*, or * (default)"),
 });
 
+const envelope = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorEnvelope } },
+});
+
+/** What every `/v1` route can answer besides success: bad input, auth, a missing thing, a fault. */
 export const errorResponses = {
-  400: { description: "invalid input", content: { "application/json": { schema: ErrorEnvelope } } },
-  401: {
-    description: "missing or invalid token",
-    content: { "application/json": { schema: ErrorEnvelope } },
-  },
-  403: { description: "not permitted", content: { "application/json": { schema: ErrorEnvelope } } },
-  404: { description: "not found", content: { "application/json": { schema: ErrorEnvelope } } },
+  400: envelope("invalid input (VALIDATION_ERROR, BAD_REQUEST, LIMIT_EXCEEDED)"),
+  401: envelope("missing or invalid token (UNAUTHORIZED)"),
+  403: envelope("not permitted (FORBIDDEN)"),
+  404: envelope("the app or resource does not exist (APP_NOT_FOUND, NOT_FOUND, …)"),
+  500: envelope("an unexpected fault inside Kiln (INTERNAL)"),
 };
 
 export const conflictResponse = {
-  409: {
-    description: "stale base revision or conflict",
-    content: { "application/json": { schema: ErrorEnvelope } },
-  },
+  409: envelope("stale base revision or conflict"),
+};
+
+/** Routes that read a request body: the body budget and its media type. */
+export const bodyResponses = {
+  413: envelope("the request body exceeds its budget (PAYLOAD_TOO_LARGE)"),
+};
+
+/** Routes that take either JSON or a tarball and check the media type themselves. */
+export const mediaTypeResponse = {
+  415: envelope("neither JSON nor a tarball (UNSUPPORTED_MEDIA_TYPE)"),
+};
+
+/** Routes served by a subsystem that may not run on this node or may be shutting down. */
+export const unavailableResponse = {
+  503: envelope("the subsystem is not running on this node (UNAVAILABLE)"),
+};
+
+/** Routes that admit work against a bounded queue. */
+export const overloadedResponse = {
+  429: envelope("too much work in flight; retry later (OVERLOADED)"),
 };
 
 /** A JSON 200 response for the OpenAPI document. */

@@ -8,8 +8,10 @@ import {
   AppDetails,
   AppIdParam,
   AppStatusInfo,
+  bodyResponses,
   conflictResponse,
   errorResponses,
+  mediaTypeResponse,
   ok,
   RegisterBody,
 } from "../_schemas.ts";
@@ -40,12 +42,15 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/v1/apps",
+      operationId: "registerApp",
       tags: ["apps"],
       summary: "Register an application from a directory, files, or a tarball upload",
       request: { body: sourceBody },
       responses: {
         201: { description: "registered", content: { "application/json": { schema: AppDetails } } },
         ...errorResponses,
+        ...bodyResponses,
+        ...mediaTypeResponse,
         409: conflictResponse[409],
       },
     }),
@@ -60,6 +65,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps",
+      operationId: "listApps",
       tags: ["apps"],
       summary: "List applications",
       request: {
@@ -80,6 +86,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}",
+      operationId: "getApp",
       tags: ["apps"],
       summary: "Application details",
       request: { params: AppIdParam },
@@ -96,6 +103,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/status",
+      operationId: "getAppStatus",
       tags: ["apps"],
       summary: "Application status",
       request: { params: AppIdParam },
@@ -112,10 +120,17 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "put",
       path: "/v1/apps/{appId}",
+      operationId: "updateApp",
       tags: ["apps"],
       summary: "Replace an application's definitions in one validated commit",
       request: { params: AppIdParam, body: sourceBody },
-      responses: { ...ok(AppDetails), ...errorResponses, ...conflictResponse },
+      responses: {
+        ...ok(AppDetails),
+        ...errorResponses,
+        ...bodyResponses,
+        ...mediaTypeResponse,
+        ...conflictResponse,
+      },
     }),
     async (c) => {
       const { appId } = c.req.valid("param");
@@ -129,6 +144,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       createRoute({
         method: "post",
         path: `/v1/apps/{appId}/${action}`,
+        operationId: `${action}App`,
         tags: ["apps"],
         summary: action === "sync"
           ? "Serve the repository head now (after a git push), if it is valid"
@@ -151,6 +167,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "delete",
       path: "/v1/apps/{appId}",
+      operationId: "deregisterApp",
       tags: ["apps"],
       summary:
         "Deregister an application (deleteState=true also deletes its repo and runtime values)",
@@ -172,6 +189,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/components/{componentId}",
+      operationId: "getComponent",
       tags: ["apps"],
       summary: "A component definition by id",
       request: { params: AppIdParam.extend({ componentId: z.string() }) },
@@ -195,6 +213,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/route",
+      operationId: "resolveRoute",
       tags: ["apps"],
       summary: "Which component serves a path and method",
       request: {
@@ -215,6 +234,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/config/{key}",
+      operationId: "getConfigValue",
       tags: ["apps"],
       summary: "A configuration value: component over app over global",
       request: {
@@ -244,6 +264,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/sandbox-requirements",
+      operationId: "getSandboxRequirements",
       tags: ["apps"],
       summary: "Pools and per-component runtime needs",
       request: { params: AppIdParam },
@@ -260,6 +281,7 @@ export function appRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/permissions",
+      operationId: "getAppPermissions",
       tags: ["apps"],
       summary: "API keys (without hashes), inter-app permissions, roles and component tool grants",
       request: { params: AppIdParam },

@@ -5,6 +5,7 @@ import type { HttpDeps, KilnEnv } from "../types.ts";
 import {
   AppIdParam,
   ApplyDiffBody,
+  bodyResponses,
   CommitInfo,
   conflictResponse,
   errorResponses,
@@ -38,6 +39,7 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/definitions/file",
+      operationId: "getDefinitionFile",
       tags: TAG,
       summary: "getDefinitionFileContent",
       request: {
@@ -68,19 +70,21 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
   // in their body and the state call; the route, guard, commit options and answer are shared.
   const fileWriteRoute = <M extends "put" | "patch", B extends z.ZodType>(
     method: M,
+    operationId: string,
     summary: string,
     body: B,
   ) =>
     createRoute({
       method,
       path: "/v1/apps/{appId}/definitions/file",
+      operationId,
       tags: TAG,
       summary,
       request: {
         params: AppIdParam,
         body: { content: { "application/json": { schema: body } }, required: true },
       },
-      responses: { ...ok(WriteResult), ...errorResponses, ...conflictResponse },
+      responses: { ...ok(WriteResult), ...errorResponses, ...bodyResponses, ...conflictResponse },
     });
   const fileWrite = async (
     c: { var: KilnEnv["Variables"] },
@@ -92,22 +96,26 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     return await commit({ commitMessage: b.commitMessage, author: author(c, b.author) });
   };
 
-  app.openapi(fileWriteRoute("put", "setDefinitionFileContent", SetFileBody), async (c) => {
-    const { appId } = c.req.valid("param");
-    const b = c.req.valid("json");
-    const result = await fileWrite(
-      c,
-      appId,
-      b,
-      (opts) =>
-        state.setDefinitionFileContent(appId, b.path, b.content, b.expectedBaseRevision, opts),
-    );
-    return c.json(result, 200);
-  });
+  app.openapi(
+    fileWriteRoute("put", "setDefinitionFile", "setDefinitionFileContent", SetFileBody),
+    async (c) => {
+      const { appId } = c.req.valid("param");
+      const b = c.req.valid("json");
+      const result = await fileWrite(
+        c,
+        appId,
+        b,
+        (opts) =>
+          state.setDefinitionFileContent(appId, b.path, b.content, b.expectedBaseRevision, opts),
+      );
+      return c.json(result, 200);
+    },
+  );
 
   app.openapi(
     fileWriteRoute(
       "patch",
+      "applyDefinitionDiff",
       "applyDefinitionDiff: apply a unified diff to expectedBaseRevision",
       ApplyDiffBody,
     ),
@@ -128,6 +136,7 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     createRoute({
       method: "delete",
       path: "/v1/apps/{appId}/definitions/file",
+      operationId: "deleteDefinitionFile",
       tags: TAG,
       summary: "deleteDefinitionFile",
       request: {
@@ -156,6 +165,7 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/definitions/tree",
+      operationId: "listDefinitionTree",
       tags: TAG,
       summary: "listDefinitionDirectory",
       request: {
@@ -192,6 +202,7 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/definitions/history",
+      operationId: "getDefinitionHistory",
       tags: TAG,
       summary: "Commit history, newest first, optionally of one path",
       request: {
@@ -216,6 +227,7 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/definitions/diff",
+      operationId: "getDefinitionDiff",
       tags: TAG,
       summary: "Unified diff between two revisions (usable with applyDefinitionDiff)",
       request: {
@@ -243,13 +255,14 @@ export function definitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): voi
     createRoute({
       method: "post",
       path: "/v1/apps/{appId}/definitions/revert",
+      operationId: "revertDefinitions",
       tags: TAG,
       summary: "Commit the inverse of a revision on top of the head (like git revert)",
       request: {
         params: AppIdParam,
         body: { content: { "application/json": { schema: RevertBody } }, required: true },
       },
-      responses: { ...ok(WriteResult), ...errorResponses, ...conflictResponse },
+      responses: { ...ok(WriteResult), ...errorResponses, ...bodyResponses, ...conflictResponse },
     }),
     async (c) => {
       const { appId } = c.req.valid("param");

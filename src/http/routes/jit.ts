@@ -4,7 +4,14 @@ import { authorOf, requireAdmin, requirePermission } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
 import { OptimizationRule } from "../../models/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { AppIdParam, errorResponses, ok } from "../_schemas.ts";
+import {
+  AppIdParam,
+  bodyResponses,
+  conflictResponse,
+  errorResponses,
+  ok,
+  unavailableResponse,
+} from "../_schemas.ts";
 
 const TAG = ["jit"];
 type RouteRequest = NonNullable<RouteConfig["request"]>;
@@ -32,20 +39,30 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   const route = <const M extends "get" | "post" | "put", const R extends RouteRequest>(
     method: M,
     path: string,
+    operationId: string,
     summary: string,
     request: R,
+    hide = false,
   ) =>
     createRoute({
       method,
       path,
+      operationId,
       tags: TAG,
       summary,
       request,
-      responses: { ...ok(Any), 202: ok(Any)[200], ...errorResponses },
+      hide,
+      responses: {
+        ...ok(Any),
+        ...errorResponses,
+        ...(request.body ? bodyResponses : {}),
+        ...(method === "get" ? {} : conflictResponse),
+        ...unavailableResponse,
+      },
     });
 
   app.openapi(
-    route("get", "/v1/apps/{appId}/jit", "JIT status of every llm component", {
+    route("get", "/v1/apps/{appId}/jit", "listJitComponents", "JIT status of every llm component", {
       params: AppIdParam,
     }),
     async (c) => {
@@ -56,9 +73,15 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   );
 
   app.openapi(
-    route("get", "/v1/apps/{appId}/jit/{componentId}", "JIT status of one component", {
-      params: ComponentParams,
-    }),
+    route(
+      "get",
+      "/v1/apps/{appId}/jit/{componentId}",
+      "getJitStatus",
+      "JIT status of one component",
+      {
+        params: ComponentParams,
+      },
+    ),
     async (c) => {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:read");
@@ -70,10 +93,16 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   );
 
   app.openapi(
-    route("get", "/v1/apps/{appId}/jit/{componentId}/samples", "Recorded input/output pairs", {
-      params: ComponentParams,
-      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
-    }),
+    route(
+      "get",
+      "/v1/apps/{appId}/jit/{componentId}/samples",
+      "listJitSamples",
+      "Recorded input/output pairs",
+      {
+        params: ComponentParams,
+        query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+      },
+    ),
     async (c) => {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:read");
@@ -86,15 +115,24 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   );
 
   app.openapi(
-    route(
-      "post",
-      "/v1/apps/{appId}/jit/{componentId}/generate",
-      "Start a JIT generation (manual trigger)",
-      {
+    createRoute({
+      method: "post",
+      path: "/v1/apps/{appId}/jit/{componentId}/generate",
+      operationId: "startJitGeneration",
+      tags: TAG,
+      summary: "Start a JIT generation (manual trigger); follow it with its events",
+      request: {
         params: ComponentParams,
         ...json(z.object({ reason: z.string().max(500).optional() })),
       },
-    ),
+      responses: {
+        202: ok(Any, "started: the generation, status running")[200],
+        ...errorResponses,
+        ...bodyResponses,
+        ...conflictResponse,
+        ...unavailableResponse,
+      },
+    }),
     async (c) => {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:write");
@@ -109,15 +147,21 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   );
 
   app.openapi(
-    route("post", "/v1/apps/{appId}/jit/{componentId}/promote", "Switch to a generated version", {
-      params: ComponentParams,
-      body: {
-        content: {
-          "application/json": { schema: z.object({ version: z.string().regex(/^v\d+$/) }) },
+    route(
+      "post",
+      "/v1/apps/{appId}/jit/{componentId}/promote",
+      "promoteJitVersion",
+      "Switch to a generated version",
+      {
+        params: ComponentParams,
+        body: {
+          content: {
+            "application/json": { schema: z.object({ version: z.string().regex(/^v\d+$/) }) },
+          },
+          required: true,
         },
-        required: true,
       },
-    }),
+    ),
     async (c) => {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:write");
@@ -136,6 +180,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     route(
       "post",
       "/v1/apps/{appId}/jit/{componentId}/rollback",
+      "rollbackJit",
       "Put the component back on the LLM",
       {
         params: ComponentParams,
@@ -156,69 +201,84 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     },
   );
 
-  app.openapi(
-    route(
-      "get",
-      "/v1/apps/{appId}/jit/generations/{generationId}",
-      "One generation with its events and report",
-      { params: GenerationParams },
-    ),
-    async (c) => {
-      const { appId, generationId } = c.req.valid("param");
-      guard(c, appId, "jit:read");
-      return c.json(
-        await service().generation(appId, generationId) as unknown as Record<string, unknown>,
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/apps/{appId}/jit/generations/{generationId}/events",
-      tags: TAG,
-      summary: "A generation's progress (server-sent events): `progress` events, then `done`",
-      request: { params: GenerationParams },
-      responses: {
-        200: {
-          description: "`progress` events (JitProgressEvent) and a final `done` (JitGeneration)",
-          content: { "text/event-stream": { schema: z.string() } },
-        },
-        ...errorResponses,
+  // Generations live beside the audit log, not under /jit/{componentId}, so no path template
+  // overlaps another; the first path stays served (undocumented) for clients that know it.
+  for (
+    const [path, hide] of [
+      ["/v1/apps/{appId}/optimization/generations/{generationId}", false],
+      ["/v1/apps/{appId}/jit/generations/{generationId}", true],
+    ] as const
+  ) {
+    app.openapi(
+      route(
+        "get",
+        path,
+        hide ? "getJitGenerationLegacy" : "getJitGeneration",
+        "One generation with its events and report",
+        { params: GenerationParams },
+        hide,
+      ),
+      async (c) => {
+        const { appId, generationId } = c.req.valid("param");
+        guard(c, appId, "jit:read");
+        return c.json(
+          await service().generation(appId, generationId) as unknown as Record<string, unknown>,
+          200,
+        );
       },
-    }),
-    async (c) => {
-      const { appId, generationId } = c.req.valid("param");
-      guard(c, appId, "jit:read");
-      const jit = service();
-      const seen = new Set<string>();
-      const progress = (e: unknown): SseEvent | null => {
-        const key = JSON.stringify(e);
-        if (seen.has(key)) return null;
-        seen.add(key);
-        return { event: "progress", data: e };
-      };
-      // deno-lint-ignore no-explicit-any -- an SSE response is not the route's JSON type
-      return await eventStream<{ phase: string; generation?: unknown }>(c as any, {
-        subscribe: (listener) => jit.subscribe(generationId, listener),
-        backlog: async () => {
-          const gen = await jit.generation(appId, generationId);
-          const events = gen.events.map(progress).filter((e) => e !== null);
-          return gen.status === "running"
-            ? events
-            : [...events, { event: "done", data: gen, end: true }];
+    );
+
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: `${path}/events`,
+        operationId: hide ? "streamJitGenerationEventsLegacy" : "streamJitGenerationEvents",
+        hide,
+        tags: TAG,
+        summary: "A generation's progress (server-sent events): `progress` events, then `done`",
+        request: { params: GenerationParams },
+        responses: {
+          200: {
+            description: "`progress` events (JitProgressEvent) and a final `done` (JitGeneration)",
+            content: { "text/event-stream": { schema: z.string() } },
+          },
+          ...errorResponses,
+          ...unavailableResponse,
         },
-        live: (e) =>
-          e.phase === "end" ? { event: "done", data: e.generation, end: true } : progress(e),
-      });
-    },
-  );
+      }),
+      async (c) => {
+        const { appId, generationId } = c.req.valid("param");
+        guard(c, appId, "jit:read");
+        const jit = service();
+        const seen = new Set<string>();
+        const progress = (e: unknown): SseEvent | null => {
+          const key = JSON.stringify(e);
+          if (seen.has(key)) return null;
+          seen.add(key);
+          return { event: "progress", data: e };
+        };
+        // deno-lint-ignore no-explicit-any -- an SSE response is not the route's JSON type
+        return await eventStream<{ phase: string; generation?: unknown }>(c as any, {
+          subscribe: (listener) => jit.subscribe(generationId, listener),
+          backlog: async () => {
+            const gen = await jit.generation(appId, generationId);
+            const events = gen.events.map(progress).filter((e) => e !== null);
+            return gen.status === "running"
+              ? events
+              : [...events, { event: "done", data: gen, end: true }];
+          },
+          live: (e) =>
+            e.phase === "end" ? { event: "done", data: e.generation, end: true } : progress(e),
+        });
+      },
+    );
+  }
 
   app.openapi(
     route(
       "get",
       "/v1/apps/{appId}/optimization/audit",
+      "getOptimizationAudit",
       "The audit log of JIT decisions, newest first",
       {
         params: AppIdParam,
@@ -236,6 +296,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     route(
       "get",
       "/v1/apps/{appId}/optimization/recommendations",
+      "getOptimizationRecommendations",
       "The oracle's current recommendations",
       { params: AppIdParam },
     ),
@@ -246,18 +307,35 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     },
   );
 
-  app.openapi(route("get", "/v1/optimization/rules", "The global optimization rules", {}), (c) => {
-    requireAdmin(c.var.principal);
-    return c.json({ rules: oracle().globalRules }, 200);
-  });
+  app.openapi(
+    route(
+      "get",
+      "/v1/optimization/rules",
+      "getOptimizationRules",
+      "The global optimization rules",
+      {},
+    ),
+    (c) => {
+      requireAdmin(c.var.principal);
+      return c.json({ rules: oracle().globalRules }, 200);
+    },
+  );
 
   app.openapi(
-    route("put", "/v1/optimization/rules", "Replace the global optimization rules", {
-      body: {
-        content: { "application/json": { schema: z.object({ rules: z.array(OptimizationRule) }) } },
-        required: true,
+    route(
+      "put",
+      "/v1/optimization/rules",
+      "setOptimizationRules",
+      "Replace the global optimization rules",
+      {
+        body: {
+          content: {
+            "application/json": { schema: z.object({ rules: z.array(OptimizationRule) }) },
+          },
+          required: true,
+        },
       },
-    }),
+    ),
     async (c) => {
       requireAdmin(c.var.principal);
       await oracle().setGlobalRules(c.req.valid("json").rules);
@@ -266,7 +344,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   );
 
   app.openapi(
-    route("post", "/v1/optimization/evaluate", "Run the oracle now", {
+    route("post", "/v1/optimization/evaluate", "evaluateOptimization", "Run the oracle now", {
       ...json(z.object({ appId: z.string().optional() })),
     }),
     async (c) => {

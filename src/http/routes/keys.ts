@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAdmin } from "../../auth/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { AppIdParam, errorResponses, KeyCreateBody, ok } from "../_schemas.ts";
+import { AppIdParam, bodyResponses, errorResponses, KeyCreateBody, ok } from "../_schemas.ts";
 
 const TAG = ["keys"];
 
@@ -13,6 +13,7 @@ export function keyRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/v1/apps/{appId}/keys",
+      operationId: "createApiKey",
       tags: TAG,
       summary: "Create an API key; the key is in this answer only",
       request: {
@@ -29,6 +30,7 @@ export function keyRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
           },
         },
         ...errorResponses,
+        ...bodyResponses,
       },
     }),
     async (c) => {
@@ -43,6 +45,7 @@ export function keyRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/keys",
+      operationId: "listApiKeys",
       tags: TAG,
       summary: "List an app's API keys (ids and metadata, never hashes)",
       request: { params: AppIdParam },
@@ -62,6 +65,7 @@ export function keyRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "delete",
       path: "/v1/apps/{appId}/keys/{keyId}",
+      operationId: "revokeApiKey",
       tags: TAG,
       summary: "Revoke an API key",
       request: { params: AppIdParam.extend({ keyId: z.string() }) },
@@ -78,6 +82,7 @@ export function keyRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/v1/auth/validate-key",
+      operationId: "validateApiKey",
       tags: TAG,
       summary: "validateApiKey: which app and permissions a key carries",
       request: {
@@ -94,6 +99,7 @@ export function keyRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
           permissions: z.array(z.string()).optional(),
         })),
         ...errorResponses,
+        ...bodyResponses,
       },
     }),
     (c) => {

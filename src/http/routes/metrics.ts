@@ -47,6 +47,7 @@ export function metricRoutes(
     createRoute({
       method: "get",
       path: "/metrics",
+      operationId: "getPrometheusMetrics",
       tags: TAG,
       summary: "Totals since start, Prometheus text format 0.0.4 (admin token)",
       responses: {
@@ -64,6 +65,7 @@ export function metricRoutes(
     createRoute({
       method: "get",
       path: "/v1/metrics",
+      operationId: "listMetrics",
       tags: TAG,
       summary: "The metric catalogue: fixed names plus the app.* names seen",
       responses: {
@@ -84,6 +86,7 @@ export function metricRoutes(
     createRoute({
       method: "get",
       path: "/v1/metrics/query",
+      operationId: "queryMetric",
       tags: TAG,
       summary: "A range query: points per step, one series per groupBy labels",
       request: { query: QueryParams },

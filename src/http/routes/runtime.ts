@@ -3,7 +3,14 @@ import { requirePermission } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
 import type { JsonValue } from "../../core/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { AppIdParam, errorResponses, ok, RuntimeKeyParams, RuntimeSetBody } from "../_schemas.ts";
+import {
+  AppIdParam,
+  bodyResponses,
+  errorResponses,
+  ok,
+  RuntimeKeyParams,
+  RuntimeSetBody,
+} from "../_schemas.ts";
 
 const TAG = ["runtime"];
 
@@ -19,6 +26,7 @@ export function runtimeRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/runtime",
+      operationId: "listRuntimeKeys",
       tags: TAG,
       summary: "List runtime keys",
       request: { params: AppIdParam, query: z.object({ prefix: z.string().optional() }) },
@@ -38,6 +46,7 @@ export function runtimeRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/runtime/{key}",
+      operationId: "getRuntimeValue",
       tags: TAG,
       summary: "getRuntimeValue",
       request: { params: RuntimeKeyParams },
@@ -57,13 +66,18 @@ export function runtimeRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "put",
       path: "/v1/apps/{appId}/runtime/{key}",
+      operationId: "setRuntimeValue",
       tags: TAG,
       summary: "setRuntimeValue",
       request: {
         params: RuntimeKeyParams,
         body: { content: { "application/json": { schema: RuntimeSetBody } }, required: true },
       },
-      responses: { ...ok(z.object({ success: z.literal(true) })), ...errorResponses },
+      responses: {
+        ...ok(z.object({ success: z.literal(true) })),
+        ...errorResponses,
+        ...bodyResponses,
+      },
     }),
     async (c) => {
       const { appId, key } = c.req.valid("param");
@@ -79,6 +93,7 @@ export function runtimeRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "delete",
       path: "/v1/apps/{appId}/runtime/{key}",
+      operationId: "deleteRuntimeValue",
       tags: TAG,
       summary: "deleteRuntimeValue",
       request: { params: RuntimeKeyParams },
@@ -95,6 +110,7 @@ export function runtimeRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/v1/apps/{appId}/runtime/{key}/increment",
+      operationId: "incrementRuntimeValue",
       tags: TAG,
       summary: "incrementRuntimeValue (atomic)",
       request: {
@@ -110,7 +126,7 @@ export function runtimeRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
           },
         },
       },
-      responses: { ...ok(z.object({ value: z.number() })), ...errorResponses },
+      responses: { ...ok(z.object({ value: z.number() })), ...errorResponses, ...bodyResponses },
     }),
     async (c) => {
       const { appId, key } = c.req.valid("param");

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAdmin } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { errorResponses, ok } from "../_schemas.ts";
+import { errorResponses, ok, unavailableResponse } from "../_schemas.ts";
 
 const Stats = z.object({
   live: z.number(),
@@ -54,9 +54,10 @@ export function sandboxRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/sandboxes",
+      operationId: "getSandboxes",
       tags: ["sandboxes"],
       summary: "Sandbox tiers, their counters, and the container pools",
-      responses: { ...ok(Overview), ...errorResponses },
+      responses: { ...ok(Overview), ...errorResponses, ...unavailableResponse },
     }),
     (c) => {
       requireAdmin(c.var.principal);

@@ -2,6 +2,25 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import { docsAsset, docsHtml, docsInit } from "../docs_page.ts";
 
+/**
+ * The license the API document declares. The repository has no LICENSE file yet, so the document
+ * says so instead of inventing one; change this line when the owner picks a license.
+ */
+const LICENSE = { name: "Proprietary: no license granted yet" };
+
+/** One tag per subsystem, in the order the reference page lists them. */
+const TAGS = [
+  { name: "apps", description: "The registry: register, update, activate and deregister apps" },
+  { name: "definitions", description: "Definition state: the app's Git-versioned files" },
+  { name: "runtime", description: "Runtime state: an app's JSON values, with TTL and increments" },
+  { name: "keys", description: "App API keys and execution tokens" },
+  { name: "workflows", description: "Workflow definitions and runs, with their step events" },
+  { name: "jit", description: "The JIT loop: generated code, its gate, promotion and audit" },
+  { name: "metrics", description: "Counters, histograms and range queries; Prometheus text" },
+  { name: "sandboxes", description: "Sandbox tiers, pools and their counters" },
+  { name: "mcp", description: "The MCP tool registry over plain JSON (the admin's view)" },
+];
+
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
 
 /** Unauthenticated routes: health, version, the OpenAPI document and its reference page. */
@@ -20,7 +39,13 @@ export function systemRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       title: "Kiln API",
       version: deps.version,
       description: "Registry, definition state and runtime state of Kiln applications.",
+      license: LICENSE,
     },
+    servers: [
+      { url: "/", description: "The Kiln that serves this document" },
+      { url: "http://127.0.0.1:7411", description: "A local kiln serve on its default port" },
+    ],
+    tags: TAGS,
     security: [{ bearer: [] }],
   });
 

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { MAX_EXECUTION_TTL_SECONDS, requireAdmin } from "../../auth/mod.ts";
 import { KilnError, quote } from "../../core/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { AppIdParam, errorResponses } from "../_schemas.ts";
+import { AppIdParam, bodyResponses, errorResponses, unavailableResponse } from "../_schemas.ts";
 
 const MintBody = z.object({
   componentId: z.string().min(1).max(64),
@@ -27,6 +27,7 @@ export function tokenRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/v1/apps/{appId}/execution-tokens",
+      operationId: "createExecutionToken",
       tags: ["keys"],
       summary: "Mint an execution token for a component (its permissions become the tools)",
       request: {
@@ -36,6 +37,8 @@ export function tokenRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       responses: {
         201: { description: "minted", content: { "application/json": { schema: Minted } } },
         ...errorResponses,
+        ...bodyResponses,
+        ...unavailableResponse,
       },
     }),
     (c) => {

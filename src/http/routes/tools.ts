@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAdmin } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { errorResponses, ok } from "../_schemas.ts";
+import { bodyResponses, errorResponses, ok, unavailableResponse } from "../_schemas.ts";
 
 const Listing = z.object({
   name: z.string(),
@@ -34,10 +34,15 @@ export function toolRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/tools",
+      operationId: "listTools",
       tags: ["mcp"],
       summary: "Every MCP tool with its input and output JSON Schemas",
       request: { query: z.object({ appId: z.string().optional() }) },
-      responses: { ...ok(z.object({ tools: z.array(Listing) })), ...errorResponses },
+      responses: {
+        ...ok(z.object({ tools: z.array(Listing) })),
+        ...errorResponses,
+        ...unavailableResponse,
+      },
     }),
     (c) => {
       requireAdmin(c.var.principal);
@@ -51,10 +56,16 @@ export function toolRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/v1/tools/call",
+      operationId: "callTool",
       tags: ["mcp"],
       summary: "Call an MCP tool as the admin (the tools/call result, isError for failures)",
       request: { body: { content: { "application/json": { schema: CallBody } }, required: true } },
-      responses: { ...ok(z.record(z.string(), z.unknown())), ...errorResponses },
+      responses: {
+        ...ok(z.record(z.string(), z.unknown())),
+        ...errorResponses,
+        ...bodyResponses,
+        ...unavailableResponse,
+      },
     }),
     async (c) => {
       requireAdmin(c.var.principal);

@@ -19,6 +19,7 @@ export function workflowDefinitionRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDe
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/workflows/{workflowId}",
+      operationId: "getWorkflowDefinition",
       tags: ["workflows"],
       summary: "A workflow definition (state/workflows/<id>.yaml) as JSON",
       request: { params: Params, query: z.object({ revision: z.string().optional() }) },

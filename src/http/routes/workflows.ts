@@ -4,7 +4,14 @@ import { requirePermission } from "../../auth/mod.ts";
 import { type JsonValue, KilnError } from "../../core/mod.ts";
 import type { RunEvent } from "../../workflow/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
-import { AppIdParam, errorResponses, ok } from "../_schemas.ts";
+import {
+  AppIdParam,
+  bodyResponses,
+  errorResponses,
+  ok,
+  overloadedResponse,
+  unavailableResponse,
+} from "../_schemas.ts";
 
 const TAG = ["workflows"];
 const RunParams = AppIdParam.extend({
@@ -47,6 +54,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     createRoute({
       method: "post",
       path: "/v1/apps/{appId}/workflows/{workflowId}/runs",
+      operationId: "startRun",
       tags: TAG,
       summary: "Start a workflow run (asynchronous: answers the run id)",
       request: {
@@ -56,6 +64,9 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
       responses: {
         202: { description: "started", content: { "application/json": { schema: Run } } },
         ...errorResponses,
+        ...bodyResponses,
+        ...overloadedResponse,
+        ...unavailableResponse,
       },
     }),
     async (c) => {
@@ -78,10 +89,15 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/runs",
+      operationId: "listRuns",
       tags: TAG,
       summary: "List the app's workflow runs, newest first",
       request: { params: AppIdParam, query: ListQuery },
-      responses: { ...ok(z.object({ runs: z.array(Run) })), ...errorResponses },
+      responses: {
+        ...ok(z.object({ runs: z.array(Run) })),
+        ...errorResponses,
+        ...unavailableResponse,
+      },
     }),
     async (c) => {
       const { appId } = c.req.valid("param");
@@ -94,10 +110,11 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/runs/{runId}",
+      operationId: "getRun",
       tags: TAG,
       summary: "A run with its step trace, step outputs and result",
       request: { params: RunParams },
-      responses: { ...ok(Run), ...errorResponses },
+      responses: { ...ok(Run), ...errorResponses, ...unavailableResponse },
     }),
     async (c) => {
       const { appId, runId } = c.req.valid("param");
@@ -110,10 +127,11 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     createRoute({
       method: "post",
       path: "/v1/apps/{appId}/runs/{runId}/cancel",
+      operationId: "cancelRun",
       tags: TAG,
       summary: "Cancel a running run (a finished one answers as it is)",
       request: { params: RunParams },
-      responses: { ...ok(Run), ...errorResponses },
+      responses: { ...ok(Run), ...errorResponses, ...unavailableResponse },
     }),
     async (c) => {
       const { appId, runId } = c.req.valid("param");
@@ -126,6 +144,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     createRoute({
       method: "get",
       path: "/v1/apps/{appId}/runs/{runId}/events",
+      operationId: "streamRunEvents",
       tags: TAG,
       summary: "Step progress as server-sent events: the trace so far, then live, then the end",
       request: { params: RunParams },
@@ -135,6 +154,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
           content: { "text/event-stream": { schema: z.string() } },
         },
         ...errorResponses,
+        ...unavailableResponse,
       },
     }),
     async (c) => {
