@@ -36,6 +36,8 @@ export interface GateRun {
   constant: boolean;
   /** Runs the sandbox ended (timeout, memory, crash), with the reason it gave. */
   sandboxFailures: string[];
+  /** Per gate case, in order: whether the code reproduced the recorded answer. */
+  gateAgreed: boolean[];
 }
 
 /** Generated sources, by their paths under `state/`. */
@@ -99,6 +101,10 @@ export async function runGate(
     slices.hidden.length,
   );
   const gate = compare(slices.gate, gateOut);
+  const gateAgreed = slices.gate.map((c, i) => {
+    const o = gateOut[i];
+    return !!o && "actual" in o && sameOutput(c.output, o.actual);
+  });
   const actuals = new Set(
     gateOut.map((o) => "error" in o ? `!${o.error}` : JSON.stringify(o.actual)),
   );
@@ -109,6 +115,7 @@ export async function runGate(
     baseline: mostCommonShare(slices.gate.map((c) => c.output)),
     constant: slices.gate.length > 1 && actuals.size === 1,
     sandboxFailures,
+    gateAgreed,
   };
 }
 
