@@ -48,6 +48,11 @@ export interface CandidateFiles {
 }
 
 const GATE_ENTRY = "__kilnGate";
+/**
+ * Failures of Kiln rather than of the candidate (a busy or stopping tier): the generation fails
+ * and can be retried, instead of a candidate being judged on a run it never got.
+ */
+const KILN_NOT_CANDIDATE = new Set(["OVERLOADED", "TIER_UNAVAILABLE"]);
 const MAX_MISMATCHES = 20;
 
 /**
@@ -70,9 +75,15 @@ export async function runGate(
       const response = await sandbox.execute("wasm", gateJob(code, input, opts));
       if (response.resultType !== "error") return response.data as Outcome[];
       const e = response.data as { code?: string; message?: string };
+      if (e.code && KILN_NOT_CANDIDATE.has(e.code)) {
+        throw new KilnError(
+          e.code as "OVERLOADED" | "TIER_UNAVAILABLE",
+          e.message ?? "the wasm tier failed",
+        );
+      }
       sandboxFailures.push(`${e.code ?? "error"}: ${e.message ?? ""}`);
     } catch (err) {
-      if (!(err instanceof KilnError)) throw err;
+      if (!(err instanceof KilnError) || KILN_NOT_CANDIDATE.has(err.code)) throw err;
       sandboxFailures.push(`${err.code}: ${err.message}`);
     }
     return Array.from({ length: n }, () => ({ error: sandboxFailures.at(-1)! }));

@@ -78,14 +78,14 @@ export async function runGeneration(
     revision: committed.resultingRevision,
   });
 
-  const gateCases = cases(split.gate);
+  const gateCases = cases(split.gate, split.examples);
   const run = await runGate(deps.sandbox, {
     dir,
     handler: coder.answer.handler,
     tests: coder.answer.tests,
   }, {
     gate: gateCases,
-    hidden: cases(split.hidden),
+    hidden: cases(split.hidden, split.examples),
   }, { appId, componentId, timeoutMs: Math.min(config.generation.timeoutMs, 30_000) });
   await emit("tests", `${run.tests.passed}/${run.tests.total} generated tests pass`, run.tests);
   await emit("gate", `gate agreement ${run.gate.agreed}/${run.gate.total}`, {

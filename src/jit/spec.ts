@@ -94,14 +94,20 @@ export function pickExamples(examples: readonly Sample[], max: number): GateCase
   return out;
 }
 
+/** An input as a key: canonical JSON, text trimmed (how repeats are recognised). */
+export function inputKey(input: unknown): string {
+  return typeof input === "string" ? JSON.stringify(input.trim()) : canonicalJson(input);
+}
+
 /**
- * Pairs as gate cases, one per distinct input (its first recording): generated code is a pure
+ * Pairs as gate cases, one per distinct input (its first recording), leaving out inputs in
+ * `shown` (the coder's examples, which it may simply have memorised): generated code is a pure
  * function, so a repeated input is the same evidence again, not more of it.
  */
-export function cases(samples: readonly Sample[]): GateCase[] {
-  const seen = new Set<string>();
+export function cases(samples: readonly Sample[], shown: readonly Sample[] = []): GateCase[] {
+  const seen = new Set(shown.map((s) => inputKey(s.input)));
   return samples.flatMap((s) => {
-    const k = typeof s.input === "string" ? JSON.stringify(s.input.trim()) : canonicalJson(s.input);
+    const k = inputKey(s.input);
     if (seen.has(k)) return [];
     seen.add(k);
     return [{ input: s.input, output: s.output }];
