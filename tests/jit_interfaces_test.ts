@@ -54,7 +54,7 @@ Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line
       const listed = await client.callTool({ name: "core.jit.list", arguments: {} });
       const components = (listed.structuredContent as { components: { samples: number }[] })
         .components;
-      assert.equal(components[0].samples, 40);
+      assert.equal(components[0].samples, 64);
       const started = await client.callTool({
         name: "core.jit.generate",
         arguments: { componentId: COMPONENT, reason: "hot and stable" },
@@ -68,7 +68,7 @@ Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line
       });
       const g = gen.structuredContent as { status: string; report: { gate: { total: number } } };
       assert.equal(g.status, "activated", JSON.stringify(g));
-      assert.equal(g.report.gate.total, 16);
+      assert.equal(g.report.gate.total, 20);
       const busy = await client.callTool({
         name: "core.jit.rollback",
         arguments: { componentId: "nope" },
