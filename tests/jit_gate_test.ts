@@ -96,11 +96,11 @@ Deno.test("the gate refuses near-miss handlers on a rare class, activates the co
     const reasons = hazmat.report.reasons.join("\n");
     assert.match(
       reasons,
-      /gate answers disagree; the LLM disagrees with itself on 0\.0% of calls \(measured on \d+ calls of \d+ repeated inputs\)/,
+      /held-out answers \(gate and hidden slices\) disagree; the LLM disagrees with itself on 0\.0% of calls \(measured on \d+ calls of \d+ repeated inputs\)/,
     );
     assert.match(
       reasons,
-      /output class \{"carrier":"hazmat-freight","speed":"standard"\} \(4\.\d% of traffic\): 0\/\d agree/,
+      /output class \{"carrier":"hazmat-freight","speed":"standard"\} \(4\.\d% of traffic\): 0\/\d+ agree/,
     );
     const classes = hazmat.report.evidence.classes as {
       key: string;
@@ -118,7 +118,7 @@ Deno.test("the gate refuses near-miss handlers on a rare class, activates the co
     const off = await generate(await candidate(offByOne));
     assert.equal(off.status, "rejected", JSON.stringify(off.report?.reasons));
     assert.ok(off.report.gate.agreement > 0.97);
-    assert.match(off.report.reasons[0], /gate answers disagree/);
+    assert.match(off.report.reasons[0], /held-out answers \(gate and hidden slices\) disagree/);
 
     // Throws on decimal weights: every such call counts as a disagreement.
     const throws = await generate(await candidate(throwsOnDecimals));

@@ -35,7 +35,7 @@ export interface JudgedCase {
   agreed: boolean;
 }
 
-/** Fewest distinct inputs of a group in the gate slice to call the group judged. */
+/** Fewest distinct held-out inputs of a group to call the group judged. */
 export const MIN_GROUP = 5;
 /** Groups at least this share of traffic must be judged before code may activate. */
 export const MUST_JUDGE_SHARE = 0.01;
@@ -44,24 +44,29 @@ export const GATE_ALPHA = 0.05;
 
 /**
  * Decides on evidence rather than a point estimate (ADR 0017):
- * - **reject** when the code disagrees with the recorded answers more than the LLM's own
+ * - **reject** when the code disagrees with the held-out recorded answers (gate and hidden
+ *   slices: a defect is a defect wherever it shows) more than the LLM's own
  *   measured inconsistency explains (an exact binomial test, overall and per output class and
  *   input cluster, so a rare class cannot hide in the average), or when even the Wilson upper
  *   bound of its agreement is under the threshold;
  * - **activate** when no test says worse, the Wilson lower bound reaches the threshold, and
- *   every output class with at least 1% of traffic had `MIN_GROUP` inputs in the slice;
+ *   every output class with at least 1% of traffic had `MIN_GROUP` held-out inputs;
  * - else **undecided**, saying about how many more recorded calls would settle it.
  */
 export function weighEvidence(
   gate: readonly JudgedCase[],
   recorded: readonly { input: unknown; output: unknown }[],
-  opts: { threshold: number; gateShare: number },
+  opts: { threshold: number; gateShare: number; examplesShare?: number },
+  hidden: readonly JudgedCase[] = [],
 ): Evidence {
+  // Disagreements anywhere held out count against the code: a defect seen in the hidden slice
+  // is still a defect. Only the activation bound is the gate slice's alone.
+  const judged = [...gate, ...hidden];
   const llm = llmConsistency(recorded);
   const strata = strataOf(recorded);
   const clusterStrata = clustersOf(recorded);
-  const classes = strata.kind === "output" ? groups(gate, recorded, strata) : undefined;
-  const clusters = clusterStrata ? groups(gate, recorded, clusterStrata) : undefined;
+  const classes = strata.kind === "output" ? groups(judged, recorded, strata) : undefined;
+  const clusters = clusterStrata ? groups(judged, recorded, clusterStrata) : undefined;
   const all = [...classes ?? [], ...clusters ?? []];
   const alpha = GATE_ALPHA / (1 + all.length);
   const noise = `the LLM disagrees with itself on ${pct(llm.noise)} of calls (${
@@ -76,8 +81,12 @@ export function weighEvidence(
   const n = gate.length;
   const agreed = gate.filter((c) => c.agreed).length;
   const lower = wilsonLowerBound(agreed, n), upper = wilsonUpperBound(agreed, n);
-  if (n > 0 && binomialTailAtLeast(n - agreed, n, llm.noise) < alpha) {
-    reject.push(`${n - agreed} of ${n} gate answers disagree; ${noise}, so that many are defects`);
+  const nj = judged.length, wrong = judged.filter((c) => !c.agreed).length;
+  if (nj > 0 && binomialTailAtLeast(wrong, nj, llm.noise) < alpha) {
+    reject.push(
+      `${wrong} of ${nj} held-out answers (gate and hidden slices) disagree; ${noise}, so ` +
+        `that many are defects`,
+    );
   } else if (n > 0 && upper < opts.threshold) {
     reject.push(
       `gate agreement ${pct(agreed / n)} is below the threshold ${pct(opts.threshold)} even ` +
@@ -100,7 +109,9 @@ export function weighEvidence(
   for (const [list, kind] of [[classes, "output class"], [clusters, "input cluster"]] as const) {
     for (const g of list ?? []) {
       if (g.judged) continue;
-      tooFew.push(`${label(g, kind)}: ${g.total} in the gate slice, ${pct(g.traffic)} of traffic`);
+      tooFew.push(
+        `${label(g, kind)}: ${g.total} in the held-out slices, ${pct(g.traffic)} of traffic`,
+      );
       if (kind === "output class") unjudgedTraffic += g.traffic;
       // Only output classes hold activation back: input clusters are finer than the traffic can
       // fill, and a disagreement in one already rejects above.
@@ -108,7 +119,7 @@ export function weighEvidence(
         undecided.push(`too few of ${label(g, kind)} to judge it (${g.total} < ${MIN_GROUP})`);
         needMore = Math.max(
           needMore,
-          Math.ceil(MIN_GROUP / (g.traffic * opts.gateShare)) - recorded.length,
+          Math.ceil(MIN_GROUP / (g.traffic * (1 - (opts.examplesShare ?? 0.2)))) - recorded.length,
         );
       }
     }

@@ -39,7 +39,7 @@ Deno.test("weighEvidence() rejects a miss of the rare class (116/120) and an off
   assert.equal(rare.verdict, "reject");
   assert.match(
     rare.reasons[0],
-    /5 of 120 gate answers disagree; the LLM disagrees with itself on 0\.0%/,
+    /5 of 120 held-out answers \(gate and hidden slices\) disagree; the LLM disagrees with itself on 0\.0%/,
   );
   assert.match(rare.reasons.join(), /output class "hazmat" \(3\.3% of traffic\): 0\/5 agree/);
   const offByOne = weighEvidence(gate(120, (i) => i % 40 === 3), traffic(), opts);
@@ -64,9 +64,17 @@ Deno.test("weighEvidence() is undecided while a class of ≥ 1% of traffic is to
   const e = weighEvidence(gate(100, () => false), traffic(), opts);
   assert.equal(e.verdict, "undecided", e.reasons.join());
   assert.match(e.reasons[0], /too few of output class "hazmat" to judge it \(4 < 5\)/);
-  assert.match(e.tooFew[0], /"hazmat": 4 in the gate slice, 3\.3% of traffic/);
-  // 5 hazardous calls in a 40% gate slice at 3.3% of traffic: ~375 calls, 360 recorded.
-  assert.equal(e.needMoreSamples, Math.ceil(5 / (0.0333 * 0.4)) - 360);
+  assert.match(e.tooFew[0], /"hazmat": 4 in the held-out slices, 3\.3% of traffic/);
+});
+
+Deno.test("weighEvidence() rejects a defect the hidden slice shows, though the gate slice missed it", () => {
+  const all = traffic().slice(0, 240);
+  const gateCases = all.slice(0, 120).map((c) => ({ ...c, agreed: true }));
+  const hidden = all.slice(120).map((c, i) => ({ ...c, agreed: i !== 50 }));
+  assert.equal(weighEvidence(gateCases, traffic(), opts).verdict, "activate");
+  const e = weighEvidence(gateCases, traffic(), opts, hidden);
+  assert.equal(e.verdict, "reject");
+  assert.match(e.reasons[0], /1 of 240 held-out answers/);
 });
 
 Deno.test("binomialTailAtLeast() and slicesNeeded() match textbook values", () => {

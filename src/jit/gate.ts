@@ -36,8 +36,9 @@ export interface GateRun {
   constant: boolean;
   /** Runs the sandbox ended (timeout, memory, crash), with the reason it gave. */
   sandboxFailures: string[];
-  /** Per gate case, in order: whether the code reproduced the recorded answer. */
+  /** Per gate and per hidden case, in order: whether the code reproduced the recorded answer. */
   gateAgreed: boolean[];
+  hiddenAgreed: boolean[];
 }
 
 /** Generated sources, by their paths under `state/`. */
@@ -112,10 +113,12 @@ export async function runGate(
     slices.hidden.length,
   );
   const gate = compare(slices.gate, gateOut);
-  const gateAgreed = slices.gate.map((c, i) => {
-    const o = gateOut[i];
-    return !!o && "actual" in o && sameOutput(c.output, o.actual);
-  });
+  const agreedEach = (cs: GateCase[], out: Outcome[]) =>
+    cs.map((c, i) => {
+      const o = out[i];
+      return !!o && "actual" in o && sameOutput(c.output, o.actual);
+    });
+  const gateAgreed = agreedEach(slices.gate, gateOut);
   const actuals = new Set(
     gateOut.map((o) => "error" in o ? `!${o.error}` : JSON.stringify(o.actual)),
   );
@@ -127,6 +130,7 @@ export async function runGate(
     constant: slices.gate.length > 1 && actuals.size === 1,
     sandboxFailures,
     gateAgreed,
+    hiddenAgreed: agreedEach(slices.hidden, hiddenOut),
   };
 }
 

@@ -79,13 +79,14 @@ export async function runGeneration(
   });
 
   const gateCases = cases(split.gate, split.examples);
+  const hiddenCases = cases(split.hidden, [...split.examples, ...split.gate]);
   const run = await runGate(deps.sandbox, {
     dir,
     handler: coder.answer.handler,
     tests: coder.answer.tests,
   }, {
     gate: gateCases,
-    hidden: cases(split.hidden, split.examples),
+    hidden: hiddenCases,
   }, { appId, componentId, timeoutMs: Math.min(config.generation.timeoutMs, 30_000) });
   await emit("tests", `${run.tests.passed}/${run.tests.total} generated tests pass`, run.tests);
   await emit("gate", `gate agreement ${run.gate.agreed}/${run.gate.total}`, {
@@ -99,7 +100,12 @@ export async function runGeneration(
   const weighed = weighEvidence(
     gateCases.map((c, i) => ({ ...c, agreed: run.gateAgreed[i] })),
     [...split.examples, ...split.gate, ...split.hidden],
-    { threshold: config.agreementThreshold, gateShare: config.generation.gateShare },
+    {
+      threshold: config.agreementThreshold,
+      gateShare: config.generation.gateShare,
+      examplesShare: config.generation.examplesShare,
+    },
+    hiddenCases.map((c, i) => ({ ...c, agreed: run.hiddenAgreed[i] })),
   );
   const verdict = decide(run, weighed);
   const { verdict: _, reasons: __, ...evidence } = weighed;

@@ -11,6 +11,7 @@ const run = (over: Partial<GateRun> = {}): GateRun => ({
   constant: false,
   sandboxFailures: [],
   gateAgreed: [],
+  hiddenAgreed: [],
   ...over,
 });
 const evidence = (verdict: Evidence["verdict"], reasons = [`evidence says ${verdict}`]) => ({
