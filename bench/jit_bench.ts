@@ -9,6 +9,15 @@
  * `STREAM`-call stream (the fixture's later calls, cycled) is served over the app's HTTP
  * ingress by whatever the gate activated, timed per call and checked against the recording.
  *
+ * Every task also gets three near-miss candidates built here from its correct handler (the
+ * fixtures stay as generated): `near-miss-rare-case` answers the task's rarest recorded output
+ * class wrong (or, where outputs are not categorical, ~4% of inputs picked by hash),
+ * `near-miss-off-by-one` is wrong on ~2% of inputs picked by hash, and `near-miss-throws`
+ * throws on ~3% of inputs picked by hash. Their tests are their own answers on the correct
+ * handler's test inputs — they pass them. The target: every near-miss rejected at the default
+ * settings, no correct handler rejected; the decision and gate bound of every candidate are
+ * printed per task.
+ *
  * Shadow checks are off while timing (they run after the response anyway); their LLM cost is
  * added at Kiln's default rates. Costs are the fixtures' recorded prices.
  *
@@ -51,7 +60,9 @@ interface Fixture {
 const POSITIONAL = Deno.args.filter((a) => !a.startsWith("--"));
 const JSON_OUT = Deno.args.includes("--json");
 const STREAM = Number(POSITIONAL[0] ?? 30_000);
-const TRAIN = Number(POSITIONAL[1] ?? 150);
+// The gate judges distinct inputs and needs a Wilson lower bound ≥ 95%: 73 of 73 at best, so
+// a 40% gate slice needs ≥ ~190 recorded calls.
+const TRAIN = Number(POSITIONAL[1] ?? 250);
 // Kiln's defaults: probation shadows 10% until a 50-check window agrees, then 1%.
 const SHADOW_RATE = 0.1;
 const ACTIVE_SHADOW_RATE = 0.01;
@@ -71,15 +82,18 @@ async function main() {
   fixtures.sort((a, b) => a.taskId.localeCompare(b.taskId));
 
   const rows = [];
+  const decisions: Decision[] = [];
   let wrongTotal = 0, wrongRejected = 0;
   for (const f of fixtures) {
+    f.coderAnswers.push(...await nearMisses(f));
     const r = await runTask(f);
     wrongTotal += r.wrong.total;
     wrongRejected += r.wrong.rejected;
+    decisions.push(...r.decisions);
     rows.push(r);
   }
   if (JSON_OUT) {
-    console.log(JSON.stringify(rows));
+    console.log(JSON.stringify(rows.map(({ decisions: _, ...r }) => r)));
     return;
   }
 
@@ -103,6 +117,94 @@ async function main() {
     "cost saved": r.saved,
   })));
   console.log(`wrong and constant handlers rejected: ${wrongRejected}/${wrongTotal}`);
+  console.table(decisions);
+  const near = decisions.filter((d) => d.candidate.startsWith("near-miss"));
+  const correct = decisions.filter((d) => d.expect === "accept");
+  console.log(
+    `near-misses rejected: ${near.filter((d) => d.decision === "rejected").length}/${near.length}` +
+      ` (activated: ${near.filter((d) => d.decision === "activated").length}); correct ` +
+      `handlers activated: ${correct.filter((d) => d.decision === "activated").length}/` +
+      `${correct.length} (rejected: ${correct.filter((d) => d.decision === "rejected").length})`,
+  );
+}
+
+/** One candidate's fate at the gate. */
+interface Decision {
+  task: string;
+  candidate: string;
+  expect: "accept" | "reject";
+  decision: string;
+  gate: string;
+  "lower bound": string;
+  why: string;
+}
+
+/**
+ * Near-miss candidates from the task's correct handler: the same code behind a wrapper that is
+ * wrong on a small, stated share of inputs. Tests are the wrapper's own answers.
+ */
+async function nearMisses(f: Fixture): Promise<Fixture["coderAnswers"]> {
+  const correct = f.coderAnswers.find((a) => a.label === "correct")!;
+  const counts = new Map<string, number>();
+  for (const c of f.calls) {
+    const k = JSON.stringify(c.output);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const byShare = [...counts.entries()].sort((a, b) => a[1] - b[1]);
+  const categorical = counts.size <= 20;
+  const rare = byShare[0][0], common = byShare.at(-1)![0];
+  const base = correct.handler.replace("export function handle(", "function __correct(");
+  const hash = `function __h(v) { const s = JSON.stringify(v); let h = 2166136261;
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
+  return (h >>> 0) % 1000; }
+function __off(out) {
+  if (typeof out === "string") return out + "-";
+  if (Array.isArray(out)) return [...out, "x"];
+  return { ...out, nearMiss: true };
+}`;
+  const wrappers: [string, string][] = [
+    [
+      "near-miss-rare-case",
+      categorical
+        ? `export function handle(input) { const out = __correct(input);
+  return JSON.stringify(out) === ${JSON.stringify(rare)} ? ${common} : out; }`
+        : `export function handle(input) { const out = __correct(input);
+  return __h(input) < 40 ? __off(out) : out; }`,
+    ],
+    [
+      "near-miss-off-by-one",
+      `export function handle(input) { const out = __correct(input);
+  return __h(input) < 20 ? __off(out) : out; }`,
+    ],
+    [
+      "near-miss-throws",
+      `export function handle(input) {
+  if (__h(input) < 30) throw new Error("unsupported input"); return __correct(input); }`,
+    ],
+  ];
+  const out: Fixture["coderAnswers"] = [];
+  for (const [label, wrapper] of wrappers) {
+    const handler = `${base}\n${hash}\n${wrapper}\n`;
+    const mod = await import(`data:text/javascript,${encodeURIComponent(handler)}`);
+    const inputs = (await import(
+      `data:text/javascript,${encodeURIComponent(correct.tests)}`
+    )).cases as { name: string; input: unknown }[];
+    const cases = inputs.flatMap((c) => {
+      try {
+        return [{ name: c.name, input: c.input, expected: mod.handle(c.input) }];
+      } catch {
+        return [];
+      }
+    });
+    out.push({
+      ...correct,
+      label,
+      expect: "reject",
+      handler,
+      tests: `export const cases = ${JSON.stringify(cases, null, 2)};\n`,
+    });
+  }
+  return out;
 }
 
 async function runTask(f: Fixture) {
@@ -156,6 +258,7 @@ async function runTask(f: Fixture) {
     }
     now = Date.parse(f.calls[TRAIN].at);
     const wrong = { total: 0, rejected: 0 };
+    const decisions: Decision[] = [];
     let correct = "-", hidden = "-", coderCost = 0;
     for (const a of answers) {
       await kiln.jitService.generate(appId, f.taskId, { trigger: "manual", actor: "bench" });
@@ -163,6 +266,15 @@ async function runTask(f: Fixture) {
       const status = await kiln.jitService.status(appId, f.taskId);
       const gen = status.lastGeneration!;
       coderCost += a.costUsd;
+      decisions.push({
+        task: f.taskId,
+        candidate: a.label,
+        expect: a.expect,
+        decision: gen.status,
+        gate: gen.report ? `${gen.report.gate.agreed}/${gen.report.gate.total}` : "-",
+        "lower bound": gen.report ? pct(gen.report.gate.lowerBound) : "-",
+        why: (gen.report?.reasons ?? [gen.error?.message ?? ""]).join("; ").slice(0, 90),
+      });
       if (a.expect === "reject") {
         wrong.total++;
         if (gen.status === "rejected") wrong.rejected++;
@@ -215,6 +327,7 @@ async function runTask(f: Fixture) {
     return {
       task: f.taskId,
       kind: f.kind,
+      decisions,
       wrong,
       correct,
       hidden,

@@ -27,7 +27,7 @@ function captureIo() {
 }
 
 Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line", async () => {
-  const us = usPhones(20, 7);
+  const us = usPhones(32, 7);
   const cassette = await recordTraffic(us);
   const coder = serveCoder([{ handler: US_HANDLER, tests: US_TESTS }]);
   const k = await startMcpKiln({
@@ -54,7 +54,7 @@ Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line
       const listed = await client.callTool({ name: "core.jit.list", arguments: {} });
       const components = (listed.structuredContent as { components: { samples: number }[] })
         .components;
-      assert.equal(components[0].samples, 40);
+      assert.equal(components[0].samples, 64);
       const started = await client.callTool({
         name: "core.jit.generate",
         arguments: { componentId: COMPONENT, reason: "hot and stable" },
@@ -68,7 +68,7 @@ Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line
       });
       const g = gen.structuredContent as { status: string; report: { gate: { total: number } } };
       assert.equal(g.status, "activated", JSON.stringify(g));
-      assert.equal(g.report.gate.total, 16);
+      assert.equal(g.report.gate.total, 20);
       const busy = await client.callTool({
         name: "core.jit.rollback",
         arguments: { componentId: "nope" },
@@ -113,7 +113,7 @@ Deno.test("core.jit.* over MCP with an app key, and kiln jit on the command line
     assert.equal((await postPhone(k.handler, us[0])).tier, "wasm");
     const regenerated = await cli("generate", APP, COMPONENT, "--wait");
     assert.equal(regenerated.code, 0, regenerated.err);
-    assert.match(regenerated.out, /\[gate\] gate agreement 16\/16/);
+    assert.match(regenerated.out, /\[gate\] gate agreement 20\/20/);
     assert.match(regenerated.out, /\[done\] activated/);
     const status = await cli("status", APP, COMPONENT);
     assert.match(status.out, /v1\s+promoted/);

@@ -134,7 +134,7 @@ Deno.test("the JIT loop: rule → generation → gate → activation → shadow 
     const rolled = await t.call("GET", `/v1/apps/${APP}/jit/${COMPONENT}`);
     assert.equal(rolled.json.handlerType, "llm", JSON.stringify(rolled.json));
     assert.equal(rolled.json.state, "rolled_back");
-    assert.match(rolled.json.rollbackReason, /rolling shadow agreement/);
+    assert.match(rolled.json.rollbackReason, /shadow test: 3 of 8 shadowed answers disagree/);
     const after = await postPhone(t.kiln.handler, uk[0]);
     assert.equal(JSON.parse(after.body), modelAnswer(uk[0]));
     assert.equal(after.provenance, "recording", "the LLM answers again");

@@ -862,7 +862,7 @@ steps:
     <${x} error=${a} />
     ${e.rollbackReason&&l`<p class="bad wrap">Rolled back: ${e.rollbackReason}</p>`}
     ${m&&l`<p>Shadow agreement: <strong>${m.rollingAgreement===null?"—":`${(m.rollingAgreement*100).toFixed(1)}%`}</strong>
-      (${m.agreements}/${m.checks} checks, window ${m.window})</p>`}
+      (${m.agreements}/${m.checks} checks; sequential test ${m.llr} of ${m.bounds?.rollback} to roll back, ${m.proven?"proven":"on probation"})</p>`}
     ${(e.versions??[]).length>0&&l`
       <table class="table">
         <thead>

@@ -30,3 +30,32 @@ export function wilsonLowerBound(agreed: number, total: number, z = 1.959964): n
 export function share(n: number): number {
   return Math.round(n * 10_000) / 10_000;
 }
+
+/** The Wilson score interval's upper bound at 95% confidence: how high agreement could be. */
+export function wilsonUpperBound(agreed: number, total: number, z = 1.959964): number {
+  if (total <= 0) return 1;
+  return 1 - wilsonLowerBound(total - agreed, total, z);
+}
+
+/**
+ * P(X ≥ k) for X ~ Binomial(n, p): how likely `k` or more disagreements in `n` are when each
+ * happens at rate `p`. Summed in log space term by term (n is a slice size, at most thousands),
+ * so it stays exact where a normal approximation is worst: small k, small p.
+ */
+export function binomialTailAtLeast(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  const lp = Math.log(p), lq = Math.log1p(-p);
+  // log C(n, k) p^k q^(n-k), then the ratio to the next term.
+  let logTerm = 0;
+  for (let i = 1; i <= k; i++) logTerm += Math.log((n - k + i) / i);
+  logTerm += k * lp + (n - k) * lq;
+  let sum = 0;
+  for (let i = k; i <= n; i++) {
+    sum += Math.exp(logTerm);
+    logTerm += Math.log((n - i) / (i + 1)) + lp - lq;
+  }
+  return Math.min(1, sum);
+}

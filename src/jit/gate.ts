@@ -36,6 +36,9 @@ export interface GateRun {
   constant: boolean;
   /** Runs the sandbox ended (timeout, memory, crash), with the reason it gave. */
   sandboxFailures: string[];
+  /** Per gate and per hidden case, in order: whether the code reproduced the recorded answer. */
+  gateAgreed: boolean[];
+  hiddenAgreed: boolean[];
 }
 
 /** Generated sources, by their paths under `state/`. */
@@ -46,6 +49,11 @@ export interface CandidateFiles {
 }
 
 const GATE_ENTRY = "__kilnGate";
+/**
+ * Failures of Kiln rather than of the candidate (a busy or stopping tier): the generation fails
+ * and can be retried, instead of a candidate being judged on a run it never got.
+ */
+const KILN_NOT_CANDIDATE = new Set(["OVERLOADED", "TIER_UNAVAILABLE"]);
 const MAX_MISMATCHES = 20;
 
 /**
@@ -68,9 +76,15 @@ export async function runGate(
       const response = await sandbox.execute("wasm", gateJob(code, input, opts));
       if (response.resultType !== "error") return response.data as Outcome[];
       const e = response.data as { code?: string; message?: string };
+      if (e.code && KILN_NOT_CANDIDATE.has(e.code)) {
+        throw new KilnError(
+          e.code as "OVERLOADED" | "TIER_UNAVAILABLE",
+          e.message ?? "the wasm tier failed",
+        );
+      }
       sandboxFailures.push(`${e.code ?? "error"}: ${e.message ?? ""}`);
     } catch (err) {
-      if (!(err instanceof KilnError)) throw err;
+      if (!(err instanceof KilnError) || KILN_NOT_CANDIDATE.has(err.code)) throw err;
       sandboxFailures.push(`${err.code}: ${err.message}`);
     }
     return Array.from({ length: n }, () => ({ error: sandboxFailures.at(-1)! }));
@@ -99,6 +113,12 @@ export async function runGate(
     slices.hidden.length,
   );
   const gate = compare(slices.gate, gateOut);
+  const agreedEach = (cs: GateCase[], out: Outcome[]) =>
+    cs.map((c, i) => {
+      const o = out[i];
+      return !!o && "actual" in o && sameOutput(c.output, o.actual);
+    });
+  const gateAgreed = agreedEach(slices.gate, gateOut);
   const actuals = new Set(
     gateOut.map((o) => "error" in o ? `!${o.error}` : JSON.stringify(o.actual)),
   );
@@ -109,6 +129,8 @@ export async function runGate(
     baseline: mostCommonShare(slices.gate.map((c) => c.output)),
     constant: slices.gate.length > 1 && actuals.size === 1,
     sandboxFailures,
+    gateAgreed,
+    hiddenAgreed: agreedEach(slices.hidden, hiddenOut),
   };
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { silentLogger } from "../core/mod.ts";
 import { JcoComponentRunner, SandboxManager, WasmTier } from "../sandbox/mod.ts";
 import { runGate } from "./gate.ts";
+import { weighEvidence } from "./evidence.ts";
 import { decide } from "./report.ts";
 
 const slices = {
@@ -10,6 +11,12 @@ const slices = {
 };
 const TESTS = `export const cases = [{ name: "doubles", input: { n: 2 }, expected: 4 }];`;
 const opts = { appId: "app", componentId: "c", timeoutMs: 1_000 };
+
+/** The gate's verdict on a run over `slices`, at `threshold`. */
+function verdict(run: Awaited<ReturnType<typeof gate>>, threshold: number) {
+  const judged = slices.gate.map((c, i) => ({ ...c, agreed: run.gateAgreed[i] }));
+  return decide(run, weighEvidence(judged, slices.gate, { threshold, gateShare: 0.4 }));
+}
 
 async function gate(handler: string, tests = TESTS) {
   const sandbox = new SandboxManager(
@@ -28,16 +35,19 @@ Deno.test("runGate() runs the candidate's tests and both slices in the wasm tier
   assert.deepEqual(run.tests, { total: 1, passed: 1, failures: [] });
   assert.equal(run.gate.agreement, 1);
   assert.equal(run.hidden.agreed, 2);
-  assert.equal(decide(run, 0.95).decision, "activate");
+  assert.equal(verdict(run, 0.5).decision, "activate");
+  const strict = verdict(run, 0.95);
+  assert.equal(strict.decision, "undecided", "6 of 6 cannot show 95%");
+  assert.match(strict.reasons.at(-1)!, /collect about \d+ more recorded calls/);
 });
 
 Deno.test("runGate() judges a candidate that hangs, and says the sandbox stopped it", async () => {
   const run = await gate(`export function handle() { for (;;) {} }`);
   assert.equal(run.gate.agreed, 0);
   assert.match(run.sandboxFailures[0], /EXECUTION_TIMEOUT/);
-  const verdict = decide(run, 0.95);
-  assert.equal(verdict.decision, "reject");
-  assert.match(verdict.reasons[0], /the sandbox stopped the code: EXECUTION_TIMEOUT/);
+  const v = verdict(run, 0.95);
+  assert.equal(v.decision, "reject");
+  assert.match(v.reasons[0], /the sandbox stopped the code: EXECUTION_TIMEOUT/);
 });
 
 Deno.test("runGate() gives generated code no host: no Deno, no fetch, no expected values", async () => {

@@ -1,4 +1,5 @@
 import { KilnError } from "../core/mod.ts";
+import type { ComponentDefinition } from "../models/mod.ts";
 import type { HandlerKind, Invocation } from "../router/mod.ts";
 import { generatedTask } from "./activation.ts";
 import { llmDefinition } from "./generator.ts";
@@ -17,7 +18,9 @@ export interface GeneratedCodeDeps {
  * The `handlerType: jit` kind with the JIT loop around it. Hand-written code runs as
  * the code kind runs it. Generated code answers unless it fails or breaks the output schema —
  * then the LLM definition it replaced answers instead, so a bad generation costs latency, never
- * a wrong or failed response. Successful answers feed the shadow checks.
+ * a wrong or failed response. Successful answers feed the shadow checks. Generated code runs
+ * with no tool permissions whatever the llm definition declared: the gate refuses every tool
+ * call, so nothing it judged ever used one, and code must not get to do unjudged things live.
  */
 export function generatedCode(deps: GeneratedCodeDeps): HandlerKind {
   return {
@@ -27,7 +30,7 @@ export function generatedCode(deps: GeneratedCodeDeps): HandlerKind {
       const llm = llmDefinition(component);
       let why: string;
       try {
-        const result = await deps.code.run(component, invocation);
+        const result = await deps.code.run(withoutTools(component), invocation);
         const broken = result.resultType === "error"
           ? `${(result.data as { code?: string })?.code ?? "error"}`
           : await deps.hooks.checkOutput(appId, invocation.snapshot.revision, llm, result.data);
@@ -67,4 +70,9 @@ function shadowOf(invocation: Invocation): Invocation {
     bind: (component) => invocation.bind(component),
     decide: () => {},
   };
+}
+
+/** The generated component as it executes: its execution token allows no tool. */
+function withoutTools(component: ComponentDefinition): ComponentDefinition {
+  return { ...component, permissions: [] };
 }

@@ -8,6 +8,7 @@ import { generatedTask, JIT_AUTHOR, switchToGenerated } from "./activation.ts";
 import { CODER_OUTPUT_SCHEMA, coderMessages, parseCoderAnswer } from "./coder_request.ts";
 import { type GateSandbox, runGate } from "./gate.ts";
 import type { JitComponentRecord, JitGeneration, JitProgressEvent } from "./jit_records.ts";
+import { weighEvidence } from "./evidence.ts";
 import { decide, type GateReport } from "./report.ts";
 import type { SampleStore } from "./sample_store.ts";
 import { cases, type JitSpec, pickExamples, splitSamples } from "./spec.ts";
@@ -54,7 +55,7 @@ export async function runGeneration(
     );
   }
   const split = splitSamples(samples, config.generation);
-  const version = nextVersion(record);
+  const version = gen.version ?? nextVersion(record);
   const dir = `_jit_code/${componentId}/${version}`;
   const spec = await buildSpec(deps, snapshot, llm, version, split);
   await emit("spec", `spec built from ${samples.length} recorded calls`, spec.slices);
@@ -77,13 +78,15 @@ export async function runGeneration(
     revision: committed.resultingRevision,
   });
 
+  const gateCases = cases(split.gate, split.examples);
+  const hiddenCases = cases(split.hidden, [...split.examples, ...split.gate]);
   const run = await runGate(deps.sandbox, {
     dir,
     handler: coder.answer.handler,
     tests: coder.answer.tests,
   }, {
-    gate: cases(split.gate),
-    hidden: cases(split.hidden),
+    gate: gateCases,
+    hidden: hiddenCases,
   }, { appId, componentId, timeoutMs: Math.min(config.generation.timeoutMs, 30_000) });
   await emit("tests", `${run.tests.passed}/${run.tests.total} generated tests pass`, run.tests);
   await emit("gate", `gate agreement ${run.gate.agreed}/${run.gate.total}`, {
@@ -94,11 +97,23 @@ export async function runGeneration(
     agreement: run.hidden.agreement,
     lowerBound: run.hidden.lowerBound,
   });
-  const verdict = decide(run, config.agreementThreshold);
+  const weighed = weighEvidence(
+    gateCases.map((c, i) => ({ ...c, agreed: run.gateAgreed[i] })),
+    [...split.examples, ...split.gate, ...split.hidden],
+    {
+      threshold: config.agreementThreshold,
+      gateShare: config.generation.gateShare,
+      examplesShare: config.generation.examplesShare,
+    },
+    hiddenCases.map((c, i) => ({ ...c, agreed: run.hiddenAgreed[i] })),
+  );
+  const verdict = decide(run, weighed);
+  const { verdict: _, reasons: __, ...evidence } = weighed;
   const report: GateReport = {
     version,
     ...verdict,
     threshold: config.agreementThreshold,
+    evidence,
     tests: run.tests,
     gate: run.gate,
     hidden: run.hidden,
@@ -232,8 +247,15 @@ async function askCoder(deps: GeneratorDeps, appId: string, spec: JitSpec, model
   };
 }
 
-function nextVersion(record: JitComponentRecord): string {
-  const n = record.versions.reduce((m, v) => Math.max(m, Number(v.version.slice(1)) || 0), 0);
+/**
+ * The next version number, past every version recorded and every one a generation claimed, so
+ * a failed generation's number (and its committed artifacts) are never reused.
+ */
+export function nextVersion(record: JitComponentRecord): string {
+  const n = record.versions.reduce(
+    (m, v) => Math.max(m, Number(v.version.slice(1)) || 0),
+    record.versionsIssued ?? 0,
+  );
   return `v${n + 1}`;
 }
 

@@ -6,7 +6,7 @@ import type { Registry } from "../registry/mod.ts";
 import { payload } from "../../isolates/sdk.ts";
 import { sameOutput } from "./agreement.ts";
 import type { SampleStore } from "./sample_store.ts";
-import { ShadowWindow } from "./shadow.ts";
+import { type ShadowFigures, ShadowTest } from "./shadow.ts";
 
 /** Where the service counts what served each call (the metric collector's `add`). */
 export interface JitMetrics {
@@ -22,7 +22,13 @@ export interface JitHooksDeps {
   random: () => number;
   logger: Logger;
   track(p: Promise<unknown>): void;
-  rollback(appId: string, componentId: string, reason: string): Promise<unknown>;
+  /** `shadow`: the figures of the test that decided, taken before it was discarded. */
+  rollback(
+    appId: string,
+    componentId: string,
+    reason: string,
+    shadow: ShadowFigures,
+  ): Promise<unknown>;
 }
 
 const MAX_SHADOW_IN_FLIGHT = 4;
@@ -35,7 +41,8 @@ const MAX_SHADOW_IN_FLIGHT = 4;
  */
 export class JitHooks {
   readonly #o: JitHooksDeps;
-  readonly #shadows = new Map<string, ShadowWindow>();
+  readonly #shadows = new Map<string, ShadowTest>();
+  readonly #noise = new Map<string, number>();
   readonly #shadowInFlight = new Map<string, number>();
   readonly #fallbacks = new Map<string, number>();
 
@@ -52,9 +59,14 @@ export class JitHooks {
     return this.#fallbacks.get(`${appId}\0${componentId}`) ?? 0;
   }
 
-  /** A new version goes on probation: its window starts empty. */
-  resetShadow(appId: string, componentId: string): void {
-    this.#shadows.delete(`${appId}\0${componentId}`);
+  /**
+   * A new version goes on probation: its test starts afresh, against `llmNoise` — how often the
+   * LLM disagreed with itself in the samples the gate judged the version on.
+   */
+  resetShadow(appId: string, componentId: string, llmNoise = 0): void {
+    const key = `${appId}\0${componentId}`;
+    this.#shadows.delete(key);
+    this.#noise.set(key, llmNoise);
   }
 
   /**
@@ -113,8 +125,9 @@ export class JitHooks {
 
   /**
    * Generated code answered. On a sampled share of calls the LLM answers too, in
-   * the background; disagreement beyond the app's threshold over the rolling window rolls the
-   * component back to the LLM on its own.
+   * the background (at `shadowSampleRate` until the sequential test accepts the version, then at
+   * `activeShadowSampleRate`); when the test says the code disagrees more than the LLM does with
+   * itself, the component rolls back to the LLM on its own.
    */
   servedByCode(
     appId: string,
@@ -131,38 +144,42 @@ export class JitHooks {
     const config = snapshot.optimization;
     const key = `${appId}\0${component.componentId}`;
     const inFlight = this.#shadowInFlight.get(key) ?? 0;
-    const probation = this.#shadows.get(key);
-    const proven = probation && probation.snapshot().checks >= probation.window;
-    const rate = proven ? config.activeShadowSampleRate : config.shadowSampleRate;
+    const rate = this.#shadows.get(key)?.proven
+      ? config.activeShadowSampleRate
+      : config.shadowSampleRate;
     if (inFlight >= MAX_SHADOW_IN_FLIGHT || this.#o.random() >= rate) return;
     this.#shadowInFlight.set(key, inFlight + 1);
     const check = askLlm().then(async (llm) => {
       if (llm.resultType !== "generic") return;
       const agreed = sameOutput(llm.data, result.data);
-      let window = this.#shadows.get(key);
-      if (!window || window.window !== config.rollbackWindow) {
-        window = new ShadowWindow(config.rollbackWindow);
-        this.#shadows.set(key, window);
+      let test = this.#shadows.get(key);
+      if (!test) {
+        test = new ShadowTest(this.#noise.get(key) ?? 0);
+        this.#shadows.set(key, test);
       }
-      window.push(agreed);
+      const outcome = test.push(agreed);
       this.#o.metrics?.add("kiln.jit.shadow.checks", 1, {
         appId,
         componentId: component.componentId,
         outcome: agreed ? "agree" : "disagree",
       });
-      const rolling = window.rolling();
-      if (rolling !== null && rolling < config.agreementThreshold) {
-        const reason = `rolling shadow agreement ${(rolling * 100).toFixed(1)}% over the last ` +
-          `${Math.min(window.snapshot().checks, window.window)} checks is below ${
-            (config.agreementThreshold * 100).toFixed(1)
-          }%`;
-        this.#shadows.delete(key);
-        await this.#o.rollback(appId, component.componentId, reason).catch((err) =>
-          this.#o.logger.warn("automatic rollback failed", { appId, error: String(err) })
-        );
-      }
+      if (outcome !== "rollback") return;
+      // The figures are taken before the test goes, so the audit shows what decided.
+      const figures = test.snapshot();
+      this.#shadows.delete(key);
+      const reason = `shadow test: ${figures.testDisagreements} of ${figures.testChecks} ` +
+        `shadowed answers disagree with the LLM ` +
+        `(sequential test against ${pct(figures.p0)} disagreement, rollback at ` +
+        `${pct(figures.p1)}; log-likelihood ratio ${figures.llr} ≥ ${figures.bounds.rollback})`;
+      await this.#o.rollback(appId, component.componentId, reason, figures).catch((err) =>
+        this.#o.logger.warn("automatic rollback failed", { appId, error: String(err) })
+      );
     }).catch((err) => this.#o.logger.warn("shadow check failed", { appId, error: String(err) }))
       .finally(() => this.#shadowInFlight.set(key, (this.#shadowInFlight.get(key) ?? 1) - 1));
     this.#o.track(check);
   }
+}
+
+function pct(n: number): string {
+  return `${(n * 100).toFixed(1)}%`;
 }

@@ -16,7 +16,8 @@ export interface JitGeneration {
   appId: string;
   componentId: string;
   version?: string;
-  status: "running" | "activated" | "rejected" | "failed";
+  /** `undecided`: the samples could not support a decision either way; collect more. */
+  status: "running" | "activated" | "rejected" | "undecided" | "failed";
   trigger: "manual" | "rule";
   ruleId?: string;
   startedAt: string;
@@ -31,9 +32,11 @@ export interface JitVersion {
   version: string;
   createdAt: string;
   generationId: string;
-  decision: "activated" | "rejected" | "promoted" | "rolled_back";
+  decision: "activated" | "rejected" | "undecided" | "promoted" | "rolled_back";
   agreement: number;
   lowerBound: number;
+  /** How often the LLM disagreed with itself in the samples this version was judged on. */
+  llmNoise?: number;
 }
 
 /** What Kiln remembers about one component's hardening. */
@@ -41,6 +44,8 @@ export interface JitComponentRecord {
   componentId: string;
   versions: JitVersion[];
   activeVersion?: string;
+  /** Highest version number a generation claimed, failed ones included: numbers are never reused. */
+  versionsIssued?: number;
   lastGenerationId?: string;
   rolledBackAt?: string;
   rollbackReason?: string;
@@ -59,6 +64,7 @@ export interface AuditEntry {
     | "generation_started"
     | "generation_failed"
     | "gate_rejected"
+    | "gate_undecided"
     | "activated"
     | "promoted"
     | "rolled_back";

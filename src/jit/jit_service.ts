@@ -9,7 +9,7 @@ import {
 import type { ComponentDefinition } from "../models/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import { generatedTask, switchToGenerated, switchToLlm } from "./activation.ts";
-import { type GeneratorDeps, runGeneration } from "./generator.ts";
+import { type GeneratorDeps, nextVersion, runGeneration } from "./generator.ts";
 import {
   type AuditEntry,
   type JitComponentRecord,
@@ -18,6 +18,7 @@ import {
   JitRecords,
 } from "./jit_records.ts";
 import { SampleStore } from "./sample_store.ts";
+import type { ShadowFigures } from "./shadow.ts";
 import { JitHooks, type JitMetrics } from "./jit_hooks.ts";
 import type { StoreDriver } from "../state/mod.ts";
 
@@ -40,12 +41,18 @@ export interface JitComponentStatus {
   activeVersion?: string;
   versions: JitComponentRecord["versions"];
   samples: number;
-  shadow?: { checks: number; agreements: number; rollingAgreement: number | null; window: number };
+  shadow?: ShadowFigures;
   fallbacks: number;
   lastGeneration?: JitGeneration;
   rolledBackAt?: string;
   rollbackReason?: string;
 }
+
+const DECIDED = {
+  activate: "activated",
+  reject: "rejected",
+  undecided: "undecided",
+} as const;
 
 type Listener = (event: JitProgressEvent | { phase: "end"; generation: JitGeneration }) => void;
 
@@ -83,7 +90,8 @@ export class JitService {
       random: this.#random,
       logger: this.#log,
       track: (p) => this.#track(p),
-      rollback: (appId, componentId, reason) => this.rollback(appId, componentId, reason, "kiln"),
+      rollback: (appId, componentId, reason, shadow) =>
+        this.rollback(appId, componentId, reason, "kiln", shadow),
     });
   }
 
@@ -131,6 +139,8 @@ export class JitService {
       events: [],
     };
     const record = await this.records.component(appId, componentId);
+    gen.version = nextVersion(record);
+    record.versionsIssued = Number(gen.version.slice(1));
     record.lastGenerationId = gen.generationId;
     await this.records.saveComponent(appId, record);
     await this.records.saveGeneration(gen);
@@ -141,7 +151,7 @@ export class JitService {
       actor: by.actor,
       ...(by.ruleId ? { ruleId: by.ruleId } : {}),
       reason: by.reason ?? `${by.trigger} trigger`,
-      details: { generationId: gen.generationId },
+      details: { generationId: gen.generationId, version: gen.version },
     });
     const work = this.#run(gen, snapshot, record, by.actor).finally(() =>
       this.#running.delete(key)
@@ -179,24 +189,30 @@ export class JitService {
       );
       gen.version = report.version;
       gen.report = report;
-      gen.status = report.decision === "activate" ? "activated" : "rejected";
+      const outcome = DECIDED[report.decision];
+      gen.status = outcome;
       record.versions.push({
         version: report.version,
         createdAt: new Date(this.#clock.now()).toISOString(),
         generationId: gen.generationId,
-        decision: report.decision === "activate" ? "activated" : "rejected",
+        decision: outcome,
         agreement: report.gate.agreement,
         lowerBound: report.gate.lowerBound,
+        llmNoise: report.evidence.llm.noise,
       });
       if (report.decision === "activate") {
         record.activeVersion = report.version;
-        this.hooks.resetShadow(appId, componentId);
+        this.hooks.resetShadow(appId, componentId, report.evidence.llm.noise);
       }
       await this.records.saveComponent(appId, record);
       await this.records.audit({
         appId,
         componentId,
-        action: report.decision === "activate" ? "activated" : "gate_rejected",
+        action: report.decision === "activate"
+          ? "activated"
+          : report.decision === "undecided"
+          ? "gate_undecided"
+          : "gate_rejected",
         actor,
         reason: report.reasons.join("; "),
         details: {
@@ -204,15 +220,15 @@ export class JitService {
           version: report.version,
           gate: { agreement: report.gate.agreement, lowerBound: report.gate.lowerBound },
           hidden: { agreement: report.hidden.agreement, lowerBound: report.hidden.lowerBound },
+          llm: report.evidence.llm,
+          ...(report.evidence.needMoreSamples
+            ? { needMoreSamples: report.evidence.needMoreSamples }
+            : {}),
+          tooFew: report.evidence.tooFew,
           commit: report.commit,
         },
       });
-      await emit(
-        "done",
-        `${report.decision === "activate" ? "activated" : "rejected"}: ${
-          report.reasons.join("; ")
-        }`,
-      );
+      await emit("done", `${outcome}: ${report.reasons.join("; ")}`);
     } catch (err) {
       const e = toKilnError(err);
       if (e !== err) {
@@ -291,7 +307,7 @@ export class JitService {
     const state: JitComponentStatus["state"] = this.#running.has(key)
       ? "generating"
       : task
-      ? (shadow && shadow.checks >= (shadow.window) ? "active" : "shadow")
+      ? (shadow?.proven ? "active" : "shadow")
       : record.rolledBackAt
       ? "rolled_back"
       : "llm";
@@ -340,7 +356,7 @@ export class JitService {
     delete record.rolledBackAt;
     delete record.rollbackReason;
     await this.records.saveComponent(appId, record);
-    this.hooks.resetShadow(appId, componentId);
+    this.hooks.resetShadow(appId, componentId, v.llmNoise ?? 0);
     await this.records.audit({
       appId,
       componentId,
@@ -352,8 +368,17 @@ export class JitService {
     return await this.status(appId, componentId);
   }
 
-  /** Puts a component back on the LLM; `actor` is `kiln` for automatic rollbacks. */
-  async rollback(appId: string, componentId: string, reason: string, actor: string) {
+  /**
+   * Puts a component back on the LLM; `actor` is `kiln` for automatic rollbacks, which hand in
+   * the figures of the shadow test that decided (else the live test's are recorded).
+   */
+  async rollback(
+    appId: string,
+    componentId: string,
+    reason: string,
+    actor: string,
+    shadow?: ShadowFigures,
+  ) {
     const snapshot = this.#o.registry.snapshot(appId);
     const component = snapshot.components.get(componentId);
     const task = component && generatedTask(component);
@@ -377,6 +402,8 @@ export class JitService {
     record.rolledBackAt = new Date(this.#clock.now()).toISOString();
     record.rollbackReason = reason;
     await this.records.saveComponent(appId, record);
+    const figures = shadow ?? this.hooks.shadow(appId, componentId);
+    this.hooks.resetShadow(appId, componentId);
     await this.records.audit({
       appId,
       componentId,
@@ -386,7 +413,7 @@ export class JitService {
       details: {
         version: task.jitVersion,
         commit: revision,
-        shadow: this.hooks.shadow(appId, componentId),
+        ...(figures ? { shadow: figures } : {}),
       },
     });
     return await this.status(appId, componentId);

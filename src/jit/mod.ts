@@ -9,3 +9,4 @@ export { generatedCode } from "./generated_handler.ts";
 export { sampled } from "./sampled_handler.ts";
 export { jitScopes } from "./jit_records.ts";
 export { Oracle } from "./oracle.ts";
+export { SHADOW_TEST, ShadowTest } from "./shadow.ts";

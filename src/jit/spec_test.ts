@@ -34,7 +34,31 @@ Deno.test("splitSamples() leaves out calls without an answer; pickExamples() ski
     GenerationConfig.parse({ examplesShare: 0.8, gateShare: 0.1 }),
   );
   assert.equal(split.examples.length + split.gate.length + split.hidden.length, 3);
-  assert.deepEqual(pickExamples(split.examples, 10), [{ input: "b", output: 1 }]);
+  assert.deepEqual(
+    pickExamples(split.examples, 10),
+    [{ input: "b", output: 1 }, { input: "c", output: 2 }],
+    "each output class shows the coder at least one example",
+  );
+});
+
+Deno.test("splitSamples() stratifies by output class: a 4% class is in every slice, in time order", () => {
+  const samples = Array.from(
+    { length: 300 },
+    (_, i) => sample(i, { i }, i % 25 === 7 ? "hazmat" : i % 3 ? "ground" : "air"),
+  );
+  const split = splitSamples(samples, GenerationConfig.parse({}));
+  const rare = (xs: Sample[]) => xs.filter((s) => s.output === "hazmat").map((s) => s.input);
+  assert.deepEqual(rare(split.examples), [{ i: 7 }, { i: 32 }]);
+  assert.equal(rare(split.gate).length, 5);
+  assert.equal(rare(split.hidden).length, 5);
+  for (const slice of [split.examples, split.gate, split.hidden]) {
+    const ids = slice.map((s) => s.sampleId);
+    assert.deepEqual(ids, [...ids].sort(), "each slice stays in time order");
+  }
+  const lastGateRare = Math.max(...rare(split.gate).map((x) => (x as { i: number }).i));
+  const firstHiddenRare = Math.min(...rare(split.hidden).map((x) => (x as { i: number }).i));
+  assert.ok(lastGateRare < firstHiddenRare, "within a class, hidden comes after the gate");
+  assert.equal(split.examples.length + split.gate.length + split.hidden.length, 300);
 });
 
 Deno.test("outputStability() is null without repeated inputs, else the share of modal answers", () => {

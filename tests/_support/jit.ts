@@ -52,7 +52,7 @@ outputSchema:
     formatted: { type: string, pattern: "^\\\\+" }
 `;
 
-export const DEFAULT_OPTIMIZATION = `agreementThreshold: 0.95
+export const DEFAULT_OPTIMIZATION = `agreementThreshold: 0.8
 shadowSampleRate: 1
 rollbackWindow: 10
 generation:

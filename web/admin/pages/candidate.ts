@@ -108,7 +108,9 @@ export function Candidate(
     html`<p>Shadow agreement: <strong>${
       shadow.rollingAgreement === null ? "—" : `${(shadow.rollingAgreement * 100).toFixed(1)}%`
     }</strong>
-      (${shadow.agreements}/${shadow.checks} checks, window ${shadow.window})</p>`
+      (${shadow.agreements}/${shadow.checks} checks; sequential test ${shadow.llr} of ${shadow.bounds?.rollback} to roll back, ${
+      shadow.proven ? "proven" : "on probation"
+    })</p>`
   }
     ${
     (status.versions ?? []).length > 0 && html`
