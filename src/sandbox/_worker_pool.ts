@@ -34,6 +34,9 @@ interface Waiter<W> {
   reject(err: Error): void;
 }
 
+/** How long a failed start keeps the tier refused before an execution tries again. */
+const SPAWN_RETRY_MS = 2_000;
+
 export class WorkerPool<W extends PoolMember> {
   readonly #idle: W[] = [];
   readonly #busy = new Set<W>();
@@ -41,12 +44,18 @@ export class WorkerPool<W extends PoolMember> {
   #spawning = 0;
   #closed = false;
   #spawnError: string | null = null;
+  #spawnErrorAt = -Infinity;
 
   constructor(private readonly opts: PoolOptions<W>) {}
 
-  /** Why workers cannot start, while none is alive; null otherwise. */
+  /**
+   * Why workers cannot start, while none is alive; null otherwise. A failure is reported for
+   * `SPAWN_RETRY_MS` only: a start that missed its deadline on a loaded machine must not refuse
+   * the tier for good, so the next execution after that tries again.
+   */
   get spawnError(): string | null {
-    return this.#idle.length + this.#busy.size > 0 ? null : this.#spawnError;
+    if (this.#idle.length + this.#busy.size > 0) return null;
+    return performance.now() - this.#spawnErrorAt < SPAWN_RETRY_MS ? this.#spawnError : null;
   }
 
   stats(): { live: number; busy: number; queued: number } {
@@ -159,6 +168,7 @@ export class WorkerPool<W extends PoolMember> {
       (err) => {
         this.#spawning--;
         this.#spawnError = err instanceof Error ? err.message : String(err);
+        this.#spawnErrorAt = performance.now();
         if (this.#live() > 0) return;
         const failure = new KilnError(
           "TIER_UNAVAILABLE",

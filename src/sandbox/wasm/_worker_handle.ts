@@ -57,8 +57,9 @@ export class QuickJsWorker {
         new Worker(url, { type: "module", deno: { permissions: "none" } }),
       );
       const timer = setTimeout(() => {
-        handle.terminate();
+        // Settle with the real reason before terminating, which would report a shutdown.
         reject(new KilnError("TIER_UNAVAILABLE", `QuickJS did not load in ${startTimeoutMs} ms`));
+        handle.terminate();
       }, startTimeoutMs);
       handle.#started = {
         resolve: () => (clearTimeout(timer), resolve(handle)),
