@@ -1,9 +1,9 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
 import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
-import { createHttpApp } from "./http/mod.ts";
+import { createHttpApp, gitHookHandler, listen } from "./http/mod.ts";
 import {
   type Cassette,
   type LlmConfig,
@@ -14,11 +14,12 @@ import {
 } from "./llm/mod.ts";
 import { type AppInvoker, createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
-import { Registry, watchRepos } from "./registry/mod.ts";
+import { LocalPushGate, Registry, watchRepos } from "./registry/mod.ts";
 import {
   AppVolumes,
   EmbeddedStore,
   GitDefinitionStore,
+  type PushGate,
   RedisStore,
   RuntimeState,
   StateManager,
@@ -66,6 +67,14 @@ export interface KilnOptions {
   firstStartApp?: Record<string, string>;
   /** Watch app repos for outside pushes (on by default). */
   watch?: boolean;
+  /**
+   * Make every app repo's `pre-receive` hook ask this Kiln to check a push (on by default):
+   * a loopback listener of its own serves the hook. `command` overrides how the hook runs
+   * `kiln` (default: this executable, or deno running this source tree's `src/main.ts`).
+   */
+  gitHooks?: boolean | { command: string[] };
+  /** Wraps the push gate (cluster mode adds its compare-and-swap of the shared head). */
+  pushGate?: (local: PushGate) => PushGate;
   /** Browser origins `/mcp` accepts besides same-origin and loopback. */
   mcpAllowedOrigins?: string[];
   /** Host names `/mcp` accepts besides loopback (DNS-rebinding protection). */
@@ -172,10 +181,31 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
+    // The hook endpoint listens before any repo is opened: opening one writes the hook's URL.
+    const hookGate = new Lazy<(req: Request) => Promise<Response>>("the git hook endpoint");
+    const hooks = opts.gitHooks ?? true;
+    let hookUrl: string | undefined;
+    if (hooks !== false) {
+      const abort = new AbortController();
+      const server = listen((req) => hookGate.get()(req), {
+        port: 0,
+        hostname: "127.0.0.1",
+        signal: abort.signal,
+      });
+      hookUrl = server.url;
+      cleanups.unshift(async () => {
+        abort.abort();
+        await server.finished;
+      });
+    }
     const definitions = new GitDefinitionStore({
       dataDir: opts.dataDir,
       clock,
       checkers: { workflow: workflowDefinitionIssues },
+      pushHook: hookUrl === undefined ? undefined : {
+        url: hookUrl,
+        command: typeof hooks === "object" ? hooks.command : kilnCommand(),
+      },
     });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
     const state = new StateManager(definitions, new RuntimeState(store), volumes);
@@ -187,6 +217,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       configuration: opts.configuration,
       appScopes: jitScopes,
     });
+    const local = new LocalPushGate(registry);
+    const gate = opts.pushGate?.(local) ?? local;
+    hookGate.set(gitHookHandler({
+      gate,
+      verify: (appId, secret) => definitions.verifyPushSecret(appId, secret),
+      objects: (appId, dirs) => definitions.pushedObjects(appId, dirs),
+      logger,
+    }));
     await registry.load();
     const deferred = opts.deferStart ?? false;
     const go = Promise.withResolvers<void>();
@@ -443,6 +481,28 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
+}
+
+/**
+ * How an app repo's hook runs `kiln`: the compiled binary is this executable; from source,
+ * deno runs this tree's `src/main.ts` with its config and only what the hook needs (read the
+ * repo, its environment, and Kiln's loopback port).
+ */
+function kilnCommand(): string[] {
+  const exec = Deno.execPath();
+  if (!/^deno(\.exe)?$/.test(basename(exec))) return [exec];
+  const path = (rel: string) => decodeURIComponent(new URL(rel, import.meta.url).pathname);
+  return [
+    exec,
+    "run",
+    "--quiet",
+    "--no-prompt",
+    `--config=${path("../deno.json")}`,
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    path("./main.ts"),
+  ];
 }
 
 /** The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. */

@@ -10,6 +10,7 @@ Commands:
   app         Register, list and show apps (see kiln app --help)
   jit         Generated code for llm components: list, generate, status, promote, rollback
   sandbox     Build the container tier's images (see kiln sandbox --help)
+  git-hook    Run by app repositories' pre-receive hooks: asks Kiln to check a push
   version     Print the version
 
 Run "kiln <command> --help" for a command's options.`;
@@ -30,6 +31,8 @@ export async function runCli(args: string[], io: Io = consoleIo): Promise<number
         return await (await import("./jit_commands.ts")).jitCommand(rest, io);
       case "sandbox":
         return await (await import("./sandbox_commands.ts")).sandboxCommand(rest, io);
+      case "git-hook":
+        return await (await import("./git_hook_command.ts")).gitHookCommand(rest, io);
       case "version":
       case "--version":
         io.out(VERSION);

@@ -10,7 +10,7 @@ import {
   yamlValueOrThrowAsync,
 } from "../core/mod.ts";
 import { AppDefinition, type AppStatus, type ComponentDefinition } from "../models/mod.ts";
-import type { DefinitionIssue, StateManager, StoreDriver } from "../state/mod.ts";
+import type { DefinitionIssue, PushedObjects, StateManager, StoreDriver } from "../state/mod.ts";
 import type { ApiKeyValidation } from "../auth/mod.ts";
 import { ApiKeys } from "./api_keys.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
@@ -214,11 +214,13 @@ export class Registry {
       const loaded = this.#get(appId);
       const pending = loaded.record.pendingRevision;
       const status: AppStatus = active ? (pending ? "DEGRADED" : "ACTIVE") : "INACTIVE";
-      await this.#save({
-        ...loaded.record,
-        status,
-        statusReason: active ? loaded.record.statusReason : "deactivated",
-      });
+      // Activating drops "deactivated"; what stays is a pending invalid head's reason.
+      const reason = !active
+        ? "deactivated"
+        : pending
+        ? `revision ${pending.revision.slice(0, 12)} is invalid: ${issueSummary(pending.issues)}`
+        : undefined;
+      await this.#save({ ...loaded.record, status, statusReason: reason });
       this.#changed(appId);
       return this.getApplicationStatus(appId);
     });
@@ -266,6 +268,27 @@ export class Registry {
       }
       return this.getApplicationStatus(appId);
     });
+  }
+
+  /**
+   * The problems of a pushed commit still in Git's quarantine: what `sync` would find once it is
+   * the head (validation, then building what the registry serves). Empty means servable.
+   */
+  async pushedRevisionIssues(
+    appId: string,
+    commit: string,
+    objects: PushedObjects,
+  ): Promise<DefinitionIssue[]> {
+    this.#get(appId);
+    const issues = await objects.issues(commit);
+    if (issues.length > 0) return issues;
+    try {
+      buildSnapshot(await objects.readTree(commit), commit);
+      return [];
+    } catch (err) {
+      if (!(err instanceof KilnError) || err.status >= 500) throw err;
+      return [{ path: "app_definition.yaml", message: err.message }];
+    }
   }
 
   getApplicationStatus(appId: string): AppStatusInfo {

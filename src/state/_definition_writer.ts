@@ -133,6 +133,9 @@ export class DefinitionWriter {
         { issues },
       );
     }
+    if (plan.kind === "changes") {
+      await this.#refuseBuildingOnInvalid(repo, base, baseFiles, files, texts);
+    }
     return await (await isoGit()).writeCommit({
       fs,
       gitdir: repo.gitdir,
@@ -144,6 +147,32 @@ export class DefinitionWriter {
         message,
       },
     });
+  }
+
+  /**
+   * A change is checked against its base, so problems the head already had are not blamed on
+   * it; but a write must not silently build on a head that is itself invalid (an outside push,
+   * or rules that changed): CONFLICT with the head's problems, unless the result is valid.
+   */
+  async #refuseBuildingOnInvalid(
+    repo: Repo,
+    base: BaseState,
+    before: ReadonlyMap<string, FileEntry>,
+    after: ReadonlyMap<string, FileEntry>,
+    texts: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    if (base.head === null) return;
+    const headIssues = await this.treeIssues(repo, before);
+    if (headIssues.length === 0) return;
+    if ((await this.treeIssues(repo, after, new Map(texts))).length === 0) return;
+    const first = headIssues[0];
+    throw new KilnError(
+      "CONFLICT",
+      `the head ${base.head} is invalid (${quote(first.path)}${
+        first.field ? ` at ${first.field}` : ""
+      }: ${first.message}) and this write does not fix it`,
+      { currentRevision: base.head, issues: headIssues },
+    );
   }
 
   /** Every problem of a whole tree: budgets, each file, symlinks, cross-file references. */
