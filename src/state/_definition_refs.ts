@@ -3,10 +3,11 @@ import { normalizeDefinitionPath } from "./definition_path.ts";
 
 const REGISTRY = "component_registry.yaml";
 const PROMPT_FILE = /^prompts\/[^/]+\.ya?ml$/;
+const WORKFLOW_FILE = /^workflows\/[^/]+\.ya?ml$/;
 
 /** The files whose parsed content `referenceIssues` looks at, out of all the paths of a tree. */
 export function referenceSources(paths: Iterable<string>): string[] {
-  return [...paths].filter((p) => p === REGISTRY || PROMPT_FILE.test(p));
+  return [...paths].filter((p) => p === REGISTRY || PROMPT_FILE.test(p) || WORKFLOW_FILE.test(p));
 }
 
 /**
@@ -67,7 +68,95 @@ export function referenceIssues(
     if (!PROMPT_FILE.test(path)) continue;
     file(path, "outputSchema", "schema", objectOf(parsed(path))?.outputSchema);
   }
+  const declared = (Array.isArray(components) ? components : []).map(objectOf)
+    .filter((c): c is Record<string, unknown> => c !== undefined);
+  for (const path of all) {
+    if (!WORKFLOW_FILE.test(path)) continue;
+    issues.push(...stepTargetIssues(path, "steps", objectOf(parsed(path))?.steps, declared, 0));
+  }
   return issues;
+}
+
+/**
+ * `jit` and `llm` steps run a component of the app: the one they name by id, or the one that
+ * declares the script and function (or prompt template) they name. A target no component
+ * matches would fail every run with COMPONENT_NOT_FOUND; it is refused here instead.
+ */
+function stepTargetIssues(
+  path: string,
+  at: string,
+  steps: unknown,
+  components: Record<string, unknown>[],
+  depth: number,
+): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const map = objectOf(steps);
+  if (!map || depth > 16) return issues;
+  for (const [id, raw] of Object.entries(map)) {
+    const step = objectOf(raw);
+    const target = objectOf(step?.target);
+    if (!step || !target) continue;
+    const field = `${at}.${id}.target`;
+    if (step.type === "control") {
+      for (const [name, branch] of Object.entries(objectOf(target.branches) ?? {})) {
+        const steps = objectOf(branch)?.steps;
+        issues.push(
+          ...stepTargetIssues(
+            path,
+            `${field}.branches.${name}.steps`,
+            steps,
+            components,
+            depth + 1,
+          ),
+        );
+      }
+      const iterator = objectOf(target.iterator)?.steps;
+      issues.push(
+        ...stepTargetIssues(path, `${field}.iterator.steps`, iterator, components, depth + 1),
+      );
+      continue;
+    }
+    if (step.type !== "jit" && step.type !== "llm") continue;
+    const problem = targetProblem(step.type, target, components);
+    if (problem) issues.push({ path, field, message: problem });
+  }
+  return issues;
+}
+
+function targetProblem(
+  type: "jit" | "llm",
+  target: Record<string, unknown>,
+  components: Record<string, unknown>[],
+): string | null {
+  if (typeof target.componentId === "string") {
+    return components.some((c) => c.componentId === target.componentId)
+      ? null
+      : `componentId ${JSON.stringify(target.componentId)} is not declared in ` +
+        `component_registry.yaml`;
+  }
+  const task = (c: Record<string, unknown>) => objectOf(c.taskDetails) ?? {};
+  if (type === "jit" && typeof target.script === "string") {
+    const found = components.some((c) =>
+      c.handlerType === "jit" && task(c).script === target.script &&
+      task(c).function === target.function
+    );
+    return found
+      ? null
+      : `expected a jit component in component_registry.yaml running script ${
+        JSON.stringify(target.script)
+      } function ${
+        JSON.stringify(target.function)
+      }; found none (declare one, or name a componentId)`;
+  }
+  if (type === "llm" && typeof target.promptTemplate === "string") {
+    const found = components.some((c) =>
+      c.handlerType === "llm" && task(c).promptTemplate === target.promptTemplate
+    );
+    return found ? null : `expected an llm component in component_registry.yaml using ` +
+      `promptTemplate ${JSON.stringify(target.promptTemplate)}; found none (declare one, or ` +
+      `name a componentId)`;
+  }
+  return null;
 }
 
 function candidates(value: string, extra: string[]): string[] {

@@ -152,7 +152,8 @@ export class DefinitionWriter {
   /**
    * A change is checked against its base, so problems the head already had are not blamed on
    * it; but a write must not silently build on a head that is itself invalid (an outside push,
-   * or rules that changed): CONFLICT with the head's problems, unless the result is valid.
+   * or rules that changed): CONFLICT with the head's problems, unless the write fixes some of
+   * them (one file at a time is a way back).
    */
   async #refuseBuildingOnInvalid(
     repo: Repo,
@@ -164,13 +165,14 @@ export class DefinitionWriter {
     if (base.head === null) return;
     const headIssues = await this.treeIssues(repo, before);
     if (headIssues.length === 0) return;
-    if ((await this.treeIssues(repo, after, new Map(texts))).length === 0) return;
+    const remaining = new Set((await this.treeIssues(repo, after, new Map(texts))).map(issueKey));
+    if (headIssues.some((i) => !remaining.has(issueKey(i)))) return;
     const first = headIssues[0];
     throw new KilnError(
       "CONFLICT",
       `the head ${base.head} is invalid (${quote(first.path)}${
         first.field ? ` at ${first.field}` : ""
-      }: ${first.message}) and this write does not fix it`,
+      }: ${first.message}) and this write fixes none of its problems`,
       { currentRevision: base.head, issues: headIssues },
     );
   }
