@@ -26,7 +26,7 @@ import {
   type StoreDriver,
 } from "./state/mod.ts";
 import { generatedCode, jitScopes, JitService, Oracle, sampled } from "./jit/mod.ts";
-import type { OptimizationRule } from "./models/mod.ts";
+import type { GlobalOptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import { ProcessRenderer } from "./template/mod.ts";
 import { coreTools, type JitToolDeps } from "./tools/mod.ts";
@@ -106,7 +106,7 @@ export interface KilnOptions {
   /** Metric collector settings: flush interval and retention of `<dataDir>/metrics.db`. */
   metrics?: Omit<MetricCollectorOptions, "path" | "clock" | "logger">;
   /** The optimization oracle: global rules, and how often it evaluates (0: never). */
-  optimization?: { globalRules?: OptimizationRule[]; evaluateEveryMs?: number };
+  optimization?: { globalRules?: GlobalOptimizationRule[]; evaluateEveryMs?: number };
   /** Randomness for sampling and shadow checks (tests pass a seeded one). */
   random?: () => number;
 }
@@ -352,7 +352,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       registry,
       jit: jitService,
       globalRules: opts.optimization?.globalRules ??
-        (savedRules.found ? savedRules.value as unknown as OptimizationRule[] : []),
+        (savedRules.found ? savedRules.value as unknown as GlobalOptimizationRule[] : []),
       saveGlobalRules: (rules) =>
         store.set(META, "optimization.globalRules", rules as unknown as JsonValue),
       metrics,

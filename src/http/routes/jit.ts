@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-op
 import { eventStream, type SseEvent } from "../_event_stream.ts";
 import { authorOf, requireAdmin, requirePermission } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
-import { OptimizationRule } from "../../models/mod.ts";
+import { GlobalOptimizationRule } from "../../models/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import { AppIdParam, errorResponses, ok } from "../_schemas.ts";
 
@@ -254,7 +254,9 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   app.openapi(
     route("put", "/v1/optimization/rules", "Replace the global optimization rules", {
       body: {
-        content: { "application/json": { schema: z.object({ rules: z.array(OptimizationRule) }) } },
+        content: {
+          "application/json": { schema: z.object({ rules: z.array(GlobalOptimizationRule) }) },
+        },
         required: true,
       },
     }),
