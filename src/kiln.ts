@@ -14,7 +14,7 @@ import {
 } from "./llm/mod.ts";
 import { type AppInvoker, createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
-import { LocalPushGate, Registry, watchRepos } from "./registry/mod.ts";
+import { componentRegistryIssues, LocalPushGate, Registry, watchRepos } from "./registry/mod.ts";
 import {
   AppVolumes,
   EmbeddedStore,
@@ -201,7 +201,10 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const definitions = new GitDefinitionStore({
       dataDir: opts.dataDir,
       clock,
-      checkers: { workflow: workflowDefinitionIssues },
+      checkers: {
+        workflow: workflowDefinitionIssues,
+        componentRegistry: componentRegistryIssues,
+      },
       pushHook: hookUrl === undefined ? undefined : {
         url: hookUrl,
         command: typeof hooks === "object" ? hooks.command : kilnCommand(),

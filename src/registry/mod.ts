@@ -5,3 +5,4 @@ export type { AppSnapshot } from "./app_snapshot.ts";
 export type { RouteMatch } from "./route_table.ts";
 export { watchRepos } from "./repo_watcher.ts";
 export { LocalPushGate } from "./push_gate.ts";
+export { componentRegistryIssues } from "./registry_checks.ts";

@@ -4,6 +4,12 @@ import { normalizeDefinitionPath } from "./definition_path.ts";
 const REGISTRY = "component_registry.yaml";
 const PROMPT_FILE = /^prompts\/[^/]+\.ya?ml$/;
 const WORKFLOW_FILE = /^workflows\/[^/]+\.ya?ml$/;
+const KNOWN_FILES = [
+  "app_definition.yaml",
+  REGISTRY,
+  "security_config.yaml",
+  "optimization_config.yaml",
+];
 
 /** The files whose parsed content `referenceIssues` looks at, out of all the paths of a tree. */
 export function referenceSources(paths: Iterable<string>): string[] {
@@ -18,9 +24,16 @@ export function referenceSources(paths: Iterable<string>): string[] {
 export function referenceIssues(
   paths: Iterable<string>,
   parsed: (path: string) => unknown,
+  scriptText: (path: string) => string | undefined = () => undefined,
 ): DefinitionIssue[] {
   const all = new Set(paths);
   const issues: DefinitionIssue[] = [];
+  for (const known of KNOWN_FILES) {
+    // A known file pushed as a folder would silently read as absent (no components at all).
+    if ([...all].some((p) => p.startsWith(`${known}/`))) {
+      issues.push({ path: known, message: `expected a file; found a folder ${known}/` });
+    }
+  }
   if (!all.has("app_definition.yaml")) {
     issues.push({
       path: "app_definition.yaml",
@@ -47,6 +60,10 @@ export function referenceIssues(
     const task = objectOf(component.taskDetails) ?? {};
     if (component.handlerType === "jit") {
       file(REGISTRY, `${at}.taskDetails.script`, "script", task.script);
+      const problem = exportProblem(task.script, task.function, scriptText);
+      if (problem) {
+        issues.push({ path: REGISTRY, field: `${at}.taskDetails.function`, message: problem });
+      }
     }
     const prompt = task.promptTemplate;
     if (component.handlerType === "llm" && typeof prompt === "string") {
@@ -157,6 +174,57 @@ function targetProblem(
       `name a componentId)`;
   }
   return null;
+}
+
+/** The scripts jit components run, as paths in `state/` (what `scriptText` is asked for). */
+export function scriptPaths(registry: unknown): string[] {
+  const components = objectOf(registry)?.components;
+  const out = new Set<string>();
+  for (const c of Array.isArray(components) ? components : []) {
+    const script = objectOf(objectOf(c)?.taskDetails)?.script;
+    if (objectOf(c)?.handlerType !== "jit" || typeof script !== "string") continue;
+    const [path] = candidates(script, []);
+    if (path) out.add(path);
+  }
+  return [...out];
+}
+
+/** Names every object has: `module[name]` finds them on any module, so none is an export. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Why `script` cannot export `fn`, or null when it may: the name is inherited by every object,
+ * or appears in no export of the script. Scripts that re-export (`export *`) or destructure
+ * exports are not second-guessed; the build reports those.
+ */
+function exportProblem(
+  script: unknown,
+  fn: unknown,
+  scriptText: (path: string) => string | undefined,
+): string | null {
+  if (typeof fn !== "string") return null;
+  if (INHERITED.has(fn)) {
+    return `expected the name of a function the script exports; found ${
+      JSON.stringify(fn)
+    }, which every object has`;
+  }
+  if (typeof script !== "string") return null;
+  const [path] = candidates(script, []);
+  // Only JavaScript and TypeScript modules have `export`s to look for.
+  if (path === undefined || !/\.(m?[jt]s|[jt]sx)$/.test(path)) return null;
+  const text = scriptText(path);
+  if (text === undefined || /\bexport\s*\*|\bexport\s+(const|let|var)\s*[{[]/.test(text)) {
+    return null;
+  }
+  if (fn === "default" && /\bexport\s+default\b/.test(text)) return null;
+  const name = fn.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const declared = new RegExp(
+    `\\bexport\\s+(async\\s+)?(function\\s*\\*?|const|let|var|class)\\s*${name}(?![\\w$])`,
+  );
+  const listed = new RegExp(`\\bexport\\s*(type\\s*)?\\{[^}]*(?<![\\w$])${name}(?![\\w$])[^}]*\\}`);
+  if (declared.test(text) || listed.test(text)) return null;
+  return `expected ${JSON.stringify(script)} to export a function ${JSON.stringify(fn)}; ` +
+    `found no such export`;
 }
 
 function candidates(value: string, extra: string[]): string[] {

@@ -5,7 +5,7 @@ import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
 import type { DefinitionCheckers } from "./definition_checkers.ts";
-import { referenceIssues, referenceSources } from "./_definition_refs.ts";
+import { referenceIssues, referenceSources, scriptPaths } from "./_definition_refs.ts";
 import { parseYamlAsync } from "./_parse_definition.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
@@ -314,7 +314,14 @@ export class DefinitionWriter {
       }
       values.set(path, hit.value);
     }
-    return referenceIssues(regular, (p) => values.get(p));
+    const scripts = new Map<string, string>();
+    for (const path of scriptPaths(values.get("component_registry.yaml"))) {
+      const entry = files.get(path);
+      if (!entry || isSpecialMode(entry.mode)) continue;
+      const text = known.get(path) ?? await this.objs.text(repo, entry.oid, path).catch(() => null);
+      if (text !== null) scripts.set(path, text);
+    }
+    return referenceIssues(regular, (p) => values.get(p), (p) => scripts.get(p));
   }
 
   #tooLarge(path: string, size: number): never {

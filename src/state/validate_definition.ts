@@ -25,7 +25,7 @@ interface Known {
 
 const TOP_LEVEL: Record<string, Known> = {
   "app_definition.yaml": { schema: AppDefinition, check: checkAppId },
-  "component_registry.yaml": { schema: ComponentRegistry, empty: {} },
+  "component_registry.yaml": { schema: ComponentRegistry, empty: {}, kind: "componentRegistry" },
   "security_config.yaml": { schema: SecurityConfig, empty: {} },
   "optimization_config.yaml": { schema: OptimizationConfig, empty: {}, check: checkRedaction },
 };
@@ -92,7 +92,7 @@ export function validateDefinitionSet(
   issues.push(...referenceIssues(files.keys(), (p) => {
     const text = files.get(p);
     return text === undefined ? undefined : parseYaml(p, text).value;
-  }));
+  }, (p) => files.get(p)));
   return issues;
 }
 

@@ -53,6 +53,19 @@ Deno.test("evaluating a missing path is an EXPRESSION_ERROR naming the expressio
   );
 });
 
+Deno.test("int() of a double outside 64 bits is an overflow, not a huge integer", () => {
+  assert.equal(compileExpression("int(1e18)").evaluate(scope), 1e18);
+  for (const source of ["int(1e300)", "int(-1e19)", "int(1e300) > 5"]) {
+    assert.throws(
+      () => compileExpression(source).evaluate(scope),
+      (err: unknown) =>
+        err instanceof KilnError && err.code === "EXPRESSION_ERROR" &&
+        /integer overflow/.test(err.message),
+      source,
+    );
+  }
+});
+
 Deno.test("compileExpression() lists the steps an expression reads", () => {
   const refs = compileExpression("steps.a.output.x == 1 && steps['b-c'].output[0] == 2").stepRefs;
   assert.deepEqual([...refs].sort(), ["a", "b-c"]);
