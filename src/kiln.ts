@@ -18,6 +18,7 @@ import { componentRegistryIssues, LocalPushGate, Registry, watchRepos } from "./
 import {
   AppVolumes,
   EmbeddedStore,
+  type DefinitionIssue,
   GitDefinitionStore,
   type PushGate,
   RedisStore,
@@ -26,7 +27,7 @@ import {
   type StoreDriver,
 } from "./state/mod.ts";
 import { generatedCode, jitScopes, JitService, Oracle, sampled } from "./jit/mod.ts";
-import type { GlobalOptimizationRule } from "./models/mod.ts";
+import type { AppDefinition, GlobalOptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import { ProcessRenderer } from "./template/mod.ts";
 import { coreTools, type JitToolDeps } from "./tools/mod.ts";
@@ -212,6 +213,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
     const state = new StateManager(definitions, new RuntimeState(store), volumes);
+    // Filled once the container tier exists (below); until then no image can be checked.
+    let imageIssues: (definition: AppDefinition) => Promise<DefinitionIssue[]> = () =>
+      Promise.resolve([]);
     const registry = new Registry({
       state,
       store,
@@ -219,6 +223,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       logger,
       configuration: opts.configuration,
       appScopes: jitScopes,
+      imageIssues: (definition) => imageIssues(definition),
     });
     const local = new LocalPushGate(registry);
     const gate = opts.pushGate?.(local) ?? local;
@@ -266,6 +271,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const containers = deferred ? null : await startContainers();
     if (containers) cleanups.unshift(() => containers.close());
     const containerTier = background ?? containers?.tier;
+    imageIssues = (definition) =>
+      poolImageIssues(definition, async () => {
+        if (!background) return containers?.tier ?? null;
+        // Registration does not wait on a Docker that is slow to answer; the tier says so itself.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<null>((r) => timer = setTimeout(() => r(null), 2_000));
+        return await Promise.race([background.started, late]).finally(() => clearTimeout(timer));
+      });
     // --- end container tier ---
     const llm = new LlmGateway({
       config: opts.llm?.config ?? { profiles: {} },
@@ -484,6 +497,33 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
+}
+
+/**
+ * The images an app's sandbox pools name that Docker does not have: they would fail every
+ * request with 503 "No such image". Without a container tier nothing can be checked (and no
+ * container component runs).
+ */
+async function poolImageIssues(
+  definition: AppDefinition,
+  tier: () => Promise<ContainerTier | null>,
+): Promise<DefinitionIssue[]> {
+  const pools = definition.sandboxPools?.pools ?? [];
+  if (pools.length === 0) return [];
+  const docker = (await tier())?.docker;
+  if (!docker) return [];
+  const issues: DefinitionIssue[] = [];
+  for (const [i, pool] of pools.entries()) {
+    if (await docker.imageExists(pool.dockerImage).catch(() => true)) continue;
+    issues.push({
+      path: "app_definition.yaml",
+      field: `sandboxPools.pools.${i}.dockerImage`,
+      message: `expected an image Docker has; found ${
+        JSON.stringify(pool.dockerImage)
+      }, which it does not (build it with kiln sandbox build-images, or pull it)`,
+    });
+  }
+  return issues;
 }
 
 /**
