@@ -17,8 +17,8 @@ import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
 import { componentRegistryIssues, LocalPushGate, Registry, watchRepos } from "./registry/mod.ts";
 import {
   AppVolumes,
-  EmbeddedStore,
   type DefinitionIssue,
+  EmbeddedStore,
   GitDefinitionStore,
   type PushGate,
   RedisStore,

@@ -458,10 +458,12 @@ export class Registry {
     if (!this.#imageIssues) return;
     let definition: AppDefinition;
     try {
-      definition = AppDefinition.parse(await yamlValueOrThrowAsync(
-        files.get("app_definition.yaml")!,
-        "state/app_definition.yaml",
-      ));
+      definition = AppDefinition.parse(
+        await yamlValueOrThrowAsync(
+          files.get("app_definition.yaml")!,
+          "state/app_definition.yaml",
+        ),
+      );
     } catch {
       return; // the commit's validation reports it
     }

@@ -256,3 +256,21 @@ Deno.test("workflow jit/llm targets must name a declared component", () => {
   assert.match(template[0].message, /expected an llm component .*"classify"; found none/);
   assert.match(set("{ componentId: nope }")[0].message, /"nope" is not declared/);
 });
+
+Deno.test("schema problems say what was expected and what was found, unions included", () => {
+  const wf = (t: string) =>
+    `workflowId: w\nstartAt: a\nsteps:\n  a: { type: control, target: { subtype: succeed }, transitions: ${t} }\n`;
+  const [bad] = validateDefinitionFile("shop", "workflows/w.yaml", wf("5"));
+  assert.deepEqual(bad, {
+    path: "workflows/w.yaml",
+    field: "steps.a.transitions",
+    message: "expected one of: array | object; found 5",
+  });
+  const [option] = validateDefinitionFile(
+    "shop",
+    "component_registry.yaml",
+    "components: [{componentId: a, handlerType: bogus, taskDetails: {}}]\n",
+  );
+  assert.equal(option.field, "components.0.handlerType");
+  assert.match(option.message, /expected one of .*"jit".*; found "bogus"/);
+});
