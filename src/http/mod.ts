@@ -2,4 +2,3 @@ export { createHttpApp } from "./app.ts";
 export { listen } from "./serve.ts";
 export type { Listening } from "./serve.ts";
 export { gitHookHandler } from "./git_hook.ts";
-export type { GitHookDeps } from "./git_hook.ts";

@@ -10,4 +10,3 @@ export { RuntimeState } from "./runtime_state.ts";
 export { AppVolumes } from "./app_volumes.ts";
 export { SERVED_REF, ZERO_OID } from "./push_gate.ts";
 export type { PushDecision, PushedObjects, PushGate, RefUpdate } from "./push_gate.ts";
-export type { PushHookSetup } from "./_repo_init.ts";
