@@ -46,9 +46,8 @@ runtime.memberLookup = (obj, name) => {
     throw new KilnError("PROMPT_INVALID", `templates may not read ${quote(String(name))}`);
   }
   const value = memberLookup(obj, name);
-  const path = `${
-    typeof obj === "object" && obj !== null ? (pathOf.get(obj) ?? "…") : "…"
-  }.${String(name)}`;
+  const parent = typeof obj === "object" && obj !== null ? pathOf.get(obj) : undefined;
+  const path = `${parent ?? "…"}.${String(name)}`;
   if (obj !== undefined && obj !== null && value === undefined) lastMissing = path;
   if (typeof value === "object" && value !== null) pathOf.set(value, path);
   if (FUNCTION_CTORS.has((obj as Record<string, unknown> | null)?.[String(name)])) {
