@@ -217,14 +217,37 @@ function exportProblem(
     return null;
   }
   if (fn === "default" && /\bexport\s+default\b/.test(text)) return null;
-  const name = fn.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const declared = new RegExp(
-    `\\bexport\\s+(async\\s+)?(function\\s*\\*?|const|let|var|class)\\s*${name}(?![\\w$])`,
-  );
-  const listed = new RegExp(`\\bexport\\s*(type\\s*)?\\{[^}]*(?<![\\w$])${name}(?![\\w$])[^}]*\\}`);
-  if (declared.test(text) || listed.test(text)) return null;
+  if (declaredExports(text).has(fn) || listedExports(text).has(fn)) return null;
   return `expected ${JSON.stringify(script)} to export a function ${JSON.stringify(fn)}; ` +
     `found no such export`;
+}
+
+/** Names of `export function|const|let|var|class NAME` declarations; one linear pass. */
+function declaredExports(text: string): Set<string> {
+  const names = new Set<string>();
+  const re = /\bexport\s+(?:async\s+)?(?:function\s*\*?|const|let|var|class)\s*([A-Za-z_$][\w$]*)/g;
+  for (const m of text.matchAll(re)) names.add(m[1]);
+  return names;
+}
+
+/**
+ * Names exported by `export { a, b as c }` lists. Each list is cut at its own closing brace
+ * and the scan goes on after it, so text of any shape costs one pass.
+ */
+function listedExports(text: string): Set<string> {
+  const names = new Set<string>();
+  const open = /\bexport\s*(?:type\s*)?\{/g;
+  for (let m = open.exec(text); m !== null; m = open.exec(text)) {
+    const close = text.indexOf("}", open.lastIndex);
+    if (close < 0) break;
+    for (const part of text.slice(open.lastIndex, close).split(",")) {
+      const words = part.trim().split(/\s+/);
+      const name = words[words.length - 1];
+      if (name) names.add(name.replace(/^["']|["']$/g, ""));
+    }
+    open.lastIndex = close + 1;
+  }
+  return names;
 }
 
 function candidates(value: string, extra: string[]): string[] {

@@ -274,3 +274,18 @@ Deno.test("schema problems say what was expected and what was found, unions incl
   assert.equal(option.field, "components.0.handlerType");
   assert.match(option.message, /expected one of .*"jit".*; found "bogus"/);
 });
+
+Deno.test("looking for a script's exports costs one pass, whatever the script holds", () => {
+  for (const filler of ["export { a, ", "export function ", "export  ".repeat(8)]) {
+    const code = filler.repeat(Math.floor(1_000_000 / filler.length));
+    const files = new Map([["app_definition.yaml", APP], [
+      "component_registry.yaml",
+      jitRegistry("run"),
+    ], ["code/a.ts", code]]);
+    const started = performance.now();
+    const issues = validateDefinitionSet("shop", files);
+    const ms = performance.now() - started;
+    assert.ok(ms < 1_000, `${JSON.stringify(filler)}: ${ms} ms`);
+    assert.match(issues[0].message, /no such export/);
+  }
+});
