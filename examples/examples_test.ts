@@ -12,6 +12,7 @@ import {
   WorkflowDefinition,
 } from "../src/models/mod.ts";
 import { validateDefinitionSet } from "../src/state/validate_definition.ts";
+import { VERSION } from "../src/core/version.ts";
 import { readStateFiles, renderBundle } from "../scripts/gen_example_bundle.ts";
 import { supportDeskFiles } from "./support_desk_bundle.ts";
 
@@ -58,7 +59,8 @@ Deno.test("every support-desk YAML file parses with its zod model", () => {
   assert.deepEqual(
     app.sandboxPools?.pools.map((p) => [p.poolName, p.dockerImage, p.minInstances]),
     [
-      ["default", "kiln/deno-runner:latest", 0],
+      // The image `kiln sandbox build-images` builds: one that exists is checked at registration.
+      ["default", `kiln/deno-runner:${VERSION}`, 0],
     ],
   );
   const security = load("security_config.yaml", SecurityConfig);

@@ -19,7 +19,7 @@ configuration:
 sandboxPools:
   pools:
     - poolName: default
-      dockerImage: kiln/deno-runner:latest
+      dockerImage: kiln/deno-runner:0.1.0
       minInstances: 0
       maxInstances: 2
       resourceLimits:

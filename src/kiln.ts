@@ -1,9 +1,9 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
 import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
-import { createHttpApp } from "./http/mod.ts";
+import { createHttpApp, gitHookHandler, listen } from "./http/mod.ts";
 import {
   type Cassette,
   type LlmConfig,
@@ -14,18 +14,20 @@ import {
 } from "./llm/mod.ts";
 import { type AppInvoker, createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
-import { Registry, watchRepos } from "./registry/mod.ts";
+import { componentRegistryIssues, LocalPushGate, Registry, watchRepos } from "./registry/mod.ts";
 import {
   AppVolumes,
+  type DefinitionIssue,
   EmbeddedStore,
   GitDefinitionStore,
+  type PushGate,
   RedisStore,
   RuntimeState,
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
 import { generatedCode, jitScopes, JitService, Oracle, sampled } from "./jit/mod.ts";
-import type { OptimizationRule } from "./models/mod.ts";
+import type { AppDefinition, GlobalOptimizationRule } from "./models/mod.ts";
 import { Router } from "./router/mod.ts";
 import { ProcessRenderer } from "./template/mod.ts";
 import { coreTools, type JitToolDeps } from "./tools/mod.ts";
@@ -66,6 +68,14 @@ export interface KilnOptions {
   firstStartApp?: Record<string, string>;
   /** Watch app repos for outside pushes (on by default). */
   watch?: boolean;
+  /**
+   * Make every app repo's `pre-receive` hook ask this Kiln to check a push (on by default):
+   * a loopback listener of its own serves the hook. `command` overrides how the hook runs
+   * `kiln` (default: this executable, or deno running this source tree's `src/main.ts`).
+   */
+  gitHooks?: boolean | { command: string[] };
+  /** Wraps the push gate (cluster mode adds its compare-and-swap of the shared head). */
+  pushGate?: (local: PushGate) => PushGate;
   /** Browser origins `/mcp` accepts besides same-origin and loopback. */
   mcpAllowedOrigins?: string[];
   /** Host names `/mcp` accepts besides loopback (DNS-rebinding protection). */
@@ -97,7 +107,7 @@ export interface KilnOptions {
   /** Metric collector settings: flush interval and retention of `<dataDir>/metrics.db`. */
   metrics?: Omit<MetricCollectorOptions, "path" | "clock" | "logger">;
   /** The optimization oracle: global rules, and how often it evaluates (0: never). */
-  optimization?: { globalRules?: OptimizationRule[]; evaluateEveryMs?: number };
+  optimization?: { globalRules?: GlobalOptimizationRule[]; evaluateEveryMs?: number };
   /** Randomness for sampling and shadow checks (tests pass a seeded one). */
   random?: () => number;
 }
@@ -172,13 +182,40 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
+    // The hook endpoint listens before any repo is opened: opening one writes the hook's URL.
+    const hookGate = new Lazy<(req: Request) => Promise<Response>>("the git hook endpoint");
+    const hooks = opts.gitHooks ?? true;
+    let hookUrl: string | undefined;
+    if (hooks !== false) {
+      const abort = new AbortController();
+      const server = listen((req) => hookGate.get()(req), {
+        port: 0,
+        hostname: "127.0.0.1",
+        signal: abort.signal,
+      });
+      hookUrl = server.url;
+      cleanups.unshift(async () => {
+        abort.abort();
+        await server.finished;
+      });
+    }
     const definitions = new GitDefinitionStore({
       dataDir: opts.dataDir,
       clock,
-      checkers: { workflow: workflowDefinitionIssues },
+      checkers: {
+        workflow: workflowDefinitionIssues,
+        componentRegistry: componentRegistryIssues,
+      },
+      pushHook: hookUrl === undefined ? undefined : {
+        url: hookUrl,
+        command: typeof hooks === "object" ? hooks.command : kilnCommand(),
+      },
     });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
     const state = new StateManager(definitions, new RuntimeState(store), volumes);
+    // Filled once the container tier exists (below); until then no image can be checked.
+    let imageIssues: (definition: AppDefinition) => Promise<DefinitionIssue[]> = () =>
+      Promise.resolve([]);
     const registry = new Registry({
       state,
       store,
@@ -186,7 +223,16 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       logger,
       configuration: opts.configuration,
       appScopes: jitScopes,
+      imageIssues: (definition) => imageIssues(definition),
     });
+    const local = new LocalPushGate(registry);
+    const gate = opts.pushGate?.(local) ?? local;
+    hookGate.set(gitHookHandler({
+      gate,
+      verify: (appId, secret) => definitions.verifyPushSecret(appId, secret),
+      objects: (appId, dirs) => definitions.pushedObjects(appId, dirs),
+      logger,
+    }));
     await registry.load();
     const deferred = opts.deferStart ?? false;
     const go = Promise.withResolvers<void>();
@@ -225,6 +271,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const containers = deferred ? null : await startContainers();
     if (containers) cleanups.unshift(() => containers.close());
     const containerTier = background ?? containers?.tier;
+    imageIssues = (definition) =>
+      poolImageIssues(definition, async () => {
+        if (!background) return containers?.tier ?? null;
+        // Registration does not wait on a Docker that is slow to answer; the tier says so itself.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<null>((r) => timer = setTimeout(() => r(null), 2_000));
+        return await Promise.race([background.started, late]).finally(() => clearTimeout(timer));
+      });
     // --- end container tier ---
     const llm = new LlmGateway({
       config: opts.llm?.config ?? { profiles: {} },
@@ -314,7 +368,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       registry,
       jit: jitService,
       globalRules: opts.optimization?.globalRules ??
-        (savedRules.found ? savedRules.value as unknown as OptimizationRule[] : []),
+        (savedRules.found ? savedRules.value as unknown as GlobalOptimizationRule[] : []),
       saveGlobalRules: (rules) =>
         store.set(META, "optimization.globalRules", rules as unknown as JsonValue),
       metrics,
@@ -443,6 +497,55 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
+}
+
+/**
+ * The images an app's sandbox pools name that Docker does not have: they would fail every
+ * request with 503 "No such image". Without a container tier nothing can be checked (and no
+ * container component runs).
+ */
+async function poolImageIssues(
+  definition: AppDefinition,
+  tier: () => Promise<ContainerTier | null>,
+): Promise<DefinitionIssue[]> {
+  const pools = definition.sandboxPools?.pools ?? [];
+  if (pools.length === 0) return [];
+  const docker = (await tier())?.docker;
+  if (!docker) return [];
+  const issues: DefinitionIssue[] = [];
+  for (const [i, pool] of pools.entries()) {
+    if (await docker.imageExists(pool.dockerImage).catch(() => true)) continue;
+    issues.push({
+      path: "app_definition.yaml",
+      field: `sandboxPools.pools.${i}.dockerImage`,
+      message: `expected an image Docker has; found ${
+        JSON.stringify(pool.dockerImage)
+      }, which it does not (build it with kiln sandbox build-images, or pull it)`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * How an app repo's hook runs `kiln`: the compiled binary is this executable; from source,
+ * deno runs this tree's `src/main.ts` with its config and only what the hook needs (read the
+ * repo, its environment, and Kiln's loopback port).
+ */
+function kilnCommand(): string[] {
+  const exec = Deno.execPath();
+  if (!/^deno(\.exe)?$/.test(basename(exec))) return [exec];
+  const path = (rel: string) => decodeURIComponent(new URL(rel, import.meta.url).pathname);
+  return [
+    exec,
+    "run",
+    "--quiet",
+    "--no-prompt",
+    `--config=${path("../deno.json")}`,
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    path("./main.ts"),
+  ];
 }
 
 /** The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. */

@@ -19,6 +19,43 @@ Deno.test("kiln version, help and misuse exit codes", async () => {
   assert.match(badPort.stderr, /--port must be a number/);
   const badFlag = await kiln(["serve", "--bogus"]);
   assert.equal(badFlag.code, 2);
+  const dir = await Deno.makeTempDir({ prefix: "kiln-config-" });
+  try {
+    const noFile = await kiln(["serve", "--config", `${dir}/none.yaml`]);
+    assert.equal(noFile.code, 2);
+    assert.match(noFile.stderr, /--config: cannot read ".*none\.yaml"/);
+    await Deno.writeTextFile(`${dir}/list.yaml`, "- a\n- b\n");
+    const list = await kiln(["serve", "--config", `${dir}/list.yaml`]);
+    assert.equal(list.code, 2);
+    assert.match(list.stderr, /must hold a mapping of keys to values, found a list/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kiln serve --config sets the global configuration level under every app's own", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "kiln-config-" });
+  await Deno.writeTextFile(`${dataDir}/global.yaml`, "region: eu\nescalationScore: 3\n");
+  const server = await spawnServer([
+    "--port",
+    "0",
+    "--data-dir",
+    dataDir,
+    "--config",
+    `${dataDir}/global.yaml`,
+  ], { env: { KILN_ADMIN_TOKEN: "config-test-token-0123456789" } });
+  try {
+    const get = async (key: string) =>
+      await (await fetch(`${server.url}/v1/apps/support-desk/config/${key}`, {
+        headers: { authorization: "Bearer config-test-token-0123456789" },
+      })).json();
+    assert.deepEqual(await get("region"), { found: true, value: "eu", source: "global" });
+    const own = await get("escalationScore");
+    assert.notEqual(own.source, "global", "the app's own value wins over the global one");
+  } finally {
+    await server.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
 
 Deno.test("kiln serve registers the example on first start; app register/list/show work", async () => {

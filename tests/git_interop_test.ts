@@ -37,8 +37,9 @@ Deno.test("stock git clones an app repo, pushes a change, and Kiln serves it", a
   }
 });
 
-Deno.test("an invalid pushed revision is reported and the last valid one keeps serving", async () => {
-  const t = await startKiln();
+Deno.test("an invalid head is reported, the last valid one keeps serving, writes on it get 409", async () => {
+  // Without the hook asking Kiln, as when an operator moves the ref or the rules change.
+  const t = await startKiln({ gitHooks: false });
   const work = await Deno.makeTempDir();
   try {
     const reg = await t.call("POST", "/v1/apps", { files: minimalApp("shop") });
@@ -56,9 +57,33 @@ Deno.test("an invalid pushed revision is reported and the last valid one keeps s
     assert.ok(status.json.invalidRevision.issues.length > 0);
     const route = await t.call("GET", "/v1/apps/shop/route?path=/api/users/1&method=GET");
     assert.equal(route.json.definition.componentId, "getUser", "old revision still serves");
+    const head = status.json.invalidRevision.revision;
+    const onTop = await t.call("PUT", "/v1/apps/shop/definitions/file", {
+      path: "notes.yaml",
+      content: "a: 1\n",
+      expectedBaseRevision: head,
+      commitMessage: "unrelated",
+    });
+    assert.equal(onTop.status, 409, "a write does not silently build on an invalid head");
+    assert.equal(onTop.json.error.code, "CONFLICT");
+    assert.match(onTop.json.error.message, /component_registry\.yaml.*fixes none of its problems/);
+    assert.equal(onTop.json.error.details.issues[0].path, "component_registry.yaml");
 
-    await git(["revert", "--no-edit", "HEAD"], `${work}/shop`);
-    await git(["push", "-q", "origin", "HEAD:main"], `${work}/shop`);
+    const registry = await t.call(
+      "GET",
+      "/v1/apps/shop/definitions/file?path=component_registry.yaml&revision=" + reg.json.revision,
+    );
+    const fix = await t.call("PUT", "/v1/apps/shop/definitions/file", {
+      path: "component_registry.yaml",
+      content: registry.json.content,
+      expectedBaseRevision: head,
+      commitMessage: "Fix it",
+    });
+    assert.equal(
+      fix.status,
+      200,
+      `a write that fixes the head goes in: ${JSON.stringify(fix.json)}`,
+    );
     const healed = await t.call("POST", "/v1/apps/shop/sync");
     assert.equal(healed.json.status, "ACTIVE");
     assert.equal(healed.json.invalidRevision, undefined);

@@ -178,7 +178,11 @@ Deno.test("deactivate, activate and deregister with deleteState", async () => {
     await t.call("PUT", "/v1/apps/shop/runtime/visits", { value: 3 });
     assert.equal((await t.call("POST", "/v1/apps/shop/deactivate")).json.status, "INACTIVE");
     assert.deepEqual((await t.call("GET", "/v1/apps?status=active")).json.apps, []);
-    assert.equal((await t.call("POST", "/v1/apps/shop/activate")).json.status, "ACTIVE");
+    assert.equal((await t.call("GET", "/v1/apps/shop")).json.reason, "deactivated");
+    const activated = await t.call("POST", "/v1/apps/shop/activate");
+    assert.equal(activated.json.status, "ACTIVE");
+    assert.equal(activated.json.reason, undefined, 'activating clears "deactivated"');
+    assert.equal((await t.call("GET", "/v1/apps/shop")).json.reason, undefined);
     const del = await t.call("DELETE", "/v1/apps/shop?deleteState=true");
     assert.equal(del.status, 200);
     assert.equal((await t.call("GET", "/v1/apps/shop")).status, 404);

@@ -119,3 +119,23 @@ Deno.test("global rules persist; preferLlmFlexibility turns their trigger into o
     await t.close();
   }
 });
+
+Deno.test("a global rule keeps its appId, and an unknown key in a global rule is refused", async () => {
+  const t = await startKiln({ tiers: [], optimization: { evaluateEveryMs: 0 } });
+  try {
+    const put = await t.call("PUT", "/v1/optimization/rules", {
+      rules: [{ ...STABLE, appId: "shop" }],
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.equal(put.json.rules[0].appId, "shop");
+    assert.equal((await t.call("GET", "/v1/optimization/rules")).json.rules[0].appId, "shop");
+    const typo = await t.call("PUT", "/v1/optimization/rules", {
+      rules: [{ ...STABLE, apId: "shop" }],
+    });
+    assert.equal(typo.status, 400);
+    assert.equal(typo.json.error.code, "VALIDATION_ERROR");
+    assert.match(JSON.stringify(typo.json.error), /apId/);
+  } finally {
+    await t.close();
+  }
+});

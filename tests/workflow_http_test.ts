@@ -266,3 +266,67 @@ Deno.test("a run keeps the workflow revision it started with when the app change
     assert.equal(fresh.result.data.who, "changed");
   });
 });
+
+const GREET = (routed: boolean) =>
+  `workflowId: greet
+startAt: read
+steps:
+  read:
+    type: control
+    target: { subtype: formatResponse }
+    inputMapping: { name: trigger.body.customer.name }
+    transitions:
+      onSuccess: hello
+${
+    routed
+      ? "      onFailure: [{ condition: \"step.output.error.code == 'VALIDATION_ERROR'\", nextStep: stranger }]\n"
+      : ""
+  }  hello:
+    type: control
+    target: { subtype: formatResponse }
+    inputMapping: { greeting: "'hello ' + steps.read.output.data.name" }
+    end: true
+  stranger:
+    type: control
+    target: { subtype: formatResponse }
+    inputMapping: { greeting: "'hello stranger'" }
+    end: true
+`;
+
+Deno.test("an expression the request does not fit is a routable step failure, else a 400", async () => {
+  const components = `components:
+  - componentId: greet
+    handlerType: workflow
+    taskDetails: { workflowId: greet }
+    routeMatcher: { pathPattern: /greet, methods: [POST] }
+  - componentId: strict
+    handlerType: workflow
+    taskDetails: { workflowId: strict }
+    routeMatcher: { pathPattern: /strict, methods: [POST] }
+`;
+  const files = workflowApp("wf", {
+    greet: GREET(true),
+    strict: GREET(false).replace("workflowId: greet", "workflowId: strict").split("  stranger:")[0],
+  }, { components });
+  await withApp(async (t) => {
+    const post = async (path: string, body: unknown) => {
+      const res = await t.raw(
+        new Request(`http://kiln.test/apps/wf/${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }),
+      );
+      return { status: res.status, json: await res.json() };
+    };
+    const named = await post("greet", { customer: { name: "ada" } });
+    assert.deepEqual(named.json, { greeting: "hello ada" });
+    const routed = await post("greet", {});
+    assert.ok(routed.status < 300, `${routed.status} ${JSON.stringify(routed.json)}`);
+    assert.deepEqual(routed.json, { greeting: "hello stranger" }, "onFailure routed it");
+    const refused = await post("strict", { customer: {} });
+    assert.equal(refused.status, 400, JSON.stringify(refused.json));
+    assert.equal(refused.json.error.code, "VALIDATION_ERROR");
+    assert.match(refused.json.error.message, /the request does not fit expression/);
+  }, files);
+});

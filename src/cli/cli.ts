@@ -30,6 +30,8 @@ const LOADERS: Record<string, () => Promise<Run>> = {
   jit: async () => (await import("./jit_commands.ts")).jitCommand,
   sandbox: async () => (await import("./sandbox_commands.ts")).sandboxCommand,
   completions: async () => (await import("./completions_command.ts")).completionsCommand,
+  // Hidden from help and completions: app repositories' pre-receive hooks run it.
+  "git-hook": async () => (await import("./git_hook_command.ts")).gitHookCommand,
 };
 
 /** Runs the CLI and returns its exit code (see EXIT in `_output.ts` and docs/cli.md). */

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { levelFromEnv, Logger, VERSION } from "../core/mod.ts";
+import { levelFromEnv, Logger, VERSION, yamlValueOrThrow } from "../core/mod.ts";
+import { Configuration } from "../models/mod.ts";
 import { listen } from "../http/mod.ts";
 import { createKiln } from "../kiln.ts";
 import { supportDeskFiles } from "../../examples/support_desk_bundle.ts";
@@ -17,6 +18,8 @@ Options:
   --host HOST      Interface to bind (default $KILN_HOST or 127.0.0.1)
   --data-dir DIR   Where repos and the embedded store live (default $KILN_DATA_DIR or ./.kiln-data)
   --store URL      redis://host:port for runtime state on Redis (default $KILN_STORE_URL; embedded)
+  --config FILE    YAML or JSON mapping: the global configuration level, under every app's
+                   and component's own (default $KILN_CONFIG_FILE; none)
   --no-example     Do not register the example app on the first start of an empty data dir
   -h, --help       Show this help
 
@@ -44,6 +47,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       host: { type: "string" },
       "data-dir": { type: "string" },
       store: { type: "string" },
+      config: { type: "string" },
       "no-example": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -61,12 +65,15 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const hostname = values.host ?? Deno.env.get("KILN_HOST") ?? "127.0.0.1";
   const dataDir = resolve(values["data-dir"] ?? Deno.env.get("KILN_DATA_DIR") ?? ".kiln-data");
   const logger = new Logger({ service: "kiln" }, levelFromEnv(Deno.env.get("KILN_LOG_LEVEL")));
+  const configFile = values.config ?? Deno.env.get("KILN_CONFIG_FILE");
+  const configuration = configFile ? await readConfiguration(configFile) : undefined;
 
   const kiln = await createKiln({
     dataDir,
     storeUrl: values.store ?? Deno.env.get("KILN_STORE_URL"),
     adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
     logger,
+    configuration,
     firstStartApp: values["no-example"] ? undefined : supportDeskFiles,
     publicUrl: Deno.env.get("KILN_PUBLIC_URL"),
     mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
@@ -108,6 +115,31 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   await kiln.close();
   io.out("Kiln stopped");
   return 0;
+}
+
+/** The global configuration file: a YAML (or JSON) mapping, refused with the reason otherwise. */
+async function readConfiguration(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new CliError(`--config: cannot read "${path}": ${(err as Error).message}`, 2);
+  }
+  let value: unknown;
+  try {
+    value = yamlValueOrThrow(text, path);
+  } catch (err) {
+    throw new CliError(`--config: "${path}" is not valid YAML: ${(err as Error).message}`, 2);
+  }
+  const parsed = Configuration.safeParse(value ?? {});
+  if (!parsed.success) {
+    const found = Array.isArray(value) ? "a list" : typeof value;
+    throw new CliError(
+      `--config: "${path}" must hold a mapping of keys to values, found ${found}`,
+      2,
+    );
+  }
+  return parsed.data;
 }
 
 function listFromEnv(name: string): string[] | undefined {

@@ -40,6 +40,8 @@ export const LIMITS = {
   "diff.bytes": 4 << 20,
   /** Line edits one file's diff searches for (cost is edits × lines); past it: replaced whole. */
   "diff.edits": 500,
+  /** `:params` of one route pattern (Hono's matcher recurses once per segment). */
+  "route.params": 32,
   /** One `git push` into an app repo (stock Git's `receive.maxInputSize`). */
   "git.push.bytes": 32 << 20,
   /** Longest a prompt template may render for (ms); the component's own timeout when shorter. */

@@ -134,10 +134,14 @@ function composeDocument(
     doc = next as Document.Parsed;
   }
   if (!doc) return { problems: [{ message: "the text holds no YAML document" }] };
+  if (text.startsWith("\uFEFF\uFEFF")) {
+    // A second mark would become part of the first key (`\uFEFFcomponents`), silently unknown.
+    problems.push({ message: "the text starts with more than one byte-order mark", line: 1 });
+  }
   for (const e of [...doc.errors, ...doc.warnings].slice(0, MAX_SYNTAX_ERRORS)) {
     problems.push(problemOf(e, lines));
   }
-  if (problems.length === 0) problems.push(...duplicateKeys(doc, lines));
+  if (problems.length === 0) problems.push(...keyAndTagProblems(doc, lines));
   return problems.length > 0 ? { problems } : { doc, problems: [] };
 }
 
@@ -299,12 +303,33 @@ function* tokens(
   yield* parser.end();
 }
 
-/** Keys are plain values, unique per mapping as the JavaScript object will hold them. */
-function duplicateKeys(doc: Document.Parsed, lines: LineCounter): YamlProblem[] {
+/** The tags of JSON-compatible values; others (`!!binary`, `!!set`, `!!timestamp`) are refused. */
+const JSON_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+/**
+ * Keys are strings, unique per mapping as the JavaScript object will hold them; values carry no
+ * tag beyond JSON's types. Anything else would arrive as another value than the author wrote
+ * (a Buffer, an empty object, a Date, a key coerced to a string).
+ */
+function keyAndTagProblems(doc: Document.Parsed, lines: LineCounter): YamlProblem[] {
   const problems: YamlProblem[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0 && problems.length < 10) {
     const node = stack.pop();
+    const tag = (node as { tag?: string } | null)?.tag;
+    if (tag !== undefined && !JSON_TAGS.has(tag)) {
+      const shown = tag.replace("tag:yaml.org,2002:", "!!");
+      problems.push(
+        at(
+          node as YamlNode,
+          lines,
+          `the tag ${shown} is not allowed; expected JSON-compatible values`,
+        ),
+      );
+      continue;
+    }
     if (isSeq(node)) {
       for (const item of node.items) stack.push(item);
     } else if (isMap(node)) {
@@ -316,7 +341,14 @@ function duplicateKeys(doc: Document.Parsed, lines: LineCounter): YamlProblem[] 
           problems.push(at(key, lines, "mapping keys must be plain values"));
           continue;
         }
-        const name = key.value === null || key.value === undefined ? "" : String(key.value);
+        if (typeof key.value !== "string") {
+          const found = key.value === null || key.value === undefined ? "null" : typeof key.value;
+          problems.push(
+            at(key, lines, `mapping keys must be strings; found ${String(key.value)} (${found})`),
+          );
+          continue;
+        }
+        const name = key.value;
         if (seen.has(name)) {
           problems.push(
             at(key, lines, `duplicate key ${JSON.stringify(name)}; keys must be unique`),

@@ -68,8 +68,9 @@ Deno.test("parseYamlValue() finds a duplicate among thousands of keys with a Set
   const { problems } = parseYamlValue(text);
   assert.match(problems[0].message, /duplicate key "k7"/);
   assert.equal(problems[0].line, 2_001);
-  // Keys that become the same JavaScript property are the same key.
-  assert.match(parseYamlValue("1: a\n'1': b\n").problems[0].message, /duplicate key "1"/);
+  assert.match(parseYamlValue("'1': a\n'1': b\n").problems[0].message, /duplicate key "1"/);
+  // A key that is not a string would become a JavaScript property another key may also be.
+  assert.match(parseYamlValue("1: a\n").problems[0].message, /keys must be strings/);
   assert.match(parseYamlValue("[a]: 1\n").problems[0].message, /plain values/);
 });
 

@@ -1,6 +1,7 @@
 import { type Clock, KilnError, type Logger, systemClock } from "../core/mod.ts";
 import type {
   ComponentDefinition,
+  GlobalOptimizationRule,
   OptimizationCondition,
   OptimizationConfig,
   OptimizationRule,
@@ -38,9 +39,9 @@ export interface OracleOptions {
   jit: JitService;
   metrics?: OracleMetrics;
   /** Rules of the host (the global level); apps and components refine them by `ruleId`. */
-  globalRules?: OptimizationRule[];
+  globalRules?: GlobalOptimizationRule[];
   /** Keeps the global rules across restarts (the runtime store, in Kiln). */
-  saveGlobalRules?: (rules: OptimizationRule[]) => Promise<void>;
+  saveGlobalRules?: (rules: GlobalOptimizationRule[]) => Promise<void>;
   clock?: Clock;
   logger: Logger;
 }
@@ -55,7 +56,7 @@ export class Oracle {
   readonly #o: OracleOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  #globalRules: OptimizationRule[];
+  #globalRules: GlobalOptimizationRule[];
   #timer?: ReturnType<typeof setInterval>;
 
   constructor(opts: OracleOptions) {
@@ -65,12 +66,12 @@ export class Oracle {
     this.#globalRules = opts.globalRules ?? [];
   }
 
-  get globalRules(): OptimizationRule[] {
+  get globalRules(): GlobalOptimizationRule[] {
     return structuredClone(this.#globalRules);
   }
 
   /** Replaces the global rules (validated by the caller) and persists them. */
-  async setGlobalRules(rules: OptimizationRule[]): Promise<void> {
+  async setGlobalRules(rules: GlobalOptimizationRule[]): Promise<void> {
     await this.#o.saveGlobalRules?.(rules);
     this.#globalRules = structuredClone(rules);
   }
@@ -112,7 +113,7 @@ export class Oracle {
     actor: string,
   ): Promise<OracleDecision> {
     const base = { appId, componentId: c.componentId };
-    const rules = effectiveRules(this.#globalRules, config.rules, c.componentId);
+    const rules = effectiveRules(this.#globalRules, config.rules, c.componentId, appId);
     let first: OracleDecision | undefined;
     for (const { rule, level } of rules) {
       const observed: OracleDecision["observed"] = [];
@@ -270,10 +271,13 @@ export class Oracle {
  * or global rule of the same `ruleId`, an app rule a global one.
  */
 export function effectiveRules(
-  global: readonly OptimizationRule[],
+  globalRules: readonly GlobalOptimizationRule[],
   app: readonly OptimizationRule[],
   componentId: string,
+  appId?: string,
 ): { rule: OptimizationRule; level: "global" | "app" | "component" }[] {
+  // A global rule limited to one app applies to that app only.
+  const global = globalRules.filter((r) => r.appId === undefined || r.appId === appId);
   const byId = new Map<string, { rule: OptimizationRule; level: "global" | "app" | "component" }>();
   const put = (rules: readonly OptimizationRule[], level: "global" | "app" | "component") => {
     for (const rule of rules) {

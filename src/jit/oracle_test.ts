@@ -21,3 +21,10 @@ Deno.test("effectiveRules() lets component rules override app rules override glo
   ]);
   assert.equal(rules[1].rule.action, "RECOMMEND_JIT");
 });
+
+Deno.test("effectiveRules() applies a global rule limited to one app to that app only", () => {
+  const global = [{ ...rule("shop-only"), appId: "shop" }, rule("everywhere")];
+  const ids = (appId: string) => effectiveRules(global, [], "a", appId).map((r) => r.rule.ruleId);
+  assert.deepEqual(ids("shop").sort(), ["everywhere", "shop-only"]);
+  assert.deepEqual(ids("desk"), ["everywhere"]);
+});

@@ -19,6 +19,7 @@ export { ApiKeyEntry, AppPermission, InterAppPermission, SecurityConfig } from "
 export { APP_PERMISSIONS, isAppPermission } from "./app_permissions.ts";
 export {
   GenerationConfig,
+  GlobalOptimizationRule,
   OptimizationCondition,
   OptimizationConfig,
   OptimizationMetric,

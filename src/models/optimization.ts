@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ComponentId } from "./_common.ts";
+import { AppId, ComponentId } from "./_common.ts";
 
 /** Metrics the optimization oracle can reason about (contract §9). */
 export const OptimizationMetric = z.enum([
@@ -31,6 +31,16 @@ export const OptimizationRule = z.object({
   enabled: z.boolean().default(true),
 });
 export type OptimizationRule = z.infer<typeof OptimizationRule>;
+
+/**
+ * A rule of the host (the global level): the same fields, plus the app it is limited to.
+ * Unknown keys are refused, not dropped, so a misspelt limit never widens a rule to every app.
+ */
+export const GlobalOptimizationRule = z.strictObject({
+  ...OptimizationRule.shape,
+  appId: AppId.optional().describe("the app the rule applies to; absent, every app"),
+});
+export type GlobalOptimizationRule = z.infer<typeof GlobalOptimizationRule>;
 
 /** A redaction rule for sampled pairs: a JSON path to blank, or a pattern to mask in text. */
 export const RedactionRule = z.union([

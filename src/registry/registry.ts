@@ -10,7 +10,7 @@ import {
   yamlValueOrThrowAsync,
 } from "../core/mod.ts";
 import { AppDefinition, type AppStatus, type ComponentDefinition } from "../models/mod.ts";
-import type { DefinitionIssue, StateManager, StoreDriver } from "../state/mod.ts";
+import type { DefinitionIssue, PushedObjects, StateManager, StoreDriver } from "../state/mod.ts";
 import type { ApiKeyValidation } from "../auth/mod.ts";
 import { ApiKeys } from "./api_keys.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
@@ -35,6 +35,11 @@ export interface RegistryOptions {
   sourceLimits?: SourceLimits;
   /** Store scopes other subsystems keep per app (the JIT loop's), removed with its state. */
   appScopes?: (appId: string) => string[];
+  /**
+   * Problems of the images an app's sandbox pools name (the container tier's check, handed in
+   * by `kiln.ts`): a registration, update or push naming an image Docker lacks is refused.
+   */
+  imageIssues?: (definition: AppDefinition) => Promise<DefinitionIssue[]>;
 }
 
 /**
@@ -54,6 +59,7 @@ export class Registry {
   readonly #limits?: SourceLimits;
   readonly #changeListeners = new Set<(appId: string) => void>();
   readonly #appScopes: RegistryOptions["appScopes"];
+  readonly #imageIssues: RegistryOptions["imageIssues"];
 
   constructor(opts: RegistryOptions) {
     this.#state = opts.state;
@@ -63,6 +69,7 @@ export class Registry {
     this.#global = opts.configuration ?? {};
     this.#limits = opts.sourceLimits;
     this.#appScopes = opts.appScopes;
+    this.#imageIssues = opts.imageIssues;
     this.#keys = new ApiKeys({
       state: this.#state,
       clock: this.#clock,
@@ -116,6 +123,7 @@ export class Registry {
   async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
     const appId = await appIdOf(files.get("app_definition.yaml")!);
+    await this.#checkImages(files);
     return await this.#locks.run(appId, async () => {
       if (this.#apps.has(appId)) {
         throw new KilnError("APP_EXISTS", `app ${quote(appId)} is already registered`);
@@ -166,6 +174,7 @@ export class Registry {
         }`,
       );
     }
+    await this.#checkImages(files);
     return await this.#locks.run(appId, async () => {
       const loaded = this.#get(appId);
       const defs = this.#state.definitions;
@@ -214,11 +223,13 @@ export class Registry {
       const loaded = this.#get(appId);
       const pending = loaded.record.pendingRevision;
       const status: AppStatus = active ? (pending ? "DEGRADED" : "ACTIVE") : "INACTIVE";
-      await this.#save({
-        ...loaded.record,
-        status,
-        statusReason: active ? loaded.record.statusReason : "deactivated",
-      });
+      // Activating drops "deactivated"; what stays is a pending invalid head's reason.
+      const reason = !active
+        ? "deactivated"
+        : pending
+        ? `revision ${pending.revision.slice(0, 12)} is invalid: ${issueSummary(pending.issues)}`
+        : undefined;
+      await this.#save({ ...loaded.record, status, statusReason: reason });
       this.#changed(appId);
       return this.getApplicationStatus(appId);
     });
@@ -266,6 +277,27 @@ export class Registry {
       }
       return this.getApplicationStatus(appId);
     });
+  }
+
+  /**
+   * The problems of a pushed commit still in Git's quarantine: what `sync` would find once it is
+   * the head (validation, then building what the registry serves). Empty means servable.
+   */
+  async pushedRevisionIssues(
+    appId: string,
+    commit: string,
+    objects: PushedObjects,
+  ): Promise<DefinitionIssue[]> {
+    this.#get(appId);
+    const issues = await objects.issues(commit);
+    if (issues.length > 0) return issues;
+    try {
+      const snapshot = buildSnapshot(await objects.readTree(commit), commit);
+      return await this.#imageIssues?.(snapshot.definition) ?? [];
+    } catch (err) {
+      if (!(err instanceof KilnError) || err.status >= 500) throw err;
+      return [{ path: "app_definition.yaml", message: err.message }];
+    }
   }
 
   getApplicationStatus(appId: string): AppStatusInfo {
@@ -419,6 +451,29 @@ export class Registry {
   async revokeApiKey(appId: string, keyId: string, author?: string): Promise<{ revision: string }> {
     this.#get(appId);
     return await this.#keys.revoke(appId, keyId, author);
+  }
+
+  /** Refuses a source whose pools name images Docker lacks (VALIDATION_ERROR with each one). */
+  async #checkImages(files: ReadonlyMap<string, string>): Promise<void> {
+    if (!this.#imageIssues) return;
+    let definition: AppDefinition;
+    try {
+      definition = AppDefinition.parse(
+        await yamlValueOrThrowAsync(
+          files.get("app_definition.yaml")!,
+          "state/app_definition.yaml",
+        ),
+      );
+    } catch {
+      return; // the commit's validation reports it
+    }
+    const issues = await this.#imageIssues(definition);
+    if (issues.length === 0) return;
+    throw new KilnError(
+      "VALIDATION_ERROR",
+      `"app_definition.yaml" is invalid at ${issues[0].field}: ${issues[0].message}`,
+      { issues },
+    );
   }
 
   async #serve(loaded: LoadedApp, revision: string): Promise<void> {

@@ -3,7 +3,7 @@ import { GitObjects, type Repo } from "./_git_objects.ts";
 import { ObjectReader } from "./_object_reader.ts";
 import { stateTreeOf } from "./_git_tree.ts";
 import { ByteLru } from "./_lru.ts";
-import { configureRepo, repoDirExists } from "./_repo_init.ts";
+import { configureRepo, type PushHookSetup, repoDirExists } from "./_repo_init.ts";
 
 const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -21,7 +21,7 @@ export class AppRepos {
   readonly #configured = new Set<string>();
   #generation = 0;
 
-  constructor(dataDir: string, cacheBytes: number) {
+  constructor(dataDir: string, cacheBytes: number, readonly pushHook?: PushHookSetup) {
     this.#appsDir = `${dataDir.replace(/\/+$/, "")}/apps`;
     this.cache = new ByteLru(cacheBytes);
     this.objs = new GitObjects(this.cache);
@@ -75,7 +75,7 @@ export class AppRepos {
     }
     if (!this.#configured.has(repo.key)) {
       // A repo from an older Kiln gets today's receive limits and hook when first opened.
-      await configureRepo(repo.gitdir);
+      await configureRepo(repo.gitdir, this.pushHook);
       this.#configured.add(repo.key);
     }
     const head = await this.objs.headFromDisk(repo);

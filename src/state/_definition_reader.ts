@@ -3,6 +3,7 @@ import { GitCorrupt } from "./_git_errors.ts";
 import type { CommitInfo, DefinitionIssue, DirectoryEntry, FileContent } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import type { AppRepos } from "./_app_repos.ts";
+import type { Repo } from "./_git_objects.ts";
 import type { DefinitionWriter } from "./_definition_writer.ts";
 import { isSpecialMode, listDirectory, listFiles, lookupPath } from "./_git_tree.ts";
 import { walkHistory } from "./_history.ts";
@@ -59,7 +60,11 @@ export class DefinitionReader {
   /** Every UTF-8 file under `state/`; symlinks, submodules and binary files are left out. */
   async tree(appId: string, revision: string): Promise<Map<string, string>> {
     const repo = this.repos.repo(appId);
-    const commit = (await this.repos.commitOf(appId, revision, true))!;
+    return await this.treeOf(repo, (await this.repos.commitOf(appId, revision, true))!);
+  }
+
+  /** {@link tree} of a commit in `repo` (an app repo, or one read through a push's quarantine). */
+  async treeOf(repo: Repo, commit: string): Promise<Map<string, string>> {
     const files = await listFiles(this.repos.objs, repo, await this.repos.stateTree(repo, commit));
     const out = new Map<string, string>();
     for (const [path, entry] of files) {
@@ -77,7 +82,11 @@ export class DefinitionReader {
    */
   async issues(appId: string, revision: string): Promise<DefinitionIssue[]> {
     const repo = this.repos.repo(appId);
-    const commit = (await this.repos.commitOf(appId, revision, true))!;
+    return await this.issuesOf(repo, (await this.repos.commitOf(appId, revision, true))!);
+  }
+
+  /** {@link issues} of a commit in `repo`. */
+  async issuesOf(repo: Repo, commit: string): Promise<DefinitionIssue[]> {
     try {
       const data = await this.repos.objs.commit(repo, commit);
       const maxCommit = LIMITS["git.commit.bytes"];

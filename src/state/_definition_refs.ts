@@ -3,10 +3,17 @@ import { normalizeDefinitionPath } from "./definition_path.ts";
 
 const REGISTRY = "component_registry.yaml";
 const PROMPT_FILE = /^prompts\/[^/]+\.ya?ml$/;
+const WORKFLOW_FILE = /^workflows\/[^/]+\.ya?ml$/;
+const KNOWN_FILES = [
+  "app_definition.yaml",
+  REGISTRY,
+  "security_config.yaml",
+  "optimization_config.yaml",
+];
 
 /** The files whose parsed content `referenceIssues` looks at, out of all the paths of a tree. */
 export function referenceSources(paths: Iterable<string>): string[] {
-  return [...paths].filter((p) => p === REGISTRY || PROMPT_FILE.test(p));
+  return [...paths].filter((p) => p === REGISTRY || PROMPT_FILE.test(p) || WORKFLOW_FILE.test(p));
 }
 
 /**
@@ -17,9 +24,16 @@ export function referenceSources(paths: Iterable<string>): string[] {
 export function referenceIssues(
   paths: Iterable<string>,
   parsed: (path: string) => unknown,
+  scriptText: (path: string) => string | undefined = () => undefined,
 ): DefinitionIssue[] {
   const all = new Set(paths);
   const issues: DefinitionIssue[] = [];
+  for (const known of KNOWN_FILES) {
+    // A known file pushed as a folder would silently read as absent (no components at all).
+    if ([...all].some((p) => p.startsWith(`${known}/`))) {
+      issues.push({ path: known, message: `expected a file; found a folder ${known}/` });
+    }
+  }
   if (!all.has("app_definition.yaml")) {
     issues.push({
       path: "app_definition.yaml",
@@ -46,6 +60,10 @@ export function referenceIssues(
     const task = objectOf(component.taskDetails) ?? {};
     if (component.handlerType === "jit") {
       file(REGISTRY, `${at}.taskDetails.script`, "script", task.script);
+      const problem = exportProblem(task.script, task.function, scriptText);
+      if (problem) {
+        issues.push({ path: REGISTRY, field: `${at}.taskDetails.function`, message: problem });
+      }
     }
     const prompt = task.promptTemplate;
     if (component.handlerType === "llm" && typeof prompt === "string") {
@@ -67,7 +85,169 @@ export function referenceIssues(
     if (!PROMPT_FILE.test(path)) continue;
     file(path, "outputSchema", "schema", objectOf(parsed(path))?.outputSchema);
   }
+  const declared = (Array.isArray(components) ? components : []).map(objectOf)
+    .filter((c): c is Record<string, unknown> => c !== undefined);
+  for (const path of all) {
+    if (!WORKFLOW_FILE.test(path)) continue;
+    issues.push(...stepTargetIssues(path, "steps", objectOf(parsed(path))?.steps, declared, 0));
+  }
   return issues;
+}
+
+/**
+ * `jit` and `llm` steps run a component of the app: the one they name by id, or the one that
+ * declares the script and function (or prompt template) they name. A target no component
+ * matches would fail every run with COMPONENT_NOT_FOUND; it is refused here instead.
+ */
+function stepTargetIssues(
+  path: string,
+  at: string,
+  steps: unknown,
+  components: Record<string, unknown>[],
+  depth: number,
+): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const map = objectOf(steps);
+  if (!map || depth > 16) return issues;
+  for (const [id, raw] of Object.entries(map)) {
+    const step = objectOf(raw);
+    const target = objectOf(step?.target);
+    if (!step || !target) continue;
+    const field = `${at}.${id}.target`;
+    if (step.type === "control") {
+      for (const [name, branch] of Object.entries(objectOf(target.branches) ?? {})) {
+        const steps = objectOf(branch)?.steps;
+        issues.push(
+          ...stepTargetIssues(
+            path,
+            `${field}.branches.${name}.steps`,
+            steps,
+            components,
+            depth + 1,
+          ),
+        );
+      }
+      const iterator = objectOf(target.iterator)?.steps;
+      issues.push(
+        ...stepTargetIssues(path, `${field}.iterator.steps`, iterator, components, depth + 1),
+      );
+      continue;
+    }
+    if (step.type !== "jit" && step.type !== "llm") continue;
+    const problem = targetProblem(step.type, target, components);
+    if (problem) issues.push({ path, field, message: problem });
+  }
+  return issues;
+}
+
+function targetProblem(
+  type: "jit" | "llm",
+  target: Record<string, unknown>,
+  components: Record<string, unknown>[],
+): string | null {
+  if (typeof target.componentId === "string") {
+    return components.some((c) => c.componentId === target.componentId)
+      ? null
+      : `componentId ${JSON.stringify(target.componentId)} is not declared in ` +
+        `component_registry.yaml`;
+  }
+  const task = (c: Record<string, unknown>) => objectOf(c.taskDetails) ?? {};
+  if (type === "jit" && typeof target.script === "string") {
+    const found = components.some((c) =>
+      c.handlerType === "jit" && task(c).script === target.script &&
+      task(c).function === target.function
+    );
+    return found
+      ? null
+      : `expected a jit component in component_registry.yaml running script ${
+        JSON.stringify(target.script)
+      } function ${
+        JSON.stringify(target.function)
+      }; found none (declare one, or name a componentId)`;
+  }
+  if (type === "llm" && typeof target.promptTemplate === "string") {
+    const found = components.some((c) =>
+      c.handlerType === "llm" && task(c).promptTemplate === target.promptTemplate
+    );
+    return found ? null : `expected an llm component in component_registry.yaml using ` +
+      `promptTemplate ${JSON.stringify(target.promptTemplate)}; found none (declare one, or ` +
+      `name a componentId)`;
+  }
+  return null;
+}
+
+/** The scripts jit components run, as paths in `state/` (what `scriptText` is asked for). */
+export function scriptPaths(registry: unknown): string[] {
+  const components = objectOf(registry)?.components;
+  const out = new Set<string>();
+  for (const c of Array.isArray(components) ? components : []) {
+    const script = objectOf(objectOf(c)?.taskDetails)?.script;
+    if (objectOf(c)?.handlerType !== "jit" || typeof script !== "string") continue;
+    const [path] = candidates(script, []);
+    if (path) out.add(path);
+  }
+  return [...out];
+}
+
+/** Names every object has: `module[name]` finds them on any module, so none is an export. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Why `script` cannot export `fn`, or null when it may: the name is inherited by every object,
+ * or appears in no export of the script. Scripts that re-export (`export *`) or destructure
+ * exports are not second-guessed; the build reports those.
+ */
+function exportProblem(
+  script: unknown,
+  fn: unknown,
+  scriptText: (path: string) => string | undefined,
+): string | null {
+  if (typeof fn !== "string") return null;
+  if (INHERITED.has(fn)) {
+    return `expected the name of a function the script exports; found ${
+      JSON.stringify(fn)
+    }, which every object has`;
+  }
+  if (typeof script !== "string") return null;
+  const [path] = candidates(script, []);
+  // Only JavaScript and TypeScript modules have `export`s to look for.
+  if (path === undefined || !/\.(m?[jt]s|[jt]sx)$/.test(path)) return null;
+  const text = scriptText(path);
+  if (text === undefined || /\bexport\s*\*|\bexport\s+(const|let|var)\s*[{[]/.test(text)) {
+    return null;
+  }
+  if (fn === "default" && /\bexport\s+default\b/.test(text)) return null;
+  if (declaredExports(text).has(fn) || listedExports(text).has(fn)) return null;
+  return `expected ${JSON.stringify(script)} to export a function ${JSON.stringify(fn)}; ` +
+    `found no such export`;
+}
+
+/** Names of `export function|const|let|var|class NAME` declarations; one linear pass. */
+function declaredExports(text: string): Set<string> {
+  const names = new Set<string>();
+  const re = /\bexport\s+(?:async\s+)?(?:function\s*\*?|const|let|var|class)\s*([A-Za-z_$][\w$]*)/g;
+  for (const m of text.matchAll(re)) names.add(m[1]);
+  return names;
+}
+
+/**
+ * Names exported by `export { a, b as c }` lists. Each list is cut at its own closing brace
+ * and the scan goes on after it, so text of any shape costs one pass.
+ */
+function listedExports(text: string): Set<string> {
+  const names = new Set<string>();
+  const open = /\bexport\s*(?:type\s*)?\{/g;
+  for (let m = open.exec(text); m !== null; m = open.exec(text)) {
+    const close = text.indexOf("}", open.lastIndex);
+    if (close < 0) break;
+    for (const part of text.slice(open.lastIndex, close).split(",")) {
+      const words = part.trim().split(/\s+/);
+      const name = words[words.length - 1];
+      if (name) names.add(name.replace(/^["']|["']$/g, ""));
+    }
+    open.lastIndex = close + 1;
+  }
+  return names;
 }
 
 function candidates(value: string, extra: string[]): string[] {

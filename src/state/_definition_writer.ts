@@ -5,7 +5,7 @@ import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { validateDefinitionFile } from "./validate_definition.ts";
 import type { DefinitionCheckers } from "./definition_checkers.ts";
-import { referenceIssues, referenceSources } from "./_definition_refs.ts";
+import { referenceIssues, referenceSources, scriptPaths } from "./_definition_refs.ts";
 import { parseYamlAsync } from "./_parse_definition.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
@@ -133,6 +133,9 @@ export class DefinitionWriter {
         { issues },
       );
     }
+    if (plan.kind === "changes") {
+      await this.#refuseBuildingOnInvalid(repo, base, baseFiles, files, texts);
+    }
     return await (await isoGit()).writeCommit({
       fs,
       gitdir: repo.gitdir,
@@ -144,6 +147,34 @@ export class DefinitionWriter {
         message,
       },
     });
+  }
+
+  /**
+   * A change is checked against its base, so problems the head already had are not blamed on
+   * it; but a write must not silently build on a head that is itself invalid (an outside push,
+   * or rules that changed): CONFLICT with the head's problems, unless the write fixes some of
+   * them (one file at a time is a way back).
+   */
+  async #refuseBuildingOnInvalid(
+    repo: Repo,
+    base: BaseState,
+    before: ReadonlyMap<string, FileEntry>,
+    after: ReadonlyMap<string, FileEntry>,
+    texts: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    if (base.head === null) return;
+    const headIssues = await this.treeIssues(repo, before);
+    if (headIssues.length === 0) return;
+    const remaining = new Set((await this.treeIssues(repo, after, new Map(texts))).map(issueKey));
+    if (headIssues.some((i) => !remaining.has(issueKey(i)))) return;
+    const first = headIssues[0];
+    throw new KilnError(
+      "CONFLICT",
+      `the head ${base.head} is invalid (${quote(first.path)}${
+        first.field ? ` at ${first.field}` : ""
+      }: ${first.message}) and this write fixes none of its problems`,
+      { currentRevision: base.head, issues: headIssues },
+    );
   }
 
   /** Every problem of a whole tree: budgets, each file, symlinks, cross-file references. */
@@ -283,7 +314,14 @@ export class DefinitionWriter {
       }
       values.set(path, hit.value);
     }
-    return referenceIssues(regular, (p) => values.get(p));
+    const scripts = new Map<string, string>();
+    for (const path of scriptPaths(values.get("component_registry.yaml"))) {
+      const entry = files.get(path);
+      if (!entry || isSpecialMode(entry.mode)) continue;
+      const text = known.get(path) ?? await this.objs.text(repo, entry.oid, path).catch(() => null);
+      if (text !== null) scripts.set(path, text);
+    }
+    return referenceIssues(regular, (p) => values.get(p), (p) => scripts.get(p));
   }
 
   #tooLarge(path: string, size: number): never {

@@ -28,12 +28,19 @@ type Location =
   | { kind: "loose"; path: string; header: ObjectHeader; headerLength: number }
   | { kind: "packed"; pack: Pack; offset: number };
 
-/** Reads the objects of one repository (loose and packed); see the module doc. */
+/**
+ * Reads the objects of one repository (loose and packed); see the module doc. `objectDirs`
+ * defaults to the repo's own; a push in quarantine is read from its quarantine directory first,
+ * then the repo's (what Git gives its pre-receive hook as alternates).
+ */
 export class ObjectReader {
   #packs = new Map<string, Pack>();
   #listed = false;
+  readonly objectDirs: readonly string[];
 
-  constructor(readonly gitdir: string) {}
+  constructor(readonly gitdir: string, objectDirs?: readonly string[]) {
+    this.objectDirs = objectDirs ?? [`${gitdir}/objects`];
+  }
 
   /** Type and size of `oid`, without inflating its content. */
   async header(oid: string): Promise<ObjectHeader> {
@@ -82,14 +89,16 @@ export class ObjectReader {
   /** Full ids of objects starting with `prefix` (lowercase hex, 4+ chars); at most `max`. */
   async startingWith(prefix: string, max = 2): Promise<string[]> {
     const found = new Set<string>();
-    try {
-      for await (const e of Deno.readDir(`${this.gitdir}/objects/${prefix.slice(0, 2)}`)) {
-        const oid = prefix.slice(0, 2) + e.name;
-        if (e.isFile && /^[0-9a-f]{40}$/.test(oid) && oid.startsWith(prefix)) found.add(oid);
-        if (found.size >= max) break;
+    for (const dir of this.objectDirs) {
+      try {
+        for await (const e of Deno.readDir(`${dir}/${prefix.slice(0, 2)}`)) {
+          const oid = prefix.slice(0, 2) + e.name;
+          if (e.isFile && /^[0-9a-f]{40}$/.test(oid) && oid.startsWith(prefix)) found.add(oid);
+          if (found.size >= max) break;
+        }
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
       }
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
     for (const pack of await this.#packList(true)) {
       if (found.size >= max) break;
@@ -99,12 +108,16 @@ export class ObjectReader {
   }
 
   async #locate(oid: string): Promise<Location> {
-    const path = `${this.gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`;
     let head: Uint8Array | null = null;
-    try {
-      head = await readAt(path, 0, 512);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    let path = "";
+    for (const dir of this.objectDirs) {
+      path = `${dir}/${oid.slice(0, 2)}/${oid.slice(2)}`;
+      try {
+        head = await readAt(path, 0, 512);
+        break;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
     }
     if (head) {
       const text = inflatePrefix(head, 40);
@@ -181,20 +194,22 @@ export class ObjectReader {
 
   async #packList(refresh: boolean): Promise<Pack[]> {
     if (this.#listed && !refresh) return [...this.#packs.values()];
-    const dir = `${this.gitdir}/objects/pack`;
     const names = new Set<string>();
-    try {
-      for await (const e of Deno.readDir(dir)) {
-        if (e.isFile && /^pack-[0-9a-f]{40,64}\.idx$/.test(e.name)) names.add(e.name.slice(0, -4));
+    for (const objects of this.objectDirs) {
+      const dir = `${objects}/pack`;
+      try {
+        for await (const e of Deno.readDir(dir)) {
+          if (e.isFile && /^pack-[0-9a-f]{40,64}\.idx$/.test(e.name)) {
+            names.add(`${dir}/${e.name.slice(0, -4)}`);
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
       }
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
     for (const name of this.#packs.keys()) if (!names.has(name)) this.#packs.delete(name);
     for (const name of names) {
-      if (!this.#packs.has(name)) {
-        this.#packs.set(name, new Pack(`${dir}/${name}.idx`, `${dir}/${name}.pack`));
-      }
+      if (!this.#packs.has(name)) this.#packs.set(name, new Pack(`${name}.idx`, `${name}.pack`));
     }
     this.#listed = true;
     return [...this.#packs.values()];

@@ -15,4 +15,6 @@ export type DefinitionChecker = (path: string, value: Record<string, unknown>) =
 export interface DefinitionCheckers {
   /** `workflows/<id>.yaml`. */
   readonly workflow?: DefinitionChecker;
+  /** `component_registry.yaml` (the registry's route table). */
+  readonly componentRegistry?: DefinitionChecker;
 }

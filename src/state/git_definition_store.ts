@@ -15,7 +15,9 @@ import { CommitRunner } from "./_commit_runner.ts";
 import { DefinitionWriter, type WritePlan } from "./_definition_writer.ts";
 import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { applyFilePatch, parseFilePatch } from "./_patch.ts";
-import { initBareRepo, repoDirExists } from "./_repo_init.ts";
+import { initBareRepo, type PushHookSetup, readPushHookFile, repoDirExists } from "./_repo_init.ts";
+import type { PushedObjects } from "./push_gate.ts";
+import { quarantinedObjects } from "./_quarantine.ts";
 import { planRevert } from "./_revert.ts";
 
 /**
@@ -37,8 +39,10 @@ export class GitDefinitionStore implements DefinitionStore {
     cacheBytes?: number;
     /** The checks of the layers above, run on every commit (`kiln.ts` hands the workflow one). */
     checkers?: DefinitionCheckers;
+    /** Makes every repo's `pre-receive` hook ask this Kiln (see `PushGate`). */
+    pushHook?: PushHookSetup;
   }) {
-    this.#repos = new AppRepos(opts.dataDir, opts.cacheBytes ?? 32 * 1024 * 1024);
+    this.#repos = new AppRepos(opts.dataDir, opts.cacheBytes ?? 32 * 1024 * 1024, opts.pushHook);
     this.#writer = new DefinitionWriter(
       this.#repos.objs,
       opts.maxFileBytes ?? 1024 * 1024,
@@ -58,7 +62,7 @@ export class GitDefinitionStore implements DefinitionStore {
 
   async ensureRepo(appId: string): Promise<void> {
     const gitdir = this.#repos.path(appId);
-    await this.#commits.mutex.run(appId, () => initBareRepo(gitdir));
+    await this.#commits.mutex.run(appId, () => initBareRepo(gitdir, this.#repos.pushHook));
   }
 
   async deleteRepo(appId: string): Promise<void> {
@@ -67,6 +71,27 @@ export class GitDefinitionStore implements DefinitionStore {
       this.#repos.forget(appId);
       await removeTree(gitdir);
     });
+  }
+
+  /**
+   * Whether `secret` is the one in the app repo's hook file (compared in constant time), so
+   * only a hook of that repo, or its owner, may ask Kiln about a push.
+   */
+  async verifyPushSecret(appId: string, secret: string): Promise<boolean> {
+    const file = await readPushHookFile(this.#repos.path(appId));
+    if (!file || typeof secret !== "string") return false;
+    const [a, b] = [new TextEncoder().encode(file.secret), new TextEncoder().encode(secret)];
+    let diff = a.length ^ b.length;
+    for (let i = 0; i < a.length; i++) diff |= a[i] ^ (b[i % Math.max(1, b.length)] ?? 0);
+    return diff === 0;
+  }
+
+  /**
+   * A push's objects while Git holds them in quarantine. `dirs` must lie in the repo's object
+   * directory (the quarantine is `objects/tmp_objdir-incoming-*`); anything else is refused.
+   */
+  async pushedObjects(appId: string, dirs: readonly string[]): Promise<PushedObjects> {
+    return await quarantinedObjects(this.#repos, this.#reader, appId, dirs);
   }
 
   /** Drops every cached object and file content (for benchmarks and memory pressure). */

@@ -64,7 +64,7 @@ Deno.test("stock git clones Kiln's repo, pushes a change, and refreshHead() serv
   });
 });
 
-Deno.test("a pushed invalid revision is reported by validateRevision() and does not block fixes", async () => {
+Deno.test("a pushed invalid revision is reported by validateRevision(); fixes go in, other writes get CONFLICT", async () => {
   await withShop(async ({ store, dir }) => {
     const broken = await pushFromClone(store, dir, async (clone) => {
       await Deno.writeTextFile(
@@ -97,17 +97,13 @@ Deno.test("a pushed invalid revision is reported by validateRevision() and does 
     assert.deepEqual((await store.validateRevision(APP, dangling)).map((i) => i.field), [
       "components.0.taskDetails.script",
     ]);
-    const unrelated = await store.setDefinitionFileContent(
-      APP,
-      "other.yaml",
-      "o: 1\n",
-      dangling,
-      MSG,
+    const onInvalid = await kilnError(
+      store.setDefinitionFileContent(APP, "other.yaml", "o: 1\n", dangling, MSG),
     );
-    assert.notEqual(
-      unrelated.resultingRevision,
-      dangling,
-      "an old problem does not block other writes",
+    assert.equal(onInvalid.code, "CONFLICT", "a write does not silently build on an invalid head");
+    assert.deepEqual(
+      (onInvalid.details as { issues: { field?: string }[] }).issues.map((i) => i.field),
+      ["components.0.taskDetails.script"],
     );
   });
 });

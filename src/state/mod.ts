@@ -8,3 +8,5 @@ export { EmbeddedStore } from "./embedded_store.ts";
 export { RedisStore } from "./redis_store.ts";
 export { RuntimeState } from "./runtime_state.ts";
 export { AppVolumes } from "./app_volumes.ts";
+export { SERVED_REF, ZERO_OID } from "./push_gate.ts";
+export type { PushDecision, PushedObjects, PushGate, RefUpdate } from "./push_gate.ts";

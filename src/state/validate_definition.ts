@@ -25,7 +25,7 @@ interface Known {
 
 const TOP_LEVEL: Record<string, Known> = {
   "app_definition.yaml": { schema: AppDefinition, check: checkAppId },
-  "component_registry.yaml": { schema: ComponentRegistry, empty: {} },
+  "component_registry.yaml": { schema: ComponentRegistry, empty: {}, kind: "componentRegistry" },
   "security_config.yaml": { schema: SecurityConfig, empty: {} },
   "optimization_config.yaml": { schema: OptimizationConfig, empty: {}, check: checkRedaction },
 };
@@ -68,7 +68,7 @@ export function validateDefinitionFile(
     return result.error.issues.map((i) => ({
       path,
       field: i.path.map(String).join(".") || undefined,
-      message: i.message,
+      message: issueMessage(i, input),
     }));
   }
   const own = known.check?.(appId, path, input as Record<string, unknown>) ?? [];
@@ -92,8 +92,50 @@ export function validateDefinitionSet(
   issues.push(...referenceIssues(files.keys(), (p) => {
     const text = files.get(p);
     return text === undefined ? undefined : parseYaml(p, text).value;
-  }));
+  }, (p) => files.get(p)));
   return issues;
+}
+
+interface ZodIssueLike {
+  code: string;
+  message: string;
+  path: PropertyKey[];
+  errors?: ZodIssueLike[][];
+}
+
+/**
+ * A schema problem a person can act on: what was expected and what was found. zod says
+ * "Invalid input" for a value no alternative of a union takes; that names each alternative's
+ * first complaint instead.
+ */
+function issueMessage(issue: ZodIssueLike, input: unknown): string {
+  const found = `found ${describeValue(valueAt(input, issue.path))}`;
+  if (issue.code === "invalid_union" && issue.errors?.length) {
+    const options = issue.errors.map((alternative) => {
+      const [first] = alternative;
+      if (!first) return "(valid)";
+      const at = first.path.length ? `${first.path.map(String).join(".")}: ` : "";
+      const message = first.message.replace(/^Invalid input: /, "");
+      return `${at}${/^expected (.+?), received /.exec(message)?.[1] ?? message}`;
+    });
+    return `expected one of: ${options.join(" | ")}; ${found}`;
+  }
+  return /received|found/.test(issue.message) ? issue.message : `${issue.message}; ${found}`;
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function validateJsonSchema(path: string, content: string): DefinitionIssue[] {

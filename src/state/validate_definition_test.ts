@@ -169,3 +169,123 @@ Deno.test("validateDefinitionFile() adds the issues of the handed-in workflow ch
   files.set("workflows/onboard.yaml", WORKFLOW);
   assert.deepEqual(validateDefinitionSet("shop", files, checkers).map((i) => i.field), ["startAt"]);
 });
+
+const APP = "appId: shop\ndisplayName: S\nversion: '1'\n";
+const jitRegistry = (fn: string) =>
+  `components:\n  - componentId: a\n    handlerType: jit\n` +
+  `    taskDetails: { script: code/a.ts, function: ${fn}, language: typescript }\n`;
+const CODE = "export function run() { return 1; }\nexport const other = () => 2;\n" +
+  "function inner() {}\nexport { inner as renamed };\n";
+
+Deno.test("validateDefinitionSet() refuses a function the script does not export, naming the field", () => {
+  for (const fn of ["run", "other", "renamed"]) {
+    const files = new Map([["app_definition.yaml", APP], [
+      "component_registry.yaml",
+      jitRegistry(fn),
+    ], ["code/a.ts", CODE]]);
+    assert.deepEqual(validateDefinitionSet("shop", files), [], fn);
+  }
+  for (const [fn, why] of [["nothere", /no such export/], ["constructor", /every object has/]]) {
+    const files = new Map([["app_definition.yaml", APP], [
+      "component_registry.yaml",
+      jitRegistry(fn as string),
+    ], ["code/a.ts", CODE]]);
+    const issues = validateDefinitionSet("shop", files);
+    assert.equal(issues.length, 1, JSON.stringify(issues));
+    assert.equal(issues[0].path, "component_registry.yaml");
+    assert.equal(issues[0].field, "components.0.taskDetails.function");
+    assert.match(issues[0].message, why as RegExp);
+  }
+});
+
+Deno.test("a registry with two byte-order marks, or pushed as a folder, is refused, not empty", () => {
+  const bom = validateDefinitionFile(
+    "shop",
+    "component_registry.yaml",
+    "\uFEFF\uFEFFcomponents: []\n",
+  );
+  assert.match(bom[0].message, /more than one byte-order mark/);
+  const folder = validateDefinitionSet(
+    "shop",
+    new Map([["app_definition.yaml", APP], ["component_registry.yaml/x.yaml", "a: 1\n"]]),
+  );
+  assert.deepEqual(folder.map((i) => [i.path, i.message]), [[
+    "component_registry.yaml",
+    "expected a file; found a folder component_registry.yaml/",
+  ]]);
+});
+
+Deno.test("YAML definitions refuse non-JSON tags and non-string keys, even under unknown keys", () => {
+  for (
+    const [text, why] of [
+      ["x: !!binary aGk=\n", /!!binary is not allowed/],
+      ["x: !!set {a: null}\n", /!!set is not allowed/],
+      ["x: !!timestamp 2001-12-14\n", /!!timestamp is not allowed/],
+      ["1: a\n", /keys must be strings; found 1 \(number\)/],
+    ] as const
+  ) {
+    const issues = validateDefinitionFile("shop", "security_config.yaml", text);
+    assert.match(issues[0]?.message ?? "", why, text);
+  }
+});
+
+Deno.test("workflow jit/llm targets must name a declared component", () => {
+  const registry = `components:
+  - componentId: score
+    handlerType: jit
+    taskDetails: { script: code/a.ts, function: run, language: typescript }
+`;
+  const workflow = (target: string, type = "jit") =>
+    `workflowId: w\nstartAt: s\nsteps:\n  s: { type: ${type}, end: true, target: ${target} }\n`;
+  const set = (target: string, type?: string) =>
+    validateDefinitionSet(
+      "shop",
+      new Map([
+        ["app_definition.yaml", APP],
+        ["component_registry.yaml", registry],
+        ["code/a.ts", CODE],
+        ["workflows/w.yaml", workflow(target, type)],
+      ]),
+    );
+  assert.deepEqual(set("{ script: code/a.ts, function: run }"), []);
+  assert.deepEqual(set("{ componentId: score }"), []);
+  const unknownCode = set("{ script: code/a.ts, function: other }");
+  assert.equal(unknownCode[0].field, "steps.s.target");
+  assert.match(unknownCode[0].message, /expected a jit component .* function "other"; found none/);
+  const template = set("{ promptTemplate: classify }", "llm");
+  assert.match(template[0].message, /expected an llm component .*"classify"; found none/);
+  assert.match(set("{ componentId: nope }")[0].message, /"nope" is not declared/);
+});
+
+Deno.test("schema problems say what was expected and what was found, unions included", () => {
+  const wf = (t: string) =>
+    `workflowId: w\nstartAt: a\nsteps:\n  a: { type: control, target: { subtype: succeed }, transitions: ${t} }\n`;
+  const [bad] = validateDefinitionFile("shop", "workflows/w.yaml", wf("5"));
+  assert.deepEqual(bad, {
+    path: "workflows/w.yaml",
+    field: "steps.a.transitions",
+    message: "expected one of: array | object; found 5",
+  });
+  const [option] = validateDefinitionFile(
+    "shop",
+    "component_registry.yaml",
+    "components: [{componentId: a, handlerType: bogus, taskDetails: {}}]\n",
+  );
+  assert.equal(option.field, "components.0.handlerType");
+  assert.match(option.message, /expected one of .*"jit".*; found "bogus"/);
+});
+
+Deno.test("looking for a script's exports costs one pass, whatever the script holds", () => {
+  for (const filler of ["export { a, ", "export function ", "export  ".repeat(8)]) {
+    const code = filler.repeat(Math.floor(1_000_000 / filler.length));
+    const files = new Map([["app_definition.yaml", APP], [
+      "component_registry.yaml",
+      jitRegistry("run"),
+    ], ["code/a.ts", code]]);
+    const started = performance.now();
+    const issues = validateDefinitionSet("shop", files);
+    const ms = performance.now() - started;
+    assert.ok(ms < 1_000, `${JSON.stringify(filler)}: ${ms} ms`);
+    assert.match(issues[0].message, /no such export/);
+  }
+});

@@ -30,8 +30,10 @@ const FUNCTION_CTORS = new Set<unknown>([
 ]);
 export const MAX_RANGE = 10_000;
 
-/** The last name a template looked up and found undefined, to name it in the error. */
+/** The last path a template looked up and found undefined (`review.text`), for the error. */
 let lastMissing: string | null = null;
+/** The path each object was last reached by, so a missing member is named with its parents. */
+let pathOf = new WeakMap<object, string>();
 
 const runtime = nunjucks.runtime as unknown as {
   memberLookup(obj: unknown, name: unknown): unknown;
@@ -44,7 +46,10 @@ runtime.memberLookup = (obj, name) => {
     throw new KilnError("PROMPT_INVALID", `templates may not read ${quote(String(name))}`);
   }
   const value = memberLookup(obj, name);
-  if (obj !== undefined && obj !== null && value === undefined) lastMissing = String(name);
+  const parent = typeof obj === "object" && obj !== null ? pathOf.get(obj) : undefined;
+  const path = `${parent ?? "…"}.${String(name)}`;
+  if (obj !== undefined && obj !== null && value === undefined) lastMissing = path;
+  if (typeof value === "object" && value !== null) pathOf.set(value, path);
   if (FUNCTION_CTORS.has((obj as Record<string, unknown> | null)?.[String(name)])) {
     throw new KilnError("PROMPT_INVALID", "templates may not reach the Function constructor");
   }
@@ -53,6 +58,7 @@ runtime.memberLookup = (obj, name) => {
 runtime.contextOrFrameLookup = (ctx, frame, name) => {
   const value = contextOrFrameLookup(ctx, frame, name);
   if (value === undefined) lastMissing = name;
+  if (typeof value === "object" && value !== null) pathOf.set(value, name);
   return value;
 };
 
@@ -88,6 +94,7 @@ export function renderTemplate(
     compiled.set(source, template);
   }
   lastMissing = null;
+  pathOf = new WeakMap();
   try {
     return template.render(vars);
   } catch (err) {

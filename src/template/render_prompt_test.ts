@@ -45,12 +45,12 @@ Deno.test("renderPrompt() names a missing variable instead of rendering it empty
     () =>
       renderPrompt("classify", CLASSIFY, { variables: { ticket: {} }, context: { company: "x" } }),
     "PROMPT_RENDER_FAILED",
-    /prompt classify uses "subject", which is undefined \(line 1\)/,
+    /prompt classify uses "ticket.subject", which is undefined \(line 1\)/,
   );
   await code(
     () => renderPrompt("classify", CLASSIFY, { variables: {}, context: {} }),
     "PROMPT_RENDER_FAILED",
-    /system uses "company"/,
+    /system uses "context.company"/,
   );
 });
 

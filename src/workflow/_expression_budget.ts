@@ -235,6 +235,11 @@ function call(ev: Evaluator, m: ExpressionMeter, ast: Node, ctx: unknown): unkno
       `duration() takes at most ${LIMITS["expression.argument"]} characters, got ${args[0].length}`,
     );
   }
+  // cel-js converts any finite double, so `int(1e300)` would be a 997-bit "int": CEL's int is
+  // 64-bit, and a double outside it is an overflow.
+  if (name === "int" && typeof args[0] === "number" && !(Math.abs(args[0]) < 2 ** 63)) {
+    throw new Error(`int() type error: integer overflow (${args[0]} is outside 64 bits)`);
+  }
   return chargeResult(m, ast.handle(args, ast, ev));
 }
 

@@ -54,22 +54,55 @@ export const McpTargetDef = z.strictObject({
   server: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/).optional(),
 });
 
-/** `jit` steps: a component by id, or the code it runs (`script` + `function`). */
-export const JitTargetDef = z.union([
-  z.object({ componentId: z.string().min(1) }).loose(),
-  z.object({
-    language: z.string().optional(),
-    script: z.string().min(1),
-    function: z.string().min(1),
-  }).loose(),
-]);
+/**
+ * `jit` steps: a component by id, or the code a declared jit component runs (`script` +
+ * `function`, which names that component). Code no component declares has no tier, limits or
+ * permissions to run under, so it is refused when the definitions are checked.
+ */
+export const JitTargetDef = z.object({
+  componentId: z.string().min(1).optional(),
+  language: z.string().optional(),
+  script: z.string().min(1).optional(),
+  function: z.string().min(1).optional(),
+}).loose().superRefine((t, ctx) => {
+  if (t.componentId !== undefined) return;
+  if (t.script === undefined || t.function === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected componentId, or script and function of a declared jit component; found ${
+        describe(t)
+      }`,
+    });
+  }
+});
 
-/** `llm` steps: a component by id, a prompt template, or an inline prompt. */
-export const LlmTargetDef = z.union([
-  z.object({ componentId: z.string().min(1) }).loose(),
-  z.object({ promptTemplate: z.string().min(1) }).loose(),
-  z.object({ prompt: z.string().min(1) }).loose(),
-]);
+/**
+ * `llm` steps: a component by id, or the prompt template a declared llm component uses. An
+ * inline `prompt` has no component (model, limits, sampling) to run as: refused with the reason.
+ */
+export const LlmTargetDef = z.object({
+  componentId: z.string().min(1).optional(),
+  promptTemplate: z.string().min(1).optional(),
+}).loose().superRefine((t, ctx) => {
+  if ("prompt" in t) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["prompt"],
+      message: "an inline prompt is not supported: put it in prompts/<name>.yaml, declare an llm " +
+        "component using it, and name that component (componentId) or template (promptTemplate)",
+    });
+  } else if (t.componentId === undefined && t.promptTemplate === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected componentId or promptTemplate; found ${describe(t)}`,
+    });
+  }
+});
+
+function describe(target: Record<string, unknown>): string {
+  const keys = Object.keys(target);
+  return keys.length ? `the keys ${keys.map((k) => JSON.stringify(k)).join(", ")}` : "no keys";
+}
 
 /** The target schema of each step type (also rendered to `schemas/workflow/<type>_target`). */
 export const TARGETS = {

@@ -97,6 +97,10 @@ export function compileExpression(source: string): Expression {
   if (!checked.valid) throw invalid(source, checked.error);
   const stepRefs = new Set<string>();
   collectStepRefs(run.ast, stepRefs);
+  const roots = new Set<string>();
+  collectRoots(run.ast, roots);
+  // Reading nothing but the request, a failure is the caller's input at fault: a 4xx.
+  const onlyTrigger = roots.size === 1 && roots.has("trigger");
   // cel-js evaluates the root node without `evaluator.run`, so the metered walk would miss it:
   // the expression is evaluated as the argument of an identity call instead.
   run = env.parse(`dyn(\n${source}\n)`) as typeof run;
@@ -115,6 +119,13 @@ export function compileExpression(source: string): Expression {
       // A budget crossed inside `||`, `exists()` or `defined()` is caught by CEL's own error
       // handling; the evaluation is over all the same.
       if (meter.exceeded) throw overBudget(source, meter.exceeded);
+      if (failure !== null && onlyTrigger) {
+        throw new KilnError(
+          "VALIDATION_ERROR",
+          `the request does not fit expression ${quote(source)}: ${firstLine(failure)}`,
+          { expression: source, reason: firstLine(failure), blame: "input" },
+        );
+      }
       if (failure !== null) {
         throw new KilnError(
           "EXPRESSION_ERROR",
@@ -172,6 +183,15 @@ function collectStepRefs(node: unknown, into: Set<string>): void {
     }
   }
   collectStepRefs(args, into);
+}
+
+/** The variables (`trigger`, `steps`, …) an expression reads. */
+function collectRoots(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) return node.forEach((n) => collectRoots(n, into));
+  if (!node || typeof node !== "object" || !("op" in node)) return;
+  const { op, args } = node as Ast;
+  if (op === "id" && typeof args === "string") into.add(args);
+  collectRoots(args, into);
 }
 
 function overBudget(source: string, err: BudgetExceeded): KilnError {

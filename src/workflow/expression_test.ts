@@ -46,11 +46,47 @@ Deno.test("compileExpression() refuses bad syntax and unknown roots, quoting the
 
 Deno.test("evaluating a missing path is an EXPRESSION_ERROR naming the expression", () => {
   assert.throws(
-    () => compileExpression("trigger.body.missing == 1").evaluate(scope),
+    () => compileExpression("steps.score.output.missing == 1").evaluate(scope),
     (err: unknown) =>
       err instanceof KilnError && err.code === "EXPRESSION_ERROR" &&
-      /"trigger\.body\.missing == 1".*missing/.test(err.message),
+      /"steps\.score\.output\.missing == 1".*missing/.test(err.message),
   );
+});
+
+Deno.test("an expression reading only the request fails as the caller's input (VALIDATION_ERROR)", () => {
+  for (
+    const source of ["trigger.body.missing == 1", "trigger.body.tags[7]", "trigger.body.seats / 0"]
+  ) {
+    assert.throws(
+      () => compileExpression(source).evaluate(scope),
+      (err: unknown) =>
+        err instanceof KilnError && err.code === "VALIDATION_ERROR" && err.status === 400 &&
+        (err.details as { blame?: string }).blame === "input" &&
+        err.message.startsWith("the request does not fit expression"),
+      source,
+    );
+  }
+  assert.throws(
+    () =>
+      compileExpression("trigger.body.seats / (steps.score.output.escalate ? 0 : 1)").evaluate(
+        scope,
+      ),
+    (err: unknown) => err instanceof KilnError && err.code === "EXPRESSION_ERROR",
+    "an expression that also reads the run's own data is the workflow's fault",
+  );
+});
+
+Deno.test("int() of a double outside 64 bits is an overflow, not a huge integer", () => {
+  assert.equal(compileExpression("int(1e18)").evaluate(scope), 1e18);
+  for (const source of ["int(1e300)", "int(-1e19)", "int(1e300) > 5"]) {
+    assert.throws(
+      () => compileExpression(source).evaluate(scope),
+      (err: unknown) =>
+        err instanceof KilnError && err.code === "EXPRESSION_ERROR" &&
+        /integer overflow/.test(err.message),
+      source,
+    );
+  }
 });
 
 Deno.test("compileExpression() lists the steps an expression reads", () => {

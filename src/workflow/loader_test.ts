@@ -127,3 +127,23 @@ steps:
   );
   assert.deepEqual(workflowDefinitionIssues(FILE, ok as Record<string, unknown>), []);
 });
+
+Deno.test("an inline llm prompt or a target missing its keys is refused with the reason", () => {
+  const issuesOf = (type: string, target: string) =>
+    workflowDefinitionIssues(
+      FILE,
+      parse(
+        `workflowId: w\nstartAt: s\nsteps:\n  s: { type: ${type}, end: true, target: ${target} }\n`,
+      ),
+    );
+  const inline = issuesOf("llm", "{ prompt: 'Say hi' }");
+  assert.equal(inline.length, 1, JSON.stringify(inline));
+  assert.equal(inline[0].field, "steps.s.target.prompt");
+  assert.match(inline[0].message, /an inline prompt is not supported: put it in prompts/);
+  const half = issuesOf("jit", "{ script: code/a.ts }");
+  assert.match(
+    half[0].message,
+    /expected componentId, or script and function .*found the keys "script"/,
+  );
+  assert.deepEqual(issuesOf("llm", "{ promptTemplate: classify }"), []);
+});

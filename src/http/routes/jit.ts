@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-op
 import { eventStream, type SseEvent } from "../_event_stream.ts";
 import { authorOf, requireAdmin, requirePermission } from "../../auth/mod.ts";
 import { KilnError } from "../../core/mod.ts";
-import { OptimizationRule } from "../../models/mod.ts";
+import { GlobalOptimizationRule } from "../../models/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import {
   AppIdParam,
@@ -330,7 +330,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       {
         body: {
           content: {
-            "application/json": { schema: z.object({ rules: z.array(OptimizationRule) }) },
+            "application/json": { schema: z.object({ rules: z.array(GlobalOptimizationRule) }) },
           },
           required: true,
         },

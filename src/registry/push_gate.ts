@@ -1,0 +1,67 @@
+import {
+  type DefinitionIssue,
+  type PushDecision,
+  type PushedObjects,
+  type PushGate,
+  type RefUpdate,
+  SERVED_REF,
+  ZERO_OID,
+} from "../state/mod.ts";
+import type { Registry } from "./registry.ts";
+
+/** How many problems a refused push lists; the rest are counted. */
+const MAX_LISTED = 20;
+
+/**
+ * The single-node push gate: an update of the served branch goes in only when its revision
+ * would serve, checked as the API checks a write; other refs are only held to the size policy
+ * the hook already applied. Cluster mode wraps this to publish what it accepts.
+ */
+export class LocalPushGate implements PushGate {
+  constructor(readonly registry: Registry) {}
+
+  async check(
+    appId: string,
+    updates: readonly RefUpdate[],
+    objects: PushedObjects,
+  ): Promise<PushDecision> {
+    if (!this.registry.listApplications().some((a) => a.appId === appId)) {
+      return { accepted: false, messages: [`kiln: no app "${appId}" is registered`] };
+    }
+    const messages: string[] = [];
+    let accepted = true;
+    for (const update of updates) {
+      if (update.ref !== SERVED_REF) continue;
+      if (update.new === ZERO_OID) {
+        accepted = false;
+        messages.push(`kiln: ${SERVED_REF} is what ${appId} serves; it cannot be deleted`);
+        continue;
+      }
+      const issues = await this.registry.pushedRevisionIssues(appId, update.new, objects);
+      const short = update.new.slice(0, 12);
+      if (issues.length === 0) {
+        messages.push(`kiln: ${short} is valid; ${appId} serves it next`);
+        continue;
+      }
+      accepted = false;
+      messages.push(
+        `kiln: refusing ${short} for ${update.ref}: ${issues.length} problem${
+          issues.length === 1 ? "" : "s"
+        }`,
+      );
+      for (const issue of issues.slice(0, MAX_LISTED)) messages.push(`kiln:   ${issueLine(issue)}`);
+      if (issues.length > MAX_LISTED) {
+        messages.push(`kiln:   … and ${issues.length - MAX_LISTED} more`);
+      }
+    }
+    return { accepted, messages };
+  }
+}
+
+/** One problem as the API reports it: `state/<file> at <field>: <message> (<budget>)`. */
+export function issueLine(issue: DefinitionIssue): string {
+  const file = issue.path ? `state/${issue.path}` : "state/";
+  const at = issue.field ? ` at ${issue.field}` : "";
+  const budget = issue.limit ? ` (${issue.limit})` : "";
+  return `${file}${at}: ${issue.message}${budget}`.replaceAll(/[\r\n]+/g, " ").slice(0, 500);
+}
