@@ -10,6 +10,7 @@ Commands:
   app         Register, list and show apps (see kiln app --help)
   jit         Generated code for llm components: list, generate, status, promote, rollback
   sandbox     Build the container tier's images (see kiln sandbox --help)
+  cluster     The nodes of a cluster (kiln cluster status)
   version     Print the version
 
 Run "kiln <command> --help" for a command's options.`;
@@ -30,6 +31,8 @@ export async function runCli(args: string[], io: Io = consoleIo): Promise<number
         return await (await import("./jit_commands.ts")).jitCommand(rest, io);
       case "sandbox":
         return await (await import("./sandbox_commands.ts")).sandboxCommand(rest, io);
+      case "cluster":
+        return await (await import("./cluster_commands.ts")).clusterCommand(rest, io);
       case "version":
       case "--version":
         io.out(VERSION);

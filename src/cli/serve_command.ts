@@ -17,6 +17,11 @@ Options:
   --host HOST      Interface to bind (default $KILN_HOST or 127.0.0.1)
   --data-dir DIR   Where repos and the embedded store live (default $KILN_DATA_DIR or ./.kiln-data)
   --store URL      redis://host:port for runtime state on Redis (default $KILN_STORE_URL; embedded)
+  --cluster URL    redis://host:port[/db]: join the cluster of nodes sharing this Redis (apps,
+                   definitions, runs); implies --store on it (default $KILN_CLUSTER_URL)
+  --node-id ID     This node's id in the cluster (default $KILN_NODE_ID, else host name + random)
+  --advertise-url URL  Where other nodes reach this one (default $KILN_ADVERTISE_URL, else the
+                   address it listens on)
   --no-example     Do not register the example app on the first start of an empty data dir
   -h, --help       Show this help
 
@@ -44,6 +49,9 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       host: { type: "string" },
       "data-dir": { type: "string" },
       store: { type: "string" },
+      cluster: { type: "string" },
+      "node-id": { type: "string" },
+      "advertise-url": { type: "string" },
       "no-example": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -62,9 +70,16 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const dataDir = resolve(values["data-dir"] ?? Deno.env.get("KILN_DATA_DIR") ?? ".kiln-data");
   const logger = new Logger({ service: "kiln" }, levelFromEnv(Deno.env.get("KILN_LOG_LEVEL")));
 
+  const clusterUrl = values.cluster ?? Deno.env.get("KILN_CLUSTER_URL");
+  const nodeId = values["node-id"] ?? Deno.env.get("KILN_NODE_ID");
+  const advertiseUrl = values["advertise-url"] ?? Deno.env.get("KILN_ADVERTISE_URL");
+  if (!clusterUrl && (nodeId || advertiseUrl)) {
+    throw new CliError("--node-id and --advertise-url need --cluster", 2);
+  }
   const kiln = await createKiln({
     dataDir,
     storeUrl: values.store ?? Deno.env.get("KILN_STORE_URL"),
+    cluster: clusterUrl ? { url: clusterUrl, nodeId, advertiseUrl } : undefined,
     adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
     logger,
     firstStartApp: values["no-example"] ? undefined : supportDeskFiles,
@@ -95,6 +110,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     io.out(`admin token (shown once, stored hashed): ${kiln.generatedAdminToken}`);
   }
   io.out(`data dir: ${dataDir}`);
+  kiln.cluster?.advertise(server.url);
+  if (kiln.cluster) io.out(`cluster node ${kiln.cluster.nodeId}`);
   io.out(`Kiln ${VERSION} listening on ${server.url}`);
   const started = kiln.start();
   // Open MCP streams would hold `server.finished` forever; end them before the listener.

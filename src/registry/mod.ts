@@ -4,3 +4,4 @@ export type { AppSource } from "./app_source.ts";
 export type { AppSnapshot } from "./app_snapshot.ts";
 export type { RouteMatch } from "./route_table.ts";
 export { watchRepos } from "./repo_watcher.ts";
+export type { RegistryPeers } from "./peers.ts";

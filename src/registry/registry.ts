@@ -17,6 +17,7 @@ import { type AppSource, readAppSource, type SourceLimits } from "./app_source.t
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
 import type { AppDetails, AppRecord, AppStatusInfo, ComponentLookup } from "./types.ts";
+import { noPeers, type RegistryPeers } from "./peers.ts";
 
 const SCOPE = "kiln:apps";
 
@@ -35,6 +36,8 @@ export interface RegistryOptions {
   sourceLimits?: SourceLimits;
   /** Store scopes other subsystems keep per app (the JIT loop's), removed with its state. */
   appScopes?: (appId: string) => string[];
+  /** The other nodes on the same store (cluster mode); default: none. */
+  peers?: RegistryPeers;
 }
 
 /**
@@ -54,6 +57,7 @@ export class Registry {
   readonly #limits?: SourceLimits;
   readonly #changeListeners = new Set<(appId: string) => void>();
   readonly #appScopes: RegistryOptions["appScopes"];
+  readonly #peers: RegistryPeers;
 
   constructor(opts: RegistryOptions) {
     this.#state = opts.state;
@@ -63,13 +67,15 @@ export class Registry {
     this.#global = opts.configuration ?? {};
     this.#limits = opts.sourceLimits;
     this.#appScopes = opts.appScopes;
+    this.#peers = opts.peers ?? noPeers;
     this.#keys = new ApiKeys({
       state: this.#state,
       clock: this.#clock,
       logger: this.#log,
       isRegistered: (appId) => this.#apps.has(appId),
     });
-    this.#state.onCommit((appId) => this.sync(appId).then(() => {}));
+    // The node that committed validates and records the app-wide result.
+    this.#state.onCommit((appId) => this.#validate(appId).then(() => {}));
   }
 
   /**
@@ -93,6 +99,7 @@ export class Registry {
 
   /** Restores every persisted app at start-up, serving the newest valid revision of each. */
   async load(): Promise<void> {
+    if (this.#peers.shared) return await this.resync();
     for (const { key, value } of await this.#store.list(SCOPE)) {
       const record = value as unknown as AppRecord;
       const loaded: LoadedApp = { record, snapshot: null };
@@ -136,7 +143,7 @@ export class Registry {
       const repoExisted = await defs.repoExists(appId);
       try {
         await defs.ensureRepo(appId);
-        const base = await defs.refreshHead(appId);
+        const base = await defs.pull(appId);
         const { resultingRevision } = await defs.replaceTree(appId, files, base, {
           commitMessage: `Register application ${appId}`,
           author,
@@ -169,7 +176,7 @@ export class Registry {
     return await this.#locks.run(appId, async () => {
       const loaded = this.#get(appId);
       const defs = this.#state.definitions;
-      const base = await defs.refreshHead(appId);
+      const base = await defs.pull(appId);
       const { resultingRevision } = await defs.replaceTree(appId, files, base, {
         commitMessage: `Update application ${appId}`,
         author,
@@ -195,6 +202,7 @@ export class Registry {
       this.#keys.drop(appId);
       await this.#store.delete(SCOPE, appId);
       if (deleteState) {
+        await this.#state.definitions.dropShared(appId);
         await this.#state.definitions.deleteRepo(appId);
         await this.#state.runtime.deleteAllRuntimeValues(appId);
         await this.#state.volumes.remove(appId);
@@ -204,6 +212,7 @@ export class Registry {
       }
       this.#log.info("app deregistered", { appId, deleteState });
       this.#changed(appId);
+      await this.#peers.announce(appId, "deregister", deleteState);
       return { deregistered: true };
     });
   }
@@ -227,8 +236,66 @@ export class Registry {
   /**
    * Brings the served revision up to the repo's head, e.g. after a `git push`. An invalid head
    * is reported (status DEGRADED, with its issues) while the last valid revision keeps serving.
+   * In cluster mode a pushed head is published first; a head that came from the shared one is
+   * served as its record (written by the node that made it) says.
    */
   async sync(appId: string): Promise<AppStatusInfo> {
+    if (!this.#peers.shared) return await this.#validate(appId);
+    if ((await this.#state.definitions.adopt(appId)) === "published") {
+      return await this.#validate(appId);
+    }
+    await this.refresh(appId);
+    return this.getApplicationStatus(appId);
+  }
+
+  /**
+   * Another node changed `appId`'s record (cluster mode): reloads it and serves the revision it
+   * names, fetching that revision's objects first. A failure here is this node's own trouble:
+   * it is reported for this node, and the app answers 503 here until a later change loads.
+   */
+  async refresh(appId: string, deleteState = false): Promise<void> {
+    await this.#locks.run(appId, () =>
+      this.#locks.run(`sync:${appId}`, async () => {
+        const found = await this.#store.get(SCOPE, appId);
+        const loaded = this.#apps.get(appId);
+        if (!found.found) {
+          if (loaded) {
+            this.#apps.delete(appId);
+            this.#keys.drop(appId);
+            this.#changed(appId);
+          }
+          if (deleteState) {
+            await this.#state.definitions.deleteRepo(appId);
+            await this.#state.volumes.remove(appId);
+          }
+          this.#peers.localTrouble(appId, null);
+          return;
+        }
+        const record = found.value as unknown as AppRecord;
+        const target = loaded ?? { record, snapshot: null };
+        target.record = record;
+        if (!loaded) this.#apps.set(appId, target);
+        try {
+          await this.#state.definitions.pull(appId);
+          const served = record.servedRevision;
+          if (served && target.snapshot?.revision !== served) await this.#serve(target, served);
+          else this.#changed(appId);
+          this.#peers.localTrouble(appId, null);
+        } catch (err) {
+          this.#log.error("app failed to load on this node", { appId, error: String(err) });
+          this.#peers.localTrouble(appId, String(err));
+        }
+      }));
+  }
+
+  /** Reloads every app record from the store (cluster mode: at start and after a feed gap). */
+  async resync(): Promise<void> {
+    const ids = new Set((await this.#store.list(SCOPE)).map(({ key }) => key));
+    for (const appId of this.#apps.keys()) ids.add(appId);
+    for (const appId of [...ids].sort()) await this.refresh(appId);
+  }
+
+  async #validate(appId: string): Promise<AppStatusInfo> {
     return await this.#locks.run(`sync:${appId}`, async () => {
       const loaded = this.#get(appId);
       const head = await this.#state.definitions.refreshHead(appId);
@@ -438,6 +505,7 @@ export class Registry {
     const loaded = this.#apps.get(record.appId);
     if (loaded) loaded.record = next;
     await this.#store.set(SCOPE, record.appId, JSON.parse(JSON.stringify(next)) as JsonValue);
+    await this.#peers.announce(record.appId, "record");
   }
 
   #get(appId: string): LoadedApp {

@@ -17,6 +17,8 @@ import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { applyFilePatch, parseFilePatch } from "./_patch.ts";
 import { initBareRepo, repoDirExists } from "./_repo_init.ts";
 import { planRevert } from "./_revert.ts";
+import { localRepo } from "./_local_repo.ts";
+import { type Adopted, localRefs, type RefPublisher } from "./ref_publisher.ts";
 
 /**
  * Definition state in one bare Git repository per app (contract §3, ADR 0002): commits are built
@@ -37,6 +39,8 @@ export class GitDefinitionStore implements DefinitionStore {
     cacheBytes?: number;
     /** The checks of the layers above, run on every commit (`kiln.ts` hands the workflow one). */
     checkers?: DefinitionCheckers;
+    /** Where commits are published before the local ref moves (cluster mode's shared head). */
+    publisher?: RefPublisher;
   }) {
     this.#repos = new AppRepos(opts.dataDir, opts.cacheBytes ?? 32 * 1024 * 1024);
     this.#writer = new DefinitionWriter(
@@ -45,7 +49,32 @@ export class GitDefinitionStore implements DefinitionStore {
       opts.checkers,
     );
     this.#reader = new DefinitionReader(this.#repos, this.#writer);
-    this.#commits = new CommitRunner(this.#repos, this.#writer, opts.clock ?? systemClock);
+    this.#commits = new CommitRunner(
+      this.#repos,
+      this.#writer,
+      opts.clock ?? systemClock,
+      opts.publisher ?? localRefs,
+    );
+  }
+
+  /** Brings the app's repo (created if missing) up to the shared head; a no-op on one node. */
+  async pull(appId: string): Promise<string | null> {
+    const gitdir = this.#repos.path(appId);
+    return await this.#commits.mutex.run(appId, async () => {
+      if (this.#commits.publisher === localRefs) return await this.#repos.refreshHead(appId);
+      await initBareRepo(gitdir);
+      await this.#commits.publisher.pull(localRepo(this.#repos, appId));
+      return await this.#repos.refreshHead(appId);
+    });
+  }
+
+  /** After the repo's ref moved outside Kiln (a push): publishes it, or restores the shared head. */
+  async adopt(appId: string): Promise<Adopted> {
+    return await this.#commits.mutex.run(appId, async () => {
+      const adopted = await this.#commits.publisher.adopt(localRepo(this.#repos, appId));
+      await this.#repos.refreshHead(appId);
+      return adopted;
+    });
   }
 
   repoPath(appId: string): string {
@@ -67,6 +96,11 @@ export class GitDefinitionStore implements DefinitionStore {
       this.#repos.forget(appId);
       await removeTree(gitdir);
     });
+  }
+
+  /** Deletes the app's shared head and objects too (cluster mode), then its repo. */
+  async dropShared(appId: string): Promise<void> {
+    await this.#commits.publisher.drop(appId);
   }
 
   /** Drops every cached object and file content (for benchmarks and memory pressure). */

@@ -8,3 +8,5 @@ export { EmbeddedStore } from "./embedded_store.ts";
 export { RedisStore } from "./redis_store.ts";
 export { RuntimeState } from "./runtime_state.ts";
 export { AppVolumes } from "./app_volumes.ts";
+export type { Adopted, LocalRepo, RefPublisher } from "./ref_publisher.ts";
+export type { GitObjectType } from "./_object_reader.ts";
