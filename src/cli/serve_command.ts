@@ -37,6 +37,7 @@ Environment:
                     recordings. KILN_LLM_CONFIG takes full JSON profiles; KILN_LLM_RECORD_DIR
                     records live calls to cassettes. Keys stay in their own variables.
   KILN_CONTAINERS   off disables the container tier (on when Docker answers)
+  KILN_DRAIN_MS     Cluster mode: how long /healthz fails before a stopping node closes (2000)
   KILN_WORKFLOW_MCP_COMMANDS  Comma-separated commands apps may start as stdio MCP servers`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
@@ -115,7 +116,16 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   io.out(`Kiln ${VERSION} listening on ${server.url}`);
   const started = kiln.start();
   // Open MCP streams would hold `server.finished` forever; end them before the listener.
-  const stop = () => void kiln.mcp.close().finally(() => abort.abort());
+  const close = () => void kiln.mcp.close().finally(() => abort.abort());
+  // A cluster node first fails its health check, so the load balancer stops sending it work.
+  const drainMs = Number(Deno.env.get("KILN_DRAIN_MS") ?? 2_000);
+  let stopping = false;
+  const stop = () => {
+    if (stopping || !kiln.cluster) return close();
+    stopping = true;
+    kiln.cluster.leave();
+    setTimeout(close, Number.isFinite(drainMs) && drainMs >= 0 ? drainMs : 2_000);
+  };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;

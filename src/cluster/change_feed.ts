@@ -105,18 +105,27 @@ export class ChangeFeed {
         for (const { id, message } of messages) {
           this.#last = id;
           if (message.node === this.nodeId) continue;
+          const since = performance.now();
+          this.log.debug("applying a cluster change", { appId: message.appId, kind: message.kind });
           await handlers.apply({
             appId: message.appId,
             kind: message.kind as ClusterEvent["kind"],
             node: message.node,
             revision: message.revision || undefined,
             deleteState: message.deleteState === "1",
-          }).catch((err) =>
-            this.log.warn("applying a cluster change failed", {
-              appId: message.appId,
-              kind: message.kind,
-              error: String(err),
-            })
+          }).then(
+            () =>
+              this.log.debug("applied a cluster change", {
+                appId: message.appId,
+                kind: message.kind,
+                durationMs: Math.round(performance.now() - since),
+              }),
+            (err) =>
+              this.log.warn("applying a cluster change failed", {
+                appId: message.appId,
+                kind: message.kind,
+                error: String(err),
+              }),
           );
         }
       } catch (err) {

@@ -37,6 +37,7 @@ export class ClusterNode {
   readonly #feed: ChangeFeed;
   #membership: Membership | null = null;
   #ready = false;
+  #leaving = false;
 
   private constructor(
     readonly conn: ClusterConnection,
@@ -106,8 +107,14 @@ export class ClusterNode {
     return this.#membership.status();
   }
 
+  /** From now on `/healthz` says 503, so the load balancer drains this node before it stops. */
+  leave(): void {
+    this.#leaving = true;
+  }
+
   /** Whether a load balancer may send traffic here: joined, feed reading, Redis answering. */
   async health(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if (this.#leaving) return { ok: false, reason: "the node is shutting down" };
     if (!this.#ready) return { ok: false, reason: "the node is still loading apps" };
     if (!this.#feed.healthy) return { ok: false, reason: "the change feed cannot reach Redis" };
     try {

@@ -98,10 +98,11 @@ export async function command<T>(
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    // When the deadline fires late (the event loop was busy), an answer that arrived meanwhile
+    // is still waiting to be read: give it one more turn of the loop before giving up.
+    timer = setTimeout(() => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), 0);
+    }, timeoutMs);
   });
   try {
     return await Promise.race([work(), deadline]);

@@ -237,14 +237,14 @@ export class Registry {
    * Brings the served revision up to the repo's head, e.g. after a `git push`. An invalid head
    * is reported (status DEGRADED, with its issues) while the last valid revision keeps serving.
    * In cluster mode a pushed head is published first; a head that came from the shared one is
-   * served as its record (written by the node that made it) says.
+   * served when its record (written by the node that made it) changes.
    */
   async sync(appId: string): Promise<AppStatusInfo> {
     if (!this.#peers.shared) return await this.#validate(appId);
     if ((await this.#state.definitions.adopt(appId)) === "published") {
       return await this.#validate(appId);
     }
-    await this.refresh(appId);
+    // The head came from the cluster: its record's change event serves it.
     return this.getApplicationStatus(appId);
   }
 
