@@ -52,7 +52,7 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "kiln-cluster-" });
-    const [redisPort, lbPort, ...nodePorts] = await freePorts(5);
+    const [redisPort, lbPort, ...nodePorts] = freePorts(5);
     const redis = startRedis(redisPort);
     const cluster = `redis://127.0.0.1:${redisPort}`;
     const nodes: (ServerProcess | null)[] = [null, null, null];
@@ -82,7 +82,7 @@ Deno.test({
       await waitFor(async () => (await fetchStatus(`${lbUrl}/healthz`)) === 200, 10_000);
 
       await t.step(
-        "an app registered through node 1 is served by nodes 2 and 3 within 1 s",
+        "an app registered through node 1 is served by nodes 2 and 3",
         async () => {
           const reg = await api(url(0), "POST", "/v1/apps", { files: app("shop", 1) });
           assert.equal(reg.status, 201, JSON.stringify(reg.body));
@@ -96,7 +96,7 @@ Deno.test({
       );
 
       await t.step(
-        "a definition change through node 2 is served by node 3 within 1 s",
+        "a definition change through node 2 is served by node 3",
         async () => {
           const head = (await api(url(1), "GET", "/v1/apps/shop")).body.revision as string;
           const put = await putFile(url(1), "shop", 2, head);
@@ -359,7 +359,7 @@ async function fetchStatus(target: string): Promise<number> {
   return res.status;
 }
 
-async function freePorts(n: number): Promise<number[]> {
+function freePorts(n: number): number[] {
   const listeners = Array.from(
     { length: n },
     () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
