@@ -171,6 +171,36 @@ Deno.test({
       });
 
       await t.step(
+        "while Redis does not answer: /healthz and writes are 503, then recover",
+        async () => {
+          const head = (await api(url(0), "GET", "/v1/apps/shop")).body.revision as string;
+          Deno.kill(redis.pid, "SIGSTOP");
+          try {
+            await waitFor(async () => (await fetchStatus(`${url(0)}/healthz`)) === 503, 5_000);
+            const health = await (await fetch(`${url(0)}/healthz`)).json();
+            assert.equal(health.status, "unavailable");
+            const since = performance.now();
+            const put = await putFile(url(1), "shop", 20, head);
+            const took = performance.now() - since;
+            assert.equal(put.status, 503, JSON.stringify(put.body));
+            assert.equal((put.body.error as { code: string }).code, "UNAVAILABLE");
+            assert.ok(took < 5_000, `the write took ${Math.round(took)} ms to fail`);
+            // What a node has loaded keeps serving.
+            const res = await fetch(`${url(2)}/apps/shop/hello`);
+            assert.equal(res.status, 200, await res.text());
+          } finally {
+            Deno.kill(redis.pid, "SIGCONT");
+          }
+          for (const i of [0, 1, 2]) {
+            await waitFor(async () => (await fetchStatus(`${url(i)}/healthz`)) === 200, 10_000);
+          }
+          const put = await putFile(url(1), "shop", 21, head);
+          assert.equal(put.status, 200, JSON.stringify(put.body));
+          await waitForRevision(url(2), "shop", put.body.resultingRevision);
+        },
+      );
+
+      await t.step(
         "load through HAProxy while node 3 is killed and restarted on an empty data dir",
         async () => {
           const load = startLoad(`${lbUrl}/apps/shop/hello`, CLIENTS);
