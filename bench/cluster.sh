@@ -24,6 +24,8 @@ for n in (1,2,3):
     lines=[l for l in cfg.split('\n') if not re.match(r'\s*server node(\d)',l) or int(re.match(r'\s*server node(\d)',l).group(1))<=n]
     open(f'{DIR}/hap{n}.cfg','w').write('\n'.join(lines).replace(':17413',':17403'))
 PY
+# Warm-up (discarded): right after start-up the nodes are still building and settling.
+wrk -t2 -c16 -d5s http://127.0.0.1:17401/apps/shop/hello >/dev/null
 uptime
 echo "direct node1:"; wrk -t2 -c16 -d10s http://127.0.0.1:17401/apps/shop/hello | grep -E "Requests/sec|Latency|Non-2xx"
 for n in 1 2 3; do

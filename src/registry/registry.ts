@@ -124,7 +124,9 @@ export class Registry {
     const files = await readAppSource(source, this.#limits);
     const appId = await appIdOf(files.get("app_definition.yaml")!);
     return await this.#locks.run(appId, async () => {
-      if (this.#apps.has(appId)) {
+      // In cluster mode another node may have registered it a moment ago.
+      const shared = this.#peers.shared && (await this.#store.get(SCOPE, appId)).found;
+      if (this.#apps.has(appId) || shared) {
         throw new KilnError("APP_EXISTS", `app ${quote(appId)} is already registered`);
       }
       const now = new Date(this.#clock.now()).toISOString();
