@@ -203,6 +203,8 @@ Deno.test({
       await t.step(
         "load through HAProxy while node 3 is killed and restarted on an empty data dir",
         async () => {
+          // HAProxy marks nodes up again only after two good checks (after the Redis pause).
+          await waitFor(async () => (await haproxyUp(dir)) === 3, 10_000);
           const load = startLoad(`${lbUrl}/apps/shop/hello`, CLIENTS);
           await delay(1_000);
           await nodes[2]!.kill("SIGKILL");
