@@ -44,6 +44,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   state: ["core", "models", "schema"],
   auth: ["core", "models", "state"],
   registry: ["core", "models", "schema", "state", "auth"],
+  cluster: ["core", "models", "state"],
   sandbox: ["core", "models", "metrics"],
   mcp: ["core", "models", "metrics", "auth", "registry"],
   router: ["core", "models", "metrics", "auth", "registry", "sandbox", "mcp"],

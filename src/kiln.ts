@@ -1,5 +1,6 @@
 import { basename, join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
+import { ClusterNode } from "./cluster/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
 import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
@@ -14,7 +15,14 @@ import {
 } from "./llm/mod.ts";
 import { type AppInvoker, createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
-import { componentRegistryIssues, LocalPushGate, Registry, watchRepos } from "./registry/mod.ts";
+import {
+  componentRegistryIssues,
+  LocalPushGate,
+  publishingPushGate,
+  Registry,
+  type RegistryPeers,
+  watchRepos,
+} from "./registry/mod.ts";
 import {
   AppVolumes,
   type DefinitionIssue,
@@ -58,6 +66,11 @@ export interface KilnOptions {
   dataDir: string;
   /** `redis://…` puts runtime state on Redis; absent means the embedded store in the data dir. */
   storeUrl?: string;
+  /**
+   * Cluster mode: join the nodes sharing this Redis (`--cluster`); runtime state goes on the same
+   * Redis unless `storeUrl` names another.
+   */
+  cluster?: { url: string; nodeId?: string; advertiseUrl?: string };
   /** The admin token (`KILN_ADMIN_TOKEN`); absent means the stored one, or a new one. */
   adminToken?: string;
   clock?: Clock;
@@ -138,6 +151,8 @@ export interface Kiln {
   bundler: CodeBundler;
   /** The workflow engine; its `jit`/`llm` steps run through the router. */
   workflows: WorkflowEngine;
+  /** This node of the cluster (cluster mode only). */
+  cluster?: ClusterNode;
   /** A newly generated admin token, to print once; set only on the first start. */
   generatedAdminToken?: string;
   /** The container tier, when Docker was reachable at start (not with `deferStart`). */
@@ -168,11 +183,16 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? new Logger({ service: "kiln" });
   await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });
-  const store: StoreDriver = opts.storeUrl
-    ? await RedisStore.connect(opts.storeUrl, { clock })
+  const storeUrl = opts.storeUrl ?? opts.cluster?.url;
+  const store: StoreDriver = storeUrl
+    ? await RedisStore.connect(storeUrl, { clock })
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    const node = opts.cluster
+      ? await ClusterNode.join({ ...opts.cluster, clock, logger })
+      : undefined;
+    if (node) cleanups.unshift(() => node.close());
     // Opened first and closed last, so shutdown's own calls are still counted.
     const metrics = MetricCollector.open({
       ...opts.metrics,
@@ -210,6 +230,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
         url: hookUrl,
         command: typeof hooks === "object" ? hooks.command : kilnCommand(),
       },
+      publisher: node?.refs,
     });
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
     const state = new StateManager(definitions, new RuntimeState(store), volumes);
@@ -224,8 +245,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       configuration: opts.configuration,
       appScopes: jitScopes,
       imageIssues: (definition) => imageIssues(definition),
+      peers: node && peersOf(node),
     });
-    const local = new LocalPushGate(registry);
+    const local: PushGate = node
+      ? publishingPushGate(
+        new LocalPushGate(registry),
+        (appId, objects, expected, next) => definitions.publishPush(appId, objects, expected, next),
+      )
+      : new LocalPushGate(registry);
     const gate = opts.pushGate?.(local) ?? local;
     hookGate.set(gitHookHandler({
       gate,
@@ -439,7 +466,21 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       adminSessions: new AdminSessions(store, { clock }),
       tools,
       sandboxes: () => sandbox.overview(),
+      cluster: node,
     });
+    if (node) {
+      await node.run({
+        apply: async (event) => {
+          if (event.kind === "head") await definitions.pull(event.appId);
+          else await registry.refresh(event.appId, event.deleteState);
+        },
+        resync: () => registry.resync(),
+        stats: () => ({
+          apps: registry.listActiveApplications().length,
+          runs: workflows.activeRuns,
+        }),
+      }, opts.publicUrl ?? "");
+    }
     // Runs a crashed or stopped process left in flight go on from their checkpoints.
     const resume = () => workflows.resume();
     if (opts.warmSandboxes && !deferred) warm();
@@ -480,6 +521,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       sandbox,
       bundler,
       workflows,
+      cluster: node,
       generatedAdminToken: admin.generated,
       containerTier: containers?.tier,
       start: () => {
@@ -546,6 +588,15 @@ function kilnCommand(): string[] {
     "--allow-net=127.0.0.1",
     path("./main.ts"),
   ];
+}
+
+/** The registry's view of the other nodes: the change feed and this node's own trouble. */
+function peersOf(node: ClusterNode): RegistryPeers {
+  return {
+    shared: true,
+    announce: (appId, change, deleteState) => node.announce(appId, change, deleteState),
+    localTrouble: (appId, reason) => node.localTrouble(appId, reason),
+  };
 }
 
 /** The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. */

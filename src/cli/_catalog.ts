@@ -80,6 +80,12 @@ export const COMMANDS: CommandInfo[] = [
     options: ["python", "deno", "json", "help"],
   },
   {
+    name: "cluster",
+    summary: "The nodes of a cluster: kiln cluster status",
+    words: ["status"],
+    options: ["url", "token", "json", "help"],
+  },
+  {
     name: "completions",
     summary: "Print a shell completion script: bash, zsh or fish",
     words: ["bash", "zsh", "fish"],

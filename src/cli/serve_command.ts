@@ -20,6 +20,11 @@ Options:
   --store URL      redis://host:port for runtime state on Redis (default $KILN_STORE_URL; embedded)
   --config FILE    YAML or JSON mapping: the global configuration level, under every app's
                    and component's own (default $KILN_CONFIG_FILE; none)
+  --cluster URL    redis://host:port[/db]: join the cluster of nodes sharing this Redis (apps,
+                   definitions, runs); implies --store on it (default $KILN_CLUSTER_URL)
+  --node-id ID     This node's id in the cluster (default $KILN_NODE_ID, else host name + random)
+  --advertise-url URL  Where other nodes reach this one (default $KILN_ADVERTISE_URL, else the
+                   address it listens on)
   --no-example     Do not register the example app on the first start of an empty data dir
   -h, --help       Show this help
 
@@ -35,6 +40,7 @@ Environment:
                     recordings. KILN_LLM_CONFIG takes full JSON profiles; KILN_LLM_RECORD_DIR
                     records live calls to cassettes. Keys stay in their own variables.
   KILN_CONTAINERS   off disables the container tier (on when Docker answers)
+  KILN_DRAIN_MS     Cluster mode: how long /healthz fails before a stopping node closes (2000)
   KILN_WORKFLOW_MCP_COMMANDS  Comma-separated commands apps may start as stdio MCP servers`;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
@@ -48,6 +54,9 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       "data-dir": { type: "string" },
       store: { type: "string" },
       config: { type: "string" },
+      cluster: { type: "string" },
+      "node-id": { type: "string" },
+      "advertise-url": { type: "string" },
       "no-example": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -68,9 +77,16 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const configFile = values.config ?? Deno.env.get("KILN_CONFIG_FILE");
   const configuration = configFile ? await readConfiguration(configFile) : undefined;
 
+  const clusterUrl = values.cluster ?? Deno.env.get("KILN_CLUSTER_URL");
+  const nodeId = values["node-id"] ?? Deno.env.get("KILN_NODE_ID");
+  const advertiseUrl = values["advertise-url"] ?? Deno.env.get("KILN_ADVERTISE_URL");
+  if (!clusterUrl && (nodeId || advertiseUrl)) {
+    throw new CliError("--node-id and --advertise-url need --cluster", 2);
+  }
   const kiln = await createKiln({
     dataDir,
     storeUrl: values.store ?? Deno.env.get("KILN_STORE_URL"),
+    cluster: clusterUrl ? { url: clusterUrl, nodeId, advertiseUrl } : undefined,
     adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
     logger,
     configuration,
@@ -102,10 +118,21 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     io.out(`admin token (shown once, stored hashed): ${kiln.generatedAdminToken}`);
   }
   io.out(`data dir: ${dataDir}`);
+  kiln.cluster?.advertise(server.url);
+  if (kiln.cluster) io.out(`cluster node ${kiln.cluster.nodeId}`);
   io.out(`Kiln ${VERSION} listening on ${server.url}`);
   const started = kiln.start();
   // Open MCP streams would hold `server.finished` forever; end them before the listener.
-  const stop = () => void kiln.mcp.close().finally(() => abort.abort());
+  const close = () => void kiln.mcp.close().finally(() => abort.abort());
+  // A cluster node first fails its health check, so the load balancer stops sending it work.
+  const drainMs = Number(Deno.env.get("KILN_DRAIN_MS") ?? 2_000);
+  let stopping = false;
+  const stop = () => {
+    if (stopping || !kiln.cluster) return close();
+    stopping = true;
+    kiln.cluster.leave();
+    setTimeout(close, Number.isFinite(drainMs) && drainMs >= 0 ? drainMs : 2_000);
+  };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;

@@ -10,6 +10,7 @@ import { definitionRoutes } from "./routes/definitions.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { runtimeRoutes } from "./routes/runtime.ts";
+import { clusterRoutes } from "./routes/cluster.ts";
 import { sandboxRoutes } from "./routes/sandboxes.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -100,6 +101,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   if (deps.metrics) metricRoutes(app, deps.metrics, deps);
   jitRoutes(app, deps);
   sandboxRoutes(app, deps);
+  clusterRoutes(app, deps);
   toolRoutes(app, deps);
   workflowDefinitionRoutes(app, deps);
   if (deps.adminSessions) {

@@ -39,6 +39,27 @@ export interface HttpDeps {
   tools?: ToolCatalog;
   /** Tiers and container pools for `GET /v1/sandboxes`. */
   sandboxes?: () => SandboxOverview;
+  /** Cluster mode: the nodes for `GET /v1/cluster`, and what `GET /healthz` answers. */
+  cluster?: ClusterView;
+}
+
+/** A cluster node as the HTTP layer sees it. */
+export interface ClusterView {
+  status(): Promise<{
+    nodeId: string;
+    nodes: {
+      nodeId: string;
+      url: string;
+      startedAt: string;
+      lastSeenAt: string;
+      status: "up" | "suspect" | "gone";
+      apps: number;
+      runs: number;
+      failedApps: { appId: string; reason: string }[];
+    }[];
+  }>;
+  /** Whether this node can serve: a load balancer drains it otherwise. */
+  health(): Promise<{ ok: true } | { ok: false; reason: string }>;
 }
 
 /** Hono context variables set by Kiln's middleware. */

@@ -4,5 +4,6 @@ export type { AppSource } from "./app_source.ts";
 export type { AppSnapshot } from "./app_snapshot.ts";
 export type { RouteMatch } from "./route_table.ts";
 export { watchRepos } from "./repo_watcher.ts";
-export { LocalPushGate } from "./push_gate.ts";
+export { LocalPushGate, publishingPushGate } from "./push_gate.ts";
 export { componentRegistryIssues } from "./registry_checks.ts";
+export type { RegistryPeers } from "./peers.ts";

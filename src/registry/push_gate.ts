@@ -1,3 +1,4 @@
+import { KilnError } from "../core/mod.ts";
 import {
   type DefinitionIssue,
   type PushDecision,
@@ -64,4 +65,43 @@ export function issueLine(issue: DefinitionIssue): string {
   const at = issue.field ? ` at ${issue.field}` : "";
   const budget = issue.limit ? ` (${issue.limit})` : "";
   return `${file}${at}: ${issue.message}${budget}`.replaceAll(/[\r\n]+/g, " ").slice(0, 500);
+}
+
+/** Publishes an accepted push's new head (cluster mode: a compare-and-swap on the shared head). */
+export type PushPublisher = (
+  appId: string,
+  objects: PushedObjects,
+  expected: string | null,
+  next: string,
+) => Promise<void>;
+
+/**
+ * Cluster mode's gate: what `inner` accepts is published before Git takes it, so a push that
+ * lost to another node's write is refused (fetch and retry) instead of being undone later.
+ */
+export function publishingPushGate(inner: PushGate, publish: PushPublisher): PushGate {
+  return {
+    async check(appId, updates, objects) {
+      const decision = await inner.check(appId, updates, objects);
+      if (!decision.accepted) return decision;
+      for (const update of updates) {
+        if (update.ref !== SERVED_REF || update.new === ZERO_OID) continue;
+        const expected = update.old === ZERO_OID ? null : update.old;
+        try {
+          await publish(appId, objects, expected, update.new);
+        } catch (err) {
+          if (!(err instanceof KilnError && err.code === "CONFLICT")) throw err;
+          const won = (err.details as { currentRevision?: string } | undefined)?.currentRevision;
+          const current = won?.slice(0, 12) ?? "another revision";
+          return {
+            accepted: false,
+            messages: [
+              `kiln: another node moved ${SERVED_REF} to ${current} first; fetch, rebase and push again`,
+            ],
+          };
+        }
+      }
+      return decision;
+    },
+  };
 }

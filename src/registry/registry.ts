@@ -17,6 +17,7 @@ import { type AppSource, readAppSource, type SourceLimits } from "./app_source.t
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
 import type { AppDetails, AppRecord, AppStatusInfo, ComponentLookup } from "./types.ts";
+import { noPeers, type RegistryPeers } from "./peers.ts";
 
 const SCOPE = "kiln:apps";
 
@@ -40,6 +41,8 @@ export interface RegistryOptions {
    * by `kiln.ts`): a registration, update or push naming an image Docker lacks is refused.
    */
   imageIssues?: (definition: AppDefinition) => Promise<DefinitionIssue[]>;
+  /** The other nodes on the same store (cluster mode); default: none. */
+  peers?: RegistryPeers;
 }
 
 /**
@@ -60,6 +63,7 @@ export class Registry {
   readonly #changeListeners = new Set<(appId: string) => void>();
   readonly #appScopes: RegistryOptions["appScopes"];
   readonly #imageIssues: RegistryOptions["imageIssues"];
+  readonly #peers: RegistryPeers;
 
   constructor(opts: RegistryOptions) {
     this.#state = opts.state;
@@ -70,13 +74,15 @@ export class Registry {
     this.#limits = opts.sourceLimits;
     this.#appScopes = opts.appScopes;
     this.#imageIssues = opts.imageIssues;
+    this.#peers = opts.peers ?? noPeers;
     this.#keys = new ApiKeys({
       state: this.#state,
       clock: this.#clock,
       logger: this.#log,
       isRegistered: (appId) => this.#apps.has(appId),
     });
-    this.#state.onCommit((appId) => this.sync(appId).then(() => {}));
+    // The node that committed validates and records the app-wide result.
+    this.#state.onCommit((appId) => this.#validate(appId).then(() => {}));
   }
 
   /**
@@ -100,6 +106,7 @@ export class Registry {
 
   /** Restores every persisted app at start-up, serving the newest valid revision of each. */
   async load(): Promise<void> {
+    if (this.#peers.shared) return await this.resync();
     for (const { key, value } of await this.#store.list(SCOPE)) {
       const record = value as unknown as AppRecord;
       const loaded: LoadedApp = { record, snapshot: null };
@@ -125,7 +132,9 @@ export class Registry {
     const appId = await appIdOf(files.get("app_definition.yaml")!);
     await this.#checkImages(files);
     return await this.#locks.run(appId, async () => {
-      if (this.#apps.has(appId)) {
+      // In cluster mode another node may have registered it a moment ago.
+      const shared = this.#peers.shared && (await this.#store.get(SCOPE, appId)).found;
+      if (this.#apps.has(appId) || shared) {
         throw new KilnError("APP_EXISTS", `app ${quote(appId)} is already registered`);
       }
       const now = new Date(this.#clock.now()).toISOString();
@@ -144,7 +153,7 @@ export class Registry {
       const repoExisted = await defs.repoExists(appId);
       try {
         await defs.ensureRepo(appId);
-        const base = await defs.refreshHead(appId);
+        const base = await defs.pull(appId);
         const { resultingRevision } = await defs.replaceTree(appId, files, base, {
           commitMessage: `Register application ${appId}`,
           author,
@@ -178,7 +187,7 @@ export class Registry {
     return await this.#locks.run(appId, async () => {
       const loaded = this.#get(appId);
       const defs = this.#state.definitions;
-      const base = await defs.refreshHead(appId);
+      const base = await defs.pull(appId);
       const { resultingRevision } = await defs.replaceTree(appId, files, base, {
         commitMessage: `Update application ${appId}`,
         author,
@@ -204,6 +213,7 @@ export class Registry {
       this.#keys.drop(appId);
       await this.#store.delete(SCOPE, appId);
       if (deleteState) {
+        await this.#state.definitions.dropShared(appId);
         await this.#state.definitions.deleteRepo(appId);
         await this.#state.runtime.deleteAllRuntimeValues(appId);
         await this.#state.volumes.remove(appId);
@@ -213,6 +223,7 @@ export class Registry {
       }
       this.#log.info("app deregistered", { appId, deleteState });
       this.#changed(appId);
+      await this.#peers.announce(appId, "deregister", deleteState);
       return { deregistered: true };
     });
   }
@@ -238,8 +249,66 @@ export class Registry {
   /**
    * Brings the served revision up to the repo's head, e.g. after a `git push`. An invalid head
    * is reported (status DEGRADED, with its issues) while the last valid revision keeps serving.
+   * In cluster mode a pushed head is published first; a head that came from the shared one is
+   * served when its record (written by the node that made it) changes.
    */
   async sync(appId: string): Promise<AppStatusInfo> {
+    if (!this.#peers.shared) return await this.#validate(appId);
+    if ((await this.#state.definitions.adopt(appId)) === "published") {
+      return await this.#validate(appId);
+    }
+    // The head came from the cluster: its record's change event serves it.
+    return this.getApplicationStatus(appId);
+  }
+
+  /**
+   * Another node changed `appId`'s record (cluster mode): reloads it and serves the revision it
+   * names, fetching that revision's objects first. A failure here is this node's own trouble:
+   * it is reported for this node, and the app answers 503 here until a later change loads.
+   */
+  async refresh(appId: string, deleteState = false): Promise<void> {
+    await this.#locks.run(appId, () =>
+      this.#locks.run(`sync:${appId}`, async () => {
+        const found = await this.#store.get(SCOPE, appId);
+        const loaded = this.#apps.get(appId);
+        if (!found.found) {
+          if (loaded) {
+            this.#apps.delete(appId);
+            this.#keys.drop(appId);
+            this.#changed(appId);
+          }
+          if (deleteState) {
+            await this.#state.definitions.deleteRepo(appId);
+            await this.#state.volumes.remove(appId);
+          }
+          this.#peers.localTrouble(appId, null);
+          return;
+        }
+        const record = found.value as unknown as AppRecord;
+        const target = loaded ?? { record, snapshot: null };
+        target.record = record;
+        if (!loaded) this.#apps.set(appId, target);
+        try {
+          await this.#state.definitions.pull(appId);
+          const served = record.servedRevision;
+          if (served && target.snapshot?.revision !== served) await this.#serve(target, served);
+          else this.#changed(appId);
+          this.#peers.localTrouble(appId, null);
+        } catch (err) {
+          this.#log.error("app failed to load on this node", { appId, error: String(err) });
+          this.#peers.localTrouble(appId, String(err));
+        }
+      }));
+  }
+
+  /** Reloads every app record from the store (cluster mode: at start and after a feed gap). */
+  async resync(): Promise<void> {
+    const ids = new Set((await this.#store.list(SCOPE)).map(({ key }) => key));
+    for (const appId of this.#apps.keys()) ids.add(appId);
+    for (const appId of [...ids].sort()) await this.refresh(appId);
+  }
+
+  async #validate(appId: string): Promise<AppStatusInfo> {
     return await this.#locks.run(`sync:${appId}`, async () => {
       const loaded = this.#get(appId);
       const head = await this.#state.definitions.refreshHead(appId);
@@ -493,6 +562,7 @@ export class Registry {
     const loaded = this.#apps.get(record.appId);
     if (loaded) loaded.record = next;
     await this.#store.set(SCOPE, record.appId, JSON.parse(JSON.stringify(next)) as JsonValue);
+    await this.#peers.announce(record.appId, "record");
   }
 
   #get(appId: string): LoadedApp {

@@ -6,6 +6,8 @@ import type { BaseState, DefinitionWriter, WritePlan } from "./_definition_write
 import { MAIN_REF } from "./_git_objects.ts";
 import { lookupPath, stateTreeOf } from "./_git_tree.ts";
 import { compareAndSwapRef } from "./_ref_lock.ts";
+import { localRepo } from "./_local_repo.ts";
+import { localRefs, type RefPublisher } from "./ref_publisher.ts";
 
 const FULL_OID = /^[0-9a-f]{40}$/;
 
@@ -13,7 +15,9 @@ const FULL_OID = /^[0-9a-f]{40}$/;
  * The one way definitions change: under the app's in-process lock, re-read the real head from
  * disk (an outside push is never overwritten), check the expected base, let the caller plan the
  * change on that base, build and validate the commit, then move the ref with the lock-file
- * compare-and-swap. A tree identical to the head's makes no commit and answers the head.
+ * compare-and-swap. A tree identical to the head's makes no commit and answers the head. In
+ * cluster mode the publisher first brings the repo up to the shared head and, before the local
+ * ref moves, publishes the commit there: a write that loses the shared race is a CONFLICT.
  */
 export class CommitRunner {
   readonly mutex = new KeyedMutex();
@@ -22,6 +26,7 @@ export class CommitRunner {
     readonly repos: AppRepos,
     readonly writer: DefinitionWriter,
     readonly clock: Clock,
+    readonly publisher: RefPublisher = localRefs,
   ) {}
 
   async run(
@@ -36,6 +41,8 @@ export class CommitRunner {
     const message = commitMessage(opts.commitMessage, fallbackMessage);
     const wanted = expectedHead(expected);
     return await this.mutex.run(appId, async () => {
+      const local = localRepo(this.repos, appId);
+      await this.publisher.pull(local);
       const head = await this.repos.refreshHead(appId);
       if (wanted !== undefined && wanted !== head) {
         throw new KilnError(
@@ -51,6 +58,7 @@ export class CommitRunner {
       const base = { head, rootTree, stateTree: await stateTreeOf(objs, repo, rootTree) };
       const next = await this.writer.commit(repo, base, await plan(base), signature, message);
       if (next === null) return { success: true, resultingRevision: head! };
+      await this.publisher.publish(local, head, next);
       await compareAndSwapRef({
         gitdir: repo.gitdir,
         ref: MAIN_REF,

@@ -4,6 +4,7 @@
  * repo's `state/` folder.
  */
 import type { DefinitionIssue } from "../models/mod.ts";
+import type { Adopted } from "./ref_publisher.ts";
 
 /** `getDefinitionFileContent` answer; `revision` is the commit read (null for an empty repo). */
 export interface FileContent {
@@ -118,4 +119,10 @@ export interface DefinitionStore {
   repoPath(appId: string): string;
   deleteRepo(appId: string): Promise<void>;
   repoExists(appId: string): Promise<boolean>;
+  /** Brings the repo (created if missing) up to the shared head (cluster mode); its head. */
+  pull(appId: string): Promise<string | null>;
+  /** After an outside ref move (a push): publishes it, or puts the shared head back. */
+  adopt(appId: string): Promise<Adopted>;
+  /** Deletes the app's shared head and objects (cluster mode; nothing on one node). */
+  dropShared(appId: string): Promise<void>;
 }

@@ -18,7 +18,10 @@ import { applyFilePatch, parseFilePatch } from "./_patch.ts";
 import { initBareRepo, type PushHookSetup, readPushHookFile, repoDirExists } from "./_repo_init.ts";
 import type { PushedObjects } from "./push_gate.ts";
 import { quarantinedObjects } from "./_quarantine.ts";
+import { ObjectReader } from "./_object_reader.ts";
 import { planRevert } from "./_revert.ts";
+import { localRepo } from "./_local_repo.ts";
+import { type Adopted, localRefs, type RefPublisher } from "./ref_publisher.ts";
 
 /**
  * Definition state in one bare Git repository per app (contract §3, ADR 0002): commits are built
@@ -41,6 +44,8 @@ export class GitDefinitionStore implements DefinitionStore {
     checkers?: DefinitionCheckers;
     /** Makes every repo's `pre-receive` hook ask this Kiln (see `PushGate`). */
     pushHook?: PushHookSetup;
+    /** Where commits are published before the local ref moves (cluster mode's shared head). */
+    publisher?: RefPublisher;
   }) {
     this.#repos = new AppRepos(opts.dataDir, opts.cacheBytes ?? 32 * 1024 * 1024, opts.pushHook);
     this.#writer = new DefinitionWriter(
@@ -49,7 +54,32 @@ export class GitDefinitionStore implements DefinitionStore {
       opts.checkers,
     );
     this.#reader = new DefinitionReader(this.#repos, this.#writer);
-    this.#commits = new CommitRunner(this.#repos, this.#writer, opts.clock ?? systemClock);
+    this.#commits = new CommitRunner(
+      this.#repos,
+      this.#writer,
+      opts.clock ?? systemClock,
+      opts.publisher ?? localRefs,
+    );
+  }
+
+  /** Brings the app's repo (created if missing) up to the shared head; a no-op on one node. */
+  async pull(appId: string): Promise<string | null> {
+    const gitdir = this.#repos.path(appId);
+    return await this.#commits.mutex.run(appId, async () => {
+      if (this.#commits.publisher === localRefs) return await this.#repos.refreshHead(appId);
+      await initBareRepo(gitdir);
+      await this.#commits.publisher.pull(localRepo(this.#repos, appId));
+      return await this.#repos.refreshHead(appId);
+    });
+  }
+
+  /** After the repo's ref moved outside Kiln (a push): publishes it, or restores the shared head. */
+  async adopt(appId: string): Promise<Adopted> {
+    return await this.#commits.mutex.run(appId, async () => {
+      const adopted = await this.#commits.publisher.adopt(localRepo(this.#repos, appId));
+      await this.#repos.refreshHead(appId);
+      return adopted;
+    });
   }
 
   repoPath(appId: string): string {
@@ -92,6 +122,27 @@ export class GitDefinitionStore implements DefinitionStore {
    */
   async pushedObjects(appId: string, dirs: readonly string[]): Promise<PushedObjects> {
     return await quarantinedObjects(this.#repos, this.#reader, appId, dirs);
+  }
+
+  /**
+   * Makes a push's `next` the shared head if it still is `expected` (cluster mode), reading the
+   * push's objects from its quarantine: a push that lost to another node's write is refused
+   * before Git accepts it (CONFLICT). Single node this does nothing; the ref lock decides.
+   */
+  async publishPush(
+    appId: string,
+    objects: PushedObjects,
+    expected: string | null,
+    next: string,
+  ): Promise<void> {
+    if (this.#commits.publisher === localRefs) return;
+    const reader = new ObjectReader(this.#repos.path(appId), objects.dirs);
+    await this.#commits.publisher.publish(localRepo(this.#repos, appId, reader), expected, next);
+  }
+
+  /** Deletes the app's shared head and objects too (cluster mode), then its repo. */
+  async dropShared(appId: string): Promise<void> {
+    await this.#commits.publisher.drop(appId);
   }
 
   /** Drops every cached object and file content (for benchmarks and memory pressure). */

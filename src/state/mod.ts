@@ -10,3 +10,5 @@ export { RuntimeState } from "./runtime_state.ts";
 export { AppVolumes } from "./app_volumes.ts";
 export { SERVED_REF, ZERO_OID } from "./push_gate.ts";
 export type { PushDecision, PushedObjects, PushGate, RefUpdate } from "./push_gate.ts";
+export type { Adopted, LocalRepo, RefPublisher } from "./ref_publisher.ts";
+export type { GitObjectType } from "./_object_reader.ts";

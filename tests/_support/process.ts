@@ -20,6 +20,8 @@ export interface ServerProcess {
   url: string;
   token?: string;
   lines: string[];
+  /** What it wrote to stderr (its JSON log), line by line. */
+  errLines: string[];
   stop(): Promise<number>;
   /** Sends `signal` (e.g. SIGKILL, for crash tests) and waits for the exit. */
   kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
@@ -28,7 +30,7 @@ export interface ServerProcess {
 /** Starts `kiln serve` with the given Deno permission flags and waits for its URL. */
 export async function spawnServer(
   serveArgs: string[],
-  opts: { permissions?: string[]; env?: Record<string, string> } = {},
+  opts: { permissions?: string[]; env?: Record<string, string>; startTimeoutMs?: number } = {},
 ): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...(opts.permissions ?? ["--allow-all"]), MAIN, "serve", ...serveArgs],
@@ -52,7 +54,7 @@ export async function spawnServer(
   };
   const outDone = drain(child.stdout, lines);
   const errDone = drain(child.stderr, errLines);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
   let url: string | undefined;
   while (!url) {
     url = lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean);
@@ -74,6 +76,7 @@ export async function spawnServer(
     url,
     token,
     lines,
+    errLines,
     async stop() {
       child.kill("SIGTERM");
       const status = await child.status;

@@ -10,6 +10,7 @@ import { InvokePage } from "./pages/invoke.ts";
 import { RunsPage } from "./pages/runs.ts";
 import { RunDetailPage } from "./pages/run_detail.ts";
 import { SandboxesPage } from "./pages/sandboxes.ts";
+import { ClusterPage } from "./pages/cluster.ts";
 import { McpPage } from "./pages/mcp.ts";
 import { MetricsPage } from "./pages/metrics.ts";
 import { OptimizationPage } from "./pages/optimization.ts";
@@ -21,6 +22,7 @@ const NAV = [
   ["/metrics", "Metrics"],
   ["/optimization", "Optimization"],
   ["/sandboxes", "Sandboxes"],
+  ["/cluster", "Cluster"],
   ["/mcp", "MCP tools"],
 ] as const;
 
@@ -128,6 +130,8 @@ function Page({ path, query }: { path: string; query: URLSearchParams }) {
       return html`<${OptimizationPage} query=${query} />`;
     case "sandboxes":
       return html`<${SandboxesPage} />`;
+    case "cluster":
+      return html`<${ClusterPage} />`;
     case "mcp":
       return html`<${McpPage} query=${query} />`;
     default:

@@ -23,9 +23,16 @@ const TAGS = [
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
 
-/** Unauthenticated routes: health, version, the OpenAPI document and its reference page. */
+/**
+ * Unauthenticated routes: health (in cluster mode 503 while the node cannot serve, so a load
+ * balancer drains it), version, the OpenAPI document and its reference page.
+ */
 export function systemRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
-  app.get("/healthz", (c) => c.json({ status: "ok", version: deps.version }));
+  app.get("/healthz", async (c) => {
+    const health = deps.cluster ? await deps.cluster.health() : { ok: true as const };
+    if (!health.ok) return c.json({ status: "unavailable", reason: health.reason }, 503);
+    return c.json({ status: "ok", version: deps.version });
+  });
   app.get("/v1/version", (c) => c.json({ version: deps.version }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
