@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ServerProcess, spawnServer } from "./_support/process.ts";
 import { requireService } from "./_support/services.ts";
+import { freePorts, hasCommand, redisCli, startRedis } from "./_support/redis_server.ts";
 
 const TOKEN = "cluster-admin-token-0123456789abcdef";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -339,23 +340,6 @@ function startLoad(target: string, clients: number) {
   };
 }
 
-function startRedis(port: number): Deno.ChildProcess {
-  return new Deno.Command("redis-server", {
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
-
-async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("redis-cli", {
-    args: ["-p", String(port), ...args],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
 /** HAProxy with the configuration of docs/cluster.md, on the test's ports. */
 async function startHaproxy(dir: string, port: number, nodePorts: number[]) {
   const doc = await Deno.readTextFile(DOC);
@@ -389,25 +373,6 @@ async function fetchStatus(target: string): Promise<number> {
   const res = await fetch(target);
   await res.body?.cancel();
   return res.status;
-}
-
-function freePorts(n: number): number[] {
-  const listeners = Array.from(
-    { length: n },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of listeners) l.close();
-  return ports;
-}
-
-async function hasCommand(name: string): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
 }
 
 function delay(ms: number) {

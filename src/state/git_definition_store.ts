@@ -34,6 +34,8 @@ export class GitDefinitionStore implements DefinitionStore {
   readonly #writer: DefinitionWriter;
   readonly #reader: DefinitionReader;
   readonly #commits: CommitRunner;
+  /** Heads this node published through its push gate, until its repo watcher adopts them. */
+  readonly #pushed = new Map<string, string>();
 
   constructor(opts: {
     dataDir: string;
@@ -77,7 +79,12 @@ export class GitDefinitionStore implements DefinitionStore {
   async adopt(appId: string): Promise<Adopted> {
     return await this.#commits.mutex.run(appId, async () => {
       const adopted = await this.#commits.publisher.adopt(localRepo(this.#repos, appId));
-      await this.#repos.refreshHead(appId);
+      const head = await this.#repos.refreshHead(appId);
+      // A push this node published through its gate is this node's to validate and record.
+      if (head !== null && this.#pushed.get(appId) === head) {
+        this.#pushed.delete(appId);
+        return "published";
+      }
       return adopted;
     });
   }
@@ -138,6 +145,7 @@ export class GitDefinitionStore implements DefinitionStore {
     if (this.#commits.publisher === localRefs) return;
     const reader = new ObjectReader(this.#repos.path(appId), objects.dirs);
     await this.#commits.publisher.publish(localRepo(this.#repos, appId, reader), expected, next);
+    this.#pushed.set(appId, next);
   }
 
   /** Deletes the app's shared head and objects too (cluster mode), then its repo. */
