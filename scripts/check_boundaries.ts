@@ -42,6 +42,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   schema: ["core", "models"],
   template: ["core", "models"],
   state: ["core", "models", "schema"],
+  cluster: ["core", "models", "state", "auth"],
   auth: ["core", "models", "state"],
   registry: ["core", "models", "schema", "state", "auth"],
   sandbox: ["core", "models", "metrics"],

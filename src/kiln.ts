@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
+import { type ClusterRuns, openClusterRuns } from "./cluster/mod.ts";
 import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
 import { createHttpApp } from "./http/mod.ts";
 import {
@@ -45,6 +46,7 @@ import {
   type ComponentInvoker,
   createWorkflowEngine,
   routerComponentInvoker,
+  type RunEvent,
   workflowDefinitionIssues,
   type WorkflowEngine,
   workflowHandler,
@@ -56,6 +58,11 @@ export interface KilnOptions {
   dataDir: string;
   /** `redis://…` puts runtime state on Redis; absent means the embedded store in the data dir. */
   storeUrl?: string;
+  /**
+   * Cluster mode (`--cluster`): join the nodes sharing this Redis, which is also the store.
+   * `nodeId` defaults to the host name with a random suffix.
+   */
+  cluster?: { url: string; nodeId?: string; advertiseUrl?: string };
   /** The admin token (`KILN_ADMIN_TOKEN`); absent means the stored one, or a new one. */
   adminToken?: string;
   clock?: Clock;
@@ -158,11 +165,22 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? new Logger({ service: "kiln" });
   await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });
-  const store: StoreDriver = opts.storeUrl
-    ? await RedisStore.connect(opts.storeUrl, { clock })
+  const storeUrl = opts.cluster?.url ?? opts.storeUrl;
+  const store: StoreDriver = storeUrl
+    ? await RedisStore.connect(storeUrl, { clock })
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    // Closed after the workflow engine, which releases its run leases through it.
+    let cluster: ClusterRuns<RunEvent> | undefined;
+    if (opts.cluster) {
+      cluster = await openClusterRuns<RunEvent>({
+        url: opts.cluster.url,
+        nodeId: opts.cluster.nodeId,
+        logger,
+      });
+      cleanups.unshift(() => cluster?.close());
+    }
     // Opened first and closed last, so shutdown's own calls are still counted.
     const metrics = MetricCollector.open({
       ...opts.metrics,
@@ -206,7 +224,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cleanups.unshift(() => clearInterval(timer));
     }
 
-    const executionTokens = await ExecutionTokens.open(store, clock);
+    const executionTokens = await ExecutionTokens.open(store, clock, cluster?.revocations);
     // --- container tier: before the tools, which run core.linux in it ---
     const mcpRef = new Lazy<McpEndpoint>("the /mcp endpoint (container tier)");
     const startContainers = () =>
@@ -285,6 +303,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       version: VERSION,
       ...opts.workflows,
+      ...(cluster ? { leases: cluster.leases, events: cluster.events } : {}),
     });
     const { tiers, warm } = opts.tiers ? { tiers: opts.tiers, warm: () => {} } : defaultTiers(
       logger,
@@ -386,8 +405,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       tools,
       sandboxes: () => sandbox.overview(),
     });
-    // Runs a crashed or stopped process left in flight go on from their checkpoints.
-    const resume = () => workflows.resume();
+    // Runs a crashed or stopped process left in flight go on from their checkpoints; in a
+    // cluster, the sweeper also takes over runs whose node died.
+    const resume = async () => {
+      await workflows.resume();
+      if (!cluster) return;
+      const sweeper = cluster.sweep((appId, runId) => workflows.adopt(appId, runId));
+      cleanups.unshift(() => sweeper.stop());
+    };
     if (opts.warmSandboxes && !deferred) warm();
     let starting: Promise<void> | null = null;
     if (deferred) {

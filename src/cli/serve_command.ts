@@ -17,6 +17,10 @@ Options:
   --host HOST      Interface to bind (default $KILN_HOST or 127.0.0.1)
   --data-dir DIR   Where repos and the embedded store live (default $KILN_DATA_DIR or ./.kiln-data)
   --store URL      redis://host:port for runtime state on Redis (default $KILN_STORE_URL; embedded)
+  --cluster URL    redis://host:port[/db]: join the cluster of nodes on that Redis (also the
+                   store; default $KILN_CLUSTER_URL)
+  --node-id ID     This node's id in the cluster (default $KILN_NODE_ID or host name + random)
+  --advertise-url URL  Where other nodes reach this one (default $KILN_ADVERTISE_URL)
   --no-example     Do not register the example app on the first start of an empty data dir
   -h, --help       Show this help
 
@@ -44,6 +48,9 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       host: { type: "string" },
       "data-dir": { type: "string" },
       store: { type: "string" },
+      cluster: { type: "string" },
+      "node-id": { type: "string" },
+      "advertise-url": { type: "string" },
       "no-example": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -61,10 +68,14 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   const hostname = values.host ?? Deno.env.get("KILN_HOST") ?? "127.0.0.1";
   const dataDir = resolve(values["data-dir"] ?? Deno.env.get("KILN_DATA_DIR") ?? ".kiln-data");
   const logger = new Logger({ service: "kiln" }, levelFromEnv(Deno.env.get("KILN_LOG_LEVEL")));
+  const clusterUrl = values.cluster ?? Deno.env.get("KILN_CLUSTER_URL");
+  const nodeId = values["node-id"] ?? Deno.env.get("KILN_NODE_ID");
+  const advertiseUrl = values["advertise-url"] ?? Deno.env.get("KILN_ADVERTISE_URL");
 
   const kiln = await createKiln({
     dataDir,
     storeUrl: values.store ?? Deno.env.get("KILN_STORE_URL"),
+    ...(clusterUrl ? { cluster: { url: clusterUrl, nodeId, advertiseUrl } } : {}),
     adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
     logger,
     firstStartApp: values["no-example"] ? undefined : supportDeskFiles,

@@ -17,7 +17,15 @@ import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts"
 import { RunEvents } from "./_events.ts";
 import { systemTimers, type Timers } from "./_timers.ts";
 import { type RunFilter, RunStore, type RunSummary } from "./run_store.ts";
-import type { ComponentInvoker, McpInvoker, WorkflowSource } from "./seams.ts";
+import { localLeases, saveWithRetry } from "./_checkpoint.ts";
+import type {
+  ComponentInvoker,
+  McpInvoker,
+  RunEventBus,
+  RunLease,
+  RunLeases,
+  WorkflowSource,
+} from "./seams.ts";
 import type { RunEvent, RunRecord } from "./types.ts";
 
 /** What the engine is built from. */
@@ -37,6 +45,10 @@ export interface WorkflowEngineOptions {
   maxActiveRuns?: number;
   /** Bounds on each run: steps per walk, trace entries kept. */
   limits?: Partial<RunLimits>;
+  /** Who may drive a run; default: this node drives every run (no cluster). */
+  leases?: RunLeases;
+  /** Where step events go; default: subscribers in this process. */
+  events?: RunEventBus;
 }
 
 /** How a run is started. */
@@ -57,7 +69,8 @@ export class WorkflowEngine {
   readonly #timers: Timers;
   readonly #log: Logger;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunRecord> }>();
-  readonly #events: RunEvents;
+  readonly #events: RunEventBus;
+  readonly #leases: RunLeases;
   readonly #starting = new Map<string, Promise<RunRecord>>();
   readonly #components: ComponentInvoker;
   #closed = false;
@@ -67,7 +80,8 @@ export class WorkflowEngine {
     this.#timers = opts.timers ?? systemTimers(opts.clock ?? systemClock);
     this.#runs = new RunStore(opts.store, opts.retentionSeconds ?? DEFAULT_RETENTION);
     this.#log = opts.logger.with({ component: "workflow" });
-    this.#events = new RunEvents(this.#log);
+    this.#events = opts.events ?? new RunEvents(this.#log);
+    this.#leases = opts.leases ?? localLeases;
     this.#components = opts.components ?? {
       invoke: (call) =>
         Promise.reject(
@@ -166,25 +180,38 @@ export class WorkflowEngine {
     return this.#events.subscribe(runId, listener);
   }
 
-  /** Resumes every run left in flight by an earlier process; answers how many. */
+  /** Resumes every run left in flight by an earlier process (and not leased); answers how many. */
   async resume(): Promise<number> {
     let resumed = 0;
     for (const { appId, runId } of await this.#runs.inFlight()) {
+      if (await this.adopt(appId, runId)) resumed++;
+    }
+    return resumed;
+  }
+
+  /**
+   * Takes over one in-flight run from its last checkpoint when nobody holds its lease (a
+   * restart, or a cluster node that died); true when this node now drives it.
+   */
+  async adopt(appId: string, runId: string): Promise<boolean> {
+    if (this.#closed || this.#active.has(runId)) return false;
+    const lease = await this.#leases.acquire(appId, runId);
+    if (!lease) return false;
+    try {
       const run = await this.#runs.get(appId, runId);
       if (!run || run.status !== "running") {
         await this.#runs.forget(appId, runId);
-        continue;
+        await lease.release(true);
+        return false;
       }
-      if (this.#active.has(runId)) continue;
-      try {
-        const workflow = await this.#o.source.workflow(appId, run.workflowId, run.revision);
-        this.#drive(run, workflow);
-        resumed++;
-      } catch (err) {
-        this.#log.warn("cannot resume run", { appId, runId, error: String(err) });
-      }
+      const workflow = await this.#o.source.workflow(appId, run.workflowId, run.revision);
+      this.#drive(run, workflow, lease);
+      return true;
+    } catch (err) {
+      this.#log.warn("cannot resume run", { appId, runId, error: String(err) });
+      await lease.release(false);
+      return false;
     }
-    return resumed;
   }
 
   /** Stops driving runs; they stay in flight in the store and resume on the next start. */
@@ -234,8 +261,15 @@ export class WorkflowEngine {
       outputs: {},
       trace: [],
     };
-    await this.#runs.index(run);
-    await this.#runs.save(run);
+    const lease = await this.#leases.acquire(appId, run.runId);
+    if (!lease) throw new KilnError("INTERNAL", `run ${quote(run.runId)} is leased already`);
+    try {
+      await this.#runs.index(run);
+      await this.#runs.save(run);
+    } catch (err) {
+      await lease.release(true);
+      throw err;
+    }
     if (opts.idempotencyKey) {
       await this.#runs.remember(
         appId,
@@ -245,7 +279,7 @@ export class WorkflowEngine {
       );
     }
     const snapshot = structuredClone(run);
-    this.#drive(run, workflow);
+    this.#drive(run, workflow, lease);
     return snapshot;
   }
 
@@ -260,8 +294,12 @@ export class WorkflowEngine {
     return run;
   }
 
-  #drive(run: RunRecord, workflow: Parameters<typeof driveRun>[1]): void {
+  #drive(run: RunRecord, workflow: Parameters<typeof driveRun>[1], lease: RunLease): void {
     const controller = new AbortController();
+    // Losing the lease stops this node at once; the run stays in flight for the next owner.
+    const onLost = () => controller.abort(SHUTDOWN);
+    if (lease.lost.aborted) onLost();
+    else lease.lost.addEventListener("abort", onLost, { once: true });
     const deps: FrameDeps = {
       timers: this.#timers,
       components: { invoke: (call) => this.#components.invoke(call) },
@@ -270,9 +308,16 @@ export class WorkflowEngine {
       limits: { ...DEFAULT_RUN_LIMITS, ...this.#o.limits },
       emit: (event) => this.#events.emit(event),
     };
-    const done = driveRun(run, workflow, deps, this.#runs, controller.signal)
+    let ended = false;
+    const saver = {
+      save: async (r: RunRecord) => {
+        await saveWithRetry(this.#runs, r, this.#timers, controller.signal, this.#log);
+        if (r.status !== "running") ended = true;
+      },
+    };
+    const done = driveRun(run, workflow, deps, saver, controller.signal)
       .then((end) => {
-        if (end.status !== "running") {
+        if (ended) {
           this.#log.info("workflow run", {
             appId: end.appId,
             workflowId: end.workflowId,
@@ -289,7 +334,11 @@ export class WorkflowEngine {
         this.#log.error("workflow run crashed", { runId: run.runId, error: String(err) });
         return run;
       })
-      .finally(() => this.#active.delete(run.runId));
+      .finally(async () => {
+        lease.lost.removeEventListener("abort", onLost);
+        this.#active.delete(run.runId);
+        await lease.release(ended);
+      });
     this.#active.set(run.runId, { controller, done });
   }
 }
