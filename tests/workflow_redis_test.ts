@@ -69,3 +69,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "one idempotency key started at once on two nodes sharing Redis starts one run",
+  ignore,
+  async fn() {
+    const prefix = `kiln-test-${crypto.randomUUID()}`;
+    const storeA = await RedisStore.connect(URL, { prefix });
+    const storeB = await RedisStore.connect(URL, { prefix });
+    const a = testEngine({ slow: WORKFLOW }, {}, {}, { store: storeA });
+    const b = testEngine({ slow: WORKFLOW }, {}, {}, { store: storeB, clock: a.clock });
+    try {
+      const starts = await Promise.all(
+        Array.from(
+          { length: 6 },
+          (_, i) =>
+            (i % 2 ? b : a).engine.start("app", "slow", { x: 1 }, { idempotencyKey: "order-7" }),
+        ),
+      );
+      assert.equal(new Set(starts.map((r) => r.runId)).size, 1, "every start answers the same run");
+      assert.equal((await a.engine.list("app")).length, 1);
+      await assert.rejects(
+        b.engine.start("app", "slow", { x: 2 }, { idempotencyKey: "order-7" }),
+        (err: Error & { code?: string }) => err.code === "CONFLICT",
+      );
+    } finally {
+      await a.engine.close();
+      await b.engine.close();
+      await storeA.close();
+      await storeB.close();
+      const client = createClient({ url: URL });
+      await client.connect();
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
+        if (keys.length > 0) await client.unlink(keys);
+      }
+      await client.close();
+    }
+  },
+});

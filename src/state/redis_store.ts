@@ -67,7 +67,22 @@ end
 return live
 `;
 
-const SCRIPTS = { increment: INCREMENT, deleteLive: DELETE_LIVE };
+/** KEYS[1]; ARGV: wrapped value, now, ttl ms ("" = none). Returns the live raw value, or false. */
+const SET_IF_ABSENT = `
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local e = tonumber(string.match(raw, '^{"e":([^,]*),'))
+  if e == nil or e > tonumber(ARGV[2]) then return raw end
+end
+if ARGV[3] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+end
+return false
+`;
+
+const SCRIPTS = { increment: INCREMENT, deleteLive: DELETE_LIVE, setIfAbsent: SET_IF_ABSENT };
 type ScriptName = keyof typeof SCRIPTS;
 
 /**
@@ -160,6 +175,30 @@ export class RedisStore implements StoreDriver {
         wrapped,
         ttl === undefined ? undefined : { expiration: { type: "PX", value: ttl } },
       );
+    });
+  }
+
+  setIfAbsent(
+    scope: string,
+    key: string,
+    value: JsonValue,
+    ttlSeconds?: number,
+  ): Promise<StoreEntry> {
+    return this.#guard(async () => {
+      const ttl = ttlSeconds === undefined ? undefined : ttlMillis(ttlSeconds);
+      const text = JSON.stringify(value);
+      if (text === undefined) {
+        throw new KilnError("VALIDATION_ERROR", `the value of ${quote(key)} is not JSON`);
+      }
+      const now = this.#clock.now();
+      const e = ttl === undefined ? null : now + ttl;
+      const raw = await this.#script("setIfAbsent", [this.#key(scope, key)], [
+        `{"e":${JSON.stringify(e)},"v":${text}}`,
+        String(now),
+        ttl === undefined ? "" : String(ttl),
+      ]);
+      if (typeof raw !== "string") return { found: false };
+      return { found: true, value: (JSON.parse(raw) as Wrapped).v };
     });
   }
 

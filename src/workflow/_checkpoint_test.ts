@@ -26,6 +26,7 @@ function flaky(): { store: StoreDriver; down: { on: boolean }; failed: { n: numb
       }
       return inner.set(scope, key, value, ttl);
     },
+    setIfAbsent: (scope, key, value, ttl) => inner.setIfAbsent(scope, key, value, ttl),
     delete: (scope, key) => inner.delete(scope, key),
     increment: (scope, key, by, ttl) => inner.increment(scope, key, by, ttl),
     list: (scope, prefix) => inner.list(scope, prefix),

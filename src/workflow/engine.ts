@@ -111,14 +111,7 @@ export class WorkflowEngine {
     const slot = `${appId}\n${key}`;
     const pending = this.#starting.get(slot);
     if (pending) return await this.#same(await pending, workflowId, input, key);
-    const started = (async () => {
-      const seen = await this.#runs.idempotent(appId, key);
-      if (seen) {
-        const run = await this.#runs.get(appId, seen.runId);
-        if (run) return run;
-      }
-      return await this.#create(appId, workflowId, input, opts);
-    })();
+    const started = this.#create(appId, workflowId, input, opts);
     this.#starting.set(slot, started);
     try {
       return await this.#same(await started, workflowId, input, key);
@@ -235,52 +228,70 @@ export class WorkflowEngine {
     input: JsonValue,
     opts: StartOptions,
   ): Promise<RunRecord> {
-    if (this.#closed) throw new KilnError("UNAVAILABLE", "the workflow engine is shutting down");
-    if (this.#active.size >= (this.#o.maxActiveRuns ?? 1000)) {
-      throw new KilnError("OVERLOADED", `${this.#active.size} workflow runs are in flight`);
+    const runId = crypto.randomUUID();
+    const key = opts.idempotencyKey;
+    if (key !== undefined) {
+      const seen = await this.#runs.claim(appId, key, runId, fingerprint(workflowId, input));
+      if (seen) return await this.#claimedRun(appId, seen.runId, key);
     }
-    const app = this.#o.source.app(appId);
-    const workflow = await this.#o.source.workflow(appId, workflowId, app.revision);
-    const now = this.#timers.now();
-    const run: RunRecord = {
-      runId: crypto.randomUUID(),
-      appId,
-      workflowId,
-      revision: app.revision,
-      status: "running",
-      trigger: input,
-      context: {
-        appId,
-        configuration: app.configuration as JsonValue,
-        ...opts.context,
-      },
-      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
-      createdAt: now,
-      updatedAt: now,
-      next: workflow.startAt,
-      outputs: {},
-      trace: [],
-    };
-    const lease = await this.#leases.acquire(appId, run.runId);
-    if (!lease) throw new KilnError("INTERNAL", `run ${quote(run.runId)} is leased already`);
     try {
-      await this.#runs.index(run);
-      await this.#runs.save(run);
+      if (this.#closed) throw new KilnError("UNAVAILABLE", "the workflow engine is shutting down");
+      if (this.#active.size >= (this.#o.maxActiveRuns ?? 1000)) {
+        throw new KilnError("OVERLOADED", `${this.#active.size} workflow runs are in flight`);
+      }
+      const app = this.#o.source.app(appId);
+      const workflow = await this.#o.source.workflow(appId, workflowId, app.revision);
+      const now = this.#timers.now();
+      const run: RunRecord = {
+        runId,
+        appId,
+        workflowId,
+        revision: app.revision,
+        status: "running",
+        trigger: input,
+        context: {
+          appId,
+          configuration: app.configuration as JsonValue,
+          ...opts.context,
+        },
+        ...(key ? { idempotencyKey: key } : {}),
+        createdAt: now,
+        updatedAt: now,
+        next: workflow.startAt,
+        outputs: {},
+        trace: [],
+      };
+      const lease = await this.#leases.acquire(appId, run.runId);
+      if (!lease) throw new KilnError("INTERNAL", `run ${quote(run.runId)} is leased already`);
+      try {
+        await this.#runs.index(run);
+        await this.#runs.save(run);
+      } catch (err) {
+        await lease.release(true);
+        throw err;
+      }
+      const snapshot = structuredClone(run);
+      this.#drive(run, workflow, lease);
+      return snapshot;
     } catch (err) {
-      await lease.release(true);
+      // The key is free again: a retry of this request may start the run.
+      if (key !== undefined) await this.#runs.unclaim(appId, key).catch(() => {});
       throw err;
     }
-    if (opts.idempotencyKey) {
-      await this.#runs.remember(
-        appId,
-        opts.idempotencyKey,
-        run.runId,
-        fingerprint(workflowId, input),
-      );
+  }
+
+  /** The run another start (maybe on another node) claimed the key for, once it is saved. */
+  async #claimedRun(appId: string, runId: string, key: string): Promise<RunRecord> {
+    for (let i = 0; i < 40; i++) {
+      const run = await this.#runs.get(appId, runId);
+      if (run) return run;
+      await new Promise((r) => setTimeout(r, 50));
     }
-    const snapshot = structuredClone(run);
-    this.#drive(run, workflow, lease);
-    return snapshot;
+    throw new KilnError(
+      "UNAVAILABLE",
+      `idempotency key ${quote(key)} is taken by run ${quote(runId)}, which has not started`,
+      { runId },
+    );
   }
 
   #same(run: RunRecord, workflowId: string, input: JsonValue, key: string): RunRecord {
