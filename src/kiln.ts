@@ -184,6 +184,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // Opened first and closed last, so shutdown's own calls are still counted.
     const metrics = MetricCollector.open({
       ...opts.metrics,
+      ...(cluster ? { node: cluster.nodeId } : {}),
       path: join(opts.dataDir, "metrics.db"),
       clock,
       logger,
@@ -328,6 +329,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       random: opts.random,
       metrics,
     });
+    const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     const savedRules = await store.get(META, "optimization.globalRules");
     const oracle = new Oracle({
       registry,
@@ -339,9 +341,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       metrics,
       clock,
       logger,
+      ...(cluster && every > 0 ? { turn: cluster.oracleTurn(every) } : {}),
     });
     jitLoop.set({ service: jitService, oracle });
-    const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     if (every > 0) oracle.start(every);
     cleanups.unshift(async () => {
       oracle.stop();

@@ -8,6 +8,7 @@ import { closeRedis, connectRedis, unavailable } from "./_redis.ts";
 import { type LeaseTiming, RunLeaseManager } from "./leases.ts";
 import { RunSweeper } from "./run_sweeper.ts";
 import { SharedRevocations } from "./shared_revocations.ts";
+import { turnLease } from "./turn_lease.ts";
 import { type SharedEvent, SharedRunEvents } from "./shared_events.ts";
 
 /** The cluster's run coordination on one node. */
@@ -16,6 +17,11 @@ export interface ClusterRuns<E extends SharedEvent = SharedEvent> {
   leases: RunLeaseManager;
   events: SharedRunEvents<E>;
   revocations: SharedRevocations;
+  /**
+   * Whether this node runs the oracle's timed evaluation now (its lease outlives one interval,
+   * so the holder keeps it while it lives).
+   */
+  oracleTurn(everyMs: number): () => Promise<boolean>;
   /** Starts sweeping with the engine's take-over (`WorkflowEngine.adopt`). */
   sweep(adopt: (appId: string, runId: string) => Promise<boolean>): RunSweeper;
   /** Stops renewing and closes the connections (after the engine released its runs). */
@@ -70,6 +76,8 @@ export async function openClusterRuns<E extends SharedEvent>(opts: {
     leases,
     events,
     revocations,
+    oracleTurn: (everyMs) =>
+      turnLease({ client, nodeId, name: "oracle", ttlMs: everyMs * 2, prefix: opts.prefix }),
     sweep(adopt) {
       sweeper = new RunSweeper({
         orphans: () => leases.orphans(),
