@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { requireService } from "../../tests/_support/services.ts";
 import { silentLogger } from "../core/mod.ts";
 import { RunLeaseManager } from "./leases.ts";
 import type { RedisClient } from "./_redis.ts";
-import { delay, redisIgnore, withRedis } from "./_test_redis.ts";
+import { delay, probeRedis, REDIS_URL, withRedis } from "./_test_redis.ts";
 
-const ignore = await redisIgnore();
+const { ignore } = await requireService("redis", probeRedis, REDIS_URL);
 const FAST = { ttlMs: 600, renewEveryMs: 150, marginMs: 200 };
 
 function manager(client: RedisClient, nodeId: string, prefix: string) {

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import { requireService } from "../../tests/_support/services.ts";
 import { silentLogger } from "../core/mod.ts";
 import { SharedRevocations } from "./shared_revocations.ts";
 import { SharedRunEvents } from "./shared_events.ts";
-import { delay, redisIgnore, withRedis } from "./_test_redis.ts";
+import { delay, probeRedis, REDIS_URL, withRedis } from "./_test_redis.ts";
 import type { RedisClient } from "./_redis.ts";
 
-const ignore = await redisIgnore();
+const { ignore } = await requireService("redis", probeRedis, REDIS_URL);
 
 interface Ev {
   runId: string;

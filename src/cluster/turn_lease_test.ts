@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { requireService } from "../../tests/_support/services.ts";
 import { turnLease } from "./turn_lease.ts";
-import { delay, redisIgnore, withRedis } from "./_test_redis.ts";
+import { delay, probeRedis, REDIS_URL, withRedis } from "./_test_redis.ts";
 
-const ignore = await redisIgnore();
+const { ignore } = await requireService("redis", probeRedis, REDIS_URL);
 
 Deno.test({
   name: "turnLease() gives a duty to one node at a time, and to another once the holder stops",
