@@ -406,6 +406,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       adminSessions: new AdminSessions(store, { clock }),
       tools,
       sandboxes: () => sandbox.overview(),
+      ...(cluster ? { cluster: { nodeId: cluster.nodeId, peers: cluster.peers } } : {}),
     });
     // Runs a crashed or stopped process left in flight go on from their checkpoints; in a
     // cluster, the sweeper also takes over runs whose node died.

@@ -27,7 +27,7 @@ steps:
     transitions: [{ nextStep: settle }]
   settle:
     type: control
-    target: { subtype: wait, durationMs: 3000 }
+    target: { subtype: wait, durationMs: 6000 }
     transitions: [{ nextStep: receipt }]
   receipt:
     type: mcp
@@ -128,20 +128,21 @@ Deno.test({
           args: ["-r", join(a.dataDir, "apps", "pay.git"), join(node.dataDir, "apps", "pay.git")],
         }).output();
       }
-      await Promise.all(nodes.slice(1).map(async (n) => {
-        n.server = await startNode(redis, n.id, n.dataDir);
-      }));
+      await Promise.all(
+        nodes.slice(1).map(async (n) => {
+          n.server = await startNode(redis, n.id, n.dataDir);
+        }),
+      );
 
       // 30 runs: 14 through a, 8 each through b and c.
-      const runIds: string[] = [];
-      for (let i = 0; i < 30; i++) {
+      const runIds = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
         const node = nodes[i < 14 ? 0 : i < 22 ? 1 : 2];
         const start = await call(node, "POST", "/v1/apps/pay/workflows/billing/runs", {
           input: { i },
         });
         assert.equal(start.status, 202, JSON.stringify(start.json));
-        runIds.push(start.json.runId);
-      }
+        return start.json.runId as string;
+      }));
       // Every run charged and waiting: kill -9 the node holding the most leases.
       for (const runId of runIds) {
         const until = Date.now() + 15_000;
@@ -153,7 +154,9 @@ Deno.test({
         }
       }
       await client.connect();
-      const owners = await Promise.all(runIds.map((id) => client.get(`kiln:cluster:{run:${id}}:lease`)));
+      const owners = await Promise.all(
+        runIds.map((id) => client.get(`kiln:cluster:{run:${id}}:lease`)),
+      );
       const held = new Map<string, number>();
       for (const owner of owners) {
         assert.ok(owner, "every running run is leased");
@@ -194,6 +197,32 @@ Deno.test({
       console.log(`orphaned runs resumed ${Math.min(...resumedAfter)}-${slowest} ms after kill -9`);
       assert.ok(slowest < 10_000, `a run resumed ${slowest} ms after its node died`);
 
+      // Metrics stay per node; scope=cluster asks every node that is up. Membership records
+      // are written here only where no node wrote its own.
+      for (const node of survivors) {
+        const fresh = await client.hSetNX(
+          "kiln:cluster:nodes",
+          node.id,
+          JSON.stringify({ url: node.server.url }),
+        );
+        if (fresh) await client.set(`kiln:cluster:node:${node.id}:alive`, "1", { PX: 60_000 });
+      }
+      const q = "/v1/metrics/query?name=kiln.mcp.calls&appId=pay&groupBy=appId";
+      const wide = await call(survivors[0], "GET", `${q}&scope=cluster`);
+      assert.equal(wide.status, 200, JSON.stringify(wide.json));
+      assert.deepEqual(
+        wide.json.nodes.map((n: Json) => [n.nodeId, n.ok]).sort(),
+        survivors.map((n) => [n.id, true]).sort(),
+      );
+      const total = (series: Json[]) =>
+        series.reduce((sum, s) => sum + s.points.reduce((t: number, p: Json) => t + p.sum, 0), 0);
+      assert.deepEqual(
+        [...new Set(wide.json.series.map((s: Json) => s.node))].sort(),
+        survivors.map((n) => n.id).sort(),
+      );
+      const own = await call(survivors[0], "GET", q);
+      assert.ok(total(wide.json.series) > total(own.json.series), "other nodes' calls count too");
+
       // Redis stopped for 10 s with runs in flight on both survivors.
       const patient: string[] = [];
       for (let i = 0; i < 10; i++) {
@@ -210,10 +239,15 @@ Deno.test({
       while (Date.now() - outage < 10_000) {
         for (const node of survivors) {
           const t0 = Date.now();
-          const res = await call(node, "POST", "/v1/apps/pay/workflows/patient/runs", { input: {} });
+          const res = await call(node, "POST", "/v1/apps/pay/workflows/patient/runs", {
+            input: {},
+          });
           assert.equal(res.status, 503, JSON.stringify(res.json));
           assert.equal(res.json.error.code, "UNAVAILABLE");
-          assert.ok(Date.now() - t0 < 2_500, `a start during the outage took ${Date.now() - t0} ms`);
+          assert.ok(
+            Date.now() - t0 < 2_500,
+            `a start during the outage took ${Date.now() - t0} ms`,
+          );
           refused++;
         }
         await new Promise((r) => setTimeout(r, 500));
@@ -226,7 +260,9 @@ Deno.test({
         assert.equal(run.result.data.i, i);
       });
       console.log(
-        `Redis outage: ${refused} starts answered 503; runs all done ${Date.now() - back} ms after it returned`,
+        `Redis outage: ${refused} starts answered 503; runs all done ${
+          Date.now() - back
+        } ms after it returned`,
       );
     } finally {
       if (client.isOpen) await client.close().catch(() => client.destroy());

@@ -10,7 +10,7 @@ import { KilnError } from "../core/mod.ts";
 export type RedisClient = ReturnType<typeof createClient>;
 
 /** How long one cluster command may take before it counts as a failure. */
-export const COMMAND_TIMEOUT_MS = 1_000;
+export const COMMAND_TIMEOUT_MS = 3_000;
 
 /** Key names of one cluster: everything under `<prefix>:cluster:`. */
 export function clusterKey(prefix: string, ...parts: string[]): string {

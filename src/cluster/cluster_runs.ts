@@ -9,6 +9,7 @@ import { type LeaseTiming, RunLeaseManager } from "./leases.ts";
 import { RunSweeper } from "./run_sweeper.ts";
 import { SharedRevocations } from "./shared_revocations.ts";
 import { turnLease } from "./turn_lease.ts";
+import { listPeers, type Peer } from "./peers.ts";
 import { type SharedEvent, SharedRunEvents } from "./shared_events.ts";
 
 /** The cluster's run coordination on one node. */
@@ -22,6 +23,8 @@ export interface ClusterRuns<E extends SharedEvent = SharedEvent> {
    * so the holder keeps it while it lives).
    */
   oracleTurn(everyMs: number): () => Promise<boolean>;
+  /** The other nodes that are up (for cluster-wide answers). */
+  peers(): Promise<Peer[]>;
   /** Starts sweeping with the engine's take-over (`WorkflowEngine.adopt`). */
   sweep(adopt: (appId: string, runId: string) => Promise<boolean>): RunSweeper;
   /** Stops renewing and closes the connections (after the engine released its runs). */
@@ -78,6 +81,7 @@ export async function openClusterRuns<E extends SharedEvent>(opts: {
     revocations,
     oracleTurn: (everyMs) =>
       turnLease({ client, nodeId, name: "oracle", ttlMs: everyMs * 2, prefix: opts.prefix }),
+    peers: () => listPeers(client, opts.prefix),
     sweep(adopt) {
       sweeper = new RunSweeper({
         orphans: () => leases.orphans(),

@@ -77,7 +77,7 @@ Deno.test({
       try {
         const t0 = Date.now();
         assert.equal(await sweeper.sweep(), 0);
-        assert.ok(Date.now() - t0 < 1_500);
+        assert.ok(Date.now() - t0 < 3_500);
       } finally {
         await sweeper.stop();
         leases.close();

@@ -39,6 +39,15 @@ export interface HttpDeps {
   tools?: ToolCatalog;
   /** Tiers and container pools for `GET /v1/sandboxes`. */
   sandboxes?: () => SandboxOverview;
+  /** Cluster mode: this node's id and the other nodes that are up, for cluster-wide answers. */
+  cluster?: ClusterView;
+}
+
+/** The nodes of a cluster as the HTTP layer needs them. */
+export interface ClusterView {
+  nodeId: string;
+  /** The other nodes that are up, with the URL they advertise. */
+  peers(): Promise<{ nodeId: string; url: string }[]>;
 }
 
 /** Hono context variables set by Kiln's middleware. */
