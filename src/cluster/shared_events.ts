@@ -64,6 +64,29 @@ export class SharedRunEvents<E extends SharedEvent = SharedEvent> {
     };
   }
 
+  /** Asks every node to cancel run `runId`; the one driving it does. */
+  async requestCancel(runId: string): Promise<void> {
+    await this.#pub.publish(this.#cancels(), JSON.stringify({ node: this.#nodeId, runId }));
+  }
+
+  /** Follows cancel requests of other nodes. */
+  onCancelRequest(handler: (runId: string) => void): void {
+    this.#sub.subscribe(this.#cancels(), (raw) => {
+      try {
+        const { runId } = JSON.parse(raw) as { runId?: unknown };
+        if (typeof runId === "string") handler(runId);
+      } catch {
+        this.#log.warn("a cancel request on the channel is not JSON");
+      }
+    }).catch((err) =>
+      this.#log.warn("subscribing to cancel requests failed", { error: String(err) })
+    );
+  }
+
+  #cancels(): string {
+    return clusterKey(this.#prefix, "runs", "cancels");
+  }
+
   #remote(raw: string): void {
     try {
       const { node, event } = JSON.parse(raw) as { node: string; event: E };

@@ -82,6 +82,7 @@ export class WorkflowEngine {
     this.#log = opts.logger.with({ component: "workflow" });
     this.#events = opts.events ?? new RunEvents(this.#log);
     this.#leases = opts.leases ?? localLeases;
+    this.#events.onCancelRequest?.((runId) => this.#cancelLocal(runId));
     this.#components = opts.components ?? {
       invoke: (call) =>
         Promise.reject(
@@ -155,11 +156,43 @@ export class WorkflowEngine {
   async cancel(appId: string, runId: string): Promise<RunRecord> {
     const run = await this.get(appId, runId);
     if (run.status !== "running") return run;
-    const active = this.#active.get(runId);
-    if (active) {
-      active.controller.abort(new KilnError("CANCELLED", `run ${quote(runId)} was cancelled`));
-      return await active.done;
+    const active = this.#cancelLocal(runId);
+    if (active) return await active;
+    // Another node may drive it: holding its lease, this node may end it; else ask the owner.
+    const lease = await this.#leases.acquire(appId, runId);
+    if (!lease) return await this.#cancelRemote(appId, runId);
+    try {
+      return await this.#cancelStored(appId, runId);
+    } finally {
+      await lease.release(true);
     }
+  }
+
+  #cancelLocal(runId: string): Promise<RunRecord> | null {
+    const active = this.#active.get(runId);
+    if (!active) return null;
+    active.controller.abort(new KilnError("CANCELLED", `run ${quote(runId)} was cancelled`));
+    return active.done;
+  }
+
+  async #cancelRemote(appId: string, runId: string): Promise<RunRecord> {
+    if (!this.#events.requestCancel) return await this.get(appId, runId);
+    await this.#events.requestCancel(runId);
+    for (let i = 0; i < 50; i++) {
+      const run = await this.get(appId, runId);
+      if (run.status !== "running") return run;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new KilnError(
+      "UNAVAILABLE",
+      `run ${quote(runId)} is driven by another node, which did not confirm the cancel`,
+      { runId },
+    );
+  }
+
+  async #cancelStored(appId: string, runId: string): Promise<RunRecord> {
+    const run = await this.get(appId, runId);
+    if (run.status !== "running") return run;
     run.status = "cancelled";
     run.error = { code: "CANCELLED", message: "the run was cancelled" };
     run.endedAt = run.updatedAt = this.#timers.now();

@@ -80,4 +80,8 @@ export interface RunLeases {
 export interface RunEventBus {
   emit(event: RunEvent): void;
   subscribe(runId: string, listener: (event: RunEvent) => void): () => void;
+  /** Asks whichever node drives run `runId` to cancel it (a cluster; absent on one node). */
+  requestCancel?(runId: string): Promise<void>;
+  /** Calls `handler` with each run another node asked to cancel. */
+  onCancelRequest?(handler: (runId: string) => void): void;
 }
