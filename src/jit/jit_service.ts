@@ -19,6 +19,7 @@ import {
 } from "./jit_records.ts";
 import { SampleStore } from "./sample_store.ts";
 import { JitHooks, type JitMetrics } from "./jit_hooks.ts";
+import { JitTally } from "./jit_tally.ts";
 import type { StoreDriver } from "../state/mod.ts";
 
 /** What the JIT service is built from. */
@@ -79,6 +80,7 @@ export class JitService {
       registry: opts.registry,
       prompts: opts.prompts,
       samples: this.samples,
+      tally: new JitTally(opts.store),
       metrics: opts.metrics,
       random: this.#random,
       logger: this.#log,
@@ -190,7 +192,7 @@ export class JitService {
       });
       if (report.decision === "activate") {
         record.activeVersion = report.version;
-        this.hooks.resetShadow(appId, componentId);
+        await this.hooks.resetShadow(appId, componentId);
       }
       await this.records.saveComponent(appId, record);
       await this.records.audit({
@@ -287,7 +289,7 @@ export class JitService {
       ? await this.records.generation(appId, record.lastGenerationId)
       : undefined;
     const task = generatedTask(c);
-    const shadow = this.hooks.shadow(appId, c.componentId);
+    const shadow = await this.hooks.shadow(appId, c.componentId);
     const state: JitComponentStatus["state"] = this.#running.has(key)
       ? "generating"
       : task
@@ -304,7 +306,7 @@ export class JitService {
       versions: record.versions,
       samples: await this.samples.count(appId, c.componentId),
       ...(shadow ? { shadow } : {}),
-      fallbacks: this.hooks.fallbacks(appId, c.componentId),
+      fallbacks: await this.hooks.fallbacks(appId, c.componentId),
       ...(last ? { lastGeneration: last } : {}),
       ...(record.rolledBackAt && !task
         ? { rolledBackAt: record.rolledBackAt, rollbackReason: record.rollbackReason }
@@ -340,7 +342,7 @@ export class JitService {
     delete record.rolledBackAt;
     delete record.rollbackReason;
     await this.records.saveComponent(appId, record);
-    this.hooks.resetShadow(appId, componentId);
+    await this.hooks.resetShadow(appId, componentId);
     await this.records.audit({
       appId,
       componentId,
@@ -386,7 +388,7 @@ export class JitService {
       details: {
         version: task.jitVersion,
         commit: revision,
-        shadow: this.hooks.shadow(appId, componentId),
+        shadow: await this.hooks.shadow(appId, componentId),
       },
     });
     return await this.status(appId, componentId);

@@ -1,3 +1,11 @@
+/** A window as stored: its size, the last results, and the counts since it started. */
+export interface ShadowState {
+  window: number;
+  results: boolean[];
+  checks: number;
+  agreements: number;
+}
+
 /** Rolling agreement of generated code with the LLM over the last `window` shadow checks. */
 export class ShadowWindow {
   readonly #results: boolean[] = [];
@@ -5,6 +13,23 @@ export class ShadowWindow {
   #agreements = 0;
 
   constructor(readonly window: number) {}
+
+  static from(state: ShadowState): ShadowWindow {
+    const w = new ShadowWindow(state.window);
+    w.#results.push(...state.results.slice(-state.window));
+    w.#checks = state.checks;
+    w.#agreements = state.agreements;
+    return w;
+  }
+
+  state(): ShadowState {
+    return {
+      window: this.window,
+      results: [...this.#results],
+      checks: this.#checks,
+      agreements: this.#agreements,
+    };
+  }
 
   push(agreed: boolean): void {
     this.#results.push(agreed);
