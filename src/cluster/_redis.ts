@@ -12,6 +12,22 @@ export type RedisClient = ReturnType<typeof createClient>;
 /** How long one cluster command may take before it counts as a failure. */
 export const COMMAND_TIMEOUT_MS = 3_000;
 
+/**
+ * Rejects when `work` has not settled within the command deadline. node-redis's own timeout
+ * (set too) stops counting once a command is written, and a paused Redis never answers.
+ */
+export async function deadline<T>(work: Promise<T>, ms = COMMAND_TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Key names of one cluster: everything under `<prefix>:cluster:`. */
 export function clusterKey(prefix: string, ...parts: string[]): string {
   return [prefix, "cluster", ...parts].join(":");

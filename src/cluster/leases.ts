@@ -7,7 +7,7 @@
  * the ZSET `<p>:cluster:runs:inflight`, where the sweeper finds those whose lease is gone.
  */
 import type { Logger } from "../core/mod.ts";
-import { clusterKey, type RedisClient, unavailable } from "./_redis.ts";
+import { clusterKey, deadline, type RedisClient, unavailable } from "./_redis.ts";
 
 /** Lease timing; tests shorten it. */
 export interface LeaseTiming {
@@ -99,14 +99,16 @@ export class RunLeaseManager {
     const asked = Date.now();
     try {
       // The lease first: a tracked run without one is what the sweepers take over.
-      const ok = await this.#client.set(this.#lease(runId), this.nodeId, {
+      const ok = await deadline(this.#client.set(this.#lease(runId), this.nodeId, {
         expiration: { type: "PX", value: this.#timing.ttlMs },
         condition: "NX",
-      });
+      }));
       if (ok !== "OK") return null;
-      await this.#client.zAdd(this.#inflight(), { score: asked, value: member(appId, runId) }, {
-        condition: "NX",
-      }).catch(async (err) => {
+      await deadline(
+        this.#client.zAdd(this.#inflight(), { score: asked, value: member(appId, runId) }, {
+          condition: "NX",
+        }),
+      ).catch(async (err) => {
         await this.#client.eval(RELEASE, { keys: [this.#lease(runId)], arguments: [this.nodeId] })
           .catch(() => {});
         throw err;
@@ -126,9 +128,11 @@ export class RunLeaseManager {
   /** In-flight runs whose lease is gone (their node died or gave them up), oldest first. */
   async orphans(limit = 200): Promise<InFlightRun[]> {
     try {
-      const members = await this.#client.zRange(this.#inflight(), 0, limit - 1);
+      const members = await deadline(this.#client.zRange(this.#inflight(), 0, limit - 1));
       const runs = members.map(parseMember).filter((r): r is InFlightRun => r !== null);
-      const leased = await Promise.all(runs.map((r) => this.#client.exists(this.#lease(r.runId))));
+      const leased = await deadline(
+        Promise.all(runs.map((r) => this.#client.exists(this.#lease(r.runId)))),
+      );
       return runs.filter((r, i) => leased[i] === 0 && !this.#held.has(r.runId));
     } catch (err) {
       throw unavailable(err);
@@ -146,8 +150,10 @@ export class RunLeaseManager {
     this.#held.delete(runId);
     clearTimeout(held.deadline);
     try {
-      if (finished) await this.#client.zRem(this.#inflight(), member(held.appId, runId));
-      await this.#client.eval(RELEASE, { keys: [this.#lease(runId)], arguments: [this.nodeId] });
+      if (finished) await deadline(this.#client.zRem(this.#inflight(), member(held.appId, runId)));
+      await deadline(
+        this.#client.eval(RELEASE, { keys: [this.#lease(runId)], arguments: [this.nodeId] }),
+      );
     } catch (err) {
       // The lease expires on its own; a finished run left in the set is dropped by the sweeper.
       this.#log.warn("releasing a run lease failed", { runId, error: String(err) });
@@ -160,10 +166,10 @@ export class RunLeaseManager {
     const ids = [...this.#held.keys()];
     const asked = Date.now();
     try {
-      const answers = await this.#client.eval(RENEW, {
+      const answers = await deadline(this.#client.eval(RENEW, {
         keys: ids.map((id) => this.#lease(id)),
         arguments: [this.nodeId, String(this.#timing.ttlMs)],
-      }) as number[];
+      })) as number[];
       ids.forEach((id, i) => {
         const held = this.#held.get(id);
         if (!held) return;

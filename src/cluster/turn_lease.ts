@@ -3,7 +3,7 @@
  * `<p>:cluster:<name>:lease` does it; it keeps the lease by asking again within the TTL, and
  * another node takes over once a holder stops asking (it died, or lost Redis).
  */
-import { clusterKey, type RedisClient } from "./_redis.ts";
+import { clusterKey, deadline, type RedisClient } from "./_redis.ts";
 
 /** KEYS[1]: lease; ARGV: nodeId, ttl ms. 1 when this node holds it (kept or taken), else 0. */
 const TURN = `
@@ -28,10 +28,10 @@ export function turnLease(opts: {
   const key = clusterKey(opts.prefix ?? "kiln", opts.name, "lease");
   return async () => {
     try {
-      const held = await opts.client.eval(TURN, {
+      const held = await deadline(opts.client.eval(TURN, {
         keys: [key],
         arguments: [opts.nodeId, String(opts.ttlMs)],
-      });
+      }));
       return held === 1;
     } catch {
       return false;

@@ -6,6 +6,13 @@ import { ttlMillis } from "./_ttl.ts";
 type Client = ReturnType<typeof createClient>;
 
 /**
+ * How long one operation may take before the store answers UNAVAILABLE: a paused or
+ * partitioned Redis keeps the connection open and never answers, and node-redis's own command
+ * timeout stops counting once a command is written.
+ */
+const COMMAND_TIMEOUT_MS = 5_000;
+
+/**
  * The Redis client library, loaded by the first `connect`: a node on the embedded store never
  * holds it (it is tens of MB resident). The specifier stays literal so `deno compile` embeds it.
  */
@@ -291,8 +298,15 @@ export class RedisStore implements StoreDriver {
   }
 
   async #guard<T>(work: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${COMMAND_TIMEOUT_MS} ms`)),
+        COMMAND_TIMEOUT_MS,
+      );
+    });
     try {
-      return await work();
+      return await Promise.race([work(), late]);
     } catch (err) {
       if (err instanceof KilnError) throw err;
       if (err instanceof SyntaxError) {
@@ -311,6 +325,8 @@ export class RedisStore implements StoreDriver {
       throw new KilnError("UNAVAILABLE", `Redis at ${this.#where} is unavailable: ${reason(err)}`, {
         url: this.#where,
       }, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

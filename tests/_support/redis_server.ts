@@ -12,6 +12,10 @@ export interface OwnRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port and data. */
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Stops it for good and removes its data. */
   close(): Promise<void>;
 }
@@ -79,6 +83,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     port,
     kill,
     start,
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     async close() {
       await kill();
       await Deno.remove(dir, { recursive: true });
