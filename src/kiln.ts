@@ -3,8 +3,9 @@ import { AdminSessions } from "./admin/mod.ts";
 import { ClusterNode } from "./cluster/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
+import { type ClusterRuns, openClusterRuns } from "./cluster/mod.ts";
 import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
-import { createHttpApp, gitHookHandler, listen } from "./http/mod.ts";
+import { type ClusterView, createHttpApp, gitHookHandler, listen } from "./http/mod.ts";
 import {
   type Cassette,
   type LlmConfig,
@@ -55,6 +56,7 @@ import {
   type ComponentInvoker,
   createWorkflowEngine,
   routerComponentInvoker,
+  type RunEvent,
   workflowDefinitionIssues,
   type WorkflowEngine,
   workflowHandler,
@@ -193,9 +195,20 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       ? await ClusterNode.join({ ...opts.cluster, clock, logger })
       : undefined;
     if (node) cleanups.unshift(() => node.close());
+    // Closed after the workflow engine, which releases its run leases through it.
+    let cluster: ClusterRuns<RunEvent> | undefined;
+    if (opts.cluster) {
+      cluster = await openClusterRuns<RunEvent>({
+        url: opts.cluster.url,
+        nodeId: node!.nodeId,
+        logger,
+      });
+      cleanups.unshift(() => cluster?.close());
+    }
     // Opened first and closed last, so shutdown's own calls are still counted.
     const metrics = MetricCollector.open({
       ...opts.metrics,
+      ...(cluster ? { node: cluster.nodeId } : {}),
       path: join(opts.dataDir, "metrics.db"),
       clock,
       logger,
@@ -279,7 +292,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cleanups.unshift(() => clearInterval(timer));
     }
 
-    const executionTokens = await ExecutionTokens.open(store, clock);
+    const executionTokens = await ExecutionTokens.open(store, clock, cluster?.revocations);
     // --- container tier: before the tools, which run core.linux in it ---
     const mcpRef = new Lazy<McpEndpoint>("the /mcp endpoint (container tier)");
     const startContainers = () =>
@@ -366,6 +379,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       clock,
       version: VERSION,
       ...opts.workflows,
+      ...(cluster ? { leases: cluster.leases, events: cluster.events } : {}),
     });
     const { tiers, warm } = opts.tiers ? { tiers: opts.tiers, warm: () => {} } : defaultTiers(
       logger,
@@ -390,6 +404,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       random: opts.random,
       metrics,
     });
+    const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     const savedRules = await store.get(META, "optimization.globalRules");
     const oracle = new Oracle({
       registry,
@@ -401,9 +416,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       metrics,
       clock,
       logger,
+      ...(cluster && every > 0 ? { turn: cluster.oracleTurn(every) } : {}),
     });
     jitLoop.set({ service: jitService, oracle });
-    const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     if (every > 0) oracle.start(every);
     cleanups.unshift(async () => {
       oracle.stop();
@@ -466,7 +481,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       adminSessions: new AdminSessions(store, { clock }),
       tools,
       sandboxes: () => sandbox.overview(),
-      cluster: node,
+      cluster: node && cluster ? clusterView(node, cluster) : undefined,
     });
     if (node) {
       await node.run({
@@ -481,8 +496,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
         }),
       }, opts.publicUrl ?? "");
     }
-    // Runs a crashed or stopped process left in flight go on from their checkpoints.
-    const resume = () => workflows.resume();
+    // Runs a crashed or stopped process left in flight go on from their checkpoints; in a
+    // cluster, the sweeper also takes over runs whose node died.
+    const resume = async () => {
+      await workflows.resume();
+      if (!cluster) return;
+      const sweeper = cluster.sweep((appId, runId) => workflows.adopt(appId, runId));
+      cleanups.unshift(() => sweeper.stop());
+    };
     if (opts.warmSandboxes && !deferred) warm();
     let starting: Promise<void> | null = null;
     if (deferred) {
@@ -621,4 +642,14 @@ async function registerOnFirstStart(
     logger.info("registered the example app on first start", { appId: details.appId });
   }
   await store.set(META, "initialized", new Date().toISOString());
+}
+
+/** The HTTP layer's view of the cluster: membership from the node, peers from the run layer. */
+function clusterView(node: ClusterNode, runs: ClusterRuns<RunEvent>): ClusterView {
+  return {
+    nodeId: node.nodeId,
+    status: () => node.status(),
+    health: () => node.health(),
+    peers: () => runs.peers(),
+  };
 }

@@ -1,2 +1,6 @@
-/** Cluster mode: many Kiln nodes sharing apps, definitions and their changes through Redis. */
+/**
+ * Cluster mode: many Kiln nodes on one Redis sharing apps, definitions and their changes, with
+ * run leases, the run sweeper and shared events.
+ */
 export { ClusterNode } from "./cluster_node.ts";
+export { type ClusterRuns, openClusterRuns } from "./cluster_runs.ts";

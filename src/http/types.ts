@@ -39,7 +39,10 @@ export interface HttpDeps {
   tools?: ToolCatalog;
   /** Tiers and container pools for `GET /v1/sandboxes`. */
   sandboxes?: () => SandboxOverview;
-  /** Cluster mode: the nodes for `GET /v1/cluster`, and what `GET /healthz` answers. */
+  /**
+   * Cluster mode: the nodes for `GET /v1/cluster`, what `GET /healthz` answers, and the peers
+   * cluster-wide answers ask.
+   */
   cluster?: ClusterView;
 }
 
@@ -60,6 +63,10 @@ export interface ClusterView {
   }>;
   /** Whether this node can serve: a load balancer drains it otherwise. */
   health(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** This node's id. */
+  nodeId: string;
+  /** The other nodes that are up, with the URL they advertise. */
+  peers(): Promise<{ nodeId: string; url: string }[]>;
 }
 
 /** Hono context variables set by Kiln's middleware. */

@@ -105,10 +105,10 @@ Deno.test("generatedCode() serves generated code from its tier and shadows it wi
     assert.equal(r.tier, "wasm", "the code kind's tier decision reaches the headers");
     await t.kiln.jitService.idle();
     assert.equal(model.seen.length, 1, "the shadow check asked the LLM once");
-    const shadow = t.kiln.jitService.hooks.shadow(APP, COMPONENT);
+    const shadow = await t.kiln.jitService.hooks.shadow(APP, COMPONENT);
     assert.equal(shadow?.checks, 1);
     assert.equal(shadow?.agreements, 1);
-    assert.equal(t.kiln.jitService.hooks.fallbacks(APP, COMPONENT), 0);
+    assert.equal(await t.kiln.jitService.hooks.fallbacks(APP, COMPONENT), 0);
   });
 });
 
@@ -119,9 +119,13 @@ Deno.test("generatedCode() falls back to the LLM when generated code fails, clea
     assert.equal(JSON.parse(r.body), modelAnswer("415.555.0100"), "the LLM answered instead");
     assert.equal(r.tier, null, "the answer did not come from the code's tier");
     assert.equal(model.seen.length, 1);
-    assert.equal(t.kiln.jitService.hooks.fallbacks(APP, COMPONENT), 1);
     await t.kiln.jitService.idle();
-    assert.equal(t.kiln.jitService.hooks.shadow(APP, COMPONENT), undefined, "no shadow check");
+    assert.equal(await t.kiln.jitService.hooks.fallbacks(APP, COMPONENT), 1);
+    assert.equal(
+      await t.kiln.jitService.hooks.shadow(APP, COMPONENT),
+      undefined,
+      "no shadow check",
+    );
   });
 });
 
@@ -135,6 +139,6 @@ Deno.test("generatedCode() runs hand-written code as the code kind does, without
     assert.equal(res.headers.get("x-kiln-tier"), "wasm");
     await t.kiln.jitService.idle();
     assert.equal(model.seen.length, 0, "no shadow, no fallback");
-    assert.equal(t.kiln.jitService.hooks.shadow(APP, "hand-written"), undefined);
+    assert.equal(await t.kiln.jitService.hooks.shadow(APP, "hand-written"), undefined);
   });
 });

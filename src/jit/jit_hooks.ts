@@ -5,8 +5,9 @@ import type { Logger } from "../core/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import { payload } from "../../isolates/sdk.ts";
 import { sameOutput } from "./agreement.ts";
+import type { JitTally } from "./jit_tally.ts";
 import type { SampleStore } from "./sample_store.ts";
-import { type ShadowFigures, ShadowTest } from "./shadow.ts";
+import type { ShadowFigures } from "./shadow.ts";
 
 /** Where the service counts what served each call (the metric collector's `add`). */
 export interface JitMetrics {
@@ -18,6 +19,8 @@ export interface JitHooksDeps {
   registry: Registry;
   prompts: Pick<LlmRunner, "loadTemplate" | "loadSchema">;
   samples: SampleStore;
+  /** Fallback counts and shadow windows, shared by every node through the runtime store. */
+  tally: JitTally;
   metrics?: JitMetrics;
   random: () => number;
   logger: Logger;
@@ -37,36 +40,35 @@ const MAX_SHADOW_IN_FLIGHT = 4;
  * The JIT loop on the request path, as the jit handler kinds call it: samples llm answers, checks
  * generated answers against the output schema, counts fallbacks, and shadows a share of generated
  * answers with the LLM after the response — rolling the component back when rolling agreement
- * drops. Windows and counters are per process.
+ * drops. Windows and counters live in the runtime store (every node of a cluster shares them);
+ * only the bound on shadow checks in flight, and whether a version has proven itself (which picks
+ * the sampling rate on the request path without a store read), are per process.
  */
 export class JitHooks {
   readonly #o: JitHooksDeps;
-  readonly #shadows = new Map<string, ShadowTest>();
-  readonly #noise = new Map<string, number>();
   readonly #shadowInFlight = new Map<string, number>();
-  readonly #fallbacks = new Map<string, number>();
+  readonly #proven = new Set<string>();
 
   constructor(deps: JitHooksDeps) {
     this.#o = deps;
   }
 
   /** The shadow checks of a component since its version went live, if any ran. */
-  shadow(appId: string, componentId: string) {
-    return this.#shadows.get(`${appId}\0${componentId}`)?.snapshot();
+  async shadow(appId: string, componentId: string) {
+    return (await this.#o.tally.test(appId, componentId))?.snapshot();
   }
 
-  fallbacks(appId: string, componentId: string): number {
-    return this.#fallbacks.get(`${appId}\0${componentId}`) ?? 0;
+  fallbacks(appId: string, componentId: string): Promise<number> {
+    return this.#o.tally.fallbacks(appId, componentId);
   }
 
   /**
    * A new version goes on probation: its test starts afresh, against `llmNoise` — how often the
    * LLM disagreed with itself in the samples the gate judged the version on.
    */
-  resetShadow(appId: string, componentId: string, llmNoise = 0): void {
-    const key = `${appId}\0${componentId}`;
-    this.#shadows.delete(key);
-    this.#noise.set(key, llmNoise);
+  async resetShadow(appId: string, componentId: string, llmNoise = 0): Promise<void> {
+    this.#proven.delete(`${appId}\0${componentId}`);
+    await this.#o.tally.reset(appId, componentId, llmNoise);
   }
 
   /**
@@ -117,8 +119,11 @@ export class JitHooks {
 
   /** Generated code failed and the LLM answered instead. */
   fellBack(appId: string, componentId: string, reason: string): void {
-    const key = `${appId}\0${componentId}`;
-    this.#fallbacks.set(key, (this.#fallbacks.get(key) ?? 0) + 1);
+    this.#o.track(
+      this.#o.tally.fellBack(appId, componentId).catch((err) =>
+        this.#o.logger.warn("counting a fallback failed", { appId, error: String(err) })
+      ),
+    );
     this.#o.metrics?.add("kiln.jit.served", 1, { appId, componentId, servedBy: "llm_fallback" });
     this.#o.logger.info("generated code fell back to the LLM", { appId, componentId, reason });
   }
@@ -144,20 +149,14 @@ export class JitHooks {
     const config = snapshot.optimization;
     const key = `${appId}\0${component.componentId}`;
     const inFlight = this.#shadowInFlight.get(key) ?? 0;
-    const rate = this.#shadows.get(key)?.proven
-      ? config.activeShadowSampleRate
-      : config.shadowSampleRate;
+    const rate = this.#proven.has(key) ? config.activeShadowSampleRate : config.shadowSampleRate;
     if (inFlight >= MAX_SHADOW_IN_FLIGHT || this.#o.random() >= rate) return;
     this.#shadowInFlight.set(key, inFlight + 1);
     const check = askLlm().then(async (llm) => {
       if (llm.resultType !== "generic") return;
       const agreed = sameOutput(llm.data, result.data);
-      let test = this.#shadows.get(key);
-      if (!test) {
-        test = new ShadowTest(this.#noise.get(key) ?? 0);
-        this.#shadows.set(key, test);
-      }
-      const outcome = test.push(agreed);
+      const { test, outcome } = await this.#o.tally.push(appId, component.componentId, agreed);
+      if (test.proven) this.#proven.add(key);
       this.#o.metrics?.add("kiln.jit.shadow.checks", 1, {
         appId,
         componentId: component.componentId,
@@ -166,7 +165,8 @@ export class JitHooks {
       if (outcome !== "rollback") return;
       // The figures are taken before the test goes, so the audit shows what decided.
       const figures = test.snapshot();
-      this.#shadows.delete(key);
+      this.#proven.delete(key);
+      await this.#o.tally.drop(appId, component.componentId);
       const reason = `shadow test: ${figures.testDisagreements} of ${figures.testChecks} ` +
         `shadowed answers disagree with the LLM ` +
         `(sequential test against ${pct(figures.p0)} disagreement, rollback at ` +

@@ -20,6 +20,7 @@ import {
 import { SampleStore } from "./sample_store.ts";
 import type { ShadowFigures } from "./shadow.ts";
 import { JitHooks, type JitMetrics } from "./jit_hooks.ts";
+import { JitTally } from "./jit_tally.ts";
 import type { StoreDriver } from "../state/mod.ts";
 
 /** What the JIT service is built from. */
@@ -86,6 +87,7 @@ export class JitService {
       registry: opts.registry,
       prompts: opts.prompts,
       samples: this.samples,
+      tally: new JitTally(opts.store),
       metrics: opts.metrics,
       random: this.#random,
       logger: this.#log,
@@ -202,7 +204,7 @@ export class JitService {
       });
       if (report.decision === "activate") {
         record.activeVersion = report.version;
-        this.hooks.resetShadow(appId, componentId, report.evidence.llm.noise);
+        await this.hooks.resetShadow(appId, componentId, report.evidence.llm.noise);
       }
       await this.records.saveComponent(appId, record);
       await this.records.audit({
@@ -303,7 +305,7 @@ export class JitService {
       ? await this.records.generation(appId, record.lastGenerationId)
       : undefined;
     const task = generatedTask(c);
-    const shadow = this.hooks.shadow(appId, c.componentId);
+    const shadow = await this.hooks.shadow(appId, c.componentId);
     const state: JitComponentStatus["state"] = this.#running.has(key)
       ? "generating"
       : task
@@ -320,7 +322,7 @@ export class JitService {
       versions: record.versions,
       samples: await this.samples.count(appId, c.componentId),
       ...(shadow ? { shadow } : {}),
-      fallbacks: this.hooks.fallbacks(appId, c.componentId),
+      fallbacks: await this.hooks.fallbacks(appId, c.componentId),
       ...(last ? { lastGeneration: last } : {}),
       ...(record.rolledBackAt && !task
         ? { rolledBackAt: record.rolledBackAt, rollbackReason: record.rollbackReason }
@@ -356,7 +358,7 @@ export class JitService {
     delete record.rolledBackAt;
     delete record.rollbackReason;
     await this.records.saveComponent(appId, record);
-    this.hooks.resetShadow(appId, componentId, v.llmNoise ?? 0);
+    await this.hooks.resetShadow(appId, componentId, v.llmNoise ?? 0);
     await this.records.audit({
       appId,
       componentId,
@@ -402,8 +404,8 @@ export class JitService {
     record.rolledBackAt = new Date(this.#clock.now()).toISOString();
     record.rollbackReason = reason;
     await this.records.saveComponent(appId, record);
-    const figures = shadow ?? this.hooks.shadow(appId, componentId);
-    this.hooks.resetShadow(appId, componentId);
+    const figures = shadow ?? await this.hooks.shadow(appId, componentId);
+    await this.hooks.resetShadow(appId, componentId);
     await this.records.audit({
       appId,
       componentId,

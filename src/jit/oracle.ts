@@ -44,6 +44,11 @@ export interface OracleOptions {
   saveGlobalRules?: (rules: GlobalOptimizationRule[]) => Promise<void>;
   clock?: Clock;
   logger: Logger;
+  /**
+   * Whether this node runs the timed evaluation now; in a cluster one node at a time holds the
+   * oracle's lease. Absent: always.
+   */
+  turn?: () => Promise<boolean>;
 }
 
 /**
@@ -80,7 +85,10 @@ export class Oracle {
   start(intervalMs = 60_000): void {
     this.stop();
     this.#timer = setInterval(() => {
-      this.evaluate().catch((err) => this.#log.warn("evaluation failed", { error: String(err) }));
+      (async () => {
+        if (this.#o.turn && !(await this.#o.turn())) return;
+        await this.evaluate();
+      })().catch((err) => this.#log.warn("evaluation failed", { error: String(err) }));
     }, intervalMs);
     Deno.unrefTimer(this.#timer as unknown as number);
   }

@@ -34,6 +34,17 @@ export interface ShadowFigures {
   proven: boolean;
 }
 
+/** A test as the runtime store keeps it, so every node of a cluster pushes into one test. */
+export interface ShadowState {
+  p0: number;
+  llr: number;
+  checks: number;
+  agreements: number;
+  testChecks: number;
+  testAgreements: number;
+  proven: boolean;
+}
+
 /** One live version's shadow test. */
 export class ShadowTest {
   readonly p0: number;
@@ -95,5 +106,28 @@ export class ShadowTest {
       p1: this.p1,
       proven: this.#proven,
     };
+  }
+
+  state(): ShadowState {
+    return {
+      p0: this.p0,
+      llr: this.#llr,
+      checks: this.#checks,
+      agreements: this.#agreements,
+      testChecks: this.#testChecks,
+      testAgreements: this.#testAgreements,
+      proven: this.#proven,
+    };
+  }
+
+  static from(state: ShadowState): ShadowTest {
+    const test = new ShadowTest(state.p0);
+    test.#llr = state.llr;
+    test.#checks = state.checks;
+    test.#agreements = state.agreements;
+    test.#testChecks = state.testChecks;
+    test.#testAgreements = state.testAgreements;
+    test.#proven = state.proven;
+    return test;
   }
 }

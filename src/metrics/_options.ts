@@ -23,6 +23,8 @@ export interface MetricCollectorOptions {
   logger?: Logger;
   /** The flush timer; default the global one, unref'd so it never keeps the process alive. */
   timers?: FlushTimers;
+  /** A cluster node's id: the `node` label of the Prometheus exposition. */
+  node?: string;
 }
 
 /** What the flush timer needs; `@sinonjs/fake-timers` clocks fit. */

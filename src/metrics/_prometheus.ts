@@ -20,8 +20,8 @@ function escapeHelp(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
-function labelText(labels: MetricLabels, extra?: string): string {
-  const parts: string[] = [];
+function labelsOf(labels: MetricLabels, extra?: string, node?: string): string {
+  const parts: string[] = node === undefined ? [] : [`node="${escapeLabelValue(node)}"`];
   for (const k of LABEL_KEYS) {
     const v = labels[k];
     if (v !== undefined) parts.push(`${k}="${escapeLabelValue(v)}"`);
@@ -40,12 +40,16 @@ function num(n: number): string {
 /**
  * Renders the all-time aggregates of every series in the text exposition format 0.0.4: one
  * HELP and TYPE line per name, sums as `<name>_total` counters, gauges by their last value,
- * histograms as cumulative `_bucket{le}` lines plus `_sum` and `_count`.
+ * histograms as cumulative `_bucket{le}` lines plus `_sum` and `_count`. In a cluster every
+ * sample carries the node's id as `node`, so series of different nodes never merge.
  */
 export function renderPrometheus(
   series: Iterable<Series>,
   describe: (name: string) => string,
+  /** A cluster node's id, set as the `node` label of every sample. */
+  node?: string,
 ): string {
+  const labelText = (labels: MetricLabels, extra?: string) => labelsOf(labels, extra, node);
   const byName = new Map<string, Series[]>();
   for (const s of series) {
     if (s.total.count === 0) continue;

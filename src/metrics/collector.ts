@@ -46,6 +46,7 @@ export class MetricCollector implements MetricSink {
   readonly #log: Logger;
   readonly #keep: Required<MetricRetention>;
   readonly #timers: FlushTimers;
+  readonly #node: string | undefined;
   #timer: unknown;
   #lastMaintenance = -Infinity;
   #closed = false;
@@ -57,6 +58,7 @@ export class MetricCollector implements MetricSink {
     this.#keep = retentionOf(opts.retention);
     this.#table = new SeriesTable(this.#keep.maxSeries, store.names());
     this.#timers = opts.timers ?? systemTimers;
+    this.#node = opts.node;
     const every = opts.flushIntervalMs ?? 10_000;
     if (every > 0) this.#timer = this.#timers.setInterval(() => this.#flushQuietly(), every);
   }
@@ -126,6 +128,7 @@ export class MetricCollector implements MetricSink {
     return renderPrometheus(
       this.#table.series(),
       (name) => fixedMetric(name)?.description ?? APP_DESCRIPTION,
+      this.#node,
     );
   }
 

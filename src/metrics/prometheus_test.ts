@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { escapeLabelValue, promName } from "./_prometheus.ts";
+import { MetricCollector } from "./collector.ts";
 import { MIN, testCollector } from "./_test_support.ts";
 
 Deno.test("prometheus renders cumulative counters, gauges and histograms with HELP and TYPE", () => {
@@ -48,4 +49,22 @@ Deno.test("prometheus escapes label values and turns app metric names into valid
 Deno.test("prometheus is empty before anything is recorded", () => {
   using t = testCollector();
   assert.equal(t.m.prometheus(), "");
+});
+
+Deno.test("prometheus labels every sample of a cluster node with its node id", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "kiln-metrics-" });
+  const m = MetricCollector.open({ path: `${dir}/m.db`, flushIntervalMs: 0, node: "node-2" });
+  try {
+    m.add("kiln.invocations", 1, { appId: "a", outcome: "ok" });
+    m.observe("kiln.mcp.call.duration_ms", 3, { tool: "t" });
+    const lines = m.prometheus().trimEnd().split("\n").filter((l) => !l.startsWith("#"));
+    assert.ok(lines.includes('kiln_invocations_total{node="node-2",appId="a",outcome="ok"} 1'));
+    assert.ok(
+      lines.includes('kiln_mcp_call_duration_ms_bucket{node="node-2",tool="t",le="+Inf"} 1'),
+    );
+    assert.ok(lines.every((l) => l.includes('node="node-2"')));
+  } finally {
+    m.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

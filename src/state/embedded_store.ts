@@ -98,6 +98,29 @@ export class EmbeddedStore implements StoreDriver {
     });
   }
 
+  setIfAbsent(
+    scope: string,
+    key: string,
+    value: JsonValue,
+    ttlSeconds?: number,
+  ): Promise<StoreEntry> {
+    return attempt(() => {
+      const expiresAt = ttlSeconds === undefined ? null : this.#clock.now() + ttlMillis(ttlSeconds);
+      const text = JSON.stringify(value);
+      if (text === undefined) {
+        throw new KilnError("VALIDATION_ERROR", `the value of ${quote(key)} is not JSON`);
+      }
+      return this.#transaction(() => {
+        const row = this.#q.get.get(scope, key) as Row | undefined;
+        if (row && (row.expires_at === null || row.expires_at > this.#clock.now())) {
+          return { found: true, value: JSON.parse(row.value) };
+        }
+        this.#q.put.run(scope, key, text, expiresAt);
+        return { found: false };
+      });
+    });
+  }
+
   delete(scope: string, key: string): Promise<boolean> {
     return attempt(() => {
       const row = this.#q.delete.get(scope, key) as { expires_at: number | null } | undefined;

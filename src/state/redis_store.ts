@@ -6,6 +6,13 @@ import { ttlMillis } from "./_ttl.ts";
 type Client = ReturnType<typeof createClient>;
 
 /**
+ * How long one operation may take before the store answers UNAVAILABLE: a paused or
+ * partitioned Redis keeps the connection open and never answers, and node-redis's own command
+ * timeout stops counting once a command is written.
+ */
+const COMMAND_TIMEOUT_MS = 5_000;
+
+/**
  * The Redis client library, loaded by the first `connect`: a node on the embedded store never
  * holds it (it is tens of MB resident). The specifier stays literal so `deno compile` embeds it.
  */
@@ -67,7 +74,22 @@ end
 return live
 `;
 
-const SCRIPTS = { increment: INCREMENT, deleteLive: DELETE_LIVE };
+/** KEYS[1]; ARGV: wrapped value, now, ttl ms ("" = none). Returns the live raw value, or false. */
+const SET_IF_ABSENT = `
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local e = tonumber(string.match(raw, '^{"e":([^,]*),'))
+  if e == nil or e > tonumber(ARGV[2]) then return raw end
+end
+if ARGV[3] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+end
+return false
+`;
+
+const SCRIPTS = { increment: INCREMENT, deleteLive: DELETE_LIVE, setIfAbsent: SET_IF_ABSENT };
 type ScriptName = keyof typeof SCRIPTS;
 
 /**
@@ -163,6 +185,30 @@ export class RedisStore implements StoreDriver {
     });
   }
 
+  setIfAbsent(
+    scope: string,
+    key: string,
+    value: JsonValue,
+    ttlSeconds?: number,
+  ): Promise<StoreEntry> {
+    return this.#guard(async () => {
+      const ttl = ttlSeconds === undefined ? undefined : ttlMillis(ttlSeconds);
+      const text = JSON.stringify(value);
+      if (text === undefined) {
+        throw new KilnError("VALIDATION_ERROR", `the value of ${quote(key)} is not JSON`);
+      }
+      const now = this.#clock.now();
+      const e = ttl === undefined ? null : now + ttl;
+      const raw = await this.#script("setIfAbsent", [this.#key(scope, key)], [
+        `{"e":${JSON.stringify(e)},"v":${text}}`,
+        String(now),
+        ttl === undefined ? "" : String(ttl),
+      ]);
+      if (typeof raw !== "string") return { found: false };
+      return { found: true, value: (JSON.parse(raw) as Wrapped).v };
+    });
+  }
+
   delete(scope: string, key: string): Promise<boolean> {
     return this.#guard(async () => {
       const live = await this.#script("deleteLive", [this.#key(scope, key)], [this.#now()]);
@@ -252,8 +298,15 @@ export class RedisStore implements StoreDriver {
   }
 
   async #guard<T>(work: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${COMMAND_TIMEOUT_MS} ms`)),
+        COMMAND_TIMEOUT_MS,
+      );
+    });
     try {
-      return await work();
+      return await Promise.race([work(), late]);
     } catch (err) {
       if (err instanceof KilnError) throw err;
       if (err instanceof SyntaxError) {
@@ -272,6 +325,8 @@ export class RedisStore implements StoreDriver {
       throw new KilnError("UNAVAILABLE", `Redis at ${this.#where} is unavailable: ${reason(err)}`, {
         url: this.#where,
       }, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { createClient } from "redis";
 import { requireService } from "../../tests/_support/services.ts";
+import { hasRedisServer, startOwnRedis } from "../../tests/_support/redis_server.ts";
 import { KilnError } from "../core/mod.ts";
 import { RedisStore } from "./redis_store.ts";
 import { runStoreConformance } from "./store_common_case.ts";
@@ -167,4 +168,30 @@ Deno.test("RedisStore.connect() refuses a malformed URL or a prefix with braces"
     err instanceof KilnError && err.code === "VALIDATION_ERROR";
   await assert.rejects(RedisStore.connect("http://127.0.0.1:6379"), isValidation);
   await assert.rejects(RedisStore.connect(URL, { prefix: "kiln{x}" }), isValidation);
+});
+
+Deno.test({
+  name: "RedisStore: a paused Redis answers UNAVAILABLE at the command deadline instead of hanging",
+  ignore: ignore || !(await hasRedisServer()),
+  async fn() {
+    const own = await startOwnRedis();
+    const store = await RedisStore.connect(own.url);
+    try {
+      await store.set("s", "k", 1);
+      own.pause();
+      const t0 = Date.now();
+      await assert.rejects(
+        store.get("s", "k"),
+        (err) => err instanceof KilnError && err.code === "UNAVAILABLE",
+      );
+      const took = Date.now() - t0;
+      assert.ok(took >= 4_000 && took < 8_000, `answered after ${took} ms`);
+      own.resume();
+      assert.deepEqual(await store.get("s", "k"), { found: true, value: 1 });
+    } finally {
+      own.resume();
+      await store.close();
+      await own.close();
+    }
+  },
 });

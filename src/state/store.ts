@@ -22,6 +22,16 @@ export interface StoreDriver {
   get(scope: string, key: string): Promise<StoreEntry>;
   /** Stores `value`; `ttlSeconds` (> 0) makes it expire, absent means keep forever. */
   set(scope: string, key: string, value: JsonValue, ttlSeconds?: number): Promise<void>;
+  /**
+   * Stores `value` only when the key holds no live value, atomically (across nodes on Redis):
+   * answers `{found: false}` when it stored it, else the value already there, unchanged.
+   */
+  setIfAbsent(
+    scope: string,
+    key: string,
+    value: JsonValue,
+    ttlSeconds?: number,
+  ): Promise<StoreEntry>;
   /** Removes a key; true when it existed. */
   delete(scope: string, key: string): Promise<boolean>;
   /**

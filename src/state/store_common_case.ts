@@ -139,6 +139,24 @@ export function runStoreConformance(
     assert.deepEqual(await store.get("s", "k"), { found: false });
   });
 
+  test(
+    "setIfAbsent() stores only over a missing or expired key, and answers what is there",
+    async (store, fake) => {
+      assert.deepEqual(await store.setIfAbsent("s", "k", { run: 1 }, 10), { found: false });
+      assert.deepEqual(await store.setIfAbsent("s", "k", { run: 2 }, 10), {
+        found: true,
+        value: { run: 1 },
+      });
+      assert.deepEqual(await store.get("s", "k"), { found: true, value: { run: 1 } });
+      const many = await Promise.all([1, 2, 3, 4].map((n) => store.setIfAbsent("s", "race", n)));
+      assert.equal(many.filter((e) => !e.found).length, 1, "exactly one concurrent claim wins");
+      fake.tick(11_000);
+      assert.deepEqual(await store.setIfAbsent("s", "k", { run: 3 }), { found: false });
+      assert.deepEqual(await store.get("s", "k"), { found: true, value: { run: 3 } });
+      await assert.rejects(store.setIfAbsent("s", "t", 1, 0), isValidationError);
+    },
+  );
+
   test("increment() of a missing key starts from zero", async (store) => {
     assert.equal(await store.increment("s", "n", 5), 5);
     assert.deepEqual(await store.get("s", "n"), { found: true, value: 5 });

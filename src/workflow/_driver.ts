@@ -18,7 +18,10 @@ import { routeFailure, walk } from "./_walker.ts";
 import type { RunStore } from "./run_store.ts";
 import type { CompiledStep, CompiledWorkflow, RunRecord } from "./types.ts";
 
-/** Aborting a run with this reason leaves it running in the store, to resume after a restart. */
+/**
+ * Aborting a run with this reason leaves it running in the store, to resume after a restart or
+ * on the node that takes its lease over.
+ */
 export const SHUTDOWN = Symbol("shutdown");
 
 /** Runs (or resumes) `run` to its end; resolves with the final record. */
@@ -26,7 +29,7 @@ export async function driveRun(
   run: RunRecord,
   workflow: CompiledWorkflow,
   deps: FrameDeps,
-  store: RunStore,
+  store: Pick<RunStore, "save">,
   signal: AbortSignal,
 ): Promise<RunRecord> {
   const frame: Frame = {

@@ -7,7 +7,7 @@ import { type JsonValue, KilnError, silentLogger } from "../core/mod.ts";
 import { EmbeddedStore, type StoreDriver } from "../state/mod.ts";
 import { WorkflowEngine } from "./engine.ts";
 import { loadWorkflow } from "./loader.ts";
-import type { ComponentCall, McpCall, WorkflowSource } from "./seams.ts";
+import type { ComponentCall, McpCall, RunEventBus, RunLeases, WorkflowSource } from "./seams.ts";
 import type { Timers } from "./_timers.ts";
 import type { RunLimits } from "./_frame.ts";
 import type { RunRecord } from "./types.ts";
@@ -46,6 +46,8 @@ export function testEngine(
     clock?: TestEngine["clock"];
     calls?: Map<string, number>;
     limits?: Partial<RunLimits>;
+    leases?: RunLeases;
+    events?: RunEventBus;
   } = {},
 ): TestEngine {
   const owned = shared.store === undefined;
@@ -73,6 +75,8 @@ export function testEngine(
     logger: silentLogger,
     timers,
     ...(shared.limits ? { limits: shared.limits } : {}),
+    ...(shared.leases ? { leases: shared.leases } : {}),
+    ...(shared.events ? { events: shared.events } : {}),
     components: {
       invoke: async (call) => {
         const name = String(

@@ -17,7 +17,15 @@ import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts"
 import { RunEvents } from "./_events.ts";
 import { systemTimers, type Timers } from "./_timers.ts";
 import { type RunFilter, RunStore, type RunSummary } from "./run_store.ts";
-import type { ComponentInvoker, McpInvoker, WorkflowSource } from "./seams.ts";
+import { localLeases, saveWithRetry } from "./_checkpoint.ts";
+import type {
+  ComponentInvoker,
+  McpInvoker,
+  RunEventBus,
+  RunLease,
+  RunLeases,
+  WorkflowSource,
+} from "./seams.ts";
 import type { RunEvent, RunRecord } from "./types.ts";
 
 /** What the engine is built from. */
@@ -37,6 +45,10 @@ export interface WorkflowEngineOptions {
   maxActiveRuns?: number;
   /** Bounds on each run: steps per walk, trace entries kept. */
   limits?: Partial<RunLimits>;
+  /** Who may drive a run; default: this node drives every run (no cluster). */
+  leases?: RunLeases;
+  /** Where step events go; default: subscribers in this process. */
+  events?: RunEventBus;
 }
 
 /** How a run is started. */
@@ -57,7 +69,8 @@ export class WorkflowEngine {
   readonly #timers: Timers;
   readonly #log: Logger;
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunRecord> }>();
-  readonly #events: RunEvents;
+  readonly #events: RunEventBus;
+  readonly #leases: RunLeases;
   readonly #starting = new Map<string, Promise<RunRecord>>();
   readonly #components: ComponentInvoker;
   #closed = false;
@@ -67,7 +80,9 @@ export class WorkflowEngine {
     this.#timers = opts.timers ?? systemTimers(opts.clock ?? systemClock);
     this.#runs = new RunStore(opts.store, opts.retentionSeconds ?? DEFAULT_RETENTION);
     this.#log = opts.logger.with({ component: "workflow" });
-    this.#events = new RunEvents(this.#log);
+    this.#events = opts.events ?? new RunEvents(this.#log);
+    this.#leases = opts.leases ?? localLeases;
+    this.#events.onCancelRequest?.((runId) => this.#cancelLocal(runId));
     this.#components = opts.components ?? {
       invoke: (call) =>
         Promise.reject(
@@ -97,14 +112,7 @@ export class WorkflowEngine {
     const slot = `${appId}\n${key}`;
     const pending = this.#starting.get(slot);
     if (pending) return await this.#same(await pending, workflowId, input, key);
-    const started = (async () => {
-      const seen = await this.#runs.idempotent(appId, key);
-      if (seen) {
-        const run = await this.#runs.get(appId, seen.runId);
-        if (run) return run;
-      }
-      return await this.#create(appId, workflowId, input, opts);
-    })();
+    const started = this.#create(appId, workflowId, input, opts);
     this.#starting.set(slot, started);
     try {
       return await this.#same(await started, workflowId, input, key);
@@ -148,11 +156,43 @@ export class WorkflowEngine {
   async cancel(appId: string, runId: string): Promise<RunRecord> {
     const run = await this.get(appId, runId);
     if (run.status !== "running") return run;
-    const active = this.#active.get(runId);
-    if (active) {
-      active.controller.abort(new KilnError("CANCELLED", `run ${quote(runId)} was cancelled`));
-      return await active.done;
+    const active = this.#cancelLocal(runId);
+    if (active) return await active;
+    // Another node may drive it: holding its lease, this node may end it; else ask the owner.
+    const lease = await this.#leases.acquire(appId, runId);
+    if (!lease) return await this.#cancelRemote(appId, runId);
+    try {
+      return await this.#cancelStored(appId, runId);
+    } finally {
+      await lease.release(true);
     }
+  }
+
+  #cancelLocal(runId: string): Promise<RunRecord> | null {
+    const active = this.#active.get(runId);
+    if (!active) return null;
+    active.controller.abort(new KilnError("CANCELLED", `run ${quote(runId)} was cancelled`));
+    return active.done;
+  }
+
+  async #cancelRemote(appId: string, runId: string): Promise<RunRecord> {
+    if (!this.#events.requestCancel) return await this.get(appId, runId);
+    await this.#events.requestCancel(runId);
+    for (let i = 0; i < 50; i++) {
+      const run = await this.get(appId, runId);
+      if (run.status !== "running") return run;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new KilnError(
+      "UNAVAILABLE",
+      `run ${quote(runId)} is driven by another node, which did not confirm the cancel`,
+      { runId },
+    );
+  }
+
+  async #cancelStored(appId: string, runId: string): Promise<RunRecord> {
+    const run = await this.get(appId, runId);
+    if (run.status !== "running") return run;
     run.status = "cancelled";
     run.error = { code: "CANCELLED", message: "the run was cancelled" };
     run.endedAt = run.updatedAt = this.#timers.now();
@@ -166,25 +206,38 @@ export class WorkflowEngine {
     return this.#events.subscribe(runId, listener);
   }
 
-  /** Resumes every run left in flight by an earlier process; answers how many. */
+  /** Resumes every run left in flight by an earlier process (and not leased); answers how many. */
   async resume(): Promise<number> {
     let resumed = 0;
     for (const { appId, runId } of await this.#runs.inFlight()) {
+      if (await this.adopt(appId, runId)) resumed++;
+    }
+    return resumed;
+  }
+
+  /**
+   * Takes over one in-flight run from its last checkpoint when nobody holds its lease (a
+   * restart, or a cluster node that died); true when this node now drives it.
+   */
+  async adopt(appId: string, runId: string): Promise<boolean> {
+    if (this.#closed || this.#active.has(runId)) return false;
+    const lease = await this.#leases.acquire(appId, runId);
+    if (!lease) return false;
+    try {
       const run = await this.#runs.get(appId, runId);
       if (!run || run.status !== "running") {
         await this.#runs.forget(appId, runId);
-        continue;
+        await lease.release(true);
+        return false;
       }
-      if (this.#active.has(runId)) continue;
-      try {
-        const workflow = await this.#o.source.workflow(appId, run.workflowId, run.revision);
-        this.#drive(run, workflow);
-        resumed++;
-      } catch (err) {
-        this.#log.warn("cannot resume run", { appId, runId, error: String(err) });
-      }
+      const workflow = await this.#o.source.workflow(appId, run.workflowId, run.revision);
+      this.#drive(run, workflow, lease);
+      return true;
+    } catch (err) {
+      this.#log.warn("cannot resume run", { appId, runId, error: String(err) });
+      await lease.release(false);
+      return false;
     }
-    return resumed;
   }
 
   /** Stops driving runs; they stay in flight in the store and resume on the next start. */
@@ -208,45 +261,70 @@ export class WorkflowEngine {
     input: JsonValue,
     opts: StartOptions,
   ): Promise<RunRecord> {
-    if (this.#closed) throw new KilnError("UNAVAILABLE", "the workflow engine is shutting down");
-    if (this.#active.size >= (this.#o.maxActiveRuns ?? 1000)) {
-      throw new KilnError("OVERLOADED", `${this.#active.size} workflow runs are in flight`);
+    const runId = crypto.randomUUID();
+    const key = opts.idempotencyKey;
+    if (key !== undefined) {
+      const seen = await this.#runs.claim(appId, key, runId, fingerprint(workflowId, input));
+      if (seen) return await this.#claimedRun(appId, seen.runId, key);
     }
-    const app = this.#o.source.app(appId);
-    const workflow = await this.#o.source.workflow(appId, workflowId, app.revision);
-    const now = this.#timers.now();
-    const run: RunRecord = {
-      runId: crypto.randomUUID(),
-      appId,
-      workflowId,
-      revision: app.revision,
-      status: "running",
-      trigger: input,
-      context: {
+    try {
+      if (this.#closed) throw new KilnError("UNAVAILABLE", "the workflow engine is shutting down");
+      if (this.#active.size >= (this.#o.maxActiveRuns ?? 1000)) {
+        throw new KilnError("OVERLOADED", `${this.#active.size} workflow runs are in flight`);
+      }
+      const app = this.#o.source.app(appId);
+      const workflow = await this.#o.source.workflow(appId, workflowId, app.revision);
+      const now = this.#timers.now();
+      const run: RunRecord = {
+        runId,
         appId,
-        configuration: app.configuration as JsonValue,
-        ...opts.context,
-      },
-      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
-      createdAt: now,
-      updatedAt: now,
-      next: workflow.startAt,
-      outputs: {},
-      trace: [],
-    };
-    await this.#runs.index(run);
-    await this.#runs.save(run);
-    if (opts.idempotencyKey) {
-      await this.#runs.remember(
-        appId,
-        opts.idempotencyKey,
-        run.runId,
-        fingerprint(workflowId, input),
-      );
+        workflowId,
+        revision: app.revision,
+        status: "running",
+        trigger: input,
+        context: {
+          appId,
+          configuration: app.configuration as JsonValue,
+          ...opts.context,
+        },
+        ...(key ? { idempotencyKey: key } : {}),
+        createdAt: now,
+        updatedAt: now,
+        next: workflow.startAt,
+        outputs: {},
+        trace: [],
+      };
+      const lease = await this.#leases.acquire(appId, run.runId);
+      if (!lease) throw new KilnError("INTERNAL", `run ${quote(run.runId)} is leased already`);
+      try {
+        await this.#runs.index(run);
+        await this.#runs.save(run);
+      } catch (err) {
+        await lease.release(true);
+        throw err;
+      }
+      const snapshot = structuredClone(run);
+      this.#drive(run, workflow, lease);
+      return snapshot;
+    } catch (err) {
+      // The key is free again: a retry of this request may start the run.
+      if (key !== undefined) await this.#runs.unclaim(appId, key).catch(() => {});
+      throw err;
     }
-    const snapshot = structuredClone(run);
-    this.#drive(run, workflow);
-    return snapshot;
+  }
+
+  /** The run another start (maybe on another node) claimed the key for, once it is saved. */
+  async #claimedRun(appId: string, runId: string, key: string): Promise<RunRecord> {
+    for (let i = 0; i < 40; i++) {
+      const run = await this.#runs.get(appId, runId);
+      if (run) return run;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new KilnError(
+      "UNAVAILABLE",
+      `idempotency key ${quote(key)} is taken by run ${quote(runId)}, which has not started`,
+      { runId },
+    );
   }
 
   #same(run: RunRecord, workflowId: string, input: JsonValue, key: string): RunRecord {
@@ -260,8 +338,12 @@ export class WorkflowEngine {
     return run;
   }
 
-  #drive(run: RunRecord, workflow: Parameters<typeof driveRun>[1]): void {
+  #drive(run: RunRecord, workflow: Parameters<typeof driveRun>[1], lease: RunLease): void {
     const controller = new AbortController();
+    // Losing the lease stops this node at once; the run stays in flight for the next owner.
+    const onLost = () => controller.abort(SHUTDOWN);
+    if (lease.lost.aborted) onLost();
+    else lease.lost.addEventListener("abort", onLost, { once: true });
     const deps: FrameDeps = {
       timers: this.#timers,
       components: { invoke: (call) => this.#components.invoke(call) },
@@ -270,9 +352,16 @@ export class WorkflowEngine {
       limits: { ...DEFAULT_RUN_LIMITS, ...this.#o.limits },
       emit: (event) => this.#events.emit(event),
     };
-    const done = driveRun(run, workflow, deps, this.#runs, controller.signal)
+    let ended = false;
+    const saver = {
+      save: async (r: RunRecord) => {
+        await saveWithRetry(this.#runs, r, this.#timers, controller.signal, this.#log);
+        if (r.status !== "running") ended = true;
+      },
+    };
+    const done = driveRun(run, workflow, deps, saver, controller.signal)
       .then((end) => {
-        if (end.status !== "running") {
+        if (ended) {
           this.#log.info("workflow run", {
             appId: end.appId,
             workflowId: end.workflowId,
@@ -289,7 +378,11 @@ export class WorkflowEngine {
         this.#log.error("workflow run crashed", { runId: run.runId, error: String(err) });
         return run;
       })
-      .finally(() => this.#active.delete(run.runId));
+      .finally(async () => {
+        lease.lost.removeEventListener("abort", onLost);
+        this.#active.delete(run.runId);
+        await lease.release(ended);
+      });
     this.#active.set(run.runId, { controller, done });
   }
 }

@@ -12,7 +12,7 @@ import type { StateManager, StoreDriver } from "../state/mod.ts";
 import { WorkflowEngine } from "./engine.ts";
 import { mcpInvoker } from "./mcp_invoker.ts";
 import { ExternalMcpServers } from "./mcp_servers.ts";
-import type { ComponentInvoker } from "./seams.ts";
+import type { ComponentInvoker, RunEventBus, RunLeases } from "./seams.ts";
 import { registryWorkflowSource } from "./workflow_source.ts";
 
 /** Operator settings of the workflow engine. */
@@ -35,6 +35,9 @@ export interface KilnWorkflowDeps extends WorkflowSettings {
   logger: Logger;
   clock?: Clock;
   version: string;
+  /** Cluster mode: run leases and cluster-wide step events (absent: this node alone). */
+  leases?: RunLeases;
+  events?: RunEventBus;
 }
 
 /** Builds the engine of one Kiln node; its `close()` also stops external MCP servers. */
@@ -52,6 +55,8 @@ export function createWorkflowEngine(deps: KilnWorkflowDeps): WorkflowEngine {
     logger: deps.logger,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.retentionSeconds ? { retentionSeconds: deps.retentionSeconds } : {}),
+    ...(deps.leases ? { leases: deps.leases } : {}),
+    ...(deps.events ? { events: deps.events } : {}),
   });
   const close = engine.close.bind(engine);
   engine.close = async () => {

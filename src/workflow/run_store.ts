@@ -81,22 +81,28 @@ export class RunStore {
     await this.store.delete(INDEX_SCOPE, `active:${appId}:${runId}`);
   }
 
-  /** The run an idempotency key started, with the fingerprint of its request. */
-  async idempotent(
+  /**
+   * Claims idempotency `key` for `runId` atomically (across nodes on a shared store): null when
+   * this caller got it, else the run that claimed it first with its request's fingerprint.
+   */
+  async claim(
     appId: string,
     key: string,
+    runId: string,
+    fingerprint: string,
   ): Promise<{ runId: string; fingerprint: string } | null> {
-    const entry = await this.store.get(scopeOf(appId), `idem:${key}`);
-    return entry.found ? entry.value as { runId: string; fingerprint: string } : null;
-  }
-
-  async remember(appId: string, key: string, runId: string, fingerprint: string): Promise<void> {
-    await this.store.set(
+    const seen = await this.store.setIfAbsent(
       scopeOf(appId),
       `idem:${key}`,
       { runId, fingerprint },
       this.retentionSeconds,
     );
+    return seen.found ? seen.value as { runId: string; fingerprint: string } : null;
+  }
+
+  /** Gives a claimed key up (its run could not be started). */
+  async unclaim(appId: string, key: string): Promise<void> {
+    await this.store.delete(scopeOf(appId), `idem:${key}`);
   }
 }
 

@@ -5,7 +5,7 @@
  * image, where a container executes a whole workflow).
  */
 import type { JsonValue } from "../core/mod.ts";
-import type { CompiledWorkflow } from "./types.ts";
+import type { CompiledWorkflow, RunEvent } from "./types.ts";
 
 /** One `jit` or `llm` step's call. */
 export interface ComponentCall {
@@ -57,4 +57,31 @@ export interface WorkflowSource {
   app(appId: string): AppView;
   /** The workflow at `revision`; NOT_FOUND when there is none, VALIDATION_ERROR when invalid. */
   workflow(appId: string, workflowId: string, revision: string): Promise<CompiledWorkflow>;
+}
+
+/** A node's hold on one run: the node drives the run only while it holds the lease. */
+export interface RunLease {
+  /** Aborts when the lease is lost or could not be renewed in time: stop driving at once. */
+  readonly lost: AbortSignal;
+  /** Gives the lease up; `finished` (the end is saved) also drops the run from the in-flight set. */
+  release(finished: boolean): Promise<void>;
+}
+
+/**
+ * Who may drive a run. One node always may (the default); in a cluster, leases in Redis make
+ * sure one node at a time does, and a dead node's runs are taken over by another.
+ */
+export interface RunLeases {
+  /** Takes the lease on a run (tracking it as in flight); null when another node holds it. */
+  acquire(appId: string, runId: string): Promise<RunLease | null>;
+}
+
+/** Where step-progress events go: this process only, or every node of a cluster. */
+export interface RunEventBus {
+  emit(event: RunEvent): void;
+  subscribe(runId: string, listener: (event: RunEvent) => void): () => void;
+  /** Asks whichever node drives run `runId` to cancel it (a cluster; absent on one node). */
+  requestCancel?(runId: string): Promise<void>;
+  /** Calls `handler` with each run another node asked to cancel. */
+  onCancelRequest?(handler: (runId: string) => void): void;
 }

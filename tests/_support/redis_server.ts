@@ -1,6 +1,105 @@
-/** A private `redis-server` per test (own port, no persistence), for tests that own their Redis. */
+/**
+ * A Redis server a test owns (on a free loopback port, append-only file fsynced on every write),
+ * so the test can kill it and start it again without touching the shared CI Redis, and no
+ * acknowledged write is lost across the restart.
+ */
 
-/** Ports free on loopback right now. */
+/** A test-owned `redis-server`. */
+export interface OwnRedis {
+  url: string;
+  port: number;
+  /** Kills the server (SIGKILL) and waits for its exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
+  /** Stops it for good and removes its data. */
+  close(): Promise<void>;
+}
+
+/** Whether a `redis-server` binary is on the PATH. */
+export async function hasRedisServer(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
+      .output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a private `redis-server` and waits until it answers. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const dir = await Deno.makeTempDir({ prefix: "kiln-redis-" });
+  const port = freePort();
+  let child: Deno.ChildProcess | undefined;
+  const start = async () => {
+    child = new Deno.Command("redis-server", {
+      args: [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        await conn.write(new TextEncoder().encode("PING\r\n"));
+        const buf = new Uint8Array(16);
+        const n = await conn.read(buf);
+        conn.close();
+        if (n && new TextDecoder().decode(buf.subarray(0, n)).startsWith("+PONG")) return;
+      } catch { /* not up yet */ }
+      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const kill = async () => {
+    if (!child) return;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child.status;
+    child = undefined;
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill,
+    start,
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
+    async close() {
+      await kill();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Ports free on loopback right now (for tests that start several servers). */
 export function freePorts(n: number): number[] {
   const listeners = Array.from(
     { length: n },

@@ -9,6 +9,7 @@ import {
   resolveQuery,
 } from "../../metrics/mod.ts";
 import type { HttpDeps, KilnEnv } from "../types.ts";
+import { clusterQuery } from "../_cluster_query.ts";
 import { errorResponses, ok } from "../_schemas.ts";
 
 const TAG = ["metrics"];
@@ -26,6 +27,9 @@ const QueryParams = z.object({
   to: EpochMs.optional().describe("epoch ms; default: now"),
   stepMs: EpochMs.optional().describe(">= 60000; default: about 120 points"),
   groupBy: z.string().max(500).optional().describe("comma-separated label keys"),
+  scope: z.enum(["node", "cluster"]).optional().describe(
+    "cluster: every node that is up answers, each series names its node; default: this node",
+  ),
   ...Object.fromEntries(
     LABEL_KEYS.filter((k) => k !== "appId" && k !== "componentId").map((k) => [
       k,
@@ -95,13 +99,20 @@ export function metricRoutes(
           z.object({
             name: z.string(),
             kind: Kind,
-            series: z.array(z.object({ labels: Labels, points: z.array(Point) })),
+            series: z.array(
+              z.object({ labels: Labels, node: z.string().optional(), points: z.array(Point) }),
+            ),
+            nodes: z.array(z.object({
+              nodeId: z.string(),
+              ok: z.boolean(),
+              error: z.string().optional(),
+            })).optional().describe("scope=cluster: which nodes answered"),
           }).openapi("MetricQueryResult"),
         ),
         ...errorResponses,
       },
     }),
-    (c) => {
+    async (c) => {
       const q = c.req.valid("query") as z.output<typeof QueryParams> & Record<string, unknown>;
       const p = c.var.principal;
       if (p.kind !== "admin") {
@@ -117,7 +128,9 @@ export function metricRoutes(
       }
       const groupBy = q.groupBy?.split(",").map((s) => s.trim()).filter(Boolean);
       const query = resolveQuery({ ...q, groupBy, labels }, metrics.now());
-      return c.json(metrics.query(query), 200);
+      const local = metrics.query(query);
+      if (q.scope !== "cluster" || !deps.cluster) return c.json(local, 200);
+      return c.json(await clusterQuery(deps.cluster, local, c.req.raw), 200);
     },
   );
 }
