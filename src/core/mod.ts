@@ -1,4 +1,5 @@
 export {
+  ComponentError,
   ERROR_STATUS,
   KilnError,
   quote,
@@ -16,6 +17,7 @@ export { removeTree } from "./remove_tree.ts";
 export { VERSION } from "./version.ts";
 export { Lazy } from "./lazy.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
+export { componentError } from "./component_error.ts";
 export { assertJsonDepth, jsonTextShape, shapeMessage, valueDepth } from "./json_depth.ts";
 export {
   describeYamlProblem,

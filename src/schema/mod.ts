@@ -4,4 +4,6 @@
  * compile-time size limits.
  */
 export { schemaIssues, validatorFor } from "./validator.ts";
-export type { JsonSchema } from "./validator.ts";
+export { bundleSchema } from "./bundle.ts";
+export type { SchemaFileReader } from "./bundle.ts";
+export type { JsonSchema, SchemaCheck, SchemaIssue, SchemaValidator } from "./validator.ts";

@@ -1,12 +1,18 @@
+import { KilnError } from "../core/mod.ts";
+import { bundleSchema, schemaIssues } from "../schema/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 
 const REGISTRY = "component_registry.yaml";
 const PROMPT_FILE = /^prompts\/[^/]+\.ya?ml$/;
 
+const SCHEMA_FILE = /\.json$/;
+
 /** The files whose parsed content `referenceIssues` looks at, out of all the paths of a tree. */
 export function referenceSources(paths: Iterable<string>): string[] {
-  return [...paths].filter((p) => p === REGISTRY || PROMPT_FILE.test(p));
+  return [...paths].filter((p) =>
+    p === REGISTRY || PROMPT_FILE.test(p) || (SCHEMA_FILE.test(p) && !p.startsWith("_jit_code/"))
+  );
 }
 
 /**
@@ -60,14 +66,39 @@ export function referenceIssues(
         missing(REGISTRY, `${at}.taskDetails.workflowId`, "workflow", workflow);
       }
     }
-    file(REGISTRY, `${at}.inputSchema`, "schema", component.inputSchema);
-    file(REGISTRY, `${at}.outputSchema`, "schema", component.outputSchema);
+    for (const field of ["inputSchema", "outputSchema"]) {
+      file(REGISTRY, `${at}.${field}`, "schema", component[field]);
+      compiles(REGISTRY, `${at}.${field}`, component[field]);
+    }
   });
   for (const path of all) {
     if (!PROMPT_FILE.test(path)) continue;
-    file(path, "outputSchema", "schema", objectOf(parsed(path))?.outputSchema);
+    const ref = objectOf(parsed(path))?.outputSchema;
+    file(path, "outputSchema", "schema", ref);
+    compiles(path, "outputSchema", ref);
   }
   return issues;
+
+  /**
+   * A schema a definition uses must compile once the files it names are bundled into it; a
+   * missing top file is reported by `file` above.
+   */
+  function compiles(path: string, field: string, ref: unknown): void {
+    if (typeof ref !== "string" && !objectOf(ref)) return;
+    if (typeof ref === "string" && parsed(ref.split("#")[0]) === undefined) return;
+    try {
+      const bundled = bundleSchema(
+        ref as string | Record<string, unknown>,
+        (p) => all.has(p) ? parsed(p) : undefined,
+      );
+      for (const issue of schemaIssues(bundled)) {
+        issues.push({ path, field, message: `schema ${issue.message}` });
+      }
+    } catch (err) {
+      if (!(err instanceof KilnError)) throw err;
+      issues.push({ path, field, message: err.message });
+    }
+  }
 }
 
 function candidates(value: string, extra: string[]): string[] {
