@@ -31,7 +31,7 @@ export function bundleSchema(ref: string | Json, read: SchemaFileReader): JsonSc
     if (doc) return doc;
     const value = read(path);
     if (value === undefined) {
-      throw unresolved(`${quote(via)} names ${quote(path)}, which is not a file in state/`);
+      throw unresolved(`the $ref ${via} names ${quote(path)}, which is not a file in state/`);
     }
     if (valueDepth(value, LIMITS["schema.depth"]) > LIMITS["schema.depth"]) {
       throw unresolved(`${quote(path)} nests deeper than ${LIMITS["schema.depth"]} levels`);
@@ -45,7 +45,7 @@ export function bundleSchema(ref: string | Json, read: SchemaFileReader): JsonSc
   if (typeof ref === "string") {
     const [path, fragment] = splitRef(ref, "", ref);
     rootPath = path;
-    root = at(load(path, ref).value, fragment, ref);
+    root = at(load(path, quote(ref)).value, fragment, ref);
   } else {
     rootPath = null;
     root = ref;
@@ -59,7 +59,7 @@ export function bundleSchema(ref: string | Json, read: SchemaFileReader): JsonSc
     const [path, fragment] = splitRef(text, fromPath === null ? "" : dirOf(fromPath), text);
     const target = path === "" ? fromPath : path;
     if (target === null) return text;
-    load(target, text);
+    load(target, fromPath === null ? quote(text) : `${quote(text)} in ${quote(fromPath)}`);
     used.add(target);
     return `#/${container}/${docs.get(target)!.key}${fragment}`;
   };
