@@ -45,7 +45,7 @@ export function bundleSchema(ref: string | Json, read: SchemaFileReader): JsonSc
   if (typeof ref === "string") {
     const [path, fragment] = splitRef(ref, "", ref);
     rootPath = path;
-    root = at(load(path, quote(ref)).value, fragment, ref);
+    root = at(load(path, quote(ref)).value, fragment, quote(ref));
   } else {
     rootPath = null;
     root = ref;
@@ -59,7 +59,8 @@ export function bundleSchema(ref: string | Json, read: SchemaFileReader): JsonSc
     const [path, fragment] = splitRef(text, fromPath === null ? "" : dirOf(fromPath), text);
     const target = path === "" ? fromPath : path;
     if (target === null) return text;
-    load(target, fromPath === null ? quote(text) : `${quote(text)} in ${quote(fromPath)}`);
+    const via = fromPath === null ? quote(text) : `${quote(text)} in ${quote(fromPath)}`;
+    at(load(target, via).value, fragment, via);
     used.add(target);
     return `#/${container}/${docs.get(target)!.key}${fragment}`;
   };
@@ -135,7 +136,7 @@ function at(value: unknown, pointer: string, via: string): unknown {
   for (const raw of pointer === "" ? [] : pointer.slice(1).split("/")) {
     const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
     if (!isObject(node) && !Array.isArray(node) || !Object.hasOwn(node, key)) {
-      throw unresolved(`the $ref ${quote(via)} points at nothing`);
+      throw unresolved(`the $ref ${via} points at nothing`);
     }
     node = (node as Json)[key];
   }
