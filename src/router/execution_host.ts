@@ -61,6 +61,9 @@ export function executionHost(deps: ExecutionHostDeps, meta: ExecutionMeta): Exe
       }
       return result.structuredContent ?? {};
     },
+    toolFailed(tool, error) {
+      meta.onToolError?.(tool, error);
+    },
     log(level: GuestLogLevel, message: string, fields?: Record<string, unknown>, source?) {
       const text = String(message);
       log[LEVELS.has(level) ? level : "info"](

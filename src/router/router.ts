@@ -338,8 +338,10 @@ export class Router {
 function toolFault(trace: Trace, result: ExecuteResponse): KilnError | null {
   if (result.resultType !== "error" || !trace.toolFailures) return null;
   const data = result.data as { code?: unknown; message?: unknown } | null;
+  // Runners may prefix the message with the error's class (Python: `McpError: …`).
   const failed = trace.toolFailures.find((f) =>
-    f.code === data?.code && f.message === data?.message
+    f.code === data?.code && typeof data?.message === "string" &&
+    (data.message === f.message || data.message.endsWith(`: ${f.message}`))
   );
   if (!failed) return null;
   const componentId = trace.component!.componentId;
