@@ -108,6 +108,16 @@ steps:
 `;
 
 const FIRST_COMPONENT = COMPONENTS.split("\n  - ").slice(0, 2).join("\n  - ");
+const RANK = `workflowId: rank
+startAt: score
+steps:
+  score:
+    type: jit
+    target: { componentId: priority }
+    inputMapping: { subject: trigger.body.subject, priority: trigger.body.priority }
+    end: true
+`;
+
 const APP_DEFINITION = "appId: desk\ndisplayName: Desk\nversion: 1.0.0\n";
 
 Deno.test("an app author deploys by git push and finds schemas and error codes kept end to end", async () => {
@@ -124,6 +134,7 @@ Deno.test("an app author deploys by git push and finds schemas and error codes k
       "component_registry.yaml": COMPONENTS,
       "code/tickets.ts": CODE,
       "workflows/summary.yaml": SUMMARY,
+      "workflows/rank.yaml": RANK,
       "schemas/common.schema.json": JSON.stringify(COMMON, null, 2),
       "schemas/ticket.schema.json": JSON.stringify(TICKET, null, 2),
       "schemas/score.schema.json": JSON.stringify(SCORE, null, 2),
@@ -195,6 +206,28 @@ Deno.test("an app author deploys by git push and finds schemas and error codes k
       summary: "no reviews yet",
       why: "no reviews for this product yet",
     });
+
+    // A workflow step's mapped input is checked against the component's schema as well.
+    const run = async (input: unknown) => {
+      const started = await adminApi(k.url, "POST", "/v1/apps/desk/workflows/rank/runs", {
+        input,
+      });
+      for (const until = Date.now() + 30_000; Date.now() < until;) {
+        const got = await adminApi(k.url, "GET", `/v1/apps/desk/runs/${started.runId}`);
+        if (got.status !== "running") return got;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error("the run did not end");
+    };
+    const ranked = await run({ subject: "printer", priority: "low" });
+    assert.equal(ranked.status, "succeeded", JSON.stringify(ranked.error));
+    const refusedStep = await run({ subject: "printer", priority: "urgent" });
+    assert.equal(refusedStep.status, "failed");
+    assert.equal(refusedStep.error.code, "VALIDATION_ERROR", JSON.stringify(refusedStep.error));
+    assert.match(
+      refusedStep.error.message,
+      /\/priority must be equal to one of the allowed values/,
+    );
 
     // MCP with the official SDK client: the tools carry the real, bundled schemas.
     const { client } = await connectV1(k.mcpUrl, ADMIN_TOKEN);
