@@ -1,8 +1,6 @@
 import { ComponentError, ERROR_STATUS, type ErrorCode, KilnError } from "./errors/mod.ts";
 import { LIMITS } from "./limits.ts";
 
-/** Codes a component may answer that keep their status: they say the caller is at fault. */
-const CALLER_CODES: ReadonlySet<string> = new Set(["VALIDATION_ERROR", "BAD_REQUEST", "NOT_FOUND"]);
 /** An app's own error code: what `NO_REVIEWS`, `TICKET_CLOSED` look like. */
 const APP_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
@@ -18,11 +16,6 @@ export function componentError(code: string, message: string, details?: unknown)
   const kept = boundedDetails(details);
   if (Object.hasOwn(ERROR_STATUS, code)) return new KilnError(code as ErrorCode, text, kept);
   return new ComponentError(APP_CODE.test(code) ? code : "APPLICATION_ERROR", text, kept);
-}
-
-/** Whether a component answering `code` blames the caller (a 4xx the caller can fix). */
-export function blamesCaller(code: string): boolean {
-  return CALLER_CODES.has(code);
 }
 
 function boundedDetails(details: unknown): unknown {

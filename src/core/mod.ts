@@ -1,5 +1,4 @@
 export {
-  ComponentError,
   ERROR_STATUS,
   KilnError,
   quote,

@@ -18,7 +18,8 @@ import { RouteTable } from "./route_table.ts";
 export interface ComponentSchema {
   /** Self-contained: every file it names is copied into its `$defs`. */
   schema: JsonSchema;
-  validator: SchemaValidator;
+  /** Compiled at first use; the revision's commit checks already compiled it once. */
+  readonly validator: SchemaValidator;
 }
 
 /** What a component promises: its input and output schemas, when it declares them. */
@@ -89,7 +90,15 @@ function contractsOf(
     if (ref === undefined) return undefined;
     try {
       const schema = bundleSchema(ref, read);
-      return { schema, validator: validatorFor(appId, revision, schema) };
+      // Compiling takes milliseconds per schema: done at first use, not for every component of
+      // every app when Kiln starts or a revision lands (commit checks already compiled it).
+      let validator: SchemaValidator | undefined;
+      return {
+        schema,
+        get validator() {
+          return validator ??= validatorFor(appId, revision, schema);
+        },
+      };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new KilnError(

@@ -4,7 +4,15 @@
  * 502 — whether the call came over HTTP, as an MCP tool or as a workflow step.
  */
 import { payload } from "../../isolates/sdk.ts";
-import { KilnError, limitExceeded, LIMITS, quote, valueDepth } from "../core/mod.ts";
+import {
+  jsonTextShape,
+  KilnError,
+  limitExceeded,
+  LIMITS,
+  quote,
+  shapeMessage,
+  valueDepth,
+} from "../core/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { ComponentContract, ComponentSchema } from "../registry/mod.ts";
 
@@ -18,9 +26,15 @@ export function checkInput(
   requestData: RequestData,
 ): void {
   if (!contract?.input) return;
+  // A body is measured in one pass before it is parsed here, on the thread serving every app.
+  const http = requestData.input === undefined ? requestData.httpDetails : undefined;
+  if (http?.body && http.bodyEncoding === "utf8") {
+    const { over } = jsonTextShape(http.body);
+    if (over) throw limitExceeded(over, shapeMessage("the request body", over));
+  }
   const value = payload(requestData);
   if (valueDepth(value, LIMITS["json.depth"]) > LIMITS["json.depth"]) {
-    throw limitExceeded("json.depth", `the input nests deeper than ${LIMITS["json.depth"]} levels`);
+    throw limitExceeded("json.depth", shapeMessage("the input", "json.depth"));
   }
   const issues = failures(contract.input, value);
   if (!issues) return;
