@@ -1,6 +1,7 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
 import {
   type Clock,
+  ERROR_STATUS,
   KilnError,
   type Logger,
   quote,
@@ -16,7 +17,7 @@ import { executionContext } from "./execution_context.ts";
 import { executionHost } from "./execution_host.ts";
 import type { BoundExecution, HandlerKinds, Invocation } from "./handler_kind.ts";
 import { DEFAULT_MAX_BODY_BYTES, httpRequestData } from "./request_data.ts";
-import { errorToHttp, resultToHttp, resultToToolOutput } from "./response_mapping.ts";
+import { errorToHttp, isKilnCode, resultToHttp, resultToToolOutput } from "./response_mapping.ts";
 import { componentById, matchRoute, servingSnapshot } from "./_lookup.ts";
 import { authorizeRoute } from "./_route_auth.ts";
 import { checkInput, outputFault } from "./_contract.ts";
@@ -337,6 +338,12 @@ export class Router {
  */
 function toolFault(trace: Trace, result: ExecuteResponse): KilnError | null {
   if (result.resultType !== "error" || !trace.toolFailures) return null;
+  // Only app code (jit) lets errors escape by mistake; Kiln's own runners pass a tool's error
+  // on deliberately. Only a 4xx blames the caller; 429 (retry later) keeps its meaning.
+  if (trace.component?.handlerType !== "jit") return null;
+  const code = (result.data as { code?: unknown } | null)?.code;
+  const status = typeof code === "string" && isKilnCode(code) ? ERROR_STATUS[code] : 500;
+  if (status < 400 || status > 499 || status === 429) return null;
   const data = result.data as { code?: unknown; message?: unknown } | null;
   // Runners may prefix the message with the error's class (Python: `McpError: …`).
   const failed = trace.toolFailures.find((f) =>

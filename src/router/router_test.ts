@@ -192,26 +192,32 @@ Deno.test("Router blames a component, not its caller, for a tool error it lets e
         }
       },
     });
+    const getUser = (router: Router) =>
+      router.handle(new Request("http://kiln.test/apps/shop/api/users/7"));
     for (const prefix of ["", "McpError: "]) {
-      const res = await postPhone(routerOf(t, { llm: guest({ key: "k" }, prefix) }, logger));
+      const res = await getUser(routerOf(t, { jit: guest({ key: "k" }, prefix) }, logger));
       assert.equal(res.status, 502);
       const { error } = await res.json();
       assert.equal(error.code, "COMPONENT_FAULT");
       assert.equal(error.details.reason, "toolCall");
       assert.equal(error.details.tool, "core.state.setRuntimeValue");
       assert.equal(error.details.error.code, "VALIDATION_ERROR");
-      assert.equal(error.details.componentId, "format-phone");
+      assert.equal(error.details.componentId, "getUser");
     }
     const logged = records.filter((r) => r.msg === "component fault");
     assert.equal(logged.length, 2);
-    assert.equal(logged[0].componentId, "format-phone");
+    assert.equal(logged[0].componentId, "getUser");
     // A component that answers a caller error of its own keeps its code and status.
-    const own = await postPhone(routerOf(t, { llm: guest({ key: "k" }, "", true) }));
+    const own = await getUser(routerOf(t, { jit: guest({ key: "k" }, "", true) }));
     assert.equal(own.status, 400);
     assert.equal((await own.json()).error.message, "the caller's phone is wrong");
     // A call that works leaves nothing to blame.
-    const fine = await postPhone(routerOf(t, { llm: guest({ key: "k", value: 1 }) }));
+    const fine = await getUser(routerOf(t, { jit: guest({ key: "k", value: 1 }) }));
     assert.equal(fine.status, 200);
     await fine.body?.cancel();
+    // Kiln's own runners (llm) pass a tool's error on on purpose: it keeps its code.
+    const runner = await postPhone(routerOf(t, { llm: guest({ key: "k" }) }));
+    assert.equal(runner.status, 400);
+    assert.equal((await runner.json()).error.code, "VALIDATION_ERROR");
   });
 });
