@@ -335,7 +335,7 @@ examples:
     "subject": { "type": "string", "minLength": 1, "maxLength": 200 },
     "description": { "type": "string", "minLength": 1, "maxLength": 20000 },
     "customerTier": { "type": "string", "enum": ["free", "pro", "enterprise"], "default": "free" },
-    "affectedUsers": { "type": "integer", "minimum": 0, "default": 1, "description": "0: not known" },
+    "affectedUsers": { "type": "integer", "minimum": 0, "default": 1 },
     "product": { "type": "string", "maxLength": 100 }
   },
   "required": ["subject", "description"],
