@@ -335,7 +335,7 @@ examples:
     "subject": { "type": "string", "minLength": 1, "maxLength": 200 },
     "description": { "type": "string", "minLength": 1, "maxLength": 20000 },
     "customerTier": { "type": "string", "enum": ["free", "pro", "enterprise"], "default": "free" },
-    "affectedUsers": { "type": "integer", "minimum": 1, "default": 1 },
+    "affectedUsers": { "type": "integer", "minimum": 0, "default": 1 },
     "product": { "type": "string", "maxLength": 100 }
   },
   "required": ["subject", "description"],
@@ -393,8 +393,13 @@ steps:
       language: typescript
       script: code/ticket_priority.ts
       function: ticketPriority
+    # ticket-priority takes the ticket itself (\`schemas/ticket.schema.json\`), field by field.
     inputMapping:
-      ticket: trigger.body
+      subject: trigger.body.subject
+      description: trigger.body.description
+      customerTier: "defined(trigger.body.customerTier) ? trigger.body.customerTier : 'free'"
+      product: "defined(trigger.body.product) ? trigger.body.product : ''"
+      affectedUsers: "defined(trigger.body.affectedUsers) ? trigger.body.affectedUsers : 1"
     timeoutMs: 2000
     transitions:
       - nextStep: classify

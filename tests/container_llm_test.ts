@@ -61,7 +61,8 @@ Deno.test({
 
       const missing = await classify(t, { description: "no subject" });
       assert.equal(missing.res.status, 400, JSON.stringify(missing.body));
-      assert.equal(missing.body.error.code, "PROMPT_RENDER_FAILED");
+      // The component's inputSchema refuses it before a container is asked to render anything.
+      assert.equal(missing.body.error.code, "VALIDATION_ERROR");
     } finally {
       await t.close();
     }

@@ -53,9 +53,10 @@ Deno.test("classify-ticket answers the example tickets offline from the cassette
     assert.equal(unknown.status, 503);
     assert.equal(unknown.body.error.code, "LLM_RECORDING_MISSING");
     const noSubject = await classify(k, { description: "no subject" });
+    // The component's inputSchema refuses it before the prompt is rendered or a model called.
     assert.equal(noSubject.status, 400);
-    assert.equal(noSubject.body.error.code, "PROMPT_RENDER_FAILED");
-    assert.match(noSubject.body.error.message, /"(ticket\.)?subject", which is undefined/);
+    assert.equal(noSubject.body.error.code, "VALIDATION_ERROR");
+    assert.match(noSubject.body.error.message, /\/subject must have required property 'subject'/);
   } finally {
     await k.close();
   }

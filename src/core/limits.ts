@@ -71,6 +71,10 @@ export const LIMITS = {
   "schema.bytes": 256 << 10,
   /** Nesting depth of a JSON Schema an app may have compiled. */
   "schema.depth": 32,
+  /** Characters of the message of an error a component answers; longer ones are cut. */
+  "component.error.message": 2_048,
+  /** Bytes (JSON) of the `details` of an error a component answers; larger ones are dropped. */
+  "component.error.details": 16 << 10,
   /** Output a sandbox host writes outside its frames (a guest writing to fd 1/2) in its life. */
   "sandbox.stray_bytes": 1 << 20,
 } as const;

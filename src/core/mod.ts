@@ -16,6 +16,7 @@ export { removeTree } from "./remove_tree.ts";
 export { VERSION } from "./version.ts";
 export { Lazy } from "./lazy.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
+export { componentError } from "./component_error.ts";
 export { assertJsonDepth, jsonTextShape, shapeMessage, valueDepth } from "./json_depth.ts";
 export {
   describeYamlProblem,

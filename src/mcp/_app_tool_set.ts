@@ -1,6 +1,12 @@
 import type { Logger } from "../core/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
-import { type AppInvoker, type AppTool, appToolsOf, parseAppToolName } from "./app_tools.ts";
+import {
+  type AppInvoker,
+  type AppTool,
+  appToolsOf,
+  parseAppToolName,
+  type ReadsOnly,
+} from "./app_tools.ts";
 
 interface Cached {
   snapshot: AppSnapshot;
@@ -24,6 +30,7 @@ export class AppToolSet {
     private readonly registry: Registry,
     private readonly log: Logger,
     private readonly invoke: AppInvoker,
+    private readonly readsOnly: ReadsOnly,
   ) {
     for (const { appId } of registry.listActiveApplications()) {
       this.#fingerprints.set(appId, fingerprint(this.of(appId)));
@@ -54,7 +61,7 @@ export class AppToolSet {
     }
     const cached = this.#cache.get(appId);
     if (cached?.snapshot === snapshot) return cached.tools;
-    const tools = appToolsOf(appId, snapshot, this.invoke).sort((a, b) =>
+    const tools = appToolsOf(appId, snapshot, this.invoke, this.readsOnly).sort((a, b) =>
       a.listing.name < b.listing.name ? -1 : 1
     );
     this.#cache.set(appId, { snapshot, tools });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { ComponentDefinition } from "../models/mod.ts";
-import type { AppSnapshot } from "../registry/mod.ts";
-import { asObjectSchema } from "./_json_schema.ts";
+import type { AppSnapshot, ComponentContract } from "../registry/mod.ts";
 import type { ToolAnnotations, ToolCaller, ToolDefinition, ToolListing } from "./tool.ts";
 
 /**
@@ -26,13 +25,8 @@ export interface AppTool {
 
 const NAME = /^app\.([a-z][a-z0-9-]{0,62})\.([A-Za-z][A-Za-z0-9_-]{0,63})$/;
 
-/** App code can do anything its component does, so clients should treat calls as consequential. */
-const ANNOTATIONS: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: false,
-  openWorldHint: true,
-};
+/** Whether the tool a permission names only reads (its own `readOnlyHint`). */
+export type ReadsOnly = (toolName: string) => boolean;
 
 /** `app.<appId>.<componentId>` (contract §6). */
 export function appToolName(appId: string, componentId: string): string {
@@ -45,23 +39,41 @@ export function parseAppToolName(name: string): { appId: string; componentId: st
   return m ? { appId: m[1], componentId: m[2] } : null;
 }
 
-/** The tools of one app's served snapshot: one per component, each calling `invoke`. */
-export function appToolsOf(appId: string, snapshot: AppSnapshot, invoke: AppInvoker): AppTool[] {
-  return [...snapshot.components.values()].map((c) => appTool(appId, c, invoke));
+/**
+ * The tools of one app's served snapshot: one per component, each calling `invoke`, listed with
+ * the component's own input and output schemas (files and `$ref`s bundled into one document).
+ */
+export function appToolsOf(
+  appId: string,
+  snapshot: AppSnapshot,
+  invoke: AppInvoker,
+  readsOnly: ReadsOnly,
+): AppTool[] {
+  return [...snapshot.components.values()].map((c) =>
+    appTool(appId, c, snapshot.contracts.get(c.componentId), invoke, readsOnly)
+  );
 }
 
-function appTool(appId: string, component: ComponentDefinition, invoke: AppInvoker): AppTool {
+function appTool(
+  appId: string,
+  component: ComponentDefinition,
+  contract: ComponentContract | undefined,
+  invoke: AppInvoker,
+  readsOnly: ReadsOnly,
+): AppTool {
   const name = appToolName(appId, component.componentId);
   const description = component.description ??
     `Invokes component ${component.componentId} (${component.handlerType}) of app ${appId}.`;
   const title = `${component.componentId} (${appId})`;
+  const annotations = annotationsOf(component, readsOnly);
   const tool: ToolDefinition = {
     name,
     title,
     description,
     scope: "app",
     permission: "invoke",
-    annotations: ANNOTATIONS,
+    annotations,
+    // The router checks the component's own schemas, so a failure names the JSON pointers.
     inputSchema: z.record(z.string(), z.unknown()),
     outputSchema: z.record(z.string(), z.unknown()),
     handler: (input, ctx) =>
@@ -73,21 +85,72 @@ function appTool(appId: string, component: ComponentDefinition, invoke: AppInvok
     name,
     title,
     description,
-    inputSchema: inlineSchema(component.inputSchema) ?? { type: "object" },
-    outputSchema: inlineSchema(component.outputSchema) ??
-      { type: "object", additionalProperties: true },
-    annotations: ANNOTATIONS,
+    inputSchema: inputListing(contract?.input?.schema),
+    outputSchema: component.expectedResultFormat === "generic"
+      ? outputListing(contract?.output?.schema)
+      : { type: "object", additionalProperties: true },
+    annotations,
   };
   return { appId, componentId: component.componentId, tool, listing };
 }
 
-/** A component's inline JSON Schema when it describes an object; file references are not read. */
-function inlineSchema(schema: ComponentDefinition["inputSchema"]): Record<string, unknown> | null {
-  if (!schema || typeof schema !== "object") return null;
-  const { $schema: _, ...rest } = schema as Record<string, unknown>;
-  try {
-    return asObjectSchema(structuredClone(rest));
-  } catch {
-    return null;
+/**
+ * Honest hints: a component reads only when every tool its `permissions` grant reads only and it
+ * cannot reach the app's volume (container runtime, Python) or run arbitrary steps (workflows);
+ * only a component that may write is destructive. GET-only routes are idempotent by HTTP's
+ * contract; an llm component talks to a model outside Kiln.
+ */
+function annotationsOf(c: ComponentDefinition, readsOnly: ReadsOnly): ToolAnnotations {
+  const language = (c.taskDetails as { language?: unknown }).language;
+  const writes = c.handlerType === "workflow" || c.runtime === "container" ||
+    language === "python" || c.permissions.some((p) => !readsOnly(p));
+  const getOnly = c.routeMatcher !== undefined &&
+    c.routeMatcher.methods.every((m) => m === "GET" || m === "HEAD");
+  return {
+    readOnlyHint: !writes,
+    destructiveHint: writes,
+    idempotentHint: !writes || getOnly,
+    openWorldHint: c.handlerType !== "jit",
+  };
+}
+
+type Json = Record<string, unknown>;
+type JsonSchema = NonNullable<ComponentContract["input"]>["schema"];
+
+/**
+ * MCP lists an object schema as a tool's input. A component schema that is not one (or has a
+ * top-level `anyOf`/`oneOf`, which common LLM tool APIs refuse) is listed as a plain object; the
+ * router still checks the input against the real schema.
+ */
+function inputListing(schema: JsonSchema | undefined): Json {
+  if (!isObjectSchema(schema)) return { type: "object" };
+  const { $schema: _, ...rest } = schema as Json;
+  if ("anyOf" in rest || "oneOf" in rest) return { type: "object" };
+  return structuredClone({ type: "object", ...rest });
+}
+
+/** Structured content is an object: a result of another shape is wrapped as `{result}`. */
+function outputListing(schema: JsonSchema | undefined): Json {
+  if (schema === undefined) return { type: "object", additionalProperties: true };
+  if (isObjectSchema(schema)) {
+    const { $schema: _, ...rest } = schema as Json;
+    return structuredClone({ type: "object", ...rest });
   }
+  if (typeof schema === "boolean") {
+    return { type: "object", properties: { result: schema }, required: ["result"] };
+  }
+  // `$defs` stay at the top, where the bundled `#/$defs/…` pointers look for them.
+  const { $schema: _, $defs, definitions, ...result } = schema;
+  return structuredClone({
+    type: "object",
+    properties: { result },
+    required: ["result"],
+    ...($defs ? { $defs } : {}),
+    ...(definitions ? { definitions } : {}),
+  });
+}
+
+function isObjectSchema(schema: JsonSchema | undefined): boolean {
+  return typeof schema === "object" && schema !== null &&
+    (schema.type === "object" || (schema.type === undefined && "properties" in schema));
 }

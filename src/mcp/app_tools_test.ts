@@ -39,8 +39,20 @@ Deno.test("every component of a serving app is a tool with the schemas it declar
       properties: { name: { type: "string" } },
     });
     const createUser = listing.find((l) => l.name === "app.shop.createUser")!;
-    assert.deepEqual(createUser.inputSchema, { type: "object" }, "a schema file is not inlined");
+    assert.deepEqual(
+      createUser.inputSchema,
+      { type: "object", properties: { name: { type: "string" } } },
+      "a schema file is read and listed",
+    );
     assert.deepEqual(createUser.outputSchema, { type: "object", additionalProperties: true });
+    // getUser may only call read-only tools; createUser calls none: both only read.
+    assert.deepEqual(getUser.annotations, {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
+    assert.equal(createUser.annotations.readOnlyHint, true);
 
     assert.deepEqual(appNames(tools, key(["invoke"])), ["app.shop.createUser", "app.shop.getUser"]);
     assert.deepEqual(appNames(tools, key(["runtime:*"])), []);
@@ -54,6 +66,15 @@ Deno.test("every component of a serving app is a tool with the schemas it declar
     });
     failed(await tools.call("app.shop.getUser", { id: "7" }, key(["*"], "bank")), "FORBIDDEN");
     failed(await tools.call("app.shop.getUser", "not an object", admin), "VALIDATION_ERROR");
+    // The component's own inputSchema is checked before it runs, naming the pointer.
+    const missing = failed(
+      await tools.call("app.shop.getUser", { id: 7 }, admin),
+      "VALIDATION_ERROR",
+    );
+    assert.deepEqual(
+      (missing.details as { issues: { pointer: string }[] }).issues.map((i) => i.pointer),
+      ["/id"],
+    );
   });
 });
 

@@ -86,6 +86,10 @@ export class ToolRegistry implements ToolCatalog {
       deps.registry,
       deps.logger,
       (...args) => this.#invoker.get()(...args),
+      (name) => {
+        const tool = this.#tools.get(this.#aliases.get(name) ?? name);
+        return tool?.annotations.readOnlyHint === true;
+      },
     );
   }
 

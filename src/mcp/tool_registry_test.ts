@@ -69,6 +69,10 @@ Deno.test("list() gives every core tool object-typed, strict-valid JSON Schemas 
         assert.equal(schema.$schema, undefined, tool.name);
         ajv.compile(schema);
       }
+      // LLM tool APIs refuse a union at the top of a tool's input.
+      for (const union of ["anyOf", "oneOf", "allOf"]) {
+        assert.equal(tool.inputSchema[union], undefined, `${tool.name} has a top-level ${union}`);
+      }
       assert.ok(tool.title && tool.description, tool.name);
       assert.equal(typeof tool.annotations.readOnlyHint, "boolean");
     }

@@ -1,8 +1,7 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
-import { KilnError, type Logger } from "../core/mod.ts";
+import { componentError, KilnError, type Logger } from "../core/mod.ts";
 import { type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
 import type { ExecutionHost, GuestLogLevel } from "../sandbox/mod.ts";
-import { isKilnCode } from "./response_mapping.ts";
 
 /** What the host of in-process executions reaches Kiln through. */
 export interface ExecutionHostDeps {
@@ -18,6 +17,8 @@ export interface ExecutionMeta {
   componentId: string;
   token: string;
   signal?: AbortSignal;
+  /** Hears each tool call the guest made that failed, so an unhandled one is blamed right. */
+  onToolError?: (tool: string, error: { code: string; message: string }) => void;
 }
 
 const LEVELS = new Set<GuestLogLevel>(["debug", "info", "warn", "error"]);
@@ -55,13 +56,13 @@ export function executionHost(deps: ExecutionHostDeps, meta: ExecutionMeta): Exe
       });
       const error = toolError(result);
       if (error) {
-        throw new KilnError(
-          isKilnCode(error.code) ? error.code : "INTERNAL",
-          error.message,
-          error.details,
-        );
+        meta.onToolError?.(tool, error);
+        throw componentError(error.code, error.message, error.details);
       }
       return result.structuredContent ?? {};
+    },
+    toolFailed(tool, error) {
+      meta.onToolError?.(tool, error);
     },
     log(level: GuestLogLevel, message: string, fields?: Record<string, unknown>, source?) {
       const text = String(message);

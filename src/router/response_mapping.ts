@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode, KilnError, quote } from "../core/mod.ts";
+import { componentError, ERROR_STATUS, type ErrorCode, KilnError, quote } from "../core/mod.ts";
 import {
   type ComponentDefinition,
   ErrorData,
@@ -31,14 +31,14 @@ export function isKilnCode(code: string): code is ErrorCode {
 /**
  * The HTTP answer for a result (ADR 0005): `generic` is 200 JSON; `httpResponse` (returned as
  * such, or declared by `expectedResultFormat`) is proxied; `error` answers the status of its code
- * when it is a Kiln code and 500 otherwise, in the error envelope with the component's own code.
+ * when it is a Kiln code and 500 otherwise, in the error envelope with the component's own code
+ * and message (bounded).
  */
 export function resultToHttp(result: ExecuteResponse, component: ComponentDefinition): Response {
   switch (result.resultType) {
     case "error": {
-      const error = errorData(result, component);
-      const status = isKilnCode(error.code) ? ERROR_STATUS[error.code] : 500;
-      return json({ error }, status);
+      const e = errorData(result, component);
+      return errorToHttp(componentError(e.code, e.message, e.details));
     }
     case "httpResponse":
       return proxied(httpResponseData(result, component), component);
@@ -54,7 +54,8 @@ export function resultToHttp(result: ExecuteResponse, component: ComponentDefini
 /**
  * What an `app.<appId>.<componentId>` tool call answers: the result as structured content (a
  * non-object result is wrapped as `{result}`, since MCP structured content is an object), and
- * an `error` result as a thrown KilnError, under its code when that is a Kiln code.
+ * an `error` result as a thrown error under the component's own code and message (bounded), so a
+ * workflow's `onFailure` and an MCP client see what the component said.
  */
 export function resultToToolOutput(
   result: ExecuteResponse,
@@ -63,16 +64,7 @@ export function resultToToolOutput(
   switch (result.resultType) {
     case "error": {
       const e = errorData(result, component);
-      if (isKilnCode(e.code)) throw new KilnError(e.code, e.message, e.details);
-      throw new KilnError(
-        "INTERNAL",
-        `component ${quote(component.componentId)} failed with ${e.code}: ${e.message}`,
-        {
-          code: e.code,
-          message: e.message,
-          ...(e.details === undefined ? {} : { details: e.details }),
-        },
-      );
+      throw componentError(e.code, e.message, e.details);
     }
     case "httpResponse":
       return httpResponseData(result, component);

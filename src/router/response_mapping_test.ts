@@ -122,10 +122,29 @@ Deno.test("resultToToolOutput() answers objects as they are and wraps everything
     "CONFLICT",
   );
   assert.equal(known.message, "taken");
+  // An app's own code reaches the caller (a workflow's onFailure, an MCP client) as it was.
   const custom = fails(
     () => resultToToolOutput(result("error", { code: "OUT_OF_STOCK", message: "none" }), generic),
-    "INTERNAL",
+    "OUT_OF_STOCK",
   );
-  assert.match(custom.message, /component "c" failed with OUT_OF_STOCK: none/);
-  assert.deepEqual(custom.details, { code: "OUT_OF_STOCK", message: "none" });
+  assert.equal(custom.message, "none");
+  assert.equal(custom.status, 500);
+});
+
+Deno.test("resultToHttp() keeps a component's own code and bounds its message and details", async () => {
+  const long = "x".repeat(10_000);
+  const res = resultToHttp(
+    result("error", { code: "NO_REVIEWS", message: long, details: { big: long.repeat(4) } }),
+    generic,
+  );
+  assert.equal(res.status, 500);
+  const { error } = await res.json();
+  assert.equal(error.code, "NO_REVIEWS");
+  assert.equal(error.message.length, 2_049, "cut to component.error.message plus a marker");
+  assert.equal(error.details, undefined, "details over component.error.details are dropped");
+  const odd = await resultToHttp(
+    result("error", { code: "not a code <script>", message: "m" }),
+    generic,
+  ).json();
+  assert.equal(odd.error.code, "APPLICATION_ERROR");
 });

@@ -1,6 +1,7 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
 import {
   type Clock,
+  ERROR_STATUS,
   KilnError,
   type Logger,
   quote,
@@ -16,9 +17,10 @@ import { executionContext } from "./execution_context.ts";
 import { executionHost } from "./execution_host.ts";
 import type { BoundExecution, HandlerKinds, Invocation } from "./handler_kind.ts";
 import { DEFAULT_MAX_BODY_BYTES, httpRequestData } from "./request_data.ts";
-import { errorToHttp, resultToHttp, resultToToolOutput } from "./response_mapping.ts";
+import { errorToHttp, isKilnCode, resultToHttp, resultToToolOutput } from "./response_mapping.ts";
 import { componentById, matchRoute, servingSnapshot } from "./_lookup.ts";
 import { authorizeRoute } from "./_route_auth.ts";
+import { checkInput, outputFault } from "./_contract.ts";
 import {
   errorOutcome,
   type InvocationOutcome,
@@ -58,7 +60,11 @@ interface Trace {
   source: "http" | "internal";
   component?: ComponentDefinition;
   decision?: TierDecision;
+  /** The guest's failed tool calls (the last few), to tell its own faults from its answers. */
+  toolFailures?: { tool: string; code: string; message: string }[];
 }
+
+const MAX_TOOL_FAILURES = 16;
 
 const INGRESS = /^\/apps\/([^/]+)(\/.*)?$/;
 const INTERNAL_MCP_ENDPOINT = "http://127.0.0.1/mcp";
@@ -238,7 +244,18 @@ export class Router {
           userInfo,
           localToken: trace.decision !== undefined && IN_PROCESS_TIERS.has(trace.decision.tier),
         });
-        const meta = { requestId, appId, componentId: c.componentId, token: bound.token, signal };
+        const meta = {
+          requestId,
+          appId,
+          componentId: c.componentId,
+          token: bound.token,
+          signal,
+          onToolError: (tool: string, e: { code: string; message: string }) => {
+            const failures = trace.toolFailures ??= [];
+            if (failures.length >= MAX_TOOL_FAILURES) failures.shift();
+            failures.push({ tool, code: e.code, message: e.message });
+          },
+        };
         const revoke = () => this.#o.executionTokens.revoke(bound.token);
         return { ...bound, host: executionHost(this.#o, meta), [Symbol.dispose]: revoke };
       },
@@ -246,7 +263,23 @@ export class Router {
         trace.decision = decision;
       },
     };
-    return await kind.run(component, invocation);
+    const contract = snapshot.contracts.get(component.componentId);
+    checkInput(component, contract, requestData);
+    const result = await kind.run(component, invocation);
+    const fault = outputFault(component, contract, result) ?? toolFault(trace, result);
+    if (fault) {
+      this.#log.error("component fault", {
+        requestId,
+        appId,
+        componentId: component.componentId,
+        handlerType: component.handlerType,
+        tier: trace.decision?.tier ?? null,
+        error: fault.message,
+        details: fault.details,
+      });
+      throw fault;
+    }
+    return result;
   }
 
   #failure(trace: Trace, err: unknown): KilnError {
@@ -296,6 +329,41 @@ export class Router {
       durationMs,
     });
   }
+}
+
+/**
+ * A guest that lets a failed tool call's error escape (wrong arguments to `mcp.call`, a tool it
+ * may not call) answers with that tool's code — FORBIDDEN, VALIDATION_ERROR — which would blame
+ * the caller. It is the component's fault: COMPONENT_FAULT with `details.reason: "toolCall"`.
+ */
+function toolFault(trace: Trace, result: ExecuteResponse): KilnError | null {
+  if (result.resultType !== "error" || !trace.toolFailures) return null;
+  // Only app code (jit) lets errors escape by mistake; Kiln's own runners pass a tool's error
+  // on deliberately. Only a 4xx blames the caller; 429 (retry later) keeps its meaning.
+  if (trace.component?.handlerType !== "jit") return null;
+  const code = (result.data as { code?: unknown } | null)?.code;
+  const status = typeof code === "string" && isKilnCode(code) ? ERROR_STATUS[code] : 500;
+  if (status < 400 || status > 499 || status === 429) return null;
+  const data = result.data as { code?: unknown; message?: unknown } | null;
+  // Runners may prefix the message with the error's class (Python: `McpError: …`).
+  const failed = trace.toolFailures.find((f) =>
+    f.code === data?.code && typeof data?.message === "string" &&
+    (data.message === f.message || data.message.endsWith(`: ${f.message}`))
+  );
+  if (!failed) return null;
+  const componentId = trace.component!.componentId;
+  return new KilnError(
+    "COMPONENT_FAULT",
+    `component ${quote(componentId)} failed: its call to ${
+      quote(failed.tool)
+    } was refused (${failed.code})`,
+    {
+      reason: "toolCall",
+      componentId,
+      tool: failed.tool,
+      error: { code: failed.code, message: failed.message },
+    },
+  );
 }
 
 function callerInfo(caller: ToolCaller): Record<string, unknown> {

@@ -4,6 +4,7 @@ import { phoneAppFiles } from "../../tests/_support/jit.ts";
 import { codeHandler } from "../bundler/mod.ts";
 import { KilnError, Logger, silentLogger } from "../core/mod.ts";
 import type { ToolCaller } from "../mcp/mod.ts";
+import type { ComponentDefinition, ExecuteResponse } from "../models/mod.ts";
 import type { HandlerKinds, Invocation } from "./handler_kind.ts";
 import { Router } from "./router.ts";
 
@@ -156,5 +157,67 @@ Deno.test("Router answers an unexpected failure of a kind as INTERNAL and logs i
     assert.equal(failed[0].error, "TypeError: kind bug");
     assert.match(String(failed[0].stack), /kind bug/);
     assert.equal(failed[0].componentId, "format-phone");
+  });
+});
+
+Deno.test("Router blames a component, not its caller, for a tool error it lets escape", async () => {
+  await withApps(async (t) => {
+    const records: Record<string, unknown>[] = [];
+    const logger = new Logger({}, "info", (r) => records.push(r));
+    // A kind that runs the way a guest does: one tool call through its bound host, and the
+    // error that call threw handed back as the component's answer (`prefix` as runners do).
+    const guest = (args: unknown, prefix = "", handled = false) => ({
+      async run(component: ComponentDefinition, inv: Invocation): Promise<ExecuteResponse> {
+        inv.decide({ tier: "wasm", reason: "test kind", accepts: {} });
+        using bound = inv.bind({ ...component, permissions: ["core.state.setRuntimeValue"] });
+        try {
+          await bound.host.callTool("core.state.setRuntimeValue", args);
+          return {
+            requestId: inv.requestId,
+            resultType: "generic" as const,
+            data: { ok: 1 },
+            metrics: { execution_time_ms: 1, mcp_calls: [] },
+          };
+        } catch (err) {
+          const e = err as KilnError;
+          const data = handled
+            ? { code: e.code, message: "the caller's phone is wrong" }
+            : { code: e.code, message: `${prefix}${e.message}` };
+          return {
+            requestId: inv.requestId,
+            resultType: "error" as const,
+            data,
+            metrics: { execution_time_ms: 1, mcp_calls: [] },
+          };
+        }
+      },
+    });
+    const getUser = (router: Router) =>
+      router.handle(new Request("http://kiln.test/apps/shop/api/users/7"));
+    for (const prefix of ["", "McpError: "]) {
+      const res = await getUser(routerOf(t, { jit: guest({ key: "k" }, prefix) }, logger));
+      assert.equal(res.status, 502);
+      const { error } = await res.json();
+      assert.equal(error.code, "COMPONENT_FAULT");
+      assert.equal(error.details.reason, "toolCall");
+      assert.equal(error.details.tool, "core.state.setRuntimeValue");
+      assert.equal(error.details.error.code, "VALIDATION_ERROR");
+      assert.equal(error.details.componentId, "getUser");
+    }
+    const logged = records.filter((r) => r.msg === "component fault");
+    assert.equal(logged.length, 2);
+    assert.equal(logged[0].componentId, "getUser");
+    // A component that answers a caller error of its own keeps its code and status.
+    const own = await getUser(routerOf(t, { jit: guest({ key: "k" }, "", true) }));
+    assert.equal(own.status, 400);
+    assert.equal((await own.json()).error.message, "the caller's phone is wrong");
+    // A call that works leaves nothing to blame.
+    const fine = await getUser(routerOf(t, { jit: guest({ key: "k", value: 1 }) }));
+    assert.equal(fine.status, 200);
+    await fine.body?.cancel();
+    // Kiln's own runners (llm) pass a tool's error on on purpose: it keeps its code.
+    const runner = await postPhone(routerOf(t, { llm: guest({ key: "k" }) }));
+    assert.equal(runner.status, 400);
+    assert.equal((await runner.json()).error.code, "VALIDATION_ERROR");
   });
 });

@@ -60,6 +60,11 @@ export interface ExecutionHost {
    * Kiln's real `/mcp`), so `metrics.mcp_calls` and LLM provenance see it too.
    */
   recordCall?(tool: string, durationMs: number, result?: unknown): void;
+  /**
+   * Hears that such a call failed, with the error the guest was given, so a guest that lets it
+   * escape is blamed for it rather than its caller.
+   */
+  toolFailed?(tool: string, error: { code: string; message: string }): void;
 }
 
 /** One execution handed to a tier. */

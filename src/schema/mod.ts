@@ -1,7 +1,8 @@
 /**
- * The schema engine: compiles apps' JSON Schemas (output checks, definition checks, and any
- * component `inputSchema`/`outputSchema`) per app and revision, with linear-time patterns and
- * compile-time size limits.
+ * The schema engine: compiles apps' JSON Schemas (output checks, definition checks, and
+ * components' `inputSchema`/`outputSchema`, bundled with the schema files they `$ref`) per app
+ * and revision, with linear-time patterns and compile-time size limits.
  */
 export { schemaIssues, validatorFor } from "./validator.ts";
-export type { JsonSchema } from "./validator.ts";
+export { bundleSchema } from "./bundle.ts";
+export type { JsonSchema, SchemaValidator } from "./validator.ts";

@@ -77,9 +77,11 @@ export function validatorFor(
 
 /**
  * The problems that keep `schema` from compiling (empty: it compiles), for definition checks.
- * Every `$ref` must resolve inside the document: what is accepted here compiles when it is used.
+ * Every `$ref` must resolve inside the document (what is accepted here compiles when it is
+ * used), unless `otherFiles` says refs to other files are checked elsewhere — once the files a
+ * schema names are bundled into it.
  */
-export function schemaIssues(schema: unknown): SchemaIssue[] {
+export function schemaIssues(schema: unknown, opts: { otherFiles?: boolean } = {}): SchemaIssue[] {
   if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null)) {
     return [{ pointer: "", message: "a JSON Schema must be an object or a boolean" }];
   }
@@ -95,7 +97,11 @@ export function schemaIssues(schema: unknown): SchemaIssue[] {
     compileAlone(schema as JsonSchema, dialectOf(schema)!);
     return [];
   } catch (err) {
-    const missing = (err as { missingRef?: string }).missingRef;
+    const { missingRef: missing, missingSchema } = err as {
+      missingRef?: string;
+      missingSchema?: string;
+    };
+    if (missing !== undefined && opts.otherFiles && missingSchema) return [];
     if (missing !== undefined) {
       return [{
         pointer: "",
@@ -154,13 +160,24 @@ function compile(schema: JsonSchema): SchemaValidator {
       return {
         ok: false,
         issues: (validate.errors ?? []).map((e) => ({
-          pointer: e.instancePath,
+          pointer: pointerOf(e.instancePath, e.params as Record<string, unknown>),
           message: e.message ?? e.keyword,
           keyword: e.keyword,
         })),
       };
     },
   };
+}
+
+/**
+ * Where the problem is: a missing or unexpected property is pointed at by its own name (ajv
+ * reports it at the object holding it).
+ */
+function pointerOf(at: string, params: Record<string, unknown>): string {
+  const name = params?.missingProperty ?? params?.additionalProperty ??
+    params?.unevaluatedProperty;
+  if (typeof name !== "string") return at;
+  return `${at}/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`;
 }
 
 function remember(key: string, entry: Entry): void {

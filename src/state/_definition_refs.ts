@@ -1,3 +1,5 @@
+import { KilnError } from "../core/mod.ts";
+import { bundleSchema, schemaIssues } from "../schema/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 
@@ -11,9 +13,14 @@ const KNOWN_FILES = [
   "optimization_config.yaml",
 ];
 
+const SCHEMA_FILE = /\.json$/;
+
 /** The files whose parsed content `referenceIssues` looks at, out of all the paths of a tree. */
 export function referenceSources(paths: Iterable<string>): string[] {
-  return [...paths].filter((p) => p === REGISTRY || PROMPT_FILE.test(p) || WORKFLOW_FILE.test(p));
+  return [...paths].filter((p) =>
+    p === REGISTRY || PROMPT_FILE.test(p) || WORKFLOW_FILE.test(p) ||
+    (SCHEMA_FILE.test(p) && !p.startsWith("_jit_code/"))
+  );
 }
 
 /**
@@ -78,12 +85,16 @@ export function referenceIssues(
         missing(REGISTRY, `${at}.taskDetails.workflowId`, "workflow", workflow);
       }
     }
-    file(REGISTRY, `${at}.inputSchema`, "schema", component.inputSchema);
-    file(REGISTRY, `${at}.outputSchema`, "schema", component.outputSchema);
+    for (const field of ["inputSchema", "outputSchema"]) {
+      file(REGISTRY, `${at}.${field}`, "schema", component[field]);
+      compiles(REGISTRY, `${at}.${field}`, component[field]);
+    }
   });
   for (const path of all) {
     if (!PROMPT_FILE.test(path)) continue;
-    file(path, "outputSchema", "schema", objectOf(parsed(path))?.outputSchema);
+    const ref = objectOf(parsed(path))?.outputSchema;
+    file(path, "outputSchema", "schema", ref);
+    compiles(path, "outputSchema", ref);
   }
   const declared = (Array.isArray(components) ? components : []).map(objectOf)
     .filter((c): c is Record<string, unknown> => c !== undefined);
@@ -92,6 +103,27 @@ export function referenceIssues(
     issues.push(...stepTargetIssues(path, "steps", objectOf(parsed(path))?.steps, declared, 0));
   }
   return issues;
+
+  /**
+   * A schema a definition uses must compile once the files it names are bundled into it; a
+   * missing top file is reported by `file` above.
+   */
+  function compiles(path: string, field: string, ref: unknown): void {
+    if (typeof ref !== "string" && !objectOf(ref)) return;
+    if (typeof ref === "string" && parsed(ref.split("#")[0]) === undefined) return;
+    try {
+      const bundled = bundleSchema(
+        ref as string | Record<string, unknown>,
+        (p) => all.has(p) ? parsed(p) : undefined,
+      );
+      for (const issue of schemaIssues(bundled)) {
+        issues.push({ path, field, message: `schema ${issue.message}` });
+      }
+    } catch (err) {
+      if (!(err instanceof KilnError)) throw err;
+      issues.push({ path, field, message: err.message });
+    }
+  }
 }
 
 /**

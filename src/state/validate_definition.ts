@@ -141,7 +141,7 @@ function describeValue(value: unknown): string {
 function validateJsonSchema(path: string, content: string): DefinitionIssue[] {
   const { value, issues } = parseJson(path, content);
   if (issues.length > 0) return issues;
-  return schemaIssues(value).map((issue) => ({
+  return schemaIssues(value, { otherFiles: true }).map((issue) => ({
     path,
     ...(issue.pointer ? { field: issue.pointer.slice(1).replaceAll("/", ".") } : {}),
     message: issue.message,

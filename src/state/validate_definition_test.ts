@@ -289,3 +289,42 @@ Deno.test("looking for a script's exports costs one pass, whatever the script ho
     assert.match(issues[0].message, /no such export/);
   }
 });
+
+Deno.test("validateDefinitionSet() bundles schema files with their $refs and refuses what fails", () => {
+  const registry = `components:
+  - componentId: a
+    handlerType: jit
+    taskDetails: {script: code/a.ts, function: f, language: typescript}
+    inputSchema: schemas/in.schema.json
+    outputSchema: {type: object, properties: {t: {$ref: "schemas/common.schema.json#/$defs/T"}}}
+`;
+  const files = new Map([
+    ["app_definition.yaml", "appId: shop\ndisplayName: S\nversion: '1'\n"],
+    ["component_registry.yaml", registry],
+    ["code/a.ts", "export const f = () => 1;\n"],
+    ["schemas/in.schema.json", '{"properties": {"t": {"$ref": "common.schema.json#/$defs/T"}}}'],
+  ]);
+  // Each file compiles alone as far as it can; the missing file shows once the set is known.
+  assert.deepEqual(
+    validateDefinitionFile("shop", "schemas/in.schema.json", files.get("schemas/in.schema.json")!),
+    [],
+  );
+  const missing = validateDefinitionSet("shop", files);
+  assert.deepEqual(missing.map((i) => i.field), [
+    "components.0.inputSchema",
+    "components.0.outputSchema",
+  ]);
+  assert.match(
+    missing[0].message,
+    /the \$ref "common\.schema\.json#\/\$defs\/T" in "schemas\/in\.schema\.json" names "schemas\/common\.schema\.json", which is not a file in state\//,
+  );
+  files.set("schemas/common.schema.json", '{"$defs": {"U": {"type": "string"}}}');
+  assert.match(validateDefinitionSet("shop", files)[0].message, /points at nothing/);
+  files.set("schemas/common.schema.json", '{"$defs": {"T": {"$ref": "#/$defs/U"}}}');
+  assert.match(
+    validateDefinitionSet("shop", files)[0].message,
+    /the \$ref "#\/\$defs\/U" in "schemas\/common\.schema\.json" points at nothing/,
+  );
+  files.set("schemas/common.schema.json", '{"$defs": {"T": {"$ref": "#/$defs/U"}, "U": {}}}');
+  assert.deepEqual(validateDefinitionSet("shop", files), []);
+});

@@ -67,6 +67,25 @@ export function notAvailable(what: string, why: string): KilnError {
   return new KilnError("UNAVAILABLE", `${what} is not available on this node: ${why}`);
 }
 
+/**
+ * A check that exactly one of `keys` is given. Tools take such alternatives as one object with
+ * optional members rather than a union: a union is a top-level `anyOf` in the tool's JSON
+ * Schema, which common LLM tool APIs refuse.
+ */
+export function exactlyOne(keys: readonly string[]) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const given = keys.filter((k) => value[k] !== undefined);
+    if (given.length === 1) return;
+    ctx.addIssue({
+      code: "custom",
+      message: given.length === 0
+        ? `give one of ${keys.join(", ")}`
+        : `give only one of ${keys.join(", ")} (got ${given.join(", ")})`,
+      path: given.length === 0 ? [] : [given[1]],
+    });
+  };
+}
+
 export const READ_ONLY: ToolAnnotations = {
   readOnlyHint: true,
   destructiveHint: false,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LlmParameters } from "../models/mod.ts";
 import type { ToolDefinition } from "../mcp/mod.ts";
-import { appOf, type CoreToolDeps, defineTool } from "./_common.ts";
+import { appOf, type CoreToolDeps, defineTool, exactlyOne } from "./_common.ts";
 import { KilnError } from "../core/mod.ts";
 
 const Message = z.strictObject({
@@ -46,10 +46,11 @@ export function llmTools(deps: CoreToolDeps): ToolDefinition[] {
         idempotentHint: false,
         openWorldHint: true,
       },
-      inputSchema: z.union([
-        z.strictObject({ ...Common, prompt: z.string().min(1) }),
-        z.strictObject({ ...Common, messages: z.array(Message).min(1) }),
-      ]),
+      inputSchema: z.strictObject({
+        ...Common,
+        prompt: z.string().min(1).optional().describe("a single user turn (or give messages)"),
+        messages: z.array(Message).min(1).optional().describe("a chat transcript (or prompt)"),
+      }).superRefine(exactlyOne(["prompt", "messages"])),
       outputSchema: z.object({
         completion: z.unknown().describe("text, or JSON when outputSchema was given"),
         usage: z.object({
@@ -69,7 +70,9 @@ export function llmTools(deps: CoreToolDeps): ToolDefinition[] {
           appId: appOf(ctx),
           ...(ctx.caller.kind === "execution" ? { componentId: ctx.caller.componentId } : {}),
           ...(input.model ? { model: input.model } : {}),
-          messages: "prompt" in input ? [{ role: "user", content: input.prompt }] : input.messages,
+          messages: input.prompt !== undefined
+            ? [{ role: "user", content: input.prompt }]
+            : input.messages!,
           ...(input.parameters ? { parameters: input.parameters } : {}),
           ...(input.outputSchema ? { outputSchema: input.outputSchema } : {}),
         }, ctx.signal ? { signal: ctx.signal } : {});

@@ -1,10 +1,26 @@
 import { z } from "zod";
 import { authorOf } from "../auth/mod.ts";
-import { AppDetails, AppId, AppSource, AppStatusInfo } from "../models/mod.ts";
+import { AppDetails, AppId, type AppSource, AppStatusInfo } from "../models/mod.ts";
 import type { ToolDefinition } from "../mcp/mod.ts";
-import { APPENDS, appOf, type CoreToolDeps, defineTool, OVERWRITES, READ_ONLY } from "./_common.ts";
+import {
+  APPENDS,
+  appOf,
+  type CoreToolDeps,
+  defineTool,
+  exactlyOne,
+  OVERWRITES,
+  READ_ONLY,
+} from "./_common.ts";
 
 const AppIdInput = z.strictObject({ appId: AppId });
+
+/** AppSource as one object (directory or files): a tool input has no top-level `anyOf`. */
+const RegisterInput = z.strictObject({
+  directory: z.string().min(1).optional().describe("a UHLP app directory on the Kiln host"),
+  files: z.record(z.string(), z.string()).optional().describe(
+    "state-relative path → file content",
+  ),
+}).superRefine(exactlyOne(["directory", "files"]));
 
 /** Registry tools (contract §4, §6): apps as MCP clients see them. */
 export function registryTools(deps: CoreToolDeps): ToolDefinition[] {
@@ -17,9 +33,14 @@ export function registryTools(deps: CoreToolDeps): ToolDefinition[] {
       scope: "admin",
       permission: "admin",
       annotations: APPENDS,
-      inputSchema: AppSource,
+      inputSchema: RegisterInput,
       outputSchema: AppDetails,
-      handler: (input, ctx) => deps.registry.registerApplication(input, authorOf(ctx.caller)),
+      handler: (input, ctx) => {
+        const source: AppSource = input.directory !== undefined
+          ? { directory: input.directory }
+          : { files: input.files! };
+        return deps.registry.registerApplication(source, authorOf(ctx.caller));
+      },
     }),
     defineTool({
       name: "core.framework.getApplicationDetails",

@@ -53,7 +53,8 @@ export async function withTools(
   try {
     const shop = minimalApp("shop", {
       "component_registry.yaml": SHOP_COMPONENTS,
-      "schemas/user.schema.json": '{"type": "object"}\n',
+      "schemas/user.schema.json":
+        '{"type": "object", "properties": {"name": {"type": "string"}}}\n',
     });
     await t.kiln.registry.registerApplication({ files: shop });
     await t.kiln.registry.registerApplication({ files: minimalApp("bank") });

@@ -39,6 +39,7 @@ export const ERROR_STATUS = {
   WORKFLOW_FAILED: 500,
   STEP_INTERRUPTED: 500,
   BAD_GATEWAY: 502,
+  COMPONENT_FAULT: 502,
   LLM_PROVIDER_ERROR: 502,
   LLM_OUTPUT_INVALID: 502,
   JIT_CODER_ANSWER_INVALID: 502,
@@ -84,6 +85,24 @@ export class KilnError extends Error {
         ...(this.details === undefined ? {} : { details: this.details }),
       },
     };
+  }
+}
+
+/**
+ * An error a component answered under a code of its own (`NO_REVIEWS`). Every layer — router,
+ * workflow (`step.output.error.code`), MCP (`isError` content) — passes its code and message on
+ * as the component said them, so callers can act on them; the status is 500 (the component
+ * failed, not Kiln and not the caller). Build it with `componentError()`, which bounds it.
+ */
+export class ComponentError extends KilnError {
+  override readonly name = "ComponentError";
+  constructor(code: string, message: string, details?: unknown) {
+    // The app's own code travels in `code`: outside Kiln's table, so `status` is fixed here.
+    super(code as ErrorCode, message, details);
+  }
+
+  override get status(): number {
+    return 500;
   }
 }
 

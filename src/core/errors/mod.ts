@@ -3,6 +3,7 @@
  * bundled apart from Kiln — the template renderer's worker — take errors without the rest of core.
  */
 export {
+  ComponentError,
   ERROR_STATUS,
   KilnError,
   quote,

@@ -86,8 +86,9 @@ export function forwardTo(handler: (req: Request) => Promise<Response>): McpHand
       new Request("http://127.0.0.1/mcp", { method: req.method, headers, body }),
     );
     if (tool) {
-      const result = await structuredResult(res.clone());
-      current.host.recordCall?.(tool, performance.now() - started, result);
+      const { structured, error } = await resultOf(res.clone());
+      current.host.recordCall?.(tool, performance.now() - started, structured);
+      if (error) current.host.toolFailed?.(tool, error);
     }
     return res;
   };
@@ -105,16 +106,27 @@ function toolCalled(body: ArrayBuffer | undefined): string | undefined {
   }
 }
 
-/** `structuredContent` of a JSON (or single-event SSE) `tools/call` answer; else undefined. */
-async function structuredResult(res: Response): Promise<unknown> {
+/**
+ * `structuredContent` of a JSON (or single-event SSE) `tools/call` answer, and the error of an
+ * `isError` one as the guest's runner reads it (Kiln's envelope in the text content).
+ */
+async function resultOf(
+  res: Response,
+): Promise<{ structured?: unknown; error?: { code: string; message: string } }> {
   try {
     const text = await res.text();
     const json = text.trimStart().startsWith("{")
       ? text
       : text.split("\n").find((line) => line.startsWith("data:"))?.slice(5);
-    return json ? JSON.parse(json)?.result?.structuredContent : undefined;
+    const result = json ? JSON.parse(json)?.result : undefined;
+    if (result?.isError !== true) return { structured: result?.structuredContent };
+    const body = result.content?.find((c: { type?: string }) => c.type === "text")?.text;
+    const error = typeof body === "string" ? JSON.parse(body)?.error : undefined;
+    return typeof error?.code === "string" && typeof error?.message === "string"
+      ? { error: { code: error.code, message: error.message } }
+      : {};
   } catch {
-    return undefined;
+    return {};
   }
 }
 
