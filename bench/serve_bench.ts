@@ -109,13 +109,14 @@ async function load(
 ) {
   await check(url);
   await wrk(url, { body: BODY, connections, durationS: Math.min(2, DURATION) });
+  // wrk's end drops the requests in flight; Kiln ends those executions' workers (an aborted run
+  // leaves none behind to reuse). Refill them at full concurrency before measuring, then let the
+  // compiles that starts (and esbuild's, after the first bundle) finish.
+  await Promise.all(Array.from({ length: connections }, () => check(url)));
   if (quietPid !== undefined) {
     const waited = await waitQuiet(quietPid);
     if (waited > 2) log(`  ${name}: waited ${waited} s for Kiln's background work to settle`);
   }
-  // wrk's end drops the requests in flight; Kiln ends those executions' workers (an aborted run
-  // leaves none behind to reuse). Refill them at full concurrency before measuring.
-  await Promise.all(Array.from({ length: connections }, () => check(url)));
   const stop = await during?.();
   const startUs = monotonicUs();
   const cpuBefore = quietPid === undefined ? 0 : treeCpuS(quietPid);
