@@ -18,6 +18,11 @@
  *                         [--jit-stream 2000] [--log-level error]
  *                         [--cpu-prof DIR] [--perf DIR]
  *
+ * Before each Kiln load the benchmark waits (≤ 60 s) until Kiln's process tree is quiet: after
+ * the first bundle V8 optimises esbuild's wasm on background threads for several seconds, which
+ * is start-up cost, not serving cost. Each Kiln row also gives the CPU (all threads of Kiln and
+ * its children) per request served.
+ *
  * `--cpu-prof DIR` runs Kiln and its isolate hosts under V8's profiler (summarise with
  * `bench/_serve/profile_summary.ts DIR`); `--perf DIR` records `perf` on Kiln's process tree during
  * each measured Kiln load. Needs `wrk` on the PATH. CI does not run it.
@@ -40,7 +45,9 @@ import {
   monotonicUs,
   type Server,
   spawnServer,
+  treeCpuS,
   treeRssMb,
+  waitQuiet,
 } from "./_serve/procs.ts";
 import { addRatios, printSummary, type Summary } from "./_serve/report.ts";
 import { startWorkerd, WORKERD_VERSION, workerdBinary } from "./_serve/workerd.ts";
@@ -98,18 +105,33 @@ async function load(
   url: string,
   connections = CONNECTIONS,
   during?: () => Promise<() => Promise<void>>,
+  quietPid?: number,
 ) {
   await check(url);
   await wrk(url, { body: BODY, connections, durationS: Math.min(2, DURATION) });
   // wrk's end drops the requests in flight; Kiln ends those executions' workers (an aborted run
-  // leaves none behind to reuse). Refill them at full concurrency before measuring.
+  // leaves none behind to reuse). Refill them at full concurrency before measuring, then let the
+  // compiles that starts (and esbuild's, after the first bundle) finish.
   await Promise.all(Array.from({ length: connections }, () => check(url)));
+  if (quietPid !== undefined) {
+    const waited = await waitQuiet(quietPid);
+    if (waited > 2) log(`  ${name}: waited ${waited} s for Kiln's background work to settle`);
+  }
   const stop = await during?.();
   const startUs = monotonicUs();
+  const cpuBefore = quietPid === undefined ? 0 : treeCpuS(quietPid);
   const r = await wrk(url, { body: BODY, connections, durationS: DURATION });
+  const cpuUsPerRequest = quietPid === undefined
+    ? undefined
+    : Math.round((treeCpuS(quietPid) - cpuBefore) * 1e6 / Math.max(1, r.requests));
   const endUs = monotonicUs();
   await stop?.();
-  summary.servers.push({ name, connections, ...r });
+  summary.servers.push({
+    name,
+    connections,
+    ...r,
+    ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
+  });
   windows.push({ name, startUs, endUs, requests: r.requests });
   log(`  ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
 }
@@ -202,6 +224,7 @@ async function kilnSections(containerSkip: string | null): Promise<void> {
         `${kiln.url}/apps/bench/words-${tier}`,
         connections,
         perfDuring(args.values.perf, kiln, tier),
+        kiln.pid,
       );
     }
 

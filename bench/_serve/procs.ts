@@ -153,3 +153,34 @@ export function median(xs: number[]): number {
 export function monotonicUs(): number {
   return Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) * 1e6;
 }
+
+/** CPU seconds (user + system) a process and its descendants have used, from /proc. */
+export function treeCpuS(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const f = Deno.readTextFileSync(`/proc/${p}/stat`);
+      const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* exited meanwhile */ }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/**
+ * Waits until a process tree is quiet (under `maxShare` of a core for two seconds in a row), at
+ * most `limitS` seconds; resolves to the seconds waited. After `kiln serve` bundles its first
+ * component, V8 compiles esbuild's hot wasm functions with its optimising tier on background
+ * threads for ~5–20 s (0.2 cores on a loaded machine): a load measured in that window counts it.
+ */
+export async function waitQuiet(pid: number, limitS = 60, maxShare = 0.05): Promise<number> {
+  let quiet = 0;
+  let waited = 0;
+  for (let prev = treeCpuS(pid); quiet < 2 && waited < limitS; waited++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = treeCpuS(pid);
+    quiet = now - prev <= maxShare ? quiet + 1 : 0;
+    prev = now;
+  }
+  return waited;
+}

@@ -6,6 +6,8 @@ export interface Row extends WrkResult {
   connections: number;
   vsBare?: number;
   vsWorkerd?: number;
+  /** CPU of Kiln and its child processes (all threads) per request served, in µs. */
+  cpuUsPerRequest?: number;
 }
 
 export interface Summary {
@@ -43,7 +45,7 @@ export function printSummary(s: Summary): void {
   console.log(`${s.wrk}; load average at start ${s.loadStart}, at end ${s.loadEnd}`);
   if (s.servers.length) {
     console.log(
-      "server                      conns     req/s   p50 ms   p99 ms  vs bare  vs workerd",
+      "server                      conns     req/s   p50 ms   p99 ms  vs bare  vs workerd  CPU µs/req",
     );
     for (const r of s.servers) {
       console.log(
@@ -51,7 +53,7 @@ export function printSummary(s: Summary): void {
           r.rps.toFixed(0).padStart(9)
         } ${f(r.p50).padStart(8)} ${f(r.p99).padStart(8)} ${f(r.vsBare, 3).padStart(8)} ${
           f(r.vsWorkerd, 3).padStart(11)
-        }`,
+        } ${f(r.cpuUsPerRequest, 0).padStart(11)}`,
       );
     }
   }

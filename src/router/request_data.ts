@@ -63,17 +63,18 @@ export async function httpRequestData(
 
 /** Reads at most `max` bytes of the body; null when there is none. */
 export async function readBody(req: Request, max: number): Promise<Uint8Array | null> {
-  if (!req.body) return null;
   const tooLarge = () =>
     new KilnError("PAYLOAD_TOO_LARGE", `the request body exceeds ${max} bytes`, { max });
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > max) throw tooLarge();
-  // A declared length is enforced by the HTTP layer, so the body is read in one go.
+  // A declared length is enforced by the HTTP layer, so the body is read in one go, and without
+  // touching `req.body`, which would wrap a body that has fully arrived in a stream first.
   if (Number.isFinite(declared)) {
     const bytes = await req.bytes();
     if (bytes.byteLength > max) throw tooLarge();
     return bytes.byteLength === 0 ? null : bytes;
   }
+  if (!req.body) return null;
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

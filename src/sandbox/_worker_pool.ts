@@ -6,6 +6,7 @@
  */
 import { KilnError, SandboxTimeoutError } from "../core/mod.ts";
 import type { TierName } from "./tier.ts";
+import { Deadlines } from "./_deadlines.ts";
 
 /** What the pool needs of a worker. */
 export interface PoolMember {
@@ -41,6 +42,8 @@ export class WorkerPool<W extends PoolMember> {
   readonly #idle: W[] = [];
   readonly #busy = new Set<W>();
   readonly #waiters: Waiter<W>[] = [];
+  /** The waiters' queue timeouts, on one timer. */
+  readonly #queueDeadlines = new Deadlines();
   #spawning = 0;
   #closed = false;
   #spawnError: string | null = null;
@@ -96,7 +99,7 @@ export class WorkerPool<W extends PoolMember> {
       : this.opts.queueTimeoutMs;
     return new Promise<W>((resolve, reject) => {
       const done = () => {
-        clearTimeout(timer);
+        this.#queueDeadlines.clear(waiter);
         signal?.removeEventListener("abort", onAbort);
         const at = this.#waiters.indexOf(waiter);
         if (at >= 0) this.#waiters.splice(at, 1);
@@ -105,14 +108,14 @@ export class WorkerPool<W extends PoolMember> {
         resolve: (worker) => (done(), resolve(worker)),
         reject: (err) => (done(), reject(err)),
       };
-      const timer = setTimeout(() =>
+      this.#queueDeadlines.set(waiter, waitMs, () =>
         waiter.reject(
           new KilnError(
             "OVERLOADED",
             `the ${this.opts.tier} tier is busy: no sandbox became free within ${waitMs} ms`,
             { tier: this.opts.tier, queueTimeoutMs: waitMs },
           ),
-        ), waitMs);
+        ));
       const onAbort = () =>
         waiter.reject(
           new SandboxTimeoutError("the caller went away while the execution was queued", {

@@ -13,6 +13,7 @@
  * `output`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { setImmediate } from "node:timers";
 import { KilnError, LIMITS } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
@@ -253,13 +254,22 @@ export class IsolateHostProcess {
     try {
       this.#child.kill("SIGKILL");
     } catch { /* already gone */ }
+    // Our end of the channel too: a process that outlives the signal (the child of a wrapper
+    // script) then sees the channel close and exits, and `close` is not left waiting on it.
+    (this.#channel as unknown as { destroy?(): void }).destroy?.();
   }
 
   #send(frame: ToHost): void {
     if (this.#dead) return;
     this.#queue.push(`${JSON.stringify(frame)}\n`);
-    if (!this.#writing) this.#flush();
+    if (this.#writing) return;
+    // Each write to the channel costs a system call and a wake-up of the host, far more than its
+    // bytes: the frames of every request handled in this turn of the event loop go out together.
+    this.#writing = true;
+    setImmediate(this.#flushNow);
   }
+
+  readonly #flushNow = () => this.#flush();
 
   #flush(): void {
     if (this.#queue.length === 0 || this.#dead) {

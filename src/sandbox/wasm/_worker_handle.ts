@@ -7,6 +7,7 @@
 import { KilnError } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import type { ExecutionHost } from "../tier.ts";
+import { Deadlines } from "../_deadlines.ts";
 import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
 
 /** How a run ended: the worker's own verdict, or the host's when it had to stop the worker. */
@@ -30,6 +31,9 @@ interface ActiveRun {
  * with the first worker, not with Kiln; the specifier stays literal so `deno compile` embeds it.
  */
 let workerUrl: Promise<string> | undefined;
+
+/** Every worker's watchdog on one timer: one run at a time per worker, keyed by its handle. */
+const watchdogs = new Deadlines();
 
 export class QuickJsWorker {
   #dead = false;
@@ -83,32 +87,23 @@ export class QuickJsWorker {
     return new Promise<RunResult>((resolve) => {
       // While a QuickJS instance loads for this run, the wait is bounded by the start timeout;
       // otherwise by the guest's deadline plus the grace.
-      const arm = (ms: number, why: string) => setTimeout(() => this.#stop("timeout", why), ms);
-      let watchdog = arm(
-        spec.timeoutMs + opts.graceMs,
-        "the QuickJS worker did not stop at the deadline",
-      );
+      const arm = (ms: number, why: string) =>
+        watchdogs.set(this, ms, () => this.#stop("timeout", why));
+      arm(spec.timeoutMs + opts.graceMs, "the QuickJS worker did not stop at the deadline");
       const onAbort = () => this.#stop("timeout", "the caller went away", true);
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       this.#active = {
         id,
         host,
-        loading: () => {
-          clearTimeout(watchdog);
-          watchdog = arm(
+        loading: () =>
+          arm(
             opts.startTimeoutMs ?? spec.timeoutMs + opts.graceMs,
             "the QuickJS worker did not load an instance in time",
-          );
-        },
-        started: () => {
-          clearTimeout(watchdog);
-          watchdog = arm(
-            spec.timeoutMs + opts.graceMs,
-            "the QuickJS worker did not stop at the deadline",
-          );
-        },
+          ),
+        started: () =>
+          arm(spec.timeoutMs + opts.graceMs, "the QuickJS worker did not stop at the deadline"),
         finish: (result) => {
-          clearTimeout(watchdog);
+          watchdogs.clear(this);
           opts.signal?.removeEventListener("abort", onAbort);
           this.#active = null;
           resolve(result);
