@@ -26,6 +26,7 @@ export function clusterRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/v1/cluster",
+      operationId: "getCluster",
       tags: ["cluster"],
       summary: "The cluster's nodes: status, apps served, runs driven",
       responses: { ...ok(Cluster), ...errorResponses },

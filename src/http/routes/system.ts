@@ -19,6 +19,7 @@ const TAGS = [
   { name: "metrics", description: "Counters, histograms and range queries; Prometheus text" },
   { name: "sandboxes", description: "Sandbox tiers, pools and their counters" },
   { name: "mcp", description: "The MCP tool registry over plain JSON (the admin's view)" },
+  { name: "cluster", description: "Cluster mode: the nodes sharing one Redis" },
 ];
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
