@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { type ServerProcess, spawnServer } from "./_support/process.ts";
 import { requireService } from "./_support/services.ts";
 import { freePorts, hasCommand, redisCli, startRedis } from "./_support/redis_server.ts";
+import { haproxyUp, startHaproxy } from "./_support/haproxy.ts";
 
 const TOKEN = "cluster-admin-token-0123456789abcdef";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
-const DOC = new URL("../docs/cluster.md", import.meta.url);
 /**
  * A write on one node is served by every other within this. The target is 1 s, and the bench in
  * docs/performance.md measures it; here the three nodes share two cores with their sandboxes,
@@ -340,34 +340,7 @@ function startLoad(target: string, clients: number) {
   };
 }
 
-/** HAProxy with the configuration of docs/cluster.md, on the test's ports. */
-async function startHaproxy(dir: string, port: number, nodePorts: number[]) {
-  const doc = await Deno.readTextFile(DOC);
-  let config = /```haproxy\n([\s\S]*?)```/.exec(doc)![1];
-  config = config.replace("bind 127.0.0.1:7400", `bind 127.0.0.1:${port}`);
-  nodePorts.forEach((p, i) => {
-    config = config.replace(`127.0.0.1:${7411 + i}`, `127.0.0.1:${p}`);
-  });
-  config = config.replace("global\n", `global\n    stats socket ${dir}/haproxy.sock level admin\n`);
-  await Deno.writeTextFile(join(dir, "haproxy.cfg"), config);
-  const child = new Deno.Command("haproxy", {
-    args: ["-f", join(dir, "haproxy.cfg"), "-db"],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  child.stderr.cancel().catch(() => {});
-  return child;
-}
-
 /** How many servers HAProxy sees UP (through its stats socket). */
-async function haproxyUp(dir: string): Promise<number> {
-  const conn = await Deno.connect({ transport: "unix", path: join(dir, "haproxy.sock") });
-  await conn.write(new TextEncoder().encode("show servers state kiln_nodes\n"));
-  const text = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
-  // Field 6 (srv_op_state) is 2 when the server is running.
-  return text.split("\n").filter((l) => /^\d+ kiln_nodes /.test(l))
-    .filter((l) => l.split(" ")[5] === "2").length;
-}
 
 async function fetchStatus(target: string): Promise<number> {
   const res = await fetch(target);
