@@ -8,6 +8,7 @@ import { type ServerProcess, spawnServer } from "./_support/process.ts";
 import { requireService } from "./_support/services.ts";
 import { freePorts, hasCommand, redisCli, startRedis } from "./_support/redis_server.ts";
 import { haproxyUp, startHaproxy } from "./_support/haproxy.ts";
+import { runCli } from "../src/cli/mod.ts";
 
 const TOKEN = "cluster-admin-token-0123456789abcdef";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -169,6 +170,33 @@ Deno.test({
         ]);
         assert.equal(nodes[0].url, url(0));
         assert.equal(nodes[0].apps, 2);
+        // The CLI prints the same, as JSON and as a table with the answering node starred.
+        const cli = async (...args: string[]) => {
+          const out: string[] = [];
+          const code = await runCli([
+            "cluster",
+            "status",
+            "--url",
+            url(1),
+            "--token",
+            TOKEN,
+            ...args,
+          ], {
+            out: (l) => out.push(l),
+            err: () => {},
+          });
+          assert.equal(code, 0);
+          return out.join("\n");
+        };
+        assert.deepEqual(
+          JSON.parse(await cli("--json")).nodes.map((n: { nodeId: string }) => n.nodeId),
+          [
+            "node1",
+            "node2",
+            "node3",
+          ],
+        );
+        assert.match(await cli(), /^node2\*\s+up\s+http/m);
       });
 
       await t.step(

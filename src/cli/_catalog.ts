@@ -82,8 +82,7 @@ export const COMMANDS: CommandInfo[] = [
   {
     name: "cluster",
     summary: "The nodes of a cluster: kiln cluster status",
-    words: ["status"],
-    options: ["url", "token", "json", "help"],
+    subcommands: async () => (await import("./cluster_commands.ts")).SUBCOMMANDS,
   },
   {
     name: "completions",

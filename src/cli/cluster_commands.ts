@@ -1,17 +1,5 @@
-import { parseArgs } from "node:util";
-import { callApi, DEFAULT_URL } from "./_client.ts";
-import { CliError, type Io } from "./_output.ts";
-
-export const CLUSTER_HELP = `Usage: kiln cluster status [options]
-
-Prints the nodes of the cluster the Kiln at --url belongs to: status (up | suspect | gone),
-apps served, workflow runs driven, and apps a node cannot load.
-
-Options:
-  --url URL      Kiln's address (default $KILN_URL or ${DEFAULT_URL})
-  --token TOKEN  Admin token (default $KILN_ADMIN_TOKEN)
-  --json         Print raw JSON
-  -h, --help     Show this help`;
+import { runGroup, type Subcommand } from "./_command.ts";
+import { type Io, table } from "./_output.ts";
 
 interface ClusterStatus {
   nodeId: string;
@@ -26,52 +14,38 @@ interface ClusterStatus {
   }[];
 }
 
-/** `kiln cluster status`: `GET /v1/cluster` as a table. */
-export async function clusterCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+/** The subcommands, their arguments and options (also read by `kiln completions`). */
+export const SUBCOMMANDS: Record<string, Subcommand> = {
+  status: {
+    args: "",
+    summary: "Every node: status (up | suspect | gone), apps, runs, apps it cannot load",
+    async run({ api, print }) {
+      const status = await api("GET", "/v1/cluster") as ClusterStatus;
+      print(status, () =>
+        table(
+          ["NODE", "STATUS", "URL", "APPS", "RUNS", "LAST SEEN", "CANNOT LOAD"],
+          status.nodes.map((n) => [
+            n.nodeId + (n.nodeId === status.nodeId ? "*" : ""),
+            n.status,
+            n.url,
+            String(n.apps),
+            String(n.runs),
+            n.lastSeenAt,
+            n.failedApps.map((f) => f.appId).join(",") || "-",
+          ]),
+        ));
+      return 0;
+    },
+  },
+};
+
+/** `kiln cluster status`: `GET /v1/cluster` as a table (the answering node is starred). */
+export function clusterCommand(args: string[], io: Io): Promise<number> {
+  return runGroup(
+    "cluster",
+    "The nodes of the cluster the Kiln at --url belongs to.",
+    SUBCOMMANDS,
     args,
-    allowPositionals: true,
-    options: {
-      url: { type: "string" },
-      token: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help || positionals.length === 0) {
-    io.out(CLUSTER_HELP);
-    return values.help ? 0 : 2;
-  }
-  if (positionals[0] !== "status" || positionals.length > 1) {
-    throw new CliError(`unknown cluster command "${positionals.join(" ")}"`, 2);
-  }
-  const status = await callApi(
-    {
-      url: values.url ?? Deno.env.get("KILN_URL") ?? DEFAULT_URL,
-      token: values.token ?? Deno.env.get("KILN_ADMIN_TOKEN"),
-    },
-    "GET",
-    "/v1/cluster",
-  ) as ClusterStatus;
-  if (values.json) {
-    io.out(JSON.stringify(status, null, 2));
-    return 0;
-  }
-  const rows = [["NODE", "STATUS", "URL", "APPS", "RUNS", "LAST SEEN", "CANNOT LOAD"]];
-  for (const n of status.nodes) {
-    const mark = n.nodeId === status.nodeId ? "*" : "";
-    const failed = n.failedApps.map((f) => f.appId).join(",") || "-";
-    rows.push([
-      n.nodeId + mark,
-      n.status,
-      n.url,
-      String(n.apps),
-      String(n.runs),
-      n.lastSeenAt,
-      failed,
-    ]);
-  }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) io.out(r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
-  return 0;
+    io,
+  );
 }
