@@ -69,14 +69,14 @@ export function labelSet(pairs: [string, string][], node?: string): string {
   return all.length ? `{${all.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}` : "";
 }
 
-function labelsOf(labels: MetricLabels, node?: string, le?: string): string {
-  const pairs: [string, string][] = [];
+/** The escaped `k="v"` pairs of a series (node first), joined by commas; built once per series. */
+function labelPairs(labels: MetricLabels, node?: string): string {
+  const parts: string[] = node === undefined ? [] : [`node="${escapeLabelValue(node)}"`];
   for (const k of LABEL_KEYS) {
     const v = labels[k];
-    if (v !== undefined) pairs.push([promLabel(k), v]);
+    if (v !== undefined) parts.push(`${promLabel(k)}="${escapeLabelValue(v)}"`);
   }
-  if (le !== undefined) pairs.push(["le", le]);
-  return labelSet(pairs, node);
+  return parts.join(",");
 }
 
 /** A sample value as the format spells it. */
@@ -132,6 +132,7 @@ export function renderPrometheus(
     const list = byName.get(name)!.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const kind = list[0].kind;
     const { base, scale } = exposedUnit(name);
+    const les = EXPOSED_BOUNDS.map((b) => bound(b, scale));
     const type = kind === "sum" ? "counter" : kind;
     const metric = kind === "sum" ? `${base}_total` : base;
     const described = describe(name).replace(LABEL_WORD, promLabel);
@@ -139,7 +140,9 @@ export function renderPrometheus(
     lines.push(`# HELP ${metric} ${escapeHelp(help)}`, `# TYPE ${metric} ${type}`);
     for (const s of list) {
       const t = s.total;
-      const at = (le?: string) => labelsOf(s.labels, node, le);
+      const pairs = labelPairs(s.labels, node);
+      const at = (le?: string) =>
+        le === undefined ? (pairs ? `{${pairs}}` : "") : `{${pairs ? `${pairs},` : ""}le="${le}"}`;
       if (kind === "sum") lines.push(`${metric}${at()} ${num(t.sum * scale)}`);
       else if (kind === "gauge") lines.push(`${metric}${at()} ${num(t.last * scale)}`);
       else {
@@ -147,7 +150,7 @@ export function renderPrometheus(
         let next = 0;
         for (let e = 0; e < EXPOSED_BOUNDS.length; e++) {
           for (; next <= EXPOSED_INDEX[e]; next++) cumulative += t.buckets![next];
-          lines.push(`${base}_bucket${at(bound(EXPOSED_BOUNDS[e], scale))} ${cumulative}`);
+          lines.push(`${base}_bucket${at(les[e])} ${cumulative}`);
         }
         lines.push(`${base}_bucket${at("+Inf")} ${t.count}`);
         lines.push(`${base}_sum${at()} ${num(t.sum * scale)}`);
