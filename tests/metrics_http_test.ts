@@ -43,14 +43,17 @@ Deno.test("invocations show up in /metrics and /v1/metrics/query; app keys see o
     assert.equal(prom.status, 200);
     assert.match(prom.type, /^text\/plain; version=0\.0\.4/);
     const labels =
-      'appId="shop",componentId="getUser",handlerType="jit",outcome="ok",tier="isolate"';
+      'app_id="shop",component_id="getUser",handler_type="jit",outcome="ok",tier="isolate"';
     assert.equal(sample(prom.text, `kiln_invocations_total{${labels}}`), 3, prom.text);
-    assert.equal(sample(prom.text, `kiln_invocation_duration_ms_count{${labels}}`), 3);
-    assert.equal(sample(prom.text, `kiln_invocation_duration_ms_bucket{${labels},le="+Inf"}`), 3);
-    assert.match(prom.text, /^# TYPE kiln_invocation_duration_ms histogram$/m);
+    assert.equal(sample(prom.text, `kiln_invocation_duration_seconds_count{${labels}}`), 3);
+    assert.equal(
+      sample(prom.text, `kiln_invocation_duration_seconds_bucket{${labels},le="+Inf"}`),
+      3,
+    );
+    assert.match(prom.text, /^# TYPE kiln_invocation_duration_seconds histogram$/m);
     assert.match(
       prom.text,
-      /^kiln_sandbox_executions_total\{appId="shop",outcome="ok",tier="isolate"\} 3$/m,
+      /^kiln_sandbox_executions_total\{app_id="shop",outcome="ok",tier="isolate"\} 3$/m,
     );
 
     const q = (params: string, token = ADMIN_TOKEN) =>
@@ -198,10 +201,10 @@ Deno.test("core.metrics.record and core.metrics.query work through the MCP SDK c
       await client.close();
     }
     const prom = await get(`${k.url}/metrics`, ADMIN_TOKEN);
-    assert.match(prom.text, /^app_orders_placed_total\{appId="shop",outcome="ok"\} 7$/m);
+    assert.match(prom.text, /^app_orders_placed_total\{app_id="shop",outcome="ok"\} 7$/m);
     assert.match(
       prom.text,
-      /^kiln_mcp_calls_total\{appId="shop",outcome="ok",tool="core.metrics.record"\} 3$/m,
+      /^kiln_mcp_calls_total\{app_id="shop",outcome="ok",tool="core.metrics.record"\} 3$/m,
     );
   } finally {
     await k.close();

@@ -89,5 +89,5 @@ Deno.test("without flushes a series keeps at most an hour of finished minutes in
   const s = m.summary({ name: "kiln.invocations", from, to: clock.t, appId: "a" });
   assert.equal(s.count, 61, "60 pending minutes plus the current one");
   assert.equal(dropped(m.prometheus(), "rows"), 9);
-  assert.ok(m.prometheus().includes('kiln_invocations_total{appId="a"} 70'), "totals keep all");
+  assert.ok(m.prometheus().includes('kiln_invocations_total{app_id="a"} 70'), "totals keep all");
 });

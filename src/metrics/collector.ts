@@ -14,6 +14,7 @@ import {
   retentionOf,
   systemTimers,
 } from "./_options.ts";
+import { renderProcessMetrics } from "./_process.ts";
 import { renderPrometheus } from "./_prometheus.ts";
 import { rangeQuery, scan, windowSummary } from "./_query.ts";
 import { SeriesTable } from "./_series_table.ts";
@@ -123,13 +124,16 @@ export class MetricCollector implements MetricSink {
     ];
   }
 
-  /** Totals since process start, in the Prometheus text exposition format 0.0.4. */
+  /**
+   * Totals since process start, in the Prometheus text exposition format 0.0.4, followed by
+   * `kiln_build_info` and the process metrics (docs/metrics.md maps names and units).
+   */
   prometheus(): string {
     return renderPrometheus(
       this.#table.series(),
       (name) => fixedMetric(name)?.description ?? APP_DESCRIPTION,
       this.#node,
-    );
+    ) + renderProcessMetrics(this.#node);
   }
 
   /** Stops the timer, flushes, and closes the file; later points are ignored. */

@@ -5,7 +5,7 @@
  */
 
 /** The services a test can require; `KILN_TEST_REQUIRE` lists them comma-separated. */
-export type ServiceName = "redis" | "docker" | "haproxy";
+export type ServiceName = "redis" | "docker" | "haproxy" | "promtool";
 
 /** Whether `KILN_TEST_REQUIRE` demands this service. */
 export function isRequired(name: ServiceName): boolean {
