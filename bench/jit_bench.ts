@@ -21,7 +21,14 @@
  * Shadow checks are off while timing (they run after the response anyway); their LLM cost is
  * added at Kiln's default rates. Costs are the fixtures' recorded prices.
  *
- * Run: `deno run -A bench/jit_bench.ts [STREAM=30000] [TRAIN=150] [--json]` (`--json`: the rows
+ * A candidate the gate calls undecided gets what the gate asks for: the bench records about as
+ * many more of the fixture's calls as the report's `needMoreSamples` says (keeping
+ * `MIN_STREAM_REST` for the stream, at most `MAX_ROUNDS` times) and generates again, as an
+ * operator following the report would. Samples accumulate, so a later candidate starts from
+ * what earlier ones collected; the table shows each candidate's first decision and its final one
+ * with the calls it was made on.
+ *
+ * Run: `deno run -A bench/jit_bench.ts [STREAM=30000] [TRAIN=250] [--json]` (`--json`: the rows
  * as JSON on stdout instead of the table, for `bench/serve_bench.ts`).
  */
 import { stringify } from "yaml";
@@ -68,6 +75,9 @@ const SHADOW_RATE = 0.1;
 const ACTIVE_SHADOW_RATE = 0.01;
 const WINDOW = 50;
 const DIR = new URL("./jit_fixtures/", import.meta.url);
+/** Rounds of "collect more, generate again" per candidate, and fixture calls kept for the stream. */
+const MAX_ROUNDS = 3;
+const MIN_STREAM_REST = 20;
 
 if (import.meta.main) await main();
 
@@ -133,6 +143,10 @@ interface Decision {
   task: string;
   candidate: string;
   expect: "accept" | "reject";
+  /** The decision (and bound) on the calls recorded when this candidate came up. */
+  "first decision": string;
+  /** Recorded calls the decision was made on (more than `TRAIN` when the gate asked for more). */
+  recorded: number;
   decision: string;
   gate: string;
   "lower bound": string;
@@ -214,10 +228,12 @@ async function runTask(f: Fixture) {
     ...f.coderAnswers.filter((a) => a.expect === "reject"),
     ...f.coderAnswers.filter((a) => a.expect === "accept"),
   ];
-  const coder = serveWire((_req, i) =>
+  // The candidate being judged: an undecided one is asked for again once more traffic is in.
+  let asking = answers[0];
+  const coder = serveWire(() =>
     json(openAiAnswer(
-      JSON.stringify({ handler: answers[i].handler, tests: answers[i].tests }),
-      { prompt: answers[i].usage.promptTokens, completion: answers[i].usage.completionTokens },
+      JSON.stringify({ handler: asking.handler, tests: asking.tests }),
+      { prompt: asking.usage.promptTokens, completion: asking.usage.completionTokens },
     ))
   );
   const dataDir = await Deno.makeTempDir({ prefix: "kiln-jit-bench-" });
@@ -244,32 +260,51 @@ async function runTask(f: Fixture) {
     const appId = "bench";
     await kiln.registry.registerApplication({ files: appFiles(f) });
     const config = kiln.registry.snapshot(appId).optimization.sampling;
-    for (const call of f.calls.slice(0, TRAIN)) {
-      now = Date.parse(call.at);
-      await kiln.jitService.samples.record(appId, f.taskId, {
-        input: call.input,
-        output: call.output,
-        latencyMs: call.latencyMs,
-        costUsd: call.costUsd,
-        promptTokens: call.usage.promptTokens,
-        completionTokens: call.usage.completionTokens,
-        provenance: "recording",
-      }, config);
-    }
+    let recorded = 0;
+    const record = async (upTo: number) => {
+      for (const call of f.calls.slice(recorded, upTo)) {
+        now = Date.parse(call.at);
+        await kiln.jitService.samples.record(appId, f.taskId, {
+          input: call.input,
+          output: call.output,
+          latencyMs: call.latencyMs,
+          costUsd: call.costUsd,
+          promptTokens: call.usage.promptTokens,
+          completionTokens: call.usage.completionTokens,
+          provenance: "recording",
+        }, config);
+      }
+      recorded = Math.max(recorded, upTo);
+    };
+    await record(TRAIN);
     now = Date.parse(f.calls[TRAIN].at);
     const wrong = { total: 0, rejected: 0 };
     const decisions: Decision[] = [];
     let correct = "-", hidden = "-", coderCost = 0;
     for (const a of answers) {
-      await kiln.jitService.generate(appId, f.taskId, { trigger: "manual", actor: "bench" });
-      await kiln.jitService.wait(appId, f.taskId);
-      const status = await kiln.jitService.status(appId, f.taskId);
-      const gen = status.lastGeneration!;
-      coderCost += a.costUsd;
+      asking = a;
+      let gen, rounds = 0, first = "";
+      // Undecided means "collect more": record as many more of the fixture's calls as the gate
+      // asked for (while the fixture has them) and generate again, as an operator would.
+      while (true) {
+        await kiln.jitService.generate(appId, f.taskId, { trigger: "manual", actor: "bench" });
+        await kiln.jitService.wait(appId, f.taskId);
+        gen = (await kiln.jitService.status(appId, f.taskId)).lastGeneration!;
+        coderCost += a.costUsd;
+        first ||= `${gen.status} (${
+          gen.report ? pct(gen.report.gate.lowerBound) : "-"
+        }) on ${recorded}`;
+        const more = gen.report?.evidence.needMoreSamples;
+        const room = f.calls.length - MIN_STREAM_REST - recorded;
+        if (gen.status !== "undecided" || !more || room <= 0 || ++rounds > MAX_ROUNDS) break;
+        await record(recorded + Math.min(more, room));
+      }
       decisions.push({
         task: f.taskId,
         candidate: a.label,
         expect: a.expect,
+        "first decision": first,
+        recorded,
         decision: gen.status,
         gate: gen.report ? `${gen.report.gate.agreed}/${gen.report.gate.total}` : "-",
         "lower bound": gen.report ? pct(gen.report.gate.lowerBound) : "-",
@@ -295,10 +330,12 @@ async function runTask(f: Fixture) {
       }
     }
     // The rest of the stream, over HTTP ingress.
-    const rest = f.calls.slice(TRAIN);
+    const rest = f.calls.slice(recorded);
     const served: number[] = [];
     let byCode = 0, agreed = 0, llmCostAfter = 0;
-    for (let i = 0; i < STREAM - TRAIN; i++) {
+    // A task that recorded more than `STREAM` still serves the fixture's unrecorded rest once.
+    const streamed = Math.max(STREAM - recorded, rest.length);
+    for (let i = 0; i < streamed; i++) {
       const call = rest[i % rest.length];
       const started = performance.now();
       const res = await kiln.handler(
@@ -315,8 +352,8 @@ async function runTask(f: Fixture) {
       if (res.status === 200 && sameOutput(call.output, body)) agreed++;
     }
     const perCall = avg(f.calls.map((c) => c.costUsd));
-    const baseline = STREAM * perCall;
-    const trainCost = f.calls.slice(0, TRAIN).reduce((s, c) => s + c.costUsd, 0);
+    const baseline = (recorded + streamed) * perCall;
+    const trainCost = f.calls.slice(0, recorded).reduce((s, c) => s + c.costUsd, 0);
     const probationCalls = Math.min(byCode, WINDOW / SHADOW_RATE);
     const shadowCalls = probationCalls * SHADOW_RATE +
       (byCode - probationCalls) * ACTIVE_SHADOW_RATE;
@@ -331,8 +368,8 @@ async function runTask(f: Fixture) {
       wrong,
       correct,
       hidden,
-      servedShare: pct(byCode / STREAM),
-      live: pct(agreed / (STREAM - TRAIN)),
+      servedShare: pct(byCode / (recorded + streamed)),
+      live: pct(agreed / streamed),
       p50Code: round(p50Code, 3),
       p50Llm: round(p50Llm, 0),
       speedup: `${Math.round(p50Llm / p50Code)}×`,

@@ -36,6 +36,11 @@ export interface TaskDef {
   noisy?(output: unknown, rng: Rng): unknown;
   /** Share of calls whose output is replaced by `noisy` (spread one per equal block of calls). */
   noiseRate?: number;
+  /**
+   * Share of calls that ask again about an input recorded among the previous 100 calls, as real
+   * traffic does; the model answers each such call afresh (noise included).
+   */
+  repeatShare?: number;
   /** JS-subset TypeScript source of the correct handler (`export function handle(input)`). */
   correct: string;
   /** Hand-written expectations for the correct handler. */

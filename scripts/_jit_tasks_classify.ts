@@ -89,6 +89,7 @@ export const classifySentiment: TaskDef = {
   calls: 400,
   medianLatencyMs: 620,
   noiseRate: 0.01,
+  repeatShare: 0.2,
   sample(rng) {
     const target = rng.weighted([["positive", 44], ["negative", 33], ["neutral", 23]]);
     const phrases: { text: string; score: number }[] = [];

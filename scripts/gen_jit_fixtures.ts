@@ -36,6 +36,8 @@ export const CODER = { name: "standin-coder", promptUsdPerMTok: 3, completionUsd
 /** Calls are spread over four days from here, denser in (UTC) office hours. */
 const START_MS = Date.UTC(2026, 10, 2, 0, 0, 0);
 const SPAN_MS = 4 * 24 * 3600 * 1000;
+/** A repeated input is one of the previous this-many calls': re-submissions come soon. */
+const REPEAT_WINDOW = 100;
 /** Examples the coder prompt carries (what its prompt token count is estimated from). */
 const CODER_EXAMPLES = 24;
 
@@ -167,8 +169,17 @@ function mostCommon(calls: RecordedCall[]): { value: unknown; count: number; dis
 export function buildFixture(task: TaskDef): Fixture {
   const rng = Rng.forTask(task.taskId);
   const times = timestamps(rng, task.calls);
-  const calls: RecordedCall[] = times.map((t) => {
-    const { input, output } = task.sample(rng);
+  const clean: { input: Record<string, unknown>; output: unknown }[] = [];
+  const calls: RecordedCall[] = times.map((t, i) => {
+    // A re-submitted input (a retry, an edited-back review, a weekly re-run) is asked again;
+    // the model answers it afresh, so its noise shows as disagreement between the recordings.
+    const again = task.repeatShare && i > 0 && rng.chance(task.repeatShare)
+      ? clean[rng.int(Math.max(0, i - REPEAT_WINDOW), i - 1)]
+      : undefined;
+    const { input, output } = again
+      ? { input: structuredClone(again.input), output: again.output }
+      : task.sample(rng);
+    clean.push({ input, output });
     const promptTokens = tokens(render(task.prompt.template, input)) + 14;
     const completionTokens = tokens(outputText(task, output));
     return {

@@ -4,6 +4,7 @@ import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import {
   agrees,
   buildFixture,
+  canonical,
   type Fixture,
   FIXTURE_DIR,
   loadHandler,
@@ -130,5 +131,35 @@ Deno.test("every handler runs in QuickJS and answers as it does in V8", async ()
         ctx.dispose();
       }
     }
+  }
+});
+
+Deno.test("a noisy task repeats inputs, and its repeats show the noise at about its rate", () => {
+  for (const f of fixtures.filter((f) => !f.deterministic)) {
+    // The bench records the first 250 calls: the gate must be able to measure the noise there.
+    const recorded = f.calls.slice(0, 250);
+    const byInput = new Map<string, Map<string, number>>();
+    for (const c of recorded) {
+      const answers = byInput.get(canonical(c.input)) ?? new Map<string, number>();
+      answers.set(canonical(c.output), (answers.get(canonical(c.output)) ?? 0) + 1);
+      byInput.set(canonical(c.input), answers);
+    }
+    let repeatedCalls = 0, consistent = 0;
+    for (const answers of byInput.values()) {
+      const counts = [...answers.values()];
+      const n = counts.reduce((a, b) => a + b, 0);
+      if (n < 2) continue;
+      repeatedCalls += n;
+      consistent += Math.max(...counts);
+    }
+    const noiseRate = f.summary.noisyCalls / f.calls.length;
+    const measured = 1 - consistent / repeatedCalls;
+    assert.ok(repeatedCalls >= 50, `${f.taskId}: ${repeatedCalls} calls of repeated inputs`);
+    assert.ok(
+      measured > 0 && measured <= 3 * noiseRate,
+      `${f.taskId}: repeats disagree on ${measured}, the noise rate is ${noiseRate}`,
+    );
+    // Repeats do not crowd out distinct inputs: the gate judges each input once.
+    assert.ok(byInput.size >= 0.75 * recorded.length, `${f.taskId}: ${byInput.size} distinct`);
   }
 });

@@ -33,6 +33,8 @@ export interface JudgedCase {
   input: unknown;
   output: unknown;
   agreed: boolean;
+  /** The code threw instead of answering: never the LLM's noise, which always answers. */
+  threw?: boolean;
 }
 
 /** Fewest distinct held-out inputs of a group to call the group judged. */
@@ -44,8 +46,9 @@ export const GATE_ALPHA = 0.05;
 
 /**
  * Decides on evidence rather than a point estimate (ADR 0017):
- * - **reject** when the code disagrees with the held-out recorded answers (gate and hidden
- *   slices: a defect is a defect wherever it shows) more than the LLM's own
+ * - **reject** when the code throws on a held-out input (the LLM answered every one, so its
+ *   noise cannot explain a throw), or disagrees with the held-out recorded answers (gate and
+ *   hidden slices: a defect is a defect wherever it shows) more than the LLM's own
  *   measured inconsistency explains (an exact binomial test, overall and per output class and
  *   input cluster, so a rare class cannot hide in the average), or when even the Wilson upper
  *   bound of its agreement is under the threshold;
@@ -82,6 +85,14 @@ export function weighEvidence(
   const agreed = gate.filter((c) => c.agreed).length;
   const lower = wilsonLowerBound(agreed, n), upper = wilsonUpperBound(agreed, n);
   const nj = judged.length, wrong = judged.filter((c) => !c.agreed).length;
+  const threw = judged.filter((c) => c.threw).length;
+  // Measured noise excuses a different answer, never no answer: every recorded call answered.
+  if (threw > 0 && llm.noise > 0) {
+    reject.push(
+      `the code threw on ${threw} of ${nj} held-out inputs the LLM answered; the LLM's noise ` +
+        `(${pct(llm.noise)}) is other answers, never none`,
+    );
+  }
   if (nj > 0 && binomialTailAtLeast(wrong, nj, llm.noise) < alpha) {
     reject.push(
       `${wrong} of ${nj} held-out answers (gate and hidden slices) disagree; ${noise}, so ` +

@@ -60,6 +60,22 @@ Deno.test("weighEvidence() holds code to the LLM's measured noise, and asks for 
   assert.match(rare.reasons.join(), /"hazmat"/);
 });
 
+Deno.test("weighEvidence() excuses a wrong answer as measured noise, but never a throw", () => {
+  // 5% measured noise: one other answer in 120 is within it; one throw is not, as the LLM
+  // answered every recorded call.
+  const noisy = traffic(6);
+  const cases = gate(120, (i) => i === 9);
+  const answered = weighEvidence(cases, noisy, opts);
+  assert.notEqual(answered.verdict, "reject", answered.reasons.join());
+  const threw = weighEvidence(cases.map((c, i) => ({ ...c, threw: i === 9 })), noisy, opts);
+  assert.equal(threw.verdict, "reject");
+  assert.match(threw.reasons[0], /the code threw on 1 of 120 held-out inputs the LLM answered/);
+  const hidden = weighEvidence(gate(120, () => false), noisy, opts, [
+    { input: { id: 999 }, output: "air", agreed: false, threw: true },
+  ]);
+  assert.equal(hidden.verdict, "reject", "a throw on the hidden slice counts too");
+});
+
 Deno.test("weighEvidence() is undecided while a class of ≥ 1% of traffic is too thin to judge", () => {
   const e = weighEvidence(gate(100, () => false), traffic(), opts);
   assert.equal(e.verdict, "undecided", e.reasons.join());

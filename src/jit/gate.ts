@@ -39,6 +39,9 @@ export interface GateRun {
   /** Per gate and per hidden case, in order: whether the code reproduced the recorded answer. */
   gateAgreed: boolean[];
   hiddenAgreed: boolean[];
+  /** Per gate and per hidden case: whether the code threw instead of answering. */
+  gateThrew: boolean[];
+  hiddenThrew: boolean[];
 }
 
 /** Generated sources, by their paths under `state/`. */
@@ -131,6 +134,8 @@ export async function runGate(
     sandboxFailures,
     gateAgreed,
     hiddenAgreed: agreedEach(slices.hidden, hiddenOut),
+    gateThrew: gateOut.map((o) => !o || "error" in o),
+    hiddenThrew: hiddenOut.map((o) => !o || "error" in o),
   };
 }
 

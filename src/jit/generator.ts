@@ -98,14 +98,14 @@ export async function runGeneration(
     lowerBound: run.hidden.lowerBound,
   });
   const weighed = weighEvidence(
-    gateCases.map((c, i) => ({ ...c, agreed: run.gateAgreed[i] })),
+    gateCases.map((c, i) => ({ ...c, agreed: run.gateAgreed[i], threw: run.gateThrew[i] })),
     [...split.examples, ...split.gate, ...split.hidden],
     {
       threshold: config.agreementThreshold,
       gateShare: config.generation.gateShare,
       examplesShare: config.generation.examplesShare,
     },
-    hiddenCases.map((c, i) => ({ ...c, agreed: run.hiddenAgreed[i] })),
+    hiddenCases.map((c, i) => ({ ...c, agreed: run.hiddenAgreed[i], threw: run.hiddenThrew[i] })),
   );
   const verdict = decide(run, weighed);
   const { verdict: _, reasons: __, ...evidence } = weighed;

@@ -12,6 +12,8 @@ const run = (over: Partial<GateRun> = {}): GateRun => ({
   sandboxFailures: [],
   gateAgreed: [],
   hiddenAgreed: [],
+  gateThrew: [],
+  hiddenThrew: [],
   ...over,
 });
 const evidence = (verdict: Evidence["verdict"], reasons = [`evidence says ${verdict}`]) => ({
