@@ -198,8 +198,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // Closed after the workflow engine, which releases its run leases through it.
     let cluster: ClusterRuns<RunEvent> | undefined;
     if (opts.cluster) {
+      // The node's command connection serves the runs too: one factory, one deadline.
       cluster = await openClusterRuns<RunEvent>({
-        url: opts.cluster.url,
+        conn: node!.conn,
         nodeId: node!.nodeId,
         logger,
       });

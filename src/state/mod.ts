@@ -12,3 +12,12 @@ export { SERVED_REF, ZERO_OID } from "./push_gate.ts";
 export type { PushDecision, PushedObjects, PushGate, RefUpdate } from "./push_gate.ts";
 export type { Adopted, LocalRepo, RefPublisher } from "./ref_publisher.ts";
 export type { GitObjectType } from "./_object_reader.ts";
+export {
+  closeRedis,
+  connectRedis,
+  redactRedisUrl,
+  REDIS_COMMAND_TIMEOUT_MS,
+  type RedisClient,
+  redisFailure,
+  withDeadline,
+} from "./redis_connect.ts";
