@@ -202,6 +202,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cluster = await openClusterRuns<RunEvent>({
         conn: node!.conn,
         nodeId: node!.nodeId,
+        // A checkpoint save checks the run's lease in the same script, when both share a Redis.
+        fenceSaves: storeUrl === opts.cluster.url,
         logger,
       });
       cleanups.unshift(() => cluster?.close());

@@ -62,6 +62,8 @@ export async function openClusterRuns<E extends SharedEvent>(opts: {
   logger: Logger;
   timing?: Partial<LeaseTiming>;
   sweepEveryMs?: number;
+  /** The runtime store is on this Redis: leases fence checkpoint saves (`RunLease.fence`). */
+  fenceSaves?: boolean;
 }): Promise<ClusterRuns<E>> {
   const nodeId = nodeIdOf(opts.nodeId);
   const owned = opts.conn === undefined;
@@ -80,7 +82,12 @@ export async function openClusterRuns<E extends SharedEvent>(opts: {
   const logger = opts.logger.with({ node: nodeId });
   const prefix = opts.prefix ?? opts.conn?.prefix;
   const common = { nodeId, prefix, logger };
-  const leases = new RunLeaseManager({ client, timing: opts.timing, ...common });
+  const leases = new RunLeaseManager({
+    client,
+    timing: opts.timing,
+    fenceSaves: opts.fenceSaves,
+    ...common,
+  });
   const events = new SharedRunEvents<E>({ publisher: client, subscriber, ...common });
   const revocations = new SharedRevocations({ publisher: client, subscriber, ...common });
   await revocations.load();

@@ -3,7 +3,7 @@ export { StateManager } from "./state_manager.ts";
 export type { DefinitionIssue, DefinitionStore, WriteOptions, WriteResult } from "./definitions.ts";
 export { GitDefinitionStore } from "./git_definition_store.ts";
 export { normalizeDefinitionPath } from "./definition_path.ts";
-export type { StoreDriver } from "./store.ts";
+export type { StoreDriver, StoreFence } from "./store.ts";
 export { EmbeddedStore } from "./embedded_store.ts";
 export { RedisStore } from "./redis_store.ts";
 export { RuntimeState } from "./runtime_state.ts";

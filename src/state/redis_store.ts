@@ -1,5 +1,5 @@
 import { type Clock, type JsonValue, KilnError, quote, systemClock } from "../core/mod.ts";
-import type { StoreDriver, StoreEntry } from "./store.ts";
+import type { StoreDriver, StoreEntry, StoreFence } from "./store.ts";
 import { ttlMillis } from "./_ttl.ts";
 import {
   closeRedis,
@@ -87,7 +87,26 @@ end
 return false
 `;
 
-const SCRIPTS = { increment: INCREMENT, deleteLive: DELETE_LIVE, setIfAbsent: SET_IF_ABSENT };
+/**
+ * KEYS[1]: the value, KEYS[2]: the fence (a lease); ARGV: wrapped value, ttl ms ("" = none),
+ * holder. Writes only while the fence holds the holder; returns 1 written, 0 refused.
+ */
+const SET_FENCED = `
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+if ARGV[2] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1
+`;
+
+const SCRIPTS = {
+  increment: INCREMENT,
+  deleteLive: DELETE_LIVE,
+  setIfAbsent: SET_IF_ABSENT,
+  setFenced: SET_FENCED,
+};
 type ScriptName = keyof typeof SCRIPTS;
 
 /**
@@ -159,6 +178,29 @@ export class RedisStore implements StoreDriver {
         wrapped,
         ttl === undefined ? undefined : { expiration: { type: "PX", value: ttl } },
       );
+    });
+  }
+
+  setFenced(
+    scope: string,
+    key: string,
+    value: JsonValue,
+    ttlSeconds: number | undefined,
+    fence: StoreFence,
+  ): Promise<boolean> {
+    return this.#guard(async () => {
+      const ttl = ttlSeconds === undefined ? undefined : ttlMillis(ttlSeconds);
+      const text = JSON.stringify(value);
+      if (text === undefined) {
+        throw new KilnError("VALIDATION_ERROR", `the value of ${quote(key)} is not JSON`);
+      }
+      const e = ttl === undefined ? null : this.#clock.now() + ttl;
+      const written = await this.#script("setFenced", [this.#key(scope, key), fence.key], [
+        `{"e":${JSON.stringify(e)},"v":${text}}`,
+        ttl === undefined ? "" : String(ttl),
+        fence.holder,
+      ]);
+      return written === 1;
     });
   }
 
