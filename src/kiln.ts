@@ -198,9 +198,12 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // Closed after the workflow engine, which releases its run leases through it.
     let cluster: ClusterRuns<RunEvent> | undefined;
     if (opts.cluster) {
+      // The node's command connection serves the runs too: one factory, one deadline.
       cluster = await openClusterRuns<RunEvent>({
-        url: opts.cluster.url,
+        conn: node!.conn,
         nodeId: node!.nodeId,
+        // A checkpoint save checks the run's lease in the same script, when both share a Redis.
+        fenceSaves: storeUrl === opts.cluster.url,
         logger,
       });
       cleanups.unshift(() => cluster?.close());

@@ -17,10 +17,11 @@ Options:
   --port N         Port to listen on (default $KILN_PORT or 7411; 0 picks a free port)
   --host HOST      Interface to bind (default $KILN_HOST or 127.0.0.1)
   --data-dir DIR   Where repos and the embedded store live (default $KILN_DATA_DIR or ./.kiln-data)
-  --store URL      redis://host:port for runtime state on Redis (default $KILN_STORE_URL; embedded)
+  --store URL      redis://host:port[/db] or redis+sentinel://host:port[,host:port…]/master[/db]
+                   for runtime state on Redis (default $KILN_STORE_URL; embedded)
   --config FILE    YAML or JSON mapping: the global configuration level, under every app's
                    and component's own (default $KILN_CONFIG_FILE; none)
-  --cluster URL    redis://host:port[/db]: join the cluster of nodes sharing this Redis (apps,
+  --cluster URL    redis://… or redis+sentinel://… as for --store: join the cluster of nodes sharing this Redis (apps,
                    definitions, runs); implies --store on it (default $KILN_CLUSTER_URL)
   --node-id ID     This node's id in the cluster (default $KILN_NODE_ID, else host name + random)
   --advertise-url URL  Where other nodes reach this one (default $KILN_ADVERTISE_URL, else the

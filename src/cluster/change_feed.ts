@@ -1,5 +1,6 @@
 import type { Logger } from "../core/mod.ts";
-import { type ClusterConnection, command } from "./connection.ts";
+import { command } from "./_redis.ts";
+import type { ClusterConnection } from "./connection.ts";
 import type { ClusterKeys } from "./keys.ts";
 
 /** One change every node applies: an app's head moved, its record changed, or it went. */
@@ -49,9 +50,8 @@ export class ChangeFeed {
 
   /** Remembers the stream's end: events after it are applied once `run` starts. */
   async mark(): Promise<void> {
-    const last = await command(
-      this.conn,
-      () => this.conn.client.xRevRange(this.keys.events, "+", "-", { COUNT: 1 }),
+    const last = await command(() =>
+      this.conn.client.xRevRange(this.keys.events, "+", "-", { COUNT: 1 })
     );
     this.#last = last?.[0]?.id ?? "0-0";
   }
@@ -64,10 +64,11 @@ export class ChangeFeed {
     };
     if (event.revision) fields.revision = event.revision;
     if (event.deleteState) fields.deleteState = "1";
-    await command(this.conn, () =>
+    await command(() =>
       this.conn.client.xAdd(this.keys.events, "*", fields, {
         TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: Number(MAX_LEN) },
-      }));
+      })
+    );
   }
 
   /** Starts applying events in order; runs until `close`. */
@@ -141,9 +142,8 @@ export class ChangeFeed {
 
   /** Whether the stream no longer holds the event after `id` (it was trimmed past it). */
   async #trimmedPast(id: string): Promise<boolean> {
-    const oldest = await command(
-      this.conn,
-      () => this.conn.client.xRange(this.keys.events, "-", "+", { COUNT: 1 }),
+    const oldest = await command(() =>
+      this.conn.client.xRange(this.keys.events, "-", "+", { COUNT: 1 })
     );
     return !!oldest?.length && compareIds(oldest[0].id, id) > 0 && id !== "0-0";
   }

@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import { type Clock, KilnError, type Logger, quote, systemClock } from "../core/mod.ts";
 import { ChangeFeed, type FeedHandlers } from "./change_feed.ts";
-import { type ClusterConnection, command, connectCluster } from "./connection.ts";
+import { command } from "./_redis.ts";
+import { type ClusterConnection, connectCluster } from "./connection.ts";
 import { clusterKeys } from "./keys.ts";
 import { type ClusterStatus, Membership } from "./membership.ts";
 import { SharedRefs } from "./shared_refs.ts";
@@ -118,7 +119,7 @@ export class ClusterNode {
     if (!this.#ready) return { ok: false, reason: "the node is still loading apps" };
     if (!this.#feed.healthy) return { ok: false, reason: "the change feed cannot reach Redis" };
     try {
-      await command(this.conn, () => this.conn.client.ping(), HEALTH_PING_MS);
+      await command(() => this.conn.client.ping(), HEALTH_PING_MS);
       return { ok: true };
     } catch (err) {
       return { ok: false, reason: (err as Error).message };

@@ -4,7 +4,8 @@
  * by the composition root when `--cluster` is given.
  */
 import { KilnError, type Logger, quote } from "../core/mod.ts";
-import { closeRedis, connectRedis, unavailable } from "./_redis.ts";
+import { closeRedis, command, connectRedis } from "./_redis.ts";
+import type { ClusterConnection } from "./connection.ts";
 import { type LeaseTiming, RunLeaseManager } from "./leases.ts";
 import { RunSweeper } from "./run_sweeper.ts";
 import { SharedRevocations } from "./shared_revocations.ts";
@@ -48,28 +49,45 @@ export function nodeIdOf(given?: string): string {
   return `${host}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** Connects to the cluster's Redis and builds the pieces; UNAVAILABLE when Redis is down. */
+/**
+ * Builds the pieces on the node's command connection (`conn`, shared with `ClusterNode`) or on a
+ * connection of their own to `url`; pub/sub gets its own connection. UNAVAILABLE when Redis is
+ * down.
+ */
 export async function openClusterRuns<E extends SharedEvent>(opts: {
-  url: string;
+  url?: string;
+  conn?: Pick<ClusterConnection, "client" | "prefix">;
   nodeId?: string;
   prefix?: string;
   logger: Logger;
   timing?: Partial<LeaseTiming>;
   sweepEveryMs?: number;
+  /** The runtime store is on this Redis: leases fence checkpoint saves (`RunLease.fence`). */
+  fenceSaves?: boolean;
 }): Promise<ClusterRuns<E>> {
   const nodeId = nodeIdOf(opts.nodeId);
-  const client = await connectRedis(opts.url);
+  const owned = opts.conn === undefined;
+  if (owned && opts.url === undefined) {
+    throw new KilnError("INTERNAL", "openClusterRuns needs a connection or a URL");
+  }
+  const client = opts.conn?.client ?? await connectRedis(opts.url!);
   const subscriber = client.duplicate();
   subscriber.on("error", () => {});
   try {
-    await subscriber.connect();
+    await command(() => subscriber.connect());
   } catch (err) {
-    await closeRedis(client);
-    throw unavailable(err);
+    if (owned) await closeRedis(client);
+    throw err;
   }
   const logger = opts.logger.with({ node: nodeId });
-  const common = { nodeId, prefix: opts.prefix, logger };
-  const leases = new RunLeaseManager({ client, timing: opts.timing, ...common });
+  const prefix = opts.prefix ?? opts.conn?.prefix;
+  const common = { nodeId, prefix, logger };
+  const leases = new RunLeaseManager({
+    client,
+    timing: opts.timing,
+    fenceSaves: opts.fenceSaves,
+    ...common,
+  });
   const events = new SharedRunEvents<E>({ publisher: client, subscriber, ...common });
   const revocations = new SharedRevocations({ publisher: client, subscriber, ...common });
   await revocations.load();
@@ -80,8 +98,8 @@ export async function openClusterRuns<E extends SharedEvent>(opts: {
     events,
     revocations,
     oracleTurn: (everyMs) =>
-      turnLease({ client, nodeId, name: "oracle", ttlMs: everyMs * 2, prefix: opts.prefix }),
-    peers: () => listPeers(client, opts.prefix),
+      turnLease({ client, nodeId, name: "oracle", ttlMs: everyMs * 2, prefix }),
+    peers: () => listPeers(client, prefix),
     sweep(adopt) {
       sweeper = new RunSweeper({
         orphans: () => leases.orphans(),
@@ -96,7 +114,7 @@ export async function openClusterRuns<E extends SharedEvent>(opts: {
       await sweeper?.stop();
       leases.close();
       await closeRedis(subscriber);
-      await closeRedis(client);
+      if (owned) await closeRedis(client);
     },
   };
 }

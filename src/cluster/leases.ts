@@ -7,6 +7,7 @@
  * the ZSET `<p>:cluster:runs:inflight`, where the sweeper finds those whose lease is gone.
  */
 import type { Logger } from "../core/mod.ts";
+import type { StoreFence } from "../state/mod.ts";
 import { clusterKey, deadline, type RedisClient, unavailable } from "./_redis.ts";
 
 /** Lease timing; tests shorten it. */
@@ -46,6 +47,8 @@ return 0
 /** A held lease, as the workflow engine sees it (its `RunLease` seam). */
 export interface HeldLease {
   readonly lost: AbortSignal;
+  /** The lease key and this node's id, for saves the store checks against it (`fenceSaves`). */
+  readonly fence?: StoreFence;
   release(finished: boolean): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export class RunLeaseManager {
   readonly #held = new Map<string, Held>();
   readonly #timer: ReturnType<typeof setInterval>;
   #renewing = false;
+  readonly #fenceSaves: boolean;
 
   constructor(opts: {
     client: RedisClient;
@@ -77,7 +81,10 @@ export class RunLeaseManager {
     prefix?: string;
     logger: Logger;
     timing?: Partial<LeaseTiming>;
+    /** Hand out each lease as a fence (the store is on this Redis and can check it). */
+    fenceSaves?: boolean;
   }) {
+    this.#fenceSaves = opts.fenceSaves ?? false;
     this.#client = opts.client;
     this.nodeId = opts.nodeId;
     this.#prefix = opts.prefix ?? "kiln";
@@ -121,6 +128,7 @@ export class RunLeaseManager {
     this.#held.set(runId, held);
     return {
       lost: controller.signal,
+      ...(this.#fenceSaves ? { fence: { key: this.#lease(runId), holder: this.nodeId } } : {}),
       release: (finished) => this.#release(runId, held, finished),
     };
   }

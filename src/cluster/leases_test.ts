@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { requireService } from "../../tests/_support/services.ts";
 import { silentLogger } from "../core/mod.ts";
+import { RedisStore } from "../state/mod.ts";
 import { RunLeaseManager } from "./leases.ts";
 import type { RedisClient } from "./_redis.ts";
 import { delay, probeRedis, REDIS_URL, withRedis } from "./_test_redis.ts";
@@ -115,6 +116,82 @@ Deno.test({
       } finally {
         a.close();
         b.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "a fenced save by a former lease holder is refused and leaves the new owner's record",
+  ignore,
+  fn: () =>
+    withRedis(async (open, prefix) => {
+      const fenced = (client: RedisClient, nodeId: string) =>
+        new RunLeaseManager({
+          client,
+          nodeId,
+          prefix,
+          logger: silentLogger,
+          timing: FAST,
+          fenceSaves: true,
+        });
+      const store = await RedisStore.connect(REDIS_URL, { prefix });
+      const a = fenced(await open(), "a");
+      const b = fenced(await open(), "b");
+      try {
+        const held = await a.acquire("app", "r1");
+        assert.ok(held?.fence);
+        assert.equal(
+          await store.setFenced("runs", "r1", { step: 1, by: "a" }, undefined, held.fence),
+          true,
+        );
+        // a stalls (a Redis pause, a long GC): no renewals; its lease expires and b takes over.
+        a.close();
+        await delay(FAST.ttlMs + 100);
+        const taken = await b.acquire("app", "r1");
+        assert.ok(taken?.fence);
+        assert.equal(
+          await store.setFenced("runs", "r1", { step: 2, by: "b" }, undefined, taken.fence),
+          true,
+        );
+        // a's save, sent late, must not land over b's progress.
+        assert.equal(
+          await store.setFenced("runs", "r1", { step: 1, by: "a" }, undefined, held.fence),
+          false,
+        );
+        assert.deepEqual(await store.get("runs", "r1"), {
+          found: true,
+          value: { step: 2, by: "b" },
+        });
+        // Nobody's lease (released, expired): no save lands either.
+        await taken.release(false);
+        assert.equal(
+          await store.setFenced("runs", "r1", { step: 3, by: "b" }, 60, taken.fence),
+          false,
+        );
+        assert.deepEqual(await store.get("runs", "r1"), {
+          found: true,
+          value: { step: 2, by: "b" },
+        });
+      } finally {
+        a.close();
+        b.close();
+        await store.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "leases carry no fence unless saves are fenced (the store is elsewhere)",
+  ignore,
+  fn: () =>
+    withRedis(async (open, prefix) => {
+      const a = manager(await open(), "a", prefix);
+      try {
+        const held = await a.acquire("app", "r1");
+        assert.ok(held);
+        assert.equal(held.fence, undefined);
+      } finally {
+        a.close();
       }
     }),
 });

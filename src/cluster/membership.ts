@@ -1,5 +1,6 @@
 import type { Clock, Logger } from "../core/mod.ts";
-import { type ClusterConnection, command } from "./connection.ts";
+import { command } from "./_redis.ts";
+import type { ClusterConnection } from "./connection.ts";
 import type { ClusterKeys } from "./keys.ts";
 
 /** What a node tells the others about itself, every heartbeat. */
@@ -78,17 +79,18 @@ export class Membership {
   /** Writes this node's entry and refreshes its alive key. */
   async beat(): Promise<void> {
     const entry = this.#entry();
-    await command(this.conn, () =>
+    await command(() =>
       this.conn.client.multi()
         .hSet(this.keys.nodes, this.nodeId, JSON.stringify(entry))
         .set(this.keys.alive(this.nodeId), "1", { expiration: { type: "PX", value: ALIVE_TTL_MS } })
-        .exec());
+        .exec()
+    );
   }
 
   async status(): Promise<ClusterStatus> {
-    const all = await command(this.conn, () => this.conn.client.hGetAll(this.keys.nodes));
+    const all = await command(() => this.conn.client.hGetAll(this.keys.nodes));
     const entries = Object.values(all).map((text) => JSON.parse(text) as NodeEntry);
-    const alive = entries.length === 0 ? [] : await command(this.conn, () => {
+    const alive = entries.length === 0 ? [] : await command(() => {
       const multi = this.conn.client.multi();
       for (const e of entries) multi.exists(this.keys.alive(e.nodeId));
       return multi.exec();
@@ -103,7 +105,7 @@ export class Membership {
       nodes.push({ ...e, status });
     });
     if (pruned.length > 0) {
-      await command(this.conn, () => this.conn.client.hDel(this.keys.nodes, pruned));
+      await command(() => this.conn.client.hDel(this.keys.nodes, pruned));
     }
     nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
     return { nodeId: this.nodeId, nodes };
@@ -112,7 +114,7 @@ export class Membership {
   /** Stops the heartbeat; the node shows as suspect, then gone. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await command(this.conn, () => this.conn.client.del(this.keys.alive(this.nodeId)), 500)
+    await command(() => this.conn.client.del(this.keys.alive(this.nodeId)), 500)
       .catch(() => {});
   }
 

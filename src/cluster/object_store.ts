@@ -2,7 +2,8 @@ import { Buffer } from "node:buffer";
 import { inflateSync } from "node:zlib";
 import { KilnError, LIMITS } from "../core/mod.ts";
 import type { GitObjectType } from "../state/mod.ts";
-import { type ClusterConnection, command } from "./connection.ts";
+import { command } from "./_redis.ts";
+import type { ClusterConnection } from "./connection.ts";
 import type { ClusterKeys } from "./keys.ts";
 import { deflateSync } from "node:zlib";
 
@@ -32,7 +33,7 @@ export class SharedObjects {
     for (let i = 0; i < oids.length; i += BATCH) {
       const part = oids.slice(i, i + BATCH);
       const key = this.keys.objects(appId);
-      const found = await command(this.conn, () => {
+      const found = await command(() => {
         const multi = this.conn.client.multi();
         for (const oid of part) multi.hExists(key, oid);
         return multi.exec();
@@ -48,7 +49,7 @@ export class SharedObjects {
     const key = this.keys.objects(appId);
     for (let i = 0; i < objects.length; i += BATCH) {
       const part = objects.slice(i, i + BATCH);
-      await command(this.conn, () => {
+      await command(() => {
         const multi = this.conn.client.multi();
         for (const o of part) multi.hSetNX(key, o.oid, Buffer.from(deflateSync(wrap(o))));
         return multi.exec();
@@ -61,10 +62,7 @@ export class SharedObjects {
     const out: GitObject[] = [];
     for (let i = 0; i < oids.length; i += BATCH) {
       const part = oids.slice(i, i + BATCH);
-      const raws = await command(
-        this.conn,
-        () => this.conn.binary.hmGet(this.keys.objects(appId), part),
-      );
+      const raws = await command(() => this.conn.binary.hmGet(this.keys.objects(appId), part));
       part.forEach((oid, j) => {
         const raw = raws[j];
         if (raw === null) {
@@ -77,7 +75,7 @@ export class SharedObjects {
   }
 
   async drop(appId: string): Promise<void> {
-    await command(this.conn, () => this.conn.client.del(this.keys.objects(appId)));
+    await command(() => this.conn.client.del(this.keys.objects(appId)));
   }
 }
 

@@ -1,6 +1,7 @@
 import { KilnError, type Logger } from "../core/mod.ts";
 import type { Adopted, LocalRepo, RefPublisher } from "../state/mod.ts";
-import { type ClusterConnection, command } from "./connection.ts";
+import { command } from "./_redis.ts";
+import type { ClusterConnection } from "./connection.ts";
 import type { ClusterKeys } from "./keys.ts";
 import { type GitObject, SharedObjects } from "./object_store.ts";
 import { linksOf } from "./_git_links.ts";
@@ -42,7 +43,7 @@ export class SharedRefs implements RefPublisher {
 
   /** The app's shared head, or null when it has none. */
   async head(appId: string): Promise<string | null> {
-    const head = await command(this.conn, () => this.conn.client.get(this.keys.head(appId)));
+    const head = await command(() => this.conn.client.get(this.keys.head(appId)));
     return head || null;
   }
 
@@ -64,11 +65,12 @@ export class SharedRefs implements RefPublisher {
 
   async publish(repo: LocalRepo, expected: string | null, next: string): Promise<void> {
     await this.#upload(repo, next, expected);
-    const [won, detail] = await command(this.conn, () =>
+    const [won, detail] = await command(() =>
       this.conn.client.eval(CAS_HEAD, {
         keys: [this.keys.head(repo.appId), this.keys.events],
         arguments: [expected ?? "", next, repo.appId, this.nodeId],
-      })) as [number, string];
+      })
+    ) as [number, string];
     if (!won) {
       const current = detail || null;
       throw new KilnError(
@@ -110,7 +112,7 @@ export class SharedRefs implements RefPublisher {
   }
 
   async drop(appId: string): Promise<void> {
-    await command(this.conn, () => this.conn.client.del(this.keys.head(appId)));
+    await command(() => this.conn.client.del(this.keys.head(appId)));
     await this.objects.drop(appId);
     this.#known.delete(appId);
   }

@@ -1,16 +1,14 @@
-import type { createClient } from "redis";
 import { type Clock, type JsonValue, KilnError, quote, systemClock } from "../core/mod.ts";
-import type { StoreDriver, StoreEntry } from "./store.ts";
+import type { StoreDriver, StoreEntry, StoreFence } from "./store.ts";
 import { ttlMillis } from "./_ttl.ts";
-
-type Client = ReturnType<typeof createClient>;
-
-/**
- * How long one operation may take before the store answers UNAVAILABLE: a paused or
- * partitioned Redis keeps the connection open and never answers, and node-redis's own command
- * timeout stops counting once a command is written.
- */
-const COMMAND_TIMEOUT_MS = 5_000;
+import {
+  closeRedis,
+  connectRedis,
+  redactRedisUrl,
+  type RedisClient as Client,
+  redisFailure as reason,
+  withDeadline,
+} from "./redis_connect.ts";
 
 /**
  * The Redis client library, loaded by the first `connect`: a node on the embedded store never
@@ -89,7 +87,26 @@ end
 return false
 `;
 
-const SCRIPTS = { increment: INCREMENT, deleteLive: DELETE_LIVE, setIfAbsent: SET_IF_ABSENT };
+/**
+ * KEYS[1]: the value, KEYS[2]: the fence (a lease); ARGV: wrapped value, ttl ms ("" = none),
+ * holder. Writes only while the fence holds the holder; returns 1 written, 0 refused.
+ */
+const SET_FENCED = `
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+if ARGV[2] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1
+`;
+
+const SCRIPTS = {
+  increment: INCREMENT,
+  deleteLive: DELETE_LIVE,
+  setIfAbsent: SET_IF_ABSENT,
+  setFenced: SET_FENCED,
+};
 type ScriptName = keyof typeof SCRIPTS;
 
 /**
@@ -118,42 +135,21 @@ export class RedisStore implements StoreDriver {
     this.#shas = opts.shas;
   }
 
-  /** Connects to `url`, failing fast with UNAVAILABLE when Redis does not answer. */
+  /**
+   * Connects to `url` (`redis://`, `rediss://` or `redis+sentinel://…/MASTER[/DB]`), failing fast
+   * with UNAVAILABLE when Redis does not answer.
+   */
   static async connect(
     url: string,
     opts: { clock?: Clock; prefix?: string } = {},
   ): Promise<RedisStore> {
-    const where = redact(url);
+    const where = redactRedisUrl(url);
     const prefix = opts.prefix ?? "kiln";
     if (prefix === "" || /[{}]/.test(prefix)) {
       throw new KilnError("VALIDATION_ERROR", `invalid Redis key prefix ${quote(prefix)}`);
     }
-    let connected = false;
-    let client: Client;
     redis ??= await import("redis");
-    try {
-      client = redis.createClient({
-        url,
-        disableOfflineQueue: true,
-        socket: {
-          connectTimeout: 5_000,
-          reconnectStrategy: (retries, cause) =>
-            connected ? Math.min(50 * 2 ** retries, 2_000) : cause,
-        },
-      });
-    } catch (err) {
-      throw new KilnError("VALIDATION_ERROR", `invalid Redis URL ${quote(where)}: ${reason(err)}`);
-    }
-    client.on("error", () => {});
-    try {
-      await client.connect();
-    } catch (err) {
-      if (client.isOpen) client.destroy();
-      throw new KilnError("UNAVAILABLE", `cannot connect to Redis at ${where}: ${reason(err)}`, {
-        url: where,
-      }, { cause: err });
-    }
-    connected = true;
+    const client = await connectRedis(url);
     const shas = {} as Record<ScriptName, string>;
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) shas[name] = await sha1(SCRIPTS[name]);
     return new RedisStore(client, { clock: opts.clock ?? systemClock, prefix, where, shas });
@@ -182,6 +178,29 @@ export class RedisStore implements StoreDriver {
         wrapped,
         ttl === undefined ? undefined : { expiration: { type: "PX", value: ttl } },
       );
+    });
+  }
+
+  setFenced(
+    scope: string,
+    key: string,
+    value: JsonValue,
+    ttlSeconds: number | undefined,
+    fence: StoreFence,
+  ): Promise<boolean> {
+    return this.#guard(async () => {
+      const ttl = ttlSeconds === undefined ? undefined : ttlMillis(ttlSeconds);
+      const text = JSON.stringify(value);
+      if (text === undefined) {
+        throw new KilnError("VALIDATION_ERROR", `the value of ${quote(key)} is not JSON`);
+      }
+      const e = ttl === undefined ? null : this.#clock.now() + ttl;
+      const written = await this.#script("setFenced", [this.#key(scope, key), fence.key], [
+        `{"e":${JSON.stringify(e)},"v":${text}}`,
+        ttl === undefined ? "" : String(ttl),
+        fence.holder,
+      ]);
+      return written === 1;
     });
   }
 
@@ -270,10 +289,8 @@ export class RedisStore implements StoreDriver {
     });
   }
 
-  async close(): Promise<void> {
-    if (!this.#client.isOpen) return;
-    if (this.#client.isReady) await this.#client.close();
-    else this.#client.destroy();
+  close(): Promise<void> {
+    return closeRedis(this.#client);
   }
 
   #key(scope: string, key: string): string {
@@ -298,15 +315,8 @@ export class RedisStore implements StoreDriver {
   }
 
   async #guard<T>(work: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${COMMAND_TIMEOUT_MS} ms`)),
-        COMMAND_TIMEOUT_MS,
-      );
-    });
     try {
-      return await Promise.race([work(), late]);
+      return await withDeadline(work());
     } catch (err) {
       if (err instanceof KilnError) throw err;
       if (err instanceof SyntaxError) {
@@ -325,8 +335,6 @@ export class RedisStore implements StoreDriver {
       throw new KilnError("UNAVAILABLE", `Redis at ${this.#where} is unavailable: ${reason(err)}`, {
         url: this.#where,
       }, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
@@ -364,19 +372,4 @@ function compareCodePoints(a: string, b: string): number {
 async function sha1(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
-function reason(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return reason(err.errors[0]);
-  return err instanceof Error ? err.message || err.constructor.name : String(err);
 }

@@ -12,6 +12,12 @@ export interface StoreEntry {
   value?: JsonValue;
 }
 
+/** A lease a fenced write checks: the raw key and the value its holder wrote there. */
+export interface StoreFence {
+  key: string;
+  holder: string;
+}
+
 /**
  * A durable, scoped key/value store. A scope is a namespace (`app:<appId>` for runtime values,
  * `kiln:*` for Kiln's own records); keys in different scopes never meet. Expiry is decided by the
@@ -32,6 +38,18 @@ export interface StoreDriver {
     value: JsonValue,
     ttlSeconds?: number,
   ): Promise<StoreEntry>;
+  /**
+   * Stores `value` only while the raw key `fence.key` holds `fence.holder`, checked in the same
+   * atomic step as the write; false (nothing written) otherwise. Only the Redis driver has it:
+   * the fence is a run lease kept in the same Redis.
+   */
+  setFenced?(
+    scope: string,
+    key: string,
+    value: JsonValue,
+    ttlSeconds: number | undefined,
+    fence: StoreFence,
+  ): Promise<boolean>;
   /** Removes a key; true when it existed. */
   delete(scope: string, key: string): Promise<boolean>;
   /**

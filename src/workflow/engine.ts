@@ -11,7 +11,7 @@ import {
   quote,
   systemClock,
 } from "../core/mod.ts";
-import type { StoreDriver } from "../state/mod.ts";
+import type { StoreDriver, StoreFence } from "../state/mod.ts";
 import { driveRun, SHUTDOWN } from "./_driver.ts";
 import { DEFAULT_RUN_LIMITS, type FrameDeps, type RunLimits } from "./_frame.ts";
 import { RunEvents } from "./_events.ts";
@@ -162,7 +162,7 @@ export class WorkflowEngine {
     const lease = await this.#leases.acquire(appId, runId);
     if (!lease) return await this.#cancelRemote(appId, runId);
     try {
-      return await this.#cancelStored(appId, runId);
+      return await this.#cancelStored(appId, runId, lease.fence);
     } finally {
       await lease.release(true);
     }
@@ -190,14 +190,14 @@ export class WorkflowEngine {
     );
   }
 
-  async #cancelStored(appId: string, runId: string): Promise<RunRecord> {
+  async #cancelStored(appId: string, runId: string, fence?: StoreFence): Promise<RunRecord> {
     const run = await this.get(appId, runId);
     if (run.status !== "running") return run;
     run.status = "cancelled";
     run.error = { code: "CANCELLED", message: "the run was cancelled" };
     run.endedAt = run.updatedAt = this.#timers.now();
     delete run.next;
-    await this.#runs.save(run);
+    await this.#runs.save(run, fence);
     return run;
   }
 
@@ -298,7 +298,7 @@ export class WorkflowEngine {
       if (!lease) throw new KilnError("INTERNAL", `run ${quote(run.runId)} is leased already`);
       try {
         await this.#runs.index(run);
-        await this.#runs.save(run);
+        await this.#runs.save(run, lease.fence);
       } catch (err) {
         await lease.release(true);
         throw err;
@@ -353,9 +353,16 @@ export class WorkflowEngine {
       emit: (event) => this.#events.emit(event),
     };
     let ended = false;
+    const fenced = { save: (r: RunRecord) => this.#runs.save(r, lease.fence) };
     const saver = {
       save: async (r: RunRecord) => {
-        await saveWithRetry(this.#runs, r, this.#timers, controller.signal, this.#log);
+        try {
+          await saveWithRetry(fenced, r, this.#timers, controller.signal, this.#log);
+        } catch (err) {
+          // The store refused the save: another node owns the run now. Stop as on a lost lease.
+          if (isLeaseLost(err)) controller.abort(SHUTDOWN);
+          throw err;
+        }
         if (r.status !== "running") ended = true;
       },
     };
@@ -385,6 +392,11 @@ export class WorkflowEngine {
       });
     this.#active.set(run.runId, { controller, done });
   }
+}
+
+function isLeaseLost(err: unknown): boolean {
+  return err instanceof KilnError && err.code === "CONFLICT" &&
+    (err.details as { reason?: unknown } | undefined)?.reason === "lease_lost";
 }
 
 function fingerprint(workflowId: string, input: JsonValue): string {

@@ -3,8 +3,8 @@
  * A run's record is its checkpoint: rewritten after every step, before the next one starts.
  * Finished runs expire after the retention period; running ones are indexed for resume.
  */
-import type { StoreDriver } from "../state/mod.ts";
-import type { JsonValue } from "../core/mod.ts";
+import type { StoreDriver, StoreFence } from "../state/mod.ts";
+import { type JsonValue, KilnError, quote } from "../core/mod.ts";
 import type { RunRecord, RunStatus } from "./types.ts";
 
 const INDEX_SCOPE = "kiln:workflow";
@@ -29,17 +29,29 @@ export class RunStore {
     readonly retentionSeconds: number,
   ) {}
 
-  /** Writes the checkpoint; a finished run gets its retention TTL and leaves the index. */
-  async save(run: RunRecord): Promise<void> {
+  /**
+   * Writes the checkpoint; a finished run gets its retention TTL and leaves the index. With a
+   * `fence` (the run's lease) on a store that can check it, the write lands only while the lease
+   * is still this node's: otherwise CONFLICT with `details.reason` "lease_lost", nothing written.
+   */
+  async save(run: RunRecord, fence?: StoreFence): Promise<void> {
     const done = run.status !== "running";
-    await this.store.set(
-      scopeOf(run.appId),
-      `run:${run.runId}`,
-      run as unknown as JsonValue,
-      done ? this.retentionSeconds : undefined,
-    );
-    const key = `active:${run.appId}:${run.runId}`;
-    if (done) await this.store.delete(INDEX_SCOPE, key);
+    const scope = scopeOf(run.appId);
+    const key = `run:${run.runId}`;
+    const ttl = done ? this.retentionSeconds : undefined;
+    const value = run as unknown as JsonValue;
+    if (fence && this.store.setFenced) {
+      if (!await this.store.setFenced(scope, key, value, ttl, fence)) {
+        throw new KilnError(
+          "CONFLICT",
+          `run ${quote(run.runId)} is no longer this node's to drive: its checkpoint was not saved`,
+          { reason: "lease_lost", runId: run.runId },
+        );
+      }
+    } else {
+      await this.store.set(scope, key, value, ttl);
+    }
+    if (done) await this.store.delete(INDEX_SCOPE, `active:${run.appId}:${run.runId}`);
   }
 
   /** Adds a new run to the in-flight index (once, at its start). */

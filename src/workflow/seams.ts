@@ -5,6 +5,7 @@
  * image, where a container executes a whole workflow).
  */
 import type { JsonValue } from "../core/mod.ts";
+import type { StoreFence } from "../state/mod.ts";
 import type { CompiledWorkflow, RunEvent } from "./types.ts";
 
 /** One `jit` or `llm` step's call. */
@@ -63,6 +64,12 @@ export interface WorkflowSource {
 export interface RunLease {
   /** Aborts when the lease is lost or could not be renewed in time: stop driving at once. */
   readonly lost: AbortSignal;
+  /**
+   * Present when the store can check the lease in the same atomic step as a checkpoint save
+   * (cluster mode with the store on the cluster's Redis): a save after the lease was lost is
+   * refused instead of overwriting the next owner's progress.
+   */
+  readonly fence?: StoreFence;
   /** Gives the lease up; `finished` (the end is saved) also drops the run from the in-flight set. */
   release(finished: boolean): Promise<void>;
 }

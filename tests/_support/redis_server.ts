@@ -145,3 +145,64 @@ export async function hasCommand(name: string): Promise<boolean> {
     return false;
   }
 }
+
+/** A test-owned `redis-server --sentinel` watching one master. */
+export interface OwnSentinel {
+  port: number;
+  /** `redis+sentinel://127.0.0.1:PORT/MASTER`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a sentinel (quorum 1) monitoring `master` at 127.0.0.1:`masterPort` under `name`, on a
+ * free loopback port, and waits until it names the master.
+ */
+export async function startOwnSentinel(
+  masterPort: number,
+  name = "m",
+  opts: { downAfterMs?: number } = {},
+): Promise<OwnSentinel> {
+  const dir = await Deno.makeTempDir({ prefix: "kiln-sentinel-" });
+  const port = freePort();
+  const conf = `${dir}/sentinel.conf`;
+  await Deno.writeTextFile(
+    conf,
+    [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 1_000}`,
+      `sentinel failover-timeout ${name} 5000`,
+      "",
+    ].join("\n"),
+  );
+  const child = new Deno.Command("redis-server", {
+    args: [conf, "--sentinel"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const until = Date.now() + 10_000;
+  while (
+    !(await redisCli(port, "sentinel", "get-master-addr-by-name", name)).includes("127.0.0.1")
+  ) {
+    if (Date.now() > until) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error(`redis-server --sentinel on ${port} did not start`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    url: `redis+sentinel://127.0.0.1:${port}/${name}`,
+    async close() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* exited */ }
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
