@@ -78,6 +78,41 @@ function layoutFaults(
   });
 }
 
+/**
+ * Checks the metrics page's latency chart against `/v1/metrics/query` for the page's own window
+ * with the series merged; answers how many series the API has without grouping.
+ */
+async function latencyMatchesApi(page: Page, appId: string): Promise<number> {
+  const charts = page.locator(`div.charts[data-app="${appId}"][data-component=""]`).first();
+  await charts.locator("canvas").first().waitFor(); // the charts of this app, not the last one
+  const [from, to, step] = await Promise.all(
+    ["data-from", "data-to", "data-step"].map((a) => charts.getAttribute(a)),
+  );
+  const base =
+    `/v1/metrics/query?name=kiln.invocation.duration_ms&appId=${appId}&from=${from}&to=${to}&stepMs=${step}`;
+  const merged = await pageGet<QueryAnswer>(page, `${base}&groupBy=`);
+  assert.equal(merged.series.length, 1, "groupBy nothing answers one series");
+  const split = await pageGet<QueryAnswer>(page, base);
+  const invocations = (q: QueryAnswer) =>
+    q.series.flatMap((s) => s.points).reduce((n, p) => n + (p.count ?? 0), 0);
+  assert.equal(invocations(merged), invocations(split), "the merged series counts them all");
+  const latency = charts.locator('figure[aria-label^="Latency percentiles"]');
+  const caption = await latency.getAttribute("aria-label") ?? "";
+  let shown = 0;
+  for (const k of ["p50", "p95", "p99"]) {
+    const vals = merged.series[0].points.map((p) => p[k]).filter((v): v is number => v !== null);
+    assert.ok(vals.length > 0, `${appId}: ${k} has values`);
+    shown += vals.length;
+    const avg = vals.reduce((a, b) => a + b, 0) / vals.length;
+    assert.ok(
+      caption.includes(`${k}: ${chartRound(avg)} ms avg`),
+      `${appId}: ${k} avg ${avg} in "${caption}"`,
+    );
+  }
+  assert.equal(Number(await latency.getAttribute("data-points")), shown, caption);
+  return split.series.length;
+}
+
 Deno.test({
   name: "the admin panel drives Kiln end to end in a real browser",
   ignore: skip !== null,
@@ -311,42 +346,18 @@ Deno.test({
         assert.ok(Number(await tokens.getAttribute("data-points")) > 0, "tokens have points");
 
         // The latency chart is the app's whole latency: the query API's answer for the same
-        // window with the series merged (groupBy nothing), not one of its label sets.
-        const charts = page.locator("div.charts").first();
-        const [from, to, step] = await Promise.all(
-          ["data-from", "data-to", "data-step"].map((a) => charts.getAttribute(a)),
-        );
-        const merged = await pageGet<QueryAnswer>(
-          page,
-          `/v1/metrics/query?name=kiln.invocation.duration_ms&appId=${JIT_APP_ID}&from=${from}&to=${to}&stepMs=${step}&groupBy=`,
-        );
-        assert.equal(merged.series.length, 1, "groupBy nothing answers one series");
-        const split = await pageGet<QueryAnswer>(
-          page,
-          `/v1/metrics/query?name=kiln.invocation.duration_ms&appId=${JIT_APP_ID}&from=${from}&to=${to}&stepMs=${step}`,
-        );
-        const invocations = (q: QueryAnswer) =>
-          q.series.flatMap((s) => s.points).reduce((n, p) => n + (p.count ?? 0), 0);
-        assert.equal(invocations(merged), invocations(split), "the merged series counts them all");
-        const caption = await latency.getAttribute("aria-label") ?? "";
-        let shown = 0;
-        for (const k of ["p50", "p95", "p99"]) {
-          const vals = merged.series[0].points.map((p) => p[k]).filter((v): v is number =>
-            v !== null
-          );
-          assert.ok(vals.length > 0, `${k} has values`);
-          shown += vals.length;
-          const avg = vals.reduce((a, b) => a + b, 0) / vals.length;
-          assert.ok(
-            caption.includes(`${k}: ${chartRound(avg)} ms avg`),
-            `${k} avg ${avg} in "${caption}"`,
-          );
-        }
-        assert.equal(Number(await latency.getAttribute("data-points")), shown, caption);
+        // window with the series merged (groupBy nothing), not one of its label sets. The panel
+        // app has several (an ingress call, a failed MCP call, a workflow run's steps).
+        await latencyMatchesApi(page, JIT_APP_ID);
+        await page.locator("#app-picker").selectOption(PANEL_APP_ID);
+        const sets = await latencyMatchesApi(page, PANEL_APP_ID);
+        assert.ok(sets > 1, `the panel app has several latency series (${sets})`);
+        await page.locator("#app-picker").selectOption(JIT_APP_ID);
         // Narrowed to a component, the page asks the API for that component only.
         await page.getByLabel("Component").selectOption(JIT_COMPONENT_ID);
-        await waitLoaded(page, "metrics");
-        await page.locator(`figure[aria-label^="Invocations per minute. all: 60 total"]`).waitFor();
+        await page.locator(
+          `div.charts[data-component="${JIT_COMPONENT_ID}"] figure[aria-label^="Invocations per minute. all: 60 total"]`,
+        ).waitFor();
       });
 
       await step("trigger a JIT generation and read its gate report", async () => {

@@ -98,7 +98,10 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
       call("kiln.invocation.duration_ms", ["handlerType"]),
       api<{ metrics: { name: string; kind: string; description: string }[] }>("GET", "/v1/metrics"),
     ]);
-    return { inv, outcome, dur, tokens, cost, served, byHandler, catalogue, by, from, to, stepMs };
+    return {
+      ...{ inv, outcome, dur, tokens, cost, served, byHandler, catalogue, by },
+      ...{ appId, componentId, from, to, stepMs },
+    };
   }, [appId, componentId, range]);
   const uPlot = useLazy(loadUplot);
   useLoadedMark("metrics", !apps.loading && !data.loading && uPlot !== undefined);
@@ -181,7 +184,8 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
     <${ErrorBox} error=${data.error} title="Could not query metrics" />
     ${data.loading && !d && html`<${Loading} what="metrics" />`}
     ${charts && uPlot && html`
-      <div class="charts" data-from=${d!.from} data-to=${d!.to} data-step=${d!.stepMs}>
+      <div class="charts" data-app=${d!.appId} data-component=${d!.componentId}
+        data-from=${d!.from} data-to=${d!.to} data-step=${d!.stepMs}>
         <${Chart} uPlot=${uPlot} title="Invocations per minute" total=${true} xs=${charts
           .invocations
           .xs}
