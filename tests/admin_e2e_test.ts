@@ -36,6 +36,83 @@ async function setEditor(page: Page, text: string) {
   await editor.fill(text);
 }
 
+/** How a chart caption rounds a number (`round` in web/admin/chart.ts). */
+function chartRound(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 1) return v.toFixed(1);
+  return v.toPrecision(2);
+}
+
+interface QueryAnswer {
+  series: { labels: Record<string, string>; points: Record<string, number | null>[] }[];
+}
+
+/** A GET through the page, with its session cookie: the API as the panel itself sees it. */
+function pageGet<T>(page: Page, path: string): Promise<T> {
+  return page.evaluate(
+    (p) => (globalThis as unknown as PageGlobals).fetch(p).then((r) => r.json()),
+    path,
+  ) as Promise<T>;
+}
+
+/** The page's width against the viewport, and every visible button not wholly inside it. */
+function layoutFaults(
+  page: Page,
+): Promise<{ scrollWidth: number; innerWidth: number; cut: string[] }> {
+  return page.evaluate(() => {
+    // deno-lint-ignore no-explicit-any -- this file is type-checked without the DOM lib
+    const g = globalThis as any;
+    const innerWidth: number = g.innerWidth;
+    const cut: string[] = [];
+    for (const b of g.document.querySelectorAll("button")) {
+      const r = b.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // not rendered (closed <details>)
+      if (r.left < -0.5 || r.right > innerWidth + 0.5) {
+        cut.push(
+          `${(b.getAttribute("aria-label") ?? b.textContent).trim()} [${r.left}, ${r.right}]`,
+        );
+      }
+    }
+    return { scrollWidth: g.document.documentElement.scrollWidth, innerWidth, cut };
+  });
+}
+
+/**
+ * Checks the metrics page's latency chart against `/v1/metrics/query` for the page's own window
+ * with the series merged; answers how many series the API has without grouping.
+ */
+async function latencyMatchesApi(page: Page, appId: string): Promise<number> {
+  const charts = page.locator(`div.charts[data-app="${appId}"][data-component=""]`).first();
+  await charts.locator("canvas").first().waitFor(); // the charts of this app, not the last one
+  const [from, to, step] = await Promise.all(
+    ["data-from", "data-to", "data-step"].map((a) => charts.getAttribute(a)),
+  );
+  const base =
+    `/v1/metrics/query?name=kiln.invocation.duration_ms&appId=${appId}&from=${from}&to=${to}&stepMs=${step}`;
+  const merged = await pageGet<QueryAnswer>(page, `${base}&groupBy=`);
+  assert.equal(merged.series.length, 1, "groupBy nothing answers one series");
+  const split = await pageGet<QueryAnswer>(page, base);
+  const invocations = (q: QueryAnswer) =>
+    q.series.flatMap((s) => s.points).reduce((n, p) => n + (p.count ?? 0), 0);
+  assert.equal(invocations(merged), invocations(split), "the merged series counts them all");
+  const latency = charts.locator('figure[aria-label^="Latency percentiles"]');
+  const caption = await latency.getAttribute("aria-label") ?? "";
+  let shown = 0;
+  for (const k of ["p50", "p95", "p99"]) {
+    const vals = merged.series[0].points.map((p) => p[k]).filter((v): v is number => v !== null);
+    assert.ok(vals.length > 0, `${appId}: ${k} has values`);
+    shown += vals.length;
+    const avg = vals.reduce((a, b) => a + b, 0) / vals.length;
+    assert.ok(
+      caption.includes(`${k}: ${chartRound(avg)} ms avg`),
+      `${appId}: ${k} avg ${avg} in "${caption}"`,
+    );
+  }
+  assert.equal(Number(await latency.getAttribute("data-points")), shown, caption);
+  return split.series.length;
+}
+
 Deno.test({
   name: "the admin panel drives Kiln end to end in a real browser",
   ignore: skip !== null,
@@ -267,6 +344,20 @@ Deno.test({
         assert.ok(Number(await latency.getAttribute("data-points")) > 0, "latency has points");
         const tokens = page.locator('figure[aria-label^="LLM tokens"]');
         assert.ok(Number(await tokens.getAttribute("data-points")) > 0, "tokens have points");
+
+        // The latency chart is the app's whole latency: the query API's answer for the same
+        // window with the series merged (groupBy nothing), not one of its label sets. The panel
+        // app has several (an ingress call, a failed MCP call, a workflow run's steps).
+        await latencyMatchesApi(page, JIT_APP_ID);
+        await page.locator("#app-picker").selectOption(PANEL_APP_ID);
+        const sets = await latencyMatchesApi(page, PANEL_APP_ID);
+        assert.ok(sets > 1, `the panel app has several latency series (${sets})`);
+        await page.locator("#app-picker").selectOption(JIT_APP_ID);
+        // Narrowed to a component, the page asks the API for that component only.
+        await page.getByLabel("Component").selectOption(JIT_COMPONENT_ID);
+        await page.locator(
+          `div.charts[data-component="${JIT_COMPONENT_ID}"] figure[aria-label^="Invocations per minute. all: 60 total"]`,
+        ).waitFor();
       });
 
       await step("trigger a JIT generation and read its gate report", async () => {
@@ -308,6 +399,43 @@ Deno.test({
           "app_definition.yaml",
         );
         assert.match(file.content ?? "", /greeting: hello/);
+      });
+
+      await step("every page fits a phone (390×844) and a laptop (1366×768)", async () => {
+        // A key, so the keys table has a row with a button.
+        await page.goto(`${url}/admin/apps/${PANEL_APP_ID}?tab=keys`);
+        await waitLoaded(page, "keys");
+        await page.getByLabel("Description").fill("a key with a long description that must wrap");
+        await page.getByRole("button", { name: "Create key" }).click();
+        await page.locator("#new-key").waitFor();
+        const pages: [string, string][] = [
+          ["/apps", "apps"],
+          [`/apps/${PANEL_APP_ID}`, "app-detail"],
+          [`/apps/${PANEL_APP_ID}?tab=definitions`, "definitions"],
+          [`/apps/${PANEL_APP_ID}?tab=history`, "history"],
+          [`/apps/${PANEL_APP_ID}?tab=keys`, "keys"],
+          [`/invoke?app=${PANEL_APP_ID}`, "invoke"],
+          [`/runs?app=${PANEL_APP_ID}`, "runs"],
+          [`/metrics?app=${JIT_APP_ID}`, "metrics"],
+          [`/optimization?app=${JIT_APP_ID}`, "optimization"],
+          ["/sandboxes", "sandboxes"],
+          ["/cluster", "cluster"],
+          ["/mcp", "mcp"],
+        ];
+        const faults: string[] = [];
+        for (const size of [{ width: 390, height: 844 }, { width: 1366, height: 768 }]) {
+          await page.setViewportSize(size);
+          for (const [path, mark] of pages) {
+            await page.goto(`${url}/admin${path}`);
+            await waitLoaded(page, mark);
+            const f = await layoutFaults(page);
+            if (f.scrollWidth > f.innerWidth) {
+              faults.push(`${size.width}px ${path}: page is ${f.scrollWidth}px wide`);
+            }
+            for (const c of f.cut) faults.push(`${size.width}px ${path}: button ${c} is cut off`);
+          }
+        }
+        assert.deepEqual(faults, []);
       });
 
       await step("sign out", async () => {

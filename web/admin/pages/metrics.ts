@@ -27,18 +27,24 @@ interface QueryResult {
   series: { labels: Record<string, string>; points: Point[] }[];
 }
 
-/** The metric query API (`GET /v1/metrics/query`, per the metrics contract). */
+/**
+ * The metric query API (`GET /v1/metrics/query`, per the metrics contract). `groupBy` is always
+ * sent: an empty one merges every matching series into one (percentiles over the merged
+ * histogram); leaving it out would answer one series per distinct label set.
+ */
 function query(
   name: string,
   appId: string,
+  componentId: string,
   from: number,
   to: number,
   stepMs: number,
   groupBy: string[],
 ) {
+  const q = qs({ name, appId, componentId, from, to, stepMs });
   return api<QueryResult>(
     "GET",
-    `/v1/metrics/query${qs({ name, appId, from, to, stepMs, groupBy: groupBy.join(",") })}`,
+    `/v1/metrics/query${q}&groupBy=${encodeURIComponent(groupBy.join(","))}`,
   );
 }
 
@@ -75,23 +81,12 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
     const stepMs = Math.max(60_000, Math.round((to - from) / 120 / 60_000) * 60_000);
     const app = appId || undefined;
     const by = componentId ? [] : ["componentId"];
-    const only = (r: QueryResult) =>
-      componentId
-        ? {
-          ...r,
-          series: r.series.filter((s) =>
-            !s.labels.componentId || s.labels.componentId === componentId
-          ),
-        }
-        : r;
     // A metric nothing has recorded yet may be unknown to the collector: an empty chart, not a failure.
     const call = (name: string, groupBy: string[]) =>
-      query(name, app ?? "", from, to, stepMs, groupBy).then(
-        only,
-        (err) =>
-          err instanceof ApiError && err.status === 404 && err.code !== "NOT_FOUND"
-            ? { name, series: [] }
-            : Promise.reject(err),
+      query(name, app ?? "", componentId, from, to, stepMs, groupBy).catch((err) =>
+        err instanceof ApiError && err.status === 404 && err.code !== "NOT_FOUND"
+          ? { name, series: [] }
+          : Promise.reject(err)
       );
     const [inv, outcome, dur, tokens, cost, served, byHandler, catalogue] = await Promise.all([
       call("kiln.invocations", by),
@@ -103,7 +98,10 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
       call("kiln.invocation.duration_ms", ["handlerType"]),
       api<{ metrics: { name: string; kind: string; description: string }[] }>("GET", "/v1/metrics"),
     ]);
-    return { inv, outcome, dur, tokens, cost, served, byHandler, catalogue, by };
+    return {
+      ...{ inv, outcome, dur, tokens, cost, served, byHandler, catalogue, by },
+      ...{ appId, componentId, from, to, stepMs },
+    };
   }, [appId, componentId, range]);
   const uPlot = useLazy(loadUplot);
   useLoadedMark("metrics", !apps.loading && !data.loading && uPlot !== undefined);
@@ -117,7 +115,7 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
       d.inv.series.map((s) => ({ label: labelOf(s.labels, d.by), points: s.points })),
       (p) => p.sum,
     );
-    // percentiles: one series per quantile, from the (single, ungrouped) duration series
+    // Percentiles: one series per quantile, from the one merged (groupBy nothing) series.
     const durPoints = d.dur.series[0]?.points ?? [];
     const lxs = durPoints.map((p) => p.t);
     const latencySeries: Series[] = (["p50", "p95", "p99"] as const).map((k) => ({
@@ -186,7 +184,8 @@ export function MetricsPage({ query: q }: { query: URLSearchParams }) {
     <${ErrorBox} error=${data.error} title="Could not query metrics" />
     ${data.loading && !d && html`<${Loading} what="metrics" />`}
     ${charts && uPlot && html`
-      <div class="charts">
+      <div class="charts" data-app=${d!.appId} data-component=${d!.componentId}
+        data-from=${d!.from} data-to=${d!.to} data-step=${d!.stepMs}>
         <${Chart} uPlot=${uPlot} title="Invocations per minute" total=${true} xs=${charts
           .invocations
           .xs}
