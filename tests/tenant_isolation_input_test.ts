@@ -266,10 +266,6 @@ async function peakRss<T>(kiln: AttackKiln, fn: () => Promise<T>): Promise<[T, n
   }
 }
 
-function issueLimits(s: { invalidRevision?: { issues: { limit?: string }[] } }): string[] {
-  return (s.invalidRevision?.issues ?? []).map((i) => i.limit ?? "").filter(Boolean);
-}
-
 // --- YAML --------------------------------------------------------------------------------------
 
 const KEYS_BOMB = "appId: attacker\ndisplayName: a\nversion: 1.0.0\nconfiguration:\n" +
@@ -307,7 +303,7 @@ Deno.test("YAML bombs through the API are refused at their budget within millise
   });
 });
 
-Deno.test("YAML bombs pushed with stock git leave the app DEGRADED naming each budget", async () => {
+Deno.test("YAML bombs pushed with stock git are refused at the hook naming each budget", async () => {
   await withAttacker(async (kiln) => {
     const served = (await status(kiln)).revision;
     const clone = await cloneAttacker(kiln);
@@ -316,18 +312,17 @@ Deno.test("YAML bombs pushed with stock git leave the app DEGRADED naming each b
       await Deno.writeTextFile(`${clone.dir}/state/anchors.yaml`, ANCHOR_BOMB);
       await Deno.writeTextFile(`${clone.dir}/state/deep.yaml`, DEEP_LIST);
       await commitAll(clone.dir, "bombs");
-      const { result: degraded } = await underAttack(kiln, async () => {
-        const pushed = await tryPush(clone.dir);
-        assert.ok(pushed.ok, pushed.stderr);
-        return await waitForStatus(kiln, (s) => s.status === "DEGRADED");
-      });
-      assert.equal(degraded.revision, served, "the last valid revision keeps serving");
-      assert.deepEqual(issueLimits(degraded).sort(), ["yaml.aliases", "yaml.depth", "yaml.tokens"]);
-      await assertRecovered(kiln);
-
-      await git(["revert", "--no-edit", "HEAD"], clone.dir);
-      assert.ok((await tryPush(clone.dir)).ok);
-      await waitForStatus(kiln, (s) => s.status === "ACTIVE" && s.revision !== served);
+      const { result: pushed } = await underAttack(kiln, () => tryPush(clone.dir));
+      assert.equal(pushed.ok, false, "Kiln's pre-receive gate refuses the push");
+      for (const limit of ["yaml.aliases", "yaml.depth", "yaml.tokens"]) {
+        assert.match(
+          pushed.stderr,
+          new RegExp(`remote: kiln: .*\\(${limit.replace(".", "\\.")}\\)`),
+        );
+      }
+      const after = await status(kiln);
+      assert.equal(after.status, "ACTIVE");
+      assert.equal(after.revision, served, "the last valid revision keeps serving");
       await assertRecovered(kiln);
     } finally {
       await clone.done();
@@ -355,31 +350,22 @@ Deno.test("a zip-bomb blob never reaches Kiln whole: the hook refuses it, Kiln s
       assert.match(refused.stderr, /git\.object\.bytes/);
       assert.equal((await status(kiln)).status, "ACTIVE");
 
-      // 3 MiB of zeros passes the hook (under git.object.bytes) and is refused by Kiln from
-      // the object's header: it is over definition.bytes and never inflated.
+      // 3 MiB of zeros passes the size check (under git.object.bytes) and is refused by Kiln's
+      // gate from the object's header: it is over definition.bytes and never inflated.
       await git(["reset", "-q", "--hard", "HEAD~1"], clone.dir);
       await Deno.writeFile(`${clone.dir}/state/zeros.bin`, new Uint8Array(3 << 20));
       await commitAll(clone.dir, "smaller bomb");
-      const [degraded, peakSmall] = await peakRss(
+      const [smaller, peakSmall] = await peakRss(
         kiln,
-        async () =>
-          (await underAttack(kiln, async () => {
-            assert.ok((await tryPush(clone.dir)).ok);
-            return await waitForStatus(kiln, (s) => s.status === "DEGRADED");
-          })).result,
+        async () => (await underAttack(kiln, () => tryPush(clone.dir))).result,
       );
-      assert.deepEqual(issueLimits(degraded), ["definition.bytes"]);
-      assert.match(degraded.reason, /is invalid: zeros\.bin: .*\(definition\.bytes\)/);
-      assert.equal(degraded.revision, served);
+      assert.equal(smaller.ok, false);
+      assert.match(smaller.stderr, /remote: kiln: +state\/zeros\.bin.*\(definition\.bytes\)/);
+      assert.equal((await status(kiln)).revision, served);
       if (baseline !== null) {
         const grew = Math.max(peakBig ?? 0, peakSmall ?? 0) - baseline;
         assert.ok(grew < 100, `kiln grew by ${grew.toFixed(0)} MiB during the pushes`);
       }
-      const file = await kiln.api(
-        "GET",
-        `/v1/apps/${ATTACKER}/definitions/file?path=zeros.bin`,
-      );
-      assertError(file, 400, "LIMIT_EXCEEDED", { limit: "definition.bytes" });
       await assertRecovered(kiln);
     } finally {
       await clone.done();
@@ -387,7 +373,7 @@ Deno.test("a zip-bomb blob never reaches Kiln whole: the hook refuses it, Kiln s
   });
 });
 
-Deno.test("a 100,000-entry tree is refused from its size, and so is a diff through it", async () => {
+Deno.test("a 100,000-entry tree is refused at push from its size", async () => {
   await withAttacker(async (kiln) => {
     const served = (await status(kiln)).revision;
     const clone = await cloneAttacker(kiln);
@@ -404,37 +390,21 @@ Deno.test("a 100,000-entry tree is refused from its size, and so is a diff throu
       const root = await gitIn(d, ["mktree"], `040000 tree ${stateTree}\tstate\n`);
       const commit = await gitIn(d, ["commit-tree", root, "-p", "HEAD", "-m", "wide"], "");
       const { result } = await underAttack(kiln, async () => {
-        const pushed = await tryPush(d, commit);
-        assert.ok(pushed.ok, pushed.stderr);
-        const degraded = await waitForStatus(kiln, (s) => s.status === "DEGRADED");
         const started = performance.now();
-        const diff = await kiln.api(
-          "GET",
-          `/v1/apps/${ATTACKER}/definitions/diff?from=${served}&to=${commit}`,
-        );
-        return { degraded, diff, ms: performance.now() - started };
+        const pushed = await tryPush(d, commit);
+        return { pushed, ms: performance.now() - started };
       });
-      assert.deepEqual(issueLimits(result.degraded), ["git.tree.entries"]);
-      assert.equal(result.degraded.revision, served);
-      assertError(result.diff, 400, "LIMIT_EXCEEDED", { limit: "git.tree.entries" });
-      assert.ok(result.ms < 1_000, `the diff was refused in ${result.ms.toFixed(0)} ms`);
-      assert.ok(JSON.stringify(result.diff.json).length < 2_000, "the refusal is small");
+      assert.equal(result.pushed.ok, false);
+      assert.match(result.pushed.stderr, /remote: kiln: .*\(git\.tree\.entries\)/);
+      assert.equal((await status(kiln)).revision, served);
       await assertRecovered(kiln);
-
-      const back = await gitIn(
-        d,
-        ["commit-tree", `${commit}~1^{tree}`, "-p", commit, "-m", "undo"],
-        "",
-      );
-      assert.ok((await tryPush(d, back)).ok);
-      await waitForStatus(kiln, (s) => s.status === "ACTIVE" && s.revision === back);
     } finally {
       await clone.done();
     }
   });
 });
 
-Deno.test("huge commit messages: refused at push over git.object.bytes, cut in history below", async () => {
+Deno.test("huge commit messages: refused at push over git.object.bytes and git.commit.bytes", async () => {
   await withAttacker(async (kiln) => {
     const served = (await status(kiln)).revision;
     const clone = await cloneAttacker(kiln);
@@ -452,25 +422,16 @@ Deno.test("huge commit messages: refused at push over git.object.bytes, cut in h
       assert.equal(refused.ok, false);
       assert.match(refused.stderr, /git\.object\.bytes/);
 
-      // 3 MB passes the hook: the head is invalid (git.commit.bytes), history shows it cut.
+      // 3 MB passes the size check and is refused by Kiln's gate from the commit's size.
       const big = await gitIn(
         d,
         ["commit-tree", tree, "-p", "HEAD", "-F", "-"],
         "m".repeat(3 << 20),
       );
-      const { result } = await underAttack(kiln, async () => {
-        assert.ok((await tryPush(d, big)).ok);
-        const degraded = await waitForStatus(kiln, (s) => s.status === "DEGRADED");
-        const history = await kiln.api("GET", `/v1/apps/${ATTACKER}/definitions/history?limit=5`);
-        return { degraded, history };
-      });
-      assert.deepEqual(issueLimits(result.degraded), ["git.commit.bytes"]);
-      assert.equal(result.degraded.revision, served);
-      assert.equal(result.history.status, 200);
-      const [top] = result.history.json.commits;
-      assert.equal(top.revision, big);
-      assert.match(top.message, /message cut: the commit is \d+ bytes/);
-      assert.ok(JSON.stringify(result.history.json).length < 64 << 10, "the answer stays small");
+      const { result } = await underAttack(kiln, () => tryPush(d, big));
+      assert.equal(result.ok, false);
+      assert.match(result.stderr, /remote: kiln: .*\(git\.commit\.bytes\)/);
+      assert.equal((await status(kiln)).revision, served);
       await assertRecovered(kiln);
     } finally {
       await clone.done();
@@ -611,16 +572,13 @@ Deno.test("look-alike, bidi and Git-special paths are refused through the API an
       await Deno.writeTextFile(`${clone.dir}/state/\uff0e\uff0e/x.yaml`, "a: 1\n");
       await Deno.writeTextFile(`${clone.dir}/state/a\u202e.yaml`, "a: 1\n");
       await commitAll(clone.dir, "sneak");
-      const { result: degraded } = await underAttack(kiln, async () => {
-        const pushed = await tryPush(clone.dir);
-        assert.ok(pushed.ok, pushed.stderr);
-        return await waitForStatus(kiln, (s) => s.status === "DEGRADED");
-      });
-      const result = { answers, degraded };
-      for (const res of result.answers) assertError(res, 400, "PATH_NOT_ALLOWED");
-      const paths = result.degraded.invalidRevision.issues.map((i: { path: string }) => i.path);
-      assert.deepEqual(paths.sort(), ["a\u202e.yaml", "\uff0e\uff0e/x.yaml"].sort());
-      assert.equal(result.degraded.revision, served);
+      const { result: pushed } = await underAttack(kiln, () => tryPush(clone.dir));
+      for (const res of answers) assertError(res, 400, "PATH_NOT_ALLOWED");
+      assert.equal(pushed.ok, false, "Kiln's pre-receive gate refuses the push");
+      for (const path of ["a\u202e.yaml", "\uff0e\uff0e/x.yaml"]) {
+        assert.ok(pushed.stderr.includes(`path "${path}" is not allowed`), pushed.stderr);
+      }
+      assert.equal((await status(kiln)).revision, served);
       await assertRecovered(kiln);
     } finally {
       await clone.done();

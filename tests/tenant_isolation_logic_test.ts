@@ -312,11 +312,24 @@ Deno.test("apps with the same schema $id do not collide, and an edited $id schem
 Deno.test("sampled pairs are size-checked before redaction, and redaction runs in linear time", async () => {
   const kiln = await startAttackKiln();
   try {
-    await kiln.register(supportDeskFiles);
+    // The example app, with its ticket schema open to extra fields: the attacker's `notes` then
+    // reaches sampling without changing the prompt, so the recording answers.
+    const open: Record<string, string> = {
+      ...supportDeskFiles,
+      "schemas/ticket.schema.json": supportDeskFiles["schemas/ticket.schema.json"].replace(
+        '"additionalProperties": false',
+        '"additionalProperties": true',
+      ),
+    };
+    assert.notEqual(
+      open["schemas/ticket.schema.json"],
+      supportDeskFiles["schemas/ticket.schema.json"],
+    );
+    await kiln.register(open);
     // The same app under another id, sampling up to 1 MB and masking with a pattern that
     // backtracks exponentially on V8's engine.
     const greedy: Record<string, string> = {
-      ...supportDeskFiles,
+      ...open,
       "app_definition.yaml": supportDeskFiles["app_definition.yaml"].replace(
         "appId: support-desk",
         "appId: greedy-desk",
