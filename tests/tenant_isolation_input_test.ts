@@ -144,23 +144,6 @@ async function status(kiln: AttackKiln) {
   return (await kiln.api("GET", `/v1/apps/${ATTACKER}`)).json;
 }
 
-/** Polls the app until `ok` holds (the repo watcher syncs pushes), for at most `ms`. */
-async function waitForStatus(
-  kiln: AttackKiln,
-  // deno-lint-ignore no-explicit-any -- JSON answers
-  ok: (s: any) => boolean,
-  ms = 8_000,
-  // deno-lint-ignore no-explicit-any -- JSON answers
-): Promise<any> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const s = await status(kiln);
-    if (ok(s)) return s;
-    if (Date.now() > until) assert.fail(`status never matched: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A clone of the attacker's repo to push from. */
 async function cloneAttacker(
   kiln: AttackKiln,
