@@ -106,10 +106,11 @@ export function runTierConformance(
       limits: { ...DEFAULT_LIMITS, timeoutMs: 3_000, memoryMb: 64, ...o.limits },
       host: o.host ?? new RecordingHost(),
     });
-  const killed = (reason: string) => (err: unknown) => {
+  const killed = (...reasons: string[]) => (err: unknown) => {
     assert.ok(err instanceof KilnError, `expected a KilnError, got ${err}`);
     assert.ok(["SANDBOX_KILLED", "EXECUTION_TIMEOUT"].includes(err.code), err.code);
-    assert.equal((err.details as { reason?: string }).reason, reason, err.message);
+    const reason = (err.details as { reason?: string }).reason ?? "";
+    assert.ok(reasons.includes(reason), `${reason} is not ${reasons.join(" or ")}: ${err.message}`);
     return true;
   };
   /** Runs a probe that returns true when the escape worked; contained means false or an error. */
@@ -217,8 +218,9 @@ export function runTierConformance(
       ]
     ) {
       // A tier whose sandbox is a process of its own may let the guest end it: that is a
-      // contained crash, reported as such, as long as the tier serves the next execution.
-      await contained(tier, probe).catch((err) => killed("crash")(err));
+      // contained crash, reported as such, as long as the tier serves the next execution. A
+      // thread the guest starts costs memory, so under load the memory watch may end it first.
+      await contained(tier, probe).catch((err) => killed("crash", "memory")(err));
     }
     assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
   });
