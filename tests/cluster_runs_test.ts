@@ -16,34 +16,17 @@ import {
 } from "./_support/redis_server.ts";
 import { haproxyUp, startHaproxy } from "./_support/haproxy.ts";
 import { requireService } from "./_support/services.ts";
-import { workflowApp } from "./_support/workflow.ts";
+import { billingWorkflow, workflowApp } from "./_support/workflow.ts";
 
 const TOKEN = "cluster-runs-token-0123456789abcdef";
 const redisOk = await requireService("redis", hasRedisServer, "redis-server on the PATH");
 const haproxyOk = await requireService("haproxy", () => hasCommand("haproxy"));
 const ignore = redisOk.ignore || haproxyOk.ignore;
 
-const BILLING = `workflowId: billing
-startAt: charge
-steps:
-  charge:
-    type: mcp
-    description: Stands for a payment; must happen exactly once.
-    target: { tool: core.state.incrementRuntimeValue }
-    inputMapping: { key: "'charged'" }
-    safeToRepeat: false
-    transitions: [{ nextStep: settle }]
-  settle:
-    type: control
-    target: { subtype: wait, durationMs: 6000 }
-    transitions: [{ nextStep: receipt }]
-  receipt:
-    type: mcp
-    target: { tool: core.state.incrementRuntimeValue }
-    inputMapping: { key: "'receipts'" }
-    safeToRepeat: false
-    transitions: [{ nextStep: answer }]
-  answer:
+const BILLING = billingWorkflow(
+  6000,
+  "answer",
+  `  answer:
     type: control
     target: { subtype: formatResponse }
     inputMapping:
@@ -51,7 +34,8 @@ steps:
       charged: steps.charge.output.value
       receipts: steps.receipt.output.value
     end: true
-`;
+`,
+);
 
 const PATIENT = `workflowId: patient
 startAt: w1

@@ -1,30 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnServer } from "./_support/process.ts";
-import { pollRun, workflowApp } from "./_support/workflow.ts";
+import { billingWorkflow, pollRun, workflowApp } from "./_support/workflow.ts";
 
 const TOKEN = "crash-test-token-0123456789abcdef";
 
-const WORKFLOW = `workflowId: billing
-startAt: charge
-steps:
-  charge:
-    type: mcp
-    description: Stands for a payment; must happen exactly once.
-    target: { tool: core.state.incrementRuntimeValue }
-    inputMapping: { key: "'charged'" }
-    safeToRepeat: false
-    transitions: [{ nextStep: settle }]
-  settle:
-    type: control
-    target: { subtype: wait, durationMs: 3000 }
-    transitions: [{ nextStep: receipt }]
-  receipt:
-    type: mcp
-    target: { tool: core.state.incrementRuntimeValue }
-    inputMapping: { key: "'receipts'" }
-    safeToRepeat: false
-    transitions: [{ nextStep: words }]
-  words:
+const WORKFLOW = billingWorkflow(
+  3000,
+  "words",
+  `  words:
     type: jit
     target: { language: typescript, script: code/receipt.ts, function: receipt }
     inputMapping: { n: steps.receipt.output.value }
@@ -37,7 +20,8 @@ steps:
       receipts: steps.receipt.output.value
       text: steps.words.output.text
     end: true
-`;
+`,
+);
 
 const COMPONENTS = `components:
   - componentId: receipt

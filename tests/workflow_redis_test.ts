@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { createClient } from "redis";
 import { silentLogger } from "../src/core/mod.ts";
 import { RedisStore } from "../src/state/mod.ts";
 import type { RunEvent } from "../src/workflow/mod.ts";
 import { testEngine } from "../src/workflow/_test_support.ts";
 import { requireService } from "./_support/services.ts";
+import { dropKeys } from "./_support/redis_server.ts";
 
 const URL = Deno.env.get("KILN_TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
 const { ignore } = await requireService("redis", async () => {
@@ -62,12 +62,7 @@ Deno.test({
     } finally {
       await storeA.close();
       await storeB.close();
-      const client = createClient({ url: URL });
-      await client.connect();
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
-        if (keys.length > 0) await client.unlink(keys);
-      }
-      await client.close();
+      await dropKeys(URL, prefix);
     }
   },
 });
@@ -100,12 +95,7 @@ Deno.test({
       await b.engine.close();
       await storeA.close();
       await storeB.close();
-      const client = createClient({ url: URL });
-      await client.connect();
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
-        if (keys.length > 0) await client.unlink(keys);
-      }
-      await client.close();
+      await dropKeys(URL, prefix);
     }
   },
 });
@@ -166,12 +156,7 @@ Deno.test({
         await n.store.close();
       }
       for (const c of clients) await closeRedis(c);
-      const client = createClient({ url: URL });
-      await client.connect();
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
-        if (keys.length > 0) await client.unlink(keys);
-      }
-      await client.close();
+      await dropKeys(URL, prefix);
     }
   },
 });

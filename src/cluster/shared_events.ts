@@ -5,8 +5,8 @@
  * one Redis channel per run; a node ignores its own echoes. Pub/sub is best effort: while Redis
  * is down a remote subscriber misses events (the run record stays the truth).
  */
-import type { Logger } from "../core/mod.ts";
-import { clusterKey, type RedisClient } from "./_redis.ts";
+import { clusterKey } from "./_redis.ts";
+import { type NodeChannelOptions, NodeChannels, type NodeMessage } from "./_node_channels.ts";
 
 /** A workflow step event as the engine emits it (JSON with its run id). */
 export interface SharedEvent {
@@ -18,32 +18,19 @@ type Listener<E> = (event: E) => void;
 /** The engine's `RunEventBus` across a cluster. */
 export class SharedRunEvents<E extends SharedEvent = SharedEvent> {
   readonly #listeners = new Map<string, Set<Listener<E>>>();
-  readonly #pub: RedisClient;
-  readonly #sub: RedisClient;
-  readonly #nodeId: string;
-  readonly #prefix: string;
-  readonly #log: Logger;
+  readonly #channels: NodeChannels;
 
-  constructor(opts: {
-    publisher: RedisClient;
-    /** A connection of its own (`duplicate()`): a subscribed connection runs no other commands. */
-    subscriber: RedisClient;
-    nodeId: string;
-    prefix?: string;
-    logger: Logger;
-  }) {
-    this.#pub = opts.publisher;
-    this.#sub = opts.subscriber;
-    this.#nodeId = opts.nodeId;
-    this.#prefix = opts.prefix ?? "kiln";
-    this.#log = opts.logger.with({ component: "shared-events" });
+  constructor(opts: NodeChannelOptions) {
+    this.#channels = new NodeChannels(opts, "shared-events");
   }
 
   emit(event: E): void {
     this.#deliver(event);
-    const message = JSON.stringify({ node: this.#nodeId, event });
-    this.#pub.publish(this.#channel(event.runId), message).catch((err) =>
-      this.#log.debug("publishing a run event failed", { runId: event.runId, error: String(err) })
+    this.#channels.publish(this.#channel(event.runId), { event }).catch((err) =>
+      this.#channels.log.debug("publishing a run event failed", {
+        runId: event.runId,
+        error: String(err),
+      })
     );
   }
 
@@ -51,8 +38,10 @@ export class SharedRunEvents<E extends SharedEvent = SharedEvent> {
     let set = this.#listeners.get(runId);
     if (!set) {
       this.#listeners.set(runId, set = new Set());
-      this.#sub.subscribe(this.#channel(runId), (raw) => this.#remote(raw)).catch((err) =>
-        this.#log.warn("subscribing to run events failed", { runId, error: String(err) })
+      this.#channels.follow(this.#channel(runId), "run event", (m) => this.#remote(m)).catch((
+        err,
+      ) =>
+        this.#channels.log.warn("subscribing to run events failed", { runId, error: String(err) })
       );
     }
     set.add(listener);
@@ -60,40 +49,30 @@ export class SharedRunEvents<E extends SharedEvent = SharedEvent> {
       set.delete(listener);
       if (set.size > 0 || this.#listeners.get(runId) !== set) return;
       this.#listeners.delete(runId);
-      this.#sub.unsubscribe(this.#channel(runId)).catch(() => {});
+      this.#channels.unfollow(this.#channel(runId)).catch(() => {});
     };
   }
 
   /** Asks every node to cancel run `runId`; the one driving it does. */
   async requestCancel(runId: string): Promise<void> {
-    await this.#pub.publish(this.#cancels(), JSON.stringify({ node: this.#nodeId, runId }));
+    await this.#channels.publish(this.#cancels(), { runId });
   }
 
-  /** Follows cancel requests of other nodes. */
+  /** Follows cancel requests of every node, this one's included. */
   onCancelRequest(handler: (runId: string) => void): void {
-    this.#sub.subscribe(this.#cancels(), (raw) => {
-      try {
-        const { runId } = JSON.parse(raw) as { runId?: unknown };
-        if (typeof runId === "string") handler(runId);
-      } catch {
-        this.#log.warn("a cancel request on the channel is not JSON");
-      }
-    }).catch((err) =>
-      this.#log.warn("subscribing to cancel requests failed", { error: String(err) })
+    this.#channels.follow(this.#cancels(), "cancel request", ({ runId }) => {
+      if (typeof runId === "string") handler(runId);
+    }, true).catch((err) =>
+      this.#channels.log.warn("subscribing to cancel requests failed", { error: String(err) })
     );
   }
 
   #cancels(): string {
-    return clusterKey(this.#prefix, "runs", "cancels");
+    return clusterKey(this.#channels.prefix, "runs", "cancels");
   }
 
-  #remote(raw: string): void {
-    try {
-      const { node, event } = JSON.parse(raw) as { node: string; event: E };
-      if (node !== this.#nodeId && typeof event?.runId === "string") this.#deliver(event);
-    } catch {
-      this.#log.warn("a run event on the channel is not JSON");
-    }
+  #remote({ event }: NodeMessage): void {
+    if (typeof (event as E | undefined)?.runId === "string") this.#deliver(event as E);
   }
 
   #deliver(event: E): void {
@@ -101,12 +80,15 @@ export class SharedRunEvents<E extends SharedEvent = SharedEvent> {
       try {
         listener(event);
       } catch (err) {
-        this.#log.warn("run event listener failed", { runId: event.runId, error: String(err) });
+        this.#channels.log.warn("run event listener failed", {
+          runId: event.runId,
+          error: String(err),
+        });
       }
     }
   }
 
   #channel(runId: string): string {
-    return clusterKey(this.#prefix, `{run:${runId}}`, "events");
+    return clusterKey(this.#channels.prefix, `{run:${runId}}`, "events");
   }
 }

@@ -206,3 +206,14 @@ export async function startOwnSentinel(
     },
   };
 }
+
+/** Deletes every key under `prefix:` in the Redis at `url` (a test's own namespace). */
+export async function dropKeys(url: string, prefix: string): Promise<void> {
+  const { createClient } = await import("redis");
+  const client = createClient({ url });
+  await client.connect();
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) {
+    if (keys.length > 0) await client.unlink(keys);
+  }
+  await client.close();
+}

@@ -20,6 +20,35 @@ export function workflowApp(
   return files;
 }
 
+/**
+ * A workflow that stands for a payment: `charge` and `receipt` each increment a runtime value and
+ * must happen exactly once, with a `settle` wait between them so a test can kill the node there.
+ * `tail` holds the steps after `receipt`, starting with the one named `next`.
+ */
+export function billingWorkflow(settleMs: number, next: string, tail: string): string {
+  return `workflowId: billing
+startAt: charge
+steps:
+  charge:
+    type: mcp
+    description: Stands for a payment; must happen exactly once.
+    target: { tool: core.state.incrementRuntimeValue }
+    inputMapping: { key: "'charged'" }
+    safeToRepeat: false
+    transitions: [{ nextStep: settle }]
+  settle:
+    type: control
+    target: { subtype: wait, durationMs: ${settleMs} }
+    transitions: [{ nextStep: receipt }]
+  receipt:
+    type: mcp
+    target: { tool: core.state.incrementRuntimeValue }
+    inputMapping: { key: "'receipts'" }
+    safeToRepeat: false
+    transitions: [{ nextStep: ${next} }]
+${tail}`;
+}
+
 // deno-lint-ignore no-explicit-any -- tests index freely into JSON answers
 type Json = any;
 
