@@ -23,14 +23,15 @@ export function Candidate(
     status.versions?.[status.versions.length - 1]?.version ?? "",
   );
   const base = `/v1/apps/${enc(appId)}/jit`;
+  const generations = `/v1/apps/${enc(appId)}/optimization/generations`;
   const running = generation?.status === "running";
   useEffect(() => {
     if (!running) return;
-    const source = new EventSource(`${base}/generations/${enc(generation.generationId)}/events`);
+    const source = new EventSource(`${generations}/${enc(generation.generationId)}/events`);
     const finish = async () => {
       source.close();
       try {
-        setGeneration(await api("GET", `${base}/generations/${enc(generation.generationId)}`));
+        setGeneration(await api("GET", `${generations}/${enc(generation.generationId)}`));
       } catch (err) {
         setError(err);
       }
