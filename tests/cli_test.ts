@@ -204,8 +204,8 @@ Deno.test("kiln serve serves /mcp and stops on SIGTERM while a client holds a li
     const { client, watch } = await connectV1(new URL(`${server.url}/mcp?app=support-desk`), token);
     const { tools } = await client.listTools();
     assert.ok(tools.some((t) => t.name.startsWith("app.support-desk.")));
-    await within(watch.opened, 5_000, "the listen stream");
-    assert.equal(await within(server.stop(), 10_000, "shutdown with an open stream"), 0);
+    await within(watch.opened, 15_000, "the listen stream");
+    assert.equal(await within(server.stop(), 30_000, "shutdown with an open stream"), 0);
     await client.close();
   } finally {
     await Deno.remove(dataDir, { recursive: true });

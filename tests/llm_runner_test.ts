@@ -127,7 +127,8 @@ Deno.test("LlmRunner ends a call that outlives the component's deadline", async 
   }, timers);
   try {
     const pending = s.post("/tags", { note: "slow" });
-    await s.server.received(1);
+    // On a loaded machine the router's own deadline may end the call before it reaches the wire.
+    await Promise.race([s.server.received(1), pending]);
     // The deadline is on the router's wall clock, set some time after the fake clock started
     // (seconds on a loaded machine): move the fake clock until the call ends, a bounded number
     // of steps, rather than by a fixed amount.

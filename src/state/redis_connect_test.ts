@@ -4,6 +4,7 @@ import {
   hasRedisServer,
   redisCli,
   redisReady,
+  replicaSynced,
   startOwnRedis,
   startOwnSentinel,
 } from "../../tests/_support/redis_server.ts";
@@ -111,11 +112,12 @@ Deno.test({
     const sentinel = await startOwnSentinel(master.port, "kilnm", { downAfterMs: 500 });
     try {
       await redisReady(replicaPort);
+      await replicaSynced(replicaPort);
       const store = await RedisStore.connect(sentinel.url, { prefix: "fo" });
       try {
         await store.set("s", "before", 1);
         // Acknowledged by the replica before the master dies, so the failover keeps it.
-        assert.equal(await redisCli(master.port, "wait", "1", "5000"), "1");
+        assert.equal(await redisCli(master.port, "wait", "1", "20000"), "1");
         await master.kill();
         const t0 = Date.now();
         let wrote = false;

@@ -137,6 +137,17 @@ export async function redisReady(port: number, withinMs = 10_000): Promise<void>
   }
 }
 
+/** Waits until the replica on `port` has a live link to its master and has synced. */
+export async function replicaSynced(port: number, withinMs = 30_000): Promise<void> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const info = await redisCli(port, "info", "replication");
+    if (/master_link_status:up/.test(info) && !/master_sync_in_progress:1/.test(info)) return;
+    if (Date.now() > until) throw new Error(`the replica on ${port} did not sync: ${info}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function hasCommand(name: string): Promise<boolean> {
   try {
     const out = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output();
