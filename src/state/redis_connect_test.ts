@@ -5,6 +5,7 @@ import {
   redisCli,
   redisReady,
   replicaSynced,
+  sentinelSeesReplica,
   startOwnRedis,
   startOwnSentinel,
 } from "../../tests/_support/redis_server.ts";
@@ -113,6 +114,7 @@ Deno.test({
     try {
       await redisReady(replicaPort);
       await replicaSynced(replicaPort);
+      await sentinelSeesReplica(sentinel.port, "kilnm", replicaPort);
       const store = await RedisStore.connect(sentinel.url, { prefix: "fo" });
       try {
         await store.set("s", "before", 1);

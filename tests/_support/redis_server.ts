@@ -218,6 +218,27 @@ export async function startOwnSentinel(
   };
 }
 
+/**
+ * Waits until the sentinel on `port` lists the replica on `replicaPort` as healthy: it learns of
+ * replicas from the master's INFO (every 10 s), and cannot fail over to one it has not seen.
+ */
+export async function sentinelSeesReplica(
+  port: number,
+  name: string,
+  replicaPort: number,
+  withinMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const lines = (await redisCli(port, "sentinel", "replicas", name)).split("\n");
+    const at = lines.indexOf(`127.0.0.1:${replicaPort}`);
+    const flags = at >= 0 ? lines[lines.indexOf("flags", at) + 1] ?? "" : "";
+    if (flags === "slave") return;
+    if (Date.now() > until) throw new Error(`the sentinel does not see the replica: ${lines}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Deletes every key under `prefix:` in the Redis at `url` (a test's own namespace). */
 export async function dropKeys(url: string, prefix: string): Promise<void> {
   const { createClient } = await import("redis");
