@@ -1,7 +1,8 @@
 /**
  * Kiln's hidden subcommands: Kiln started by itself (see `core/child_command.ts`) as an app's
- * isolate host or prompt renderer. Reached from `main.ts` before the CLI loads, so a child loads
- * only its own program, never the rest of Kiln. A compiled Kiln starts with every permission it
+ * isolate host or prompt renderer. A compiled Kiln reaches them from `main.ts` before the CLI
+ * loads; from source deno runs this file, so a child loads only its own program, never the rest
+ * of Kiln. A compiled Kiln starts with every permission it
  * was compiled with; the child revokes them all and checks they are gone before it runs, and
  * refuses to run otherwise. Not listed in help or completions: nobody types them.
  */
@@ -30,6 +31,10 @@ export function isChildCommand(name: string | undefined): boolean {
 
 /** Runs hidden subcommand `name`: loads its program, drops every permission, then starts it. */
 export async function runChild(name: string, args: string[]): Promise<void> {
+  if (!isChildCommand(name)) {
+    Deno.stderr.writeSync(new TextEncoder().encode(`kiln: no hidden subcommand "${name}"\n`));
+    Deno.exit(2);
+  }
   const program = await CHILDREN[name]();
   const kept = dropPermissions();
   if (kept.length > 0) {
@@ -59,3 +64,5 @@ export function dropPermissions(): string[] {
   }
   return kept;
 }
+
+if (import.meta.main) await runChild(Deno.args[0], Deno.args.slice(1));

@@ -184,7 +184,7 @@ Deno.test("kiln serve runs the example app on every tier with read and write lim
     assert.ok(hosts.length > 0, "an isolate host runs as `kiln __isolate-host`");
     for (const argv of hosts) {
       assert.equal(await Deno.realPath(argv[0]), await Deno.realPath(Deno.execPath()));
-      assert.match(argv[argv.indexOf("__isolate-host") - 1], /\/src\/main\.ts$/);
+      assert.match(argv[argv.indexOf("__isolate-host") - 1], /\/src\/child_main\.ts$/);
       assert.ok(!argv.some((arg) => arg.startsWith("--allow")), argv.join(" "));
     }
     const echo = await fetch(`${app}/echo?x=1`, { method: "POST", body: "ping" });

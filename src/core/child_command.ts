@@ -2,7 +2,8 @@
  * How Kiln starts a copy of itself as one of its own child processes (an isolate host, a prompt
  * renderer): Kiln is its own child, through a hidden subcommand that drops every permission before
  * it loads anything untrusted (`src/child_main.ts`). A compiled Kiln runs its own binary; from
- * source, deno runs `src/main.ts`. So a compiled Kiln needs nothing beside it, and the children
+ * source, deno runs `src/child_main.ts` — not `src/main.ts`, whose graph (deno walks dynamic
+ * imports too) is all of Kiln. So a compiled Kiln needs nothing beside it, and the children
  * run the same binary as Kiln — the one `npx deno@… task start` fetched, never a `deno` on PATH.
  */
 export interface ChildCommand {
@@ -24,14 +25,14 @@ export interface ChildCommandOptions {
   allowAll?: boolean;
 }
 
-/** Kiln's own entry point; a compiled Kiln has it embedded and never starts it by path. */
-const MAIN = new URL("../main.ts", import.meta.url);
+/** The children's entry point from source; a compiled Kiln reaches it through `main.ts`. */
+const CHILD_MAIN = new URL("../child_main.ts", import.meta.url);
 
 export function kilnChildCommand(opts: ChildCommandOptions = {}): ChildCommand {
   if (Deno.build.standalone) {
     return { file: Deno.execPath(), compiled: true, args: (name, _flags, args) => [name, ...args] };
   }
-  const main = decodeURIComponent(MAIN.pathname);
+  const main = decodeURIComponent(CHILD_MAIN.pathname);
   return {
     file: opts.denoPath ?? Deno.execPath(),
     compiled: false,
