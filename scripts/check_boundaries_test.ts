@@ -95,3 +95,23 @@ Deno.test("checkBoundaries() fails on a folder with no declared layer", async ()
     found.join("\n"),
   );
 });
+
+Deno.test("checkBoundaries() lets only src/ top-level files reach a folder's child.ts", async () => {
+  const child = {
+    ...CLEAN,
+    "src/state/child.ts": `export function childMain() {}\n`,
+    "src/child_main.ts": `export const load = () => import("./state/child.ts");\n`,
+  };
+  assert.deepEqual(await problems(child), []);
+  const found = await problems({
+    ...child,
+    "src/router/router.ts": `import { childMain } from "../state/child.ts";\n` +
+      `import { Store } from "../state/mod.ts";\nexport class Router { s = Store; c = childMain; }\n`,
+  });
+  assert.ok(
+    found.some((p) =>
+      /router\/router\.ts: imports state\/child\.ts instead of state\/mod\.ts/.test(p)
+    ),
+    found.join("\n"),
+  );
+});

@@ -4,7 +4,15 @@ import { ClusterNode } from "./cluster/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
 import { type ClusterRuns, openClusterRuns } from "./cluster/mod.ts";
-import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
+import {
+  type Clock,
+  type JsonValue,
+  kilnChildCommand,
+  Lazy,
+  Logger,
+  systemClock,
+  VERSION,
+} from "./core/mod.ts";
 import { type ClusterView, createHttpApp, gitHookHandler, listen } from "./http/mod.ts";
 import {
   type Cassette,
@@ -98,11 +106,14 @@ export interface KilnOptions {
   /** The URL clients reach Kiln at, for MCP resource metadata behind a proxy. */
   publicUrl?: string;
   /**
-   * The sandbox tiers; default: the isolate tier (host processes on `denoPath`) and the wasm tier.
+   * The sandbox tiers; default: the isolate tier (Kiln itself as host process) and the wasm tier.
    * Passed in so tests and embedders can size them; Kiln closes them on shutdown.
    */
   tiers?: TierDriver[];
-  /** The deno binary isolate hosts run on (`KILN_DENO_PATH`; default: the running one). */
+  /**
+   * From source: the deno binary Kiln's own children (isolate hosts, renderers) run on
+   * (`KILN_DENO_PATH`; default: the running one). A compiled Kiln is always its own child.
+   */
   denoPath?: string;
   /** Start the default tiers' workers ahead of first use (after `start()` with `deferStart`). */
   warmSandboxes?: boolean;
@@ -335,7 +346,10 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       },
     });
     // App templates never render on Kiln's thread: each app has its own renderer process.
-    const templates = new ProcessRenderer({ logger, denoPath: opts.denoPath });
+    const templates = new ProcessRenderer({
+      logger,
+      command: kilnChildCommand({ denoPath: opts.denoPath }),
+    });
     cleanups.unshift(() => templates.close());
     const llmRunner = new LlmRunner({
       state,
@@ -627,7 +641,10 @@ function peersOf(node: ClusterNode): RegistryPeers {
 function defaultTiers(logger: Logger, opts: KilnOptions): { tiers: TierDriver[]; warm(): void } {
   const wasm = new WasmTier({ logger, components: new JcoComponentRunner() });
   return {
-    tiers: [new IsolateTier({ logger, denoPath: opts.denoPath }), wasm],
+    tiers: [
+      new IsolateTier({ logger, command: kilnChildCommand({ denoPath: opts.denoPath }) }),
+      wasm,
+    ],
     warm: () => wasm.warm(),
   };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connectV1, within } from "./_support/mcp_clients.ts";
-import { kiln, spawnServer } from "./_support/process.ts";
+import { childCommandLines, kiln, spawnServer } from "./_support/process.ts";
 
 Deno.test("kiln version, help and misuse exit codes", async () => {
   const version = await kiln(["version"]);
@@ -10,6 +10,13 @@ Deno.test("kiln version, help and misuse exit codes", async () => {
     const help = await kiln(args);
     assert.equal(help.code, 0, args.join(" "));
     assert.match(help.stdout, /Usage: kiln/);
+  }
+  // Kiln's hidden subcommands (itself as isolate host or renderer) are nobody's to type.
+  const help = await kiln(["--help"]);
+  const completions = await kiln(["completions", "bash"]);
+  assert.equal(completions.code, 0);
+  for (const text of [help.stdout, completions.stdout]) {
+    assert.doesNotMatch(text, /__isolate|__render/);
   }
   const unknown = await kiln(["frobnicate"]);
   assert.equal(unknown.code, 2);
@@ -170,6 +177,16 @@ Deno.test("kiln serve runs the example app on every tier with read and write lim
       counts.push((await visits.json()).visits);
     }
     assert.equal(counts[1], counts[0] + 1, "visits counts through mcp.call into runtime state");
+    // The isolate host is Kiln itself (its hidden subcommand), on the very binary Kiln runs on.
+    const hosts = (await childCommandLines(server.pid)).filter((argv) =>
+      argv.includes("__isolate-host")
+    );
+    assert.ok(hosts.length > 0, "an isolate host runs as `kiln __isolate-host`");
+    for (const argv of hosts) {
+      assert.equal(await Deno.realPath(argv[0]), await Deno.realPath(Deno.execPath()));
+      assert.match(argv[argv.indexOf("__isolate-host") - 1], /\/src\/child_main\.ts$/);
+      assert.ok(!argv.some((arg) => arg.startsWith("--allow")), argv.join(" "));
+    }
     const echo = await fetch(`${app}/echo?x=1`, { method: "POST", body: "ping" });
     assert.equal(echo.status, 200);
     assert.equal(echo.headers.get("x-kiln-tier"), "wasm");

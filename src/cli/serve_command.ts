@@ -35,7 +35,8 @@ Environment:
   KILN_PUBLIC_URL   The URL clients reach Kiln at (behind a proxy); its host is allowed on /mcp
   KILN_MCP_ALLOWED_ORIGINS  Comma-separated browser origins /mcp accepts besides loopback
   KILN_MCP_ALLOWED_HOSTS    Comma-separated Host names /mcp accepts besides loopback
-  KILN_DENO_PATH    The deno binary isolate sandboxes run on (default: the running deno)
+  KILN_DENO_PATH    From source only: the deno binary Kiln's isolate hosts and renderers run on
+                    (default: the running deno; a compiled Kiln is its own host)
   KILN_LLM_PROVIDER, KILN_LLM_MODEL, KILN_LLM_BASE_URL, KILN_LLM_CODER_MODEL, KILN_LLM_API_KEY_ENV
                     A live model (openai | anthropic); without them Kiln replays the example's
                     recordings. KILN_LLM_CONFIG takes full JSON profiles; KILN_LLM_RECORD_DIR

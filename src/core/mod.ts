@@ -14,6 +14,8 @@ export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
 export { removeTree } from "./remove_tree.ts";
 export { VERSION } from "./version.ts";
+export { kilnChildCommand } from "./child_command.ts";
+export type { ChildCommand } from "./child_command.ts";
 export { Lazy } from "./lazy.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export { componentError } from "./component_error.ts";

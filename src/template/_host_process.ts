@@ -1,11 +1,10 @@
 /**
- * Kiln's handle on one app's renderer process: starts it the way isolate hosts start (`deno run`
- * of a `data:` script with no permissions, no remote or npm modules, no config, a cleared
- * environment and a V8 heap limit), hands it the render worker, sends it jobs and notices when
+ * Kiln's handle on one app's renderer process: starts it the way isolate hosts start (Kiln itself,
+ * `kiln __renderer`, which drops every permission before it loads a template; a cleared
+ * environment; from source no remote or npm modules, no config and a V8 heap limit), hands it the render worker, sends it jobs and notices when
  * it dies — a heap overflow (`memory`) or anything else (`crash`).
  */
-import { KilnError } from "../core/mod.ts";
-import { hostMain } from "./_host_program.ts";
+import { type ChildCommand, KilnError } from "../core/mod.ts";
 import WORKER from "../generated/render_worker.bundle.js" with { type: "text" };
 
 /** What a job came back as: the worker's answer, or why the host gave up on it. */
@@ -15,7 +14,8 @@ export type HostAnswer =
   | { killed: "timeout" | "memory" | "crash"; message?: string };
 
 export interface RendererProcessOptions {
-  denoPath: string;
+  /** How Kiln starts itself as a child (the renderer is `kiln __renderer`). */
+  command: ChildCommand;
   heapMb: number;
   /** Idle workers the process keeps between jobs. */
   keepIdle: number;
@@ -27,9 +27,10 @@ export interface RendererProcessOptions {
 const NICE = 10;
 const OOM = /out of memory|heap limit|allocation failed/i;
 
-function hostScriptUrl(nonce: string, keepIdle: number): string {
-  const script = `(${hostMain.toString()})(${JSON.stringify(nonce)}, ${keepIdle});`;
-  return `data:text/javascript,${encodeURIComponent(script)}`;
+/** The renderer's command line: Kiln itself, `kiln __renderer NONCE KEEP_IDLE`. */
+function rendererCommand(opts: RendererProcessOptions, nonce: string): string[] {
+  const v8 = [`--v8-flags=--max-old-space-size=${opts.heapMb}`];
+  return opts.command.args("__renderer", v8, [nonce, String(opts.keepIdle)]);
 }
 
 export class RendererProcess {
@@ -49,20 +50,10 @@ export class RendererProcess {
     readonly opts: RendererProcessOptions,
     setPriority: (pid: number, priority: number) => void,
   ) {
-    this.#child = new Deno.Command(opts.denoPath, {
-      args: [
-        "run",
-        "--no-prompt",
-        "--no-remote",
-        "--no-npm",
-        "--no-config",
-        "--no-lock",
-        "--quiet",
-        `--v8-flags=--max-old-space-size=${opts.heapMb}`,
-        hostScriptUrl(this.#nonce, opts.keepIdle),
-      ],
+    this.#child = new Deno.Command(opts.command.file, {
+      args: rendererCommand(opts, this.#nonce),
       clearEnv: true,
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", DENO_NO_PROMPT: "1" },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

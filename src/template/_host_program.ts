@@ -1,10 +1,11 @@
 /**
- * An app's renderer process: a Deno process Kiln starts with no permissions and a V8 heap limit.
+ * An app's renderer process: Kiln itself (`kiln __renderer`, `child.ts`) with every permission
+ * dropped and a V8 heap limit.
  * Its first stdin line is the render worker's source; every line after is a job, which runs on an
  * idle worker (a new one when none is idle; Kiln never sends more than the app's concurrency
  * cap) and is answered on stdout. A job's deadline runs from when a loaded worker has it; past
  * it the worker is terminated, which stops the template wherever it is; a template that exhausts the heap ends this whole process, never
- * Kiln. Shipped as source (`hostScriptUrl()`): nothing from module scope is used.
+ * Kiln.
  */
 
 // deno-lint-ignore-file no-explicit-any

@@ -1,4 +1,6 @@
 import {
+  type ChildCommand,
+  kilnChildCommand,
   KilnError,
   LIMITS,
   type Logger,
@@ -11,8 +13,8 @@ import { RENDER_STAGE, type RenderJob, type TemplateRenderer } from "./renderer.
 
 export interface ProcessRendererOptions {
   logger: Logger;
-  /** The `deno` binary renderer processes run on (default: the running one, unless compiled). */
-  denoPath?: string;
+  /** How Kiln starts itself as a renderer process (default `kilnChildCommand()`). */
+  command?: ChildCommand;
   /** Heap of each renderer process (MB); default `template.memoryMb`. */
   heapMb?: number;
   /** Renders each app runs at once; default `template.concurrency`. */
@@ -44,7 +46,7 @@ const START_TIMEOUT_MS = 10_000;
  */
 export class ProcessRenderer implements TemplateRenderer {
   readonly #log: Logger;
-  readonly #denoPath: string | null;
+  readonly #command: ChildCommand;
   readonly #heapMb: number;
   readonly #concurrency: number;
   readonly #idleMs: number;
@@ -60,7 +62,7 @@ export class ProcessRenderer implements TemplateRenderer {
 
   constructor(opts: ProcessRendererOptions) {
     this.#log = opts.logger.with({ component: "template" });
-    this.#denoPath = opts.denoPath ?? (Deno.build.standalone ? null : Deno.execPath());
+    this.#command = opts.command ?? kilnChildCommand();
     this.#heapMb = opts.heapMb ?? LIMITS["template.memoryMb"];
     this.#concurrency = opts.concurrency ?? LIMITS["template.concurrency"];
     this.#idleMs = opts.idleMs ?? 300_000;
@@ -69,12 +71,6 @@ export class ProcessRenderer implements TemplateRenderer {
 
   async render(job: RenderJob): Promise<string[]> {
     if (this.#closed) throw new KilnError("UNAVAILABLE", "the prompt renderer is closed");
-    if (!this.#denoPath) {
-      throw new KilnError(
-        "UNAVAILABLE",
-        "a compiled Kiln needs KILN_DENO_PATH (a deno binary) to render prompt templates",
-      );
-    }
     const waitMs = job.waitMs ?? job.timeoutMs;
     const deadline = performance.now() + waitMs;
     const app = this.#app(job.appId);
@@ -233,7 +229,7 @@ export class ProcessRenderer implements TemplateRenderer {
 
   #launch(owner: string): Promise<RendererProcess> {
     return RendererProcess.start({
-      denoPath: this.#denoPath!,
+      command: this.#command,
       heapMb: this.#heapMb,
       keepIdle: this.#concurrency,
       startTimeoutMs: START_TIMEOUT_MS,

@@ -18,6 +18,7 @@ export async function kiln(args: string[], env: Record<string, string> = {}) {
 /** A `kiln serve` child process, started and waited for until it prints its URL. */
 export interface ServerProcess {
   url: string;
+  pid: number;
   token?: string;
   lines: string[];
   /** What it wrote to stderr (its JSON log), line by line. */
@@ -74,6 +75,7 @@ export async function spawnServer(
   const token = lines.map((l) => /admin token[^:]*: (\S+)/.exec(l)?.[1]).find(Boolean);
   return {
     url,
+    pid: child.pid,
     token,
     lines,
     errLines,
@@ -90,4 +92,21 @@ export async function spawnServer(
       return status;
     },
   };
+}
+
+/** The command lines of `pid`'s child processes (Linux `/proc`). */
+export async function childCommandLines(pid: number): Promise<string[][]> {
+  const found: string[][] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+      // The parent pid is the second field after the parenthesised command name.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== pid) continue;
+      const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
+      found.push(cmdline.split("\0").filter(Boolean));
+    } catch { /* exited meanwhile */ }
+  }
+  return found;
 }

@@ -1,6 +1,7 @@
 /**
- * Kiln's handle on one isolate host process: starts it (`deno run` with no permissions, no remote
- * or npm modules and a V8 heap limit), sends it executions, answers their MCP calls through each
+ * Kiln's handle on one isolate host process: starts it (Kiln itself, `kiln __isolate-host`, which
+ * drops every permission before it loads guest code; from source with no remote or npm modules
+ * and a V8 heap limit), sends it executions, answers their MCP calls through each
  * execution's host, forwards their logs, and notices when the process dies — past its memory cap
  * or a heap overflow (reason `memory`), a crash, or a kill by the watchdog when it stopped
  * answering.
@@ -14,7 +15,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { setImmediate } from "node:timers";
-import { KilnError, LIMITS } from "../../core/mod.ts";
+import { type ChildCommand, KilnError, LIMITS } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
 import type { RunOutcome } from "../_outcome.ts";
@@ -22,15 +23,15 @@ import { lineReader } from "./_line_reader.ts";
 import {
   type FromHost,
   HOST_MEMORY_CAP,
+  type HostConfig,
   MEMORY_EXIT_CODE,
   type RunSpec,
   type ToHost,
 } from "./_protocol.ts";
-import { hostScriptUrl } from "./_sources.ts";
 
 export interface HostProcessOptions {
-  /** The `deno` binary that runs the host. */
-  denoPath: string;
+  /** How Kiln starts itself as a child (the host is `kiln __isolate-host`). */
+  command: ChildCommand;
   /** Each worker's memory limit, in MB (also its V8 heap limit). */
   memoryMb: number;
   /** Workers started with the process. */
@@ -62,6 +63,25 @@ const TAIL_BYTES = 4096;
 /** A frame embeds guest text as JSON inside JSON: escaping can grow it up to 6×. */
 const FRAME_GROWTH = 6;
 
+/**
+ * The host's command line: Kiln itself, `kiln __isolate-host CONFIG`, with a V8 heap limit when
+ * run from source (a compiled Kiln's V8 flags are fixed at compile time; the host's resident
+ * memory cap bounds it either way). Node's `spawn` of Deno's own binary path rewrites the
+ * arguments and grants the child every permission; the same binary under a path spelled
+ * differently is left alone (and the host drops every permission itself, see `src/child_main.ts`).
+ */
+function hostCommand(
+  command: ChildCommand,
+  memoryMb: number,
+  config: HostConfig,
+): { file: string; args: string[] } {
+  const file = command.file === Deno.execPath()
+    ? command.file.replace(/\/([^/]+)$/, "/./$1")
+    : command.file;
+  const v8 = [`--v8-flags=--max-old-space-size=${memoryMb},--expose-gc`];
+  return { file, args: command.args("__isolate-host", v8, [JSON.stringify(config)]) };
+}
+
 export class IsolateHostProcess {
   readonly #child: ChildProcess;
   readonly #channel: NodeJS.WritableStream;
@@ -92,25 +112,10 @@ export class IsolateHostProcess {
       memoryMb: opts.memoryMb,
       ...HOST_MEMORY_CAP,
     };
-    // Node's `spawn` of Deno's own binary path rewrites the arguments and grants the child every
-    // permission; the same binary under a path spelled differently is left alone (and the host
-    // refuses to run with any permission, see `_host_program.ts`).
-    const file = opts.denoPath === Deno.execPath()
-      ? opts.denoPath.replace(/\/([^/]+)$/, "/./$1")
-      : opts.denoPath;
-    this.#child = spawn(file, [
-      "run",
-      "--no-prompt",
-      "--no-remote",
-      "--no-npm",
-      "--no-config",
-      "--no-lock",
-      "--quiet",
-      `--v8-flags=--max-old-space-size=${opts.memoryMb},--expose-gc`,
-      hostScriptUrl(config),
-    ], {
+    const { file, args } = hostCommand(opts.command, opts.memoryMb, config);
+    this.#child = spawn(file, args, {
       // Nothing of Kiln's environment; fd 3 is the frame channel.
-      env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3" },
+      env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3", DENO_NO_PROMPT: "1" },
       stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
     const status = new Promise<{ code: number | null; signal: string | null }>((resolve) => {

@@ -1,8 +1,8 @@
 // deno-lint-ignore-file no-explicit-any
 /**
- * The isolate host: a Deno process Kiln starts with no permissions at all and a V8 heap limit,
- * holding one app's warm workers. It takes frames from Kiln on its frame channel (see
- * `_protocol.ts`), runs each execution on an idle worker of the same realm (a component, unless the
+ * The isolate host: Kiln itself (`kiln __isolate-host`, `child.ts`) with every permission dropped
+ * and a V8 heap limit, holding one app's warm workers. It takes frames from Kiln on its frame
+ * channel (see `_protocol.ts`), runs each execution on an idle worker of the same realm (a component, unless the
  * app shares one realm across components), enforces the deadline by terminating the worker, and
  * sends the workers' frames back on the channel.
  *
@@ -13,7 +13,7 @@
  * takes the process down. Either way the blast radius is this app's process, never Kiln; Kiln sees
  * the exit and starts a fresh host.
  *
- * Shipped as source (`_sources.ts`): nothing from module scope is used.
+ * Runs once `src/child_main.ts` has dropped every permission; it refuses to run with any left.
  */
 import type { HostConfig } from "./_protocol.ts";
 

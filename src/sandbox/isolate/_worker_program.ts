@@ -14,7 +14,8 @@
  * once idle, since it carries stray work. `setTimeout`, `setInterval` and `AbortSignal.timeout`
  * (whose native timer loses the context) are tracked and cancelled when the execution ends.
  *
- * Shipped as source (`_sources.ts`), so it must not use anything from its module scope.
+ * Shipped as source (`child.ts` hands the host its text), so it must not use anything from its
+ * module scope.
  */
 
 // deno-lint-ignore-file no-explicit-any

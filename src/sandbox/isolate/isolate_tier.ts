@@ -1,4 +1,10 @@
-import { KilnError, type Logger, quote } from "../../core/mod.ts";
+import {
+  type ChildCommand,
+  kilnChildCommand,
+  KilnError,
+  type Logger,
+  quote,
+} from "../../core/mod.ts";
 import type { ExecuteResponse } from "../../models/mod.ts";
 import type { IsolateHostDetails, TierDetails } from "../overview.ts";
 import { DEFAULT_LIMITS, type ExecutionJob, type TierDriver, type TierStats } from "../tier.ts";
@@ -8,8 +14,8 @@ import { IsolateHostProcess } from "./_host_process.ts";
 
 export interface IsolateTierOptions {
   logger: Logger;
-  /** The `deno` binary host processes run on (default: the running one, unless compiled). */
-  denoPath?: string;
+  /** How Kiln starts itself as a host process (default `kilnChildCommand()`). */
+  command?: ChildCommand;
   /** Concurrent executions per app (each on its own warm worker); beyond it they queue. */
   workersPerApp?: number;
   /** Workers each host starts before its first execution. */
@@ -57,7 +63,7 @@ const SPARE_REFILL_MS = 200;
 
 /**
  * The isolate tier (contract §5) for trusted JavaScript: each app gets its own host process,
- * started with no permissions and a V8 heap limit, holding warm workers that keep a component's
+ * Kiln itself (`kiln __isolate-host`) with every permission dropped and a V8 heap limit, holding warm workers that keep a component's
  * modules loaded between its requests. A warm worker serves only the component that first ran on it
  * (or any component of an app that set `isolateReuse: app`), so components never share a realm.
  * Deadlines terminate the worker (and, if the host stops answering, the host); memory past the
@@ -70,8 +76,8 @@ export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;
   readonly reuse = "component" as const;
   readonly accepts = { javascript: "esm" } as const;
-  readonly #o: Required<Omit<IsolateTierOptions, "denoPath" | "logger">>;
-  readonly #denoPath: string | null;
+  readonly #o: Required<Omit<IsolateTierOptions, "command" | "logger">>;
+  readonly #command: ChildCommand;
   readonly #log: Logger;
   readonly #hosts = new Map<string, AppHost>();
   /** Started, or starting, app-less hosts (`spareHosts`). */
@@ -87,7 +93,7 @@ export class IsolateTier implements TierDriver {
 
   constructor(opts: IsolateTierOptions) {
     this.#log = opts.logger.with({ component: "sandbox", tier: "isolate" });
-    this.#denoPath = opts.denoPath ?? (Deno.build.standalone ? null : Deno.execPath());
+    this.#command = opts.command ?? kilnChildCommand();
     this.#o = {
       workersPerApp: opts.workersPerApp ?? 4,
       warmWorkers: opts.warmWorkers ?? 1,
@@ -101,13 +107,11 @@ export class IsolateTier implements TierDriver {
 
   unavailableReason(): string | null {
     if (this.#closed) return "the isolate tier is closed";
-    if (!this.#denoPath) {
-      return "a compiled Kiln needs KILN_DENO_PATH (a deno binary) to start isolate hosts";
-    }
     if (this.#mayRun) return null;
-    const run = Deno.permissions.querySync({ name: "run", command: this.#denoPath });
+    const file = this.#command.file;
+    const run = Deno.permissions.querySync({ name: "run", command: file });
     if (run.state !== "granted") {
-      return `Kiln may not run ${quote(this.#denoPath)} (grant --allow-run for it)`;
+      return `Kiln may not run ${quote(file)} (grant --allow-run for it)`;
     }
     this.#mayRun = true;
     return null;
@@ -272,7 +276,7 @@ export class IsolateTier implements TierDriver {
 
   #startHost(heapMb: number, label: string): Promise<IsolateHostProcess> {
     return IsolateHostProcess.start({
-      denoPath: this.#denoPath!,
+      command: this.#command,
       memoryMb: heapMb,
       warm: this.#o.warmWorkers,
       maxWorkers: this.#o.workersPerApp,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KilnError, silentLogger } from "../../core/mod.ts";
+import { kilnChildCommand, KilnError, silentLogger } from "../../core/mod.ts";
 import {
   executeRequest,
   guestCode,
@@ -8,13 +8,20 @@ import {
 } from "../tier_common_case.ts";
 import { DEFAULT_LIMITS, type ExecutionLimits } from "../tier.ts";
 import { IsolateTier, type IsolateTierOptions } from "./isolate_tier.ts";
-import { HOST_MEMORY_CAP } from "./_protocol.ts";
-import { hostScriptUrl } from "./_sources.ts";
 
+// The battery runs against hosts started with every permission, as a compiled Kiln's hosts start
+// (its binary holds what it was compiled with): what contains the guests is the host dropping them.
 runTierConformance(
   "isolate tier",
   "esm",
-  () => Promise.resolve(new IsolateTier({ logger: silentLogger, queueTimeoutMs: 2_000 })),
+  () =>
+    Promise.resolve(
+      new IsolateTier({
+        logger: silentLogger,
+        queueTimeoutMs: 2_000,
+        command: kilnChildCommand({ allowAll: true }),
+      }),
+    ),
 );
 
 async function withTier(opts: Partial<IsolateTierOptions>, fn: (t: IsolateTier) => Promise<void>) {
@@ -155,7 +162,7 @@ Deno.test("IsolateTier: a memory bomb ends only its app's host; other apps keep 
 });
 
 Deno.test("IsolateTier says why it cannot run without permission to start deno", async () => {
-  await withTier({ denoPath: "/nonexistent/deno" }, async (tier) => {
+  await withTier({ command: kilnChildCommand({ denoPath: "/nonexistent/deno" }) }, async (tier) => {
     const why = tier.unavailableReason();
     if (why === null) {
       await assert.rejects(run(tier, `return 1;`), code("TIER_UNAVAILABLE"));
@@ -210,18 +217,90 @@ Deno.test("IsolateTier: a guest can neither forge nor send frames; fd 1 is stray
   });
 });
 
-Deno.test("the isolate host refuses to start with any permission", async () => {
-  const url = hostScriptUrl({ warm: 0, maxWorkers: 1, memoryMb: 64, ...HOST_MEMORY_CAP });
-  for (const flag of ["--allow-read", "--allow-net", "--allow-env", "--allow-run"]) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-config", "--quiet", flag, url],
-      clearEnv: true,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 1, flag);
-    assert.match(new TextDecoder().decode(out.stderr), /refusing to run with/, flag);
+Deno.test("IsolateTier: a host started with every permission drops them all before guest code runs", async () => {
+  // Real targets, so only a missing permission can make each probe fail.
+  const dir = await Deno.makeTempDir({ prefix: "kiln-revoke-" });
+  const secret = `${dir}/secret.txt`;
+  await Deno.writeTextFile(secret, "secret");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted: Deno.Conn[] = [];
+  void (async () => {
+    for await (const conn of listener) accepted.push(conn);
+  })().catch(() => {});
+  const node = (m: string) => `await import(["node", "${m}"].join(":"))`;
+  const target = JSON.stringify(`http://127.0.0.1:${listener.addr.port}/`);
+  // Probes whose only barrier is a permission (the worker hides `Deno`, but `import()`, `fetch`
+  // and `node:net` reach the checks without it) must fail on that permission.
+  const permissionOnly: Record<string, [string, RegExp]> = {
+    "read (import)": [
+      `await import(${JSON.stringify(`file://${secret}`)}); return "imported";`,
+      /NotCapable|Requires read access/,
+    ],
+    "net (node:net)": [
+      `const net = ${node("net")};
+      return await new Promise((ok, no) =>
+        net.connect(${listener.addr.port}, "127.0.0.1").on("connect", () => ok("connected"))
+          .on("error", no));`,
+      /NotCapable|Requires net access/,
+    ],
+    "net (fetch)": [`return (await fetch(${target})).status;`, /NotCapable|Requires net access/],
+  };
+  // The rest go through `Deno` underneath, hidden from guests; blocked either way.
+  const others: Record<string, string> = {
+    read: `return (${node("fs")}).readFileSync(${JSON.stringify(secret)}, "utf8");`,
+    write: `(${node("fs")}).writeFileSync(${JSON.stringify(`${dir}/w`)}, "x"); return "wrote";`,
+    env: `return (${node("process")}).default.env.HOME ?? "no HOME";`,
+    run: `return String((${node("child_process")}).execFileSync("/bin/echo", ["ran"]));`,
+    sys: `return (${node("os")}).hostname();`,
+    ffi: `(${node("process")}).default.dlopen({ exports: {} }, "libc.so.6"); return "loaded";`,
+  };
+  const probe = async (tier: IsolateTier, body: string) => {
+    const res = await run(
+      tier,
+      `try { return { escaped: await (async () => { ${body} })() }; } ` +
+        `catch (e) { return { blocked: String(e?.name ?? e) + ": " + String(e?.message) }; }`,
+    );
+    return res.data as { escaped?: unknown; blocked?: string };
+  };
+  try {
+    await withTier({ command: kilnChildCommand({ allowAll: true }) }, async (tier) => {
+      for (const [name, [body, why]] of Object.entries(permissionOnly)) {
+        const data = await probe(tier, body);
+        assert.equal(data.escaped, undefined, `${name}: the guest got ${data.escaped}`);
+        assert.match(data.blocked!, why, name);
+      }
+      for (const [name, body] of Object.entries(others)) {
+        const data = await probe(tier, body);
+        assert.equal(data.escaped, undefined, `${name}: the guest got ${data.escaped}`);
+        assert.ok(data.blocked, name);
+      }
+    });
+    assert.equal(accepted.length, 0, "no connection reached the listener");
+    await assert.rejects(Deno.stat(`${dir}/w`), Deno.errors.NotFound);
+  } finally {
+    listener.close();
+    for (const conn of accepted) conn.close();
+    await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("Kiln as its own isolate host refuses to run when a permission survives the drop", async () => {
+  // The drop made a no-op: the check that follows it must stop the host.
+  const childMain = new URL("../../child_main.ts", import.meta.url).href;
+  const script = `Deno.permissions.revokeSync = () => ({ state: "granted" });
+    const { runChild } = await import(${JSON.stringify(childMain)});
+    await runChild("__isolate-host", ["{}"]);
+    console.log("ran");`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", "--allow-read", "--allow-env", script],
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1, stderr);
+  assert.match(stderr, /kiln __isolate-host: refusing to run: still has .*"read".*"env"/);
+  assert.equal(new TextDecoder().decode(out.stdout), "");
 });
 
 Deno.test("IsolateTier: at the worker cap another component's idle worker is retired, never reused", async () => {
