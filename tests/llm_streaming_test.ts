@@ -1,5 +1,5 @@
 /**
- * Streamed LLM answers through Kiln's public faces (contract §5.4): server-sent events over app
+ * Streamed LLM answers through Kiln's public faces (contract §5): server-sent events over app
  * ingress, MCP `notifications/progress` to the official SDK client, `step.delta` events on a
  * workflow run's event stream — replayed from the support-desk cassette (its recorded chunk
  * timing) on a real `kiln serve`, and live from a loopback OpenAI-wire server that streams.

@@ -1,5 +1,5 @@
 /**
- * Streamed ingress answers (contract §5.4): an llm component asked with
+ * Streamed ingress answers (contract §5): an llm component asked with
  * `Accept: text/event-stream` answers its text as the model writes it (`event: delta`), then the
  * checked result (`event: result`) or the error envelope (`event: error`).
  */
