@@ -361,3 +361,35 @@ Deno.test("a client that leaves an SSE answer cancels the provider call", async 
     await model.wire.close();
   }
 });
+
+Deno.test("a stream past the output budget ends with SANDBOX_KILLED, and the model call with it", async () => {
+  // 80 pieces of 64 KiB: 5 MiB against the 4 MiB output budget of an execution.
+  const model = streamingModel(1, Array.from({ length: 80 }, () => "x".repeat(64 << 10)));
+  const k = await startMcpKiln({
+    llm: {
+      config: {
+        profiles: {
+          default: { provider: "openai", baseUrl: `${model.wire.url}/v1`, model: "live-m" },
+        },
+      },
+    },
+  });
+  try {
+    await k.kiln.registry.registerApplication({ files: supportDeskFiles });
+    const { res, events } = await streamTicket(k.url, TICKET.ticket);
+    assert.equal(res.status, 200);
+    const last = events.at(-1)!;
+    assert.equal(last.event, "error", JSON.stringify(last).slice(0, 300));
+    assert.equal(last.data.error.code, "SANDBOX_KILLED");
+    assert.equal(last.data.error.details.reason, "output");
+    assert.equal(last.data.error.details.maxOutputBytes, 4 << 20);
+    const streamed = events.filter((e) => e.event === "delta")
+      .reduce((n, e) => n + e.data.text.length, 0);
+    assert.ok(streamed <= 4 << 20, `${streamed} bytes passed on`);
+    await within(model.cancelled, 3_000, "the provider stream was cancelled");
+    assert.equal(model.finished.length, 0, "the model never finished");
+  } finally {
+    await k.close();
+    await model.wire.close();
+  }
+});

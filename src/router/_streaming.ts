@@ -40,8 +40,9 @@ export function budgeted(
 
 /**
  * The event stream of one answer. Events before the client reads are queued (text deltas are
- * bounded by the output budget); writes after the client left are dropped, and `closed` aborts
- * so the execution, and with it the provider call, ends.
+ * bounded by the output budget). When the client leaves, `closed` aborts, so the execution and
+ * with it the provider call end; a delta after the end throws, which ends a call that outlived
+ * its answer (its deadline passed).
  */
 export class SseAnswer {
   readonly body: ReadableStream<Uint8Array>;
@@ -72,7 +73,9 @@ export class SseAnswer {
     return this.#gone.signal;
   }
 
+  /** Sends a piece; once the answer has ended (deadline, client gone) it throws, ending the call. */
   delta(d: StreamDelta): void {
+    if (this.#done) throw new KilnError("UNAVAILABLE", "the streamed answer has already ended");
     this.recording ||= d.recording;
     this.#send("delta", { text: d.text, ...(d.attempt > 1 ? { attempt: d.attempt } : {}) });
   }

@@ -19,7 +19,7 @@ Deno.test("budgeted() passes text on until its bytes cross the output budget", (
   assert.deepEqual(seen, ["héllo"]);
 });
 
-Deno.test("SseAnswer frames events, and a client that leaves aborts `closed`", async () => {
+Deno.test("SseAnswer frames events; a client that leaves aborts `closed` and ends later deltas", async () => {
   const sse = new SseAnswer();
   sse.delta({ text: "a\nb", attempt: 2, recording: true });
   sse.end("result", '{"ok":true}');
@@ -32,6 +32,6 @@ Deno.test("SseAnswer frames events, and a client that leaves aborts `closed`", a
   const left = new SseAnswer();
   await left.body.cancel();
   assert.equal(left.closed.aborted, true);
-  left.delta(delta("dropped"));
+  assert.throws(() => left.delta(delta("late")), /already ended/);
   left.end("result", "{}");
 });
