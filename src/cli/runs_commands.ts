@@ -13,7 +13,7 @@ interface Run {
   [k: string]: unknown;
 }
 interface RunEvent {
-  type: "step" | "run";
+  type: "step" | "run" | "step.delta";
   runId: string;
   status: string;
   stepId?: string;
