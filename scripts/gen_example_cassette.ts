@@ -3,7 +3,7 @@
  * `classify-ticket` answer offline. The calls go through the real path — router, LlmRunner,
  * prompt rendering, `core.llm.generate`, the gateway's recording provider — against a stand-in
  * model on 127.0.0.1 whose answers are written by hand below, and the cassette says so in its
- * provenance. To record a real model instead, run Kiln with `KILN_LLM_RECORD_DIR` set.
+ * provenance. Calls are streamed, so each entry also holds its chunks and their timing. To record a real model instead, run Kiln with `KILN_LLM_RECORD_DIR` set.
  *
  * Run: `deno run --allow-all scripts/gen_example_cassette.ts`
  */
@@ -27,6 +27,7 @@ const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }
   const hit = EXAMPLE_TICKETS.find((t) => user.includes(`Subject: ${t.ticket.subject}\n`));
   if (!hit) return Response.json({ error: { message: "no scripted answer" } }, { status: 400 });
   const content = JSON.stringify(hit.classification);
+  if (body.stream) return streamed(content, body.messages);
   return Response.json({
     model: EXAMPLE_MODEL,
     choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
@@ -36,6 +37,40 @@ const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }
     },
   });
 });
+
+/** Gap between the stand-in's streamed chunks, so the cassette holds a visible chunk timing. */
+const CHUNK_GAP_MS = 60;
+
+/**
+ * The answer as an OpenAI-style event stream: the JSON cut after each field, one chunk every
+ * CHUNK_GAP_MS, then usage and `[DONE]`. The recorder stores each chunk with when it came.
+ */
+function streamed(content: string, messages: unknown): Response {
+  const pieces = content.split(/(?<=,)(?=")/);
+  const encoder = new TextEncoder();
+  const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+  const body = new ReadableStream<Uint8Array>({
+    async start(c) {
+      for (const piece of pieces) {
+        c.enqueue(
+          event({ model: EXAMPLE_MODEL, choices: [{ index: 0, delta: { content: piece } }] }),
+        );
+        await new Promise((r) => setTimeout(r, CHUNK_GAP_MS));
+      }
+      c.enqueue(event({
+        model: EXAMPLE_MODEL,
+        choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+        usage: {
+          prompt_tokens: Math.ceil(JSON.stringify(messages).length / 4),
+          completion_tokens: Math.ceil(content.length / 4),
+        },
+      }));
+      c.enqueue(encoder.encode("data: [DONE]\n\n"));
+      c.close();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream" } });
+}
 
 const dataDir = await Deno.makeTempDir({ prefix: "kiln-cassette-" });
 const recordDir = `${dataDir}/cassettes`;
@@ -71,11 +106,15 @@ try {
     const res = await router.handle(
       new Request("http://127.0.0.1/apps/support-desk/tickets/classify", {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        // Streamed, so the recording keeps the chunks and their timing for streamed replays.
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
         body: JSON.stringify(ticket),
       }),
     );
-    if (res.status !== 200) throw new Error(`${ticket.subject}: ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    if (res.status !== 200 || !text.includes("event: result\n")) {
+      throw new Error(`${ticket.subject}: ${res.status} ${text}`);
+    }
   }
   const cassette = parseCassette(
     JSON.parse(await Deno.readTextFile(`${recordDir}/default.cassette.json`)),

@@ -13,7 +13,7 @@ interface Run {
   [k: string]: unknown;
 }
 interface RunEvent {
-  type: "step" | "run";
+  type: "step" | "run" | "step.delta";
   runId: string;
   status: string;
   stepId?: string;
@@ -128,6 +128,7 @@ async function watch(
   for await (const { data } of readEvents(res.body)) {
     const e = data as RunEvent;
     if (json) io.out(JSON.stringify(e));
+    else if (e.type === "step.delta") continue; // an llm step's text: only its end is a line
     else if (e.type === "step") {
       const error = e.error ? `  ${e.error.code}: ${e.error.message}` : "";
       io.out(`${iso(e.at)} step ${e.stepId} ${e.status} (attempt ${e.attempt ?? 1})${error}`);

@@ -75,6 +75,11 @@ export const LIMITS = {
   "component.error.message": 2_048,
   /** Bytes (JSON) of the `details` of an error a component answers; larger ones are dropped. */
   "component.error.details": 16 << 10,
+  /**
+   * Characters of an llm step's streamed text one step attempt shows as `step.delta` run events;
+   * past it one `truncated` event, and the step's output still carries the whole answer.
+   */
+  "workflow.step.deltaChars": 64 << 10,
   /** Output a sandbox host writes outside its frames (a guest writing to fd 1/2) in its life. */
   "sandbox.stray_bytes": 1 << 20,
 } as const;

@@ -30,7 +30,11 @@ export function buildProvider(
 ): LlmProvider {
   const { timers } = deps;
   if (profile.provider === "replay") {
-    return new ReplayProvider(deps.cassettes, { latency: profile.replayLatency, timers });
+    return new ReplayProvider(deps.cassettes, {
+      latency: profile.replayLatency,
+      timers,
+      speed: profile.replaySpeed ?? envSpeed(),
+    });
   }
   if (!profile.baseUrl) {
     throw new KilnError("LLM_NOT_CONFIGURED", `model profile ${quote(name)} has no baseUrl`);
@@ -72,4 +76,19 @@ function envSecret(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `KILN_REPLAY_SPEED`: a number ≥ 0 (default 1), or LLM_NOT_CONFIGURED naming the value. */
+function envSpeed(): number {
+  const text = envSecret("KILN_REPLAY_SPEED");
+  if (text === undefined || text === "") return 1;
+  const speed = Number(text);
+  if (!Number.isFinite(speed) || speed < 0) {
+    throw new KilnError(
+      "LLM_NOT_CONFIGURED",
+      `KILN_REPLAY_SPEED must be a number of at least 0, not ${quote(text)}`,
+      { variable: "KILN_REPLAY_SPEED" },
+    );
+  }
+  return speed;
 }

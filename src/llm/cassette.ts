@@ -25,6 +25,11 @@ const Entry = z.strictObject({
     finishReason: z.string().nullable(),
   }),
   latencyMs: z.number().min(0),
+  /**
+   * The streamed answer's pieces, each with when it arrived (ms after the call began); absent in
+   * cassettes recorded without streaming, which replay their text as word-sized pieces.
+   */
+  chunks: z.array(z.strictObject({ text: z.string(), atMs: z.number().min(0) })).optional(),
   recordedAt: z.string(),
 });
 export type CassetteEntry = z.infer<typeof Entry>;

@@ -1,4 +1,4 @@
-import { KilnError, type Logger, silentLogger } from "../core/mod.ts";
+import { KilnError, type Logger, quote, silentLogger } from "../core/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import { buildProvider } from "./_provider_factory.ts";
 import type { Cassette } from "./cassette.ts";
@@ -10,6 +10,7 @@ import { UsageMeter } from "./usage_meter.ts";
 import type {
   CallOptions,
   ChatMessage,
+  GenerateOptions,
   Generation,
   LlmParams,
   LlmProvider,
@@ -74,7 +75,7 @@ export class LlmGateway {
   }
 
   /** Runs one completion; with a schema (or `json`), the completion is the validated value. */
-  async generate(req: GenerateRequest, opts: CallOptions = {}): Promise<Generation> {
+  async generate(req: GenerateRequest, opts: GenerateOptions = {}): Promise<Generation> {
     const started = performance.now();
     const { name, profile, provider, request } = this.#prepare(req);
     const usage = { promptTokens: 0, completionTokens: 0 };
@@ -85,7 +86,9 @@ export class LlmGateway {
     try {
       for (;;) {
         attempts++;
-        result = await provider.complete({ ...request, messages }, opts);
+        result = opts.onDelta
+          ? await streamed(provider, { ...request, messages }, opts, attempts)
+          : await provider.complete({ ...request, messages }, opts);
         usage.promptTokens += result.usage.promptTokens;
         usage.completionTokens += result.usage.completionTokens;
         if (request.format.type === "text") {
@@ -240,4 +243,28 @@ export class LlmGateway {
     this.#providers.set(name, provider);
     return provider;
   }
+}
+
+/**
+ * One attempt through the provider's stream, each delta passed on as it arrives. A throwing
+ * listener (a budget crossed, a caller gone) ends the loop, which closes the provider's stream.
+ */
+async function streamed(
+  provider: LlmProvider,
+  request: ProviderRequest,
+  opts: GenerateOptions,
+  attempt: number,
+): Promise<ProviderResult> {
+  const recording = provider.name === "replay";
+  for await (const event of provider.stream(request, opts.signal ? { signal: opts.signal } : {})) {
+    if (event.type === "done") return event.result;
+    opts.onDelta!({ text: event.text, attempt, recording });
+  }
+  throw new KilnError(
+    "LLM_PROVIDER_ERROR",
+    `provider ${quote(provider.name)} ended its stream early`,
+    {
+      provider: provider.name,
+    },
+  );
 }

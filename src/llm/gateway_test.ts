@@ -3,7 +3,7 @@ import { KilnError } from "../core/mod.ts";
 import { parseCassette } from "./cassette.ts";
 import { LlmGateway } from "./gateway.ts";
 import type { LlmConfig } from "./profiles.ts";
-import { fakeTimers, json, openAiAnswer, serveWire, sse } from "./_test_support.ts";
+import { deferred, fakeTimers, json, openAiAnswer, serveWire, sse } from "./_test_support.ts";
 
 const SCHEMA = {
   type: "object",
@@ -194,5 +194,76 @@ Deno.test("recorded calls replay by request hash, labelled as recordings, with t
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("generate() with onDelta streams each attempt, repair included, then checks it", async () => {
+  const answers = ['{"category":', '"food"}', '{"category":', '"billing"}'];
+  const server = serveWire((_r, i) =>
+    sse([
+      { data: { choices: [{ delta: { content: answers[i * 2] } }] } },
+      { data: { choices: [{ delta: { content: answers[i * 2 + 1] }, finish_reason: "stop" }] } },
+      { data: { choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } } },
+      { data: "[DONE]" },
+    ])
+  );
+  try {
+    const gw = new LlmGateway({ config: config(server.url), secret });
+    const seen: { text: string; attempt: number; recording: boolean }[] = [];
+    const gen = await gw.generate(
+      { appId: "a", messages: USER, outputSchema: SCHEMA },
+      { onDelta: (d) => seen.push(d) },
+    );
+    assert.deepEqual(gen.completion, { category: "billing" });
+    assert.equal(gen.attempts, 2);
+    assert.deepEqual(gen.usage.promptTokens, 6, "both attempts are metered");
+    assert.equal(server.seen[0].body.stream, true);
+    assert.deepEqual(seen, [
+      { text: '{"category":', attempt: 1, recording: false },
+      { text: '"food"}', attempt: 1, recording: false },
+      { text: '{"category":', attempt: 2, recording: false },
+      { text: '"billing"}', attempt: 2, recording: false },
+    ]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("generate(): a listener that throws ends the provider's stream with its error", async () => {
+  const cancelled = deferred();
+  const server = serveWire(() => {
+    let n = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      pull: (c) =>
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            const chunk = { choices: [{ delta: { content: `piece ${n++} ` } }] };
+            c.enqueue(new TextEncoder().encode(`data: ${JSON.stringify(chunk)}\n\n`));
+            resolve();
+          }, 20);
+        }),
+      cancel: () => {
+        clearTimeout(timer);
+        cancelled.resolve();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  try {
+    const gw = new LlmGateway({ config: config(server.url), secret });
+    let pieces = 0;
+    await code(
+      gw.generate({ appId: "a", messages: USER }, {
+        onDelta: () => {
+          if (++pieces === 3) throw new KilnError("SANDBOX_KILLED", "over budget");
+        },
+      }),
+      "SANDBOX_KILLED",
+    );
+    await cancelled.promise;
+    assert.equal(pieces, 3);
+  } finally {
+    await server.close();
   }
 });

@@ -28,6 +28,11 @@ export const ModelProfile = z.strictObject({
   price: Price.optional(),
   /** Replay only: wait as long as the recorded call took. */
   replayLatency: z.boolean().optional(),
+  /**
+   * Replay only: how fast streamed answers replay their recorded chunk timing (2: twice as fast;
+   * 0: no waits). Default `KILN_REPLAY_SPEED`, else 1.
+   */
+  replaySpeed: z.number().min(0).max(1000).optional(),
 });
 export type ModelProfile = z.infer<typeof ModelProfile>;
 

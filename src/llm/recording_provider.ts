@@ -47,10 +47,11 @@ export class RecordingProvider implements LlmProvider {
 
   async *stream(req: ProviderRequest, opts: CallOptions = {}): AsyncGenerator<StreamEvent> {
     const started = this.#timers.now();
+    const chunks: Chunk[] = [];
     for await (const event of this.#inner.stream(req, opts)) {
-      if (event.type === "done") {
-        await this.#record(req, event.result, this.#timers.now() - started);
-      }
+      if (event.type === "delta") {
+        chunks.push({ text: event.text, atMs: this.#timers.now() - started });
+      } else await this.#record(req, event.result, this.#timers.now() - started, chunks);
       yield event;
     }
   }
@@ -60,16 +61,25 @@ export class RecordingProvider implements LlmProvider {
     return this.#writes;
   }
 
-  async #record(req: ProviderRequest, result: ProviderResult, latencyMs: number): Promise<void> {
+  async #record(
+    req: ProviderRequest,
+    result: ProviderResult,
+    latencyMs: number,
+    chunks?: Chunk[],
+  ): Promise<void> {
     const key = await requestKey(req);
     const cassette = await this.#cassette;
     const { text, usage, model, finishReason } = result;
+    // A plain call keeps the timing a streamed recording of the same answer already holds.
+    const earlier = cassette.entries.find((e) => e.key === key);
+    chunks ??= earlier?.result.text === text ? earlier.chunks : undefined;
     cassette.entries = cassette.entries.filter((e) => e.key !== key);
     cassette.entries.push({
       key,
       request: structuredClone(req) as Cassette["entries"][number]["request"],
       result: { text, usage, model, finishReason },
       latencyMs,
+      ...(chunks ? { chunks } : {}),
       recordedAt: new Date(this.#timers.now()).toISOString(),
     });
     const body = `${JSON.stringify(cassette, null, 2)}\n`;
@@ -82,6 +92,8 @@ export class RecordingProvider implements LlmProvider {
     await this.#writes;
   }
 }
+
+type Chunk = NonNullable<Cassette["entries"][number]["chunks"]>[number];
 
 async function load(path: string, fresh: () => Cassette): Promise<Cassette> {
   try {

@@ -67,6 +67,22 @@ export interface CallOptions {
 }
 
 /**
+ * One piece of an answer as the gateway streams it to a caller. `attempt` 2 starts the text over
+ * (the repair retry after an answer failed its schema); `recording` says it is replayed.
+ */
+export interface LlmDelta {
+  text: string;
+  attempt: number;
+  recording: boolean;
+}
+
+/** A gateway call; with `onDelta`, the provider streams and each text piece is passed on. */
+export interface GenerateOptions extends CallOptions {
+  /** Hears each text delta as the provider yields it; a throw aborts the call with that error. */
+  onDelta?: (delta: LlmDelta) => void;
+}
+
+/**
  * A model backend. `complete` answers in one piece; `stream` yields text deltas and ends with
  * the same result `complete` would give. Both throw KilnError (LLM_* codes) on failure.
  */

@@ -8,7 +8,7 @@ import {
   type Tool,
 } from "@modelcontextprotocol/server";
 import { KilnError, type Logger, toKilnError } from "../core/mod.ts";
-import type { ToolCaller, ToolCallResult, ToolCatalog } from "./tool.ts";
+import type { DeltaListener, ToolCaller, ToolCallResult, ToolCatalog } from "./tool.ts";
 
 /** What every per-request or per-session MCP server is built from. */
 export interface McpServerDeps {
@@ -45,8 +45,10 @@ export function buildMcpServer(deps: McpServerDeps, session = false): Server {
     }
   });
   server.setRequestHandler("tools/call", async (req, ctx) => {
-    const { name, arguments: args } = req.params;
-    const result = await callTool(deps, name, args ?? {}, callerOf(ctx), ctx);
+    const { name, arguments: args, _meta } = req.params;
+    const token = _meta?.progressToken;
+    const onDelta = token === undefined ? undefined : progress(token, ctx);
+    const result = await callTool(deps, name, args ?? {}, callerOf(ctx), ctx, onDelta);
     return server.projectCallToolResult(result as CallToolResult, undefined);
   });
   return server;
@@ -88,6 +90,26 @@ function invalidParams(method: string, err: Error): string {
   return `invalid params for ${method}: ${detail.slice(0, 300)}`;
 }
 
+/**
+ * Streamed pieces of a tool's answer as `notifications/progress` on the call's own stream, for a
+ * caller that gave a `progressToken`: `message` is the new text, `progress` the characters so far
+ * (it only grows, also across a repair attempt, which a `message` starting with a blank line
+ * marks). A notification that cannot be delivered is dropped; the result still comes.
+ */
+function progress(token: string | number, ctx: ServerContext): DeltaListener {
+  let chars = 0;
+  let attempt = 1;
+  return ({ text, attempt: now }) => {
+    const restart = now !== attempt;
+    attempt = now;
+    chars += text.length;
+    ctx.mcpReq.notify({
+      method: "notifications/progress",
+      params: { progressToken: token, progress: chars, message: restart ? `\n\n${text}` : text },
+    }).catch(() => {});
+  };
+}
+
 function callerOf(ctx: ServerContext): ToolCaller {
   const caller = ctx.http?.authInfo?.extra?.caller as ToolCaller | undefined;
   if (!caller) throw new ProtocolError(ProtocolErrorCode.InternalError, "no authenticated caller");
@@ -105,9 +127,13 @@ async function callTool(
   args: unknown,
   caller: ToolCaller,
   ctx: ServerContext,
+  onDelta?: DeltaListener,
 ): Promise<ToolCallResult> {
   try {
-    return await deps.catalog.call(name, args, caller, { signal: ctx.mcpReq.signal });
+    return await deps.catalog.call(name, args, caller, {
+      signal: ctx.mcpReq.signal,
+      ...(onDelta ? { onDelta } : {}),
+    });
   } catch (err) {
     if (err instanceof KilnError && err.code === "NOT_FOUND") {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import type { ComponentDefinition } from "../models/mod.ts";
 import type { AppSnapshot, ComponentContract } from "../registry/mod.ts";
-import type { ToolAnnotations, ToolCaller, ToolDefinition, ToolListing } from "./tool.ts";
+import type {
+  DeltaListener,
+  ToolAnnotations,
+  ToolCaller,
+  ToolDefinition,
+  ToolListing,
+} from "./tool.ts";
 
 /**
  * Runs one component for an app tool call the registry has already authorized (the request
@@ -12,7 +18,7 @@ export type AppInvoker = (
   componentId: string,
   input: Record<string, unknown>,
   caller: ToolCaller,
-  opts: { signal?: AbortSignal },
+  opts: { signal?: AbortSignal; onDelta?: DeltaListener },
 ) => Promise<Record<string, unknown>>;
 
 /** An app endpoint offered as a tool, with the JSON Schemas its component declares. */
@@ -79,6 +85,7 @@ function appTool(
     handler: (input, ctx) =>
       invoke(appId, component.componentId, input as Record<string, unknown>, ctx.caller, {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.onDelta ? { onDelta: ctx.onDelta } : {}),
       }),
   };
   const listing: ToolListing = {

@@ -9,6 +9,8 @@ export type { AppInvoker } from "./app_tools.ts";
 export { toolError } from "./_results.ts";
 export type { ToolErrorContent } from "./_results.ts";
 export type {
+  DeltaListener,
+  StreamDelta,
   ToolAnnotations,
   ToolCaller,
   ToolCallResult,

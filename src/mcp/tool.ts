@@ -10,6 +10,27 @@ export type ToolCaller =
   | { kind: "admin"; appId?: string }
   | Exclude<Principal, { kind: "admin" }>;
 
+/**
+ * One piece of a tool's answer streamed before its result (an LLM's text as the model writes
+ * it). `attempt` 2 starts the text over; `recording` says it is replayed from a cassette.
+ */
+export interface StreamDelta {
+  text: string;
+  attempt: number;
+  recording: boolean;
+}
+
+/** Hears a tool's streamed pieces; a throw (a budget crossed) aborts the tool with that error. */
+export type DeltaListener = (delta: StreamDelta) => void;
+
+/** What a tool call may carry besides its arguments and caller. */
+export interface ToolCallOptions {
+  signal?: AbortSignal;
+  requestId?: string;
+  /** Set when the caller takes a streamed answer (ingress SSE, MCP progress, a run's events). */
+  onDelta?: DeltaListener;
+}
+
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {
   caller: ToolCaller;
@@ -17,6 +38,8 @@ export interface ToolContext {
   appId?: string;
   log: Logger;
   signal?: AbortSignal;
+  /** Where a tool that streams passes its pieces; absent when the caller takes only the result. */
+  onDelta?: DeltaListener;
 }
 
 /** MCP tool annotations (hints for clients). */
@@ -77,7 +100,7 @@ export interface ToolCatalog {
     name: string,
     args: unknown,
     caller: ToolCaller,
-    opts?: { signal?: AbortSignal; requestId?: string },
+    opts?: ToolCallOptions,
   ): Promise<ToolCallResult>;
   /** Subscribes to changes of the tool set (apps registered, deregistered, (de)activated). */
   onListChanged(listener: () => void): () => void;

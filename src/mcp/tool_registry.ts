@@ -21,6 +21,7 @@ import { AppToolSet } from "./_app_tool_set.ts";
 import { type AppInvoker, parseAppToolName } from "./app_tools.ts";
 import type {
   ToolCaller,
+  ToolCallOptions,
   ToolCallResult,
   ToolCatalog,
   ToolContext,
@@ -120,7 +121,7 @@ export class ToolRegistry implements ToolCatalog {
     name: string,
     args: unknown,
     caller: ToolCaller,
-    opts: { signal?: AbortSignal; requestId?: string } = {},
+    opts: ToolCallOptions = {},
   ): Promise<ToolCallResult> {
     const started = performance.now();
     const { tool, grant } = this.#resolve(name, caller, opts.requestId);
@@ -176,6 +177,7 @@ export class ToolRegistry implements ToolCatalog {
         ...(opts.requestId ? { requestId: opts.requestId } : {}),
       }),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onDelta ? { onDelta: opts.onDelta } : {}),
     };
     try {
       if (tool.scope === "app" && appId) this.#registry.getApplicationStatus(appId);

@@ -1,6 +1,6 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
 import { componentError, KilnError, type Logger } from "../core/mod.ts";
-import { type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
+import { type DeltaListener, type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
 import type { ExecutionHost, GuestLogLevel } from "../sandbox/mod.ts";
 
 /** What the host of in-process executions reaches Kiln through. */
@@ -17,6 +17,8 @@ export interface ExecutionMeta {
   componentId: string;
   token: string;
   signal?: AbortSignal;
+  /** Where a tool that streams (core.llm.generate) passes its pieces, when the caller streams. */
+  onDelta?: DeltaListener;
   /** Hears each tool call the guest made that failed, so an unhandled one is blamed right. */
   onToolError?: (tool: string, error: { code: string; message: string }) => void;
 }
@@ -53,6 +55,7 @@ export function executionHost(deps: ExecutionHostDeps, meta: ExecutionMeta): Exe
       const result = await deps.tools.call(tool, params, caller, {
         requestId: meta.requestId,
         ...(meta.signal ? { signal: meta.signal } : {}),
+        ...(meta.onDelta ? { onDelta: meta.onDelta } : {}),
       });
       const error = toolError(result);
       if (error) {

@@ -8,7 +8,7 @@ import {
   systemClock,
   toKilnError,
 } from "../core/mod.ts";
-import type { ToolCaller, ToolCatalog } from "../mcp/mod.ts";
+import type { DeltaListener, ToolCaller, ToolCatalog } from "../mcp/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
@@ -20,6 +20,7 @@ import { DEFAULT_MAX_BODY_BYTES, httpRequestData } from "./request_data.ts";
 import { errorToHttp, isKilnCode, resultToHttp, resultToToolOutput } from "./response_mapping.ts";
 import { componentById, matchRoute, servingSnapshot } from "./_lookup.ts";
 import { authorizeRoute } from "./_route_auth.ts";
+import { budgeted, SseAnswer, wantsStream } from "./_streaming.ts";
 import { checkInput, outputFault } from "./_contract.ts";
 import {
   errorOutcome,
@@ -127,6 +128,17 @@ export class Router {
         this.#o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       );
       const endpoint = this.#o.mcpEndpoint ?? `${url.origin}/mcp`;
+      if (wantsStream(req, hit.component)) {
+        return await this.#stream(
+          trace,
+          started,
+          (opts) =>
+            this.#execute(trace, snapshot, requestData, userInfo, endpoint, {
+              signal: AbortSignal.any([req.signal, opts.signal]),
+              onDelta: opts.onDelta,
+            }),
+        );
+      }
       const result = await this.#execute(trace, snapshot, requestData, userInfo, endpoint, req);
       outcome = resultOutcome(result);
       response = resultToHttp(result, hit.component);
@@ -162,7 +174,7 @@ export class Router {
     componentId: string,
     input: unknown,
     caller: ToolCaller,
-    opts: { signal?: AbortSignal; requestId?: string } = {},
+    opts: { signal?: AbortSignal; requestId?: string; onDelta?: DeltaListener } = {},
   ): Promise<Record<string, unknown>> {
     const started = performance.now();
     const trace: Trace = {
@@ -202,6 +214,47 @@ export class Router {
     }
   }
 
+  /**
+   * Answers an ingress request as server-sent events: the head goes out at the first event (so it
+   * can say whether the text is a recording), the deltas as they come, then the result or error.
+   */
+  async #stream(
+    trace: Trace,
+    started: number,
+    run: (opts: { signal: AbortSignal; onDelta: DeltaListener }) => Promise<ExecuteResponse>,
+  ): Promise<Response> {
+    const sse = new SseAnswer();
+    const component = trace.component!;
+    const done = run({ signal: sse.closed, onDelta: (d) => sse.delta(d) }).then(
+      async (result) => {
+        if (result.metrics.mcp_calls.some((c) => c.provenance === "recording")) {
+          sse.recording = true;
+        }
+        const res = resultToHttp(result, component);
+        sse.end(res.ok ? "result" : "error", await sseData(res));
+        return { outcome: resultOutcome(result), status: res.status };
+      },
+      async (err) => {
+        const error = this.#failure(trace, err);
+        sse.end("error", await sseData(errorToHttp(error)));
+        return { outcome: errorOutcome(error), status: error.status };
+      },
+    );
+    done.then(({ outcome, status }) => this.#finish(trace, outcome, status, started));
+    await sse.started;
+    const headers = new Headers({
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-request-id": trace.requestId,
+    });
+    if (sse.recording) headers.set("x-kiln-llm-provenance", "recording");
+    if (trace.decision) {
+      headers.set("x-kiln-tier", trace.decision.tier);
+      headers.set("x-kiln-tier-reason", headerSafe(trace.decision.reason));
+    }
+    return new Response(sse.body, { status: 200, headers });
+  }
+
   /** Invocation counters per (app, component, tier, outcome), with latency sums. */
   stats(): InvocationStat[] {
     return this.#stats.snapshot();
@@ -213,7 +266,7 @@ export class Router {
     requestData: RequestData,
     userInfo: Record<string, unknown> | undefined,
     mcpEndpoint: string,
-    { signal }: { signal?: AbortSignal },
+    { signal, onDelta }: { signal?: AbortSignal; onDelta?: DeltaListener },
   ): Promise<ExecuteResponse> {
     const component = trace.component!;
     const { appId, requestId } = trace;
@@ -244,12 +297,17 @@ export class Router {
           userInfo,
           localToken: trace.decision !== undefined && IN_PROCESS_TIERS.has(trace.decision.tier),
         });
+        // Only llm components stream; their streamed text spends their output budget.
+        const stream = onDelta && c.handlerType === "llm"
+          ? budgeted(onDelta, bound.limits.maxOutputBytes, c.componentId)
+          : undefined;
         const meta = {
           requestId,
           appId,
           componentId: c.componentId,
           token: bound.token,
           signal,
+          ...(stream ? { onDelta: stream } : {}),
           onToolError: (tool: string, e: { code: string; message: string }) => {
             const failures = trace.toolFailures ??= [];
             if (failures.length >= MAX_TOOL_FAILURES) failures.shift();
@@ -364,6 +422,16 @@ function toolFault(trace: Trace, result: ExecuteResponse): KilnError | null {
       error: { code: failed.code, message: failed.message },
     },
   );
+}
+
+/** A response body as one `data:` line: JSON re-serialized (no line breaks), text quoted. */
+async function sseData(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return JSON.stringify(text);
+  }
 }
 
 function callerInfo(caller: ToolCaller): Record<string, unknown> {

@@ -75,7 +75,10 @@ export function llmTools(deps: CoreToolDeps): ToolDefinition[] {
             : input.messages!,
           ...(input.parameters ? { parameters: input.parameters } : {}),
           ...(input.outputSchema ? { outputSchema: input.outputSchema } : {}),
-        }, ctx.signal ? { signal: ctx.signal } : {});
+        }, {
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.onDelta ? { onDelta: ctx.onDelta } : {}),
+        });
         return {
           completion: gen.completion,
           usage: gen.usage,

@@ -6,6 +6,7 @@ import type { JsonValue } from "../core/mod.ts";
 import { type Frame, StepFailed, type WalkGraph } from "./_frame.ts";
 import { mapStep, parallelStep, subworkflowStep } from "./_fanout.ts";
 import { sleep } from "./_timers.ts";
+import { StepDeltas } from "./_deltas.ts";
 import type { CompiledStep } from "./types.ts";
 
 /**
@@ -25,18 +26,27 @@ export async function executeStep(
   const stepId = frame.prefix + step.id;
   switch (step.def.type) {
     case "jit":
-    case "llm":
-      return await frame.deps.components.invoke({
-        appId: run.appId,
-        revision: run.revision,
-        workflowId: workflow.workflowId,
-        runId: run.runId,
-        stepId,
-        type: step.def.type,
-        target,
-        input,
-        signal,
-      });
+    case "llm": {
+      const deltas = step.def.type === "llm"
+        ? new StepDeltas({ runId: run.runId, stepId }, frame.deps.timers, frame.deps.emit)
+        : null;
+      try {
+        return await frame.deps.components.invoke({
+          appId: run.appId,
+          revision: run.revision,
+          workflowId: workflow.workflowId,
+          runId: run.runId,
+          stepId,
+          type: step.def.type,
+          target,
+          input,
+          signal,
+          ...(deltas ? { onDelta: deltas.listener } : {}),
+        });
+      } finally {
+        deltas?.close();
+      }
+    }
     case "mcp":
       return await frame.deps.mcp.call({
         appId: run.appId,

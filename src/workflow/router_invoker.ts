@@ -4,7 +4,7 @@
  * or the code or prompt one runs (`script` + `function`, `promptTemplate`), which finds it.
  */
 import { type JsonValue, KilnError, quote } from "../core/mod.ts";
-import type { ToolCaller } from "../mcp/mod.ts";
+import type { DeltaListener, ToolCaller } from "../mcp/mod.ts";
 import type { ComponentDefinition } from "../models/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { ComponentCall, ComponentInvoker } from "./seams.ts";
@@ -16,7 +16,7 @@ export interface ComponentRouter {
     componentId: string,
     input: unknown,
     caller: ToolCaller,
-    opts?: { signal?: AbortSignal; requestId?: string },
+    opts?: { signal?: AbortSignal; requestId?: string; onDelta?: DeltaListener },
   ): Promise<Record<string, unknown>>;
 }
 
@@ -39,6 +39,7 @@ export function routerComponentInvoker(
       return await router.invoke(call.appId, component.componentId, call.input, caller, {
         signal: call.signal,
         requestId: `${call.runId}:${call.stepId}`,
+        ...(call.onDelta ? { onDelta: call.onDelta } : {}),
       }) as JsonValue;
     },
   };

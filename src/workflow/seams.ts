@@ -5,6 +5,7 @@
  * image, where a container executes a whole workflow).
  */
 import type { JsonValue } from "../core/mod.ts";
+import type { DeltaListener } from "../mcp/mod.ts";
 import type { StoreFence } from "../state/mod.ts";
 import type { CompiledWorkflow, RunEvent } from "./types.ts";
 
@@ -19,6 +20,8 @@ export interface ComponentCall {
   target: Record<string, unknown>;
   input: JsonValue;
   signal: AbortSignal;
+  /** An llm step's streamed text, for the run's `step.delta` events. */
+  onDelta?: DeltaListener;
 }
 
 /** Runs `jit` and `llm` steps; Kiln backs it with `Router.invoke`. */

@@ -116,13 +116,20 @@ export interface RunRecord {
 
 /** One step-progress event, as subscribers and the SSE stream see it. */
 export interface RunEvent {
-  type: "step" | "run";
+  /** `step.delta`: a piece of an llm step's streamed text (`_deltas.ts`), status `running`. */
+  type: "step" | "run" | "step.delta";
   runId: string;
   status: TraceEntry["status"] | RunStatus;
   stepId?: string;
   attempt?: number;
   at: number;
   error?: StepError;
+  /** `step.delta`: the text since the previous delta event of the step. */
+  text?: string;
+  /** `step.delta`: 2 when the model's first answer failed its schema and the text starts over. */
+  llmAttempt?: number;
+  /** `step.delta`: the step streamed its cap; the rest of its text shows only in its output. */
+  truncated?: boolean;
 }
 
 /** One problem in a workflow file. */

@@ -150,7 +150,8 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
       request: { params: RunParams },
       responses: {
         200: {
-          description: "`step` and `run` events, JSON data",
+          description: "`step`, `step.delta` (an llm step's streamed text, live only) and " +
+            "`run` events, JSON data",
           content: { "text/event-stream": { schema: z.string() } },
         },
         ...errorResponses,
