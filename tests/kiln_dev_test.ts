@@ -5,8 +5,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { git } from "./_support/git.ts";
+import { EXAMPLE_TICKETS } from "../examples/support_desk_cassettes.ts";
+import { json, openAiAnswer, serveWire } from "../src/llm/_test_support.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const EXAMPLE = new URL("../examples/support-desk", import.meta.url).pathname;
 const RELOAD_BUDGET_MS = 300;
 
 interface DevProcess {
@@ -223,5 +226,84 @@ Deno.test("kiln dev serves a save within 300 ms, keeps serving through invalid s
   assert.equal(await repoFingerprint(dir), before);
   assert.match(await git(["status", "--porcelain"], dir), /^ M state\/code\/hello\.ts\n$/);
   await assert.rejects(Deno.stat(dataDir), Deno.errors.NotFound);
+  await Deno.remove(dir, { recursive: true });
+});
+
+async function classify(url: string, ticket: unknown) {
+  const res = await fetch(`${url}/apps/support-desk/tickets/classify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ticket),
+  });
+  return {
+    status: res.status,
+    provenance: res.headers.get("x-kiln-llm-provenance"),
+    body: await res.json(),
+  };
+}
+
+Deno.test("kiln dev replays the app's cassettes, and --record records a new call there", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kiln-dev-llm-" });
+  await new Deno.Command("cp", { args: ["-r", `${EXAMPLE}/.`, dir] }).output();
+  const fresh = { subject: "Printer on fire", description: "Smoke from the office printer." };
+  const answer = {
+    category: "other",
+    urgency: "critical",
+    sentiment: "negative",
+    summary: "An office printer is smoking.",
+    confidence: 0.7,
+  };
+
+  // Replay (the default): the example's recordings answer, a call never recorded does not.
+  let dev = await startDev(dir);
+  try {
+    await dev.waitFor(/^LLM: replaying 3 recorded calls from /);
+    const { ticket, classification } = EXAMPLE_TICKETS[0];
+    assert.deepEqual(await classify(dev.url, ticket), {
+      status: 200,
+      provenance: "recording",
+      body: classification,
+    });
+    const missing = await classify(dev.url, fresh);
+    assert.equal(missing.status, 503);
+    assert.equal(missing.body.error.code, "LLM_RECORDING_MISSING");
+  } finally {
+    assert.equal(await dev.stop(), 0, dev.err.join("\n"));
+  }
+
+  // --record: the call goes to the live provider (an OpenAI-wire stand-in) and is recorded.
+  const wire = serveWire(() => json(openAiAnswer(JSON.stringify(answer))));
+  dev = await startDev(
+    dir,
+    ["--record", "--provider", "openai", "--model", "wire-model", "--base-url", `${wire.url}/v1`],
+    { OPENAI_API_KEY: "sk-test-dev" },
+  );
+  try {
+    const live = await classify(dev.url, fresh);
+    assert.equal(live.status, 200, JSON.stringify(live.body));
+    assert.deepEqual(live.body, answer);
+    assert.equal(wire.seen.length, 1);
+    assert.equal(wire.seen[0].headers.get("authorization"), "Bearer sk-test-dev");
+  } finally {
+    assert.equal(await dev.stop(), 0, dev.err.join("\n"));
+    await wire.close();
+  }
+  const cassette = JSON.parse(
+    await Deno.readTextFile(join(dir, "cassettes/default.cassette.json")),
+  );
+  assert.equal(cassette.entries.length, 1);
+  assert.equal(cassette.entries[0].request.model, "wire-model");
+
+  // Replay again, with the provider gone: the new recording answers.
+  dev = await startDev(dir);
+  try {
+    assert.deepEqual(await classify(dev.url, fresh), {
+      status: 200,
+      provenance: "recording",
+      body: answer,
+    });
+  } finally {
+    assert.equal(await dev.stop(), 0, dev.err.join("\n"));
+  }
   await Deno.remove(dir, { recursive: true });
 });

@@ -13,6 +13,7 @@ export interface LocatedIssue {
 
 const AT_LINE = /\bat line (\d+), column (\d+)/;
 const JSON_AT = /\(line (\d+) column (\d+)\)/;
+const AJV_AT = /\bdata\/([^\s,]+)/;
 
 /**
  * The problems an error carries, each with the line it is on: a YAML syntax problem says its
@@ -73,14 +74,17 @@ async function locate(
   }
   const text = files.get(issue.path);
   if (text === undefined) return base;
-  if (!issue.field) {
+  // ajv names the place in a JSON Schema it refuses as `data/properties/x/type`.
+  const pointer = AJV_AT.exec(issue.message)?.[1];
+  const field = issue.field ?? pointer?.replaceAll("/", ".");
+  if (!field) {
     // A JSON syntax error V8 gives no line for: YAML's parser of the same text does.
     if (/\.json$/.test(issue.path) && /JSON/.test(issue.message)) {
       return { ...base, ...(await syntaxPosition(text)) };
     }
     return base;
   }
-  const offset = await fieldOffset(text, issue.field.split("."));
+  const offset = await fieldOffset(text, field.split("."));
   return offset === undefined ? base : { ...base, ...position(text, offset) };
 }
 
