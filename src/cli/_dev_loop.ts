@@ -89,7 +89,14 @@ export class DevLoop {
           if (areas.has("state")) this.#schedule();
         }
       } catch (err) {
-        if (!(err instanceof Deno.errors.BadResource)) throw err;
+        if (err instanceof Deno.errors.BadResource) return;
+        // DIR went away or the watch failed: said once; what is served stays served.
+        this.opts.onReload({
+          ok: false,
+          issues: [{ file: this.dir, message: `watching stopped: ${(err as Error).message}` }],
+          servedRevision: this.#served,
+          ms: 0,
+        });
       }
     })();
   }

@@ -88,23 +88,32 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     { service: "kiln" },
     levelFromEnv(Deno.env.get("KILN_LOG_LEVEL") ?? "warn"),
   );
-  const kiln = await createKiln({
-    dataDir,
-    adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
-    logger,
-    // Only kiln dev writes the app's repo here: no outside pushes to watch or gate.
-    watch: false,
-    gitHooks: false,
-    warmSandboxes: false,
-    containers: Deno.env.get("KILN_CONTAINERS") !== "off",
-    deferStart: true,
-    llm: { config: llm.config, providerFor: llm.providerFor },
-    // No JIT hardening while the author edits: the oracle would rewrite what they are changing.
-    optimization: { evaluateEveryMs: 0 },
-  });
+  const removeTemporary = async () => {
+    if (temporary) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  };
+  let kiln;
+  try {
+    kiln = await createKiln({
+      dataDir,
+      adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
+      logger,
+      // Only kiln dev writes the app's repo here: no outside pushes to watch or gate.
+      watch: false,
+      gitHooks: false,
+      warmSandboxes: false,
+      containers: Deno.env.get("KILN_CONTAINERS") !== "off",
+      deferStart: true,
+      llm: { config: llm.config, providerFor: llm.providerFor },
+      // No JIT hardening while the author edits: the oracle would rewrite what they are changing.
+      optimization: { evaluateEveryMs: 0 },
+    });
+  } catch (err) {
+    await removeTemporary();
+    throw err;
+  }
   const cleanup = async () => {
     await kiln.close();
-    if (temporary) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    await removeTemporary();
   };
   const abort = new AbortController();
   let server;
