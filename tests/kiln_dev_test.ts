@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { git } from "./_support/git.ts";
+import { kiln } from "./_support/process.ts";
 import { EXAMPLE_TICKETS } from "../examples/support_desk_cassettes.ts";
 import { json, openAiAnswer, serveWire } from "../src/llm/_test_support.ts";
 
@@ -306,4 +307,18 @@ Deno.test("kiln dev replays the app's cassettes, and --record records a new call
     assert.equal(await dev.stop(), 0, dev.err.join("\n"));
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("kiln dev refuses a folder with no app and flags that need --record", async () => {
+  const empty = await Deno.makeTempDir({ prefix: "kiln-dev-empty-" });
+  try {
+    const noApp = await kiln(["dev", empty, "--port", "0"]);
+    assert.equal(noApp.code, 2);
+    assert.match(noApp.stderr, /is not an app directory: it has no state\/ folder/);
+    const stray = await kiln(["dev", empty, "--model", "m"]);
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /--provider, --model and --base-url go with --record/);
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
 });
