@@ -57,6 +57,11 @@ Deno.test("DevLoop reports each definition problem at its file and line, serving
     event = await loop.reload();
     assert.ok(event.ok && event.changed && event.appId === "loop");
     const served = event.ok ? event.revision : "";
+    // An editor's swap file, backup and lock link beside the file being edited are not the app.
+    await write(dir, { "code/.hello.ts.swp": "\u0000binary", "code/hello.ts~": "old" });
+    await Deno.symlink("me@host.1234", join(dir, "state/code/.#hello.ts"));
+    event = await loop.reload();
+    assert.ok(event.ok && event.revision === served && !event.changed, JSON.stringify(event));
 
     // A wrong value in a list item: its key's line and column.
     await write(dir, {

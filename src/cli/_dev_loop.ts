@@ -1,5 +1,5 @@
-import { relative, resolve, sep } from "node:path";
-import { yamlValueOrThrowAsync } from "../core/mod.ts";
+import { join, relative, resolve, sep } from "node:path";
+import { KilnError, quote, yamlValueOrThrowAsync } from "../core/mod.ts";
 import { readAppSource, type Registry } from "../registry/mod.ts";
 import { type LocatedIssue, locateIssues } from "./_dev_issues.ts";
 
@@ -137,7 +137,8 @@ export class DevLoop {
     let files = new Map<string, string>();
     const { registry } = this.opts;
     try {
-      files = await readAppSource({ directory: this.dir });
+      // Held to the registration budgets (file count, sizes, UTF-8) once read.
+      files = await readAppSource({ files: await readStateDir(join(this.dir, "state")) });
       const appId = await declaredAppId(files.get("app_definition.yaml")!);
       const source = { files: Object.fromEntries(files) };
       const author = this.opts.author ?? AUTHOR;
@@ -177,4 +178,57 @@ async function declaredAppId(text: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Editors' companions of a file being edited: vim's swap files and its `4913` write probe, emacs
+ * autosaves and lock links, backups. They come and go while the author types; they are not part
+ * of the app, and emacs's lock is a symlink, which registration refuses.
+ */
+const EDITOR_FILE = /^(?:\..*\.sw[a-p]|4913|#.*#|\.#.*|.*~|\.DS_Store)$/;
+
+/** `state/`'s files as registration reads a directory, without the editors' own files. */
+async function readStateDir(root: string): Promise<Record<string, string>> {
+  try {
+    if (!(await Deno.lstat(root)).isDirectory) throw new Error("not a directory");
+  } catch {
+    throw new KilnError("VALIDATION_ERROR", `${quote(root)} is not an app's state/ folder`);
+  }
+  const files: Record<string, string> = {};
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    for await (const entry of Deno.readDir(abs)) {
+      if (EDITOR_FILE.test(entry.name)) continue;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isSymlink) {
+        throw new KilnError(
+          "PATH_NOT_ALLOWED",
+          `${
+            quote(`state/${childRel}`)
+          } is a symlink; symlinks are not accepted in app definitions`,
+        );
+      }
+      if (entry.isDirectory) {
+        if (entry.name.toLowerCase() !== ".git") await walk(join(abs, entry.name), childRel);
+      } else if (entry.isFile) {
+        let bytes: Uint8Array;
+        try {
+          bytes = await Deno.readFile(join(abs, entry.name));
+        } catch (err) {
+          if (err instanceof Deno.errors.NotFound) continue; // removed while we walked
+          throw err;
+        }
+        try {
+          files[childRel] = decoder.decode(bytes);
+        } catch {
+          throw new KilnError(
+            "VALIDATION_ERROR",
+            `${quote(`state/${childRel}`)} is not UTF-8 text`,
+          );
+        }
+      }
+    }
+  };
+  await walk(root, "");
+  return files;
 }
