@@ -6,11 +6,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { git } from "./_support/git.ts";
 import { kiln } from "./_support/process.ts";
-import { EXAMPLE_TICKETS } from "../examples/support_desk_cassettes.ts";
 import { json, openAiAnswer, serveWire } from "../src/llm/_test_support.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
-const EXAMPLE = new URL("../examples/support-desk", import.meta.url).pathname;
 const RELOAD_BUDGET_MS = 300;
 
 interface DevProcess {
@@ -230,79 +228,88 @@ Deno.test("kiln dev serves a save within 300 ms, keeps serving through invalid s
   await Deno.remove(dir, { recursive: true });
 });
 
-async function classify(url: string, ticket: unknown) {
-  const res = await fetch(`${url}/apps/support-desk/tickets/classify`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ticket),
-  });
-  return {
-    status: res.status,
-    provenance: res.headers.get("x-kiln-llm-provenance"),
-    body: await res.json(),
-  };
+const ASKER_REGISTRY = `components:
+  - componentId: ask
+    handlerType: jit
+    runtime: isolate
+    trust: trusted
+    taskDetails: { script: code/ask.ts, function: ask, language: typescript }
+    routeMatcher: { pathPattern: /ask, methods: [GET] }
+    permissions: [core.llm.generate]
+`;
+const ASK = `import { mcp } from "kiln:sdk";
+export async function ask(req: { httpDetails: { queryParameters: Record<string, string> } }) {
+  try {
+    return await mcp.call("core.llm.generate", { prompt: req.httpDetails.queryParameters.q });
+  } catch (err) {
+    return { error: String((err as Error).message) };
+  }
+}
+`;
+
+/** An app whose one component asks `core.llm.generate` the question in `?q=`. */
+async function askerApp(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "kiln-dev-llm-" });
+  await Deno.mkdir(join(dir, "state/code"), { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, "state/app_definition.yaml"),
+    "appId: asker\ndisplayName: Asker\nversion: 0.1.0\n",
+  );
+  await Deno.writeTextFile(join(dir, "state/component_registry.yaml"), ASKER_REGISTRY);
+  await Deno.writeTextFile(join(dir, "state/code/ask.ts"), ASK);
+  return dir;
 }
 
-Deno.test("kiln dev replays the app's cassettes, and --record records a new call there", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "kiln-dev-llm-" });
-  await new Deno.Command("cp", { args: ["-r", `${EXAMPLE}/.`, dir] }).output();
-  const fresh = { subject: "Printer on fire", description: "Smoke from the office printer." };
-  const answer = {
-    category: "other",
-    urgency: "critical",
-    sentiment: "negative",
-    summary: "An office printer is smoking.",
-    confidence: 0.7,
-  };
+// deno-lint-ignore no-explicit-any -- the component's JSON answer
+async function ask(url: string, q: string): Promise<any> {
+  const res = await fetch(`${url}/apps/asker/ask?q=${encodeURIComponent(q)}`);
+  assert.equal(res.status, 200);
+  return await res.json();
+}
 
-  // Replay (the default): the example's recordings answer, a call never recorded does not.
-  let dev = await startDev(dir);
-  try {
-    await dev.waitFor(/^LLM: replaying 3 recorded calls from /);
-    const { ticket, classification } = EXAMPLE_TICKETS[0];
-    assert.deepEqual(await classify(dev.url, ticket), {
-      status: 200,
-      provenance: "recording",
-      body: classification,
-    });
-    const missing = await classify(dev.url, fresh);
-    assert.equal(missing.status, 503);
-    assert.equal(missing.body.error.code, "LLM_RECORDING_MISSING");
-  } finally {
-    assert.equal(await dev.stop(), 0, dev.err.join("\n"));
-  }
+Deno.test("kiln dev --record records calls into the app's cassettes; kiln dev replays them", async () => {
+  const dir = await askerApp();
+  const cassettePath = join(dir, "cassettes/default.cassette.json");
 
   // --record: the call goes to the live provider (an OpenAI-wire stand-in) and is recorded.
-  const wire = serveWire(() => json(openAiAnswer(JSON.stringify(answer))));
-  dev = await startDev(
+  const wire = serveWire(() => json(openAiAnswer("Hello from the wire")));
+  let dev = await startDev(
     dir,
     ["--record", "--provider", "openai", "--model", "wire-model", "--base-url", `${wire.url}/v1`],
     { OPENAI_API_KEY: "sk-test-dev" },
   );
   try {
-    const live = await classify(dev.url, fresh);
-    assert.equal(live.status, 200, JSON.stringify(live.body));
-    assert.deepEqual(live.body, answer);
+    await dev.waitFor(/^LLM: recording calls to openai wire-model /);
+    const live = await ask(dev.url, "Say hello");
+    assert.equal(live.completion, "Hello from the wire", JSON.stringify(live));
+    assert.deepEqual(live.provenance, { kind: "live", provider: "openai" });
     assert.equal(wire.seen.length, 1);
     assert.equal(wire.seen[0].headers.get("authorization"), "Bearer sk-test-dev");
   } finally {
     assert.equal(await dev.stop(), 0, dev.err.join("\n"));
     await wire.close();
   }
-  const cassette = JSON.parse(
-    await Deno.readTextFile(join(dir, "cassettes/default.cassette.json")),
-  );
+  const cassette = JSON.parse(await Deno.readTextFile(cassettePath));
   assert.equal(cassette.entries.length, 1);
   assert.equal(cassette.entries[0].request.model, "wire-model");
 
-  // Replay again, with the provider gone: the new recording answers.
+  // Replay (the default), with the provider gone: the recording answers, labelled as one; a
+  // call never recorded is refused; an edited cassette answers at once.
   dev = await startDev(dir);
   try {
-    assert.deepEqual(await classify(dev.url, fresh), {
-      status: 200,
-      provenance: "recording",
-      body: answer,
-    });
+    await dev.waitFor(/^LLM: replaying 1 recorded calls from /);
+    const replayed = await ask(dev.url, "Say hello");
+    assert.equal(replayed.completion, "Hello from the wire");
+    assert.equal(replayed.provenance.kind, "recording");
+    assert.match((await ask(dev.url, "Something else")).error, /no recording answers this call/);
+
+    cassette.entries[0].result.text = "Hello, edited";
+    await Deno.writeTextFile(cassettePath, JSON.stringify(cassette));
+    const deadline = Date.now() + 20_000;
+    while ((await ask(dev.url, "Say hello")).completion !== "Hello, edited") {
+      assert.ok(Date.now() < deadline, "the edited cassette never answered");
+      await new Promise((r) => setTimeout(r, 50));
+    }
   } finally {
     assert.equal(await dev.stop(), 0, dev.err.join("\n"));
   }
