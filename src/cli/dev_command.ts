@@ -11,9 +11,10 @@ import { CliError, EXIT, type Io } from "./_output.ts";
 export const DEV_HELP = `Usage: kiln dev [DIR] [options]
 
 Serves the app in DIR (default .) on a local Kiln and reloads it on every save: each change
-under DIR/state/ is validated and served within milliseconds; an invalid tree prints each
-problem with its file and line while the last valid revision keeps serving. DIR is only read:
-every revision is a commit in Kiln's own repository (in the data dir), never in DIR's .git.
+under DIR/state/ is validated and served at once, with the time it took; an invalid tree prints
+each problem with its file and line while the last valid revision keeps serving. Kiln only reads
+DIR (--record writes DIR/cassettes/): each revision is a commit in Kiln's own repository in its
+data dir, never in DIR's .git.
 
 Options:
   --port N         Port to listen on (default $KILN_PORT or 7411; 0 picks a free port)
