@@ -153,79 +153,82 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 Deno.test("kiln dev serves a save within 300 ms, keeps serving through invalid saves, recovers, and leaves the author's Git alone", async () => {
   const dir = await authorRepo();
-  const before = await repoFingerprint(dir);
-  const dev = await startDev(dir);
-  let dataDir = "";
   try {
-    dataDir = (await dev.waitFor(/^data dir: (\S+) \(temporary/))[1];
-    assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 1 } });
+    const before = await repoFingerprint(dir);
+    const dev = await startDev(dir);
+    let dataDir = "";
+    try {
+      dataDir = (await dev.waitFor(/^data dir: (\S+) \(temporary/))[1];
+      assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 1 } });
 
-    // The first save after start warms the reload path; the next three are measured, each after
-    // a pause, as an author saves (the previous save's background build has finished).
-    const runs = [];
-    for (const n of [2, 3, 4, 5]) {
-      await new Promise((r) => setTimeout(r, 1500));
-      runs.push(await saveAndPoll(dev, dir, n));
+      // The first save after start warms the reload path; the next three are measured, each after
+      // a pause, as an author saves (the previous save's background build has finished).
+      const runs = [];
+      for (const n of [2, 3, 4, 5]) {
+        await new Promise((r) => setTimeout(r, 1500));
+        runs.push(await saveAndPoll(dev, dir, n));
+      }
+      runs.shift();
+      const reported = runs.map((r) => r.reported);
+      const endToEnd = runs.map((r) => Math.round(r.endToEnd));
+      const load = Deno.loadavg()[0];
+      console.log(
+        `reload (kiln dev's own figure) ${reported.join(", ")} ms; write to first new ` +
+          `answer ${endToEnd.join(", ")} ms; load ${load.toFixed(1)}`,
+      );
+      // The budget holds as it is while the machine has a core per runnable process; beyond that
+      // every process gets its share of the cores (on CI's 2 cores at load 25, reading the three
+      // files of this app took 400 ms), so the budget is scaled by that share.
+      const share = Math.max(1, load / navigator.hardwareConcurrency);
+      const budget = RELOAD_BUDGET_MS * share;
+      assert.ok(median(reported) <= budget, `reloads took ${reported} ms (budget ${budget})`);
+      // End to end also holds the first request's build of the new code and the polling.
+      assert.ok(median(endToEnd) <= budget * (share > 1 ? 2 : 1), `end to end ${endToEnd} ms`);
+
+      // Bad YAML: the file and line, and the last valid revision keeps answering.
+      let from = dev.mark();
+      await Deno.writeTextFile(
+        join(dir, "state/component_registry.yaml"),
+        `${REGISTRY}    limits: { timeoutMs: [1000 }\n`,
+      );
+      const bad = await dev.waitFor(/^\s+state\/component_registry\.yaml:(\d+):\d+: (.*)$/, from);
+      assert.equal(bad[1], "8");
+      await dev.waitFor(/^invalid: \d+ problem\(s\), still serving \w+/, from);
+      assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 5 } });
+
+      // A schema violation: the field, its line, and what was expected.
+      from = dev.mark();
+      await Deno.writeTextFile(
+        join(dir, "state/component_registry.yaml"),
+        REGISTRY.replace("handlerType: jit", "handlerType: jot"),
+      );
+      const wrong = await dev.waitFor(
+        /^\s+state\/component_registry\.yaml:(\d+):(\d+): components\.0\.handlerType: (.*)$/,
+        from,
+      );
+      assert.deepEqual([wrong[1], wrong[2]], ["3", "5"]);
+      assert.match(wrong[3], /expected one of "llm"\|"jit"\|"workflow"; found "jot"/);
+      // A save of another file while the tree is invalid is not served either.
+      from = dev.mark();
+      await Deno.writeTextFile(join(dir, "state/code/hello.ts"), hello(6));
+      await dev.waitFor(/^invalid: /, from);
+      assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 5 } });
+
+      // The next valid save recovers, with what the tree holds now.
+      from = dev.mark();
+      await Deno.writeTextFile(join(dir, "state/component_registry.yaml"), REGISTRY);
+      await dev.waitFor(/^reloaded devdemo at \w+ in \d+ ms$/, from);
+      assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 6 } });
+    } finally {
+      assert.equal(await dev.stop(), 0, dev.err.join("\n"));
     }
-    runs.shift();
-    const reported = runs.map((r) => r.reported);
-    const endToEnd = runs.map((r) => Math.round(r.endToEnd));
-    const load = Deno.loadavg()[0];
-    console.log(
-      `reload (kiln dev's own figure) ${reported.join(", ")} ms; write to first new ` +
-        `answer ${endToEnd.join(", ")} ms; load ${load.toFixed(1)}`,
-    );
-    // The budget holds as it is while the machine has a core per runnable process; beyond that
-    // every process gets its share of the cores (on CI's 2 cores at load 25, reading the three
-    // files of this app took 400 ms), so the budget is scaled by that share.
-    const share = Math.max(1, load / navigator.hardwareConcurrency);
-    const budget = RELOAD_BUDGET_MS * share;
-    assert.ok(median(reported) <= budget, `reloads took ${reported} ms (budget ${budget})`);
-    // End to end also holds the first request's build of the new code and the polling.
-    assert.ok(median(endToEnd) <= budget * (share > 1 ? 2 : 1), `end to end ${endToEnd} ms`);
-
-    // Bad YAML: the file and line, and the last valid revision keeps answering.
-    let from = dev.mark();
-    await Deno.writeTextFile(
-      join(dir, "state/component_registry.yaml"),
-      `${REGISTRY}    limits: { timeoutMs: [1000 }\n`,
-    );
-    const bad = await dev.waitFor(/^\s+state\/component_registry\.yaml:(\d+):\d+: (.*)$/, from);
-    assert.equal(bad[1], "8");
-    await dev.waitFor(/^invalid: \d+ problem\(s\), still serving \w+/, from);
-    assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 5 } });
-
-    // A schema violation: the field, its line, and what was expected.
-    from = dev.mark();
-    await Deno.writeTextFile(
-      join(dir, "state/component_registry.yaml"),
-      REGISTRY.replace("handlerType: jit", "handlerType: jot"),
-    );
-    const wrong = await dev.waitFor(
-      /^\s+state\/component_registry\.yaml:(\d+):(\d+): components\.0\.handlerType: (.*)$/,
-      from,
-    );
-    assert.deepEqual([wrong[1], wrong[2]], ["3", "5"]);
-    assert.match(wrong[3], /expected one of "llm"\|"jit"\|"workflow"; found "jot"/);
-    // A save of another file while the tree is invalid is not served either.
-    from = dev.mark();
-    await Deno.writeTextFile(join(dir, "state/code/hello.ts"), hello(6));
-    await dev.waitFor(/^invalid: /, from);
-    assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 5 } });
-
-    // The next valid save recovers, with what the tree holds now.
-    from = dev.mark();
-    await Deno.writeTextFile(join(dir, "state/component_registry.yaml"), REGISTRY);
-    await dev.waitFor(/^reloaded devdemo at \w+ in \d+ ms$/, from);
-    assert.deepEqual(await answer(dev.url), { status: 200, body: { answer: 6 } });
+    // Kiln committed every revision into its own repository, never into the author's.
+    assert.equal(await repoFingerprint(dir), before);
+    assert.match(await git(["status", "--porcelain"], dir), /^ M state\/code\/hello\.ts\n$/);
+    await assert.rejects(Deno.stat(dataDir), Deno.errors.NotFound);
   } finally {
-    assert.equal(await dev.stop(), 0, dev.err.join("\n"));
+    await Deno.remove(dir, { recursive: true });
   }
-  // Kiln committed every revision into its own repository, never into the author's.
-  assert.equal(await repoFingerprint(dir), before);
-  assert.match(await git(["status", "--porcelain"], dir), /^ M state\/code\/hello\.ts\n$/);
-  await assert.rejects(Deno.stat(dataDir), Deno.errors.NotFound);
-  await Deno.remove(dir, { recursive: true });
 });
 
 const ASKER_REGISTRY = `components:
@@ -269,51 +272,54 @@ async function ask(url: string, q: string): Promise<any> {
 
 Deno.test("kiln dev --record records calls into the app's cassettes; kiln dev replays them", async () => {
   const dir = await askerApp();
-  const cassettePath = join(dir, "cassettes/default.cassette.json");
-
-  // --record: the call goes to the live provider (an OpenAI-wire stand-in) and is recorded.
-  const wire = serveWire(() => json(openAiAnswer("Hello from the wire")));
-  let dev = await startDev(
-    dir,
-    ["--record", "--provider", "openai", "--model", "wire-model", "--base-url", `${wire.url}/v1`],
-    { OPENAI_API_KEY: "sk-test-dev" },
-  );
   try {
-    await dev.waitFor(/^LLM: recording calls to openai wire-model /);
-    const live = await ask(dev.url, "Say hello");
-    assert.equal(live.completion, "Hello from the wire", JSON.stringify(live));
-    assert.deepEqual(live.provenance, { kind: "live", provider: "openai" });
-    assert.equal(wire.seen.length, 1);
-    assert.equal(wire.seen[0].headers.get("authorization"), "Bearer sk-test-dev");
-  } finally {
-    assert.equal(await dev.stop(), 0, dev.err.join("\n"));
-    await wire.close();
-  }
-  const cassette = JSON.parse(await Deno.readTextFile(cassettePath));
-  assert.equal(cassette.entries.length, 1);
-  assert.equal(cassette.entries[0].request.model, "wire-model");
+    const cassettePath = join(dir, "cassettes/default.cassette.json");
 
-  // Replay (the default), with the provider gone: the recording answers, labelled as one; a
-  // call never recorded is refused; an edited cassette answers at once.
-  dev = await startDev(dir);
-  try {
-    await dev.waitFor(/^LLM: replaying 1 recorded calls from /);
-    const replayed = await ask(dev.url, "Say hello");
-    assert.equal(replayed.completion, "Hello from the wire");
-    assert.equal(replayed.provenance.kind, "recording");
-    assert.match((await ask(dev.url, "Something else")).error, /no recording answers this call/);
+    // --record: the call goes to the live provider (an OpenAI-wire stand-in) and is recorded.
+    const wire = serveWire(() => json(openAiAnswer("Hello from the wire")));
+    let dev = await startDev(
+      dir,
+      ["--record", "--provider", "openai", "--model", "wire-model", "--base-url", `${wire.url}/v1`],
+      { OPENAI_API_KEY: "sk-test-dev" },
+    );
+    try {
+      await dev.waitFor(/^LLM: recording calls to openai wire-model /);
+      const live = await ask(dev.url, "Say hello");
+      assert.equal(live.completion, "Hello from the wire", JSON.stringify(live));
+      assert.deepEqual(live.provenance, { kind: "live", provider: "openai" });
+      assert.equal(wire.seen.length, 1);
+      assert.equal(wire.seen[0].headers.get("authorization"), "Bearer sk-test-dev");
+    } finally {
+      assert.equal(await dev.stop(), 0, dev.err.join("\n"));
+      await wire.close();
+    }
+    const cassette = JSON.parse(await Deno.readTextFile(cassettePath));
+    assert.equal(cassette.entries.length, 1);
+    assert.equal(cassette.entries[0].request.model, "wire-model");
 
-    cassette.entries[0].result.text = "Hello, edited";
-    await Deno.writeTextFile(cassettePath, JSON.stringify(cassette));
-    const deadline = Date.now() + 20_000;
-    while ((await ask(dev.url, "Say hello")).completion !== "Hello, edited") {
-      assert.ok(Date.now() < deadline, "the edited cassette never answered");
-      await new Promise((r) => setTimeout(r, 50));
+    // Replay (the default), with the provider gone: the recording answers, labelled as one; a
+    // call never recorded is refused; an edited cassette answers at once.
+    dev = await startDev(dir);
+    try {
+      await dev.waitFor(/^LLM: replaying 1 recorded calls from /);
+      const replayed = await ask(dev.url, "Say hello");
+      assert.equal(replayed.completion, "Hello from the wire");
+      assert.equal(replayed.provenance.kind, "recording");
+      assert.match((await ask(dev.url, "Something else")).error, /no recording answers this call/);
+
+      cassette.entries[0].result.text = "Hello, edited";
+      await Deno.writeTextFile(cassettePath, JSON.stringify(cassette));
+      const deadline = Date.now() + 20_000;
+      while ((await ask(dev.url, "Say hello")).completion !== "Hello, edited") {
+        assert.ok(Date.now() < deadline, "the edited cassette never answered");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      assert.equal(await dev.stop(), 0, dev.err.join("\n"));
     }
   } finally {
-    assert.equal(await dev.stop(), 0, dev.err.join("\n"));
+    await Deno.remove(dir, { recursive: true });
   }
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("kiln dev refuses a folder with no app and flags that need --record", async () => {
