@@ -19,8 +19,10 @@ import {
   type LlmConfig,
   LlmGateway,
   llmHandler,
+  type LlmProvider,
   LlmRunner,
   type LlmTimers,
+  type ModelProfile,
 } from "./llm/mod.ts";
 import { type AppInvoker, createMcpEndpoint, type McpEndpoint, ToolRegistry } from "./mcp/mod.ts";
 import { MetricCollector, type MetricCollectorOptions } from "./metrics/mod.ts";
@@ -118,7 +120,13 @@ export interface KilnOptions {
   /** Start the default tiers' workers ahead of first use (after `start()` with `deferStart`). */
   warmSandboxes?: boolean;
   /** The LLM gateway's profiles and embedded cassettes; absent, LLM calls are not configured. */
-  llm?: { config: LlmConfig; cassettes?: Cassette[]; timers?: LlmTimers };
+  llm?: {
+    config: LlmConfig;
+    cassettes?: Cassette[];
+    timers?: LlmTimers;
+    /** Builds each profile's provider instead of the gateway (`kiln dev` replays live cassettes). */
+    providerFor?: (name: string, profile: ModelProfile) => LlmProvider;
+  };
   /** Start the container tier when Docker answers (default false; `kiln serve` turns it on). */
   containers?: boolean;
   /**
@@ -338,6 +346,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       config: opts.llm?.config ?? { profiles: {} },
       cassettes: opts.llm?.cassettes,
       timers: opts.llm?.timers,
+      providerFor: opts.llm?.providerFor,
       logger,
       metrics,
       appModel: (appId, componentId) => {

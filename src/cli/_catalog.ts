@@ -23,6 +23,11 @@ export const COMMANDS: CommandInfo[] = [
     options: ["port", "host", "data-dir", "store", "no-example", "help"],
   },
   {
+    name: "dev",
+    summary: "Serve the app in a directory with hot reload (see kiln dev --help)",
+    options: ["port", "host", "data-dir", "record", "provider", "model", "base-url", "help"],
+  },
+  {
     name: "login",
     summary: "Check and save a URL and token as a profile",
     options: ["url", "token", "profile", "list", "json", "help"],

@@ -18,6 +18,7 @@ type Run = (args: string[], io: Io) => Promise<number>;
 /** Loads a command's module only when it runs; the specifiers stay literal for `deno compile`. */
 const LOADERS: Record<string, () => Promise<Run>> = {
   serve: async () => (await import("./serve_command.ts")).serveCommand,
+  dev: async () => (await import("./dev_command.ts")).devCommand,
   login: async () => (await import("./login_command.ts")).loginCommand,
   app: async () => (await import("./app_commands.ts")).appCommand,
   keys: async () => (await import("./keys_commands.ts")).keysCommand,
