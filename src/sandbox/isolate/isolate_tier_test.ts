@@ -211,7 +211,13 @@ Deno.test("IsolateTier: a guest can neither forge nor send frames; fd 1 is stray
 });
 
 Deno.test("the isolate host refuses to start with any permission", async () => {
-  const url = hostScriptUrl({ warm: 0, maxWorkers: 1, memoryMb: 64, ...HOST_MEMORY_CAP });
+  const url = hostScriptUrl({
+    warm: 0,
+    maxWorkers: 1,
+    memoryMb: 64,
+    idleWorkerMs: 30_000,
+    ...HOST_MEMORY_CAP,
+  });
   for (const flag of ["--allow-read", "--allow-net", "--allow-env", "--allow-run"]) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--no-config", "--quiet", flag, url],
@@ -232,6 +238,25 @@ Deno.test("IsolateTier: at the worker cap another component's idle worker is ret
     assert.equal((await run(tier, mark, { component: "a" })).data, "a", "a stays warm");
     assert.equal((await run(tier, mark, { component: "b" })).data, null, "b got a fresh realm");
     assert.equal((await run(tier, mark, { component: "a" })).data, null, "a's worker was retired");
+  });
+});
+
+Deno.test("IsolateTier: a host retires workers past the warm one once they sat idle", async () => {
+  // Generous against a loaded machine: the gap between two bursts must stay under the idle time.
+  await withTier({ workersPerApp: 2, warmWorkers: 1, idleWorkerMs: 2_000 }, async (tier) => {
+    // Both calls overlap, so the host runs them on two workers of the same component.
+    const mark = `const before = globalThis.seen ?? null; globalThis.seen = true;
+      await new Promise((r) => setTimeout(r, 300)); return before;`;
+    const burst = async () =>
+      (await Promise.all([run(tier, mark), run(tier, mark)])).map((r) => r.data);
+    assert.deepEqual(await burst(), [null, null], "two fresh workers");
+    assert.deepEqual(await burst(), [true, true], "both stay warm while in use");
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.deepEqual(
+      (await burst()).sort(),
+      [null, true],
+      "after sitting idle one worker was retired; the warm one kept its realm",
+    );
   });
 });
 
