@@ -215,7 +215,7 @@ async function kilnSections(containerSkip: string | null): Promise<void> {
             `request ${m.afterFirstRequestMb.toFixed(0)} MB (PSS ${
               m.afterFirstRequestPssMb.toFixed(0)
             }), per app +${m.perAppMb.toFixed(1)} MB VmRSS, +${m.perAppPssMb.toFixed(1)} MB PSS, ` +
-            `-${m.perAppAvailableMb.toFixed(1)} MB MemAvailable`,
+            `MemAvailable drop ${m.perAppAvailableMb.toFixed(1)} MB`,
         );
       }
       if (want("first")) {

@@ -76,7 +76,7 @@ export function printSummary(s: Summary): void {
       `memory (Kiln + children, VmRSS / PSS): idle ${f(m.idleMb, 0)} / ${f(m.idlePssMb, 0)} MB, ` +
         `after the first request ${f(m.afterFirstRequestMb, 0)} / ${
           f(m.afterFirstRequestPssMb, 0)
-        } MB; per active app +${f(m.perAppMb, 1)} / +${f(m.perAppPssMb, 1)} MB, MemAvailable -${
+        } MB; per active app +${f(m.perAppMb, 1)} / +${f(m.perAppPssMb, 1)} MB, MemAvailable drop ${
           f(m.perAppAvailableMb, 1)
         } MB (${m.apps} apps; ${m.processes} processes at the end)`,
     );
