@@ -9,9 +9,11 @@
  *   on each tier (container: a warm pool of two `kiln/deno-runner` containers; skipped without
  *   Docker or the image).
  *
- * and, for Kiln: `startup` (spawn → first 200 from `/healthz`, median of 5), `memory` (RSS of
- * Kiln and its child processes idle, after the first request, and per extra active app),
- * `first` (first request to a just-registered app, median of 5), `jit` (`bench/jit_bench.ts`:
+ * and, for Kiln: `startup` (spawn → first 200 from `/healthz`, median of 5, with the CPU Kiln
+ * used by then: a figure the machine's load moves less), `memory` (Kiln and its child processes
+ * idle, after the first request, and per extra active app over 10 apps: summed VmRSS, summed PSS
+ * and the drop in `MemAvailable`), `first` (first request to a just-registered app, median over
+ * the same apps, 5 without `memory`), `jit` (`bench/jit_bench.ts`:
  * served p50 against the recorded LLM's) and `mcp` (`tools/call` calls/s over one connection).
  *
  *   deno task bench:serve [--only isolate,workerd] [--duration 8] [--connections 32] [--json]
@@ -42,6 +44,7 @@ import { jitLatency, mcpCalls } from "./_serve/probes.ts";
 import {
   loadavg,
   median,
+  memAvailableMb,
   monotonicUs,
   type Server,
   spawnServer,
@@ -138,16 +141,24 @@ async function load(
 
 async function startup(): Promise<void> {
   const runsMs: number[] = [];
+  const cpuMs: number[] = [];
+  const load = loadavg();
   for (let i = 0; i < 5; i++) {
     const kiln = await startKiln({ logLevel: args.values["log-level"] });
     runsMs.push(kiln.readyMs);
+    cpuMs.push(kiln.readyCpuMs);
     await kiln.stop();
   }
-  summary.startup = { medianMs: median(runsMs), runsMs: runsMs.map((n) => Math.round(n)) };
+  summary.startup = {
+    medianMs: median(runsMs),
+    runsMs: runsMs.map((n) => Math.round(n)),
+    cpuMedianMs: median(cpuMs),
+    load: `${load} → ${loadavg()}`,
+  };
   log(
     `  startup: median ${summary.startup.medianMs.toFixed(0)} ms (${
       summary.startup.runsMs.join(", ")
-    })`,
+    }), CPU ${summary.startup.cpuMedianMs.toFixed(0)} ms`,
   );
 }
 
@@ -170,11 +181,12 @@ async function kilnSections(containerSkip: string | null): Promise<void> {
     const afterFirst = treeRssMb(kiln.pid);
 
     if (want("memory") || want("first")) {
-      // Never-seen apps: registered, then their first request timed. Memory counts the first 3.
+      // Never-seen apps: registered, then their first request timed; memory is compared before
+      // the first of them and after the last.
       const runsMs: number[] = [];
       const registerMs: number[] = [];
-      const n = want("first") ? 5 : 3;
-      let perApp = NaN;
+      const n = want("memory") ? 10 : 5;
+      const availableBefore = memAvailableMb();
       for (let i = 1; i <= n; i++) {
         const t0 = performance.now();
         await register(kiln, wordsApp(`extra${i}`, ["isolate"]));
@@ -182,23 +194,28 @@ async function kilnSections(containerSkip: string | null): Promise<void> {
         await check(`${kiln.url}/apps/extra${i}/words-isolate`);
         registerMs.push(t1 - t0);
         runsMs.push(performance.now() - t1);
-        if (i === 3) {
-          await new Promise((r) => setTimeout(r, 500));
-          perApp = (treeRssMb(kiln.pid).total - afterFirst.total) / 3;
-        }
       }
       if (want("memory")) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const after = treeRssMb(kiln.pid);
         summary.memory = {
           idleMb: idle.total,
+          idlePssMb: idle.pss,
           afterFirstRequestMb: afterFirst.total,
-          perAppMb: perApp,
-          apps: 3,
-          processes: treeRssMb(kiln.pid).processes,
+          afterFirstRequestPssMb: afterFirst.pss,
+          perAppMb: (after.total - afterFirst.total) / n,
+          perAppPssMb: (after.pss - afterFirst.pss) / n,
+          perAppAvailableMb: (availableBefore - memAvailableMb()) / n,
+          apps: n,
+          processes: after.processes,
         };
+        const m = summary.memory;
         log(
-          `  memory: idle ${idle.total.toFixed(0)} MB, after first request ${
-            afterFirst.total.toFixed(0)
-          } MB, +${perApp.toFixed(1)} MB per app`,
+          `  memory: idle ${m.idleMb.toFixed(0)} MB (PSS ${m.idlePssMb.toFixed(0)}), after first ` +
+            `request ${m.afterFirstRequestMb.toFixed(0)} MB (PSS ${
+              m.afterFirstRequestPssMb.toFixed(0)
+            }), per app +${m.perAppMb.toFixed(1)} MB VmRSS, +${m.perAppPssMb.toFixed(1)} MB PSS, ` +
+            `MemAvailable drop ${m.perAppAvailableMb.toFixed(1)} MB`,
         );
       }
       if (want("first")) {

@@ -8,6 +8,8 @@ export interface Server {
   pid: number;
   /** Milliseconds from spawn to the first successful health check. */
   readyMs: number;
+  /** CPU milliseconds (user + system, all threads) the process had used by then. */
+  readyCpuMs: number;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<Server> {
             url: url.replace(/\/$/, ""),
             pid: child.pid,
             readyMs: performance.now() - started,
+            readyCpuMs: cpuS(child.pid) * 1000,
             stop,
           };
         }
@@ -127,14 +130,36 @@ export function rssMb(pid: number): number {
   }
 }
 
-/** Resident memory of a process and its descendants, summed, in MB. */
-export function treeRssMb(pid: number): { total: number; own: number; processes: number } {
+/**
+ * PSS of one process in MB (0 when it is gone): each page shared with other processes counted as
+ * its share, so the isolate hosts' common `deno` binary pages are not counted once per host.
+ */
+export function pssMb(pid: number): number {
+  try {
+    const kb = /^Pss:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`))?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of a process and its descendants, summed, in MB: VmRSS and PSS. */
+export function treeRssMb(
+  pid: number,
+): { total: number; pss: number; own: number; processes: number } {
   const tree = processTree(pid);
   return {
     total: tree.reduce((s, p) => s + rssMb(p), 0),
+    pss: tree.reduce((s, p) => s + pssMb(p), 0),
     own: rssMb(pid),
     processes: tree.length,
   };
+}
+
+/** The kernel's estimate of memory available for new work (`MemAvailable`), in MB. */
+export function memAvailableMb(): number {
+  const kb = /^MemAvailable:\s+(\d+) kB/m.exec(Deno.readTextFileSync("/proc/meminfo"))?.[1];
+  return Number(kb) / 1024;
 }
 
 export function loadavg(): string {
@@ -152,6 +177,17 @@ export function median(xs: number[]): number {
  */
 export function monotonicUs(): number {
   return Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) * 1e6;
+}
+
+/** CPU seconds (user + system, all threads) one process has used, from /proc (0 when gone). */
+export function cpuS(pid: number): number {
+  try {
+    const f = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU seconds (user + system) a process and its descendants have used, from /proc. */

@@ -15,11 +15,17 @@ export interface Summary {
   loadEnd?: string;
   wrk: string;
   servers: Row[];
-  startup?: { medianMs: number; runsMs: number[] };
+  startup?: { medianMs: number; runsMs: number[]; cpuMedianMs: number; load: string };
   memory?: {
+    /** Summed VmRSS of Kiln and its children (MB); `…PssMb` the same summed as PSS. */
     idleMb: number;
+    idlePssMb: number;
     afterFirstRequestMb: number;
+    afterFirstRequestPssMb: number;
     perAppMb: number;
+    perAppPssMb: number;
+    /** The machine's `MemAvailable` drop per app: noisy where other work runs. */
+    perAppAvailableMb: number;
     apps: number;
     processes: number;
   };
@@ -61,17 +67,18 @@ export function printSummary(s: Summary): void {
     console.log(
       `kiln serve → /healthz 200: median ${f(s.startup.medianMs, 0)} ms (${
         s.startup.runsMs.join(", ")
-      })`,
+      }); Kiln's CPU by then: median ${f(s.startup.cpuMedianMs, 0)} ms; load ${s.startup.load}`,
     );
   }
   if (s.memory) {
+    const m = s.memory;
     console.log(
-      `RSS (Kiln + children): idle ${f(s.memory.idleMb, 0)} MB, after the first request ${
-        f(s.memory.afterFirstRequestMb, 0)
-      } MB, ` +
-        `+${
-          f(s.memory.perAppMb, 1)
-        } MB per active app (${s.memory.apps} apps; ${s.memory.processes} processes at the end)`,
+      `memory (Kiln + children, VmRSS / PSS): idle ${f(m.idleMb, 0)} / ${f(m.idlePssMb, 0)} MB, ` +
+        `after the first request ${f(m.afterFirstRequestMb, 0)} / ${
+          f(m.afterFirstRequestPssMb, 0)
+        } MB; per active app +${f(m.perAppMb, 1)} / +${f(m.perAppPssMb, 1)} MB, MemAvailable drop ${
+          f(m.perAppAvailableMb, 1)
+        } MB (${m.apps} apps; ${m.processes} processes at the end)`,
     );
   }
   if (s.firstRequest) {

@@ -6,28 +6,37 @@ type Rule = SamplingConfig["redact"][number];
 /**
  * Shapes of credentials that must never reach a stored sample, whatever an app configures. Each
  * has a literal every match contains, checked first (natively, in one pass), so text without it
- * costs no regex work. All patterns — these and the app's — run on the linear engine.
+ * costs no regex work. All patterns — these and the app's — run on the linear engine, compiled on
+ * first use: compiled at load time they were a visible share of `kiln serve` start-up.
  */
-const SECRET_PATTERNS: { literal: string; lower?: true; re: LinearRegex }[] = [
-  { literal: "kiln_", re: linearRegex(String.raw`kiln_(?:exec_)?[A-Za-z0-9_-]{12,}`) },
-  { literal: "sk-", re: linearRegex(String.raw`\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}`) },
+const SECRET_PATTERNS: { literal: string; lower?: true; source: string; flags?: string }[] = [
+  { literal: "kiln_", source: String.raw`kiln_(?:exec_)?[A-Za-z0-9_-]{12,}` },
+  { literal: "sk-", source: String.raw`\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}` },
   {
     literal: "bearer",
     lower: true,
-    re: linearRegex(String.raw`\bBearer\s+[A-Za-z0-9._~+/=-]{8,}`, { flags: "i" }),
+    source: String.raw`\bBearer\s+[A-Za-z0-9._~+/=-]{8,}`,
+    flags: "i",
   },
-  { literal: "AKIA", re: linearRegex(String.raw`\bAKIA[0-9A-Z]{16}\b`) },
+  { literal: "AKIA", source: String.raw`\bAKIA[0-9A-Z]{16}\b` },
   {
     literal: "eyJ",
-    re: linearRegex(String.raw`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`),
+    source: String.raw`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`,
   },
   {
     literal: "-----BEGIN ",
-    re: linearRegex(
-      String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`,
-    ),
+    source: String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`,
   },
 ];
+const secretRegexes = new Map<string, LinearRegex>();
+function secretRegex(secret: (typeof SECRET_PATTERNS)[number]): LinearRegex {
+  let re = secretRegexes.get(secret.literal);
+  if (!re) {
+    re = linearRegex(secret.source, secret.flags ? { flags: secret.flags } : undefined);
+    secretRegexes.set(secret.literal, re);
+  }
+  return re;
+}
 /** Field names whose values are secrets by convention. */
 const SECRET_KEYS =
   /^(password|passwd|secret|token|api[-_]?key|authorization|cookie|set-cookie|client[-_]?secret|private[-_]?key)$/i;
@@ -81,8 +90,9 @@ function scrubText(
   for (const secret of SECRET_PATTERNS) {
     const haystack = secret.lower ? (lower ??= text.toLowerCase()) : text;
     if (!haystack.includes(secret.literal)) continue;
-    if (secret.re.test(text, meter)) {
-      text = secret.re.replace(text, MASK, meter);
+    const re = secretRegex(secret);
+    if (re.test(text, meter)) {
+      text = re.replace(text, MASK, meter);
       lower = undefined;
     }
   }

@@ -4,28 +4,12 @@ import type { ContainerSpec, ContainerState, ContainerSummary, DockerApi } from 
 // dockerode ships no types, and @types/dockerode drags in an old @types/node that breaks the
 // project's node:* types; these are the calls used here.
 interface DockerodeLike {
-  ping(): Promise<unknown>;
-  getImage(name: string): {
-    inspect(): Promise<{ Id: string; Config?: { Labels?: Record<string, string> | null } }>;
-    remove(o: { force: boolean }): Promise<unknown>;
-  };
+  getImage(name: string): { remove(o: { force: boolean }): Promise<unknown> };
   getContainer(id: string): {
-    inspect(): Promise<{
-      State: {
-        Running: boolean;
-        ExitCode: number;
-        OOMKilled: boolean;
-        Status: string;
-        Error?: string;
-      };
-    }>;
     remove(o: { force: boolean; v: boolean }): Promise<unknown>;
     wait(): Promise<{ StatusCode: number }>;
   };
   createContainer(o: Record<string, unknown>): Promise<{ id: string; start(): Promise<unknown> }>;
-  listContainers(o: Record<string, unknown>): Promise<
-    { Id: string; Names: string[]; Labels: Record<string, string> | null; State: string }[]
-  >;
   buildImage(stream: unknown, o: Record<string, unknown>): Promise<unknown>;
   modem: {
     followProgress(
@@ -36,7 +20,24 @@ interface DockerodeLike {
   };
 }
 
-/** The Docker Engine over its Unix socket through dockerode (verified under Deno, ADR 0006). */
+interface ImageInfo {
+  Id: string;
+  Config?: { Labels?: Record<string, string> | null };
+}
+interface ContainerInfoState {
+  Running: boolean;
+  ExitCode: number;
+  OOMKilled: boolean;
+  Status: string;
+  Error?: string;
+}
+
+/**
+ * The Docker Engine over its Unix socket (ADR 0006). Reads — ping, image and container inspects,
+ * listings, all a start-up makes — are plain GETs on Deno's own HTTP client; writes and builds
+ * go through dockerode, which (with ssh2, gRPC and protobufjs) costs ~0.1–0.2 s of blocking
+ * module evaluation and ~10 MB, so a node whose apps run no container never loads it.
+ */
 export class DockerodeApi implements DockerApi {
   readonly #socketPath: string;
   #client?: Promise<DockerodeLike>;
@@ -56,36 +57,45 @@ export class DockerodeApi implements DockerApi {
     return this.#client;
   }
 
+  /** A GET on the Engine API: the parsed JSON body, or null for 404; other statuses throw. */
+  async #get<T>(path: string): Promise<T | null> {
+    const client = Deno.createHttpClient({ proxy: { transport: "unix", path: this.#socketPath } });
+    try {
+      const res = await fetch(`http://docker${path}`, { client });
+      const text = await res.text();
+      if (res.status === 404) return null;
+      if (!res.ok) {
+        throw Object.assign(new Error(`(HTTP code ${res.status}) ${text.slice(0, 300)}`), {
+          statusCode: res.status,
+        });
+      }
+      return (res.headers.get("content-type") ?? "").includes("json")
+        ? JSON.parse(text) as T
+        : text as T;
+    } finally {
+      client.close();
+    }
+  }
+
+  #image(image: string): Promise<ImageInfo | null> {
+    return this.#get<ImageInfo>(`/images/${encodeURIComponent(image)}/json`);
+  }
+
   async ping(): Promise<void> {
-    await (await this.#docker).ping();
+    await this.#get("/_ping");
   }
 
   async imageExists(image: string): Promise<boolean> {
-    try {
-      await (await this.#docker).getImage(image).inspect();
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 404) return false;
-      throw err;
-    }
+    return (await this.#image(image)) !== null;
   }
 
   async imageId(image: string): Promise<string | null> {
-    try {
-      return (await (await this.#docker).getImage(image).inspect()).Id;
-    } catch (err) {
-      if (statusOf(err) === 404) return null;
-      throw err;
-    }
+    return (await this.#image(image))?.Id ?? null;
   }
 
   async imageLabels(image: string): Promise<Record<string, string> | null> {
-    try {
-      return (await (await this.#docker).getImage(image).inspect()).Config?.Labels ?? {};
-    } catch (err) {
-      if (statusOf(err) === 404) return null;
-      throw err;
-    }
+    const info = await this.#image(image);
+    return info ? info.Config?.Labels ?? {} : null;
   }
 
   async run(spec: ContainerSpec): Promise<string> {
@@ -127,20 +137,18 @@ export class DockerodeApi implements DockerApi {
   }
 
   async inspect(id: string): Promise<ContainerState | null> {
-    try {
-      const info = await (await this.#docker).getContainer(id).inspect();
-      const s = info.State;
-      return {
-        running: s.Running,
-        exitCode: s.ExitCode,
-        oomKilled: s.OOMKilled,
-        status: s.Status,
-        error: s.Error ?? "",
-      };
-    } catch (err) {
-      if (statusOf(err) === 404) return null;
-      throw err;
-    }
+    const info = await this.#get<{ State: ContainerInfoState }>(
+      `/containers/${encodeURIComponent(id)}/json`,
+    );
+    if (!info) return null;
+    const s = info.State;
+    return {
+      running: s.Running,
+      exitCode: s.ExitCode,
+      oomKilled: s.OOMKilled,
+      status: s.Status,
+      error: s.Error ?? "",
+    };
   }
 
   async remove(id: string): Promise<void> {
@@ -154,10 +162,10 @@ export class DockerodeApi implements DockerApi {
   }
 
   async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
-    const found = await (await this.#docker).listContainers({
-      all: true,
-      filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
-    });
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const found = await this.#get<
+      { Id: string; Names: string[]; Labels: Record<string, string> | null; State: string }[]
+    >(`/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify(filters))}`) ?? [];
     return found.map((c) => ({
       id: c.Id,
       name: (c.Names[0] ?? "").replace(/^\//, ""),

@@ -38,6 +38,8 @@ export interface HostProcessOptions {
   warm: number;
   /** Workers alive at most: the app's concurrency cap. */
   maxWorkers: number;
+  /** Workers beyond `warm` idle this long are retired (see `HostConfig`). */
+  idleWorkerMs: number;
   startTimeoutMs: number;
   /** Stray bytes the host may write in its life (default `LIMITS["sandbox.stray_bytes"]`). */
   strayBytes?: number;
@@ -110,6 +112,7 @@ export class IsolateHostProcess {
       warm: opts.warm,
       maxWorkers: opts.maxWorkers,
       memoryMb: opts.memoryMb,
+      idleWorkerMs: opts.idleWorkerMs,
       ...HOST_MEMORY_CAP,
     };
     const { file, args } = hostCommand(opts.command, opts.memoryMb, config);

@@ -51,6 +51,8 @@ export async function hostMain(
     tainted: boolean;
     /** MB its last execution left it holding (its share of the cap while idle). */
     heldMb: number;
+    /** When it last became idle (performance.now() time). */
+    idleAt: number;
   }
   const slots = new Set<Slot>();
   /** Idle workers, least recently used first. */
@@ -74,6 +76,10 @@ export async function hostMain(
       Deno.exit(memoryExitCode);
     }
     if (fast && byRun.size === 0 && ++quietSamples >= 20) pace(false);
+    // Past the warm ones, the least recently used idle worker goes once idle long enough.
+    if (idle.length > 0 && slots.size > config.warm) {
+      if (performance.now() - idle[0].idleAt >= config.idleWorkerMs) retire(idle[0]);
+    }
   };
   const pace = (busy: boolean) => {
     quietSamples = 0;
@@ -122,7 +128,10 @@ export async function hostMain(
     if (dead || slot.tainted) {
       retire(slot);
       if (slots.size === 0) idle.push(spawn());
-    } else idle.push(slot);
+    } else {
+      slot.idleAt = performance.now();
+      idle.push(slot);
+    }
   };
   const spawn = (): Slot => {
     const worker = new Worker(workerUrl, { type: "module" });
@@ -136,6 +145,7 @@ export async function hostMain(
       run: null,
       tainted: false,
       heldMb: 0,
+      idleAt: performance.now(),
     };
     slots.add(slot);
     worker.onmessage = (event: MessageEvent) => {

@@ -39,6 +39,11 @@ export interface HostConfig {
   maxWorkers: number;
   /** Each worker's memory limit (V8 heap plus array buffers), in MB. */
   memoryMb: number;
+  /**
+   * A worker beyond the `warm` ones that has been idle this long is retired: a burst leaves an app
+   * with up to `maxWorkers` workers, each a V8 isolate and Deno runtime of ~12 MB.
+   */
+  idleWorkerMs: number;
   /** The host's resident memory cap: see `HOST_MEMORY_CAP`. */
   capBaseMb: number;
   capWorkerMb: number;

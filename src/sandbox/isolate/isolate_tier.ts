@@ -20,6 +20,8 @@ export interface IsolateTierOptions {
   workersPerApp?: number;
   /** Workers each host starts before its first execution. */
   warmWorkers?: number;
+  /** A host retires workers beyond `warmWorkers` once idle this long (default 30 s). */
+  idleWorkerMs?: number;
   queueTimeoutMs?: number;
   maxQueue?: number;
   /** How long past the deadline a host that does not answer is left before it is killed. */
@@ -97,6 +99,7 @@ export class IsolateTier implements TierDriver {
     this.#o = {
       workersPerApp: opts.workersPerApp ?? 4,
       warmWorkers: opts.warmWorkers ?? 1,
+      idleWorkerMs: opts.idleWorkerMs ?? 30_000,
       queueTimeoutMs: opts.queueTimeoutMs ?? 5_000,
       maxQueue: opts.maxQueue ?? 256,
       watchdogGraceMs: opts.watchdogGraceMs ?? 1_000,
@@ -280,6 +283,7 @@ export class IsolateTier implements TierDriver {
       memoryMb: heapMb,
       warm: this.#o.warmWorkers,
       maxWorkers: this.#o.workersPerApp,
+      idleWorkerMs: this.#o.idleWorkerMs,
       startTimeoutMs: START_TIMEOUT_MS,
       onStray: (tail, bytes) =>
         this.#log.debug("isolate host stray output", { app: label, bytes, tail }),

@@ -419,3 +419,22 @@ Deno.test("IsolateTier stops a guest holding too much memory as soon as it yield
     assert.ok(performance.now() - started < 5_000, "the check waited for the end of the run");
   });
 });
+
+Deno.test("IsolateTier: a host retires workers past the warm one once they sat idle", async () => {
+  // Generous against a loaded machine: the gap between two bursts must stay under the idle time.
+  await withTier({ workersPerApp: 2, warmWorkers: 1, idleWorkerMs: 2_000 }, async (tier) => {
+    // Both calls overlap, so the host runs them on two workers of the same component.
+    const mark = `const before = globalThis.seen ?? null; globalThis.seen = true;
+      await new Promise((r) => setTimeout(r, 300)); return before;`;
+    const burst = async () =>
+      (await Promise.all([run(tier, mark), run(tier, mark)])).map((r) => r.data);
+    assert.deepEqual(await burst(), [null, null], "two fresh workers");
+    assert.deepEqual(await burst(), [true, true], "both stay warm while in use");
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.deepEqual(
+      (await burst()).sort(),
+      [null, true],
+      "after sitting idle one worker was retired; the warm one kept its realm",
+    );
+  });
+});
