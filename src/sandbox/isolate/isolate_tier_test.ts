@@ -119,6 +119,8 @@ Deno.test("IsolateTier: a never-seen app takes a spare host started ahead; each 
 
 Deno.test("IsolateTier queues beyond an app's workers and refuses with OVERLOADED", async () => {
   await withTier({ workersPerApp: 1, maxQueue: 1, queueTimeoutMs: 1_500 }, async (tier) => {
+    // A warm host first: the queue's timeout is about a busy worker, not a host's start-up.
+    assert.equal((await run(tier, `return "warm";`)).data, "warm");
     const slow = `await new Promise((r) => setTimeout(r, 600)); return "slow";`;
     const first = run(tier, slow);
     const queued = run(tier, `return "queued";`);
