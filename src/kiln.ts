@@ -2,7 +2,7 @@ import { basename, join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { ClusterNode } from "./cluster/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
-import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
+import { CodeBundler, codeHandler, prepareCode, wasmComponentIssues } from "./bundler/mod.ts";
 import { type ClusterRuns, openClusterRuns } from "./cluster/mod.ts";
 import { type Clock, type JsonValue, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
 import { type ClusterView, createHttpApp, gitHookHandler, listen } from "./http/mod.ts";
@@ -261,6 +261,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       configuration: opts.configuration,
       appScopes: jitScopes,
       imageIssues: (definition) => imageIssues(definition),
+      componentIssues: wasmComponentIssues,
       peers: node && peersOf(node),
     });
     const local: PushGate = node
