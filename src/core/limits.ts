@@ -75,6 +75,11 @@ export const LIMITS = {
   "component.error.message": 2_048,
   /** Bytes (JSON) of the `details` of an error a component answers; larger ones are dropped. */
   "component.error.details": 16 << 10,
+  /**
+   * Longest a wasm component may take to compile in its worker (ms), outside the execution's
+   * own deadline: an engine-carrying component (componentize-js) takes seconds on a busy host.
+   */
+  "component.compileMs": 60_000,
   /** Output a sandbox host writes outside its frames (a guest writing to fd 1/2) in its life. */
   "sandbox.stray_bytes": 1 << 20,
 } as const;
