@@ -207,7 +207,13 @@ export class JcoComponentRunner {
     } else {
       found = checkWorld(code).then(() => transpileComponent(code.bytes, code.entry))
         .then(checkImports);
-      found.catch(() => this.#cache.delete(key));
+      // A component that does not build never will (same hash): keep the refusal, so a caller
+      // cannot make the main thread re-read a broken component on every request.
+      found.catch((err) => {
+        if (!(err instanceof KilnError && err.code === "COMPONENT_BUILD_FAILED")) {
+          this.#cache.delete(key);
+        }
+      });
     }
     this.#cache.set(key, found);
     while (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
@@ -230,8 +236,10 @@ async function compiled(worker: ComponentWorker, signal?: AbortSignal): Promise<
       const message = `the component did not compile within ${max} ms`;
       reject(new KilnError("COMPONENT_BUILD_FAILED", message, { limit: "component.compileMs" }));
     }, max);
-    onAbort = () => reject(new SandboxTimeoutError("the execution was aborted by its caller"));
-    signal?.addEventListener("abort", onAbort);
+    onAbort = () =>
+      reject(new SandboxTimeoutError("the execution was aborted by its caller", { aborted: true }));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort);
   });
   try {
     await Promise.race([
