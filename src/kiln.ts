@@ -2,7 +2,7 @@ import { basename, join } from "node:path";
 import { AdminSessions } from "./admin/mod.ts";
 import { ClusterNode } from "./cluster/mod.ts";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
-import { CodeBundler, codeHandler, prepareCode } from "./bundler/mod.ts";
+import { CodeBundler, codeHandler, prepareCode, wasmComponentIssues } from "./bundler/mod.ts";
 import { type ClusterRuns, openClusterRuns } from "./cluster/mod.ts";
 import {
   type Clock,
@@ -280,6 +280,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       configuration: opts.configuration,
       appScopes: jitScopes,
       imageIssues: (definition) => imageIssues(definition),
+      componentIssues: wasmComponentIssues,
       peers: node && peersOf(node),
     });
     const local: PushGate = node

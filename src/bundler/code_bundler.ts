@@ -4,6 +4,7 @@ import type { StateManager } from "../state/mod.ts";
 import { bundleEsm, type EsmBundle, esmToIife, type ReadFile } from "./_esbuild.ts";
 import { sha256 } from "./_hash.ts";
 import { Lru } from "./_lru.ts";
+import { componentBytes } from "./_wasm_text.ts";
 
 /** `taskDetails` of a jit component, as the registry validated them. */
 export interface JitTask {
@@ -104,7 +105,7 @@ export class CodeBundler {
       return { kind: "python", source, entry, hash: sha256(`python\0${source}`) };
     }
     if (format === "wasm-component") {
-      const bytes = decodeComponent(task.script, source);
+      const bytes = await componentBytes(task.script, source, read);
       return { kind: "wasm-component", bytes, entry, hash: sha256(bytes) };
     }
     const bundle = await this.#bundle(req.appId, task.script, source, read);
@@ -185,29 +186,4 @@ function formatFor({ task, accepts }: CodeRequest): Format {
       if (!accepts.python) throw cannot("Python");
       return "python";
   }
-}
-
-/** A `wasm` script holds a component as base64 text (Git diffs and the APIs carry text). */
-function decodeComponent(script: string, text: string): Uint8Array {
-  const compact = text.replace(/\s+/g, "");
-  let bytes: Uint8Array;
-  try {
-    bytes = Uint8Array.from(atob(compact), (c) => c.charCodeAt(0));
-  } catch {
-    throw new KilnError(
-      "COMPONENT_BUILD_FAILED",
-      `script ${quote(script)} is not base64 text of a WebAssembly component`,
-      { script },
-    );
-  }
-  const magic = bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 &&
-    bytes[3] === 0x6d;
-  if (!magic) {
-    throw new KilnError(
-      "COMPONENT_BUILD_FAILED",
-      `script ${quote(script)} does not decode to WebAssembly (no \\0asm header)`,
-      { script },
-    );
-  }
-  return bytes;
 }

@@ -6,3 +6,4 @@
 export { CodeBundler } from "./code_bundler.ts";
 export { codeHandler, prepareCode } from "./code_handler.ts";
 export { bundleEsm, esmToIife } from "./_esbuild.ts";
+export { wasmComponentIssues } from "./component_issues.ts";

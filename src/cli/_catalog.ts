@@ -90,6 +90,11 @@ export const COMMANDS: CommandInfo[] = [
     subcommands: async () => (await import("./cluster_commands.ts")).SUBCOMMANDS,
   },
   {
+    name: "wit",
+    summary: "Print the WIT world a WebAssembly component implements",
+    options: ["world", "json", "help"],
+  },
+  {
     name: "completions",
     summary: "Print a shell completion script: bash, zsh or fish",
     words: ["bash", "zsh", "fish"],

@@ -32,6 +32,7 @@ const LOADERS: Record<string, () => Promise<Run>> = {
   sandbox: async () => (await import("./sandbox_commands.ts")).sandboxCommand,
   completions: async () => (await import("./completions_command.ts")).completionsCommand,
   cluster: async () => (await import("./cluster_commands.ts")).clusterCommand,
+  wit: async () => (await import("./wit_command.ts")).witCommand,
   // Hidden from help and completions: app repositories' pre-receive hooks run it.
   "git-hook": async () => (await import("./git_hook_command.ts")).gitHookCommand,
 };

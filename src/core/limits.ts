@@ -80,6 +80,11 @@ export const LIMITS = {
    * past it one `truncated` event, and the step's output still carries the whole answer.
    */
   "workflow.step.deltaChars": 64 << 10,
+  /**
+   * Longest a wasm component may take to compile in its worker (ms), outside the execution's
+   * own deadline: an engine-carrying component (componentize-js) takes seconds on a busy host.
+   */
+  "component.compileMs": 60_000,
   /** Output a sandbox host writes outside its frames (a guest writing to fd 1/2) in its life. */
   "sandbox.stray_bytes": 1 << 20,
 } as const;

@@ -41,6 +41,12 @@ export interface RegistryOptions {
    * by `kiln.ts`): a registration, update or push naming an image Docker lacks is refused.
    */
   imageIssues?: (definition: AppDefinition) => Promise<DefinitionIssue[]>;
+  /**
+   * Problems of the app's WebAssembly components (the bundler's check, handed in by `kiln.ts`):
+   * a registration, update or push whose component does not implement the handler world is
+   * refused naming what it lacks.
+   */
+  componentIssues?: (files: ReadonlyMap<string, string>) => Promise<DefinitionIssue[]>;
   /** The other nodes on the same store (cluster mode); default: none. */
   peers?: RegistryPeers;
 }
@@ -63,6 +69,7 @@ export class Registry {
   readonly #changeListeners = new Set<(appId: string) => void>();
   readonly #appScopes: RegistryOptions["appScopes"];
   readonly #imageIssues: RegistryOptions["imageIssues"];
+  readonly #componentIssues: RegistryOptions["componentIssues"];
   readonly #peers: RegistryPeers;
 
   constructor(opts: RegistryOptions) {
@@ -74,6 +81,7 @@ export class Registry {
     this.#limits = opts.sourceLimits;
     this.#appScopes = opts.appScopes;
     this.#imageIssues = opts.imageIssues;
+    this.#componentIssues = opts.componentIssues;
     this.#peers = opts.peers ?? noPeers;
     this.#keys = new ApiKeys({
       state: this.#state,
@@ -131,6 +139,7 @@ export class Registry {
     const files = await readAppSource(source, this.#limits);
     const appId = await appIdOf(files.get("app_definition.yaml")!);
     await this.#checkImages(files);
+    await this.#checkComponents(files);
     return await this.#locks.run(appId, async () => {
       // In cluster mode another node may have registered it a moment ago.
       const shared = this.#peers.shared && (await this.#store.get(SCOPE, appId)).found;
@@ -184,6 +193,7 @@ export class Registry {
       );
     }
     await this.#checkImages(files);
+    await this.#checkComponents(files);
     return await this.#locks.run(appId, async () => {
       const loaded = this.#get(appId);
       const defs = this.#state.definitions;
@@ -361,8 +371,10 @@ export class Registry {
     const issues = await objects.issues(commit);
     if (issues.length > 0) return issues;
     try {
-      const snapshot = buildSnapshot(await objects.readTree(commit), commit);
-      return await this.#imageIssues?.(snapshot.definition) ?? [];
+      const files = await objects.readTree(commit);
+      const snapshot = buildSnapshot(files, commit);
+      const images = await this.#imageIssues?.(snapshot.definition) ?? [];
+      return [...images, ...await this.#componentIssues?.(files) ?? []];
     } catch (err) {
       if (!(err instanceof KilnError) || err.status >= 500) throw err;
       return [{ path: "app_definition.yaml", message: err.message }];
@@ -541,6 +553,17 @@ export class Registry {
     throw new KilnError(
       "VALIDATION_ERROR",
       `"app_definition.yaml" is invalid at ${issues[0].field}: ${issues[0].message}`,
+      { issues },
+    );
+  }
+
+  /** Refuses a source whose wasm components do not implement the world (VALIDATION_ERROR). */
+  async #checkComponents(files: ReadonlyMap<string, string>): Promise<void> {
+    const issues = await this.#componentIssues?.(files) ?? [];
+    if (issues.length === 0) return;
+    throw new KilnError(
+      "VALIDATION_ERROR",
+      `"component_registry.yaml" is invalid at ${issues[0].field}: ${issues[0].message}`,
       { issues },
     );
   }

@@ -3,7 +3,7 @@
  */
 export { SandboxManager } from "./manager.ts";
 export { IsolateTier } from "./isolate/mod.ts";
-export { JcoComponentRunner, WasmTier } from "./wasm/mod.ts";
+export { handlerWorldProblems, JcoComponentRunner, KILN_WORLDS, WasmTier } from "./wasm/mod.ts";
 export { DEFAULT_LIMITS, TIER_STRENGTH } from "./tier.ts";
 export type { SandboxOverview } from "./tier.ts";
 export type {

@@ -84,7 +84,17 @@ async function run(msg) {
     const value = await instance[msg.entry](msg.requestJson, msg.contextJson);
     return { type: "done", ok: true, value: String(value) };
   } catch (err) {
-    if (typeof err === "string") return { type: "done", appError: err };
+    if (typeof err === "string") {
+      // An engine inside the component (componentize-js's SpiderMonkey) turns a failed
+      // memory.grow into its own "out of memory" error. With its memory grown past half the
+      // ceiling (the allocation that failed may have been megabytes), that is the limit's kill,
+      // not the app's answer.
+      const largest = Math.max(0, ...memories.map((m) => m.buffer.byteLength));
+      if (/^(uncaught )?out of memory$/i.test(err.trim()) && largest >= msg.memoryLimitBytes / 2) {
+        return { type: "done", trap: { kind: "memory", message: err, bytes: largest } };
+      }
+      return { type: "done", appError: err };
+    }
     return { type: "done", trap: trapOf(err, msg.memoryLimitBytes) };
   }
 }

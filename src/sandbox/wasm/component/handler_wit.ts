@@ -34,3 +34,30 @@ export const KILN_HOST_IMPORTS = { mcp: "kiln:host/mcp", log: "kiln:host/log" } 
 
 /** The one import that suspends the guest while the host works (JSPI). */
 export const KILN_ASYNC_IMPORTS = ["kiln:host/mcp@0.1.0#call"];
+
+/** The signature every handler export has, parameter names aside (as `wasm-tools` prints it). */
+export const KILN_HANDLER_SIGNATURE = "func(string, string) -> result<string, string>";
+
+/** What `kiln wit --json` prints of a world: where it lives, what it imports and exports. */
+export interface WorldInfo {
+  package: string;
+  world: string;
+  imports: string[];
+  exports: { name: string; signature: string; wit: string }[];
+  wit: string;
+}
+
+/** The worlds a component may implement, by world name. */
+export const KILN_WORLDS: Record<string, WorldInfo> = {
+  [KILN_HANDLER_WORLD]: {
+    package: "kiln:handler@0.1.0",
+    world: KILN_HANDLER_WORLD,
+    imports: ["kiln:host/mcp@0.1.0", "kiln:host/log@0.1.0"],
+    exports: [{
+      name: "handle",
+      signature: KILN_HANDLER_SIGNATURE,
+      wit: "handle: func(request-json: string, context-json: string) -> result<string, string>",
+    }],
+    wit: KILN_HANDLER_WIT,
+  },
+};

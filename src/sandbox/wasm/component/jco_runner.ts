@@ -26,6 +26,7 @@ import { jsName, transpileComponent, type TranspiledComponent } from "./_transpi
 import { OFFERED_WASI } from "./_wasi_deny_source.ts";
 import { callHost, GuestOutput, responseFor } from "./_host_bridge.ts";
 import { KILN_HOST_IMPORTS } from "./handler_wit.ts";
+import { handlerWorldProblems } from "./handler_world.ts";
 
 type ComponentCode = Extract<ExecutionCode, { kind: "wasm-component" }>;
 
@@ -67,6 +68,13 @@ export class JcoComponentRunner {
     const poolKey = `${code.hash}#${code.entry}#${job.limits.memoryMb}`;
     const worker = this.#idle.get(poolKey)?.pop() ?? this.#spawn(component, job.limits.memoryMb);
     this.#busy.add(worker);
+    try {
+      await compiled(worker, job.signal);
+    } catch (err) {
+      worker.terminate();
+      this.#busy.delete(worker);
+      throw err;
+    }
     const output = new GuestOutput(job.limits.maxOutputBytes);
     let stop: ((why: "timeout" | "aborted") => void) | undefined;
     const stopped = new Promise<"timeout" | "aborted">((resolve) => stop = resolve);
@@ -112,16 +120,7 @@ export class JcoComponentRunner {
     return { live: idle + this.#busy.size, busy: this.#busy.size, kills: { ...this.#kills } };
   }
 
-  async #execute(worker: ComponentWorker, job: ExecutionJob, output: GuestOutput) {
-    try {
-      await worker.ready();
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw new KilnError(
-        "COMPONENT_BUILD_FAILED",
-        `cannot compile the component: ${quote(message)}`,
-      );
-    }
+  #execute(worker: ComponentWorker, job: ExecutionJob, output: GuestOutput) {
     return worker.run({
       entry: jsName(job.code.entry),
       requestJson: JSON.stringify(job.request.requestData),
@@ -206,13 +205,66 @@ export class JcoComponentRunner {
     if (found) {
       this.#cache.delete(key);
     } else {
-      found = transpileComponent(code.bytes, code.entry).then(checkImports);
-      found.catch(() => this.#cache.delete(key));
+      found = checkWorld(code).then(() => transpileComponent(code.bytes, code.entry))
+        .then(checkImports);
+      // A component that does not build never will (same hash): keep the refusal, so a caller
+      // cannot make the main thread re-read a broken component on every request.
+      found.catch((err) => {
+        if (!(err instanceof KilnError && err.code === "COMPONENT_BUILD_FAILED")) {
+          this.#cache.delete(key);
+        }
+      });
     }
     this.#cache.set(key, found);
     while (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
     return found;
   }
+}
+
+/**
+ * Waits for a new worker to compile its component. Compiling is Kiln's work on code the app
+ * committed, like bundling JavaScript, so it does not eat the execution's deadline (a
+ * componentize-js component carries a whole JS engine, seconds to compile on a busy machine);
+ * `component.compileMs` bounds it instead, and a caller that gives up stops it.
+ */
+async function compiled(worker: ComponentWorker, signal?: AbortSignal): Promise<void> {
+  const max = LIMITS["component.compileMs"];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const message = `the component did not compile within ${max} ms`;
+      reject(new KilnError("COMPONENT_BUILD_FAILED", message, { limit: "component.compileMs" }));
+    }, max);
+    onAbort = () =>
+      reject(new SandboxTimeoutError("the execution was aborted by its caller", { aborted: true }));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort);
+  });
+  try {
+    await Promise.race([
+      worker.ready().catch((err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        const text = `cannot compile the component: ${quote(message)}`;
+        throw new KilnError("COMPONENT_BUILD_FAILED", text);
+      }),
+      stop,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** A definition written past registration's check (a tool call, a raw commit) is caught here. */
+async function checkWorld(code: ComponentCode): Promise<void> {
+  const problems = await handlerWorldProblems(code.bytes, code.entry);
+  if (problems.length === 0) return;
+  throw new KilnError(
+    "COMPONENT_BUILD_FAILED",
+    `the component does not implement the kiln:handler world: ${problems.join("; ")}`,
+    { problems },
+  );
 }
 
 function checkImports(component: TranspiledComponent): TranspiledComponent {

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { KilnError } from "../../../core/mod.ts";
 import { fixtureComponent } from "../../../../tests/fixtures/components/_base64.ts";
-import { buildComponent } from "../../../../tests/fixtures/components/build.ts";
+import {
+  buildComponent,
+  HANDLE_ONE_ARG,
+  offWorldComponent,
+} from "../../../../tests/fixtures/components/build.ts";
 import { executeRequest, RecordingHost } from "../../tier_common_case.ts";
 import { DEFAULT_LIMITS, type ExecutionHost, type ExecutionLimits } from "../../tier.ts";
 import { JcoComponentRunner } from "./jco_runner.ts";
@@ -268,6 +272,24 @@ Deno.test("JcoComponentRunner refuses a component importing WASI sockets before 
     assert.equal(err.code, "COMPONENT_BUILD_FAILED");
     assert.match(err.message, /wasi:sockets\/probe/);
     assert.equal(runner.stats().live, 0);
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner refuses a handler of the wrong signature before running it", async () => {
+  const bytes = await offWorldComponent(...HANDLE_ONE_ARG);
+  const runner = new JcoComponentRunner();
+  try {
+    for (let i = 0; i < 2; i++) {
+      const j = await job("echo", new RecordingHost());
+      j.code = { ...j.code, bytes, hash: "one-arg" };
+      const err = await killOf(runner.run(j));
+      assert.equal(err.code, "COMPONENT_BUILD_FAILED");
+      assert.match(err.message, /does not implement the kiln:handler world/);
+      assert.match(err.message, /export "handle" is `func\(string\) -> string`/);
+    }
+    assert.equal(runner.stats().live, 0, "no worker was started for it");
   } finally {
     await runner.close();
   }
