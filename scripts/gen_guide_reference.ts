@@ -97,6 +97,8 @@ export const ENV: Record<string, string> = {
   KILN_LLM_PROVIDER:
     "A live model provider: `openai` or `anthropic`; unset, Kiln replays cassettes.",
   KILN_LLM_RECORD_DIR: "Record live LLM calls to cassettes in this directory.",
+  KILN_REPLAY_SPEED:
+    "How fast replayed streams play their recorded chunk timing: 1 as recorded, 0 at once.",
   KILN_LOG_LEVEL: "`debug` | `info` | `warn` | `error` (default `info`).",
   KILN_MCP_ALLOWED_HOSTS: "Comma-separated Host names `/mcp` accepts besides loopback.",
   KILN_MCP_ALLOWED_ORIGINS: "Comma-separated browser origins `/mcp` accepts besides loopback.",
