@@ -3,6 +3,8 @@ import { KilnError } from "../core/mod.ts";
 import { appPath } from "./_client.ts";
 import { runGroup, type Subcommand } from "./_command.ts";
 import { CliError, fields, type Io, table } from "./_output.ts";
+import { APP_NEW } from "./app_new_command.ts";
+import { APP_TEST } from "./app_test_command.ts";
 
 interface Status {
   appId: string;
@@ -96,9 +98,17 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
       return 0;
     },
   },
+  new: APP_NEW,
+  test: APP_TEST,
 };
 
 /** `kiln app …`: the registry of a running Kiln. */
 export function appCommand(args: string[], io: Io): Promise<number> {
-  return runGroup("app", "Register, inspect and switch apps on and off.", SUBCOMMANDS, args, io);
+  return runGroup(
+    "app",
+    "Create and test apps; register, inspect and switch them on and off.",
+    SUBCOMMANDS,
+    args,
+    io,
+  );
 }
