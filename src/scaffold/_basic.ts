@@ -49,7 +49,7 @@ ${HEALTH_COMPONENT}
     routeMatcher: { pathPattern: /slugify, methods: [POST] }
     runtime: wasm
     trust: low
-    limits: { timeoutMs: 10000, memoryMb: 32 }
+    limits: { timeoutMs: 10000 }
     inputSchema: schemas/slug_request.schema.json
     outputSchema: schemas/slug.schema.json
 `,
