@@ -17,6 +17,8 @@ const summary = (s: Status) => `${s.appId}: ${s.status} at ${s.revision?.slice(0
 
 /** The subcommands, their arguments and options (also read by `kiln completions`). */
 export const SUBCOMMANDS: Record<string, Subcommand> = {
+  new: APP_NEW,
+  test: APP_TEST,
   register: {
     args: "DIR",
     summary: "Register the app in DIR (DIR/state/app_definition.yaml)",
@@ -98,8 +100,6 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
       return 0;
     },
   },
-  new: APP_NEW,
-  test: APP_TEST,
 };
 
 /** `kiln app …`: the registry of a running Kiln. */

@@ -35,6 +35,9 @@ export interface Report {
   error?: { code: string; message: string; details?: unknown };
 }
 
+/** How long `kiln app test` keeps trying to start the app's prompt renderer before its cases. */
+const WARM_RENDERER_MS = 60_000;
+
 /** The wire model of replayed calls when the app's cassettes name none. */
 const OFFLINE_MODEL = "offline";
 
@@ -130,7 +133,8 @@ export async function testApp(
  * all still fails the cases that need it.
  */
 async function warmRenderer(kiln: Kiln, appId: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const until = performance.now() + WARM_RENDERER_MS;
+  while (performance.now() < until) {
     try {
       await kiln.templates.render({
         appId,

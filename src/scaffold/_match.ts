@@ -6,6 +6,9 @@ const show = (value: unknown) => {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 };
 
+/** An expected field the answer lacks. */
+const MISSING = Symbol("missing");
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -20,7 +23,9 @@ export function differences(expected: unknown, actual: unknown, subset: boolean)
   while (stack.length > 0 && out.length < 50) {
     const [at, want, got] = stack.pop()!;
     const where = at || "(body)";
-    if (isObject(want)) {
+    if (got === MISSING) {
+      out.push(`${where}: expected ${show(want)}, missing`);
+    } else if (isObject(want)) {
       if (!isObject(got)) {
         out.push(`${where}: expected an object ${show(want)}, got ${show(got)}`);
         continue;
@@ -31,9 +36,7 @@ export function differences(expected: unknown, actual: unknown, subset: boolean)
         }
       }
       for (const key of Object.keys(want).reverse()) {
-        if (!Object.hasOwn(got, key)) {
-          out.push(`${at}${seg(key)}: expected ${show(want[key])}, missing`);
-        } else stack.push([`${at}${seg(key)}`, want[key], got[key]]);
+        stack.push([`${at}${seg(key)}`, want[key], Object.hasOwn(got, key) ? got[key] : MISSING]);
       }
     } else if (Array.isArray(want)) {
       if (!Array.isArray(got) || got.length !== want.length) {
