@@ -9,7 +9,9 @@ import {
   loadTestFiles,
   runCases,
   schemaChecks,
+  type ToolAnswer,
 } from "../scaffold/mod.ts";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { createKiln, type Kiln } from "../kiln.ts";
 import type { Context, Subcommand } from "./_command.ts";
 import { CliError, EXIT, type Io } from "./_output.ts";
@@ -83,6 +85,7 @@ export async function testApp(
       warmSandboxes: app.needsWasm,
       optimization: { evaluateEveryMs: 0 },
     });
+    const mcp = new McpSession(kiln, appId, adminToken);
     try {
       const fetch = async (req: Request) => await kiln.handler(req);
       const registered = await fetch(
@@ -104,9 +107,11 @@ export async function testApp(
           await warmRenderer(kiln, appId);
         }
         report.results.push(...schemaChecks(appId, files, keep));
-        report.results.push(...await runCases({ appId, files, fetch }, tests, keep));
+        const callTool = (name: string, args: Record<string, unknown>) => mcp.call(name, args);
+        report.results.push(...await runCases({ appId, files, fetch, callTool }, tests, keep));
       }
     } finally {
+      await mcp.close();
       await kiln.close();
     }
   } finally {
@@ -124,6 +129,43 @@ export async function testApp(
     };
   }
   return report;
+}
+
+/**
+ * An MCP session on the private Kiln's `/mcp` with the official SDK client, opened on the first
+ * mcp case; its HTTP goes to the Kiln's handler in process, as any MCP client's would over a socket.
+ */
+class McpSession {
+  #client: Promise<Client> | null = null;
+
+  constructor(
+    private readonly kiln: Kiln,
+    private readonly appId: string,
+    private readonly token: string,
+  ) {}
+
+  async call(name: string, args: Record<string, unknown>): Promise<ToolAnswer> {
+    this.#client ??= this.#open();
+    const client = await this.#client;
+    return await client.callTool({ name, arguments: args }) as ToolAnswer;
+  }
+
+  async close(): Promise<void> {
+    const client = await this.#client?.catch(() => null);
+    await client?.close().catch(() => {});
+  }
+
+  async #open(): Promise<Client> {
+    const client = new Client({ name: "kiln-app-test", version: VERSION });
+    // The admin token is bound to no app: `?app=` selects the one its app tools act on.
+    const url = new URL(`http://127.0.0.1/mcp?app=${encodeURIComponent(this.appId)}`);
+    const transport = new StreamableHTTPClientTransport(url, {
+      requestInit: { headers: { Authorization: `Bearer ${this.token}` } },
+      fetch: async (input, init) => await this.kiln.handler(new Request(input, init)),
+    });
+    await client.connect(transport);
+    return client;
+  }
 }
 
 /**

@@ -123,6 +123,13 @@ ${HEALTH_CASE}
       tier: isolate
       body: { message: "Hello, Ada!" }
 
+  - name: hello answers as an MCP tool
+    component: hello
+    via: mcp
+    input: { name: Grace }
+    expect:
+      body: { message: "Hello, Grace!" }
+
   - name: hello refuses a request without a name
     component: hello
     input: {}

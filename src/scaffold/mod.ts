@@ -6,4 +6,4 @@ export { TEMPLATE_NAMES, templateFiles } from "./templates.ts";
 export { loadTestFiles } from "./test_file.ts";
 export type { LoadedTests } from "./test_file.ts";
 export { runCases, schemaChecks } from "./run_app_tests.ts";
-export type { CaseResult } from "./run_app_tests.ts";
+export type { CaseResult, ToolAnswer } from "./run_app_tests.ts";

@@ -28,6 +28,15 @@ export interface AppUnderTest {
   files: Map<string, string>;
   /** Sends a request to the Kiln serving the app (its public HTTP handler). */
   fetch(req: Request): Promise<Response>;
+  /** Calls a tool on the Kiln's `/mcp` (an MCP client session). */
+  callTool(name: string, args: Record<string, unknown>): Promise<ToolAnswer>;
+}
+
+/** What an MCP `tools/call` answers. */
+export interface ToolAnswer {
+  isError?: boolean;
+  structuredContent?: unknown;
+  content?: unknown;
 }
 
 /** Runs each case through the app's HTTP ingress, one after another, in file order. */
@@ -70,7 +79,19 @@ async function runCase(
     failures: [],
   };
   try {
-    const res = await app.fetch(buildRequest(app.appId, components.get(c.component), c));
+    const component = components.get(c.component);
+    if (!component) {
+      throw new KilnError("NOT_FOUND", `the app has no component ${quote(c.component)}`);
+    }
+    if ((c.via ?? (component.routeMatcher ? "http" : "mcp")) === "mcp") {
+      const body = await callTool(app, c);
+      result.failures = check(c, undefined, undefined, body);
+      if (result.failures.length > 0) result.actual = body;
+      result.ok = result.failures.length === 0;
+      result.ms = Math.round(performance.now() - started);
+      return result;
+    }
+    const res = await app.fetch(buildRequest(app.appId, component, c));
     const text = await res.text();
     let body: unknown = text;
     try {
@@ -88,10 +109,26 @@ async function runCase(
   return result;
 }
 
-function buildRequest(appId: string, component: ComponentDefinition | undefined, c: TestCase) {
-  if (!component) {
-    throw new KilnError("NOT_FOUND", `the app has no component ${quote(c.component)}`);
+/** The tool's structured result, or the `{error}` of an `isError` answer. */
+async function callTool(app: AppUnderTest, c: TestCase): Promise<unknown> {
+  const input = c.input ?? {};
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new KilnError("VALIDATION_ERROR", "the input of an mcp case must be a mapping");
   }
+  const answer = await app.callTool(
+    `app.${app.appId}.${c.component}`,
+    input as Record<string, unknown>,
+  );
+  if (!answer.isError) return answer.structuredContent;
+  const text = (answer.content as { text?: string }[] | undefined)?.[0]?.text ?? "";
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { code: "TOOL_ERROR", message: text } };
+  }
+}
+
+function buildRequest(appId: string, component: ComponentDefinition, c: TestCase) {
   const route = component.routeMatcher;
   if (!route) {
     throw new KilnError(
@@ -126,18 +163,33 @@ function buildRequest(appId: string, component: ComponentDefinition | undefined,
   return new Request(url, { method, headers, body });
 }
 
-function check(c: TestCase, status: number, tier: string | undefined, body: unknown): string[] {
+/** Over MCP there is no status and no tier header (`status` undefined): expecting them fails. */
+function check(
+  c: TestCase,
+  status: number | undefined,
+  tier: string | undefined,
+  body: unknown,
+): string[] {
   const e = c.expect;
   const failures: string[] = [];
+  if (status === undefined) {
+    if (e.status !== undefined || e.tier !== undefined) {
+      failures.push("expect.status and expect.tier are known over http only (this case is mcp)");
+    }
+    const code = (body as { error?: { code?: unknown } })?.error?.code;
+    if (e.error === undefined && code !== undefined) {
+      failures.push(`error: expected none, got ${code}`);
+    }
+  }
   const wantStatus = e.status ?? (e.error ? undefined : 200);
-  if (wantStatus !== undefined && status !== wantStatus) {
+  if (status !== undefined && wantStatus !== undefined && status !== wantStatus) {
     failures.push(`status: expected ${wantStatus}, got ${status}`);
   }
   if (e.error !== undefined) {
     const code = (body as { error?: { code?: unknown } })?.error?.code;
     if (code !== e.error) failures.push(`error: expected ${e.error}, got ${code ?? "no error"}`);
   }
-  if (e.tier !== undefined && tier !== e.tier) {
+  if (status !== undefined && e.tier !== undefined && tier !== e.tier) {
     failures.push(`tier: expected ${e.tier}, got ${tier ?? "none"}`);
   }
   if (e.body !== undefined) failures.push(...differences(e.body, body, true));

@@ -29,6 +29,11 @@ export const TestCase = z.strictObject({
   params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   query: z.record(z.string(), z.string()).optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /**
+   * How the case reaches the component: `http` (its route on the app's ingress) or `mcp` (its
+   * `app.<appId>.<componentId>` tool on `/mcp`); default `http` when it has a route, else `mcp`.
+   */
+  via: z.enum(["http", "mcp"]).optional(),
   /** The HTTP method (default: the route's first). */
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).optional(),
   expect: Expectation.default({}),
