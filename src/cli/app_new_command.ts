@@ -2,25 +2,12 @@ import * as fs from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import git from "isomorphic-git";
 import { KilnError } from "../core/mod.ts";
-import { TEMPLATE_NAMES, templateFiles } from "../scaffold/mod.ts";
-import type { Context, Subcommand } from "./_command.ts";
+import { templateFiles } from "../scaffold/mod.ts";
+import type { Context } from "./_command.ts";
 import { CliError, EXIT } from "./_output.ts";
 
 /** `kiln app new NAME [--template T] [--dir PATH]`: a ready app directory, its own Git repo. */
-export const APP_NEW: Subcommand = {
-  args: "NAME",
-  summary: "Write a new app directory from a template, with tests (no Kiln needed)",
-  options: {
-    template: {
-      type: "string",
-      help: `${TEMPLATE_NAMES.join(" | ")} (default basic)`,
-    },
-    dir: { type: "string", help: "Where to write it (default ./NAME); must be empty or new" },
-  },
-  run: appNew,
-};
-
-async function appNew({ args: [name], opts, print }: Context): Promise<number> {
+export async function appNew({ args: [name], opts, print }: Context): Promise<number> {
   const template = typeof opts.template === "string" ? opts.template : "basic";
   let files: Record<string, string>;
   try {

@@ -13,18 +13,8 @@ import {
 } from "../scaffold/mod.ts";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { createKiln, type Kiln } from "../kiln.ts";
-import type { Context, Subcommand } from "./_command.ts";
+import type { Context } from "./_command.ts";
 import { CliError, EXIT, type Io } from "./_output.ts";
-
-/** `kiln app test [DIR]`: the app's own tests on a private Kiln, a summary and an exit code. */
-export const APP_TEST: Subcommand = {
-  args: "[DIR]",
-  summary: "Run the app's tests (tests/*.test.yaml, schema examples) on a private Kiln",
-  options: {
-    filter: { type: "string", help: "Only cases whose 'file: name' contains this text" },
-  },
-  run: appTest,
-};
 
 /** What `--json` prints. */
 export interface Report {
@@ -43,7 +33,8 @@ const WARM_RENDERER_MS = 60_000;
 /** The wire model of replayed calls when the app's cassettes name none. */
 const OFFLINE_MODEL = "offline";
 
-async function appTest({ args: [dirArg], opts, json, io }: Context): Promise<number> {
+/** `kiln app test [DIR]`: the app's own tests on a private Kiln, a summary and an exit code. */
+export async function appTest({ args: [dirArg], opts, json, io }: Context): Promise<number> {
   const filter = typeof opts.filter === "string" ? opts.filter : undefined;
   const app = await loadApp(resolve(dirArg ?? "."));
   const report = await testApp(app, { filter });
