@@ -54,8 +54,9 @@ export const LAYERS: Record<string, readonly string[]> = {
   jit: [...ENGINES, "bundler"],
   tools: [...ENGINES, "workflow", "jit"],
   admin: ["core", "models", "auth", "state"],
+  scaffold: ["core", "models", "schema"],
   http: [...ENGINES, "workflow", "jit", "tools", "admin"],
-  cli: [...ENGINES, "workflow", "jit", "tools", "admin", "http"],
+  cli: [...ENGINES, "workflow", "jit", "tools", "admin", "http", "scaffold"],
 };
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/g;

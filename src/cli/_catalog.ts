@@ -34,7 +34,7 @@ export const COMMANDS: CommandInfo[] = [
   },
   {
     name: "app",
-    summary: "Register, inspect, activate, deactivate and deregister apps",
+    summary: "Create and test apps; register, inspect, activate, deactivate, deregister",
     subcommands: async () => (await import("./app_commands.ts")).SUBCOMMANDS,
   },
   {

@@ -3,6 +3,7 @@ import { KilnError } from "../core/mod.ts";
 import { appPath } from "./_client.ts";
 import { runGroup, type Subcommand } from "./_command.ts";
 import { CliError, fields, type Io, table } from "./_output.ts";
+import { TEMPLATE_NAMES } from "../scaffold/mod.ts";
 
 interface Status {
   appId: string;
@@ -15,6 +16,24 @@ const summary = (s: Status) => `${s.appId}: ${s.status} at ${s.revision?.slice(0
 
 /** The subcommands, their arguments and options (also read by `kiln completions`). */
 export const SUBCOMMANDS: Record<string, Subcommand> = {
+  // Loaded when they run: `app test` brings a whole Kiln, which the other subcommands do not need.
+  new: {
+    args: "NAME",
+    summary: "Write a new app directory from a template, with tests (no Kiln needed)",
+    options: {
+      template: { type: "string", help: `${TEMPLATE_NAMES.join(" | ")} (default basic)` },
+      dir: { type: "string", help: "Where to write it (default ./NAME); must be empty or new" },
+    },
+    run: async (ctx) => await (await import("./app_new_command.ts")).appNew(ctx),
+  },
+  test: {
+    args: "[DIR]",
+    summary: "Run the app's tests (tests/*.test.yaml, schema examples) on a private Kiln",
+    options: {
+      filter: { type: "string", help: "Only cases whose 'file: name' contains this text" },
+    },
+    run: async (ctx) => await (await import("./app_test_command.ts")).appTest(ctx),
+  },
   register: {
     args: "DIR",
     summary: "Register the app in DIR (DIR/state/app_definition.yaml)",
@@ -100,5 +119,11 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
 
 /** `kiln app …`: the registry of a running Kiln. */
 export function appCommand(args: string[], io: Io): Promise<number> {
-  return runGroup("app", "Register, inspect and switch apps on and off.", SUBCOMMANDS, args, io);
+  return runGroup(
+    "app",
+    "Create and test apps; register, inspect and switch them on and off.",
+    SUBCOMMANDS,
+    args,
+    io,
+  );
 }
