@@ -333,6 +333,14 @@ export class IsolateHostProcess {
       return this.#fault("the isolate host sent a frame that is not JSON");
     }
     if (frame.t === "ready") return this.#ready.resolve();
+    if (frame.t === "batch") {
+      if (!Array.isArray(frame.frames)) return this.#fault("the isolate host sent a bad batch");
+      for (const done of frame.frames) {
+        if (done?.t !== "done") return this.#fault("the isolate host sent a bad batch");
+        this.#active.get(done.id)?.finish(done.outcome);
+      }
+      return;
+    }
     const active = this.#active.get(frame.id);
     if (!active) return;
     if (frame.t === "done") return active.finish(frame.outcome);
