@@ -148,7 +148,11 @@ export async function hostMain(
     if (!current) return;
     slot.run = null;
     byRun.delete(current.id);
-    sendDone({ t: "done", id: current.id, outcome });
+    const frame = { t: "done" as const, id: current.id, outcome };
+    // A run whose worker is retired (a kill, a crash, left-over work) reports at once, before
+    // the retirement and any replacement's start take the thread.
+    if (dead || slot.tainted) send(frame);
+    else sendDone(frame);
     if (dead || slot.tainted) {
       retire(slot);
       if (slots.size === 0) idle.push(spawn());
