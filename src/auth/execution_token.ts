@@ -75,12 +75,19 @@ export class ExecutionTokens {
   readonly #revoked: TokenRevocations;
   /** Local tokens of running executions, by id. */
   readonly #local = new Map<string, LocalToken>();
+  /**
+   * Ended local tokens, so they read as revoked rather than forged. Kept in this process only: no
+   * other process can verify a local token, so sharing its end (with every node, in a cluster)
+   * would cost Redis writes and a message to each node per execution for nothing.
+   */
+  readonly #localEnded: MemoryRevocations;
   #localSweptAt = 0;
 
   private constructor(secret: string, clock: Clock, revoked: TokenRevocations) {
     this.#secret = Buffer.from(secret, "base64url");
     this.#clock = clock;
     this.#revoked = revoked;
+    this.#localEnded = new MemoryRevocations({ clock });
   }
 
   /** Loads the signing secret, creating it once (the first node to claim it writes it). */
@@ -137,7 +144,7 @@ export class ExecutionTokens {
     const local = this.#findLocal(token);
     if (local) {
       this.#local.delete(local.payload.n);
-      this.#revoked.revoke(local.payload.n, local.payload.e);
+      this.#localEnded.revoke(local.payload.n, local.payload.e);
       return;
     }
     const seen = this.inspect(token);
@@ -225,7 +232,7 @@ export class ExecutionTokens {
         revoked: false,
       };
     }
-    if (this.#local.has(id) || !this.#revoked.isRevoked(id)) return null;
+    if (this.#local.has(id) || !this.#localEnded.isRevoked(id)) return null;
     return { payload: null, expired: false, revoked: true };
   }
 

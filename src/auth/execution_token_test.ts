@@ -216,6 +216,25 @@ Deno.test("a local token verifies in its process only, with no signature, until 
   });
 });
 
+Deno.test("an ended local token reads as revoked in its process without touching the shared revocations", async () => {
+  const fake = FakeTimers.createClock(Date.UTC(2026, 0, 2));
+  const store = EmbeddedStore.open(":memory:", { clock: { now: () => fake.now } });
+  try {
+    const shared: string[] = [];
+    const revocations = { revoke: (id: string) => void shared.push(id), isRevoked: () => false };
+    const tokens = await ExecutionTokens.open(store, { now: () => fake.now }, revocations);
+    const local = tokens.mint({ ...GRANT, ttlSeconds: 60, local: true }).token;
+    tokens.revoke(local);
+    assert.equal(tokens.inspect(local)?.revoked, true);
+    assert.deepEqual(shared, [], "a local token's end is not shared");
+    const signed = tokens.mint(GRANT).token;
+    tokens.revoke(signed);
+    assert.equal(shared.length, 1, "a signed token's end still is");
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("a local token expires like any other, and the authenticator says so", async () => {
   await withTokens((tokens, fake) => {
     const { token } = tokens.mint({ ...GRANT, ttlSeconds: 60, local: true });

@@ -35,6 +35,17 @@ interface CachedBuild extends EsmBundle {
   entryPath: string;
 }
 
+/** The last load of one task object, checked field by field before it is reused. */
+interface TaskMemo {
+  appId: string;
+  revision: string;
+  script: string;
+  function: string;
+  language: string;
+  format: Format;
+  loading: Promise<ExecutionCode>;
+}
+
 const MAX_VARIANTS = 4;
 
 /**
@@ -48,6 +59,11 @@ export class CodeBundler {
   readonly #byRevision: Lru<string, Promise<ExecutionCode>>;
   readonly #byContent: Lru<string, CachedBuild[]>;
   readonly #iife = new Lru<string, Promise<string>>(256);
+  /**
+   * The serving snapshot hands every request of a component the same `taskDetails` object: the
+   * memo on it answers a repeat load without building and hashing the joined key.
+   */
+  readonly #byTask = new WeakMap<JitTask, TaskMemo>();
   readonly #stats: BundlerStats = { builds: 0, contentHits: 0, revisionHits: 0 };
 
   constructor(
@@ -68,20 +84,32 @@ export class CodeBundler {
       return Promise.reject(err);
     }
     const { appId, revision, task } = req;
-    const key = [appId, revision, task.script, task.function, task.language, format].join("\0");
-    const memo = this.#byRevision.get(key);
-    if (memo) {
+    const last = this.#byTask.get(task);
+    if (
+      last && last.appId === appId && last.revision === revision && last.format === format &&
+      last.script === task.script && last.function === task.function &&
+      last.language === task.language
+    ) {
       this.#stats.revisionHits++;
-      return memo;
+      return last.loading;
     }
-    const loading = this.#compile(req, format);
-    this.#byRevision.set(key, loading);
-    loading.catch((err) => {
-      // A revision never changes, so a build error stays true; anything else may be transient.
-      if (!(err instanceof KilnError && err.code === "COMPONENT_BUILD_FAILED")) {
-        this.#byRevision.delete(key);
-      }
-    });
+    const key = [appId, revision, task.script, task.function, task.language, format].join("\0");
+    let loading = this.#byRevision.get(key);
+    if (loading) this.#stats.revisionHits++;
+    else {
+      const compiling = this.#compile(req, format);
+      loading = compiling;
+      this.#byRevision.set(key, compiling);
+      compiling.catch((err) => {
+        // A revision never changes, so a build error stays true; anything else may be transient.
+        if (!(err instanceof KilnError && err.code === "COMPONENT_BUILD_FAILED")) {
+          this.#byRevision.delete(key);
+          if (this.#byTask.get(task)?.loading === compiling) this.#byTask.delete(task);
+        }
+      });
+    }
+    const { script, function: fn, language } = task;
+    this.#byTask.set(task, { appId, revision, script, function: fn, language, format, loading });
     return loading;
   }
 

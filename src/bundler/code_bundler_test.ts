@@ -75,6 +75,25 @@ Deno.test("CodeBundler loads a script at the served revision as an ESM bundle", 
   });
 });
 
+Deno.test("CodeBundler answers a task object's repeat load from its memo, never across revisions or tiers", async () => {
+  await withApp(CALC, async (t, bundler, commit) => {
+    const req = request(served(t));
+    const first = await bundler.load(req);
+    assert.equal(await bundler.load(req), first);
+    assert.deepEqual(bundler.stats(), { builds: 1, contentHits: 0, revisionHits: 1 });
+    // The same task object asked for another tier's format, or at another revision, is not the memo's.
+    const iife = await bundler.load({ ...req, accepts: { javascript: "iife" } });
+    assert.ok(iife.kind === "javascript" && iife.format === "iife");
+    const next = await commit("code/offset.ts", "export const offset = 1;\n");
+    const rebuilt = await bundler.load({ ...req, revision: next });
+    assert.notEqual(rebuilt.hash, first.hash, "the new revision's bundle, not the memo's");
+    assert.equal(bundler.stats().builds, 2);
+    // A task object changed in place is not answered from what it held before.
+    req.task.function = "missing";
+    await loadFails(bundler, req, "COMPONENT_BUILD_FAILED");
+  });
+});
+
 Deno.test("CodeBundler rebuilds only when a file that went into the bundle changed", async () => {
   await withApp(CALC, async (t, bundler, commit) => {
     const original = served(t);

@@ -36,13 +36,16 @@ export async function httpRequestData(
     if (!HIDDEN_HEADERS.has(name)) headers[name] = value;
   }
   const queryParameters: Record<string, string | string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    const seen = queryParameters[name];
-    queryParameters[name] = seen === undefined
-      ? value
-      : Array.isArray(seen)
-      ? [...seen, value]
-      : [seen, value];
+  // `searchParams` builds and parses a URLSearchParams on first use: not for an empty query.
+  if (url.search.length > 1) {
+    for (const [name, value] of url.searchParams) {
+      const seen = queryParameters[name];
+      queryParameters[name] = seen === undefined
+        ? value
+        : Array.isArray(seen)
+        ? [...seen, value]
+        : [seen, value];
+    }
   }
   const bytes = await readBody(req, maxBodyBytes);
   const { body, bodyEncoding } = encodeBody(bytes, req.headers.get("content-type"));

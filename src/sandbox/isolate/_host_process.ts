@@ -21,6 +21,7 @@ import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
 import type { RunOutcome } from "../_outcome.ts";
 import { lineReader } from "./_line_reader.ts";
 import {
+  DONE_BATCH_BYTES,
   type FromHost,
   HOST_MEMORY_CAP,
   type HostConfig,
@@ -113,6 +114,7 @@ export class IsolateHostProcess {
       maxWorkers: opts.maxWorkers,
       memoryMb: opts.memoryMb,
       idleWorkerMs: opts.idleWorkerMs,
+      doneBatchBytes: DONE_BATCH_BYTES,
       ...HOST_MEMORY_CAP,
     };
     const { file, args } = hostCommand(opts.command, opts.memoryMb, config);
@@ -341,6 +343,14 @@ export class IsolateHostProcess {
       return this.#fault("the isolate host sent a frame that is not JSON");
     }
     if (frame.t === "ready") return this.#ready.resolve();
+    if (frame.t === "batch") {
+      if (!Array.isArray(frame.frames)) return this.#fault("the isolate host sent a bad batch");
+      for (const done of frame.frames) {
+        if (done?.t !== "done") return this.#fault("the isolate host sent a bad batch");
+        this.#active.get(done.id)?.finish(done.outcome);
+      }
+      return;
+    }
     const active = this.#active.get(frame.id);
     if (!active) return;
     if (frame.t === "done") return active.finish(frame.outcome);

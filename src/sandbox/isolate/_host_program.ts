@@ -35,6 +35,36 @@ export async function hostMain(
   // The frame channel: Node's IPC on the fd Kiln opened for it. Only this thread has it.
   const channel = (await import("node:process")).default as any;
   const send = (frame: unknown) => channel.send(frame);
+  const { setImmediate } = await import("node:timers");
+  // `done` frames of runs that end in one turn of the event loop leave in one message (one write
+  // for the host, one read and parse for Kiln), up to `doneBatchBytes`; a larger one goes alone.
+  let batch: unknown[] = [];
+  let batchBytes = 0;
+  const flushDone = () => {
+    if (batch.length === 0) return;
+    const frames = batch;
+    batch = [];
+    batchBytes = 0;
+    send(frames.length === 1 ? frames[0] : { t: "batch", frames });
+  };
+  /** An upper bound of the frame's JSON bytes: a string's JSON is at most 6 bytes a unit. */
+  const doneBytes = (outcome: any): number => {
+    let bytes = 256;
+    for (const key in outcome) {
+      const value = outcome[key];
+      if (typeof value === "string") bytes += 6 * (key.length + value.length);
+      else if (typeof value !== "boolean" && typeof value !== "number") return Infinity;
+    }
+    return bytes;
+  };
+  const sendDone = (frame: { t: "done"; id: number; outcome: unknown }) => {
+    const bytes = doneBytes(frame.outcome);
+    if (bytes > config.doneBatchBytes) return send(frame);
+    if (batchBytes + bytes > config.doneBatchBytes) flushDone();
+    if (batch.length === 0) setImmediate(flushDone);
+    batch.push(frame);
+    batchBytes += bytes;
+  };
   const workerUrl = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
   const sources = new Map<string, string>();
   interface Slot {
@@ -124,7 +154,11 @@ export async function hostMain(
     if (!current) return;
     slot.run = null;
     byRun.delete(current.id);
-    send({ t: "done", id: current.id, outcome });
+    const frame = { t: "done" as const, id: current.id, outcome };
+    // A run whose worker is retired (a kill, a crash, left-over work) reports at once, before
+    // the retirement and any replacement's start take the thread.
+    if (dead || slot.tainted) send(frame);
+    else sendDone(frame);
     if (dead || slot.tainted) {
       retire(slot);
       if (slots.size === 0) idle.push(spawn());

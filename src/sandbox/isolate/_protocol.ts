@@ -47,7 +47,15 @@ export interface HostConfig {
   /** The host's resident memory cap: see `HOST_MEMORY_CAP`. */
   capBaseMb: number;
   capWorkerMb: number;
+  /** `done` frames sent together in one `batch` frame stay under this many bytes (estimated). */
+  doneBatchBytes: number;
 }
+
+/**
+ * The bytes a host may put in one `batch` of `done` frames. Kiln accepts frames of 64 KiB past six
+ * times the output cap, so a batch always fits; a `done` frame estimated larger goes alone.
+ */
+export const DONE_BATCH_BYTES = 65_536;
 
 /**
  * The host's exit code when its resident memory passed its cap (see `HOST_MEMORY_CAP`): Kiln
@@ -92,4 +100,6 @@ export type FromHost =
    * `retire`: the worker ran work left over from an earlier execution; it must not be reused.
    * `held`: bytes of heap, array buffers and wasm memories the worker held when the run ended.
    */
-  | { t: "done"; id: number; outcome: RunOutcome; retire?: true; held?: number };
+  | { t: "done"; id: number; outcome: RunOutcome; retire?: true; held?: number }
+  /** `done` frames of runs that ended in the same turn of the host's event loop. */
+  | { t: "batch"; frames: { t: "done"; id: number; outcome: RunOutcome }[] };

@@ -117,6 +117,31 @@ Deno.test("IsolateTier: a never-seen app takes a spare host started ahead; each 
   assert.deepEqual([...children()].filter((pid) => !before.has(pid)), [], "close ends spares");
 });
 
+Deno.test("IsolateTier: runs that end in the same instant each get their own outcome", async () => {
+  await withTier({ workersPerApp: 4, warmWorkers: 4 }, async (tier) => {
+    await Promise.all([0, 1, 2, 3].map(() => run(tier, `return 0;`)));
+    // The host sends the `done` frames of one event-loop turn together; one too large for a batch
+    // goes alone, and errors and kills travel with the rest.
+    const at = Date.now() + 400;
+    const wait = `await new Promise((r) => setTimeout(r, ${at} - Date.now()));`;
+    const [small, large, failed, over] = await Promise.allSettled([
+      run(tier, `${wait} return "small";`),
+      run(tier, `${wait} return "x".repeat(20_000);`),
+      run(tier, `${wait} throw Object.assign(new Error("no"), { code: "NOPE" });`),
+      run(tier, `${wait} return "y".repeat(3_000);`, { limits: { maxOutputBytes: 2_000 } }),
+    ]);
+    assert.equal(small.status === "fulfilled" && small.value.data, "small");
+    assert.equal(large.status === "fulfilled" && large.value.data, "x".repeat(20_000));
+    assert.equal(failed.status === "fulfilled" && failed.value.resultType, "error");
+    assert.equal(
+      failed.status === "fulfilled" && (failed.value.data as { code: string }).code,
+      "NOPE",
+    );
+    assert.equal(over.status, "rejected");
+    reason("output")(over.status === "rejected" && over.reason);
+  });
+});
+
 Deno.test("IsolateTier queues beyond an app's workers and refuses with OVERLOADED", async () => {
   await withTier({ workersPerApp: 1, maxQueue: 1, queueTimeoutMs: 1_500 }, async (tier) => {
     // A warm host first: the queue's timeout is about a busy worker, not a host's start-up.

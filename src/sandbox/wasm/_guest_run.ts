@@ -27,6 +27,8 @@ type Result = { value: QuickJSHandle; error?: undefined } | { error: QuickJSHand
 /** Where a run sends its MCP calls, with the log lines gathered since the last message. */
 export interface GuestPort {
   call(callId: number, tool: string, params: string | undefined, logs: GuestLogLine[]): void;
+  /** Whether the host cancelled this run (read by the interrupt handler, so it must be cheap). */
+  cancelled?(): boolean;
 }
 
 class Stop {
@@ -65,6 +67,12 @@ export class GuestRun {
     return logs;
   }
 
+  /** The host cancelled the run: it stops at its next interrupt check or event. */
+  cancel(): void {
+    this.#kill ??= "timeout";
+    this.#wake?.();
+  }
+
   deliver(callId: number, reply: string): void {
     this.#replies.push({ callId, reply });
     this.#wake?.();
@@ -95,6 +103,7 @@ export class GuestRun {
   }
 
   #interrupted(): boolean {
+    if (!this.#kill && this.port.cancelled?.()) this.#kill = "timeout";
     if (this.#stopped()) return true;
     if (performance.now() <= this.#deadline) return false;
     this.#kill = "timeout";

@@ -39,8 +39,15 @@ export type CallReply = { ok: true; value?: unknown } | {
 };
 
 export type HostToWorker =
+  /**
+   * Sent once, first: a shared 32-bit cell the host sets to a run's id to cancel it. The guest's
+   * interrupt handler reads it, so a guest busy in a loop stops without the worker being ended.
+   */
+  | { type: "cancelFlag"; buffer: SharedArrayBuffer }
   | { type: "run"; id: number; spec: GuestSpec }
-  | { type: "reply"; id: number; callId: number; reply: string };
+  | { type: "reply"; id: number; callId: number; reply: string }
+  /** The caller went away: stop the run (it may also be waiting on a reply, not interruptible). */
+  | { type: "cancel"; id: number };
 
 export type WorkerToHost =
   | { type: "ready" }

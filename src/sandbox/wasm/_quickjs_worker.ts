@@ -21,6 +21,8 @@ const instances = new Map<number, Promise<GuestSnapshot>>();
 /** Memory limits whose instance has finished loading (a run on them starts at once). */
 const ready = new Set<number>();
 let current: { id: number; guest: GuestRun } | null = null;
+/** The host's cancel cell (see `HostToWorker`): holds the id of a run it cancelled. */
+let cancelFlag: Int32Array | null = null;
 
 function instanceFor(memoryMb: number): Promise<GuestSnapshot> {
   const found = instances.get(memoryMb);
@@ -61,6 +63,7 @@ async function run(id: number, spec: GuestSpec): Promise<void> {
     guest = new GuestRun(snapshot, spec, {
       call: (callId, tool, params, logs) =>
         port.postMessage({ type: "call", id, callId, tool, params, logs }),
+      cancelled: () => cancelFlag !== null && Atomics.load(cancelFlag, 0) === id,
     });
     current = { id, guest };
     if (cold) {
@@ -88,7 +91,8 @@ port.onmessage = ({ data }) => {
   if (data.type === "run") void run(data.id, data.spec);
   else if (data.type === "reply" && current?.id === data.id) {
     current.guest.deliver(data.callId, data.reply);
-  }
+  } else if (data.type === "cancel" && current?.id === data.id) current.guest.cancel();
+  else if (data.type === "cancelFlag") cancelFlag = new Int32Array(data.buffer);
 };
 
 try {

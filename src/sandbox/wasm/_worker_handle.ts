@@ -1,8 +1,14 @@
 /**
  * The main-thread side of one QuickJS worker: starts it with no permissions, runs one execution at
  * a time on it, answers its MCP calls through the execution's host, forwards its log lines, and
- * terminates it when it stops answering (a watchdog past the deadline), when the caller aborts,
- * or when the tier closes. A terminated worker is never reused.
+ * terminates it when it stops answering (a watchdog past the deadline) or when the tier closes. A
+ * terminated worker is never reused.
+ *
+ * A caller that goes away cancels its run without ending the worker: the run's id goes into a
+ * shared cell the guest's interrupt handler reads (a guest in a loop) and a `cancel` message wakes
+ * a guest waiting on a reply. The run then ends as usual, its snapshot is reset, and the worker is
+ * reused; a replacement would cost a QuickJS compile (0.3-0.6 CPU-s). One that does not stop
+ * within the grace is terminated as before, and its tool calls are not answered meanwhile.
  */
 import { KilnError } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
@@ -18,6 +24,8 @@ export type RunResult =
 interface ActiveRun {
   id: number;
   host: ExecutionHost;
+  /** The caller went away: the run's outcome no longer matters, only that it stops. */
+  cancelled: boolean;
   /** An instance is loading: the watchdog waits for the start timeout. */
   loading(): void;
   /** The guest started: the watchdog now runs from its deadline. */
@@ -40,8 +48,13 @@ export class QuickJsWorker {
   #nextId = 1;
   #active: ActiveRun | null = null;
   #started: { resolve(): void; reject(err: Error): void } | null = null;
+  readonly #cancelFlag = new Int32Array(new SharedArrayBuffer(4));
 
   private constructor(private readonly worker: Worker) {
+    worker.postMessage({
+      type: "cancelFlag",
+      buffer: this.#cancelFlag.buffer as SharedArrayBuffer,
+    });
     worker.onmessage = (event: MessageEvent<WorkerToHost>) => this.#onMessage(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
@@ -90,25 +103,39 @@ export class QuickJsWorker {
       const arm = (ms: number, why: string) =>
         watchdogs.set(this, ms, () => this.#stop("timeout", why));
       arm(spec.timeoutMs + opts.graceMs, "the QuickJS worker did not stop at the deadline");
-      const onAbort = () => this.#stop("timeout", "the caller went away", true);
+      const gone = "the caller went away";
+      const onAbort = () => {
+        if (this.#dead || active.cancelled) return;
+        active.cancelled = true;
+        Atomics.store(this.#cancelFlag, 0, id);
+        this.#post({ type: "cancel", id });
+        arm(opts.graceMs, `${gone}, and the QuickJS worker did not stop the run in time`);
+      };
       opts.signal?.addEventListener("abort", onAbort, { once: true });
-      this.#active = {
+      const active: ActiveRun = {
         id,
         host,
+        cancelled: false,
         loading: () =>
-          arm(
+          active.cancelled || arm(
             opts.startTimeoutMs ?? spec.timeoutMs + opts.graceMs,
             "the QuickJS worker did not load an instance in time",
           ),
         started: () =>
+          active.cancelled ||
           arm(spec.timeoutMs + opts.graceMs, "the QuickJS worker did not stop at the deadline"),
         finish: (result) => {
           watchdogs.clear(this);
           opts.signal?.removeEventListener("abort", onAbort);
           this.#active = null;
-          resolve(result);
+          resolve(
+            active.cancelled
+              ? { kind: "killed", reason: "timeout", message: gone, aborted: true }
+              : result,
+          );
         },
       };
+      this.#active = active;
       this.#post({ type: "run", id, spec });
       if (opts.signal?.aborted) onAbort();
     });
@@ -145,6 +172,8 @@ export class QuickJsWorker {
     if (message.type === "started") return active.started();
     for (const line of message.logs) forwardLog(active.host, line);
     if (message.type === "done") return active.finish(message.outcome);
+    // A cancelled run calls no more tools; it is stopping.
+    if (active.cancelled) return;
     const { id, callId } = message;
     void answerCall(active.host, message.tool, message.params).then((reply) => {
       if (this.#active?.id === id) this.#post({ type: "reply", id, callId, reply });

@@ -161,8 +161,17 @@ test("WasmTier refuses work beyond its workers and queue with OVERLOADED", async
   });
 });
 
-test("WasmTier stops an execution whose caller went away and keeps serving", async () => {
-  await withTier({}, async (tier) => {
+test("WasmTier cancels a run whose caller went away and keeps its worker", async () => {
+  await withTier({ workers: 1 }, async (tier) => {
+    const aborted = (err: unknown) => {
+      kiln("EXECUTION_TIMEOUT", "timeout")(err);
+      assert.equal(
+        (err as KilnError).details && (err as { details: { aborted?: boolean } }).details.aborted,
+        true,
+      );
+      return true;
+    };
+    // Waiting on a tool call: the cancel message wakes it.
     const host = new HoldingHost();
     const abort = new AbortController();
     const running = tier.execute(
@@ -170,14 +179,18 @@ test("WasmTier stops an execution whose caller went away and keeps serving", asy
     );
     await host.waitFor(1);
     abort.abort();
-    await assert.rejects(running, (err) => {
-      kiln("EXECUTION_TIMEOUT", "timeout")(err);
-      assert.equal(
-        (err as KilnError).details && (err as { details: { aborted?: boolean } }).details.aborted,
-        true,
-      );
-      return true;
-    });
+    await assert.rejects(running, aborted);
+    assert.equal(tier.stats().live, 1, "the worker was kept, not terminated");
+    // Busy in a loop that never yields: the interrupt handler reads the shared cancel cell.
+    const spin = new AbortController();
+    const started = performance.now();
+    const spinning = tier.execute(
+      job(`for (;;) {}`, { signal: spin.signal, limits: { timeoutMs: 20_000 } }),
+    );
+    setTimeout(() => spin.abort(), 300);
+    await assert.rejects(spinning, aborted);
+    assert.ok(performance.now() - started < 10_000, "stopped long before its deadline");
+    assert.equal(tier.stats().live, 1, "the worker was kept, not terminated");
     assert.equal((await tier.execute(job(`return "alive";`))).data, "alive");
   });
 });
