@@ -34,7 +34,9 @@ interface AppRenderer {
   idleTimer?: ReturnType<typeof setTimeout>;
 }
 
-const START_TIMEOUT_MS = 10_000;
+// Generous: a renderer starts at a lower priority, so a busy machine slows its start most; a
+// request still ends at its own deadline, and a late start serves the requests after it.
+const START_TIMEOUT_MS = 30_000;
 
 /**
  * Renders templates off Kiln's thread: each app gets its own renderer process (permissionless,
