@@ -70,7 +70,7 @@ function postTicket(url: string, ticket: unknown, signal?: AbortSignal) {
 
 /**
  * Posts the ticket for a stream until the answer opens without the prompt renderer failing to
- * start (its process start is bounded at 10 s, which a loaded CI machine can miss once).
+ * start (its process start is bounded at 30 s, which a very loaded machine can still miss).
  */
 async function streamTicket(
   url: string,
