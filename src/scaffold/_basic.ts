@@ -1,15 +1,4 @@
-import {
-  appDefinition,
-  GITIGNORE,
-  HEALTH_CASE,
-  HEALTH_CODE,
-  HEALTH_COMPONENT,
-  json,
-  readme,
-  SECURITY,
-  type TemplateFiles,
-  type TemplateParts,
-} from "./_common.ts";
+import { baseFiles, json, type TemplateFiles, type TemplateParts, testFile } from "./_common.ts";
 
 /** `basic`: a TypeScript component in a V8 isolate and one in the QuickJS wasm tier. */
 export function basicTemplate(appId: string): TemplateFiles {
@@ -23,15 +12,11 @@ export function basicTemplate(appId: string): TemplateFiles {
     ],
   };
   return {
-    "README.md": readme(parts),
-    ".gitignore": GITIGNORE,
-    "state/app_definition.yaml": appDefinition(parts) + `configuration:
+    ...baseFiles(parts, {
+      configuration: `configuration:
   greeting: Hello
 `,
-    "state/security_config.yaml": SECURITY,
-    "state/component_registry.yaml": `components:
-${HEALTH_COMPONENT}
-  - componentId: hello
+      components: `  - componentId: hello
     description: Greets someone by name, in the app's configured greeting.
     handlerType: jit
     taskDetails: { script: code/hello.ts, function: hello, language: typescript }
@@ -53,7 +38,7 @@ ${HEALTH_COMPONENT}
     inputSchema: schemas/slug_request.schema.json
     outputSchema: schemas/slug.schema.json
 `,
-    "state/code/health.ts": HEALTH_CODE,
+    }),
     "state/code/hello.ts": `import { type Context, payload, type RequestData } from "kiln:sdk";
 
 /** POST /hello {name}: a greeting in the app's configured words. */
@@ -112,11 +97,9 @@ export function slugify(requestData: RequestData, _context: unknown) {
       additionalProperties: false,
       examples: [{ slug: "hello-world", length: 11 }],
     }),
-    "tests/components.test.yaml":
-      `# kiln app test runs every case through the app's HTTP ingress (docs/guide/testing.md).
-cases:
-${HEALTH_CASE}
-  - name: hello greets by name
+    "tests/components.test.yaml": testFile(
+      `# kiln app test runs every case through the app's HTTP ingress (docs/guide/testing.md).`,
+      `  - name: hello greets by name
     component: hello
     input: { name: Ada }
     expect:
@@ -144,5 +127,6 @@ ${HEALTH_CASE}
       tier: wasm
       body: { slug: creme-brulee-10-tips, length: 20 }
 `,
+    ),
   };
 }

@@ -107,5 +107,29 @@ curl localhost:7411/apps/${p.appId}/health
 `;
 }
 
+/**
+ * The files every template starts from: README, .gitignore, the app definition (with the
+ * template's `configuration:` block, if any), security config, and a component registry that
+ * lists the health component before the template's own.
+ */
+export function baseFiles(
+  p: TemplateParts,
+  o: { configuration?: string; components: string },
+): TemplateFiles {
+  return {
+    "README.md": readme(p),
+    ".gitignore": GITIGNORE,
+    "state/app_definition.yaml": appDefinition(p) + (o.configuration ?? ""),
+    "state/security_config.yaml": SECURITY,
+    "state/component_registry.yaml": `components:\n${HEALTH_COMPONENT}\n${o.components}`,
+    "state/code/health.ts": HEALTH_CODE,
+  };
+}
+
+/** A test file: a comment, the health case, then the template's own cases. */
+export function testFile(comment: string, cases: string): string {
+  return `${comment}\ncases:\n${HEALTH_CASE}\n${cases}`;
+}
+
 /** A JSON file as templates write it. */
 export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

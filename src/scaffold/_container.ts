@@ -1,15 +1,10 @@
 import {
-  appDefinition,
-  GITIGNORE,
-  HEALTH_CASE,
-  HEALTH_CODE,
-  HEALTH_COMPONENT,
+  baseFiles,
   image,
   json,
-  readme,
-  SECURITY,
   type TemplateFiles,
   type TemplateParts,
+  testFile,
 } from "./_common.ts";
 
 const STATS_PY =
@@ -64,13 +59,8 @@ with \`kiln sandbox build-images\`; Kiln needs a Docker engine for this tier.`,
 `,
   };
   return {
-    "README.md": readme(parts),
-    ".gitignore": GITIGNORE,
-    "state/app_definition.yaml": appDefinition(parts),
-    "state/security_config.yaml": SECURITY,
-    "state/component_registry.yaml": `components:
-${HEALTH_COMPONENT}
-  - componentId: stats
+    ...baseFiles(parts, {
+      components: `  - componentId: stats
     description: Count, mean, median, standard deviation, min and max of a list of numbers.
     handlerType: jit
     runtime: container
@@ -81,7 +71,7 @@ ${HEALTH_COMPONENT}
     inputSchema: schemas/numbers.schema.json
     outputSchema: schemas/stats.schema.json
 `,
-    "state/code/health.ts": HEALTH_CODE,
+    }),
     "state/code/stats.py": STATS_PY,
     "state/schemas/numbers.schema.json": json({
       $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -105,11 +95,9 @@ ${HEALTH_COMPONENT}
       additionalProperties: false,
       examples: [{ count: 4, mean: 2.5, median: 2.5, stdev: 1.118, min: 1, max: 4 }],
     }),
-    "tests/stats.test.yaml":
-      `# kiln app test runs every case through the app's HTTP ingress (docs/guide/testing.md).
-cases:
-${HEALTH_CASE}
-  - name: stats summarizes numbers in a container
+    "tests/stats.test.yaml": testFile(
+      `# kiln app test runs every case through the app's HTTP ingress (docs/guide/testing.md).`,
+      `  - name: stats summarizes numbers in a container
     component: stats
     input: { numbers: [2, 4, 4, 4, 5, 5, 7, 9] }
     expect:
@@ -123,5 +111,6 @@ ${HEALTH_CASE}
       status: 400
       error: VALIDATION_ERROR
 `,
+    ),
   };
 }

@@ -1,16 +1,5 @@
 import { SCAFFOLD_CASSETTES } from "../generated/scaffold_cassettes.ts";
-import {
-  appDefinition,
-  GITIGNORE,
-  HEALTH_CASE,
-  HEALTH_CODE,
-  HEALTH_COMPONENT,
-  json,
-  readme,
-  SECURITY,
-  type TemplateFiles,
-  type TemplateParts,
-} from "./_common.ts";
+import { baseFiles, json, type TemplateFiles, type TemplateParts, testFile } from "./_common.ts";
 
 /** The texts the templates' tests summarize; their recordings are in the cassettes. */
 export const SAMPLE_TEXTS = {
@@ -99,24 +88,17 @@ export function llmTemplate(appId: string): TemplateFiles {
     notes: CASSETTE_NOTE,
   };
   return {
-    "README.md": readme(parts),
-    ".gitignore": GITIGNORE,
-    "state/app_definition.yaml": appDefinition(parts),
-    "state/security_config.yaml": SECURITY,
-    "state/component_registry.yaml": `components:
-${HEALTH_COMPONENT}
-${SUMMARIZE_COMPONENT}`,
-    "state/code/health.ts": HEALTH_CODE,
+    ...baseFiles(parts, {
+      components: `${SUMMARIZE_COMPONENT}`,
+    }),
     "state/prompts/summarize.yaml": SUMMARIZE_PROMPT,
     "state/schemas/text.schema.json": TEXT_SCHEMA,
     "state/schemas/summary.schema.json": SUMMARY_SCHEMA,
     "cassettes/summarize.cassette.json": SCAFFOLD_CASSETTES.llm,
-    "tests/summarize.test.yaml":
+    "tests/summarize.test.yaml": testFile(
       `# kiln app test runs every case through the app's HTTP ingress (docs/guide/testing.md);
-# the LLM answers come from cassettes/.
-cases:
-${HEALTH_CASE}
-  - name: summarize finds praise positive
+# the LLM answers come from cassettes/.`,
+      `  - name: summarize finds praise positive
     component: summarize
     input:
       text: ${JSON.stringify(SAMPLE_TEXTS.praise)}
@@ -137,5 +119,6 @@ ${HEALTH_CASE}
       status: 400
       error: VALIDATION_ERROR
 `,
+    ),
   };
 }

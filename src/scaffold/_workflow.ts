@@ -1,16 +1,5 @@
 import { SCAFFOLD_CASSETTES } from "../generated/scaffold_cassettes.ts";
-import {
-  appDefinition,
-  GITIGNORE,
-  HEALTH_CASE,
-  HEALTH_CODE,
-  HEALTH_COMPONENT,
-  json,
-  readme,
-  SECURITY,
-  type TemplateFiles,
-  type TemplateParts,
-} from "./_common.ts";
+import { baseFiles, json, type TemplateFiles, type TemplateParts, testFile } from "./_common.ts";
 import {
   CASSETTE_NOTE,
   SAMPLE_TEXTS,
@@ -93,15 +82,11 @@ export function workflowTemplate(appId: string): TemplateFiles {
     notes: CASSETTE_NOTE,
   };
   return {
-    "README.md": readme(parts),
-    ".gitignore": GITIGNORE,
-    "state/app_definition.yaml": appDefinition(parts) + `configuration:
+    ...baseFiles(parts, {
+      configuration: `configuration:
   wordsPerMinute: 200
 `,
-    "state/security_config.yaml": SECURITY,
-    "state/component_registry.yaml": `components:
-${HEALTH_COMPONENT}
-  - componentId: measure
+      components: `  - componentId: measure
     description: Word count and reading time of a text.
     handlerType: jit
     taskDetails: { script: code/measure.ts, function: measure, language: typescript }
@@ -120,7 +105,7 @@ ${SUMMARIZE_COMPONENT}
     limits: { timeoutMs: 60000 }
     inputSchema: schemas/text.schema.json
 `,
-    "state/code/health.ts": HEALTH_CODE,
+    }),
     "state/code/measure.ts": `import { type Context, payload, type RequestData } from "kiln:sdk";
 
 /** POST /measure {text} (and the digest workflow's first step): words and reading time. */
@@ -148,12 +133,10 @@ export function measure(requestData: RequestData, context: Context) {
       examples: [{ words: 200, readingSeconds: 60 }],
     }),
     "cassettes/summarize.cassette.json": SCAFFOLD_CASSETTES.workflow,
-    "tests/digest.test.yaml":
+    "tests/digest.test.yaml": testFile(
       `# kiln app test runs every case through the app's HTTP ingress (docs/guide/testing.md);
-# the LLM answers come from cassettes/.
-cases:
-${HEALTH_CASE}
-  - name: measure counts words in an isolate
+# the LLM answers come from cassettes/.`,
+      `  - name: measure counts words in an isolate
     component: measure
     input: { text: "one two three four" }
     expect:
@@ -174,5 +157,6 @@ ${HEALTH_CASE}
     expect:
       body: { words: 18, sentiment: negative }
 `,
+    ),
   };
 }
