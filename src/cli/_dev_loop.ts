@@ -1,6 +1,6 @@
 import { join, relative, resolve, sep } from "node:path";
 import { KilnError, quote, yamlValueOrThrowAsync } from "../core/mod.ts";
-import { readAppSource, type Registry } from "../registry/mod.ts";
+import { readAppSource, type Registry, stateDirFiles } from "../registry/mod.ts";
 import { type LocatedIssue, locateIssues } from "./_dev_issues.ts";
 
 /** What one reload came to: the revision now served, or why the save is not served. */
@@ -196,39 +196,19 @@ async function readStateDir(root: string): Promise<Record<string, string>> {
   }
   const files: Record<string, string> = {};
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const walk = async (abs: string, rel: string): Promise<void> => {
-    for await (const entry of Deno.readDir(abs)) {
-      if (EDITOR_FILE.test(entry.name)) continue;
-      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isSymlink) {
-        throw new KilnError(
-          "PATH_NOT_ALLOWED",
-          `${
-            quote(`state/${childRel}`)
-          } is a symlink; symlinks are not accepted in app definitions`,
-        );
-      }
-      if (entry.isDirectory) {
-        if (entry.name.toLowerCase() !== ".git") await walk(join(abs, entry.name), childRel);
-      } else if (entry.isFile) {
-        let bytes: Uint8Array;
-        try {
-          bytes = await Deno.readFile(join(abs, entry.name));
-        } catch (err) {
-          if (err instanceof Deno.errors.NotFound) continue; // removed while we walked
-          throw err;
-        }
-        try {
-          files[childRel] = decoder.decode(bytes);
-        } catch {
-          throw new KilnError(
-            "VALIDATION_ERROR",
-            `${quote(`state/${childRel}`)} is not UTF-8 text`,
-          );
-        }
-      }
+  for await (const { rel, abs } of stateDirFiles(root, (name) => EDITOR_FILE.test(name))) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(abs);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) continue; // removed while we walked
+      throw err;
     }
-  };
-  await walk(root, "");
+    try {
+      files[rel] = decoder.decode(bytes);
+    } catch {
+      throw new KilnError("VALIDATION_ERROR", `${quote(`state/${rel}`)} is not UTF-8 text`);
+    }
+  }
   return files;
 }

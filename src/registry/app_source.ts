@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { stateDirFiles } from "./state_dir.ts";
 import { KilnError, quote } from "../core/mod.ts";
 import { readTarball } from "./_tarball.ts";
 
@@ -68,26 +69,9 @@ async function readDirectory(dir: string, budget: Budget): Promise<StateFiles> {
     );
   }
   const files = new Map<string, string>();
-  const walk = async (abs: string, rel: string): Promise<void> => {
-    for await (const entry of Deno.readDir(abs)) {
-      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-      const childAbs = join(abs, entry.name);
-      if (entry.isSymlink) {
-        throw new KilnError(
-          "PATH_NOT_ALLOWED",
-          `${
-            quote(`state/${childRel}`)
-          } is a symlink; symlinks are not accepted in app definitions`,
-        );
-      }
-      if (entry.isDirectory) {
-        if (entry.name.toLowerCase() !== ".git") await walk(childAbs, childRel);
-      } else if (entry.isFile) {
-        files.set(childRel, budget.take(childRel, await Deno.readFile(childAbs)));
-      }
-    }
-  };
-  await walk(root, "");
+  for await (const { rel, abs } of stateDirFiles(root)) {
+    files.set(rel, budget.take(rel, await Deno.readFile(abs)));
+  }
   return requireDefinition(files);
 }
 

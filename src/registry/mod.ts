@@ -1,5 +1,6 @@
 export { Registry } from "./registry.ts";
 export { readAppSource } from "./app_source.ts";
+export { stateDirFiles } from "./state_dir.ts";
 export type { AppSource } from "./app_source.ts";
 export type { AppSnapshot, ComponentContract, ComponentSchema } from "./app_snapshot.ts";
 export type { RouteMatch } from "./route_table.ts";
