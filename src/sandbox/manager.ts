@@ -122,6 +122,7 @@ export class SandboxManager {
         : job.host.log,
       recordCall: (tool: string, durationMs: number, result?: unknown) =>
         count(tool, durationMs, result),
+      inContext: <T>(fn: () => T): T => withActiveSpan(span, fn),
     };
     const { appId, componentId } = job.request.context;
     const started = performance.now();
