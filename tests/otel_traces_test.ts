@@ -22,6 +22,7 @@ import { spawnServer } from "./_support/process.ts";
 const TOKEN = "otel-admin-token-0123456789abcdef";
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN = "00f067aa0ba902b7";
+const MCP_TRACE_ID = "5bf92f3577b34da6a3ce929d0e0e4737";
 
 /** An OTLP/HTTP receiver: what Deno exported, by signal. */
 function otlpReceiver() {
@@ -227,6 +228,38 @@ Deno.test("one traced request is one span tree from ingress to the LLM provider,
       },
     );
     assert.equal(typeof g["kiln.llm.cost_usd"], "number");
+
+    // `/mcp` continues a caller's trace too: its tools/call span is the request span's child.
+    const mcpRes = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-11-25",
+        traceparent: `00-${MCP_TRACE_ID}-${CALLER_SPAN}-01`,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "core.framework.listActiveApplications", arguments: {} },
+      }),
+    });
+    const mcpText = await mcpRes.text();
+    assert.equal(mcpRes.status, 200, mcpText);
+    assert.match(mcpRes.headers.get("traceparent") ?? "", new RegExp(`^00-${MCP_TRACE_ID}-`));
+    const mcpSpans = () => receiver.spans().filter((s) => hex(s.traceId) === MCP_TRACE_ID);
+    await until("the /mcp spans", () => mcpSpans().length >= 2);
+    const mcpServer = mcpSpans().find((s) => s.kind === 2)!;
+    const mcpTool = mcpSpans().find((s) =>
+      s.name === "tools/call core.framework.listActiveApplications"
+    );
+    assert.ok(mcpServer && mcpTool, mcpSpans().map((s) => s.name).join(", "));
+    assert.equal(mcpServer.name, "POST /mcp");
+    assert.equal(hex(mcpServer.parentSpanId), CALLER_SPAN);
+    assert.equal(hex(mcpTool.parentSpanId), hex(mcpServer.spanId));
+    assert.equal(attrs(mcpTool.attributes)["kiln.caller.kind"], "admin");
 
     // Kiln's own metrics arrive over OTLP, beside Deno's.
     await until("kiln.invocations over OTLP", () => receiver.metricNames().has("kiln.invocations"));
