@@ -17,7 +17,7 @@ import type {
   IKeyValue,
 } from "@opentelemetry/otlp-transformer/build/src/common/internal-types.js";
 import { json, openAiAnswer, serveWire } from "../src/llm/_test_support.ts";
-import { spawnServer } from "./_support/process.ts";
+import { type ServerProcess, spawnServer } from "./_support/process.ts";
 
 const TOKEN = "otel-admin-token-0123456789abcdef";
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -282,12 +282,26 @@ Deno.test("one traced request is one span tree from ingress to the LLM provider,
     assert.equal(line.span_id, hex(record.spanId));
     assert.equal(line.span_id, hex(llm.spanId), "logged inside the LLM call's span");
   } finally {
-    await server.stop();
+    await stopWithin(server, 30_000);
     await wire.close();
     await receiver.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
+
+/** SIGTERM, then SIGKILL and a failure if Kiln has not exited within `ms`: never hang CI. */
+async function stopWithin(server: ServerProcess, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), ms));
+  const outcome = await Promise.race([server.stop(), late]);
+  clearTimeout(timer);
+  if (outcome !== "late") return;
+  await server.kill("SIGKILL");
+  throw new Error(
+    `kiln serve did not stop within ${ms} ms of SIGTERM:\n` +
+      server.errLines.slice(-20).join("\n"),
+  );
+}
 
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, o[k]]));
