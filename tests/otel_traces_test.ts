@@ -23,6 +23,7 @@ const TOKEN = "otel-admin-token-0123456789abcdef";
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN = "00f067aa0ba902b7";
 const MCP_TRACE_ID = "5bf92f3577b34da6a3ce929d0e0e4737";
+const FLOW_TRACE_ID = "6bf92f3577b34da6a3ce929d0e0e4738";
 
 /** An OTLP/HTTP receiver: what Deno exported, by signal. */
 function otlpReceiver() {
@@ -83,6 +84,23 @@ const APP = {
     taskDetails: { script: code/ask.ts, function: ask, language: typescript }
     routeMatcher: { pathPattern: /ask/:topic, methods: [GET] }
     permissions: [core.llm.generate]
+  - componentId: flow
+    handlerType: workflow
+    taskDetails: { workflowId: flow }
+    routeMatcher: { pathPattern: /flow, methods: [POST] }
+`,
+  "workflows/flow.yaml": `workflowId: flow
+startAt: ask
+steps:
+  ask:
+    type: jit
+    target: { componentId: ask }
+    transitions: { onSuccess: answer }
+  answer:
+    type: control
+    target: { subtype: formatResponse }
+    inputMapping: { said: steps.ask.output.said }
+    end: true
 `,
   "code/ask.ts": `import { mcp } from "kiln:sdk";
 export async function ask() {
@@ -123,6 +141,7 @@ Deno.test("one traced request is one span tree from ingress to the LLM provider,
       KILN_LLM_API_KEY_ENV: "",
     },
   });
+  let failure: unknown;
   try {
     const reg = await fetch(`${server.url}/v1/apps`, {
       method: "POST",
@@ -261,6 +280,31 @@ Deno.test("one traced request is one span tree from ingress to the LLM provider,
     assert.equal(hex(mcpTool.parentSpanId), hex(mcpServer.spanId));
     assert.equal(attrs(mcpTool.attributes)["kiln.caller.kind"], "admin");
 
+    // A workflow step is a span, with the component it runs below it.
+    const flow = await fetch(`${server.url}/apps/traced/flow`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        traceparent: `00-${FLOW_TRACE_ID}-${CALLER_SPAN}-01`,
+      },
+      body: "{}",
+    });
+    const flowText = await flow.text();
+    assert.equal(flow.status, 200, flowText);
+    const flowSpans = () => receiver.spans().filter((s) => hex(s.traceId) === FLOW_TRACE_ID);
+    await until(
+      "the workflow step's component span",
+      () => flowSpans().some((s) => s.name === "kiln.route traced.ask"),
+    );
+    const step = flowSpans().find((s) => s.name === "kiln.workflow.step ask");
+    assert.ok(step, flowSpans().map((s) => s.name).join(", "));
+    assert.deepEqual(
+      pick(attrs(step.attributes), ["kiln.workflow.id", "kiln.workflow.step_id"]),
+      { "kiln.workflow.id": "flow", "kiln.workflow.step_id": "ask" },
+    );
+    const stepRoute = flowSpans().find((s) => s.name === "kiln.route traced.ask")!;
+    assert.equal(hex(stepRoute.parentSpanId), hex(step.spanId));
+
     // Kiln's own metrics arrive over OTLP, beside Deno's.
     await until("kiln.invocations over OTLP", () => receiver.metricNames().has("kiln.invocations"));
     const names = receiver.metricNames();
@@ -281,8 +325,15 @@ Deno.test("one traced request is one span tree from ingress to the LLM provider,
     assert.equal(line.trace_id, TRACE_ID);
     assert.equal(line.span_id, hex(record.spanId));
     assert.equal(line.span_id, hex(llm.spanId), "logged inside the LLM call's span");
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
-    await stopWithin(server, 30_000);
+    // A hang at stop must not hide why the test failed: it is reported only on success.
+    await stopWithin(server, 30_000).catch((err) => {
+      if (failure === undefined) throw err;
+      console.error(String(err));
+    });
     await wire.close();
     await receiver.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
