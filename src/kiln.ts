@@ -228,12 +228,19 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cleanups.unshift(() => cluster?.close());
     }
     // Opened first and closed last, so shutdown's own calls are still counted.
+    const sandboxRef = new Lazy<SandboxManager>("the sandbox manager (live gauges)");
     const metrics = MetricCollector.open({
       ...opts.metrics,
       ...(cluster ? { node: cluster.nodeId } : {}),
       path: join(opts.dataDir, "metrics.db"),
       clock,
       logger,
+      readLive: (sink) => {
+        if (!sandboxRef.ready) return;
+        for (const [tier, stats] of Object.entries(sandboxRef.get().stats())) {
+          sink.gauge("kiln.sandbox.instances", stats.live, { tier });
+        }
+      },
     });
     cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
@@ -417,6 +424,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       logger,
       metrics,
     );
+    sandboxRef.set(sandbox);
     cleanups.unshift(() => sandbox.close());
     const bundler = new CodeBundler(state);
     const jitService = new JitService({

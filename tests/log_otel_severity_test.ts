@@ -4,6 +4,9 @@
  * takes the OTLP/HTTP JSON export and reads the severities back.
  */
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const CONFIG = fileURLToPath(import.meta.resolve("../deno.json"));
 
 interface OtlpLogs {
   resourceLogs: {
@@ -31,7 +34,8 @@ for (const level of ["debug", "info", "warn", "error"] as const) log[level]("rec
 `,
     );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-env", "--allow-net=127.0.0.1", script],
+      // The project's config: the logger imports `@opentelemetry/api` through its import map.
+      args: ["run", "--config", CONFIG, "--allow-env", "--allow-net=127.0.0.1", script],
       env: {
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",

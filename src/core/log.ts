@@ -2,8 +2,10 @@
  * Structured logging: one JSON object per line on stderr, so operators can ship logs anywhere
  * without parsing prose. Fields such as requestId and appId travel as plain keys. When Deno
  * exports to OpenTelemetry (`OTEL_DENO=true`) records go through the console method of their
- * level instead, because Deno derives the OTel severity from the method.
+ * level instead, because Deno derives the OTel severity from the method, and each line carries
+ * `trace_id`/`span_id` of the active span (Deno links the exported record to that span too).
  */
+import { traceIds } from "./trace.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -92,7 +94,14 @@ export class Logger {
 
   private write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < ORDER[this.level]) return;
-    this.sink({ ts: new Date().toISOString(), level, msg, ...this.fields, ...fields });
+    this.sink({
+      ts: new Date().toISOString(),
+      level,
+      msg,
+      ...this.fields,
+      ...fields,
+      ...traceIds(),
+    });
   }
 }
 

@@ -31,3 +31,15 @@ export {
 export type { YamlProblem } from "./yaml.ts";
 export { linearRegex, RegexBudgetError, RegexMeter } from "./linear_regex.ts";
 export type { LinearRegex } from "./linear_regex.ts";
+export {
+  activeSpan,
+  failSpanWith,
+  injectTraceHeaders,
+  inSpan,
+  isTracing,
+  otelMeter,
+  SpanKind,
+  traceparentOf,
+  withActiveSpan,
+} from "./trace.ts";
+export type { Span } from "./trace.ts";

@@ -1,6 +1,14 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { assertJsonDepth, KilnError, LIMITS } from "../core/mod.ts";
+import {
+  activeSpan,
+  assertJsonDepth,
+  isTracing,
+  KilnError,
+  LIMITS,
+  type Span,
+  traceparentOf,
+} from "../core/mod.ts";
 import { MCP_PATHS } from "../mcp/mod.ts";
 import { adminRoutes, sessionPrincipal } from "../admin/mod.ts";
 import type { HttpDeps, KilnEnv } from "./types.ts";
@@ -48,6 +56,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
     const started = performance.now();
     await next();
     c.header("X-Request-ID", requestId);
+    if (isTracing) nameServerSpan(activeSpan(), c.req.method, c.req.routePath);
     log.info("http request", {
       method: c.req.method,
       path: c.req.path,
@@ -118,13 +127,42 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<KilnEnv> {
   // path included) takes Hono's way as before.
   const viaHono = app.fetch;
   const mcpPaths = new Set(MCP_PATHS);
-  app.fetch = (req, ...rest) => {
+  const dispatch: typeof app.fetch = (req, ...rest) => {
     const path = pathOf(req.url);
     if (router && path.startsWith("/apps/")) return router.handle(req);
     if (mcp && mcpPaths.has(path)) return mcp.handle(req);
     return viaHono(req, ...rest);
   };
+  app.fetch = isTracing ? traced(dispatch, mcpPaths) : dispatch;
   return app;
+}
+
+/**
+ * Under OTel, Deno.serve has opened the request's SERVER span (continuing the caller's
+ * `traceparent`); the response names it in a `traceparent` header so a caller can find its trace.
+ */
+function traced<Rest extends unknown[]>(
+  dispatch: (req: Request, ...rest: Rest) => Response | Promise<Response>,
+  mcpPaths: Set<string>,
+): (req: Request, ...rest: Rest) => Promise<Response> {
+  return async (req, ...rest) => {
+    const span = activeSpan();
+    const res = await dispatch(req, ...rest);
+    if (!span) return res;
+    const path = pathOf(req.url);
+    if (mcpPaths.has(path)) nameServerSpan(span, req.method, path);
+    try {
+      res.headers.set("traceparent", traceparentOf(span));
+    } catch { /* a proxied upstream response has immutable headers; its span is still there */ }
+    return res;
+  };
+}
+
+/** Semantic-convention name and `http.route` of a SERVER span: `GET /v1/apps/:appId`. */
+function nameServerSpan(span: Span | undefined, method: string, route: string): void {
+  if (!span) return;
+  span.setAttribute("http.route", route);
+  span.updateName(`${method} ${route}`);
 }
 
 /** The path of an absolute request URL, as sent (no decoding), without the query. */

@@ -1,4 +1,4 @@
-import { KilnError, quote } from "../core/mod.ts";
+import { injectTraceHeaders, KilnError, quote } from "../core/mod.ts";
 import { backoffDelay, isRetryableStatus, retryAfterMs, type RetryPolicy } from "./retry_policy.ts";
 import { type LlmTimers, sleep } from "./timers.ts";
 
@@ -58,9 +58,15 @@ export async function postJson(call: HttpCall): Promise<OpenResponse> {
     let status: number | null = null;
     let wait: number | null = null;
     try {
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        ...call.headers,
+      };
+      // W3C trace context of the LLM call's span, so a provider (or proxy) joins the trace.
+      injectTraceHeaders(headers);
       const response = await fetch(call.url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...call.headers },
+        headers,
         body: JSON.stringify(call.body),
         signal: ctrl.signal,
       });

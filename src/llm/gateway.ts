@@ -1,4 +1,12 @@
-import { KilnError, type Logger, quote, silentLogger } from "../core/mod.ts";
+import {
+  inSpan,
+  isTracing,
+  KilnError,
+  type Logger,
+  quote,
+  silentLogger,
+  SpanKind,
+} from "../core/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import { buildProvider } from "./_provider_factory.ts";
 import type { Cassette } from "./cassette.ts";
@@ -39,6 +47,14 @@ export interface GenerateRequest {
   json?: boolean;
 }
 
+/** A call resolved to its profile, provider and provider request. */
+interface Prepared {
+  name: string;
+  profile: ModelProfile;
+  provider: LlmProvider;
+  request: ProviderRequest;
+}
+
 /** What the gateway is built from. */
 export interface GatewayOptions {
   config: LlmConfig;
@@ -74,10 +90,43 @@ export class LlmGateway {
     this.#log = (opts.logger ?? silentLogger).with({ component: "llm" });
   }
 
-  /** Runs one completion; with a schema (or `json`), the completion is the validated value. */
+  /**
+   * Runs one completion; with a schema (or `json`), the completion is the validated value. Under
+   * OTel it is one CLIENT span by the GenAI semantic conventions (`chat <model>`), with tokens and
+   * cost; the provider's HTTP call (which carries `traceparent`) is its child.
+   */
   async generate(req: GenerateRequest, opts: GenerateOptions = {}): Promise<Generation> {
+    const prepared = this.#prepare(req);
+    if (!isTracing) return await this.#generate(req, opts, prepared);
+    const { name, profile } = prepared;
+    return await inSpan(`chat ${profile.model}`, {
+      "gen_ai.operation.name": "chat",
+      "gen_ai.system": profile.provider,
+      "gen_ai.provider.name": profile.provider,
+      "gen_ai.request.model": profile.model,
+      "kiln.llm.profile": name,
+      "kiln.app_id": req.appId,
+      ...(req.componentId ? { "kiln.component_id": req.componentId } : {}),
+    }, async (span) => {
+      const gen = await this.#generate(req, opts, prepared);
+      span?.setAttributes({
+        "gen_ai.response.model": gen.model,
+        "gen_ai.usage.input_tokens": gen.usage.promptTokens,
+        "gen_ai.usage.output_tokens": gen.usage.completionTokens,
+        "kiln.llm.cost_usd": gen.usage.costUsd,
+        "kiln.llm.provenance": gen.provenance.kind,
+        "kiln.llm.attempts": gen.attempts,
+      });
+      return gen;
+    }, { kind: SpanKind.CLIENT });
+  }
+
+  async #generate(
+    req: GenerateRequest,
+    opts: GenerateOptions,
+    { name, profile, provider, request }: Prepared,
+  ): Promise<Generation> {
     const started = performance.now();
-    const { name, profile, provider, request } = this.#prepare(req);
     const usage = { promptTokens: 0, completionTokens: 0 };
     let result: ProviderResult | undefined;
     let attempts = 0;
@@ -154,7 +203,7 @@ export class LlmGateway {
     }
   }
 
-  #prepare(req: GenerateRequest) {
+  #prepare(req: GenerateRequest): Prepared {
     const { name, profile } = resolveProfile(
       this.#o.config,
       req.appId,

@@ -1,6 +1,9 @@
 import type { z } from "zod";
 import {
   type Clock,
+  failSpanWith,
+  inSpan,
+  isTracing,
   KilnError,
   type Lazy,
   limitExceeded,
@@ -15,7 +18,7 @@ import { type MetricSink, noMetrics } from "../metrics/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import { authorize, type Decision, type ToolGrant } from "./_authorize.ts";
 import { toolJsonSchema } from "./_json_schema.ts";
-import { errorResult, okResult } from "./_results.ts";
+import { errorResult, okResult, toolError } from "./_results.ts";
 import { type ToolOutcome, type ToolStat, ToolStats } from "./_tool_stats.ts";
 import { AppToolSet } from "./_app_tool_set.ts";
 import { type AppInvoker, parseAppToolName } from "./app_tools.ts";
@@ -117,11 +120,36 @@ export class ToolRegistry implements ToolCatalog {
     return out;
   }
 
-  async call(
+  /**
+   * Runs tool `name` for `caller`. Under OTel it is one span named by the MCP semantic
+   * conventions (`tools/call <tool>`), a child of the `/mcp` request or, for a guest's `mcp.call`,
+   * of its sandbox execution.
+   */
+  call(
     name: string,
     args: unknown,
     caller: ToolCaller,
     opts: ToolCallOptions = {},
+  ): Promise<ToolCallResult> {
+    if (!isTracing) return this.#call(name, args, caller, opts);
+    return inSpan(`tools/call ${name}`, {
+      "mcp.method.name": "tools/call",
+      "gen_ai.operation.name": "execute_tool",
+      "gen_ai.tool.name": name,
+      "kiln.caller.kind": caller.kind,
+      ...(caller.appId ? { "kiln.app_id": caller.appId } : {}),
+    }, async (span) => {
+      const result = await this.#call(name, args, caller, opts);
+      if (result.isError && span) failSpanWith(span, toolError(result)?.code ?? "tool_error");
+      return result;
+    });
+  }
+
+  async #call(
+    name: string,
+    args: unknown,
+    caller: ToolCaller,
+    opts: { signal?: AbortSignal; requestId?: string },
   ): Promise<ToolCallResult> {
     const started = performance.now();
     const { tool, grant } = this.#resolve(name, caller, opts.requestId);

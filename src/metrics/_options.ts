@@ -1,5 +1,6 @@
 import type { Clock, Logger } from "../core/mod.ts";
 import { HOUR } from "./_store.ts";
+import type { MetricSink } from "./types.ts";
 
 /** How long and how much the collector keeps; every bound is configurable. */
 export interface MetricRetention {
@@ -25,6 +26,11 @@ export interface MetricCollectorOptions {
   timers?: FlushTimers;
   /** A cluster node's id: the `node` label of the Prometheus exposition. */
   node?: string;
+  /**
+   * Sets the gauges measured live (open sandboxes per tier) through `sink.gauge`; called at each
+   * Prometheus scrape and OTLP collection, so they are never stale.
+   */
+  readLive?: (sink: Pick<MetricSink, "gauge">) => void;
 }
 
 /** What the flush timer needs; `@sinonjs/fake-timers` clocks fit. */

@@ -1,11 +1,14 @@
 import {
   type Clock,
+  isTracing,
   KilnError,
   type Logger,
+  otelMeter,
   quote,
   silentLogger,
   systemClock,
 } from "../core/mod.ts";
+import { OtelMirror } from "./_otel_mirror.ts";
 import { fixedMetric, METRIC_CATALOGUE } from "./catalogue.ts";
 import {
   type FlushTimers,
@@ -48,6 +51,9 @@ export class MetricCollector implements MetricSink {
   readonly #keep: Required<MetricRetention>;
   readonly #timers: FlushTimers;
   readonly #node: string | undefined;
+  readonly #readLive: MetricCollectorOptions["readLive"];
+  /** Under `OTEL_DENO=true`, each push is also recorded into the OTel meter Deno exports. */
+  readonly #otel: OtelMirror | undefined;
   #timer: unknown;
   #lastMaintenance = -Infinity;
   #closed = false;
@@ -60,6 +66,8 @@ export class MetricCollector implements MetricSink {
     this.#table = new SeriesTable(this.#keep.maxSeries, store.names());
     this.#timers = opts.timers ?? systemTimers;
     this.#node = opts.node;
+    this.#readLive = opts.readLive;
+    this.#otel = isTracing ? new OtelMirror(otelMeter(), () => this.#live()) : undefined;
     const every = opts.flushIntervalMs ?? 10_000;
     if (every > 0) this.#timer = this.#timers.setInterval(() => this.#flushQuietly(), every);
   }
@@ -70,15 +78,21 @@ export class MetricCollector implements MetricSink {
   }
 
   add(name: string, value: number, labels: MetricLabels): void {
-    if (!this.#closed) this.#table.record("sum", name, value, labels, this.#clock.now());
+    if (this.#closed) return;
+    this.#table.record("sum", name, value, labels, this.#clock.now());
+    this.#otel?.add(name, value, labels);
   }
 
   gauge(name: string, value: number, labels: MetricLabels): void {
-    if (!this.#closed) this.#table.record("gauge", name, value, labels, this.#clock.now());
+    if (this.#closed) return;
+    this.#table.record("gauge", name, value, labels, this.#clock.now());
+    this.#otel?.gauge(name, value, labels);
   }
 
   observe(name: string, value: number, labels: MetricLabels): void {
-    if (!this.#closed) this.#table.record("histogram", name, value, labels, this.#clock.now());
+    if (this.#closed) return;
+    this.#table.record("histogram", name, value, labels, this.#clock.now());
+    this.#otel?.observe(name, value, labels);
   }
 
   /** Now on the collector's clock: what default query windows end at. */
@@ -129,6 +143,7 @@ export class MetricCollector implements MetricSink {
    * `kiln_build_info` and the process metrics (docs/metrics.md maps names and units).
    */
   prometheus(): string {
+    this.#live();
     return renderPrometheus(
       this.#table.series(),
       (name) => fixedMetric(name)?.description ?? APP_DESCRIPTION,
@@ -143,6 +158,16 @@ export class MetricCollector implements MetricSink {
     this.#flushQuietly();
     this.#closed = true;
     this.#store.close();
+  }
+
+  /** Reads the live gauges now; a reader that fails leaves the last values. */
+  #live(): void {
+    if (!this.#readLive || this.#closed) return;
+    try {
+      this.#readLive(this);
+    } catch (err) {
+      this.#log.warn("live gauge read failed", { error: String(err) });
+    }
   }
 
   #known(name: string): MetricKind {

@@ -147,3 +147,22 @@ Deno.test("prometheus labels every sample of a cluster node with its node id", (
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("a live gauge is read at each scrape, not left at its last push", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "kiln-metrics-" });
+  let open = 3;
+  const m = MetricCollector.open({
+    path: `${dir}/metrics.db`,
+    flushIntervalMs: 0,
+    readLive: (sink) => sink.gauge("kiln.sandbox.instances", open, { tier: "isolate" }),
+  });
+  try {
+    m.gauge("kiln.sandbox.instances", 9, { tier: "isolate" });
+    assert.ok(samples(m.prometheus()).includes('kiln_sandbox_instances{tier="isolate"} 3'));
+    open = 0; // the sandboxes closed with no execution since
+    assert.ok(samples(m.prometheus()).includes('kiln_sandbox_instances{tier="isolate"} 0'));
+  } finally {
+    m.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

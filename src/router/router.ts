@@ -1,7 +1,10 @@
 import type { ExecutionTokens } from "../auth/mod.ts";
 import {
+  activeSpan,
   type Clock,
   ERROR_STATUS,
+  inSpan,
+  isTracing,
   KilnError,
   type Logger,
   quote,
@@ -105,6 +108,8 @@ export class Router {
       appId: m?.[1] ?? "",
       source: "http",
     };
+    // Deno.serve's SERVER span for this request, when OTel is on.
+    const ingress = activeSpan();
     let response: Response;
     let outcome: InvocationOutcome;
     let head = false;
@@ -115,6 +120,15 @@ export class Router {
       const hit = matchRoute(trace.appId, snapshot, req.method, path);
       head = hit.head;
       trace.component = hit.component;
+      if (ingress) {
+        const route = `/apps/${trace.appId}${hit.routePattern}`;
+        ingress.updateName(`${req.method} ${route}`);
+        ingress.setAttributes({
+          "http.route": route,
+          "kiln.app_id": trace.appId,
+          "kiln.component_id": hit.component.componentId,
+        });
+      }
       const userInfo = authorizeRoute(
         trace.appId,
         hit.component,
@@ -260,7 +274,31 @@ export class Router {
     return this.#stats.snapshot();
   }
 
-  async #execute(
+  /** One span per routing decision under OTel: the component, then the tier and why. */
+  #execute(
+    trace: Trace,
+    snapshot: AppSnapshot,
+    requestData: RequestData,
+    userInfo: Record<string, unknown> | undefined,
+    mcpEndpoint: string,
+    opts: { signal?: AbortSignal },
+  ): Promise<ExecuteResponse> {
+    const run = () => this.#run(trace, snapshot, requestData, userInfo, mcpEndpoint, opts);
+    if (!isTracing) return run();
+    const component = trace.component!;
+    return inSpan(`kiln.route ${trace.appId}.${component.componentId}`, {
+      "kiln.app_id": trace.appId,
+      "kiln.component_id": component.componentId,
+      "kiln.handler_type": component.handlerType,
+      "kiln.source": trace.source,
+    }, async (span) => {
+      const result = await run();
+      span?.setAttribute("kiln.result_type", result.resultType);
+      return result;
+    });
+  }
+
+  async #run(
     trace: Trace,
     snapshot: AppSnapshot,
     requestData: RequestData,
@@ -270,6 +308,8 @@ export class Router {
   ): Promise<ExecuteResponse> {
     const component = trace.component!;
     const { appId, requestId } = trace;
+    // The routing span `#execute` opened (undefined with OTel off) records the tier decision.
+    const decisionSpan = activeSpan();
     const kind = this.#o.handlers[component.handlerType];
     if (!kind) {
       throw new KilnError(
@@ -319,6 +359,12 @@ export class Router {
       },
       decide: (decision: TierDecision | undefined) => {
         trace.decision = decision;
+        if (decision) {
+          decisionSpan?.setAttributes({
+            "kiln.tier": decision.tier,
+            "kiln.tier.reason": decision.reason,
+          });
+        }
       },
     };
     const contract = snapshot.contracts.get(component.componentId);

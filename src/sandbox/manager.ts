@@ -1,4 +1,12 @@
-import { KilnError, type Logger, quote } from "../core/mod.ts";
+import {
+  inSpan,
+  isTracing,
+  KilnError,
+  type Logger,
+  quote,
+  type Span,
+  withActiveSpan,
+} from "../core/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
 import type { SandboxOverview } from "./tier.ts";
@@ -18,6 +26,12 @@ const OUTCOMES: Partial<Record<string, string>> = {
   OVERLOADED: "overloaded",
   TIER_UNAVAILABLE: "unavailable",
 };
+
+/** The container pool an execution targets, when it names one. */
+function poolOf(job: ExecutionJob): string | undefined {
+  const task = job.request.taskDetails as { targetPoolName?: unknown } | undefined;
+  return typeof task?.targetPoolName === "string" ? task.targetPoolName : undefined;
+}
 
 function isRecording(result: unknown): boolean {
   const provenance = (result as { provenance?: { kind?: unknown } } | null)?.provenance;
@@ -50,8 +64,28 @@ export class SandboxManager {
     return reason ? { unavailable: reason } : { driver };
   }
 
-  /** Runs one execution on `tier`; throws what the driver throws, or TIER_UNAVAILABLE. */
-  async execute(tier: TierName, job: ExecutionJob): Promise<ExecuteResponse> {
+  /**
+   * Runs one execution on `tier`; throws what the driver throws, or TIER_UNAVAILABLE. Under OTel
+   * it is one span (tier, pool, outcome, the reason of a kill), and the guest's tool calls run
+   * with that span active: they arrive from another process (isolate host IPC, a container's MCP
+   * socket) on whatever async context reads them, so the span is handed over explicitly.
+   */
+  execute(tier: TierName, job: ExecutionJob): Promise<ExecuteResponse> {
+    if (!isTracing) return this.#execute(tier, job, undefined);
+    const { appId, componentId } = job.request.context;
+    return inSpan(`kiln.sandbox.execute ${tier}`, {
+      "kiln.sandbox.tier": tier,
+      "kiln.app_id": appId,
+      "kiln.component_id": componentId,
+      ...(poolOf(job) ? { "kiln.sandbox.pool": poolOf(job) } : {}),
+    }, (span) => this.#execute(tier, job, span));
+  }
+
+  async #execute(
+    tier: TierName,
+    job: ExecutionJob,
+    span: Span | undefined,
+  ): Promise<ExecuteResponse> {
     const found = this.driver(tier);
     if ("unavailable" in found) {
       throw new KilnError(
@@ -76,14 +110,19 @@ export class SandboxManager {
         const started = performance.now();
         let result: unknown;
         try {
-          result = await job.host.callTool(tool, params);
+          result = await withActiveSpan(span, () => job.host.callTool(tool, params));
           return result;
         } finally {
           count(tool, performance.now() - started, result);
         }
       },
+      log: span
+        ? (...args: Parameters<typeof job.host.log>) =>
+          withActiveSpan(span, () => job.host.log(...args))
+        : job.host.log,
       recordCall: (tool: string, durationMs: number, result?: unknown) =>
         count(tool, durationMs, result),
+      inContext: <T>(fn: () => T): T => withActiveSpan(span, fn),
     };
     const { appId, componentId } = job.request.context;
     const started = performance.now();
@@ -91,6 +130,7 @@ export class SandboxManager {
     try {
       const response = await found.driver.execute({ ...job, host });
       outcome = response.resultType === "error" ? "app_error" : "ok";
+      span?.setAttribute("kiln.sandbox.outcome", outcome);
       response.metrics.mcp_calls = [...tally].map(([tool, t]) => ({
         tool,
         count: t.count,
@@ -110,6 +150,11 @@ export class SandboxManager {
         durationMs: Math.round(performance.now() - started),
       });
       if (err instanceof KilnError) outcome = OUTCOMES[err.code] ?? outcome;
+      if (span) {
+        span.setAttribute("kiln.sandbox.outcome", outcome);
+        const reason = (details as { reason?: unknown } | undefined)?.reason;
+        if (typeof reason === "string") span.setAttribute("kiln.sandbox.kill_reason", reason);
+      }
       throw err;
     } finally {
       this.#count(found.driver, job, outcome, performance.now() - started);
@@ -119,9 +164,7 @@ export class SandboxManager {
   #count(driver: TierDriver, job: ExecutionJob, outcome: string, ms: number): void {
     const m = this.#metrics;
     if (!m) return;
-    const task = job.request.taskDetails as { targetPoolName?: unknown } | undefined;
-    const pool = typeof task?.targetPoolName === "string" ? task.targetPoolName : undefined;
-    const labels = { appId: job.request.context.appId, tier: driver.name, poolName: pool };
+    const labels = { appId: job.request.context.appId, tier: driver.name, poolName: poolOf(job) };
     m.add("kiln.sandbox.executions", 1, { ...labels, outcome });
     m.observe("kiln.sandbox.execution.duration_ms", ms, labels);
     try {

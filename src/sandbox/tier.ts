@@ -65,6 +65,11 @@ export interface ExecutionHost {
    * escape is blamed for it rather than its caller.
    */
   toolFailed?(tool: string, error: { code: string; message: string }): void;
+  /**
+   * Runs `fn` in the execution's trace context (its sandbox span active, under OTel), for a call
+   * that reaches Kiln another way than `callTool` (a container's request to `/mcp`).
+   */
+  inContext?<T>(fn: () => T): T;
 }
 
 /** One execution handed to a tier. */

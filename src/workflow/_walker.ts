@@ -4,7 +4,7 @@
  * condition) or the routing form (`onSuccess`, conditional `onFailure`, `onFailureDefault`).
  * A failure no transition handles ends the walk with a StepFailed naming the step.
  */
-import type { JsonValue } from "../core/mod.ts";
+import { inSpan, isTracing, type JsonValue } from "../core/mod.ts";
 import { attempts } from "./_attempts.ts";
 import { type Frame, scopeOf, StepFailed, type WalkEnd } from "./_frame.ts";
 import { executeStep } from "./_steps.ts";
@@ -45,7 +45,15 @@ export async function walk(
     try {
       const run = (signal: AbortSignal) => {
         const input = evaluateInputs(step, frame);
-        return executeStep(step, input, frame, signal, began, walk);
+        if (!isTracing) return executeStep(step, input, frame, signal, began, walk);
+        // One span per attempt: the component, tool or nested walk it runs hangs below it.
+        return inSpan(`kiln.workflow.step ${frame.prefix + step.id}`, {
+          "kiln.app_id": frame.run.appId,
+          "kiln.workflow.id": frame.workflow.workflowId,
+          "kiln.workflow.run_id": frame.run.runId,
+          "kiln.workflow.step_id": frame.prefix + step.id,
+          "kiln.workflow.step_type": step.control?.subtype ?? step.def.type,
+        }, () => executeStep(step, input, frame, signal, began, walk));
       };
       output = step.control?.subtype === "fail"
         ? await run(frame.signal)

@@ -82,9 +82,12 @@ export function forwardTo(handler: (req: Request) => Promise<Response>): McpHand
       : await req.arrayBuffer();
     const tool = toolCalled(body);
     const started = performance.now();
-    const res = await handler(
-      new Request("http://127.0.0.1/mcp", { method: req.method, headers, body }),
-    );
+    const forwarded = new Request("http://127.0.0.1/mcp", { method: req.method, headers, body });
+    // The tool call's span belongs under the execution's sandbox span, not the socket's request.
+    const res =
+      await (current.host.inContext
+        ? current.host.inContext(() => handler(forwarded))
+        : handler(forwarded));
     if (tool) {
       const { structured, error } = await resultOf(res.clone());
       current.host.recordCall?.(tool, performance.now() - started, structured);
