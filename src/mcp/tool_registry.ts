@@ -149,7 +149,7 @@ export class ToolRegistry implements ToolCatalog {
     name: string,
     args: unknown,
     caller: ToolCaller,
-    opts: { signal?: AbortSignal; requestId?: string },
+    opts: ToolCallOptions,
   ): Promise<ToolCallResult> {
     const started = performance.now();
     const { tool, grant } = this.#resolve(name, caller, opts.requestId);

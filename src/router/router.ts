@@ -281,7 +281,7 @@ export class Router {
     requestData: RequestData,
     userInfo: Record<string, unknown> | undefined,
     mcpEndpoint: string,
-    opts: { signal?: AbortSignal },
+    opts: { signal?: AbortSignal; onDelta?: DeltaListener },
   ): Promise<ExecuteResponse> {
     const run = () => this.#run(trace, snapshot, requestData, userInfo, mcpEndpoint, opts);
     if (!isTracing) return run();
