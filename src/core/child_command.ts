@@ -25,14 +25,13 @@ export interface ChildCommandOptions {
   allowAll?: boolean;
 }
 
-/** The children's entry point from source; a compiled Kiln reaches it through `main.ts`. */
-const CHILD_MAIN = new URL("../child_main.ts", import.meta.url);
-
 export function kilnChildCommand(opts: ChildCommandOptions = {}): ChildCommand {
   if (Deno.build.standalone) {
     return { file: Deno.execPath(), compiled: true, args: (name, _flags, args) => [name, ...args] };
   }
-  const main = decodeURIComponent(CHILD_MAIN.pathname);
+  // The children's entry point from source (a compiled Kiln reaches it through `main.ts`),
+  // resolved here: core is also bundled into code that runs from a `data:` URL.
+  const main = decodeURIComponent(new URL("../child_main.ts", import.meta.url).pathname);
   return {
     file: opts.denoPath ?? Deno.execPath(),
     compiled: false,
