@@ -15,62 +15,20 @@ import { Router } from "../src/router/mod.ts";
 import { SandboxManager } from "../src/sandbox/mod.ts";
 import { supportDeskFiles } from "../examples/support_desk_bundle.ts";
 import { EXAMPLE_MODEL, EXAMPLE_TICKETS } from "../examples/support_desk_cassettes.ts";
+import { serveOpenAiStandIn } from "./_openai_stand_in.ts";
 
 const OUT = new URL(
   "../examples/support-desk/cassettes/classify_ticket.cassette.json",
   import.meta.url,
 );
 
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-  const body = await req.json();
-  const user = String(body.messages.at(-1).content);
-  const hit = EXAMPLE_TICKETS.find((t) => user.includes(`Subject: ${t.ticket.subject}\n`));
-  if (!hit) return Response.json({ error: { message: "no scripted answer" } }, { status: 400 });
-  const content = JSON.stringify(hit.classification);
-  if (body.stream) return streamed(content, body.messages);
-  return Response.json({
-    model: EXAMPLE_MODEL,
-    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-    usage: {
-      prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4),
-      completion_tokens: Math.ceil(content.length / 4),
-    },
-  });
-});
-
 /** Gap between the stand-in's streamed chunks, so the cassette holds a visible chunk timing. */
 const CHUNK_GAP_MS = 60;
 
-/**
- * The answer as an OpenAI-style event stream: the JSON cut after each field, one chunk every
- * CHUNK_GAP_MS, then usage and `[DONE]`. The recorder stores each chunk with when it came.
- */
-function streamed(content: string, messages: unknown): Response {
-  const pieces = content.split(/(?<=,)(?=")/);
-  const encoder = new TextEncoder();
-  const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
-  const body = new ReadableStream<Uint8Array>({
-    async start(c) {
-      for (const piece of pieces) {
-        c.enqueue(
-          event({ model: EXAMPLE_MODEL, choices: [{ index: 0, delta: { content: piece } }] }),
-        );
-        await new Promise((r) => setTimeout(r, CHUNK_GAP_MS));
-      }
-      c.enqueue(event({
-        model: EXAMPLE_MODEL,
-        choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
-        usage: {
-          prompt_tokens: Math.ceil(JSON.stringify(messages).length / 4),
-          completion_tokens: Math.ceil(content.length / 4),
-        },
-      }));
-      c.enqueue(encoder.encode("data: [DONE]\n\n"));
-      c.close();
-    },
-  });
-  return new Response(body, { headers: { "content-type": "text/event-stream" } });
-}
+const server = serveOpenAiStandIn(EXAMPLE_MODEL, (user) => {
+  const hit = EXAMPLE_TICKETS.find((t) => user.includes(`Subject: ${t.ticket.subject}\n`));
+  return hit && JSON.stringify(hit.classification);
+}, CHUNK_GAP_MS);
 
 const dataDir = await Deno.makeTempDir({ prefix: "kiln-cassette-" });
 const recordDir = `${dataDir}/cassettes`;

@@ -14,6 +14,7 @@ import { loadApp, testApp } from "../src/cli/app_test_command.ts";
 import { parseCassette } from "../src/llm/mod.ts";
 import { templateFiles } from "../src/scaffold/mod.ts";
 import { SAMPLE_TEXTS } from "../src/scaffold/_llm.ts";
+import { serveOpenAiStandIn } from "./_openai_stand_in.ts";
 
 const OUT = new URL("../src/generated/scaffold_cassettes.ts", import.meta.url);
 const MODEL = "kiln-template-demo";
@@ -31,21 +32,10 @@ const ANSWERS: [string, { summary: string; sentiment: string }][] = [
   }],
 ];
 
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-  const body = await req.json();
-  const user = String(body.messages.at(-1).content);
+const server = serveOpenAiStandIn(MODEL, (user) => {
   const hit = ANSWERS.find(([text]) => user.includes(text));
-  if (!hit) return Response.json({ error: { message: "no scripted answer" } }, { status: 400 });
-  const content = JSON.stringify(hit[1]);
-  return Response.json({
-    model: MODEL,
-    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-    usage: {
-      prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4),
-      completion_tokens: Math.ceil(content.length / 4),
-    },
-  });
-});
+  return hit && JSON.stringify(hit[1]);
+}, 0);
 
 async function record(template: "llm" | "workflow"): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: `kiln-scaffold-${template}-` });
@@ -85,6 +75,9 @@ async function record(template: "llm" | "workflow"): Promise<string> {
     for (const entry of cassette.entries) {
       entry.recordedAt = RECORDED_AT;
       entry.latencyMs = 1;
+      // Streamed steps (workflows stream llm steps) keep their chunks, on a fixed clock.
+      entry.chunks = entry.chunks?.map((c, i) => ({ text: c.text, atMs: i * 60 }));
+      if (!entry.chunks) delete entry.chunks;
     }
     return `${JSON.stringify(cassette, null, 2)}\n`;
   } finally {
