@@ -93,6 +93,11 @@ Deno.test("a stdio MCP server command the operator did not allow is refused", as
 /** A Streamable HTTP MCP server on loopback (official SDK, stateless), with two tools. */
 function reverseServer() {
   const handle = async (req: Request) => {
+    // No standalone SSE stream (the spec lets a server refuse GET): a listen stream the client
+    // opens in the background could outlive its close and hold up this server's shutdown.
+    if (req.method === "GET") {
+      return new Response(null, { status: 405, headers: { allow: "POST" } });
+    }
     const server = new McpServer({ name: "reverse", version: "1.0.0" });
     server.registerTool("reverse", {
       description: "Reverses text",
