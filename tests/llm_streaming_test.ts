@@ -259,20 +259,28 @@ function streamingModel(gapMs: number, pieces = ANSWER.split(/(?<=,)(?=")/)) {
   return { wire, cancelled: cancelled.promise, finished };
 }
 
-Deno.test("a live OpenAI-wire stream reaches ingress SSE and MCP progress as it is written", async (t) => {
-  const model = streamingModel(80);
+/** A Kiln whose default model is the live stand-in at `wireUrl`, serving the example app. */
+async function liveKiln(wireUrl: string) {
   const k = await startMcpKiln({
     llm: {
       config: {
-        profiles: {
-          default: { provider: "openai", baseUrl: `${model.wire.url}/v1`, model: "live-m" },
-        },
+        profiles: { default: { provider: "openai", baseUrl: `${wireUrl}/v1`, model: "live-m" } },
       },
     },
   });
   try {
     await k.kiln.registry.registerApplication({ files: supportDeskFiles });
+  } catch (err) {
+    await k.close();
+    throw err;
+  }
+  return k;
+}
 
+Deno.test("a live OpenAI-wire stream reaches ingress SSE and MCP progress as it is written", async (t) => {
+  const model = streamingModel(80);
+  const k = await liveKiln(model.wire.url);
+  try {
     await t.step("ingress: the first delta comes before the model has finished", async () => {
       const { res, events } = await streamTicket(k.url, TICKET.ticket);
       assert.equal(res.status, 200);
@@ -333,17 +341,8 @@ Deno.test("a live OpenAI-wire stream reaches ingress SSE and MCP progress as it 
 
 Deno.test("a client that leaves an SSE answer cancels the provider call", async () => {
   const model = streamingModel(200, Array.from({ length: 50 }, (_, i) => `piece ${i} `));
-  const k = await startMcpKiln({
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "openai", baseUrl: `${model.wire.url}/v1`, model: "live-m" },
-        },
-      },
-    },
-  });
+  const k = await liveKiln(model.wire.url);
   try {
-    await k.kiln.registry.registerApplication({ files: supportDeskFiles });
     const abort = new AbortController();
     const { events } = await streamTicket(
       k.url,
@@ -365,17 +364,8 @@ Deno.test("a client that leaves an SSE answer cancels the provider call", async 
 Deno.test("a stream past the output budget ends with SANDBOX_KILLED, and the model call with it", async () => {
   // 80 pieces of 64 KiB: 5 MiB against the 4 MiB output budget of an execution.
   const model = streamingModel(1, Array.from({ length: 80 }, () => "x".repeat(64 << 10)));
-  const k = await startMcpKiln({
-    llm: {
-      config: {
-        profiles: {
-          default: { provider: "openai", baseUrl: `${model.wire.url}/v1`, model: "live-m" },
-        },
-      },
-    },
-  });
+  const k = await liveKiln(model.wire.url);
   try {
-    await k.kiln.registry.registerApplication({ files: supportDeskFiles });
     const { res, events } = await streamTicket(k.url, TICKET.ticket);
     assert.equal(res.status, 200);
     const last = events.at(-1)!;
