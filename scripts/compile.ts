@@ -28,6 +28,9 @@ export function isRuntimeDownloadFailure(stderr: string): boolean {
     /error sending request|dns error|connect|timed out|base binary|download/i.test(stderr);
 }
 
+/** Modules Kiln starts as workers from a file URL (the others run from embedded bundles). */
+export const WORKER_ENTRIES = ["src/sandbox/wasm/component/_jco_worker.ts"];
+
 /** The `deno compile` arguments for one target (`null`: this machine's). */
 export function compileArgs(target: string | null): string[] {
   const output = target ? `dist/kiln-${target}` : "dist/kiln";
@@ -37,6 +40,8 @@ export function compileArgs(target: string | null): string[] {
     ...(target ? ["--target", target] : []),
     "--output",
     output,
+    // Worker entries load by URL at run time, which `deno compile` does not follow by itself.
+    ...WORKER_ENTRIES.flatMap((entry) => ["--include", entry]),
     "src/main.ts",
   ];
 }

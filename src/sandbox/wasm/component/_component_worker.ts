@@ -60,7 +60,11 @@ export class ComponentWorker {
       loaded(event.message);
       this.#finish({ died: event.message });
     };
-    this.#worker.postMessage({ type: "load", js: component.js, cores });
+    // Cores capped for this worker are its own: moved, not cloned (megabytes, on this thread).
+    // An uncapped core is the cached transpile's and is cloned.
+    const own = Object.entries(cores).filter(([name, core]) => core !== component.cores[name])
+      .map(([, core]) => core.buffer as ArrayBuffer);
+    this.#worker.postMessage({ type: "load", js: component.js, cores }, [...new Set(own)]);
   }
 
   /** Resolves once the component compiled in the worker; rejects with jco's or V8's reason. */

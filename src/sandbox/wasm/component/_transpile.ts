@@ -1,10 +1,12 @@
 /**
  * Turns a WebAssembly component into what a worker can run: jco's generated ES module (async
  * instantiation, so host imports are supplied per execution) and the core modules it compiles.
- * jco's code generator is itself a component compiled to core wasm, loaded on first use only.
+ * jco's code generator is itself a component compiled to core wasm; it runs on its own worker
+ * thread (`_jco_tools.ts`), never on Kiln's main thread.
  */
 import { KilnError, quote } from "../../../core/mod.ts";
 import { KILN_ASYNC_IMPORTS } from "./handler_wit.ts";
+import { generateBindings, JcoToolError } from "./_jco_tools.ts";
 
 /** A transpiled component, ready to be posted to a worker. */
 export interface TranspiledComponent {
@@ -18,17 +20,6 @@ export interface TranspiledComponent {
   exports: string[];
 }
 
-type Generate = typeof import("@bytecodealliance/jco-transpile/component").generate;
-let generator: Promise<Generate> | undefined;
-
-function loadGenerator(): Promise<Generate> {
-  generator ??= import("@bytecodealliance/jco-transpile/component").then(async (mod) => {
-    await mod.$init;
-    return mod.generate;
-  });
-  return generator;
-}
-
 /**
  * Transpiles `bytes` with `entry` as a JSPI-promising export, so the guest can block on
  * `kiln:host/mcp.call` while the host awaits the tool. Throws COMPONENT_BUILD_FAILED for bytes
@@ -38,10 +29,9 @@ export async function transpileComponent(
   bytes: Uint8Array,
   entry: string,
 ): Promise<TranspiledComponent> {
-  const generate = await loadGenerator();
-  let out: ReturnType<Generate>;
+  let out: Awaited<ReturnType<typeof generateBindings>>;
   try {
-    out = generate(bytes, {
+    out = await generateBindings(bytes, {
       name: "component",
       noTypescript: true,
       instantiation: { tag: "async" },
@@ -51,9 +41,10 @@ export async function transpileComponent(
       base64Cutoff: 0,
     });
   } catch (err) {
+    if (!(err instanceof JcoToolError)) throw err;
     throw new KilnError(
       "COMPONENT_BUILD_FAILED",
-      `cannot load the WebAssembly component: ${quote(errorText(err), 300)}`,
+      `cannot load the WebAssembly component: ${quote(err.message, 300)}`,
     );
   }
   const exports = out.exports.filter(([, kind]) => kind === "function").map(([name]) => name);
@@ -76,9 +67,4 @@ export async function transpileComponent(
 /** The JavaScript name jco gives a WIT function name (`handle-request` → `handleRequest`). */
 export function jsName(witName: string): string {
   return witName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function errorText(err: unknown): string {
-  if (err && typeof err === "object" && "payload" in err) return String(err.payload);
-  return err instanceof Error ? err.message : String(err);
 }

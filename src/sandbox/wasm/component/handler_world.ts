@@ -1,31 +1,12 @@
 /**
  * Checks that a component implements the `kiln:handler` world before it is committed: the
  * entry export exists with the handler signature, and every import is one the wasm tier offers.
- * It reads the component's own WIT (jco's wasm-tools, no transpiling), so a wrong component is
+ * It reads the component's own WIT (jco's wasm-tools on their worker, no transpiling), so a wrong component is
  * refused at register or push naming what is wrong, instead of failing its first request.
  */
-import { KilnError } from "../../../core/mod.ts";
 import { KILN_HANDLER_SIGNATURE, KILN_HOST_IMPORTS } from "./handler_wit.ts";
 import { OFFERED_WASI } from "./_wasi_deny_source.ts";
-
-type ComponentWit = typeof import("@bytecodealliance/jco-transpile/wasm-tools").componentWit;
-let witReader: Promise<ComponentWit> | undefined;
-
-/**
- * jco's wasm-tools, loaded on first use: it compiles its own core wasm as it loads, which a Kiln
- * that never sees a component should not pay for at start-up.
- */
-function loadWitReader(): Promise<ComponentWit> {
-  witReader ??= import("@bytecodealliance/jco-transpile/wasm-tools").then((mod) => mod.componentWit)
-    .catch((err) => {
-      witReader = undefined;
-      throw new KilnError(
-        "UNAVAILABLE",
-        `cannot read WebAssembly components on this node: ${(err as Error)?.message ?? err}`,
-      );
-    });
-  return witReader;
-}
+import { componentWit, JcoToolError } from "./_jco_tools.ts";
 
 const OFFERED = new Set<string>([...Object.values(KILN_HOST_IMPORTS), ...OFFERED_WASI]);
 const EXPORT_FUNC = /^\s*export\s+([a-z][a-z0-9-]*)\s*:\s*((?:async\s+)?func\s*\(.*\).*?);\s*$/;
@@ -40,7 +21,6 @@ export interface ComponentSurface {
 
 /** The component's function exports (name → signature without parameter names) and imports. */
 export async function componentSurface(bytes: Uint8Array): Promise<ComponentSurface> {
-  const componentWit = await loadWitReader();
   const wit = await componentWit(bytes);
   const exports = new Map<string, string>();
   const imports: string[] = [];
@@ -70,11 +50,8 @@ export async function handlerWorldProblems(bytes: Uint8Array, entry: string): Pr
   try {
     surface = await componentSurface(bytes);
   } catch (err) {
-    if (err instanceof KilnError) throw err;
-    const text = err && typeof err === "object" && "payload" in err
-      ? String(err.payload)
-      : String((err as Error)?.message ?? err);
-    return [`it is not a WebAssembly component: ${text.split("\n")[0].slice(0, 300)}`];
+    if (!(err instanceof JcoToolError)) throw err;
+    return [`it is not a WebAssembly component: ${err.message.split("\n")[0].slice(0, 300)}`];
   }
   const problems: string[] = [];
   const witName = entry.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
