@@ -2,7 +2,7 @@
 import { post } from "./apps.ts";
 import { ADMIN_TOKEN, type KilnServer } from "./kiln.ts";
 import type { Summary } from "./report.ts";
-import { monotonicUs, treeCpuS } from "./procs.ts";
+import { monotonicUs, treeCpuS, waitQuiet } from "./procs.ts";
 import { wrk, type WrkResult } from "./wrk.ts";
 
 /** `tools/call core.state.getRuntimeValue` back to back on one keep-alive connection (wrk -c1). */
@@ -31,6 +31,9 @@ export async function mcpCalls(
   const answer = await res.json();
   if (!answer.result?.structuredContent?.found) throw new Error(`/mcp: ${JSON.stringify(answer)}`);
   await wrk(url, { body, headers, connections: 1, durationS: Math.min(2, durationS) });
+  // The bench app's bundle was just built: esbuild's wasm is still being optimised in the
+  // background, which a load measured now would count (see `waitQuiet`).
+  await waitQuiet(kiln.pid);
   const startUs = monotonicUs();
   const cpuBefore = treeCpuS(kiln.pid);
   const r = await wrk(url, { body, headers, connections: 1, durationS });
