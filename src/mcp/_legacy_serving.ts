@@ -92,7 +92,7 @@ export class LegacyServing {
   /**
    * A plain stateless `tools/call`, without a throwaway SDK server (see `statelessCall`). A result
    * the shortcut cannot vouch for byte for byte is answered by the SDK, which is handed the result
-   * rather than running the tool again.
+   * rather than running the tool again; so is a request without a caller, which the SDK refuses.
    */
   async #call(
     req: Request,
@@ -100,7 +100,8 @@ export class LegacyServing {
     authInfo: AuthInfo,
     call: StatelessCall,
   ): Promise<Response> {
-    const caller = authInfo.extra?.caller as ToolCaller;
+    const caller = authInfo.extra?.caller as ToolCaller | undefined;
+    if (!caller) return await this.#once(req, body, authInfo);
     const out = await callTool(this.deps, call.name, call.args, caller);
     if ("error" in out) return failureAnswer(call.id, out.error);
     return resultAnswer(call.id, out.result) ??
