@@ -246,8 +246,13 @@ async function kilnSections(containerSkip: string | null): Promise<void> {
     }
 
     if (want("mcp")) {
-      const r = summary.mcp = await mcpCalls(kiln, DURATION);
-      log(`  mcp: ${r.rps.toFixed(0)} calls/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+      const { startUs, endUs, ...r } = await mcpCalls(kiln, DURATION);
+      summary.mcp = r;
+      windows.push({ name: "kiln mcp", startUs, endUs, requests: r.requests });
+      log(
+        `  mcp: ${r.rps.toFixed(0)} calls/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+          `CPU ${r.cpuUsPerCall} µs/call`,
+      );
     }
   } finally {
     await kiln.stop();

@@ -2,13 +2,14 @@
 import { post } from "./apps.ts";
 import { ADMIN_TOKEN, type KilnServer } from "./kiln.ts";
 import type { Summary } from "./report.ts";
+import { monotonicUs, treeCpuS, waitQuiet } from "./procs.ts";
 import { wrk, type WrkResult } from "./wrk.ts";
 
 /** `tools/call core.state.getRuntimeValue` back to back on one keep-alive connection (wrk -c1). */
 export async function mcpCalls(
   kiln: KilnServer,
   durationS: number,
-): Promise<WrkResult & { client: string }> {
+): Promise<WrkResult & { client: string; cpuUsPerCall: number; startUs: number; endUs: number }> {
   const put = await kiln.admin("/v1/apps/bench/runtime/hot", {
     method: "PUT",
     body: JSON.stringify({ value: { user: "ada", cart: [1, 2, 3] } }),
@@ -30,9 +31,18 @@ export async function mcpCalls(
   const answer = await res.json();
   if (!answer.result?.structuredContent?.found) throw new Error(`/mcp: ${JSON.stringify(answer)}`);
   await wrk(url, { body, headers, connections: 1, durationS: Math.min(2, durationS) });
+  // The bench app's bundle was just built: esbuild's wasm is still being optimised in the
+  // background, which a load measured now would count (see `waitQuiet`).
+  await waitQuiet(kiln.pid);
+  const startUs = monotonicUs();
+  const cpuBefore = treeCpuS(kiln.pid);
   const r = await wrk(url, { body, headers, connections: 1, durationS });
+  const cpuUsPerCall = Math.round((treeCpuS(kiln.pid) - cpuBefore) * 1e6 / Math.max(1, r.requests));
   return {
     ...r,
+    cpuUsPerCall,
+    startUs,
+    endUs: monotonicUs(),
     client:
       "wrk -t1 -c1: one keep-alive HTTP/1.1 connection, each stateless 2025-11-25 tools/call " +
       "sent when the previous answer arrived",

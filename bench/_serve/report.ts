@@ -31,7 +31,7 @@ export interface Summary {
   };
   firstRequest?: { medianMs: number; runsMs: number[]; registerMedianMs: number };
   jit?: { task: string; p50CodeMs: number; p50LlmMs: number; speedup: number }[];
-  mcp?: WrkResult & { client: string };
+  mcp?: WrkResult & { client: string; cpuUsPerCall: number };
   notes: string[];
 }
 
@@ -103,7 +103,7 @@ export function printSummary(s: Summary): void {
     console.log(
       `/mcp tools/call: ${f(s.mcp.rps, 0)} calls/s, p50 ${f(s.mcp.p50)} ms, p99 ${
         f(s.mcp.p99)
-      } ms (${s.mcp.client})`,
+      } ms, CPU ${f(s.mcp.cpuUsPerCall, 0)} µs/call (${s.mcp.client})`,
     );
   }
   for (const n of s.notes) console.log(`note: ${n}`);

@@ -3,8 +3,15 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import { KilnError, quote } from "../core/mod.ts";
-import { buildMcpServer, type McpServerDeps } from "./_mcp_server.ts";
+import { buildMcpServer, callTool, type McpServerDeps } from "./_mcp_server.ts";
 import type { SessionTable } from "./_sessions.ts";
+import {
+  failureAnswer,
+  resultAnswer,
+  type StatelessCall,
+  statelessCall,
+} from "./_stateless_call.ts";
+import type { ToolCaller, ToolCallResult, ToolCatalog } from "./tool.ts";
 
 /**
  * Serves 2025-era MCP (2025-11-25 and older revisions): a client that sends `initialize` gets a
@@ -16,6 +23,7 @@ export class LegacyServing {
     private readonly deps: McpServerDeps,
     private readonly sessions: SessionTable,
     private readonly maxSessions: number,
+    private readonly shortcut = true,
   ) {}
 
   async serve(req: Request, body: unknown, authInfo: AuthInfo): Promise<Response> {
@@ -42,6 +50,8 @@ export class LegacyServing {
         `${req.method} /mcp needs an Mcp-Session-Id header`,
       );
     }
+    const call = this.shortcut ? statelessCall(req, body) : null;
+    if (call) return await this.#call(req, body, authInfo, call);
     const initializing = Array.isArray(body) ? body.some(isInitialize) : isInitialize(body);
     return initializing
       ? await this.#open(req, body, authInfo)
@@ -79,8 +89,35 @@ export class LegacyServing {
     return res;
   }
 
-  async #once(req: Request, body: unknown, authInfo: AuthInfo): Promise<Response> {
-    const server = buildMcpServer(this.deps);
+  /**
+   * A plain stateless `tools/call`, without a throwaway SDK server (see `statelessCall`). A result
+   * the shortcut cannot vouch for byte for byte is answered by the SDK, which is handed the result
+   * rather than running the tool again; so is a request without a caller, which the SDK refuses.
+   */
+  async #call(
+    req: Request,
+    body: unknown,
+    authInfo: AuthInfo,
+    call: StatelessCall,
+  ): Promise<Response> {
+    const caller = authInfo.extra?.caller as ToolCaller | undefined;
+    if (!caller) return await this.#once(req, body, authInfo);
+    const out = await callTool(this.deps, call.name, call.args, caller);
+    if ("error" in out) return failureAnswer(call.id, out.error);
+    return resultAnswer(call.id, out.result) ??
+      await this.#once(req, body, authInfo, out.result);
+  }
+
+  async #once(
+    req: Request,
+    body: unknown,
+    authInfo: AuthInfo,
+    ran?: ToolCallResult,
+  ): Promise<Response> {
+    const deps = ran === undefined
+      ? this.deps
+      : { ...this.deps, catalog: ranCatalog(this.deps.catalog, ran) };
+    const server = buildMcpServer(deps);
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
     await server.connect(transport);
     try {
@@ -89,6 +126,15 @@ export class LegacyServing {
       server.close().catch(() => {});
     }
   }
+}
+
+/** The catalog, except that a call answers with a result already computed. */
+function ranCatalog(catalog: ToolCatalog, ran: ToolCallResult): ToolCatalog {
+  return {
+    list: (caller) => catalog.list(caller),
+    call: () => Promise.resolve(ran),
+    onListChanged: (listener) => catalog.onListChanged(listener),
+  };
 }
 
 /** Whether a message asks to initialize; the transport validates its shape. */

@@ -48,8 +48,9 @@ export function buildMcpServer(deps: McpServerDeps, session = false): Server {
     const { name, arguments: args, _meta } = req.params;
     const token = _meta?.progressToken;
     const onDelta = token === undefined ? undefined : progress(token, ctx);
-    const result = await callTool(deps, name, args ?? {}, callerOf(ctx), ctx, onDelta);
-    return server.projectCallToolResult(result as CallToolResult, undefined);
+    const out = await callTool(deps, name, args ?? {}, callerOf(ctx), ctx.mcpReq.signal, onDelta);
+    if ("error" in out) throw new ProtocolError(out.error.code, out.error.message);
+    return server.projectCallToolResult(out.result as CallToolResult, undefined);
   });
   return server;
 }
@@ -116,34 +117,45 @@ function callerOf(ctx: ServerContext): ToolCaller {
   return caller;
 }
 
+/** How a tool call ends on the wire: a result, or the JSON-RPC error the SDK would answer. */
+export type CallOutcome = { result: ToolCallResult } | { error: CallFailure };
+
+/** A JSON-RPC error a tool call ends in. */
+export interface CallFailure {
+  code: number;
+  message: string;
+}
+
 /**
  * Runs a tool through the catalog. An unknown tool is a protocol error (`-32602`, as the SDK's own
  * McpServer answers); every other Kiln failure, FORBIDDEN included, is an `isError` result the
  * model can read; anything unexpected is an internal error that reveals nothing.
  */
-async function callTool(
+export async function callTool(
   deps: McpServerDeps,
   name: string,
   args: unknown,
   caller: ToolCaller,
-  ctx: ServerContext,
+  signal?: AbortSignal,
   onDelta?: DeltaListener,
-): Promise<ToolCallResult> {
+): Promise<CallOutcome> {
   try {
-    return await deps.catalog.call(name, args, caller, {
-      signal: ctx.mcpReq.signal,
-      ...(onDelta ? { onDelta } : {}),
-    });
+    return {
+      result: await deps.catalog.call(name, args, caller, {
+        ...(signal ? { signal } : {}),
+        ...(onDelta ? { onDelta } : {}),
+      }),
+    };
   } catch (err) {
     if (err instanceof KilnError && err.code === "NOT_FOUND") {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, err.message);
+      return { error: { code: ProtocolErrorCode.InvalidParams, message: err.message } };
     }
     const kiln = toKilnError(err);
     if (kiln.code === "INTERNAL") {
       deps.log.error("mcp tool call failed", { tool: name, error: String(err) });
-      throw new ProtocolError(ProtocolErrorCode.InternalError, "internal error");
+      return { error: { code: ProtocolErrorCode.InternalError, message: "internal error" } };
     }
-    return errorResult(kiln);
+    return { result: errorResult(kiln) };
   }
 }
 

@@ -47,6 +47,11 @@ export interface McpEndpointOptions {
   maxSessions?: number;
   /** Largest JSON-RPC body accepted (default 4 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Answer plain stateless `tools/call`s without a throwaway SDK server (default true; the answer
+   * is the same, see `_stateless_call.ts`). Off, every request goes through the SDK.
+   */
+  statelessShortcut?: boolean;
 }
 
 /** `/mcp` as a pure `(Request) => Response` handler plus its shutdown. */
@@ -71,7 +76,12 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
   const maxBody = opts.maxBodyBytes ?? 4 << 20;
   const origins = new OriginPolicy(opts);
   const sessions = new SessionTable(opts.clock ?? systemClock, ttlMs, log);
-  const legacy = new LegacyServing(deps, sessions, opts.maxSessions ?? 1000);
+  const legacy = new LegacyServing(
+    deps,
+    sessions,
+    opts.maxSessions ?? 1000,
+    opts.statelessShortcut ?? true,
+  );
   const modern: McpHttpHandler = createMcpHandler(() => buildMcpServer(deps), {
     legacy: "reject",
     maxRequestBodySize: maxBody,
