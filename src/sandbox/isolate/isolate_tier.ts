@@ -72,7 +72,7 @@ const SPARE_REFILL_MS = 200;
  * limit (heap, array buffers, WebAssembly memories) ends the worker or the host process only, which
  * the app's next request replaces — Kiln and other apps never notice. See ADR 0009 for why isolates
  * live in child processes. While the tier is in use it keeps a spare host started that has run
- * nothing: the next app that needs a host takes it whole, so its first request skips the start.
+ * nothing: the next app that needs a host (at its registration, see `prepare`) takes it whole.
  */
 export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;
@@ -213,12 +213,18 @@ export class IsolateTier implements TierDriver {
   }
 
   /**
-   * An app will likely run here soon (it was registered, or serves a new revision): have a spare
-   * host started for its first execution, and keep one for `idleMs`.
+   * App `appId` will likely run here soon (it was registered, or serves a new revision): it gets
+   * its host now — the spare started ahead if there is one (it ran nothing), else a fresh one —
+   * and another spare is kept for the next app. Resolves once the host and its warm workers are
+   * up, so the app's first execution waits for nothing; a host never used goes after `idleMs`.
    */
-  prepare(): void {
+  async prepare(appId: string, memoryMb: number): Promise<void> {
     if (this.unavailableReason()) return;
-    this.#keepSpares(0);
+    const app = this.#hostFor(appId, memoryMb);
+    try {
+      await this.#processOf(app);
+    } catch { /* its first execution starts another, and reports why if that fails too */ }
+    this.#scheduleIdle(app);
   }
 
   async close(): Promise<void> {
@@ -352,6 +358,7 @@ export class IsolateTier implements TierDriver {
 
   #scheduleIdle(app: AppHost): void {
     if (app.busy > 0 || this.#closed) return;
+    clearTimeout(app.idleTimer);
     const timer = setTimeout(() => {
       if (app.busy > 0) return;
       this.#hosts.delete(app.key);
