@@ -50,6 +50,8 @@ interface AppHost {
   starting: Promise<IsolateHostProcess> | null;
   busy: number;
   idleTimer?: ReturnType<typeof setTimeout>;
+  /** Its host was started ahead (`prepare`): the spares are refilled after its first execution. */
+  refillAfterRun?: boolean;
 }
 
 interface Spare {
@@ -62,6 +64,11 @@ const START_TIMEOUT_MS = 10_000;
 const SPARE_HEAP_MB = DEFAULT_LIMITS.memoryMb;
 /** A taken spare is replaced this long after, so its start does not compete with the first run. */
 const SPARE_REFILL_MS = 200;
+/**
+ * A spare taken ahead of an app's first execution (`prepare`) is replaced once that execution
+ * ended — a process starting beside it would slow it down — or this long after, if none came.
+ */
+const PREPARED_REFILL_MS = 2_000;
 
 /**
  * The isolate tier (contract §5) for trusted JavaScript: each app gets its own host process,
@@ -86,6 +93,7 @@ export class IsolateTier implements TierDriver {
   readonly #spares: Spare[] = [];
   readonly #spareStarts = new Set<Promise<IsolateHostProcess>>();
   #spareFill?: ReturnType<typeof setTimeout>;
+  #spareFillAt = Infinity;
   #spareExpiry?: ReturnType<typeof setTimeout>;
   readonly #kills: Record<string, number> = {};
   #queued = 0;
@@ -173,6 +181,7 @@ export class IsolateTier implements TierDriver {
       app.busy--;
       app.leases.release(lease);
       this.#scheduleIdle(app);
+      if (app.refillAfterRun) (app.refillAfterRun = false, this.#keepSpares(0));
     }
   }
 
@@ -221,8 +230,9 @@ export class IsolateTier implements TierDriver {
   async prepare(appId: string, memoryMb: number): Promise<void> {
     if (this.unavailableReason()) return;
     const app = this.#hostFor(appId, memoryMb);
+    if (!app.process && !app.starting) app.refillAfterRun = true;
     try {
-      await this.#processOf(app);
+      await this.#processOf(app, app.refillAfterRun ? PREPARED_REFILL_MS : SPARE_REFILL_MS);
     } catch { /* its first execution starts another, and reports why if that fails too */ }
     this.#scheduleIdle(app);
   }
@@ -262,11 +272,11 @@ export class IsolateTier implements TierDriver {
     return app;
   }
 
-  #processOf(app: AppHost): Promise<IsolateHostProcess> {
+  #processOf(app: AppHost, refillMs = SPARE_REFILL_MS): Promise<IsolateHostProcess> {
     if (app.process && !app.process.dead) return Promise.resolve(app.process);
     if (!app.starting) {
       const starting = this.#takeSpare(app.heapMb) ?? this.#startHost(app.heapMb, app.key);
-      this.#keepSpares(SPARE_REFILL_MS);
+      this.#keepSpares(refillMs);
       app.starting = starting.then(
         (process) => {
           app.process = process;
@@ -320,9 +330,14 @@ export class IsolateTier implements TierDriver {
     clearTimeout(this.#spareExpiry);
     this.#spareExpiry = setTimeout(() => this.#dropSpares(), this.#o.idleMs);
     Deno.unrefTimer(this.#spareExpiry);
-    if (this.#spareFill !== undefined) return;
+    // A fill already due sooner stands; one due later is brought forward.
+    const at = performance.now() + delayMs;
+    if (at >= this.#spareFillAt) return;
+    clearTimeout(this.#spareFill);
+    this.#spareFillAt = at;
     this.#spareFill = setTimeout(() => {
       this.#spareFill = undefined;
+      this.#spareFillAt = Infinity;
       while (!this.#closed && this.#spares.length < this.#o.spareHosts) this.#startSpare();
     }, delayMs);
   }
@@ -351,6 +366,7 @@ export class IsolateTier implements TierDriver {
   #dropSpares(): void {
     clearTimeout(this.#spareFill);
     this.#spareFill = undefined;
+    this.#spareFillAt = Infinity;
     for (const spare of this.#spares.splice(0)) {
       void spare.host.then((host) => host.kill(), () => {});
     }
