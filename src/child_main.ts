@@ -5,6 +5,10 @@
  * of Kiln. A compiled Kiln starts with every permission it
  * was compiled with; the child revokes them all and checks they are gone before it runs, and
  * refuses to run otherwise. Not listed in help or completions: nobody types them.
+ *
+ * A child never outlives the Kiln that started it: besides its channel closing (which each
+ * program watches), it checks its parent every `PARENT_CHECK_MS` and exits once it was
+ * reparented — Kiln died (SIGKILL, a crash) however its channel ended up.
  */
 
 /** Each hidden subcommand and the module of its program (loaded, not yet run, before the drop). */
@@ -14,6 +18,9 @@ const CHILDREN: Record<string, () => Promise<{ childMain(args: string[]): Promis
 };
 
 const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
+
+/** How often a child checks that the Kiln that started it is still its parent. */
+export const PARENT_CHECK_MS = 500;
 
 /** A few specific grants besides the global one: a path- or host-scoped flag must be gone too. */
 const PROBES: Deno.PermissionDescriptor[] = [
@@ -42,7 +49,21 @@ export async function runChild(name: string, args: string[]): Promise<void> {
     Deno.stderr.writeSync(new TextEncoder().encode(line));
     Deno.exit(1);
   }
+  exitWithParent();
   await program.childMain(args);
+}
+
+/**
+ * Exits once this process's parent has changed: the parent died and the process was reparented
+ * (to init or a subreaper). `Deno.ppid` is read afresh each time and needs no permission; the
+ * timer is unref'd, so it never keeps the child alive on its own.
+ */
+export function exitWithParent(everyMs = PARENT_CHECK_MS): void {
+  const parent = Deno.ppid;
+  const timer = setInterval(() => {
+    if (Deno.ppid !== parent) Deno.exit(0);
+  }, everyMs);
+  Deno.unrefTimer(timer);
 }
 
 /** Revokes every permission; returns the ones still granted afterwards (none, or a Deno change). */

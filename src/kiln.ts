@@ -193,8 +193,8 @@ export interface Kiln {
 }
 
 const META = "kiln:meta";
-/** How long after an app changed its code starts building (see `prepareCode`). */
-const PREPARE_DELAY_MS = 20;
+/** How long registering or updating an app waits for it to get ready (see `prepareCode`). */
+const PREPARE_WAIT_MS = 10_000;
 
 /**
  * The composition root: opens the stores, restores the registry and builds the HTTP handler.
@@ -462,24 +462,21 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // Each handlerType is a kind; the JIT loop wraps the code and llm kinds (fallback, shadow
     // checks, sampling).
     const code = codeHandler({ bundler, sandbox });
-    // A registered or updated app's code is built, and its tier readied, before its first request.
+    // A registered or updated app's code is built, and its tier readied (the app's own isolate
+    // host started), before its registration answers: its first request then waits for neither.
     const preparing = new Set<Promise<void>>();
-    const prepareTimers = new Set<ReturnType<typeof setTimeout>>();
     const unprepare = registry.onAppsChanged((appId) => {
-      // After the change's own response is on its way: builds hold the event loop.
-      const timer = setTimeout(() => {
-        prepareTimers.delete(timer);
-        if (!registry.listActiveApplications().some((a) => a.appId === appId)) return;
-        const { revision, components } = registry.snapshot(appId);
-        const done = prepareCode({ bundler, sandbox }, appId, revision, components.values());
-        preparing.add(done);
-        void done.finally(() => preparing.delete(done));
-      }, PREPARE_DELAY_MS);
-      prepareTimers.add(timer);
+      if (!registry.listActiveApplications().some((a) => a.appId === appId)) return;
+      const { revision, components } = registry.snapshot(appId);
+      const done = prepareCode({ bundler, sandbox }, appId, revision, components.values());
+      preparing.add(done);
+      void done.finally(() => preparing.delete(done));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, PREPARE_WAIT_MS)));
+      return Promise.race([done, late]).finally(() => clearTimeout(timer));
     });
     cleanups.unshift(async () => {
       unprepare();
-      for (const timer of prepareTimers) clearTimeout(timer);
       await Promise.all(preparing);
     });
     const llmKind = llmHandler({ runner: llmRunner, sandbox });

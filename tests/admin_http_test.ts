@@ -17,13 +17,16 @@ Deno.test("GET /v1/sandboxes answers each tier's availability and counters, admi
     assert.equal(tiers.container.available, false);
     assert.match(tiers.container.reason, /not configured/);
     assert.deepEqual(res.json.pools, []);
-    assert.deepEqual(res.json.isolateHosts, [], "no isolate host before the first request");
+    // Registration answered once the app's host was up, ready for its first request.
+    const [ready] = res.json.isolateHosts;
+    assert.equal(ready.alive, true, JSON.stringify(res.json.isolateHosts));
+    assert.equal(ready.busy, 0);
     const hit = await t.raw(new Request("http://kiln.test/apps/shop/api/users/7"));
     assert.equal(hit.status, 200, await hit.text());
     const after = await t.call("GET", "/v1/sandboxes");
     const [host] = after.json.isolateHosts;
     assert.equal(host.alive, true);
-    assert.equal(typeof host.pid, "number");
+    assert.equal(host.pid, ready.pid, "the first request ran on the host made ready for it");
     assert.ok(host.workers >= 1 && host.workers <= host.maxWorkers);
     const key = await t.call("POST", "/v1/apps/shop/keys", { permissions: ["*"] });
     const denied = await t.call("GET", "/v1/sandboxes", undefined, key.json.apiKey);

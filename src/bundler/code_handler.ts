@@ -1,5 +1,5 @@
 import type { ComponentDefinition, ExecuteResponse } from "../models/mod.ts";
-import { chooseTier, type HandlerKind, type TierLookup } from "../router/mod.ts";
+import { chooseTier, type HandlerKind, limitsOf, type TierLookup } from "../router/mod.ts";
 import type { ExecutionJob, TierName } from "../sandbox/mod.ts";
 import type { CodeBundler, JitTask } from "./code_bundler.ts";
 
@@ -56,10 +56,11 @@ export function codeHandler(deps: CodeHandlerDeps): HandlerKind {
 const MAX_PREPARED = 32;
 
 /**
- * Gets an app's hand-written code ready before its first request (the app was registered or
- * serves a new revision): each jit component's bundle is built for the tier it will run on, one at
- * a time, and that tier is told to get ready. A request arriving meanwhile shares the build in
- * flight. Never rejects: what fails here fails again, with its error, on the request.
+ * Gets an app ready to serve before its first request (the app was registered or serves a new
+ * revision): each jit component's bundle is built for the tier it will run on, one at a time,
+ * while each tier it runs on readies the app's sandbox (the isolate tier: the app's own host
+ * process). A request arriving meanwhile shares the build in flight. Resolves once all of it is
+ * done; never rejects: what fails here fails again, with its error, on the request.
  */
 export async function prepareCode(
   deps: CodeHandlerDeps,
@@ -68,14 +69,19 @@ export async function prepareCode(
   components: Iterable<ComponentDefinition>,
 ): Promise<void> {
   let left = MAX_PREPARED;
+  const sandboxes = new Map<string, Promise<void>>();
   for (const component of components) {
     const task = component.taskDetails as unknown as Partial<JitTask> | undefined;
     if (component.handlerType !== "jit" || typeof task?.script !== "string") continue;
-    if (left-- <= 0) return;
+    if (left-- <= 0) break;
     try {
       const decision = chooseTier(component, deps.sandbox);
       const found = deps.sandbox.driver(decision.tier);
-      if ("driver" in found) found.driver.prepare?.();
+      const { memoryMb } = limitsOf(component);
+      const key = `${decision.tier}@${memoryMb}`;
+      if ("driver" in found && found.driver.prepare && !sandboxes.has(key)) {
+        sandboxes.set(key, found.driver.prepare(appId, memoryMb).catch(() => {}));
+      }
       await deps.bundler.load({
         appId,
         revision,
@@ -84,4 +90,5 @@ export async function prepareCode(
       });
     } catch { /* the component's first request reports it */ }
   }
+  await Promise.all(sandboxes.values());
 }

@@ -66,7 +66,9 @@ export class Registry {
   readonly #log: Logger;
   readonly #global: Record<string, unknown>;
   readonly #limits?: SourceLimits;
-  readonly #changeListeners = new Set<(appId: string) => void>();
+  readonly #changeListeners = new Set<(appId: string) => void | Promise<void>>();
+  /** Per app, what its listeners do about its last change (see `onAppsChanged`). */
+  readonly #readying = new Map<string, Promise<unknown>>();
   readonly #appScopes: RegistryOptions["appScopes"];
   readonly #imageIssues: RegistryOptions["imageIssues"];
   readonly #componentIssues: RegistryOptions["componentIssues"];
@@ -95,21 +97,37 @@ export class Registry {
 
   /**
    * Subscribes to changes of what an app serves (registered, deregistered, activated,
-   * deactivated, a new revision served); returns the unsubscribe function.
+   * deactivated, a new revision served); returns the unsubscribe function. A listener that
+   * returns a promise is getting the app ready to serve the change: registering or updating the
+   * app answers once it settled, so a deployed app is ready when its registration returns.
    */
-  onAppsChanged(listener: (appId: string) => void): () => void {
+  onAppsChanged(listener: (appId: string) => void | Promise<void>): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
   }
 
   #changed(appId: string): void {
+    const readying: Promise<void>[] = [];
     for (const listener of this.#changeListeners) {
       try {
-        listener(appId);
+        const done = listener(appId);
+        if (done) readying.push(done);
       } catch (err) {
         this.#log.warn("apps-changed listener failed", { appId, error: String(err) });
       }
     }
+    if (readying.length === 0) return this.#readying.delete(appId), undefined;
+    const all = Promise.allSettled(readying);
+    this.#readying.set(appId, all);
+    void all.then(() => {
+      if (this.#readying.get(appId) === all) this.#readying.delete(appId);
+    });
+  }
+
+  /** Waits until what the listeners do about the app's last change has settled. */
+  async #ready<T>(appId: string, result: T): Promise<T> {
+    await this.#readying.get(appId);
+    return result;
   }
 
   /** Restores every persisted app at start-up, serving the newest valid revision of each. */
@@ -140,7 +158,7 @@ export class Registry {
     const appId = await appIdOf(files.get("app_definition.yaml")!);
     await this.#checkImages(files);
     await this.#checkComponents(files);
-    return await this.#locks.run(appId, async () => {
+    const details = await this.#locks.run(appId, async () => {
       // In cluster mode another node may have registered it a moment ago.
       const shared = this.#peers.shared && (await this.#store.get(SCOPE, appId)).found;
       if (this.#apps.has(appId) || shared) {
@@ -178,6 +196,7 @@ export class Registry {
       this.#log.info("app registered", { appId, revision: loaded.record.servedRevision });
       return this.getApplicationDetails(appId);
     });
+    return await this.#ready(appId, details);
   }
 
   /** Replaces an app's definitions with a new source in one validated commit. */
@@ -194,7 +213,7 @@ export class Registry {
     }
     await this.#checkImages(files);
     await this.#checkComponents(files);
-    return await this.#locks.run(appId, async () => {
+    const details = await this.#locks.run(appId, async () => {
       const loaded = this.#get(appId);
       const defs = this.#state.definitions;
       const base = await defs.pull(appId);
@@ -213,6 +232,7 @@ export class Registry {
       });
       return this.getApplicationDetails(appId);
     });
+    return await this.#ready(appId, details);
   }
 
   /** Removes an app; with `deleteState` its repo, runtime values and volume go too. */

@@ -90,7 +90,7 @@ Deno.test("setActive() takes an app out of service; deregister with deleteState 
   const scopes = (appId: string) => [`jit:${appId}`];
   await withRegistry(async ({ registry, state, store, reopen }) => {
     const changed: string[] = [];
-    registry.onAppsChanged((appId) => changed.push(appId));
+    registry.onAppsChanged((appId) => void changed.push(appId));
     await registry.registerApplication({ files: appFiles("shop") });
     await registry.registerApplication({ files: appFiles("mall") });
     const off = await registry.setActive("shop", false);

@@ -2,4 +2,5 @@
 export { Router } from "./router.ts";
 export type { HandlerKind, Invocation } from "./handler_kind.ts";
 export { chooseTier } from "./choose_tier.ts";
+export { limitsOf } from "./execution_context.ts";
 export type { TierLookup } from "./choose_tier.ts";

@@ -120,10 +120,11 @@ export interface TierDriver {
   unavailableReason(): string | null;
   execute(job: ExecutionJob): Promise<ExecuteResponse>;
   /**
-   * An app will likely run here soon (registered, or serving a new revision): get ready in the
-   * background, holding nothing of any app before its first execution.
+   * App `appId` will run here soon (registered, or serving a new revision) with `memoryMb` per
+   * execution: have its sandbox ready to serve. Resolves once it is, or once that failed (the
+   * app's first execution then reports why); never rejects.
    */
-  prepare?(): void;
+  prepare?(appId: string, memoryMb: number): Promise<void>;
   stats(): TierStats;
   /** Its sandboxes as the admin panel shows them (pools, host processes); absent, nothing. */
   details?(): TierDetails;

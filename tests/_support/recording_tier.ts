@@ -28,8 +28,8 @@ export class RecordingTier implements TierDriver {
     this.onExecute?.(job);
     return this.inner.execute(job);
   }
-  prepare(): void {
-    this.inner.prepare?.();
+  async prepare(appId: string, memoryMb: number): Promise<void> {
+    await this.inner.prepare?.(appId, memoryMb);
   }
   stats(): TierStats {
     return this.inner.stats();

@@ -200,6 +200,8 @@ export async function hostMain(
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
+      // One that fails before it started holds up nothing waiting for it (a `ready` below).
+      if (!slot.started) ready();
       const message = `the isolate worker failed: ${event.message}`;
       if (slot.run) end(slot, { kind: "killed", reason: "crash", message }, true);
       else retire(slot);
@@ -256,5 +258,7 @@ export async function hostMain(
   channel.on("message", onFrame);
   // Kiln went away (or closed the channel): nothing is left to serve.
   channel.on("disconnect", () => Deno.exit(0));
+  // Ready once the warm workers are: an app's first execution then waits for no worker's start.
+  await Promise.all(idle.map((slot) => slot.ready));
   send({ t: "ready" });
 }

@@ -50,6 +50,8 @@ interface AppHost {
   starting: Promise<IsolateHostProcess> | null;
   busy: number;
   idleTimer?: ReturnType<typeof setTimeout>;
+  /** Its host was started ahead (`prepare`): the spares are refilled after its first execution. */
+  refillAfterRun?: boolean;
 }
 
 interface Spare {
@@ -62,6 +64,11 @@ const START_TIMEOUT_MS = 10_000;
 const SPARE_HEAP_MB = DEFAULT_LIMITS.memoryMb;
 /** A taken spare is replaced this long after, so its start does not compete with the first run. */
 const SPARE_REFILL_MS = 200;
+/**
+ * A spare taken ahead of an app's first execution (`prepare`) is replaced once that execution
+ * ended — a process starting beside it would slow it down — or this long after, if none came.
+ */
+const PREPARED_REFILL_MS = 2_000;
 
 /**
  * The isolate tier (contract §5) for trusted JavaScript: each app gets its own host process,
@@ -72,7 +79,7 @@ const SPARE_REFILL_MS = 200;
  * limit (heap, array buffers, WebAssembly memories) ends the worker or the host process only, which
  * the app's next request replaces — Kiln and other apps never notice. See ADR 0009 for why isolates
  * live in child processes. While the tier is in use it keeps a spare host started that has run
- * nothing: the next app that needs a host takes it whole, so its first request skips the start.
+ * nothing: the next app that needs a host (at its registration, see `prepare`) takes it whole.
  */
 export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;
@@ -86,6 +93,7 @@ export class IsolateTier implements TierDriver {
   readonly #spares: Spare[] = [];
   readonly #spareStarts = new Set<Promise<IsolateHostProcess>>();
   #spareFill?: ReturnType<typeof setTimeout>;
+  #spareFillAt = Infinity;
   #spareExpiry?: ReturnType<typeof setTimeout>;
   readonly #kills: Record<string, number> = {};
   #queued = 0;
@@ -173,6 +181,7 @@ export class IsolateTier implements TierDriver {
       app.busy--;
       app.leases.release(lease);
       this.#scheduleIdle(app);
+      if (app.refillAfterRun) (app.refillAfterRun = false, this.#keepSpares(0));
     }
   }
 
@@ -213,12 +222,19 @@ export class IsolateTier implements TierDriver {
   }
 
   /**
-   * An app will likely run here soon (it was registered, or serves a new revision): have a spare
-   * host started for its first execution, and keep one for `idleMs`.
+   * App `appId` will likely run here soon (it was registered, or serves a new revision): it gets
+   * its host now — the spare started ahead if there is one (it ran nothing), else a fresh one —
+   * and another spare is kept for the next app. Resolves once the host and its warm workers are
+   * up, so the app's first execution waits for nothing; a host never used goes after `idleMs`.
    */
-  prepare(): void {
+  async prepare(appId: string, memoryMb: number): Promise<void> {
     if (this.unavailableReason()) return;
-    this.#keepSpares(0);
+    const app = this.#hostFor(appId, memoryMb);
+    if (!app.process && !app.starting) app.refillAfterRun = true;
+    try {
+      await this.#processOf(app, app.refillAfterRun ? PREPARED_REFILL_MS : SPARE_REFILL_MS);
+    } catch { /* its first execution starts another, and reports why if that fails too */ }
+    this.#scheduleIdle(app);
   }
 
   async close(): Promise<void> {
@@ -256,11 +272,11 @@ export class IsolateTier implements TierDriver {
     return app;
   }
 
-  #processOf(app: AppHost): Promise<IsolateHostProcess> {
+  #processOf(app: AppHost, refillMs = SPARE_REFILL_MS): Promise<IsolateHostProcess> {
     if (app.process && !app.process.dead) return Promise.resolve(app.process);
     if (!app.starting) {
       const starting = this.#takeSpare(app.heapMb) ?? this.#startHost(app.heapMb, app.key);
-      this.#keepSpares(SPARE_REFILL_MS);
+      this.#keepSpares(refillMs);
       app.starting = starting.then(
         (process) => {
           app.process = process;
@@ -314,9 +330,14 @@ export class IsolateTier implements TierDriver {
     clearTimeout(this.#spareExpiry);
     this.#spareExpiry = setTimeout(() => this.#dropSpares(), this.#o.idleMs);
     Deno.unrefTimer(this.#spareExpiry);
-    if (this.#spareFill !== undefined) return;
+    // A fill already due sooner stands; one due later is brought forward.
+    const at = performance.now() + delayMs;
+    if (at >= this.#spareFillAt) return;
+    clearTimeout(this.#spareFill);
+    this.#spareFillAt = at;
     this.#spareFill = setTimeout(() => {
       this.#spareFill = undefined;
+      this.#spareFillAt = Infinity;
       while (!this.#closed && this.#spares.length < this.#o.spareHosts) this.#startSpare();
     }, delayMs);
   }
@@ -345,6 +366,7 @@ export class IsolateTier implements TierDriver {
   #dropSpares(): void {
     clearTimeout(this.#spareFill);
     this.#spareFill = undefined;
+    this.#spareFillAt = Infinity;
     for (const spare of this.#spares.splice(0)) {
       void spare.host.then((host) => host.kill(), () => {});
     }
@@ -352,6 +374,7 @@ export class IsolateTier implements TierDriver {
 
   #scheduleIdle(app: AppHost): void {
     if (app.busy > 0 || this.#closed) return;
+    clearTimeout(app.idleTimer);
     const timer = setTimeout(() => {
       if (app.busy > 0) return;
       this.#hosts.delete(app.key);

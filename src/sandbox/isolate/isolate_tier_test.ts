@@ -95,24 +95,27 @@ async function newChild(known: Set<number>): Promise<number> {
   throw new Error("no host process was started");
 }
 
-Deno.test("IsolateTier: a never-seen app takes a spare host started ahead; each app its own", async () => {
+Deno.test("IsolateTier: prepare() gives an app its own host ahead, then a spare that ran nothing", async () => {
   const before = children();
   await withTier({}, async (tier) => {
     const limits = { memoryMb: DEFAULT_LIMITS.memoryMb };
-    tier.prepare();
-    const spare = await newChild(before);
+    const key = (app: string) => `${app}@${limits.memoryMb}mb`;
+    await tier.prepare("a", limits.memoryMb);
+    const first = tier.hostPids()[key("a")];
+    assert.ok(first && !before.has(first), "app a has its host before its first execution");
+    // A spare is started for the next app; preparing that app hands it over, never app a's.
+    const spare = await newChild(new Set([...before, first]));
+    await tier.prepare("b", limits.memoryMb);
+    assert.equal(tier.hostPids()[key("b")], spare, "app b takes the spare");
     const body =
       `const seen = globalThis.mark; globalThis.mark = context.appId; return seen ?? null;`;
     assert.equal((await run(tier, body, { app: "a", limits })).data, null);
-    assert.equal(tier.hostPids()[`a@${limits.memoryMb}mb`], spare, "app a runs on the spare");
-    // Another spare replaces the taken one; the next new app gets it, never app a's.
-    const next = await newChild(new Set([...before, spare]));
     assert.equal((await run(tier, body, { app: "b", limits })).data, null, "b never sees a");
-    assert.equal(tier.hostPids()[`b@${limits.memoryMb}mb`], next);
     assert.equal((await run(tier, body, { app: "a", limits })).data, "a");
+    assert.deepEqual(tier.hostPids(), { [key("a")]: first, [key("b")]: spare });
     // A limit other than the spares' starts a host of its own.
     await run(tier, body, { app: "c", limits: { memoryMb: 64 } });
-    assert.ok(![spare, next].includes(tier.hostPids()["c@64mb"]));
+    assert.ok(![first, spare].includes(tier.hostPids()["c@64mb"]));
   });
   assert.deepEqual([...children()].filter((pid) => !before.has(pid)), [], "close ends spares");
 });
