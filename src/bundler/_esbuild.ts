@@ -55,19 +55,23 @@ export async function bundleEsm(
   const deadlineMs = opts.deadlineMs ?? LIMITS["bundle.ms"];
   let result: JobResult;
   try {
-    result = await runEsbuild({
-      op: "build",
-      options: {
-        entryPoints: [entry],
-        bundle: true,
-        format: "esm",
-        platform: "neutral",
-        target: "es2022",
-        logLevel: "silent",
-        legalComments: "none",
-        charset: "utf8",
+    result = await runEsbuild(
+      {
+        op: "build",
+        options: {
+          entryPoints: [entry],
+          bundle: true,
+          format: "esm",
+          platform: "neutral",
+          target: "es2022",
+          logLevel: "silent",
+          legalComments: "none",
+          charset: "utf8",
+        },
       },
-    }, deadlineMs, appFiles(read, inputs));
+      deadlineMs,
+      appFiles(read, inputs),
+    );
   } catch (err) {
     throw buildFailed(entry, err);
   }
@@ -86,18 +90,22 @@ export async function esmToIife(
 ): Promise<string> {
   let result: JobResult;
   try {
-    result = await runEsbuild({
-      op: "transform",
-      input: esm,
-      options: {
-        format: "iife",
-        globalName: IIFE_GLOBAL,
-        loader: "js",
-        target: "es2022",
-        charset: "utf8",
-        footer: `globalThis.${IIFE_GLOBAL} = ${IIFE_GLOBAL};`,
+    result = await runEsbuild(
+      {
+        op: "transform",
+        input: esm,
+        options: {
+          format: "iife",
+          globalName: IIFE_GLOBAL,
+          loader: "js",
+          target: "es2022",
+          charset: "utf8",
+          footer: `globalThis.${IIFE_GLOBAL} = ${IIFE_GLOBAL};`,
+        },
       },
-    }, opts.deadlineMs ?? LIMITS["bundle.ms"], noPlugin);
+      opts.deadlineMs ?? LIMITS["bundle.ms"],
+      noPlugin,
+    );
   } catch (err) {
     throw buildFailed(entry, err);
   }

@@ -122,8 +122,10 @@ async function started(): Promise<Worker> {
     stopEsbuildWorker();
     const current = active;
     if (current) {
-      finish(current.id, () =>
-        current.reject(new Error(`the esbuild worker failed: ${event.message}`)));
+      finish(
+        current.id,
+        () => current.reject(new Error(`the esbuild worker failed: ${event.message}`)),
+      );
     }
   };
   created.postMessage({ type: "init", wasmModule: wasm.default } satisfies HostToWorker);
@@ -146,7 +148,6 @@ function onMessage(from: Worker, message: WorkerToHost): void {
   } else if (message.type === "done") {
     finish(current.id, () => current.resolve(message.result));
   } else {
-    finish(current.id, () =>
-      current.reject(new EsbuildFailure(message.message, message.errors)));
+    finish(current.id, () => current.reject(new EsbuildFailure(message.message, message.errors)));
   }
 }

@@ -3,7 +3,12 @@
  * and nothing else: every import it meets is resolved and loaded by Kiln (`_esbuild.ts`), which
  * holds the rules and the revision's files, so the worker needs no permission and no app state.
  */
-import type { BuildOptions, OnLoadResult, OnResolveResult, TransformOptions } from "esbuild-wasm/esm/browser.js";
+import type {
+  BuildOptions,
+  OnLoadResult,
+  OnResolveResult,
+  TransformOptions,
+} from "esbuild-wasm/esm/browser.js";
 
 /** An esbuild diagnostic, as much of it as Kiln reports. */
 export interface EsbuildMessage {

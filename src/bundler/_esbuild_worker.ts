@@ -37,8 +37,10 @@ function proxy(id: number): esbuild.Plugin {
   return {
     name: "kiln-app-files",
     setup(build) {
-      build.onResolve({ filter: /.*/ }, ({ path, importer, kind }) =>
-        ask({ op: "resolve", path, importer, kind }));
+      build.onResolve(
+        { filter: /.*/ },
+        ({ path, importer, kind }) => ask({ op: "resolve", path, importer, kind }),
+      );
       build.onLoad({ filter: /.*/ }, ({ path, namespace }) => ask({ op: "load", path, namespace }));
     },
   };
@@ -47,7 +49,10 @@ function proxy(id: number): esbuild.Plugin {
 async function run(id: number, job: HostToWorker & { type: "job" }): Promise<JobResult> {
   await ready;
   if (job.job.op === "transform") {
-    return { op: "transform", code: (await esbuild.transform(job.job.input, job.job.options)).code };
+    return {
+      op: "transform",
+      code: (await esbuild.transform(job.job.input, job.job.options)).code,
+    };
   }
   const result = await esbuild.build({
     ...job.job.options,
