@@ -178,6 +178,7 @@ function refusal(spec: string): string {
 }
 
 function buildFailed(entry: string, err: unknown): KilnError {
+  if (err instanceof KilnError) return err;
   if (err instanceof EsbuildTimeout) {
     // The app's own code (its size, its imports) took the build past the budget: a component
     // fault, never the caller's. A revision's code never changes, so neither would a retry.

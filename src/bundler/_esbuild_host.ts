@@ -62,8 +62,8 @@ export function runEsbuild(
   });
 }
 
-/** Ends the worker now (jobs queued start a new one); for shutdown and tests. */
-export function stopEsbuildWorker(): void {
+/** Ends the worker (when idle, or past a job's deadline); the next job starts a new one. */
+function endWorker(): void {
   clearTimeout(idleTimer);
   worker?.terminate();
   worker = undefined;
@@ -79,15 +79,19 @@ async function next(): Promise<void> {
   const timer = setTimeout(() => {
     if (active?.id !== id) return;
     active = null;
-    stopEsbuildWorker();
+    endWorker();
     queued.reject(new EsbuildTimeout(queued.deadlineMs));
     void next();
   }, queued.deadlineMs);
   active = { ...queued, id, timer };
   try {
-    (await started()).postMessage({ type: "job", id, job: queued.job } satisfies HostToWorker);
+    const ready = await started();
+    // Past its deadline while the worker started: the job has failed already.
+    if (active?.id !== id) return;
+    ready.postMessage({ type: "job", id, job: queued.job } satisfies HostToWorker);
   } catch (err) {
-    finish(id, () => queued.reject(err as Error));
+    const message = `cannot start esbuild: ${(err as Error)?.message ?? err}`;
+    finish(id, () => queued.reject(new KilnError("UNAVAILABLE", message, {}, { cause: err })));
   }
 }
 
@@ -98,7 +102,7 @@ function finish(id: number, settle: () => void): void {
   settle();
   if (queue.length > 0) void next();
   else {
-    idleTimer = setTimeout(stopEsbuildWorker, IDLE_MS);
+    idleTimer = setTimeout(endWorker, IDLE_MS);
     Deno.unrefTimer(idleTimer);
   }
 }
@@ -119,12 +123,16 @@ async function started(): Promise<Worker> {
   created.onerror = (event: ErrorEvent) => {
     event.preventDefault();
     if (worker !== created) return;
-    stopEsbuildWorker();
+    endWorker();
     const current = active;
     if (current) {
       finish(
         current.id,
-        () => current.reject(new Error(`the esbuild worker failed: ${event.message}`)),
+        // Kiln's fault, not the app's: not a build failure a revision would keep.
+        () =>
+          current.reject(
+            new KilnError("UNAVAILABLE", `cannot build component code: ${event.message}`),
+          ),
       );
     }
   };

@@ -74,10 +74,11 @@ Deno.test("bundleEsm() builds a megabyte of TypeScript without stalling Kiln's e
   for (let round = 0; round < 2; round++) {
     const { gap, ms, value } = await maxLoopGap(() => bundleEsm("code/main.ts", reader(files)));
     assert.equal(value.exports.length, 6_000);
-    // On the main thread the longest gap was the build itself (0.8-5.5 s measured at load 11);
-    // what remains is handing the source over and taking the bundle back.
+    // On the main thread the longest gap was the build itself (7.9 s of an 8.0 s build at load
+    // 11.5); what remains is handing the source over and taking the bundle back, and this
+    // thread's own scheduling on a loaded machine (up to ~0.5 s seen at load 10).
     assert.ok(
-      gap < 250 && gap < ms / 3,
+      gap < 1_000 && gap < ms / 4,
       `event loop stalled ${gap.toFixed(0)} ms of a ${ms.toFixed(0)} ms build`,
     );
   }
