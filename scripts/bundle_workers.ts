@@ -31,6 +31,12 @@ const WORKERS: Bundle[] = [
     platform: "browser",
   },
   {
+    // esbuild on a thread of its own, off Kiln's main thread (src/bundler/_esbuild_host.ts).
+    entry: "src/bundler/_esbuild_worker.ts",
+    target: "src/generated/esbuild_worker.bundle.js",
+    platform: "browser",
+  },
+  {
     // The LLM runner as a sandbox program: no Node built-ins (browser builds of its packages).
     entry: "src/llm/container_task.ts",
     target: "src/generated/llm_container_task.bundle.js",

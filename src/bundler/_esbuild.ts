@@ -1,7 +1,9 @@
-import type { BuildResult, Loader, Plugin } from "esbuild-wasm/esm/browser.js";
-import { KilnError, quote } from "../core/mod.ts";
+import type { Loader } from "esbuild-wasm/esm/browser.js";
+import { KilnError, LIMITS, quote } from "../core/mod.ts";
 import { normalizeDefinitionPath } from "../state/mod.ts";
 import { sha256 } from "./_hash.ts";
+import { EsbuildTimeout, runEsbuild } from "./_esbuild_host.ts";
+import type { EsbuildMessage, JobResult, PluginAnswer, PluginCall } from "./_esbuild_protocol.ts";
 
 /** The source of `kiln:sdk` (TypeScript, embedded): it reads the `globalThis.__kiln` tiers set. */
 export { default as SDK_MODULE } from "../../isolates/sdk.ts" with { type: "text" };
@@ -32,115 +34,120 @@ const LOADERS: Record<string, Loader> = {
   json: "json",
 };
 
-type Esbuild = typeof import("esbuild-wasm/esm/browser.js");
-let ready: Promise<Esbuild> | null = null;
-
-/**
- * esbuild's wasm build starts once per process, on the first build (~100 ms), never at import:
- * its code and its compiled module (tens of MB resident) load only when something is built.
- * The specifiers stay literal so `deno compile` embeds them.
- */
-function initialize(): Promise<Esbuild> {
-  ready ??= Promise.all([import("esbuild-wasm/esm/browser.js"), import("./_esbuild_wasm.js")])
-    .then(async ([esbuild, wasm]) => {
-      await esbuild.initialize({ wasmModule: wasm.default, worker: false });
-      return esbuild;
-    }).catch((err) => {
-      ready = null;
-      throw err;
-    });
-  return ready;
+/** Overrides for one build (tests use a tiny deadline). */
+export interface BuildOptions {
+  /** Longest the build may run on the esbuild worker (ms); `LIMITS["bundle.ms"]` by default. */
+  deadlineMs?: number;
 }
 
 /**
  * Bundles one component script into a self-contained ES module. Only `kiln:sdk` and files of the
  * same app revision (relative paths, confined to `state/`) may be imported: sandboxed code gets
  * no packages, no network modules and no host files, so what runs is exactly what Git holds.
+ * esbuild runs on its worker thread; the imports it meets are resolved and read here.
  */
-export async function bundleEsm(entry: string, read: ReadFile): Promise<EsmBundle> {
-  const esbuild = await initialize();
+export async function bundleEsm(
+  entry: string,
+  read: ReadFile,
+  opts: BuildOptions = {},
+): Promise<EsmBundle> {
   const inputs = new Map<string, string>();
-  let result: BuildResult<{ metafile: true; write: false }>;
+  const deadlineMs = opts.deadlineMs ?? LIMITS["bundle.ms"];
+  let result: JobResult;
   try {
-    result = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      metafile: true,
-      logLevel: "silent",
-      legalComments: "none",
-      charset: "utf8",
-      plugins: [appFilesPlugin(read, inputs)],
-    });
+    result = await runEsbuild(
+      {
+        op: "build",
+        options: {
+          entryPoints: [entry],
+          bundle: true,
+          format: "esm",
+          platform: "neutral",
+          target: "es2022",
+          logLevel: "silent",
+          legalComments: "none",
+          charset: "utf8",
+        },
+      },
+      deadlineMs,
+      appFiles(read, inputs),
+    );
   } catch (err) {
     throw buildFailed(entry, err);
   }
-  const output = Object.values(result.metafile.outputs)[0];
-  return { source: result.outputFiles[0].text, exports: output?.exports ?? [], inputs };
+  if (result.op !== "build") throw new Error("the esbuild worker answered another job");
+  return { source: result.text, exports: result.exports, inputs };
 }
 
 /**
  * Turns an ESM bundle into a classic script that leaves its exports on `globalThis.__kilnModule`,
  * for tiers that evaluate scripts rather than modules.
  */
-export async function esmToIife(entry: string, esm: string): Promise<string> {
-  const esbuild = await initialize();
+export async function esmToIife(
+  entry: string,
+  esm: string,
+  opts: BuildOptions = {},
+): Promise<string> {
+  let result: JobResult;
   try {
-    const out = await esbuild.transform(esm, {
-      format: "iife",
-      globalName: IIFE_GLOBAL,
-      loader: "js",
-      target: "es2022",
-      charset: "utf8",
-      footer: `globalThis.${IIFE_GLOBAL} = ${IIFE_GLOBAL};`,
-    });
-    return out.code;
+    result = await runEsbuild(
+      {
+        op: "transform",
+        input: esm,
+        options: {
+          format: "iife",
+          globalName: IIFE_GLOBAL,
+          loader: "js",
+          target: "es2022",
+          charset: "utf8",
+          footer: `globalThis.${IIFE_GLOBAL} = ${IIFE_GLOBAL};`,
+        },
+      },
+      opts.deadlineMs ?? LIMITS["bundle.ms"],
+      noPlugin,
+    );
   } catch (err) {
     throw buildFailed(entry, err);
   }
+  if (result.op !== "transform") throw new Error("the esbuild worker answered another job");
+  return result.code;
 }
 
-function appFilesPlugin(read: ReadFile, inputs: Map<string, string>): Plugin {
-  return {
-    name: "kiln-app-files",
-    setup(build) {
-      build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === "entry-point") return { path: args.path, namespace: "app" };
-        if (args.path === "kiln:sdk") return { path: "kiln:sdk", namespace: "kiln-sdk" };
-        if (args.path.startsWith("./") || args.path.startsWith("../")) {
-          const resolved = resolveRelative(args.path, args.importer);
-          return typeof resolved === "string"
-            ? { path: resolved, namespace: "app" }
-            : { errors: [{ text: resolved.error }] };
-        }
-        return { errors: [{ text: refusal(args.path) }] };
-      });
-      build.onLoad({ filter: /.*/, namespace: "kiln-sdk" }, () => ({
-        contents: SDK_SOURCE,
-        loader: "ts",
-      }));
-      build.onLoad({ filter: /.*/, namespace: "app" }, async (args) => {
-        const loader = LOADERS[args.path.split(".").pop()!.toLowerCase()];
-        if (!loader) {
-          return {
-            errors: [{
-              text: `cannot import ${quote(args.path)}: only .ts, .tsx, .js, .jsx, .mjs, .mts ` +
-                `and .json files of the app can be imported`,
-            }],
-          };
-        }
-        const contents = await read(args.path);
-        if (contents === null) {
-          return { errors: [{ text: `${quote(args.path)} does not exist at this revision` }] };
-        }
-        inputs.set(args.path, sha256(contents));
-        return { contents, loader };
-      });
-    },
+const noPlugin = () => Promise.reject(new Error("a transform has no imports to resolve"));
+
+/** The app-files plugin's answers: what esbuild may import, and the revision's files. */
+function appFiles(read: ReadFile, inputs: Map<string, string>) {
+  return async (call: PluginCall): Promise<PluginAnswer> => {
+    if (call.op === "resolve") return resolveImport(call.path, call.importer, call.kind);
+    if (call.namespace === "kiln-sdk") return { contents: SDK_SOURCE, loader: "ts" };
+    const loader = LOADERS[call.path.split(".").pop()!.toLowerCase()];
+    if (!loader) {
+      return {
+        errors: [{
+          text: `cannot import ${quote(call.path)}: only .ts, .tsx, .js, .jsx, .mjs, .mts ` +
+            `and .json files of the app can be imported`,
+        }],
+      };
+    }
+    const contents = await read(call.path);
+    if (contents === null) {
+      return { errors: [{ text: `${quote(call.path)} does not exist at this revision` }] };
+    }
+    inputs.set(call.path, sha256(contents));
+    return { contents, loader };
   };
+}
+
+function resolveImport(path: string, importer: string, kind: string): PluginAnswer {
+  if (kind === "entry-point") return { path, namespace: "app" };
+  if (path === "kiln:sdk") return { path: "kiln:sdk", namespace: "kiln-sdk" };
+  if (path.startsWith("./") || path.startsWith("../")) {
+    const resolved = resolveRelative(path, importer);
+    return typeof resolved === "string"
+      ? { path: resolved, namespace: "app" }
+      : { errors: [{ text: resolved.error }] };
+  }
+  return { errors: [{ text: refusal(path) }] };
 }
 
 /** `./x` or `../x` against the importing file, kept inside `state/`. */
@@ -170,12 +177,23 @@ function refusal(spec: string): string {
     `"kiln:sdk" and files of its own app by relative path`;
 }
 
-interface EsbuildMessage {
-  text: string;
-  location?: { file: string; line: number; column: number } | null;
-}
-
 function buildFailed(entry: string, err: unknown): KilnError {
+  if (err instanceof KilnError) return err;
+  if (err instanceof EsbuildTimeout) {
+    // The app's own code (its size, its imports) took the build past the budget: a component
+    // fault, never the caller's. A revision's code never changes, so neither would a retry.
+    return new KilnError(
+      "COMPONENT_BUILD_FAILED",
+      `script ${quote(entry)} did not build within ${err.deadlineMs} ms (limit "bundle.ms")`,
+      {
+        script: entry,
+        limit: "bundle.ms",
+        reason: "timeout",
+        limitMs: err.deadlineMs,
+        errors: [{ message: err.message }],
+      },
+    );
+  }
   const raw = (err as { errors?: EsbuildMessage[] }).errors;
   if (!Array.isArray(raw)) {
     return new KilnError("COMPONENT_BUILD_FAILED", `script ${quote(entry)} does not build`, {

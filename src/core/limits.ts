@@ -85,6 +85,11 @@ export const LIMITS = {
    * own deadline: an engine-carrying component (componentize-js) takes seconds on a busy host.
    */
   "component.compileMs": 60_000,
+  /**
+   * Longest esbuild may take over one component script's bundle (ms), on its worker thread;
+   * past it the worker is ended and the build fails. A megabyte of TypeScript takes 0.2-5 s.
+   */
+  "bundle.ms": 30_000,
   /** Output a sandbox host writes outside its frames (a guest writing to fd 1/2) in its life. */
   "sandbox.stray_bytes": 1 << 20,
 } as const;
