@@ -190,6 +190,18 @@ export function cpuS(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds one thread has run (`/proc/PID/task/TID/schedstat`, in ns: finer than `stat`'s
+ * ticks). A process's main thread has its pid as tid. 0 when gone.
+ */
+export function threadCpuS(pid: number, tid = pid): number {
+  try {
+    return Number(Deno.readTextFileSync(`/proc/${pid}/task/${tid}/schedstat`).split(" ")[0]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU seconds (user + system) a process and its descendants have used, from /proc. */
 export function treeCpuS(pid: number): number {
   let ticks = 0;

@@ -7,6 +7,11 @@
 export interface GuestSpec {
   /** The `iife` bundle: a script that assigns the module namespace to `globalThis.__kilnModule`. */
   source: string;
+  /**
+   * The bundle's content hash. With it the worker keeps the state right after the bundle's top
+   * level ran and starts later executions of the same bundle from there (`_guest_snapshot.ts`).
+   */
+  key?: string;
   entry: string;
   /** JSON text of `[requestData, context]`. */
   input: string;
