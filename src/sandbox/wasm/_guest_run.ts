@@ -18,7 +18,7 @@ import type {
   QuickJSHandle,
 } from "quickjs-emscripten-core";
 import type { GuestKillReason, GuestLogLine, GuestOutcome, GuestSpec } from "./_protocol.ts";
-import type { GuestSnapshot } from "./_guest_snapshot.ts";
+import { type GuestSnapshot, nextSeed } from "./_guest_snapshot.ts";
 import type { QuickJsInstance } from "./_quickjs_instance.ts";
 
 export const MAX_CALLS_IN_FLIGHT = 32;
@@ -121,7 +121,8 @@ export class GuestRun {
     const rt = this.snapshot.runtime;
     try {
       if (!evaluated) this.#evaluate(ctx);
-      const args = [ctx.newString(this.spec.entry), ctx.newString(this.spec.input)];
+      const { entry, input } = this.spec;
+      const args = [ctx.newString(entry), ctx.newString(input), ctx.newString(nextSeed())];
       const promise = this.#take(ctx, ctx.callFunction(invoke, ctx.undefined, args));
       for (;;) {
         const jobs = rt.executePendingJobs();

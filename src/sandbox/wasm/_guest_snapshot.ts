@@ -129,7 +129,8 @@ export class GuestSnapshot {
     }
     this.#dirty = true;
     this.slot.hooks = hooks;
-    this.#reseed();
+    // The bundle's top level runs next and may draw; the handler's draws are reseeded by `invoke`.
+    if (!kept) this.#reseed();
     return kept !== undefined;
   }
 
@@ -171,7 +172,7 @@ export class GuestSnapshot {
   }
 
   #reseed(): void {
-    const seed = `[${nextSeedWords()}]`;
+    const seed = nextSeed();
     const ctx = this.context;
     const result = ctx.newString(seed).consume((text) =>
       ctx.callFunction(this.reseedFn, ctx.undefined, text)
@@ -184,12 +185,13 @@ export class GuestSnapshot {
 const seeds = new Uint32Array(1024);
 let seedAt = seeds.length;
 
-function nextSeedWords(): string {
+/** A fresh seed for the guest's `Math.random`, as the JSON text `reseed` and `invoke` take. */
+export function nextSeed(): string {
   if (seedAt >= seeds.length) {
     crypto.getRandomValues(seeds);
     seedAt = 0;
   }
   const words = seeds.subarray(seedAt, seedAt + 4);
   seedAt += 4;
-  return words.join(",");
+  return `[${words[0]},${words[1]},${words[2]},${words[3]}]`;
 }

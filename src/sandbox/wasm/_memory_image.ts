@@ -30,10 +30,15 @@ export const STACK_WINDOW = 320 * 1024;
 const MIN_STACK_GAP = 1024 * 1024;
 const GUARD = 16 * 1024;
 
+/** A range written back on restore: its bytes, or zeros (`length` of them) for a zero run. */
 interface Segment {
   offset: number;
-  bytes: Uint8Array;
+  bytes: Uint8Array | null;
+  length: number;
 }
+
+/** Zero runs of at least this many pages are filled on restore rather than copied (faster). */
+const MIN_FILL_PAGES = 4;
 
 /** The zero range an image leaves out (`[start, end)` in bytes); its top `GUARD` bytes excluded. */
 export type StackGap = readonly [number, number];
@@ -66,18 +71,31 @@ export class MemoryImage {
     let last = pages;
     while (last > 0 && used[last - 1] === 0) last--;
     const found = gap === undefined ? stackGap(used, last) : gap;
-    const segments = found
-      ? [{ offset: 0, bytes: bytes.slice(0, found[0]) }, {
-        offset: found[1],
-        bytes: bytes.slice(found[1], Math.max(found[1], last * PAGE)),
-      }]
-      : [{ offset: 0, bytes: bytes.slice(0, last * PAGE) }];
-    return new MemoryImage(segments.filter((s) => s.bytes.length > 0), found, last * PAGE);
+    const ranges: [number, number][] = found
+      ? [[0, found[0]], [found[1], Math.max(found[1], last * PAGE)]]
+      : [[0, last * PAGE]];
+    const segments: Segment[] = [];
+    for (const [start, end] of ranges) {
+      let from = start;
+      // Whole zero pages in long runs become fills; everything else is copied as it is.
+      for (let p = Math.ceil(start / PAGE); p * PAGE < end;) {
+        let q = p;
+        while (q < last && (q + 1) * PAGE <= end && used[q] === 0) q++;
+        if (q - p >= MIN_FILL_PAGES) {
+          if (p * PAGE > from) segments.push(copy(bytes, from, p * PAGE));
+          segments.push({ offset: p * PAGE, bytes: null, length: (q - p) * PAGE });
+          from = q * PAGE;
+        }
+        p = q + 1;
+      }
+      if (end > from) segments.push(copy(bytes, from, end));
+    }
+    return new MemoryImage(segments, found, last * PAGE);
   }
 
-  /** Bytes copied per restore. */
+  /** Bytes written per restore (copied or zero-filled). */
   get copiedBytes(): number {
-    return this.segments.reduce((sum, s) => sum + s.bytes.length, 0);
+    return this.segments.reduce((sum, s) => sum + s.length, 0);
   }
 
   /**
@@ -87,18 +105,29 @@ export class MemoryImage {
   restore(memory: WebAssembly.Memory): boolean {
     const clean = !this.gap || isZero(memory, this.gap[1] - GUARD, this.gap[1]);
     const bytes = new Uint8Array(memory.buffer);
-    for (const { offset, bytes: image } of this.segments) bytes.set(image, offset);
+    for (const { offset, bytes: image, length } of this.segments) {
+      if (image) bytes.set(image, offset);
+      else bytes.fill(0, offset, offset + length);
+    }
     return clean;
   }
 
   /** Whether `memory` holds exactly the image (the gap zero). */
   matches(memory: WebAssembly.Memory): boolean {
     const bytes = new Uint8Array(memory.buffer);
-    for (const { offset, bytes: image } of this.segments) {
+    for (const { offset, bytes: image, length } of this.segments) {
+      if (!image) {
+        if (!isZero(memory, offset, offset + length)) return false;
+        continue;
+      }
       for (let i = 0; i < image.length; i++) if (bytes[offset + i] !== image[i]) return false;
     }
     return !this.gap || isZero(memory, this.gap[0], this.gap[1]);
   }
+}
+
+function copy(bytes: Uint8Array, start: number, end: number): Segment {
+  return { offset: start, bytes: bytes.slice(start, end), length: end - start };
 }
 
 /** The first zero run of at least `MIN_STACK_GAP` before page `last`, less its top window. */
