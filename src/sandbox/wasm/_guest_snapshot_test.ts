@@ -3,7 +3,12 @@ import { GuestRun } from "./_guest_run.ts";
 import type { GuestLogLine, GuestOutcome, GuestSpec } from "./_protocol.ts";
 import { GuestSnapshot } from "./_guest_snapshot.ts";
 
-let snapshot = await GuestSnapshot.create(32);
+let snapshot: GuestSnapshot;
+
+/** Each test on its own instance: how many images one may take depends on its history. */
+async function fresh(): Promise<void> {
+  snapshot = await GuestSnapshot.create(32);
+}
 
 /** An iife bundle: `top` runs once at its top level, `body` is the handler's. */
 function bundle(top: string, body: string): string {
@@ -89,6 +94,7 @@ const CLEAN = {
 };
 
 Deno.test("an evaluated bundle's state is kept, and nothing an execution changes in it carries over", async () => {
+  await fresh();
   const first = await run("leaky", LEAKY, "leave");
   assert.deepEqual(snapshot.bundleKeys, ["leaky"], "the bundle was not kept evaluated");
   const { draw: _, ...before } = first.value as Record<string, unknown>;
@@ -102,6 +108,7 @@ Deno.test("an evaluated bundle's state is kept, and nothing an execution changes
 });
 
 Deno.test("executions of a kept bundle draw different Math.random sequences", async () => {
+  await fresh();
   const source = bundle(`const atLoad = Math.random();`, `return [atLoad, Math.random()];`);
   const [a, b] = [await run("draws", source), await run("draws", source)];
   const [x, y] = [a.value as number[], b.value as number[]];
@@ -111,6 +118,7 @@ Deno.test("executions of a kept bundle draw different Math.random sequences", as
 });
 
 Deno.test("bundles kept on one instance do not see each other's state", async () => {
+  await fresh();
   const a = bundle(
     `globalThis.owner = "a"; let n = 0;`,
     `n++; globalThis.fromA = n; return [owner, n, typeof fromB];`,
@@ -136,6 +144,7 @@ Deno.test("bundles kept on one instance do not see each other's state", async ()
 });
 
 Deno.test("a bundle whose top level logs or calls a tool is evaluated again on every execution", async () => {
+  await fresh();
   const logs = bundle(`log.info("loaded");`, `return 1;`);
   const calls = bundle(`const ready = mcp.call("setup");`, `await ready; return 2;`);
   for (let i = 0; i < 2; i++) {
@@ -148,6 +157,7 @@ Deno.test("a bundle whose top level logs or calls a tool is evaluated again on e
 });
 
 Deno.test("a bundle whose top level fails, loops or exhausts memory is never kept", async () => {
+  await fresh();
   const throws = bundle(`throw new Error("bad top level");`, `return 1;`);
   assert.equal((await run("throws", throws)).outcome.kind, "error");
   const loops = bundle(`for (;;) {}`, `return 1;`);
@@ -162,13 +172,21 @@ Deno.test("a bundle whose top level fails, loops or exhausts memory is never kep
   );
 });
 
-Deno.test("an instance keeps a bounded number of evaluated bundles, newest first", async () => {
-  for (let i = 0; i < 12; i++) {
-    const source = bundle(`const id = ${i};`, `return id;`);
-    assert.deepEqual((await run(`b${i}`, source)).value, i);
+Deno.test("an instance keeps a bounded number of evaluated bundles, taken at a bounded rate", async () => {
+  await fresh();
+  const sources = Array.from({ length: 12 }, (_, i) => bundle(`const id = ${i};`, `return id;`));
+  // Twelve bundles in turn: a burst of images, then one per so many executions, never more
+  // images than executions allow, never more kept than the bound.
+  for (let round = 0; round < 60; round++) {
+    const i = round % sources.length;
+    assert.deepEqual((await run(`b${i}`, sources[i])).value, i);
   }
-  const kept = snapshot.bundleKeys;
-  assert.ok(kept.length <= 8, `${kept.length} bundles kept`);
-  assert.equal(kept.at(-1), "b11");
-  assert.ok(!kept.includes("b0"));
+  assert.ok(snapshot.imagesTaken >= 1 && snapshot.imagesTaken <= 4, `${snapshot.imagesTaken}`);
+  for (let round = 0; round < 1200; round++) {
+    const i = round % sources.length;
+    assert.deepEqual((await run(`b${i}`, sources[i])).value, i);
+  }
+  assert.ok(snapshot.imagesTaken <= 4 + 1200 / 128 + 1, `${snapshot.imagesTaken} images taken`);
+  assert.ok(snapshot.imagesTaken > 4, "no image was taken after the burst");
+  assert.ok(snapshot.bundleKeys.length <= 8, `${snapshot.bundleKeys.length} bundles kept`);
 });
