@@ -49,6 +49,11 @@ const MAX_BUNDLE_IMAGE_BYTES = 16 * MB;
  */
 const EXECUTIONS_PER_IMAGE = 128;
 const IMAGE_BURST = 4;
+/**
+ * Memory size past which an instance takes no more bundle images: the scan runs inside the first
+ * execution's deadline (~15 ms at this size), and memory grown by earlier executions never shrinks.
+ */
+const MAX_SCANNED_BYTES = 64 * MB;
 
 /** What the running execution answers for the snapshot's host functions and interrupt handler. */
 export interface GuestHooks {
@@ -154,10 +159,12 @@ export class GuestSnapshot {
    * Keeps an image of the state now, taken between calls into the guest right after the bundle
    * `key` was evaluated on the base and nothing else happened (no host call, no pending job), so
    * later executions of that bundle start from it. The rest of this execution goes on from here.
-   * Skipped while the instance has taken images faster than `EXECUTIONS_PER_IMAGE` allows.
+   * Skipped while the instance has taken images faster than `EXECUTIONS_PER_IMAGE` allows, or once
+   * its memory has grown past `MAX_SCANNED_BYTES`.
    */
   keep(key: string): void {
     if (this.#bundles.has(key) || this.#credit < EXECUTIONS_PER_IMAGE) return;
+    if (this.instance.bytes > MAX_SCANNED_BYTES) return;
     this.#credit -= EXECUTIONS_PER_IMAGE;
     this.#imagesTaken++;
     const image = this.instance.capture(this.#base.gap);

@@ -190,3 +190,19 @@ Deno.test("an instance keeps a bounded number of evaluated bundles, taken at a b
   assert.ok(snapshot.imagesTaken > 4, "no image was taken after the burst");
   assert.ok(snapshot.bundleKeys.length <= 8, `${snapshot.bundleKeys.length} bundles kept`);
 });
+
+Deno.test("an instance whose memory grew large takes no more bundle images", async () => {
+  await fresh();
+  snapshot = await GuestSnapshot.create(128);
+  const grow = bundle(
+    ``,
+    `const keep = []; for (let i = 0; i < 80; i++) keep.push(new Uint8Array(1 << 20)); return 1;`,
+  );
+  assert.equal((await run("grow", grow, null, { memoryMb: 128 })).value, 1);
+  assert.ok(snapshot.instance.bytes > 64 << 20, `${snapshot.instance.bytes} bytes`);
+  const later = bundle(`const id = "later";`, `return id;`);
+  assert.equal((await run("later", later, null, { memoryMb: 128 })).value, "later");
+  assert.equal((await run("later", later, null, { memoryMb: 128 })).value, "later");
+  assert.deepEqual(snapshot.bundleKeys, ["grow"]);
+  assert.equal(snapshot.imagesTaken, 1, "the grown memory was scanned for an image");
+});

@@ -47,6 +47,11 @@ export class QuickJsInstance {
     return new QuickJsInstance(module, memory, limitBytes);
   }
 
+  /** The linear memory's size now (it only grows). */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** True once the heap has grown past the limit: the guest must stop, the instance be dropped. */
   exceeded(): boolean {
     return this.memory.buffer.byteLength > this.limitBytes;
