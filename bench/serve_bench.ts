@@ -23,7 +23,8 @@
  * Before each Kiln load the benchmark waits (≤ 60 s) until Kiln's process tree is quiet: after
  * the first bundle V8 optimises esbuild's wasm on background threads for several seconds, which
  * is start-up cost, not serving cost. Each Kiln row also gives the CPU (all threads of Kiln and
- * its children) per request served.
+ * its children) per request served, that of Kiln's main thread alone and that of its worker threads
+ * (`worker-N`: the wasm tier's QuickJS workers).
  *
  * `--cpu-prof DIR` runs Kiln and its isolate hosts under V8's profiler (summarise with
  * `bench/_serve/profile_summary.ts DIR`); `--perf DIR` records `perf` on Kiln's process tree during
@@ -48,6 +49,8 @@ import {
   monotonicUs,
   type Server,
   spawnServer,
+  threadCpuS,
+  threadsCpuS,
   treeCpuS,
   treeRssMb,
   waitQuiet,
@@ -123,10 +126,19 @@ async function load(
   const stop = await during?.();
   const startUs = monotonicUs();
   const cpuBefore = quietPid === undefined ? 0 : treeCpuS(quietPid);
+  const mainBefore = quietPid === undefined ? 0 : threadCpuS(quietPid);
+  const workersBefore = quietPid === undefined ? 0 : threadsCpuS(quietPid, "worker-");
   const r = await wrk(url, { body: BODY, connections, durationS: DURATION });
+  const perRequest = (s: number) => Math.round(s * 1e6 / Math.max(1, r.requests));
   const cpuUsPerRequest = quietPid === undefined
     ? undefined
-    : Math.round((treeCpuS(quietPid) - cpuBefore) * 1e6 / Math.max(1, r.requests));
+    : perRequest(treeCpuS(quietPid) - cpuBefore);
+  const mainUsPerRequest = quietPid === undefined
+    ? undefined
+    : perRequest(threadCpuS(quietPid) - mainBefore);
+  const workersUsPerRequest = quietPid === undefined
+    ? undefined
+    : perRequest(threadsCpuS(quietPid, "worker-") - workersBefore);
   const endUs = monotonicUs();
   await stop?.();
   summary.servers.push({
@@ -134,6 +146,8 @@ async function load(
     connections,
     ...r,
     ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
+    ...(mainUsPerRequest ? { mainUsPerRequest } : {}),
+    ...(workersUsPerRequest ? { workersUsPerRequest } : {}),
   });
   windows.push({ name, startUs, endUs, requests: r.requests });
   log(`  ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);

@@ -190,6 +190,32 @@ export function cpuS(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds one thread has run (`/proc/PID/task/TID/schedstat`, in ns: finer than `stat`'s
+ * ticks). A process's main thread has its pid as tid. 0 when gone.
+ */
+export function threadCpuS(pid: number, tid = pid): number {
+  try {
+    return Number(Deno.readTextFileSync(`/proc/${pid}/task/${tid}/schedstat`).split(" ")[0]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds the threads of `pid` whose name starts with `prefix` have run (e.g. `worker-`). */
+export function threadsCpuS(pid: number, prefix: string): number {
+  let s = 0;
+  try {
+    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        const comm = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/comm`);
+        if (comm.startsWith(prefix)) s += threadCpuS(pid, Number(t.name));
+      } catch { /* exited meanwhile */ }
+    }
+  } catch { /* gone */ }
+  return s;
+}
+
 /** CPU seconds (user + system) a process and its descendants have used, from /proc. */
 export function treeCpuS(pid: number): number {
   let ticks = 0;

@@ -8,6 +8,10 @@ export interface Row extends WrkResult {
   vsWorkerd?: number;
   /** CPU of Kiln and its child processes (all threads) per request served, in µs. */
   cpuUsPerRequest?: number;
+  /** CPU of Kiln's main thread alone per request served, in µs. */
+  mainUsPerRequest?: number;
+  /** CPU of Kiln's worker threads (the wasm tier's QuickJS workers) per request served, in µs. */
+  workersUsPerRequest?: number;
 }
 
 export interface Summary {
@@ -51,7 +55,7 @@ export function printSummary(s: Summary): void {
   console.log(`${s.wrk}; load average at start ${s.loadStart}, at end ${s.loadEnd}`);
   if (s.servers.length) {
     console.log(
-      "server                      conns     req/s   p50 ms   p99 ms  vs bare  vs workerd  CPU µs/req",
+      "server                      conns     req/s   p50 ms   p99 ms  vs bare  vs workerd  CPU µs/req  main µs/req  workers µs/req",
     );
     for (const r of s.servers) {
       console.log(
@@ -59,7 +63,9 @@ export function printSummary(s: Summary): void {
           r.rps.toFixed(0).padStart(9)
         } ${f(r.p50).padStart(8)} ${f(r.p99).padStart(8)} ${f(r.vsBare, 3).padStart(8)} ${
           f(r.vsWorkerd, 3).padStart(11)
-        } ${f(r.cpuUsPerRequest, 0).padStart(11)}`,
+        } ${f(r.cpuUsPerRequest, 0).padStart(11)} ${f(r.mainUsPerRequest, 0).padStart(12)} ${
+          f(r.workersUsPerRequest, 0).padStart(15)
+        }`,
       );
     }
   }

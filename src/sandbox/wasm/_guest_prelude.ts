@@ -6,8 +6,8 @@
  * Math.imul) are captured here, before guest code can replace them, and the host functions stay in
  * this closure, so the only globals added are `__kiln` and `console`.
  *
- * `Math.random` is replaced by xoshiro128**, which `reseed` seeds from the host's CSPRNG before each
- * execution's code runs: QuickJS
+ * `Math.random` is replaced by xoshiro128**, seeded from the host's CSPRNG by `invoke` before each
+ * execution's handler runs (and by `reseed` before a bundle's top level is evaluated): QuickJS
  * seeds its own generator once per context, and every execution starting from one image would
  * otherwise draw the same numbers.
  */
@@ -94,7 +94,8 @@ export const GUEST_PRELUDE = `(function (hostCall, hostLog) {
     s3 = words[3] | 0;
     if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   };
-  const invoke = async (entry, input) => {
+  const invoke = async (entry, input, seed) => {
+    reseed(seed);
     const namespace = globalThis.__kilnModule;
     const fn = namespace === null || namespace === undefined ? undefined : namespace[entry];
     if (typeof fn !== "function") {

@@ -18,7 +18,7 @@ import type {
   QuickJSHandle,
 } from "quickjs-emscripten-core";
 import type { GuestKillReason, GuestLogLine, GuestOutcome, GuestSpec } from "./_protocol.ts";
-import type { GuestSnapshot } from "./_guest_snapshot.ts";
+import { type GuestSnapshot, nextSeed } from "./_guest_snapshot.ts";
 import type { QuickJsInstance } from "./_quickjs_instance.ts";
 
 export const MAX_CALLS_IN_FLIGHT = 32;
@@ -89,12 +89,12 @@ export class GuestRun {
     }
     let outcome: GuestOutcome;
     try {
-      this.snapshot.begin({
+      const evaluated = this.snapshot.begin({
         interrupted: () => this.#interrupted(),
         call: (tool, params) => this.#hostCall(tool, params),
         log: (args) => this.#hostLog(args),
-      });
-      outcome = await this.#execute(this.#ctx);
+      }, this.spec.key);
+      outcome = await this.#execute(this.#ctx, evaluated);
     } catch (err) {
       // Something threw out of wasm: the stack pointer may be off, so the image cannot be trusted.
       return { ...(this.#kill ? this.#killed(this.#kill) : hostFailure(err)), recycle: true };
@@ -116,12 +116,13 @@ export class GuestRun {
     return this.#kill;
   }
 
-  async #execute(ctx: QuickJSContext): Promise<GuestOutcome> {
+  async #execute(ctx: QuickJSContext, evaluated: boolean): Promise<GuestOutcome> {
     const { invoke, encode } = this.snapshot.api;
     const rt = this.snapshot.runtime;
     try {
-      this.#take(ctx, ctx.evalCode(this.spec.source, "component.js", { type: "global" }));
-      const args = [ctx.newString(this.spec.entry), ctx.newString(this.spec.input)];
+      if (!evaluated) this.#evaluate(ctx);
+      const { entry, input } = this.spec;
+      const args = [ctx.newString(entry), ctx.newString(input), ctx.newString(nextSeed())];
       const promise = this.#take(ctx, ctx.callFunction(invoke, ctx.undefined, args));
       for (;;) {
         const jobs = rt.executePendingJobs();
@@ -145,6 +146,20 @@ export class GuestRun {
     } catch (err) {
       if (err instanceof Stop) return err.outcome;
       throw err;
+    }
+  }
+
+  /**
+   * Evaluates the bundle. When its top level only defined things (it called no host function and
+   * left no job pending), the state now is what every later execution of the same bundle would
+   * build again, so the snapshot keeps an image of it and those start from there.
+   */
+  #evaluate(ctx: QuickJSContext): void {
+    const { key, source } = this.spec;
+    this.#take(ctx, ctx.evalCode(source, "component.js", { type: "global" })).dispose();
+    const quiet = this.#nextCallId === 1 && this.#logBytes === 0 && this.#logs.length === 0;
+    if (key !== undefined && quiet && !this.snapshot.runtime.hasPendingJob()) {
+      this.snapshot.keep(key);
     }
   }
 

@@ -23,8 +23,11 @@ async function run(
 ): Promise<{ outcome: GuestOutcome; calls: Sent[]; logs: GuestLogLine[] }> {
   const calls: Sent[] = [];
   const logs: GuestLogLine[] = [];
+  const code = guestCode(body, "iife") as { source: string; hash: string };
   const spec: GuestSpec = {
-    source: o.source ?? (guestCode(body, "iife") as { source: string }).source,
+    source: o.source ?? code.source,
+    // Every test here also runs with the bundle kept evaluated where its top level allows.
+    ...(o.source === undefined ? { key: code.hash } : {}),
     entry: "handler",
     input: JSON.stringify([{ source: "internal", input: 7 }, { appId: "a" }]),
     timeoutMs: 2_000,

@@ -22,6 +22,14 @@
  *   with the execution, never disposed after it;
  * - emscripten's JS glue: heap views (refreshed on growth), stdio buffers and timers, which
  *   QuickJS without its std library never uses.
+ *
+ * Bundles: the first execution of a bundle (by content hash) evaluates it on the base state; if
+ * its top level only defined things (no host call, no log, no job left pending, no error or
+ * kill), a second image is taken right there, between two calls into the guest, and later
+ * executions of that bundle start from it, skipping the parse and the top level. That state is
+ * exactly what evaluating the same bytes on the same base builds again, except the top level's
+ * own draws of time and `Math.random`, which are now made once per instance (as a module's top
+ * level runs once per isolate elsewhere). `Math.random` is reseeded for every execution.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import { GUEST_PRELUDE } from "./_guest_prelude.ts";
@@ -30,6 +38,22 @@ import { QuickJsInstance } from "./_quickjs_instance.ts";
 
 const GUEST_STACK_BYTES = 256 * 1024;
 const MB = 1024 * 1024;
+/** Evaluated bundles kept per instance (each image is a copy of the memory in use, ~0.5 MB up). */
+const MAX_BUNDLE_IMAGES = 8;
+/** Bytes all of an instance's bundle images may copy; a bundle whose image is larger is evaluated per execution. */
+const MAX_BUNDLE_IMAGE_BYTES = 16 * MB;
+/**
+ * Executions per bundle image taken, past a first burst of `IMAGE_BURST`. Taking an image scans
+ * the whole memory (~5 ms for 16 MiB), so bundles cycling through more than the kept images would
+ * otherwise pay that on every execution; this bounds it to ~40 µs per execution on average.
+ */
+const EXECUTIONS_PER_IMAGE = 128;
+const IMAGE_BURST = 4;
+/**
+ * Memory size past which an instance takes no more bundle images: the scan runs inside the first
+ * execution's deadline (~15 ms at this size), and memory grown by earlier executions never shrinks.
+ */
+const MAX_SCANNED_BYTES = 64 * MB;
 
 /** What the running execution answers for the snapshot's host functions and interrupt handler. */
 export interface GuestHooks {
@@ -40,7 +64,15 @@ export interface GuestHooks {
 
 export class GuestSnapshot {
   #dirty = false;
-  readonly #image: MemoryImage;
+  readonly #base: MemoryImage;
+  /** Images taken right after a bundle was evaluated on the base, by bundle key, oldest first. */
+  readonly #bundles = new Map<string, MemoryImage>();
+  #bundleBytes = 0;
+  /** Executions earned towards taking the next image (see `EXECUTIONS_PER_IMAGE`). */
+  #credit = IMAGE_BURST * EXECUTIONS_PER_IMAGE;
+  #imagesTaken = 0;
+  /** The image the memory was last put back to, or taken from. */
+  #current: MemoryImage;
 
   private constructor(
     /** The running execution's hooks, read by the host functions and the interrupt handler. */
@@ -52,7 +84,8 @@ export class GuestSnapshot {
     readonly api: { invoke: QuickJSHandle; encode: QuickJSHandle; describe: QuickJSHandle },
     private readonly reseedFn: QuickJSHandle,
   ) {
-    this.#image = instance.capture();
+    this.#base = instance.capture();
+    this.#current = this.#base;
   }
 
   /** Loads an instance for `memoryMb`, prepares its runtime and context, and takes the image. */
@@ -81,41 +114,96 @@ export class GuestSnapshot {
     return new GuestSnapshot(slot, instance, rt, ctx, { invoke, encode, describe }, reseed);
   }
 
-  /** Bytes copied back after each execution. */
+  /** Bytes copied back after each execution from the base image. */
   get imageBytes(): number {
-    return this.#image.copiedBytes;
+    return this.#base.copiedBytes;
   }
 
-  /** Whether the memory is exactly the image (no execution ran since the last reset). */
+  /** Bundle images taken since the instance was prepared (kept or since dropped). */
+  get imagesTaken(): number {
+    return this.#imagesTaken;
+  }
+
+  /** Keys of the bundles kept evaluated, oldest first. */
+  get bundleKeys(): string[] {
+    return [...this.#bundles.keys()];
+  }
+
+  /** Whether the memory is exactly the image the last execution started from (none ran since). */
   pristine(): boolean {
-    return this.instance.holds(this.#image);
+    return this.instance.holds(this.#current);
   }
 
   /**
-   * Starts an execution on the pristine state: the memory is put back first if an execution ran
-   * since, and the guest's `Math.random` gets a fresh seed.
+   * Starts an execution on a pristine state: the one right after the bundle `key` was evaluated
+   * when an image of it is kept (true: the bundle must not be evaluated again), else the base
+   * (false). The memory is put back first if an execution ran since, or the state differs, and the
+   * guest's `Math.random` gets a fresh seed.
    */
-  begin(hooks: GuestHooks): void {
-    if (this.#dirty && !this.reset()) throw new Error("the snapshot could not be restored");
+  begin(hooks: GuestHooks, key?: string): boolean {
+    const kept = key === undefined ? undefined : this.#bundles.get(key);
+    if (kept && key !== undefined) (this.#bundles.delete(key), this.#bundles.set(key, kept));
+    const image = kept ?? this.#base;
+    if ((this.#dirty || image !== this.#current) && !this.#restore(image)) {
+      throw new Error("the snapshot could not be restored");
+    }
     this.#dirty = true;
     this.slot.hooks = hooks;
-    const seed = `[${nextSeedWords()}]`;
+    this.#credit = Math.min(this.#credit + 1, IMAGE_BURST * EXECUTIONS_PER_IMAGE);
+    // The bundle's top level runs next and may draw; the handler's draws are reseeded by `invoke`.
+    if (!kept) this.#reseed();
+    return kept !== undefined;
+  }
+
+  /**
+   * Keeps an image of the state now, taken between calls into the guest right after the bundle
+   * `key` was evaluated on the base and nothing else happened (no host call, no pending job), so
+   * later executions of that bundle start from it. The rest of this execution goes on from here.
+   * Skipped while the instance has taken images faster than `EXECUTIONS_PER_IMAGE` allows, or once
+   * its memory has grown past `MAX_SCANNED_BYTES`.
+   */
+  keep(key: string): void {
+    if (this.#bundles.has(key) || this.#credit < EXECUTIONS_PER_IMAGE) return;
+    if (this.instance.bytes > MAX_SCANNED_BYTES) return;
+    this.#credit -= EXECUTIONS_PER_IMAGE;
+    this.#imagesTaken++;
+    const image = this.instance.capture(this.#base.gap);
+    if (image.copiedBytes > MAX_BUNDLE_IMAGE_BYTES) return;
+    this.#bundles.set(key, image);
+    this.#bundleBytes += image.copiedBytes;
+    this.#current = image;
+    for (const [old, kept] of this.#bundles) {
+      if (this.#bundles.size <= MAX_BUNDLE_IMAGES && this.#bundleBytes <= MAX_BUNDLE_IMAGE_BYTES) {
+        break;
+      }
+      this.#bundles.delete(old);
+      this.#bundleBytes -= kept.copiedBytes;
+    }
+  }
+
+  /**
+   * Ends the execution in progress, if any, and puts the memory back to the image it started
+   * from. False when that cannot be trusted to be complete: the snapshot must then be dropped.
+   */
+  reset(): boolean {
+    this.slot.hooks = null;
+    if (!this.#dirty) return true;
+    return this.#restore(this.#current);
+  }
+
+  #restore(image: MemoryImage): boolean {
+    this.#dirty = false;
+    this.#current = image;
+    return this.instance.restore(image);
+  }
+
+  #reseed(): void {
+    const seed = nextSeed();
     const ctx = this.context;
     const result = ctx.newString(seed).consume((text) =>
       ctx.callFunction(this.reseedFn, ctx.undefined, text)
     );
     ctx.unwrapResult(result).dispose();
-  }
-
-  /**
-   * Ends the execution in progress, if any, and puts the memory back to the image. False when
-   * that cannot be trusted to be complete: the snapshot must then be dropped.
-   */
-  reset(): boolean {
-    this.slot.hooks = null;
-    if (!this.#dirty) return true;
-    this.#dirty = false;
-    return this.instance.restore(this.#image);
   }
 }
 
@@ -123,12 +211,13 @@ export class GuestSnapshot {
 const seeds = new Uint32Array(1024);
 let seedAt = seeds.length;
 
-function nextSeedWords(): string {
+/** A fresh seed for the guest's `Math.random`, as the JSON text `reseed` and `invoke` take. */
+export function nextSeed(): string {
   if (seedAt >= seeds.length) {
     crypto.getRandomValues(seeds);
     seedAt = 0;
   }
   const words = seeds.subarray(seedAt, seedAt + 4);
   seedAt += 4;
-  return words.join(",");
+  return `[${words[0]},${words[1]},${words[2]},${words[3]}]`;
 }

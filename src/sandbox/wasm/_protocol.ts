@@ -5,8 +5,16 @@
 
 /** What the worker needs to run one execution from its QuickJS snapshot. */
 export interface GuestSpec {
-  /** The `iife` bundle: a script that assigns the module namespace to `globalThis.__kilnModule`. */
+  /**
+   * The `iife` bundle: a script that assigns the module namespace to `globalThis.__kilnModule`.
+   * Left out of a `run` message when the worker already holds it under `key` (`_source_mirror.ts`).
+   */
   source: string;
+  /**
+   * The bundle's content hash. With it the worker keeps the state right after the bundle's top
+   * level ran and starts later executions of the same bundle from there (`_guest_snapshot.ts`).
+   */
+  key?: string;
   entry: string;
   /** JSON text of `[requestData, context]`. */
   input: string;
@@ -44,7 +52,7 @@ export type HostToWorker =
    * interrupt handler reads it, so a guest busy in a loop stops without the worker being ended.
    */
   | { type: "cancelFlag"; buffer: SharedArrayBuffer }
-  | { type: "run"; id: number; spec: GuestSpec }
+  | { type: "run"; id: number; spec: Omit<GuestSpec, "source"> & { source?: string } }
   | { type: "reply"; id: number; callId: number; reply: string }
   /** The caller went away: stop the run (it may also be waiting on a reply, not interruptible). */
   | { type: "cancel"; id: number };

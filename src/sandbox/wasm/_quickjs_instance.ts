@@ -15,7 +15,7 @@ import {
   newVariant,
   type QuickJSWASMModule,
 } from "quickjs-emscripten-core";
-import { MemoryImage } from "./_memory_image.ts";
+import { MemoryImage, type StackGap } from "./_memory_image.ts";
 
 const MB = 1024 * 1024;
 const PAGE_BYTES = 65_536;
@@ -47,6 +47,11 @@ export class QuickJsInstance {
     return new QuickJsInstance(module, memory, limitBytes);
   }
 
+  /** The linear memory's size now (it only grows). */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** True once the heap has grown past the limit: the guest must stop, the instance be dropped. */
   exceeded(): boolean {
     return this.memory.buffer.byteLength > this.limitBytes;
@@ -57,9 +62,9 @@ export class QuickJsInstance {
     return this.memory.buffer.byteLength + bytes <= this.limitBytes;
   }
 
-  /** An image of the linear memory as it is now (see `_memory_image.ts`). */
-  capture(): MemoryImage {
-    return MemoryImage.capture(this.memory);
+  /** An image of the linear memory as it is now, leaving out `gap` if given (see `_memory_image.ts`). */
+  capture(gap?: StackGap | null): MemoryImage {
+    return MemoryImage.capture(this.memory, gap);
   }
 
   /** Puts `image` back; false when the instance must be dropped instead (see `MemoryImage`). */

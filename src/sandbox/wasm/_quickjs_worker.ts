@@ -8,6 +8,9 @@
 import { DEFAULT_LIMITS } from "../tier.ts";
 import { GuestRun } from "./_guest_run.ts";
 import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
+import { SourceMirror } from "./_source_mirror.ts";
+
+type HostToWorkerRun = Extract<HostToWorker, { type: "run" }>;
 import { GuestSnapshot } from "./_guest_snapshot.ts";
 
 /** Instances kept per worker; each holds a linear memory sized for one memory limit. */
@@ -50,7 +53,31 @@ function drop(memoryMb: number, which: Promise<GuestSnapshot>): void {
   ready.delete(memoryMb);
 }
 
-async function run(id: number, spec: GuestSpec): Promise<void> {
+/** The bundle sources this worker holds, mirrored by the host (see `_source_mirror.ts`). */
+const sources = new SourceMirror<string>();
+
+/** The run's spec with its source, from the message or from what the worker holds. */
+function withSource(spec: HostToWorkerRun["spec"]): GuestSpec | null {
+  const { key, source } = spec;
+  if (source === undefined) {
+    const held = key === undefined ? undefined : sources.touch(key);
+    return held === undefined ? null : { ...spec, source: held };
+  }
+  if (key !== undefined) sources.hold(key, source);
+  return { ...spec, source };
+}
+
+async function run(id: number, message: HostToWorkerRun["spec"]): Promise<void> {
+  const spec = withSource(message);
+  if (!spec) {
+    const outcome: GuestOutcome = {
+      kind: "killed",
+      reason: "crash",
+      message: "the QuickJS worker does not hold the bundle it was asked to run",
+    };
+    port.postMessage({ type: "done", id, outcome, logs: [] });
+    return;
+  }
   let outcome: GuestOutcome;
   let guest: GuestRun | undefined;
   let snapshot: GuestSnapshot | undefined;

@@ -15,6 +15,7 @@ import { answerCall, forwardLog } from "../_guest_io.ts";
 import type { ExecutionHost } from "../tier.ts";
 import { Deadlines } from "../_deadlines.ts";
 import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
+import { SourceMirror } from "./_source_mirror.ts";
 
 /** How a run ended: the worker's own verdict, or the host's when it had to stop the worker. */
 export type RunResult =
@@ -49,6 +50,8 @@ export class QuickJsWorker {
   #active: ActiveRun | null = null;
   #started: { resolve(): void; reject(err: Error): void } | null = null;
   readonly #cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** The bundle sources the worker holds (see `_source_mirror.ts`). */
+  readonly #sources = new SourceMirror<true>();
 
   private constructor(private readonly worker: Worker) {
     worker.postMessage({
@@ -136,7 +139,11 @@ export class QuickJsWorker {
         },
       };
       this.#active = active;
-      this.#post({ type: "run", id, spec });
+      const { source, ...rest } = spec;
+      // The worker keeps what it was sent; the mirror says whether it holds this bundle.
+      const held = spec.key !== undefined && this.#sources.touch(spec.key) !== undefined;
+      if (!held && spec.key !== undefined) this.#sources.hold(spec.key, true);
+      this.#post({ type: "run", id, spec: held ? rest : { ...rest, source } });
       if (opts.signal?.aborted) onAbort();
     });
   }

@@ -92,6 +92,7 @@ export class WasmTier implements TierDriver {
       result = await worker.run(
         {
           source: code.source,
+          key: code.hash,
           entry: code.entry,
           input: JSON.stringify([request.requestData, request.context]),
           timeoutMs: limits.timeoutMs,

@@ -9,6 +9,7 @@ import {
 } from "../tier_common_case.ts";
 import { DEFAULT_LIMITS, type ExecutionJob, type ExecutionLimits } from "../tier.ts";
 import type { ComponentRunner } from "./component_runner.ts";
+import { MIRRORED_SOURCES } from "./_source_mirror.ts";
 import { WasmTier, type WasmTierOptions } from "./wasm_tier.ts";
 
 runTierConformance(
@@ -239,4 +240,24 @@ test("WasmTier after close refuses work and ends running executions with reason 
   await assert.rejects(running, kiln("SANDBOX_KILLED", "shutdown"));
   await assert.rejects(tier.execute(job(`return 1;`)), kiln("TIER_UNAVAILABLE"));
   assert.equal(tier.unavailableReason(), "the wasm tier is closed");
+});
+
+test("WasmTier runs each bundle right once its worker holds more bundles than it keeps", async () => {
+  await withTier({}, async (tier) => {
+    // One worker: its source mirror and the host's must agree through every eviction, else a
+    // run is refused as a crash or runs the wrong bundle.
+    const n = MIRRORED_SOURCES + 8;
+    const order = [
+      ...Array.from({ length: n }, (_, i) => i),
+      ...Array.from({ length: n }, (_, i) => n - 1 - i),
+      0,
+      0,
+      n - 1,
+    ];
+    for (const i of order) {
+      const res = await tier.execute(job(`return ["bundle", ${i}, requestData.input ?? null];`));
+      assert.deepEqual(res.data, ["bundle", i, null]);
+    }
+    assert.deepEqual(tier.stats().kills, {});
+  });
 });
