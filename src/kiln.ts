@@ -39,8 +39,10 @@ import {
   type TierDriver,
   WasmTier,
 } from "./sandbox/mod.ts";
+import type { AppDefinition } from "./models/mod.ts";
 import {
   AppVolumes,
+  type DefinitionIssue,
   EmbeddedStore,
   GitDefinitionStore,
   type PushGate,
@@ -106,7 +108,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const volumes = new AppVolumes(join(opts.dataDir, "volumes"));
     const state = new StateManager(definitions, new RuntimeState(store), volumes);
     // Filled once the container tier exists (below); until then no image can be checked.
-    const imageIssues = new Lazy<typeof containers.imageIssues>("the container image check");
+    let imageIssues: (definition: AppDefinition) => Promise<DefinitionIssue[]> = () =>
+      Promise.resolve([]);
     const registry = new Registry({
       state,
       store,
@@ -114,7 +117,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       logger,
       configuration: opts.configuration,
       appScopes: jitScopes,
-      imageIssues: (definition) => imageIssues.get()(definition),
+      imageIssues: (definition) => imageIssues(definition),
       componentIssues: wasmComponentIssues,
       peers: cluster && peersOf(cluster.node),
     });
@@ -157,7 +160,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       { logger, clock, registry, mcp: mcpRef },
       cleanups,
     );
-    imageIssues.set(containers.imageIssues);
+    imageIssues = containers.imageIssues;
     const { tiers, warm } = opts.tiers ? { tiers: opts.tiers, warm: () => {} } : defaultTiers(
       logger,
       opts,
