@@ -20,6 +20,7 @@ const LAZY = [
   "/dockerode@",
   "@modelcontextprotocol",
   "tar-stream",
+  "/pako@",
   "/src/workflow/",
   "/src/jit/",
   "/src/llm/",
