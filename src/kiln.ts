@@ -15,6 +15,7 @@ import {
   type KilnOptions,
   llmKind,
   llmOnDemand,
+  mayHaveRuns,
   peersOf,
   registerOnFirstStart,
   workflowChecker,
@@ -317,6 +318,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // Runs a crashed or stopped process left in flight go on from their checkpoints; in a
     // cluster, the sweeper also takes over runs whose node died.
     const resume = async () => {
+      if (!(await mayHaveRuns(store, cluster !== undefined))) return;
       const { engine } = await workflows.get();
       await engine.resume();
       if (!cluster) return;

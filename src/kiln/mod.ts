@@ -9,4 +9,10 @@ export { registerOnFirstStart } from "./first_start.ts";
 export { hookEndpoint } from "./git_hooks.ts";
 export { jitKind, jitOnDemand, jitScopes, llmKind } from "./jit.ts";
 export { llmOnDemand } from "./llm.ts";
-export { workflowChecker, workflowCode, workflowKind, workflowsOnDemand } from "./workflows.ts";
+export {
+  mayHaveRuns,
+  workflowChecker,
+  workflowCode,
+  workflowKind,
+  workflowsOnDemand,
+} from "./workflows.ts";

@@ -7,7 +7,10 @@ import type { Registry } from "../registry/mod.ts";
 import type { HandlerKind, Router } from "../router/mod.ts";
 import type { StateManager, StoreDriver } from "../state/mod.ts";
 import type { ComponentInvoker, RunEvent, WorkflowEngine } from "../workflow/mod.ts";
+import { META } from "./first_start.ts";
 import type { KilnOptions } from "./options.ts";
+
+const WORKFLOWS_USED = "workflows.used";
 
 /** The workflow engine's code (its expression language, cel-js, with it), on first use. */
 export type WorkflowCode = OnDemand<typeof import("../workflow/mod.ts")>;
@@ -58,6 +61,8 @@ export function workflowsOnDemand(
 ): OnDemand<{ engine: WorkflowEngine; kind: HandlerKind }> {
   return new OnDemand("the workflow engine", async () => {
     const workflow = await code.get();
+    // Before any run can start: the mark that a later start has runs it may need to resume.
+    await deps.store.set(META, WORKFLOWS_USED, true);
     const components = new Lazy<ComponentInvoker>("the workflow engine's component invoker");
     components.set(workflow.routerComponentInvoker(
       deps.router(),
@@ -89,4 +94,13 @@ export function workflowKind(
     run: async (component, invocation) =>
       await (workflows.loaded ?? await workflows.get()).kind.run(component, invocation),
   };
+}
+
+/**
+ * Whether runs a previous process left in flight may exist: only once this data dir's workflow
+ * engine has loaded. A node whose apps never ran a workflow resumes nothing, so its engine stays
+ * unloaded; a cluster node always looks (another node's runs may need adopting).
+ */
+export async function mayHaveRuns(store: StoreDriver, cluster: boolean): Promise<boolean> {
+  return cluster || (await store.get(META, WORKFLOWS_USED)).found;
 }
