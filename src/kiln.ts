@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
-import { CodeBundler, codeHandler, prepareCode, wasmComponentIssues } from "./bundler/mod.ts";
-import { kilnChildCommand, Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
+import { CodeBundler, codeHandler, wasmComponentIssues } from "./bundler/mod.ts";
+import { Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
 import { createHttpHandler, gitHookHandler } from "./http/mod.ts";
 import {
   clusterView,
   containerTier,
+  defaultTiers,
   hookEndpoint,
   jitKind,
   jitOnDemand,
@@ -17,6 +18,7 @@ import {
   llmOnDemand,
   mayHaveRuns,
   peersOf,
+  prepareOnChange,
   registerOnFirstStart,
   workflowChecker,
   workflowCode,
@@ -33,13 +35,7 @@ import {
   watchRepos,
 } from "./registry/mod.ts";
 import { Router } from "./router/mod.ts";
-import {
-  IsolateTier,
-  JcoComponentRunner,
-  SandboxManager,
-  type TierDriver,
-  WasmTier,
-} from "./sandbox/mod.ts";
+import { SandboxManager } from "./sandbox/mod.ts";
 import type { AppDefinition } from "./models/mod.ts";
 import {
   AppVolumes,
@@ -55,9 +51,6 @@ import {
 import { coreTools } from "./tools/mod.ts";
 
 export type { Kiln, KilnOptions } from "./kiln/mod.ts";
-
-/** How long after an app changed its code starts building (see `prepareCode`). */
-const PREPARE_DELAY_MS = 20;
 
 /**
  * The composition root: opens the stores, restores the registry and builds the HTTP handler.
@@ -243,26 +236,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       loop?.oracle.stop();
       await loop?.service.idle();
     });
-    // A registered or updated app's code is built, and its tier readied, before its first request.
-    const preparing = new Set<Promise<void>>();
-    const prepareTimers = new Set<ReturnType<typeof setTimeout>>();
-    const unprepare = registry.onAppsChanged((appId) => {
-      // After the change's own response is on its way: builds hold the event loop.
-      const timer = setTimeout(() => {
-        prepareTimers.delete(timer);
-        if (!registry.listActiveApplications().some((a) => a.appId === appId)) return;
-        const { revision, components } = registry.snapshot(appId);
-        const done = prepareCode({ bundler, sandbox }, appId, revision, components.values());
-        preparing.add(done);
-        void done.finally(() => preparing.delete(done));
-      }, PREPARE_DELAY_MS);
-      prepareTimers.add(timer);
-    });
-    cleanups.unshift(async () => {
-      unprepare();
-      for (const timer of prepareTimers) clearTimeout(timer);
-      await Promise.all(preparing);
-    });
+    prepareOnChange(registry, { bundler, sandbox }, cleanups);
     const router = new Router({
       registry,
       handlers: { jit: jitKind(code, jit), llm: llmKind(jit), workflow: workflowKind(workflows) },
@@ -403,16 +377,4 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     for (const cleanup of cleanups) await cleanup();
     throw err;
   }
-}
-
-/** The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. */
-function defaultTiers(logger: Logger, opts: KilnOptions): { tiers: TierDriver[]; warm(): void } {
-  const wasm = new WasmTier({ logger, components: new JcoComponentRunner() });
-  return {
-    tiers: [
-      new IsolateTier({ logger, command: kilnChildCommand({ denoPath: opts.denoPath }) }),
-      wasm,
-    ],
-    warm: () => wasm.warm(),
-  };
 }

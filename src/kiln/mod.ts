@@ -9,6 +9,7 @@ export { registerOnFirstStart } from "./first_start.ts";
 export { hookEndpoint } from "./git_hooks.ts";
 export { jitKind, jitOnDemand, jitScopes, llmKind } from "./jit.ts";
 export { llmOnDemand } from "./llm.ts";
+export { defaultTiers, prepareOnChange } from "./sandboxes.ts";
 export {
   mayHaveRuns,
   workflowChecker,
