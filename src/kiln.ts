@@ -262,20 +262,15 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       tools,
       sandboxes: () => sandbox.overview(),
       cluster: cluster && clusterView(cluster),
-    }, async () => {
-      // The admin API's own services: the admin panel's sessions, the runs and the JIT loop.
-      const [{ AdminSessions }, loop, flows] = await Promise.all([
-        import("./admin/mod.ts"),
-        jit.get(),
-        workflows.get(),
-      ]);
-      return {
-        workflows: flows.engine,
-        jitService: loop.service,
-        oracle: loop.oracle,
-        adminSessions: new AdminSessions(store, { clock }),
-      };
-    });
+      // The JIT and workflow routes load their subsystem on their first request.
+      load: {
+        jit: () => jit.get(),
+        workflows: async () => (await workflows.get()).engine,
+      },
+    }, async () => ({
+      // The admin panel's sessions load with the admin API.
+      adminSessions: new (await import("./admin/mod.ts")).AdminSessions(store, { clock }),
+    }));
     if (cluster) {
       await cluster.node.run({
         apply: async (event) => {
