@@ -56,6 +56,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   admin: ["core", "models", "auth", "state"],
   scaffold: ["core", "models", "schema"],
   http: [...ENGINES, "workflow", "jit", "tools", "admin"],
+  // The composition root's parts (`src/kiln.ts` assembles them): they wire every engine in.
+  kiln: [...ENGINES, "bundler", "template", "cluster", "workflow", "jit", "tools", "admin", "http"],
   cli: [...ENGINES, "workflow", "jit", "tools", "admin", "http", "scaffold"],
 };
 
@@ -198,7 +200,8 @@ async function unusedExports(root: string, src: string): Promise<Problem[]> {
       if (!seen || dirname(file) === dirname(target)) continue;
       for (const n of names_(m[2])) seen.add(n.imported);
     }
-    for (const m of text.matchAll(NAMESPACE)) {
+    // A dynamic `import()` yields the module's namespace: it counts as a namespace import.
+    for (const m of [...text.matchAll(NAMESPACE), ...text.matchAll(DYNAMIC)]) {
       if (!m[1].startsWith(".")) continue;
       const target = resolve(dirname(file), m[1]);
       if (used.has(target) && dirname(file) !== dirname(target)) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Authenticator, setupAdminToken } from "../src/auth/mod.ts";
 import { CodeBundler, codeHandler } from "../src/bundler/mod.ts";
 import { silentLogger } from "../src/core/mod.ts";
-import { createHttpApp } from "../src/http/mod.ts";
+import { createHttpHandler } from "../src/http/mod.ts";
 import { Router } from "../src/router/mod.ts";
 import { SandboxManager } from "../src/sandbox/mod.ts";
 import { dockerTests } from "./_support/containers.ts";
@@ -68,16 +68,18 @@ Deno.test({
       (key) => registry.validateApiKey(key),
       executionTokens,
     );
-    const app = createHttpApp({
-      registry,
-      state,
-      auth,
-      logger: silentLogger,
-      version: "test",
-      executionTokens,
-      mcp,
-      router,
-    });
+    const app = {
+      fetch: createHttpHandler({
+        registry,
+        state,
+        auth,
+        logger: silentLogger,
+        version: "test",
+        executionTokens,
+        mcp,
+        router,
+      }),
+    };
     try {
       await registry.registerApplication({ files: minimalApp("shop", APP) });
       const set = await tools.call("core.state.setRuntimeValue", { key: "stock:ab1", value: 9 }, {

@@ -4,9 +4,6 @@ import { levelFromEnv, Logger, VERSION, yamlValueOrThrow } from "../core/mod.ts"
 import { Configuration } from "../models/mod.ts";
 import { listen } from "../http/mod.ts";
 import { createKiln } from "../kiln.ts";
-import { supportDeskFiles } from "../../examples/support_desk_bundle.ts";
-import { offlineLlmConfig, supportDeskCassettes } from "../../examples/support_desk_cassettes.ts";
-import { llmConfigFromEnv } from "../llm/mod.ts";
 import { CliError, type Io } from "./_output.ts";
 
 export const SERVE_HELP = `Usage: kiln serve [options]
@@ -85,6 +82,13 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   if (!clusterUrl && (nodeId || advertiseUrl)) {
     throw new CliError("--node-id and --advertise-url need --cluster", 2);
   }
+  const env = Deno.env.toObject();
+  // A live model's settings are checked now, so a wrong one stops the start; without them the
+  // gateway and the example's recordings load only when an app first calls a model.
+  const live = env.KILN_LLM_CONFIG || env.KILN_LLM_PROVIDER
+    ? (await import("../llm/mod.ts")).llmConfigFromEnv(env)
+    : undefined;
+  const example = () => import("../../examples/support_desk_cassettes.ts");
   const kiln = await createKiln({
     dataDir,
     storeUrl: values.store ?? Deno.env.get("KILN_STORE_URL"),
@@ -92,7 +96,9 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     adminToken: Deno.env.get("KILN_ADMIN_TOKEN"),
     logger,
     configuration,
-    firstStartApp: values["no-example"] ? undefined : supportDeskFiles,
+    firstStartApp: values["no-example"]
+      ? undefined
+      : async () => (await import("../../examples/support_desk_bundle.ts")).supportDeskFiles,
     publicUrl: Deno.env.get("KILN_PUBLIC_URL"),
     mcpAllowedOrigins: listFromEnv("KILN_MCP_ALLOWED_ORIGINS"),
     mcpAllowedHosts: listFromEnv("KILN_MCP_ALLOWED_HOSTS"),
@@ -100,8 +106,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     // QuickJS workers start with the first wasm execution: warm, they hold ~35 MB from the start.
     warmSandboxes: false,
     llm: {
-      config: llmConfigFromEnv(Deno.env.toObject()) ?? offlineLlmConfig,
-      cassettes: supportDeskCassettes,
+      config: live ?? (async () => (await example()).offlineLlmConfig),
+      cassettes: async () => (await example()).supportDeskCassettes,
     },
     containers: Deno.env.get("KILN_CONTAINERS") !== "off",
     // Listen first: Docker, the example app and workflow runs start once the port is open.

@@ -17,6 +17,7 @@ export { VERSION } from "./version.ts";
 export { kilnChildCommand } from "./child_command.ts";
 export type { ChildCommand } from "./child_command.ts";
 export { Lazy } from "./lazy.ts";
+export { OnDemand } from "./on_demand.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export { componentError } from "./component_error.ts";
 export { assertJsonDepth, jsonTextShape, shapeMessage, valueDepth } from "./json_depth.ts";

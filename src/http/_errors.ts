@@ -12,6 +12,20 @@ const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
 
 /** Renders any thrown value as the error envelope with the status its code maps to. */
 export function errorResponse(c: Context, err: unknown, log?: Logger): Response {
+  const { kiln, headers } = envelopeOf(err, log);
+  return c.json(kiln.toJSON(), kiln.status as ContentfulStatusCode, headers);
+}
+
+/** {@link errorResponse} outside Hono: for the edge, before the admin API has loaded. */
+export function errorJson(err: unknown, log?: Logger): Response {
+  const { kiln, headers } = envelopeOf(err, log);
+  return Response.json(kiln.toJSON(), { status: kiln.status, headers });
+}
+
+function envelopeOf(
+  err: unknown,
+  log?: Logger,
+): { kiln: KilnError; headers: Record<string, string> } {
   let kiln: KilnError;
   if (err instanceof HTTPException) {
     kiln = new KilnError(
@@ -24,11 +38,15 @@ export function errorResponse(c: Context, err: unknown, log?: Logger): Response 
     kiln = toKilnError(err);
   }
   if (kiln.code === "INTERNAL") {
-    log?.error("unhandled error", { error: String(err), stack: (err as Error)?.stack });
+    log?.error("unhandled error", {
+      error: String(err),
+      cause: String((err as Error)?.cause ?? ""),
+      stack: (err as Error)?.stack,
+    });
   }
   const headers: Record<string, string> = {};
   if (kiln.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="kiln"';
-  return c.json(kiln.toJSON(), kiln.status as ContentfulStatusCode, headers);
+  return { kiln, headers };
 }
 
 /** zod-openapi's hook: a request that fails its schema answers 400 with the zod issues. */

@@ -13,6 +13,7 @@ import { MCP_PATHS } from "../mcp/mod.ts";
 import { adminRoutes, sessionPrincipal } from "../admin/mod.ts";
 import type { HttpDeps, KilnEnv } from "./types.ts";
 import { errorResponse, validationHook } from "./_errors.ts";
+import { pathOf } from "./_path.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { definitionRoutes } from "./routes/definitions.ts";
 import { keyRoutes } from "./routes/keys.ts";
@@ -163,14 +164,4 @@ function nameServerSpan(span: Span | undefined, method: string, route: string): 
   if (!span) return;
   span.setAttribute("http.route", route);
   span.updateName(`${method} ${route}`);
-}
-
-/** The path of an absolute request URL, as sent (no decoding), without the query. */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("://") + 3);
-  if (start < 0) return "/";
-  const query = url.indexOf("?", start);
-  const hash = url.indexOf("#", start);
-  const end = query < 0 ? hash : hash < 0 ? query : Math.min(query, hash);
-  return end < 0 ? url.slice(start) : url.slice(start, end);
 }

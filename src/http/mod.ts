@@ -1,4 +1,4 @@
-export { createHttpApp } from "./app.ts";
+export { createHttpHandler } from "./edge.ts";
 export { listen } from "./serve.ts";
 export type { Listening } from "./serve.ts";
 export { gitHookHandler } from "./git_hook.ts";

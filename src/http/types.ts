@@ -33,6 +33,14 @@ export interface HttpDeps {
   /** The JIT loop and the oracle, for `/v1/apps/{appId}/jit` and `/v1/optimization`. */
   jitService?: JitService;
   oracle?: Oracle;
+  /**
+   * Where these load on first use (a node started with `deferStart`, ADR 0025): the routes that
+   * need the JIT loop or the workflow engine load it; the others never wait for it.
+   */
+  load?: {
+    jit(): Promise<{ service: JitService; oracle: Oracle }>;
+    workflows(): Promise<NonNullable<HttpDeps["workflows"]>>;
+  };
   /** Admin panel sessions: `/admin`, and a session cookie acting as the admin on `/v1`. */
   adminSessions?: AdminSessions;
   /** The tool registry, for the admin `/v1/tools` routes. */

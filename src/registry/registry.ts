@@ -35,7 +35,7 @@ export interface RegistryOptions {
   configuration?: Record<string, unknown>;
   sourceLimits?: SourceLimits;
   /** Store scopes other subsystems keep per app (the JIT loop's), removed with its state. */
-  appScopes?: (appId: string) => string[];
+  appScopes?: (appId: string) => string[] | Promise<string[]>;
   /**
    * Problems of the images an app's sandbox pools name (the container tier's check, handed in
    * by `kiln.ts`): a registration, update or push naming an image Docker lacks is refused.
@@ -247,7 +247,7 @@ export class Registry {
         await this.#state.definitions.deleteRepo(appId);
         await this.#state.runtime.deleteAllRuntimeValues(appId);
         await this.#state.volumes.remove(appId);
-        for (const scope of this.#appScopes?.(appId) ?? []) {
+        for (const scope of (await this.#appScopes?.(appId)) ?? []) {
           await this.#store.deleteScope(scope);
         }
       }

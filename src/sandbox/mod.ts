@@ -3,6 +3,8 @@
  */
 export { SandboxManager } from "./manager.ts";
 export { IsolateTier } from "./isolate/mod.ts";
+// The deferred container tier stands in for the tier before its code (dockerode, pools) loads.
+export { BackgroundContainerTier } from "./container/background_tier.ts";
 export { handlerWorldProblems, JcoComponentRunner, KILN_WORLDS, WasmTier } from "./wasm/mod.ts";
 export { DEFAULT_LIMITS, TIER_STRENGTH } from "./tier.ts";
 export type { SandboxOverview } from "./tier.ts";

@@ -3,7 +3,7 @@ import { isoGit } from "./_isogit.ts";
 import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
-import { validateDefinitionFile } from "./validate_definition.ts";
+import { definitionKind, validateDefinitionFile } from "./validate_definition.ts";
 import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { referenceIssues, referenceSources, scriptPaths } from "./_definition_refs.ts";
 import { parseYamlAsync } from "./_parse_definition.ts";
@@ -237,6 +237,8 @@ export class DefinitionWriter {
   /** One file's content checks; YAML is parsed with its budget pass in event-loop slices. */
   async #validate(repo: Repo, path: string, content: string): Promise<DefinitionIssue[]> {
     const yaml = YAML_FILE.test(path) ? await parseYamlAsync(path, content) : undefined;
+    const kind = definitionKind(path);
+    if (kind) await this.checkers.ready?.(kind);
     return validateDefinitionFile(repo.appId, path, content, { yaml, checkers: this.checkers });
   }
 

@@ -1,6 +1,12 @@
 import { inflateSync } from "node:zlib";
-// @ts-types="./_pako.d.ts"
-import pako from "pako";
+import type { Inflate } from "./_pako.d.ts";
+
+// pako (CommonJS) loads with the first object read, not with Kiln: an empty node reads none.
+let pako: Promise<{ Inflate: typeof Inflate }> | undefined;
+const loadPako = () =>
+  pako ??= import("pako").then((m) =>
+    (m as unknown as { default: { Inflate: typeof Inflate } }).default
+  );
 
 const ENOUGH = Symbol("enough");
 const Z_SYNC_FLUSH = 2;
@@ -10,10 +16,11 @@ const Z_SYNC_FLUSH = 2;
  * in small steps and stopping as soon as they are out, so a stream that inflates to gigabytes
  * costs no more than its first bytes. Malformed input yields what came out before the error.
  */
-export function inflatePrefix(input: Uint8Array, want: number): Uint8Array {
+export async function inflatePrefix(input: Uint8Array, want: number): Promise<Uint8Array> {
+  const { Inflate } = await loadPako();
   const parts: Uint8Array[] = [];
   let got = 0;
-  const inflater = new pako.Inflate({ chunkSize: Math.max(64, Math.min(want, 1 << 16)) });
+  const inflater = new Inflate({ chunkSize: Math.max(64, Math.min(want, 1 << 16)) });
   inflater.onData = (chunk) => {
     parts.push(chunk.slice());
     got += chunk.length;

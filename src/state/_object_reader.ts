@@ -77,13 +77,13 @@ export class ObjectReader {
     if (header.size <= length) return { header, data: (await this.#read(at, 0)).data };
     if (at.kind === "loose") {
       const raw = await readAt(at.path, 0, deflateBound(at.headerLength + length) + 512);
-      const data = inflatePrefix(raw, at.headerLength + length).subarray(at.headerLength);
+      const data = (await inflatePrefix(raw, at.headerLength + length)).subarray(at.headerLength);
       return { header, data };
     }
     const entry = await at.pack.entry(at.offset);
     if (entry.kind >= 6) throw tooLarge(header);
     const raw = await at.pack.read(entry.dataAt, deflateBound(length) + 512);
-    return { header, data: inflatePrefix(raw, length) };
+    return { header, data: await inflatePrefix(raw, length) };
   }
 
   /** Full ids of objects starting with `prefix` (lowercase hex, 4+ chars); at most `max`. */
@@ -120,7 +120,7 @@ export class ObjectReader {
       }
     }
     if (head) {
-      const text = inflatePrefix(head, 40);
+      const text = await inflatePrefix(head, 40);
       const nul = text.indexOf(0);
       const m = nul < 0 ? null : LOOSE_HEADER.exec(new TextDecoder().decode(text.subarray(0, nul)));
       if (!m) throw new GitCorrupt(`loose object ${oid} has no valid header`);
@@ -145,7 +145,7 @@ export class ObjectReader {
     if (depth > MAX_CHAIN) throw new GitCorrupt(`a delta chain is longer than ${MAX_CHAIN}`);
     const entry = await at.pack.entry(at.offset);
     if (entry.kind <= 4) return { type: TYPES[entry.kind], size: entry.size };
-    const start = inflatePrefix(await at.pack.read(entry.dataAt, 512), 20);
+    const start = await inflatePrefix(await at.pack.read(entry.dataAt, 512), 20);
     let i = 0;
     const varint = () => {
       let v = 0, scale = 1, b;

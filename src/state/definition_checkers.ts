@@ -17,4 +17,12 @@ export interface DefinitionCheckers {
   readonly workflow?: DefinitionChecker;
   /** `component_registry.yaml` (the registry's route table). */
   readonly componentRegistry?: DefinitionChecker;
+  /**
+   * Readies the checker of `kind` before a commit checks a file of that kind: its code may load
+   * on first use (the workflow engine's expression language does, ADR 0025).
+   */
+  readonly ready?: (kind: DefinitionKind) => Promise<void>;
 }
+
+/** The definition kinds with a handed-in checker. */
+export type DefinitionKind = "workflow" | "componentRegistry";

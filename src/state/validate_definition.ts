@@ -12,7 +12,7 @@ import { schemaIssues } from "../schema/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { referenceIssues } from "./_definition_refs.ts";
 import { type Parsed, parseJson, parseYaml } from "./_parse_definition.ts";
-import type { DefinitionCheckers } from "./definition_checkers.ts";
+import type { DefinitionCheckers, DefinitionKind } from "./definition_checkers.ts";
 
 interface Known {
   schema: z.ZodType;
@@ -20,7 +20,7 @@ interface Known {
   empty?: unknown;
   check?: (appId: string, path: string, value: Record<string, unknown>) => DefinitionIssue[];
   /** The kind whose handed-in checker runs after `check`. */
-  kind?: keyof DefinitionCheckers;
+  kind?: DefinitionKind;
 }
 
 const TOP_LEVEL: Record<string, Known> = {
@@ -38,6 +38,11 @@ export interface ValidateOptions {
   yaml?: Parsed;
   /** The checks of the layers above, by definition kind (the workflow engine's, at commit). */
   checkers?: DefinitionCheckers;
+}
+
+/** The kind of a definition file whose handed-in checker runs on it, if any. */
+export function definitionKind(path: string): DefinitionKind | undefined {
+  return /\.ya?ml$/.test(path) ? knownFile(path)?.kind : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authorOf } from "../auth/mod.ts";
-import { KilnError, type Lazy } from "../core/mod.ts";
+import { KilnError } from "../core/mod.ts";
 import type { LlmGateway } from "../llm/mod.ts";
 import type { ToolAnnotations, ToolContext, ToolDefinition } from "../mcp/mod.ts";
 import type { MetricCollector } from "../metrics/mod.ts";
@@ -28,10 +28,11 @@ export interface CoreToolDeps {
     "add" | "gauge" | "observe" | "query" | "names" | "kindOf" | "now"
   >;
   /**
-   * The JIT loop behind `core.jit.*` and `core.optimization.*`. A `Lazy` because the loop calls
-   * tools itself, so it is built after the registry serving these; the composition root sets it.
+   * The JIT loop behind `core.jit.*` and `core.optimization.*`: reached through `get()` because
+   * the loop calls tools itself, so it is built after the registry serving these, and its code
+   * loads on first use (a `Lazy` the composition root sets, or an `OnDemand`).
    */
-  jit: Lazy<JitToolDeps>;
+  jit: { get(): JitToolDeps | Promise<JitToolDeps> };
 }
 
 /** The container tier's command runner, as `core.linux.executeCommand` needs it. */

@@ -27,7 +27,10 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: z.strictObject({}),
       outputSchema: z.object({ components: z.array(Obj) }),
       handler: async (_i, ctx) => ({
-        components: await jit().service.list(appOf(ctx)) as unknown as Record<string, unknown>[],
+        components: await (await jit()).service.list(appOf(ctx)) as unknown as Record<
+          string,
+          unknown
+        >[],
       }),
     }),
     defineTool({
@@ -41,7 +44,10 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: ComponentInput,
       outputSchema: Obj,
       handler: async (i, ctx) =>
-        await jit().service.status(appOf(ctx), i.componentId) as unknown as Record<string, unknown>,
+        await (await jit()).service.status(appOf(ctx), i.componentId) as unknown as Record<
+          string,
+          unknown
+        >,
     }),
     defineTool({
       name: "core.jit.generate",
@@ -55,7 +61,7 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: ComponentInput.extend({ reason: Reason }),
       outputSchema: Obj,
       handler: async (i, ctx) =>
-        await jit().service.generate(appOf(ctx), i.componentId, {
+        await (await jit()).service.generate(appOf(ctx), i.componentId, {
           trigger: "manual",
           actor: authorOf(ctx.caller),
           ...(i.reason ? { reason: i.reason } : {}),
@@ -71,7 +77,7 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: z.strictObject({ generationId: z.string().min(1).max(64) }),
       outputSchema: Obj,
       handler: async (i, ctx) =>
-        await jit().service.generation(appOf(ctx), i.generationId) as unknown as Record<
+        await (await jit()).service.generation(appOf(ctx), i.generationId) as unknown as Record<
           string,
           unknown
         >,
@@ -87,7 +93,7 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: ComponentInput.extend({ version: z.string().regex(/^v\d+$/) }),
       outputSchema: Obj,
       handler: async (i, ctx) =>
-        await jit().service.promote(
+        await (await jit()).service.promote(
           appOf(ctx),
           i.componentId,
           i.version,
@@ -105,7 +111,7 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: ComponentInput.extend({ reason: Reason }),
       outputSchema: Obj,
       handler: async (i, ctx) =>
-        await jit().service.rollback(
+        await (await jit()).service.rollback(
           appOf(ctx),
           i.componentId,
           i.reason || "rolled back over MCP",
@@ -124,7 +130,7 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: z.strictObject({}),
       outputSchema: z.object({ decisions: z.array(Obj) }),
       handler: async (_i, ctx) => ({
-        decisions: await jit().oracle.evaluate({
+        decisions: await (await jit()).oracle.evaluate({
           appId: appOf(ctx),
           actor: authorOf(ctx.caller),
         }) as unknown as Record<string, unknown>[],
@@ -140,7 +146,7 @@ export function jitTools(deps: CoreToolDeps): ToolDefinition[] {
       inputSchema: z.strictObject({ limit: z.number().int().min(1).max(1000).default(100) }),
       outputSchema: z.object({ entries: z.array(Obj) }),
       handler: async (i, ctx) => ({
-        entries: await jit().service.audit(appOf(ctx), i.limit) as unknown as Record<
+        entries: await (await jit()).service.audit(appOf(ctx), i.limit) as unknown as Record<
           string,
           unknown
         >[],

@@ -5,7 +5,7 @@
  */
 import { Authenticator, setupAdminToken } from "../../src/auth/mod.ts";
 import { type Clock, silentLogger } from "../../src/core/mod.ts";
-import { createHttpApp } from "../../src/http/mod.ts";
+import { createHttpHandler } from "../../src/http/mod.ts";
 import { listen } from "../../src/http/serve.ts";
 import { createKiln, type Kiln, type KilnOptions } from "../../src/kiln.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../src/mcp/mod.ts";
@@ -60,7 +60,7 @@ export async function startMcpKiln(
       version: "test",
       ...opts,
     });
-    handler = createHttpApp({
+    handler = createHttpHandler({
       registry: kiln.registry,
       state: kiln.state,
       auth,
@@ -68,7 +68,7 @@ export async function startMcpKiln(
       version: "test",
       executionTokens: kiln.executionTokens,
       mcp: endpoint,
-    }).fetch;
+    });
   }
   const server = listen(handler, { port: 0, hostname: "127.0.0.1" });
   return {

@@ -28,9 +28,10 @@ const json = <T extends z.ZodType>(schema: T) => ({
  * oracle pass. App keys need `jit:read` / `jit:write` for their own app; rules are admin-only.
  */
 export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
-  const service = () => {
-    if (!deps.jitService) throw new KilnError("UNAVAILABLE", "the JIT loop is not running");
-    return deps.jitService;
+  const service = async () => {
+    const loaded = deps.jitService ?? (await deps.load?.jit())?.service;
+    if (!loaded) throw new KilnError("UNAVAILABLE", "the JIT loop is not running");
+    return loaded;
   };
   const guard = (c: { var: KilnEnv["Variables"] }, appId: string, perm: string) => {
     requirePermission(c.var.principal, appId, perm);
@@ -68,7 +69,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     async (c) => {
       const { appId } = c.req.valid("param");
       guard(c, appId, "jit:read");
-      return c.json({ components: await service().list(appId) }, 200);
+      return c.json({ components: await (await service()).list(appId) }, 200);
     },
   );
 
@@ -86,7 +87,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:read");
       return c.json(
-        await service().status(appId, componentId) as unknown as Record<string, unknown>,
+        await (await service()).status(appId, componentId) as unknown as Record<string, unknown>,
         200,
       );
     },
@@ -106,7 +107,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     async (c) => {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:read");
-      const all = await service().samples.list(appId, componentId);
+      const all = await (await service()).samples.list(appId, componentId);
       return c.json({
         total: all.length,
         samples: all.slice(-c.req.valid("query").limit).reverse(),
@@ -137,7 +138,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:write");
       const body: { reason?: string } = c.req.valid("json") ?? {};
-      const gen = await service().generate(appId, componentId, {
+      const gen = await (await service()).generate(appId, componentId, {
         trigger: "manual",
         actor: authorOf(c.var.principal),
         ...(body.reason ? { reason: body.reason } : {}),
@@ -166,7 +167,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:write");
       const { version } = c.req.valid("json");
-      const status = await service().promote(
+      const status = await (await service()).promote(
         appId,
         componentId,
         version,
@@ -191,7 +192,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       const { appId, componentId } = c.req.valid("param");
       guard(c, appId, "jit:write");
       const body: { reason?: string } = c.req.valid("json") ?? {};
-      const status = await service().rollback(
+      const status = await (await service()).rollback(
         appId,
         componentId,
         body.reason || "rolled back by an operator",
@@ -222,7 +223,10 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
         const { appId, generationId } = c.req.valid("param");
         guard(c, appId, "jit:read");
         return c.json(
-          await service().generation(appId, generationId) as unknown as Record<string, unknown>,
+          await (await service()).generation(appId, generationId) as unknown as Record<
+            string,
+            unknown
+          >,
           200,
         );
       },
@@ -249,7 +253,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       async (c) => {
         const { appId, generationId } = c.req.valid("param");
         guard(c, appId, "jit:read");
-        const jit = service();
+        const jit = await service();
         const seen = new Set<string>();
         const progress = (e: unknown): SseEvent | null => {
           const key = JSON.stringify(e);
@@ -288,7 +292,10 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     async (c) => {
       const { appId } = c.req.valid("param");
       guard(c, appId, "jit:read");
-      return c.json({ entries: await service().audit(appId, c.req.valid("query").limit) }, 200);
+      return c.json(
+        { entries: await (await service()).audit(appId, c.req.valid("query").limit) },
+        200,
+      );
     },
   );
 
@@ -303,7 +310,10 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     async (c) => {
       const { appId } = c.req.valid("param");
       guard(c, appId, "jit:read");
-      return c.json({ recommendations: await service().records.recommendations(appId) }, 200);
+      return c.json(
+        { recommendations: await (await service()).records.recommendations(appId) },
+        200,
+      );
     },
   );
 
@@ -315,9 +325,9 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       "The global optimization rules",
       {},
     ),
-    (c) => {
+    async (c) => {
       requireAdmin(c.var.principal);
-      return c.json({ rules: oracle().globalRules }, 200);
+      return c.json({ rules: (await oracle()).globalRules }, 200);
     },
   );
 
@@ -338,8 +348,8 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     ),
     async (c) => {
       requireAdmin(c.var.principal);
-      await oracle().setGlobalRules(c.req.valid("json").rules);
-      return c.json({ rules: oracle().globalRules }, 200);
+      await (await oracle()).setGlobalRules(c.req.valid("json").rules);
+      return c.json({ rules: (await oracle()).globalRules }, 200);
     },
   );
 
@@ -351,7 +361,7 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
       const body: { appId?: string } = c.req.valid("json") ?? {};
       if (body.appId) guard(c, body.appId, "jit:write");
       else requireAdmin(c.var.principal);
-      const decisions = await oracle().evaluate({
+      const decisions = await (await oracle()).evaluate({
         ...(body.appId ? { appId: body.appId } : {}),
         actor: authorOf(c.var.principal),
       });
@@ -359,10 +369,11 @@ export function jitRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
     },
   );
 
-  function oracle() {
-    if (!deps.oracle) {
+  async function oracle() {
+    const loaded = deps.oracle ?? (await deps.load?.jit())?.oracle;
+    if (!loaded) {
       throw new KilnError("UNAVAILABLE", "the optimization oracle is not running");
     }
-    return deps.oracle;
+    return loaded;
   }
 }

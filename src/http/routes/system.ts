@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { HttpDeps, KilnEnv } from "../types.ts";
 import { docsAsset, docsHtml, docsInit } from "../docs_page.ts";
+import { health } from "../_health.ts";
 
 /**
  * The license the API document declares. The repository has no LICENSE file yet, so the document
@@ -30,9 +31,8 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
  */
 export function systemRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
   app.get("/healthz", async (c) => {
-    const health = deps.cluster ? await deps.cluster.health() : { ok: true as const };
-    if (!health.ok) return c.json({ status: "unavailable", reason: health.reason }, 503);
-    return c.json({ status: "ok", version: deps.version });
+    const { status, body } = await health(deps.cluster, deps.version);
+    return c.json(body, status);
   });
   app.get("/v1/version", (c) => c.json({ version: deps.version }));
 

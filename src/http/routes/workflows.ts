@@ -41,9 +41,10 @@ const ListQuery = z.object({
  * step trace, follow its steps as server-sent events, list the app's runs, cancel.
  */
 export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void {
-  const engine = () => {
-    if (!deps.workflows) throw new KilnError("UNAVAILABLE", "no workflow engine on this node");
-    return deps.workflows;
+  const engine = async () => {
+    const loaded = deps.workflows ?? await deps.load?.workflows();
+    if (!loaded) throw new KilnError("UNAVAILABLE", "no workflow engine on this node");
+    return loaded;
   };
   const guard = (c: { var: KilnEnv["Variables"] }, appId: string, perm: string) => {
     requirePermission(c.var.principal, appId, perm);
@@ -74,7 +75,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
       guard(c, appId, "invoke");
       const body = c.req.valid("json") ?? {};
       const idempotencyKey = body.idempotencyKey ?? c.req.header("idempotency-key");
-      const run = await engine().start(
+      const run = await (await engine()).start(
         appId,
         workflowId,
         { source: "api", body: (body.input ?? null) as JsonValue },
@@ -102,7 +103,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     async (c) => {
       const { appId } = c.req.valid("param");
       guard(c, appId, "app:read");
-      return c.json({ runs: await engine().list(appId, c.req.valid("query")) }, 200);
+      return c.json({ runs: await (await engine()).list(appId, c.req.valid("query")) }, 200);
     },
   );
 
@@ -119,7 +120,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     async (c) => {
       const { appId, runId } = c.req.valid("param");
       guard(c, appId, "app:read");
-      return c.json(await engine().get(appId, runId), 200);
+      return c.json(await (await engine()).get(appId, runId), 200);
     },
   );
 
@@ -136,7 +137,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     async (c) => {
       const { appId, runId } = c.req.valid("param");
       guard(c, appId, "invoke");
-      return c.json(await engine().cancel(appId, runId), 200);
+      return c.json(await (await engine()).cancel(appId, runId), 200);
     },
   );
 
@@ -161,7 +162,7 @@ export function workflowRoutes(app: OpenAPIHono<KilnEnv>, deps: HttpDeps): void 
     async (c) => {
       const { appId, runId } = c.req.valid("param");
       guard(c, appId, "app:read");
-      const wf = engine();
+      const wf = await engine();
       // deno-lint-ignore no-explicit-any -- an SSE response is not the route's JSON type
       return await eventStream<RunEvent>(c as any, {
         subscribe: (listener) => wf.subscribe(runId, listener),

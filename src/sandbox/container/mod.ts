@@ -8,4 +8,3 @@ export {
 } from "./images.ts";
 export { ContainerTier, type ContainerTierOptions } from "./container_tier.ts";
 export { startContainerTier } from "./kiln_wiring.ts";
-export { BackgroundContainerTier } from "./background_tier.ts";

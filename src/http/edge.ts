@@ -1,0 +1,40 @@
+import { isTracing, OnDemand } from "../core/mod.ts";
+import { MCP_PATHS } from "../mcp/mod.ts";
+import type { HttpDeps } from "./types.ts";
+import { errorJson } from "./_errors.ts";
+import { health } from "./_health.ts";
+import { pathOf } from "./_path.ts";
+
+/**
+ * Kiln's HTTP handler, with `more` of its services (those the admin API alone needs) and the admin API (its OpenAPI route definitions, zod-openapi, the admin
+ * panel) loaded on the first request that needs it (ADR 0025): until then `GET /healthz`, app
+ * ingress under `/apps/` and `/mcp` are answered here, as `createHttpApp`'s own fast paths answer
+ * them; once it has loaded, every request goes through it. A load that fails answers 500 and is
+ * tried again by the next request. Under OpenTelemetry every request waits for the full app, so
+ * each one gets its span's name and `traceparent` as before.
+ */
+export function createHttpHandler(
+  deps: HttpDeps,
+  more: () => Promise<Partial<HttpDeps>> = () => Promise.resolve({}),
+): (req: Request) => Promise<Response> {
+  const app = new OnDemand("the admin API", async () => {
+    const [{ createHttpApp }, extra] = await Promise.all([import("./app.ts"), more()]);
+    return createHttpApp({ ...deps, ...extra }).fetch;
+  });
+  const mcpPaths = new Set(MCP_PATHS);
+  const viaApp = (req: Request) =>
+    app.get().then((fetch) => fetch(req), (err) => errorJson(err, deps.logger));
+  if (isTracing) return viaApp;
+  return async (req) => {
+    const fetch = app.loaded;
+    if (fetch) return await fetch(req);
+    const path = pathOf(req.url);
+    if (path === "/healthz" && req.method === "GET") {
+      const { status, body } = await health(deps.cluster, deps.version);
+      return Response.json(body, { status });
+    }
+    if (deps.router && path.startsWith("/apps/")) return await deps.router.handle(req);
+    if (deps.mcp && mcpPaths.has(path)) return await deps.mcp.handle(req);
+    return await viaApp(req);
+  };
+}

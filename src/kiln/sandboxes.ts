@@ -1,0 +1,55 @@
+import { type CodeBundler, prepareCode } from "../bundler/mod.ts";
+import { kilnChildCommand, type Logger } from "../core/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import {
+  IsolateTier,
+  JcoComponentRunner,
+  type SandboxManager,
+  type TierDriver,
+  WasmTier,
+} from "../sandbox/mod.ts";
+import type { Cleanups, KilnOptions } from "./options.ts";
+
+/** How long registering or updating an app waits for it to get ready (see `prepareCode`). */
+const PREPARE_WAIT_MS = 10_000;
+
+/** The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. */
+export function defaultTiers(
+  logger: Logger,
+  opts: KilnOptions,
+): { tiers: TierDriver[]; warm(): void } {
+  const wasm = new WasmTier({ logger, components: new JcoComponentRunner() });
+  return {
+    tiers: [
+      new IsolateTier({ logger, command: kilnChildCommand({ denoPath: opts.denoPath }) }),
+      wasm,
+    ],
+    warm: () => wasm.warm(),
+  };
+}
+
+/**
+ * A registered or updated app's code is built, and its tier readied (the app's own isolate host
+ * started), before its registration answers: its first request then waits for neither.
+ */
+export function prepareOnChange(
+  registry: Registry,
+  deps: { bundler: CodeBundler; sandbox: SandboxManager },
+  cleanups: Cleanups,
+): void {
+  const preparing = new Set<Promise<void>>();
+  const stop = registry.onAppsChanged((appId) => {
+    if (!registry.listActiveApplications().some((a) => a.appId === appId)) return;
+    const { revision, components } = registry.snapshot(appId);
+    const done = prepareCode(deps, appId, revision, components.values());
+    preparing.add(done);
+    void done.finally(() => preparing.delete(done));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, PREPARE_WAIT_MS)));
+    return Promise.race([done, late]).finally(() => clearTimeout(timer));
+  });
+  cleanups.unshift(async () => {
+    stop();
+    await Promise.all(preparing);
+  });
+}
