@@ -6,10 +6,10 @@ import { health } from "./_health.ts";
 import { pathOf } from "./_path.ts";
 
 /**
- * Kiln's HTTP handler, with `more` of its services (those the admin API alone needs) and the admin API (its OpenAPI route definitions, zod-openapi, the admin
- * panel) loaded on the first request that needs it (ADR 0025): until then `GET /healthz`, app
- * ingress under `/apps/` and `/mcp` are answered here, as `createHttpApp`'s own fast paths answer
- * them; once it has loaded, every request goes through it. A load that fails answers 500 and is
+ * Kiln's HTTP handler. The admin API (its OpenAPI route definitions, zod-openapi, the admin panel)
+ * and `more`, the services only it needs, load on the first request that needs them (ADR 0025):
+ * until then `GET /healthz`, app ingress under `/apps/` and `/mcp` are answered here, as
+ * `createHttpApp`'s own fast paths answer them; once it has loaded, every request goes through it. A load that fails answers 500 and is
  * tried again by the next request. Under OpenTelemetry every request waits for the full app, so
  * each one gets its span's name and `traceparent` as before.
  */
