@@ -23,8 +23,8 @@
  * Before each Kiln load the benchmark waits (≤ 60 s) until Kiln's process tree is quiet: after
  * the first bundle V8 optimises esbuild's wasm on background threads for several seconds, which
  * is start-up cost, not serving cost. Each Kiln row also gives the CPU (all threads of Kiln and
- * its children) per request served, that of Kiln's main thread alone and that of its worker threads
- * (`worker-N`: the wasm tier's QuickJS workers).
+ * its children) per request served, that of Kiln's main thread alone and that of its other threads
+ * (the wasm tier's QuickJS workers, esbuild's and jco's, V8's and Deno's helpers).
  *
  * `--cpu-prof DIR` runs Kiln and its isolate hosts under V8's profiler (summarise with
  * `bench/_serve/profile_summary.ts DIR`); `--perf DIR` records `perf` on Kiln's process tree during
@@ -43,6 +43,7 @@ import { dockerReady, perfDuring, register, startKiln } from "./_serve/kiln.ts";
 import type { LoadWindow } from "./_serve/profile_summary.ts";
 import { jitLatency, mcpCalls } from "./_serve/probes.ts";
 import {
+  cpuS,
   loadavg,
   median,
   memAvailableMb,
@@ -50,7 +51,6 @@ import {
   type Server,
   spawnServer,
   threadCpuS,
-  threadsCpuS,
   treeCpuS,
   treeRssMb,
   waitQuiet,
@@ -127,7 +127,9 @@ async function load(
   const startUs = monotonicUs();
   const cpuBefore = quietPid === undefined ? 0 : treeCpuS(quietPid);
   const mainBefore = quietPid === undefined ? 0 : threadCpuS(quietPid);
-  const workersBefore = quietPid === undefined ? 0 : threadsCpuS(quietPid, "worker-");
+  // Kiln's process CPU (`stat`, which keeps the time of threads that ended during the load) less
+  // its main thread's: summing the live worker threads would lose one that retired mid-load.
+  const othersBefore = quietPid === undefined ? 0 : cpuS(quietPid) - mainBefore;
   const r = await wrk(url, { body: BODY, connections, durationS: DURATION });
   const perRequest = (s: number) => Math.round(s * 1e6 / Math.max(1, r.requests));
   const cpuUsPerRequest = quietPid === undefined
@@ -138,7 +140,7 @@ async function load(
     : perRequest(threadCpuS(quietPid) - mainBefore);
   const workersUsPerRequest = quietPid === undefined
     ? undefined
-    : perRequest(threadsCpuS(quietPid, "worker-") - workersBefore);
+    : perRequest(Math.max(0, cpuS(quietPid) - threadCpuS(quietPid) - othersBefore));
   const endUs = monotonicUs();
   await stop?.();
   summary.servers.push({

@@ -202,20 +202,6 @@ export function threadCpuS(pid: number, tid = pid): number {
   }
 }
 
-/** CPU seconds the threads of `pid` whose name starts with `prefix` have run (e.g. `worker-`). */
-export function threadsCpuS(pid: number, prefix: string): number {
-  let s = 0;
-  try {
-    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-      try {
-        const comm = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/comm`);
-        if (comm.startsWith(prefix)) s += threadCpuS(pid, Number(t.name));
-      } catch { /* exited meanwhile */ }
-    }
-  } catch { /* gone */ }
-  return s;
-}
-
 /** CPU seconds (user + system) a process and its descendants have used, from /proc. */
 export function treeCpuS(pid: number): number {
   let ticks = 0;

@@ -10,7 +10,10 @@ export interface Row extends WrkResult {
   cpuUsPerRequest?: number;
   /** CPU of Kiln's main thread alone per request served, in µs. */
   mainUsPerRequest?: number;
-  /** CPU of Kiln's worker threads (the wasm tier's QuickJS workers) per request served, in µs. */
+  /**
+   * CPU of Kiln's threads besides the main one per request served, in µs: the wasm tier's QuickJS
+   * workers, esbuild's and jco's, and V8's and Deno's own helpers.
+   */
   workersUsPerRequest?: number;
 }
 
@@ -55,7 +58,7 @@ export function printSummary(s: Summary): void {
   console.log(`${s.wrk}; load average at start ${s.loadStart}, at end ${s.loadEnd}`);
   if (s.servers.length) {
     console.log(
-      "server                      conns     req/s   p50 ms   p99 ms  vs bare  vs workerd  CPU µs/req  main µs/req  workers µs/req",
+      "server                      conns     req/s   p50 ms   p99 ms  vs bare  vs workerd  CPU µs/req  main µs/req  others µs/req",
     );
     for (const r of s.servers) {
       console.log(
