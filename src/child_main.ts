@@ -42,6 +42,8 @@ export async function runChild(name: string, args: string[]): Promise<void> {
     Deno.stderr.writeSync(new TextEncoder().encode(`kiln: no hidden subcommand "${name}"\n`));
     Deno.exit(2);
   }
+  // Read before loading anything: a Kiln that dies while the program loads is still noticed.
+  const parent = Deno.ppid;
   const program = await CHILDREN[name]();
   const kept = dropPermissions();
   if (kept.length > 0) {
@@ -49,17 +51,17 @@ export async function runChild(name: string, args: string[]): Promise<void> {
     Deno.stderr.writeSync(new TextEncoder().encode(line));
     Deno.exit(1);
   }
-  exitWithParent();
+  exitWithParent(parent);
   await program.childMain(args);
 }
 
 /**
- * Exits once this process's parent has changed: the parent died and the process was reparented
+ * Exits once this process's parent is no longer `parent`: it died and the process was reparented
  * (to init or a subreaper). `Deno.ppid` is read afresh each time and needs no permission; the
  * timer is unref'd, so it never keeps the child alive on its own.
  */
-export function exitWithParent(everyMs = PARENT_CHECK_MS): void {
-  const parent = Deno.ppid;
+export function exitWithParent(parent = Deno.ppid, everyMs = PARENT_CHECK_MS): void {
+  if (Deno.ppid !== parent) Deno.exit(0);
   const timer = setInterval(() => {
     if (Deno.ppid !== parent) Deno.exit(0);
   }, everyMs);

@@ -179,6 +179,15 @@ Deno.test("a stateless tools/call gets the same bytes with and without the short
       },
       // Everything below is the SDK's in both endpoints; the answers must still agree.
       {
+        // The SDK's copy of the arguments drops an own `__proto__`; the shortcut must not pass it.
+        what: "arguments with an own __proto__ member",
+        body: JSON.parse(
+          '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":' +
+            '"core.state.getRuntimeValue","arguments":{"__proto__":{"x":1},"key":"hot"}}}',
+        ),
+        short: false,
+      },
+      {
         what: "a progress token (notifications/progress)",
         body: {
           ...call("core.state.getRuntimeValue", { key: "hot" }),

@@ -155,6 +155,16 @@ function onMessage(from: Worker, message: WorkerToHost): void {
     });
   } else if (message.type === "done") {
     finish(current.id, () => current.resolve(message.result));
+  } else if (message.type === "broken") {
+    // Kiln's fault, not the app's: a fresh worker for the next job, and no failure to keep.
+    endWorker();
+    finish(
+      current.id,
+      () =>
+        current.reject(
+          new KilnError("UNAVAILABLE", `cannot build component code: ${message.message}`),
+        ),
+    );
   } else {
     finish(current.id, () => current.reject(new EsbuildFailure(message.message, message.errors)));
   }

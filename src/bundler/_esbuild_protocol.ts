@@ -40,4 +40,6 @@ export type HostToWorker =
 export type WorkerToHost =
   | { type: "call"; id: number; call: number; args: PluginCall }
   | { type: "done"; id: number; result: JobResult }
-  | { type: "failed"; id: number; errors?: EsbuildMessage[]; message: string };
+  | { type: "failed"; id: number; errors?: EsbuildMessage[]; message: string }
+  /** esbuild itself did not start in the worker: Kiln's trouble, not the app's code. */
+  | { type: "broken"; id: number; message: string };

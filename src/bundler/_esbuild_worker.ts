@@ -75,25 +75,26 @@ scope.onmessage = ({ data }) => {
     return;
   }
   const { id } = data;
-  run(id, data).then(
-    (result) => post({ type: "done", id, result }),
-    (err) => {
-      const raw = (err as { errors?: EsbuildMessage[] })?.errors;
-      post({
-        type: "failed",
-        id,
-        message: String((err as Error)?.message ?? err),
-        ...(Array.isArray(raw)
-          ? {
-            errors: raw.map(({ text, location }) => ({
-              text,
-              location: location
-                ? { file: location.file, line: location.line, column: location.column }
-                : null,
-            })),
-          }
-          : {}),
-      });
-    },
-  );
+  const started = ready ?? Promise.reject(new Error("esbuild was not initialised"));
+  started.then(() => run(id, data), (err) => {
+    post({ type: "broken", id, message: String((err as Error)?.message ?? err) });
+    return null;
+  }).then((result) => result && post({ type: "done", id, result }), (err) => {
+    const raw = (err as { errors?: EsbuildMessage[] })?.errors;
+    post({
+      type: "failed",
+      id,
+      message: String((err as Error)?.message ?? err),
+      ...(Array.isArray(raw)
+        ? {
+          errors: raw.map(({ text, location }) => ({
+            text,
+            location: location
+              ? { file: location.file, line: location.line, column: location.column }
+              : null,
+          })),
+        }
+        : {}),
+    });
+  });
 };

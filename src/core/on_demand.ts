@@ -29,12 +29,10 @@ export class OnDemand<T> {
       return value;
     }, (err) => {
       this.#pending = null;
-      throw new KilnError(
-        "INTERNAL",
-        `loading ${this.#name} failed: ${(err as Error)?.message ?? err}`,
-        undefined,
-        { cause: err },
-      );
+      // The reason stays in `cause` (logged), not in the message a caller may read.
+      throw new KilnError("INTERNAL", `${this.#name} could not be loaded`, undefined, {
+        cause: err,
+      });
     });
     return this.#pending;
   }

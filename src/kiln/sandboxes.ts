@@ -38,9 +38,20 @@ export function prepareOnChange(
   cleanups: Cleanups,
 ): void {
   const preparing = new Set<Promise<void>>();
+  // A cluster resync reports every app as changed; only a new revision is worth a build and a
+  // host (hundreds of unchanged apps would otherwise each start one at once).
+  const prepared = new Map<string, string>();
+  for (const { appId } of registry.listActiveApplications()) {
+    prepared.set(appId, registry.snapshot(appId).revision);
+  }
   const stop = registry.onAppsChanged((appId) => {
-    if (!registry.listActiveApplications().some((a) => a.appId === appId)) return;
+    if (!registry.listActiveApplications().some((a) => a.appId === appId)) {
+      prepared.delete(appId);
+      return;
+    }
     const { revision, components } = registry.snapshot(appId);
+    if (prepared.get(appId) === revision) return;
+    prepared.set(appId, revision);
     const done = prepareCode(deps, appId, revision, components.values());
     preparing.add(done);
     void done.finally(() => preparing.delete(done));

@@ -38,6 +38,8 @@ export function statelessCall(req: Request, body: unknown): StatelessCall | null
   if (typeof id !== "string" && !Number.isSafeInteger(id)) return null;
   const { name, arguments: args } = params;
   if (typeof name !== "string" || (args !== undefined && !isObject(args))) return null;
+  // The SDK's copy of the arguments drops an own `__proto__` member; this path must not pass it on.
+  if (args !== undefined && Object.hasOwn(args, "__proto__")) return null;
   for (const key of Object.keys(params)) {
     if (key !== "name" && key !== "arguments") return null;
   }

@@ -5,11 +5,11 @@
  */
 import { componentWit } from "@bytecodealliance/jco-transpile/wasm-tools";
 import { $init, generate } from "@bytecodealliance/jco-transpile/component";
-import type { JcoJob, JcoReply } from "./_jco_tools.ts";
+import type { JcoJob, JcoMessage, JcoReply } from "./_jco_tools.ts";
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<JcoJob>) => void) | null;
-  postMessage(message: JcoReply, transfer?: Transferable[]): void;
+  postMessage(message: JcoMessage, transfer?: Transferable[]): void;
 };
 const reply = (message: JcoReply, transfer: ArrayBuffer[] = []) =>
   scope.postMessage(message, transfer);
@@ -32,3 +32,6 @@ scope.onmessage = async ({ data: job }) => {
     reply({ id: job.id, ok: false, error: text });
   }
 };
+
+// Loaded: a job's deadline starts when it is handed over, not while the worker starts.
+scope.postMessage({ ready: true });
