@@ -30,133 +30,169 @@ export type JcoMessage = JcoReply | { ready: true };
 /** A tool's own refusal of the bytes (not a component, a malformed one): its message. */
 export class JcoToolError extends Error {}
 
-/**
- * How long a worker that has nothing to do is kept: a registration's WIT check and the first
- * request's transpile, which follows it, share one.
- */
-const IDLE_MS = 5_000;
-
 interface Queued {
   job: JcoJob;
   resolve(value: unknown): void;
   reject(err: Error): void;
 }
 
-let worker: Worker | undefined;
-let ready = false;
-let current: (Queued & { timer: ReturnType<typeof setTimeout> }) | undefined;
-let idleTimer: ReturnType<typeof setTimeout> | undefined;
-let startTimer: ReturnType<typeof setTimeout> | undefined;
-let nextId = 1;
-const queue: Queued[] = [];
-
-/** The component's WIT text, as `wasm-tools component wit` prints it. */
-export function componentWit(bytes: Uint8Array): Promise<string> {
-  return run({ id: nextId++, op: "wit", bytes }) as Promise<string>;
+export interface JcoToolsOptions {
+  /** The worker's module (tests give a stand-in speaking the same protocol). */
+  workerUrl?: URL | string;
+  /** Each job's deadline from hand-over, and the worker's to start (`component.compileMs`). */
+  deadlineMs?: number;
+  /**
+   * How long a worker with nothing to do is kept: a registration's WIT check and the first
+   * request's transpile, which follows it, share one.
+   */
+  idleMs?: number;
 }
 
-/** jco's `generate` (bindings and core modules) for `bytes` with `options`. */
-export function generateBindings(bytes: Uint8Array, options: unknown): Promise<Transpiled> {
-  return run({ id: nextId++, op: "generate", bytes, options }) as Promise<Transpiled>;
-}
+/** One worker and its queue. */
+export class JcoTools {
+  readonly #url: URL | string;
+  readonly #deadlineMs: number;
+  readonly #idleMs: number;
+  #worker: Worker | undefined;
+  #ready = false;
+  #current: (Queued & { timer: ReturnType<typeof setTimeout> }) | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  #nextId = 1;
+  readonly #queue: Queued[] = [];
 
-function run(job: JcoJob): Promise<unknown> {
-  clearTimeout(idleTimer);
-  return new Promise((resolve, reject) => {
-    queue.push({ job, resolve, reject });
-    pump();
-  });
-}
+  constructor(opts: JcoToolsOptions = {}) {
+    this.#url = opts.workerUrl ?? new URL("./_jco_worker.ts", import.meta.url);
+    this.#deadlineMs = opts.deadlineMs ?? LIMITS["component.compileMs"];
+    this.#idleMs = opts.idleMs ?? 5_000;
+  }
 
-/** Hands the next job to a ready worker (starting one when needed). */
-function pump(): void {
-  if (current || queue.length === 0) return;
-  if (!worker) return start();
-  if (!ready) return;
-  const next = queue.shift()!;
-  const max = LIMITS["component.compileMs"];
-  const timer = setTimeout(() => {
-    const late = current!;
-    current = undefined;
-    end();
-    late.reject(
-      new KilnError(
-        "COMPONENT_BUILD_FAILED",
-        `reading the WebAssembly component took longer than ${max} ms`,
-        { limit: "component.compileMs" },
-      ),
-    );
-    pump();
-  }, max);
-  current = { ...next, timer };
-  // A transferred copy: the caller keeps its bytes (a component is read, then transpiled), and
-  // a structured clone of megabytes would be serialised on this thread.
-  const bytes = next.job.bytes.slice();
-  worker.postMessage({ ...next.job, bytes }, [bytes.buffer]);
-}
+  /** The component's WIT text, as `wasm-tools component wit` prints it. */
+  wit(bytes: Uint8Array): Promise<string> {
+    return this.#run({ id: this.#nextId++, op: "wit", bytes }) as Promise<string>;
+  }
 
-function start(): void {
-  const created = new Worker(new URL("./_jco_worker.ts", import.meta.url), {
-    type: "module",
-    // jco reads its own core wasm from its package (and a debug variable of its WASI shim);
-    // nothing else is needed to parse bytes.
-    deno: {
-      permissions: {
-        read: "inherit",
-        env: "inherit",
-        write: false,
-        net: false,
-        run: false,
-        ffi: false,
-        sys: false,
-        import: false,
+  /** jco's `generate` (bindings and core modules) for `bytes` with `options`. */
+  generate(bytes: Uint8Array, options: unknown): Promise<Transpiled> {
+    return this.#run({ id: this.#nextId++, op: "generate", bytes, options }) as Promise<
+      Transpiled
+    >;
+  }
+
+  /** Ends the worker; jobs still waiting fail as UNAVAILABLE. */
+  close(): void {
+    if (this.#worker) this.#failQueued(this.#worker, "the jco worker was stopped");
+  }
+
+  #run(job: JcoJob): Promise<unknown> {
+    clearTimeout(this.#idleTimer);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ job, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Hands the next job to a ready worker (starting one when needed). */
+  #pump(): void {
+    if (this.#current || this.#queue.length === 0) return;
+    if (!this.#worker) return this.#start();
+    if (!this.#ready) return;
+    const next = this.#queue.shift()!;
+    const timer = setTimeout(() => {
+      const late = this.#current!;
+      this.#current = undefined;
+      this.#end();
+      late.reject(
+        new KilnError(
+          "COMPONENT_BUILD_FAILED",
+          `reading the WebAssembly component took longer than ${this.#deadlineMs} ms`,
+          { limit: "component.compileMs" },
+        ),
+      );
+      this.#pump();
+    }, this.#deadlineMs);
+    this.#current = { ...next, timer };
+    // A transferred copy: the caller keeps its bytes (a component is read, then transpiled), and
+    // a structured clone of megabytes would be serialised on this thread.
+    const bytes = next.job.bytes.slice();
+    this.#worker.postMessage({ ...next.job, bytes }, [bytes.buffer]);
+  }
+
+  #start(): void {
+    const created = new Worker(this.#url, {
+      type: "module",
+      // jco reads its own core wasm from its package (and a debug variable of its WASI shim);
+      // nothing else is needed to parse bytes.
+      deno: {
+        permissions: {
+          read: "inherit",
+          env: "inherit",
+          write: false,
+          net: false,
+          run: false,
+          ffi: false,
+          sys: false,
+          import: false,
+        },
       },
-    },
-  });
-  worker = created;
-  ready = false;
-  startTimer = setTimeout(
-    () => failQueued(created, "the jco worker did not start in time"),
-    LIMITS["component.compileMs"],
-  );
-  created.onmessage = ({ data }: MessageEvent<JcoMessage>) => {
-    if (worker !== created) return;
-    if ("ready" in data) {
-      clearTimeout(startTimer);
-      ready = true;
-      return pump();
-    }
-    if (!current || current.job.id !== data.id) return;
-    const done = current;
-    current = undefined;
-    clearTimeout(done.timer);
-    if (data.ok) done.resolve(data.value);
-    else done.reject(new JcoToolError(data.error));
-    if (queue.length > 0) return pump();
-    idleTimer = setTimeout(end, IDLE_MS);
-    Deno.unrefTimer(idleTimer);
-  };
-  created.onerror = (event: ErrorEvent) => {
-    event.preventDefault();
-    failQueued(created, event.message);
-  };
+    });
+    this.#worker = created;
+    this.#ready = false;
+    this.#startTimer = setTimeout(
+      () => this.#failQueued(created, "the jco worker did not start in time"),
+      this.#deadlineMs,
+    );
+    created.onmessage = ({ data }: MessageEvent<JcoMessage>) => {
+      if (this.#worker !== created) return;
+      if ("ready" in data) {
+        clearTimeout(this.#startTimer);
+        this.#ready = true;
+        return this.#pump();
+      }
+      const done = this.#current;
+      if (!done || done.job.id !== data.id) return;
+      this.#current = undefined;
+      clearTimeout(done.timer);
+      if (data.ok) done.resolve(data.value);
+      else done.reject(new JcoToolError(data.error));
+      if (this.#queue.length > 0) return this.#pump();
+      this.#idleTimer = setTimeout(() => this.#end(), this.#idleMs);
+      Deno.unrefTimer(this.#idleTimer);
+    };
+    created.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#failQueued(created, event.message);
+    };
+  }
+
+  /** The worker failed (or never started): every job waiting on it fails as UNAVAILABLE. */
+  #failQueued(failed: Worker, reason: string): void {
+    if (this.#worker !== failed) return;
+    const jobs = [...(this.#current ? [this.#current] : []), ...this.#queue.splice(0)];
+    if (this.#current) clearTimeout(this.#current.timer);
+    this.#current = undefined;
+    this.#end();
+    const err = new KilnError("UNAVAILABLE", `cannot read WebAssembly components: ${reason}`);
+    for (const job of jobs) job.reject(err);
+  }
+
+  #end(): void {
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#startTimer);
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#ready = false;
+  }
 }
 
-/** The worker failed (or never started): every job waiting on it fails as UNAVAILABLE. */
-function failQueued(failed: Worker, reason: string): void {
-  if (worker !== failed) return;
-  const jobs = [...(current ? [current] : []), ...queue.splice(0)];
-  if (current) clearTimeout(current.timer);
-  current = undefined;
-  end();
-  const err = new KilnError("UNAVAILABLE", `cannot read WebAssembly components: ${reason}`);
-  for (const job of jobs) job.reject(err);
+const shared = new JcoTools();
+
+/** The component's WIT text, on the process's jco worker. */
+export function componentWit(bytes: Uint8Array): Promise<string> {
+  return shared.wit(bytes);
 }
 
-function end(): void {
-  clearTimeout(idleTimer);
-  clearTimeout(startTimer);
-  worker?.terminate();
-  worker = undefined;
-  ready = false;
+/** jco's `generate` for `bytes` with `options`, on the process's jco worker. */
+export function generateBindings(bytes: Uint8Array, options: unknown): Promise<Transpiled> {
+  return shared.generate(bytes, options);
 }
