@@ -38,7 +38,10 @@ test("Deno guests: stdout, stderr and console floods are cut with reason output"
         return true;
       });
       const ms = performance.now() - started;
-      assert.ok(ms < 5_000, `cutting the flood took ${ms.toFixed(0)} ms`);
+      // Prompt, not after 150 MB: 5 s while the machine has a core per runnable process, scaled
+      // by each process's share of the cores beyond that (CI runs this beside the whole suite).
+      const share = Math.max(1, Deno.loadavg()[0] / navigator.hardwareConcurrency);
+      assert.ok(ms < 5_000 * share, `cutting the flood took ${ms.toFixed(0)} ms (share ${share})`);
     }
     assert.equal((await tier.execute(jsJob(`return "alive";`))).data, "alive");
   });
