@@ -4,17 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { ADMIN_TOKEN, minimalApp } from "./_support/kiln.ts";
-import { adminApi, startMcpKiln } from "./_support/mcp.ts";
+import { adminApi, GET_USER_COMPONENTS as COMPONENTS, startMcpKiln } from "./_support/mcp.ts";
 import { rawCall } from "./_support/mcp_clients.ts";
 import { TOOL_ARGS } from "./_support/tool_args.ts";
-
-const COMPONENTS = `components:
-  - componentId: getUser
-    handlerType: jit
-    taskDetails: { script: code/users.ts, function: getUser, language: typescript }
-    routeMatcher: { pathPattern: /api/users/:id, methods: [GET] }
-    permissions: [core.state.getRuntimeValue]
-`;
 
 const ADMIN_ONLY = ["core.framework.registerApplication", "core.framework.deregisterApplication"];
 

@@ -11,15 +11,7 @@ import { silentLogger } from "../src/core/mod.ts";
 import { createMcpEndpoint } from "../src/mcp/mod.ts";
 import { statelessCall } from "../src/mcp/_stateless_call.ts";
 import { ADMIN_TOKEN, minimalApp } from "./_support/kiln.ts";
-import { adminApi, startMcpKiln } from "./_support/mcp.ts";
-
-const COMPONENTS = `components:
-  - componentId: getUser
-    handlerType: jit
-    taskDetails: { script: code/users.ts, function: getUser, language: typescript }
-    routeMatcher: { pathPattern: /api/users/:id, methods: [GET] }
-    permissions: [core.state.getRuntimeValue]
-`;
+import { adminApi, GET_USER_COMPONENTS as COMPONENTS, startMcpKiln } from "./_support/mcp.ts";
 
 const HEADERS = {
   "content-type": "application/json",

@@ -11,6 +11,15 @@ import { createKiln, type Kiln, type KilnOptions } from "../../src/kiln.ts";
 import { createMcpEndpoint, type McpEndpoint } from "../../src/mcp/mod.ts";
 import { ADMIN_TOKEN } from "./kiln.ts";
 
+/** One component allowed to read runtime state: the app the MCP authorization tests call into. */
+export const GET_USER_COMPONENTS = `components:
+  - componentId: getUser
+    handlerType: jit
+    taskDetails: { script: code/users.ts, function: getUser, language: typescript }
+    routeMatcher: { pathPattern: /api/users/:id, methods: [GET] }
+    permissions: [core.state.getRuntimeValue]
+`;
+
 /** A listening Kiln with `/mcp`; `mcpUrl` is on 127.0.0.1. */
 export interface McpKiln {
   kiln: Kiln;
