@@ -160,6 +160,12 @@ Deno.test({
       );
 
       await t.step("/v1/cluster lists every node up", async () => {
+        // Each node publishes its figures with its heartbeat (every second): node 1's count
+        // includes the app registered in the step before once its next heartbeat has gone out.
+        await waitFor(async () => {
+          const nodes = (await api(url(1), "GET", "/v1/cluster")).body.nodes as { apps: number }[];
+          return nodes[0]?.apps === 2;
+        }, PROPAGATION_MS);
         const body = (await api(url(1), "GET", "/v1/cluster")).body;
         assert.equal(body.nodeId, "node2");
         const nodes = body.nodes as { nodeId: string; status: string; url: string; apps: number }[];
