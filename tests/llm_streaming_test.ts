@@ -227,10 +227,13 @@ function streamingModel(gapMs: number, pieces = ANSWER.split(/(?<=,)(?=")/)) {
     const encoder = new TextEncoder();
     const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let abandoned = false;
     const body = new ReadableStream<Uint8Array>({
       start(c) {
         let i = 0;
         const next = () => {
+          // A server shut down mid-stream can error the body without calling cancel().
+          if (c.desiredSize === null || abandoned) return;
           if (i < pieces.length) {
             c.enqueue(
               event({ model: "live-m", choices: [{ index: 0, delta: { content: pieces[i++] } }] }),
@@ -250,6 +253,7 @@ function streamingModel(gapMs: number, pieces = ANSWER.split(/(?<=,)(?=")/)) {
         next();
       },
       cancel() {
+        abandoned = true;
         clearTimeout(timer);
         cancelled.resolve();
       },
