@@ -89,6 +89,7 @@ Deno.test("a fresh kiln serve answers /healthz, /mcp, ingress and the admin API 
     const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200);
     assert.equal((await health.json()).status, "ok");
+    const early = await healthShape(server.url);
 
     // /mcp before anything else has loaded the admin API: the official SDK client.
     const { client } = await connectV1(new URL(`${server.url}/mcp`), TOKEN);
@@ -131,11 +132,27 @@ Deno.test("a fresh kiln serve answers /healthz, /mcp, ingress and the admin API 
     } finally {
       await again.client.close();
     }
-    const health2 = await fetch(`${server.url}/healthz`);
-    assert.equal(health2.status, 200);
-    await health2.body?.cancel();
+    // Before and after the admin API loaded, /healthz answers alike, request ID included.
+    assert.deepEqual(await healthShape(server.url), early);
   } finally {
     await server.stop();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
+
+/** What a client sees of `GET` and `HEAD /healthz` sent with its own request ID. */
+async function healthShape(url: string) {
+  const shape = async (method: string) => {
+    const res = await fetch(`${url}/healthz`, { method, headers: { "x-request-id": "probe-7" } });
+    return {
+      status: res.status,
+      type: res.headers.get("content-type"),
+      requestId: res.headers.get("x-request-id"),
+      body: await res.text(),
+    };
+  };
+  const [get, head] = [await shape("GET"), await shape("HEAD")];
+  assert.equal(get.requestId, "probe-7");
+  assert.equal(head.body, "");
+  return { get: { ...get, body: JSON.parse(get.body) }, head };
+}

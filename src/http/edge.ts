@@ -29,12 +29,30 @@ export function createHttpHandler(
     const fetch = app.loaded;
     if (fetch) return await fetch(req);
     const path = pathOf(req.url);
-    if (path === "/healthz" && req.method === "GET") {
-      const { status, body } = await health(deps.cluster, deps.version);
-      return Response.json(body, { status });
+    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+      return await healthAnswer(req, deps);
     }
     if (deps.router && path.startsWith("/apps/")) return await deps.router.handle(req);
     if (deps.mcp && mcpPaths.has(path)) return await deps.mcp.handle(req);
     return await viaApp(req);
   };
+}
+
+/** `/healthz` as the full app answers it: its request ID echoed and one request log line. */
+async function healthAnswer(req: Request, deps: HttpDeps): Promise<Response> {
+  const started = performance.now();
+  const requestId = req.headers.get("x-request-id")?.slice(0, 128) || crypto.randomUUID();
+  const { status, body } = await health(deps.cluster, deps.version);
+  const headers = { "content-type": "application/json", "x-request-id": requestId };
+  const res = new Response(req.method === "HEAD" ? null : JSON.stringify(body), {
+    status,
+    headers,
+  });
+  deps.logger.with({ requestId }).info("http request", {
+    method: req.method,
+    path: "/healthz",
+    status,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+  });
+  return res;
 }
