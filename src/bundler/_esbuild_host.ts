@@ -35,6 +35,9 @@ export class EsbuildTimeout extends Error {
  * request's, which follow them, share one. */
 const IDLE_MS = 10_000;
 
+/** How long a worker may take to start esbuild: Kiln's own time, never charged to a build. */
+const START_MS = 30_000;
+
 interface Queued {
   job: Job;
   deadlineMs: number;
@@ -74,25 +77,32 @@ async function next(): Promise<void> {
   const queued = queue.shift()!;
   clearTimeout(idleTimer);
   const id = nextId++;
-  // The deadline runs from when the job reaches the worker, not from when it was queued, so a
-  // build waits its turn without paying for the one ahead of it; it covers the worker's start.
+  // The job's deadline runs from when esbuild starts it (`running`), not from when it was queued
+  // or while the worker starts, so a build pays for neither the one ahead of it nor a slow start
+  // on a busy machine; a start that never ends is Kiln's failure, which no revision keeps.
   const timer = setTimeout(() => {
-    if (active?.id !== id) return;
-    active = null;
-    endWorker();
-    queued.reject(new EsbuildTimeout(queued.deadlineMs));
-    void next();
-  }, queued.deadlineMs);
+    abandon(id, new KilnError("UNAVAILABLE", `esbuild did not start within ${START_MS} ms`));
+  }, START_MS);
   active = { ...queued, id, timer };
   try {
     const ready = await started();
-    // Past its deadline while the worker started: the job has failed already.
+    // Abandoned while the worker started: the job has failed already.
     if (active?.id !== id) return;
     ready.postMessage({ type: "job", id, job: queued.job } satisfies HostToWorker);
   } catch (err) {
     const message = `cannot start esbuild: ${(err as Error)?.message ?? err}`;
     finish(id, () => queued.reject(new KilnError("UNAVAILABLE", message, {}, { cause: err })));
   }
+}
+
+/** Ends the worker running job `id` and fails the job with `err`; the queue goes on afresh. */
+function abandon(id: number, err: Error): void {
+  const current = active;
+  if (current?.id !== id) return;
+  active = null;
+  endWorker();
+  current.reject(err);
+  void next();
 }
 
 function finish(id: number, settle: () => void): void {
@@ -144,7 +154,13 @@ async function started(): Promise<Worker> {
 function onMessage(from: Worker, message: WorkerToHost): void {
   const current = active;
   if (from !== worker || !current || message.id !== current.id) return;
-  if (message.type === "call") {
+  if (message.type === "running") {
+    clearTimeout(current.timer);
+    current.timer = setTimeout(
+      () => abandon(current.id, new EsbuildTimeout(current.deadlineMs)),
+      current.deadlineMs,
+    );
+  } else if (message.type === "call") {
     current.plugin(message.args).then(
       (answer) => answer,
       (err) => ({ errors: [{ text: String((err as Error)?.message ?? err) }] }),

@@ -38,6 +38,8 @@ export type HostToWorker =
   | { type: "answer"; call: number; answer: PluginAnswer };
 
 export type WorkerToHost =
+  /** esbuild is ready and the job starts: its deadline runs from here. */
+  | { type: "running"; id: number }
   | { type: "call"; id: number; call: number; args: PluginCall }
   | { type: "done"; id: number; result: JobResult }
   | { type: "failed"; id: number; errors?: EsbuildMessage[]; message: string }

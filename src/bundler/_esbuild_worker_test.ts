@@ -110,6 +110,23 @@ Deno.test("bundleEsm() stops a build at its deadline, and the next build starts 
   assert.match(await esmToIife("code/main.ts", small.source), /__kilnModule/);
 });
 
+Deno.test("bundleEsm()'s deadline runs from the build's start, not the worker's", async () => {
+  // A build past its deadline ends the worker, so the next build starts a fresh one.
+  const ended = await bundleEsm("code/main.ts", reader({ "code/main.ts": bigScript() }), {
+    deadlineMs: 20,
+  }).catch((e) => e);
+  assert.equal(ended.details?.limit, "bundle.ms");
+  const start = performance.now();
+  const small = await bundleEsm(
+    "code/main.ts",
+    reader({ "code/main.ts": "export const answer = (): number => 42;" }),
+    { deadlineMs: 200 },
+  );
+  assert.deepEqual(small.exports, ["answer"]);
+  // Starting the worker and esbuild in it took 0.3-1.1 s here, more than the deadline allows.
+  console.log(`fresh worker and build: ${Math.round(performance.now() - start)} ms`);
+});
+
 Deno.test("bundleEsm() queues builds on its worker, and one failing leaves the others whole", async () => {
   const [bad, good, slow] = await Promise.allSettled([
     bundleEsm("code/main.ts", reader({ "code/main.ts": "export const = ;" })),
