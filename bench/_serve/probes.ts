@@ -57,7 +57,9 @@ export async function jitLatency(stream: string): Promise<NonNullable<Summary["j
       "-A",
       new URL("../jit_bench.ts", import.meta.url).pathname,
       stream,
-      "150",
+      // bench:jit's own sample count: with fewer, the gate measures a noisy task's noise on too
+      // few repeated inputs and keeps its calls on the LLM.
+      "250",
       "--json",
     ],
     stdout: "piped",
