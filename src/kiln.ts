@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, wasmComponentIssues } from "./bundler/mod.ts";
-import { Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
+import { Lazy, loadYaml, Logger, OnDemand, systemClock, VERSION } from "./core/mod.ts";
 import { createHttpHandler, gitHookHandler } from "./http/mod.ts";
 import {
   clusterView,
@@ -36,6 +36,7 @@ import {
 } from "./registry/mod.ts";
 import { Router } from "./router/mod.ts";
 import { SandboxManager } from "./sandbox/mod.ts";
+import { loadSchemaEngine } from "./schema/mod.ts";
 import type { AppDefinition } from "./models/mod.ts";
 import {
   AppVolumes,
@@ -63,6 +64,13 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? new Logger({ service: "kiln" });
   const deferred = opts.deferStart ?? false;
+  // Loaded in every process but `kiln serve`, which loads them on the first use that needs them:
+  // a restore of persisted apps, a request other than /healthz, a push, a repo change, a
+  // workflow resume, the oracle (ADR 0029).
+  const parsers = new OnDemand("the YAML and JSON Schema engines", async () => {
+    await Promise.all([loadYaml(), loadSchemaEngine()]);
+    return true;
+  });
   await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });
   const storeUrl = opts.storeUrl ?? opts.cluster?.url;
   const store: StoreDriver = storeUrl
@@ -70,6 +78,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    // A cluster node applies its peers' changes from the start.
+    if (opts.cluster) await parsers.get();
     const cluster = opts.cluster
       ? await joinCluster(opts.cluster, storeUrl, clock, logger, cleanups)
       : undefined;
@@ -122,19 +132,22 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       )
       : new LocalPushGate(registry);
     const gate = opts.pushGate?.(local) ?? local;
-    hooks.handler.set(gitHookHandler({
+    const hookHandler = gitHookHandler({
       gate,
       verify: (appId, secret) => definitions.verifyPushSecret(appId, secret),
       objects: (appId, dirs) => definitions.pushedObjects(appId, dirs),
       logger,
-    }));
-    await registry.load();
+    });
+    hooks.handler.set(async (req) => (await parsers.get(), hookHandler(req)));
+    await registry.load(() => parsers.get());
     const go = Promise.withResolvers<void>();
-    if (!deferred) await registerOnFirstStart(store, registry, opts.firstStartApp, logger);
+    const firstStart = () =>
+      registerOnFirstStart(store, registry, opts.firstStartApp, logger, () => parsers.get());
+    if (!deferred) await firstStart();
 
     if (opts.watch ?? true) {
       const watcher = watchRepos(join(opts.dataDir, "apps"), (appId) => {
-        registry.sync(appId).catch((err) =>
+        parsers.get().then(() => registry.sync(appId)).catch((err) =>
           logger.warn("sync after repository change failed", { appId, error: String(err) })
         );
       });
@@ -228,7 +241,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     // Unloaded, the oracle's first evaluation is what loads the loop (then it keeps its cadence).
-    const oracleTimer = every > 0 ? setTimeout(() => void jit.get().catch(() => {}), every) : 0;
+    const oracleTimer = every > 0
+      ? setTimeout(() => void parsers.get().then(() => jit.get()).catch(() => {}), every)
+      : 0;
     Deno.unrefTimer(oracleTimer);
     cleanups.unshift(async () => {
       clearTimeout(oracleTimer);
@@ -288,6 +303,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // cluster, the sweeper also takes over runs whose node died.
     const resume = async () => {
       if (!(await mayHaveRuns(store, cluster !== undefined))) return;
+      await parsers.get();
       const { engine } = await workflows.get();
       await engine.resume();
       if (!cluster) return;
@@ -295,14 +311,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cleanups.unshift(() => sweeper.stop());
     };
     const load = async () => {
-      await Promise.all([llm.get(), jit.get(), workflows.get()]);
+      await Promise.all([parsers.get(), llm.get(), jit.get(), workflows.get()]);
     };
     if (opts.warmSandboxes && !deferred) warm();
     let starting: Promise<void> | null = null;
     if (deferred) {
       starting = go.promise.then(async () => {
         containers.begin();
-        await registerOnFirstStart(store, registry, opts.firstStartApp, logger).catch((err) =>
+        await firstStart().catch((err) =>
           logger.error("registering the example app failed", { error: String(err) })
         );
         await resume().catch((err) =>
@@ -323,11 +339,12 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       return part.loaded;
     };
     return {
-      // While deferred start-up runs, requests wait for it; the liveness probe does not.
+      // While deferred start-up runs or the engines load, requests wait for them; the liveness
+      // probe does not.
       handler: (req) =>
-        starting === null || new URL(req.url).pathname === "/healthz"
+        (starting === null && parsers.loaded) || new URL(req.url).pathname === "/healthz"
           ? fetch(req)
-          : starting.then(() => fetch(req)),
+          : (starting ?? Promise.resolve()).then(() => parsers.get()).then(() => fetch(req)),
       registry,
       state,
       store,

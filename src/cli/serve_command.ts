@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { levelFromEnv, Logger, VERSION, yamlValueOrThrow } from "../core/mod.ts";
+import { levelFromEnv, loadYaml, Logger, VERSION, yamlValueOrThrowAsync } from "../core/mod.ts";
 import { Configuration } from "../models/mod.ts";
 import { listen } from "../http/mod.ts";
 import { createKiln } from "../kiln.ts";
@@ -162,7 +162,8 @@ async function readConfiguration(path: string): Promise<Record<string, unknown>>
   }
   let value: unknown;
   try {
-    value = yamlValueOrThrow(text, path);
+    await loadYaml();
+    value = await yamlValueOrThrowAsync(text, path);
   } catch (err) {
     throw new CliError(`--config: "${path}" is not valid YAML: ${(err as Error).message}`, 2);
   }

@@ -21,8 +21,11 @@ export { OnDemand } from "./on_demand.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export { componentError } from "./component_error.ts";
 export { assertJsonDepth, jsonTextShape, shapeMessage, valueDepth } from "./json_depth.ts";
+export { SERVE_PROCESS } from "./serve_process.ts";
 export {
   describeYamlProblem,
+  isYamlSeq,
+  loadYaml,
   parseYamlValue,
   parseYamlValueAsync,
   yamlDocumentOrThrowAsync,
