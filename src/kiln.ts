@@ -138,21 +138,32 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       objects: (appId, dirs) => definitions.pushedObjects(appId, dirs),
       logger,
     });
-    hooks.handler.set(async (req) => (await parsers.get(), hookHandler(req)));
-    await registry.load(() => parsers.get());
+    // Under deferStart the persisted apps are restored after Kiln listens: requests but
+    // /healthz, and pushes, wait for it, so none finds an app missing (ADR 0029). A cluster node
+    // restores first: its peers' changes apply to a loaded registry.
+    const restoreLater = deferred && !cluster;
+    const restored = Promise.withResolvers<void>();
+    hooks.handler.set(async (req) => {
+      await restored.promise;
+      await parsers.get();
+      return await hookHandler(req);
+    });
+    const restore = async () => {
+      await registry.load(() => parsers.get());
+      if (opts.watch ?? true) {
+        const watcher = watchRepos(join(opts.dataDir, "apps"), (appId) => {
+          parsers.get().then(() => registry.sync(appId)).catch((err) =>
+            logger.warn("sync after repository change failed", { appId, error: String(err) })
+          );
+        });
+        cleanups.unshift(() => watcher.close());
+      }
+    };
+    if (!restoreLater) await restore().finally(restored.resolve);
     const go = Promise.withResolvers<void>();
     const firstStart = () =>
       registerOnFirstStart(store, registry, opts.firstStartApp, logger, () => parsers.get());
     if (!deferred) await firstStart();
-
-    if (opts.watch ?? true) {
-      const watcher = watchRepos(join(opts.dataDir, "apps"), (appId) => {
-        parsers.get().then(() => registry.sync(appId)).catch((err) =>
-          logger.warn("sync after repository change failed", { appId, error: String(err) })
-        );
-      });
-      cleanups.unshift(() => watcher.close());
-    }
     if (store instanceof EmbeddedStore) {
       const timer = setInterval(() => store.sweep(), 60_000);
       Deno.unrefTimer(timer);
@@ -251,7 +262,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       loop?.oracle.stop();
       await loop?.service.idle();
     });
-    prepareOnChange(registry, { bundler, sandbox }, cleanups);
+    // Apps restored before this are not rebuilt at once: their code builds on first use.
+    const prepareChanged = () => prepareOnChange(registry, { bundler, sandbox }, cleanups);
+    if (!restoreLater) prepareChanged();
     const router = new Router({
       registry,
       handlers: { jit: jitKind(code, jit), llm: llmKind(jit), workflow: workflowKind(workflows) },
@@ -317,6 +330,12 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     let starting: Promise<void> | null = null;
     if (deferred) {
       starting = go.promise.then(async () => {
+        if (restoreLater) {
+          await restore().catch((err) =>
+            logger.error("restoring the registered apps failed", { error: String(err) })
+          ).finally(restored.resolve);
+          prepareChanged();
+        }
         containers.begin();
         await firstStart().catch((err) =>
           logger.error("registering the example app failed", { error: String(err) })

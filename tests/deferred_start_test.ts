@@ -30,3 +30,26 @@ Deno.test("without deferStart, createKiln() has done its start-up when it return
     await t.close();
   }
 });
+
+Deno.test("with deferStart, persisted apps are restored by start(): an app request waits for it", async () => {
+  const first = await startKiln({ firstStartApp: minimalApp("shop") });
+  await first.kiln.close();
+  const t = await startKiln({ dataDir: first.dataDir, deferStart: true });
+  try {
+    assert.deepEqual(t.kiln.registry.listApplications(), [], "nothing is restored before start()");
+    assert.equal((await t.call("GET", "/healthz", undefined, null)).status, 200);
+    const call = t.call("GET", "/apps/shop/api/users/7", undefined, null);
+    const listed = t.call("GET", "/v1/apps");
+    assert.equal(await settled(call, 200), false, "an app request waits for the restore");
+    await t.kiln.start();
+    const res = await call;
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.ok, true);
+    const apps = await listed;
+    assert.equal(apps.status, 200);
+    assert.deepEqual(apps.json.apps.map((a: { appId: string }) => a.appId), ["shop"]);
+  } finally {
+    await t.close();
+    await Deno.remove(first.dataDir, { recursive: true });
+  }
+});

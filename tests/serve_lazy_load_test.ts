@@ -21,6 +21,8 @@ const LAZY = [
   "@modelcontextprotocol",
   "tar-stream",
   "/pako@",
+  "/yaml@",
+  "/ajv@",
   "/src/workflow/",
   "/src/jit/",
   "/src/llm/",
