@@ -1,7 +1,15 @@
 import { join } from "node:path";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, wasmComponentIssues } from "./bundler/mod.ts";
-import { Lazy, loadYaml, Logger, OnDemand, systemClock, VERSION } from "./core/mod.ts";
+import {
+  Lazy,
+  loadLinearRegex,
+  loadYaml,
+  Logger,
+  OnDemand,
+  systemClock,
+  VERSION,
+} from "./core/mod.ts";
 import { createHttpHandler, gitHookHandler } from "./http/mod.ts";
 import {
   clusterView,
@@ -67,8 +75,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   // Loaded in every process but `kiln serve`, which loads them on the first use that needs them:
   // a restore of persisted apps, a request other than /healthz, a push, a repo change, a
   // workflow resume, the oracle (ADR 0029).
-  const parsers = new OnDemand("the YAML and JSON Schema engines", async () => {
-    await Promise.all([loadYaml(), loadSchemaEngine()]);
+  const parsers = new OnDemand("the YAML, JSON Schema and linear regex engines", async () => {
+    await Promise.all([loadYaml(), loadSchemaEngine(), loadLinearRegex()]);
     return true;
   });
   await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });

@@ -23,6 +23,7 @@ const LAZY = [
   "/pako@",
   "/yaml@",
   "/ajv@",
+  "/re2js@",
   "/src/workflow/",
   "/src/jit/",
   "/src/llm/",

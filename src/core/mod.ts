@@ -33,7 +33,7 @@ export {
   yamlValueOrThrowAsync,
 } from "./yaml.ts";
 export type { YamlProblem } from "./yaml.ts";
-export { linearRegex, RegexBudgetError, RegexMeter } from "./linear_regex.ts";
+export { linearRegex, loadLinearRegex, RegexBudgetError, RegexMeter } from "./linear_regex.ts";
 export type { LinearRegex } from "./linear_regex.ts";
 export {
   activeSpan,
