@@ -336,6 +336,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     };
     if (opts.warmSandboxes && !deferred) warm();
     let starting: Promise<void> | null = null;
+    // Set by start(): begins the deferred start-up (once).
+    let begin: (() => void) | null = null;
     if (deferred) {
       starting = go.promise.then(async () => {
         if (restoreLater) {
@@ -368,10 +370,14 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     return {
       // While deferred start-up runs or the engines load, requests wait for them; the liveness
       // probe does not.
-      handler: (req) =>
-        (starting === null && parsers.loaded) || new URL(req.url).pathname === "/healthz"
-          ? fetch(req)
-          : (starting ?? Promise.resolve()).then(() => parsers.get()).then(() => fetch(req)),
+      handler: (req) => {
+        if (starting === null && parsers.loaded) return fetch(req);
+        if (new URL(req.url).pathname !== "/healthz") {
+          begin?.();
+          return (starting ?? Promise.resolve()).then(() => parsers.get()).then(() => fetch(req));
+        }
+        return begin ? fetch(req).finally(begin) : fetch(req);
+      },
       registry,
       state,
       store,
@@ -396,8 +402,17 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cluster: cluster?.node,
       generatedAdminToken: admin.generated,
       containerTier: containers.started,
-      start: () => {
-        go.resolve();
+      start: (startOpts = {}) => {
+        if (!begin) {
+          const wait = startOpts.afterFirstResponseMs ?? 0;
+          const timer = wait > 0 ? setTimeout(() => begin?.(), wait) : undefined;
+          if (timer !== undefined) Deno.unrefTimer(timer);
+          begin = () => {
+            clearTimeout(timer);
+            go.resolve();
+          };
+          if (wait <= 0) begin();
+        }
         return starting ?? Promise.resolve();
       },
       load,

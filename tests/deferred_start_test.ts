@@ -53,3 +53,24 @@ Deno.test("with deferStart, persisted apps are restored by start(): an app reque
     await Deno.remove(first.dataDir, { recursive: true });
   }
 });
+
+Deno.test("start({ afterFirstResponseMs }) begins once the first /healthz is answered, or after the wait", async () => {
+  const t = await startKiln({ deferStart: true, firstStartApp: minimalApp("shop") });
+  try {
+    const started = t.kiln.start({ afterFirstResponseMs: 60_000 });
+    assert.equal(await settled(started, 200), false, "nothing begins before a first response");
+    assert.deepEqual(t.kiln.registry.listApplications(), []);
+    assert.equal((await t.call("GET", "/healthz", undefined, null)).status, 200);
+    // Far sooner than the 60 s wait: the answered probe began the start-up.
+    assert.equal(await settled(started, 20_000), true, "the first response begins the start-up");
+    assert.equal((await t.call("GET", "/v1/apps/shop")).status, 200);
+  } finally {
+    await t.close();
+  }
+  const quiet = await startKiln({ deferStart: true });
+  try {
+    assert.equal(await settled(quiet.kiln.start({ afterFirstResponseMs: 50 }), 20_000), true);
+  } finally {
+    await quiet.close();
+  }
+});
