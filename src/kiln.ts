@@ -1,7 +1,15 @@
 import { join } from "node:path";
 import { Authenticator, ExecutionTokens, setupAdminToken } from "./auth/mod.ts";
 import { CodeBundler, codeHandler, wasmComponentIssues } from "./bundler/mod.ts";
-import { Lazy, Logger, systemClock, VERSION } from "./core/mod.ts";
+import {
+  Lazy,
+  loadLinearRegex,
+  loadYaml,
+  Logger,
+  OnDemand,
+  systemClock,
+  VERSION,
+} from "./core/mod.ts";
 import { createHttpHandler, gitHookHandler } from "./http/mod.ts";
 import {
   clusterView,
@@ -36,6 +44,7 @@ import {
 } from "./registry/mod.ts";
 import { Router } from "./router/mod.ts";
 import { SandboxManager } from "./sandbox/mod.ts";
+import { loadSchemaEngine } from "./schema/mod.ts";
 import type { AppDefinition } from "./models/mod.ts";
 import {
   AppVolumes,
@@ -63,6 +72,13 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? new Logger({ service: "kiln" });
   const deferred = opts.deferStart ?? false;
+  // Loaded in every process but `kiln serve`, which loads them on the first use that needs them:
+  // a restore of persisted apps, a request other than /healthz, a push, a repo change, a
+  // workflow resume, the oracle (ADR 0029).
+  const parsers = new OnDemand("the YAML, JSON Schema and linear regex engines", async () => {
+    await Promise.all([loadYaml(), loadSchemaEngine(), loadLinearRegex()]);
+    return true;
+  });
   await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });
   const storeUrl = opts.storeUrl ?? opts.cluster?.url;
   const store: StoreDriver = storeUrl
@@ -70,6 +86,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     : EmbeddedStore.open(join(opts.dataDir, "kiln.db"), { clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    // A cluster node applies its peers' changes from the start.
+    if (opts.cluster) await parsers.get();
     const cluster = opts.cluster
       ? await joinCluster(opts.cluster, storeUrl, clock, logger, cleanups)
       : undefined;
@@ -122,24 +140,38 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       )
       : new LocalPushGate(registry);
     const gate = opts.pushGate?.(local) ?? local;
-    hooks.handler.set(gitHookHandler({
+    const hookHandler = gitHookHandler({
       gate,
       verify: (appId, secret) => definitions.verifyPushSecret(appId, secret),
       objects: (appId, dirs) => definitions.pushedObjects(appId, dirs),
       logger,
-    }));
-    await registry.load();
+    });
+    // Under deferStart the persisted apps are restored after Kiln listens: requests but
+    // /healthz, and pushes, wait for it, so none finds an app missing (ADR 0029). A cluster node
+    // restores first: its peers' changes apply to a loaded registry.
+    const restoreLater = deferred && !cluster;
+    const restored = Promise.withResolvers<void>();
+    hooks.handler.set(async (req) => {
+      await restored.promise;
+      await parsers.get();
+      return await hookHandler(req);
+    });
+    const restore = async () => {
+      await registry.load(() => parsers.get());
+      if (opts.watch ?? true) {
+        const watcher = watchRepos(join(opts.dataDir, "apps"), (appId) => {
+          parsers.get().then(() => registry.sync(appId)).catch((err) =>
+            logger.warn("sync after repository change failed", { appId, error: String(err) })
+          );
+        });
+        cleanups.unshift(() => watcher.close());
+      }
+    };
+    if (!restoreLater) await restore().finally(restored.resolve);
     const go = Promise.withResolvers<void>();
-    if (!deferred) await registerOnFirstStart(store, registry, opts.firstStartApp, logger);
-
-    if (opts.watch ?? true) {
-      const watcher = watchRepos(join(opts.dataDir, "apps"), (appId) => {
-        registry.sync(appId).catch((err) =>
-          logger.warn("sync after repository change failed", { appId, error: String(err) })
-        );
-      });
-      cleanups.unshift(() => watcher.close());
-    }
+    const firstStart = () =>
+      registerOnFirstStart(store, registry, opts.firstStartApp, logger, () => parsers.get());
+    if (!deferred) await firstStart();
     if (store instanceof EmbeddedStore) {
       const timer = setInterval(() => store.sweep(), 60_000);
       Deno.unrefTimer(timer);
@@ -228,7 +260,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     const every = opts.optimization?.evaluateEveryMs ?? 60_000;
     // Unloaded, the oracle's first evaluation is what loads the loop (then it keeps its cadence).
-    const oracleTimer = every > 0 ? setTimeout(() => void jit.get().catch(() => {}), every) : 0;
+    const oracleTimer = every > 0
+      ? setTimeout(() => void parsers.get().then(() => jit.get()).catch(() => {}), every)
+      : 0;
     Deno.unrefTimer(oracleTimer);
     cleanups.unshift(async () => {
       clearTimeout(oracleTimer);
@@ -236,7 +270,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       loop?.oracle.stop();
       await loop?.service.idle();
     });
-    prepareOnChange(registry, { bundler, sandbox }, cleanups);
+    // Apps restored before this are not rebuilt at once: their code builds on first use.
+    const prepareChanged = () => prepareOnChange(registry, { bundler, sandbox }, cleanups);
+    if (!restoreLater) prepareChanged();
     const router = new Router({
       registry,
       handlers: { jit: jitKind(code, jit), llm: llmKind(jit), workflow: workflowKind(workflows) },
@@ -288,6 +324,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     // cluster, the sweeper also takes over runs whose node died.
     const resume = async () => {
       if (!(await mayHaveRuns(store, cluster !== undefined))) return;
+      await parsers.get();
       const { engine } = await workflows.get();
       await engine.resume();
       if (!cluster) return;
@@ -295,14 +332,22 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cleanups.unshift(() => sweeper.stop());
     };
     const load = async () => {
-      await Promise.all([llm.get(), jit.get(), workflows.get()]);
+      await Promise.all([parsers.get(), llm.get(), jit.get(), workflows.get()]);
     };
     if (opts.warmSandboxes && !deferred) warm();
     let starting: Promise<void> | null = null;
+    // Set by start(): begins the deferred start-up (once).
+    let begin: (() => void) | null = null;
     if (deferred) {
       starting = go.promise.then(async () => {
+        if (restoreLater) {
+          await restore().catch((err) =>
+            logger.error("restoring the registered apps failed", { error: String(err) })
+          ).finally(restored.resolve);
+          prepareChanged();
+        }
         containers.begin();
-        await registerOnFirstStart(store, registry, opts.firstStartApp, logger).catch((err) =>
+        await firstStart().catch((err) =>
           logger.error("registering the example app failed", { error: String(err) })
         );
         await resume().catch((err) =>
@@ -323,11 +368,16 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       return part.loaded;
     };
     return {
-      // While deferred start-up runs, requests wait for it; the liveness probe does not.
-      handler: (req) =>
-        starting === null || new URL(req.url).pathname === "/healthz"
-          ? fetch(req)
-          : starting.then(() => fetch(req)),
+      // While deferred start-up runs or the engines load, requests wait for them; the liveness
+      // probe does not.
+      handler: (req) => {
+        if (starting === null && parsers.loaded) return fetch(req);
+        if (new URL(req.url).pathname !== "/healthz") {
+          begin?.();
+          return (starting ?? Promise.resolve()).then(() => parsers.get()).then(() => fetch(req));
+        }
+        return begin ? fetch(req).finally(begin) : fetch(req);
+      },
       registry,
       state,
       store,
@@ -352,8 +402,17 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
       cluster: cluster?.node,
       generatedAdminToken: admin.generated,
       containerTier: containers.started,
-      start: () => {
-        go.resolve();
+      start: (startOpts = {}) => {
+        if (!begin) {
+          const wait = startOpts.afterFirstResponseMs ?? 0;
+          const timer = wait > 0 ? setTimeout(() => begin?.(), wait) : undefined;
+          if (timer !== undefined) Deno.unrefTimer(timer);
+          begin = () => {
+            clearTimeout(timer);
+            go.resolve();
+          };
+          if (wait <= 0) begin();
+        }
         return starting ?? Promise.resolve();
       },
       load,

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { levelFromEnv, Logger, VERSION, yamlValueOrThrow } from "../core/mod.ts";
+import { levelFromEnv, loadYaml, Logger, VERSION, yamlValueOrThrowAsync } from "../core/mod.ts";
 import { Configuration } from "../models/mod.ts";
 import { listen } from "../http/mod.ts";
 import { createKiln } from "../kiln.ts";
@@ -41,6 +41,9 @@ Environment:
   KILN_CONTAINERS   off disables the container tier (on when Docker answers)
   KILN_DRAIN_MS     Cluster mode: how long /healthz fails before a stopping node closes (2000)
   KILN_WORKFLOW_MCP_COMMANDS  Comma-separated commands apps may start as stdio MCP servers`;
+
+/** How long the deferred start-up waits for a first request to answer before it begins anyway. */
+const FIRST_RESPONSE_GRACE_MS = 100;
 
 /** `kiln serve`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
 export async function serveCommand(args: string[], io: Io): Promise<number> {
@@ -129,7 +132,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   kiln.cluster?.advertise(server.url);
   if (kiln.cluster) io.out(`cluster node ${kiln.cluster.nodeId}`);
   io.out(`Kiln ${VERSION} listening on ${server.url}`);
-  const started = kiln.start();
+  // The first /healthz probe is answered before the deferred start-up takes the event loop.
+  const started = kiln.start({ afterFirstResponseMs: FIRST_RESPONSE_GRACE_MS });
   // Open MCP streams would hold `server.finished` forever; end them before the listener.
   const close = () => void kiln.mcp.close().finally(() => abort.abort());
   // A cluster node first fails its health check, so the load balancer stops sending it work.
@@ -162,7 +166,8 @@ async function readConfiguration(path: string): Promise<Record<string, unknown>>
   }
   let value: unknown;
   try {
-    value = yamlValueOrThrow(text, path);
+    await loadYaml();
+    value = await yamlValueOrThrowAsync(text, path);
   } catch (err) {
     throw new CliError(`--config: "${path}" is not valid YAML: ${(err as Error).message}`, 2);
   }

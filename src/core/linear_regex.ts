@@ -5,9 +5,28 @@
  * engine's cost grows with input length times the compiled program's size — so every match is
  * charged to a `RegexMeter` before it runs, and a meter that would overrun refuses the match.
  */
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 import { KilnError, quote } from "./errors/mod.ts";
 import { LIMITS } from "./limits.ts";
+import { SERVE_PROCESS } from "./serve_process.ts";
+
+let engine: typeof RE2JS | undefined;
+
+/**
+ * Loads re2js (one 260 KB module). `kiln serve` calls it with the other definition engines before
+ * their first use instead of at start-up (ADR 0029); every other process has it loaded when this
+ * module is.
+ */
+export async function loadLinearRegex(): Promise<void> {
+  engine ??= (await import("re2js")).RE2JS;
+}
+
+function lib(): typeof RE2JS {
+  if (engine) return engine;
+  throw new KilnError("INTERNAL", "the linear regex engine was used before it finished loading");
+}
+
+if (!SERVE_PROCESS) await loadLinearRegex();
 
 /** A compiled pattern: test or replace, each charged to a meter first. */
 export interface LinearRegex {
@@ -66,11 +85,7 @@ export class RegexBudgetError extends KilnError {
  */
 const REPLACE_FACTOR = 8;
 
-const FLAG_BITS: Record<string, number> = {
-  i: RE2JS.CASE_INSENSITIVE,
-  m: RE2JS.MULTILINE,
-  s: RE2JS.DOTALL,
-};
+const FLAG_NAMES = { i: "CASE_INSENSITIVE", m: "MULTILINE", s: "DOTALL" } as const;
 
 /**
  * Compiles `pattern` for the linear engine; VALIDATION_ERROR naming the pattern when it does
@@ -82,8 +97,11 @@ export function linearRegex(
   pattern: string,
   opts: { flags?: string; dialect?: RegexDialect } = {},
 ): LinearRegex {
+  const RE2JS = lib();
   let flags = 0;
-  for (const f of opts.flags ?? "") flags |= FLAG_BITS[f] ?? 0;
+  for (const f of opts.flags ?? "") {
+    if (Object.hasOwn(FLAG_NAMES, f)) flags |= RE2JS[FLAG_NAMES[f as keyof typeof FLAG_NAMES]];
+  }
   let re: RE2JS;
   try {
     const source = opts.dialect === "re2" ? pattern : RE2JS.translateRegExp(pattern);

@@ -21,8 +21,11 @@ export { OnDemand } from "./on_demand.ts";
 export { limitExceeded, LIMITS } from "./limits.ts";
 export { componentError } from "./component_error.ts";
 export { assertJsonDepth, jsonTextShape, shapeMessage, valueDepth } from "./json_depth.ts";
+export { SERVE_PROCESS } from "./serve_process.ts";
 export {
   describeYamlProblem,
+  isYamlSeq,
+  loadYaml,
   parseYamlValue,
   parseYamlValueAsync,
   yamlDocumentOrThrowAsync,
@@ -30,7 +33,7 @@ export {
   yamlValueOrThrowAsync,
 } from "./yaml.ts";
 export type { YamlProblem } from "./yaml.ts";
-export { linearRegex, RegexBudgetError, RegexMeter } from "./linear_regex.ts";
+export { linearRegex, loadLinearRegex, RegexBudgetError, RegexMeter } from "./linear_regex.ts";
 export type { LinearRegex } from "./linear_regex.ts";
 export {
   activeSpan,

@@ -9,21 +9,42 @@
  * `…Async` forms run that first pass (most of the work) in slices that give the event loop back
  * every few milliseconds; only composing the document is one synchronous step.
  */
-import {
-  Composer,
-  type CST,
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  Lexer,
+import type * as YamlLib from "yaml";
+import type {
+  CST,
+  Document,
   LineCounter,
-  type Node as YamlNode,
+  Node as YamlNode,
   Parser,
-  type YAMLError,
+  YAMLError,
+  YAMLSeq,
 } from "yaml";
 import { KilnError } from "./errors/mod.ts";
 import { limitExceeded, type LimitName, LIMITS } from "./limits.ts";
+import { SERVE_PROCESS } from "./serve_process.ts";
+
+let yaml: typeof YamlLib | undefined;
+
+/**
+ * Loads the `yaml` library (CommonJS, ~50 ms of CPU to evaluate). `kiln serve` calls it before
+ * the first use instead of at start-up (ADR 0029); every other process has it loaded when this
+ * module is.
+ */
+export async function loadYaml(): Promise<void> {
+  yaml ??= await import("yaml");
+}
+
+function lib(): typeof YamlLib {
+  if (yaml) return yaml;
+  throw new KilnError("INTERNAL", "the YAML parser was used before loadYaml() finished");
+}
+
+if (!SERVE_PROCESS) await loadYaml();
+
+/** Whether `node` is a YAML sequence (the library's own check, once it is loaded). */
+export function isYamlSeq(node: unknown): node is YAMLSeq {
+  return lib().isSeq(node);
+}
 
 /** One problem with a YAML text; `limit` names the budget when the text crossed one. */
 export interface YamlProblem {
@@ -79,6 +100,7 @@ const STACK_BASE = 2;
 export function parseYamlDocument(text: string, budget: Partial<YamlBudget> = {}): YamlParse {
   const b = { ...defaultYamlBudget(), ...budget };
   if (text.length > b.bytes) return tooLarge(b);
+  const { LineCounter, Parser } = lib();
   const lines = new LineCounter();
   const parser = new Parser(lines.addNewLine);
   try {
@@ -96,13 +118,14 @@ export async function parseYamlDocumentAsync(
 ): Promise<YamlParse> {
   const b = { ...defaultYamlBudget(), ...budget };
   if (text.length > b.bytes) return tooLarge(b);
+  const { LineCounter, Parser } = lib();
   const lines = new LineCounter();
   const parser = new Parser(lines.addNewLine);
   const scanner = new Scanner(parser, b, lines);
   const cst: CST.Token[] = [];
   let sliceStart = performance.now(), n = 0;
   try {
-    for (const lexeme of new Lexer().lex(text)) {
+    for (const lexeme of new (lib().Lexer)().lex(text)) {
       for (const token of scanner.feed(lexeme)) cst.push(token);
       if (scanner.stopped) break;
       if ((++n & 255) === 0 && performance.now() - sliceStart > SLICE_MS) {
@@ -123,7 +146,7 @@ function composeDocument(
   cst: Iterable<CST.Token>,
   lines: LineCounter,
 ): YamlParse {
-  const composer = new Composer(YAML_OPTIONS);
+  const composer = new (lib().Composer)(YAML_OPTIONS);
   let doc: Document.Parsed | undefined;
   const problems: YamlProblem[] = [];
   for (const next of composer.compose(cst, true, text.length)) {
@@ -296,7 +319,7 @@ function* tokens(
   lines: LineCounter,
 ): Generator<CST.Token> {
   const scanner = new Scanner(parser, b, lines);
-  for (const lexeme of new Lexer().lex(text)) {
+  for (const lexeme of new (lib().Lexer)().lex(text)) {
     yield* scanner.feed(lexeme);
     if (scanner.stopped) return;
   }
@@ -314,6 +337,7 @@ const JSON_TAGS = new Set(
  * (a Buffer, an empty object, a Date, a key coerced to a string).
  */
 function keyAndTagProblems(doc: Document.Parsed, lines: LineCounter): YamlProblem[] {
+  const { isMap, isScalar, isSeq } = lib();
   const problems: YamlProblem[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0 && problems.length < 10) {

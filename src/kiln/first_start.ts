@@ -14,11 +14,13 @@ export async function registerOnFirstStart(
   registry: Registry,
   files: KilnOptions["firstStartApp"],
   logger: Logger,
+  ready: () => Promise<unknown>,
 ): Promise<void> {
   const seen = await store.get(META, "initialized");
   if (seen.found) return;
   if (files && registry.listApplications().length === 0) {
     const app = typeof files === "function" ? await files() : files;
+    await ready();
     const details = await registry.registerApplication({ files: app }, "Kiln <kiln@localhost>");
     logger.info("registered the example app on first start", { appId: details.appId });
   }

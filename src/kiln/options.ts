@@ -86,8 +86,9 @@ export interface KilnOptions {
   containers?: boolean;
   /**
    * Leave what the first requests do not need to `kiln.start()`, called once the server listens
-   * (`kiln serve` does): the container tier, the example app's registration on a new data dir,
-   * resuming workflow runs, and warming the sandboxes. Until it is done, requests wait for it;
+   * (`kiln serve` does): restoring the registered apps, the container tier, the example app's
+   * registration on a new data dir, resuming workflow runs, and warming the sandboxes, with the
+   * YAML, JSON Schema and regex engines they need (ADR 0029). Until it is done, requests wait for it;
    * only `GET /healthz` answers at once. Executions on the container tier wait for it to start.
    * It also leaves the subsystems first requests do not need unloaded until their first use
    * (ADR 0025): the workflow engine, the JIT loop, the LLM gateway and the admin API; without
@@ -148,9 +149,11 @@ export interface Kiln {
   oracle: Oracle;
   /**
    * Runs the start-up `deferStart` left (at once otherwise: a no-op). Resolves when requests no
-   * longer wait; the container tier and sandbox warm-up go on in the background.
+   * longer wait; the container tier and sandbox warm-up go on in the background. With
+   * `afterFirstResponseMs` it begins once the first request has been answered (a `/healthz`
+   * probe gets the process to itself) or after that many ms, whichever comes first.
    */
-  start(): Promise<void>;
+  start(opts?: { afterFirstResponseMs?: number }): Promise<void>;
   /** Loads every subsystem that loads on first use (tests and tools that read them at once). */
   load(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
-import { type Document, isSeq } from "yaml";
-import { KilnError, quote } from "../core/mod.ts";
+import type { Document } from "yaml";
+import { isYamlSeq, KilnError, quote } from "../core/mod.ts";
 import type { ApiKeyEntry } from "../models/mod.ts";
 
 /**
@@ -8,7 +8,7 @@ import type { ApiKeyEntry } from "../models/mod.ts";
  */
 export function addApiKeyEntry(doc: Document.Parsed, entry: ApiKeyEntry): string {
   const keys = doc.get("apiKeys");
-  if (isSeq(keys)) keys.add(doc.createNode(entry));
+  if (isYamlSeq(keys)) keys.add(doc.createNode(entry));
   else doc.set("apiKeys", doc.createNode([entry]));
   return doc.toString();
 }
@@ -16,7 +16,7 @@ export function addApiKeyEntry(doc: Document.Parsed, entry: ApiKeyEntry): string
 /** Removes the entry with `keyId`; NOT_FOUND when there is none. */
 export function removeApiKeyEntry(doc: Document.Parsed, keyId: string): string {
   const keys = doc.get("apiKeys");
-  if (isSeq(keys)) {
+  if (isYamlSeq(keys)) {
     const index = keys.items.findIndex((item) =>
       (item as { get?: (k: string) => unknown }).get?.("keyId") === keyId
     );

@@ -130,10 +130,15 @@ export class Registry {
     return result;
   }
 
-  /** Restores every persisted app at start-up, serving the newest valid revision of each. */
-  async load(): Promise<void> {
-    if (this.#peers.shared) return await this.resync();
-    for (const { key, value } of await this.#store.list(SCOPE)) {
+  /**
+   * Restores every persisted app at start-up, serving the newest valid revision of each.
+   * `prepare` runs first when there is anything to restore (it loads the parsers that needs).
+   */
+  async load(prepare: () => Promise<unknown> = () => Promise.resolve()): Promise<void> {
+    if (this.#peers.shared) return await prepare().then(() => this.resync());
+    const records = await this.#store.list(SCOPE);
+    if (records.length > 0) await prepare();
+    for (const { key, value } of records) {
       const record = value as unknown as AppRecord;
       const loaded: LoadedApp = { record, snapshot: null };
       this.#apps.set(key, loaded);

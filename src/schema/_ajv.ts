@@ -5,11 +5,41 @@
  * (`pattern`, `patternProperties`) run on the linear regex engine and are charged to the meter of
  * the validation in progress.
  */
-import { Ajv, type Options, type ValidateFunction } from "ajv";
+import type { Ajv, Options, ValidateFunction } from "ajv";
 import type { RegExpEngine } from "ajv/dist/types/index.js";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import { linearRegex, type RegexMeter } from "../core/mod.ts";
+import type { Ajv2019 } from "ajv/dist/2019.js";
+import type { Ajv2020 } from "ajv/dist/2020.js";
+import { KilnError, linearRegex, type RegexMeter, SERVE_PROCESS } from "../core/mod.ts";
+
+interface Engines {
+  Ajv: typeof Ajv;
+  Ajv2019: typeof Ajv2019;
+  Ajv2020: typeof Ajv2020;
+}
+
+let engines: Engines | undefined;
+
+/**
+ * Loads ajv (CommonJS, ~60 ms of CPU to evaluate its three dialects). `kiln serve` calls it
+ * before the first use instead of at start-up (ADR 0029); every other process has it loaded
+ * when this module is.
+ */
+export async function loadSchemaEngine(): Promise<void> {
+  if (engines) return;
+  const [base, v2019, v2020] = await Promise.all([
+    import("ajv"),
+    import("ajv/dist/2019.js"),
+    import("ajv/dist/2020.js"),
+  ]);
+  engines = { Ajv: base.Ajv, Ajv2019: v2019.Ajv2019, Ajv2020: v2020.Ajv2020 };
+}
+
+function lib(): Engines {
+  if (engines) return engines;
+  throw new KilnError("INTERNAL", "the JSON Schema engine was used before it finished loading");
+}
+
+if (!SERVE_PROCESS) await loadSchemaEngine();
 
 export type Dialect = "2020" | "2019" | "07";
 
@@ -55,6 +85,7 @@ const BASE: Options = {
 };
 
 function fresh(dialect: Dialect): Ajv {
+  const { Ajv, Ajv2019, Ajv2020 } = lib();
   if (dialect === "2019") return new Ajv2019(BASE);
   if (dialect === "07") return new Ajv(BASE);
   return new Ajv2020(BASE);
@@ -65,6 +96,7 @@ const meta: Partial<Record<Dialect, Ajv>> = {};
 
 /** Compiles `schema` alone in a new instance; throws ajv's error when it is not a valid schema. */
 export function compileAlone(schema: object | boolean, dialect: Dialect): ValidateFunction {
+  const { Ajv, Ajv2019, Ajv2020 } = lib();
   const checker = meta[dialect] ??= dialect === "2019"
     ? new Ajv2019({ strict: false, logger: false })
     : dialect === "07"

@@ -5,4 +5,5 @@
  */
 export { schemaIssues, validatorFor } from "./validator.ts";
 export { bundleSchema } from "./bundle.ts";
+export { loadSchemaEngine } from "./_ajv.ts";
 export type { JsonSchema, SchemaValidator } from "./validator.ts";

@@ -21,6 +21,24 @@ Deno.test("openSqlite() opens a file in WAL mode with the schema applied", async
   }
 });
 
+Deno.test("openSqlite() leaves a new file and a reopened one at synchronous NORMAL", async () => {
+  const dir = await Deno.makeTempDir();
+  const sync = (db: ReturnType<typeof openSqlite>) =>
+    (db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+  try {
+    // A new file is created without fsyncs, then every later commit runs at NORMAL (1), as
+    // a reopened file does: only the creation skips them.
+    const db = openSqlite(`${dir}/x.db`, SCHEMA, "the test store");
+    assert.equal(sync(db), 1);
+    db.close();
+    const again = openSqlite(`${dir}/x.db`, SCHEMA, "the test store");
+    assert.equal(sync(again), 1);
+    again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("openSqlite() answers UNAVAILABLE naming the store and path when it cannot open", async () => {
   const dir = await Deno.makeTempDir();
   try {
