@@ -64,6 +64,8 @@ export class QuickJsWorker {
   readonly #cancelFlag = new Int32Array(new SharedArrayBuffer(4));
   readonly #toWorker = SharedRing.create(RING_BYTES);
   readonly #toHost = SharedRing.create(RING_BYTES);
+  /** How runs went out and results came back: by ring or by message. */
+  readonly handoffs = { ringRuns: 0, postedRuns: 0, ringResults: 0, postedResults: 0 };
   /** The bundle sources the worker holds (see `_source_mirror.ts`). */
   readonly #sources = new SourceMirror<true>();
 
@@ -160,11 +162,13 @@ export class QuickJsWorker {
       // The worker keeps what it was sent; the mirror says whether it holds this bundle.
       const held = spec.key !== undefined && this.#sources.touch(spec.key) !== undefined;
       if (!held && spec.key !== undefined) this.#sources.hold(spec.key, true);
-      if (!held || !writeRun(this.#toWorker, id, rest)) {
+      if (held && writeRun(this.#toWorker, id, rest)) this.handoffs.ringRuns++;
+      else {
         // The worker takes a run from a message only where its ring says so: runs keep their order.
         if (!writePosted(this.#toWorker)) {
           return this.#stop("crash", "the QuickJS worker's ring is full");
         }
+        this.handoffs.postedRuns++;
         this.#post({ type: "run", id, spec: held ? rest : { ...rest, source } });
       }
       if (opts.signal?.aborted) onAbort();
@@ -203,12 +207,14 @@ export class QuickJsWorker {
       const record = ring.read();
       if (record) {
         const { id, outcome, logs } = readDone(record);
-        this.#onMessage({ type: "done", id, outcome, logs });
+        this.handoffs.ringResults++;
+        this.#onMessage({ type: "done", id, outcome, logs }, false);
       } else await ring.waitAsync(seen);
     }
   }
 
-  #onMessage(message: WorkerToHost): void {
+  #onMessage(message: WorkerToHost, posted = true): void {
+    if (message.type === "done" && posted) this.handoffs.postedResults++;
     if (message.type === "ready") {
       this.#started?.resolve();
       this.#started = null;
