@@ -43,6 +43,8 @@ test("QuickJsWorker hands held runs and ok results over its rings, the rest by m
     // First sight of the bundle: its source goes by message; the result fits the ring.
     assert.deepEqual(okValue(await run({ n: 1 })), { n: 1, length: 0 });
     assert.deepEqual(okValue(await run({ n: 2 })), { n: 2, length: 0 });
+    // Idle past its wait slice, the worker gave its event loop a turn and waits again.
+    await new Promise((resolve) => setTimeout(resolve, 600));
     // An input larger than the ring goes by message; the ring's `posted` record keeps its place.
     const text = "é".repeat(RING_BYTES);
     assert.deepEqual(okValue(await run({ n: 3, text })), { n: 3, length: text.length });
