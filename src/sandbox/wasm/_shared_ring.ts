@@ -65,6 +65,8 @@ export class SharedRing {
     const cap = this.#capacity;
     const head = Atomics.load(this.#cells, HEAD);
     const tail = Atomics.load(this.#cells, TAIL);
+    // The reader's cell is the only one it writes; one out of range means the ring is unusable.
+    if (!this.#offset(tail)) return false;
     // Contiguous room after head: to the end, or up to the byte before the tail.
     const end = tail > head ? tail - 4 : tail === 0 ? cap - 4 : cap;
     let at = head;
@@ -85,15 +87,22 @@ export class SharedRing {
     return true;
   }
 
-  /** The next record as a copy in unshared memory, or null when the ring is empty. */
+  /**
+   * The next record as a copy in unshared memory, or null when the ring is empty. Throws when the
+   * writer left it inconsistent (the other thread is then not to be trusted).
+   */
   read(): Uint8Array | null {
     const head = Atomics.load(this.#cells, HEAD);
     let tail = Atomics.load(this.#cells, TAIL);
     if (tail === head) return null;
+    if (!this.#offset(head)) throw new Error("the ring's write position is out of range");
     let length = this.#lengthAt(tail);
     if (length === WRAP) {
       tail = 0;
       length = this.#lengthAt(0);
+    }
+    if (length < 0 || tail + 4 + length > this.#capacity) {
+      throw new Error("the ring holds a record of an impossible length");
     }
     const record = this.#data.slice(tail + 4, tail + 4 + length);
     const next = tail + 4 + align(length);
@@ -119,6 +128,10 @@ export class SharedRing {
   close(): void {
     Atomics.store(this.#cells, CLOSED, 1);
     this.#ring();
+  }
+
+  #offset(at: number): boolean {
+    return at >= 0 && at < this.#capacity && at % 4 === 0;
   }
 
   #ring(): void {

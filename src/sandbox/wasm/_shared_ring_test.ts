@@ -105,3 +105,16 @@ Deno.test("ring codec round-trips a run and an ok result, and leaves others to m
   assert.equal(writeRun(ring, 13, { ...spec, input: "€".repeat(2000) }), false, "overflow");
   assert.equal(ring.read(), null, "a refused record leaves nothing behind");
 });
+
+Deno.test("SharedRing refuses positions and lengths another thread corrupted", () => {
+  const ring = SharedRing.create(64);
+  const cells = new Int32Array(ring.buffer, 0, 4);
+  assert.ok(writeText(ring, "ok"));
+  new DataView(ring.buffer, 16).setInt32(0, 1_000, true); // the record's length
+  assert.throws(() => ring.read(), /impossible length/);
+  Atomics.store(cells, 0, 1_000_000); // the write position
+  assert.throws(() => ring.read(), /out of range/);
+  const other = SharedRing.create(64);
+  Atomics.store(new Int32Array(other.buffer, 0, 4), 1, 7); // the read position, unaligned
+  assert.equal(writeText(other, "x"), false);
+});

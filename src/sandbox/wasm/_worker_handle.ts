@@ -204,12 +204,19 @@ export class QuickJsWorker {
     const ring = this.#toHost;
     while (!this.#dead) {
       const seen = ring.signal();
-      const record = ring.read();
-      if (record) {
+      try {
+        const record = ring.read();
+        if (!record) {
+          await ring.waitAsync(seen);
+          continue;
+        }
         const { id, outcome, logs } = readDone(record);
         this.handoffs.ringResults++;
         this.#onMessage({ type: "done", id, outcome, logs }, false);
-      } else await ring.waitAsync(seen);
+      } catch (err) {
+        // Nothing a worker writes may take Kiln's main thread down: that worker is ended.
+        this.#stop("crash", `the QuickJS worker's result was unreadable: ${err}`);
+      }
     }
   }
 
