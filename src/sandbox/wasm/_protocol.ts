@@ -48,10 +48,17 @@ export type CallReply = { ok: true; value?: unknown } | {
 
 export type HostToWorker =
   /**
-   * Sent once, first: a shared 32-bit cell the host sets to a run's id to cancel it. The guest's
-   * interrupt handler reads it, so a guest busy in a loop stops without the worker being ended.
+   * Sent once, first. `cancel`: a shared 32-bit cell the host sets to a run's id to cancel it; the
+   * guest's interrupt handler reads it, so a guest busy in a loop stops without the worker being
+   * ended. `toWorker` and `toHost`: the two `SharedRing`s that carry most runs and their results
+   * (`_ring_codec.ts`); a `run` message is announced by a `posted` record in `toWorker`.
    */
-  | { type: "cancelFlag"; buffer: SharedArrayBuffer }
+  | {
+    type: "init";
+    cancel: SharedArrayBuffer;
+    toWorker: SharedArrayBuffer;
+    toHost: SharedArrayBuffer;
+  }
   | { type: "run"; id: number; spec: Omit<GuestSpec, "source"> & { source?: string } }
   | { type: "reply"; id: number; callId: number; reply: string }
   /** The caller went away: stop the run (it may also be waiting on a reply, not interruptible). */

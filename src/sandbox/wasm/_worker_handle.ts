@@ -9,6 +9,10 @@
  * a guest waiting on a reply. The run then ends as usual, its snapshot is reset, and the worker is
  * reused; a replacement would cost a QuickJS compile (0.3-0.6 CPU-s). One that does not stop
  * within the grace is terminated as before, and its tool calls are not answered meanwhile.
+ *
+ * A run whose bundle the worker holds goes through a shared ring (`_shared_ring.ts`), and so does
+ * an `ok` result; the main thread awaits the worker's ring with `Atomics.waitAsync`. What does not
+ * fit, or is not one of those two, goes by `postMessage` (`_ring_codec.ts`).
  */
 import { KilnError } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
@@ -16,6 +20,14 @@ import type { ExecutionHost } from "../tier.ts";
 import { Deadlines } from "../_deadlines.ts";
 import type { GuestOutcome, GuestSpec, HostToWorker, WorkerToHost } from "./_protocol.ts";
 import { SourceMirror } from "./_source_mirror.ts";
+import { SharedRing } from "./_shared_ring.ts";
+import { readDone, writePosted, writeRun } from "./_ring_codec.ts";
+
+/**
+ * Bytes of each ring. A run's input and an `ok` result up to about this size take the ring;
+ * larger ones go by message.
+ */
+export const RING_BYTES = 64 * 1024;
 
 /** How a run ended: the worker's own verdict, or the host's when it had to stop the worker. */
 export type RunResult =
@@ -50,14 +62,21 @@ export class QuickJsWorker {
   #active: ActiveRun | null = null;
   #started: { resolve(): void; reject(err: Error): void } | null = null;
   readonly #cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  readonly #toWorker = SharedRing.create(RING_BYTES);
+  readonly #toHost = SharedRing.create(RING_BYTES);
+  /** How runs went out and results came back: by ring or by message. */
+  readonly handoffs = { ringRuns: 0, postedRuns: 0, ringResults: 0, postedResults: 0 };
   /** The bundle sources the worker holds (see `_source_mirror.ts`). */
   readonly #sources = new SourceMirror<true>();
 
   private constructor(private readonly worker: Worker) {
     worker.postMessage({
-      type: "cancelFlag",
-      buffer: this.#cancelFlag.buffer as SharedArrayBuffer,
+      type: "init",
+      cancel: this.#cancelFlag.buffer as SharedArrayBuffer,
+      toWorker: this.#toWorker.buffer,
+      toHost: this.#toHost.buffer,
     });
+    void this.#pump();
     worker.onmessage = (event: MessageEvent<WorkerToHost>) => this.#onMessage(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
@@ -143,7 +162,15 @@ export class QuickJsWorker {
       // The worker keeps what it was sent; the mirror says whether it holds this bundle.
       const held = spec.key !== undefined && this.#sources.touch(spec.key) !== undefined;
       if (!held && spec.key !== undefined) this.#sources.hold(spec.key, true);
-      this.#post({ type: "run", id, spec: held ? rest : { ...rest, source } });
+      if (held && writeRun(this.#toWorker, id, rest)) this.handoffs.ringRuns++;
+      else {
+        // The worker takes a run from a message only where its ring says so: runs keep their order.
+        if (!writePosted(this.#toWorker)) {
+          return this.#stop("crash", "the QuickJS worker's ring is full");
+        }
+        this.handoffs.postedRuns++;
+        this.#post({ type: "run", id, spec: held ? rest : { ...rest, source } });
+      }
       if (opts.signal?.aborted) onAbort();
     });
   }
@@ -154,7 +181,13 @@ export class QuickJsWorker {
   }
 
   #stop(reason: "timeout" | "crash" | "shutdown", message: string, aborted?: true): void {
-    if (!this.#dead) this.worker.terminate();
+    if (!this.#dead) {
+      // Closing wakes a worker blocked in `Atomics.wait`, which `terminate()` alone does not
+      // interrupt, and ends `#pump`.
+      this.#toWorker.close();
+      this.#toHost.close();
+      this.worker.terminate();
+    }
     this.#dead = true;
     const started = this.#started;
     this.#started = null;
@@ -166,7 +199,29 @@ export class QuickJsWorker {
     if (!this.#dead) this.worker.postMessage(message);
   }
 
-  #onMessage(message: WorkerToHost): void {
+  /** Reads the worker's ring for as long as the worker lives. */
+  async #pump(): Promise<void> {
+    const ring = this.#toHost;
+    while (!this.#dead) {
+      const seen = ring.signal();
+      try {
+        const record = ring.read();
+        if (!record) {
+          await ring.waitAsync(seen);
+          continue;
+        }
+        const { id, outcome, logs } = readDone(record);
+        this.handoffs.ringResults++;
+        this.#onMessage({ type: "done", id, outcome, logs }, false);
+      } catch (err) {
+        // Nothing a worker writes may take Kiln's main thread down: that worker is ended.
+        this.#stop("crash", `the QuickJS worker's result was unreadable: ${err}`);
+      }
+    }
+  }
+
+  #onMessage(message: WorkerToHost, posted = true): void {
+    if (message.type === "done" && posted) this.handoffs.postedResults++;
     if (message.type === "ready") {
       this.#started?.resolve();
       this.#started = null;
