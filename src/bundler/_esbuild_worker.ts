@@ -77,7 +77,7 @@ scope.onmessage = ({ data }) => {
           write: false,
           metafile: true,
         })
-      );
+      ).then(() => {});
     return;
   }
   if (data.type === "answer") {
