@@ -111,20 +111,33 @@ Deno.test("bundleEsm() stops a build at its deadline, and the next build starts 
 });
 
 Deno.test("bundleEsm()'s deadline runs from the build's start, not the worker's", async () => {
-  // A build past its deadline ends the worker, so the next build starts a fresh one.
-  const ended = await bundleEsm("code/main.ts", reader({ "code/main.ts": bigScript() }), {
-    deadlineMs: 20,
-  }).catch((e) => e);
-  assert.equal(ended.details?.limit, "bundle.ms");
-  const start = performance.now();
-  const small = await bundleEsm(
-    "code/main.ts",
-    reader({ "code/main.ts": "export const answer = (): number => 42;" }),
-    { deadlineMs: 200 },
+  // Starting the worker and esbuild in it takes 0.3-1.1 s here; a small build 20-80 ms, more under
+  // a loaded test run, so a few tries are allowed. A try proves the point when the build succeeds
+  // although the whole took longer than its deadline: the start was not charged to it.
+  const deadlineMs = 300;
+  const tries: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    // A build past its deadline ends the worker, so the next build starts a fresh one.
+    const ended = await bundleEsm("code/main.ts", reader({ "code/main.ts": bigScript() }), {
+      deadlineMs: 20,
+    }).catch((e) => e);
+    assert.equal(ended.details?.limit, "bundle.ms");
+    const start = performance.now();
+    const small = await bundleEsm(
+      "code/main.ts",
+      reader({ "code/main.ts": "export const answer = (): number => 42;" }),
+      { deadlineMs },
+    ).catch((e) => e);
+    const ms = Math.round(performance.now() - start);
+    if (!(small instanceof Error) && ms > deadlineMs) {
+      assert.deepEqual(small.exports, ["answer"]);
+      return;
+    }
+    tries.push(small instanceof Error ? `${small.message} after ${ms} ms` : `done in ${ms} ms`);
+  }
+  assert.fail(
+    `no fresh worker built within its own deadline but past it overall: ${tries.join("; ")}`,
   );
-  assert.deepEqual(small.exports, ["answer"]);
-  // Starting the worker and esbuild in it took 0.3-1.1 s here, more than the deadline allows.
-  console.log(`fresh worker and build: ${Math.round(performance.now() - start)} ms`);
 });
 
 Deno.test("bundleEsm() queues builds on its worker, and one failing leaves the others whole", async () => {
