@@ -7,6 +7,7 @@ import { definitionKind, validateDefinitionFile } from "./validate_definition.ts
 import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { referenceIssues, referenceSources, scriptPaths } from "./_definition_refs.ts";
 import { parseYamlAsync } from "./_parse_definition.ts";
+import { writeLooseObject } from "./_object_codec.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
   type FileEntry,
@@ -94,7 +95,7 @@ export class DefinitionWriter {
         continue;
       }
       const blob = this.encode(path, change.content);
-      const oid = await (await isoGit()).writeBlob({ fs, gitdir: repo.gitdir, blob });
+      const oid = await writeLooseObject(repo.gitdir, "blob", blob);
       const old = baseFiles.get(path)?.mode;
       entries.set(path, { oid, mode: old === "100755" ? old : "100644" });
       texts.set(path, change.content);

@@ -1,0 +1,109 @@
+/**
+ * The byte work of large Git objects in slices on Kiln's main thread: hashing, deflating,
+ * inflating and decoding a megabyte costs tens of milliseconds of CPU, and run in one go it
+ * holds every app's requests that long (seconds for an app of many such files). Here it runs in
+ * steps of at most `STEP_BYTES`, giving the event loop a turn whenever `SLICE_MS` have passed.
+ */
+import { createHash } from "node:crypto";
+import { loadPako } from "./_inflate.ts";
+
+/** Bytes handled per step: well under a millisecond of native work. */
+const STEP_BYTES = 64 * 1024;
+/** How long work runs before it lets the event loop serve others. */
+const SLICE_MS = 5;
+
+/** Yields to the event loop once a slice's time is used up. */
+export class Slicer {
+  #since = performance.now();
+
+  async pause(): Promise<void> {
+    if (performance.now() - this.#since < SLICE_MS) return;
+    await new Promise((r) => setTimeout(r, 0));
+    this.#since = performance.now();
+  }
+}
+
+/** SHA-1 of `bytes`, hex. */
+export async function sha1Sliced(bytes: Uint8Array, slicer = new Slicer()): Promise<string> {
+  const hash = createHash("sha1");
+  for (let at = 0; at < bytes.length; at += STEP_BYTES) {
+    hash.update(bytes.subarray(at, at + STEP_BYTES));
+    await slicer.pause();
+  }
+  return hash.digest("hex");
+}
+
+/** A zlib stream of `bytes` (what a loose object file holds). */
+export async function deflateSliced(bytes: Uint8Array, slicer = new Slicer()): Promise<Uint8Array> {
+  const stream = new CompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  const out = new Response(stream.readable).arrayBuffer();
+  for (let at = 0; at < bytes.length; at += STEP_BYTES) {
+    await writer.write(bytes.subarray(at, at + STEP_BYTES) as Uint8Array<ArrayBuffer>);
+    await slicer.pause();
+  }
+  await writer.close();
+  return new Uint8Array(await out);
+}
+
+const ENOUGH = Symbol("enough");
+/** Compressed bytes fed per step: zlib's worst ratio (~1:1032) bounds what one step makes. */
+const INFLATE_STEP = 4 * 1024;
+
+/**
+ * Inflates a zlib stream that must come out exactly `size` bytes; inflating stops one byte past
+ * `size`, so a lying header cannot make it allocate more. Null when the stream is malformed,
+ * truncated or of another size.
+ */
+export async function inflateSliced(
+  input: Uint8Array,
+  size: number,
+  slicer = new Slicer(),
+): Promise<Uint8Array | null> {
+  const { Inflate } = await loadPako();
+  const out = new Uint8Array(size);
+  let got = 0;
+  let over = false;
+  let ended = false;
+  const inflater = new Inflate({ chunkSize: STEP_BYTES });
+  inflater.onData = (chunk) => {
+    if (got + chunk.length > size) {
+      over = true;
+      throw ENOUGH;
+    }
+    out.set(chunk, got);
+    got += chunk.length;
+  };
+  inflater.onEnd = (status) => {
+    ended = status === 0;
+  };
+  try {
+    for (let at = 0; at < input.length && !ended; at += INFLATE_STEP) {
+      const last = at + INFLATE_STEP >= input.length;
+      if (!inflater.push(input.subarray(at, at + INFLATE_STEP), last)) break;
+      await slicer.pause();
+    }
+  } catch (err) {
+    if (err !== ENOUGH) throw err;
+  }
+  return !over && ended && got === size ? out : null;
+}
+
+/** Strict UTF-8 text of `bytes` (a BOM kept), or null when they are not UTF-8. */
+export async function decodeSliced(
+  bytes: Uint8Array,
+  slicer = new Slicer(),
+): Promise<string | null> {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const parts: string[] = [];
+  try {
+    for (let at = 0; at < bytes.length; at += STEP_BYTES) {
+      parts.push(decoder.decode(bytes.subarray(at, at + STEP_BYTES), { stream: true }));
+      await slicer.pause();
+    }
+    parts.push(decoder.decode());
+  } catch {
+    return null;
+  }
+  return parts.join("");
+}
