@@ -106,6 +106,23 @@ try {
     );
   };
   for (let run = 0; run < runs; run++) {
+    const appId = `dir${run}`;
+    const dir = `${work}/${appId}`;
+    await Deno.mkdir(`${dir}/state/code`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/state/app_definition.yaml`,
+      base["app_definition.yaml"].replace("APP", appId),
+    );
+    await Deno.writeTextFile(`${dir}/state/component_registry.yaml`, "components: []\n");
+    for (let i = 0; i < pushFiles; i++) {
+      await Deno.writeTextFile(`${dir}/state/code/f${i}.ts`, bigText(run * 100 + i + 50));
+    }
+    await measure(`register dir ${pushFiles} x 1 MB (${appId})`, async () => {
+      const res = await kiln.api("POST", "/v1/apps", { directory: dir });
+      if (res.status !== 201) throw new Error(JSON.stringify(res.json));
+    });
+  }
+  for (let run = 0; run < runs; run++) {
     const appId = `big${run}`;
     await measure(`register 1 MB file (${appId})`, async () => {
       const res = await kiln.api("POST", "/v1/apps", {

@@ -49,7 +49,16 @@ async function assertStored(kiln: AttackKiln, appId: string, files: Map<string, 
   }
 }
 
-function assertNoStall(bystander: { max: number; count: number }, what: string) {
+function assertNoStall(
+  bystander: { max: number; p99: number; p50: number; count: number },
+  what: string,
+) {
+  console.log(
+    `bystander ${what}: p50 ${bystander.p50.toFixed(1)} ms, p99 ${bystander.p99.toFixed(0)} ms, ` +
+      `max ${bystander.max.toFixed(0)} ms (${bystander.count} calls; load ${
+        Deno.loadavg()[0].toFixed(1)
+      })`,
+  );
   assert.ok(
     bystander.max < MAX_STALL_MS,
     `the bystander waited ${bystander.max.toFixed(0)} ms (${bystander.count} calls) ${what}`,

@@ -73,6 +73,11 @@ export class GitObjects {
     return entries;
   }
 
+  /** Records the header of an object Kiln has just written, so it is not read back. */
+  remember(repo: Repo, oid: string, header: ObjectHeader): void {
+    this.cache.set(`h\0${repo.key}\0${oid}`, header, 64);
+  }
+
   /** An object's type and size, from its header alone. */
   async header(repo: Repo, oid: string): Promise<ObjectHeader> {
     const key = `h\0${repo.key}\0${oid}`;

@@ -20,6 +20,13 @@ export const SLICED_BYTES = 64 * 1024;
 const ENCODER = new TextEncoder();
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** How many bytes `text` takes as UTF-8; ASCII text (the common case) is not encoded. */
+export function utf8Length(text: string): number {
+  return NON_ASCII.test(text) ? ENCODER.encode(text).length : text.length;
+}
+
 /** A loose object's id and its file's bytes (`<type> <size>\0<data>`, deflated). */
 export async function storeObject(
   type: GitObjectType,

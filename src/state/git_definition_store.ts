@@ -239,7 +239,7 @@ export class GitDefinitionStore implements DefinitionStore {
     opts: WriteOptions,
   ): Promise<WriteResult> {
     const path = normalizeDefinitionPath(filePath);
-    this.#writer.encode(path, content);
+    this.#writer.checkSize(path, content);
     return await this.#commits.run(
       appId,
       expectedBaseRevision,
@@ -261,7 +261,7 @@ export class GitDefinitionStore implements DefinitionStore {
     const changes = new Map<string, { content: string }>();
     for (const [filePath, content] of files) {
       const path = normalizeDefinitionPath(filePath);
-      this.#writer.encode(path, content);
+      this.#writer.checkSize(path, content);
       changes.set(path, { content });
     }
     return await this.#commits.run(
@@ -322,7 +322,7 @@ export class GitDefinitionStore implements DefinitionStore {
     opts: WriteOptions,
   ): Promise<WriteResult> {
     for (const [path, content] of files) {
-      this.#writer.encode(normalizeDefinitionPath(path), content);
+      this.#writer.checkSize(normalizeDefinitionPath(path), content);
     }
     const plan: WritePlan = { kind: "replace", files };
     return await this.#commits.run(
