@@ -106,7 +106,7 @@ class Budget {
   /**
    * Counts a file against the limits and answers its text, as a UTF-8 round trip would make it:
    * lone surrogates of given text become U+FFFD, bytes must be UTF-8, one leading BOM is
-   * dropped. Given text is not decoded again, and large files are decoded in slices.
+   * dropped. Given text is only measured, not decoded again; large files are decoded in slices.
    */
   async take(path: string, content: Uint8Array | string): Promise<string> {
     const bytes = typeof content === "string" ? ENCODER.encode(content) : content;

@@ -24,7 +24,7 @@ Deno.test("readAppSource() reads given text and files as a UTF-8 round trip make
     await Deno.writeTextFile(`${dir}/state/code/big.ts`, big);
     const read = await readAppSource({ directory: dir });
     assert.equal(read.get("app_definition.yaml"), DEFINITION);
-    assert.equal(read.get("code/big.ts"), big, "a large file decoded in slices, unchanged");
+    assert.equal(read.get("code/big.ts"), big, "a large file read unchanged");
     const bytes = new TextEncoder().encode(big);
     bytes[bytes.length - 5] = 0xff;
     await Deno.writeFile(`${dir}/state/code/big.ts`, bytes);

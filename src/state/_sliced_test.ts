@@ -64,14 +64,18 @@ Deno.test("inflateSliced() stops a bomb at the announced size", async () => {
   assert.ok(performance.now() - before < 2_000, "it did not inflate the whole bomb");
 });
 
-Deno.test("decodeSliced() decodes characters split across its steps, refuses bad UTF-8", async () => {
+Deno.test("decodeSliced() decodes characters cut across its steps, refuses bad UTF-8", async () => {
   assert.equal(await decodeSliced(BYTES), TEXT);
-  // A byte-order mark is content, kept as Git stores it.
-  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode("x")]);
-  assert.equal(await decodeSliced(bom), "\ufeffx");
+  // A byte-order mark is content, kept as Git stores it, at the start or within.
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode("x\ufeffy")]);
+  assert.equal(await decodeSliced(bom), "\ufeffx\ufeffy");
   const bad = BYTES.slice();
   bad[bad.length - 3] = 0xff;
   assert.equal(await decodeSliced(bad), null);
+  // Continuation bytes where a step would be cut, more than any character has: not UTF-8.
+  const run = BYTES.slice();
+  run.fill(0x80, 65530, 65542);
+  assert.equal(await decodeSliced(run), null);
   // A character cut off at the very end is not UTF-8 either.
   assert.equal(await decodeSliced(BYTES.subarray(0, BYTES.indexOf(0xf0) + 2)), null);
 });

@@ -8,6 +8,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "./definitions.ts";
+import { Slicer } from "./_sliced.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { AppRepos } from "./_app_repos.ts";
 import { DefinitionReader } from "./_definition_reader.ts";
@@ -321,7 +322,10 @@ export class GitDefinitionStore implements DefinitionStore {
     expectedBaseRevision: string | null | undefined,
     opts: WriteOptions,
   ): Promise<WriteResult> {
+    // Megabyte files are measured one at a time, with the event loop's turn between them.
+    const slicer = new Slicer();
     for (const [path, content] of files) {
+      await slicer.pause();
       this.#writer.checkSize(normalizeDefinitionPath(path), content);
     }
     const plan: WritePlan = { kind: "replace", files };
