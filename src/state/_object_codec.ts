@@ -10,12 +10,8 @@
  */
 import { deflateSync } from "node:zlib";
 import { KilnError } from "../core/mod.ts";
-import { inflateExact } from "./_inflate.ts";
 import type { GitObjectType } from "./_object_reader.ts";
-import { decodeSliced, deflateSliced, inflateSliced, sha1Sliced, Slicer } from "./_sliced.ts";
-
-/** Objects from this size on are sliced (below, the work is well under a millisecond). */
-export const SLICED_BYTES = 64 * 1024;
+import { decodeSliced, deflateSliced, sha1Sliced, SLICED_BYTES, Slicer } from "./_sliced.ts";
 
 const ENCODER = new TextEncoder();
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -38,11 +34,6 @@ export async function storeObject(
   }
   const slicer = new Slicer();
   return { oid: await sha1Sliced(wrapped, slicer), deflated: await deflateSliced(wrapped, slicer) };
-}
-
-/** `inflateExact` (see `_inflate.ts`), sliced for large objects. */
-export async function inflateExactly(input: Uint8Array, size: number): Promise<Uint8Array | null> {
-  return size < SLICED_BYTES ? inflateExact(input, size) : await inflateSliced(input, size);
 }
 
 /** Strict UTF-8 text of `bytes` (a BOM kept), or null when they are not UTF-8. */

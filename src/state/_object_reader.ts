@@ -9,7 +9,7 @@
 import { type KilnError, limitExceeded, LIMITS } from "../core/mod.ts";
 import { GitCorrupt, GitMissing } from "./_git_errors.ts";
 import { deflateBound, inflatePrefix } from "./_inflate.ts";
-import { inflateExactly } from "./_object_codec.ts";
+import { inflateExactly } from "./_sliced.ts";
 import { Pack, readAt } from "./_pack.ts";
 
 export type GitObjectType = "commit" | "tree" | "blob" | "tag";

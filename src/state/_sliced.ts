@@ -6,7 +6,10 @@
  * `SLICE_MS` have passed.
  */
 import { createHash } from "node:crypto";
-import { loadPako } from "./_inflate.ts";
+import { inflateExact, loadPako } from "./_inflate.ts";
+
+/** Objects from this size on are sliced (below, the work is well under a millisecond). */
+export const SLICED_BYTES = 64 * 1024;
 
 /** Bytes handled per step: well under a millisecond of native work. */
 const STEP_BYTES = 64 * 1024;
@@ -45,6 +48,11 @@ export async function deflateSliced(bytes: Uint8Array, slicer = new Slicer()): P
   }
   await writer.close();
   return new Uint8Array(await out);
+}
+
+/** `inflateExact` (see `_inflate.ts`), sliced for large objects. */
+export async function inflateExactly(input: Uint8Array, size: number): Promise<Uint8Array | null> {
+  return size < SLICED_BYTES ? inflateExact(input, size) : await inflateSliced(input, size);
 }
 
 const ENOUGH = Symbol("enough");
