@@ -13,8 +13,8 @@ import { assertFsckClean, git } from "./_support/git.ts";
 const FILES = 12;
 /**
  * The bystander's longest wait while the large app is stored ("well under a second"); its p99
- * is held to `BYSTANDER_P99_MS` by `underAttack`. Storing each file in one go stalled it for
- * 0.3-1.4 s; sliced, 50-200 ms at load 5-9, up to ~600 ms at load 12 (docs/performance.md).
+ * is held to `BYSTANDER_P99_MS` by `underAttack`. Sliced, the longest wait measured 60-250 ms at
+ * load 6-10 (docs/performance.md).
  */
 const MAX_STALL_MS = 1_000;
 
@@ -50,6 +50,13 @@ async function assertStored(kiln: AttackKiln, appId: string, files: Map<string, 
   }
 }
 
+/**
+ * Waits out what starting Kiln and warming the bystander leave running: the isolate tier spawns a
+ * spare host 2 s after an app's first run, and spawning holds Kiln's main thread for 50-200 ms
+ * under load. That is not the work under test here.
+ */
+const settle = () => new Promise((r) => setTimeout(r, 3_000));
+
 function assertNoStall(
   bystander: { max: number; p99: number; p50: number; count: number },
   what: string,
@@ -71,6 +78,7 @@ Deno.test("registering a large app over HTTP leaves other apps served", async ()
   const work = await Deno.makeTempDir({ prefix: "kiln-large-app-" });
   try {
     const files = await writeApp(work, "large");
+    await settle();
     const { result, bystander } = await underAttack(
       kiln,
       () => kiln.api("POST", "/v1/apps", { directory: work }),
@@ -104,6 +112,7 @@ Deno.test("a git push of a large app leaves other apps served", async () => {
     await git(["add", "-A"], dir);
     await git(["commit", "-qm", "Twelve megabytes of code"], dir);
     const pushed = (await git(["rev-parse", "HEAD"], dir)).trim();
+    await settle();
     const { bystander } = await underAttack(kiln, async () => {
       await git(["push", "-q", "origin", "HEAD:main"], dir);
       // After the hook accepts it, Kiln takes the revision up: reading it is part of the load.
