@@ -3,7 +3,10 @@
  * bystander probed back to back (its longest wait is the longest stall), and the main thread's
  * CPU time from `/proc/PID/task/PID/stat` around each operation.
  *
- *   deno run -A bench/commit_stall_bench.ts [--runs 3] [--mb 1] [--push-mb 12]
+ * Per run: registering a directory of `--push-files` files of ~1 MB, a JSON body with one 1 MB
+ * file, and a stock `git push` of `--push-files` such files; `--cpu-prof DIR` profiles Kiln.
+ *
+ *   deno run -A bench/commit_stall_bench.ts [--runs 3] [--push-files 12] [--cpu-prof DIR]
  */
 import { parseArgs } from "node:util";
 import { LIMITS } from "../src/core/mod.ts";
