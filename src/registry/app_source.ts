@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { stateDirFiles } from "./state_dir.ts";
 import { KilnError, quote } from "../core/mod.ts";
+import { decodeText } from "../state/mod.ts";
 import { readTarball } from "./_tarball.ts";
 
 /** Limits on what one app may bring in at registration. */
@@ -43,7 +44,7 @@ export async function readAppSource(
           `tarball entry ${quote(entry.path)} is a ${entry.type}; only regular files are accepted`,
         );
       }
-      files.set(rel, budget.take(rel, entry.content));
+      files.set(rel, await budget.take(rel, entry.content));
     }
     return requireDefinition(files);
   }
@@ -52,7 +53,7 @@ export async function readAppSource(
     if (typeof content !== "string") {
       throw new KilnError("VALIDATION_ERROR", `file ${quote(path)} must be a string`);
     }
-    files.set(path, budget.take(path, new TextEncoder().encode(content)));
+    files.set(path, await budget.take(path, content));
   }
   return requireDefinition(files);
 }
@@ -70,7 +71,7 @@ async function readDirectory(dir: string, budget: Budget): Promise<StateFiles> {
   }
   const files = new Map<string, string>();
   for await (const { rel, abs } of stateDirFiles(root)) {
-    files.set(rel, budget.take(rel, await Deno.readFile(abs)));
+    files.set(rel, await budget.take(rel, await Deno.readFile(abs)));
   }
   return requireDefinition(files);
 }
@@ -95,12 +96,20 @@ function requireDefinition(files: StateFiles): StateFiles {
   return files;
 }
 
+const ENCODER = new TextEncoder();
+
 class Budget {
   #files = 0;
   #bytes = 0;
   constructor(private readonly limits: SourceLimits) {}
 
-  take(path: string, bytes: Uint8Array): string {
+  /**
+   * Counts a file against the limits and answers its text, as a UTF-8 round trip would make it:
+   * lone surrogates of given text become U+FFFD, bytes must be UTF-8, one leading BOM is
+   * dropped. Given text is only measured, not decoded again; large files are decoded in slices.
+   */
+  async take(path: string, content: Uint8Array | string): Promise<string> {
+    const bytes = typeof content === "string" ? ENCODER.encode(content) : content;
     this.#files += 1;
     this.#bytes += bytes.length;
     if (this.#files > this.limits.maxFiles) {
@@ -121,10 +130,8 @@ class Budget {
         `the app exceeds ${this.limits.maxTotalBytes} bytes`,
       );
     }
-    try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      throw new KilnError("VALIDATION_ERROR", `${quote(path)} is not UTF-8 text`);
-    }
+    const text = typeof content === "string" ? content.toWellFormed() : await decodeText(bytes);
+    if (text === null) throw new KilnError("VALIDATION_ERROR", `${quote(path)} is not UTF-8 text`);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 }

@@ -7,6 +7,8 @@ import { definitionKind, validateDefinitionFile } from "./validate_definition.ts
 import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { referenceIssues, referenceSources, scriptPaths } from "./_definition_refs.ts";
 import { parseYamlAsync } from "./_parse_definition.ts";
+import { utf8Length, writeLooseObject } from "./_object_codec.ts";
+import { Slicer } from "./_sliced.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
   type FileEntry,
@@ -49,13 +51,19 @@ export class DefinitionWriter {
 
   /** Refuses content over the size limit with PAYLOAD_TOO_LARGE; returns its bytes. */
   encode(path: string, content: string): Uint8Array {
+    this.checkSize(path, content);
+    return ENCODER.encode(content);
+  }
+
+  /** Refuses content over the size limit with PAYLOAD_TOO_LARGE; ASCII text is not encoded. */
+  checkSize(path: string, content: string): void {
     if (typeof content !== "string") {
       throw new KilnError("VALIDATION_ERROR", `content of ${quote(path)} must be a string`);
     }
+    // UTF-8 takes at least a byte for each UTF-16 unit.
     if (content.length > this.maxFileBytes) this.#tooLarge(path, content.length);
-    const bytes = ENCODER.encode(content);
-    if (bytes.length > this.maxFileBytes) this.#tooLarge(path, bytes.length);
-    return bytes;
+    const size = utf8Length(content);
+    if (size > this.maxFileBytes) this.#tooLarge(path, size);
   }
 
   /** Writes and validates the commit for `plan` on `base`; null when the tree would not change. */
@@ -75,9 +83,12 @@ export class DefinitionWriter {
     // New contents are checked before anything is written: a file over a budget costs no blob,
     // and the issues found are cached for the full validation below.
     const early = new Map<string, DefinitionIssue[]>();
+    // Megabyte files are worked one at a time, with the event loop's turn between them.
+    const slicer = new Slicer();
     for (const [path, change] of changes) {
       if (change === null || "entry" in change) continue;
-      this.encode(path, change.content);
+      await slicer.pause();
+      this.checkSize(path, change.content);
       const issues = await this.#validate(repo, path, change.content);
       const over = issues.find((i) => i.limit);
       if (over) {
@@ -93,8 +104,11 @@ export class DefinitionWriter {
         entries.set(path, change === null ? null : change.entry);
         continue;
       }
+      await slicer.pause();
       const blob = this.encode(path, change.content);
-      const oid = await (await isoGit()).writeBlob({ fs, gitdir: repo.gitdir, blob });
+      const oid = await writeLooseObject(repo.gitdir, "blob", blob);
+      // The budget checks below take its size from the header, not by encoding the text again.
+      this.objs.remember(repo, oid, { type: "blob", size: blob.length });
       const old = baseFiles.get(path)?.mode;
       entries.set(path, { oid, mode: old === "100755" ? old : "100644" });
       texts.set(path, change.content);
@@ -183,9 +197,11 @@ export class DefinitionWriter {
     files: ReadonlyMap<string, FileEntry>,
     known = new Map<string, string>(),
   ): Promise<DefinitionIssue[]> {
-    const issues = await this.#stateIssues(repo, files, known);
+    const issues = await this.#stateIssues(repo, files);
     if (issues.length > 0) return issues;
+    const slicer = new Slicer();
     for (const [path, entry] of files) {
+      await slicer.pause();
       issues.push(...await this.fileIssues(repo, path, entry, known.get(path)));
     }
     // A file over budget is not read again to follow its references.
@@ -212,9 +228,7 @@ export class DefinitionWriter {
     const hit = this.objs.cache.get(key) as DefinitionIssue[] | undefined;
     if (hit) return hit;
     let issues: DefinitionIssue[];
-    const size = known === undefined
-      ? (await this.objs.header(repo, entry.oid)).size
-      : ENCODER.encode(known).length;
+    const size = (await this.objs.header(repo, entry.oid)).size;
     const badPath = pathProblem(path);
     if (badPath) {
       issues = [{ path, message: badPath }];
@@ -246,7 +260,6 @@ export class DefinitionWriter {
   async #stateIssues(
     repo: Repo,
     files: ReadonlyMap<string, FileEntry>,
-    known: ReadonlyMap<string, string>,
   ): Promise<DefinitionIssue[]> {
     const maxFiles = LIMITS["git.state.files"], maxDepth = LIMITS["git.state.depth"];
     if (files.size > maxFiles) {
@@ -255,15 +268,14 @@ export class DefinitionWriter {
     }
     let bytes = 0;
     const oversized: DefinitionIssue[] = [];
+    const slicer = new Slicer();
     for (const [path, entry] of files) {
+      await slicer.pause();
       if (path.split("/").length > maxDepth) {
         const message = `the path nests deeper than ${maxDepth} folders`;
         return [{ path, message, limit: "git.state.depth" }];
       }
-      const text = known.get(path);
-      const size = text === undefined
-        ? (await this.objs.header(repo, entry.oid)).size
-        : ENCODER.encode(text).length;
+      const size = (await this.objs.header(repo, entry.oid)).size;
       if (size > this.maxFileBytes) {
         const message = `the file is ${size} bytes; the limit is ${this.maxFileBytes}`;
         oversized.push({ path, message, limit: "definition.bytes" });
@@ -287,9 +299,11 @@ export class DefinitionWriter {
     entries: ReadonlyMap<string, FileEntry | null>,
     texts: ReadonlyMap<string, string>,
   ): Promise<DefinitionIssue[]> {
-    const issues = await this.#stateIssues(repo, after, texts);
+    const issues = await this.#stateIssues(repo, after);
     if (issues.length > 0) return issues;
+    const slicer = new Slicer();
     for (const [path, entry] of entries) {
+      await slicer.pause();
       if (entry !== null) issues.push(...await this.fileIssues(repo, path, entry, texts.get(path)));
     }
     if (issues.some((i) => i.limit)) return issues;

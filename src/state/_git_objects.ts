@@ -11,6 +11,7 @@ import {
   type TreeEntry,
 } from "./_git_parse.ts";
 import type { ObjectHeader, ObjectReader } from "./_object_reader.ts";
+import { decodeText } from "./_object_codec.ts";
 
 export type { CommitData, Signature, TreeEntry } from "./_git_parse.ts";
 
@@ -32,7 +33,6 @@ const TREE_ENTRY_BYTES = 6 + 1 + 255 + 1 + 20;
 const FULL_OID = /^[0-9a-f]{40}$/;
 const SHORT_OID = /^[0-9a-f]{7,39}$/;
 const REF_NAME = /^(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$/;
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const NOT_TEXT = Symbol("not UTF-8");
 
 /** The code isomorphic-git gives its errors. */
@@ -73,6 +73,11 @@ export class GitObjects {
     return entries;
   }
 
+  /** Records the header of an object Kiln has just written, so it is not read back. */
+  remember(repo: Repo, oid: string, header: ObjectHeader): void {
+    this.cache.set(`h\0${repo.key}\0${oid}`, header, 64);
+  }
+
   /** An object's type and size, from its header alone. */
   async header(repo: Repo, oid: string): Promise<ObjectHeader> {
     const key = `h\0${repo.key}\0${oid}`;
@@ -98,12 +103,7 @@ export class GitObjects {
         `${quote(path)} is ${h.size} bytes; the limit is ${max} (definition.bytes)`,
         { path, size: h.size, max },
       ));
-    let text: string | null;
-    try {
-      text = UTF8.decode(data);
-    } catch {
-      text = null;
-    }
+    const text = await decodeText(data);
     this.cache.set(key, text ?? NOT_TEXT, text === null ? 0 : text.length * 2);
     return text;
   }

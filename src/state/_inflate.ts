@@ -3,7 +3,7 @@ import type { Inflate } from "./_pako.d.ts";
 
 // pako (CommonJS) loads with the first object read, not with Kiln: an empty node reads none.
 let pako: Promise<{ Inflate: typeof Inflate }> | undefined;
-const loadPako = () =>
+export const loadPako = (): Promise<{ Inflate: typeof Inflate }> =>
   pako ??= import("pako").then((m) =>
     (m as unknown as { default: { Inflate: typeof Inflate } }).default
   );

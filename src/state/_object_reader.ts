@@ -8,7 +8,8 @@
  */
 import { type KilnError, limitExceeded, LIMITS } from "../core/mod.ts";
 import { GitCorrupt, GitMissing } from "./_git_errors.ts";
-import { deflateBound, inflateExact, inflatePrefix } from "./_inflate.ts";
+import { deflateBound, inflatePrefix } from "./_inflate.ts";
+import { inflateExactly } from "./_sliced.ts";
 import { Pack, readAt } from "./_pack.ts";
 
 export type GitObjectType = "commit" | "tree" | "blob" | "tag";
@@ -170,14 +171,14 @@ export class ObjectReader {
     if (at.kind === "loose") {
       const total = at.headerLength + at.header.size;
       if (at.header.size > cap) throw objectTooLarge(at.header.size, cap);
-      const data = inflateExact(await readAt(at.path, 0, deflateBound(total)), total);
+      const data = await inflateExactly(await readAt(at.path, 0, deflateBound(total)), total);
       if (!data) throw new GitCorrupt(`loose object ${at.path} does not inflate to its size`);
       return { type: at.header.type, data: data.subarray(at.headerLength) };
     }
     if (depth > MAX_CHAIN) throw new GitCorrupt(`a delta chain is longer than ${MAX_CHAIN}`);
     const entry = await at.pack.entry(at.offset);
     if (entry.size > (entry.kind <= 4 ? cap : 2 * cap + 64)) throw objectTooLarge(entry.size, cap);
-    const data = inflateExact(
+    const data = await inflateExactly(
       await at.pack.read(entry.dataAt, deflateBound(entry.size)),
       entry.size,
     );

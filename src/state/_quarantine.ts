@@ -1,4 +1,3 @@
-import { deflateSync } from "node:zlib";
 import { KilnError, LIMITS } from "../core/mod.ts";
 import type { AppRepos } from "./_app_repos.ts";
 import type { DefinitionReader } from "./_definition_reader.ts";
@@ -7,6 +6,7 @@ import { GitMissing } from "./_git_errors.ts";
 import type { Repo } from "./_git_objects.ts";
 import { listFiles, STATE_DIR } from "./_git_tree.ts";
 import { ObjectReader } from "./_object_reader.ts";
+import { storeObject } from "./_object_codec.ts";
 import type { PushedObjects } from "./push_gate.ts";
 
 /**
@@ -48,11 +48,7 @@ export async function quarantinedObjects(
           LIMITS["git.object.bytes"],
           () => new KilnError("PAYLOAD_TOO_LARGE", `object ${oid} is over git.object.bytes`),
         );
-        const header = new TextEncoder().encode(`${type} ${data.length}\0`);
-        const loose = new Uint8Array(header.length + data.length);
-        loose.set(header);
-        loose.set(data, header.length);
-        return new Uint8Array(deflateSync(loose));
+        return (await storeObject(type, data)).deflated;
       } catch (err) {
         if (err instanceof GitMissing) return null;
         throw err;

@@ -8,6 +8,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "./definitions.ts";
+import { Slicer } from "./_sliced.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { AppRepos } from "./_app_repos.ts";
 import { DefinitionReader } from "./_definition_reader.ts";
@@ -239,7 +240,7 @@ export class GitDefinitionStore implements DefinitionStore {
     opts: WriteOptions,
   ): Promise<WriteResult> {
     const path = normalizeDefinitionPath(filePath);
-    this.#writer.encode(path, content);
+    this.#writer.checkSize(path, content);
     return await this.#commits.run(
       appId,
       expectedBaseRevision,
@@ -261,7 +262,7 @@ export class GitDefinitionStore implements DefinitionStore {
     const changes = new Map<string, { content: string }>();
     for (const [filePath, content] of files) {
       const path = normalizeDefinitionPath(filePath);
-      this.#writer.encode(path, content);
+      this.#writer.checkSize(path, content);
       changes.set(path, { content });
     }
     return await this.#commits.run(
@@ -321,8 +322,11 @@ export class GitDefinitionStore implements DefinitionStore {
     expectedBaseRevision: string | null | undefined,
     opts: WriteOptions,
   ): Promise<WriteResult> {
+    // Megabyte files are measured one at a time, with the event loop's turn between them.
+    const slicer = new Slicer();
     for (const [path, content] of files) {
-      this.#writer.encode(normalizeDefinitionPath(path), content);
+      await slicer.pause();
+      this.#writer.checkSize(normalizeDefinitionPath(path), content);
     }
     const plan: WritePlan = { kind: "replace", files };
     return await this.#commits.run(

@@ -12,6 +12,7 @@ export { SERVED_REF, ZERO_OID } from "./push_gate.ts";
 export type { PushDecision, PushedObjects, PushGate, RefUpdate } from "./push_gate.ts";
 export type { Adopted, LocalRepo, RefPublisher } from "./ref_publisher.ts";
 export type { GitObjectType } from "./_object_reader.ts";
+export { decodeText } from "./_object_codec.ts";
 export {
   closeRedis,
   connectRedis,
