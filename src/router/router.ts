@@ -421,6 +421,7 @@ export class Router {
       this.#o.metrics?.add("kiln.invocations", 1, labels);
       this.#o.metrics?.observe("kiln.invocation.duration_ms", durationMs, labels);
     }
+    if (!this.#log.enabled("info")) return;
     this.#log.info("invocation", {
       requestId: trace.requestId,
       appId: trace.appId,
