@@ -58,7 +58,7 @@ export function executionContext(input: ContextInput): {
     componentId: component.componentId,
     mcp_endpoint: input.mcpEndpoint,
     mcp_token: token,
-    deadline: new Date(input.now + limits.timeoutMs).toISOString(),
+    deadline: isoTime(input.now + limits.timeoutMs),
     ...(input.userInfo ? { userInfo: input.userInfo } : {}),
     configuration: { ...definition.configuration, ...component.configurationOverrides },
     applicationInfo: {
@@ -69,4 +69,19 @@ export function executionContext(input: ContextInput): {
     },
   };
   return { context, limits, token };
+}
+
+let lastAt = NaN;
+let lastIso = "";
+
+/**
+ * `at` (ms since the epoch) as an ISO string. Executions of one component that start in the same
+ * millisecond share a deadline, and under load many do: the last one is kept.
+ */
+function isoTime(at: number): string {
+  if (at !== lastAt) {
+    lastIso = new Date(at).toISOString();
+    lastAt = at;
+  }
+  return lastIso;
 }
