@@ -71,17 +71,27 @@ export function executionContext(input: ContextInput): {
   return { context, limits, token };
 }
 
-let lastAt = NaN;
-let lastIso = "";
+let minuteAt = NaN;
+let minutePrefix = "";
 
 /**
- * `at` (ms since the epoch) as an ISO string. Executions of one component that start in the same
- * millisecond share a deadline, and under load many do: the last one is kept.
+ * `at` (ms since the epoch) as `toISOString()` writes it, about ten times cheaper: the
+ * `YYYY-MM-DDTHH:MM:` part is formatted once a minute, the seconds and milliseconds added to it.
  */
-function isoTime(at: number): string {
-  if (at !== lastAt) {
-    lastIso = new Date(at).toISOString();
-    lastAt = at;
+export function isoTime(at: number): string {
+  if (!(at >= 0 && at < MAX_FOUR_DIGIT_YEAR) || at % 1 !== 0) return new Date(at).toISOString();
+  const minute = at - (at % 60_000);
+  if (minute !== minuteAt) {
+    minutePrefix = new Date(minute).toISOString().slice(0, 17);
+    minuteAt = minute;
   }
-  return lastIso;
+  const ms = at - minute;
+  const s = (ms / 1000) | 0;
+  const frac = ms - s * 1000;
+  return `${minutePrefix}${s < 10 ? "0" : ""}${s}.${
+    frac < 10 ? "00" : frac < 100 ? "0" : ""
+  }${frac}Z`;
 }
+
+/** 10000-01-01T00:00:00Z: from there on `toISOString()` writes a six-digit year. */
+const MAX_FOUR_DIGIT_YEAR = 253_402_300_800_000;
