@@ -56,11 +56,19 @@ interface LocalToken {
 }
 
 const LOCAL_MARK = "l";
+const LOCAL_PREFIX = `${EXECUTION_TOKEN_PREFIX}${LOCAL_MARK}.`;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const LOCAL_ID = /^[A-Za-z0-9_-]{16}$/;
 const LOCAL_SECRET = /^[A-Za-z0-9_-]{24}$/;
 /** Live local tokens past which expired ones (never revoked) are swept, at most once a second. */
 const LOCAL_SWEEP_SIZE = 4096;
+/**
+ * Ended local tokens remembered as revoked (the most recent ones). Bounded by count rather than
+ * kept to each expiry: at thousands of executions a second, ids kept for their lifetime (the
+ * deadline plus 30 s) would be hundreds of thousands of old-generation entries for V8 to mark,
+ * for nothing but a message — an ended local token verifies nothing either way.
+ */
+export const LOCAL_ENDED_KEEP = 1024;
 
 /**
  * Short-lived bearer tokens for sandboxed executions calling back through MCP (ADR 0003). They
@@ -76,18 +84,20 @@ export class ExecutionTokens {
   /** Local tokens of running executions, by id. */
   readonly #local = new Map<string, LocalToken>();
   /**
-   * Ended local tokens, so they read as revoked rather than forged. Kept in this process only: no
-   * other process can verify a local token, so sharing its end (with every node, in a cluster)
-   * would cost Redis writes and a message to each node per execution for nothing.
+   * The last `LOCAL_ENDED_KEEP` ended local tokens, so they read as revoked rather than forged (a
+   * ring: `#endedRing[#endedAt]` is the next to go). Kept in this process only: no other process
+   * can verify a local token, so sharing its end (with every node, in a cluster) would cost Redis
+   * writes and a message to each node per execution for nothing.
    */
-  readonly #localEnded: MemoryRevocations;
+  readonly #localEnded = new Set<string>();
+  readonly #endedRing: string[] = [];
+  #endedAt = 0;
   #localSweptAt = 0;
 
   private constructor(secret: string, clock: Clock, revoked: TokenRevocations) {
     this.#secret = Buffer.from(secret, "base64url");
     this.#clock = clock;
     this.#revoked = revoked;
-    this.#localEnded = new MemoryRevocations({ clock });
   }
 
   /** Loads the signing secret, creating it once (the first node to claim it writes it). */
@@ -143,8 +153,13 @@ export class ExecutionTokens {
   revoke(token: string): void {
     const local = this.#findLocal(token);
     if (local) {
-      this.#local.delete(local.payload.n);
-      this.#localEnded.revoke(local.payload.n, local.payload.e);
+      const id = local.payload.n;
+      this.#local.delete(id);
+      const gone = this.#endedRing[this.#endedAt];
+      if (gone !== undefined) this.#localEnded.delete(gone);
+      this.#endedRing[this.#endedAt] = id;
+      this.#endedAt = (this.#endedAt + 1) % LOCAL_ENDED_KEEP;
+      this.#localEnded.add(id);
       return;
     }
     const seen = this.inspect(token);
@@ -208,10 +223,12 @@ export class ExecutionTokens {
 
   /** The live local token `token` is, if it is one (its secret compared in constant time). */
   #findLocal(token: string): LocalToken | undefined {
-    if (!token.startsWith(`${EXECUTION_TOKEN_PREFIX}${LOCAL_MARK}.`)) return undefined;
-    const [, id, secret] = token.slice(EXECUTION_TOKEN_PREFIX.length).split(".");
-    const live = id === undefined ? undefined : this.#local.get(id);
-    return live && secret !== undefined && sameText(live.secret, secret) ? live : undefined;
+    if (typeof token !== "string" || !token.startsWith(LOCAL_PREFIX)) return undefined;
+    const dot = token.indexOf(".", LOCAL_PREFIX.length);
+    if (dot < 0) return undefined;
+    const live = this.#local.get(token.slice(LOCAL_PREFIX.length, dot));
+    // The live secret has no dot, so a token with more parts never matches it.
+    return live && sameText(live.secret, token.slice(dot + 1)) ? live : undefined;
   }
 
   /**
@@ -232,7 +249,7 @@ export class ExecutionTokens {
         revoked: false,
       };
     }
-    if (this.#local.has(id) || !this.#localEnded.isRevoked(id)) return null;
+    if (this.#local.has(id) || !this.#localEnded.has(id)) return null;
     return { payload: null, expired: false, revoked: true };
   }
 
@@ -254,11 +271,18 @@ function randomBytes(n: number): Uint8Array {
   return pool.subarray(poolAt - n, poolAt);
 }
 
-/** 6 random bits per character: 16 bytes make a 96-bit id, 24 a 144-bit secret. */
+const ALPHABET_CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+/** Scratch for `encode`, one per length: no array per token. */
+const CHAR_CODES = new Map([16, 24].map((n) => [n, new Array<number>(n).fill(0)]));
+
+/**
+ * 6 random bits per character: 16 bytes make a 96-bit id, 24 a 144-bit secret. One
+ * `fromCharCode` call: a third cheaper than concatenating character by character.
+ */
 function encode(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += ALPHABET[bytes[i] & 63];
-  return out;
+  const codes = CHAR_CODES.get(bytes.length) ?? new Array<number>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) codes[i] = ALPHABET_CODES[bytes[i] & 63];
+  return String.fromCharCode.apply(null, codes);
 }
 
 function parsePayload(body: string): ExecutionTokenPayload | null {

@@ -3,7 +3,7 @@ import FakeTimers from "@sinonjs/fake-timers";
 import { KilnError } from "../core/mod.ts";
 import { EmbeddedStore } from "../state/mod.ts";
 import { AdminTokenVerifier } from "./admin_token.ts";
-import { ExecutionTokens } from "./execution_token.ts";
+import { ExecutionTokens, LOCAL_ENDED_KEEP } from "./execution_token.ts";
 import { allows, Authenticator } from "./principal.ts";
 
 type Fake = ReturnType<typeof FakeTimers.createClock>;
@@ -233,6 +233,30 @@ Deno.test("an ended local token reads as revoked in its process without touching
   } finally {
     await store.close();
   }
+});
+
+Deno.test("ended local tokens are remembered as revoked up to a fixed count, then read as invalid", async () => {
+  await withTokens((tokens) => {
+    const mintEnded = () => {
+      const { token } = tokens.mint({ ...GRANT, ttlSeconds: 60, local: true });
+      tokens.revoke(token);
+      return token;
+    };
+    const first = mintEnded();
+    const ended = Array.from({ length: LOCAL_ENDED_KEEP - 1 }, mintEnded);
+    assert.equal(tokens.inspect(first)?.revoked, true, "the oldest still in the window");
+    const next = mintEnded();
+    assert.equal(tokens.inspect(first), null, "pushed out of the window: unknown, not revoked");
+    assert.equal(tokens.inspect(ended[0])?.revoked, true);
+    assert.equal(tokens.inspect(next)?.revoked, true);
+    for (const token of [first, ended[0], next]) assert.equal(tokens.verify(token), null);
+    assert.equal(tokens.liveLocalTokens, 0);
+    // A forged secret under a remembered id, or a token with an extra part, verifies nothing.
+    const live = tokens.mint({ ...GRANT, ttlSeconds: 60, local: true }).token;
+    assert.equal(tokens.verify(`${live}.x`), null);
+    assert.equal(tokens.verify(live.replace(/.$/, (c) => (c === "A" ? "B" : "A"))), null);
+    assert.ok(tokens.verify(live));
+  });
 });
 
 Deno.test("a local token expires like any other, and the authenticator says so", async () => {

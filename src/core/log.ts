@@ -79,6 +79,11 @@ export class Logger {
     return new Logger({ ...this.fields, ...fields }, this.level, this.sink);
   }
 
+  /** Whether a record at `level` would be written: lets a hot path skip building its fields. */
+  enabled(level: LogLevel): boolean {
+    return ORDER[level] >= ORDER[this.level];
+  }
+
   debug(msg: string, fields?: Record<string, unknown>): void {
     this.write("debug", msg, fields);
   }

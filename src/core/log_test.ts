@@ -57,3 +57,12 @@ Deno.test("logger writes straight to stderr unless OTEL_DENO is exactly true", (
   }
   assert.notEqual(sinkForEnv(() => "true", recordingConsole().out), stderrSink);
 });
+
+Deno.test("enabled() says which levels a logger writes, as its records do", () => {
+  const records: Record<string, unknown>[] = [];
+  const logger = new Logger({}, "warn", (r) => void records.push(r)).with({ a: 1 });
+  logEveryLevel(logger);
+  const written = records.map((r) => r.level);
+  assert.deepEqual(LEVELS.filter((l) => logger.enabled(l)), written);
+  assert.deepEqual(written, ["warn", "error"]);
+});

@@ -25,9 +25,7 @@ export function createHttpHandler(
   const viaApp = (req: Request) =>
     app.get().then((fetch) => fetch(req), (err) => errorJson(err, deps.logger));
   if (isTracing) return viaApp;
-  return async (req) => {
-    const fetch = app.loaded;
-    if (fetch) return await fetch(req);
+  const early = async (req: Request): Promise<Response> => {
     const path = pathOf(req.url);
     if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
       return await healthAnswer(req, deps);
@@ -35,6 +33,17 @@ export function createHttpHandler(
     if (deps.router && path.startsWith("/apps/")) return await deps.router.handle(req);
     if (deps.mcp && mcpPaths.has(path)) return await deps.mcp.handle(req);
     return await viaApp(req);
+  };
+  // Not async: once the app has loaded, its answer's promise is passed on as it is, without
+  // another promise and await per request.
+  return (req) => {
+    const fetch = app.loaded;
+    if (!fetch) return early(req);
+    try {
+      return Promise.resolve(fetch(req));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
 }
 

@@ -58,7 +58,7 @@ export function executionContext(input: ContextInput): {
     componentId: component.componentId,
     mcp_endpoint: input.mcpEndpoint,
     mcp_token: token,
-    deadline: new Date(input.now + limits.timeoutMs).toISOString(),
+    deadline: isoTime(input.now + limits.timeoutMs),
     ...(input.userInfo ? { userInfo: input.userInfo } : {}),
     configuration: { ...definition.configuration, ...component.configurationOverrides },
     applicationInfo: {
@@ -70,3 +70,28 @@ export function executionContext(input: ContextInput): {
   };
   return { context, limits, token };
 }
+
+let minuteAt = NaN;
+let minutePrefix = "";
+
+/**
+ * `at` (ms since the epoch) as `toISOString()` writes it, about ten times cheaper: the
+ * `YYYY-MM-DDTHH:MM:` part is formatted once a minute, the seconds and milliseconds added to it.
+ */
+export function isoTime(at: number): string {
+  if (!(at >= 0 && at < MAX_FOUR_DIGIT_YEAR) || at % 1 !== 0) return new Date(at).toISOString();
+  const minute = at - (at % 60_000);
+  if (minute !== minuteAt) {
+    minutePrefix = new Date(minute).toISOString().slice(0, 17);
+    minuteAt = minute;
+  }
+  const ms = at - minute;
+  const s = (ms / 1000) | 0;
+  const frac = ms - s * 1000;
+  return `${minutePrefix}${s < 10 ? "0" : ""}${s}.${
+    frac < 10 ? "00" : frac < 100 ? "0" : ""
+  }${frac}Z`;
+}
+
+/** 10000-01-01T00:00:00Z: from there on `toISOString()` writes a six-digit year. */
+const MAX_FOUR_DIGIT_YEAR = 253_402_300_800_000;

@@ -4,7 +4,7 @@ import { minimalApp } from "../../tests/_support/kiln.ts";
 import { ExecutionTokens } from "../auth/mod.ts";
 import { buildSnapshot } from "../registry/app_snapshot.ts";
 import { EmbeddedStore } from "../state/mod.ts";
-import { executionContext } from "./execution_context.ts";
+import { executionContext, isoTime } from "./execution_context.ts";
 
 async function withTokens(fn: (tokens: ExecutionTokens) => void | Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "kiln-ctx-" });
@@ -78,4 +78,27 @@ Deno.test("executionContext() takes declared limits and keeps the token alive 30
     assert.equal(context.userInfo, undefined);
     assert.deepEqual(context.configuration, { greeting: "hello", llm: { model: "small" } });
   });
+});
+
+Deno.test("isoTime() writes what toISOString() writes, across minute and range boundaries", () => {
+  const edges = [
+    0,
+    1,
+    999,
+    1_000,
+    59_999,
+    60_000,
+    86_399_999,
+    Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+  ];
+  const far = [253_402_300_799_999, 253_402_300_800_000, -1, -60_001, 1.5];
+  const random = Array.from(
+    { length: 2_000 },
+    () => Math.floor(Math.random() * 253_402_300_800_000),
+  );
+  // Same-minute runs reuse the formatted prefix: consecutive values exercise that path.
+  const runs = Array.from({ length: 2_000 }, (_, i) => Date.UTC(2026, 0, 1) + i * 7);
+  for (const at of [...edges, ...far, ...random, ...runs]) {
+    assert.equal(isoTime(at), new Date(at).toISOString(), String(at));
+  }
 });

@@ -34,11 +34,14 @@ const MAX_FIELDS_JSON = 16 * 1024;
  * their fields nested, so guest code cannot pose as Kiln in the logs.
  */
 export function executionHost(deps: ExecutionHostDeps, meta: ExecutionMeta): ExecutionHost {
-  const log = deps.logger.with({
-    requestId: meta.requestId,
-    appId: meta.appId,
-    componentId: meta.componentId,
-  });
+  // Most executions log nothing: their logger is made at the first line, not per execution.
+  let logger: Logger | undefined;
+  const logOf = () =>
+    logger ??= deps.logger.with({
+      requestId: meta.requestId,
+      appId: meta.appId,
+      componentId: meta.componentId,
+    });
   return {
     async callTool(tool: string, params: unknown): Promise<unknown> {
       const claims = deps.executionTokens.verify(meta.token);
@@ -69,7 +72,7 @@ export function executionHost(deps: ExecutionHostDeps, meta: ExecutionMeta): Exe
     },
     log(level: GuestLogLevel, message: string, fields?: Record<string, unknown>, source?) {
       const text = String(message);
-      log[LEVELS.has(level) ? level : "info"](
+      logOf()[LEVELS.has(level) ? level : "info"](
         text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text,
         {
           source: source ?? "sdk",

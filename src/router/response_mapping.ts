@@ -32,20 +32,25 @@ export function isKilnCode(code: string): code is ErrorCode {
  * The HTTP answer for a result (ADR 0005): `generic` is 200 JSON; `httpResponse` (returned as
  * such, or declared by `expectedResultFormat`) is proxied; `error` answers the status of its code
  * when it is a Kiln code and 500 otherwise, in the error envelope with the component's own code
- * and message (bounded).
+ * and message (bounded). `extra` headers (Kiln's own) go in with the answer's, over any the
+ * component set: building the response once is cheaper than setting headers on it after.
  */
-export function resultToHttp(result: ExecuteResponse, component: ComponentDefinition): Response {
+export function resultToHttp(
+  result: ExecuteResponse,
+  component: ComponentDefinition,
+  extra: Record<string, string> = {},
+): Response {
   switch (result.resultType) {
     case "error": {
       const e = errorData(result, component);
-      return errorToHttp(componentError(e.code, e.message, e.details));
+      return errorToHttp(componentError(e.code, e.message, e.details), extra);
     }
     case "httpResponse":
-      return proxied(httpResponseData(result, component), component);
+      return proxied(httpResponseData(result, component), component, extra);
     case "generic":
       return component.expectedResultFormat === "httpResponse"
-        ? proxied(httpResponseData(result, component), component)
-        : json(result.data === undefined ? null : result.data, 200);
+        ? proxied(httpResponseData(result, component), component, extra)
+        : json(result.data === undefined ? null : result.data, 200, extra);
     default:
       throw outsideWorkflow(result, component);
   }
@@ -95,7 +100,11 @@ function json(body: unknown, status: number, headers: Record<string, string> = {
   });
 }
 
-function proxied(data: HttpResponseData, component: ComponentDefinition): Response {
+function proxied(
+  data: HttpResponseData,
+  component: ComponentDefinition,
+  extra: Record<string, string>,
+): Response {
   const bad = (why: string, details?: unknown) =>
     new KilnError(
       "BAD_GATEWAY",
@@ -112,6 +121,7 @@ function proxied(data: HttpResponseData, component: ComponentDefinition): Respon
       throw bad(`invalid header ${quote(name)}`);
     }
   }
+  for (const name in extra) headers.set(name, extra[name]);
   let body: BodyInit | null = data.body;
   if (data.body !== null && data.bodyEncoding === "base64") {
     try {

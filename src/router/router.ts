@@ -155,26 +155,21 @@ export class Router {
       }
       const result = await this.#execute(trace, snapshot, requestData, userInfo, endpoint, req);
       outcome = resultOutcome(result);
-      response = resultToHttp(result, hit.component);
+      const headers = kilnHeaders(trace);
       // A replayed LLM answer is a recording, and says so: never presented as live output.
       if (result.metrics.mcp_calls.some((c) => c.provenance === "recording")) {
-        response.headers.set("x-kiln-llm-provenance", "recording");
+        headers["x-kiln-llm-provenance"] = "recording";
       }
+      response = resultToHttp(result, hit.component, headers);
     } catch (err) {
       const error = this.#failure(trace, err);
       outcome = errorOutcome(error);
       const allowed = (error.details as { allowed?: string[] } | undefined)?.allowed;
-      response = errorToHttp(
-        error,
-        error.code === "METHOD_NOT_ALLOWED" && allowed ? { allow: allowed.join(", ") } : {},
-      );
+      const headers = kilnHeaders(trace);
+      if (error.code === "METHOD_NOT_ALLOWED" && allowed) headers.allow = allowed.join(", ");
+      response = errorToHttp(error, headers);
     }
     if (head) response = new Response(null, response);
-    response.headers.set("x-request-id", trace.requestId);
-    if (trace.decision) {
-      response.headers.set("x-kiln-tier", trace.decision.tier);
-      response.headers.set("x-kiln-tier-reason", headerSafe(trace.decision.reason));
-    }
     this.#finish(trace, outcome, response.status, started);
     return response;
   }
@@ -421,6 +416,7 @@ export class Router {
       this.#o.metrics?.add("kiln.invocations", 1, labels);
       this.#o.metrics?.observe("kiln.invocation.duration_ms", durationMs, labels);
     }
+    if (!this.#log.enabled("info")) return;
     this.#log.info("invocation", {
       requestId: trace.requestId,
       appId: trace.appId,
@@ -491,7 +487,27 @@ function callerInfo(caller: ToolCaller): Record<string, unknown> {
   }
 }
 
+/** What every ingress answer says about itself: its request id, and where it ran and why. */
+function kilnHeaders(trace: Trace): Record<string, string> {
+  const headers: Record<string, string> = { "x-request-id": trace.requestId };
+  if (trace.decision) {
+    headers["x-kiln-tier"] = trace.decision.tier;
+    headers["x-kiln-tier-reason"] = headerSafe(trace.decision.reason);
+  }
+  return headers;
+}
+
+/** Tier reasons come from a small set of sentences: each is made header-safe once. */
+const SAFE_REASONS = new Map<string, string>();
+const MAX_SAFE_REASONS = 256;
+
 /** Header values are Latin-1 without controls; tier reasons may quote anything. */
 function headerSafe(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 512);
+  let safe = SAFE_REASONS.get(text);
+  if (safe !== undefined) return safe;
+  safe = text.replace(/[^\x20-\x7e]/g, "?").slice(0, 512);
+  if (text.length > 512) return safe;
+  if (SAFE_REASONS.size >= MAX_SAFE_REASONS) SAFE_REASONS.clear();
+  SAFE_REASONS.set(text, safe);
+  return safe;
 }

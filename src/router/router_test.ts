@@ -111,6 +111,61 @@ Deno.test("Router hands a kind its invocation: decide() sets the tier headers, b
   });
 });
 
+Deno.test("Router's own headers override a proxied answer's and ride on error answers", async () => {
+  await withApps(async (t) => {
+    const answers: ExecuteResponse["data"][] = [];
+    const router = routerOf(t, {
+      llm: {
+        run(_component, inv) {
+          inv.decide({ tier: "wasm", reason: "test kind", accepts: {} });
+          const data = answers.shift();
+          return Promise.resolve({
+            requestId: inv.requestId,
+            resultType: data && typeof data === "object" && "statusCode" in data
+              ? "httpResponse"
+              : "error",
+            data,
+            metrics: { execution_time_ms: 1, mcp_calls: [] },
+          });
+        },
+      },
+    });
+    const call = (method: string) =>
+      router.handle(
+        new Request("http://kiln.test/apps/phones/phones/format", {
+          method,
+          headers: { "x-request-id": "rid-1" },
+          ...(method === "POST" ? { body: "{}" } : {}),
+        }),
+      );
+    answers.push({
+      statusCode: 201,
+      headers: { "x-kiln-tier": "forged", "x-request-id": "forged", "x-own": "kept" },
+      body: "made",
+    });
+    const proxied = await call("POST");
+    assert.equal(proxied.status, 201);
+    assert.equal(await proxied.text(), "made");
+    assert.equal(proxied.headers.get("x-kiln-tier"), "wasm", "a component cannot pose as a tier");
+    assert.equal(proxied.headers.get("x-request-id"), "rid-1");
+    assert.equal(proxied.headers.get("x-own"), "kept");
+
+    answers.push({ code: "NOT_FOUND", message: "no such phone" });
+    const failed = await call("POST");
+    assert.equal(failed.status, 404);
+    assert.equal(failed.headers.get("content-type"), "application/json; charset=utf-8");
+    assert.equal(failed.headers.get("x-kiln-tier"), "wasm");
+    assert.equal(failed.headers.get("x-kiln-tier-reason"), "test kind");
+    assert.equal(failed.headers.get("x-request-id"), "rid-1");
+
+    const refused = await call("DELETE");
+    assert.equal(refused.status, 405);
+    assert.ok(refused.headers.get("allow"), "405 names the allowed methods");
+    assert.equal(refused.headers.get("x-request-id"), "rid-1");
+    assert.equal(refused.headers.get("x-kiln-tier"), null, "nothing ran");
+  });
+});
+
 Deno.test("Router gives a signed token to executions outside the in-process tiers", async () => {
   await withApps(async (t) => {
     const tokens: string[] = [];

@@ -27,6 +27,9 @@ const OUTCOMES: Partial<Record<string, string>> = {
   TIER_UNAVAILABLE: "unavailable",
 };
 
+/** The live-sandbox gauge is sampled after an execution at most this often per tier. */
+const GAUGE_EVERY_MS = 250;
+
 /** The container pool an execution targets, when it names one. */
 function poolOf(job: ExecutionJob): string | undefined {
   const task = job.request.taskDetails as { targetPoolName?: unknown } | undefined;
@@ -48,6 +51,8 @@ export class SandboxManager {
   readonly #drivers: Map<TierName, TierDriver>;
   readonly #log: Logger;
   readonly #metrics: MetricSink | undefined;
+  /** When each tier's `kiln.sandbox.instances` was last sampled (performance.now() time). */
+  readonly #gaugedAt = new Map<TierName, number>();
 
   /** `metrics` gets executions, their latency and the tier's live sandboxes. */
   constructor(drivers: TierDriver[], logger: Logger, metrics?: MetricSink) {
@@ -96,8 +101,10 @@ export class SandboxManager {
         },
       );
     }
-    const tally = new Map<string, CallTally>();
+    // Most executions call no tool: the tally exists from the first call on.
+    let tally: Map<string, CallTally> | undefined;
     const count = (tool: string, durationMs: number, result: unknown) => {
+      tally ??= new Map();
       const entry = tally.get(tool) ?? { count: 0, total_duration_ms: 0 };
       entry.count++;
       entry.total_duration_ms += durationMs;
@@ -131,7 +138,7 @@ export class SandboxManager {
       const response = await found.driver.execute({ ...job, host });
       outcome = response.resultType === "error" ? "app_error" : "ok";
       span?.setAttribute("kiln.sandbox.outcome", outcome);
-      response.metrics.mcp_calls = [...tally].map(([tool, t]) => ({
+      response.metrics.mcp_calls = !tally ? [] : [...tally].map(([tool, t]) => ({
         tool,
         count: t.count,
         total_duration_ms: Math.round(t.total_duration_ms * 1000) / 1000,
@@ -167,6 +174,11 @@ export class SandboxManager {
     const labels = { appId: job.request.context.appId, tier: driver.name, poolName: poolOf(job) };
     m.add("kiln.sandbox.executions", 1, { ...labels, outcome });
     m.observe("kiln.sandbox.execution.duration_ms", ms, labels);
+    // A tier's live count moves with starts and retirements, not with each execution, and
+    // counting it walks the tier's sandboxes: sampled at most every GAUGE_EVERY_MS per tier.
+    const now = performance.now();
+    if (now - (this.#gaugedAt.get(driver.name) ?? -Infinity) < GAUGE_EVERY_MS) return;
+    this.#gaugedAt.set(driver.name, now);
     try {
       m.gauge("kiln.sandbox.instances", driver.stats().live, { tier: driver.name });
     } catch { /* a tier that cannot count its sandboxes just has no gauge */ }

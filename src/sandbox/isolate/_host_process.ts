@@ -193,7 +193,9 @@ export class IsolateHostProcess {
     if (frameBytes > this.#maxFrameBytes) this.#maxFrameBytes = frameBytes;
     return new Promise<RunOutcome>((resolve) => {
       const onAbort = () => this.#send({ t: "cancel", id });
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      // Removed when the run finishes; a signal aborts once, so no `once` (its options object
+      // costs a WebIDL conversion per run).
+      opts.signal?.addEventListener("abort", onAbort);
       const watch = (ms: number, why: string) => {
         active.watchAt = performance.now() + ms;
         active.watchWhy = why;

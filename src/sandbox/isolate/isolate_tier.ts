@@ -49,6 +49,9 @@ interface AppHost {
   process: IsolateHostProcess | null;
   starting: Promise<IsolateHostProcess> | null;
   busy: number;
+  /** When its last execution ended (performance.now() time). */
+  idleSince: number;
+  /** Armed while the app has a host; checks `idleSince` when it fires (see `#scheduleIdle`). */
   idleTimer?: ReturnType<typeof setTimeout>;
   /** Its host was started ahead (`prepare`): the spares are refilled after its first execution. */
   refillAfterRun?: boolean;
@@ -149,7 +152,6 @@ export class IsolateTier implements TierDriver {
       this.#queued--;
     }
     app.busy++;
-    clearTimeout(app.idleTimer);
     try {
       const process = await this.#processOf(app);
       const started = performance.now();
@@ -266,7 +268,7 @@ export class IsolateTier implements TierDriver {
         queueTimeoutMs: this.#o.queueTimeoutMs,
         spawn: () => Promise.resolve(new Lease()),
       });
-      app = { key, heapMb, leases, process: null, starting: null, busy: 0 };
+      app = { key, heapMb, leases, process: null, starting: null, busy: 0, idleSince: 0 };
       this.#hosts.set(key, app);
     }
     return app;
@@ -372,15 +374,28 @@ export class IsolateTier implements TierDriver {
     }
   }
 
+  /**
+   * The app went idle: its host is stopped once it has run nothing for `idleMs`. An execution's end
+   * only notes the time; one timer per app, armed when none is, re-arms itself for what is left of
+   * the idle period when it fires early, so an app served back to back sets no timer per request.
+   */
   #scheduleIdle(app: AppHost): void {
     if (app.busy > 0 || this.#closed) return;
-    clearTimeout(app.idleTimer);
+    app.idleSince = performance.now();
+    if (app.idleTimer === undefined) this.#armIdle(app, this.#o.idleMs);
+  }
+
+  #armIdle(app: AppHost, ms: number): void {
     const timer = setTimeout(() => {
-      if (app.busy > 0) return;
+      app.idleTimer = undefined;
+      // A running execution's end re-arms it.
+      if (app.busy > 0 || this.#closed || this.#hosts.get(app.key) !== app) return;
+      const left = app.idleSince + this.#o.idleMs - performance.now();
+      if (left > 0) return this.#armIdle(app, left);
       this.#hosts.delete(app.key);
       app.leases.close();
       app.process?.kill();
-    }, this.#o.idleMs);
+    }, Math.max(0, ms));
     Deno.unrefTimer(timer);
     app.idleTimer = timer;
   }

@@ -468,3 +468,27 @@ Deno.test("IsolateTier: a host retires workers past the warm one once they sat i
     );
   });
 });
+
+Deno.test("IsolateTier stops an app's host once it ran nothing for idleMs; each execution postpones it", async () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await withTier({ idleMs: 800, spareHosts: 0 }, async (tier) => {
+    assert.equal((await run(tier, "return 1;")).data, 1);
+    const [pid] = Object.values(tier.hostPids());
+    assert.ok(pid > 0);
+    // Three more executions, each within the idle time of the one before, but together past it.
+    for (let i = 0; i < 3; i++) {
+      await sleep(450);
+      assert.equal((await run(tier, "return 2;")).data, 2);
+    }
+    assert.deepEqual(Object.values(tier.hostPids()), [pid], "the same host served them all");
+    const stopped = Date.now();
+    while (Object.keys(tier.hostPids()).length > 0 && Date.now() - stopped < 10_000) {
+      await sleep(50);
+    }
+    assert.deepEqual(tier.hostPids(), {}, "stopped once idle");
+    assert.ok(Date.now() - stopped >= 300, "not before its idle time since the last execution");
+    // The app's next execution starts a new host.
+    assert.equal((await run(tier, "return 3;")).data, 3);
+    assert.notEqual(Object.values(tier.hostPids())[0], pid);
+  });
+});
