@@ -10,6 +10,7 @@ import {
   systemClock,
   VERSION,
 } from "./core/mod.ts";
+import { loadNodeBuiltins } from "./core/node/mod.ts";
 import { createHttpHandler, gitHookHandler } from "./http/mod.ts";
 import {
   clusterView,
@@ -76,7 +77,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   // a restore of persisted apps, a request other than /healthz, a push, a repo change, a
   // workflow resume, the oracle (ADR 0029).
   const parsers = new OnDemand("the YAML, JSON Schema and linear regex engines", async () => {
-    await Promise.all([loadYaml(), loadSchemaEngine(), loadLinearRegex()]);
+    await Promise.all([loadYaml(), loadSchemaEngine(), loadLinearRegex(), loadNodeBuiltins()]);
     return true;
   });
   await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });
@@ -108,6 +109,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     });
     cleanups.unshift(() => metrics.close());
     const admin = await setupAdminToken(store, opts.adminToken);
+    if (admin.persist && !deferred) await admin.persist();
     const hooks = hookEndpoint(opts.gitHooks ?? true, cleanups);
     const workflowModule = workflowCode();
     const definitions = new GitDefinitionStore({
@@ -340,6 +342,9 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     let begin: (() => void) | null = null;
     if (deferred) {
       starting = go.promise.then(async () => {
+        // Node's heavier built-ins load after listening (ADR 0032); everything below may use them.
+        await loadNodeBuiltins();
+        await admin.persist?.();
         if (restoreLater) {
           await restore().catch((err) =>
             logger.error("restoring the registered apps failed", { error: String(err) })
@@ -376,7 +381,8 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
           begin?.();
           return (starting ?? Promise.resolve()).then(() => parsers.get()).then(() => fetch(req));
         }
-        return begin ? fetch(req).finally(begin) : fetch(req);
+        // A timer turn later, so the first response is on the wire before the start-up's work.
+        return begin ? fetch(req).finally(() => setTimeout(() => begin?.(), 0)) : fetch(req);
       },
       registry,
       state,

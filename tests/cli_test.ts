@@ -134,6 +134,47 @@ Deno.test("a restarted server keeps its token hash and does not print a new toke
   }
 });
 
+Deno.test("a KILN_ADMIN_TOKEN given once stays the admin token after a restart without it", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "kiln-cli-" });
+  const token = "given-admin-token-0123456789abcdef";
+  try {
+    const first = await spawnServer(["--port", "0", "--data-dir", dataDir, "--no-example"], {
+      env: { KILN_ADMIN_TOKEN: token },
+    });
+    try {
+      assert.equal(first.token, undefined, "a given token is never printed");
+      // Answered once the deferred start-up, which stores the token's hash, has run.
+      const list = await kiln(["app", "list", "--json"], {
+        KILN_URL: first.url,
+        KILN_ADMIN_TOKEN: token,
+      });
+      assert.equal(list.code, 0, list.stderr);
+    } finally {
+      assert.equal(await first.stop(), 0);
+    }
+    const second = await spawnServer(["--port", "0", "--data-dir", dataDir], {
+      env: { KILN_ADMIN_TOKEN: "" },
+    });
+    try {
+      assert.equal(second.token, undefined, "the stored hash is kept: no new token");
+      const ok = await kiln(["app", "list", "--json"], {
+        KILN_URL: second.url,
+        KILN_ADMIN_TOKEN: token,
+      });
+      assert.equal(ok.code, 0, ok.stderr);
+      const wrong = await kiln(["app", "list"], {
+        KILN_URL: second.url,
+        KILN_ADMIN_TOKEN: `${token}x`,
+      });
+      assert.notEqual(wrong.code, 0);
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("kiln serve runs the example app on every tier with read and write limited to its data dir (deno compile safety)", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "kiln-perm-" });
   const server = await spawnServer(["--port", "0", "--data-dir", dataDir], {

@@ -55,7 +55,9 @@ export async function startKiln(opts: KilnOptions = {}): Promise<KilnServer> {
     args: [
       "run",
       ...denoFlags,
+      // As `deno task start` runs Kiln from source (ADR 0032).
       "--allow-all",
+      "--unstable-lazy-dynamic-imports",
       MAIN,
       "serve",
       "--port",

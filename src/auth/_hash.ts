@@ -1,8 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../core/node/mod.ts";
 
-/** Random bytes as URL-safe base64, for secrets and salts. */
+/** Random bytes as URL-safe base64 without padding, for secrets and salts. */
 export function randomToken(bytes: number): string {
-  return randomBytes(bytes).toString("base64url");
+  return randomBytes(bytes).toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /** Random lowercase alphanumerics, for public ids that appear in keys and URLs. */
@@ -19,17 +19,24 @@ export function randomId(length: number): string {
  * random tokens, so a fast hash is enough; the salt keeps equal secrets from sharing a hash.
  */
 export function hashSecret(secret: string, salt = randomToken(16)): string {
-  const digest = createHash("sha256").update(salt).update("\0").update(secret).digest("base64url");
-  return `sha256$${salt}$${digest}`;
+  return `sha256$${salt}$${digest(salt, secret)}`;
 }
 
 /** Compares a secret with a stored `sha256$salt$hash` in constant time. */
 export function verifySecret(secret: string, stored: string): boolean {
-  const [scheme, salt, digest] = stored.split("$");
-  if (scheme !== "sha256" || !salt || !digest) return false;
-  const expected = Buffer.from(digest, "base64url");
-  const actual = createHash("sha256").update(salt).update("\0").update(secret).digest();
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  const [scheme, salt, expected] = stored.split("$");
+  if (scheme !== "sha256" || !salt || !expected) return false;
+  return sameText(digest(salt, secret), expected);
+}
+
+function digest(salt: string, secret: string): string {
+  return nodeCrypto().createHash("sha256").update(salt).update("\0").update(secret).digest(
+    "base64url",
+  );
+}
+
+function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
 }
 
 /** String equality whose time does not depend on where the strings differ. */

@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { type Clock, KilnError, quote, systemClock } from "../core/mod.ts";
+import { nodeCrypto } from "../core/node/mod.ts";
 import type { StoreDriver } from "../state/mod.ts";
 import { randomToken, sameText } from "./_hash.ts";
 import { MemoryRevocations, type TokenRevocations } from "./token_revocations.ts";
@@ -180,7 +180,9 @@ export class ExecutionTokens {
     if (rest.length > 0 || !body || !signature) return null;
     const expected = Buffer.from(this.#sign(body));
     const actual = Buffer.from(signature);
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
+    if (actual.length !== expected.length || !nodeCrypto().timingSafeEqual(actual, expected)) {
+      return null;
+    }
     const payload = parsePayload(body);
     if (!payload) return null;
     const expired = this.#clock.now() >= payload.e;
@@ -254,7 +256,9 @@ export class ExecutionTokens {
   }
 
   #sign(body: string): string {
-    return createHmac("sha256", this.#secret).update(SIGNING_CONTEXT + body).digest("base64url");
+    return nodeCrypto().createHmac("sha256", this.#secret).update(SIGNING_CONTEXT + body).digest(
+      "base64url",
+    );
   }
 }
 

@@ -4,22 +4,22 @@
  * span per request (continuing an incoming `traceparent`), `fetch` a CLIENT span that sends one,
  * and `console.*` records carry the active span's ids; Kiln adds its own spans under those.
  *
- * With OTel off each helper costs one boolean test: `isTracing` is read once, at import.
+ * With OTel off each helper costs one boolean test: `isTracing` is read once, at import, and the
+ * API itself is not loaded (~10 ms of a start-up).
  */
-import {
-  type Attributes,
-  context,
-  type Meter,
-  metrics,
-  propagation,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from "@opentelemetry/api";
+import type { Attributes, Meter, Span, SpanKind as ApiSpanKind } from "@opentelemetry/api";
 
 export type { Attributes, Meter, Span };
-export { SpanKind };
+
+/** The API's `SpanKind` values (fixed by the OpenTelemetry specification), usable untraced. */
+export const SpanKind = {
+  INTERNAL: 0 as ApiSpanKind.INTERNAL,
+  SERVER: 1 as ApiSpanKind.SERVER,
+  CLIENT: 2 as ApiSpanKind.CLIENT,
+  PRODUCER: 3 as ApiSpanKind.PRODUCER,
+  CONSUMER: 4 as ApiSpanKind.CONSUMER,
+} as const;
+export type SpanKind = ApiSpanKind;
 
 function readEnv(name: string): string | undefined {
   try {
@@ -32,7 +32,15 @@ function readEnv(name: string): string | undefined {
 /** Whether Deno exports telemetry; decided once per process. */
 export const isTracing: boolean = readEnv("OTEL_DENO") === "true";
 
-const tracer = trace.getTracer("kiln");
+const otel = isTracing ? await import("@opentelemetry/api") : undefined;
+
+/** The API; only called behind `isTracing`. */
+function api(): typeof import("@opentelemetry/api") {
+  if (otel) return otel;
+  throw new Error("OpenTelemetry is used without OTEL_DENO=true");
+}
+
+const tracer = otel?.trace.getTracer("kiln");
 
 /** How a span in `inSpan` starts. */
 export interface SpanOptions {
@@ -52,7 +60,8 @@ export function inSpan<T>(
   fn: (span: Span | undefined) => Promise<T>,
   opts: SpanOptions = {},
 ): Promise<T> {
-  if (!isTracing) return fn(undefined);
+  if (!isTracing || !tracer) return fn(undefined);
+  const { context, trace } = api();
   const parent = opts.parent ? trace.setSpan(context.active(), opts.parent) : context.active();
   const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes }, parent);
   return context.with(trace.setSpan(parent, span), async () => {
@@ -71,30 +80,35 @@ export function inSpan<T>(
 export function failSpan(span: Span, err: unknown): void {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === "string") span.setAttribute("error.type", code);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: String((err as Error)?.message ?? err) });
+  span.setStatus({
+    code: api().SpanStatusCode.ERROR,
+    message: String((err as Error)?.message ?? err),
+  });
 }
 
 /** Marks `span` failed with `code` without an exception (an error result). */
 export function failSpanWith(span: Span, code: string, message = code): void {
   span.setAttribute("error.type", code);
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.setStatus({ code: api().SpanStatusCode.ERROR, message });
 }
 
 /** The active span (Deno's SERVER span in a request handler), when tracing. */
 export function activeSpan(): Span | undefined {
-  return isTracing ? trace.getActiveSpan() : undefined;
+  return otel?.trace.getActiveSpan();
 }
 
 /** Runs `fn` with `span` active, so what `fn` starts (spans, fetches, logs) hangs below it. */
 export function withActiveSpan<T>(span: Span | undefined, fn: () => T): T {
-  return span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
+  if (!span) return fn();
+  const { context, trace } = api();
+  return context.with(trace.setSpan(context.active(), span), fn);
 }
 
 /** The W3C trace headers of the active context, written into `headers` (no-op without tracing). */
 export function injectTraceHeaders(headers: Record<string, string> | Headers): void {
-  if (!isTracing) return;
+  if (!otel) return;
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  otel.propagation.inject(otel.context.active(), carrier);
   for (const [k, v] of Object.entries(carrier)) {
     if (headers instanceof Headers) headers.set(k, v);
     else headers[k] = v;
@@ -109,8 +123,7 @@ export function traceparentOf(span: Span): string {
 
 /** The active span's ids for a log line, or undefined without tracing or a span. */
 export function traceIds(): { trace_id: string; span_id: string } | undefined {
-  if (!isTracing) return undefined;
-  const span = trace.getActiveSpan();
+  const span = otel?.trace.getActiveSpan();
   if (!span) return undefined;
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
@@ -118,5 +131,5 @@ export function traceIds(): { trace_id: string; span_id: string } | undefined {
 
 /** Kiln's OTel meter (Deno exports what it records over OTLP); only meaningful when tracing. */
 export function otelMeter(): Meter {
-  return metrics.getMeter("kiln");
+  return api().metrics.getMeter("kiln");
 }

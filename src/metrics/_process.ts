@@ -1,5 +1,5 @@
-import process from "node:process";
 import { VERSION } from "../core/mod.ts";
+import { nodeProcess } from "../core/node/mod.ts";
 import { escapeHelp, labelSet, num } from "./_prometheus.ts";
 
 /** Wall-clock start of this process, in seconds since the epoch. */
@@ -18,7 +18,7 @@ export interface ProcessProbe {
 export const systemProbe: ProcessProbe = {
   rssBytes: () => Deno.memoryUsage().rss,
   cpuSeconds: () => {
-    const { user, system } = process.cpuUsage();
+    const { user, system } = nodeProcess().cpuUsage();
     return (user + system) / 1e6;
   },
   openFds: () => {

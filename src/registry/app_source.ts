@@ -35,7 +35,12 @@ export async function readAppSource(
   if ("directory" in source) return await readDirectory(source.directory, budget);
   if ("tarball" in source) {
     const files = new Map<string, string>();
-    for (const entry of await readTarball(source.tarball, limits.maxTotalBytes)) {
+    for (
+      const entry of await readTarball(source.tarball, {
+        maxBytes: limits.maxTotalBytes,
+        maxFileBytes: limits.maxFileBytes,
+      })
+    ) {
       const rel = statePath(entry.path);
       if (rel === null || entry.type === "directory") continue;
       if (entry.type !== "file") {

@@ -1,6 +1,6 @@
-import fs from "node:fs";
 import { isoGit } from "./_isogit.ts";
 import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
+import { nodeFs } from "../core/node/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { definitionKind, validateDefinitionFile } from "./validate_definition.ts";
@@ -151,7 +151,7 @@ export class DefinitionWriter {
       await this.#refuseBuildingOnInvalid(repo, base, baseFiles, files, texts);
     }
     return await (await isoGit()).writeCommit({
-      fs,
+      fs: nodeFs(),
       gitdir: repo.gitdir,
       commit: {
         tree: rootTree,

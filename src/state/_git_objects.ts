@@ -1,6 +1,6 @@
-import fs from "node:fs";
 import { isoGit } from "./_isogit.ts";
 import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
+import { nodeFs } from "../core/node/mod.ts";
 import type { ByteLru } from "./_lru.ts";
 import { GitCorrupt } from "./_git_errors.ts";
 import {
@@ -148,7 +148,11 @@ export class GitObjects {
     const plain = await plainHead(repo.gitdir);
     if (plain !== undefined) return plain;
     try {
-      return await (await isoGit()).resolveRef({ fs, gitdir: repo.gitdir, ref: MAIN_REF });
+      return await (await isoGit()).resolveRef({
+        fs: nodeFs(),
+        gitdir: repo.gitdir,
+        ref: MAIN_REF,
+      });
     } catch (err) {
       if (gitErrorCode(err) === "NotFoundError") return null;
       throw err;
@@ -173,7 +177,7 @@ export class GitObjects {
     for (const ref of candidates) {
       let oid: string;
       try {
-        oid = await (await isoGit()).resolveRef({ fs, gitdir: repo.gitdir, ref });
+        oid = await (await isoGit()).resolveRef({ fs: nodeFs(), gitdir: repo.gitdir, ref });
       } catch (err) {
         if (gitErrorCode(err) === "NotFoundError") continue;
         throw err;

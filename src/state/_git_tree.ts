@@ -1,6 +1,6 @@
-import fs from "node:fs";
 import { isoGit } from "./_isogit.ts";
 import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
+import { nodeFs } from "../core/node/mod.ts";
 import type { DirectoryEntry } from "./definitions.ts";
 import type { GitObjects, Repo, TreeEntry } from "./_git_objects.ts";
 
@@ -182,7 +182,11 @@ export async function writeTreeChanges(
     else byName.set(name, { mode: "040000", path: name, oid, type: "tree" });
   }
   if (byName.size === 0) return null;
-  return await (await isoGit()).writeTree({ fs, gitdir: repo.gitdir, tree: [...byName.values()] });
+  return await (await isoGit()).writeTree({
+    fs: nodeFs(),
+    gitdir: repo.gitdir,
+    tree: [...byName.values()],
+  });
 }
 
 /** Puts `stateTree` (or nothing) at `state/` of `rootTree`, keeping every other root entry. */
@@ -198,7 +202,7 @@ export async function withStateTree(
   if (stateTree !== null) {
     entries.push({ mode: "040000", path: STATE_DIR, oid: stateTree, type: "tree" });
   }
-  return await (await isoGit()).writeTree({ fs, gitdir: repo.gitdir, tree: entries });
+  return await (await isoGit()).writeTree({ fs: nodeFs(), gitdir: repo.gitdir, tree: entries });
 }
 
 function checkReplaceable(path: string, existing: TreeEntry | undefined, deleting: boolean): void {

@@ -1,4 +1,4 @@
-import { inflateSync } from "node:zlib";
+import { nodeZlib } from "../core/node/mod.ts";
 import type { Inflate } from "./_pako.d.ts";
 
 // pako (CommonJS) loads with the first object read, not with Kiln: an empty node reads none.
@@ -44,7 +44,7 @@ export async function inflatePrefix(input: Uint8Array, want: number): Promise<Ui
  */
 export function inflateExact(input: Uint8Array, size: number): Uint8Array | null {
   try {
-    const out = inflateSync(input, { maxOutputLength: size + 1 });
+    const out = nodeZlib().inflateSync(input, { maxOutputLength: size + 1 });
     return out.length === size ? new Uint8Array(out.buffer, out.byteOffset, out.length) : null;
   } catch {
     return null;

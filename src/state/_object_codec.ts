@@ -8,8 +8,8 @@
  * starting a worker holds the main thread itself (20-100 ms at load 5), and its answers are
  * copied back on the main thread, so it saved little CPU and stalled longer.
  */
-import { deflateSync } from "node:zlib";
 import { KilnError } from "../core/mod.ts";
+import { nodeZlib } from "../core/node/mod.ts";
 import type { GitObjectType } from "./_object_reader.ts";
 import { decodeSliced, deflateSliced, sha1Sliced, SLICED_BYTES, Slicer } from "./_sliced.ts";
 
@@ -30,7 +30,7 @@ export async function storeObject(
 ): Promise<{ oid: string; deflated: Uint8Array }> {
   const wrapped = wrap(type, data);
   if (data.length < SLICED_BYTES) {
-    return { oid: await sha1Hex(wrapped), deflated: deflateSync(wrapped) };
+    return { oid: await sha1Hex(wrapped), deflated: nodeZlib().deflateSync(wrapped) };
   }
   const slicer = new Slicer();
   return { oid: await sha1Sliced(wrapped, slicer), deflated: await deflateSliced(wrapped, slicer) };

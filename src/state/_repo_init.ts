@@ -1,6 +1,6 @@
-import fs from "node:fs";
 import { isoGit } from "./_isogit.ts";
 import { LIMITS } from "../core/mod.ts";
+import { nodeFs } from "../core/node/mod.ts";
 
 /**
  * How a repo's `pre-receive` hook reaches the running Kiln: the argv of `kiln git-hook
@@ -98,7 +98,7 @@ export async function initBareRepo(gitdir: string, hook?: PushHookSetup): Promis
   await Deno.mkdir(parent, { recursive: true });
   const tmp = `${parent}/.${gitdir.slice(slash + 1)}.init-${crypto.randomUUID()}`;
   try {
-    await (await isoGit()).init({ fs, gitdir: tmp, bare: true, defaultBranch: "main" });
+    await (await isoGit()).init({ fs: nodeFs(), gitdir: tmp, bare: true, defaultBranch: "main" });
     await configureRepo(tmp, hook);
     await Deno.rename(tmp, gitdir);
   } finally {
@@ -114,9 +114,9 @@ export async function configureRepo(gitdir: string, hook?: PushHookSetup): Promi
   if (!(await configIsCurrent(gitdir))) {
     const git = await isoGit();
     for (const [path, value] of repoConfig()) {
-      const current = await git.getConfig({ fs, gitdir, path });
+      const current = await git.getConfig({ fs: nodeFs(), gitdir, path });
       if (current !== value && String(current) !== String(value)) {
-        await git.setConfig({ fs, gitdir, path, value });
+        await git.setConfig({ fs: nodeFs(), gitdir, path, value });
       }
     }
   }

@@ -5,7 +5,7 @@
  * files). Here it runs in steps of at most `STEP_BYTES`, giving the event loop a turn whenever
  * `SLICE_MS` have passed.
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../core/node/mod.ts";
 import { inflateExact, loadPako } from "./_inflate.ts";
 
 /** Objects from this size on are sliced (below, the work is well under a millisecond). */
@@ -29,7 +29,7 @@ export class Slicer {
 
 /** SHA-1 of `bytes`, hex. */
 export async function sha1Sliced(bytes: Uint8Array, slicer = new Slicer()): Promise<string> {
-  const hash = createHash("sha1");
+  const hash = nodeCrypto().createHash("sha1");
   for (let at = 0; at < bytes.length; at += STEP_BYTES) {
     hash.update(bytes.subarray(at, at + STEP_BYTES));
     await slicer.pause();

@@ -13,9 +13,9 @@
  * that budget, or one whose frames break the protocol, is killed and its runs end with reason
  * `output`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { setImmediate } from "node:timers";
+import type { ChildProcess } from "node:child_process";
 import { type ChildCommand, KilnError, LIMITS } from "../../core/mod.ts";
+import { nodeChildProcess, nodeTimers } from "../../core/node/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
 import type { RunOutcome } from "../_outcome.ts";
@@ -118,7 +118,7 @@ export class IsolateHostProcess {
       ...HOST_MEMORY_CAP,
     };
     const { file, args } = hostCommand(opts.command, opts.memoryMb, config);
-    this.#child = spawn(file, args, {
+    this.#child = nodeChildProcess().spawn(file, args, {
       // Nothing of Kiln's environment; fd 3 is the frame channel.
       env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3", DENO_NO_PROMPT: "1" },
       stdio: ["ignore", "pipe", "pipe", "pipe"],
@@ -278,7 +278,7 @@ export class IsolateHostProcess {
     // Each write to the channel costs a system call and a wake-up of the host, far more than its
     // bytes: the frames of every request handled in this turn of the event loop go out together.
     this.#writing = true;
-    setImmediate(this.#flushNow);
+    nodeTimers().setImmediate(this.#flushNow);
   }
 
   readonly #flushNow = () => this.#flush();

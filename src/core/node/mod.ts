@@ -1,0 +1,9 @@
+export {
+  loadNodeBuiltins,
+  nodeChildProcess,
+  nodeCrypto,
+  nodeFs,
+  nodeProcess,
+  nodeTimers,
+  nodeZlib,
+} from "./node_builtins.ts";
