@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { LIMITS } from "../src/core/mod.ts";
-import { type AttackKiln, fetchJson, startAttackKiln, underAttack } from "./_support/attack.ts";
+import {
+  ATTACK_TOKEN,
+  type AttackKiln,
+  fetchJson,
+  startAttackKiln,
+  underAttack,
+} from "./_support/attack.ts";
 import { assertFsckClean, git } from "./_support/git.ts";
 
 /** Files of just under `definition.bytes` each. */
@@ -125,6 +131,35 @@ Deno.test("a git push of a large app leaves other apps served", async () => {
     assertNoStall(bystander, `while ${FILES} MB were pushed`);
     await assertStored(kiln, "pushed", files);
     assert.equal((await fetchJson(kiln, "/apps/bystander/ping")).status, 200);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+    await kiln.stop();
+  }
+});
+
+Deno.test("uploading a large app as a gzipped tarball leaves other apps served", async () => {
+  const kiln = await startAttackKiln();
+  const work = await Deno.makeTempDir({ prefix: "kiln-large-tar-" });
+  try {
+    const files = await writeApp(`${work}/app`, "tarred");
+    // Made by the stock tar: what a user uploads with `curl --data-binary @app.tgz`.
+    const tar = await new Deno.Command("tar", {
+      args: ["-czf", "-", "-C", `${work}/app`, "state"],
+      stdout: "piped",
+    }).output();
+    assert.ok(tar.success);
+    await settle();
+    const { result, bystander } = await underAttack(kiln, async () => {
+      const res = await fetch(`${kiln.url}/v1/apps`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ATTACK_TOKEN}`, "content-type": "application/gzip" },
+        body: tar.stdout,
+      });
+      return { status: res.status, text: await res.text() };
+    });
+    assert.equal(result.status, 201, result.text);
+    assertNoStall(bystander, `while ${FILES} MB were unpacked from a tarball`);
+    await assertStored(kiln, "tarred", files);
   } finally {
     await Deno.remove(work, { recursive: true });
     await kiln.stop();

@@ -12,6 +12,7 @@ export { levelFromEnv, Logger, silentLogger } from "./log.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
+export { concatBytes } from "./bytes.ts";
 export { removeTree } from "./remove_tree.ts";
 export { VERSION } from "./version.ts";
 export { kilnChildCommand } from "./child_command.ts";

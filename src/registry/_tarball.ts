@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { KilnError, quote } from "../core/mod.ts";
+import { concatBytes, KilnError, quote } from "../core/mod.ts";
 
 /** One tar entry; content is empty for anything but regular files. */
 export interface TarEntry {
@@ -57,7 +57,7 @@ export async function readTarball(bytes: Uint8Array, limits: TarballLimits): Pro
         } else chunks.push(chunk);
       });
       stream.on("end", () => {
-        entries.push({ path, type: kindOf(header.type), content: concat(chunks) });
+        entries.push({ path, type: kindOf(header.type), content: concatBytes(chunks) });
         next();
       });
       stream.on("error", reject);
@@ -145,20 +145,6 @@ class Pauser {
     await new Promise((r) => setTimeout(r, 0));
     this.#since = performance.now();
   }
-}
-
-/** One array of `parts` (`Buffer.concat` copies byte by byte in JavaScript). */
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function kindOf(type: string | null | undefined): TarEntry["type"] {

@@ -1,4 +1,4 @@
-import { KilnError } from "../core/mod.ts";
+import { concatBytes, KilnError } from "../core/mod.ts";
 import type { RequestData } from "../models/mod.ts";
 
 /** The largest ingress body handed to a component, unless the router is told otherwise. */
@@ -92,14 +92,7 @@ export async function readBody(req: Request, max: number): Promise<Uint8Array | 
     chunks.push(value);
   }
   if (total === 0) return null;
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** Text stays text when it is valid UTF-8; everything else is base64. */

@@ -1,3 +1,4 @@
+import { concatBytes } from "../core/mod.ts";
 import { nodeZlib } from "../core/node/mod.ts";
 import type { Inflate } from "./_pako.d.ts";
 
@@ -34,7 +35,7 @@ export async function inflatePrefix(input: Uint8Array, want: number): Promise<Ui
   } catch (err) {
     if (err !== ENOUGH) throw err;
   }
-  return concat(parts, Math.min(got, want));
+  return concatBytes(parts, Math.min(got, want));
 }
 
 /**
@@ -54,15 +55,4 @@ export function inflateExact(input: Uint8Array, size: number): Uint8Array | null
 /** How many compressed bytes a zlib stream of `size` bytes can take at most (zlib's bound). */
 export function deflateBound(size: number): number {
   return size + (size >> 12) + (size >> 14) + (size >> 25) + 64;
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    if (at >= length) break;
-    out.set(p.subarray(0, length - at), at);
-    at += p.length;
-  }
-  return out;
 }
