@@ -223,6 +223,11 @@ export class IsolateTier implements TierDriver {
     return pids;
   }
 
+  /** Process ids of the spare hosts started so far (none has run anything). */
+  sparePids(): number[] {
+    return this.#spares.flatMap((spare) => spare.ready ? [spare.ready.pid] : []);
+  }
+
   /**
    * App `appId` will likely run here soon (it was registered, or serves a new revision): it gets
    * its host now — the spare started ahead if there is one (it ran nothing), else a fresh one —

@@ -75,36 +75,38 @@ Deno.test("IsolateTier keeps an app's module warm: module state survives between
   });
 });
 
-/** Pids of this process's children. */
-function children(): Set<number> {
-  const pids = new Set<number>();
-  for (const task of Deno.readDirSync("/proc/self/task")) {
-    const text = Deno.readTextFileSync(`/proc/self/task/${task.name}/children`).trim();
-    for (const pid of text ? text.split(/\s+/) : []) pids.add(Number(pid));
-  }
-  return pids;
-}
-
-async function newChild(known: Set<number>): Promise<number> {
+/** The tier's first started spare host (other test files' children are not looked at). */
+async function startedSpare(tier: IsolateTier): Promise<number> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const fresh = [...children()].find((pid) => !known.has(pid));
-    if (fresh !== undefined) return fresh;
+    const [pid] = tier.sparePids();
+    if (pid !== undefined) return pid;
     await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error("no host process was started");
+  throw new Error("no spare host was started");
+}
+
+/** Whether process `pid` still exists (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 Deno.test("IsolateTier: prepare() gives an app its own host ahead, then a spare that ran nothing", async () => {
-  const before = children();
+  const hosts: number[] = [];
   await withTier({}, async (tier) => {
     const limits = { memoryMb: DEFAULT_LIMITS.memoryMb };
     const key = (app: string) => `${app}@${limits.memoryMb}mb`;
     await tier.prepare("a", limits.memoryMb);
     const first = tier.hostPids()[key("a")];
-    assert.ok(first && !before.has(first), "app a has its host before its first execution");
+    assert.ok(first && alive(first), "app a has its host before its first execution");
     // A spare is started for the next app; preparing that app hands it over, never app a's.
-    const spare = await newChild(new Set([...before, first]));
+    const spare = await startedSpare(tier);
+    assert.notEqual(spare, first);
     await tier.prepare("b", limits.memoryMb);
     assert.equal(tier.hostPids()[key("b")], spare, "app b takes the spare");
     const body =
@@ -116,8 +118,9 @@ Deno.test("IsolateTier: prepare() gives an app its own host ahead, then a spare 
     // A limit other than the spares' starts a host of its own.
     await run(tier, body, { app: "c", limits: { memoryMb: 64 } });
     assert.ok(![first, spare].includes(tier.hostPids()["c@64mb"]));
+    hosts.push(...Object.values(tier.hostPids()), ...tier.sparePids());
   });
-  assert.deepEqual([...children()].filter((pid) => !before.has(pid)), [], "close ends spares");
+  assert.deepEqual(hosts.filter(alive), [], "close ends every host, spares included");
 });
 
 Deno.test("IsolateTier: runs that end in the same instant each get their own outcome", async () => {
