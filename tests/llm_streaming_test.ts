@@ -227,34 +227,39 @@ function streamingModel(gapMs: number, pieces = ANSWER.split(/(?<=,)(?=")/)) {
     const encoder = new TextEncoder();
     const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let wake: (() => void) | undefined;
     let abandoned = false;
+    let i = 0;
+    // Pulled: a piece is made only when the reader wants one, so the stand-in never runs ahead of
+    // a slow reader and finishes before the reader has stopped it.
     const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        let i = 0;
-        const next = () => {
-          // A server shut down mid-stream can error the body without calling cancel().
-          if (c.desiredSize === null || abandoned) return;
-          if (i < pieces.length) {
-            c.enqueue(
-              event({ model: "live-m", choices: [{ index: 0, delta: { content: pieces[i++] } }] }),
-            );
-            timer = setTimeout(next, gapMs);
-            return;
-          }
-          c.enqueue(event({
-            model: "live-m",
-            choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
-            usage: { prompt_tokens: 40, completion_tokens: 30 },
-          }));
-          c.enqueue(encoder.encode("data: [DONE]\n\n"));
-          finished.push(performance.now());
-          c.close();
-        };
-        next();
+      async pull(c) {
+        if (i > 0) {
+          await new Promise<void>((r) => {
+            wake = r;
+            timer = setTimeout(r, gapMs);
+          });
+        }
+        if (abandoned) return;
+        if (i < pieces.length) {
+          c.enqueue(
+            event({ model: "live-m", choices: [{ index: 0, delta: { content: pieces[i++] } }] }),
+          );
+          return;
+        }
+        c.enqueue(event({
+          model: "live-m",
+          choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+          usage: { prompt_tokens: 40, completion_tokens: 30 },
+        }));
+        c.enqueue(encoder.encode("data: [DONE]\n\n"));
+        finished.push(performance.now());
+        c.close();
       },
       cancel() {
         abandoned = true;
         clearTimeout(timer);
+        wake?.();
         cancelled.resolve();
       },
     });
@@ -366,8 +371,9 @@ Deno.test("a client that leaves an SSE answer cancels the provider call", async 
 });
 
 Deno.test("a stream past the output budget ends with SANDBOX_KILLED, and the model call with it", async () => {
-  // 80 pieces of 64 KiB: 5 MiB against the 4 MiB output budget of an execution.
-  const model = streamingModel(1, Array.from({ length: 80 }, () => "x".repeat(64 << 10)));
+  // 200 pieces of 64 KiB: 12.5 MiB against the 4 MiB output budget of an execution, so the
+  // model is still sending when the budget stops it, whatever the socket buffers hold.
+  const model = streamingModel(1, Array.from({ length: 200 }, () => "x".repeat(64 << 10)));
   const k = await liveKiln(model.wire.url);
   try {
     const { res, events } = await streamTicket(k.url, TICKET.ticket);
