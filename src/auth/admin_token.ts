@@ -23,7 +23,8 @@ export interface AdminTokenSetup {
  */
 export class AdminTokenVerifier {
   #verified: string | undefined;
-  readonly #hash: string | undefined;
+  /** Empty for a verifier made by `of`, which knows the token itself. */
+  readonly #hash: string;
 
   constructor(hash: string) {
     this.#hash = hash;

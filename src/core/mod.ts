@@ -13,6 +13,7 @@ export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { KeyedMutex } from "./mutex.ts";
 export { concatBytes } from "./bytes.ts";
+export { Slicer } from "./slicer.ts";
 export { removeTree } from "./remove_tree.ts";
 export { VERSION } from "./version.ts";
 export { kilnChildCommand } from "./child_command.ts";

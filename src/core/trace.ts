@@ -60,7 +60,7 @@ export function inSpan<T>(
   fn: (span: Span | undefined) => Promise<T>,
   opts: SpanOptions = {},
 ): Promise<T> {
-  if (!isTracing || !tracer) return fn(undefined);
+  if (!tracer) return fn(undefined);
   const { context, trace } = api();
   const parent = opts.parent ? trace.setSpan(context.active(), opts.parent) : context.active();
   const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes }, parent);

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { concatBytes, KilnError, quote } from "../core/mod.ts";
+import { concatBytes, KilnError, quote, Slicer } from "../core/mod.ts";
 
 /** One tar entry; content is empty for anything but regular files. */
 export interface TarEntry {
@@ -20,13 +20,11 @@ export interface TarballLimits {
 const STEP_BYTES = 64 * 1024;
 /** Compressed bytes per step: at zlib's worst ratio (~1:1032) a step makes at most ~8 MiB. */
 const GZIP_STEP_BYTES = 8 * 1024;
-/** How long steps run before the event loop gets a turn. */
-const SLICE_MS = 5;
 
 /**
  * Reads a (optionally gzipped) tarball, refusing absolute paths, `..` and anything over `limits`.
  * The archive streams from the gunzipper into the tar parser in steps, giving the event loop a turn
- * every `SLICE_MS` (stream steps settle as promise jobs, which let no timer or request in), so a
+ * between slices (stream steps settle as promise jobs, which let no timer or request in), so a
  * large upload never holds Kiln's thread in one piece (64 MiB in one go held it for over 100 ms).
  */
 export async function readTarball(bytes: Uint8Array, limits: TarballLimits): Promise<TarEntry[]> {
@@ -71,14 +69,14 @@ export async function readTarball(bytes: Uint8Array, limits: TarballLimits): Pro
   let failed = false;
   done.catch(() => (failed = true));
   const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
-  const pauser = new Pauser();
-  for await (const chunk of gzipped ? gunzip(bytes, limits.maxBytes, pauser) : steps(bytes)) {
+  const slicer = new Slicer();
+  for await (const chunk of gzipped ? gunzip(bytes, limits.maxBytes, slicer) : steps(bytes)) {
     if (failed) break;
     // A view, not a copy (`Buffer.from(Uint8Array)` copies byte by byte).
     if (!extract.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))) {
       await Promise.race([new Promise<void>((r) => extract.once("drain", () => r())), done]);
     }
-    await pauser.pause();
+    await slicer.pause();
   }
   if (!failed) extract.end(Buffer.alloc(0));
   await done;
@@ -97,7 +95,7 @@ function* steps(bytes: Uint8Array): Generator<Uint8Array> {
 async function* gunzip(
   bytes: Uint8Array,
   maxBytes: number,
-  pauser: Pauser,
+  slicer: Slicer,
 ): AsyncGenerator<Uint8Array> {
   let at = 0;
   const input = new ReadableStream<Uint8Array<ArrayBuffer>>({
@@ -111,7 +109,7 @@ async function* gunzip(
   let total = 0;
   try {
     for (;;) {
-      await pauser.pause();
+      await slicer.pause();
       let step: ReadableStreamReadResult<Uint8Array>;
       try {
         step = await reader.read();
@@ -133,17 +131,6 @@ async function* gunzip(
     }
   } finally {
     await reader.cancel().catch(() => {});
-  }
-}
-
-/** Gives the event loop a turn once `SLICE_MS` have passed since the last one. */
-class Pauser {
-  #since = performance.now();
-
-  async pause(): Promise<void> {
-    if (performance.now() - this.#since < SLICE_MS) return;
-    await new Promise((r) => setTimeout(r, 0));
-    this.#since = performance.now();
   }
 }
 

@@ -1,5 +1,5 @@
 import { isoGit } from "./_isogit.ts";
-import { KilnError, limitExceeded, LIMITS, quote } from "../core/mod.ts";
+import { KilnError, limitExceeded, LIMITS, quote, Slicer } from "../core/mod.ts";
 import { nodeFs } from "../core/node/mod.ts";
 import type { DefinitionIssue } from "./definitions.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
@@ -8,7 +8,6 @@ import type { DefinitionCheckers } from "./definition_checkers.ts";
 import { referenceIssues, referenceSources, scriptPaths } from "./_definition_refs.ts";
 import { parseYamlAsync } from "./_parse_definition.ts";
 import { utf8Length, writeLooseObject } from "./_object_codec.ts";
-import { Slicer } from "./_sliced.ts";
 import type { GitObjects, Repo, Signature } from "./_git_objects.ts";
 import {
   type FileEntry,

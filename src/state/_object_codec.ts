@@ -8,10 +8,10 @@
  * starting a worker holds the main thread itself (20-100 ms at load 5), and its answers are
  * copied back on the main thread, so it saved little CPU and stalled longer.
  */
-import { KilnError } from "../core/mod.ts";
+import { KilnError, Slicer } from "../core/mod.ts";
 import { nodeZlib } from "../core/node/mod.ts";
 import type { GitObjectType } from "./_object_reader.ts";
-import { decodeSliced, deflateSliced, sha1Sliced, SLICED_BYTES, Slicer } from "./_sliced.ts";
+import { decodeSliced, deflateSliced, sha1Sliced, SLICED_BYTES } from "./_sliced.ts";
 
 const ENCODER = new TextEncoder();
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

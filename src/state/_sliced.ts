@@ -5,6 +5,7 @@
  * files). Here it runs in steps of at most `STEP_BYTES`, giving the event loop a turn whenever
  * `SLICE_MS` have passed.
  */
+import { Slicer } from "../core/mod.ts";
 import { nodeCrypto } from "../core/node/mod.ts";
 import { inflateExact, loadPako } from "./_inflate.ts";
 
@@ -13,19 +14,6 @@ export const SLICED_BYTES = 64 * 1024;
 
 /** Bytes handled per step: well under a millisecond of native work. */
 const STEP_BYTES = 64 * 1024;
-/** How long work runs before it lets the event loop serve others. */
-const SLICE_MS = 5;
-
-/** Yields to the event loop once a slice's time is used up. */
-export class Slicer {
-  #since = performance.now();
-
-  async pause(): Promise<void> {
-    if (performance.now() - this.#since < SLICE_MS) return;
-    await new Promise((r) => setTimeout(r, 0));
-    this.#since = performance.now();
-  }
-}
 
 /** SHA-1 of `bytes`, hex. */
 export async function sha1Sliced(bytes: Uint8Array, slicer = new Slicer()): Promise<string> {

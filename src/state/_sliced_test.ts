@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { deflateSync, inflateSync } from "node:zlib";
 import { decodeSliced, deflateSliced, inflateSliced, sha1Sliced } from "./_sliced.ts";
 import { writeLooseObject } from "./_object_codec.ts";
+import { leavesTurns } from "../../tests/_support/event_loop.ts";
 
 /** Two megabytes of varied text, non-ASCII included. */
 function bigText(): string {
@@ -17,30 +18,6 @@ function bigText(): string {
 
 const TEXT = bigText();
 const BYTES = new TextEncoder().encode(TEXT);
-
-/**
- * Whether the event loop got turns while `work` ran (a timer that re-arms itself counts them):
- * one every 100 ms on a quiet machine, and at least two under any load (a loaded CI run saw 3 in
- * 475 ms when this process was not scheduled). Work done in one go gets none, however long it
- * takes.
- */
-async function leavesTurns(work: () => Promise<unknown>): Promise<string | null> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns++;
-    setTimeout(tick, 0);
-  };
-  setTimeout(tick, 0);
-  const started = performance.now();
-  await work();
-  const ms = performance.now() - started;
-  running = false;
-  const quiet = Deno.loadavg()[0] < navigator.hardwareConcurrency;
-  const needed = quiet ? Math.floor(ms / 100) : Math.min(2, Math.floor(ms / 100));
-  return turns >= needed ? null : `${turns} turns in ${ms.toFixed(0)} ms`;
-}
 
 Deno.test("sha1Sliced() and deflateSliced() make what zlib and SHA-1 make in one go", async () => {
   assert.equal(await sha1Sliced(BYTES), createHash("sha1").update(BYTES).digest("hex"));

@@ -1,4 +1,4 @@
-import { type Clock, KilnError, quote, removeTree, systemClock } from "../core/mod.ts";
+import { type Clock, KilnError, quote, removeTree, Slicer, systemClock } from "../core/mod.ts";
 import type {
   CommitInfo,
   DefinitionIssue,
@@ -8,7 +8,6 @@ import type {
   WriteOptions,
   WriteResult,
 } from "./definitions.ts";
-import { Slicer } from "./_sliced.ts";
 import { normalizeDefinitionPath } from "./definition_path.ts";
 import { AppRepos } from "./_app_repos.ts";
 import { DefinitionReader } from "./_definition_reader.ts";
