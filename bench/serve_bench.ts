@@ -18,7 +18,11 @@
  *
  *   deno task bench:serve [--only isolate,workerd] [--duration 8] [--connections 32] [--json]
  *                         [--jit-stream 2000] [--log-level error]
- *                         [--cpu-prof DIR] [--perf DIR]
+ *                         [--cpu-prof DIR] [--perf DIR] [--rounds N]
+ *
+ * `--rounds N` (N > 1) measures bare, workerd and Kiln's isolate and wasm tiers in N paired rounds
+ * instead of once each: all stay up, each round loads each for `--duration` seconds in a rotating
+ * order, and the ratios are taken per round (`_serve/rounds.ts`). The other sections run as usual.
  *
  * Before each Kiln load the benchmark waits (≤ 60 s) until Kiln's process tree is quiet: after
  * the first bundle V8 optimises esbuild's wasm on background threads for several seconds, which
@@ -56,6 +60,7 @@ import {
   waitQuiet,
 } from "./_serve/procs.ts";
 import { addRatios, printSummary, type Summary } from "./_serve/report.ts";
+import { pairedRounds, printRounds, type RoundTarget } from "./_serve/rounds.ts";
 import { startWorkerd, WORKERD_VERSION, workerdBinary } from "./_serve/workerd.ts";
 import { wrk } from "./_serve/wrk.ts";
 
@@ -84,10 +89,15 @@ const args = parseArgs({
     "log-level": { type: "string", default: "error" },
     "cpu-prof": { type: "string" },
     perf: { type: "string" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const DURATION = Number(args.values.duration);
 const CONNECTIONS = Number(args.values.connections);
+/** Above 1, bare, workerd, isolate and wasm are measured in paired rounds (`_serve/rounds.ts`). */
+const ROUNDS = Number(args.values.rounds);
+/** The servers the paired rounds load, warmed and kept up until then. */
+const roundTargets: RoundTarget[] = [];
 const only = args.values.only?.split(",").map((s) => s.trim()).filter(Boolean);
 for (const s of only ?? []) {
   if (!SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section "${s}"`);
@@ -105,14 +115,8 @@ const summary: Summary = {
   notes: [],
 };
 
-/** Checks the answer, warms up for a short while, then measures. */
-async function load(
-  name: string,
-  url: string,
-  connections = CONNECTIONS,
-  during?: () => Promise<() => Promise<void>>,
-  quietPid?: number,
-) {
+/** Checks the answer and warms up for a short while; for Kiln, waits until it is quiet. */
+async function warm(name: string, url: string, connections: number, quietPid?: number) {
   await check(url);
   await wrk(url, { body: BODY, connections, durationS: Math.min(2, DURATION) });
   // wrk's end drops the requests in flight; Kiln ends those executions' workers (an aborted run
@@ -122,6 +126,21 @@ async function load(
   if (quietPid !== undefined) {
     const waited = await waitQuiet(quietPid);
     if (waited > 2) log(`  ${name}: waited ${waited} s for Kiln's background work to settle`);
+  }
+}
+
+/** Measures one server now, or with `--rounds`, warms it for the paired rounds. */
+async function load(
+  name: string,
+  url: string,
+  connections = CONNECTIONS,
+  during?: () => Promise<() => Promise<void>>,
+  quietPid?: number,
+) {
+  await warm(name, url, connections, quietPid);
+  if (ROUNDS > 1 && !name.includes("container")) {
+    roundTargets.push({ name, url, connections, kilnPid: quietPid });
+    return;
   }
   const stop = await during?.();
   const startUs = monotonicUs();
@@ -261,6 +280,8 @@ async function kilnSections(containerSkip: string | null): Promise<void> {
       );
     }
 
+    if (roundTargets.length) await rounds();
+
     if (want("mcp")) {
       const { startUs, endUs, ...r } = await mcpCalls(kiln, DURATION);
       summary.mcp = r;
@@ -275,6 +296,20 @@ async function kilnSections(containerSkip: string | null): Promise<void> {
   }
 }
 
+/** The paired rounds over every warmed throughput server. */
+async function rounds(): Promise<void> {
+  const load = loadavg();
+  const startUs = monotonicUs();
+  const rows = await pairedRounds(roundTargets, ROUNDS, DURATION, log);
+  windows.push({
+    name: "rounds",
+    startUs,
+    endUs: monotonicUs(),
+    requests: rows.reduce((n, r) => n + r.rps.reduce((a, b) => a + b, 0) * DURATION, 0),
+  });
+  summary.rounds = { rounds: ROUNDS, seconds: DURATION, load: `${load} → ${loadavg()}`, rows };
+}
+
 async function main(): Promise<void> {
   log(`load average ${summary.loadStart}`);
   const servers: Server[] = [];
@@ -285,7 +320,8 @@ async function main(): Promise<void> {
       const bare = await spawnServer({ cmd: Deno.execPath(), args: ["run", "--allow-net", file] });
       servers.push(bare);
       await load("bare Deno.serve", `${bare.url}/`);
-      await bare.stop();
+      // With rounds it serves until they are done (the `finally` below stops it).
+      if (ROUNDS <= 1) await bare.stop();
       await Deno.remove(file);
     }
     if (want("workerd")) {
@@ -295,7 +331,7 @@ async function main(): Promise<void> {
         const w = await startWorkerd(bin.path, WORKERD_SOURCE);
         servers.push(w);
         await load(`workerd ${WORKERD_VERSION}`, `${w.url}/`);
-        await w.stop();
+        if (ROUNDS <= 1) await w.stop();
       }
     }
     if (want("startup")) await startup();
@@ -306,6 +342,7 @@ async function main(): Promise<void> {
     ) {
       await kilnSections(containerSkip);
     }
+    if (roundTargets.length && !summary.rounds) await rounds();
     if (want("jit")) {
       summary.jit = await jitLatency(args.values["jit-stream"]!);
       log(`  jit: min speed-up ${Math.min(...summary.jit.map((r) => r.speedup)).toFixed(0)}×`);
@@ -322,7 +359,10 @@ async function main(): Promise<void> {
   }
   addRatios(summary);
   if (args.values.json) console.log(JSON.stringify(summary, null, 2));
-  else printSummary(summary);
+  else {
+    printSummary(summary);
+    if (summary.rounds) printRounds(summary.rounds);
+  }
 }
 
 if (import.meta.main) {

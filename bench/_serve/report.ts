@@ -1,5 +1,6 @@
 /** The serve benchmark's results: one summary object, printed as a table or as JSON. */
 import type { WrkResult } from "./wrk.ts";
+import type { RoundsSummary } from "./rounds.ts";
 
 export interface Row extends WrkResult {
   name: string;
@@ -39,6 +40,7 @@ export interface Summary {
   firstRequest?: { medianMs: number; runsMs: number[]; registerMedianMs: number };
   jit?: { task: string; p50CodeMs: number; p50LlmMs: number; speedup: number }[];
   mcp?: WrkResult & { client: string; cpuUsPerCall: number };
+  rounds?: RoundsSummary;
   notes: string[];
 }
 
