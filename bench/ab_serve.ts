@@ -46,6 +46,7 @@ try {
     const url = `${kiln.url}/apps/bench/words-${tier}`;
     await check(url);
     targets.push({ name, url, connections, kilnPid: kiln.pid });
+    log(`  ${name}: ${kiln.url} (pid ${kiln.pid}, ${tree.pathname})`);
   }
   for (const kiln of kilns) await waitQuiet(kiln.pid);
   const load = loadavg();

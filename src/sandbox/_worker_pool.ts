@@ -3,6 +3,10 @@
  * concurrency cap; beyond it executions wait in a bounded queue for a bounded time and are then
  * refused with OVERLOADED (429), so a burst cannot pile up work Kiln will never finish. Workers
  * start on demand, and a dead one is replaced when someone is waiting for it.
+ *
+ * With `share`, a busy member may also take the next execution in line to run after its current
+ * one (a tier that can queue work inside a member): only the first in line, so sharing never lets
+ * anyone overtake a waiter, and only at two holders per member.
  */
 import { KilnError, SandboxTimeoutError } from "../core/mod.ts";
 import type { TierName } from "./tier.ts";
@@ -28,9 +32,12 @@ export interface PoolOptions<W> {
    */
   startTimeoutMs?: number;
   spawn: () => Promise<W>;
+  /** Whether an execution with `ticket` may run on `member` after the one holding it (`held`). */
+  share?: (member: W, held: unknown, ticket: unknown) => boolean;
 }
 
 interface Waiter<W> {
+  ticket: unknown;
   resolve(worker: W): void;
   reject(err: Error): void;
 }
@@ -40,7 +47,8 @@ const SPAWN_RETRY_MS = 2_000;
 
 export class WorkerPool<W extends PoolMember> {
   readonly #idle: W[] = [];
-  readonly #busy = new Set<W>();
+  /** Busy members and the ticket of the execution that took each first. */
+  readonly #busy = new Map<W, { held: unknown; holders: number }>();
   readonly #waiters: Waiter<W>[] = [];
   /** The waiters' queue timeouts, on one timer. */
   readonly #queueDeadlines = new Deadlines();
@@ -74,13 +82,21 @@ export class WorkerPool<W extends PoolMember> {
     while (!this.#closed && this.#live() < this.opts.size) this.#spawn();
   }
 
-  /** A worker for one execution; give it back with `release`. */
-  acquire(signal?: AbortSignal): Promise<W> {
+  /**
+   * A worker for one execution; give it back with `release`. `ticket` says what the execution is,
+   * for `share`.
+   */
+  acquire(signal?: AbortSignal, ticket?: unknown): Promise<W> {
     if (this.#closed) return Promise.reject(closedError(this.opts.tier));
     for (let worker = this.#idle.pop(); worker; worker = this.#idle.pop()) {
       if (worker.dead) continue;
-      this.#busy.add(worker);
+      this.#busy.set(worker, { held: ticket, holders: 1 });
       return Promise.resolve(worker);
+    }
+    if (this.#waiters.length === 0) {
+      for (const worker of this.#busy.keys()) {
+        if (this.#share(worker, ticket)) return Promise.resolve(worker);
+      }
     }
     // Waiters a starting (or yet to start) member will serve are not queued behind busy ones.
     const starting = this.opts.size - this.#idle.length - this.#busy.size;
@@ -105,6 +121,7 @@ export class WorkerPool<W extends PoolMember> {
         if (at >= 0) this.#waiters.splice(at, 1);
       };
       const waiter: Waiter<W> = {
+        ticket,
         resolve: (worker) => (done(), resolve(worker)),
         reject: (err) => (done(), reject(err)),
       };
@@ -131,6 +148,14 @@ export class WorkerPool<W extends PoolMember> {
 
   /** Takes a worker back; a dead one is dropped and replaced if anyone is waiting. */
   release(worker: W): void {
+    const busy = this.#busy.get(worker);
+    if (busy && busy.holders > 1) {
+      busy.holders--;
+      if (this.#waiters[0] && this.#share(worker, this.#waiters[0].ticket)) {
+        this.#waiters[0].resolve(worker);
+      }
+      return;
+    }
     this.#busy.delete(worker);
     if (this.#closed) return worker.terminate();
     if (worker.dead) {
@@ -144,7 +169,7 @@ export class WorkerPool<W extends PoolMember> {
   close(): void {
     this.#closed = true;
     for (const waiter of [...this.#waiters]) waiter.reject(closedError(this.opts.tier));
-    for (const worker of [...this.#idle, ...this.#busy]) worker.terminate();
+    for (const worker of [...this.#idle, ...this.#busy.keys()]) worker.terminate();
     this.#idle.length = 0;
   }
 
@@ -155,8 +180,19 @@ export class WorkerPool<W extends PoolMember> {
   #offer(worker: W): void {
     const waiter = this.#waiters[0];
     if (!waiter) return void this.#idle.push(worker);
-    this.#busy.add(worker);
+    this.#busy.set(worker, { held: waiter.ticket, holders: 1 });
     waiter.resolve(worker);
+    const next = this.#waiters[0];
+    if (next && this.#share(worker, next.ticket)) next.resolve(worker);
+  }
+
+  /** Makes `worker` a second holder's if the tier allows it for `ticket`. */
+  #share(worker: W, ticket: unknown): boolean {
+    const busy = this.#busy.get(worker);
+    if (!this.opts.share || ticket === undefined || !busy || busy.holders !== 1) return false;
+    if (worker.dead || !this.opts.share(worker, busy.held, ticket)) return false;
+    busy.holders = 2;
+    return true;
   }
 
   #spawn(): void {

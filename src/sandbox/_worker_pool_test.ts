@@ -37,3 +37,58 @@ Deno.test("WorkerPool reports a failed start for a while, then lets the next exe
     clock.uninstall();
   }
 });
+
+Deno.test("WorkerPool shares a busy member only with the first in line, and only as the tier allows", async () => {
+  const members: Member[] = [];
+  const pool = new WorkerPool<Member>({
+    tier: "wasm",
+    what: "QuickJS",
+    size: 1,
+    maxQueue: 8,
+    queueTimeoutMs: 5_000,
+    spawn: () => Promise.resolve(members[members.push(new Member()) - 1]),
+    share: (_member, held, ticket) => held === ticket && ticket !== "never",
+  });
+  const settled = new Set<string>();
+  const take = (ticket: string, name = ticket) =>
+    pool.acquire(undefined, ticket).then((m) => (settled.add(name), m));
+  const turn = () => new Promise((r) => setTimeout(r, 0));
+
+  const a1 = await take("a", "a1");
+  // Nobody waits: a second execution of the same ticket shares the busy member at once.
+  const a2 = await take("a", "a2");
+  assert.equal(a2, a1);
+  // Two holders are the most: a third waits, as does anyone of another ticket.
+  const a3 = take("a", "a3");
+  const b1 = take("b", "b1");
+  await turn();
+  assert.deepEqual([...settled], ["a1", "a2"]);
+  // One holder gone: the first in line (a3) may share, and takes the freed place.
+  pool.release(a1);
+  assert.equal(await a3, a1);
+  // The next in line is b1, of another ticket: it waits for the member to be free.
+  pool.release(a1);
+  const a4 = take("a", "a4");
+  await turn();
+  assert.equal(settled.has("b1"), false);
+  assert.equal(settled.has("a4"), false, "a4 does not overtake b1, who is first in line");
+  pool.release(a1);
+  assert.equal(await b1, a1);
+  // b1 holds it now; a4 is first in line and of another ticket: it waits for b1.
+  await turn();
+  assert.equal(settled.has("a4"), false);
+  pool.release(a1);
+  assert.equal(await a4, a1);
+  assert.equal(pool.stats().busy, 1);
+  pool.release(a1);
+  assert.deepEqual(pool.stats(), { live: 1, busy: 0, queued: 0 });
+  // A ticket the tier refuses to share never does.
+  const n1 = await take("never", "n1");
+  const n2 = take("never", "n2");
+  await turn();
+  assert.equal(settled.has("n2"), false);
+  pool.release(n1);
+  pool.release(await n2);
+  assert.equal(members.length, 1);
+  pool.close();
+});

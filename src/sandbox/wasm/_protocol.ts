@@ -56,6 +56,11 @@ export type HostToWorker =
   | {
     type: "init";
     cancel: SharedArrayBuffer;
+    /**
+     * A shared 32-bit cell: the id of a run queued behind another until the worker takes it (and
+     * sets 0), or its negation once the host withdrew it (the worker then skips it and sets 0).
+     */
+    claim: SharedArrayBuffer;
     toWorker: SharedArrayBuffer;
     toHost: SharedArrayBuffer;
   }

@@ -37,6 +37,8 @@ const ready = new Set<number>();
 let current: { id: number; guest: GuestRun } | null = null;
 /** The host's cancel cell (see `HostToWorker`): holds the id of a run it cancelled. */
 let cancelFlag: Int32Array | null = null;
+/** The host's claim cell: the id of a queued run until taken, its negation once withdrawn. */
+let claim: Int32Array | null = null;
 let rings: { toWorker: SharedRing; toHost: SharedRing } | null = null;
 /** Whether QuickJS is loaded: until then the worker must not block its event loop. */
 let loaded = false;
@@ -136,6 +138,18 @@ async function run(id: number, message: HostToWorkerRun["spec"]): Promise<void> 
   if (snapshot && !snapshot.reset()) drop(spec.memoryMb, loading);
 }
 
+/**
+ * Claims a run from the ring: false when the host withdrew it (the claim cell holds its negated
+ * id), which then clears the cell for the next queued run.
+ */
+function take(id: number): boolean {
+  if (!claim) return true;
+  const seen = Atomics.compareExchange(claim, 0, id, 0);
+  if (seen !== -id) return true;
+  Atomics.store(claim, 0, 0);
+  return false;
+}
+
 /** Runs that came by message, taken when the ring's `posted` records say (in that order). */
 const postedRuns: HostToWorkerRun[] = [];
 /** `posted` records read whose run has not been taken yet. */
@@ -181,6 +195,11 @@ async function serve(ring: SharedRing): Promise<void> {
         runs--;
         continue;
       }
+      if (!take(next.id)) {
+        // Withdrawn while queued: it runs elsewhere. The source list still moves as the host's did.
+        if (next.spec.key !== undefined) sources.touch(next.spec.key);
+        continue;
+      }
       await run(next.id, next.spec);
     }
   } finally {
@@ -197,6 +216,7 @@ port.onmessage = ({ data }) => {
   } else if (data.type === "cancel" && current?.id === data.id) current.guest.cancel();
   else if (data.type === "init") {
     cancelFlag = new Int32Array(data.cancel);
+    claim = new Int32Array(data.claim);
     rings = { toWorker: new SharedRing(data.toWorker), toHost: new SharedRing(data.toHost) };
     resume();
   }

@@ -13,6 +13,12 @@
  * A run whose bundle the worker holds goes through a shared ring (`_shared_ring.ts`), and so does
  * an `ok` result; the main thread awaits the worker's ring with `Atomics.waitAsync`. What does not
  * fit, or is not one of those two, goes by `postMessage` (`_ring_codec.ts`).
+ *
+ * A second run of the same app's same bundle may queue behind the one running (`queue`), so the
+ * worker goes from one to the next without waiting for the main thread. Until the worker takes it,
+ * the host can withdraw it through a shared claim cell: it does so when the first run has not ended
+ * within `QUEUE_WAIT_MS`, or the worker dies, and the run goes to another worker instead. A queued
+ * run thus never waits long behind another, and never behind another app or bundle.
  */
 import { KilnError } from "../../core/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
@@ -32,10 +38,19 @@ export const RING_BYTES = 64 * 1024;
 /** How a run ended: the worker's own verdict, or the host's when it had to stop the worker. */
 export type RunResult =
   | GuestOutcome
-  | { kind: "killed"; reason: "timeout" | "crash" | "shutdown"; message: string; aborted?: true };
+  | { kind: "killed"; reason: "timeout" | "crash" | "shutdown"; message: string; aborted?: true }
+  /** A queued run taken back before the worker started it: run it elsewhere. */
+  | { kind: "withdrawn" };
+
+/** How long a queued run waits for the run ahead of it to end before it is withdrawn. */
+export const QUEUE_WAIT_MS = 5;
+/** Only a bundle whose last run on the worker took less than this queues behind itself. */
+const QUEUE_FAST_MS = 2;
 
 interface ActiveRun {
   id: number;
+  /** Who may queue behind it: the same app's same bundle (`queueKey`). */
+  queueKey: string | null;
   host: ExecutionHost;
   /** The caller went away: the run's outcome no longer matters, only that it stops. */
   cancelled: boolean;
@@ -43,6 +58,8 @@ interface ActiveRun {
   loading(): void;
   /** The guest started: the watchdog now runs from its deadline. */
   started(): void;
+  /** It is first in the worker's queue: its watchdog runs. */
+  first(): void;
   finish(result: RunResult): void;
 }
 
@@ -59,13 +76,25 @@ const watchdogs = new Deadlines();
 export class QuickJsWorker {
   #dead = false;
   #nextId = 1;
-  #active: ActiveRun | null = null;
+  /** The runs given to the worker and not ended, in the worker's order: at most two. */
+  readonly #queue: ActiveRun[] = [];
+  /** The id of the queued run while the worker has not taken it; its negation once withdrawn. */
+  readonly #claim = new Int32Array(new SharedArrayBuffer(4));
+  /** The last run that ended: its queue key and how long it took (ms). */
+  #last: { queueKey: string | null; ms: number } = { queueKey: null, ms: Infinity };
   #started: { resolve(): void; reject(err: Error): void } | null = null;
   readonly #cancelFlag = new Int32Array(new SharedArrayBuffer(4));
   readonly #toWorker = SharedRing.create(RING_BYTES);
   readonly #toHost = SharedRing.create(RING_BYTES);
   /** How runs went out and results came back: by ring or by message. */
-  readonly handoffs = { ringRuns: 0, postedRuns: 0, ringResults: 0, postedResults: 0 };
+  readonly handoffs = {
+    ringRuns: 0,
+    postedRuns: 0,
+    ringResults: 0,
+    postedResults: 0,
+    queued: 0,
+    withdrawn: 0,
+  };
   /** The bundle sources the worker holds (see `_source_mirror.ts`). */
   readonly #sources = new SourceMirror<true>();
 
@@ -73,6 +102,7 @@ export class QuickJsWorker {
     worker.postMessage({
       type: "init",
       cancel: this.#cancelFlag.buffer as SharedArrayBuffer,
+      claim: this.#claim.buffer as SharedArrayBuffer,
       toWorker: this.#toWorker.buffer,
       toHost: this.#toHost.buffer,
     });
@@ -111,31 +141,61 @@ export class QuickJsWorker {
     return this.#dead;
   }
 
-  /** Runs one execution; `graceMs` past its deadline the worker is presumed stuck and killed. */
+  /** Runs in the worker's queue (0 when idle). */
+  get runs(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Whether a run of `queueKey` may queue behind this worker's run of the same key (the pool
+   * checks that it is): its last run here was of that key and short, and nothing withdrawn is
+   * still waiting in the ring to be skipped.
+   */
+  canQueue(queueKey: string): boolean {
+    return !this.#dead && this.#queue.length < 2 && this.#last.queueKey === queueKey &&
+      this.#last.ms < QUEUE_FAST_MS && Atomics.load(this.#claim, 0) === 0;
+  }
+
+  /**
+   * Runs one execution; `graceMs` past its deadline the worker is presumed stuck and killed. With
+   * `queue`, the run waits behind the one running (see `canQueue`), or ends `withdrawn`.
+   */
   run(
     spec: GuestSpec,
     host: ExecutionHost,
-    opts: { graceMs: number; startTimeoutMs?: number; signal?: AbortSignal },
+    opts: {
+      graceMs: number;
+      startTimeoutMs?: number;
+      signal?: AbortSignal;
+      queueKey?: string;
+      queue?: boolean;
+    },
   ): Promise<RunResult> {
-    if (this.#dead || this.#active) throw new Error("the QuickJS worker is not idle");
+    // Behind nothing, a run given leave to queue just runs.
+    const queued = opts.queue === true && this.#queue.length === 1;
+    if (this.#dead || this.#queue.length > (queued ? 1 : 0)) {
+      throw new Error("the QuickJS worker is not idle");
+    }
     const id = this.#nextId++;
     return new Promise<RunResult>((resolve) => {
+      const startedAt = performance.now();
       // While a QuickJS instance loads for this run, the wait is bounded by the start timeout;
-      // otherwise by the guest's deadline plus the grace.
+      // otherwise by the guest's deadline plus the grace. Only the first run's watchdog runs.
       const arm = (ms: number, why: string) =>
-        watchdogs.set(this, ms, () => this.#stop("timeout", why));
-      arm(spec.timeoutMs + opts.graceMs, "the QuickJS worker did not stop at the deadline");
+        this.#queue[0] === active && watchdogs.set(this, ms, () => this.#stop("timeout", why));
       const gone = "the caller went away";
       const onAbort = () => {
         if (this.#dead || active.cancelled) return;
         active.cancelled = true;
+        if (this.#withdraw(active)) return;
         Atomics.store(this.#cancelFlag, 0, id);
         this.#post({ type: "cancel", id });
         arm(opts.graceMs, `${gone}, and the QuickJS worker did not stop the run in time`);
       };
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      opts.signal?.addEventListener("abort", onAbort);
       const active: ActiveRun = {
         id,
+        queueKey: opts.queueKey ?? null,
         host,
         cancelled: false,
         loading: () =>
@@ -146,10 +206,27 @@ export class QuickJsWorker {
         started: () =>
           active.cancelled ||
           arm(spec.timeoutMs + opts.graceMs, "the QuickJS worker did not stop at the deadline"),
+        first: () => {
+          watchdogs.clear(active);
+          if (active.cancelled) arm(opts.graceMs, `${gone}, and the QuickJS worker did not stop`);
+          else {arm(
+              spec.timeoutMs + opts.graceMs,
+              "the QuickJS worker did not stop at the deadline",
+            );}
+        },
         finish: (result) => {
-          watchdogs.clear(this);
+          const at = this.#queue.indexOf(active);
+          if (at < 0) return;
+          this.#queue.splice(at, 1);
+          watchdogs.clear(active);
           opts.signal?.removeEventListener("abort", onAbort);
-          this.#active = null;
+          if (result.kind !== "withdrawn") {
+            this.#last = { queueKey: active.queueKey, ms: performance.now() - startedAt };
+          }
+          if (at === 0) {
+            watchdogs.clear(this);
+            this.#queue[0]?.first();
+          }
           resolve(
             active.cancelled
               ? { kind: "killed", reason: "timeout", message: gone, aborted: true }
@@ -157,22 +234,48 @@ export class QuickJsWorker {
           );
         },
       };
-      this.#active = active;
+      this.#queue.push(active);
       const { source, ...rest } = spec;
-      // The worker keeps what it was sent; the mirror says whether it holds this bundle.
-      const held = spec.key !== undefined && this.#sources.touch(spec.key) !== undefined;
-      if (!held && spec.key !== undefined) this.#sources.hold(spec.key, true);
-      if (held && writeRun(this.#toWorker, id, rest)) this.handoffs.ringRuns++;
-      else {
-        // The worker takes a run from a message only where its ring says so: runs keep their order.
-        if (!writePosted(this.#toWorker)) {
-          return this.#stop("crash", "the QuickJS worker's ring is full");
+      if (queued) {
+        // Only by the ring, whose order the claim cell follows; what does not fit runs elsewhere.
+        Atomics.store(this.#claim, 0, id);
+        if (!writeRun(this.#toWorker, id, rest)) {
+          Atomics.store(this.#claim, 0, 0);
+          return active.finish({ kind: "withdrawn" });
         }
-        this.handoffs.postedRuns++;
-        this.#post({ type: "run", id, spec: held ? rest : { ...rest, source } });
+        this.#sources.touch(spec.key!);
+        this.handoffs.ringRuns++;
+        this.handoffs.queued++;
+        watchdogs.set(active, QUEUE_WAIT_MS, () => this.#withdraw(active));
+      } else {
+        active.first();
+        // The worker keeps what it was sent; the mirror says whether it holds this bundle.
+        const held = spec.key !== undefined && this.#sources.touch(spec.key) !== undefined;
+        if (!held && spec.key !== undefined) this.#sources.hold(spec.key, true);
+        if (held && writeRun(this.#toWorker, id, rest)) this.handoffs.ringRuns++;
+        else {
+          // The worker takes a run from a message only where its ring says so: runs keep order.
+          if (!writePosted(this.#toWorker)) {
+            return this.#stop("crash", "the QuickJS worker's ring is full");
+          }
+          this.handoffs.postedRuns++;
+          this.#post({ type: "run", id, spec: held ? rest : { ...rest, source } });
+        }
       }
       if (opts.signal?.aborted) onAbort();
     });
+  }
+
+  /**
+   * Takes a queued run back if the worker has not taken it (it then skips it): true when done.
+   * The first run in the queue is never withdrawn.
+   */
+  #withdraw(active: ActiveRun): boolean {
+    if (this.#queue.indexOf(active) < 1) return false;
+    if (Atomics.compareExchange(this.#claim, 0, active.id, -active.id) !== active.id) return false;
+    this.handoffs.withdrawn++;
+    active.finish({ kind: "withdrawn" });
+    return true;
   }
 
   /** Kills the worker; a run in progress ends with reason `shutdown`. */
@@ -188,11 +291,16 @@ export class QuickJsWorker {
       this.#toHost.close();
       this.worker.terminate();
     }
+    const queued = this.#queue[1];
+    // A queued run the worker never took is not this failure's: it runs elsewhere.
+    if (queued) this.#withdraw(queued);
     this.#dead = true;
     const started = this.#started;
     this.#started = null;
     started?.reject(new KilnError("TIER_UNAVAILABLE", `cannot start QuickJS: ${message}`));
-    this.#active?.finish({ kind: "killed", reason, message, ...(aborted ? { aborted } : {}) });
+    for (const active of [...this.#queue]) {
+      active.finish({ kind: "killed", reason, message, ...(aborted ? { aborted } : {}) });
+    }
   }
 
   #post(message: HostToWorker): void {
@@ -228,7 +336,8 @@ export class QuickJsWorker {
       return;
     }
     if (message.type === "fatal") return this.#stop("crash", message.message);
-    const active = this.#active;
+    // Results by message and by ring may cross: a message is matched to its run, not to the first.
+    const active = this.#queue[0]?.id === message.id ? this.#queue[0] : this.#queue[1];
     if (!active || active.id !== message.id) return;
     if (message.type === "loading") return active.loading();
     if (message.type === "started") return active.started();
@@ -238,7 +347,7 @@ export class QuickJsWorker {
     if (active.cancelled) return;
     const { id, callId } = message;
     void answerCall(active.host, message.tool, message.params).then((reply) => {
-      if (this.#active?.id === id) this.#post({ type: "reply", id, callId, reply });
+      if (this.#queue.includes(active)) this.#post({ type: "reply", id, callId, reply });
     });
   }
 }

@@ -3,7 +3,7 @@ import { silentLogger } from "../../core/mod.ts";
 import { executeRequest, guestCode, RecordingHost } from "../tier_common_case.ts";
 import { DEFAULT_LIMITS } from "../tier.ts";
 import type { GuestSpec } from "./_protocol.ts";
-import { QuickJsWorker, RING_BYTES, type RunResult } from "./_worker_handle.ts";
+import { QUEUE_WAIT_MS, QuickJsWorker, RING_BYTES, type RunResult } from "./_worker_handle.ts";
 import { WasmTier } from "./wasm_tier.ts";
 
 const test = (name: string, fn: () => Promise<void>) =>
@@ -71,6 +71,8 @@ test("QuickJsWorker hands held runs and ok results over its rings, the rest by m
       postedRuns: 2, // 1 (source), 3 (input)
       ringResults: 4, // 1, 2, 3, 7
       postedResults: 3, // 4 (size), 5 (error), 6 (tool call)
+      queued: 0,
+      withdrawn: 0,
     });
     // Records of every length from 0 to ~7 KB: the ring's ends wrap many times.
     for (let n = 0; n < 300; n++) {
@@ -79,6 +81,89 @@ test("QuickJsWorker hands held runs and ok results over its rings, the rest by m
     }
     assert.equal(worker.handoffs.ringRuns, 305);
     assert.equal(worker.handoffs.ringResults, 304);
+  } finally {
+    worker.terminate();
+  }
+});
+
+const paced = guestCode(
+  `const { n, spinMs, say } = requestData.input;
+  const until = Date.now() + (spinMs ?? 0);
+  while (Date.now() < until) {}
+  if (say) console.log(say);
+  return { n };`,
+  "iife",
+);
+
+function pacedSpec(input: Record<string, unknown>): GuestSpec {
+  return {
+    ...spec(input),
+    source: paced.kind === "javascript" ? paced.source : "",
+    key: paced.hash,
+  };
+}
+
+test("QuickJsWorker runs a queued run after the one ahead, or withdraws it, which then never runs", async () => {
+  const worker = await QuickJsWorker.spawn(15_000);
+  try {
+    const host = new RecordingHost();
+    const opts = { graceMs: 500, queueKey: "app\npaced" };
+    const queued = { ...opts, queue: true };
+    assert.deepEqual(okValue(await worker.run(pacedSpec({ n: 0 }), host, opts)), { n: 0 });
+    // Queued behind a short run: the worker takes it next, and both answer in order. (On a loaded
+    // machine the first may outlast the wait, and the second is withdrawn instead: tried again.)
+    let second: RunResult = { kind: "withdrawn" };
+    for (let tries = 0; second.kind === "withdrawn" && tries < 20; tries++) {
+      const both = await Promise.all([
+        worker.run(pacedSpec({ n: 1 }), host, opts),
+        worker.run(pacedSpec({ n: 2, say: "second ran" }), host, queued),
+      ]);
+      assert.deepEqual(okValue(both[0]), { n: 1 });
+      second = both[1];
+    }
+    assert.deepEqual(okValue(second), { n: 2 });
+    assert.deepEqual(host.logs.map((l) => l.message), ["second ran"]);
+    // Behind a run that outlasts the wait: withdrawn long before that run ends, and never run.
+    const slow = worker.run(pacedSpec({ n: 3, spinMs: 400 }), host, opts);
+    const t0 = performance.now();
+    const taken = await worker.run(pacedSpec({ n: 4, say: "withdrawn ran" }), host, queued);
+    const waited = performance.now() - t0;
+    assert.deepEqual(taken, { kind: "withdrawn" });
+    assert.ok(
+      waited < 300,
+      `withdrawn after ${waited.toFixed(0)} ms (the wait is ${QUEUE_WAIT_MS})`,
+    );
+    assert.deepEqual(okValue(await slow), { n: 3 });
+    // The worker skipped it: no log of it, and the next runs (by ring: the source lists agree) work.
+    for (let n = 5; n < 8; n++) {
+      assert.deepEqual(okValue(await worker.run(pacedSpec({ n }), host, opts)), { n });
+    }
+    assert.deepEqual(host.logs.map((l) => l.message), ["second ran"]);
+    const { queued: queuedRuns, withdrawn } = worker.handoffs;
+    assert.equal(queuedRuns - withdrawn, 1, "one queued run ran, the others were withdrawn");
+    // A queued run whose caller goes away before it started ends as aborted, and never runs.
+    const caller = new AbortController();
+    const ahead = worker.run(pacedSpec({ n: 8, spinMs: 100 }), host, opts);
+    const gone = worker.run(pacedSpec({ n: 9, say: "aborted ran" }), host, {
+      ...queued,
+      signal: caller.signal,
+    });
+    caller.abort();
+    assert.deepEqual(
+      { ...(await gone), message: undefined },
+      { kind: "killed", reason: "timeout", message: undefined, aborted: true },
+    );
+    assert.deepEqual(okValue(await ahead), { n: 8 });
+    assert.deepEqual(okValue(await worker.run(pacedSpec({ n: 10 }), host, opts)), { n: 10 });
+    assert.deepEqual(host.logs.map((l) => l.message), ["second ran"]);
+    // The worker ended while a run waits behind another: the waiting one was not started, so it is
+    // withdrawn (to run elsewhere), and only the running one fails.
+    const running = worker.run(pacedSpec({ n: 11, spinMs: 300 }), host, opts);
+    const waiting = worker.run(pacedSpec({ n: 12 }), host, queued);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    worker.terminate();
+    assert.equal((await running).kind, "killed");
+    assert.deepEqual(await waiting, { kind: "withdrawn" });
   } finally {
     worker.terminate();
   }

@@ -52,6 +52,7 @@ export class WasmTier implements TierDriver {
       queueTimeoutMs: opts.queueTimeoutMs ?? 5_000,
       startTimeoutMs: START_TIMEOUT_MS,
       spawn: () => QuickJsWorker.spawn(START_TIMEOUT_MS),
+      share: (worker, held, queueKey) => held === queueKey && worker.canQueue(queueKey as string),
     });
   }
 
@@ -85,26 +86,38 @@ export class WasmTier implements TierDriver {
         { tier: "wasm" },
       );
     }
-    const worker = await this.#pool.acquire(job.signal);
+    // Runs of one app's bundle may queue inside a busy worker (see `QuickJsWorker.canQueue`).
+    const queueKey = code.hash ? `${job.request.context.appId}\n${code.hash}` : undefined;
+    const spec = {
+      source: code.source,
+      key: code.hash,
+      entry: code.entry,
+      input: JSON.stringify([request.requestData, request.context]),
+      timeoutMs: limits.timeoutMs,
+      memoryMb: limits.memoryMb,
+      maxOutputBytes: limits.maxOutputBytes,
+    };
+    const opts = {
+      graceMs: this.#graceMs,
+      startTimeoutMs: START_TIMEOUT_MS,
+      signal: job.signal,
+      queueKey,
+      queue: false,
+    };
     const started = performance.now();
     let result: RunResult;
-    try {
-      result = await worker.run(
-        {
-          source: code.source,
-          key: code.hash,
-          entry: code.entry,
-          input: JSON.stringify([request.requestData, request.context]),
-          timeoutMs: limits.timeoutMs,
-          memoryMb: limits.memoryMb,
-          maxOutputBytes: limits.maxOutputBytes,
-        },
-        job.host,
-        { graceMs: this.#graceMs, startTimeoutMs: START_TIMEOUT_MS, signal: job.signal },
-      );
-    } finally {
-      this.#pool.release(worker);
-    }
+    let ticket = queueKey;
+    do {
+      const worker = await this.#pool.acquire(job.signal, ticket);
+      try {
+        opts.queue = worker.runs > 0;
+        result = await worker.run(spec, job.host, opts);
+      } finally {
+        this.#pool.release(worker);
+      }
+      // A queued run withdrawn before it started waits for a worker of its own.
+      ticket = undefined;
+    } while (result.kind === "withdrawn");
     if (result.kind === "killed" && result.reason === "crash") {
       this.#log.warn("QuickJS worker crashed", {
         requestId: request.requestId,
