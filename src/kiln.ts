@@ -58,7 +58,7 @@ import {
   StateManager,
   type StoreDriver,
 } from "./state/mod.ts";
-import { coreTools } from "./tools/mod.ts";
+import type * as CoreToolsModule from "./tools/mod.ts";
 
 export type { Kiln, KilnOptions } from "./kiln/mod.ts";
 
@@ -76,8 +76,16 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   // Loaded in every process but `kiln serve`, which loads them on the first use that needs them:
   // a restore of persisted apps, a request other than /healthz, a push, a repo change, a
   // workflow resume, the oracle (ADR 0029).
+  // The core MCP tools (their modules and zod schemas) load with them: nothing calls a tool first.
+  let toolsModule: typeof CoreToolsModule | undefined;
   const parsers = new OnDemand("the YAML, JSON Schema and linear regex engines", async () => {
-    await Promise.all([loadYaml(), loadSchemaEngine(), loadLinearRegex(), loadNodeBuiltins()]);
+    await Promise.all([
+      loadYaml(),
+      loadSchemaEngine(),
+      loadLinearRegex(),
+      loadNodeBuiltins(),
+      import("./tools/mod.ts").then((m) => (toolsModule = m)),
+    ]);
     return true;
   });
   await Deno.mkdir(join(opts.dataDir, "apps"), { recursive: true });
@@ -205,14 +213,17 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const appInvoker = new Lazy<AppInvoker>("the tool registry's app invoker (the router)");
     const tools = new ToolRegistry(
       { registry, logger, clock, metrics, invoker: appInvoker },
-      coreTools({
-        state,
-        registry,
-        llm: { generate: async (...args) => (await llm.get()).gateway.generate(...args) },
-        linux: containers.tier,
-        metrics,
-        jit: { get: () => jit.get() },
-      }),
+      () => {
+        if (!toolsModule) throw new Error("the core tools are used before they loaded");
+        return toolsModule.coreTools({
+          state,
+          registry,
+          llm: { generate: async (...args) => (await llm.get()).gateway.generate(...args) },
+          linux: containers.tier,
+          metrics,
+          jit: { get: () => jit.get() },
+        });
+      },
     );
     cleanups.unshift(() => tools.close());
     const auth = new Authenticator(

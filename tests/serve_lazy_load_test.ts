@@ -34,6 +34,8 @@ const LAZY = [
   "node:timers",
   "@opentelemetry/api",
   "/src/workflow/",
+  // The core MCP tools load with the definition engines: no tool is called before a request.
+  "/src/tools/",
   "/src/jit/",
   "/src/llm/",
   "/src/cluster/",

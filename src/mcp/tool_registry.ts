@@ -61,6 +61,8 @@ interface Resolved {
 export class ToolRegistry implements ToolCatalog {
   readonly #tools = new Map<string, ToolDefinition>();
   readonly #aliases = new Map<string, string>();
+  /** The tools given as a function: built on first use (`kiln serve` loads them after listening). */
+  #pending: (() => readonly ToolDefinition[]) | null = null;
   readonly #listings = new Map<string, ToolListing>();
   readonly #apps: AppToolSet;
   readonly #registry: Registry;
@@ -70,13 +72,33 @@ export class ToolRegistry implements ToolCatalog {
   readonly #metrics: MetricSink;
   readonly #invoker: Lazy<AppInvoker>;
 
-  /** Serves `tools` (names and aliases must be unique and outside `app.*`) and the app tools. */
-  constructor(deps: ToolRegistryDeps, tools: readonly ToolDefinition[]) {
+  /**
+   * Serves `tools` (names and aliases must be unique and outside `app.*`) and the app tools. Given
+   * as a function, the tools are built at the first call, listing or lookup.
+   */
+  constructor(
+    deps: ToolRegistryDeps,
+    tools: readonly ToolDefinition[] | (() => readonly ToolDefinition[]),
+  ) {
     this.#registry = deps.registry;
     this.#invoker = deps.invoker;
     this.#log = deps.logger;
     this.#clock = deps.clock ?? systemClock;
     this.#metrics = deps.metrics ?? noMetrics;
+    if (typeof tools === "function") this.#pending = tools;
+    else this.#add(tools);
+    this.#apps = new AppToolSet(
+      deps.registry,
+      deps.logger,
+      (...args) => this.#invoker.get()(...args),
+      (name) => {
+        const tool = this.#core().get(this.#aliases.get(name) ?? name);
+        return tool?.annotations.readOnlyHint === true;
+      },
+    );
+  }
+
+  #add(tools: readonly ToolDefinition[]): void {
     for (const tool of tools) {
       for (const name of [tool.name, ...(tool.aliases ?? [])]) {
         if (this.#tools.has(name) || this.#aliases.has(name) || parseAppToolName(name)) {
@@ -86,15 +108,16 @@ export class ToolRegistry implements ToolCatalog {
       this.#tools.set(tool.name, tool);
       for (const alias of tool.aliases ?? []) this.#aliases.set(alias, tool.name);
     }
-    this.#apps = new AppToolSet(
-      deps.registry,
-      deps.logger,
-      (...args) => this.#invoker.get()(...args),
-      (name) => {
-        const tool = this.#tools.get(this.#aliases.get(name) ?? name);
-        return tool?.annotations.readOnlyHint === true;
-      },
-    );
+  }
+
+  /** The core tools by name, built now if they were given as a function. */
+  #core(): Map<string, ToolDefinition> {
+    const pending = this.#pending;
+    if (pending) {
+      this.#pending = null;
+      this.#add(pending());
+    }
+    return this.#tools;
   }
 
   list(caller: ToolCaller): ToolListing[] {
@@ -102,7 +125,7 @@ export class ToolRegistry implements ToolCatalog {
     const mayList = (grant: ToolGrant) =>
       caller.kind === "admin" || authorize(caller, grant, now).ok;
     const out: ToolListing[] = [];
-    for (const tool of this.#tools.values()) {
+    for (const tool of this.#core().values()) {
       if (!mayList(tool)) continue;
       const listing = this.#listing(tool);
       out.push(listing);
@@ -246,7 +269,7 @@ export class ToolRegistry implements ToolCatalog {
   }
 
   #resolve(name: string, caller: ToolCaller, requestId?: string): Resolved {
-    const tool = this.#tools.get(this.#aliases.get(name) ?? name);
+    const tool = this.#core().get(this.#aliases.get(name) ?? name);
     if (tool) return { tool, grant: tool };
     const app = parseAppToolName(name) && this.#apps.find(name);
     if (app) return { tool: app.tool, grant: { ...app.tool, appId: app.appId } };
