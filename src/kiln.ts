@@ -7,6 +7,7 @@ import {
   loadYaml,
   Logger,
   OnDemand,
+  SERVE_PROCESS,
   systemClock,
   VERSION,
 } from "./core/mod.ts";
@@ -63,6 +64,14 @@ import type * as CoreToolsModule from "./tools/mod.ts";
 export type { Kiln, KilnOptions } from "./kiln/mod.ts";
 
 /**
+ * The core MCP tools (their modules and zod schemas). `kiln serve` loads them with the definition
+ * engines, after it listens, before any request but `/healthz`; every other process at import.
+ */
+let toolsModule: typeof CoreToolsModule | undefined = SERVE_PROCESS
+  ? undefined
+  : await import("./tools/mod.ts");
+
+/**
  * The composition root: opens the stores, restores the registry and builds the HTTP handler.
  * Every runtime part is created here and passed down, so tests can assemble their own. What the
  * first requests (`/healthz`, app ingress, `/mcp`) do not need — the workflow engine, the JIT
@@ -76,8 +85,6 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
   // Loaded in every process but `kiln serve`, which loads them on the first use that needs them:
   // a restore of persisted apps, a request other than /healthz, a push, a repo change, a
   // workflow resume, the oracle (ADR 0029).
-  // The core MCP tools (their modules and zod schemas) load with them: nothing calls a tool first.
-  let toolsModule: typeof CoreToolsModule | undefined;
   const parsers = new OnDemand("the YAML, JSON Schema and linear regex engines", async () => {
     await Promise.all([
       loadYaml(),

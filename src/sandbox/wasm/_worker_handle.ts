@@ -46,6 +46,7 @@ export type RunResult =
 export const QUEUE_WAIT_MS = 5;
 /** Only a bundle whose last run on the worker took less than this queues behind itself. */
 const QUEUE_FAST_MS = 2;
+const PAST_DEADLINE = "the QuickJS worker did not stop at the deadline";
 
 interface ActiveRun {
   id: number;
@@ -203,16 +204,11 @@ export class QuickJsWorker {
             opts.startTimeoutMs ?? spec.timeoutMs + opts.graceMs,
             "the QuickJS worker did not load an instance in time",
           ),
-        started: () =>
-          active.cancelled ||
-          arm(spec.timeoutMs + opts.graceMs, "the QuickJS worker did not stop at the deadline"),
+        started: () => active.cancelled || arm(spec.timeoutMs + opts.graceMs, PAST_DEADLINE),
         first: () => {
           watchdogs.clear(active);
           if (active.cancelled) arm(opts.graceMs, `${gone}, and the QuickJS worker did not stop`);
-          else {arm(
-              spec.timeoutMs + opts.graceMs,
-              "the QuickJS worker did not stop at the deadline",
-            );}
+          else arm(spec.timeoutMs + opts.graceMs, PAST_DEADLINE);
         },
         finish: (result) => {
           const at = this.#queue.indexOf(active);
