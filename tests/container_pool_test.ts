@@ -123,7 +123,15 @@ test("allocation under contention: at most maxInstances run, the rest queue, the
     const runs = [1, 2, 3, 4, 5].map((i) =>
       tier.execute(jsJob(`return await mcp.call("hold", ${i});`, { host }))
     );
+    // Should an assertion below fail, the held runs time out later: not as uncaught errors.
+    for (const run of runs) run.catch(() => {});
     await host.waitFor(2);
+    // The three beyond maxInstances reach the queue on their own schedule on a loaded machine.
+    await eventually(
+      () => Promise.resolve(tier.stats().queued === 3),
+      10_000,
+      "three executions queued",
+    );
     assert.deepEqual(
       { ...tier.stats(), kills: undefined },
       { live: 2, busy: 2, queued: 3, kills: undefined },
@@ -144,6 +152,7 @@ test("allocation under contention: at most maxInstances run, the rest queue, the
   }, async (tier) => {
     const host = new HoldingHost();
     const busy = tier.execute(jsJob(`return await mcp.call("hold", 1);`, { host }));
+    busy.catch(() => {});
     await host.waitFor(1);
     const started = Date.now();
     await assert.rejects(tier.execute(jsJob(`return 2;`)), (err) => {
