@@ -151,10 +151,7 @@ export class WorkerPool<W extends PoolMember> {
     const busy = this.#busy.get(worker);
     if (busy && busy.holders > 1) {
       busy.holders--;
-      if (this.#waiters[0] && this.#share(worker, this.#waiters[0].ticket)) {
-        this.#waiters[0].resolve(worker);
-      }
-      return;
+      return this.#shareWithNext(worker);
     }
     this.#busy.delete(worker);
     if (this.#closed) return worker.terminate();
@@ -182,6 +179,11 @@ export class WorkerPool<W extends PoolMember> {
     if (!waiter) return void this.#idle.push(worker);
     this.#busy.set(worker, { held: waiter.ticket, holders: 1 });
     waiter.resolve(worker);
+    this.#shareWithNext(worker);
+  }
+
+  /** Gives the first in line the second place on `worker`, if the tier allows it. */
+  #shareWithNext(worker: W): void {
     const next = this.#waiters[0];
     if (next && this.#share(worker, next.ticket)) next.resolve(worker);
   }
