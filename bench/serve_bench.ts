@@ -5,6 +5,9 @@
  *
  * - `bare`: `Deno.serve` in its own process (the limit);
  * - `workerd`: the same function as a workerd module worker (pinned npm release, fetched once);
+ * - `floor`: the isolate tier's shape and nothing else (`_serve/floor.ts`): `Deno.serve`, a
+ *   permissionless child process over Node's IPC channel, a worker there — the most that design
+ *   can serve;
  * - `isolate`, `wasm`, `container`: `kiln serve` in its own process, the function as a component
  *   on each tier (container: a warm pool of two `kiln/deno-runner` containers; skipped without
  *   Docker or the image).
@@ -20,7 +23,7 @@
  *                         [--jit-stream 2000] [--log-level error]
  *                         [--cpu-prof DIR] [--perf DIR] [--rounds N]
  *
- * `--rounds N` (N > 1) measures bare, workerd and Kiln's isolate and wasm tiers in N paired rounds
+ * `--rounds N` (N > 1) measures bare, workerd, floor and Kiln's isolate and wasm tiers in N paired rounds
  * instead of once each: all stay up, each round loads each for `--duration` seconds in a rotating
  * order, and the ratios are taken per round (`_serve/rounds.ts`). The other sections run as usual.
  *
@@ -43,6 +46,7 @@ import {
   wordsApp,
   WORKERD_SOURCE,
 } from "./_serve/apps.ts";
+import { FLOOR_SOURCE } from "./_serve/floor.ts";
 import { dockerReady, perfDuring, register, startKiln } from "./_serve/kiln.ts";
 import type { LoadWindow } from "./_serve/profile_summary.ts";
 import { jitLatency, mcpCalls } from "./_serve/probes.ts";
@@ -67,6 +71,7 @@ import { wrk } from "./_serve/wrk.ts";
 const SECTIONS = [
   "bare",
   "workerd",
+  "floor",
   "isolate",
   "wasm",
   "container",
@@ -94,7 +99,7 @@ const args = parseArgs({
 });
 const DURATION = Number(args.values.duration);
 const CONNECTIONS = Number(args.values.connections);
-/** Above 1, bare, workerd, isolate and wasm are measured in paired rounds (`_serve/rounds.ts`). */
+/** Above 1, bare, workerd, floor, isolate and wasm are measured in paired rounds (`_serve/rounds.ts`). */
 const ROUNDS = Number(args.values.rounds);
 /** The servers the paired rounds load, warmed and kept up until then. */
 const roundTargets: RoundTarget[] = [];
@@ -333,6 +338,19 @@ async function main(): Promise<void> {
         await load(`workerd ${WORKERD_VERSION}`, `${w.url}/`);
         if (ROUNDS <= 1) await w.stop();
       }
+    }
+    if (want("floor")) {
+      const file = await Deno.makeTempFile({ suffix: ".ts" });
+      await Deno.writeTextFile(file, FLOOR_SOURCE);
+      const floor = await spawnServer({
+        cmd: Deno.execPath(),
+        args: ["run", "--allow-net", "--allow-run", "--allow-env", file],
+      });
+      servers.push(floor);
+      // Its CPU per request counts the host process too (`kilnPid` only names whose tree).
+      await load("floor (isolate design)", `${floor.url}/`, CONNECTIONS, undefined, floor.pid);
+      if (ROUNDS <= 1) await floor.stop();
+      await Deno.remove(file);
     }
     if (want("startup")) await startup();
     const containerSkip = want("container") ? await dockerReady() : null;

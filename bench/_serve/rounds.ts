@@ -27,6 +27,8 @@ export interface RoundsRow {
   /** This server's rate over the reference's in the same round, per round. */
   vsWorkerd: number[];
   vsBare: number[];
+  /** Against the isolate design's floor (`floor.ts`), when it runs. */
+  vsFloor: number[];
 }
 
 export interface RoundsSummary {
@@ -51,6 +53,7 @@ export async function pairedRounds(
     mainUsPerRequest: [],
     vsWorkerd: [],
     vsBare: [],
+    vsFloor: [],
   }));
   // Servers warmed a while ago (bare and workerd, before Kiln started) warm again, unrecorded.
   for (const t of targets) {
@@ -81,10 +84,12 @@ export async function pairedRounds(
     }
     const workerd = [...rates].find(([n]) => n.startsWith("workerd"))?.[1];
     const bare = [...rates].find(([n]) => n.startsWith("bare"))?.[1];
+    const floor = [...rates].find(([n]) => n.startsWith("floor"))?.[1];
     for (const row of rows) {
       const rps = rates.get(row.name)!;
       if (workerd) row.vsWorkerd.push(rps / workerd);
       if (bare) row.vsBare.push(rps / bare);
+      if (floor) row.vsFloor.push(rps / floor);
     }
     log(
       `  round ${round + 1}: ` +
@@ -119,5 +124,12 @@ export function printRounds(s: RoundsSummary): void {
     console.log(
       `${r.name} vs workerd per round: ${r.vsWorkerd.map((x) => x.toFixed(2)).join(" ")}`,
     );
+    if (r.vsFloor.length) {
+      console.log(
+        `${r.name} vs floor: ${range(r.vsFloor)}; per round: ${
+          r.vsFloor.map((x) => x.toFixed(2)).join(" ")
+        }`,
+      );
+    }
   }
 }

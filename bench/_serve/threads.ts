@@ -1,0 +1,80 @@
+/**
+ * CPU per request by process and thread while `wrk` loads one URL: which threads of a server's
+ * process tree the requests cost. Threads are grouped by process (the server, each child) and by
+ * name (`main`, Deno's `worker-N`, V8's and tokio's helpers together as `other`).
+ *
+ *   deno run -A bench/_serve/threads.ts            # the floor and Kiln's isolate tier, in turn
+ */
+import { BODY, check, wordsApp } from "./apps.ts";
+import { FLOOR_SOURCE } from "./floor.ts";
+import { register, startKiln } from "./kiln.ts";
+import { loadavg, processTree, spawnServer, waitQuiet } from "./procs.ts";
+import { wrk } from "./wrk.ts";
+
+const TICK = 100; // USER_HZ on Linux
+
+/** CPU seconds per `process/thread-group`. */
+function sample(root: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of processTree(root)) {
+    const role = pid === root ? "server" : "child";
+    let tasks: Iterable<Deno.DirEntry> = [];
+    try {
+      tasks = Deno.readDirSync(`/proc/${pid}/task`);
+    } catch { /* gone */ }
+    for (const t of tasks) {
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+        const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const s = (Number(f[11]) + Number(f[12])) / TICK;
+        const group = t.name === String(pid)
+          ? "main"
+          : comm.startsWith("worker")
+          ? "workers"
+          : "other";
+        const key = `${role} ${group}`;
+        out.set(key, (out.get(key) ?? 0) + s);
+      } catch { /* ended */ }
+    }
+  }
+  return out;
+}
+
+async function measure(name: string, url: string, pid: number, seconds = 6): Promise<void> {
+  await wrk(url, { body: BODY, connections: 32, durationS: 2 });
+  await Promise.all(Array.from({ length: 32 }, () => check(url)));
+  await waitQuiet(pid);
+  const before = sample(pid);
+  const r = await wrk(url, { body: BODY, connections: 32, durationS: seconds });
+  const after = sample(pid);
+  const rows = [...after].map(([k, v]) =>
+    [k, (v - (before.get(k) ?? 0)) * 1e6 / r.requests] as const
+  )
+    .filter(([, us]) => us >= 0.5).sort();
+  const total = rows.reduce((a, [, us]) => a + us, 0);
+  console.log(
+    `${name}: ${r.rps.toFixed(0)} req/s, ${total.toFixed(0)} CPU µs/req (load ${loadavg()})`,
+  );
+  for (const [k, us] of rows) console.log(`  ${k.padEnd(16)} ${us.toFixed(0).padStart(5)} µs/req`);
+}
+
+const file = await Deno.makeTempFile({ suffix: ".ts" });
+await Deno.writeTextFile(file, FLOOR_SOURCE);
+const floor = await spawnServer({
+  cmd: Deno.execPath(),
+  args: ["run", "--allow-net", "--allow-run", "--allow-env", file],
+});
+const kiln = await startKiln({ containers: "off" });
+try {
+  await register(kiln, wordsApp("bench", ["isolate"]));
+  for (let i = 0; i < 2; i++) {
+    await measure("floor", `${floor.url}/`, floor.pid);
+    await measure("kiln isolate", `${kiln.url}/apps/bench/words-isolate`, kiln.pid);
+  }
+} finally {
+  await floor.stop();
+  await kiln.stop();
+  await Deno.remove(file);
+}
+Deno.exit(0);
