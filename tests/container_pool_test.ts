@@ -120,8 +120,11 @@ test("allocation under contention: at most maxInstances run, the rest queue, the
     poolDefaults: { minInstances: 0, maxInstances: 2, queueTimeoutMs: 15_000, maxQueue: 3 },
   }, async (tier) => {
     const host = new HoldingHost();
+    // Held runs outlive the assertions: on a loaded machine the second container can start
+    // seconds after the first, and a held run past its deadline frees its slot.
+    const limits = { timeoutMs: 60_000 };
     const runs = [1, 2, 3, 4, 5].map((i) =>
-      tier.execute(jsJob(`return await mcp.call("hold", ${i});`, { host }))
+      tier.execute(jsJob(`return await mcp.call("hold", ${i});`, { host, limits }))
     );
     // Should an assertion below fail, the held runs time out later: not as uncaught errors.
     for (const run of runs) run.catch(() => {});
