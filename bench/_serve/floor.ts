@@ -1,32 +1,55 @@
 /**
  * The isolate tier's design with nothing else: the floor its shape sets. A `Deno.serve` hands
  * each request to a permissionless child `deno` process over Node's IPC channel, whose main thread
- * passes it to a `Worker` that runs the word count; the answer comes back the same way. That is
- * the isolate tier's path (ADR 0009, 0016) — a process hop to the app's host and a thread hop to
- * its guest — without routing, execution tokens, limits, logs, metrics or Kiln's frame checks.
- * It is generous to itself: one worker takes every request, and each side sends what one
- * event-loop turn gathered as one message, as Kiln's host does with its `done` frames.
+ * passes it to one of four workers that runs the word count; the answer comes back the same way.
+ * That is the isolate tier's path as Kiln dispatches it (ADR 0009, 0016): a process hop to the
+ * app's host, the frames of one event-loop turn sent together each way, four workers per app, each
+ * running one execution at a time and handed each one by its own message. Left out: routing,
+ * execution tokens, limits, deadlines, logs, metrics, Kiln's frame checks and the SDK.
  */
 import { wordCount } from "./apps.ts";
 
-/** The guest worker: answers a batch of `[id, body]` with `[id, json]`. */
+/** Workers per app, as the isolate tier's default `workersPerApp`. */
+const WORKERS = 4;
+
+/** The guest worker: answers `[id, body]` with `[id, json]`. */
 const WORKER = `
 const wordCount = ${wordCount.toString()};
-self.onmessage = ({ data }) => self.postMessage(data.map(([id, body]) => {
+self.onmessage = ({ data: [id, body] }) => {
+  let json = null;
   try {
-    return [id, JSON.stringify(wordCount({ httpDetails: { body } }))];
-  } catch {
-    return [id, null];
-  }
-}));
+    json = JSON.stringify(wordCount({ httpDetails: { body } }));
+  } catch { /* a bad body: answered as null */ }
+  self.postMessage([id, json]);
+};
 `;
 
-/** The app's host: relays batches between the IPC channel and its worker. */
+/** The app's host: one run per idle worker, the rest queued; results of one turn leave together. */
 const HOST = `
 import process from "node:process";
-const worker = new Worker(${JSON.stringify(dataUrl(WORKER))}, { type: "module" });
-worker.onmessage = ({ data }) => process.send(data);
-process.on("message", (batch) => worker.postMessage(batch));
+import { setImmediate } from "node:timers";
+const idle = [];
+const queued = [];
+let done = [];
+const flush = () => { const out = done; done = []; process.send(out); };
+for (let i = 0; i < ${WORKERS}; i++) {
+  const worker = new Worker(${JSON.stringify(dataUrl(WORKER))}, { type: "module" });
+  worker.onmessage = ({ data }) => {
+    done.push(data);
+    if (done.length === 1) setImmediate(flush);
+    const next = queued.shift();
+    if (next) worker.postMessage(next);
+    else idle.push(worker);
+  };
+  idle.push(worker);
+}
+process.on("message", (runs) => {
+  for (const run of runs) {
+    const worker = idle.pop();
+    if (worker) worker.postMessage(run);
+    else queued.push(run);
+  }
+});
 process.on("disconnect", () => Deno.exit(0));
 `;
 
@@ -40,7 +63,7 @@ const host = spawn(Deno.execPath(), ["run", "--no-prompt", ${JSON.stringify(data
 host.on("exit", (code) => { console.error("host exited", code); Deno.exit(1); });
 const waiting = new Map();
 let next = 0;
-let batch = [];
+let runs = [];
 host.on("message", (done) => {
   for (const [id, json] of done) {
     waiting.get(id)?.(json);
@@ -48,8 +71,8 @@ host.on("message", (done) => {
   }
 });
 function send(id, body) {
-  batch.push([id, body]);
-  if (batch.length === 1) queueMicrotask(() => { const out = batch; batch = []; host.send(out); });
+  runs.push([id, body]);
+  if (runs.length === 1) queueMicrotask(() => { const out = runs; runs = []; host.send(out); });
 }
 Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => console.log("listening on http://127.0.0.1:" + port) },
   async (req) => {
