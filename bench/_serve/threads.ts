@@ -13,32 +13,40 @@ import { wrk } from "./wrk.ts";
 
 const TICK = 100; // USER_HZ on Linux
 
-/** CPU seconds per `process/thread-group`. */
+/**
+ * CPU seconds per `process thread-group`. Workers are what the process used less its live main
+ * and helper threads: the process's own count keeps the time of threads that ended (a worker
+ * retired during the load), which a sum over live threads would lose.
+ */
 function sample(root: number): Map<string, number> {
   const out = new Map<string, number>();
+  const add = (key: string, s: number) => out.set(key, (out.get(key) ?? 0) + s);
   for (const pid of processTree(root)) {
     const role = pid === root ? "server" : "child";
-    let tasks: Iterable<Deno.DirEntry> = [];
+    let tasks: Deno.DirEntry[] = [];
+    let total = 0;
     try {
-      tasks = Deno.readDirSync(`/proc/${pid}/task`);
+      total = cpuOf(Deno.readTextFileSync(`/proc/${pid}/stat`)).s;
+      tasks = [...Deno.readDirSync(`/proc/${pid}/task`)];
     } catch { /* gone */ }
+    let named = 0;
     for (const t of tasks) {
       try {
-        const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
-        const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        const s = (Number(f[11]) + Number(f[12])) / TICK;
-        const group = t.name === String(pid)
-          ? "main"
-          : comm.startsWith("worker")
-          ? "workers"
-          : "other";
-        const key = `${role} ${group}`;
-        out.set(key, (out.get(key) ?? 0) + s);
+        const { comm, s } = cpuOf(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`));
+        if (t.name !== String(pid) && comm.startsWith("worker")) continue;
+        add(`${role} ${t.name === String(pid) ? "main" : "other"}`, s);
+        named += s;
       } catch { /* ended */ }
     }
+    add(`${role} workers`, Math.max(0, total - named));
   }
   return out;
+}
+
+function cpuOf(stat: string): { comm: string; s: number } {
+  const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { comm, s: (Number(f[11]) + Number(f[12])) / TICK };
 }
 
 async function measure(name: string, url: string, pid: number, seconds = 6): Promise<void> {
