@@ -5,9 +5,8 @@
  *
  * - `bare`: `Deno.serve` in its own process (the limit);
  * - `workerd`: the same function as a workerd module worker (pinned npm release, fetched once);
- * - `floor`: the isolate tier's shape and nothing else (`_serve/floor.ts`): `Deno.serve`, a
- *   permissionless child process over Node's IPC channel, a worker there — the most that design
- *   can serve;
+ * - `floor`: the isolate tier's shape as Kiln dispatches it and nothing else (`_serve/floor.ts`):
+ *   `Deno.serve`, a permissionless child process over Node's IPC channel, four workers there;
  * - `isolate`, `wasm`, `container`: `kiln serve` in its own process, the function as a component
  *   on each tier (container: a warm pool of two `kiln/deno-runner` containers; skipped without
  *   Docker or the image).
@@ -46,7 +45,7 @@ import {
   wordsApp,
   WORKERD_SOURCE,
 } from "./_serve/apps.ts";
-import { FLOOR_SOURCE } from "./_serve/floor.ts";
+import { startFloor } from "./_serve/floor.ts";
 import { dockerReady, perfDuring, register, startKiln } from "./_serve/kiln.ts";
 import type { LoadWindow } from "./_serve/profile_summary.ts";
 import { jitLatency, mcpCalls } from "./_serve/probes.ts";
@@ -340,17 +339,11 @@ async function main(): Promise<void> {
       }
     }
     if (want("floor")) {
-      const file = await Deno.makeTempFile({ suffix: ".ts" });
-      await Deno.writeTextFile(file, FLOOR_SOURCE);
-      const floor = await spawnServer({
-        cmd: Deno.execPath(),
-        args: ["run", "--allow-net", "--allow-run", "--allow-env", file],
-      });
+      const floor = await startFloor();
       servers.push(floor);
       // Its CPU per request counts the host process too (`kilnPid` only names whose tree).
       await load("floor (isolate design)", `${floor.url}/`, CONNECTIONS, undefined, floor.pid);
       if (ROUNDS <= 1) await floor.stop();
-      await Deno.remove(file);
     }
     if (want("startup")) await startup();
     const containerSkip = want("container") ? await dockerReady() : null;

@@ -8,6 +8,7 @@
  * execution tokens, limits, deadlines, logs, metrics, Kiln's frame checks and the SDK.
  */
 import { wordCount } from "./apps.ts";
+import { type Server, spawnServer } from "./procs.ts";
 
 /** Workers per app, as the isolate tier's default `workersPerApp`. */
 const WORKERS = 4;
@@ -87,4 +88,21 @@ Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => console.log
 
 function dataUrl(source: string): string {
   return `data:text/javascript;base64,${btoa(source)}`;
+}
+
+/** Starts the floor server in its own process; `stop` ends it (and so its host). */
+export async function startFloor(): Promise<Server> {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(file, FLOOR_SOURCE);
+  const server = await spawnServer({
+    cmd: Deno.execPath(),
+    args: ["run", "--allow-net", "--allow-run", "--allow-env", file],
+  });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await Deno.remove(file).catch(() => {});
+    },
+  };
 }

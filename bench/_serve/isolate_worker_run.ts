@@ -8,6 +8,7 @@
  */
 import { workerMain } from "../../src/sandbox/isolate/_worker_program.ts";
 import { BODY, wordCount } from "./apps.ts";
+import { threadsOf } from "./procs.ts";
 
 const kind = Deno.args[0] ?? "kiln";
 const RUNS = Number(Deno.args[1] ?? 20_000);
@@ -31,17 +32,9 @@ worker.onmessage = (e) => answer(e.data);
 const nextFrame = () => new Promise<{ t: string; outcome?: { kind: string } }>((r) => answer = r);
 if ((await nextFrame()).t !== "ready") throw new Error("the worker did not start");
 
-/** CPU milliseconds per thread of this process, by name. */
-function threadsCpuMs(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const task of Deno.readDirSync("/proc/self/task")) {
-    const stat = Deno.readTextFileSync(`/proc/self/task/${task.name}/stat`);
-    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const key = `${comm} ${task.name}`;
-    out.set(key, (Number(f[11]) + Number(f[12])) * 10);
-  }
-  return out;
+/** CPU seconds per thread of this process, by `name tid`. */
+function threadsCpuS(): Map<string, number> {
+  return new Map(threadsOf(Deno.pid).map((t) => [`${t.name} ${t.tid}`, t.cpuS]));
 }
 
 let first = true;
@@ -67,12 +60,12 @@ async function runs(n: number, from: number): Promise<void> {
 }
 
 await runs(5_000, 0); // warm: V8 optimises both sides first
-const before = threadsCpuMs();
+const before = threadsCpuS();
 const started = performance.now();
 await runs(RUNS, 1_000_000);
 const wallUs = (performance.now() - started) * 1000 / RUNS;
-const threads = [...threadsCpuMs()]
-  .map(([k, ms]) => [k.split(" ")[0], (ms - (before.get(k) ?? 0)) * 1000 / RUNS] as const)
+const threads = [...threadsCpuS()]
+  .map(([k, s]) => [k.split(" ")[0], (s - (before.get(k) ?? 0)) * 1e6 / RUNS] as const)
   .filter(([, us]) => us >= 0.5);
 console.log(
   `${kind}: ${wallUs.toFixed(1)} µs wall per run; CPU µs per run: ` +

@@ -190,6 +190,27 @@ export function cpuS(pid: number): number {
   }
 }
 
+/** Each live thread of a process: its tid, name and CPU seconds (user + system, from `stat`). */
+export function threadsOf(pid: number): { tid: number; name: string; cpuS: number }[] {
+  const out: { tid: number; name: string; cpuS: number }[] = [];
+  let tasks: Deno.DirEntry[] = [];
+  try {
+    tasks = [...Deno.readDirSync(`/proc/${pid}/task`)];
+  } catch { /* gone */ }
+  for (const t of tasks) {
+    try {
+      const f = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+      const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      out.push({
+        tid: Number(t.name),
+        name: f.slice(f.indexOf("(") + 1, f.lastIndexOf(")")),
+        cpuS: (Number(fields[11]) + Number(fields[12])) / 100, // USER_HZ
+      });
+    } catch { /* ended meanwhile */ }
+  }
+  return out;
+}
+
 /**
  * CPU seconds one thread has run (`/proc/PID/task/TID/schedstat`, in ns: finer than `stat`'s
  * ticks). A process's main thread has its pid as tid. 0 when gone.

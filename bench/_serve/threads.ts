@@ -6,12 +6,10 @@
  *   deno run -A bench/_serve/threads.ts            # the floor and Kiln's isolate tier, in turn
  */
 import { BODY, check, wordsApp } from "./apps.ts";
-import { FLOOR_SOURCE } from "./floor.ts";
+import { startFloor } from "./floor.ts";
 import { register, startKiln } from "./kiln.ts";
-import { loadavg, processTree, spawnServer, waitQuiet } from "./procs.ts";
+import { cpuS, loadavg, processTree, threadsOf, waitQuiet } from "./procs.ts";
 import { wrk } from "./wrk.ts";
-
-const TICK = 100; // USER_HZ on Linux
 
 /**
  * CPU seconds per `process thread-group`. Workers are what the process used less its live main
@@ -23,30 +21,15 @@ function sample(root: number): Map<string, number> {
   const add = (key: string, s: number) => out.set(key, (out.get(key) ?? 0) + s);
   for (const pid of processTree(root)) {
     const role = pid === root ? "server" : "child";
-    let tasks: Deno.DirEntry[] = [];
-    let total = 0;
-    try {
-      total = cpuOf(Deno.readTextFileSync(`/proc/${pid}/stat`)).s;
-      tasks = [...Deno.readDirSync(`/proc/${pid}/task`)];
-    } catch { /* gone */ }
     let named = 0;
-    for (const t of tasks) {
-      try {
-        const { comm, s } = cpuOf(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`));
-        if (t.name !== String(pid) && comm.startsWith("worker")) continue;
-        add(`${role} ${t.name === String(pid) ? "main" : "other"}`, s);
-        named += s;
-      } catch { /* ended */ }
+    for (const t of threadsOf(pid)) {
+      if (t.tid !== pid && t.name.startsWith("worker")) continue;
+      add(`${role} ${t.tid === pid ? "main" : "other"}`, t.cpuS);
+      named += t.cpuS;
     }
-    add(`${role} workers`, Math.max(0, total - named));
+    add(`${role} workers`, Math.max(0, cpuS(pid) - named));
   }
   return out;
-}
-
-function cpuOf(stat: string): { comm: string; s: number } {
-  const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { comm, s: (Number(f[11]) + Number(f[12])) / TICK };
 }
 
 async function measure(name: string, url: string, pid: number, seconds = 6): Promise<void> {
@@ -67,12 +50,7 @@ async function measure(name: string, url: string, pid: number, seconds = 6): Pro
   for (const [k, us] of rows) console.log(`  ${k.padEnd(16)} ${us.toFixed(0).padStart(5)} µs/req`);
 }
 
-const file = await Deno.makeTempFile({ suffix: ".ts" });
-await Deno.writeTextFile(file, FLOOR_SOURCE);
-const floor = await spawnServer({
-  cmd: Deno.execPath(),
-  args: ["run", "--allow-net", "--allow-run", "--allow-env", file],
-});
+const floor = await startFloor();
 const kiln = await startKiln({ containers: "off" });
 try {
   await register(kiln, wordsApp("bench", ["isolate"]));
@@ -83,6 +61,5 @@ try {
 } finally {
   await floor.stop();
   await kiln.stop();
-  await Deno.remove(file);
 }
 Deno.exit(0);
