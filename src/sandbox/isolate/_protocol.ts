@@ -67,8 +67,10 @@ export const MEMORY_EXIT_CODE = 86;
  * The resident memory a host may use before it ends itself, in MB: `capBaseMb` for the runtime
  * (about 30 MB measured), plus, per worker, `capWorkerMb` for its own runtime and V8's young
  * generation (about 10-25 MB measured), plus the memory limit while it runs, or what it held when
- * its last execution ended while it is idle. The backstop for guests that never yield; the precise
- * check runs in the worker (see `_worker_program.ts`).
+ * its last execution ended while it is idle. Workers retired since the resident memory was last under
+ * that keep their share (their freed memory may stay resident), up to the cap of a host with every
+ * worker busy. The backstop for guests that never yield; the precise check runs in the worker (see
+ * `_worker_program.ts`).
  */
 export const HOST_MEMORY_CAP = { capBaseMb: 64, capWorkerMb: 64 } as const;
 

@@ -495,3 +495,28 @@ Deno.test("IsolateTier stops an app's host once it ran nothing for idleMs; each 
     assert.notEqual(Object.values(tier.hostPids())[0], pid);
   });
 });
+
+Deno.test("IsolateTier: retiring workers after a burst leaves their host running", async () => {
+  // Memory a retired worker freed may stay resident (the allocator keeps it); the host's cap
+  // must not take it for the remaining worker's and end a healthy host.
+  await withTier(
+    { workersPerApp: 8, warmWorkers: 1, idleWorkerMs: 1_000, spareHosts: 0 },
+    async (tier) => {
+      const heavy = `const keep = [];
+      for (let i = 0; i < 40_000; i++) keep.push(new Uint8Array(1_000).fill(1));
+      await new Promise((r) => setTimeout(r, 500));
+      return keep.length;`;
+      const burst = await Promise.all(
+        Array.from({ length: 8 }, () => run(tier, heavy, { limits: { timeoutMs: 20_000 } })),
+      );
+      assert.deepEqual(burst.map((r) => r.data), Array(8).fill(40_000));
+      const [pid] = Object.values(tier.hostPids());
+      // Seven workers retire one by one once idle for a second; the samples after that must pass.
+      await new Promise((r) => setTimeout(r, 4_500));
+      assert.ok(Deno.statSync(`/proc/${pid}`).isDirectory, "the host still runs");
+      assert.equal((await run(tier, "return 1;")).data, 1);
+      assert.deepEqual(Object.values(tier.hostPids()), [pid], "the same host served it");
+      assert.deepEqual(tier.stats().kills, {});
+    },
+  );
+});
