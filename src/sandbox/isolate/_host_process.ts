@@ -189,6 +189,9 @@ export class IsolateHostProcess {
       return Promise.resolve({ kind: "killed", reason: "crash", message: this.#dead });
     }
     const id = this.#nextId++;
+    // Past the workers' count the host queues the run until a worker comes free: at the latest
+    // once a run ahead of it has ended, by its deadline, and a fresh worker has started.
+    const queuedMs = this.#active.size >= this.opts.maxWorkers ? this.#queueAllowance() : 0;
     const frameBytes = FRAME_GROWTH * spec.maxOutputBytes + 65_536;
     if (frameBytes > this.#maxFrameBytes) this.#maxFrameBytes = frameBytes;
     return new Promise<RunOutcome>((resolve) => {
@@ -222,12 +225,21 @@ export class IsolateHostProcess {
         },
       };
       this.#active.set(id, active);
-      active.started();
+      if (queuedMs > 0) {
+        watch(opts.deadlineMs + queuedMs, "the isolate host did not start the execution in time");
+      } else active.started();
       const source = this.#sent.has(spec.hash) ? undefined : spec.source;
       this.#sent.add(spec.hash);
       this.#send({ t: "run", id, ...spec, source });
       if (opts.signal?.aborted) onAbort();
     });
+  }
+
+  /** How long a run the host queues may wait for a worker: see `run`. */
+  #queueAllowance(): number {
+    let last = performance.now();
+    for (const active of this.#active.values()) last = Math.max(last, active.watchAt);
+    return last - performance.now() + this.opts.startTimeoutMs;
   }
 
   /**

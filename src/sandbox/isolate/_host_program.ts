@@ -2,9 +2,10 @@
 /**
  * The isolate host: Kiln itself (`kiln __isolate-host`, `child.ts`) with every permission dropped
  * and a V8 heap limit, holding one app's warm workers. It takes frames from Kiln on its frame
- * channel (see `_protocol.ts`), runs each execution on an idle worker of the same realm (a component, unless the
- * app shares one realm across components), enforces the deadline by terminating the worker, and
- * sends the workers' frames back on the channel.
+ * channel (see `_protocol.ts`), runs each execution on an idle worker of the same realm (a
+ * component, unless the app shares one realm across components) — or, with every worker busy, keeps
+ * it waiting for the next worker to come free (ADR 0034) — enforces the deadline by terminating the
+ * worker, and sends the workers' frames back on the channel.
  *
  * Memory: V8's heap limit does not cover array buffers or WebAssembly memories, so while workers
  * run the main thread samples the process's resident memory every 10 ms (every 250 ms when idle)
@@ -176,6 +177,7 @@ export async function hostMain(
       slot.idleAt = performance.now();
       idle.push(slot);
     }
+    drain();
   };
   const spawn = (): Slot => {
     const worker = new Worker(workerUrl, { type: "module" });
@@ -197,7 +199,7 @@ export async function hostMain(
       if (frame.t === "ready") return (slot.started = true, ready());
       if (frame.t === "stale") {
         slot.tainted = true;
-        if (!slot.run) retire(slot);
+        if (!slot.run) (retire(slot), drain());
         return;
       }
       if (!slot.run || frame.id !== slot.run.id) return;
@@ -214,7 +216,7 @@ export async function hostMain(
       if (!slot.started) ready();
       const message = `the isolate worker failed: ${event.message}`;
       if (slot.run) end(slot, { kind: "killed", reason: "crash", message }, true);
-      else retire(slot);
+      else (retire(slot), drain());
     };
     return slot;
   };
@@ -237,8 +239,24 @@ export async function hostMain(
     watchDeadline(slot.run!.deadline);
     slot.worker.postMessage({ ...frame, source });
   };
-  const start = (frame: any) => {
+  /**
+   * Runs Kiln sent past the workers' count, in order: each waits for the next worker that comes
+   * free (Kiln sends at most one per worker), so that worker need not wait for Kiln's next frame.
+   */
+  const queued = new Map<number, any>();
+  const drain = () => {
+    for (const [id, frame] of queued) {
+      if (idle.length === 0 && slots.size >= config.maxWorkers) return;
+      queued.delete(id);
+      start(frame);
+    }
+  };
+  const start = (frame: any): void => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
+    if (idle.length === 0 && slots.size >= config.maxWorkers) {
+      queued.set(frame.id, frame);
+      return;
+    }
     const slot = claim(frame.realm);
     slot.realm = frame.realm;
     slot.run = { id: frame.id, deadline: 0, timeoutMs: frame.timeoutMs };
@@ -255,6 +273,10 @@ export async function hostMain(
   };
   const onFrame = (frame: any) => {
     if (frame.t === "run") return start(frame);
+    if (frame.t === "cancel" && queued.delete(frame.id)) {
+      const outcome = { kind: "killed", reason: "timeout", message: "cancelled", aborted: true };
+      return send({ t: "done", id: frame.id, outcome });
+    }
     const slot = byRun.get(frame.id);
     if (!slot) return;
     if (frame.t === "reply") return slot.worker.postMessage(frame);

@@ -55,6 +55,8 @@ interface AppHost {
   idleTimer?: ReturnType<typeof setTimeout>;
   /** Its host was started ahead (`prepare`): the spares are refilled after its first execution. */
   refillAfterRun?: boolean;
+  /** How long its last execution took from Kiln's send to its end, in ms. */
+  lastRunMs: number;
 }
 
 interface Spare {
@@ -63,6 +65,8 @@ interface Spare {
 }
 
 const START_TIMEOUT_MS = 10_000;
+/** An app's runs may wait in its host for a worker while its last one took less than this. */
+const SHARE_BELOW_MS = 50;
 /** Spares are started for the default memory limit, which most components run with. */
 const SPARE_HEAP_MB = DEFAULT_LIMITS.memoryMb;
 /** A taken spare is replaced this long after, so its start does not compete with the first run. */
@@ -147,7 +151,7 @@ export class IsolateTier implements TierDriver {
     this.#queued++;
     let lease: Lease;
     try {
-      lease = await app.leases.acquire(job.signal);
+      lease = await app.leases.acquire(job.signal, true);
     } finally {
       this.#queued--;
     }
@@ -170,6 +174,7 @@ export class IsolateTier implements TierDriver {
         job.host,
         { deadlineMs: limits.timeoutMs + this.#o.watchdogGraceMs, signal: job.signal },
       );
+      app.lastRunMs = performance.now() - started;
       if (outcome.kind === "killed" && ["memory", "crash", "output"].includes(outcome.reason)) {
         this.#log.warn("isolate sandbox killed", {
           appId: request.context.appId,
@@ -188,12 +193,15 @@ export class IsolateTier implements TierDriver {
   }
 
   stats(): TierStats {
-    let live = 0, busy = 0;
+    let live = 0, busy = 0, queued = this.#queued;
     for (const app of this.#hosts.values()) {
-      if (app.process && !app.process.dead) live += Math.max(this.#o.warmWorkers, app.busy);
-      busy += app.busy;
+      // Executions past the workers' count wait in the host.
+      const running = Math.min(app.busy, this.#o.workersPerApp);
+      if (app.process && !app.process.dead) live += Math.max(this.#o.warmWorkers, running);
+      busy += running;
+      queued += app.busy - running;
     }
-    return { live, busy, queued: this.#queued, kills: { ...this.#kills } };
+    return { live, busy, queued, kills: { ...this.#kills } };
   }
 
   /** Each app's host process: alive, pid, heap limit, warm and busy workers (the admin panel). */
@@ -205,8 +213,10 @@ export class IsolateTier implements TierDriver {
         alive,
         pid: app.process?.pid ?? null,
         heapMb: app.heapMb,
-        workers: alive ? Math.max(this.#o.warmWorkers, app.busy) : 0,
-        busy: app.busy,
+        workers: alive
+          ? Math.max(this.#o.warmWorkers, Math.min(app.busy, this.#o.workersPerApp))
+          : 0,
+        busy: Math.min(app.busy, this.#o.workersPerApp),
         maxWorkers: this.#o.workersPerApp,
       };
     });
@@ -265,15 +275,29 @@ export class IsolateTier implements TierDriver {
     const key = `${appId}@${heapMb}mb`;
     let app = this.#hosts.get(key);
     if (!app) {
-      const leases = new WorkerPool<Lease>({
+      const leases: WorkerPool<Lease> = new WorkerPool<Lease>({
         tier: "isolate",
         what: "an isolate host",
         size: this.#o.workersPerApp,
         maxQueue: this.#o.maxQueue,
         queueTimeoutMs: this.#o.queueTimeoutMs,
         spawn: () => Promise.resolve(new Lease()),
+        // A second run per place may wait in the host, which starts it the moment a worker comes
+        // free instead of a round trip to Kiln later. Only behind short runs: it has no queue
+        // timeout there, only the wait for the run ahead.
+        share: () => created.lastRunMs < SHARE_BELOW_MS,
       });
-      app = { key, heapMb, leases, process: null, starting: null, busy: 0, idleSince: 0 };
+      const created: AppHost = {
+        key,
+        heapMb,
+        leases,
+        process: null,
+        starting: null,
+        busy: 0,
+        idleSince: 0,
+        lastRunMs: Infinity,
+      };
+      app = created;
       this.#hosts.set(key, app);
     }
     return app;

@@ -154,10 +154,15 @@ Deno.test("IsolateTier queues beyond an app's workers and refuses with OVERLOADE
     assert.equal((await run(tier, `return "warm";`)).data, "warm");
     const slow = `await new Promise((r) => setTimeout(r, 600)); return "slow";`;
     const first = run(tier, slow);
+    // One waits in the host for the worker (behind short runs, see the tests below), one in
+    // Kiln's queue; the queue is full then.
+    const inHost = run(tier, `return "in host";`);
     const queued = run(tier, `return "queued";`);
+    inHost.catch(() => {});
     queued.catch(() => {});
-    await assert.rejects(run(tier, `return "third";`), code("OVERLOADED"));
+    await assert.rejects(run(tier, `return "fourth";`), code("OVERLOADED"));
     assert.equal((await first).data, "slow");
+    assert.equal((await inHost).data, "in host");
     assert.equal((await queued).data, "queued", "the queued execution ran once a worker was free");
     assert.equal((await run(tier, `return "other";`, { app: "b" })).data, "other");
   });
@@ -519,4 +524,70 @@ Deno.test("IsolateTier: retiring workers after a burst leaves their host running
       assert.deepEqual(tier.stats().kills, {});
     },
   );
+});
+
+Deno.test("IsolateTier: runs past the workers' count wait in the host; each deadline runs from its start", async () => {
+  // Two workers, four runs of 300 ms: two wait in the host for a worker. Their 450 ms deadline
+  // and Kiln's watchdog (deadline + 100 ms) must count from their start, not from when Kiln sent
+  // them (~600 ms before they end).
+  await withTier({ workersPerApp: 2, warmWorkers: 2, watchdogGraceMs: 100 }, async (tier) => {
+    await run(tier, "return 0;");
+    const [pid] = Object.values(tier.hostPids());
+    const slow = `await new Promise((r) => setTimeout(r, 300)); return "done";`;
+    const runs = Array.from({ length: 4 }, () => run(tier, slow, { limits: { timeoutMs: 450 } }));
+    await new Promise((r) => setTimeout(r, 100));
+    const during = tier.stats();
+    assert.deepEqual([during.busy, during.queued], [2, 2], "two run, two wait in the host");
+    assert.deepEqual((await Promise.all(runs)).map((r) => r.data), Array(4).fill("done"));
+    assert.deepEqual(Object.values(tier.hostPids()), [pid], "the watchdog left the host alone");
+    assert.deepEqual(tier.stats().kills, {});
+  });
+});
+
+Deno.test("IsolateTier: a run waiting in the host for a worker can be cancelled; the rest run", async () => {
+  await withTier({ workersPerApp: 1, warmWorkers: 1 }, async (tier) => {
+    await run(tier, "return 0;");
+    const slow = `await new Promise((r) => setTimeout(r, 300)); return "done";`;
+    const first = run(tier, slow);
+    const caller = new AbortController();
+    const waiting = tier.execute({
+      request: executeRequest("iso"),
+      code: guestCode(`return "ran";`, "esm"),
+      limits: { ...DEFAULT_LIMITS, timeoutMs: 5_000, memoryMb: 64 },
+      host: new RecordingHost(),
+      signal: caller.signal,
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(tier.stats().queued, 1, "it waits in the host");
+    caller.abort();
+    await assert.rejects(waiting, (err: KilnError) => {
+      assert.equal(err.code, "EXECUTION_TIMEOUT");
+      assert.equal((err.details as { aborted?: boolean }).aborted, true);
+      return true;
+    });
+    assert.equal((await first).data, "done", "the running one is untouched");
+    assert.equal((await run(tier, `return "next";`)).data, "next");
+  });
+});
+
+Deno.test("IsolateTier: a run waiting behind one that times out starts on a fresh worker", async () => {
+  await withTier({ workersPerApp: 1, warmWorkers: 1 }, async (tier) => {
+    await run(tier, "return 0;");
+    const stuck = run(tier, "globalThis.seen = 'stale'; for (;;) {}", {
+      limits: { timeoutMs: 300 },
+    });
+    const next = run(tier, "return globalThis.seen ?? 'fresh';", { limits: { timeoutMs: 2_000 } });
+    await assert.rejects(stuck, code("EXECUTION_TIMEOUT"));
+    assert.equal((await next).data, "fresh", "not on the worker the stuck run held");
+  });
+});
+
+Deno.test("IsolateTier: behind slow runs, runs wait in Kiln's queue and time out there", async () => {
+  await withTier({ workersPerApp: 1, warmWorkers: 1, queueTimeoutMs: 200 }, async (tier) => {
+    const slow = `await new Promise((r) => setTimeout(r, 400)); return "done";`;
+    assert.equal((await run(tier, slow)).data, "done");
+    const ahead = run(tier, slow);
+    await assert.rejects(run(tier, "return 1;"), code("OVERLOADED"));
+    assert.equal((await ahead).data, "done");
+  });
 });
