@@ -244,16 +244,18 @@ export async function hostMain(
    * free (Kiln sends at most one per worker), so that worker need not wait for Kiln's next frame.
    */
   const queued = new Map<number, any>();
+  /** Every worker is busy and no other may start. */
+  const full = () => idle.length === 0 && slots.size >= config.maxWorkers;
   const drain = () => {
     for (const [id, frame] of queued) {
-      if (idle.length === 0 && slots.size >= config.maxWorkers) return;
+      if (full()) return;
       queued.delete(id);
       start(frame);
     }
   };
   const start = (frame: any): void => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
-    if (idle.length === 0 && slots.size >= config.maxWorkers) {
+    if (full()) {
       queued.set(frame.id, frame);
       return;
     }

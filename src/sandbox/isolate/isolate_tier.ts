@@ -195,8 +195,7 @@ export class IsolateTier implements TierDriver {
   stats(): TierStats {
     let live = 0, busy = 0, queued = this.#queued;
     for (const app of this.#hosts.values()) {
-      // Executions past the workers' count wait in the host.
-      const running = Math.min(app.busy, this.#o.workersPerApp);
+      const running = this.#running(app);
       if (app.process && !app.process.dead) live += Math.max(this.#o.warmWorkers, running);
       busy += running;
       queued += app.busy - running;
@@ -213,10 +212,8 @@ export class IsolateTier implements TierDriver {
         alive,
         pid: app.process?.pid ?? null,
         heapMb: app.heapMb,
-        workers: alive
-          ? Math.max(this.#o.warmWorkers, Math.min(app.busy, this.#o.workersPerApp))
-          : 0,
-        busy: Math.min(app.busy, this.#o.workersPerApp),
+        workers: alive ? Math.max(this.#o.warmWorkers, this.#running(app)) : 0,
+        busy: this.#running(app),
         maxWorkers: this.#o.workersPerApp,
       };
     });
@@ -269,6 +266,11 @@ export class IsolateTier implements TierDriver {
     }
     this.#hosts.clear();
     await Promise.all(exits);
+  }
+
+  /** The app's executions on a worker: those past the workers' count wait in the host. */
+  #running(app: AppHost): number {
+    return Math.min(app.busy, this.#o.workersPerApp);
   }
 
   #hostFor(appId: string, heapMb: number): AppHost {
