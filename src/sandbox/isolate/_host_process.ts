@@ -183,7 +183,7 @@ export class IsolateHostProcess {
   run(
     spec: Omit<RunSpec, "id">,
     host: ExecutionHost,
-    opts: { deadlineMs: number; signal?: AbortSignal },
+    opts: { deadlineMs: number; waitMs: number; signal?: AbortSignal },
   ): Promise<RunOutcome> {
     if (this.#dead) {
       return Promise.resolve({ kind: "killed", reason: "crash", message: this.#dead });
@@ -230,7 +230,7 @@ export class IsolateHostProcess {
       } else active.started();
       const source = this.#sent.has(spec.hash) ? undefined : spec.source;
       this.#sent.add(spec.hash);
-      this.#send({ t: "run", id, ...spec, source });
+      this.#send({ t: "run", id, ...spec, source, waitMs: queuedMs > 0 ? opts.waitMs : undefined });
       if (opts.signal?.aborted) onAbort();
     });
   }

@@ -136,8 +136,9 @@ export async function hostMain(
     const at = idle.indexOf(slot);
     if (at >= 0) idle.splice(at, 1);
   };
-  // One timer for every deadline, set for the earliest: runs that end early leave it armed, and
-  // it re-arms for the next when it fires, so back-to-back runs set no timer of their own.
+  // One timer for every deadline and wait limit, set for the earliest: runs that end early leave
+  // it armed, and it re-arms for the next when it fires, so back-to-back runs set no timer of their
+  // own.
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   let deadlineAt = Infinity;
   const watchDeadline = (at: number) => {
@@ -157,6 +158,14 @@ export async function hostMain(
       else {
         const message = `no answer within ${run.timeoutMs} ms`;
         end(slot, { kind: "killed", reason: "timeout", message }, true);
+      }
+    }
+    for (const [id, waiting] of queued) {
+      if (waiting.until > now) watchDeadline(waiting.until);
+      else {
+        queued.delete(id);
+        const message = `no worker became free within ${waiting.frame.waitMs} ms`;
+        send({ t: "done", id, outcome: { kind: "overloaded", message } });
       }
     }
   };
@@ -241,13 +250,15 @@ export async function hostMain(
   };
   /**
    * Runs Kiln sent past the workers' count, in order: each waits for the next worker that comes
-   * free (Kiln sends at most one per worker), so that worker need not wait for Kiln's next frame.
+   * free (Kiln sends at most one per worker), so that worker need not wait for Kiln's next frame,
+   * and for no longer than its `waitMs` (what is left of its queue timeout): then it is answered
+   * as overloaded, as it would have been in Kiln's queue.
    */
-  const queued = new Map<number, any>();
+  const queued = new Map<number, { frame: any; until: number }>();
   /** Every worker is busy and no other may start. */
   const full = () => idle.length === 0 && slots.size >= config.maxWorkers;
   const drain = () => {
-    for (const [id, frame] of queued) {
+    for (const [id, { frame }] of queued) {
       if (full()) return;
       queued.delete(id);
       start(frame);
@@ -256,7 +267,9 @@ export async function hostMain(
   const start = (frame: any): void => {
     if (frame.source !== undefined) sources.set(frame.hash, frame.source);
     if (full()) {
-      queued.set(frame.id, frame);
+      const until = performance.now() + (frame.waitMs ?? Infinity);
+      queued.set(frame.id, { frame, until });
+      if (until < Infinity) watchDeadline(until);
       return;
     }
     const slot = claim(frame.realm);

@@ -29,6 +29,11 @@ export interface RunSpec {
   timeoutMs: number;
   memoryMb: number;
   maxOutputBytes: number;
+  /**
+   * Sent with a run Kiln sends past the workers' count: how long it may wait in the host for a
+   * worker before the host answers it `overloaded` (what is left of its queue timeout).
+   */
+  waitMs?: number;
 }
 
 /** What a host process is started with (the argument of `hostMain`). */

@@ -149,12 +149,15 @@ export class IsolateTier implements TierDriver {
     }
     const app = this.#hostFor(request.context.appId, limits.memoryMb);
     this.#queued++;
+    const asked = performance.now();
     let lease: Lease;
     try {
       lease = await app.leases.acquire(job.signal, true);
     } finally {
       this.#queued--;
     }
+    // A run that waits in the host for a worker has what is left of its queue timeout.
+    const waitMs = Math.max(0, Math.round(this.#o.queueTimeoutMs - (performance.now() - asked)));
     app.busy++;
     try {
       const process = await this.#processOf(app);
@@ -172,7 +175,11 @@ export class IsolateTier implements TierDriver {
           maxOutputBytes: limits.maxOutputBytes,
         },
         job.host,
-        { deadlineMs: limits.timeoutMs + this.#o.watchdogGraceMs, signal: job.signal },
+        {
+          deadlineMs: limits.timeoutMs + this.#o.watchdogGraceMs,
+          waitMs,
+          signal: job.signal,
+        },
       );
       app.lastRunMs = performance.now() - started;
       if (outcome.kind === "killed" && ["memory", "crash", "output"].includes(outcome.reason)) {
@@ -285,8 +292,8 @@ export class IsolateTier implements TierDriver {
         queueTimeoutMs: this.#o.queueTimeoutMs,
         spawn: () => Promise.resolve(new Lease()),
         // A second run per place may wait in the host, which starts it the moment a worker comes
-        // free instead of a round trip to Kiln later. Only behind short runs: it has no queue
-        // timeout there, only the wait for the run ahead.
+        // free instead of a round trip to Kiln later. Only behind short runs: it waits there for
+        // a worker, up to what is left of its queue timeout, rather than for a place in Kiln.
         share: () => created.lastRunMs < SHARE_BELOW_MS,
       });
       const created: AppHost = {

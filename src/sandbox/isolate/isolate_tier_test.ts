@@ -591,3 +591,28 @@ Deno.test("IsolateTier: behind slow runs, runs wait in Kiln's queue and time out
     assert.equal((await ahead).data, "done");
   });
 });
+
+Deno.test("IsolateTier: a run waiting in the host is refused with OVERLOADED past its queue timeout", async () => {
+  await withTier({ workersPerApp: 1, warmWorkers: 1, queueTimeoutMs: 200 }, async (tier) => {
+    // A short run first: the app's runs are short, so the next one waits in the host.
+    assert.equal((await run(tier, "return 0;")).data, 0);
+    const slow = run(tier, `await new Promise((r) => setTimeout(r, 900)); return "done";`);
+    const sent = performance.now();
+    const waiting = run(tier, `return "ran";`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(tier.stats().queued, 1, "it waits in the host");
+    await assert.rejects(waiting, (err: KilnError) => {
+      assert.equal(err.code, "OVERLOADED");
+      assert.match(err.message, /no worker became free within 200 ms/);
+      return true;
+    });
+    const waited = performance.now() - sent;
+    assert.ok(
+      waited >= 190 && waited < 700,
+      `refused after its queue timeout, not the run ahead (${waited} ms)`,
+    );
+    assert.equal((await slow).data, "done", "the running one is untouched");
+    assert.equal((await run(tier, `return "next";`)).data, "next");
+    assert.deepEqual(tier.stats().kills, {});
+  });
+});
