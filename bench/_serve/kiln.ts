@@ -15,6 +15,8 @@ export interface KilnOptions {
   /** Start V8 with `--perf-basic-prof` (a /tmp/perf-<pid>.map for `perf report`). */
   perfMap?: boolean;
   logLevel?: string;
+  /** Open V8's inspector on this loopback port (Chrome DevTools Protocol, for heap profiles). */
+  inspectPort?: number;
   /** `off` disables the container tier; unset, Kiln uses Docker when it answers. */
   containers?: "off";
 }
@@ -34,6 +36,7 @@ export async function startKiln(opts: KilnOptions = {}): Promise<KilnServer> {
   };
   if (opts.containers) env.KILN_CONTAINERS = opts.containers;
   const denoFlags: string[] = [];
+  if (opts.inspectPort) denoFlags.push(`--inspect=127.0.0.1:${opts.inspectPort}`);
   if (opts.cpuProfDir) {
     await Deno.mkdir(`${opts.cpuProfDir}/host`, { recursive: true });
     denoFlags.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}/kiln`);

@@ -34,53 +34,71 @@ const MAX_FIELDS_JSON = 16 * 1024;
  * their fields nested, so guest code cannot pose as Kiln in the logs.
  */
 export function executionHost(deps: ExecutionHostDeps, meta: ExecutionMeta): ExecutionHost {
-  // Most executions log nothing: their logger is made at the first line, not per execution.
-  let logger: Logger | undefined;
-  const logOf = () =>
-    logger ??= deps.logger.with({
+  return new InProcessHost(deps, meta);
+}
+
+/**
+ * One object with its methods on the prototype, not closures: a host lives as long as its
+ * execution, most of it waiting, and what lives that long is what the young generation's
+ * collections copy.
+ */
+class InProcessHost implements ExecutionHost {
+  /** Made at the first log line: most executions log nothing. */
+  #logger: Logger | undefined;
+
+  constructor(readonly deps: ExecutionHostDeps, readonly meta: ExecutionMeta) {}
+
+  async callTool(tool: string, params: unknown): Promise<unknown> {
+    const { deps, meta } = this;
+    const claims = deps.executionTokens.verify(meta.token);
+    if (!claims) {
+      throw new KilnError("UNAUTHORIZED", "the execution token has expired or is invalid");
+    }
+    const caller: ToolCaller = {
+      kind: "execution",
+      appId: claims.a,
+      componentId: claims.c,
+      tools: claims.t,
+      expiresAt: claims.e,
+    };
+    const result = await deps.tools.call(tool, params, caller, {
+      requestId: meta.requestId,
+      ...(meta.signal ? { signal: meta.signal } : {}),
+      ...(meta.onDelta ? { onDelta: meta.onDelta } : {}),
+    });
+    const error = toolError(result);
+    if (error) {
+      meta.onToolError?.(tool, error);
+      throw componentError(error.code, error.message, error.details);
+    }
+    return result.structuredContent ?? {};
+  }
+
+  toolFailed(tool: string, error: { code: string; message: string }): void {
+    this.meta.onToolError?.(tool, error);
+  }
+
+  log(
+    level: GuestLogLevel,
+    message: string,
+    fields?: Record<string, unknown>,
+    source?: "sdk" | "console",
+  ): void {
+    const { meta } = this;
+    this.#logger ??= this.deps.logger.with({
       requestId: meta.requestId,
       appId: meta.appId,
       componentId: meta.componentId,
     });
-  return {
-    async callTool(tool: string, params: unknown): Promise<unknown> {
-      const claims = deps.executionTokens.verify(meta.token);
-      if (!claims) {
-        throw new KilnError("UNAUTHORIZED", "the execution token has expired or is invalid");
-      }
-      const caller: ToolCaller = {
-        kind: "execution",
-        appId: claims.a,
-        componentId: claims.c,
-        tools: claims.t,
-        expiresAt: claims.e,
-      };
-      const result = await deps.tools.call(tool, params, caller, {
-        requestId: meta.requestId,
-        ...(meta.signal ? { signal: meta.signal } : {}),
-        ...(meta.onDelta ? { onDelta: meta.onDelta } : {}),
-      });
-      const error = toolError(result);
-      if (error) {
-        meta.onToolError?.(tool, error);
-        throw componentError(error.code, error.message, error.details);
-      }
-      return result.structuredContent ?? {};
-    },
-    toolFailed(tool, error) {
-      meta.onToolError?.(tool, error);
-    },
-    log(level: GuestLogLevel, message: string, fields?: Record<string, unknown>, source?) {
-      const text = String(message);
-      logOf()[LEVELS.has(level) ? level : "info"](
-        text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text,
-        {
-          source: source ?? "sdk",
-          ...(fields === undefined ? {} : { fields: safeFields(fields) }),
-        },
-      );
-    },
-  };
+    const text = String(message);
+    this.#logger[LEVELS.has(level) ? level : "info"](
+      text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text,
+      {
+        source: source ?? "sdk",
+        ...(fields === undefined ? {} : { fields: safeFields(fields) }),
+      },
+    );
+  }
 }
 
 function safeFields(fields: unknown): unknown {

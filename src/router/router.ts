@@ -13,17 +13,15 @@ import {
 } from "../core/mod.ts";
 import type { DeltaListener, ToolCaller, ToolCatalog } from "../mcp/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
-import type { ComponentDefinition, ExecuteResponse, RequestData } from "../models/mod.ts";
+import type { ExecuteResponse, RequestData } from "../models/mod.ts";
 import type { AppSnapshot, Registry } from "../registry/mod.ts";
-import type { TierDecision } from "./choose_tier.ts";
-import { executionContext } from "./execution_context.ts";
-import { executionHost } from "./execution_host.ts";
-import type { BoundExecution, HandlerKinds, Invocation } from "./handler_kind.ts";
+import type { HandlerKinds } from "./handler_kind.ts";
 import { DEFAULT_MAX_BODY_BYTES, httpRequestData } from "./request_data.ts";
 import { errorToHttp, isKilnCode, resultToHttp, resultToToolOutput } from "./response_mapping.ts";
 import { componentById, matchRoute, servingSnapshot } from "./_lookup.ts";
 import { authorizeRoute } from "./_route_auth.ts";
-import { budgeted, SseAnswer, wantsStream } from "./_streaming.ts";
+import { type InvocationDeps, RoutedInvocation, type Trace } from "./_invocation.ts";
+import { SseAnswer, wantsStream } from "./_streaming.ts";
 import { checkInput, outputFault } from "./_contract.ts";
 import {
   errorOutcome,
@@ -58,26 +56,8 @@ export interface RouterOptions {
   metrics?: MetricSink;
 }
 
-interface Trace {
-  requestId: string;
-  appId: string;
-  source: "http" | "internal";
-  component?: ComponentDefinition;
-  decision?: TierDecision;
-  /** The guest's failed tool calls (the last few), to tell its own faults from its answers. */
-  toolFailures?: { tool: string; code: string; message: string }[];
-}
-
-const MAX_TOOL_FAILURES = 16;
-
 const INGRESS = /^\/apps\/([^/]+)(\/.*)?$/;
 const INTERNAL_MCP_ENDPOINT = "http://127.0.0.1/mcp";
-/**
- * Tiers whose guests reach Kiln only through this process's host (no network, no socket to
- * `/mcp`): their executions get local tokens.
- */
-const IN_PROCESS_TIERS: ReadonlySet<string> = new Set(["isolate", "wasm"]);
-
 /**
  * The request router of contract §5: ingress under `/apps/{appId}/...` and `app.<appId>.<id>` MCP
  * tools both come here; it finds the component, checks its route's auth, builds `requestData`,
@@ -91,11 +71,14 @@ export class Router {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #stats = new InvocationStats();
+  readonly #deps: InvocationDeps;
 
   constructor(opts: RouterOptions) {
     this.#o = opts;
     this.#log = opts.logger.with({ component: "router" });
     this.#clock = opts.clock ?? systemClock;
+    const { tools, executionTokens, logger } = opts;
+    this.#deps = { tools, executionTokens, logger, clock: this.#clock };
   }
 
   /** Answers one ingress request `ANY /apps/{appId}/{path...}`. */
@@ -314,54 +297,17 @@ export class Router {
         { componentId: component.componentId, handlerType: component.handlerType },
       );
     }
-    const invocation: Invocation = {
-      appId,
-      requestId,
+    const invocation = new RoutedInvocation(
+      this.#deps,
+      trace,
       snapshot,
       requestData,
-      ...(userInfo ? { userInfo } : {}),
-      ...(signal ? { signal } : {}),
-      bind: (c: ComponentDefinition): BoundExecution => {
-        const bound = executionContext({
-          appId,
-          snapshot,
-          component: c,
-          tokens: this.#o.executionTokens,
-          now: this.#clock.now(),
-          mcpEndpoint,
-          userInfo,
-          localToken: trace.decision !== undefined && IN_PROCESS_TIERS.has(trace.decision.tier),
-        });
-        // Only llm components stream; their streamed text spends their output budget.
-        const stream = onDelta && c.handlerType === "llm"
-          ? budgeted(onDelta, bound.limits.maxOutputBytes, c.componentId)
-          : undefined;
-        const meta = {
-          requestId,
-          appId,
-          componentId: c.componentId,
-          token: bound.token,
-          signal,
-          ...(stream ? { onDelta: stream } : {}),
-          onToolError: (tool: string, e: { code: string; message: string }) => {
-            const failures = trace.toolFailures ??= [];
-            if (failures.length >= MAX_TOOL_FAILURES) failures.shift();
-            failures.push({ tool, code: e.code, message: e.message });
-          },
-        };
-        const revoke = () => this.#o.executionTokens.revoke(bound.token);
-        return { ...bound, host: executionHost(this.#o, meta), [Symbol.dispose]: revoke };
-      },
-      decide: (decision: TierDecision | undefined) => {
-        trace.decision = decision;
-        if (decision) {
-          decisionSpan?.setAttributes({
-            "kiln.tier": decision.tier,
-            "kiln.tier.reason": decision.reason,
-          });
-        }
-      },
-    };
+      userInfo,
+      mcpEndpoint,
+      signal,
+      onDelta,
+      decisionSpan,
+    );
     const contract = snapshot.contracts.get(component.componentId);
     checkInput(component, contract, requestData);
     const result = await kind.run(component, invocation);

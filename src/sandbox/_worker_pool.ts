@@ -36,10 +36,58 @@ export interface PoolOptions<W> {
   share?: (member: W, held: unknown, ticket: unknown) => boolean;
 }
 
-interface Waiter<W> {
-  ticket: unknown;
-  resolve(worker: W): void;
-  reject(err: Error): void;
+/**
+ * An execution waiting for a worker. A class rather than closures: under load most executions
+ * wait here, and what lives that long is what the young generation's collections copy. It is its
+ * own abort listener (`handleEvent`): the caller going away takes it out of the line.
+ */
+class Waiter<W> implements EventListenerObject {
+  readonly #settle: PromiseWithResolvers<W>;
+  /** Called by the deadline: refused for waiting too long. */
+  readonly expire = () => this.reject(this.#overloaded());
+
+  constructor(
+    readonly ticket: unknown,
+    readonly signal: AbortSignal | undefined,
+    readonly waitMs: number,
+    readonly tier: TierName,
+    /** Takes it out of the pool's line and its deadline. */
+    readonly leave: (waiter: Waiter<W>) => void,
+  ) {
+    this.#settle = Promise.withResolvers<W>();
+  }
+
+  get promise(): Promise<W> {
+    return this.#settle.promise;
+  }
+
+  resolve(worker: W): void {
+    this.leave(this);
+    this.#settle.resolve(worker);
+  }
+
+  reject(err: Error): void {
+    this.leave(this);
+    this.#settle.reject(err);
+  }
+
+  /** The caller went away. */
+  handleEvent(): void {
+    this.reject(
+      new SandboxTimeoutError("the caller went away while the execution was queued", {
+        tier: this.tier,
+        aborted: true,
+      }),
+    );
+  }
+
+  #overloaded(): KilnError {
+    return new KilnError(
+      "OVERLOADED",
+      `the ${this.tier} tier is busy: no sandbox became free within ${this.waitMs} ms`,
+      { tier: this.tier, queueTimeoutMs: this.waitMs },
+    );
+  }
 }
 
 /** How long a failed start keeps the tier refused before an execution tries again. */
@@ -113,38 +161,21 @@ export class WorkerPool<W extends PoolMember> {
     const waitMs = willStart
       ? Math.max(this.opts.queueTimeoutMs, this.opts.startTimeoutMs ?? 0)
       : this.opts.queueTimeoutMs;
-    return new Promise<W>((resolve, reject) => {
-      const done = () => {
-        this.#queueDeadlines.clear(waiter);
-        signal?.removeEventListener("abort", onAbort);
-        const at = this.#waiters.indexOf(waiter);
-        if (at >= 0) this.#waiters.splice(at, 1);
-      };
-      const waiter: Waiter<W> = {
-        ticket,
-        resolve: (worker) => (done(), resolve(worker)),
-        reject: (err) => (done(), reject(err)),
-      };
-      this.#queueDeadlines.set(waiter, waitMs, () =>
-        waiter.reject(
-          new KilnError(
-            "OVERLOADED",
-            `the ${this.opts.tier} tier is busy: no sandbox became free within ${waitMs} ms`,
-            { tier: this.opts.tier, queueTimeoutMs: waitMs },
-          ),
-        ));
-      const onAbort = () =>
-        waiter.reject(
-          new SandboxTimeoutError("the caller went away while the execution was queued", {
-            tier: this.opts.tier,
-            aborted: true,
-          }),
-        );
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-      if (this.#live() < this.opts.size) this.#spawn();
-    });
+    const waiter = new Waiter<W>(ticket, signal, waitMs, this.opts.tier, this.#leave);
+    this.#queueDeadlines.set(waiter, waitMs, waiter.expire);
+    signal?.addEventListener("abort", waiter);
+    this.#waiters.push(waiter);
+    if (this.#live() < this.opts.size) this.#spawn();
+    return waiter.promise;
   }
+
+  /** A waiter is done waiting (given a worker or refused). */
+  readonly #leave = (waiter: Waiter<W>) => {
+    this.#queueDeadlines.clear(waiter);
+    waiter.signal?.removeEventListener("abort", waiter);
+    const at = this.#waiters.indexOf(waiter);
+    if (at >= 0) this.#waiters.splice(at, 1);
+  };
 
   /** Takes a worker back; a dead one is dropped and replaced if anyone is waiting. */
   release(worker: W): void {

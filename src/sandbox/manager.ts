@@ -1,23 +1,9 @@
-import {
-  inSpan,
-  isTracing,
-  KilnError,
-  type Logger,
-  quote,
-  type Span,
-  withActiveSpan,
-} from "../core/mod.ts";
+import { inSpan, isTracing, KilnError, type Logger, quote, type Span } from "../core/mod.ts";
 import type { MetricSink } from "../metrics/mod.ts";
 import type { ExecuteResponse } from "../models/mod.ts";
 import type { SandboxOverview } from "./tier.ts";
 import type { ExecutionJob, TierDriver, TierName, TierStats } from "./tier.ts";
-
-interface CallTally {
-  count: number;
-  total_duration_ms: number;
-  /** A `core.llm.generate` answer came from a cassette: the response must say so. */
-  recording?: boolean;
-}
+import { TalliedHost } from "./_tallied_host.ts";
 
 /** Execution outcomes by failure code, as the metrics name them. */
 const OUTCOMES: Partial<Record<string, string>> = {
@@ -34,11 +20,6 @@ const GAUGE_EVERY_MS = 250;
 function poolOf(job: ExecutionJob): string | undefined {
   const task = job.request.taskDetails as { targetPoolName?: unknown } | undefined;
   return typeof task?.targetPoolName === "string" ? task.targetPoolName : undefined;
-}
-
-function isRecording(result: unknown): boolean {
-  const provenance = (result as { provenance?: { kind?: unknown } } | null)?.provenance;
-  return provenance?.kind === "recording";
 }
 
 /**
@@ -101,36 +82,7 @@ export class SandboxManager {
         },
       );
     }
-    // Most executions call no tool: the tally exists from the first call on.
-    let tally: Map<string, CallTally> | undefined;
-    const count = (tool: string, durationMs: number, result: unknown) => {
-      tally ??= new Map();
-      const entry = tally.get(tool) ?? { count: 0, total_duration_ms: 0 };
-      entry.count++;
-      entry.total_duration_ms += durationMs;
-      if (isRecording(result)) entry.recording = true;
-      tally.set(tool, entry);
-    };
-    const host = {
-      ...job.host,
-      callTool: async (tool: string, params: unknown) => {
-        const started = performance.now();
-        let result: unknown;
-        try {
-          result = await withActiveSpan(span, () => job.host.callTool(tool, params));
-          return result;
-        } finally {
-          count(tool, performance.now() - started, result);
-        }
-      },
-      log: span
-        ? (...args: Parameters<typeof job.host.log>) =>
-          withActiveSpan(span, () => job.host.log(...args))
-        : job.host.log,
-      recordCall: (tool: string, durationMs: number, result?: unknown) =>
-        count(tool, durationMs, result),
-      inContext: <T>(fn: () => T): T => withActiveSpan(span, fn),
-    };
+    const host = new TalliedHost(job.host, span);
     const { appId, componentId } = job.request.context;
     const started = performance.now();
     let outcome = "failed";
@@ -138,7 +90,7 @@ export class SandboxManager {
       const response = await found.driver.execute({ ...job, host });
       outcome = response.resultType === "error" ? "app_error" : "ok";
       span?.setAttribute("kiln.sandbox.outcome", outcome);
-      response.metrics.mcp_calls = !tally ? [] : [...tally].map(([tool, t]) => ({
+      response.metrics.mcp_calls = !host.tally ? [] : [...host.tally].map(([tool, t]) => ({
         tool,
         count: t.count,
         total_duration_ms: Math.round(t.total_duration_ms * 1000) / 1000,

@@ -48,16 +48,65 @@ export interface HostProcessOptions {
   onStray(tail: string, bytes: number): void;
 }
 
-interface Active {
-  host: ExecutionHost;
+/** What a run needs of its host process; one per process, shared by its runs. */
+interface RunHooks {
+  send(frame: ToHost): void;
+  /** Arms the watchdog for `at` (performance.now() time) if it is armed later. */
+  watch(at: number): void;
+  /** The run ended: it is forgotten. */
+  ended(id: number): void;
+  startTimeoutMs: number;
+}
+
+/**
+ * One execution in a host, until it ends. A class rather than closures: a run lives as long as
+ * its request (most of it waiting), and what lives that long is what the young generation's
+ * collections copy. It is its own abort listener (`handleEvent`): the caller going away cancels
+ * it in the host.
+ */
+class Active implements EventListenerObject {
   /** When the watchdog kills the host if the run has not ended (performance.now() time). */
-  watchAt: number;
-  watchWhy: string;
+  watchAt = 0;
+  watchWhy = "";
+
+  constructor(
+    readonly id: number,
+    readonly host: ExecutionHost,
+    readonly deadlineMs: number,
+    readonly signal: AbortSignal | undefined,
+    readonly hooks: RunHooks,
+    readonly resolve: (outcome: RunOutcome) => void,
+  ) {}
+
+  /** The caller went away. */
+  handleEvent(): void {
+    this.hooks.send({ t: "cancel", id: this.id });
+  }
+
+  watch(ms: number, why: string): void {
+    this.watchAt = performance.now() + ms;
+    this.watchWhy = why;
+    this.hooks.watch(this.watchAt);
+  }
+
   /** The host has the run: from now on the watchdog allows its deadline. */
-  started(): void;
+  started(): void {
+    this.watch(this.deadlineMs, "the isolate host did not stop the execution at its deadline");
+  }
+
   /** The run waits for a worker to start: the watchdog allows for the start. */
-  waiting(): void;
-  finish(outcome: RunOutcome): void;
+  waiting(): void {
+    this.watch(
+      Math.max(this.deadlineMs, this.hooks.startTimeoutMs),
+      "the isolate host did not start the execution in time",
+    );
+  }
+
+  finish(outcome: RunOutcome): void {
+    this.signal?.removeEventListener("abort", this);
+    this.hooks.ended(this.id);
+    this.resolve(outcome);
+  }
 }
 
 const OOM = /out of memory|heap limit|allocation failed/i;
@@ -106,8 +155,18 @@ export class IsolateHostProcess {
   #ready: PromiseWithResolvers<void> = Promise.withResolvers();
   /** Resolves when the process has exited and every run in it has ended. */
   readonly exited: Promise<void>;
+  readonly #hooks: RunHooks;
 
   private constructor(readonly opts: HostProcessOptions) {
+    this.#hooks = {
+      send: (frame) => this.#send(frame),
+      watch: (at) => this.#watch(at),
+      ended: (id) => {
+        this.#active.delete(id);
+        if (this.#active.size === 0) this.#unwatch();
+      },
+      startTimeoutMs: opts.startTimeoutMs,
+    };
     this.#strayBudget = opts.strayBytes ?? LIMITS["sandbox.stray_bytes"];
     const config = {
       warm: opts.warm,
@@ -194,45 +253,27 @@ export class IsolateHostProcess {
     const queuedMs = this.#active.size >= this.opts.maxWorkers ? this.#queueAllowance() : 0;
     const frameBytes = FRAME_GROWTH * spec.maxOutputBytes + 65_536;
     if (frameBytes > this.#maxFrameBytes) this.#maxFrameBytes = frameBytes;
-    return new Promise<RunOutcome>((resolve) => {
-      const onAbort = () => this.#send({ t: "cancel", id });
-      // Removed when the run finishes; a signal aborts once, so no `once` (its options object
-      // costs a WebIDL conversion per run).
-      opts.signal?.addEventListener("abort", onAbort);
-      const watch = (ms: number, why: string) => {
-        active.watchAt = performance.now() + ms;
-        active.watchWhy = why;
-        this.#watch(active.watchAt);
-      };
-      // A warm worker takes the run at once, so its deadline (plus the grace) bounds the wait; a
-      // host that says the run waits for a worker to start is allowed the start timeout first.
-      const active: Active = {
-        host,
-        watchAt: 0,
-        watchWhy: "",
-        started: () =>
-          watch(opts.deadlineMs, "the isolate host did not stop the execution at its deadline"),
-        waiting: () =>
-          watch(
-            Math.max(opts.deadlineMs, this.opts.startTimeoutMs),
-            "the isolate host did not start the execution in time",
-          ),
-        finish: (outcome) => {
-          opts.signal?.removeEventListener("abort", onAbort);
-          this.#active.delete(id);
-          if (this.#active.size === 0) this.#unwatch();
-          resolve(outcome);
-        },
-      };
-      this.#active.set(id, active);
-      if (queuedMs > 0) {
-        watch(opts.deadlineMs + queuedMs, "the isolate host did not start the execution in time");
-      } else active.started();
-      const source = this.#sent.has(spec.hash) ? undefined : spec.source;
-      this.#sent.add(spec.hash);
-      this.#send({ t: "run", id, ...spec, source, waitMs: queuedMs > 0 ? opts.waitMs : undefined });
-      if (opts.signal?.aborted) onAbort();
-    });
+    // The run holds what it needs until it ends, not its spec: the input (often the largest
+    // object of a request) is garbage once its frame is written.
+    const { promise, resolve } = Promise.withResolvers<RunOutcome>();
+    const active = new Active(id, host, opts.deadlineMs, opts.signal, this.#hooks, resolve);
+    // Removed when the run finishes; a signal aborts once, so no `once` (its options object
+    // costs a WebIDL conversion per run).
+    opts.signal?.addEventListener("abort", active);
+    this.#active.set(id, active);
+    // A warm worker takes the run at once, so its deadline (plus the grace) bounds the wait; a
+    // host that says the run waits for a worker to start is allowed the start timeout first.
+    if (queuedMs > 0) {
+      active.watch(
+        opts.deadlineMs + queuedMs,
+        "the isolate host did not start the execution in time",
+      );
+    } else active.started();
+    const source = this.#sent.has(spec.hash) ? undefined : spec.source;
+    this.#sent.add(spec.hash);
+    this.#send({ t: "run", id, ...spec, source, waitMs: queuedMs > 0 ? opts.waitMs : undefined });
+    if (opts.signal?.aborted) active.handleEvent();
+    return promise;
   }
 
   /** How long a run the host queues may wait for a worker: see `run`. */
