@@ -29,6 +29,12 @@ export interface IsolateTierOptions {
   /** A host with nothing to do for this long is stopped (its app starts a new one on demand). */
   idleMs?: number;
   /**
+   * While an app's last execution took less than this many ms (default 50), one more run per
+   * worker may wait in its host, which starts it as soon as a worker comes free (ADR 0034); 0 keeps
+   * every waiting execution in Kiln's queue.
+   */
+  shareBelowMs?: number;
+  /**
    * App-less hosts kept started ahead, so a never-seen app's first execution does not wait for a
    * process to start: the first app to need a host takes one, and another starts in the
    * background. Kept only while the tier is in use (see `prepare`); 0 turns them off.
@@ -65,8 +71,6 @@ interface Spare {
 }
 
 const START_TIMEOUT_MS = 10_000;
-/** An app's runs may wait in its host for a worker while its last one took less than this. */
-const SHARE_BELOW_MS = 50;
 /** Spares are started for the default memory limit, which most components run with. */
 const SPARE_HEAP_MB = DEFAULT_LIMITS.memoryMb;
 /** A taken spare is replaced this long after, so its start does not compete with the first run. */
@@ -120,6 +124,7 @@ export class IsolateTier implements TierDriver {
       watchdogGraceMs: opts.watchdogGraceMs ?? 1_000,
       idleMs: opts.idleMs ?? 300_000,
       spareHosts: opts.spareHosts ?? 1,
+      shareBelowMs: opts.shareBelowMs ?? 50,
     };
   }
 
@@ -294,7 +299,7 @@ export class IsolateTier implements TierDriver {
         // A second run per place may wait in the host, which starts it the moment a worker comes
         // free instead of a round trip to Kiln later. Only behind short runs: it waits there for
         // a worker, up to what is left of its queue timeout, rather than for a place in Kiln.
-        share: () => created.lastRunMs < SHARE_BELOW_MS,
+        share: () => created.lastRunMs < this.#o.shareBelowMs,
       });
       const created: AppHost = {
         key,

@@ -53,6 +53,12 @@ function run(
   });
 }
 
+/**
+ * Runs wait in the host behind any earlier run (ADR 0034 shares a place only while the app's last
+ * run took under 50 ms by default, which a loaded machine can miss).
+ */
+const SHARING = { shareBelowMs: 60_000 } as const;
+
 const reason = (expected: string) => (err: unknown) => {
   code("SANDBOX_KILLED")(err);
   assert.equal((err as KilnError & { details: { reason: string } }).details.reason, expected);
@@ -149,23 +155,30 @@ Deno.test("IsolateTier: runs that end in the same instant each get their own out
 });
 
 Deno.test("IsolateTier queues beyond an app's workers and refuses with OVERLOADED", async () => {
-  await withTier({ workersPerApp: 1, maxQueue: 1, queueTimeoutMs: 1_500 }, async (tier) => {
-    // A warm host first: the queue's timeout is about a busy worker, not a host's start-up.
-    assert.equal((await run(tier, `return "warm";`)).data, "warm");
-    const slow = `await new Promise((r) => setTimeout(r, 600)); return "slow";`;
-    const first = run(tier, slow);
-    // One waits in the host for the worker (behind short runs, see the tests below), one in
-    // Kiln's queue; the queue is full then.
-    const inHost = run(tier, `return "in host";`);
-    const queued = run(tier, `return "queued";`);
-    inHost.catch(() => {});
-    queued.catch(() => {});
-    await assert.rejects(run(tier, `return "fourth";`), code("OVERLOADED"));
-    assert.equal((await first).data, "slow");
-    assert.equal((await inHost).data, "in host");
-    assert.equal((await queued).data, "queued", "the queued execution ran once a worker was free");
-    assert.equal((await run(tier, `return "other";`, { app: "b" })).data, "other");
-  });
+  await withTier(
+    { workersPerApp: 1, maxQueue: 1, queueTimeoutMs: 1_500, ...SHARING },
+    async (tier) => {
+      // A warm host first: the queue's timeout is about a busy worker, not a host's start-up.
+      assert.equal((await run(tier, `return "warm";`)).data, "warm");
+      const slow = `await new Promise((r) => setTimeout(r, 600)); return "slow";`;
+      const first = run(tier, slow);
+      // One waits in the host for the worker (see the tests below), one in Kiln's queue; the queue
+      // is full then.
+      const inHost = run(tier, `return "in host";`);
+      const queued = run(tier, `return "queued";`);
+      inHost.catch(() => {});
+      queued.catch(() => {});
+      await assert.rejects(run(tier, `return "fourth";`), code("OVERLOADED"));
+      assert.equal((await first).data, "slow");
+      assert.equal((await inHost).data, "in host");
+      assert.equal(
+        (await queued).data,
+        "queued",
+        "the queued execution ran once a worker was free",
+      );
+      assert.equal((await run(tier, `return "other";`, { app: "b" })).data, "other");
+    },
+  );
 });
 
 Deno.test("IsolateTier: a memory bomb ends only its app's host; other apps keep running", async () => {
@@ -530,22 +543,25 @@ Deno.test("IsolateTier: runs past the workers' count wait in the host; each dead
   // Two workers, four runs of 300 ms: two wait in the host for a worker. Their 450 ms deadline
   // and Kiln's watchdog (deadline + 100 ms) must count from their start, not from when Kiln sent
   // them (~600 ms before they end).
-  await withTier({ workersPerApp: 2, warmWorkers: 2, watchdogGraceMs: 100 }, async (tier) => {
-    await run(tier, "return 0;");
-    const [pid] = Object.values(tier.hostPids());
-    const slow = `await new Promise((r) => setTimeout(r, 300)); return "done";`;
-    const runs = Array.from({ length: 4 }, () => run(tier, slow, { limits: { timeoutMs: 450 } }));
-    await new Promise((r) => setTimeout(r, 100));
-    const during = tier.stats();
-    assert.deepEqual([during.busy, during.queued], [2, 2], "two run, two wait in the host");
-    assert.deepEqual((await Promise.all(runs)).map((r) => r.data), Array(4).fill("done"));
-    assert.deepEqual(Object.values(tier.hostPids()), [pid], "the watchdog left the host alone");
-    assert.deepEqual(tier.stats().kills, {});
-  });
+  await withTier(
+    { workersPerApp: 2, warmWorkers: 2, watchdogGraceMs: 100, ...SHARING },
+    async (tier) => {
+      await run(tier, "return 0;");
+      const [pid] = Object.values(tier.hostPids());
+      const slow = `await new Promise((r) => setTimeout(r, 300)); return "done";`;
+      const runs = Array.from({ length: 4 }, () => run(tier, slow, { limits: { timeoutMs: 450 } }));
+      await new Promise((r) => setTimeout(r, 100));
+      const during = tier.stats();
+      assert.deepEqual([during.busy, during.queued], [2, 2], "two run, two wait in the host");
+      assert.deepEqual((await Promise.all(runs)).map((r) => r.data), Array(4).fill("done"));
+      assert.deepEqual(Object.values(tier.hostPids()), [pid], "the watchdog left the host alone");
+      assert.deepEqual(tier.stats().kills, {});
+    },
+  );
 });
 
 Deno.test("IsolateTier: a run waiting in the host for a worker can be cancelled; the rest run", async () => {
-  await withTier({ workersPerApp: 1, warmWorkers: 1 }, async (tier) => {
+  await withTier({ workersPerApp: 1, warmWorkers: 1, ...SHARING }, async (tier) => {
     await run(tier, "return 0;");
     const slow = `await new Promise((r) => setTimeout(r, 300)); return "done";`;
     const first = run(tier, slow);
@@ -571,7 +587,7 @@ Deno.test("IsolateTier: a run waiting in the host for a worker can be cancelled;
 });
 
 Deno.test("IsolateTier: a run waiting behind one that times out starts on a fresh worker", async () => {
-  await withTier({ workersPerApp: 1, warmWorkers: 1 }, async (tier) => {
+  await withTier({ workersPerApp: 1, warmWorkers: 1, ...SHARING }, async (tier) => {
     await run(tier, "return 0;");
     const stuck = run(tier, "globalThis.seen = 'stale'; for (;;) {}", {
       limits: { timeoutMs: 300 },
@@ -593,26 +609,29 @@ Deno.test("IsolateTier: behind slow runs, runs wait in Kiln's queue and time out
 });
 
 Deno.test("IsolateTier: a run waiting in the host is refused with OVERLOADED past its queue timeout", async () => {
-  await withTier({ workersPerApp: 1, warmWorkers: 1, queueTimeoutMs: 200 }, async (tier) => {
-    // A short run first: the app's runs are short, so the next one waits in the host.
-    assert.equal((await run(tier, "return 0;")).data, 0);
-    const slow = run(tier, `await new Promise((r) => setTimeout(r, 900)); return "done";`);
-    const sent = performance.now();
-    const waiting = run(tier, `return "ran";`);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(tier.stats().queued, 1, "it waits in the host");
-    await assert.rejects(waiting, (err: KilnError) => {
-      assert.equal(err.code, "OVERLOADED");
-      assert.match(err.message, /no worker became free within 200 ms/);
-      return true;
-    });
-    const waited = performance.now() - sent;
-    assert.ok(
-      waited >= 190 && waited < 700,
-      `refused after its queue timeout, not the run ahead (${waited} ms)`,
-    );
-    assert.equal((await slow).data, "done", "the running one is untouched");
-    assert.equal((await run(tier, `return "next";`)).data, "next");
-    assert.deepEqual(tier.stats().kills, {});
-  });
+  await withTier(
+    { workersPerApp: 1, warmWorkers: 1, queueTimeoutMs: 200, ...SHARING },
+    async (tier) => {
+      assert.equal((await run(tier, "return 0;")).data, 0);
+      const slow = run(tier, `await new Promise((r) => setTimeout(r, 900)); return "done";`);
+      slow.catch(() => {}); // awaited below; a failed assertion before must not leave it dangling
+      const sent = performance.now();
+      const waiting = run(tier, `return "ran";`);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(tier.stats().queued, 1, "it waits in the host");
+      await assert.rejects(waiting, (err: KilnError) => {
+        assert.equal(err.code, "OVERLOADED");
+        assert.match(err.message, /no worker became free within 200 ms/);
+        return true;
+      });
+      const waited = performance.now() - sent;
+      assert.ok(
+        waited >= 190 && waited < 700,
+        `refused after its queue timeout, not the run ahead (${waited} ms)`,
+      );
+      assert.equal((await slow).data, "done", "the running one is untouched");
+      assert.equal((await run(tier, `return "next";`)).data, "next");
+      assert.deepEqual(tier.stats().kills, {});
+    },
+  );
 });
