@@ -59,9 +59,10 @@ Deno.test("isolate: a request waiting in its app's host past the queue timeout g
     assert.equal(body.error.code, "OVERLOADED");
     assert.match(
       body.error.message,
-      /the isolate tier is busy: no worker became free within \d+ ms/,
+      /the isolate tier is busy: no sandbox became free within 300 ms/,
     );
-    assert.equal(body.error.details.tier, "isolate");
+    assert.deepEqual(body.error.details, { tier: "isolate", queueTimeoutMs: 300 });
+    assert.equal(refused.headers.get("retry-after"), "1");
     assert.ok(
       waited < 1_000,
       `refused at its queue timeout, not after the run ahead (${waited} ms)`,

@@ -5,12 +5,11 @@
  * and what lives that long is what the young generation's collections copy.
  */
 import type { ExecutionTokens } from "../auth/mod.ts";
-import type { Clock, Span } from "../core/mod.ts";
+import type { Clock, Logger, Span } from "../core/mod.ts";
 import type { DeltaListener, ToolCatalog } from "../mcp/mod.ts";
 import type { ComponentDefinition, ExecutionContext, RequestData } from "../models/mod.ts";
 import type { AppSnapshot } from "../registry/mod.ts";
 import type { ExecutionHost, ExecutionLimits } from "../sandbox/mod.ts";
-import type { Logger } from "../core/mod.ts";
 import type { TierDecision } from "./choose_tier.ts";
 import { executionContext } from "./execution_context.ts";
 import { executionHost, type ExecutionMeta } from "./execution_host.ts";

@@ -6,7 +6,7 @@
 import {
   jsonTextShape,
   type KillReason,
-  KilnError,
+  type KilnError,
   LIMITS,
   quote,
   sandboxKilled,
@@ -16,14 +16,10 @@ import {
 import type { ExecuteResponse } from "../models/mod.ts";
 import type { ExecutionJob, TierName } from "./tier.ts";
 
-/**
- * A guest's verdict (`ok`, `error`), the sandbox's (`killed`, with why), or `overloaded`: the
- * execution never started, for no sandbox became free within its queue timeout.
- */
+/** A guest's verdict (`ok`, `error`) or the sandbox's (`killed`, with why). */
 export type RunOutcome =
   | { kind: "ok"; json: string }
   | { kind: "error"; code: string; message: string }
-  | { kind: "overloaded"; message: string }
   | {
     kind: "killed";
     reason: KillReason;
@@ -64,12 +60,6 @@ export function responseFor(
   if (outcome.kind === "error") {
     const data = { code: outcome.code, message: outcome.message };
     return { requestId, resultType: "error", data, metrics };
-  }
-  if (outcome.kind === "overloaded") {
-    throw new KilnError("OVERLOADED", `the ${tier} tier is busy: ${outcome.message}`, {
-      tier,
-      requestId,
-    });
   }
   kills[outcome.reason] = (kills[outcome.reason] ?? 0) + 1;
   throw killError(tier, job, outcome);

@@ -82,12 +82,20 @@ class Waiter<W> implements EventListenerObject {
   }
 
   #overloaded(): KilnError {
-    return new KilnError(
-      "OVERLOADED",
-      `the ${this.tier} tier is busy: no sandbox became free within ${this.waitMs} ms`,
-      { tier: this.tier, queueTimeoutMs: this.waitMs },
-    );
+    return queueTimedOut(this.tier, this.waitMs);
   }
+}
+
+/**
+ * The error of an execution that waited its queue timeout for a sandbox, in the pool's queue or in
+ * a place the tier keeps of its own (an isolate host's), so the caller sees one answer.
+ */
+export function queueTimedOut(tier: TierName, queueTimeoutMs: number): KilnError {
+  return new KilnError(
+    "OVERLOADED",
+    `the ${tier} tier is busy: no sandbox became free within ${queueTimeoutMs} ms`,
+    { tier, queueTimeoutMs },
+  );
 }
 
 /** How long a failed start keeps the tier refused before an execution tries again. */

@@ -18,13 +18,13 @@ import { type ChildCommand, KilnError, LIMITS } from "../../core/mod.ts";
 import { nodeChildProcess, nodeTimers } from "../../core/node/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
-import type { RunOutcome } from "../_outcome.ts";
 import { lineReader } from "./_line_reader.ts";
 import {
   DONE_BATCH_BYTES,
   type FromHost,
   HOST_MEMORY_CAP,
   type HostConfig,
+  type HostOutcome,
   MEMORY_EXIT_CODE,
   type RunSpec,
   type ToHost,
@@ -75,7 +75,7 @@ class Active implements EventListenerObject {
     readonly deadlineMs: number,
     readonly signal: AbortSignal | undefined,
     readonly hooks: RunHooks,
-    readonly resolve: (outcome: RunOutcome) => void,
+    readonly resolve: (outcome: HostOutcome) => void,
   ) {}
 
   /** The caller went away. */
@@ -102,7 +102,7 @@ class Active implements EventListenerObject {
     );
   }
 
-  finish(outcome: RunOutcome): void {
+  finish(outcome: HostOutcome): void {
     this.signal?.removeEventListener("abort", this);
     this.hooks.ended(this.id);
     this.resolve(outcome);
@@ -243,7 +243,7 @@ export class IsolateHostProcess {
     spec: Omit<RunSpec, "id">,
     host: ExecutionHost,
     opts: { deadlineMs: number; waitMs: number; signal?: AbortSignal },
-  ): Promise<RunOutcome> {
+  ): Promise<HostOutcome> {
     if (this.#dead) {
       return Promise.resolve({ kind: "killed", reason: "crash", message: this.#dead });
     }
@@ -255,7 +255,7 @@ export class IsolateHostProcess {
     if (frameBytes > this.#maxFrameBytes) this.#maxFrameBytes = frameBytes;
     // The run holds what it needs until it ends, not its spec: the input (often the largest
     // object of a request) is garbage once its frame is written.
-    const { promise, resolve } = Promise.withResolvers<RunOutcome>();
+    const { promise, resolve } = Promise.withResolvers<HostOutcome>();
     const active = new Active(id, host, opts.deadlineMs, opts.signal, this.#hooks, resolve);
     // Removed when the run finishes; a signal aborts once, so no `once` (its options object
     // costs a WebIDL conversion per run).

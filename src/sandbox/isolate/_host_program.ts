@@ -164,8 +164,7 @@ export async function hostMain(
       if (waiting.until > now) watchDeadline(waiting.until);
       else {
         queued.delete(id);
-        const message = `no worker became free within ${waiting.frame.waitMs} ms`;
-        send({ t: "done", id, outcome: { kind: "overloaded", message } });
+        send({ t: "done", id, outcome: { kind: "overloaded" } });
       }
     }
   };

@@ -79,6 +79,12 @@ export const MEMORY_EXIT_CODE = 86;
  */
 export const HOST_MEMORY_CAP = { capBaseMb: 64, capWorkerMb: 64 } as const;
 
+/**
+ * How a run in a host ended: as any in-process run, or `overloaded` — it waited in the host for a
+ * worker past its `waitMs` and never started.
+ */
+export type HostOutcome = RunOutcome | { kind: "overloaded" };
+
 /** Kiln → host. */
 export type ToHost =
   | ({ t: "run" } & RunSpec)
@@ -107,6 +113,6 @@ export type FromHost =
    * `retire`: the worker ran work left over from an earlier execution; it must not be reused.
    * `held`: bytes of heap, array buffers and wasm memories the worker held when the run ended.
    */
-  | { t: "done"; id: number; outcome: RunOutcome; retire?: true; held?: number }
+  | { t: "done"; id: number; outcome: HostOutcome; retire?: true; held?: number }
   /** `done` frames of runs that ended in the same turn of the host's event loop. */
-  | { t: "batch"; frames: { t: "done"; id: number; outcome: RunOutcome }[] };
+  | { t: "batch"; frames: { t: "done"; id: number; outcome: HostOutcome }[] };

@@ -9,7 +9,7 @@ import type { ExecuteResponse } from "../../models/mod.ts";
 import type { IsolateHostDetails, TierDetails } from "../overview.ts";
 import { DEFAULT_LIMITS, type ExecutionJob, type TierDriver, type TierStats } from "../tier.ts";
 import { responseFor } from "../_outcome.ts";
-import { type PoolMember, WorkerPool } from "../_worker_pool.ts";
+import { type PoolMember, queueTimedOut, WorkerPool } from "../_worker_pool.ts";
 import { IsolateHostProcess } from "./_host_process.ts";
 
 export interface IsolateTierOptions {
@@ -195,6 +195,7 @@ export class IsolateTier implements TierDriver {
           detail: outcome.message,
         });
       }
+      if (outcome.kind === "overloaded") throw queueTimedOut("isolate", this.#o.queueTimeoutMs);
       return responseFor("isolate", job, outcome, started, this.#kills);
     } finally {
       app.busy--;

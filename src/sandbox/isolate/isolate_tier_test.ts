@@ -621,7 +621,8 @@ Deno.test("IsolateTier: a run waiting in the host is refused with OVERLOADED pas
       assert.equal(tier.stats().queued, 1, "it waits in the host");
       await assert.rejects(waiting, (err: KilnError) => {
         assert.equal(err.code, "OVERLOADED");
-        assert.match(err.message, /no worker became free within 200 ms/);
+        assert.match(err.message, /no sandbox became free within 200 ms/);
+        assert.equal((err.details as { queueTimeoutMs: number }).queueTimeoutMs, 200);
         return true;
       });
       const waited = performance.now() - sent;
