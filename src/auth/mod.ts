@@ -7,6 +7,7 @@ export {
   Authenticator,
   authorOf,
   bearerToken,
+  executionPrincipal,
   requireAdmin,
   requirePermission,
 } from "./principal.ts";

@@ -1,6 +1,10 @@
 import { KilnError, quote } from "../core/mod.ts";
 import type { AdminTokenVerifier } from "./admin_token.ts";
-import { EXECUTION_TOKEN_PREFIX, type ExecutionTokens } from "./execution_token.ts";
+import {
+  EXECUTION_TOKEN_PREFIX,
+  type ExecutionTokenPayload,
+  type ExecutionTokens,
+} from "./execution_token.ts";
 
 /**
  * Who is calling: the operator, one app through one of its API keys, or one execution of one
@@ -59,9 +63,21 @@ export class Authenticator {
       throw new KilnError("UNAUTHORIZED", "execution token revoked: its execution has ended");
     }
     if (!seen.payload) throw new KilnError("UNAUTHORIZED", "invalid execution token");
-    const { a: appId, c: componentId, t: tools, e: expiresAt } = seen.payload;
-    return { kind: "execution", appId, componentId, tools, expiresAt };
+    return executionPrincipal(seen.payload);
   }
+}
+
+/** Who a verified execution token's claims make its bearer: what it calls tools as. */
+export function executionPrincipal(
+  claims: ExecutionTokenPayload,
+): Extract<Principal, { kind: "execution" }> {
+  return {
+    kind: "execution",
+    appId: claims.a,
+    componentId: claims.c,
+    tools: claims.t,
+    expiresAt: claims.e,
+  };
 }
 
 /** Extracts the token of `Authorization: Bearer <token>`. */

@@ -1,6 +1,6 @@
-import type { ExecutionTokens } from "../auth/mod.ts";
+import { executionPrincipal, type ExecutionTokens } from "../auth/mod.ts";
 import { componentError, KilnError, type Logger } from "../core/mod.ts";
-import { type DeltaListener, type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
+import { type DeltaListener, type ToolCatalog, toolError } from "../mcp/mod.ts";
 import type { ExecutionHost, GuestLogLevel } from "../sandbox/mod.ts";
 
 /** What the host of in-process executions reaches Kiln through. */
@@ -54,14 +54,7 @@ class InProcessHost implements ExecutionHost {
     if (!claims) {
       throw new KilnError("UNAUTHORIZED", "the execution token has expired or is invalid");
     }
-    const caller: ToolCaller = {
-      kind: "execution",
-      appId: claims.a,
-      componentId: claims.c,
-      tools: claims.t,
-      expiresAt: claims.e,
-    };
-    const result = await deps.tools.call(tool, params, caller, {
+    const result = await deps.tools.call(tool, params, executionPrincipal(claims), {
       requestId: meta.requestId,
       ...(meta.signal ? { signal: meta.signal } : {}),
       ...(meta.onDelta ? { onDelta: meta.onDelta } : {}),

@@ -3,7 +3,7 @@
  * principal — a token minted for the workflow that allows exactly the core tools its steps name
  * — and external servers through {@link ExternalMcpServers}.
  */
-import type { ExecutionTokens } from "../auth/mod.ts";
+import { executionPrincipal, type ExecutionTokens } from "../auth/mod.ts";
 import { type JsonValue, KilnError } from "../core/mod.ts";
 import { type ToolCaller, type ToolCatalog, toolError } from "../mcp/mod.ts";
 import { StepFailed } from "./_frame.ts";
@@ -40,14 +40,7 @@ export function mcpInvoker(deps: McpInvokerDeps): McpInvoker {
         tools: call.coreTools,
         ttlSeconds: 300,
       });
-      const claims = deps.executionTokens.verify(token)!;
-      const caller: ToolCaller = {
-        kind: "execution",
-        appId: claims.a,
-        componentId: claims.c,
-        tools: claims.t,
-        expiresAt: claims.e,
-      };
+      const caller: ToolCaller = executionPrincipal(deps.executionTokens.verify(token)!);
       let result;
       try {
         result = await deps.tools.call(call.tool, call.args, caller, {
