@@ -125,3 +125,20 @@ Deno.test("tiny sums (fractions of a micro-dollar) survive summarising", () => {
     6e-8,
   );
 });
+
+Deno.test("points land in their own series whatever the order: a label dropped, cut or unknown", () => {
+  using t = testCollector();
+  const { m, clock } = t;
+  const from = clock.t;
+  const long = "x".repeat(300);
+  m.add("kiln.invocations", 1, { appId: "a", tier: "isolate" });
+  m.add("kiln.invocations", 2, { appId: "a" });
+  m.add("kiln.invocations", 4, { appId: "a", tier: "isolate" });
+  m.add("kiln.invocations", 8, { appId: long });
+  m.add("kiln.invocations", 16, { appId: long });
+  // A key that is no label is ignored: the same series as without it.
+  m.add("kiln.invocations", 32, { appId: "a", nope: "1" } as never);
+  const q = m.query({ name: "kiln.invocations", from, to: from + MIN, stepMs: MIN });
+  const sums = q.series.map((s) => [s.labels.appId?.length, s.labels.tier ?? "-", s.points[0].sum]);
+  assert.deepEqual(sums.sort(), [[1, "-", 34], [1, "isolate", 5], [200, "-", 24]].sort());
+});

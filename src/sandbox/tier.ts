@@ -37,6 +37,19 @@ export const DEFAULT_LIMITS: ExecutionLimits = {
   maxOutputBytes: 4 << 20,
 };
 
+/**
+ * MCP calls one in-process execution may have in flight; past it a call is answered OVERLOADED.
+ * Counted on Kiln's side of the guest's channel, never only where the guest runs.
+ */
+export const MAX_CALLS_IN_FLIGHT = 32;
+export const TOO_MANY_CALLS = `more than ${MAX_CALLS_IN_FLIGHT} MCP calls are in flight`;
+
+/**
+ * What one guest log line costs an execution's output budget beyond its text: Kiln handles and
+ * keeps a record for it, so empty lines are not free.
+ */
+export const LOG_LINE_BYTES = 256;
+
 /** Log levels the sandbox SDK's `log` and captured console output use. */
 export type GuestLogLevel = "debug" | "info" | "warn" | "error";
 

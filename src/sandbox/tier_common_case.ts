@@ -323,6 +323,18 @@ export function runTierConformance(
     assert.deepEqual((await run(tier, `return "alive";`)).data, "alive");
   });
 
+  test("every log line counts against the output budget, empty ones too", async (tier) => {
+    const host = new RecordingHost();
+    await assert.rejects(
+      run(tier, `for (let i = 0; i < 100_000; i++) console.log(""); return 1;`, {
+        host,
+        limits: { maxOutputBytes: 64 * 1024, timeoutMs: 10_000 },
+      }),
+      killed("output"),
+    );
+    assert.ok(host.logs.length < 300, `${host.logs.length} lines reached the host`);
+  });
+
   test("output written straight to file descriptors is bounded and the tier keeps serving", async (tier) => {
     const started = performance.now();
     const outcome = await run(

@@ -17,7 +17,12 @@ import type { ChildProcess } from "node:child_process";
 import { type ChildCommand, KilnError, LIMITS } from "../../core/mod.ts";
 import { nodeChildProcess, nodeTimers } from "../../core/node/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
-import { DEFAULT_LIMITS, type ExecutionHost } from "../tier.ts";
+import {
+  DEFAULT_LIMITS,
+  type ExecutionHost,
+  MAX_CALLS_IN_FLIGHT,
+  TOO_MANY_CALLS,
+} from "../tier.ts";
 import { lineReader } from "./_line_reader.ts";
 import {
   DONE_BATCH_BYTES,
@@ -68,11 +73,17 @@ class Active implements EventListenerObject {
   /** When the watchdog kills the host if the run has not ended (performance.now() time). */
   watchAt = 0;
   watchWhy = "";
+  /** Its MCP calls not yet answered (the worker's own count runs where the guest can reach it). */
+  calls = 0;
+  /** Bytes of its log frames so far: see `#onLog`. */
+  logBytes = 0;
 
   constructor(
     readonly id: number,
     readonly host: ExecutionHost,
     readonly deadlineMs: number,
+    /** What its log frames may add up to, past which the worker's own budget was evaded. */
+    readonly maxLogBytes: number,
     readonly signal: AbortSignal | undefined,
     readonly hooks: RunHooks,
     readonly resolve: (outcome: HostOutcome) => void,
@@ -110,6 +121,11 @@ class Active implements EventListenerObject {
 }
 
 const OOM = /out of memory|heap limit|allocation failed/i;
+const TOO_MANY_CALLS_REPLY = JSON.stringify({
+  ok: false,
+  code: "OVERLOADED",
+  message: TOO_MANY_CALLS,
+});
 /** Stray output kept for the exit message (the tail of a V8 out-of-memory report). */
 const TAIL_BYTES = 4096;
 /** A frame embeds guest text as JSON inside JSON: escaping can grow it up to 6×. */
@@ -256,7 +272,15 @@ export class IsolateHostProcess {
     // The run holds what it needs until it ends, not its spec: the input (often the largest
     // object of a request) is garbage once its frame is written.
     const { promise, resolve } = Promise.withResolvers<HostOutcome>();
-    const active = new Active(id, host, opts.deadlineMs, opts.signal, this.#hooks, resolve);
+    const active = new Active(
+      id,
+      host,
+      opts.deadlineMs,
+      FRAME_GROWTH * spec.maxOutputBytes + 65_536,
+      opts.signal,
+      this.#hooks,
+      resolve,
+    );
     // Removed when the run finishes; a signal aborts once, so no `once` (its options object
     // costs a WebIDL conversion per run).
     opts.signal?.addEventListener("abort", active);
@@ -390,6 +414,22 @@ export class IsolateHostProcess {
     return this.#decoder.decode(ordered).trim();
   }
 
+  /**
+   * A guest's log line. The worker charges each line to the execution's output budget, but it
+   * counts where guest code runs; Kiln counts the frames too, so a guest that got past that count
+   * is stopped here (killed for `output`) before its lines cost Kiln more than a few budgets.
+   */
+  #onLog(active: Active, frame: FromHost & { t: "log" }, bytes: number): void {
+    active.logBytes += bytes;
+    if (active.logBytes <= active.maxLogBytes) return forwardLog(active.host, frame);
+    this.#send({ t: "cancel", id: active.id });
+    active.finish({
+      kind: "killed",
+      reason: "output",
+      message: `its log lines passed ${active.maxLogBytes} bytes`,
+    });
+  }
+
   #onFrame(bytes: Uint8Array): void {
     let frame: FromHost;
     try {
@@ -411,9 +451,14 @@ export class IsolateHostProcess {
     if (frame.t === "done") return active.finish(frame.outcome);
     if (frame.t === "started") return active.started();
     if (frame.t === "wait") return active.waiting();
-    if (frame.t === "log") return forwardLog(active.host, frame);
+    if (frame.t === "log") return this.#onLog(active, frame, bytes.length);
     const { id, callId } = frame;
+    if (active.calls >= MAX_CALLS_IN_FLIGHT) {
+      return this.#send({ t: "reply", id, callId, reply: TOO_MANY_CALLS_REPLY });
+    }
+    active.calls++;
     void answerCall(active.host, frame.tool, frame.params).then((reply) => {
+      active.calls--;
       if (this.#active.has(id)) this.#send({ t: "reply", id, callId, reply });
     });
   }

@@ -25,7 +25,15 @@ export async function workerMain(): Promise<void> {
   const post = scope.postMessage.bind(scope) as (message: unknown) => void;
   const inspect = g.Deno.inspect as (v: unknown, o?: unknown) => string;
   const { parse, stringify } = JSON;
+  // Built-ins the bootstrap's limits rest on, taken before any guest code runs and called through
+  // `apply`: a guest can replace what globals and prototypes hold, not these references. (Its
+  // own objects' properties are set in literals: assigning one that a literal did not define
+  // would call any setter a guest put on `Object.prototype`.)
+  const { apply, construct } = Reflect;
+  const { getOwnPropertyDescriptor: describe, values: valuesOf } = Object;
   const { AsyncLocalStorage } = await import("node:async_hooks");
+  const getStore = AsyncLocalStorage.prototype.getStore;
+  const runIn = AsyncLocalStorage.prototype.run;
   const heapStatistics = (await import("node:v8")).getHeapStatistics;
   const collectGarbage = typeof g.gc === "function" ? g.gc as () => void : null;
   const native = {
@@ -34,12 +42,22 @@ export async function workerMain(): Promise<void> {
     setInterval: g.setInterval,
     clearInterval: g.clearInterval,
   };
+  // Kiln's `MAX_CALLS_IN_FLIGHT`, which Kiln counts itself: this early refusal only saves frames.
   const MAX_CALLS_IN_FLIGHT = 32;
   // What one log line carries to Kiln (Kiln keeps no more); the budget counts the whole line.
   const MAX_LOG_MESSAGE = 8 * 1024;
   const MAX_LOG_FIELDS = 16 * 1024;
+  // Kiln's `LOG_LINE_BYTES`: what a log line costs beyond its text.
+  const LOG_LINE_BYTES = 256;
+  const sliceOf = String.prototype.slice;
   const clip = (text: string) =>
-    text.length > MAX_LOG_MESSAGE ? `${text.slice(0, MAX_LOG_MESSAGE)}…` : text;
+    text.length > MAX_LOG_MESSAGE ? `${apply(sliceOf, text, [0, MAX_LOG_MESSAGE])}…` : text;
+  /** A string however the guest's globals behave (a template literal's own conversion). */
+  const toText = (value: unknown) => `${value}`;
+  const byteLengthOf = describe(Object.getPrototypeOf(Uint8Array.prototype), "byteLength")!.get!;
+  const decoder = new TextDecoder();
+  const decode = TextDecoder.prototype.decode;
+  const subarray = Uint8Array.prototype.subarray;
   interface Run {
     id: number;
     timers: Set<number>;
@@ -51,8 +69,8 @@ export async function workerMain(): Promise<void> {
     counts: Map<string, number>;
     clocks: Map<string, number>;
     ended: boolean;
-    /** Bytes held at the last memory check. */
-    held?: number;
+    /** Bytes held at the last memory check (0 before the first). */
+    held: number;
   }
   const context = new AsyncLocalStorage<Run>();
   let run: Run | null = null;
@@ -62,7 +80,7 @@ export async function workerMain(): Promise<void> {
   const codeError = (code: string, message: string) => Object.assign(new Error(message), { code });
   /** The execution the caller acts for, or null (and the worker marked) for left-over work. */
   const current = (): Run | null => {
-    const r = context.getStore();
+    const r = apply(getStore, context, []) as Run | undefined;
     if (r && r === run) return r;
     if (!stale) {
       stale = true;
@@ -85,26 +103,63 @@ export async function workerMain(): Promise<void> {
   // WebAssembly memories are not in V8's external memory count: the ones a guest can reach
   // (created or exported) are tracked and added; a module's unexported memory is left to the
   // host's resident memory cap.
-  const memories: WeakRef<WebAssembly.Memory>[] = [];
-  const known = new WeakSet<object>();
   const wasm = g.WebAssembly;
   const NativeMemory = wasm.Memory;
   const NativeInstance = wasm.Instance;
+  const NativeWeakRef = WeakRef;
+  const deref = WeakRef.prototype.deref;
+  const [hasKnown, addKnown] = [WeakSet.prototype.has, WeakSet.prototype.add];
+  const [setEntry, deleteEntry, forEachEntry] = [
+    Map.prototype.set,
+    Map.prototype.delete,
+    Map.prototype.forEach,
+  ];
+  const countOf = describe(Map.prototype, "size")!.get!;
+  // Getters that check their receiver's internal slots: brand checks no prototype can fake.
+  const bufferOf = describe(NativeMemory.prototype, "buffer")!.get!;
+  const exportsOf = describe(NativeInstance.prototype, "exports")!.get!;
+  const lengthOf = describe(ArrayBuffer.prototype, "byteLength")!.get!;
+  const sharedLengthOf = describe(SharedArrayBuffer.prototype, "byteLength")!.get!;
+  const then = Promise.prototype.then;
+  const memories = new Map<number, WeakRef<WebAssembly.Memory>>();
+  const known = new WeakSet<object>();
+  let memoryCount = 0;
   const remember = (value: any) => {
-    if (!(value instanceof NativeMemory) || known.has(value)) return;
-    known.add(value);
-    memories.push(new WeakRef(value as WebAssembly.Memory));
+    try {
+      apply(bufferOf, value, []);
+    } catch {
+      return; // not a memory
+    }
+    if (apply(hasKnown, known, [value])) return;
+    apply(addKnown, known, [value]);
+    apply(setEntry, memories, [memoryCount++, new NativeWeakRef(value)]);
   };
   const rememberExports = (instance: any) => {
-    for (const value of Object.values(instance?.exports ?? {})) remember(value);
+    let exports: Record<string, unknown>;
+    try {
+      exports = apply(exportsOf, instance, []);
+    } catch {
+      return; // not an instance
+    }
+    // A frozen null-prototype object of own data properties; an array walked by index.
+    const values = valuesOf(exports);
+    for (let i = 0; i < values.length; i++) remember(values[i]);
+  };
+  const bytesOf = (memory: WebAssembly.Memory): number => {
+    const buffer = apply(bufferOf, memory, []);
+    try {
+      return apply(lengthOf, buffer, []);
+    } catch {
+      return apply(sharedLengthOf, buffer, []); // a shared memory's
+    }
   };
   const wasmBytes = () => {
     let bytes = 0;
-    for (let i = memories.length - 1; i >= 0; i--) {
-      const memory = memories[i].deref();
-      if (memory) bytes += memory.buffer.byteLength;
-      else memories.splice(i, 1);
-    }
+    apply(forEachEntry, memories, [(ref: WeakRef<WebAssembly.Memory>, key: number) => {
+      const memory = apply(deref, ref, []);
+      if (memory) bytes += bytesOf(memory);
+      else apply(deleteEntry, memories, [key]);
+    }]);
     return bytes;
   };
   // Plain functions sharing the native prototype (whose `constructor` now points at them), so
@@ -112,7 +167,7 @@ export async function workerMain(): Promise<void> {
   const tracked = (Native: any, after: (value: any) => void) => {
     const Wrapped = function (...args: unknown[]) {
       if (!new.target) throw new TypeError(`WebAssembly.${Native.name} must be called with new`);
-      const value = Reflect.construct(Native, args, new.target);
+      const value = construct(Native, args, new.target);
       after(value);
       return value;
     };
@@ -125,18 +180,28 @@ export async function workerMain(): Promise<void> {
   wasm.Instance = tracked(NativeInstance, rememberExports);
   for (const name of ["instantiate", "instantiateStreaming"]) {
     const original = wasm[name];
-    wasm[name] = function (...args: unknown[]) {
-      return original.apply(wasm, args).then((result: any) => {
-        rememberExports(result instanceof NativeInstance ? result : result?.instance);
+    // An instance, or `{ module, instance }` (own data properties) when given bytes.
+    const instanceOf = (result: any) => {
+      try {
+        apply(exportsOf, result, []);
         return result;
-      });
+      } catch {
+        return result?.instance;
+      }
+    };
+    wasm[name] = function (...args: unknown[]) {
+      return apply(then, apply(original, wasm, args), [(result: any) => {
+        rememberExports(instanceOf(result));
+        return result;
+      }]);
     };
   }
 
   /** Heap, array buffers and wasm memories over the limit, after a full collection if any. */
   const overMemory = (r: Run): boolean => {
     let h = heapStatistics();
-    r.held = h.used_heap_size + h.external_memory + (memories.length > 0 ? wasmBytes() : 0);
+    r.held = h.used_heap_size + h.external_memory +
+      (apply(countOf, memories, []) > 0 ? wasmBytes() : 0);
     if (r.held <= r.memoryBytes) return false;
     if (!collectGarbage) return true;
     collectGarbage();
@@ -168,16 +233,17 @@ export async function workerMain(): Promise<void> {
     kill(r, "output", "its logs exceeded the cap");
     return false;
   };
-  const emit = (level: string, message: string, fields: unknown, source: string) => {
+  const emit = (level: string, given: string, fields: unknown, source: string) => {
     const r = current();
     if (!r) return;
+    const message = toText(given);
     let text: string | undefined;
     try {
       text = fields === undefined ? undefined : stringify(fields);
     } catch {
       text = stringify({ unserializable: String(fields) });
     }
-    if (!charge(r, message.length + (text?.length ?? 0))) return;
+    if (!charge(r, LOG_LINE_BYTES + message.length + (text?.length ?? 0))) return;
     if (text !== undefined && text.length > MAX_LOG_FIELDS) {
       text = stringify({ truncated: true, bytes: text.length });
     }
@@ -239,15 +305,21 @@ export async function workerMain(): Promise<void> {
     const write = (chunk: unknown, ...rest: unknown[]) => {
       const done = rest.find((a) => typeof a === "function") as (() => void) | undefined;
       const r = current();
-      const size = typeof chunk === "string" ? chunk.length : (chunk as Uint8Array)?.byteLength;
-      if (r && charge(r, size ?? 0)) {
-        const text = typeof chunk === "string"
-          ? chunk.slice(0, MAX_LOG_MESSAGE + 1)
-          : chunk instanceof Uint8Array
-          ? new TextDecoder().decode(chunk.subarray(0, MAX_LOG_MESSAGE + 1))
-          : String(chunk);
-        const message = clip(text.replace(/\n$/, ""));
-        post({ t: "log", id: r.id, level, message, source: "console" });
+      let text: string;
+      let size: number;
+      try {
+        size = apply(byteLengthOf, chunk, []);
+        const head = apply(subarray, chunk, [0, MAX_LOG_MESSAGE + 1]);
+        text = apply(decode, decoder, [head]);
+      } catch { // not a typed array
+        text = toText(chunk);
+        size = text.length;
+      }
+      if (r && charge(r, LOG_LINE_BYTES + size)) {
+        const line = text.length > 0 && text[text.length - 1] === "\n"
+          ? apply(sliceOf, text, [0, -1])
+          : text;
+        post({ t: "log", id: r.id, level, message: clip(line), source: "console" });
       }
       if (done) queueMicrotask(done);
       return true;
@@ -380,7 +452,7 @@ export async function workerMain(): Promise<void> {
   }
   scope.addEventListener("unhandledrejection", (event: any) => {
     event.preventDefault();
-    const r = context.getStore();
+    const r = apply(getStore, context, []) as Run | undefined;
     if (!r || r !== run) return;
     emit("error", `unhandled rejection: ${format([event.reason])}`, undefined, "console");
   });
@@ -398,10 +470,11 @@ export async function workerMain(): Promise<void> {
       counts: new Map(),
       clocks: new Map(),
       ended: false,
+      held: 0,
     };
     run = r;
     watchMemory();
-    return context.run(r, async () => {
+    return apply(runIn, context, [r, async () => {
       try {
         let ns = modules.get(spec.hash);
         if (!ns) {
@@ -426,7 +499,7 @@ export async function workerMain(): Promise<void> {
         const code = typeof err?.code === "string" ? err.code : "APPLICATION_ERROR";
         finish(r, { kind: "error", code, message: String(err?.message ?? err).slice(0, 4096) });
       }
-    });
+    }]);
   };
   const onMessage = (event: MessageEvent) => {
     // Guest listeners on `self` never see the frames of later executions.

@@ -453,6 +453,59 @@ Deno.test("IsolateTier counts WebAssembly memories however the guest makes them"
   });
 });
 
+Deno.test("IsolateTier counts WebAssembly memories with the built-ins the count uses replaced", async () => {
+  // The guest keeps what it needs, then replaces what a tracker written naively would call.
+  const tamper = `
+    const bufferOf = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, "buffer").get;
+    const exportsOf = Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, "exports").get;
+    const realConstruct = Reflect.construct;
+    const hidden = [];
+    Reflect.construct = (C, args, target) => {
+      hidden.push(realConstruct(C, args, target));
+      return {};
+    };
+    WeakSet.prototype.has = () => true;
+    WeakSet.prototype.add = function () { return this; };
+    WeakRef.prototype.deref = () => undefined;
+    Map.prototype.set = function () { return this; };
+    Map.prototype.forEach = () => {};
+    Object.values = () => [];
+    for (const key of ["has", "add", "push", "splice", "instance", "exports", "length"]) {
+      Object.defineProperty(Object.prototype, key, { get() { return 0; }, set() {}, configurable: true });
+    }
+    for (const proto of [ArrayBuffer.prototype, SharedArrayBuffer.prototype]) {
+      Object.defineProperty(proto, "byteLength", { get() { return 0; }, configurable: true });
+    }
+    Object.defineProperty(WebAssembly.Memory.prototype, "buffer", {
+      get() { return new ArrayBuffer(0); }, configurable: true,
+    });
+    const then = Promise.prototype.then;
+    Promise.prototype.then = function (ok, no) { return then.call(this, ok, no); };
+  `;
+  const fill = (memory: string) =>
+    `${memory}.grow(2400);
+    new Uint8Array(bufferOf.call(${memory})).fill(1);
+    globalThis.keep = ${memory};
+    return 1;`;
+  const bytes = `new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 6, 1, 1, 1, 128, 128, 4, 7, 5, 1,
+    1, 109, 2, 0])`;
+  await withTier({}, async (tier) => {
+    for (
+      const body of [
+        // The memory itself, wherever the constructor left it.
+        `${tamper} const made = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+          const m = hidden[0] ?? made; ${fill("m")}`,
+        `${tamper} const m = exportsOf.call(new WebAssembly.Instance(new WebAssembly.Module(${bytes}))).m;
+          ${fill("m")}`,
+        `${tamper} const { instance } = await WebAssembly.instantiate(${bytes});
+          const m = exportsOf.call(instance).m; ${fill("m")}`,
+      ]
+    ) {
+      await assert.rejects(run(tier, body, { limits: { memoryMb: 128 } }), reason("memory"), body);
+    }
+  });
+});
+
 Deno.test("IsolateTier stops a guest holding too much memory as soon as it yields", async () => {
   await withTier({}, async (tier) => {
     const started = performance.now();
@@ -469,6 +522,97 @@ Deno.test("IsolateTier stops a guest holding too much memory as soon as it yield
     );
     assert.ok(performance.now() - started < 5_000, "the check waited for the end of the run");
   });
+});
+
+Deno.test("IsolateTier: the memory check holds against accessors a guest puts on Object.prototype", async () => {
+  await withTier({}, async (tier) => {
+    const started = performance.now();
+    await assert.rejects(
+      run(
+        tier,
+        // Setters that swallow what the bootstrap records on its own objects, getters that lie.
+        `for (const key of ["held", "retire", "ended", "logBytes", "memoryBytes", "json"]) {
+          Object.defineProperty(Object.prototype, key, {
+            get() { return 0; }, set() {}, configurable: true,
+          });
+        }
+        globalThis.keep = [];
+        for (let i = 0; i < 19; i++) globalThis.keep.push(new Uint8Array(8 << 20).fill(1));
+        await new Promise((r) => setTimeout(r, 8_000));
+        return "held";`,
+        { limits: { memoryMb: 128, timeoutMs: 10_000 } },
+      ),
+      reason("memory"),
+    );
+    assert.ok(performance.now() - started < 5_000, "the check waited for the end of the run");
+  });
+});
+
+Deno.test("IsolateTier: Kiln holds a guest to its MCP calls in flight, whatever the guest replaced", async () => {
+  // A host whose tool answers slowly, counting the calls it has at once.
+  class SlowHost extends RecordingHost {
+    now = 0;
+    most = 0;
+    override callTool(): Promise<unknown> {
+      this.most = Math.max(this.most, ++this.now);
+      return new Promise((r) => setTimeout(() => r((this.now--, { ok: 1 })), 300));
+    }
+  }
+  const host = new SlowHost();
+  await withTier({}, async (tier) => {
+    const res = await run(
+      tier,
+      // The worker's own count reads a Map's size: the guest makes every Map look empty.
+      `Object.defineProperty(Map.prototype, "size", { get() { return 0; }, configurable: true });
+      const results = await Promise.allSettled(
+        Array.from({ length: 100 }, () => __kiln.mcp.call("core.state.getRuntimeValue", {})),
+      );
+      return results.map((r) => r.status === "fulfilled" ? "ok" : r.reason.code);`,
+      { host },
+    );
+    const answers = res.data as string[];
+    assert.equal(host.most, 32, "calls the host had at once");
+    assert.equal(answers.filter((a) => a === "ok").length, 32);
+    assert.equal(answers.filter((a) => a === "OVERLOADED").length, 68);
+  });
+});
+
+Deno.test("IsolateTier: Kiln stops a run whose log frames pass what its budget allows", async () => {
+  // A host process that breaks the protocol's promise: it answers a run with endless log lines
+  // (what a worker could send if its own count were evaded).
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    script,
+    `import process from "node:process";
+    process.on("message", (frame) => {
+      if (frame.t !== "run") return;
+      const line = { t: "log", id: frame.id, level: "info", message: "x".repeat(8000), source: "sdk" };
+      const flood = () => { for (let i = 0; i < 50; i++) process.send(line); setTimeout(flood, 0); };
+      flood();
+    });
+    process.on("disconnect", () => Deno.exit(0));
+    process.send({ t: "ready" });`,
+  );
+  const command = {
+    file: Deno.execPath(),
+    compiled: false,
+    args: (_name: string, _flags: string[], _args: string[]) => ["run", "-A", script],
+  };
+  const host = new RecordingHost();
+  try {
+    await withTier({ command, spareHosts: 0 }, async (tier) => {
+      const started = performance.now();
+      await assert.rejects(
+        run(tier, "return 1;", { host, limits: { maxOutputBytes: 64 * 1024 } }),
+        reason("output"),
+      );
+      assert.ok(performance.now() - started < 4_000, "stopped well before the deadline");
+      // Six budgets of escaped text and 64 KiB: about 50 lines of 8 KB.
+      assert.ok(host.logs.length < 60, `${host.logs.length} lines reached the host`);
+    });
+  } finally {
+    await Deno.remove(script);
+  }
 });
 
 Deno.test("IsolateTier: a host retires workers past the warm one once they sat idle", async () => {

@@ -20,8 +20,8 @@ import type {
 import type { GuestKillReason, GuestLogLine, GuestOutcome, GuestSpec } from "./_protocol.ts";
 import { type GuestSnapshot, nextSeed } from "./_guest_snapshot.ts";
 import type { QuickJsInstance } from "./_quickjs_instance.ts";
+import { LOG_LINE_BYTES, MAX_CALLS_IN_FLIGHT, TOO_MANY_CALLS } from "../tier.ts";
 
-export const MAX_CALLS_IN_FLIGHT = 32;
 type Result = { value: QuickJSHandle; error?: undefined } | { error: QuickJSHandle };
 
 /** Where a run sends its MCP calls, with the log lines gathered since the last message. */
@@ -229,7 +229,7 @@ export class GuestRun {
     const max = this.spec.maxOutputBytes;
     const length = lengthOf(ctx, message);
     const fieldsText = ctx.typeof(fields) === "string" ? ctx.getString(fields) : undefined;
-    this.#logBytes += length + (fieldsText?.length ?? 0);
+    this.#logBytes += LOG_LINE_BYTES + length + (fieldsText?.length ?? 0);
     if (this.#logBytes > max) {
       this.#kill ??= "output";
       return;
@@ -279,7 +279,6 @@ interface GuestErrorInfo {
 const STACK_ERRORS = new Set(["InternalError", "SyntaxError", "RangeError"]);
 const NEVER_SETTLES = "the handler returned a promise that can never settle " +
   "(it awaits something that is neither an MCP call nor a guest promise)";
-const TOO_MANY_CALLS = `more than ${MAX_CALLS_IN_FLIGHT} MCP calls are in flight`;
 
 function hostFailure(err: unknown): GuestOutcome {
   if (err instanceof RangeError && /call stack/i.test(err.message)) {

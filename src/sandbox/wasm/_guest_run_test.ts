@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { guestCode } from "../tier_common_case.ts";
-import { GuestRun, MAX_CALLS_IN_FLIGHT, utf8Length } from "./_guest_run.ts";
+import { GuestRun, utf8Length } from "./_guest_run.ts";
+import { MAX_CALLS_IN_FLIGHT } from "../tier.ts";
 import type { GuestLogLine, GuestOutcome, GuestSpec } from "./_protocol.ts";
 import { GuestSnapshot } from "./_guest_snapshot.ts";
 
@@ -160,7 +161,10 @@ Deno.test("GuestRun refuses a result or log volume past the output cap", async (
   assert.equal(big.outcome.kind === "killed" && big.outcome.reason, "output");
   const wide = await run(`return "é".repeat(600);`, { spec });
   assert.equal(wide.outcome.kind === "killed" && wide.outcome.reason, "output");
-  const chatty = await run(`for (let i = 0; ; i++) console.log("line", i);`, { spec });
+  // Each line costs its text and `LOG_LINE_BYTES`: some 37 lines fit in 10,000 bytes.
+  const chatty = await run(`for (let i = 0; ; i++) console.log("line", i);`, {
+    spec: { maxOutputBytes: 10_000 },
+  });
   assert.equal(chatty.outcome.kind === "killed" && chatty.outcome.reason, "output");
   assert.ok(chatty.logs.length > 10 && chatty.logs.length < 200, `${chatty.logs.length} lines`);
 });
