@@ -7,13 +7,18 @@ import type { ExecutionHost, GuestLogLevel } from "./tier.ts";
 
 /**
  * Runs the tool and answers `{ok, value}` or `{ok: false, code, message}` as JSON text. Parameters
- * nested deeper than `json.depth` are refused before anything walks them.
+ * nested deeper than `json.depth` are refused before anything walks them. The frame comes from
+ * where guest code runs: its types are checked, not assumed.
  */
 export async function answerCall(
   host: ExecutionHost,
   tool: string,
   params?: string,
 ): Promise<string> {
+  if (typeof tool !== "string" || (params !== undefined && typeof params !== "string")) {
+    const message = "an mcp.call names its tool as a string and sends its parameters as JSON text";
+    return JSON.stringify({ ok: false, code: "BAD_REQUEST", message });
+  }
   const over = params === undefined ? null : jsonTextShape(params).over;
   if (over) {
     const message = shapeMessage(`the parameters of ${JSON.stringify(tool)}`, over);

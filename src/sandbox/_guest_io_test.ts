@@ -28,3 +28,14 @@ Deno.test("forwardLog() replaces log fields nested past json.depth with a note",
   forwardLog(host, { level: "info", message: "flat", fields: '{"a":1}', source: "sdk" });
   assert.deepEqual(fields, [{ fields: "nested deeper than 128 levels" }, { a: 1 }]);
 });
+
+Deno.test("answerCall() refuses a call frame whose tool or parameters are not text", async () => {
+  const host = new RecordingHost();
+  for (
+    const [tool, params] of [[{ name: "x" }, undefined], ["core.state.getRuntimeValue", { a: 1 }]]
+  ) {
+    const reply = JSON.parse(await answerCall(host, tool as string, params as string));
+    assert.deepEqual([reply.ok, reply.code], [false, "BAD_REQUEST"]);
+  }
+  assert.deepEqual(host.calls, []);
+});

@@ -11,6 +11,7 @@ import {
   type ExecutionCode,
   type ExecutionHost,
   type ExecutionLimits,
+  MAX_CALLS_IN_FLIGHT,
   type TierDriver,
 } from "./tier.ts";
 
@@ -162,6 +163,34 @@ export function runTierConformance(
     ]);
     assert.ok(host.logs.some((l) => l.message === "done" && l.level === "info"));
     assert.ok(host.logs.some((l) => l.source === "console" && /from console 42/.test(l.message)));
+  });
+
+  test("a guest has at most MAX_CALLS_IN_FLIGHT MCP calls in flight; more are OVERLOADED", async (tier) => {
+    // A host whose tool answers slowly, counting the calls it has at once.
+    class SlowHost extends RecordingHost {
+      now = 0;
+      most = 0;
+      override callTool(tool: string, params: unknown): Promise<unknown> {
+        if (tool !== "slow") return super.callTool(tool, params);
+        this.most = Math.max(this.most, ++this.now);
+        return new Promise((r) => setTimeout(() => r((this.now--, { slow: true })), 300));
+      }
+    }
+    const host = new SlowHost();
+    const res = await run(
+      tier,
+      `const results = await Promise.allSettled(
+        Array.from({ length: 100 }, () => mcp.call("slow", {})),
+      );
+      return results.map((r) => r.status === "fulfilled" ? "ok" : r.reason?.code);`,
+      { host, limits: { timeoutMs: 10_000 } },
+    );
+    const answers = res.data as string[];
+    const ok = answers.filter((a) => a === "ok").length;
+    const overloaded = answers.filter((a) => a === "OVERLOADED").length;
+    assert.ok(host.most > 0 && host.most <= MAX_CALLS_IN_FLIGHT, `${host.most} calls at once`);
+    assert.equal(ok + overloaded, 100, JSON.stringify(answers));
+    assert.ok(overloaded > 0, "none was refused");
   });
 
   test("escape: no file system, network, env, subprocess or FFI", async (tier) => {

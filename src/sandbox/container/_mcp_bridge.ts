@@ -1,5 +1,5 @@
 import { jsonTextShape, KilnError, LIMITS } from "../../core/mod.ts";
-import type { ExecutionHost } from "../tier.ts";
+import { type ExecutionHost, MAX_CALLS_IN_FLIGHT, TOO_MANY_CALLS } from "../tier.ts";
 import { readCapped } from "./_read_capped.ts";
 
 /** The largest request a container may send to `/mcp` (as the endpoint's own limit). */
@@ -135,13 +135,16 @@ async function resultOf(
 
 /**
  * Serves a container's `mcp.sock`: refuses any bearer but the running execution's, then hands
- * the request on. Between executions every request is refused.
+ * the request on. Between executions every request is refused. A container runs one execution at
+ * a time, so the requests in flight on its socket are its execution's: past `MAX_CALLS_IN_FLIGHT`
+ * they are answered OVERLOADED, as an in-process guest's calls are.
  */
 export function serveMcpSocket(
   path: string,
   current: () => CurrentExecution | null,
   handler: McpHandler,
 ): Deno.HttpServer<Deno.UnixAddr> {
+  let inFlight = 0;
   return Deno.serve({ path, onListen: () => Deno.chmodSync(path, 0o666) }, (req) => {
     const running = current();
     const auth = req.headers.get("authorization") ?? "";
@@ -152,7 +155,15 @@ export function serveMcpSocket(
         error: { code: -32001, message: "no execution of this container holds that token" },
       }, 401);
     }
-    return capped(req).then(
+    if (inFlight >= MAX_CALLS_IN_FLIGHT) {
+      return json({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32000, message: TOO_MANY_CALLS, data: { code: "OVERLOADED" } },
+      }, 429);
+    }
+    inFlight++;
+    const answer = capped(req).then(
       (copy) =>
         copy ? handler(copy, running) : json({
           jsonrpc: "2.0",
@@ -170,5 +181,7 @@ export function serveMcpSocket(
           error: { code: -32600, message: `request bodies are capped at ${MAX_BODY} bytes` },
         }, 413),
     );
+    answer.finally(() => inFlight--).catch(() => {});
+    return answer;
   });
 }

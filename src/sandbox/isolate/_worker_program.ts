@@ -4,7 +4,9 @@
  * budget, holds the execution's memory limit, and takes away what a guest could use to reach or
  * stop its host (`Deno`, `process.kill`, nested workers, the message port) or to reach other
  * workers of the process (`BroadcastChannel`, `navigator.locks`, `caches`). The host process
- * already has no permissions; this closes what needs none.
+ * already has no permissions; this closes what needs none. Guest code shares this realm and can
+ * replace any global or prototype, so the limits call only built-ins taken before it runs (ADR
+ * 0035); Kiln counts the calls in flight and log bytes again on its side.
  *
  * Work left over from an ended execution: every execution runs inside its own async context
  * (`AsyncLocalStorage`, which Deno carries through promises, timers, `node:timers`,
@@ -386,7 +388,7 @@ export async function workerMain(): Promise<void> {
     const callId = r.nextCall++;
     return new Promise((resolve, reject) => {
       r.calls.set(callId, { resolve, reject });
-      post({ t: "call", id: r.id, callId, tool: String(tool), params: body });
+      post({ t: "call", id: r.id, callId, tool: toText(tool), params: body });
     });
   };
   const logAt = (level: string) => (message: unknown, fields?: unknown) =>
@@ -501,10 +503,11 @@ export async function workerMain(): Promise<void> {
       }
     }]);
   };
+  const stopListeners = Event.prototype.stopImmediatePropagation;
   const onMessage = (event: MessageEvent) => {
     // Guest listeners on `self` never see the frames of later executions.
-    event.stopImmediatePropagation();
-    const m = event.data;
+    apply(stopListeners, event, []);
+    const m = event.data; // an own data property of the event
     if (m.t === "run") return void execute(m);
     const r = run;
     const pending = r && r.id === m.id ? r.calls.get(m.callId) : undefined;

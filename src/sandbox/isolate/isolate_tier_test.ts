@@ -422,6 +422,16 @@ Deno.test("IsolateTier: guest listeners on self never see a later execution's fr
     );
     const res = await run(tier, `return globalThis.sniffed;`);
     assert.deepEqual(res.data, []);
+    // Nor with the method that stops them replaced.
+    const patched = await run(
+      tier,
+      `globalThis.taken = [];
+      Event.prototype.stopImmediatePropagation = () => {};
+      self.addEventListener("message", (e) => globalThis.taken.push(e.data?.t ?? "?"));
+      return "patched";`,
+    );
+    assert.equal(patched.data, "patched");
+    assert.deepEqual((await run(tier, `return globalThis.taken;`)).data, []);
   });
 });
 
