@@ -50,6 +50,18 @@ export class RecordingHost implements ExecutionHost {
   }
 }
 
+/** A host whose tool `slow` answers after 300 ms, counting the calls it holds at once. */
+export class SlowHost extends RecordingHost {
+  now = 0;
+  most = 0;
+  override callTool(tool: string, params: unknown): Promise<unknown> {
+    if (tool !== "slow") return super.callTool(tool, params);
+    this.calls.push({ tool, params });
+    this.most = Math.max(this.most, ++this.now);
+    return new Promise((r) => setTimeout(() => r((this.now--, { slow: true })), 300));
+  }
+}
+
 /** A minimal valid `/execute` request for component `componentId` of app `appId`. */
 export function executeRequest(appId = "conf", input?: unknown, componentId = "c"): ExecuteRequest {
   return {
@@ -166,16 +178,6 @@ export function runTierConformance(
   });
 
   test("a guest has at most MAX_CALLS_IN_FLIGHT MCP calls in flight; more are OVERLOADED", async (tier) => {
-    // A host whose tool answers slowly, counting the calls it has at once.
-    class SlowHost extends RecordingHost {
-      now = 0;
-      most = 0;
-      override callTool(tool: string, params: unknown): Promise<unknown> {
-        if (tool !== "slow") return super.callTool(tool, params);
-        this.most = Math.max(this.most, ++this.now);
-        return new Promise((r) => setTimeout(() => r((this.now--, { slow: true })), 300));
-      }
-    }
     const host = new SlowHost();
     const res = await run(
       tier,
