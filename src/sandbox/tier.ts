@@ -38,8 +38,8 @@ export const DEFAULT_LIMITS: ExecutionLimits = {
 };
 
 /**
- * MCP calls one in-process execution may have in flight; past it a call is answered OVERLOADED.
- * Counted on Kiln's side of the guest's channel, never only where the guest runs.
+ * MCP calls one execution may have in flight, in every tier; past it a call is answered
+ * OVERLOADED. Counted on Kiln's side of the guest's channel, never only where the guest runs.
  */
 export const MAX_CALLS_IN_FLIGHT = 32;
 export const TOO_MANY_CALLS = `more than ${MAX_CALLS_IN_FLIGHT} MCP calls are in flight`;
