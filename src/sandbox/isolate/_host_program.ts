@@ -245,9 +245,7 @@ export async function hostMain(
     slot.loaded.add(frame.hash);
     slot.run!.deadline = performance.now() + frame.timeoutMs;
     watchDeadline(slot.run!.deadline);
-    // The frame itself (parsed for this run alone), not a copy: one object less per run.
-    frame.source = source;
-    slot.worker.postMessage(frame);
+    slot.worker.postMessage({ ...frame, source });
   };
   /**
    * Runs Kiln sent past the workers' count, in order: each waits for the next worker that comes
