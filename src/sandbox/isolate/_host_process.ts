@@ -9,9 +9,10 @@
  * Frames travel on a channel only the host's main thread holds (see `_protocol.ts`), read in
  * constant work per byte (`_line_reader.ts`) and bounded by the largest a worker can legitimately
  * send. Everything on stdout or stderr is stray output (a guest writing to fd 1/2 behind the SDK's
- * back), counted against the host's `sandbox.stray_bytes` budget and never buffered. A host over
- * that budget, or one whose frames break the protocol, is killed and its runs end with reason
- * `output`.
+ * back), counted against the host's `sandbox.stray_bytes` budget and never buffered; so are frames
+ * that carry nothing (for a run that has ended, a second `ready`). A host over that budget, or one
+ * whose frames break the protocol (a start it announces twice or out of order, which would re-arm
+ * the watchdog), is killed and its runs end with reason `output`.
  */
 import type { ChildProcess } from "node:child_process";
 import { type ChildCommand, KilnError, LIMITS } from "../../core/mod.ts";
@@ -77,6 +78,8 @@ class Active implements EventListenerObject {
   calls = 0;
   /** Bytes of its log frames so far: see `#onLog`. */
   logBytes = 0;
+  /** What the host said of its start: nothing, `wait` (a worker is starting), then `started`. */
+  said: "" | "wait" | "started" = "";
 
   constructor(
     readonly id: number,
@@ -128,6 +131,8 @@ const TOO_MANY_CALLS_REPLY = JSON.stringify({
 });
 /** Stray output kept for the exit message (the tail of a V8 out-of-memory report). */
 const TAIL_BYTES = 4096;
+/** Frames for runs that have ended (or a second `ready`): a healthy host sends none. */
+const NOTHING = "in frames that carry nothing (for runs that have ended)";
 /** A frame embeds guest text as JSON inside JSON: escaping can grow it up to 6×. */
 const FRAME_GROWTH = 6;
 
@@ -169,6 +174,7 @@ export class IsolateHostProcess {
   #watchAt = Infinity;
   #dead: string | null = null;
   #ready: PromiseWithResolvers<void> = Promise.withResolvers();
+  #readied = false;
   /** Resolves when the process has exited and every run in it has ended. */
   readonly exited: Promise<void>;
   readonly #hooks: RunHooks;
@@ -391,19 +397,37 @@ export class IsolateHostProcess {
   }
 
   #onStray(bytes: Uint8Array): void {
-    this.#strayBytes += bytes.length;
     // A ring: each byte is copied at most once, however the output is cut into pieces.
     const keep = bytes.length > TAIL_BYTES ? bytes.subarray(bytes.length - TAIL_BYTES) : bytes;
     const first = Math.min(keep.length, TAIL_BYTES - this.#tailAt);
     this.#tail.set(keep.subarray(0, first), this.#tailAt);
     this.#tail.set(keep.subarray(first), 0);
     this.#tailAt = (this.#tailAt + keep.length) % TAIL_BYTES;
+    this.#chargeStray(
+      bytes.length,
+      "outside its frames (guest code writing to stdout or stderr directly)",
+    );
+  }
+
+  /** Output that serves no run, stray or in frames: the host's lifetime budget. */
+  #chargeStray(bytes: number, what: string): void {
+    this.#strayBytes += bytes;
     if (this.#strayBytes > this.#strayBudget) {
-      this.#fault(
-        `the isolate host wrote more than ${this.#strayBudget} bytes outside its frames ` +
-          `(guest code writing to stdout or stderr directly)`,
-      );
+      this.#fault(`the isolate host wrote more than ${this.#strayBudget} bytes ${what}`);
     }
+  }
+
+  /**
+   * `wait`, then `started`, each at most once: the host announces a run's start only when it
+   * waited for a worker. Another would re-arm the run's watchdog for a whole deadline.
+   */
+  #onStart(active: Active, said: "wait" | "started"): void {
+    if (active.said !== (said === "wait" ? "" : "wait")) {
+      return this.#fault(`the isolate host sent "${said}" out of order for run ${active.id}`);
+    }
+    active.said = said;
+    if (said === "wait") active.waiting();
+    else active.started();
   }
 
   #tailText(): string {
@@ -437,20 +461,27 @@ export class IsolateHostProcess {
     } catch {
       return this.#fault("the isolate host sent a frame that is not JSON");
     }
-    if (frame.t === "ready") return this.#ready.resolve();
+    if (frame.t === "ready") {
+      if (this.#readied) return this.#chargeStray(bytes.length, NOTHING);
+      this.#readied = true;
+      return this.#ready.resolve();
+    }
     if (frame.t === "batch") {
       if (!Array.isArray(frame.frames)) return this.#fault("the isolate host sent a bad batch");
+      let ended = 0;
       for (const done of frame.frames) {
         if (done?.t !== "done") return this.#fault("the isolate host sent a bad batch");
-        this.#active.get(done.id)?.finish(done.outcome);
+        const active = this.#active.get(done.id);
+        if (active) active.finish(done.outcome);
+        else ended++;
       }
+      if (ended > 0) this.#chargeStray(bytes.length, NOTHING);
       return;
     }
     const active = this.#active.get(frame.id);
-    if (!active) return;
+    if (!active) return this.#chargeStray(bytes.length, NOTHING);
     if (frame.t === "done") return active.finish(frame.outcome);
-    if (frame.t === "started") return active.started();
-    if (frame.t === "wait") return active.waiting();
+    if (frame.t === "started" || frame.t === "wait") return this.#onStart(active, frame.t);
     if (frame.t === "log") return this.#onLog(active, frame, bytes.length);
     const { id, callId } = frame;
     if (active.calls >= MAX_CALLS_IN_FLIGHT) {

@@ -216,7 +216,8 @@ export async function hostMain(
         slot.heldMb = (frame.held ?? config.memoryMb * 1048576) / 1048576;
         return end(slot, frame.outcome, frame.outcome.kind === "killed");
       }
-      send(frame);
+      // Only what a run may say goes on to Kiln: never a frame of the host's own part.
+      if (frame.t === "log" || frame.t === "call") send(frame);
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();

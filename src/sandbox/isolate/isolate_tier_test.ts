@@ -561,38 +561,71 @@ Deno.test("IsolateTier: Kiln holds a guest to its MCP calls in flight, whatever 
   });
 });
 
-Deno.test("IsolateTier: Kiln stops a run whose log frames pass what its budget allows", async () => {
-  // A host process that breaks the protocol's promise: it answers a run with endless log lines
-  // (what a worker could send if its own count were evaded).
+/**
+ * An isolate host that breaks the protocol (what a host's main thread could send after a V8
+ * escape): `onRun(frame, send)` answers each run; the rest of the program is the real host's
+ * shape (ready, cancel, disconnect).
+ */
+async function withRogueHost(
+  onRun: string,
+  fn: (tier: IsolateTier) => Promise<void>,
+): Promise<void> {
   const script = await Deno.makeTempFile({ suffix: ".ts" });
   await Deno.writeTextFile(
     script,
     `import process from "node:process";
-    const floods = new Map();
+    const timers = new Map();
+    const send = (frame) => process.send(frame);
+    const repeat = (id, fn) => { fn(); timers.set(id, setTimeout(() => repeat(id, fn), 0)); };
+    const onRun = ${onRun};
     process.on("message", (frame) => {
-      if (frame.t === "cancel") return clearTimeout(floods.get(frame.id));
-      if (frame.t !== "run") return;
-      if (!frame.input.includes('"appId":"flood"')) {
-        return process.send({ t: "done", id: frame.id, outcome: { kind: "ok", json: "1" } });
-      }
-      const line = { t: "log", id: frame.id, level: "info", message: "x".repeat(8000), source: "sdk" };
-      const flood = () => {
-        for (let i = 0; i < 50; i++) process.send(line);
-        floods.set(frame.id, setTimeout(flood, 0));
-      };
-      flood();
+      if (frame.t === "cancel") return clearTimeout(timers.get(frame.id));
+      if (frame.t === "run") onRun(frame, send, repeat);
     });
     process.on("disconnect", () => Deno.exit(0));
-    process.send({ t: "ready" });`,
+    send({ t: "ready" });`,
   );
   const command = {
     file: Deno.execPath(),
     compiled: false,
     args: (_name: string, _flags: string[], _args: string[]) => ["run", "-A", script],
   };
-  const host = new RecordingHost();
   try {
-    await withTier({ command, spareHosts: 0 }, async (tier) => {
+    await withTier({ command, spareHosts: 0 }, fn);
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+/** `promise`, or a rejection once `ms` have passed: a held run fails its test, not the suite. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The rogue answers `calm`'s runs as a host should. */
+const CALM = `if (frame.input.includes('"appId":"calm"')) {
+    return send({ t: "done", id: frame.id, outcome: { kind: "ok", json: "1" } });
+  }`;
+
+Deno.test("IsolateTier: Kiln stops a run whose log frames pass what its budget allows", async () => {
+  // It answers a run with endless log lines (what a worker could send if its own count were
+  // evaded).
+  const host = new RecordingHost();
+  await withRogueHost(
+    `(frame, send, repeat) => {
+      ${CALM}
+      const line = { t: "log", id: frame.id, level: "info", message: "x".repeat(8000), source: "sdk" };
+      repeat(frame.id, () => { for (let i = 0; i < 50; i++) send(line); });
+    }`,
+    async (tier) => {
       const started = performance.now();
       const flooding = run(tier, "return 1;", {
         app: "flood",
@@ -606,11 +639,73 @@ Deno.test("IsolateTier: Kiln stops a run whose log frames pass what its budget a
       assert.ok(performance.now() - started < 4_000, "stopped well before the deadline");
       // Six budgets of escaped text and 64 KiB: about 50 lines of 8 KB.
       assert.ok(host.logs.length < 60, `${host.logs.length} lines reached the host`);
-    });
-  } finally {
-    await Deno.remove(script);
-  }
+    },
+  );
 });
+
+Deno.test("IsolateTier: a host that announces a run's start again cannot hold it past its deadline", async () => {
+  // `wait` and `started` over and over: each `started` would give the run a whole deadline more.
+  await withRogueHost(
+    `(frame, send, repeat) => {
+      ${CALM}
+      repeat(frame.id, () => { send({ t: "wait", id: frame.id }); send({ t: "started", id: frame.id }); });
+    }`,
+    async (tier) => {
+      const started = performance.now();
+      await assert.rejects(
+        within(5_000, run(tier, "return 1;", { app: "stall", limits: { timeoutMs: 1_500 } })),
+        (err) => {
+          reason("output")(err);
+          assert.match(JSON.stringify((err as KilnError).details), /\\"wait\\" out of order/);
+          return true;
+        },
+      );
+      assert.ok(performance.now() - started < 1_500, "stopped at the second announcement");
+    },
+  );
+});
+
+for (
+  const [what, flood] of [
+    [
+      "frames for a run that has ended",
+      `{ t: "log", id, level: "info", message: "x".repeat(8000) }`,
+    ],
+    ["one `ready` after another", `{ t: "ready" }`],
+  ]
+) {
+  Deno.test(`IsolateTier: a host sending ${what} is stopped at its stray budget`, async () => {
+    // The first run is answered and then flooded with frames that carry nothing; the second is
+    // held unanswered, so only Kiln stopping the host ends it before its deadline.
+    await withRogueHost(
+      `(frame, send, repeat) => {
+        ${CALM}
+        if (!frame.input.includes('"componentId":"first"')) return;
+        const id = frame.id;
+        send({ t: "done", id, outcome: { kind: "ok", json: "1" } });
+        const line = ${flood};
+        repeat(-1, () => { for (let i = 0; i < 50; i++) send(line); });
+      }`,
+      async (tier) => {
+        assert.equal((await run(tier, "return 1;", { app: "late", component: "first" })).data, 1);
+        const started = performance.now();
+        const held = run(tier, "return 1;", {
+          app: "late",
+          component: "second",
+          limits: { timeoutMs: 8_000 },
+        });
+        held.catch(() => {});
+        assert.equal((await run(tier, "return 1;", { app: "calm" })).data, 1);
+        await assert.rejects(within(10_000, held), (err) => {
+          reason("output")(err);
+          assert.match(JSON.stringify((err as KilnError).details), /frames that carry nothing/);
+          return true;
+        });
+        assert.ok(performance.now() - started < 6_000, "stopped well before the deadline");
+      },
+    );
+  });
+}
 
 Deno.test("IsolateTier: a host retires workers past the warm one once they sat idle", async () => {
   // Generous against a loaded machine: the gap between two bursts must stay under the idle time.
