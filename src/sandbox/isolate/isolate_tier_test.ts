@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { kilnChildCommand, KilnError, silentLogger } from "../../core/mod.ts";
+import { kilnChildCommand, KilnError, SANDBOX_NICE, silentLogger } from "../../core/mod.ts";
 import {
   executeRequest,
   guestCode,
@@ -651,28 +651,27 @@ Deno.test("IsolateTier: a host that announces a run's start again cannot hold it
       repeat(frame.id, () => { send({ t: "wait", id: frame.id }); send({ t: "started", id: frame.id }); });
     }`,
     async (tier) => {
-      const started = performance.now();
       await assert.rejects(
-        within(5_000, run(tier, "return 1;", { app: "stall", limits: { timeoutMs: 1_500 } })),
+        within(15_000, run(tier, "return 1;", { app: "stall", limits: { timeoutMs: 3_000 } })),
         (err) => {
           reason("output")(err);
           assert.match(JSON.stringify((err as KilnError).details), /\\"wait\\" out of order/);
           return true;
         },
       );
-      assert.ok(performance.now() - started < 1_500, "stopped at the second announcement");
     },
   );
 });
 
 for (
-  const [what, flood] of [
+  const [what, flood, perTurn] of [
     [
       "frames for a run that has ended",
       `{ t: "log", id, level: "info", message: "x".repeat(8000) }`,
+      50,
     ],
-    ["one `ready` after another", `{ t: "ready" }`],
-  ]
+    ["one `ready` after another", `{ t: "ready", pad: "x".repeat(8000) }`, 50],
+  ] as const
 ) {
   Deno.test(`IsolateTier: a host sending ${what} is stopped at its stray budget`, async () => {
     // The first run is answered and then flooded with frames that carry nothing; the second is
@@ -684,7 +683,7 @@ for (
         const id = frame.id;
         send({ t: "done", id, outcome: { kind: "ok", json: "1" } });
         const line = ${flood};
-        repeat(-1, () => { for (let i = 0; i < 50; i++) send(line); });
+        repeat(-1, () => { for (let i = 0; i < ${perTurn}; i++) send(line); });
       }`,
       async (tier) => {
         assert.equal((await run(tier, "return 1;", { app: "late", component: "first" })).data, 1);
@@ -692,20 +691,44 @@ for (
         const held = run(tier, "return 1;", {
           app: "late",
           component: "second",
-          limits: { timeoutMs: 8_000 },
+          limits: { timeoutMs: 20_000 },
         });
         held.catch(() => {});
         assert.equal((await run(tier, "return 1;", { app: "calm" })).data, 1);
-        await assert.rejects(within(10_000, held), (err) => {
+        await assert.rejects(within(25_000, held), (err) => {
           reason("output")(err);
           assert.match(JSON.stringify((err as KilnError).details), /frames that carry nothing/);
           return true;
         });
-        assert.ok(performance.now() - started < 6_000, "stopped well before the deadline");
+        assert.ok(performance.now() - started < 15_000, "stopped well before the deadline");
       },
     );
   });
 }
+
+Deno.test("IsolateTier runs an app's host and its guest workers below Kiln's CPU priority", async () => {
+  /** Each thread's nice value by name (`/proc/PID/task/TID/stat`, field 19). */
+  const nices = (pid: number) =>
+    [...Deno.readDirSync(`/proc/${pid}/task`)].map(({ name }) => {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const comm = Deno.readTextFileSync(`/proc/${pid}/task/${name}/comm`).trim();
+      return { tid: Number(name), comm, nice: Number(fields[16]) };
+    });
+  await withTier({ workersPerApp: 2, warmWorkers: 1, ...SHARING }, async (tier) => {
+    // Two at once: the second runs on a worker the host starts now, long after its own start.
+    const slow = `await new Promise((r) => setTimeout(r, 300)); return 1;`;
+    await Promise.all([run(tier, slow), run(tier, slow)]);
+    const [pid] = Object.values(tier.hostPids());
+    const threads = nices(pid);
+    const workers = threads.filter((t) => t.comm.startsWith("worker-"));
+    assert.equal(workers.length, 2, JSON.stringify(threads));
+    for (const t of [threads.find((t) => t.tid === pid)!, ...workers]) {
+      assert.equal(t.nice, SANDBOX_NICE, `${t.comm} (${t.tid}) runs at nice ${t.nice}`);
+    }
+    assert.equal(nices(Deno.pid).find((t) => t.tid === Deno.pid)!.nice, 0, "Kiln keeps its own");
+  });
+});
 
 Deno.test("IsolateTier: a host retires workers past the warm one once they sat idle", async () => {
   // Generous against a loaded machine: the gap between two bursts must stay under the idle time.
