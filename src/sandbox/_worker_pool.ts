@@ -7,6 +7,11 @@
  * With `share`, a busy member may also take the next execution in line to run after its current
  * one (a tier that can queue work inside a member): only the first in line, so sharing never lets
  * anyone overtake a waiter, and only at two holders per member.
+ *
+ * With `longRunMs`, a pool that several apps share (executions acquired with a tenant) is fair
+ * between them (ADR 0036): a member that comes free goes to the first waiter of the tenant holding
+ * the fewest, and a tenant that holds one already takes the pool's last free member only while
+ * its runs are short. One app's slow runs then never hold every member while another app waits.
  */
 import { KilnError, SandboxTimeoutError } from "../core/mod.ts";
 import type { TierName } from "./tier.ts";
@@ -34,7 +39,31 @@ export interface PoolOptions<W> {
   spawn: () => Promise<W>;
   /** Whether an execution with `ticket` may run on `member` after the one holding it (`held`). */
   share?: (member: W, held: unknown, ticket: unknown) => boolean;
+  /**
+   * Runs this long or longer are long: a tenant whose last run was, or who has one running that
+   * long (or has not finished one yet), takes the last free member only if it holds none.
+   */
+  longRunMs?: number;
 }
+
+/** An app's share of a pool that is fair between apps. */
+interface Tenant {
+  /** Members it holds. */
+  held: number;
+  /** How long its last run held its member (Infinity until one ended). */
+  lastRunMs: number;
+}
+
+/** A busy member: the ticket that took it first, its holders, and whose it is since when. */
+interface Busy {
+  held: unknown;
+  holders: number;
+  tenant: Tenant | undefined;
+  since: number;
+}
+
+/** Tenants a pool remembers before it forgets those holding nothing. */
+const MAX_TENANTS = 1024;
 
 /**
  * An execution waiting for a worker. A class rather than closures: under load most executions
@@ -48,6 +77,7 @@ class Waiter<W> implements EventListenerObject {
 
   constructor(
     readonly ticket: unknown,
+    readonly tenant: Tenant | undefined,
     readonly signal: AbortSignal | undefined,
     readonly waitMs: number,
     readonly tier: TierName,
@@ -104,7 +134,8 @@ const SPAWN_RETRY_MS = 2_000;
 export class WorkerPool<W extends PoolMember> {
   readonly #idle: W[] = [];
   /** Busy members and the ticket of the execution that took each first. */
-  readonly #busy = new Map<W, { held: unknown; holders: number }>();
+  readonly #busy = new Map<W, Busy>();
+  readonly #tenants = new Map<string, Tenant>();
   readonly #waiters: Waiter<W>[] = [];
   /** The waiters' queue timeouts, on one timer. */
   readonly #queueDeadlines = new Deadlines();
@@ -140,14 +171,17 @@ export class WorkerPool<W extends PoolMember> {
 
   /**
    * A worker for one execution; give it back with `release`. `ticket` says what the execution is,
-   * for `share`.
+   * for `share`; `tenant`, whose it is (its app), for fairness (`longRunMs`).
    */
-  acquire(signal?: AbortSignal, ticket?: unknown): Promise<W> {
+  acquire(signal?: AbortSignal, ticket?: unknown, tenant?: string): Promise<W> {
     if (this.#closed) return Promise.reject(closedError(this.opts.tier));
-    for (let worker = this.#idle.pop(); worker; worker = this.#idle.pop()) {
-      if (worker.dead) continue;
-      this.#busy.set(worker, { held: ticket, holders: 1 });
-      return Promise.resolve(worker);
+    const share = this.#tenantOf(tenant);
+    if (this.#mayTake(share)) {
+      for (let worker = this.#idle.pop(); worker; worker = this.#idle.pop()) {
+        if (worker.dead) continue;
+        this.#take(worker, ticket, share);
+        return Promise.resolve(worker);
+      }
     }
     if (this.#waiters.length === 0) {
       for (const worker of this.#busy.keys()) {
@@ -169,7 +203,7 @@ export class WorkerPool<W extends PoolMember> {
     const waitMs = willStart
       ? Math.max(this.opts.queueTimeoutMs, this.opts.startTimeoutMs ?? 0)
       : this.opts.queueTimeoutMs;
-    const waiter = new Waiter<W>(ticket, signal, waitMs, this.opts.tier, this.#leave);
+    const waiter = new Waiter<W>(ticket, share, signal, waitMs, this.opts.tier, this.#leave);
     this.#queueDeadlines.set(waiter, waitMs, waiter.expire);
     signal?.addEventListener("abort", waiter);
     this.#waiters.push(waiter);
@@ -188,11 +222,13 @@ export class WorkerPool<W extends PoolMember> {
   /** Takes a worker back; a dead one is dropped and replaced if anyone is waiting. */
   release(worker: W): void {
     const busy = this.#busy.get(worker);
+    if (busy?.tenant) this.#ended(busy);
     if (busy && busy.holders > 1) {
       busy.holders--;
       return this.#shareWithNext(worker);
     }
     this.#busy.delete(worker);
+    if (busy?.tenant) busy.tenant.held--;
     if (this.#closed) return worker.terminate();
     if (worker.dead) {
       if (this.#waiters.length > 0 && this.#live() < this.opts.size) this.#spawn();
@@ -214,11 +250,69 @@ export class WorkerPool<W extends PoolMember> {
   }
 
   #offer(worker: W): void {
-    const waiter = this.#waiters[0];
+    const waiter = this.#next();
     if (!waiter) return void this.#idle.push(worker);
-    this.#busy.set(worker, { held: waiter.ticket, holders: 1 });
+    this.#take(worker, waiter.ticket, waiter.tenant);
     waiter.resolve(worker);
     this.#shareWithNext(worker);
+  }
+
+  #take(worker: W, ticket: unknown, tenant: Tenant | undefined): void {
+    const since = tenant ? (tenant.held++, performance.now()) : 0;
+    this.#busy.set(worker, { held: ticket, holders: 1, tenant, since });
+  }
+
+  /** A run on a busy member ended: its time is its tenant's last run. */
+  #ended(busy: Busy): void {
+    const now = performance.now();
+    busy.tenant!.lastRunMs = now - busy.since;
+    busy.since = now;
+  }
+
+  #tenantOf(key: string | undefined): Tenant | undefined {
+    if (key === undefined || this.opts.longRunMs === undefined) return undefined;
+    let tenant = this.#tenants.get(key);
+    if (!tenant) {
+      if (this.#tenants.size >= MAX_TENANTS) {
+        for (const [k, t] of this.#tenants) if (t.held === 0) this.#tenants.delete(k);
+      }
+      tenant = { held: 0, lastRunMs: Infinity };
+      this.#tenants.set(key, tenant);
+    }
+    return tenant;
+  }
+
+  /** Whether `tenant` may take a free member now (see `longRunMs`). */
+  #mayTake(tenant: Tenant | undefined): boolean {
+    if (!tenant || tenant.held === 0 || this.opts.size - this.#busy.size > 1) return true;
+    const longMs = this.opts.longRunMs!;
+    if (!(tenant.lastRunMs < longMs)) return false;
+    const now = performance.now();
+    for (const busy of this.#busy.values()) {
+      if (busy.tenant === tenant && now - busy.since >= longMs) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Who gets a member that came free: the first in line, or in a fair pool the first waiter that
+   * may take it of the tenant holding the fewest.
+   */
+  #next(): Waiter<W> | undefined {
+    const first = this.#waiters[0];
+    if (!first || !first.tenant) return first;
+    let best: Waiter<W> | undefined;
+    let seen: Tenant | undefined;
+    for (const waiter of this.#waiters) {
+      const tenant = waiter.tenant!;
+      // Waiters of one tenant stand in a row under load: each tenant is judged once per row.
+      if (tenant === seen || (best && tenant.held >= best.tenant!.held)) continue;
+      seen = tenant;
+      if (!this.#mayTake(tenant)) continue;
+      if (tenant.held === 0) return waiter;
+      best = waiter;
+    }
+    return best;
   }
 
   /** Gives the first in line the second place on `worker`, if the tier allows it. */

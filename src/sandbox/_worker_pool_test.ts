@@ -92,3 +92,96 @@ Deno.test("WorkerPool shares a busy member only with the first in line, and only
   assert.equal(members.length, 1);
   pool.close();
 });
+
+/** A fair pool of two members on fake time: `take(tenant)` acquires for it and says when served. */
+async function fairPool(
+  fn: (
+    take: (tenant: string) => { served: () => Member | undefined; member: Promise<Member> },
+    pool: WorkerPool<Member>,
+    clock: ReturnType<typeof FakeTimers.install>,
+  ) => Promise<void>,
+) {
+  const clock = FakeTimers.install({ toFake: ["performance", "setTimeout", "clearTimeout"] });
+  const pool = new WorkerPool<Member>({
+    tier: "wasm",
+    what: "QuickJS",
+    size: 2,
+    maxQueue: 8,
+    queueTimeoutMs: 60_000,
+    spawn: () => Promise.resolve(new Member()),
+    longRunMs: 50,
+  });
+  try {
+    pool.warm();
+    await clock.tickAsync(0);
+    await fn(
+      (tenant) => {
+        let got: Member | undefined;
+        const member = pool.acquire(undefined, undefined, tenant).then((m) => (got = m));
+        member.catch(() => {}); // those still waiting are refused when the pool closes
+        return { served: () => got, member };
+      },
+      pool,
+      clock,
+    );
+  } finally {
+    pool.close();
+    clock.uninstall();
+  }
+}
+
+Deno.test("WorkerPool (fair): an app with short runs uses every member", async () => {
+  await fairPool(async (take, pool, clock) => {
+    const first = take("a");
+    await clock.tickAsync(1);
+    pool.release(await first.member);
+    // Known short now: two at once get both members.
+    const [x, y] = [take("a"), take("a")];
+    await clock.tickAsync(0);
+    assert.ok(x.served() && y.served() && x.served() !== y.served());
+  });
+});
+
+Deno.test("WorkerPool (fair): an app not known short, or with a run held past longRunMs, leaves the last member to another app", async () => {
+  await fairPool(async (take, pool, clock) => {
+    // Unknown: its second execution waits while one member is free.
+    const a1 = take("a"), a2 = take("a");
+    await clock.tickAsync(0);
+    assert.ok(a1.served() && !a2.served());
+    const b = take("b");
+    await clock.tickAsync(0);
+    assert.ok(b.served(), "another app takes the last member at once");
+    // Short once a run ended quickly: a2 gets the member b gives back.
+    pool.release(await a1.member);
+    pool.release(await b.member);
+    await clock.tickAsync(0);
+    assert.ok(a2.served());
+    // a2 now runs past longRunMs: the app's next execution waits for the other app's sake.
+    await clock.tickAsync(60);
+    const a3 = take("a");
+    await clock.tickAsync(0);
+    assert.ok(!a3.served(), "a run in flight past longRunMs makes the app long");
+    pool.release(await a2.member);
+    await clock.tickAsync(0);
+    assert.ok(a3.served(), "with both members free it takes one");
+  });
+});
+
+Deno.test("WorkerPool (fair): a member that comes free goes to the app holding the fewest", async () => {
+  await fairPool(async (take, pool, clock) => {
+    const warm = take("a");
+    await clock.tickAsync(1);
+    pool.release(await warm.member);
+    const held = [take("a"), take("a")];
+    await clock.tickAsync(0);
+    // In line: two of a's, then b's.
+    const line = [take("a"), take("a"), take("b")];
+    await clock.tickAsync(1);
+    pool.release(await held[0].member);
+    await clock.tickAsync(0);
+    assert.deepEqual(line.map((t) => !!t.served()), [false, false, true]);
+    pool.release(await held[1].member);
+    await clock.tickAsync(0);
+    assert.deepEqual(line.map((t) => !!t.served()), [true, false, true], "then a's, in order");
+  });
+});

@@ -18,6 +18,11 @@ export interface WasmTierOptions {
   components?: ComponentRunner;
   /** How long past its deadline a silent worker is left before it is terminated and replaced. */
   watchdogGraceMs?: number;
+  /**
+   * Runs this long or longer are long: an app whose runs are takes the last free worker only if
+   * it holds none, so its slow runs never hold every worker while another app waits (ADR 0036).
+   */
+  longRunMs?: number;
 }
 
 const START_TIMEOUT_MS = 15_000;
@@ -53,6 +58,7 @@ export class WasmTier implements TierDriver {
       startTimeoutMs: START_TIMEOUT_MS,
       spawn: () => QuickJsWorker.spawn(START_TIMEOUT_MS),
       share: (worker, held, queueKey) => held === queueKey && worker.canQueue(queueKey as string),
+      longRunMs: opts.longRunMs ?? 50,
     });
   }
 
@@ -108,7 +114,7 @@ export class WasmTier implements TierDriver {
     let result: RunResult;
     let ticket = queueKey;
     do {
-      const worker = await this.#pool.acquire(job.signal, ticket);
+      const worker = await this.#pool.acquire(job.signal, ticket, request.context.appId);
       try {
         opts.queue = worker.runs > 0;
         result = await worker.run(spec, job.host, opts);

@@ -261,3 +261,35 @@ test("WasmTier runs each bundle right once its worker holds more bundles than it
     assert.deepEqual(tier.stats().kills, {});
   });
 });
+
+test("WasmTier: an app whose runs are long never holds every worker while another app waits", async () => {
+  await withTier({ workers: 2 }, async (tier) => {
+    const host = new HoldingHost();
+    const slow = (n: number) =>
+      tier.execute({
+        ...job(`return await mcp.call("hold", ${n});`, { host }),
+        request: executeRequest("slow-app"),
+      });
+    // A burst from an app that has not finished a run yet: it gets one worker, not both.
+    const burst = [1, 2, 3].map(slow);
+    await host.waitFor(1);
+    const quick = await tier.execute({
+      ...job(`return "quick";`),
+      request: executeRequest("quick-app"),
+    });
+    assert.equal(quick.data, "quick", "another app ran while the slow app's runs were held");
+    assert.equal(host.calls.length, 1, "the slow app's other runs waited");
+    // Its runs end after 100 ms each, so it is known slow: still one worker at a time.
+    for (let ended = 1; ended <= 3; ended++) {
+      await host.waitFor(1);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(host.calls.length, ended, `one run held at a time (${ended})`);
+      host.releaseAll();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(
+      (await Promise.all(burst)).map((r) => r.data),
+      [1, 2, 3].map((n) => ({ held: n })),
+    );
+  });
+});
