@@ -3,7 +3,9 @@
  * jco transpiles a component once per content hash, and each execution instantiates it afresh in
  * a permissionless worker that holds only the component's own memory. The worker is what makes
  * the limits hard: a deadline terminates it, memories are capped at the job's ceiling, and a trap
- * discards it.
+ * discards it. Runs take one of a bounded number of places (`concurrency`, the cores by default):
+ * each worker is a thread of Kiln's, so beyond them executions wait in a bounded queue, fair
+ * between apps as the QuickJS workers' (ADR 0036), and are refused with OVERLOADED past its timeout.
  *
  * Outcomes: `ok(json)` → `resultType: "generic"`; `err(text)` → `resultType: "error"` (the
  * component chose to fail); a trap (unreachable, out-of-bounds, a panic) → SANDBOX_KILLED reason
@@ -20,6 +22,7 @@ import {
 } from "../../../core/mod.ts";
 import type { ExecuteResponse } from "../../../models/mod.ts";
 import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
+import { type PoolMember, WorkerPool } from "../../_worker_pool.ts";
 import { capComponentMemory, pagesFor } from "./_memory_cap.ts";
 import { ComponentWorker, type RunOutcome } from "./_component_worker.ts";
 import { jsName, transpileComponent, type TranspiledComponent } from "./_transpile.ts";
@@ -35,6 +38,18 @@ export interface JcoRunnerOptions {
   cacheSize?: number;
   /** Warm workers kept idle across all components. */
   maxIdleWorkers?: number;
+  /** Executions running at once, across all components (default: the cores, 2 to 8). */
+  concurrency?: number;
+  /** How long an execution may wait for a place before OVERLOADED. */
+  queueTimeoutMs?: number;
+  /** Executions allowed to wait; beyond it OVERLOADED at once. */
+  maxQueue?: number;
+}
+
+/** A place to run in: the pool bounds how many executions hold one. */
+class Place implements PoolMember {
+  readonly dead = false;
+  terminate(): void {}
 }
 
 const OFFERED = new Set<string>([...Object.values(KILN_HOST_IMPORTS), ...OFFERED_WASI]);
@@ -46,11 +61,21 @@ export class JcoComponentRunner {
   readonly #kills: Record<string, number> = {};
   readonly #cacheSize: number;
   readonly #maxIdle: number;
+  readonly #places: WorkerPool<Place>;
   #closed = false;
 
   constructor(options: JcoRunnerOptions = {}) {
     this.#cacheSize = options.cacheSize ?? 64;
     this.#maxIdle = options.maxIdleWorkers ?? 8;
+    this.#places = new WorkerPool({
+      tier: "wasm",
+      what: "a WebAssembly component worker",
+      size: options.concurrency ?? Math.max(2, Math.min(8, navigator.hardwareConcurrency ?? 4)),
+      maxQueue: options.maxQueue ?? 256,
+      queueTimeoutMs: options.queueTimeoutMs ?? 5_000,
+      spawn: () => Promise.resolve(new Place()),
+      longRunMs: 50,
+    });
   }
 
   /** Runs one execution of a `wasm-component` job; throws kills, never application errors. */
@@ -63,8 +88,21 @@ export class JcoComponentRunner {
         `the component runner cannot run ${quote(code.kind)} code`,
       );
     }
-    const started = performance.now();
     const component = await this.#transpiled(code);
+    const place = await this.#places.acquire(job.signal, undefined, job.request.context.appId);
+    try {
+      return await this.#run(job, code, component);
+    } finally {
+      this.#places.release(place);
+    }
+  }
+
+  async #run(
+    job: ExecutionJob,
+    code: ComponentCode,
+    component: TranspiledComponent,
+  ): Promise<ExecuteResponse> {
+    const started = performance.now();
     const poolKey = `${code.hash}#${code.entry}#${job.limits.memoryMb}`;
     const worker = this.#idle.get(poolKey)?.pop() ?? this.#spawn(component, job.limits.memoryMb);
     this.#busy.add(worker);
@@ -109,6 +147,7 @@ export class JcoComponentRunner {
   /** Terminates every worker; later runs fail with TIER_UNAVAILABLE. */
   close(): Promise<void> {
     this.#closed = true;
+    this.#places.close();
     for (const worker of [...this.#busy, ...[...this.#idle.values()].flat()]) worker.terminate();
     this.#idle.clear();
     return Promise.resolve();

@@ -294,3 +294,21 @@ Deno.test("JcoComponentRunner refuses a handler of the wrong signature before ru
     await runner.close();
   }
 });
+
+Deno.test("JcoComponentRunner runs at most `concurrency` executions at once; the rest wait their turn", async () => {
+  const runner = new JcoComponentRunner({ concurrency: 3 });
+  let peak = 0;
+  const watch = setInterval(() => (peak = Math.max(peak, runner.stats().busy)), 20);
+  try {
+    const spin = await job("spin", new RecordingHost(), { timeoutMs: 400 });
+    const codes = await Promise.all(
+      Array.from({ length: 6 }, () => runner.run(spin).then(() => "ok", (e) => e.code)),
+    );
+    assert.deepEqual(codes, Array(6).fill("EXECUTION_TIMEOUT"), "each ran to its own deadline");
+    // A long-running app alone leaves one place free for other apps (ADR 0036).
+    assert.equal(peak, 2, "worker threads running at once");
+  } finally {
+    clearInterval(watch);
+    await runner.close();
+  }
+});
