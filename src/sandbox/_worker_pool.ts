@@ -128,6 +128,9 @@ export function queueTimedOut(tier: TierName, queueTimeoutMs: number): KilnError
   );
 }
 
+/** A pool of threads in Kiln's process: one per core, 2 to 8. */
+export const THREADS_PER_POOL = Math.max(2, Math.min(8, navigator.hardwareConcurrency ?? 4));
+
 /** How long a failed start keeps the tier refused before an execution tries again. */
 const SPAWN_RETRY_MS = 2_000;
 

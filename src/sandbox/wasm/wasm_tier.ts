@@ -4,7 +4,7 @@ import type { ExecuteResponse } from "../../models/mod.ts";
 import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
 import type { ComponentRunner } from "./component_runner.ts";
 import { QuickJsWorker, type RunResult } from "./_worker_handle.ts";
-import { WorkerPool } from "../_worker_pool.ts";
+import { THREADS_PER_POOL, WorkerPool } from "../_worker_pool.ts";
 
 export interface WasmTierOptions {
   logger: Logger;
@@ -52,7 +52,7 @@ export class WasmTier implements TierDriver {
     this.#pool = new WorkerPool({
       tier: "wasm",
       what: "QuickJS",
-      size: opts.workers ?? Math.max(2, Math.min(8, navigator.hardwareConcurrency ?? 4)),
+      size: opts.workers ?? THREADS_PER_POOL,
       maxQueue: opts.maxQueue ?? 256,
       queueTimeoutMs: opts.queueTimeoutMs ?? 5_000,
       startTimeoutMs: START_TIMEOUT_MS,

@@ -22,7 +22,7 @@ import {
 } from "../../../core/mod.ts";
 import type { ExecuteResponse } from "../../../models/mod.ts";
 import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
-import { type PoolMember, WorkerPool } from "../../_worker_pool.ts";
+import { type PoolMember, THREADS_PER_POOL, WorkerPool } from "../../_worker_pool.ts";
 import { capComponentMemory, pagesFor } from "./_memory_cap.ts";
 import { ComponentWorker, type RunOutcome } from "./_component_worker.ts";
 import { jsName, transpileComponent, type TranspiledComponent } from "./_transpile.ts";
@@ -70,7 +70,7 @@ export class JcoComponentRunner {
     this.#places = new WorkerPool({
       tier: "wasm",
       what: "a WebAssembly component worker",
-      size: options.concurrency ?? Math.max(2, Math.min(8, navigator.hardwareConcurrency ?? 4)),
+      size: options.concurrency ?? THREADS_PER_POOL,
       maxQueue: options.maxQueue ?? 256,
       queueTimeoutMs: options.queueTimeoutMs ?? 5_000,
       spawn: () => Promise.resolve(new Place()),
