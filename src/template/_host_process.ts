@@ -4,7 +4,7 @@
  * environment; from source no remote or npm modules, no config and a V8 heap limit), hands it the render worker, sends it jobs and notices when
  * it dies — a heap overflow (`memory`) or anything else (`crash`).
  */
-import { type ChildCommand, KilnError, priorityLowerer } from "../core/mod.ts";
+import { type ChildCommand, KilnError } from "../core/mod.ts";
 import WORKER from "../generated/render_worker.bundle.js" with { type: "text" };
 
 /** What a job came back as: the worker's answer, or why the host gave up on it. */
@@ -23,6 +23,8 @@ export interface RendererProcessOptions {
   onStray(line: string): void;
 }
 
+/** The renderer's scheduling priority (nice value) relative to Kiln's 0. */
+const NICE = 10;
 const OOM = /out of memory|heap limit|allocation failed/i;
 
 /** The renderer's command line: Kiln itself, `kiln __renderer NONCE KEEP_IDLE`. */
@@ -46,7 +48,7 @@ export class RendererProcess {
 
   private constructor(
     readonly opts: RendererProcessOptions,
-    lowerPriority: (pid: number) => boolean,
+    setPriority: (pid: number, priority: number) => void,
   ) {
     this.#child = new Deno.Command(opts.command.file, {
       args: rendererCommand(opts, this.#nonce),
@@ -58,7 +60,9 @@ export class RendererProcess {
     }).spawn();
     // Renders are short; a template that spins should lose the CPU to Kiln and the other apps,
     // not share it. Set before the first worker starts, so every worker thread inherits it.
-    lowerPriority(this.#child.pid);
+    try {
+      setPriority(this.#child.pid, NICE);
+    } catch { /* not permitted: the renderer runs at Kiln's priority */ }
     this.#stdin = this.#child.stdin.getWriter();
     this.#stdin.closed.catch(() => {});
     this.#ready.promise.catch(() => {});
@@ -84,7 +88,9 @@ export class RendererProcess {
 
   /** Starts a renderer process and waits until its first worker has loaded. */
   static async start(opts: RendererProcessOptions): Promise<RendererProcess> {
-    const host = new RendererProcess(opts, await priorityLowerer());
+    // Loaded on demand: code that only renders locally (the container task) never imports it.
+    const { setPriority } = await import("node:os");
+    const host = new RendererProcess(opts, setPriority);
     const timer = setTimeout(() => host.kill(), opts.startTimeoutMs);
     try {
       await host.#ready.promise;

@@ -296,15 +296,28 @@ Deno.test("JcoComponentRunner refuses a handler of the wrong signature before ru
 });
 
 Deno.test("JcoComponentRunner runs at most `concurrency` executions at once; the rest wait their turn", async () => {
+  // Each run waits in its tool call until the test answers it (no guest that spins: a Deno
+  // worker stuck in a loop is not stopped by terminate()).
+  const answers: (() => void)[] = [];
+  class HeldHost extends RecordingHost {
+    override callTool(tool: string, params: unknown): Promise<unknown> {
+      this.calls.push({ tool, params });
+      return new Promise((resolve) => answers.push(() => resolve({ found: false })));
+    }
+  }
   const runner = new JcoComponentRunner({ concurrency: 3 });
   let peak = 0;
-  const watch = setInterval(() => (peak = Math.max(peak, runner.stats().busy)), 20);
+  const watch = setInterval(() => (peak = Math.max(peak, runner.stats().busy)), 10);
   try {
-    const spin = await job("spin", new RecordingHost(), { timeoutMs: 400 });
-    const codes = await Promise.all(
-      Array.from({ length: 6 }, () => runner.run(spin).then(() => "ok", (e) => e.code)),
-    );
-    assert.deepEqual(codes, Array(6).fill("EXECUTION_TIMEOUT"), "each ran to its own deadline");
+    const held = await job("mcp", new HeldHost());
+    const runs = Array.from({ length: 6 }, () => runner.run(held));
+    for (let answered = 0; answered < 6;) {
+      while (answers.length === 0) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      answered += answers.length;
+      for (const answer of answers.splice(0)) answer();
+    }
+    for (const res of await Promise.all(runs)) assert.equal(res.resultType, "generic");
     // A long-running app alone leaves one place free for other apps (ADR 0036).
     assert.equal(peak, 2, "worker threads running at once");
   } finally {
