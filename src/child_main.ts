@@ -1,6 +1,6 @@
 /**
  * Kiln's hidden subcommands: Kiln started by itself (see `core/child_command.ts`) as an app's
- * isolate host or prompt renderer. A compiled Kiln reaches them from `main.ts` before the CLI
+ * isolate host, component host or prompt renderer. A compiled Kiln reaches them from `main.ts` before the CLI
  * loads; from source deno runs this file, so a child loads only its own program, never the rest
  * of Kiln. A compiled Kiln starts with every permission it
  * was compiled with; the child revokes them all and checks they are gone before it runs, and
@@ -14,6 +14,7 @@
 /** Each hidden subcommand and the module of its program (loaded, not yet run, before the drop). */
 const CHILDREN: Record<string, () => Promise<{ childMain(args: string[]): Promise<void> }>> = {
   "__isolate-host": () => import("./sandbox/isolate/child.ts"),
+  "__component-host": () => import("./sandbox/wasm/component/child.ts"),
   "__renderer": () => import("./template/child.ts"),
 };
 

@@ -89,8 +89,14 @@ export function resultToToolOutput(
 export function errorToHttp(err: KilnError, headers: Record<string, string> = {}): Response {
   const extra: Record<string, string> = { ...headers };
   if (err.status === 401) extra["www-authenticate"] ??= 'Bearer realm="kiln"';
-  if (err.status === 429) extra["retry-after"] ??= "1";
+  if (err.status === 429) extra["retry-after"] ??= retryAfter(err.details);
   return json(err.toJSON(), err.status, extra);
+}
+
+/** Seconds, from an error's own `retryAfterMs` when it knows how long the refusal lasts. */
+function retryAfter(details: unknown): string {
+  const ms = (details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof ms === "number" && ms > 0 ? String(Math.ceil(ms / 1000)) : "1";
 }
 
 function json(body: unknown, status: number, headers: Record<string, string> = {}): Response {

@@ -103,6 +103,8 @@ Deno.test("errorToHttp() gives sandbox failures their status and keeps the kill 
   const killed = await errorToHttp(sandboxKilled("memory", "heap")).json();
   assert.equal(killed.error.details.reason, "memory");
   assert.equal(errorToHttp(new KilnError("OVERLOADED", "x")).headers.get("retry-after"), "1");
+  const held = new KilnError("OVERLOADED", "x", { retryAfterMs: 2_400 });
+  assert.equal(errorToHttp(held).headers.get("retry-after"), "3", "from the error's own wait");
   assert.match(
     errorToHttp(new KilnError("UNAUTHORIZED", "x")).headers.get("www-authenticate")!,
     /^Bearer/,

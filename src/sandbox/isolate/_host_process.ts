@@ -24,7 +24,7 @@ import {
   MAX_CALLS_IN_FLIGHT,
   TOO_MANY_CALLS,
 } from "../tier.ts";
-import { lineReader } from "./_line_reader.ts";
+import { lineReader } from "../_line_reader.ts";
 import {
   DONE_BATCH_BYTES,
   type FromHost,
@@ -50,6 +50,11 @@ export interface HostProcessOptions {
   startTimeoutMs: number;
   /** Stray bytes the host may write in its life (default `LIMITS["sandbox.stray_bytes"]`). */
   strayBytes?: number;
+  /**
+   * How long a `spent` host may finish the runs it has before it is ended anyway (default
+   * `SPENT_GRACE_MS`): its stuck thread burns a core meanwhile.
+   */
+  spentGraceMs?: number;
   /** The last stray output when the host exits, for the debug log. */
   onStray(tail: string, bytes: number): void;
 }
@@ -135,6 +140,10 @@ const TAIL_BYTES = 4096;
 const NOTHING = "in frames that carry nothing (for runs that have ended)";
 /** A frame embeds guest text as JSON inside JSON: escaping can grow it up to 6×. */
 const FRAME_GROWTH = 6;
+/** See `HostProcessOptions.spentGraceMs`. */
+export const SPENT_GRACE_MS = 1_000;
+const SPENT = "the app's isolate host was replaced: a worker it ended did not stop " +
+  "(guest code stuck in a loop past its deadline)";
 
 /**
  * The host's command line: Kiln itself, `kiln __isolate-host CONFIG`, with a V8 heap limit when
@@ -173,6 +182,7 @@ export class IsolateHostProcess {
   #watchTimer: ReturnType<typeof setTimeout> | undefined;
   #watchAt = Infinity;
   #dead: string | null = null;
+  #spent = false;
   #ready: PromiseWithResolvers<void> = Promise.withResolvers();
   #readied = false;
   /** Resolves when the process has exited and every run in it has ended. */
@@ -185,7 +195,9 @@ export class IsolateHostProcess {
       watch: (at) => this.#watch(at),
       ended: (id) => {
         this.#active.delete(id);
-        if (this.#active.size === 0) this.#unwatch();
+        if (this.#active.size > 0) return;
+        this.#unwatch();
+        if (this.#spent) this.#end();
       },
       startTimeoutMs: opts.startTimeoutMs,
     };
@@ -254,6 +266,14 @@ export class IsolateHostProcess {
 
   get dead(): boolean {
     return this.#dead !== null;
+  }
+
+  /**
+   * A worker the host ended may still be running (see `FromHost` `spent`): the host takes no
+   * more runs and ends once those it has are done, or after `spentGraceMs`.
+   */
+  get spent(): boolean {
+    return this.#spent;
   }
 
   get pid(): number {
@@ -389,6 +409,13 @@ export class IsolateHostProcess {
     }
   }
 
+  /** A spent host goes: runs still in it end with reason `crash`. */
+  #end(): void {
+    if (this.#dead) return;
+    this.#die("crash", SPENT);
+    this.kill();
+  }
+
   /** The host broke the output contract: its runs end with reason `output`, it is killed. */
   #fault(message: string): void {
     if (this.#dead) return;
@@ -465,6 +492,13 @@ export class IsolateHostProcess {
       if (this.#readied) return this.#chargeStray(bytes.length, NOTHING);
       this.#readied = true;
       return this.#ready.resolve();
+    }
+    if (frame.t === "spent") {
+      if (this.#spent) return this.#chargeStray(bytes.length, NOTHING);
+      this.#spent = true;
+      if (this.#active.size === 0) return this.#end();
+      const timer = setTimeout(() => this.#end(), this.opts.spentGraceMs ?? SPENT_GRACE_MS);
+      return void this.exited.then(() => clearTimeout(timer));
     }
     if (frame.t === "batch") {
       if (!Array.isArray(frame.frames)) return this.#fault("the isolate host sent a bad batch");

@@ -18,6 +18,9 @@
  */
 import type { HostConfig } from "./_protocol.ts";
 
+/** How long a worker being ended has to answer before it is taken to be stuck (see `stop`). */
+const PING_MS = 250;
+
 export async function hostMain(
   config: HostConfig,
   workerSource: string,
@@ -84,6 +87,8 @@ export async function hostMain(
     heldMb: number;
     /** When it last became idle (performance.now() time). */
     idleAt: number;
+    /** Its thread closed on an uncaught error. */
+    closed: boolean;
   }
   const slots = new Set<Slot>();
   /** Idle workers, least recently used first. */
@@ -131,11 +136,38 @@ export async function hostMain(
 
   const retire = (slot: Slot) => {
     retiredMb += config.capWorkerMb + (slot.run ? config.memoryMb : slot.heldMb);
-    slot.worker.terminate();
     slots.delete(slot);
     const at = idle.indexOf(slot);
     if (at >= 0) idle.splice(at, 1);
+    // No guest code ran yet, or its thread already closed on an uncaught error: nothing to stop.
+    if (!slot.started || slot.closed) return slot.worker.terminate();
+    stop(slot.worker);
   };
+  /**
+   * Ends a worker that has run guest code. `terminate()` does not stop a thread stuck in a loop
+   * (Deno 2.9: it keeps running, a core's worth, until the process ends), and nothing else in
+   * this process can; so the worker is asked to answer first. One that answers has a live event
+   * loop, which `terminate()` does stop. One that does not within `PING_MS` may be stuck: the host
+   * says it is `spent`, and Kiln sends it no more runs and ends the process once they are done.
+   */
+  const stop = (worker: Worker) => {
+    const timer = setTimeout(() => {
+      worker.terminate();
+      if (!spent) (spent = true, send({ t: "spent" }));
+    }, PING_MS);
+    worker.onmessage = (event: MessageEvent) => {
+      if (event.data?.t !== "pong") return;
+      clearTimeout(timer);
+      worker.terminate();
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      worker.terminate();
+    };
+    worker.postMessage({ t: "ping" });
+  };
+  let spent = false;
   // One timer for every deadline and wait limit, set for the earliest: runs that end early leave
   // it armed, and it re-arms for the next when it fires, so back-to-back runs set no timer of their
   // own.
@@ -200,6 +232,7 @@ export async function hostMain(
       tainted: false,
       heldMb: 0,
       idleAt: performance.now(),
+      closed: false,
     };
     slots.add(slot);
     worker.onmessage = (event: MessageEvent) => {
@@ -221,6 +254,7 @@ export async function hostMain(
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
+      slot.closed = true;
       // One that fails before it started holds up nothing waiting for it (a `ready` below).
       if (!slot.started) ready();
       const message = `the isolate worker failed: ${event.message}`;

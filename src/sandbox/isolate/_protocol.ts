@@ -114,5 +114,10 @@ export type FromHost =
    * `held`: bytes of heap, array buffers and wasm memories the worker held when the run ended.
    */
   | { t: "done"; id: number; outcome: HostOutcome; retire?: true; held?: number }
+  /**
+   * A worker the host ended did not answer: its thread may be stuck in a loop `terminate()`
+   * cannot stop, so the process must go. Kiln sends it no more runs and ends it once they are done.
+   */
+  | { t: "spent" }
   /** `done` frames of runs that ended in the same turn of the host's event loop. */
   | { t: "batch"; frames: { t: "done"; id: number; outcome: HostOutcome }[] };

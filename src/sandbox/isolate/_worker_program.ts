@@ -509,6 +509,8 @@ export async function workerMain(): Promise<void> {
     apply(stopListeners, event, []);
     const m = event.data; // an own data property of the event
     if (m.t === "run") return void execute(m);
+    // The host is about to end this worker: answering shows its thread is not stuck in a loop.
+    if (m.t === "ping") return post({ t: "pong" });
     const r = run;
     const pending = r && r.id === m.id ? r.calls.get(m.callId) : undefined;
     if (!r || !pending) return;

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type ExecutionJob, type TierDriver, type TierStats } fr
 import { responseFor } from "../_outcome.ts";
 import { type PoolMember, queueTimedOut, WorkerPool } from "../_worker_pool.ts";
 import { IsolateHostProcess } from "./_host_process.ts";
+import { ReplaceHold } from "../_replace_hold.ts";
 
 export interface IsolateTierOptions {
   logger: Logger;
@@ -63,6 +64,8 @@ interface AppHost {
   refillAfterRun?: boolean;
   /** How long its last execution took from Kiln's send to its end, in ms. */
   lastRunMs: number;
+  /** Its hosts replaced as spent: a new one may have to wait. */
+  hold: ReplaceHold;
 }
 
 interface Spare {
@@ -107,6 +110,8 @@ export class IsolateTier implements TierDriver {
   #spareFillAt = Infinity;
   #spareExpiry?: ReturnType<typeof setTimeout>;
   readonly #kills: Record<string, number> = {};
+  /** Spent hosts finishing their runs (see `#replace`). */
+  readonly #draining = new Set<IsolateHostProcess>();
   #queued = 0;
   #closed = false;
   /** Permission to run deno was granted (it is checked once, not on every execution). */
@@ -278,6 +283,7 @@ export class IsolateTier implements TierDriver {
       if (app.process) (app.process.kill(), exits.push(app.process.exited));
     }
     this.#hosts.clear();
+    for (const host of this.#draining) (host.kill(), exits.push(host.exited));
     await Promise.all(exits);
   }
 
@@ -311,6 +317,7 @@ export class IsolateTier implements TierDriver {
         busy: 0,
         idleSince: 0,
         lastRunMs: Infinity,
+        hold: new ReplaceHold(),
       };
       app = created;
       this.#hosts.set(key, app);
@@ -319,7 +326,12 @@ export class IsolateTier implements TierDriver {
   }
 
   #processOf(app: AppHost, refillMs = SPARE_REFILL_MS): Promise<IsolateHostProcess> {
-    if (app.process && !app.process.dead) return Promise.resolve(app.process);
+    const current = app.process;
+    if (current && !current.dead && !current.spent) return Promise.resolve(current);
+    // Spent, it may have ended already: the replacement counts all the same.
+    if (current?.spent) this.#replace(app, current);
+    const held = app.starting ? null : app.hold.refusal("isolate", "isolate host");
+    if (held) return Promise.reject(held);
     if (!app.starting) {
       const starting = this.#takeSpare(app.heapMb) ?? this.#startHost(app.heapMb, app.key);
       this.#keepSpares(refillMs);
@@ -337,6 +349,22 @@ export class IsolateTier implements TierDriver {
       );
     }
     return app.starting;
+  }
+
+  /**
+   * The app's host is spent (a worker it ended may still run): it ends by itself once its runs
+   * are done, and the app's next host may have to wait (`ReplaceHold`).
+   */
+  #replace(app: AppHost, spent: IsolateHostProcess): void {
+    app.process = null;
+    this.#draining.add(spent);
+    void spent.exited.then(() => this.#draining.delete(spent));
+    app.hold.replaced();
+    this.#log.warn("isolate host replaced: a worker it ended did not stop", {
+      app: app.key,
+      pid: spent.pid,
+      streak: app.hold.streak,
+    });
   }
 
   #startHost(heapMb: number, label: string): Promise<IsolateHostProcess> {

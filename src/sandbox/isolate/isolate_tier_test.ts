@@ -871,3 +871,93 @@ Deno.test("IsolateTier: a run waiting in the host is refused with OVERLOADED pas
     },
   );
 });
+
+/** Resolves once process `pid` is gone (it ended and was reaped), or fails after `ms`. */
+async function gone(pid: number, ms: number, what: string): Promise<void> {
+  for (const started = performance.now(); performance.now() - started < ms;) {
+    try {
+      await Deno.stat(`/proc/${pid}`);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`${what} (pid ${pid}) still runs after ${ms} ms`);
+}
+
+Deno.test("IsolateTier: a guest stuck in a loop past its deadline takes its app's host down with it", async () => {
+  await withTier({}, async (tier) => {
+    await run(tier, `return 1;`, { app: "calm" });
+    await run(tier, `return 1;`, { app: "loop" });
+    const calmPid = tier.hostPids()["calm@64mb"];
+    const loopPid = tier.hostPids()["loop@64mb"];
+    await assert.rejects(
+      run(tier, `for (;;) {}`, { app: "loop", limits: { timeoutMs: 300 } }),
+      code("EXECUTION_TIMEOUT"),
+    );
+    // terminate() leaves the looping thread running (Deno 2.9): only the process's end stops it.
+    await gone(loopPid, 5_000, "the host of the looping guest");
+    assert.equal(tier.hostPids()["calm@64mb"], calmPid, "the other app's host kept running");
+    assert.equal((await run(tier, `return "calm";`, { app: "calm" })).data, "calm");
+    assert.equal((await run(tier, `return "back";`, { app: "loop" })).data, "back");
+    assert.notEqual(tier.hostPids()["loop@64mb"], loopPid, "on a fresh host");
+  });
+});
+
+Deno.test("IsolateTier: a guest awaiting past its deadline is stopped with its worker; the host stays", async () => {
+  await withTier({}, async (tier) => {
+    await run(tier, `return 1;`);
+    const pid = tier.hostPids()["iso@64mb"];
+    await assert.rejects(
+      run(tier, `await new Promise(() => {});`, { limits: { timeoutMs: 300 } }),
+      code("EXECUTION_TIMEOUT"),
+    );
+    // Past the host's wait for the ended worker's answer (250 ms).
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await run(tier, `return "same";`)).data, "same");
+    assert.equal(tier.hostPids()["iso@64mb"], pid, "the host was not replaced");
+  });
+});
+
+Deno.test("IsolateTier: an app whose hosts are replaced in a row waits longer for each", async () => {
+  await withTier({}, async (tier) => {
+    const loop = () =>
+      assert.rejects(
+        run(tier, `for (;;) {}`, { app: "loop", limits: { timeoutMs: 200 } }),
+        code("EXECUTION_TIMEOUT"),
+      );
+    await run(tier, `return 1;`, { app: "loop" });
+    await loop();
+    await gone(tier.hostPids()["loop@64mb"], 5_000, "the first spent host");
+    // The first replacement is at once.
+    assert.equal((await run(tier, `return 1;`, { app: "loop" })).data, 1);
+    await loop();
+    await gone(tier.hostPids()["loop@64mb"], 5_000, "the second spent host");
+    await assert.rejects(run(tier, `return 2;`, { app: "loop" }), (err: KilnError) => {
+      code("OVERLOADED")(err);
+      assert.match(err.message, /replaced 2 times in a row/);
+      const { retryAfterMs } = err.details as { retryAfterMs: number };
+      assert.ok(retryAfterMs > 0 && retryAfterMs <= 500, `${retryAfterMs}`);
+      return true;
+    });
+    assert.equal((await run(tier, `return "other";`, { app: "other" })).data, "other");
+    await new Promise((r) => setTimeout(r, 550));
+    assert.equal((await run(tier, `return 3;`, { app: "loop" })).data, 3);
+  });
+});
+
+Deno.test("IsolateTier: runs already in a spent host finish before it goes", async () => {
+  await withTier({}, async (tier) => {
+    await run(tier, `return 1;`, { app: "loop" });
+    const pid = tier.hostPids()["loop@64mb"];
+    const steady = run(tier, `await new Promise((r) => setTimeout(r, 700)); return "done";`, {
+      app: "loop",
+    });
+    await assert.rejects(
+      run(tier, `for (;;) {}`, { app: "loop", limits: { timeoutMs: 200 } }),
+      code("EXECUTION_TIMEOUT"),
+    );
+    assert.equal((await steady).data, "done", "the run beside the stuck one ran to its end");
+    await gone(pid, 3_000, "the spent host");
+  });
+});

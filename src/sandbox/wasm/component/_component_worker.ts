@@ -1,10 +1,9 @@
 /**
- * One permissionless worker holding one compiled component. The parent side of the protocol in
- * `_worker_source.ts`: it loads the component once, runs executions one at a time, forwards host
- * imports to that execution's callbacks, and is terminated on any kill.
+ * One worker holding one compiled component, in its app's component host. The parent side of the
+ * protocol in `_worker_source.ts`: the host loads the component into it once; it runs executions
+ * one at a time, forwards host imports to that execution's callbacks, and is terminated on any kill.
  */
-import { WORKER_SOURCE } from "./_worker_source.ts";
-import type { TranspiledComponent } from "./_transpile.ts";
+import type { RemoteWorker } from "./_host_process.ts";
 
 /** What a run ends with, before the runner maps it to a response or a kill. */
 export type RunOutcome =
@@ -30,41 +29,37 @@ export interface RunInput {
   maxOutputBytes: number;
 }
 
-let workerUrl: string | undefined;
-
 export class ComponentWorker {
-  readonly #worker: Worker;
+  readonly #worker: RemoteWorker;
   #handlers: RunHandlers | undefined;
   #settle: ((outcome: RunOutcome) => void) | undefined;
   #loaded: Promise<void>;
   #dead = false;
 
-  constructor(component: TranspiledComponent, cores: Record<string, Uint8Array>) {
-    workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
-    this.#worker = new Worker(workerUrl, { type: "module", deno: { permissions: "none" } });
+  constructor(worker: RemoteWorker) {
+    this.#worker = worker;
     let loaded!: (error?: string) => void;
     this.#loaded = new Promise<string | undefined>((resolve) => loaded = resolve).then((error) => {
       if (error !== undefined) throw new Error(error);
     });
-    this.#worker.onmessage = (event: MessageEvent) => {
-      const msg = event.data;
+    worker.onmessage = (msg) => {
       if (msg.type === "loaded") loaded(msg.error);
-      else if (msg.type === "log") this.#handlers?.log(msg.level, msg.message, msg.source);
-      else if (msg.type === "overflow") this.#handlers?.overflow();
-      else if (msg.type === "call") this.#call(msg.id, msg.tool, msg.paramsJson);
+      else if (msg.type === "log") {
+        this.#handlers?.log(String(msg.level), String(msg.message), msg.source);
+      } else if (msg.type === "overflow") this.#handlers?.overflow();
+      else if (msg.type === "call") this.#call(msg.id, String(msg.tool), String(msg.paramsJson));
       else if (msg.type === "done") this.#finish(msg);
     };
-    this.#worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
+    worker.onerror = (message) => {
       this.#dead = true;
-      loaded(event.message);
-      this.#finish({ died: event.message });
+      loaded(message);
+      this.#finish({ died: message });
     };
-    // Cores capped for this worker are its own: moved, not cloned (megabytes, on this thread).
-    // An uncapped core is the cached transpile's and is cloned.
-    const own = Object.entries(cores).filter(([name, core]) => core !== component.cores[name])
-      .map(([, core]) => core.buffer as ArrayBuffer);
-    this.#worker.postMessage({ type: "load", js: component.js, cores }, [...new Set(own)]);
+  }
+
+  /** The host the worker lives in. */
+  get host(): RemoteWorker["host"] {
+    return this.#worker.host;
   }
 
   /** Resolves once the component compiled in the worker; rejects with jco's or V8's reason. */

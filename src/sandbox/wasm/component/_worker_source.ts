@@ -5,8 +5,10 @@
  * fire-and-forget, `mcp.call` as a promise the guest awaits suspended (JSPI).
  *
  * Parent → worker: `load {js, cores, imports}`, `run {entry, requestJson, contextJson}`,
- * `callResult {id, ok, value}`. Worker → parent: `loaded`, `log {level, message, source}`,
- * `call {id, tool, paramsJson}`, `done {ok, value} | {appError} | {trap {kind, message}}`.
+ * `callResult {id, ok, value}`, `ping`. Worker → parent: `loaded`, `log {level, message, source}`,
+ * `call {id, tool, paramsJson}`, `done {ok, value} | {appError} | {trap {kind, message}}`, `pong`.
+ * A result or error text past the run's output budget is not sent: the run is reported as
+ * `overflow` (its frames cross a process boundary, bounded by that budget).
  */
 import { WASI_DENY_SOURCE } from "./_wasi_deny_source.ts";
 
@@ -57,7 +59,7 @@ function instantiateCore(module, imports) {
 }
 
 function trapOf(err, memoryLimitBytes) {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = (err instanceof Error ? err.message : String(err)).slice(0, 4096);
   if (err instanceof RangeError && /call stack/i.test(message)) return { kind: "stack", message };
   const largest = Math.max(0, ...memories.map((m) => m.buffer.byteLength));
   if (largest + 65536 * 16 >= memoryLimitBytes) return { kind: "memory", message, bytes: largest };
@@ -81,8 +83,9 @@ async function run(msg) {
   try {
     const imports = { ...wasiImports(), ...kilnImports() };
     const instance = await component.instantiate((name) => modules[name], imports, instantiateCore);
-    const value = await instance[msg.entry](msg.requestJson, msg.contextJson);
-    return { type: "done", ok: true, value: String(value) };
+    const value = String(await instance[msg.entry](msg.requestJson, msg.contextJson));
+    if (value.length > msg.maxOutputBytes) return overflowed();
+    return { type: "done", ok: true, value };
   } catch (err) {
     if (typeof err === "string") {
       // An engine inside the component (componentize-js's SpiderMonkey) turns a failed
@@ -93,14 +96,22 @@ async function run(msg) {
       if (/^(uncaught )?out of memory$/i.test(err.trim()) && largest >= msg.memoryLimitBytes / 2) {
         return { type: "done", trap: { kind: "memory", message: err, bytes: largest } };
       }
+      if (err.length > msg.maxOutputBytes) return overflowed();
       return { type: "done", appError: err };
     }
     return { type: "done", trap: trapOf(err, msg.memoryLimitBytes) };
   }
 }
 
+function overflowed() {
+  self.postMessage({ type: "overflow" });
+  return { type: "done", ok: true, value: "" };
+}
+
 self.onmessage = async (event) => {
   const msg = event.data;
+  // Kiln's host is about to end this worker: answering shows its thread is not stuck in a loop.
+  if (msg.type === "ping") return self.postMessage({ type: "pong" });
   if (msg.type === "callResult") {
     const resolve = pendingCalls.get(msg.id);
     pendingCalls.delete(msg.id);

@@ -1,11 +1,14 @@
 /**
  * Runs WebAssembly components (the `kiln:handler` world, see handler_wit.ts) for the wasm tier:
  * jco transpiles a component once per content hash, and each execution instantiates it afresh in
- * a permissionless worker that holds only the component's own memory. The worker is what makes
- * the limits hard: a deadline terminates it, memories are capped at the job's ceiling, and a trap
- * discards it. Runs take one of a bounded number of places (`concurrency`, the cores by default):
- * each worker is a thread of Kiln's, so beyond them executions wait in a bounded queue, fair
- * between apps as the QuickJS workers' (ADR 0036), and are refused with OVERLOADED past its timeout.
+ * a worker that holds only the component's own memory. The worker is what makes the limits hard:
+ * a deadline terminates it, memories are capped at the job's ceiling, and a trap discards it.
+ * Workers live in their app's component host, a child process with no permissions
+ * (`_host_process.ts`): a worker stuck in a loop survives `terminate()`, and only the end of its
+ * process stops it — the app's, never Kiln's (ADR 0037). Runs take one of a bounded number of
+ * places (`concurrency`, the cores by default); beyond them executions wait in a bounded queue,
+ * fair between apps as the QuickJS workers' (ADR 0036), and are refused with OVERLOADED past its
+ * timeout.
  *
  * Outcomes: `ok(json)` → `resultType: "generic"`; `err(text)` → `resultType: "error"` (the
  * component chose to fail); a trap (unreachable, out-of-bounds, a panic) → SANDBOX_KILLED reason
@@ -13,7 +16,9 @@
  * application error), `stack` for stack exhaustion, `memory` when it trapped at its memory cap.
  */
 import {
+  type ChildCommand,
   jsonTextShape,
+  kilnChildCommand,
   KilnError,
   LIMITS,
   quote,
@@ -23,6 +28,8 @@ import {
 import type { ExecuteResponse } from "../../../models/mod.ts";
 import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
 import { type PoolMember, THREADS_PER_POOL, WorkerPool } from "../../_worker_pool.ts";
+import { ReplaceHold } from "../../_replace_hold.ts";
+import { ComponentHost } from "./_host_process.ts";
 import { capComponentMemory, pagesFor } from "./_memory_cap.ts";
 import { ComponentWorker, type RunOutcome } from "./_component_worker.ts";
 import { jsName, transpileComponent, type TranspiledComponent } from "./_transpile.ts";
@@ -44,7 +51,22 @@ export interface JcoRunnerOptions {
   queueTimeoutMs?: number;
   /** Executions allowed to wait; beyond it OVERLOADED at once. */
   maxQueue?: number;
+  /** How Kiln starts itself as a child (the component host is `kiln __component-host`). */
+  command?: ChildCommand;
+  /** An app's component host that ran nothing this long is stopped (default 60 s). */
+  idleMs?: number;
 }
+
+/** One app's component host, and what decides when the next may start. */
+interface AppHost {
+  host: ComponentHost | null;
+  starting: Promise<ComponentHost> | null;
+  hold: ReplaceHold;
+  busy: number;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+
+const HOST_START_TIMEOUT_MS = 10_000;
 
 /** A place to run in: the pool bounds how many executions hold one. */
 class Place implements PoolMember {
@@ -62,11 +84,18 @@ export class JcoComponentRunner {
   readonly #cacheSize: number;
   readonly #maxIdle: number;
   readonly #places: WorkerPool<Place>;
+  readonly #command: ChildCommand;
+  readonly #idleMs: number;
+  readonly #hosts = new Map<string, AppHost>();
+  /** Spent hosts finishing their runs. */
+  readonly #draining = new Set<ComponentHost>();
   #closed = false;
 
   constructor(options: JcoRunnerOptions = {}) {
     this.#cacheSize = options.cacheSize ?? 64;
     this.#maxIdle = options.maxIdleWorkers ?? 8;
+    this.#command = options.command ?? kilnChildCommand();
+    this.#idleMs = options.idleMs ?? 60_000;
     this.#places = new WorkerPool({
       tier: "wasm",
       what: "a WebAssembly component worker",
@@ -89,11 +118,17 @@ export class JcoComponentRunner {
       );
     }
     const component = await this.#transpiled(code);
-    const place = await this.#places.acquire(job.signal, undefined, job.request.context.appId);
+    const appId = job.request.context.appId;
+    const place = await this.#places.acquire(job.signal, undefined, appId);
+    const app = this.#appHost(appId);
+    app.busy++;
+    clearTimeout(app.idleTimer);
     try {
-      return await this.#run(job, code, component);
+      const host = await this.#hostOf(app);
+      return await this.#run(job, code, component, host, appId);
     } finally {
       this.#places.release(place);
+      if (--app.busy === 0 && !this.#closed) this.#armIdle(appId, app);
     }
   }
 
@@ -101,10 +136,14 @@ export class JcoComponentRunner {
     job: ExecutionJob,
     code: ComponentCode,
     component: TranspiledComponent,
+    host: ComponentHost,
+    appId: string,
   ): Promise<ExecuteResponse> {
     const started = performance.now();
-    const poolKey = `${code.hash}#${code.entry}#${job.limits.memoryMb}`;
-    const worker = this.#idle.get(poolKey)?.pop() ?? this.#spawn(component, job.limits.memoryMb);
+    const codeKey = `${code.hash}#${code.entry}#${job.limits.memoryMb}`;
+    const poolKey = `${appId}\0${codeKey}`;
+    const worker = this.#idleWorker(poolKey, host) ??
+      this.#spawn(host, codeKey, component, job.limits.memoryMb);
     this.#busy.add(worker);
     try {
       await compiled(worker, job.signal);
@@ -144,13 +183,100 @@ export class JcoComponentRunner {
     }
   }
 
-  /** Terminates every worker; later runs fail with TIER_UNAVAILABLE. */
-  close(): Promise<void> {
+  /** Terminates every worker and host; later runs fail with TIER_UNAVAILABLE. */
+  async close(): Promise<void> {
     this.#closed = true;
     this.#places.close();
     for (const worker of [...this.#busy, ...[...this.#idle.values()].flat()]) worker.terminate();
     this.#idle.clear();
-    return Promise.resolve();
+    const hosts = [...this.#draining];
+    for (const app of this.#hosts.values()) {
+      clearTimeout(app.idleTimer);
+      if (app.host) hosts.push(app.host);
+      if (app.starting) hosts.push(await app.starting.catch(() => null) as ComponentHost);
+    }
+    this.#hosts.clear();
+    const live = hosts.filter((host) => host !== null);
+    for (const host of live) host.kill();
+    await Promise.all(live.map((host) => host.exited));
+  }
+
+  /** Component host process ids by app (tests and the bench's memory figures). */
+  hostPids(): Record<string, number> {
+    const pids: Record<string, number> = {};
+    for (const [appId, app] of this.#hosts) if (app.host) pids[appId] = app.host.pid;
+    return pids;
+  }
+
+  #appHost(appId: string): AppHost {
+    let app = this.#hosts.get(appId);
+    if (!app) {
+      app = { host: null, starting: null, hold: new ReplaceHold(), busy: 0 };
+      this.#hosts.set(appId, app);
+    }
+    return app;
+  }
+
+  /** The app's live host; a spent one is replaced (perhaps after a hold, see `ReplaceHold`). */
+  #hostOf(app: AppHost): Promise<ComponentHost> {
+    const current = app.host;
+    if (current && !current.dead && !current.spent) return Promise.resolve(current);
+    if (current?.spent) {
+      app.host = null;
+      app.hold.replaced();
+      this.#draining.add(current);
+      void current.exited.then(() => this.#draining.delete(current));
+    }
+    if (app.starting) return app.starting;
+    const held = app.hold.refusal("wasm", "component host");
+    if (held) return Promise.reject(held);
+    app.starting = ComponentHost.start({
+      command: this.#command,
+      startTimeoutMs: HOST_START_TIMEOUT_MS,
+    }).then(
+      (host) => {
+        app.host = host;
+        app.starting = null;
+        if (this.#closed) host.kill();
+        return host;
+      },
+      (err) => {
+        app.starting = null;
+        throw err instanceof KilnError ? err : new KilnError(
+          "TIER_UNAVAILABLE",
+          `cannot start a component host: ${err instanceof Error ? err.message : err}`,
+          { tier: "wasm" },
+        );
+      },
+    );
+    return app.starting;
+  }
+
+  /** An app that ran nothing for `idleMs` gives its host and idle workers back. */
+  #armIdle(appId: string, app: AppHost): void {
+    clearTimeout(app.idleTimer);
+    app.idleTimer = setTimeout(() => {
+      if (app.busy > 0 || this.#hosts.get(appId) !== app) return;
+      this.#hosts.delete(appId);
+      for (const [key, list] of this.#idle) {
+        if (!key.startsWith(`${appId}\0`)) continue;
+        for (const worker of list) worker.terminate();
+        this.#idle.delete(key);
+      }
+      app.host?.kill();
+    }, this.#idleMs);
+    Deno.unrefTimer(app.idleTimer);
+  }
+
+  /** A warm worker of this component in `host`; those of a replaced host are let go. */
+  #idleWorker(poolKey: string, host: ComponentHost): ComponentWorker | undefined {
+    const list = this.#idle.get(poolKey);
+    while (list && list.length > 0) {
+      const worker = list.pop()!;
+      if (worker.host === host && !worker.dead) return worker;
+      worker.terminate();
+    }
+    return undefined;
   }
 
   /** Workers alive, running, and kills by reason, for the tier's `stats()`. */
@@ -217,19 +343,25 @@ export class JcoComponentRunner {
     return { reason: "crash", error: sandboxKilled("crash", message, { ...elapsed, trap }) };
   }
 
-  #spawn(component: TranspiledComponent, memoryMb: number): ComponentWorker {
-    let cores: Record<string, Uint8Array>;
-    try {
-      cores = capComponentMemory(component.cores, pagesFor(memoryMb));
-    } catch (err) {
-      throw sandboxKilled("memory", `the component cannot run in ${memoryMb} MB: ${err}`);
-    }
-    return new ComponentWorker(component, cores);
+  #spawn(
+    host: ComponentHost,
+    codeKey: string,
+    component: TranspiledComponent,
+    memoryMb: number,
+  ): ComponentWorker {
+    const code = () => {
+      try {
+        return { js: component.js, cores: capComponentMemory(component.cores, pagesFor(memoryMb)) };
+      } catch (err) {
+        throw sandboxKilled("memory", `the component cannot run in ${memoryMb} MB: ${err}`);
+      }
+    };
+    return new ComponentWorker(host.worker(codeKey, code));
   }
 
   #release(poolKey: string, worker: ComponentWorker): void {
     const idle = [...this.#idle.values()].reduce((n, list) => n + list.length, 0);
-    if (this.#closed || worker.dead || idle >= this.#maxIdle) {
+    if (this.#closed || worker.dead || worker.host.spent || idle >= this.#maxIdle) {
       worker.terminate();
       return;
     }

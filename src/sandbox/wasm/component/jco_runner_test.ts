@@ -102,15 +102,57 @@ Deno.test("JcoComponentRunner kills a trapping component as a crash and keeps se
   }
 });
 
-Deno.test("JcoComponentRunner terminates an endless loop at the deadline", async () => {
+/** Resolves once process `pid` is gone, or fails after `ms`. */
+async function gone(pid: number, ms: number): Promise<void> {
+  for (const started = performance.now(); performance.now() - started < ms;) {
+    try {
+      await Deno.stat(`/proc/${pid}`);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`the component host (pid ${pid}) still runs after ${ms} ms`);
+}
+
+Deno.test("JcoComponentRunner terminates an endless loop at the deadline, its thread with its host", async () => {
   const runner = new JcoComponentRunner();
   try {
+    await runner.run(await job("echo", new RecordingHost()));
+    const pid = runner.hostPids().wasmapp;
+    assert.ok(pid > 0 && pid !== Deno.pid, "the component ran in a host process of its own");
     const err = await killOf(
       runner.run(await job("spin", new RecordingHost(), { timeoutMs: 200 })),
     );
     assert.equal(err.code, "EXECUTION_TIMEOUT");
     assert.equal((err.details as { reason: string }).reason, "timeout");
-    assert.equal(runner.stats().live, 0);
+    assert.equal(runner.stats().live, 1, "the echo worker stays warm");
+    // terminate() leaves a looping thread running (Deno 2.9): only its process's end stops it.
+    await gone(pid, 5_000);
+    const again = await runner.run(await job("echo", new RecordingHost()));
+    assert.equal(again.resultType, "generic");
+    assert.notEqual(runner.hostPids().wasmapp, pid, "on a fresh host");
+  } finally {
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner: a component waiting past its deadline is stopped; its host stays", async () => {
+  class NeverHost extends RecordingHost {
+    override callTool(): Promise<unknown> {
+      return new Promise(() => {});
+    }
+  }
+  const runner = new JcoComponentRunner();
+  try {
+    await runner.run(await job("echo", new RecordingHost()));
+    const pid = runner.hostPids().wasmapp;
+    const err = await killOf(runner.run(await job("mcp", new NeverHost(), { timeoutMs: 200 })));
+    assert.equal(err.code, "EXECUTION_TIMEOUT");
+    // Past the host's wait for the ended worker's answer (250 ms).
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await runner.run(await job("echo", new RecordingHost()))).resultType, "generic");
+    assert.equal(runner.hostPids().wasmapp, pid, "the host was not replaced");
   } finally {
     await runner.close();
   }

@@ -6,7 +6,7 @@
  * that writes a gigabyte without a newline costs a counter, not memory. A frame longer than
  * `maxFrameBytes()` is dropped as soon as it crosses the limit and reported once.
  *
- * Kiln reads the isolate host's frame channel with it (every line a frame, bounded), so a host
+ * Kiln reads its sandbox hosts' frame channels with it (every line a frame, bounded), so a host
  * that went rogue cannot make Kiln buffer without limit.
  */
 export interface LineReaderOptions {

@@ -1,0 +1,100 @@
+/**
+ * The component host: Kiln itself (`kiln __component-host`, `child.ts`) with every permission
+ * dropped, holding one app's WebAssembly component workers. It is a relay: Kiln starts, feeds and
+ * ends workers by frame on the host's channel (Node's IPC on fd 3, which only this thread holds),
+ * and the host hands each worker's messages back as they are. It exists so that what
+ * `terminate()` cannot stop — a worker whose component is stuck in a loop — ends with this
+ * process, never inside Kiln's (ADR 0037).
+ *
+ * Kiln → host: `spawn {w, key, js?, cores?}` (a component's code, sent once per key and kept),
+ * `post {w, m}`, `end {w}`. Host → Kiln: `ready`, `msg {w, m}`, `error {w, message}`, `spent`.
+ *
+ * Runs once `src/child_main.ts` has dropped every permission; it refuses to run with any left.
+ */
+import { WORKER_SOURCE } from "./_worker_source.ts";
+
+/** How long a worker being ended has to answer before it is taken to be stuck (see `stop`). */
+const PING_MS = 250;
+
+interface Code {
+  js: string;
+  cores: Record<string, Uint8Array>;
+}
+
+// deno-lint-ignore no-explicit-any
+type Frame = any;
+
+export async function componentHostMain(): Promise<void> {
+  const encoder = new TextEncoder();
+  for (const name of ["read", "write", "net", "env", "run", "ffi", "sys"] as const) {
+    if (Deno.permissions.querySync({ name }).state !== "granted") continue;
+    Deno.stderr.writeSync(
+      encoder.encode(`kiln component host: refusing to run with ${name} access\n`),
+    );
+    Deno.exit(1);
+  }
+  // deno-lint-ignore no-explicit-any
+  const channel = (await import("node:process")).default as any;
+  const send = (frame: unknown) => channel.send(frame);
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
+  const workers = new Map<number, Worker>();
+  const codes = new Map<string, Code>();
+  let spent = false;
+
+  /**
+   * Ends a worker. `terminate()` does not stop a thread stuck in a loop (Deno 2.9: it runs on, a
+   * core's worth, until the process ends), so the worker is asked to answer first; one that does
+   * not within `PING_MS` may be stuck, and the host tells Kiln it is `spent`.
+   */
+  const stop = (worker: Worker) => {
+    const timer = setTimeout(() => {
+      worker.terminate();
+      if (!spent) (spent = true, send({ t: "spent" }));
+    }, PING_MS);
+    worker.onmessage = (event: MessageEvent) => {
+      if (event.data?.type !== "pong") return;
+      clearTimeout(timer);
+      worker.terminate();
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      worker.terminate();
+    };
+    worker.postMessage({ type: "ping" });
+  };
+
+  const spawn = (frame: Frame) => {
+    if (frame.js !== undefined) {
+      const cores: Record<string, Uint8Array> = {};
+      for (const [name, text] of Object.entries(frame.cores as Record<string, string>)) {
+        cores[name] = Uint8Array.fromBase64(text);
+      }
+      codes.set(frame.key, { js: frame.js, cores });
+    }
+    const code = codes.get(frame.key);
+    if (!code) return send({ t: "error", w: frame.w, message: `no code for ${frame.key}` });
+    const worker = new Worker(url, { type: "module" });
+    workers.set(frame.w, worker);
+    worker.onmessage = (event: MessageEvent) => send({ t: "msg", w: frame.w, m: event.data });
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      // Its thread closed on the uncaught error: nothing is left to stop.
+      workers.delete(frame.w);
+      worker.terminate();
+      send({ t: "error", w: frame.w, message: String(event.message) });
+    };
+    worker.postMessage({ type: "load", js: code.js, cores: code.cores });
+  };
+
+  channel.on("message", (frame: Frame) => {
+    if (frame.t === "spawn") return spawn(frame);
+    const worker = workers.get(frame.w);
+    if (!worker) return;
+    if (frame.t === "post") return worker.postMessage(frame.m);
+    if (frame.t === "end") (workers.delete(frame.w), stop(worker));
+  });
+  // Kiln went away (or closed the channel): nothing is left to serve.
+  channel.on("disconnect", () => Deno.exit(0));
+  send({ t: "ready" });
+}
