@@ -39,6 +39,8 @@ export class RemoteWorker {
   onerror: ((message: string) => void) | null = null;
   /** A run was posted and its `done` has not come back. */
   running = false;
+  /** The output budget of its last run, in bytes. */
+  outputBytes = 0;
   #ended = false;
 
   constructor(readonly host: ComponentHost, readonly id: number) {}
@@ -47,6 +49,7 @@ export class RemoteWorker {
     if (this.#ended) return;
     if (message.type === "run") {
       this.running = true;
+      this.outputBytes = message.maxOutputBytes;
       this.host.allowFrames(FRAME_GROWTH * message.maxOutputBytes + 65_536);
     }
     this.host.send({ t: "post", w: this.id, m: message });
@@ -55,8 +58,8 @@ export class RemoteWorker {
   terminate(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.running = false;
     this.host.ended(this);
+    this.running = false;
   }
 
   /** From the host: a message of the worker. */
@@ -84,6 +87,8 @@ export class ComponentHost {
   readonly #strayBudget: number;
   readonly #ready = Promise.withResolvers<void>();
   #strayBytes = 0;
+  /** What runs ended mid-way may still have had in flight: see `ended`. */
+  #strayAllowance = 0;
   #maxFrameBytes = 65_536;
   #nextId = 1;
   #dead: string | null = null;
@@ -182,8 +187,13 @@ export class ComponentHost {
     if (!this.#dead) this.#channel?.write(`${JSON.stringify(frame)}\n`);
   }
 
-  /** The runner is done with `worker`. */
+  /**
+   * The runner is done with `worker`. One ended mid-run may have frames in flight until the host
+   * takes the `end`, up to its run's output budget: they count as stray output, which that much
+   * more is allowed.
+   */
   ended(worker: RemoteWorker): void {
+    if (worker.running) this.#strayAllowance += FRAME_GROWTH * worker.outputBytes + 65_536;
     if (this.#workers.delete(worker.id)) this.send({ t: "end", w: worker.id });
     this.#settle();
   }
@@ -220,7 +230,7 @@ export class ComponentHost {
 
   #stray(bytes: number): void {
     this.#strayBytes += bytes;
-    if (this.#strayBytes > this.#strayBudget) {
+    if (this.#strayBytes > this.#strayBudget + this.#strayAllowance) {
       this.#fault(`the component host wrote more than ${this.#strayBudget} bytes of stray output`);
     }
   }
@@ -246,7 +256,11 @@ export class ComponentHost {
     const worker = this.#workers.get(frame?.w);
     // A worker already ended: its last frames carry nothing.
     if (!worker) return this.#stray(bytes.length);
-    if (frame.t === "msg") return worker.receive(frame.m);
+    if (frame.t === "msg") {
+      worker.receive(frame.m);
+      // A spent host goes once its last run is done.
+      return frame.m?.type === "done" ? this.#settle() : undefined;
+    }
     if (frame.t === "error") {
       this.#workers.delete(worker.id);
       worker.fail(String(frame.message));
