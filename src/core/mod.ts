@@ -17,6 +17,7 @@ export { Slicer } from "./slicer.ts";
 export { removeTree } from "./remove_tree.ts";
 export { VERSION } from "./version.ts";
 export { kilnChildCommand } from "./child_command.ts";
+export { priorityLowerer, SANDBOX_NICE } from "./sandbox_priority.ts";
 export type { ChildCommand } from "./child_command.ts";
 export { Lazy } from "./lazy.ts";
 export { OnDemand } from "./on_demand.ts";

@@ -15,7 +15,7 @@
  * the watchdog), is killed and its runs end with reason `output`.
  */
 import type { ChildProcess } from "node:child_process";
-import { type ChildCommand, KilnError, LIMITS } from "../../core/mod.ts";
+import { type ChildCommand, KilnError, LIMITS, priorityLowerer } from "../../core/mod.ts";
 import { nodeChildProcess, nodeTimers } from "../../core/node/mod.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import {
@@ -189,7 +189,7 @@ export class IsolateHostProcess {
   readonly exited: Promise<void>;
   readonly #hooks: RunHooks;
 
-  private constructor(readonly opts: HostProcessOptions) {
+  private constructor(readonly opts: HostProcessOptions, lowerPriority: (pid: number) => boolean) {
     this.#hooks = {
       send: (frame) => this.#send(frame),
       watch: (at) => this.#watch(at),
@@ -216,6 +216,8 @@ export class IsolateHostProcess {
       env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3", DENO_NO_PROMPT: "1" },
       stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
+    // Before it starts its workers, which inherit the priority: guests never outrank Kiln.
+    if (this.#child.pid) lowerPriority(this.#child.pid);
     const status = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       this.#child.on("error", (err) => {
         this.#onStray(new TextEncoder().encode(err.message));
@@ -254,7 +256,7 @@ export class IsolateHostProcess {
 
   /** Starts a host and waits until it answers. */
   static async start(opts: HostProcessOptions): Promise<IsolateHostProcess> {
-    const host = new IsolateHostProcess(opts);
+    const host = new IsolateHostProcess(opts, await priorityLowerer());
     const timer = setTimeout(() => host.kill(), opts.startTimeoutMs);
     try {
       await host.#ready.promise;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { kilnChildCommand, KilnError, silentLogger } from "../../core/mod.ts";
+import { kilnChildCommand, KilnError, SANDBOX_NICE, silentLogger } from "../../core/mod.ts";
 import {
   executeRequest,
   guestCode,
@@ -959,5 +959,28 @@ Deno.test("IsolateTier: runs already in a spent host finish before it goes", asy
     );
     assert.equal((await steady).data, "done", "the run beside the stuck one ran to its end");
     await gone(pid, 3_000, "the spent host");
+  });
+});
+Deno.test("IsolateTier runs an app's host and its guest workers below Kiln's CPU priority", async () => {
+  /** Each thread's nice value by name (`/proc/PID/task/TID/stat`, field 19). */
+  const nices = (pid: number) =>
+    [...Deno.readDirSync(`/proc/${pid}/task`)].map(({ name }) => {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const comm = Deno.readTextFileSync(`/proc/${pid}/task/${name}/comm`).trim();
+      return { tid: Number(name), comm, nice: Number(fields[16]) };
+    });
+  await withTier({ workersPerApp: 2, warmWorkers: 1, ...SHARING }, async (tier) => {
+    // Two at once: the second runs on a worker the host starts now, long after its own start.
+    const slow = `await new Promise((r) => setTimeout(r, 300)); return 1;`;
+    await Promise.all([run(tier, slow), run(tier, slow)]);
+    const [pid] = Object.values(tier.hostPids());
+    const threads = nices(pid);
+    const workers = threads.filter((t) => t.comm.startsWith("worker-"));
+    assert.equal(workers.length, 2, JSON.stringify(threads));
+    for (const t of [threads.find((t) => t.tid === pid)!, ...workers]) {
+      assert.equal(t.nice, SANDBOX_NICE, `${t.comm} (${t.tid}) runs at nice ${t.nice}`);
+    }
+    assert.equal(nices(Deno.pid).find((t) => t.tid === Deno.pid)!.nice, 0, "Kiln keeps its own");
   });
 });

@@ -12,8 +12,8 @@
  * ones are done, or after `spentGraceMs`.
  */
 import type { ChildProcess } from "node:child_process";
-import { type ChildCommand, KilnError, LIMITS } from "../../../core/mod.ts";
-import { nodeChildProcess } from "../../../core/node/mod.ts";
+import { type ChildCommand, KilnError, LIMITS, priorityLowerer } from "../../../core/mod.ts";
+import { nodeChildProcess, nodeTimers } from "../../../core/node/mod.ts";
 import { lineReader } from "../../_line_reader.ts";
 
 export interface ComponentHostOptions {
@@ -86,6 +86,8 @@ export class ComponentHost {
   readonly #sent = new Set<string>();
   readonly #strayBudget: number;
   readonly #ready = Promise.withResolvers<void>();
+  #queue: string[] = [];
+  #readied = false;
   #strayBytes = 0;
   /** What runs ended mid-way may still have had in flight: see `ended`. */
   #strayAllowance = 0;
@@ -96,7 +98,10 @@ export class ComponentHost {
   /** Resolves once the process has exited and every worker in it has failed. */
   readonly exited: Promise<void>;
 
-  private constructor(readonly opts: ComponentHostOptions) {
+  private constructor(
+    readonly opts: ComponentHostOptions,
+    lowerPriority: (pid: number) => boolean,
+  ) {
     this.#strayBudget = opts.strayBytes ?? LIMITS["sandbox.stray_bytes"];
     const file = opts.command.file === Deno.execPath()
       ? opts.command.file.replace(/\/([^/]+)$/, "/./$1")
@@ -105,6 +110,8 @@ export class ComponentHost {
       env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3", DENO_NO_PROMPT: "1" },
       stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
+    // Before it starts its workers, which inherit the priority: guests never outrank Kiln.
+    if (this.#child.pid) lowerPriority(this.#child.pid);
     this.#ready.promise.catch(() => {});
     const status = new Promise<string>((resolve) => {
       this.#child.on("error", (err) => resolve(err.message));
@@ -131,7 +138,7 @@ export class ComponentHost {
 
   /** Starts a host and waits until it answers. */
   static async start(opts: ComponentHostOptions): Promise<ComponentHost> {
-    const host = new ComponentHost(opts);
+    const host = new ComponentHost(opts, await priorityLowerer());
     const timer = setTimeout(() => host.kill(), opts.startTimeoutMs);
     try {
       await host.#ready.promise;
@@ -184,8 +191,17 @@ export class ComponentHost {
   }
 
   send(frame: unknown): void {
-    if (!this.#dead) this.#channel?.write(`${JSON.stringify(frame)}\n`);
+    if (this.#dead) return;
+    // The frames of one turn of the event loop go out in one write.
+    if (this.#queue.length === 0) nodeTimers().setImmediate(this.#flush);
+    this.#queue.push(`${JSON.stringify(frame)}\n`);
   }
+
+  readonly #flush = () => {
+    const text = this.#queue.length === 1 ? this.#queue[0] : this.#queue.join("");
+    this.#queue = [];
+    if (!this.#dead) this.#channel?.write(text);
+  };
 
   /**
    * The runner is done with `worker`. One ended mid-run may have frames in flight until the host
@@ -242,29 +258,49 @@ export class ComponentHost {
     } catch {
       return this.#fault("the component host sent a frame that is not JSON");
     }
-    if (frame?.t === "ready") return this.#ready.resolve();
+    if (frame?.t === "ready" && !this.#readied) {
+      return (this.#readied = true, this.#ready.resolve());
+    }
+    if (frame?.t !== "batch") {
+      if (!this.#onOne(frame)) this.#stray(bytes.length);
+      return;
+    }
+    if (!Array.isArray(frame.frames)) return this.#fault("the component host sent a bad batch");
+    let idle = false;
+    for (const one of frame.frames) {
+      if (this.#dead) return;
+      if (one?.t === "batch") return this.#fault("the component host sent a bad batch");
+      if (!this.#onOne(one)) idle = true;
+    }
+    // A batch that carried anything for nothing costs all its bytes.
+    if (idle) this.#stray(bytes.length);
+  }
+
+  /** One frame; false if it carried nothing (it serves no worker, or repeats `spent`). */
+  #onOne(frame: Message): boolean {
     if (frame?.t === "spent") {
-      if (this.#spent) return this.#stray(bytes.length);
+      if (this.#spent) return false;
       this.#spent = true;
       const timer = setTimeout(() => {
         this.#die(SPENT);
         this.kill();
       }, this.opts.spentGraceMs ?? 1_000);
       void this.exited.then(() => clearTimeout(timer));
-      return this.#settle();
+      this.#settle();
+      return true;
     }
     const worker = this.#workers.get(frame?.w);
     // A worker already ended: its last frames carry nothing.
-    if (!worker) return this.#stray(bytes.length);
+    if (!worker) return false;
     if (frame.t === "msg") {
       worker.receive(frame.m);
       // A spent host goes once its last run is done.
-      return frame.m?.type === "done" ? this.#settle() : undefined;
-    }
-    if (frame.t === "error") {
+      if (frame.m?.type === "done") this.#settle();
+    } else if (frame.t === "error") {
       this.#workers.delete(worker.id);
       worker.fail(String(frame.message));
-      return this.#settle();
+      this.#settle();
     }
+    return true;
   }
 }

@@ -7,7 +7,8 @@
  * process, never inside Kiln's (ADR 0037).
  *
  * Kiln → host: `spawn {w, key, js?, cores?}` (a component's code, sent once per key and kept),
- * `post {w, m}`, `end {w}`. Host → Kiln: `ready`, `msg {w, m}`, `error {w, message}`, `spent`.
+ * `post {w, m}`, `end {w}`. Host → Kiln: `ready`, `msg {w, m}`, `error {w, message}`, `spent`,
+ * and `batch {frames}` of those.
  *
  * Runs once `src/child_main.ts` has dropped every permission; it refuses to run with any left.
  */
@@ -35,7 +36,19 @@ export async function componentHostMain(): Promise<void> {
   }
   // deno-lint-ignore no-explicit-any
   const channel = (await import("node:process")).default as any;
-  const send = (frame: unknown) => channel.send(frame);
+  const { setImmediate } = await import("node:timers");
+  // Frames of one turn of the event loop leave in one message: one write here, one read and
+  // parse in Kiln, however many workers spoke.
+  let batch: unknown[] = [];
+  const flush = () => {
+    const frames = batch;
+    batch = [];
+    channel.send(frames.length === 1 ? frames[0] : { t: "batch", frames });
+  };
+  const send = (frame: unknown) => {
+    if (batch.length === 0) setImmediate(flush);
+    batch.push(frame);
+  };
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const workers = new Map<number, Worker>();
   const codes = new Map<string, Code>();

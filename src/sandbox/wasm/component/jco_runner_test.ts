@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KilnError } from "../../../core/mod.ts";
+import { KilnError, SANDBOX_NICE } from "../../../core/mod.ts";
 import { fixtureComponent } from "../../../../tests/fixtures/components/_base64.ts";
 import {
   buildComponent,
@@ -364,6 +364,29 @@ Deno.test("JcoComponentRunner runs at most `concurrency` executions at once; the
     assert.equal(peak, 2, "worker threads running at once");
   } finally {
     clearInterval(watch);
+    await runner.close();
+  }
+});
+
+Deno.test("JcoComponentRunner runs an app's component host and its workers below Kiln's CPU priority", async () => {
+  const nices = (pid: number) =>
+    [...Deno.readDirSync(`/proc/${pid}/task`)].map(({ name }) => {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const comm = Deno.readTextFileSync(`/proc/${pid}/task/${name}/comm`).trim();
+      return { tid: Number(name), comm, nice: Number(fields[16]) };
+    });
+  const runner = new JcoComponentRunner();
+  try {
+    await runner.run(await job("echo", new RecordingHost()));
+    const pid = runner.hostPids().wasmapp;
+    const threads = nices(pid);
+    const workers = threads.filter((t) => t.comm.startsWith("worker-"));
+    assert.equal(workers.length, 1, JSON.stringify(threads));
+    for (const t of [threads.find((t) => t.tid === pid)!, ...workers]) {
+      assert.equal(t.nice, SANDBOX_NICE, `${t.comm} (${t.tid}) runs at nice ${t.nice}`);
+    }
+  } finally {
     await runner.close();
   }
 });
