@@ -12,7 +12,9 @@
  * back), counted against the host's `sandbox.stray_bytes` budget and never buffered; so are frames
  * that carry nothing (for a run that has ended, a second `ready`). A host over that budget, or one
  * whose frames break the protocol (a start it announces twice or out of order, which would re-arm
- * the watchdog), is killed and its runs end with reason `output`.
+ * the watchdog), is killed and its runs end with reason `output`. A host that says it is `spent` (a
+ * worker it ended did not stop, ADR 0037) takes no more runs and is killed once those it has are
+ * done, or after `spentGraceMs`.
  */
 import type { ChildProcess } from "node:child_process";
 import { type ChildCommand, KilnError, LIMITS, priorityLowerer } from "../../core/mod.ts";
