@@ -1,10 +1,11 @@
 /**
- * Kiln's child processes (each app's isolate host, spares, each app's prompt renderer) never
- * outlive it: killed with SIGKILL — no shutdown of its own — `kiln serve` leaves nothing running,
- * even while a host runs a guest and a renderer renders a template.
+ * Kiln's child processes (each app's isolate host, spares, component host and prompt renderer)
+ * never outlive it: killed with SIGKILL — no shutdown of its own — `kiln serve` leaves nothing
+ * running, even while hosts run guests and a renderer renders a template.
  */
 import assert from "node:assert/strict";
 import { startAttackKiln } from "./_support/attack.ts";
+import { encodeBase64, fixtureComponent } from "./fixtures/components/_base64.ts";
 
 /** Pids of `pid`'s child processes (Linux `/proc`), with their command lines. */
 function children(pid: number): Map<number, string> {
@@ -47,6 +48,12 @@ const APP = {
     taskDetails: { promptTemplate: loops }
     routeMatcher: { pathPattern: /render, methods: [POST] }
     limits: { timeoutMs: 20000 }
+  - componentId: wspin
+    handlerType: jit
+    runtime: wasm
+    taskDetails: { script: components/spin.wasm.b64, function: handle, language: wasm }
+    routeMatcher: { pathPattern: /wspin, methods: [POST] }
+    limits: { timeoutMs: 20000 }
 `,
   "code/spin.ts": "export function spin() { for (;;) {} }\n",
   "prompts/loops.yaml": `template: ${
@@ -58,18 +65,22 @@ Deno.test("kiln serve killed with SIGKILL leaves none of its child processes run
   const kiln = await startAttackKiln();
   const seen = new Map<number, string>();
   try {
-    await kiln.register(APP);
-    // A guest busy on its host's worker, a template busy on its renderer's.
-    for (const path of ["/apps/busy/spin", "/apps/busy/render"]) {
+    await kiln.register({
+      ...APP,
+      "components/spin.wasm.b64": encodeBase64(await fixtureComponent("spin")) + "\n",
+    });
+    // Guests busy on their hosts' workers, a template busy on its renderer's.
+    for (const path of ["/apps/busy/spin", "/apps/busy/render", "/apps/busy/wspin"]) {
       void kiln.fetch(path, { method: "POST", body: "{}" }).then((r) => r.body?.cancel(), () => {});
     }
     const deadline = Date.now() + 20_000;
     const has = (what: string) => [...seen.values()].some((line) => line.includes(what));
-    while (!(has("__renderer") && has("__isolate-host")) && Date.now() < deadline) {
+    const all = () => has("__renderer") && has("__isolate-host") && has("__component-host");
+    while (!all() && Date.now() < deadline) {
       for (const [pid, line] of children(kiln.server.pid)) seen.set(pid, line);
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.ok(has("__renderer"), `no renderer started: ${[...seen.values()].join("\n")}`);
+    assert.ok(all(), `not every kind of child started: ${[...seen.values()].join("\n")}`);
     // The bystander's host, the busy app's and a spare: all of Kiln's children right now.
     for (const [pid, line] of children(kiln.server.pid)) seen.set(pid, line);
     await new Promise((r) => setTimeout(r, 200));

@@ -18,10 +18,13 @@ export function defaultTiers(
   logger: Logger,
   opts: KilnOptions,
 ): { tiers: TierDriver[]; warm(): void } {
-  const wasm = new WasmTier({ logger, components: new JcoComponentRunner() });
+  // Sandbox hosts are Kiln itself, on the deno binary it was told to use.
+  const command = kilnChildCommand({ denoPath: opts.denoPath });
+  const components = new JcoComponentRunner({ command, logger });
+  const wasm = new WasmTier({ logger, components });
   return {
     tiers: [
-      new IsolateTier({ logger, command: kilnChildCommand({ denoPath: opts.denoPath }) }),
+      new IsolateTier({ logger, command }),
       wasm,
     ],
     warm: () => wasm.warm(),

@@ -21,6 +21,7 @@ import {
   kilnChildCommand,
   KilnError,
   LIMITS,
+  type Logger,
   quote,
   sandboxKilled,
   SandboxTimeoutError,
@@ -55,6 +56,8 @@ export interface JcoRunnerOptions {
   command?: ChildCommand;
   /** An app's component host that ran nothing this long is stopped (default 60 s). */
   idleMs?: number;
+  /** Where host replacements are reported (default: nowhere). */
+  logger?: Logger;
 }
 
 /** One app's component host, and what decides when the next may start. */
@@ -86,6 +89,7 @@ export class JcoComponentRunner {
   readonly #places: WorkerPool<Place>;
   readonly #command: ChildCommand;
   readonly #idleMs: number;
+  readonly #log: Logger | undefined;
   readonly #hosts = new Map<string, AppHost>();
   /** Spent hosts finishing their runs. */
   readonly #draining = new Set<ComponentHost>();
@@ -96,6 +100,7 @@ export class JcoComponentRunner {
     this.#maxIdle = options.maxIdleWorkers ?? 8;
     this.#command = options.command ?? kilnChildCommand();
     this.#idleMs = options.idleMs ?? 60_000;
+    this.#log = options.logger?.with({ component: "sandbox", tier: "wasm" });
     this.#places = new WorkerPool({
       tier: "wasm",
       what: "a WebAssembly component worker",
@@ -124,7 +129,7 @@ export class JcoComponentRunner {
     app.busy++;
     clearTimeout(app.idleTimer);
     try {
-      const host = await this.#hostOf(app);
+      const host = await this.#hostOf(app, appId);
       return await this.#run(job, code, component, host, appId);
     } finally {
       this.#places.release(place);
@@ -218,12 +223,17 @@ export class JcoComponentRunner {
   }
 
   /** The app's live host; a spent one is replaced (perhaps after a hold, see `ReplaceHold`). */
-  #hostOf(app: AppHost): Promise<ComponentHost> {
+  #hostOf(app: AppHost, appId: string): Promise<ComponentHost> {
     const current = app.host;
     if (current && !current.dead && !current.spent) return Promise.resolve(current);
     if (current?.spent) {
       app.host = null;
       app.hold.replaced();
+      this.#log?.warn("component host replaced: a worker it ended did not stop", {
+        app: appId,
+        pid: current.pid,
+        streak: app.hold.streak,
+      });
       this.#draining.add(current);
       void current.exited.then(() => this.#draining.delete(current));
     }
