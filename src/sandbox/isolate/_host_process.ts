@@ -17,8 +17,9 @@
  * done, or after `spentGraceMs`.
  */
 import type { ChildProcess } from "node:child_process";
-import { type ChildCommand, KilnError, LIMITS, priorityLowerer } from "../../core/mod.ts";
-import { nodeChildProcess, nodeTimers } from "../../core/node/mod.ts";
+import { type ChildCommand, KilnError, LIMITS } from "../../core/mod.ts";
+import { nodeTimers } from "../../core/node/mod.ts";
+import { type HostChannel, spawnHost, startedWithin } from "../_host_spawn.ts";
 import { answerCall, forwardLog } from "../_guest_io.ts";
 import {
   DEFAULT_LIMITS,
@@ -148,27 +149,26 @@ const SPENT = "the app's isolate host was replaced: a worker it ended did not st
   "(guest code stuck in a loop past its deadline)";
 
 /**
- * The host's command line: Kiln itself, `kiln __isolate-host CONFIG`, with a V8 heap limit when
- * run from source (a compiled Kiln's V8 flags are fixed at compile time; the host's resident
- * memory cap bounds it either way). Node's `spawn` of Deno's own binary path rewrites the
- * arguments and grants the child every permission; the same binary under a path spelled
- * differently is left alone (and the host drops every permission itself, see `src/child_main.ts`).
+ * Starts the host: Kiln itself, `kiln __isolate-host CONFIG`, with a V8 heap limit when run from
+ * source (a compiled Kiln's V8 flags are fixed at compile time; the host's resident memory cap
+ * bounds it either way).
  */
-function hostCommand(
-  command: ChildCommand,
-  memoryMb: number,
-  config: HostConfig,
-): { file: string; args: string[] } {
-  const file = command.file === Deno.execPath()
-    ? command.file.replace(/\/([^/]+)$/, "/./$1")
-    : command.file;
-  const v8 = [`--v8-flags=--max-old-space-size=${memoryMb},--expose-gc`];
-  return { file, args: command.args("__isolate-host", v8, [JSON.stringify(config)]) };
+function spawnIsolateHost(opts: HostProcessOptions) {
+  const config: HostConfig = {
+    warm: opts.warm,
+    maxWorkers: opts.maxWorkers,
+    memoryMb: opts.memoryMb,
+    idleWorkerMs: opts.idleWorkerMs,
+    doneBatchBytes: DONE_BATCH_BYTES,
+    ...HOST_MEMORY_CAP,
+  };
+  const v8 = [`--v8-flags=--max-old-space-size=${opts.memoryMb},--expose-gc`];
+  return spawnHost(opts.command, "__isolate-host", v8, [JSON.stringify(config)]);
 }
 
 export class IsolateHostProcess {
   readonly #child: ChildProcess;
-  readonly #channel: NodeJS.WritableStream;
+  readonly #channel: NonNullable<HostChannel>;
   readonly #decoder = new TextDecoder();
   readonly #active = new Map<number, Active>();
   readonly #sent = new Set<string>();
@@ -191,7 +191,10 @@ export class IsolateHostProcess {
   readonly exited: Promise<void>;
   readonly #hooks: RunHooks;
 
-  private constructor(readonly opts: HostProcessOptions, lowerPriority: (pid: number) => boolean) {
+  private constructor(
+    readonly opts: HostProcessOptions,
+    spawned: { child: ChildProcess; channel: HostChannel },
+  ) {
     this.#hooks = {
       send: (frame) => this.#send(frame),
       watch: (at) => this.#watch(at),
@@ -204,22 +207,7 @@ export class IsolateHostProcess {
       startTimeoutMs: opts.startTimeoutMs,
     };
     this.#strayBudget = opts.strayBytes ?? LIMITS["sandbox.stray_bytes"];
-    const config = {
-      warm: opts.warm,
-      maxWorkers: opts.maxWorkers,
-      memoryMb: opts.memoryMb,
-      idleWorkerMs: opts.idleWorkerMs,
-      doneBatchBytes: DONE_BATCH_BYTES,
-      ...HOST_MEMORY_CAP,
-    };
-    const { file, args } = hostCommand(opts.command, opts.memoryMb, config);
-    this.#child = nodeChildProcess().spawn(file, args, {
-      // Nothing of Kiln's environment; fd 3 is the frame channel.
-      env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3", DENO_NO_PROMPT: "1" },
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
-    });
-    // Before it starts its workers, which inherit the priority: guests never outrank Kiln.
-    if (this.#child.pid) lowerPriority(this.#child.pid);
+    this.#child = spawned.child;
     const status = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       this.#child.on("error", (err) => {
         this.#onStray(new TextEncoder().encode(err.message));
@@ -228,7 +216,7 @@ export class IsolateHostProcess {
       // `close`: the process has exited and its stdout and stderr are drained.
       this.#child.on("close", (code, signal) => resolve({ code, signal }));
     });
-    const channel = this.#child.stdio[3] as (NodeJS.ReadWriteStream & { destroy(): void }) | null;
+    const channel = spawned.channel;
     this.#channel = channel!;
     const frames = lineReader({
       prefix: new Uint8Array(0),
@@ -258,14 +246,9 @@ export class IsolateHostProcess {
 
   /** Starts a host and waits until it answers. */
   static async start(opts: HostProcessOptions): Promise<IsolateHostProcess> {
-    const host = new IsolateHostProcess(opts, await priorityLowerer());
-    const timer = setTimeout(() => host.kill(), opts.startTimeoutMs);
-    try {
-      await host.#ready.promise;
-      return host;
-    } finally {
-      clearTimeout(timer);
-    }
+    const host = new IsolateHostProcess(opts, await spawnIsolateHost(opts));
+    await startedWithin(host.#ready.promise, opts.startTimeoutMs, () => host.kill());
+    return host;
   }
 
   get dead(): boolean {
@@ -375,7 +358,7 @@ export class IsolateHostProcess {
     } catch { /* already gone */ }
     // Our end of the channel too: a process that outlives the signal (the child of a wrapper
     // script) then sees the channel close and exits, and `close` is not left waiting on it.
-    (this.#channel as unknown as { destroy?(): void }).destroy?.();
+    this.#channel?.destroy?.();
   }
 
   #send(frame: ToHost): void {

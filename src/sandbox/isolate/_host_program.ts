@@ -17,9 +17,7 @@
  * Runs once `src/child_main.ts` has dropped every permission; it refuses to run with any left.
  */
 import type { HostConfig } from "./_protocol.ts";
-
-/** How long a worker being ended has to answer before it is taken to be stuck (see `stop`). */
-const PING_MS = 250;
+import { endWorker } from "../_end_worker.ts";
 
 export async function hostMain(
   config: HostConfig,
@@ -143,30 +141,11 @@ export async function hostMain(
     if (!slot.started || slot.closed) return slot.worker.terminate();
     stop(slot.worker);
   };
-  /**
-   * Ends a worker that has run guest code. `terminate()` does not stop a thread stuck in a loop
-   * (Deno 2.9: it keeps running, a core's worth, until the process ends), and nothing else in
-   * this process can; so the worker is asked to answer first. One that answers has a live event
-   * loop, which `terminate()` does stop. One that does not within `PING_MS` may be stuck: the host
-   * says it is `spent`, and Kiln sends it no more runs and ends the process once they are done.
-   */
-  const stop = (worker: Worker) => {
-    const timer = setTimeout(() => {
-      worker.terminate();
+  /** Ends a worker that has run guest code; one that may be stuck makes the host spent. */
+  const stop = (worker: Worker) =>
+    endWorker(worker, { t: "ping" }, (data: any) => data?.t === "pong", () => {
       if (!spent) (spent = true, send({ t: "spent" }));
-    }, PING_MS);
-    worker.onmessage = (event: MessageEvent) => {
-      if (event.data?.t !== "pong") return;
-      clearTimeout(timer);
-      worker.terminate();
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      clearTimeout(timer);
-      worker.terminate();
-    };
-    worker.postMessage({ t: "ping" });
-  };
+    });
   let spent = false;
   // One timer for every deadline and wait limit, set for the earliest: runs that end early leave
   // it armed, and it re-arms for the next when it fires, so back-to-back runs set no timer of their

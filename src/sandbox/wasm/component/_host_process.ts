@@ -12,9 +12,10 @@
  * ones are done, or after `spentGraceMs`.
  */
 import type { ChildProcess } from "node:child_process";
-import { type ChildCommand, KilnError, LIMITS, priorityLowerer } from "../../../core/mod.ts";
-import { nodeChildProcess, nodeTimers } from "../../../core/node/mod.ts";
+import { type ChildCommand, KilnError, LIMITS } from "../../../core/mod.ts";
+import { nodeTimers } from "../../../core/node/mod.ts";
 import { lineReader } from "../../_line_reader.ts";
+import { type HostChannel, spawnHost, startedWithin } from "../../_host_spawn.ts";
 
 export interface ComponentHostOptions {
   command: ChildCommand;
@@ -80,7 +81,7 @@ export class RemoteWorker {
 
 export class ComponentHost {
   readonly #child: ChildProcess;
-  readonly #channel: NodeJS.WritableStream & { destroy?(): void };
+  readonly #channel: HostChannel;
   readonly #decoder = new TextDecoder();
   readonly #workers = new Map<number, RemoteWorker>();
   readonly #sent = new Set<string>();
@@ -100,26 +101,16 @@ export class ComponentHost {
 
   private constructor(
     readonly opts: ComponentHostOptions,
-    lowerPriority: (pid: number) => boolean,
+    spawned: { child: ChildProcess; channel: HostChannel },
   ) {
     this.#strayBudget = opts.strayBytes ?? LIMITS["sandbox.stray_bytes"];
-    const file = opts.command.file === Deno.execPath()
-      ? opts.command.file.replace(/\/([^/]+)$/, "/./$1")
-      : opts.command.file;
-    this.#child = nodeChildProcess().spawn(file, opts.command.args("__component-host", [], []), {
-      env: { NO_COLOR: "1", NODE_CHANNEL_FD: "3", DENO_NO_PROMPT: "1" },
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
-    });
-    // Before it starts its workers, which inherit the priority: guests never outrank Kiln.
-    if (this.#child.pid) lowerPriority(this.#child.pid);
+    this.#child = spawned.child;
+    this.#channel = spawned.channel;
     this.#ready.promise.catch(() => {});
     const status = new Promise<string>((resolve) => {
       this.#child.on("error", (err) => resolve(err.message));
       this.#child.on("close", (code, signal) => resolve(signal ?? `code ${code}`));
     });
-    this.#channel = this.#child.stdio[3] as unknown as NodeJS.ReadWriteStream & {
-      destroy?(): void;
-    };
     const frames = lineReader({
       prefix: new Uint8Array(0),
       maxFrameBytes: () => this.#maxFrameBytes,
@@ -128,8 +119,8 @@ export class ComponentHost {
       oversize: () =>
         this.#fault(`a frame of the component host exceeded ${this.#maxFrameBytes} bytes`),
     });
-    (this.#channel as NodeJS.ReadWriteStream | null)?.on("error", () => {});
-    (this.#channel as NodeJS.ReadWriteStream | null)?.on("data", frames);
+    this.#channel?.on("error", () => {});
+    this.#channel?.on("data", frames);
     const stray = (bytes: Uint8Array) => this.#stray(bytes.length);
     this.#child.stdout?.on("data", stray);
     this.#child.stderr?.on("data", stray);
@@ -138,14 +129,10 @@ export class ComponentHost {
 
   /** Starts a host and waits until it answers. */
   static async start(opts: ComponentHostOptions): Promise<ComponentHost> {
-    const host = new ComponentHost(opts, await priorityLowerer());
-    const timer = setTimeout(() => host.kill(), opts.startTimeoutMs);
-    try {
-      await host.#ready.promise;
-      return host;
-    } finally {
-      clearTimeout(timer);
-    }
+    const spawned = await spawnHost(opts.command, "__component-host", [], []);
+    const host = new ComponentHost(opts, spawned);
+    await startedWithin(host.#ready.promise, opts.startTimeoutMs, () => host.kill());
+    return host;
   }
 
   get dead(): boolean {

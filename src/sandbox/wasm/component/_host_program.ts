@@ -13,9 +13,7 @@
  * Runs once `src/child_main.ts` has dropped every permission; it refuses to run with any left.
  */
 import { WORKER_SOURCE } from "./_worker_source.ts";
-
-/** How long a worker being ended has to answer before it is taken to be stuck (see `stop`). */
-const PING_MS = 250;
+import { endWorker } from "../../_end_worker.ts";
 
 interface Code {
   js: string;
@@ -54,28 +52,11 @@ export async function componentHostMain(): Promise<void> {
   const codes = new Map<string, Code>();
   let spent = false;
 
-  /**
-   * Ends a worker. `terminate()` does not stop a thread stuck in a loop (Deno 2.9: it runs on, a
-   * core's worth, until the process ends), so the worker is asked to answer first; one that does
-   * not within `PING_MS` may be stuck, and the host tells Kiln it is `spent`.
-   */
-  const stop = (worker: Worker) => {
-    const timer = setTimeout(() => {
-      worker.terminate();
+  /** Ends a worker; one that may be stuck makes the host spent (`_end_worker.ts`). */
+  const stop = (worker: Worker) =>
+    endWorker(worker, { type: "ping" }, (data: Frame) => data?.type === "pong", () => {
       if (!spent) (spent = true, send({ t: "spent" }));
-    }, PING_MS);
-    worker.onmessage = (event: MessageEvent) => {
-      if (event.data?.type !== "pong") return;
-      clearTimeout(timer);
-      worker.terminate();
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      clearTimeout(timer);
-      worker.terminate();
-    };
-    worker.postMessage({ type: "ping" });
-  };
+    });
 
   const spawn = (frame: Frame) => {
     if (frame.js !== undefined) {
