@@ -6,7 +6,8 @@
  * `terminate()` cannot stop — a worker whose component is stuck in a loop — ends with this
  * process, never inside Kiln's (ADR 0037).
  *
- * Kiln → host: `spawn {w, key, js?, cores?}` (a component's code, sent once per key and kept),
+ * Kiln → host: `spawn {w, key, js?, cores?}` (a component's code, sent once per key; its cores are
+ * compiled once and shared by every worker of it),
  * `post {w, m}`, `end {w}`. Host → Kiln: `ready`, `msg {w, m}`, `error {w, message}`, `spent`,
  * and `batch {frames}` of those.
  *
@@ -17,7 +18,12 @@ import { endWorker } from "../../_end_worker.ts";
 
 interface Code {
   js: string;
-  cores: Record<string, Uint8Array>;
+  /**
+   * Its core modules, compiled once here and posted to each worker (which shares the compiled
+   * code): a worker replaced after a kill does not compile them again — seconds of CPU for a
+   * component that carries a JS engine.
+   */
+  modules: Promise<Record<string, WebAssembly.Module>>;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -60,11 +66,14 @@ export async function componentHostMain(): Promise<void> {
 
   const spawn = (frame: Frame) => {
     if (frame.js !== undefined) {
-      const cores: Record<string, Uint8Array> = {};
-      for (const [name, text] of Object.entries(frame.cores as Record<string, string>)) {
-        cores[name] = Uint8Array.fromBase64(text);
-      }
-      codes.set(frame.key, { js: frame.js, cores });
+      const cores = Object.entries(frame.cores as Record<string, string>);
+      const modules = Promise.all(
+        cores.map(async (
+          [name, text],
+        ) => [name, await WebAssembly.compile(Uint8Array.fromBase64(text))]),
+      ).then(Object.fromEntries);
+      modules.catch(() => {});
+      codes.set(frame.key, { js: frame.js, modules });
     }
     const code = codes.get(frame.key);
     if (!code) return send({ t: "error", w: frame.w, message: `no code for ${frame.key}` });
@@ -78,7 +87,17 @@ export async function componentHostMain(): Promise<void> {
       worker.terminate();
       send({ t: "error", w: frame.w, message: String(event.message) });
     };
-    worker.postMessage({ type: "load", js: code.js, cores: code.cores });
+    code.modules.then(
+      (modules) => {
+        if (workers.get(frame.w) === worker) {
+          worker.postMessage({ type: "load", js: code.js, modules });
+        }
+      },
+      (err) => {
+        if (workers.get(frame.w) !== worker) return;
+        send({ t: "msg", w: frame.w, m: { type: "loaded", error: String(err?.message ?? err) } });
+      },
+    );
   };
 
   channel.on("message", (frame: Frame) => {

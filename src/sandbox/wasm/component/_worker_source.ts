@@ -4,7 +4,7 @@
  * no guest state survives between requests. Host imports cross to the parent by message: `log`
  * fire-and-forget, `mcp.call` as a promise the guest awaits suspended (JSPI).
  *
- * Parent → worker: `load {js, cores, imports}`, `run {entry, requestJson, contextJson}`,
+ * Parent → worker: `load {js, modules}` (core modules compiled once per process), `run {entry, requestJson, contextJson}`,
  * `callResult {id, ok, value}`, `ping`. Worker → parent: `loaded`, `log {level, message, source}`,
  * `call {id, tool, paramsJson}`, `done {ok, value} | {appError} | {trap {kind, message}}`, `pong`.
  * A result or error text past the run's output budget is not sent: the run is reported as
@@ -71,10 +71,7 @@ async function load(msg) {
   const url = URL.createObjectURL(new Blob([msg.js], { type: "text/javascript" }));
   component = await import(url);
   URL.revokeObjectURL(url);
-  modules = {};
-  for (const [name, bytes] of Object.entries(msg.cores)) {
-    modules[name] = await WebAssembly.compile(bytes);
-  }
+  modules = msg.modules;
 }
 
 async function run(msg) {
