@@ -66,12 +66,10 @@ export async function componentHostMain(): Promise<void> {
 
   const spawn = (frame: Frame) => {
     if (frame.js !== undefined) {
+      const compile = async ([name, text]: [string, string]) =>
+        [name, await WebAssembly.compile(Uint8Array.fromBase64(text))] as const;
       const cores = Object.entries(frame.cores as Record<string, string>);
-      const modules = Promise.all(
-        cores.map(async (
-          [name, text],
-        ) => [name, await WebAssembly.compile(Uint8Array.fromBase64(text))]),
-      ).then(Object.fromEntries);
+      const modules = Promise.all(cores.map(compile)).then(Object.fromEntries);
       modules.catch(() => {});
       codes.set(frame.key, { js: frame.js, modules });
     }
