@@ -9,6 +9,7 @@ import {
 } from "../tier_common_case.ts";
 import { DEFAULT_LIMITS, type ExecutionLimits } from "../tier.ts";
 import { IsolateTier, type IsolateTierOptions } from "./isolate_tier.ts";
+import { processGone, threadNices } from "../_host_probes.ts";
 
 // The battery runs against hosts started with every permission, as a compiled Kiln's hosts start
 // (its binary holds what it was compiled with): what contains the guests is the host dropping them.
@@ -872,19 +873,6 @@ Deno.test("IsolateTier: a run waiting in the host is refused with OVERLOADED pas
   );
 });
 
-/** Resolves once process `pid` is gone (it ended and was reaped), or fails after `ms`. */
-async function gone(pid: number, ms: number, what: string): Promise<void> {
-  for (const started = performance.now(); performance.now() - started < ms;) {
-    try {
-      await Deno.stat(`/proc/${pid}`);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`${what} (pid ${pid}) still runs after ${ms} ms`);
-}
-
 Deno.test("IsolateTier: a guest stuck in a loop past its deadline takes its app's host down with it", async () => {
   await withTier({}, async (tier) => {
     await run(tier, `return 1;`, { app: "calm" });
@@ -896,7 +884,7 @@ Deno.test("IsolateTier: a guest stuck in a loop past its deadline takes its app'
       code("EXECUTION_TIMEOUT"),
     );
     // terminate() leaves the looping thread running (Deno 2.9): only the process's end stops it.
-    await gone(loopPid, 5_000, "the host of the looping guest");
+    await processGone(loopPid, 5_000, "the host of the looping guest");
     assert.equal(tier.hostPids()["calm@64mb"], calmPid, "the other app's host kept running");
     assert.equal((await run(tier, `return "calm";`, { app: "calm" })).data, "calm");
     assert.equal((await run(tier, `return "back";`, { app: "loop" })).data, "back");
@@ -928,11 +916,11 @@ Deno.test("IsolateTier: an app whose hosts are replaced in a row waits longer fo
       );
     await run(tier, `return 1;`, { app: "loop" });
     await loop();
-    await gone(tier.hostPids()["loop@64mb"], 5_000, "the first spent host");
+    await processGone(tier.hostPids()["loop@64mb"], 5_000, "the first spent host");
     // The first replacement is at once.
     assert.equal((await run(tier, `return 1;`, { app: "loop" })).data, 1);
     await loop();
-    await gone(tier.hostPids()["loop@64mb"], 5_000, "the second spent host");
+    await processGone(tier.hostPids()["loop@64mb"], 5_000, "the second spent host");
     await assert.rejects(run(tier, `return 2;`, { app: "loop" }), (err: KilnError) => {
       code("OVERLOADED")(err);
       assert.match(err.message, /replaced 2 times in a row/);
@@ -958,29 +946,25 @@ Deno.test("IsolateTier: runs already in a spent host finish before it goes", asy
       code("EXECUTION_TIMEOUT"),
     );
     assert.equal((await steady).data, "done", "the run beside the stuck one ran to its end");
-    await gone(pid, 3_000, "the spent host");
+    await processGone(pid, 3_000, "the spent host");
   });
 });
 Deno.test("IsolateTier runs an app's host and its guest workers below Kiln's CPU priority", async () => {
-  /** Each thread's nice value by name (`/proc/PID/task/TID/stat`, field 19). */
-  const nices = (pid: number) =>
-    [...Deno.readDirSync(`/proc/${pid}/task`)].map(({ name }) => {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const comm = Deno.readTextFileSync(`/proc/${pid}/task/${name}/comm`).trim();
-      return { tid: Number(name), comm, nice: Number(fields[16]) };
-    });
   await withTier({ workersPerApp: 2, warmWorkers: 1, ...SHARING }, async (tier) => {
     // Two at once: the second runs on a worker the host starts now, long after its own start.
     const slow = `await new Promise((r) => setTimeout(r, 300)); return 1;`;
     await Promise.all([run(tier, slow), run(tier, slow)]);
     const [pid] = Object.values(tier.hostPids());
-    const threads = nices(pid);
+    const threads = threadNices(pid);
     const workers = threads.filter((t) => t.comm.startsWith("worker-"));
     assert.equal(workers.length, 2, JSON.stringify(threads));
     for (const t of [threads.find((t) => t.tid === pid)!, ...workers]) {
       assert.equal(t.nice, SANDBOX_NICE, `${t.comm} (${t.tid}) runs at nice ${t.nice}`);
     }
-    assert.equal(nices(Deno.pid).find((t) => t.tid === Deno.pid)!.nice, 0, "Kiln keeps its own");
+    assert.equal(
+      threadNices(Deno.pid).find((t) => t.tid === Deno.pid)!.nice,
+      0,
+      "Kiln keeps its own",
+    );
   });
 });

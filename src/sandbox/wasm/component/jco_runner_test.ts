@@ -9,6 +9,7 @@ import {
 import { executeRequest, RecordingHost } from "../../tier_common_case.ts";
 import { DEFAULT_LIMITS, type ExecutionHost, type ExecutionLimits } from "../../tier.ts";
 import { JcoComponentRunner } from "./jco_runner.ts";
+import { processGone, threadNices } from "../../_host_probes.ts";
 
 async function job(name: string, host: ExecutionHost, limits: Partial<ExecutionLimits> = {}) {
   const bytes = await fixtureComponent(name);
@@ -102,19 +103,6 @@ Deno.test("JcoComponentRunner kills a trapping component as a crash and keeps se
   }
 });
 
-/** Resolves once process `pid` is gone, or fails after `ms`. */
-async function gone(pid: number, ms: number): Promise<void> {
-  for (const started = performance.now(); performance.now() - started < ms;) {
-    try {
-      await Deno.stat(`/proc/${pid}`);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`the component host (pid ${pid}) still runs after ${ms} ms`);
-}
-
 Deno.test("JcoComponentRunner terminates an endless loop at the deadline, its thread with its host", async () => {
   const runner = new JcoComponentRunner();
   try {
@@ -128,7 +116,7 @@ Deno.test("JcoComponentRunner terminates an endless loop at the deadline, its th
     assert.equal((err.details as { reason: string }).reason, "timeout");
     assert.equal(runner.stats().live, 1, "the echo worker stays warm");
     // terminate() leaves a looping thread running (Deno 2.9): only its process's end stops it.
-    await gone(pid, 5_000);
+    await processGone(pid, 5_000, "the component host");
     const again = await runner.run(await job("echo", new RecordingHost()));
     assert.equal(again.resultType, "generic");
     assert.notEqual(runner.hostPids().wasmapp, pid, "on a fresh host");
@@ -369,18 +357,11 @@ Deno.test("JcoComponentRunner runs at most `concurrency` executions at once; the
 });
 
 Deno.test("JcoComponentRunner runs an app's component host and its workers below Kiln's CPU priority", async () => {
-  const nices = (pid: number) =>
-    [...Deno.readDirSync(`/proc/${pid}/task`)].map(({ name }) => {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const comm = Deno.readTextFileSync(`/proc/${pid}/task/${name}/comm`).trim();
-      return { tid: Number(name), comm, nice: Number(fields[16]) };
-    });
   const runner = new JcoComponentRunner();
   try {
     await runner.run(await job("echo", new RecordingHost()));
     const pid = runner.hostPids().wasmapp;
-    const threads = nices(pid);
+    const threads = threadNices(pid);
     const workers = threads.filter((t) => t.comm.startsWith("worker-"));
     assert.equal(workers.length, 1, JSON.stringify(threads));
     for (const t of [threads.find((t) => t.tid === pid)!, ...workers]) {
