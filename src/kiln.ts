@@ -207,6 +207,7 @@ export async function createKiln(opts: KilnOptions): Promise<Kiln> {
     const { tiers, warm } = opts.tiers ? { tiers: opts.tiers, warm: () => {} } : defaultTiers(
       logger,
       opts,
+      cleanups,
     );
     const sandbox = new SandboxManager(
       containers.tier ? [...tiers, containers.tier] : tiers,

@@ -4,6 +4,7 @@ import type { Registry } from "../registry/mod.ts";
 import {
   IsolateTier,
   JcoComponentRunner,
+  openCpuGroups,
   type SandboxManager,
   type TierDriver,
   WasmTier,
@@ -13,18 +14,25 @@ import type { Cleanups, KilnOptions } from "./options.ts";
 /** How long registering or updating an app waits for it to get ready (see `prepareCode`). */
 const PREPARE_WAIT_MS = 10_000;
 
-/** The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. */
+/**
+ * The isolate and wasm tiers, and how to start the QuickJS workers ahead of the first use. An
+ * app's isolate and component hosts share one CPU group (ADR 0039); the groups go after the
+ * sandboxes (`cleanups` run in order, and the sandbox manager's close is put ahead later).
+ */
 export function defaultTiers(
   logger: Logger,
   opts: KilnOptions,
+  cleanups: Cleanups,
 ): { tiers: TierDriver[]; warm(): void } {
   // Sandbox hosts are Kiln itself, on the deno binary it was told to use.
   const command = kilnChildCommand({ denoPath: opts.denoPath });
-  const components = new JcoComponentRunner({ command, logger });
+  const cpuGroups = openCpuGroups(logger);
+  cleanups.unshift(() => cpuGroups.close());
+  const components = new JcoComponentRunner({ command, logger, cpuGroups });
   const wasm = new WasmTier({ logger, components });
   return {
     tiers: [
-      new IsolateTier({ logger, command }),
+      new IsolateTier({ logger, command, cpuGroups }),
       wasm,
     ],
     warm: () => wasm.warm(),

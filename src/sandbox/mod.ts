@@ -7,6 +7,8 @@ export { IsolateTier } from "./isolate/mod.ts";
 export { BackgroundContainerTier } from "./container/background_tier.ts";
 export { handlerWorldProblems, JcoComponentRunner, KILN_WORLDS, WasmTier } from "./wasm/mod.ts";
 export { DEFAULT_LIMITS, TIER_STRENGTH } from "./tier.ts";
+export { noCpuGroups, openCpuGroups } from "./cpu_groups.ts";
+export type { CpuGroups, CpuGroupsState } from "./cpu_groups.ts";
 export type { SandboxOverview } from "./tier.ts";
 export type {
   ExecutionCode,

@@ -18,6 +18,8 @@ export interface IsolateHostDetails {
   workers: number;
   busy: number;
   maxWorkers: number;
+  /** The CPU group its app's hosts share (ADR 0039), or null where there is none. */
+  cpuGroup: string | null;
 }
 
 /** What a tier shows of its sandboxes, as plain data; each tier fills what it has. */

@@ -5,7 +5,7 @@
  */
 
 /** The services a test can require; `KILN_TEST_REQUIRE` lists them comma-separated. */
-export type ServiceName = "redis" | "docker" | "haproxy" | "promtool";
+export type ServiceName = "redis" | "docker" | "haproxy" | "promtool" | "cgroups";
 
 /** Whether `KILN_TEST_REQUIRE` demands this service. */
 export function isRequired(name: ServiceName): boolean {

@@ -38,6 +38,9 @@ const IsolateHost = z.object({
   workers: z.number(),
   busy: z.number(),
   maxWorkers: z.number(),
+  cpuGroup: z.string().nullable().describe(
+    "the cgroup (cpu controller) the app's hosts share, or null where Kiln makes none",
+  ),
 });
 const Overview = z.object({
   tiers: z.array(Tier),

@@ -12,6 +12,7 @@ import { responseFor } from "../_outcome.ts";
 import { type PoolMember, queueTimedOut, WorkerPool } from "../_worker_pool.ts";
 import { IsolateHostProcess } from "./_host_process.ts";
 import { ReplaceHold } from "../_replace_hold.ts";
+import { type CpuGroups, noCpuGroups } from "../cpu_groups.ts";
 
 export interface IsolateTierOptions {
   logger: Logger;
@@ -41,6 +42,8 @@ export interface IsolateTierOptions {
    * background. Kept only while the tier is in use (see `prepare`); 0 turns them off.
    */
   spareHosts?: number;
+  /** Where each app's hosts share the CPU as one (default: they stay in Kiln's group). */
+  cpuGroups?: CpuGroups;
 }
 
 /** A place in an app's concurrency cap; the pool hands them out and queues beyond them. */
@@ -50,6 +53,7 @@ class Lease implements PoolMember {
 }
 
 interface AppHost {
+  appId: string;
   key: string;
   heapMb: number;
   leases: WorkerPool<Lease>;
@@ -66,6 +70,8 @@ interface AppHost {
   lastRunMs: number;
   /** Its hosts replaced as spent: a new one may have to wait. */
   hold: ReplaceHold;
+  /** The CPU group its host is in (see `CpuGroups`), or null. */
+  cpuGroup: string | null;
 }
 
 interface Spare {
@@ -99,8 +105,9 @@ export class IsolateTier implements TierDriver {
   readonly name = "isolate" as const;
   readonly reuse = "component" as const;
   readonly accepts = { javascript: "esm" } as const;
-  readonly #o: Required<Omit<IsolateTierOptions, "command" | "logger">>;
+  readonly #o: Required<Omit<IsolateTierOptions, "command" | "logger" | "cpuGroups">>;
   readonly #command: ChildCommand;
+  readonly #cpu: CpuGroups;
   readonly #log: Logger;
   readonly #hosts = new Map<string, AppHost>();
   /** Started, or starting, app-less hosts (`spareHosts`). */
@@ -120,6 +127,7 @@ export class IsolateTier implements TierDriver {
   constructor(opts: IsolateTierOptions) {
     this.#log = opts.logger.with({ component: "sandbox", tier: "isolate" });
     this.#command = opts.command ?? kilnChildCommand();
+    this.#cpu = opts.cpuGroups ?? noCpuGroups("not asked for");
     this.#o = {
       workersPerApp: opts.workersPerApp ?? 4,
       warmWorkers: opts.warmWorkers ?? 1,
@@ -233,6 +241,7 @@ export class IsolateTier implements TierDriver {
         workers: alive ? Math.max(this.#o.warmWorkers, this.#running(app)) : 0,
         busy: this.#running(app),
         maxWorkers: this.#o.workersPerApp,
+        cpuGroup: alive ? app.cpuGroup : null,
       };
     });
   }
@@ -309,6 +318,7 @@ export class IsolateTier implements TierDriver {
         share: () => created.lastRunMs < this.#o.shareBelowMs,
       });
       const created: AppHost = {
+        appId,
         key,
         heapMb,
         leases,
@@ -318,6 +328,7 @@ export class IsolateTier implements TierDriver {
         idleSince: 0,
         lastRunMs: Infinity,
         hold: new ReplaceHold(),
+        cpuGroup: null,
       };
       app = created;
       this.#hosts.set(key, app);
@@ -339,6 +350,8 @@ export class IsolateTier implements TierDriver {
         (process) => {
           app.process = process;
           app.starting = null;
+          // Before it runs any of the app's code: a spare was started in Kiln's own group.
+          app.cpuGroup = this.#cpu.join(app.appId, process.pid, process.exited);
           if (this.#closed) process.kill();
           return process;
         },

@@ -30,6 +30,7 @@ import type { ExecuteResponse } from "../../../models/mod.ts";
 import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
 import { type PoolMember, THREADS_PER_POOL, WorkerPool } from "../../_worker_pool.ts";
 import { ReplaceHold } from "../../_replace_hold.ts";
+import { type CpuGroups, noCpuGroups } from "../../cpu_groups.ts";
 import { ComponentHost } from "./_host_process.ts";
 import { capComponentMemory, pagesFor } from "./_memory_cap.ts";
 import { ComponentWorker, type RunOutcome } from "./_component_worker.ts";
@@ -58,6 +59,8 @@ export interface JcoRunnerOptions {
   idleMs?: number;
   /** Where host replacements are reported (default: nowhere). */
   logger?: Logger;
+  /** Where each app's component host shares the CPU with its isolate hosts (default: none). */
+  cpuGroups?: CpuGroups;
 }
 
 /** One app's component host, and what decides when the next may start. */
@@ -90,6 +93,7 @@ export class JcoComponentRunner {
   readonly #command: ChildCommand;
   readonly #idleMs: number;
   readonly #log: Logger | undefined;
+  readonly #cpu: CpuGroups;
   readonly #hosts = new Map<string, AppHost>();
   /** Spent hosts finishing their runs. */
   readonly #draining = new Set<ComponentHost>();
@@ -100,6 +104,7 @@ export class JcoComponentRunner {
     this.#maxIdle = options.maxIdleWorkers ?? 8;
     this.#command = options.command ?? kilnChildCommand();
     this.#idleMs = options.idleMs ?? 60_000;
+    this.#cpu = options.cpuGroups ?? noCpuGroups("not asked for");
     this.#log = options.logger?.with({ component: "sandbox", tier: "wasm" });
     this.#places = new WorkerPool({
       tier: "wasm",
@@ -247,6 +252,7 @@ export class JcoComponentRunner {
       (host) => {
         app.host = host;
         app.starting = null;
+        this.#cpu.join(appId, host.pid, host.exited);
         if (this.#closed) host.kill();
         return host;
       },

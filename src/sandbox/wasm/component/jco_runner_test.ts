@@ -10,6 +10,10 @@ import { executeRequest, RecordingHost } from "../../tier_common_case.ts";
 import { DEFAULT_LIMITS, type ExecutionHost, type ExecutionLimits } from "../../tier.ts";
 import { JcoComponentRunner } from "./jco_runner.ts";
 import { processGone, threadNices } from "../../_host_probes.ts";
+import { openCpuGroups } from "../../cpu_groups.ts";
+import { cpuCgroupOf, requireCpuGroups } from "../../../../tests/_support/cpu_groups.ts";
+
+const cpuGroups = await requireCpuGroups();
 
 async function job(name: string, host: ExecutionHost, limits: Partial<ExecutionLimits> = {}) {
   const bytes = await fixtureComponent(name);
@@ -370,4 +374,26 @@ Deno.test("JcoComponentRunner runs an app's component host and its workers below
   } finally {
     await runner.close();
   }
+});
+
+Deno.test({
+  name:
+    "JcoComponentRunner puts an app's component host, its workers with it, in the app's CPU group",
+  ignore: cpuGroups.ignore,
+  async fn() {
+    const groups = openCpuGroups();
+    const runner = new JcoComponentRunner({ cpuGroups: groups });
+    try {
+      await runner.run(await job("echo", new RecordingHost()));
+      const pid = runner.hostPids().wasmapp;
+      const threads = threadNices(pid);
+      assert.ok(threads.some((t) => t.comm.startsWith("worker-")), JSON.stringify(threads));
+      for (const t of threads) {
+        assert.match(String(await cpuCgroupOf(pid, t.tid)), /\/kiln-\d+\/app-wasmapp$/, t.comm);
+      }
+    } finally {
+      await runner.close();
+      groups.close();
+    }
+  },
 });

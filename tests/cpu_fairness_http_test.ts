@@ -1,0 +1,87 @@
+/**
+ * Over HTTP: an app that keeps every worker it may have busy does not take the CPU from another
+ * app's one busy worker — each app's hosts share one CPU group, all groups of one weight (ADR
+ * 0039). On two cores, with the groups both apps get about a core; without them the busy app's
+ * four threads get four fifths and the other app one fifth.
+ */
+import assert from "node:assert/strict";
+import { minimalApp, startKiln } from "./_support/kiln.ts";
+import { cpuCgroupOf, requireCpuGroups } from "./_support/cpu_groups.ts";
+
+const { ignore } = await requireCpuGroups();
+
+const files = (appId: string) =>
+  minimalApp(appId, {
+    "component_registry.yaml": `components:
+  - componentId: burn
+    handlerType: jit
+    runtime: isolate
+    trust: trusted
+    taskDetails: { script: code/app.ts, function: burn, language: typescript }
+    routeMatcher: { pathPattern: /burn, methods: [POST] }
+    limits: { timeoutMs: 10000 }
+`,
+    "code/app.ts":
+      `export function burn(input: { httpDetails: { queryParameters: { ms: string } } }) {
+  const end = Date.now() + Number(input.httpDetails.queryParameters.ms);
+  let n = 0;
+  while (Date.now() < end) n++;
+  return { n };
+}
+`,
+  });
+
+/** CPU seconds process `pid` used, all its threads. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const cores = navigator.hardwareConcurrency;
+
+Deno.test({
+  name: "an app keeping its four isolate workers busy leaves another app's worker its share",
+  // Past three cores both apps get all the CPU they ask for, groups or not.
+  ignore: ignore || cores > 3,
+  async fn() {
+    const k = await startKiln();
+    const burn = (appId: string, ms: number) =>
+      k.call("POST", `/apps/${appId}/burn?ms=${ms}`, {}, null).then((r) => {
+        assert.equal(r.status, 200, JSON.stringify(r.json));
+        assert.ok(r.json.n > 0, "it burned");
+      });
+    try {
+      await k.kiln.registry.registerApplication({ files: files("hog") });
+      await k.kiln.registry.registerApplication({ files: files("calm") });
+      await Promise.all([burn("hog", 1), burn("calm", 1)]);
+      const hogs = Promise.all(Array.from({ length: 4 }, () => burn("hog", 3_500)));
+      hogs.catch(() => {}); // awaited below; a failed check must not turn up as theirs
+      await new Promise((r) => setTimeout(r, 700));
+      const { json } = await k.call("GET", "/v1/sandboxes");
+      const host = (app: string) =>
+        json.isolateHosts.find((h: { key: string }) => h.key.startsWith(`${app}@`));
+      const [hog, calm] = [host("hog"), host("calm")];
+      assert.equal(hog.busy, 4, JSON.stringify(hog));
+      // Each app's host is in a group of its own, under Kiln's.
+      assert.match(hog.cpuGroup, new RegExp(`/kiln-${Deno.pid}/app-hog$`));
+      assert.match(calm.cpuGroup, new RegExp(`/kiln-${Deno.pid}/app-calm$`));
+      assert.equal(await cpuCgroupOf(hog.pid), hog.cpuGroup);
+      assert.equal(await cpuCgroupOf(calm.pid), calm.cpuGroup);
+
+      const before = await Promise.all([cpuSeconds(hog.pid), cpuSeconds(calm.pid)]);
+      const t0 = performance.now();
+      await burn("calm", 1_500);
+      const wall = (performance.now() - t0) / 1000;
+      const after = await Promise.all([cpuSeconds(hog.pid), cpuSeconds(calm.pid)]);
+      const [hogCpu, calmCpu] = [after[0] - before[0], after[1] - before[1]];
+      const report = `in ${wall.toFixed(2)} s: the busy app ${hogCpu.toFixed(2)} s of CPU, ` +
+        `the other ${calmCpu.toFixed(2)} s`;
+      // Equal groups: about 1; one thread among five equals: about 0.25.
+      assert.ok(calmCpu / hogCpu > 0.6, report);
+      await hogs;
+    } finally {
+      await k.close();
+    }
+  },
+});
