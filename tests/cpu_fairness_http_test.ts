@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { minimalApp, startKiln } from "./_support/kiln.ts";
 import { cpuCgroupOf, requireCpuGroups } from "./_support/cpu_groups.ts";
+import { encodeBase64, fixtureComponent } from "./fixtures/components/_base64.ts";
 
 const { ignore } = await requireCpuGroups();
 
@@ -80,6 +81,51 @@ Deno.test({
       // Equal groups: about 1; one thread among five equals: about 0.25.
       assert.ok(calmCpu / hogCpu > 0.6, report);
       await hogs;
+    } finally {
+      await k.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "an app's isolate host and its component host share the app's CPU group",
+  ignore,
+  async fn() {
+    const k = await startKiln();
+    try {
+      await k.kiln.registry.registerApplication({
+        files: minimalApp("both", {
+          "component_registry.yaml": `components:
+  - componentId: burn
+    handlerType: jit
+    runtime: isolate
+    trust: trusted
+    taskDetails: { script: code/app.ts, function: burn, language: typescript }
+    routeMatcher: { pathPattern: /burn, methods: [POST] }
+  - componentId: echo
+    handlerType: jit
+    runtime: wasm
+    taskDetails: { script: components/echo.wasm.b64, function: handle, language: wasm }
+    routeMatcher: { pathPattern: /echo, methods: [POST] }
+`,
+          "code/app.ts": "export function burn() { return { n: 1 }; }\n",
+          "components/echo.wasm.b64": encodeBase64(await fixtureComponent("echo")) + "\n",
+        }),
+      });
+      assert.equal((await k.call("POST", "/apps/both/burn", {}, null)).status, 200);
+      assert.equal((await k.call("POST", "/apps/both/echo", {}, null)).status, 200);
+      const { status, json } = await k.call("GET", "/v1/sandboxes");
+      assert.equal(status, 200);
+      const isolate = json.isolateHosts.find((h: { key: string }) => h.key.startsWith("both@"));
+      const component = json.componentHosts.find((h: { appId: string }) => h.appId === "both");
+      assert.ok(component, JSON.stringify(json.componentHosts));
+      assert.equal(component.alive, true);
+      assert.equal(component.workers, 1, JSON.stringify(component));
+      assert.match(component.cpuGroup, new RegExp(`/kiln-${Deno.pid}/app-both$`));
+      assert.equal(component.cpuGroup, isolate.cpuGroup);
+      assert.notEqual(component.pid, isolate.pid);
+      assert.equal(await cpuCgroupOf(component.pid), component.cpuGroup);
+      assert.equal(await cpuCgroupOf(isolate.pid), isolate.cpuGroup);
     } finally {
       await k.close();
     }

@@ -155,6 +155,7 @@ export class SandboxManager {
       tiers,
       pools: details.flatMap((d) => d.pools ?? []),
       isolateHosts: details.flatMap((d) => d.isolateHosts ?? []),
+      componentHosts: details.flatMap((d) => d.componentHosts ?? []),
     };
   }
 

@@ -22,8 +22,21 @@ export interface IsolateHostDetails {
   cpuGroup: string | null;
 }
 
+/** One app's component host process (the wasm tier's WASI components). */
+export interface ComponentHostDetails {
+  appId: string;
+  alive: boolean;
+  pid: number | null;
+  /** Component workers in it, and how many of them run an execution. */
+  workers: number;
+  busy: number;
+  /** The CPU group its app's hosts share (ADR 0039), or null where there is none. */
+  cpuGroup: string | null;
+}
+
 /** What a tier shows of its sandboxes, as plain data; each tier fills what it has. */
 export interface TierDetails {
   pools?: PoolDetails[];
   isolateHosts?: IsolateHostDetails[];
+  componentHosts?: ComponentHostDetails[];
 }

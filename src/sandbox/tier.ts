@@ -1,5 +1,10 @@
 import type { ExecuteRequest, ExecuteResponse } from "../models/mod.ts";
-import type { IsolateHostDetails, PoolDetails, TierDetails } from "./overview.ts";
+import type {
+  ComponentHostDetails,
+  IsolateHostDetails,
+  PoolDetails,
+  TierDetails,
+} from "./overview.ts";
 
 /** The three places Kiln can run a component (contract §5), weakest isolation first. */
 export type TierName = "isolate" | "wasm" | "container";
@@ -156,4 +161,6 @@ export interface SandboxOverview {
   pools: PoolDetails[];
   /** The isolate tier's host process per app. */
   isolateHosts: IsolateHostDetails[];
+  /** The wasm tier's component host process per app. */
+  componentHosts: ComponentHostDetails[];
 }

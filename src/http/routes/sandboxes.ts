@@ -42,10 +42,21 @@ const IsolateHost = z.object({
     "the cgroup (cpu controller) the app's hosts share, or null where Kiln makes none",
   ),
 });
+const ComponentHost = z.object({
+  appId: z.string(),
+  alive: z.boolean(),
+  pid: z.number().nullable(),
+  workers: z.number().describe("component workers in the host (one per component in use)"),
+  busy: z.number(),
+  cpuGroup: z.string().nullable().describe(
+    "the cgroup (cpu controller) the app's hosts share, or null where Kiln makes none",
+  ),
+});
 const Overview = z.object({
   tiers: z.array(Tier),
   pools: z.array(Pool),
   isolateHosts: z.array(IsolateHost),
+  componentHosts: z.array(ComponentHost),
 }).openapi("Sandboxes");
 
 /**

@@ -1,5 +1,6 @@
 import type { ExecuteResponse } from "../../models/mod.ts";
 import type { ExecutionJob } from "../tier.ts";
+import type { ComponentHostDetails } from "../overview.ts";
 
 /**
  * Runs `wasm-component` jobs (WASI components through jco) for the wasm tier. The tier owns the
@@ -9,4 +10,6 @@ import type { ExecutionJob } from "../tier.ts";
 export interface ComponentRunner {
   run(job: ExecutionJob): Promise<ExecuteResponse>;
   close(): Promise<void>;
+  /** Each app's host process, for `GET /v1/sandboxes`. */
+  hostDetails?(): ComponentHostDetails[];
 }

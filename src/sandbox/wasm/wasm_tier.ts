@@ -2,6 +2,7 @@ import { KilnError, type Logger, quote } from "../../core/mod.ts";
 import { responseFor } from "../_outcome.ts";
 import type { ExecuteResponse } from "../../models/mod.ts";
 import type { ExecutionJob, TierDriver, TierStats } from "../tier.ts";
+import type { TierDetails } from "../overview.ts";
 import type { ComponentRunner } from "./component_runner.ts";
 import { QuickJsWorker, type RunResult } from "./_worker_handle.ts";
 import { THREADS_PER_POOL, WorkerPool } from "../_worker_pool.ts";
@@ -131,6 +132,10 @@ export class WasmTier implements TierDriver {
       });
     }
     return responseFor("wasm", job, result, started, this.#kills);
+  }
+
+  details(): TierDetails {
+    return { componentHosts: this.#components?.hostDetails?.() ?? [] };
   }
 
   stats(): TierStats {

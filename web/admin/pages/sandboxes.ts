@@ -71,6 +71,7 @@ export function SandboxesPage() {
               <th scope="col">Heap limit</th>
               <th scope="col">Workers</th>
               <th scope="col">Busy</th>
+              <th scope="col">CPU group</th>
             </tr>
           </thead>
           <tbody>${// deno-lint-ignore no-explicit-any -- isolate host rows
@@ -85,6 +86,39 @@ export function SandboxesPage() {
                 <td>${h.heapMb} MB</td>
                 <td>${h.workers} of ${h.maxWorkers}</td>
                 <td>${h.busy}</td>
+                <td class="wrap"><code>${h.cpuGroup ?? "—"}</code></td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+      `}
+      <h2>Component host processes</h2>
+      ${(d.componentHosts ?? []).length === 0 &&
+        html`<${Empty}>No component host is running (an app's starts on its first WASI component run).<//>`}
+      ${(d.componentHosts ?? []).length > 0 && html`
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">App</th>
+              <th scope="col">State</th>
+              <th scope="col">PID</th>
+              <th scope="col">Workers</th>
+              <th scope="col">Busy</th>
+              <th scope="col">CPU group</th>
+            </tr>
+          </thead>
+          <tbody>${// deno-lint-ignore no-explicit-any -- component host rows
+          d.componentHosts.map((h: any) =>
+            html`
+              <tr>
+                <th scope="row" class="wrap">${h.appId}</th>
+                <td>
+                  <${Badge} value=${h.alive ? "alive" : "stopped"} />
+                </td>
+                <td>${h.pid ?? "—"}</td>
+                <td>${h.workers}</td>
+                <td>${h.busy}</td>
+                <td class="wrap"><code>${h.cpuGroup ?? "—"}</code></td>
               </tr>
             `
           )}</tbody>

@@ -27,6 +27,7 @@ import {
   SandboxTimeoutError,
 } from "../../../core/mod.ts";
 import type { ExecuteResponse } from "../../../models/mod.ts";
+import type { ComponentHostDetails } from "../../overview.ts";
 import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
 import { type PoolMember, THREADS_PER_POOL, WorkerPool } from "../../_worker_pool.ts";
 import { ReplaceHold } from "../../_replace_hold.ts";
@@ -66,6 +67,8 @@ export interface JcoRunnerOptions {
 /** One app's component host, and what decides when the next may start. */
 interface AppHost {
   host: ComponentHost | null;
+  /** The CPU group its host is in (see `CpuGroups`), or null. */
+  cpuGroup: string | null;
   starting: Promise<ComponentHost> | null;
   hold: ReplaceHold;
   busy: number;
@@ -212,6 +215,24 @@ export class JcoComponentRunner {
   }
 
   /** Component host process ids by app (tests and the bench's memory figures). */
+  /** Each app's host: alive, pid, its workers and how many run, its CPU group. */
+  hostDetails(): ComponentHostDetails[] {
+    const idle = [...this.#idle.values()].flat();
+    return [...this.#hosts].map(([appId, app]) => {
+      const host = app.host;
+      const alive = !!host && !host.dead;
+      const busy = [...this.#busy].filter((w) => w.host === host).length;
+      return {
+        appId,
+        alive,
+        pid: host?.pid ?? null,
+        workers: alive ? busy + idle.filter((w) => w.host === host && !w.dead).length : 0,
+        busy: alive ? busy : 0,
+        cpuGroup: alive ? app.cpuGroup : null,
+      };
+    });
+  }
+
   hostPids(): Record<string, number> {
     const pids: Record<string, number> = {};
     for (const [appId, app] of this.#hosts) if (app.host) pids[appId] = app.host.pid;
@@ -221,7 +242,7 @@ export class JcoComponentRunner {
   #appHost(appId: string): AppHost {
     let app = this.#hosts.get(appId);
     if (!app) {
-      app = { host: null, starting: null, hold: new ReplaceHold(), busy: 0 };
+      app = { host: null, cpuGroup: null, starting: null, hold: new ReplaceHold(), busy: 0 };
       this.#hosts.set(appId, app);
     }
     return app;
@@ -252,7 +273,7 @@ export class JcoComponentRunner {
       (host) => {
         app.host = host;
         app.starting = null;
-        this.#cpu.join(appId, host.pid, host.exited);
+        app.cpuGroup = this.#cpu.join(appId, host.pid, host.exited);
         if (this.#closed) host.kill();
         return host;
       },
