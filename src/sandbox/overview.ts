@@ -18,6 +18,8 @@ export interface IsolateHostDetails {
   workers: number;
   busy: number;
   maxWorkers: number;
+  /** CPU time the host process has used so far, all its threads (null where unreadable). */
+  cpuMs: number | null;
   /** The CPU group its app's hosts share (ADR 0039), or null where there is none. */
   cpuGroup: string | null;
 }
@@ -30,6 +32,8 @@ export interface ComponentHostDetails {
   /** Component workers in it, and how many of them run an execution. */
   workers: number;
   busy: number;
+  /** CPU time the host process has used so far, all its threads (null where unreadable). */
+  cpuMs: number | null;
   /** The CPU group its app's hosts share (ADR 0039), or null where there is none. */
   cpuGroup: string | null;
 }

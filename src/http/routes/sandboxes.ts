@@ -38,6 +38,9 @@ const IsolateHost = z.object({
   workers: z.number(),
   busy: z.number(),
   maxWorkers: z.number(),
+  cpuMs: z.number().nullable().describe(
+    "CPU time the host process has used so far, every thread of it (null where unreadable)",
+  ),
   cpuGroup: z.string().nullable().describe(
     "the cgroup (cpu controller) the app's hosts share, or null where Kiln makes none",
   ),
@@ -48,6 +51,9 @@ const ComponentHost = z.object({
   pid: z.number().nullable(),
   workers: z.number().describe("component workers in the host (one per component in use)"),
   busy: z.number(),
+  cpuMs: z.number().nullable().describe(
+    "CPU time the host process has used so far, every thread of it (null where unreadable)",
+  ),
   cpuGroup: z.string().nullable().describe(
     "the cgroup (cpu controller) the app's hosts share, or null where Kiln makes none",
   ),

@@ -13,6 +13,7 @@ import { type PoolMember, queueTimedOut, WorkerPool } from "../_worker_pool.ts";
 import { IsolateHostProcess } from "./_host_process.ts";
 import { ReplaceHold } from "../_replace_hold.ts";
 import { type CpuGroups, noCpuGroups } from "../cpu_groups.ts";
+import { processCpuMs } from "../_process_cpu.ts";
 
 export interface IsolateTierOptions {
   logger: Logger;
@@ -241,6 +242,7 @@ export class IsolateTier implements TierDriver {
         workers: alive ? Math.max(this.#o.warmWorkers, this.#running(app)) : 0,
         busy: this.#running(app),
         maxWorkers: this.#o.workersPerApp,
+        cpuMs: alive ? processCpuMs(app.process?.pid) : null,
         cpuGroup: alive ? app.cpuGroup : null,
       };
     });

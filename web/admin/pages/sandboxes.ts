@@ -71,6 +71,7 @@ export function SandboxesPage() {
               <th scope="col">Heap limit</th>
               <th scope="col">Workers</th>
               <th scope="col">Busy</th>
+              <th scope="col">CPU time</th>
               <th scope="col">CPU group</th>
             </tr>
           </thead>
@@ -86,6 +87,7 @@ export function SandboxesPage() {
                 <td>${h.heapMb} MB</td>
                 <td>${h.workers} of ${h.maxWorkers}</td>
                 <td>${h.busy}</td>
+                <td>${h.cpuMs == null ? "—" : `${(h.cpuMs / 1000).toFixed(2)} s`}</td>
                 <td class="wrap"><code>${h.cpuGroup ?? "—"}</code></td>
               </tr>
             `
@@ -104,6 +106,7 @@ export function SandboxesPage() {
               <th scope="col">PID</th>
               <th scope="col">Workers</th>
               <th scope="col">Busy</th>
+              <th scope="col">CPU time</th>
               <th scope="col">CPU group</th>
             </tr>
           </thead>
@@ -118,6 +121,7 @@ export function SandboxesPage() {
                 <td>${h.pid ?? "—"}</td>
                 <td>${h.workers}</td>
                 <td>${h.busy}</td>
+                <td>${h.cpuMs == null ? "—" : `${(h.cpuMs / 1000).toFixed(2)} s`}</td>
                 <td class="wrap"><code>${h.cpuGroup ?? "—"}</code></td>
               </tr>
             `

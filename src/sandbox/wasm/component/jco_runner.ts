@@ -32,6 +32,7 @@ import type { ExecutionCode, ExecutionJob } from "../../tier.ts";
 import { type PoolMember, THREADS_PER_POOL, WorkerPool } from "../../_worker_pool.ts";
 import { ReplaceHold } from "../../_replace_hold.ts";
 import { type CpuGroups, noCpuGroups } from "../../cpu_groups.ts";
+import { processCpuMs } from "../../_process_cpu.ts";
 import { ComponentHost } from "./_host_process.ts";
 import { capComponentMemory, pagesFor } from "./_memory_cap.ts";
 import { ComponentWorker, type RunOutcome } from "./_component_worker.ts";
@@ -228,6 +229,7 @@ export class JcoComponentRunner {
         pid: host?.pid ?? null,
         workers: alive ? busy + idle.filter((w) => w.host === host && !w.dead).length : 0,
         busy: alive ? busy : 0,
+        cpuMs: alive ? processCpuMs(host?.pid) : null,
         cpuGroup: alive ? app.cpuGroup : null,
       };
     });
