@@ -137,10 +137,14 @@ function removeStale(dir: string): void {
     const m = /^kiln-(\d+)$/.exec(entry.name);
     if (!m || !entry.isDirectory || Number(m[1]) === Deno.pid || alive(Number(m[1]))) continue;
     const stale = `${dir}/${entry.name}`;
-    for (const app of Deno.readDirSync(stale)) {
-      if (app.isDirectory) tryRemove(`${stale}/${app.name}`);
+    try {
+      for (const app of Deno.readDirSync(stale)) {
+        if (app.isDirectory) tryRemove(`${stale}/${app.name}`);
+      }
+      tryRemove(stale);
+    } catch {
+      // Another Kiln starting beside this one removed it first.
     }
-    tryRemove(stale);
   }
 }
 
