@@ -59,75 +59,27 @@ export function SandboxesPage() {
         )}</tbody>
       </table>
           <h2>Isolate host processes</h2>
-      ${(d.isolateHosts ?? []).length === 0 &&
-        html`<${Empty}>No isolate host is running (each app's starts on its first request).<//>`}
-      ${(d.isolateHosts ?? []).length > 0 && html`
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">State</th>
-              <th scope="col">PID</th>
-              <th scope="col">Heap limit</th>
-              <th scope="col">Workers</th>
-              <th scope="col">Busy</th>
-              <th scope="col">CPU time</th>
-              <th scope="col">CPU group</th>
-            </tr>
-          </thead>
-          <tbody>${// deno-lint-ignore no-explicit-any -- isolate host rows
-          d.isolateHosts.map((h: any) =>
-            html`
-              <tr>
-                <th scope="row" class="wrap">${h.key}</th>
-                <td>
-                  <${Badge} value=${h.alive ? "alive" : "stopped"} />
-                </td>
-                <td>${h.pid ?? "—"}</td>
-                <td>${h.heapMb} MB</td>
-                <td>${h.workers} of ${h.maxWorkers}</td>
-                <td>${h.busy}</td>
-                <td>${h.cpuMs == null ? "—" : `${(h.cpuMs / 1000).toFixed(2)} s`}</td>
-                <td class="wrap"><code>${h.cpuGroup ?? "—"}</code></td>
-              </tr>
-            `
-          )}</tbody>
-        </table>
-      `}
+      <${HostTable}
+        heap
+        empty="No isolate host is running (each app's starts on its first request)."
+        rows=${// deno-lint-ignore no-explicit-any -- isolate host rows
+        (d.isolateHosts ?? []).map((h: any) => ({
+          ...h,
+          name: h.key,
+          heap: `${h.heapMb} MB`,
+          workers: `${h.workers} of ${h.maxWorkers}`,
+        }))}
+      />
       <h2>Component host processes</h2>
-      ${(d.componentHosts ?? []).length === 0 &&
-        html`<${Empty}>No component host is running (an app's starts on its first WASI component run).<//>`}
-      ${(d.componentHosts ?? []).length > 0 && html`
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">State</th>
-              <th scope="col">PID</th>
-              <th scope="col">Workers</th>
-              <th scope="col">Busy</th>
-              <th scope="col">CPU time</th>
-              <th scope="col">CPU group</th>
-            </tr>
-          </thead>
-          <tbody>${// deno-lint-ignore no-explicit-any -- component host rows
-          d.componentHosts.map((h: any) =>
-            html`
-              <tr>
-                <th scope="row" class="wrap">${h.appId}</th>
-                <td>
-                  <${Badge} value=${h.alive ? "alive" : "stopped"} />
-                </td>
-                <td>${h.pid ?? "—"}</td>
-                <td>${h.workers}</td>
-                <td>${h.busy}</td>
-                <td>${h.cpuMs == null ? "—" : `${(h.cpuMs / 1000).toFixed(2)} s`}</td>
-                <td class="wrap"><code>${h.cpuGroup ?? "—"}</code></td>
-              </tr>
-            `
-          )}</tbody>
-        </table>
-      `}
+      <${HostTable}
+        empty="No component host is running (an app's starts on its first WASI component run)."
+        rows=${// deno-lint-ignore no-explicit-any -- component host rows
+        (d.componentHosts ?? []).map((h: any) => ({
+          ...h,
+          name: h.appId,
+          workers: `${h.workers}`,
+        }))}
+      />
       <h2>Container pools</h2>
           ${d.pools.length === 0 &&
             html`<${Empty}>No container pools are running (the container tier starts pools on first use).<//>`}
@@ -169,5 +121,52 @@ export function SandboxesPage() {
             }</section>`
           )}
     `}
+  `;
+}
+
+/** A host process as the tables show it: the isolate tier's per app, and the component hosts. */
+interface HostRow {
+  name: string;
+  alive: boolean;
+  pid: number | null;
+  heap?: string;
+  workers: string;
+  busy: number;
+  cpuMs: number | null;
+  cpuGroup: string | null;
+}
+
+/** Host processes, one row each; `heap` adds the heap-limit column (isolate hosts have one). */
+function HostTable({ rows, empty, heap }: { rows: HostRow[]; empty: string; heap?: boolean }) {
+  if (rows.length === 0) return html`<${Empty}>${empty}<//>`;
+  return html`
+    <table class="table">
+      <thead>
+        <tr>
+          <th scope="col">App</th>
+          <th scope="col">State</th>
+          <th scope="col">PID</th>
+          ${heap && html`<th scope="col">Heap limit</th>`}
+          <th scope="col">Workers</th>
+          <th scope="col">Busy</th>
+          <th scope="col">CPU time</th>
+          <th scope="col">CPU group</th>
+        </tr>
+      </thead>
+      <tbody>${rows.map((h) =>
+        html`
+          <tr>
+            <th scope="row" class="wrap">${h.name}</th>
+            <td><${Badge} value=${h.alive ? "alive" : "stopped"} /></td>
+            <td>${h.pid ?? "—"}</td>
+            ${heap && html`<td>${h.heap}</td>`}
+            <td>${h.workers}</td>
+            <td>${h.busy}</td>
+            <td>${h.cpuMs == null ? "—" : `${(h.cpuMs / 1000).toFixed(2)} s`}</td>
+            <td class="wrap"><code>${h.cpuGroup ?? "—"}</code></td>
+          </tr>
+        `
+      )}</tbody>
+    </table>
   `;
 }
