@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { minimalApp, startKiln } from "./_support/kiln.ts";
-import { cpuCgroupOf, requireCpuGroups } from "./_support/cpu_groups.ts";
+import { cpuCgroupOf, cpuHierarchyMount, requireCpuGroups } from "./_support/cpu_groups.ts";
 import { encodeBase64, fixtureComponent } from "./fixtures/components/_base64.ts";
 
 const { ignore } = await requireCpuGroups();
@@ -130,5 +130,8 @@ Deno.test({
     } finally {
       await k.close();
     }
+    // Closed, Kiln leaves no group behind.
+    const left = [...Deno.readDirSync(cpuHierarchyMount()!)].map((e) => e.name);
+    assert.ok(!left.includes(`kiln-${Deno.pid}`), left.join(" "));
   },
 });

@@ -14,6 +14,16 @@ export function requireCpuGroups(): Promise<{ ignore: boolean }> {
   });
 }
 
+/** Where the cgroup v1 `cpu` hierarchy is mounted (its root), or null. */
+export function cpuHierarchyMount(): string | null {
+  for (const entry of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
+    const [left, right] = entry.split(" - ");
+    const [fstype, , options] = right?.split(" ") ?? [];
+    if (fstype === "cgroup" && options?.split(",").includes("cpu")) return left.split(" ")[4];
+  }
+  return null;
+}
+
 /** The path of process (or thread) `pid`'s group in the `cpu` hierarchy, or null once gone. */
 export async function cpuCgroupOf(pid: number, task?: number): Promise<string | null> {
   try {
