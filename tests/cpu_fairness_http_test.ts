@@ -11,7 +11,8 @@ import { encodeBase64, fixtureComponent } from "./fixtures/components/_base64.ts
 
 const { ignore } = await requireCpuGroups();
 
-const files = (appId: string) =>
+/** An app whose `burn` spins for `?ms=`, plus any `more` components and files. */
+const files = (appId: string, more = "", moreFiles: Record<string, string> = {}) =>
   minimalApp(appId, {
     "component_registry.yaml": `components:
   - componentId: burn
@@ -21,7 +22,7 @@ const files = (appId: string) =>
     taskDetails: { script: code/app.ts, function: burn, language: typescript }
     routeMatcher: { pathPattern: /burn, methods: [POST] }
     limits: { timeoutMs: 10000 }
-`,
+${more}`,
     "code/app.ts":
       `export function burn(input: { httpDetails: { queryParameters: { ms: string } } }) {
   const end = Date.now() + Number(input.httpDetails.queryParameters.ms);
@@ -30,6 +31,7 @@ const files = (appId: string) =>
   return { n };
 }
 `,
+    ...moreFiles,
   });
 
 const cores = navigator.hardwareConcurrency;
@@ -94,25 +96,18 @@ Deno.test({
     const k = await startKiln();
     try {
       await k.kiln.registry.registerApplication({
-        files: minimalApp("both", {
-          "component_registry.yaml": `components:
-  - componentId: burn
-    handlerType: jit
-    runtime: isolate
-    trust: trusted
-    taskDetails: { script: code/app.ts, function: burn, language: typescript }
-    routeMatcher: { pathPattern: /burn, methods: [POST] }
-  - componentId: echo
+        files: files(
+          "both",
+          `  - componentId: echo
     handlerType: jit
     runtime: wasm
     taskDetails: { script: components/echo.wasm.b64, function: handle, language: wasm }
     routeMatcher: { pathPattern: /echo, methods: [POST] }
 `,
-          "code/app.ts": "export function burn() { return { n: 1 }; }\n",
-          "components/echo.wasm.b64": encodeBase64(await fixtureComponent("echo")) + "\n",
-        }),
+          { "components/echo.wasm.b64": encodeBase64(await fixtureComponent("echo")) + "\n" },
+        ),
       });
-      assert.equal((await k.call("POST", "/apps/both/burn", {}, null)).status, 200);
+      assert.equal((await k.call("POST", "/apps/both/burn?ms=1", {}, null)).status, 200);
       assert.equal((await k.call("POST", "/apps/both/echo", {}, null)).status, 200);
       const { status, json } = await k.call("GET", "/v1/sandboxes");
       assert.equal(status, 200);
