@@ -51,7 +51,7 @@ Deno.test({
       await k.kiln.registry.registerApplication({ files: files("hog") });
       await k.kiln.registry.registerApplication({ files: files("calm") });
       await Promise.all([burn("hog", 1), burn("calm", 1)]);
-      const hogs = Promise.all(Array.from({ length: 4 }, () => burn("hog", 3_500)));
+      const hogs = Promise.all(Array.from({ length: 4 }, () => burn("hog", 4_500)));
       hogs.catch(() => {}); // awaited below; a failed check must not turn up as theirs
       await new Promise((r) => setTimeout(r, 700));
       // What operators see: each app's host, its CPU group and the CPU time it used.
@@ -70,7 +70,7 @@ Deno.test({
       assert.equal(await cpuCgroupOf(calm.pid), calm.cpuGroup);
 
       const t0 = performance.now();
-      await burn("calm", 1_500);
+      await burn("calm", 2_500);
       const wall = (performance.now() - t0) / 1000;
       const [hog2, calm2] = await hosts();
       assert.deepEqual([hog2.pid, calm2.pid], [hog.pid, calm.pid]);
@@ -80,8 +80,10 @@ Deno.test({
       ];
       const report = `in ${wall.toFixed(2)} s: the busy app ${hogCpu.toFixed(2)} s of CPU, ` +
         `the other ${calmCpu.toFixed(2)} s`;
-      // Equal groups: about 1; one thread among five equals: about 0.25.
-      assert.ok(calmCpu / hogCpu > 0.6, report);
+      // One thread among five equals: 0.25 (0.26–0.30 measured), whatever else loads the machine.
+      // Equal groups: about 1 on a quiet machine, down to 0.6 under a parallel test suite (the
+      // kernel balances group weights per core, roughly).
+      assert.ok(calmCpu / hogCpu > 0.45, report);
       await hogs;
     } finally {
       await k.close();
