@@ -108,27 +108,36 @@ class CgroupV1Groups implements CpuGroups {
   }
 }
 
-/** The cgroup v1 `cpu` hierarchy's directory Kiln runs in, and its path inside the hierarchy. */
-function ownCpuCgroup(): { dir: string; path: string } {
-  // "4:cpu,cpuacct:/some/path": hierarchy id, controllers, path.
-  const line = Deno.readTextFileSync("/proc/self/cgroup").split("\n")
-    .map((l) => /^\d+:([^:]*):(.*)$/.exec(l))
+/** The `cpu` hierarchy's path in a `/proc/<pid>/cgroup` text ("4:cpu,cpuacct:/path"), or null. */
+export function cpuPathIn(cgroupText: string): string | null {
+  const line = cgroupText.split("\n").map((l) => /^\d+:([^:]*):(.*)$/.exec(l))
     .find((m) => m && m[1].split(",").includes("cpu"));
-  if (!line) throw new Error("no cgroup v1 hierarchy has the cpu controller");
-  const path = line[2];
+  return line ? line[2] : null;
+}
+
+/** Where the cgroup v1 `cpu` hierarchy is mounted, and which of its paths shows there; or null. */
+export function cpuMount(): { point: string; root: string } | null {
   // mountinfo: id parent dev root mountpoint options ... - fstype source superoptions
   for (const entry of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
     const [left, right] = entry.split(" - ");
     const [fstype, , superOptions] = right?.split(" ") ?? [];
     if (fstype !== "cgroup" || !superOptions?.split(",").includes("cpu")) continue;
     const fields = left.split(" ");
-    const mountRoot = fields[3];
-    const inside = mountRoot === "/" ? path : path.slice(mountRoot.length);
-    const dir = `${fields[4]}${inside === "/" ? "" : inside}`;
-    Deno.statSync(`${dir}/cpu.shares`);
-    return { dir, path };
+    return { point: fields[4], root: fields[3] };
   }
-  throw new Error(`the cpu cgroup ${JSON.stringify(path)} is not mounted here`);
+  return null;
+}
+
+/** The cgroup v1 `cpu` hierarchy's directory Kiln runs in, and its path inside the hierarchy. */
+function ownCpuCgroup(): { dir: string; path: string } {
+  const path = cpuPathIn(Deno.readTextFileSync("/proc/self/cgroup"));
+  if (path === null) throw new Error("no cgroup v1 hierarchy has the cpu controller");
+  const mount = cpuMount();
+  if (!mount) throw new Error(`the cpu cgroup ${JSON.stringify(path)} is not mounted here`);
+  const inside = mount.root === "/" ? path : path.slice(mount.root.length);
+  const dir = `${mount.point}${inside === "/" ? "" : inside}`;
+  Deno.statSync(`${dir}/cpu.shares`);
+  return { dir, path };
 }
 
 /** `kiln-<pid>` groups whose Kiln is gone; their hosts died with it, so they are empty. */
