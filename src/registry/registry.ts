@@ -7,17 +7,24 @@ import {
   quote,
   silentLogger,
   systemClock,
-  yamlValueOrThrowAsync,
 } from "../core/mod.ts";
-import { AppDefinition, type AppStatus, type ComponentDefinition } from "../models/mod.ts";
+import type { AppDefinition, AppStatus } from "../models/mod.ts";
 import type { DefinitionIssue, PushedObjects, StateManager, StoreDriver } from "../state/mod.ts";
 import type { ApiKeyValidation } from "../auth/mod.ts";
 import { ApiKeys } from "./api_keys.ts";
 import { type AppSource, readAppSource, type SourceLimits } from "./app_source.ts";
 import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
-import { type ConfigSource, resolveConfig } from "./_config_lookup.ts";
+import type { ConfigSource } from "./_config_lookup.ts";
 import type { AppDetails, AppRecord, AppStatusInfo, ComponentLookup } from "./types.ts";
 import { noPeers, type RegistryPeers } from "./peers.ts";
+import { appIdOf, issueSummary, refuseSource } from "./_source_checks.ts";
+import {
+  applicationPermissions,
+  componentLookup,
+  componentSummaries,
+  configurationValue,
+  sandboxRequirements,
+} from "./snapshot_views.ts";
 
 const SCOPE = "kiln:apps";
 
@@ -161,8 +168,7 @@ export class Registry {
   async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
     const appId = await appIdOf(files.get("app_definition.yaml")!);
-    await this.#checkImages(files);
-    await this.#checkComponents(files);
+    await refuseSource(files, this.#imageIssues, this.#componentIssues);
     const details = await this.#locks.run(appId, async () => {
       // In cluster mode another node may have registered it a moment ago.
       const shared = this.#peers.shared && (await this.#store.get(SCOPE, appId)).found;
@@ -216,8 +222,7 @@ export class Registry {
         }`,
       );
     }
-    await this.#checkImages(files);
-    await this.#checkComponents(files);
+    await refuseSource(files, this.#imageIssues, this.#componentIssues);
     const details = await this.#locks.run(appId, async () => {
       const loaded = this.#get(appId);
       const defs = this.#state.definitions;
@@ -439,14 +444,7 @@ export class Registry {
       repository: this.#state.definitions.repoPath(appId),
       configuration: def?.configuration ?? {},
       sandboxPools: def?.sandboxPools?.pools ?? [],
-      components: [...(snapshot?.components.values() ?? [])].map((c) => ({
-        componentId: c.componentId,
-        handlerType: c.handlerType,
-        runtime: c.runtime,
-        trust: c.trust,
-        ...(c.routeMatcher ? { routeMatcher: c.routeMatcher } : {}),
-        ...(c.description ? { description: c.description } : {}),
-      })),
+      components: componentSummaries(snapshot),
     };
   }
 
@@ -461,20 +459,7 @@ export class Registry {
 
   /** What an app needs from the sandbox manager (contract §4 getSandboxRequirements). */
   getSandboxRequirements(appId: string) {
-    const snap = this.snapshot(appId);
-    return {
-      appId,
-      pools: snap.definition.sandboxPools?.pools ?? [],
-      components: [...snap.components.values()].map((c) => ({
-        componentId: c.componentId,
-        handlerType: c.handlerType,
-        runtime: c.runtime,
-        trust: c.trust,
-        targetPoolName: c.targetPoolName,
-        language: typeof c.taskDetails.language === "string" ? c.taskDetails.language : undefined,
-        limits: c.limits ?? {},
-      })),
-    };
+    return sandboxRequirements(appId, this.snapshot(appId));
   }
 
   /** Finds a component by id or by an ingress route (contract §4 getComponentDefinition). */
@@ -482,22 +467,7 @@ export class Registry {
     appId: string,
     ref: string | { path: string; method: string },
   ): ComponentLookup {
-    const snap = this.snapshot(appId);
-    if (typeof ref === "string") {
-      const definition = snap.components.get(ref);
-      return definition
-        ? { found: true, definition, extractedPathParameters: {} }
-        : { found: false, extractedPathParameters: {} };
-    }
-    const hit = snap.routes.match(ref.method, ref.path);
-    return hit
-      ? {
-        found: true,
-        definition: hit.component,
-        extractedPathParameters: hit.pathParameters,
-        routePattern: hit.routePattern,
-      }
-      : { found: false, extractedPathParameters: {} };
+    return componentLookup(this.snapshot(appId), ref);
   }
 
   /** Component over app over global (contract §4 getAppConfigurationValue). */
@@ -506,22 +476,7 @@ export class Registry {
     key: string,
     componentId?: string,
   ): { found: boolean; value?: unknown; source?: ConfigSource } {
-    const snap = this.snapshot(appId);
-    let component: ComponentDefinition | undefined;
-    if (componentId !== undefined) {
-      component = snap.components.get(componentId);
-      if (!component) {
-        throw new KilnError(
-          "COMPONENT_NOT_FOUND",
-          `app ${quote(appId)} has no component ${quote(componentId)}`,
-        );
-      }
-    }
-    return resolveConfig(key, [
-      ["component", component?.configurationOverrides],
-      ["app", snap.definition.configuration],
-      ["global", this.#global],
-    ]);
+    return configurationValue(appId, this.snapshot(appId), this.#global, key, componentId);
   }
 
   /** Checks an app API key by its public id, then its salted hash (contract §4 validateApiKey). */
@@ -531,16 +486,7 @@ export class Registry {
 
   /** Who may do what to an app (contract §4 getApplicationPermissions); never includes hashes. */
   getApplicationPermissions(appId: string) {
-    const snap = this.snapshot(appId);
-    return {
-      appId,
-      apiKeys: snap.security.apiKeys.map(({ keyHash: _hash, ...rest }) => rest),
-      interAppPermissions: snap.security.interAppPermissions,
-      userRoles: snap.security.userRoles,
-      components: Object.fromEntries(
-        [...snap.components.values()].map((c) => [c.componentId, c.permissions]),
-      ),
-    };
+    return applicationPermissions(appId, this.snapshot(appId));
   }
 
   /** Mints a key, commits its hash to `security_config.yaml`, and returns the key once. */
@@ -557,40 +503,6 @@ export class Registry {
   async revokeApiKey(appId: string, keyId: string, author?: string): Promise<{ revision: string }> {
     this.#get(appId);
     return await this.#keys.revoke(appId, keyId, author);
-  }
-
-  /** Refuses a source whose pools name images Docker lacks (VALIDATION_ERROR with each one). */
-  async #checkImages(files: ReadonlyMap<string, string>): Promise<void> {
-    if (!this.#imageIssues) return;
-    let definition: AppDefinition;
-    try {
-      definition = AppDefinition.parse(
-        await yamlValueOrThrowAsync(
-          files.get("app_definition.yaml")!,
-          "state/app_definition.yaml",
-        ),
-      );
-    } catch {
-      return; // the commit's validation reports it
-    }
-    const issues = await this.#imageIssues(definition);
-    if (issues.length === 0) return;
-    throw new KilnError(
-      "VALIDATION_ERROR",
-      `"app_definition.yaml" is invalid at ${issues[0].field}: ${issues[0].message}`,
-      { issues },
-    );
-  }
-
-  /** Refuses a source whose wasm components do not implement the world (VALIDATION_ERROR). */
-  async #checkComponents(files: ReadonlyMap<string, string>): Promise<void> {
-    const issues = await this.#componentIssues?.(files) ?? [];
-    if (issues.length === 0) return;
-    throw new KilnError(
-      "VALIDATION_ERROR",
-      `"component_registry.yaml" is invalid at ${issues[0].field}: ${issues[0].message}`,
-      { issues },
-    );
   }
 
   async #serve(loaded: LoadedApp, revision: string): Promise<void> {
@@ -618,30 +530,6 @@ export class Registry {
     if (!loaded) throw new KilnError("APP_NOT_FOUND", `no app ${quote(appId)} is registered`);
     return loaded;
   }
-}
-
-/** The first issue in one line (`path: message (budget)`), and how many more there are. */
-function issueSummary(issues: DefinitionIssue[]): string {
-  const [first] = issues;
-  const where = first.path ? `${first.path}: ` : "";
-  const budget = first.limit ? ` (${first.limit})` : "";
-  const more = issues.length > 1 ? `; ${issues.length - 1} more` : "";
-  return `${where}${first.message}${budget}`.slice(0, 300) + more;
-}
-
-async function appIdOf(text: string): Promise<string> {
-  const value = await yamlValueOrThrowAsync(text, "state/app_definition.yaml");
-  const result = AppDefinition.safeParse(value);
-  if (!result.success) {
-    throw new KilnError("VALIDATION_ERROR", "state/app_definition.yaml is invalid", {
-      issues: result.error.issues.map((i) => ({
-        path: "app_definition.yaml",
-        field: i.path.join("."),
-        message: i.message,
-      })),
-    });
-  }
-  return result.data.appId;
 }
 
 export type { DefinitionIssue };
