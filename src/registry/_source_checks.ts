@@ -7,8 +7,8 @@ import type { DefinitionIssue } from "../state/mod.ts";
  * it declares, and what the engines handed in say of its images and WebAssembly components.
  */
 
-/** The `appId` an `app_definition.yaml` declares; VALIDATION_ERROR with each issue otherwise. */
-export async function appIdOf(text: string): Promise<string> {
+/** The app definition a source declares; VALIDATION_ERROR with each issue otherwise. */
+export async function definitionOf(text: string): Promise<AppDefinition> {
   const value = await yamlValueOrThrowAsync(text, "state/app_definition.yaml");
   const result = AppDefinition.safeParse(value);
   if (!result.success) {
@@ -20,7 +20,7 @@ export async function appIdOf(text: string): Promise<string> {
       })),
     });
   }
-  return result.data.appId;
+  return result.data;
 }
 
 /**
@@ -28,21 +28,12 @@ export async function appIdOf(text: string): Promise<string> {
  * implement the handler world (VALIDATION_ERROR naming the first, with every issue).
  */
 export async function refuseSource(
+  definition: AppDefinition,
   files: ReadonlyMap<string, string>,
   imageIssues: ((definition: AppDefinition) => Promise<DefinitionIssue[]>) | undefined,
   componentIssues: ((files: ReadonlyMap<string, string>) => Promise<DefinitionIssue[]>) | undefined,
 ): Promise<void> {
-  if (imageIssues) {
-    let definition: AppDefinition | undefined;
-    try {
-      definition = AppDefinition.parse(
-        await yamlValueOrThrowAsync(files.get("app_definition.yaml")!, "state/app_definition.yaml"),
-      );
-    } catch {
-      // The commit's validation reports it.
-    }
-    if (definition) refuse("app_definition.yaml", await imageIssues(definition));
-  }
+  if (imageIssues) refuse("app_definition.yaml", await imageIssues(definition));
   refuse("component_registry.yaml", await componentIssues?.(files) ?? []);
 }
 

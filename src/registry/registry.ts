@@ -17,7 +17,7 @@ import { type AppSnapshot, buildSnapshot } from "./app_snapshot.ts";
 import type { ConfigSource } from "./_config_lookup.ts";
 import type { AppDetails, AppRecord, AppStatusInfo, ComponentLookup } from "./types.ts";
 import { noPeers, type RegistryPeers } from "./peers.ts";
-import { appIdOf, issueSummary, refuseSource } from "./_source_checks.ts";
+import { definitionOf, issueSummary, refuseSource } from "./_source_checks.ts";
 import {
   applicationPermissions,
   componentLookup,
@@ -167,8 +167,9 @@ export class Registry {
    */
   async registerApplication(source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
-    const appId = await appIdOf(files.get("app_definition.yaml")!);
-    await refuseSource(files, this.#imageIssues, this.#componentIssues);
+    const definition = await definitionOf(files.get("app_definition.yaml")!);
+    const appId = definition.appId;
+    await refuseSource(definition, files, this.#imageIssues, this.#componentIssues);
     const details = await this.#locks.run(appId, async () => {
       // In cluster mode another node may have registered it a moment ago.
       const shared = this.#peers.shared && (await this.#store.get(SCOPE, appId)).found;
@@ -213,7 +214,8 @@ export class Registry {
   /** Replaces an app's definitions with a new source in one validated commit. */
   async updateApplication(appId: string, source: AppSource, author?: string): Promise<AppDetails> {
     const files = await readAppSource(source, this.#limits);
-    const declared = await appIdOf(files.get("app_definition.yaml")!);
+    const definition = await definitionOf(files.get("app_definition.yaml")!);
+    const declared = definition.appId;
     if (declared !== appId) {
       throw new KilnError(
         "VALIDATION_ERROR",
@@ -222,7 +224,7 @@ export class Registry {
         }`,
       );
     }
-    await refuseSource(files, this.#imageIssues, this.#componentIssues);
+    await refuseSource(definition, files, this.#imageIssues, this.#componentIssues);
     const details = await this.#locks.run(appId, async () => {
       const loaded = this.#get(appId);
       const defs = this.#state.definitions;
